@@ -1,0 +1,203 @@
+"""The ports the engine needs from the outside world, as Protocols, and the records that
+cross them.
+
+``store/`` implements :class:`Store` for SQLite and PostgreSQL (piccolo);
+``engine.memory`` implements it in memory for fast tests. The engine never imports
+``store/``: the composition root (``adapters/``) hands it a Store.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Any, Literal, NewType, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ConversationId = NewType("ConversationId", str)
+CustomerId = NewType("CustomerId", str)
+AppointmentId = NewType("AppointmentId", str)
+
+ChannelKind = Literal["cli", "webchat", "sms", "voice", "whatsapp", "telegram"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InboundEvent(_Record):
+    """One customer message from any channel, normalised. Every one is recorded."""
+
+    business: str  # business slug (the tenant)
+    channel: ChannelKind
+    sender: str  # channel-specific sender id (phone number, chat id, session id)
+    text: str = ""
+    payload: dict[str, str] = Field(default_factory=dict)  # e.g. a button's value
+    provider_msg_id: str  # unique per provider message; duplicates are one turn
+    received_at: datetime  # timezone-aware
+    lang_hint: str | None = None
+    customer_phone: str | None = None  # caller id, when the channel knows it
+
+
+class Customer(_Record):
+    id: CustomerId
+    business: str
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+class Appointment(_Record):
+    id: AppointmentId
+    business: str
+    service: str
+    staff: str
+    start: datetime  # timezone-aware (UTC in the store; converted at the edges)
+    end: datetime
+    customer_id: CustomerId
+    customer_name: str = ""
+    customer_phone: str = ""
+    status: Literal["booked", "cancelled"] = "booked"
+    conversation_id: str = ""
+    idempotency_key: str = ""
+
+
+class ConversationRow(_Record):
+    id: ConversationId
+    business: str
+    channel: ChannelKind
+    sender: str
+    state: dict[str, Any]  # the engine's ConversationState, as JSON
+    last_hash: str  # hash of the last TurnRecord ("" before the first)
+    turns: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessageRow(_Record):
+    id: str
+    business: str
+    conversation_id: str
+    caller_name: str
+    callback_number: str
+    text: str
+    created_at: datetime
+
+
+class EscalationRow(_Record):
+    id: str
+    business: str
+    conversation_id: str
+    reason: str
+    created_at: datetime
+    status: Literal["open", "resolved"] = "open"
+
+
+class OutboxRow(_Record):
+    id: str
+    business: str
+    kind: str  # "reply", "message_webhook", "message_file", ...
+    payload: dict[str, Any]
+    idempotency_key: str
+    status: Literal["pending", "sent", "dead"] = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str = ""
+
+
+class StoredTurn(_Record):
+    """A committed turn: the audit record (as JSON) and its place in the chain."""
+
+    conversation_id: str
+    seq: int
+    provider_msg_id: str
+    record: dict[str, Any]
+    hash: str
+    prev_hash: str
+    created_at: datetime
+
+
+class SlotTaken(Exception):
+    """The database refused an overlapping appointment (trigger / exclusion constraint)."""
+
+
+class Tx(Protocol):
+    """One turn's unit of work: everything written here commits or rolls back together."""
+
+    async def conversation(
+        self, business: str, channel: ChannelKind, sender: str, now: datetime
+    ) -> ConversationRow: ...  # loads or creates
+
+    async def save_conversation(
+        self, conversation_id: str, state: dict[str, Any], last_hash: str, now: datetime
+    ) -> None: ...
+
+    async def append_turn(self, turn: StoredTurn) -> None: ...
+
+    async def customer_by_phone(self, business: str, phone: str) -> Customer | None: ...
+
+    async def customer(self, customer_id: str) -> Customer | None: ...
+
+    async def upsert_customer(
+        self, business: str, name: str, phone: str, email: str
+    ) -> Customer: ...  # one row per (business, phone): retried content is one customer
+
+    async def appointments_between(
+        self, business: str, start: datetime, end: datetime
+    ) -> list[Appointment]: ...  # booked ones overlapping [start, end)
+
+    async def appointments_of(self, business: str, customer_id: str) -> list[Appointment]: ...
+
+    async def appointment_by_key(self, idempotency_key: str) -> Appointment | None: ...
+
+    async def insert_appointment(self, appointment: Appointment) -> None: ...  # SlotTaken
+
+    async def move_appointment(
+        self, appointment_id: str, start: datetime, end: datetime, staff: str
+    ) -> None: ...  # SlotTaken
+
+    async def cancel_appointment(self, appointment_id: str) -> None: ...
+
+    async def insert_message(self, message: MessageRow) -> None: ...
+
+    async def insert_escalation(self, escalation: EscalationRow) -> None: ...
+
+    async def enqueue(self, row: OutboxRow) -> None: ...  # ignored if idempotency_key exists
+
+    async def idempotent_result(self, key: str) -> dict[str, Any] | None: ...
+
+    async def remember_result(self, key: str, result: dict[str, Any]) -> None: ...
+
+
+class Store(Protocol):
+    """The persistence port. Implementations: SQLite/PostgreSQL (``store/``), in-memory."""
+
+    async def migrate(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def record_inbound(self, event: InboundEvent) -> bool:
+        """Record the raw inbound event in its own transaction; False if already seen."""
+        ...
+
+    async def turn_for(self, business: str, provider_msg_id: str) -> StoredTurn | None: ...
+
+    def transaction(
+        self, business: str, conversation_key: str
+    ) -> AbstractAsyncContextManager[Tx]:
+        """A transaction holding the per-conversation lock (one writer per conversation)."""
+        ...
+
+    # read side (CLI, dashboard, replay)
+    async def list_appointments(self, business: str) -> list[Appointment]: ...
+    async def list_conversations(self, business: str | None = None) -> list[ConversationRow]: ...
+    async def list_messages(self, business: str) -> list[MessageRow]: ...
+    async def list_escalations(self, business: str) -> list[EscalationRow]: ...
+    async def turns(self, conversation_id: str) -> list[StoredTurn]: ...
+    async def all_conversation_ids(self) -> list[str]: ...
+    async def outbox(self, status: str | None = None) -> list[OutboxRow]: ...
+    async def claim_outbox(self, now: datetime, limit: int) -> list[OutboxRow]: ...
+    async def mark_outbox(
+        self, row_id: str, status: str, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None: ...
+    async def inbound_events(self, business: str | None = None) -> list[InboundEvent]: ...

@@ -1,0 +1,221 @@
+"""Typed values crossing the language boundary.
+
+``understand()`` turns text into an :class:`Understanding`; ``render()`` turns a
+:class:`ReplyPlan` that code has already decided into text. Both directions are plain,
+frozen, JSON-serialisable values so the audit can record them verbatim and replay can feed
+them back without calling any model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Lang = Literal["en", "de"]
+Urgency = Literal["none", "urgent", "emergency"]
+Hazard = Literal["none", "gas"]
+
+FieldType = Literal[
+    "service",
+    "staff",
+    "date",
+    "time",
+    "offered_slot",
+    "person_name",
+    "phone",
+    "email",
+    "address",
+    "text",
+    "choice",
+    "boolean",
+]
+FIELD_TYPES: tuple[str, ...] = (
+    "service", "staff", "date", "time", "offered_slot", "person_name",
+    "phone", "email", "address", "text", "choice", "boolean",
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---------------------------------------------------------------- context given to understand
+
+
+class CatalogItem(_Frozen):
+    """A service or staff member the extractors may match (id plus names and aliases)."""
+
+    id: str
+    names: tuple[str, ...]  # display names and aliases, all languages
+
+
+class Slot(_Frozen):
+    """An offered appointment slot. ``start``/``end`` are timezone-aware (business tz)."""
+
+    start: datetime
+    end: datetime
+    staff: str  # staff id
+    staff_name: str
+    service: str  # service id
+
+
+class TopicExamples(_Frozen):
+    """A card's classifier data: id, description and example utterances per language."""
+
+    id: str
+    description: dict[str, str] = Field(default_factory=dict)
+    examples: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class FaqEntry(_Frozen):
+    id: str
+    question: dict[str, str]  # per language
+    answer: dict[str, str]  # per language
+    keywords: tuple[str, ...] = ()
+
+
+class UnderstandContext(_Frozen):
+    """Everything understand() may use. ``now`` is given (never read from a clock)."""
+
+    now: datetime  # timezone-aware, in the business timezone
+    timezone: str  # IANA name, e.g. "Europe/Berlin"
+    languages: tuple[Lang, ...]  # business languages, first is the default
+    conversation_lang: Lang | None = None  # language used so far in this conversation
+    phone_region: str = "US"  # ISO region for phone parsing
+    services: tuple[CatalogItem, ...] = ()
+    staff: tuple[CatalogItem, ...] = ()
+    faq: tuple[FaqEntry, ...] = ()
+    expected_field: str | None = None  # the field the desk just asked for, if any
+    expected_type: FieldType | None = None
+    offered: tuple[Slot, ...] = ()  # slots offered so far in this conversation
+    choices: tuple[str, ...] = ()  # labels of rich options offered, if any
+
+
+# ---------------------------------------------------------------- understanding
+
+
+class TopicScore(_Frozen):
+    topic: str
+    score: float  # cosine similarity in [-1, 1]; higher is better
+
+
+class Signals(_Frozen):
+    affirm: bool = False
+    deny: bool = False
+    wants_human: bool = False
+    goodbye: bool = False
+    greeting: bool = False
+    thanks: bool = False
+    correction: bool = False
+    urgency: Urgency = "none"
+    hazard: Hazard = "none"
+
+
+class FieldCandidate(_Frozen):
+    """A typed value found in the text, with the span it came from.
+
+    ``value`` is canonical text: ``service``/``staff`` → catalog id; ``date`` → ISO date;
+    ``time`` → ``HH:MM``; ``offered_slot`` → ISO start of the chosen offered slot;
+    ``phone`` → E.164; ``email`` → lower-cased address; ``boolean`` → ``yes``/``no``.
+    ``problem`` is set instead of a usable value when the text clearly tried to give one
+    that cannot be used: ``past``, ``impossible_date``, ``unknown_service``,
+    ``unknown_staff``, ``invalid_phone``, ``invalid_email``, ``no_such_option``.
+    """
+
+    type: FieldType
+    value: str = ""
+    problem: str = ""
+    span: tuple[int, int] = (0, 0)
+    text: str = ""  # the matched text
+    confidence: float = 1.0
+
+
+class Understanding(_Frozen):
+    """What the customer meant. Recorded verbatim in the audit; replay feeds it back."""
+
+    text: str
+    lang: Lang
+    topics: tuple[TopicScore, ...] = ()  # best first
+    signals: Signals = Signals()
+    fields: tuple[FieldCandidate, ...] = ()
+    faq: tuple[TopicScore, ...] = ()  # FAQ entry ids by relevance, best first
+    part_of_day: Literal["", "morning", "afternoon", "evening"] = ""
+    after_time: str = ""  # "HH:MM" when the customer said "after 5"
+    backend: str = "offline"
+    model: str = ""
+    problem: str = ""  # "empty", "too_long", "binary", "emoji_only" when the text is unusable
+
+
+# ---------------------------------------------------------------- reply plans
+
+
+class PlanItem(_Frozen):
+    """One thing the reply must say. ``kind`` names a template; ``data`` carries the facts.
+
+    Kinds: ``greet``, ``ask`` (data.field, data.type, data.retry), ``invalid``
+    (data.field, data.problem), ``offer_slots`` (slots), ``no_slots``, ``confirm``
+    (data: summary values), ``booked``, ``rescheduled``, ``cancelled``, ``late_fee``
+    (data.fee), ``answer`` (data.text, data.source), ``hours`` (data.*), ``message_taken``,
+    ``transfer`` (data.department, data.phone), ``escalate`` (data.reason),
+    ``emergency_info`` (data.phone, data.instructions), ``safety`` (data.instructions),
+    ``clarify``, ``out_of_scope``, ``goodbye``, ``anything_else``, ``slot_taken``,
+    ``fallback``, ``resume`` (data.topic), ``appointment`` (data: the found appointment),
+    ``no_appointment``.
+    """
+
+    kind: str
+    data: dict[str, str] = Field(default_factory=dict)
+    slots: tuple[Slot, ...] = ()
+
+
+class ReplyPlan(_Frozen):
+    """What the reply says, decided by code. The renderer only words it."""
+
+    lang: Lang
+    items: tuple[PlanItem, ...]
+    business_name: str = ""
+    options: tuple[str, ...] = ()  # rich options (buttons) where the channel has them
+    end_conversation: bool = False
+
+
+class Rendered(_Frozen):
+    text: str
+    options: tuple[str, ...] = ()
+    grounded: bool = True  # False when the grounding check refused model text
+    note: str = ""
+
+
+class LanguageBackend(Protocol):
+    """Both backends (offline and LLM) satisfy this and pass the same contract tests."""
+
+    name: str
+
+    def understand(
+        self, text: str, topics: tuple[TopicExamples, ...], context: UnderstandContext
+    ) -> Understanding: ...
+
+    def render(self, plan: ReplyPlan) -> Rendered: ...
+
+
+__all__ = [
+    "FIELD_TYPES",
+    "CatalogItem",
+    "FaqEntry",
+    "FieldCandidate",
+    "FieldType",
+    "Hazard",
+    "Lang",
+    "LanguageBackend",
+    "PlanItem",
+    "Rendered",
+    "ReplyPlan",
+    "Signals",
+    "Slot",
+    "TopicExamples",
+    "TopicScore",
+    "Understanding",
+    "UnderstandContext",
+    "Urgency",
+]

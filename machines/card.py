@@ -1,0 +1,108 @@
+"""The topic card: a declarative behaviour card, validated as a typed model.
+
+A card is data until it validates. Conditions stay strings here; ``machines.loader``
+type-checks every condition against the card's fact schema, resolves every action and field
+type, and only then is the card compiled to a machine and its rules.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from language.types import FieldType
+
+Channel = Literal["cli", "webchat", "sms", "voice", "whatsapp", "telegram"]
+ALL_CHANNELS: tuple[Channel, ...] = ("cli", "webchat", "sms", "voice", "whatsapp", "telegram")
+
+Text = dict[str, str]  # per language: {"en": ..., "de": ...}
+
+_ID = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Classifier(_Model):
+    description: Text = Field(default_factory=dict)
+    examples: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class RequiredField(_Model):
+    name: str = Field(pattern=_ID)
+    type: FieldType
+    prompt: Text = Field(default_factory=dict)  # how to ask for it, per language
+    label: Text = Field(default_factory=dict)  # how to name it in a summary
+
+
+class Step(_Model):
+    """One step of a card, in order.
+
+    ``collect`` waits for ``field``; ``action`` runs ``action`` and moves on when it
+    succeeds (``on_fail`` names the step to go back to when it fails); ``confirm`` reads a
+    summary back and waits for an explicit yes (``on_deny`` names the step a "no" returns
+    to; default: the step before); ``say`` adds ``say`` to the reply and moves on.
+    """
+
+    id: str = Field(pattern=_ID)
+    kind: Literal["collect", "action", "confirm", "say"]
+    field: str | None = None
+    action: str | None = None
+    on_fail: str | None = None
+    on_deny: str | None = None
+    say: str | None = None
+
+    @model_validator(mode="after")
+    def _kind_has_its_part(self) -> Step:
+        need = {"collect": "field", "action": "action", "say": "say"}.get(self.kind)
+        if need and getattr(self, need) is None:
+            raise ValueError(f"a {self.kind} step needs '{need}'")
+        return self
+
+
+class EscalateIf(_Model):
+    when: str  # a condition in the safe condition language
+    reason: str  # owner-readable reason, e.g. "emergency", "customer asked for a human"
+
+
+class Invariant(_Model):
+    name: str
+    holds: str  # a condition that must hold in every reachable state
+
+
+class Card(_Model):
+    id: str = Field(pattern=_ID)
+    title: Text
+    priority: int = 50
+    channels: tuple[Channel, ...] = ALL_CHANNELS
+    oneshot: bool = False  # a digression (FAQ, hours): after it the interrupted topic resumes
+    interruptible: bool = True  # may be suspended by a digression and resumed later
+    classifier: Classifier = Classifier()
+    scope: Text = Field(default_factory=dict)
+    instructions: Text = Field(default_factory=dict)
+    required_fields: tuple[RequiredField, ...] = ()
+    steps: tuple[Step, ...]
+    allowed_actions: tuple[str, ...] = ()
+    auto_escalate_if: tuple[EscalateIf, ...] = ()
+    confirm_before: tuple[str, ...] = ()  # actions that need an explicit yes first
+    invariants: tuple[Invariant, ...] = ()
+
+    def field(self, name: str) -> RequiredField:
+        for f in self.required_fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def step(self, step_id: str) -> Step:
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        raise KeyError(step_id)
+
+
+TERMINAL_STATES: tuple[str, ...] = ("done", "escalated", "abandoned")
+
+__all__ = ["ALL_CHANNELS", "Card", "Channel", "Classifier", "EscalateIf", "Invariant",
+           "RequiredField", "Step", "TERMINAL_STATES", "Text"]
