@@ -44,6 +44,7 @@ class Step(_Model):
     succeeds (``on_fail`` names the step to go back to when it fails); ``confirm`` reads a
     summary back and waits for an explicit yes (``on_deny`` names the step a "no" returns
     to; default: the step before); ``say`` adds ``say`` to the reply and moves on.
+    Any step with ``skip_if`` is passed over while that condition holds.
     """
 
     id: str = Field(pattern=_ID)
@@ -53,6 +54,7 @@ class Step(_Model):
     on_fail: str | None = None
     on_deny: str | None = None
     say: str | None = None
+    skip_if: str | None = None  # a condition; when it holds the step is skipped
 
     @model_validator(mode="after")
     def _kind_has_its_part(self) -> Step:
