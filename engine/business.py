@@ -117,7 +117,8 @@ class TopicUse(_Model):
     """A bundled card template the business uses, with shallow overrides of its keys."""
 
     card: str
-    override: dict[str, Any] = Field(default_factory=dict)
+    override: dict[str, Any] = Field(default_factory=dict)  # replaces whole top-level keys
+    extra_examples: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # added per language
 
 
 class Business(_Model):
