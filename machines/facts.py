@@ -49,12 +49,14 @@ BASE_FACTS: FactSchema = {
     "topic.candidate_oneshot": B,
     "topic.active_score": F,  # this turn's score of the active card
     "topic.idle_seconds": I,  # since the active topic last moved
+    "topic.margin": F,  # candidate score minus the active card's score
     "topic.suspended": S,  # the interrupted topic waiting to resume, absent when none
     "topic.answered_expected": B,  # the text answered the question we asked
     # the active machine
     "machine.card": S,
     "machine.state": S,
     "machine.terminal": B,
+    "machine.fresh": B,  # the state was entered during this turn (not asked yet)
     # counters (per conversation)
     "counter.failed_attempts": I,  # failed actions and invalid answers in a row
     "counter.unanswered": I,  # turns in a row that did not answer the question asked
@@ -82,6 +84,7 @@ def card_facts(field_names: Iterable[str], actions: Iterable[str]) -> FactSchema
         schema[f"field.{name}"] = S  # the accepted value, absent until collected
         schema[f"input.{name}"] = S  # a value the customer gave in this turn
         schema[f"invalid.{name}"] = S  # why this turn's value for it was refused
+        schema[f"corrected.{name}"] = B  # this turn changed an already collected value
     for action in actions:
         for suffix, kind in ACTION_RESULT_FACTS.items():
             schema[f"action.{action}.{suffix}"] = kind
