@@ -47,6 +47,7 @@ BASE_FACTS: FactSchema = {
     "topic.candidate": S,  # the best-scoring card this turn
     "topic.candidate_score": F,
     "topic.candidate_oneshot": B,
+    "topic.candidate_is_active": B,  # the best-scoring card is the active one
     "topic.active_score": F,  # this turn's score of the active card
     "topic.idle_seconds": I,  # since the active topic last moved
     "topic.margin": F,  # candidate score minus the active card's score

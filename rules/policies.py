@@ -1,0 +1,113 @@
+"""Business policies as named, reusable rule sets.
+
+Three phases of one turn use them (see ``engine.decide``):
+
+* ``conversation`` — before any card runs: which topic owns this turn (stickiness, the
+  switch threshold, digressions, emergencies, a request for a human);
+* ``guardrails`` — evaluated together with the active card's own rules: conversation-wide
+  escalation (a customer who never answers), goodbye in the middle of a task, the
+  late-change notice;
+* ``after`` — once the card has settled: resume an interrupted topic, say goodbye, offer
+  more help.
+
+Thresholds are parameters, so a deployment can tune them and replay shows the effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .ir import Emit, Escalate, Ref, Rule, RuleSet, Say, Set
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    sticky_seconds: int = 30 * 60  # a topic stays with the conversation this long
+    switch_margin: float = 0.08  # a new topic must beat the active one by this much
+    min_topic_score: float = 0.35  # below this a topic is not recognised at all
+    unanswered_limit: int = 3  # questions in a row without an answer → a human
+
+
+def conversation_policy(s: PolicySettings = PolicySettings()) -> RuleSet:
+    """Which topic owns the turn. Highest salience wins when several set the topic."""
+    return RuleSet("policy:conversation", (
+        Rule("topic.unusable", "turn.empty", (Say("clarify"),), 99, source="policy:topics",
+             reason="the message was empty or unreadable"),
+        Rule("topic.gas_safety", "signal.hazard == 'gas'", (Say("safety"),), 98,
+             source="policy:emergency",
+             reason="a smell of gas: safety instructions come before anything else"),
+        Rule("topic.hazard", "signal.hazard == 'gas' and business.has_emergency "
+             "and topic.active != 'emergency'",
+             (Set("decision.topic", "emergency"), Set("decision.suspend", True)), 97,
+             source="policy:emergency", reason="a gas hazard is an emergency"),
+        Rule("topic.emergency", "signal.urgency == 'emergency' and business.has_emergency "
+             "and topic.active != 'emergency'",
+             (Set("decision.topic", "emergency"), Set("decision.suspend", True)), 95,
+             source="policy:emergency", reason="the customer described an emergency"),
+        Rule("topic.human", "signal.wants_human and business.has_human "
+             "and topic.active != 'human' and topic.active != 'emergency'",
+             (Set("decision.topic", "human"), Set("decision.suspend", True)), 90,
+             source="policy:escalation", reason="the customer asked for a human"),
+        Rule("topic.keep_answer", "topic.active and not topic.active_done "
+             "and topic.answered_expected",
+             (Set("decision.topic", Ref("topic.active")),), 80, source="policy:topics",
+             reason="the message answers the question we asked"),
+        Rule("topic.expired", f"topic.active and topic.idle_seconds > {s.sticky_seconds} "
+             "and topic.candidate",
+             (Set("decision.topic", Ref("topic.candidate")),), 75, source="policy:topics",
+             reason=f"the last topic went quiet more than {s.sticky_seconds // 60} minutes ago"),
+        Rule("topic.switch", "topic.active and not topic.active_done and topic.candidate "
+             f"and not topic.candidate_is_active and topic.margin >= {s.switch_margin} "
+             f"and topic.candidate_score >= {s.min_topic_score}",
+             (Set("decision.topic", Ref("topic.candidate")), Set("decision.suspend", True)),
+             60, source="policy:topics",
+             reason="a new topic clearly beats the active one; the active one waits"),
+        Rule("topic.stay", "topic.active and not topic.active_done",
+             (Set("decision.topic", Ref("topic.active")),), 50, source="policy:topics",
+             reason="the active topic is sticky"),
+        Rule("topic.new", "topic.candidate", (Set("decision.topic", Ref("topic.candidate")),),
+             40, source="policy:topics", reason="the best-matching topic takes the turn"),
+    ))
+
+
+def guardrails_policy(s: PolicySettings = PolicySettings()) -> RuleSet:
+    """Conversation-wide rules evaluated together with the active card's rules."""
+    return RuleSet("policy:guardrails", (
+        Rule("escalate.unanswered", f"not machine.terminal and counter.unanswered >= "
+             f"{s.unanswered_limit}",
+             (Escalate("the customer did not answer the same question three times"),
+              Emit("escalate")), 100, source="policy:escalation",
+             reason="repeated failure to get an answer hands over to a human"),
+        Rule("goodbye.abandons", "signal.goodbye and not machine.terminal "
+             "and not topic.answered_expected",
+             (Emit("abandon"), Set("decision.end", True)), 95, source="policy:goodbye",
+             reason="the customer said goodbye in the middle of a task"),
+        Rule("changes.late_fee_notice", "policy.late_change and machine.state == 'confirm' "
+             "and machine.card in ['reschedule', 'cancel']",
+             (Say("late_fee"),), 15, source="policy:changes",
+             reason="a late change is allowed, but the fee is read out before confirming"),
+    ))
+
+
+def after_policy(s: PolicySettings = PolicySettings()) -> RuleSet:
+    """After the card settled: resume, say goodbye, offer more help."""
+    return RuleSet("policy:after", (
+        Rule("after.goodbye", "signal.goodbye and (not topic.active or topic.active_done)",
+             (Say("goodbye"), Set("decision.end", True)), 60, source="policy:goodbye",
+             reason="the customer said goodbye"),
+        Rule("after.resume", "topic.active_done and topic.suspended and not decision.end",
+             (Set("decision.resume", True), Say("resume")), 50, source="policy:topics",
+             reason="the digression is answered; back to the interrupted topic"),
+        Rule("after.out_of_scope_again", "machine.card == 'out_of_scope' "
+             "and counter.out_of_scope >= 2 and not decision.end",
+             (Say("offer_help"),), 40, source="policy:topics",
+             reason="twice out of scope: offer a message or a human"),
+        Rule("after.more", "topic.active_done and not topic.suspended and not decision.end "
+             "and machine.state == 'done' and machine.card != 'smalltalk' "
+             "and machine.card != 'out_of_scope'",
+             (Say("anything_else"),), 10, source="policy:topics",
+             reason="the task is done; offer more help"),
+    ))
+
+
+__all__ = ["PolicySettings", "after_policy", "conversation_policy", "guardrails_policy"]
