@@ -29,8 +29,19 @@ class Interval(_Model):
     start: time
     end: time
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _written_as_text(cls, v: Any) -> Any:
+        # pydantic reads a number as seconds since midnight *in UTC* (and a YAML 1.1 reader
+        # turns 08:00 into 480): refuse numbers rather than accept a wrong, aware time.
+        if isinstance(v, int | float):
+            raise ValueError("write a time as 'HH:MM', e.g. '08:00'")
+        return v
+
     @model_validator(mode="after")
     def _ordered(self) -> Interval:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("opening times are local wall-clock times; drop the UTC offset")
         if not self.start < self.end:
             raise ValueError(f"interval start {self.start} must be before end {self.end}")
         return self
