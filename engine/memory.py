@@ -1,0 +1,585 @@
+"""An in-memory :class:`~engine.ports.Store`, for fast tests and engine benchmarks.
+
+It keeps the same contract as the SQL store (``store/``), checked by one shared test suite:
+the same uniqueness rules, the same double-booking rule (:class:`SlotTaken`), the same
+JSON round trip for ``dict`` columns (so a value the database could not store fails here
+too) and UTC datetimes on the way out.
+
+Transactions stage their writes in an overlay over the committed tables; reads inside the
+transaction see the overlay. On a clean exit the overlay is applied in one synchronous step,
+on an exception it is dropped. One conversation's transactions are serialised by an
+``asyncio.Lock`` per ``(business, conversation_key)``; transactions of different
+conversations run concurrently and are checked optimistically: if anything committed since
+a transaction began, its writes are replayed against the new committed state at commit,
+with every constraint checked again (an overlap raises :class:`SlotTaken` at the end of
+the ``async with``), and a write whose result would differ (the same customer upserted by
+two conversations at once) raises :class:`TransactionConflict`. Reads are not re-checked.
+
+Errors: :class:`SlotTaken` for an overlap, ``LookupError`` for an unknown id, ``ValueError``
+for a duplicate key or an invalid value, ``RuntimeError`` for use of a closed transaction.
+This module imports only the standard library, pydantic and ``engine.ports``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from engine.ports import (
+    Appointment,
+    ChannelKind,
+    ConversationId,
+    ConversationRow,
+    Customer,
+    CustomerId,
+    EscalationRow,
+    InboundEvent,
+    MessageRow,
+    OutboxRow,
+    SlotTaken,
+    StoredTurn,
+)
+
+__all__ = ["MemoryStore", "TransactionConflict"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+_OUTBOX_STATUSES = ("pending", "sent", "dead")
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: the store needs aware datetimes")
+    return moment.astimezone(UTC)
+
+
+def _interval(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    start, end = _utc(start), _utc(end)
+    if end <= start:
+        raise ValueError(f"an appointment must end after it starts ({start} .. {end})")
+    return start, end
+
+
+def _json(value: dict[str, Any]) -> dict[str, Any]:
+    """A private copy as the database would give it back (sorted keys, JSON types only)."""
+    copied: dict[str, Any] = json.loads(json.dumps(value, sort_keys=True))
+    return copied
+
+
+def _overlaps(a: Appointment, b: Appointment) -> bool:
+    return (
+        a.id != b.id
+        and a.business == b.business
+        and a.staff == b.staff
+        and a.status == "booked"
+        and b.status == "booked"
+        and a.start < b.end
+        and b.start < a.end
+    )
+
+
+class TransactionConflict(RuntimeError):
+    """Two conversations' transactions wrote the same row (say, one customer's); the later
+    commit is refused, as a serialisable database would, and the turn may be retried."""
+
+
+class _Layer(Generic[K, V]):
+    """A dict seen through a layer of staged writes (no deletes: nothing is ever deleted)."""
+
+    def __init__(self, base: dict[K, V]) -> None:
+        self._base = base
+        self._staged: dict[K, V] = {}
+
+    def get(self, key: K) -> V | None:
+        if key in self._staged:
+            return self._staged[key]
+        return self._base.get(key)
+
+    def __contains__(self, key: K) -> bool:
+        return key in self._staged or key in self._base
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._staged[key] = value
+
+    def values(self) -> Iterator[V]:
+        for key, value in self._base.items():
+            yield self._staged.get(key, value)
+        for key, value in self._staged.items():
+            if key not in self._base:
+                yield value
+
+    def apply(self) -> None:
+        self._base.update(self._staged)
+
+
+class _Tables:
+    """The committed state: rows by id plus the indexes the unique rules need."""
+
+    def __init__(self) -> None:
+        self.inbound: dict[tuple[str, str], InboundEvent] = {}
+        self.conversations: dict[str, ConversationRow] = {}
+        self.conversation_ids: dict[tuple[str, str, str], str] = {}
+        self.turns: dict[str, dict[int, StoredTurn]] = {}
+        self.turn_ids: dict[tuple[str, str], tuple[str, int]] = {}
+        self.customers: dict[str, Customer] = {}
+        self.customer_ids: dict[tuple[str, str], str] = {}
+        self.appointments: dict[str, Appointment] = {}
+        self.appointment_ids: dict[str, str] = {}
+        self.messages: dict[str, MessageRow] = {}
+        self.escalations: dict[str, EscalationRow] = {}
+        self.outbox: dict[str, OutboxRow] = {}
+        self.outbox_ids: dict[str, str] = {}
+        self.results: dict[str, dict[str, Any]] = {}
+
+
+class _View:
+    """The tables as one transaction sees them; every write checks the store's rules."""
+
+    def __init__(self, tables: _Tables) -> None:
+        self.conversations = _Layer(tables.conversations)
+        self.conversation_ids = _Layer(tables.conversation_ids)
+        self.turns = _Layer(tables.turns)
+        self.turn_ids = _Layer(tables.turn_ids)
+        self.customers = _Layer(tables.customers)
+        self.customer_ids = _Layer(tables.customer_ids)
+        self.appointments = _Layer(tables.appointments)
+        self.appointment_ids = _Layer(tables.appointment_ids)
+        self.messages = _Layer(tables.messages)
+        self.escalations = _Layer(tables.escalations)
+        self.outbox = _Layer(tables.outbox)
+        self.outbox_ids = _Layer(tables.outbox_ids)
+        self.results = _Layer(tables.results)
+
+    def apply(self) -> None:
+        for layer in vars(self).values():
+            layer.apply()
+
+    # conversations and turns
+
+    def conversation(
+        self, business: str, channel: ChannelKind, sender: str, now: datetime, new_id: str
+    ) -> ConversationRow:
+        known = self.conversation_ids.get((business, channel, sender))
+        if known is not None:
+            row = self.conversations.get(known)
+            assert row is not None
+            return row
+        row = ConversationRow(
+            id=ConversationId(new_id),
+            business=business,
+            channel=channel,
+            sender=sender,
+            state={},
+            last_hash="",
+            turns=0,
+            created_at=_utc(now),
+            updated_at=_utc(now),
+        )
+        self.conversations[row.id] = row
+        self.conversation_ids[(business, channel, sender)] = row.id
+        return row
+
+    def save_conversation(
+        self, conversation_id: str, state: dict[str, Any], last_hash: str, now: datetime
+    ) -> None:
+        row = self._conversation(conversation_id)
+        self.conversations[conversation_id] = row.model_copy(
+            update={"state": _json(state), "last_hash": last_hash, "updated_at": _utc(now)}
+        )
+
+    def append_turn(self, turn: StoredTurn) -> None:
+        row = self._conversation(turn.conversation_id)
+        chain = dict(self.turns.get(turn.conversation_id) or {})
+        if turn.seq in chain:
+            raise ValueError(f"turn {turn.seq} of conversation {turn.conversation_id} exists")
+        chain[turn.seq] = turn
+        self.turns[turn.conversation_id] = chain
+        if turn.provider_msg_id and (row.business, turn.provider_msg_id) not in self.turn_ids:
+            self.turn_ids[(row.business, turn.provider_msg_id)] = (turn.conversation_id, turn.seq)
+        self.conversations[row.id] = row.model_copy(update={"turns": row.turns + 1})
+
+    def _conversation(self, conversation_id: str) -> ConversationRow:
+        row = self.conversations.get(conversation_id)
+        if row is None:
+            raise LookupError(f"unknown conversation {conversation_id}")
+        return row
+
+    # customers
+
+    def customer_by_phone(self, business: str, phone: str) -> Customer | None:
+        known = self.customer_ids.get((business, phone)) if phone else None
+        return None if known is None else self.customers.get(known)
+
+    def upsert_customer(
+        self, business: str, name: str, phone: str, email: str, new_id: str
+    ) -> Customer:
+        found = self.customer_by_phone(business, phone)
+        if found is not None:
+            found = found.model_copy(
+                update={"name": name or found.name, "email": email or found.email}
+            )
+            self.customers[found.id] = found
+            return found
+        created = Customer(
+            id=CustomerId(new_id), business=business, name=name, phone=phone, email=email
+        )
+        self.customers[created.id] = created
+        if phone:
+            self.customer_ids[(business, phone)] = created.id
+        return created
+
+    # appointments
+
+    def appointments_between(
+        self, business: str, start: datetime, end: datetime
+    ) -> list[Appointment]:
+        start, end = _utc(start), _utc(end)
+        found = [
+            a
+            for a in self.appointments.values()
+            if a.business == business and a.status == "booked" and a.start < end and start < a.end
+        ]
+        return sorted(found, key=lambda a: (a.start, a.id))
+
+    def appointments_of(self, business: str, customer_id: str) -> list[Appointment]:
+        found = [
+            a
+            for a in self.appointments.values()
+            if a.business == business and a.customer_id == customer_id
+        ]
+        return sorted(found, key=lambda a: (a.start, a.id))
+
+    def appointment_by_key(self, idempotency_key: str) -> Appointment | None:
+        known = self.appointment_ids.get(idempotency_key) if idempotency_key else None
+        return None if known is None else self.appointments.get(known)
+
+    def insert_appointment(self, appointment: Appointment) -> None:
+        # The order of the checks is the database's: the overlap trigger runs before the
+        # unique constraints.
+        appointment = self._checked(appointment)
+        if appointment.id in self.appointments:
+            raise ValueError(f"appointment {appointment.id} exists")
+        key = appointment.idempotency_key
+        if key and key in self.appointment_ids:
+            raise ValueError(f"an appointment with idempotency key {key!r} exists")
+        self.appointments[appointment.id] = appointment
+        if key:
+            self.appointment_ids[key] = appointment.id
+
+    def move_appointment(
+        self, appointment_id: str, start: datetime, end: datetime, staff: str
+    ) -> None:
+        _interval(start, end)
+        current = self._appointment(appointment_id)
+        moved = current.model_copy(update={"start": start, "end": end, "staff": staff})
+        self.appointments[appointment_id] = self._checked(moved)
+
+    def cancel_appointment(self, appointment_id: str) -> None:
+        current = self._appointment(appointment_id)
+        self.appointments[appointment_id] = current.model_copy(update={"status": "cancelled"})
+
+    def _appointment(self, appointment_id: str) -> Appointment:
+        found = self.appointments.get(appointment_id)
+        if found is None:
+            raise LookupError(f"unknown appointment {appointment_id}")
+        return found
+
+    def _checked(self, appointment: Appointment) -> Appointment:
+        start, end = _interval(appointment.start, appointment.end)
+        appointment = appointment.model_copy(update={"start": start, "end": end})
+        if any(_overlaps(appointment, other) for other in self.appointments.values()):
+            raise SlotTaken(f"{appointment.staff or 'the slot'} is taken at {start.isoformat()}")
+        return appointment
+
+    # messages, escalations, outbox, idempotency
+
+    def insert_message(self, message: MessageRow) -> None:
+        if message.id in self.messages:
+            raise ValueError(f"message {message.id} exists")
+        self.messages[message.id] = message.model_copy(
+            update={"created_at": _utc(message.created_at)}
+        )
+
+    def insert_escalation(self, escalation: EscalationRow) -> None:
+        if escalation.id in self.escalations:
+            raise ValueError(f"escalation {escalation.id} exists")
+        self.escalations[escalation.id] = escalation.model_copy(
+            update={"created_at": _utc(escalation.created_at)}
+        )
+
+    def enqueue(self, row: OutboxRow) -> None:
+        if not row.idempotency_key:
+            raise ValueError("an outbox row needs an idempotency key")
+        if row.idempotency_key in self.outbox_ids:
+            return
+        if row.id in self.outbox:
+            raise ValueError(f"outbox row {row.id} exists")
+        self.outbox[row.id] = row
+        self.outbox_ids[row.idempotency_key] = row.id
+
+    def remember_result(self, key: str, result: dict[str, Any]) -> None:
+        if key not in self.results:
+            self.results[key] = _json(result)
+
+
+def _fresh_copy(value: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(value)
+
+
+class _MemoryTx:
+    """One transaction: reads through the overlay, writes staged and logged for replay."""
+
+    def __init__(self, tables: _Tables) -> None:
+        self._view = _View(tables)
+        self._log: list[tuple[Callable[[_View], object], object]] = []
+        self._open = True
+
+    def _write(self, op: Callable[[_View], V]) -> V:
+        self._check_open()
+        result = op(self._view)
+        self._log.append((op, result))
+        return result
+
+    def _check_open(self) -> None:
+        if not self._open:
+            raise RuntimeError("the transaction is closed")
+
+    async def conversation(
+        self, business: str, channel: ChannelKind, sender: str, now: datetime
+    ) -> ConversationRow:
+        new_id = uuid.uuid4().hex
+        row = self._write(lambda v: v.conversation(business, channel, sender, now, new_id))
+        return row.model_copy(update={"state": _fresh_copy(row.state)})
+
+    async def save_conversation(
+        self, conversation_id: str, state: dict[str, Any], last_hash: str, now: datetime
+    ) -> None:
+        state = _json(state)
+        self._write(lambda v: v.save_conversation(conversation_id, state, last_hash, now))
+
+    async def append_turn(self, turn: StoredTurn) -> None:
+        turn = turn.model_copy(
+            update={"record": _json(turn.record), "created_at": _utc(turn.created_at)}
+        )
+        self._write(lambda v: v.append_turn(turn))
+
+    async def customer_by_phone(self, business: str, phone: str) -> Customer | None:
+        self._check_open()
+        return self._view.customer_by_phone(business, phone)
+
+    async def customer(self, customer_id: str) -> Customer | None:
+        self._check_open()
+        return self._view.customers.get(customer_id)
+
+    async def upsert_customer(self, business: str, name: str, phone: str, email: str) -> Customer:
+        new_id = uuid.uuid4().hex
+        return self._write(lambda v: v.upsert_customer(business, name, phone, email, new_id))
+
+    async def appointments_between(
+        self, business: str, start: datetime, end: datetime
+    ) -> list[Appointment]:
+        self._check_open()
+        return self._view.appointments_between(business, start, end)
+
+    async def appointments_of(self, business: str, customer_id: str) -> list[Appointment]:
+        self._check_open()
+        return self._view.appointments_of(business, customer_id)
+
+    async def appointment_by_key(self, idempotency_key: str) -> Appointment | None:
+        self._check_open()
+        return self._view.appointment_by_key(idempotency_key)
+
+    async def insert_appointment(self, appointment: Appointment) -> None:
+        self._write(lambda v: v.insert_appointment(appointment))
+
+    async def move_appointment(
+        self, appointment_id: str, start: datetime, end: datetime, staff: str
+    ) -> None:
+        self._write(lambda v: v.move_appointment(appointment_id, start, end, staff))
+
+    async def cancel_appointment(self, appointment_id: str) -> None:
+        self._write(lambda v: v.cancel_appointment(appointment_id))
+
+    async def insert_message(self, message: MessageRow) -> None:
+        self._write(lambda v: v.insert_message(message))
+
+    async def insert_escalation(self, escalation: EscalationRow) -> None:
+        self._write(lambda v: v.insert_escalation(escalation))
+
+    async def enqueue(self, row: OutboxRow) -> None:
+        row = row.model_copy(
+            update={"payload": _json(row.payload), "next_attempt_at": _utc(row.next_attempt_at)}
+        )
+        self._write(lambda v: v.enqueue(row))
+
+    async def idempotent_result(self, key: str) -> dict[str, Any] | None:
+        self._check_open()
+        found = self._view.results.get(key)
+        return None if found is None else _fresh_copy(found)
+
+    async def remember_result(self, key: str, result: dict[str, Any]) -> None:
+        result = _json(result)
+        self._write(lambda v: v.remember_result(key, result))
+
+
+class MemoryStore:
+    """The whole store in dicts; see the module docstring for the transaction model."""
+
+    def __init__(self, *, outbox_lease: timedelta = timedelta(seconds=60)) -> None:
+        self._tables = _Tables()
+        self._version = 0  # bumped by every commit; a stale transaction replays its log
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+        self._lease = outbox_lease
+
+    async def migrate(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def record_inbound(self, event: InboundEvent) -> bool:
+        key = (event.business, event.provider_msg_id)
+        if key in self._tables.inbound:
+            return False
+        self._tables.inbound[key] = event.model_copy(
+            update={"payload": dict(event.payload), "received_at": _utc(event.received_at)}
+        )
+        self._version += 1
+        return True
+
+    async def turn_for(self, business: str, provider_msg_id: str) -> StoredTurn | None:
+        place = self._tables.turn_ids.get((business, provider_msg_id))
+        if place is None:
+            return None
+        return self._turn_copy(self._tables.turns[place[0]][place[1]])
+
+    @asynccontextmanager
+    async def transaction(self, business: str, conversation_key: str) -> AsyncIterator[_MemoryTx]:
+        key = (business, conversation_key)
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                began = self._version
+                tx = _MemoryTx(self._tables)
+                try:
+                    yield tx
+                finally:
+                    tx._open = False
+                self._commit(tx, began)
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def _commit(self, tx: _MemoryTx, began: int) -> None:
+        if not tx._log:
+            return
+        view = tx._view
+        if self._version != began:  # someone committed meanwhile: check everything again
+            view = _View(self._tables)
+            for op, result in tx._log:
+                if op(view) != result:
+                    raise TransactionConflict(
+                        "a concurrent transaction changed a row this one wrote; retry the turn"
+                    )
+        view.apply()
+        self._version += 1
+
+    # read side
+
+    async def list_appointments(self, business: str) -> list[Appointment]:
+        found = [a for a in self._tables.appointments.values() if a.business == business]
+        return sorted(found, key=lambda a: (a.start, a.id))
+
+    async def list_conversations(self, business: str | None = None) -> list[ConversationRow]:
+        found = [
+            c.model_copy(update={"state": _fresh_copy(c.state)})
+            for c in self._tables.conversations.values()
+            if business is None or c.business == business
+        ]
+        return sorted(found, key=lambda c: (c.created_at, c.id))
+
+    async def list_messages(self, business: str) -> list[MessageRow]:
+        found = [m for m in self._tables.messages.values() if m.business == business]
+        return sorted(found, key=lambda m: (m.created_at, m.id))
+
+    async def list_escalations(self, business: str) -> list[EscalationRow]:
+        found = [e for e in self._tables.escalations.values() if e.business == business]
+        return sorted(found, key=lambda e: (e.created_at, e.id))
+
+    async def turns(self, conversation_id: str) -> list[StoredTurn]:
+        chain = self._tables.turns.get(conversation_id, {})
+        return [self._turn_copy(chain[seq]) for seq in sorted(chain)]
+
+    async def all_conversation_ids(self) -> list[str]:
+        return [c.id for c in await self.list_conversations()]
+
+    async def outbox(self, status: str | None = None) -> list[OutboxRow]:
+        found = [
+            self._outbox_copy(r)
+            for r in self._tables.outbox.values()
+            if status is None or r.status == status
+        ]
+        return sorted(found, key=lambda r: (r.next_attempt_at, r.id))
+
+    async def claim_outbox(self, now: datetime, limit: int) -> list[OutboxRow]:
+        """Lease due pending rows: attempts+1 and hidden until ``now + outbox_lease``.
+
+        The lease stands for "in flight": a sender that dies mid-send leaves the row to be
+        claimed again once the lease runs out.
+        """
+        now = _utc(now)
+        due = [r for r in await self.outbox("pending") if r.next_attempt_at <= now][: max(limit, 0)]
+        claimed = []
+        for row in due:
+            leased = row.model_copy(
+                update={"attempts": row.attempts + 1, "next_attempt_at": now + self._lease}
+            )
+            self._tables.outbox[row.id] = leased
+            claimed.append(self._outbox_copy(leased))
+        self._version += 1
+        return claimed
+
+    async def mark_outbox(
+        self, row_id: str, status: str, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None:
+        if status not in _OUTBOX_STATUSES:
+            raise ValueError(f"unknown outbox status {status!r}")
+        row = self._tables.outbox.get(row_id)
+        if row is None:
+            raise LookupError(f"unknown outbox row {row_id}")
+        self._tables.outbox[row_id] = row.model_copy(
+            update={
+                "status": status,
+                "attempts": attempts,
+                "next_attempt_at": _utc(next_attempt_at),
+                "last_error": error,
+            }
+        )
+        self._version += 1
+
+    async def inbound_events(self, business: str | None = None) -> list[InboundEvent]:
+        found = [
+            e.model_copy(update={"payload": dict(e.payload)})
+            for e in self._tables.inbound.values()
+            if business is None or e.business == business
+        ]
+        return sorted(found, key=lambda e: e.received_at)  # stable: ties keep arrival order
+
+    @staticmethod
+    def _turn_copy(turn: StoredTurn) -> StoredTurn:
+        return turn.model_copy(update={"record": _fresh_copy(turn.record)})
+
+    @staticmethod
+    def _outbox_copy(row: OutboxRow) -> OutboxRow:
+        return row.model_copy(update={"payload": _fresh_copy(row.payload)})

@@ -1,0 +1,138 @@
+"""Rows to records: how a database row (a dict) becomes an ``engine.ports`` record.
+
+Timestamps come back as aware UTC datetimes, JSON columns as fresh dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.ports import (
+    Appointment,
+    ConversationRow,
+    Customer,
+    EscalationRow,
+    InboundEvent,
+    MessageRow,
+    OutboxRow,
+    StoredTurn,
+)
+from store.codec import from_stamp, loads
+
+__all__ = [
+    "appointment",
+    "conversation",
+    "customer",
+    "escalation",
+    "inbound",
+    "message",
+    "outbox",
+    "turn",
+]
+
+Row = Mapping[str, Any]
+
+
+def conversation(row: Row) -> ConversationRow:
+    return ConversationRow(
+        id=row["id"],
+        business=row["business"],
+        channel=row["channel"],
+        sender=row["sender"],
+        state=loads(row["state"]),
+        last_hash=row["last_hash"],
+        turns=row["turns"],
+        created_at=from_stamp(row["created_at"]),
+        updated_at=from_stamp(row["updated_at"]),
+    )
+
+
+def turn(row: Row) -> StoredTurn:
+    return StoredTurn(
+        conversation_id=row["conversation_id"],
+        seq=row["seq"],
+        provider_msg_id=row["provider_msg_id"],
+        record=loads(row["record"]),
+        hash=row["hash"],
+        prev_hash=row["prev_hash"],
+        created_at=from_stamp(row["created_at"]),
+    )
+
+
+def customer(row: Row) -> Customer:
+    return Customer(
+        id=row["id"],
+        business=row["business"],
+        name=row["name"],
+        phone=row["phone"],
+        email=row["email"],
+    )
+
+
+def appointment(row: Row) -> Appointment:
+    return Appointment(
+        id=row["id"],
+        business=row["business"],
+        service=row["service"],
+        staff=row["staff"],
+        start=from_stamp(row["start_at"]),
+        end=from_stamp(row["end_at"]),
+        customer_id=row["customer_id"],
+        customer_name=row["customer_name"],
+        customer_phone=row["customer_phone"],
+        status=row["status"],
+        conversation_id=row["conversation_id"],
+        idempotency_key=row["idempotency_key"],
+    )
+
+
+def message(row: Row) -> MessageRow:
+    return MessageRow(
+        id=row["id"],
+        business=row["business"],
+        conversation_id=row["conversation_id"],
+        caller_name=row["caller_name"],
+        callback_number=row["callback_number"],
+        text=row["text"],
+        created_at=from_stamp(row["created_at"]),
+    )
+
+
+def escalation(row: Row) -> EscalationRow:
+    return EscalationRow(
+        id=row["id"],
+        business=row["business"],
+        conversation_id=row["conversation_id"],
+        reason=row["reason"],
+        created_at=from_stamp(row["created_at"]),
+        status=row["status"],
+    )
+
+
+def outbox(row: Row) -> OutboxRow:
+    return OutboxRow(
+        id=row["id"],
+        business=row["business"],
+        kind=row["kind"],
+        payload=loads(row["payload"]),
+        idempotency_key=row["idempotency_key"],
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=from_stamp(row["next_attempt_at"]),
+        last_error=row["last_error"],
+    )
+
+
+def inbound(row: Row) -> InboundEvent:
+    return InboundEvent(
+        business=row["business"],
+        channel=row["channel"],
+        sender=row["sender"],
+        text=row["text"],
+        payload=loads(row["payload"]),
+        provider_msg_id=row["provider_msg_id"],
+        received_at=from_stamp(row["received_at"]),
+        lang_hint=row["lang_hint"],
+        customer_phone=row["customer_phone"],
+    )

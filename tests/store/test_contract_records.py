@@ -1,0 +1,267 @@
+"""Store contract, part 2: customers, appointments, messages, escalations, outbox, results.
+
+Every test runs against each Store implementation (see ``conftest.store``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta, timezone
+
+import pytest
+
+from engine.ports import EscalationRow, MessageRow, OutboxRow, SlotTaken, Store
+
+from .records import NOW, appointment, at
+
+# customers
+
+
+async def test_upsert_keeps_one_customer_per_phone(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        ann = await tx.upsert_customer("salon", "Ann", "+1555", "")
+        again = await tx.upsert_customer("salon", "Ann", "+1555", "")
+        assert again == ann
+    async with store.transaction("salon", "k") as tx:
+        filled = await tx.upsert_customer("salon", "", "+1555", "ann@example.org")
+        renamed = await tx.upsert_customer("salon", "Anne", "+1555", "")
+        elsewhere = await tx.upsert_customer("barber", "Ann", "+1555", "")
+        assert (filled.id, filled.name, filled.email) == (ann.id, "Ann", "ann@example.org")
+        assert (renamed.id, renamed.name, renamed.email) == (ann.id, "Anne", "ann@example.org")
+        assert elsewhere.id != ann.id
+        assert await tx.customer_by_phone("salon", "+1555") == renamed
+        assert await tx.customer(ann.id) == renamed
+        assert await tx.customer("nope") is None
+        assert await tx.customer_by_phone("salon", "+1999") is None
+
+
+async def test_customers_without_a_phone_are_not_merged(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        first = await tx.upsert_customer("salon", "Ann", "", "")
+        second = await tx.upsert_customer("salon", "Ann", "", "")
+        assert first.id != second.id
+        assert await tx.customer_by_phone("salon", "") is None
+        assert await tx.customer(second.id) == second
+
+
+# appointments
+
+
+async def test_appointments_round_trip_in_utc(store: Store) -> None:
+    plus2 = timezone(timedelta(hours=2))
+    local = appointment("a1", 0, 45, customer_name="Ann", idempotency_key="book:1")
+    local = local.model_copy(update={"start": local.start.astimezone(plus2)})
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_appointment(local)
+        assert await tx.appointment_by_key("book:1") == local
+    [stored] = await store.list_appointments("salon")
+    assert stored == local
+    assert stored.start.tzinfo == UTC and stored.end.tzinfo == UTC
+    assert stored.start.utcoffset() == timedelta(0)
+
+
+async def test_an_overlapping_booking_is_refused(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_appointment(appointment("a1", 60, 120))
+        for start, end in [(60, 120), (30, 61), (119, 180), (70, 80), (0, 240)]:
+            with pytest.raises(SlotTaken):
+                await tx.insert_appointment(appointment(f"x{start}-{end}", start, end))
+    assert [a.id for a in await store.list_appointments("salon")] == ["a1"]
+
+
+async def test_adjacent_other_staff_other_business_and_cancelled_do_not_clash(
+    store: Store,
+) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_appointment(appointment("a1", 60, 120))
+        await tx.insert_appointment(appointment("before", 0, 60))
+        await tx.insert_appointment(appointment("after", 120, 180))
+        await tx.insert_appointment(appointment("ben", 60, 120, staff="ben"))
+        await tx.insert_appointment(appointment("elsewhere", 60, 120, business="barber"))
+        await tx.insert_appointment(appointment("old", 60, 120, status="cancelled"))
+        await tx.cancel_appointment("a1")
+        await tx.insert_appointment(appointment("a2", 60, 120))  # the cancelled slot is free
+        with pytest.raises(SlotTaken):
+            await tx.insert_appointment(appointment("a3", 150, 200))
+    booked = [a.id for a in await store.list_appointments("salon") if a.status == "booked"]
+    assert sorted(booked) == ["a2", "after", "before", "ben"]
+
+
+async def test_moving_onto_a_taken_slot_is_refused(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_appointment(appointment("a1", 0, 60))
+        await tx.insert_appointment(appointment("a2", 60, 120))
+        with pytest.raises(SlotTaken):
+            await tx.move_appointment("a2", at(30), at(90), "ana")
+        await tx.move_appointment("a2", at(30), at(90), "ben")  # another staff member is free
+        await tx.move_appointment("a1", at(30), at(90), "ana")  # overlaps only its old self
+        with pytest.raises(SlotTaken):
+            await tx.move_appointment("a1", at(0), at(60), "ben")
+    by_id = {a.id: a for a in await store.list_appointments("salon")}
+    assert (by_id["a1"].start, by_id["a1"].end, by_id["a1"].staff) == (at(30), at(90), "ana")
+    assert (by_id["a2"].start, by_id["a2"].staff) == (at(30), "ben")
+
+
+async def test_moving_or_cancelling_an_unknown_appointment_fails(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        with pytest.raises(LookupError):
+            await tx.move_appointment("nope", at(0), at(30), "ana")
+        with pytest.raises(LookupError):
+            await tx.cancel_appointment("nope")
+
+
+async def test_an_appointment_must_end_after_it_starts(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        with pytest.raises(ValueError):
+            await tx.insert_appointment(appointment("a1", 30, 30))
+        await tx.insert_appointment(appointment("a2", 0, 30))
+        with pytest.raises(ValueError):
+            await tx.move_appointment("a2", at(30), at(0), "ana")
+        with pytest.raises(ValueError):
+            await tx.appointments_between("salon", NOW.replace(tzinfo=None), at(30))
+
+
+async def test_an_idempotency_key_names_one_appointment(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_appointment(appointment("a1", 0, 30, idempotency_key="book:1"))
+        with pytest.raises(ValueError):
+            await tx.insert_appointment(appointment("a2", 60, 90, idempotency_key="book:1"))
+        with pytest.raises(ValueError):
+            await tx.insert_appointment(appointment("a1", 120, 150))  # same id
+        await tx.insert_appointment(appointment("a3", 60, 90))  # empty keys never clash
+        await tx.insert_appointment(appointment("a4", 90, 120))
+        assert await tx.appointment_by_key("") is None
+        assert await tx.appointment_by_key("nope") is None
+        found = await tx.appointment_by_key("book:1")
+        assert found is not None and found.id == "a1"
+
+
+async def test_appointments_between_and_of_a_customer(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_appointment(appointment("a1", 0, 60, customer_id="ann"))
+        await tx.insert_appointment(appointment("a2", 120, 180, customer_id="bob"))
+        await tx.insert_appointment(appointment("a3", 60, 120, staff="ben", customer_id="ann"))
+        await tx.insert_appointment(appointment("a4", 30, 90, staff="cy", customer_id="ann"))
+        await tx.cancel_appointment("a4")
+        await tx.insert_appointment(appointment("a5", 0, 60, business="barber", customer_id="ann"))
+        between = await tx.appointments_between("salon", at(60), at(120))
+        assert [a.id for a in between] == ["a3"]  # [start, end): a1 ends and a2 starts at edges
+        between = await tx.appointments_between("salon", at(59), at(121))
+        assert [a.id for a in between] == ["a1", "a3", "a2"]  # ordered by start
+        assert [a.id for a in await tx.appointments_of("salon", "ann")] == ["a1", "a4", "a3"]
+        assert await tx.appointments_of("salon", "nobody") == []
+    listed = await store.list_appointments("salon")
+    assert [a.id for a in listed] == ["a1", "a4", "a3", "a2"]
+    assert [a.status for a in listed] == ["booked", "cancelled", "booked", "booked"]
+
+
+# messages and escalations
+
+
+def message(id: str, minutes: int) -> MessageRow:
+    return MessageRow(
+        id=id,
+        business="salon",
+        conversation_id="c1",
+        caller_name="Ann",
+        callback_number="+1555",
+        text="please call back",
+        created_at=at(minutes),
+    )
+
+
+async def test_messages_and_escalations_are_listed_oldest_first(store: Store) -> None:
+    escalation = EscalationRow(
+        id="e1", business="salon", conversation_id="c1", reason="angry", created_at=at(3)
+    )
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_message(message("m2", 5))
+        await tx.insert_message(message("m1", 1))
+        await tx.insert_escalation(escalation)
+        with pytest.raises(ValueError):
+            await tx.insert_message(message("m1", 9))
+        with pytest.raises(ValueError):
+            await tx.insert_escalation(escalation)
+    assert [m.id for m in await store.list_messages("salon")] == ["m1", "m2"]
+    assert (await store.list_messages("salon"))[0] == message("m1", 1)
+    assert await store.list_escalations("salon") == [escalation]
+    assert await store.list_messages("barber") == []
+    assert await store.list_escalations("barber") == []
+
+
+# outbox
+
+
+def outbox(id: str, key: str, minutes: int = 0, **payload: object) -> OutboxRow:
+    return OutboxRow(
+        id=id,
+        business="salon",
+        kind="reply",
+        payload={"text": "hi", **payload},
+        idempotency_key=key,
+        next_attempt_at=at(minutes),
+    )
+
+
+async def test_enqueue_ignores_a_known_idempotency_key(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.enqueue(outbox("o1", "reply:1", n=1))
+        await tx.enqueue(outbox("o2", "reply:1", n=2))
+    async with store.transaction("salon", "k") as tx:
+        await tx.enqueue(outbox("o3", "reply:1", n=3))
+        with pytest.raises(ValueError):
+            await tx.enqueue(outbox("o4", ""))
+    assert await store.outbox() == [outbox("o1", "reply:1", n=1)]
+
+
+async def test_claim_leases_due_rows_and_mark_settles_them(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.enqueue(outbox("late", "k-late", 10))
+        await tx.enqueue(outbox("o2", "k2", 2))
+        await tx.enqueue(outbox("o1", "k1", 1))
+        await tx.enqueue(outbox("o3", "k3", 3))
+    claimed = await store.claim_outbox(at(5), limit=2)
+    assert [(r.id, r.attempts, r.status) for r in claimed] == [
+        ("o1", 1, "pending"),
+        ("o2", 1, "pending"),
+    ]
+    assert all(r.next_attempt_at > at(5) for r in claimed)  # leased: in flight
+    assert [r.id for r in await store.claim_outbox(at(5), limit=10)] == ["o3"]
+    assert await store.claim_outbox(at(5), limit=10) == []
+    assert await store.claim_outbox(at(5), limit=0) == []
+
+    await store.mark_outbox("o1", "sent", 1, at(5), "")
+    await store.mark_outbox("o2", "pending", 1, at(20), "timeout")
+    await store.mark_outbox("o3", "dead", 5, at(5), "gave up")
+    assert [r.id for r in await store.outbox("sent")] == ["o1"]
+    assert [r.id for r in await store.outbox("dead")] == ["o3"]
+    retry = [r for r in await store.outbox("pending") if r.id == "o2"][0]
+    assert (retry.attempts, retry.last_error, retry.next_attempt_at) == (1, "timeout", at(20))
+
+    much_later = at(24 * 60)
+    again = await store.claim_outbox(much_later, limit=10)
+    assert [(r.id, r.attempts) for r in again] == [("late", 1), ("o2", 2)]
+    assert all(r.next_attempt_at.tzinfo == UTC and r.payload == {"text": "hi"} for r in again)
+
+
+async def test_mark_outbox_checks_its_arguments(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.enqueue(outbox("o1", "k1"))
+    with pytest.raises(ValueError):
+        await store.mark_outbox("o1", "lost", 1, NOW, "")
+    with pytest.raises(LookupError):
+        await store.mark_outbox("nope", "sent", 1, NOW, "")
+
+
+# idempotent results
+
+
+async def test_the_first_remembered_result_stands(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        assert await tx.idempotent_result("book:1") is None
+        await tx.remember_result("book:1", {"ok": True, "id": "a1", "slots": [1, 2]})
+        await tx.remember_result("book:1", {"ok": False})
+        result = await tx.idempotent_result("book:1")
+        assert result == {"ok": True, "id": "a1", "slots": [1, 2]}
+        result["ok"] = "mutated by a reader"
+    async with store.transaction("salon", "k") as tx:
+        assert await tx.idempotent_result("book:1") == {"ok": True, "id": "a1", "slots": [1, 2]}

@@ -1,0 +1,284 @@
+"""Store contract, part 1: inbound events, conversations, turns and transactions.
+
+Every test runs against each Store implementation (see ``conftest.store``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from engine.ports import (
+    CustomerId,
+    EscalationRow,
+    InboundEvent,
+    MessageRow,
+    OutboxRow,
+    SlotTaken,
+    Store,
+    StoredTurn,
+)
+
+from .records import NOW, appointment, at
+
+
+def inbound(msg_id: str, business: str = "salon", minutes: int = 0, **kw: Any) -> InboundEvent:
+    return InboundEvent(
+        business=business,
+        channel="sms",
+        sender="+15550001",
+        text="hello",
+        provider_msg_id=msg_id,
+        received_at=at(minutes),
+        **kw,
+    )
+
+
+def turn(conversation_id: str, seq: int, msg_id: str = "", **record: object) -> StoredTurn:
+    return StoredTurn(
+        conversation_id=conversation_id,
+        seq=seq,
+        provider_msg_id=msg_id or f"m{seq}",
+        record={"seq": seq, **record},
+        hash=f"h{seq}",
+        prev_hash=f"h{seq - 1}" if seq else "",
+        created_at=at(seq),
+    )
+
+
+class Boom(Exception):
+    pass
+
+
+# inbound events
+
+
+async def test_migrate_twice_is_harmless(store: Store) -> None:
+    await store.migrate()
+    assert await store.list_conversations() == []
+
+
+async def test_record_inbound_refuses_a_duplicate_provider_id(store: Store) -> None:
+    event = inbound("m1", payload={"button": "yes"}, lang_hint="de", customer_phone="+1555")
+    assert await store.record_inbound(event) is True
+    assert await store.record_inbound(event.model_copy(update={"text": "again"})) is False
+    assert await store.record_inbound(inbound("m1", business="barber")) is True  # per business
+    assert await store.inbound_events("salon") == [event]
+    assert len(await store.inbound_events()) == 2
+
+
+async def test_inbound_events_are_ordered_by_arrival_and_returned_in_utc(store: Store) -> None:
+    plus2 = timezone(timedelta(hours=2))
+    late = inbound("late", minutes=10)
+    early = inbound("early").model_copy(update={"received_at": NOW.astimezone(plus2)})
+    tie = inbound("tie")
+    for event in (late, early, tie):
+        await store.record_inbound(event)
+    found = await store.inbound_events("salon")
+    assert [e.provider_msg_id for e in found] == ["early", "tie", "late"]
+    assert all(e.received_at.tzinfo == UTC for e in found)
+    assert found[0].received_at == NOW
+
+
+async def test_record_inbound_commits_even_when_the_turn_fails(store: Store) -> None:
+    assert await store.record_inbound(inbound("m1"))
+    with pytest.raises(Boom):
+        async with store.transaction("salon", "sms:+15550001") as tx:
+            await tx.conversation("salon", "sms", "+15550001", NOW)
+            raise Boom
+    assert [e.provider_msg_id for e in await store.inbound_events()] == ["m1"]
+    assert await store.list_conversations() == []
+
+
+async def test_a_naive_datetime_is_refused(store: Store) -> None:
+    naive = inbound("m1").model_copy(update={"received_at": NOW.replace(tzinfo=None)})
+    with pytest.raises(ValueError):
+        await store.record_inbound(naive)
+
+
+# conversations
+
+
+async def test_conversation_is_loaded_or_created_once(store: Store) -> None:
+    async with store.transaction("salon", "sms:+1") as tx:
+        first = await tx.conversation("salon", "sms", "+1", NOW)
+        again = await tx.conversation("salon", "sms", "+1", at(5))
+        other = await tx.conversation("salon", "webchat", "+1", NOW)
+    assert first == again
+    assert (first.state, first.last_hash, first.turns) == ({}, "", 0)
+    assert first.created_at == NOW and first.created_at.tzinfo == UTC
+    assert other.id != first.id
+    async with store.transaction("salon", "sms:+1") as tx:
+        assert await tx.conversation("salon", "sms", "+1", at(9)) == first
+    # same created_at: ordered by id
+    assert [c.id for c in await store.list_conversations("salon")] == sorted([first.id, other.id])
+    assert await store.list_conversations("barber") == []
+    assert sorted(await store.all_conversation_ids()) == sorted([first.id, other.id])
+
+
+async def test_saved_state_round_trips_and_is_a_copy(store: Store) -> None:
+    state = {"topic": "booking", "fields": {"service": "cut", "n": 2}, "done": [1, 2]}
+    async with store.transaction("salon", "k") as tx:
+        conv = await tx.conversation("salon", "sms", "+1", NOW)
+        await tx.save_conversation(conv.id, state, "abc", at(1))
+        state["topic"] = "changed after saving"
+    [saved] = await store.list_conversations()
+    assert saved.state == {"topic": "booking", "fields": {"service": "cut", "n": 2}, "done": [1, 2]}
+    assert (saved.last_hash, saved.updated_at, saved.created_at) == ("abc", at(1), NOW)
+    saved.state["topic"] = "mutated by a reader"
+    [again] = await store.list_conversations()
+    assert again.state["topic"] == "booking"
+
+
+async def test_saving_an_unknown_conversation_fails(store: Store) -> None:
+    with pytest.raises(LookupError):
+        async with store.transaction("salon", "k") as tx:
+            await tx.save_conversation("nope", {}, "", NOW)
+
+
+async def test_state_that_is_not_json_is_refused(store: Store) -> None:
+    with pytest.raises(TypeError):
+        async with store.transaction("salon", "k") as tx:
+            conv = await tx.conversation("salon", "sms", "+1", NOW)
+            await tx.save_conversation(conv.id, {"when": NOW}, "", NOW)
+
+
+# turns
+
+
+async def test_turns_append_in_order_and_are_found_by_provider_id(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        conv = await tx.conversation("salon", "sms", "+1", NOW)
+        await tx.append_turn(turn(conv.id, 0, "m0", reply="hi"))
+        await tx.append_turn(turn(conv.id, 1, "m1", reply="ok"))
+    [row] = await store.list_conversations()
+    assert row.turns == 2
+    stored = await store.turns(conv.id)
+    assert [(t.seq, t.hash, t.prev_hash) for t in stored] == [(0, "h0", ""), (1, "h1", "h0")]
+    assert stored[1].record == {"seq": 1, "reply": "ok"}
+    assert stored[1].created_at == at(1) and stored[1].created_at.tzinfo == UTC
+    assert await store.turn_for("salon", "m1") == stored[1]
+    assert await store.turn_for("barber", "m1") is None
+    assert await store.turn_for("salon", "m9") is None
+    assert await store.turns("nope") == []
+
+
+async def test_a_turn_number_is_used_once(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        conv = await tx.conversation("salon", "sms", "+1", NOW)
+        await tx.append_turn(turn(conv.id, 0))
+        with pytest.raises(ValueError):
+            await tx.append_turn(turn(conv.id, 0, "other"))
+    assert [t.provider_msg_id for t in await store.turns(conv.id)] == ["m0"]
+    assert (await store.list_conversations())[0].turns == 1
+
+
+async def test_a_turn_needs_its_conversation(store: Store) -> None:
+    with pytest.raises(LookupError):
+        async with store.transaction("salon", "k") as tx:
+            await tx.append_turn(turn("nope", 0))
+
+
+# transactions
+
+
+async def test_an_exception_rolls_back_every_write(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        kept = await tx.conversation("salon", "sms", "+1", NOW)
+    with pytest.raises(Boom):
+        async with store.transaction("salon", "k") as tx:
+            conv = await tx.conversation("salon", "sms", "+2", NOW)
+            await tx.save_conversation(kept.id, {"x": 1}, "changed", at(1))
+            await tx.append_turn(turn(conv.id, 0))
+            await tx.append_turn(turn(kept.id, 0))
+            customer = await tx.upsert_customer("salon", "Ann", "+2", "")
+            await tx.insert_appointment(appointment("a1", 0, 30, customer_id=customer.id))
+            await tx.insert_message(
+                MessageRow(
+                    id="msg1",
+                    business="salon",
+                    conversation_id=conv.id,
+                    caller_name="Ann",
+                    callback_number="+2",
+                    text="call me",
+                    created_at=NOW,
+                )
+            )
+            await tx.insert_escalation(
+                EscalationRow(
+                    id="e1", business="salon", conversation_id=conv.id, reason="x", created_at=NOW
+                )
+            )
+            await tx.enqueue(
+                OutboxRow(
+                    id="o1",
+                    business="salon",
+                    kind="reply",
+                    payload={},
+                    idempotency_key="k1",
+                    next_attempt_at=NOW,
+                )
+            )
+            await tx.remember_result("r1", {"ok": True})
+            assert await tx.customer_by_phone("salon", "+2") == customer  # visible inside
+            raise Boom
+    assert await store.list_conversations() == [kept]
+    assert await store.turns(kept.id) == []
+    assert await store.list_appointments("salon") == []
+    assert await store.list_messages("salon") == []
+    assert await store.list_escalations("salon") == []
+    assert await store.outbox() == []
+    async with store.transaction("salon", "k") as tx:
+        assert await tx.customer_by_phone("salon", "+2") is None
+        assert await tx.idempotent_result("r1") is None
+
+
+async def test_a_refused_write_does_not_spoil_the_transaction(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_appointment(appointment("a1", 0, 30))
+        with pytest.raises(SlotTaken):
+            await tx.insert_appointment(appointment("a2", 15, 45))
+        await tx.insert_appointment(appointment("a3", 30, 60))
+    assert [a.id for a in await store.list_appointments("salon")] == ["a1", "a3"]
+
+
+async def test_one_conversation_runs_one_transaction_at_a_time(store: Store) -> None:
+    log: list[str] = []
+
+    async def turn_of(name: str) -> None:
+        async with store.transaction("salon", "sms:+1") as tx:
+            log.append(f"{name} in")
+            await tx.conversation("salon", "sms", "+1", NOW)
+            await asyncio.sleep(0.02)
+            log.append(f"{name} out")
+
+    await asyncio.gather(turn_of("a"), turn_of("b"), turn_of("c"))
+    assert log == ["a in", "a out", "b in", "b out", "c in", "c out"]
+    assert len(await store.list_conversations()) == 1
+
+
+async def test_concurrent_bookings_of_one_slot_let_exactly_one_through(store: Store) -> None:
+    async def book(key: str, appointment_id: str) -> str:
+        try:
+            async with store.transaction("salon", key) as tx:
+                await tx.insert_appointment(appointment(appointment_id, 0, 60))
+                await asyncio.sleep(0.02)
+        except SlotTaken:
+            return "refused"
+        return "booked"
+
+    outcomes = await asyncio.gather(book("sms:+1", "a1"), book("sms:+2", "a2"))
+    assert sorted(outcomes) == ["booked", "refused"]
+    assert len(await store.list_appointments("salon")) == 1
+
+
+async def test_a_transaction_cannot_be_used_after_its_block(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        pass
+    with pytest.raises(RuntimeError):
+        await tx.conversation("salon", "sms", "+1", NOW)
+    with pytest.raises(RuntimeError):
+        await tx.customer(CustomerId("c1"))
