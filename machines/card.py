@@ -28,6 +28,9 @@ class _Model(BaseModel):
 class Classifier(_Model):
     description: Text = Field(default_factory=dict)
     examples: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # words or phrases that, appearing verbatim, add a small bonus to the topic's score:
+    # cheap, explainable help where sentence embeddings blur near topics (move vs cancel)
+    keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
 class RequiredField(_Model):
