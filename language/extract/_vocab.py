@@ -1,0 +1,90 @@
+"""Calendar words and small word lists shared by the extractors (English and German).
+
+Kept in one place so that "is this word a weekday / a month / a filler" has one answer for
+dates, offered-slot choice, names and signals alike.
+"""
+
+from __future__ import annotations
+
+from ._spans import wordlist, words_re
+
+WEEKDAYS: dict[str, int] = {
+    "monday": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2,
+    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sunday": 6,
+    "montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4,
+    "samstag": 5, "sonnabend": 5, "sonntag": 6,
+}
+# "monday", "mondays", "monday's", "montags"
+WEEKDAY_RE = rf"(?P<wd>{words_re(list(WEEKDAYS))})(?:'?s)?\b"
+
+MONTHS: dict[str, int] = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+    "januar": 1, "jänner": 1, "februar": 2, "feber": 2, "märz": 3, "mär": 3, "mai": 5,
+    "juni": 6, "juli": 7, "oktober": 10, "okt": 10, "dezember": 12, "dez": 12,
+}
+MONTH_RE = rf"(?P<mon>{words_re(list(MONTHS))})\.?(?!\w)"
+
+
+def weekday_of(word: str) -> int | None:
+    return _lookup(WEEKDAYS, word.removesuffix("'s").removesuffix("s"), word)
+
+
+def month_of(word: str) -> int | None:
+    return _lookup(MONTHS, word.rstrip("."), word)
+
+
+def _lookup(table: dict[str, int], *keys: str) -> int | None:
+    for key in keys:
+        key = key.lower()
+        for candidate in (key, key.replace("ae", "ä").replace("ue", "ü").replace("oe", "ö")):
+            if candidate in table:
+                return table[candidate]
+        for word, value in table.items():
+            plain = word.replace("ä", "a").replace("ö", "o").replace("ü", "u")
+            if plain == key:
+                return value
+    return None
+
+
+NEGATORS = frozenset(
+    wordlist("no not never without don't doesn't didn't isn't wasn't aren't won't can't nothing none "
+    "dont doesnt isnt wasnt arent kein keine keinen keiner keinem nicht ohne nie niemals "
+    "nichts")
+)
+
+# Words that are never a person's name, a service or staff member on their own: function
+# words, fillers, answers and common verbs of booking talk, in both languages.
+COMMON_WORDS = frozenset(
+    wordlist("""
+    a about after again all also am an and any anyone anything appointment are as at available
+    back be because been before best book booking busy but by call calling can cancel change
+    check could day days did do does done during each early earlier either else email evening
+    every fine first for free friday from gets get give go good got great had has have he hello
+    help her here hey hi him his how i i'd i'll i'm if in interested into is it it's just
+    last late later like looking make many may maybe me mine monday more morning most much my
+    need needed new next nice no none not nothing now number of off ok okay on one only or
+    other our out over perfect phone please possible really reschedule right same saturday
+    see she so some someone something soon sorry still sunday sure tell than thank thanks that
+    that's the their them then there these they thing think this thursday time to today
+    tomorrow too tuesday two up us very visit want wanted was we wednesday week well were what
+    when where which who why will with work would yeah yes yesterday yet you your
+    afternoon evening night tonight asap urgent please just calling call phone number
+    aber alle alles also am an auch auf aus bei bin bis bitte da danke dann das dass dem den
+    der des dich die dienstag dir doch donnerstag dort du ein eine einem einen einer eines er
+    es etwas für freitag gern gerne geht gut haben habe hallo hat heute hier ich ihr ihnen im
+    in ist ja jemand jetzt kann kein keine können machen mal man mein meine mich mir mit
+    mittwoch möchte montag morgen nach nein nicht noch nur oder ok okay samstag schon sehr
+    sie sind so sonntag termin uhr um und uns vielen von vor war was wann warum was weil wenn
+    wer wie wir wo woche würde zu zum zur genau passt stimmt klar super prima vormittag
+    nachmittag abend abends morgens nachmittags vormittags name heiße heisse
+    """)
+)
+
+FILLERS = frozenset(
+    wordlist("uh um uhm erm hmm oh ah well so okay ok yes yeah yep sure hi hello hey please ja also "
+    "äh ähm naja gerne klar hallo bitte")
+)

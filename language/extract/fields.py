@@ -1,0 +1,147 @@
+"""All typed extractors run over one text with the conversation's context.
+
+The result is every candidate found, grouped by type with the expected type first and the
+best candidate first within each type; deciding which one to use is the engine's job. Two
+cross-checks happen here because only here are all readings known: dates and times inside
+a phone number or e-mail address are dropped, and a name candidate that is really a
+service, staff member, date or time as a whole is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from ..types import FieldCandidate, Lang, UnderstandContext
+from ._numbers import parse_number, parse_ordinal
+from ._spans import MAX_CHARS, lower_keep
+from .catalog import match_catalog
+from .choice import choose_offered
+from .dates import extract_dates
+from .emails import extract_emails
+from .names import extract_names
+from .phones import extract_phones
+from .signals import extract_signals
+from .times import extract_times
+
+_ADDRESS = re.compile(r"\d+\s*[a-z]?\s+[^\W\d_]{2,}|[^\W\d_]{3,}\s+\d+\s*[a-z]?\b", re.IGNORECASE)
+
+
+def _overlaps(a: FieldCandidate, b: FieldCandidate) -> bool:
+    return a.span[0] < b.span[1] and b.span[0] < a.span[1]
+
+
+def _covers(outer: FieldCandidate, inner: FieldCandidate) -> bool:
+    """The whole of ``inner`` is explained by ``outer`` ("Dr. Weber" is staff, not a name;
+    "Sam Lee" stays a name although "Sam" is also a stylist)."""
+    return outer.span[0] <= inner.span[0] and inner.span[1] <= outer.span[1]
+
+
+def _boolean(text: str, lang: Lang) -> list[FieldCandidate]:
+    signals = extract_signals(text, lang)
+    if signals.affirm == signals.deny:
+        return []
+    value = "yes" if signals.affirm else "no"
+    return [FieldCandidate(type="boolean", value=value, span=(0, len(text)), text=text,
+                           confidence=0.9)]
+
+
+def _choice(text: str, choices: tuple[str, ...]) -> list[FieldCandidate]:
+    """A rich option by its label (fuzzy) or its position ("the second", "2")."""
+    low = lower_keep(text).strip(" .!")
+    found = []
+    for label in choices:
+        score = fuzz.WRatio(low, label.lower()) if low else 0.0
+        if label.lower() in low or score >= 88:
+            found.append((100.0 if label.lower() == low else score, label))
+    if not found:
+        words = low.split()
+        position = None
+        if len(words) <= 3:
+            for word in words:
+                position = parse_ordinal(word) or parse_number(word)
+                if position:
+                    break
+        if position and 1 <= position <= len(choices):
+            found.append((90.0, choices[position - 1]))
+    found.sort(key=lambda f: -f[0])
+    return [FieldCandidate(type="choice", value=label, span=(0, len(text)), text=text,
+                           confidence=round(score / 100, 3)) for score, label in found]
+
+
+def _free_text(text: str, kind: str) -> list[FieldCandidate]:
+    stripped = text.strip()
+    if not stripped:
+        return []
+    start = text.index(stripped)
+    if kind == "address":
+        if not _ADDRESS.search(stripped):
+            return []
+        return [FieldCandidate(type="address", value=stripped, span=(start, start + len(stripped)),
+                               text=stripped, confidence=0.6)]
+    return [FieldCandidate(type="text", value=stripped, span=(start, start + len(stripped)),
+                           text=stripped, confidence=0.7)]
+
+
+def extract_all(
+    text: str, context: UnderstandContext, lang: Lang
+) -> tuple[FieldCandidate, ...]:
+    """Every typed candidate in ``text``: expected type first, best first within a type."""
+    text = text[:MAX_CHARS]
+    expected = context.expected_type
+    contacts = extract_phones(text, context.phone_region) + extract_emails(text)
+    usable_contacts = [c for c in contacts if not c.problem]
+    dates = [
+        c for c in extract_dates(text, lang, context.now, context.timezone)
+        if not any(_overlaps(c, k) for k in usable_contacts)
+    ]
+    times = [
+        c for c in extract_times(text, lang, context.now, context.timezone)
+        if not any(_overlaps(c, k) for k in usable_contacts)
+    ]
+    if expected == "time" and not times:
+        times = _bare_hour(text, lang, context)
+    services = match_catalog(text, context.services, "service", expected == "service")
+    staff = match_catalog(text, context.staff, "staff", expected == "staff")
+    offered = choose_offered(text, lang, context.offered) if context.offered else None
+    others = [c for c in (*contacts, *dates, *times, *services, *staff) if not c.problem]
+    names = [
+        c for c in extract_names(text, lang, expected == "person_name")
+        if not any(_covers(o, c) for o in others)
+    ]
+    groups: list[list[FieldCandidate]] = [
+        [offered] if offered else [], services, staff, dates, times, names, contacts,
+    ]
+    if expected == "boolean":
+        groups.append(_boolean(text, lang))
+    if expected == "choice" and context.choices:
+        groups.append(_choice(text, context.choices))
+    if expected in ("text", "address"):
+        groups.append(_free_text(text, expected))
+    flat = [c for group in groups for c in group]
+    order = _type_order(expected)
+    flat.sort(key=lambda c: (order.get(c.type, 99), c.problem != "", -c.confidence, c.span[0]))
+    return tuple(flat)
+
+
+def _type_order(expected: str | None) -> dict[str, int]:
+    base = ["offered_slot", "service", "staff", "date", "time", "person_name", "phone",
+            "email", "boolean", "choice", "address", "text"]
+    if expected in base:
+        base.remove(expected)
+        base.insert(0, expected)
+    return {name: i for i, name in enumerate(base)}
+
+
+def _bare_hour(text: str, lang: Lang, context: UnderstandContext) -> list[FieldCandidate]:
+    """After "what time?", a lone "3" or "drei" is a time (same 1-7 → afternoon rule)."""
+    m = re.fullmatch(r"\W*(\S+?)\W*", lower_keep(text))
+    if m is None:
+        return []
+    return [
+        FieldCandidate(type="time", value=c.value, span=(m.start(1), m.end(1)),
+                       text=text[m.start(1) : m.end(1)], confidence=c.confidence * 0.9)
+        for c in extract_times("at " + m.group(1), "en", context.now, context.timezone)
+        if c.span == (0, len(m.group(1)) + 3)
+    ]

@@ -1,0 +1,120 @@
+"""Clock times ("3pm", "um halb drei", "in 2 hours") and part-of-day preferences.
+
+A time that only bounds a range — "after 5", "nach 16 Uhr", "5pm or later" — is a
+preference, not a chosen time: :func:`extract_times` leaves it out and
+:func:`extract_part_of_day` reports it as ``after``. Relative times ("in 2 hours") are
+computed as real durations from ``now`` and read off the business's wall clock, which is
+what the customer means even across a DST change.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from ..types import FieldCandidate, Lang
+from . import _clock
+from ._numbers import NUMBER_RE, parse_number
+from ._spans import Claims, de, lower_keep, preceding_words
+from ._vocab import NEGATORS
+
+_IN_DURATION = re.compile(
+    rf"\bin\s+(?P<n>half\s+an|an?|einer\s+halben|einer|einem|ein\s+paar|{NUMBER_RE})\s+"
+    r"(?P<unit>hours?|hrs?|minutes?|mins?|stunden?|minuten?)\b"
+)
+
+
+def _duration_minutes(raw: str, unit: str) -> int | None:
+    raw = re.sub(r"\s+", " ", raw)
+    if raw in ("half an", "einer halben"):
+        return 30 if unit.startswith(("h", "s")) else None
+    count = 1 if raw in ("a", "an", "einer", "einem") else parse_number(raw)
+    if count is None:
+        return None
+    return count * 60 if unit.startswith(("h", "s")) else count
+
+
+def extract_times(text: str, lang: Lang, now: datetime, tz: str) -> list[FieldCandidate]:
+    """Chosen clock times as ``HH:MM``, best first; range bounds are left out."""
+    low = lower_keep(text)
+    claims = Claims()
+    found: list[FieldCandidate] = []
+    for m in _IN_DURATION.finditer(low):
+        minutes = _duration_minutes(m["n"], m["unit"])
+        if minutes is None or minutes > 24 * 60 or now.tzinfo is None:
+            continue
+        later = (now.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(ZoneInfo(tz))
+        claims.take(m.start(), m.end())
+        found.append(_candidate(text, m.start(), m.end(), f"{later:%H:%M}", 0.9))
+    for hit, preference in _clock.scan(low, lang):
+        if preference or not claims.take(hit.start, hit.end):
+            continue
+        confidence = hit.confidence
+        if NEGATORS.intersection(preceding_words(low, hit.start, 2)):
+            confidence *= 0.5
+        found.append(_candidate(text, hit.start, hit.end, hit.hhmm, confidence))
+    found.sort(key=lambda c: (-c.confidence, c.span[0]))
+    return found
+
+
+def _candidate(text: str, start: int, end: int, value: str, confidence: float) -> FieldCandidate:
+    return FieldCandidate(
+        type="time", value=value, span=(start, end), text=text[start:end], confidence=confidence
+    )
+
+
+_FRUEH = de("früh")
+_PARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("morning", re.compile(
+        r"\b(?:mornings?|before\s+(?:noon|lunch|midday|12(?:\s*pm)?|twelve)|vormittags?|morgens|"
+        rf"(?:morgen|heute|in\s+der|ganz)\s+{_FRUEH}|{_FRUEH}morgens|am\s+morgen|"
+        r"vor\s+(?:12|zwölf|zwoelf)(?:\s+uhr)?|vor\s+(?:der\s+)?mittag(?:spause)?|"
+        r"bis\s+mittag)\b")),
+    ("afternoon", re.compile(
+        r"\b(?:afternoons?|after\s+lunch|nachmittags?|nach\s+(?:dem\s+)?mittag(?:essen)?|"
+        r"nach\s+der\s+mittagspause|am\s+nachmittag)\b")),
+    ("evening", re.compile(
+        r"\b(?:evenings?|tonight|after\s+work|abends?|am\s+abend|nach\s+der\s+arbeit|"
+        r"nach\s+feierabend|feierabend)\b")),
+)
+_AFTER = re.compile(
+    r"\b(?:after|later\s+than|not\s+before|from|between|nach|ab|nicht\s+vor|zwischen|"
+    + de("frühestens") + r"|earliest)\s+(?:(?:um|at)\s+)?"
+)
+_GREETING_BEFORE = ("good", "guten", "einen", "schönen", "schoenen")
+
+
+def extract_part_of_day(text: str, lang: Lang) -> tuple[str, str]:
+    """(``morning``/``afternoon``/``evening``/``""``, ``after`` as ``HH:MM`` or ``""``)."""
+    low = lower_keep(text)
+    part, part_at = "", len(low) + 1
+    for name, pattern in _PARTS:
+        for m in pattern.finditer(low):
+            if preceding_words(low, m.start(), 1) and preceding_words(low, m.start(), 1)[0] in (
+                _GREETING_BEFORE
+            ):
+                continue
+            if m.start() < part_at:
+                part, part_at = name, m.start()
+            break
+    return part, _after_time(low, lang)
+
+
+def _after_time(low: str, lang: Lang) -> str:
+    for m in _AFTER.finditer(low):
+        before = preceding_words(low, m.start(), 1)
+        if m.group(0).startswith(("nach", "after")) and before and (
+            before[0] in ("viertel", "quarter", "half") or parse_number(before[0]) is not None
+        ):
+            continue  # "viertel nach zehn", "ten after three" are clock times
+        keyword = m.group(0).split()[0]
+        ranges = keyword in ("from", "von", "ab", "between", "zwischen")
+        hit = _clock.parse_at(low, m.end(), lang, ranges=ranges)
+        if hit is not None:
+            return hit.hhmm
+    for hit, preference in _clock.scan(low, lang):
+        if preference and re.match(r"\s*(?:or\s+later|oder\s+" + de("später") + r"|onwards|and"
+                                   r"\s+later|or\s+after)", low[hit.end :]):
+            return hit.hhmm
+    return ""

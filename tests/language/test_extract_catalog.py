@@ -1,0 +1,183 @@
+"""Services and staff matched against the demo businesses' catalogs."""
+
+from __future__ import annotations
+
+import pytest
+
+from language.extract import match_catalog
+from language.types import CatalogItem
+
+# names and aliases as in examples/businesses/*.yaml
+SALON = (
+    CatalogItem(id="womens_cut", names=("women's haircut", "womens haircut", "women's cut",
+                                        "womens cut", "ladies cut", "haircut", "cut", "trim")),
+    CatalogItem(id="mens_cut", names=("men's haircut", "mens haircut", "men's cut", "mens cut",
+                                      "gents cut", "haircut", "cut", "trim")),
+    CatalogItem(id="kids_cut", names=("kids cut (under 12)", "kids cut", "kids haircut",
+                                      "children's haircut", "haircut for my son")),
+    CatalogItem(id="blowout", names=("blowout", "blow dry", "blow-dry", "styling")),
+    CatalogItem(id="root_color", names=("root color", "root colour", "roots", "hair color")),
+    CatalogItem(id="full_highlights", names=("full highlights", "highlights", "foils")),
+    CatalogItem(id="balayage", names=("balayage", "ombre")),
+)
+DENTAL = (
+    CatalogItem(id="checkup", names=("Kontrolluntersuchung", "check-up", "Kontrolle",
+                                     "Vorsorgeuntersuchung", "checkup", "exam")),
+    CatalogItem(id="cleaning", names=("Professionelle Zahnreinigung", "professional cleaning",
+                                      "PZR", "Prophylaxe", "cleaning", "teeth cleaning")),
+    CatalogItem(id="filling", names=("Füllung", "filling", "Plombe", "Karies", "cavity")),
+    CatalogItem(id="root_canal", names=("Wurzelbehandlung", "root canal treatment",
+                                        "root canal", "Wurzelkanal")),
+    CatalogItem(id="emergency", names=("Notfallbehandlung", "emergency treatment", "Notfall")),
+)
+DENTAL_STAFF = (
+    CatalogItem(id="lena_sommer", names=("Dr. Lena Sommer", "Dr. Sommer", "Frau Sommer", "Lena")),
+    CatalogItem(id="jonas_weber", names=("Dr. Jonas Weber", "Dr. Weber", "Herr Weber", "Jonas")),
+    CatalogItem(id="mia_keller", names=("Mia Keller", "Mia", "Frau Keller")),
+)
+PLUMBERS = (
+    CatalogItem(id="mike", names=("Mike",)),
+    CatalogItem(id="priya", names=("Priya",)),
+    CatalogItem(id="dan", names=("Dan",)),
+)
+
+
+def best(text: str, items: tuple[CatalogItem, ...], kind: str = "service", expected: bool = False) -> str:
+    found = match_catalog(text, items, kind, expected)  # type: ignore[arg-type]
+    assert found, f"nothing matched {text!r}"
+    return found[0].value or found[0].problem
+
+
+@pytest.mark.parametrize(
+    ("text", "items", "expected"),
+    [
+        ("a women's haircut please", SALON, "womens_cut"),
+        ("womens hiarcut", SALON, "womens_cut"),
+        ("Men's cut", SALON, "mens_cut"),
+        ("a haircut for my son", SALON, "kids_cut"),
+        ("kids cut", SALON, "kids_cut"),
+        ("blow dry", SALON, "blowout"),
+        ("blowdry", SALON, "blowout"),
+        ("Balayge", SALON, "balayage"),
+        ("touch up my roots", SALON, "root_color"),
+        ("highlihgts", SALON, "full_highlights"),
+        ("Zahnreinigung", DENTAL, "cleaning"),
+        ("Zahnreinigng bitte", DENTAL, "cleaning"),
+        ("eine Zahn Reinigung", DENTAL, "cleaning"),
+        ("eine Reinigung", DENTAL, "cleaning"),
+        ("zwei Füllungen", DENTAL, "filling"),
+        ("Fuellung", DENTAL, "filling"),
+        ("Ich brauche eine Wurzelbehandlung", DENTAL, "root_canal"),
+        ("Wurzel", DENTAL, "root_canal"),
+        ("root canal", DENTAL, "root_canal"),
+        ("check up", DENTAL, "checkup"),
+        ("eine Kontrolle", DENTAL, "checkup"),
+        ("Kontrolltermin", DENTAL, "checkup"),
+        ("professional cleaning", DENTAL, "cleaning"),
+        ("checkup", DENTAL, "checkup"),
+    ],
+)
+def test_services(text: str, items: tuple[CatalogItem, ...], expected: str) -> None:
+    assert best(text, items) == expected
+
+
+def test_words_shared_by_several_services_are_ambiguous() -> None:
+    found = match_catalog("I need a haircut", SALON, "service", False)
+    top = [c for c in found if c.confidence == found[0].confidence]
+    assert {c.value for c in top} >= {"womens_cut", "mens_cut"}
+    assert found[0].confidence < 0.8
+
+
+def test_longer_match_dominates_a_contained_one() -> None:
+    found = match_catalog("women's haircut", SALON, "service", False)
+    assert found[0].value == "womens_cut"
+    assert found[0].confidence == 1.0
+    assert all(c.confidence <= 0.5 for c in found[1:])
+
+
+@pytest.mark.parametrize(
+    ("text", "items", "expected"),
+    [
+        ("bei Dr. Sommer", DENTAL_STAFF, "lena_sommer"),
+        ("with Dr Weber please", DENTAL_STAFF, "jonas_weber"),
+        ("Frau Keller", DENTAL_STAFF, "mia_keller"),
+        ("Jonas", DENTAL_STAFF, "jonas_weber"),
+        ("Lena Sommer", DENTAL_STAFF, "lena_sommer"),
+        ("Can Priya come?", PLUMBERS, "priya"),
+        ("dan please", PLUMBERS, "dan"),
+        ("Mike", PLUMBERS, "mike"),
+    ],
+)
+def test_staff(text: str, items: tuple[CatalogItem, ...], expected: str) -> None:
+    assert best(text, items, "staff") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("anyone is fine", False),
+        ("no preference", False),
+        ("whoever is free", False),
+        ("Egal wer", False),
+        ("ist mir egal", False),
+        ("egal", True),
+        ("doesn't matter", True),
+        ("either", True),
+    ],
+)
+def test_any_staff(text: str, expected: bool) -> None:
+    assert best(text, DENTAL_STAFF, "staff", expected) == "any"
+
+
+@pytest.mark.parametrize("text", ["and then", "same time", "I like it", "sand", "Danke"])
+def test_short_staff_names_need_an_exact_word(text: str) -> None:
+    assert match_catalog(text, PLUMBERS, "staff", False) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "items", "kind", "problem"),
+    [
+        ("I want a massage", SALON, "service", "unknown_service"),
+        ("ich brauche eine Massage", DENTAL, "service", "unknown_service"),
+        ("a perm", SALON, "service", "unknown_service"),
+        ("with Bob", PLUMBERS, "staff", "unknown_staff"),
+        ("bei Doktor Braun", DENTAL_STAFF, "staff", "unknown_staff"),
+    ],
+)
+def test_unknown_when_expected(text: str, items: tuple[CatalogItem, ...], kind: str, problem: str) -> None:
+    [found] = match_catalog(text, items, kind, True)  # type: ignore[arg-type]
+    assert (found.value, found.problem) == ("", problem)
+    assert found.type == kind
+
+
+def test_a_partial_service_match_needs_the_head_word() -> None:
+    heater = (CatalogItem(id="water_heater", names=("water heater service",)),)
+    assert match_catalog("Water backs up in the kitchen sink", heater, "service", False) == []
+    assert best("the heater is broken", heater) == "water_heater"
+    assert best("my water heater", heater) == "water_heater"
+
+
+def test_function_words_of_a_name_do_not_match_alone() -> None:
+    callout = (CatalogItem(id="emergency_callout", names=("emergency call-out",)),)
+    assert match_catalog("Can Mike come out tomorrow?", callout, "service", False) == []
+    checkup = (CatalogItem(id="checkup", names=("check-up",)),)
+    assert match_catalog("I want to check my calendar", checkup, "service", False) == []
+    assert best("a check up please", checkup) == "checkup"
+
+
+@pytest.mark.parametrize("text", ["I want a massage", "yes", "what do you offer?", "tomorrow at 3"])
+def test_nothing_reported_when_not_expected_or_not_service_like(text: str) -> None:
+    assert match_catalog(text, SALON, "service", False) == []
+    if text != "I want a massage":
+        assert match_catalog(text, SALON, "service", True) == []
+
+
+def test_id_sent_verbatim_matches() -> None:
+    [found] = match_catalog("root_color", SALON, "service", False)
+    assert found.value == "root_color"
+
+
+def test_span_points_into_the_original() -> None:
+    text = "Ich hätte gern eine ZAHNREINIGUNG am Montag"
+    found = match_catalog(text, DENTAL, "service", False)[0]
+    assert text[found.span[0] : found.span[1]] == found.text == "ZAHNREINIGUNG"

@@ -1,0 +1,132 @@
+"""Choosing among offered slots by position, time, weekday and staff (EN/DE)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from language.extract import choose_offered
+from language.types import Slot
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def _slot(day: int, hour: int, minute: int, staff: str, name: str) -> Slot:
+    start = datetime(2026, 3, day, hour, minute, tzinfo=LA)
+    return Slot(start=start, end=start + timedelta(hours=1), staff=staff, staff_name=name,
+                service="womens_cut")
+
+
+# Thursday 10:00 with Alex, Thursday 15:00 with Sam, Friday 11:30 with Alex
+OFFERED = (_slot(26, 10, 0, "alex", "Alex"), _slot(26, 15, 0, "sam", "Sam"),
+           _slot(27, 11, 30, "alex", "Alex"))
+FIRST, SECOND, THIRD = (s.start.isoformat() for s in OFFERED)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("the first one", "en", FIRST),
+        ("the first", "en", FIRST),
+        ("first please", "en", FIRST),
+        ("the second one", "en", SECOND),
+        ("I'll take the second", "en", SECOND),
+        ("number 2", "en", SECOND),
+        ("option 3", "en", THIRD),
+        ("2", "en", SECOND),
+        ("two please", "en", SECOND),
+        ("#3", "en", THIRD),
+        ("the 2nd", "en", SECOND),
+        ("the last one", "en", THIRD),
+        ("the last", "en", THIRD),
+        ("the earlier one", "en", FIRST),
+        ("the latest", "en", THIRD),
+        ("den zweiten", "de", SECOND),
+        ("den ersten bitte", "de", FIRST),
+        ("erste", "de", FIRST),
+        ("die letzte", "de", THIRD),
+        ("Nummer 3", "de", THIRD),
+        ("den dritten Termin", "de", THIRD),
+        ("the 3pm", "en", SECOND),
+        ("the 3 pm one", "en", SECOND),
+        ("3 o'clock", "en", SECOND),
+        ("at 3", "en", SECOND),
+        ("11:30", "en", THIRD),
+        ("half past eleven", "en", THIRD),
+        ("um 15 Uhr", "de", SECOND),
+        ("um drei", "de", SECOND),
+        ("halb zwölf", "de", THIRD),
+        ("Friday's", "en", THIRD),
+        ("the Friday one", "en", THIRD),
+        ("am Freitag", "de", THIRD),
+        ("with Sam", "en", SECOND),
+        ("Sam's", "en", SECOND),
+        ("Thursday at 10", "en", FIRST),
+        ("the second one on Thursday", "en", SECOND),
+        ("Thursday with Sam", "en", SECOND),
+        ("the 27th", "en", THIRD),
+        ("any of them", "en", FIRST),
+        ("whichever", "en", FIRST),
+    ],
+)
+def test_choices(text: str, lang: str, expected: str) -> None:
+    found = choose_offered(text, lang, OFFERED)  # type: ignore[arg-type]
+    assert found is not None
+    assert (found.value, found.problem) == (expected, "")
+    assert found.type == "offered_slot"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("the fifth", "en"),
+        ("the fourth one", "en"),
+        ("number 7", "en"),
+        ("5pm", "en"),
+        ("at 9am", "en"),
+        ("Monday", "en"),
+        ("am Montag", "de"),
+        ("den fünften", "de"),
+        ("um 17 Uhr", "de"),
+        ("Friday with Sam", "en"),
+    ],
+)
+def test_clear_pick_of_something_not_offered(text: str, lang: str) -> None:
+    found = choose_offered(text, lang, OFFERED)  # type: ignore[arg-type]
+    assert found is not None
+    assert (found.value, found.problem) == ("", "no_such_option")
+
+
+@pytest.mark.parametrize(
+    "text", ["my first visit", "hello", "the 24th", "can you do something else?", "yes"]
+)
+def test_no_choice(text: str) -> None:
+    assert choose_offered(text, "en", OFFERED) is None
+
+
+def test_several_matches_pick_the_first_with_low_confidence() -> None:
+    found = choose_offered("the Thursday one", "en", OFFERED)
+    assert found is not None
+    assert found.value == FIRST
+    assert found.confidence <= 0.5
+
+
+def test_yes_picks_the_only_offer() -> None:
+    found = choose_offered("yes, sounds good", "en", OFFERED[:1])
+    assert found is not None and found.value == FIRST
+    assert choose_offered("ja, passt", "de", OFFERED[1:2]) is not None
+    assert choose_offered("no", "en", OFFERED[:1]) is None
+
+
+def test_nothing_offered() -> None:
+    assert choose_offered("the first one", "en", ()) is None
+
+
+def test_value_is_the_slot_start_and_span_points_into_text() -> None:
+    text = "OK, the SECOND one please"
+    found = choose_offered(text, "en", OFFERED)
+    assert found is not None
+    assert datetime.fromisoformat(found.value) == OFFERED[1].start
+    assert text[found.span[0] : found.span[1]] == found.text
