@@ -25,6 +25,7 @@ class PolicySettings:
     sticky_seconds: int = 30 * 60  # a topic stays with the conversation this long
     switch_margin: float = 0.08  # a new topic must beat the active one by this much
     min_topic_score: float = 0.35  # below this a topic is not recognised at all
+    switch_min_score: float = 0.55  # leaving an unfinished topic needs a clear new one
     unanswered_limit: int = 3  # questions in a row without an answer → a human
 
 
@@ -58,7 +59,7 @@ def conversation_policy(s: PolicySettings = PolicySettings()) -> RuleSet:
              reason=f"the last topic went quiet more than {s.sticky_seconds // 60} minutes ago"),
         Rule("topic.switch", "topic.active and not topic.active_done and topic.candidate "
              f"and not topic.candidate_is_active and topic.margin >= {s.switch_margin} "
-             f"and topic.candidate_score >= {s.min_topic_score}",
+             f"and topic.candidate_score >= {s.switch_min_score}",
              (Set("decision.topic", Ref("topic.candidate")), Set("decision.suspend", True)),
              60, source="policy:topics",
              reason="a new topic clearly beats the active one; the active one waits"),
