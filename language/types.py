@@ -67,6 +67,7 @@ class TopicExamples(_Frozen):
     id: str
     description: dict[str, str] = Field(default_factory=dict)
     examples: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # verbatim cues
 
 
 class FaqEntry(_Frozen):
@@ -91,6 +92,7 @@ class UnderstandContext(_Frozen):
     expected_type: FieldType | None = None
     offered: tuple[Slot, ...] = ()  # slots offered so far in this conversation
     choices: tuple[str, ...] = ()  # labels of rich options offered, if any
+    emergency_keywords: tuple[str, ...] = ()  # the business's extra emergency words, all languages
 
 
 # ---------------------------------------------------------------- understanding

@@ -1,0 +1,395 @@
+"""The offline renderer: a :class:`ReplyPlan` → one short reply, by templates.
+
+Code has already decided what the reply says; this module only words it, item by item, in
+the plan's language, and joins the items into one reply ("We have parking in the
+courtyard. Now, back to your booking. Which day would suit you?"). Every fact in the
+output comes from the plan — the templates carry none of their own — so the result always
+passes :func:`language.grounding.check_grounded`. An unknown kind is worded as
+``fallback``; rendering never raises on a well-typed plan.
+
+Data keys read per kind (all values are display text unless noted):
+
+- ``greet``: ``name``; ``ask``: ``type``, ``prompt`` (card wording), ``retry`` ("1"),
+  ``options`` (comma-separated); ``invalid``: ``problem``, ``options``, ``date``/``when``;
+- ``offer_slots``: the item's ``slots``; ``no_slots``: ``date``/``when``;
+- ``confirm``: ``service``, ``when`` (ISO datetime or text), ``date``, ``time``, ``staff``,
+  ``name``, ``phone``, ``email``, ``address``, ``problem``, any other field by name,
+  ``fee``, ``action`` (book/cancel/reschedule/message), ``voice`` ("1": phone digit by
+  digit, email letter by letter);
+- ``booked`` / ``rescheduled`` / ``cancelled`` / ``appointment``: ``service``, ``staff``,
+  ``when``; ``late_fee``: ``fee``, ``hours`` (the late window);
+- ``answer``: ``text``, ``source`` (kept for the audit), ``source_title`` (cited);
+- ``hours``: ``text`` (verbatim) or ``mon`` … ``sun`` (``"08:00-12:30,13:30-18:00"`` or
+  ``closed``), ``open_now`` ("yes"/"no"), ``next_open`` (ISO), ``date`` + ``date_hours``,
+  ``closures`` (text);
+- ``transfer``: ``department``, ``phone``, ``voice``; ``emergency_info``: ``phone``,
+  ``instructions``, ``voice``; ``safety``: ``instructions``, ``hazard``;
+- ``clarify``: ``options``; ``goodbye``: ``name``; ``resume``: ``topic``, ``title``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from language import templates as tpl
+from language.render_hours import render_hours
+from language.types import FIELD_TYPES, Lang, PlanItem, Rendered, ReplyPlan
+
+_Renderer = Callable[[PlanItem, ReplyPlan], str]
+
+
+def _get(item: PlanItem, key: str) -> str:
+    return item.data.get(key, "").strip()
+
+
+def _voice(item: PlanItem) -> bool:
+    return item.data.get("voice", "") == "1"
+
+
+def _phone(item: PlanItem, value: str, lang: Lang) -> str:
+    return tpl.spell_phone(value, lang) if _voice(item) and value else value
+
+
+def _phrase(
+    lang: Lang, service: str, when: str, staff: str, *, service_first: bool = True
+) -> str:
+    """``professional cleaning on Tue 24 Nov at 3:00 pm with Dr. Lena Sommer``.
+
+    ``service_first=False`` puts the service last, in brackets: ``Tue 24 Nov at 3:00 pm
+    with Dr. Lena Sommer (professional cleaning)`` — for "moved to …".
+    """
+    parts: list[str] = []
+    if service and service_first:
+        parts.append(service)
+    if when:
+        parts.append(tpl.when_phrase(when, lang) if service and service_first
+                     else tpl.format_when(when, lang))
+    if staff:
+        parts.append(tpl.text(lang, "with", staff=staff))
+    if service and not service_first:
+        parts.append(f"({service})")
+    return " ".join(parts)
+
+
+def _appointment(item: PlanItem, lang: Lang, *, service_first: bool = True) -> str:
+    """The item's appointment: ``when``/``staff`` from data, else from its one slot."""
+    when, staff = _get(item, "when"), _get(item, "staff")
+    if len(item.slots) == 1:
+        when = when or item.slots[0].start.isoformat()
+        staff = staff or item.slots[0].staff_name.strip()
+    return _phrase(lang, _get(item, "service"), when, staff, service_first=service_first)
+
+
+def _numbered(item: PlanItem, lang: Lang) -> str:
+    """``1) Tue 24 Nov at 3:00 pm with Dr. Lena Sommer, 2) …``."""
+    shown = [tpl.format_slot(slot, lang) for slot in item.slots]
+    return ", ".join(f"{i}) {s}" for i, s in enumerate(shown, start=1))
+
+
+# ---------------------------------------------------------------- one function per kind
+
+
+def _business(item: PlanItem, plan: ReplyPlan) -> str:
+    return plan.business_name.strip() or _get(item, "business")
+
+
+def _greet(item: PlanItem, plan: ReplyPlan) -> str:
+    name, business = _get(item, "name"), _business(item, plan)
+    if business:
+        key = "greet.business_name" if name else "greet.business"
+    else:
+        key = "greet.name" if name else "greet"
+    return tpl.fill(plan.lang, key, name=name, business=business)
+
+
+def _listed_before(item: PlanItem, plan: ReplyPlan) -> bool:
+    """Another item of the plan already lists these slots (an offer, found appointments)."""
+    return any(
+        other is not item and other.kind in ("offer_slots", "appointment") and other.slots
+        for other in plan.items
+    )
+
+
+def _ask(item: PlanItem, plan: ReplyPlan) -> str:
+    lang = plan.lang
+    kind = _get(item, "type")
+    retry = item.data.get("retry", "") == "1"
+    if kind == "offered_slot" and not retry and _listed_before(item, plan):
+        return ""  # the offer itself ends with "Which one suits you?"
+    prompt = _get(item, "prompt")
+    if prompt:
+        out = f"{tpl.text(lang, 'ask.retry_prefix')} {prompt}" if retry else prompt
+    else:
+        key = f"ask.{kind}" if kind in FIELD_TYPES else "ask.other"
+        out = tpl.text(lang, key + (".retry" if retry else ""))
+    if item.slots and not _listed_before(item, plan):
+        out = f"{out} {_numbered(item, lang)}."
+    options = tpl.split_options(item.data.get("options", ""))
+    if options:
+        out = f"{out} {tpl.fill(lang, 'ask.options', options=', '.join(options))}"
+    return out
+
+
+INVALID_PROBLEMS = (
+    "past", "impossible_date", "unknown_service", "unknown_staff", "invalid_phone",
+    "invalid_email", "no_such_option", "closed",
+)
+
+
+def _invalid(item: PlanItem, plan: ReplyPlan) -> str:
+    lang, problem = plan.lang, _get(item, "problem")
+    if problem == "closed":
+        when = _get(item, "date") or _get(item, "when")
+        if when:
+            return tpl.fill(lang, "invalid.closed.date", date=tpl.format_when(when, lang))
+    key = f"invalid.{problem}" if problem in INVALID_PROBLEMS else "invalid.other"
+    options = tpl.split_options(item.data.get("options", ""))
+    if options and tpl.has(lang, f"{key}.options"):
+        return tpl.fill(lang, f"{key}.options", options=", ".join(options))
+    return tpl.text(lang, key)
+
+
+def _offer_slots(item: PlanItem, plan: ReplyPlan) -> str:
+    lang = plan.lang
+    if not item.slots:
+        return _no_slots(item, plan)
+    note = _get(item, "note")
+    lead = ""
+    if note == "other_day":
+        day = _get(item, "date")
+        lead = (tpl.fill(lang, "offer.note.other_day.date", date=tpl.format_when(day, lang)) if day
+                else tpl.text(lang, "offer.note.other_day"))
+    elif note == "other_staff":
+        lead = tpl.text(lang, "offer.note.other_staff")
+    if len(item.slots) == 1:
+        offer = tpl.fill(lang, "offer.one", slot=tpl.format_slot(item.slots[0], lang))
+    else:
+        offer = tpl.fill(lang, "offer.many", slots=_numbered(item, lang))
+    return f"{lead} {offer}" if lead else offer
+
+
+def _no_slots(item: PlanItem, plan: ReplyPlan) -> str:
+    when = _get(item, "date") or _get(item, "when")
+    if when:
+        return tpl.fill(plan.lang, "no_slots.date", date=tpl.format_when(when, plan.lang))
+    return tpl.text(plan.lang, "no_slots")
+
+
+_CONFIRM_DETAILS = ("name", "phone", "email", "address", "problem", "message")
+_CONFIRM_SKIP = frozenset(
+    {"service", "staff", "when", "date", "time", "fee", "action", "voice", "field", "type",
+     "retry", "prompt", "options", "topic", "business", "note", "count", "open", "emergency",
+     "appointment_service", "appointment_staff", "appointment_when"}
+)
+_CONFIRM_ACTIONS = ("book", "cancel", "reschedule", "message")
+
+
+def _confirm_details(item: PlanItem, lang: Lang) -> str:
+    """``Name: Anna Schmidt; phone: …`` — read back digit by digit / letter by letter on voice."""
+    extra = sorted(k for k in item.data if k not in _CONFIRM_SKIP and k not in _CONFIRM_DETAILS)
+    details: list[str] = []
+    for key in (*_CONFIRM_DETAILS, *extra):
+        value = _get(item, key)
+        if not value:
+            continue
+        if key == "phone":
+            value = _phone(item, value, lang)
+        elif key == "email" and _voice(item):
+            value = tpl.spell_email(value, lang)
+        label = tpl.text(lang, f"label.{key}") if key in _CONFIRM_DETAILS else key.replace("_", " ")
+        details.append(f"{label}: {value}")
+    return "; ".join(details)
+
+
+def _confirm(item: PlanItem, plan: ReplyPlan) -> str:
+    lang = plan.lang
+    action = _get(item, "action") or _get(item, "topic")
+    action = action if action in _CONFIRM_ACTIONS else "other"
+    old = _phrase(lang, _get(item, "appointment_service"), _get(item, "appointment_when"),
+                  _get(item, "appointment_staff"))
+    new = _appointment(item, lang)
+    extra_when = [tpl.when_phrase(_get(item, k), lang) for k in ("date", "time")
+                  if _get(item, k) and not _get(item, "when") and not item.slots]
+    new = " ".join(p for p in [new, *extra_when] if p)
+    parts: list[str] = []
+    if old and action == "cancel":
+        parts.append(tpl.fill(lang, "confirm.cancel", old=old))
+    elif old and new:
+        parts.append(tpl.fill(lang, "confirm.reschedule", old=old, new=new))
+    elif new or old:
+        parts.append(tpl.fill(lang, "confirm.intro", summary=new or old))
+    details = _confirm_details(item, lang)
+    if details and parts:  # a sentence of its own: a label of ours starts with a capital
+        first_key = next((k for k in _CONFIRM_DETAILS if _get(item, k)), "")
+        if first_key:
+            details = details[:1].upper() + details[1:]
+        parts.append(tpl.fill(lang, "confirm.details", details=details))
+    elif details:
+        parts.append(tpl.fill(lang, "confirm.intro", summary=details))
+    fee = _get(item, "fee")
+    if fee:
+        parts.append(tpl.fill(lang, "confirm.fee", fee=fee))
+    parts.append(tpl.text(lang, f"confirm.q.{action}"))
+    return " ".join(parts)
+
+
+def _committed(kind: str) -> _Renderer:
+    def render(item: PlanItem, plan: ReplyPlan) -> str:
+        appointment = _appointment(item, plan.lang, service_first=kind != "rescheduled")
+        if not appointment:
+            return tpl.text(plan.lang, f"{kind}.bare")
+        return tpl.fill(plan.lang, kind, appointment=appointment)
+
+    return render
+
+
+def _found(item: PlanItem, plan: ReplyPlan) -> str:
+    """``appointment``: one found appointment in a sentence, several as a numbered list."""
+    if len(item.slots) > 1:
+        return tpl.fill(plan.lang, "appointment.many", slots=_numbered(item, plan.lang))
+    return _committed("appointment")(item, plan)
+
+
+def _plain(key: str) -> _Renderer:
+    def render(item: PlanItem, plan: ReplyPlan) -> str:
+        return tpl.text(plan.lang, key)
+
+    return render
+
+
+def _late_fee(item: PlanItem, plan: ReplyPlan) -> str:
+    fee, hours = _get(item, "fee"), _get(item, "hours")
+    if not fee:
+        return tpl.text(plan.lang, "late_fee.nofee")
+    if hours:
+        return tpl.fill(plan.lang, "late_fee", fee=fee, hours=hours)
+    return tpl.fill(plan.lang, "late_fee.bare", fee=fee)
+
+
+def _answer(item: PlanItem, plan: ReplyPlan) -> str:
+    answer = _get(item, "text")
+    if not answer:
+        return tpl.text(plan.lang, "answer.none")
+    source = _get(item, "source_title")
+    if source:
+        return f"{tpl.sentence(answer)} {tpl.fill(plan.lang, 'answer.source', source=source)}"
+    return answer
+
+
+def _transfer(item: PlanItem, plan: ReplyPlan) -> str:
+    lang = plan.lang
+    department = _get(item, "department") or tpl.text(lang, "transfer.team")
+    phone = _phone(item, _get(item, "phone"), lang)
+    if _voice(item):
+        key = "transfer.voice.phone" if phone else "transfer.voice"
+    else:
+        key = "transfer.text" if phone else "transfer.text.bare"
+    out = tpl.fill(lang, key, department=department, phone=phone)
+    if _get(item, "emergency") == "1":
+        return f"{tpl.text(lang, 'transfer.urgent')} {out}"
+    return out
+
+
+def _escalate(item: PlanItem, plan: ReplyPlan) -> str:
+    phone = _phone(item, _get(item, "phone"), plan.lang)
+    if phone:
+        return tpl.fill(plan.lang, "escalate.phone", phone=phone)
+    return tpl.text(plan.lang, "escalate")
+
+
+def _emergency_info(item: PlanItem, plan: ReplyPlan) -> str:
+    phone = _phone(item, _get(item, "phone"), plan.lang)
+    out = (tpl.fill(plan.lang, "emergency_info", phone=phone) if phone
+           else tpl.text(plan.lang, "emergency_info.bare"))
+    instructions = _get(item, "instructions")
+    return f"{out} {tpl.sentence(instructions)}" if instructions else out
+
+
+def _safety(item: PlanItem, plan: ReplyPlan) -> str:
+    instructions = _get(item, "instructions")
+    if instructions:
+        return tpl.sentence(instructions)
+    return tpl.text(plan.lang, "safety.gas" if _get(item, "hazard") == "gas" else "safety.other")
+
+
+def _clarify(item: PlanItem, plan: ReplyPlan) -> str:
+    options = tpl.split_options(item.data.get("options", ""))
+    if options:
+        return tpl.fill(plan.lang, "clarify.options", options=tpl.join_or(options, plan.lang))
+    return tpl.text(plan.lang, "clarify")
+
+
+def _out_of_scope(item: PlanItem, plan: ReplyPlan) -> str:
+    business = _business(item, plan)
+    if business:
+        return tpl.fill(plan.lang, "out_of_scope.business", business=business)
+    return tpl.text(plan.lang, "out_of_scope")
+
+
+def _goodbye(item: PlanItem, plan: ReplyPlan) -> str:
+    name = _get(item, "name")
+    return tpl.fill(plan.lang, "goodbye.name", name=name) if name else tpl.text(plan.lang, "goodbye")
+
+
+_RESUME_TOPICS = ("book", "reschedule", "cancel")
+
+
+def _resume(item: PlanItem, plan: ReplyPlan) -> str:
+    """``topic`` is a card id ("book") or the card's title; ``title`` wins when given."""
+    lang = plan.lang
+    title, topic = _get(item, "title"), _get(item, "topic")
+    if not title and topic in _RESUME_TOPICS:
+        return tpl.fill(lang, "resume", topic=tpl.text(lang, f"resume.topic.{topic}"))
+    title = title or topic
+    if title:
+        return tpl.fill(lang, "resume.title", topic=title)
+    return tpl.text(lang, "resume.bare")
+
+
+RENDERERS: dict[str, _Renderer] = {
+    "greet": _greet,
+    "ask": _ask,
+    "invalid": _invalid,
+    "offer_slots": _offer_slots,
+    "no_slots": _no_slots,
+    "confirm": _confirm,
+    "booked": _committed("booked"),
+    "rescheduled": _committed("rescheduled"),
+    "cancelled": _committed("cancelled"),
+    "late_fee": _late_fee,
+    "answer": _answer,
+    "hours": render_hours,
+    "message_taken": _plain("message_taken"),
+    "transfer": _transfer,
+    "escalate": _escalate,
+    "emergency_info": _emergency_info,
+    "safety": _safety,
+    "clarify": _clarify,
+    "out_of_scope": _out_of_scope,
+    "goodbye": _goodbye,
+    "anything_else": _plain("anything_else"),
+    "slot_taken": _plain("slot_taken"),
+    "fallback": _plain("fallback"),
+    "resume": _resume,
+    "appointment": _found,
+    "no_appointment": _plain("no_appointment"),
+    # kinds the engine plans beyond the PlanItem docstring
+    "no_answer": _plain("no_answer"),
+    "offer_help": _plain("offer_help"),
+}
+PLAN_KINDS: tuple[str, ...] = tuple(RENDERERS)
+
+
+def render_item(item: PlanItem, plan: ReplyPlan) -> str:
+    """One item's wording; an unknown kind is worded as ``fallback``."""
+    return RENDERERS.get(item.kind, RENDERERS["fallback"])(item, plan)
+
+
+def render_plan(plan: ReplyPlan) -> Rendered:
+    """The whole reply: every item's wording, in order, joined into one text."""
+    parts = [render_item(item, plan).strip() for item in plan.items]
+    reply = " ".join(p for p in parts if p) or tpl.text(plan.lang, "fallback")
+    return Rendered(text=reply, options=plan.options)
+
+
+__all__ = ["INVALID_PROBLEMS", "PLAN_KINDS", "RENDERERS", "render_item", "render_plan"]

@@ -1,0 +1,69 @@
+"""The offline backend keeps the language-backend contract, with MiniLM and with hashing."""
+
+from __future__ import annotations
+
+from language import HashingEmbedder, OfflineBackend, TopicExamples
+from language.embedding import MiniLMEmbedder
+from tests.language.contract import CONTEXT, TOPICS, check_backend_contract
+
+
+def test_offline_backend_with_minilm_keeps_the_contract(minilm: MiniLMEmbedder) -> None:
+    backend = OfflineBackend(embedder=minilm)
+    assert backend.name == "offline"
+    check_backend_contract(backend)
+
+
+def test_offline_backend_with_hashing_embedder_keeps_the_contract() -> None:
+    check_backend_contract(OfflineBackend(embedder=HashingEmbedder()))
+
+
+def test_understanding_names_backend_and_model(minilm: MiniLMEmbedder) -> None:
+    u = OfflineBackend(embedder=minilm).understand("I'd like to book a cleaning", TOPICS, CONTEXT)
+    assert (u.backend, u.model) == ("offline", "sentence-transformers/all-MiniLM-L6-v2")
+    assert u.topics[0].topic == "book"
+    assert u.lang == "en"
+    assert any(f.type == "service" and f.value == "cleaning" for f in u.fields)
+
+
+def test_topics_below_the_threshold_are_left_out(minilm: MiniLMEmbedder) -> None:
+    strict = OfflineBackend(embedder=minilm, out_of_scope_threshold=0.99)
+    assert strict.understand("I'd like to book a cleaning", TOPICS, CONTEXT).topics == ()
+    lenient = OfflineBackend(embedder=minilm, out_of_scope_threshold=-1.0)
+    assert len(lenient.understand("hello", TOPICS, CONTEXT).topics) == len(TOPICS)
+
+
+def test_off_topic_text_has_no_topic(minilm: MiniLMEmbedder) -> None:
+    u = OfflineBackend(embedder=minilm).understand("what's the capital of France", TOPICS, CONTEXT)
+    assert u.topics == ()
+    assert not u.problem
+
+
+def test_faq_matches_are_reported(minilm: MiniLMEmbedder) -> None:
+    u = OfflineBackend(embedder=minilm).understand("Wo kann ich parken?", TOPICS, CONTEXT)
+    assert u.faq[0].topic == "parking"
+    assert u.lang == "de"
+
+
+def test_unusable_text_keeps_the_conversation_language() -> None:
+    backend = OfflineBackend(embedder=HashingEmbedder())
+    ctx = CONTEXT.model_copy(update={"conversation_lang": "en"})
+    u = backend.understand("", TOPICS, ctx)
+    assert (u.problem, u.lang, u.topics, u.fields) == ("empty", "en", (), ())
+    assert backend.understand("", TOPICS, CONTEXT).lang == "de"  # the business default
+
+
+def test_long_text_is_truncated_in_the_understanding() -> None:
+    u = OfflineBackend(embedder=HashingEmbedder()).understand("a" * 5000, TOPICS, CONTEXT)
+    assert u.problem == "too_long"
+    assert u.text == "a" * 2000
+
+
+def test_classifiers_are_built_once_per_topic_set() -> None:
+    backend = OfflineBackend(embedder=HashingEmbedder())
+    first = backend.classifier(TOPICS)
+    assert backend.classifier(TOPICS) is first
+    rebuilt = tuple(TopicExamples.model_validate(t.model_dump()) for t in TOPICS)
+    assert rebuilt is not TOPICS
+    assert backend.classifier(rebuilt) is first  # equal content, same classifier
+    assert backend.classifier(TOPICS[:2]) is not first
+    assert backend.faq_index(CONTEXT.faq) is backend.faq_index(CONTEXT.faq)
