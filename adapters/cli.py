@@ -1,0 +1,447 @@
+"""The ``frontdesk`` command line.
+
+Command names, flags and the shapes of their JSON output are a contract: tests outside
+the repository drive ``frontdesk chat`` over pipes and read the JSON listings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.ports import InboundEvent
+from rules.errors import FrontdeskError
+
+from .settings import Settings
+
+EXIT_OK, EXIT_DIFF, EXIT_USAGE = 0, 1, 2
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", text).strip()
+
+
+# ---------------------------------------------------------------------- chat
+
+
+def _parse_now(value: str | None, tz: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError as e:
+        raise FrontdeskError(f"--now must be ISO-8601, e.g. 2026-11-24T09:30 ({e})") from e
+    return dt if dt.tzinfo else dt.replace(tzinfo=ZoneInfo(tz))
+
+
+async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from .wiring import open_app
+
+    app = await open_app(settings, only=args.business)
+    try:
+        brain = app.brains[args.business]
+        fixed = _parse_now(args.now, brain.business.timezone)
+        session = uuid.uuid4().hex[:12]
+        sender = f"{args.customer or 'guest'}#{session}"
+        interactive = sys.stdin.isatty()
+        if interactive:
+            print(f"frontdesk · {brain.business.name} · type a message, Ctrl-D to leave")
+        n = 0
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                print("you: ", end="", flush=True)
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                break
+            n += 1
+            now = fixed or datetime.now(timezone.utc)
+            event = InboundEvent(
+                business=args.business, channel=args.channel, sender=sender,
+                text=line.rstrip("\r\n"), provider_msg_id=f"cli-{session}-{n}",
+                received_at=now, lang_hint=args.lang, customer_phone=args.customer)
+            reply = await app.desk.handle(event, direct=True)
+            text = _one_line(reply.text)
+            if reply.options and interactive:
+                text += "  [" + " | ".join(reply.options) + "]"
+            print(f"desk: {text}", flush=True)
+        return EXIT_OK
+    finally:
+        await app.close()
+
+
+# ---------------------------------------------------------------------- listings
+
+
+def _local(dt: datetime, tz: str) -> str:
+    return dt.astimezone(ZoneInfo(tz)).isoformat()
+
+
+async def _listing(args: argparse.Namespace, settings: Settings) -> int:
+    from store import open_store
+
+    from .wiring import load_brains
+
+    brains = load_brains(settings, only=args.business)
+    b = brains[args.business].business
+    store = await open_store(settings.db)
+    await store.migrate()
+    try:
+        rows: list[dict[str, Any]]
+        if args.command == "appointments":
+            rows = []
+            for a in await store.list_appointments(b.slug):
+                service = b.service(a.service)
+                rows.append({
+                    "id": a.id, "service": service.name.get("en") or service.display(b.languages[0]),
+                    "service_id": a.service, "staff": b.staff_member(a.staff).name,
+                    "staff_id": a.staff, "start": _local(a.start, b.timezone),
+                    "end": _local(a.end, b.timezone), "customer_name": a.customer_name,
+                    "customer_phone": a.customer_phone, "status": a.status})
+        elif args.command == "conversations":
+            rows = [{"id": c.id, "channel": c.channel, "sender": c.sender, "turns": c.turns,
+                     "active_topic": (c.state.get("active") or {}).get("card", ""),
+                     "created_at": _local(c.created_at, b.timezone),
+                     "updated_at": _local(c.updated_at, b.timezone)}
+                    for c in await store.list_conversations(b.slug)]
+        elif args.command == "escalations":
+            rows = [{"id": e.id, "conversation_id": e.conversation_id, "reason": e.reason,
+                     "created_at": _local(e.created_at, b.timezone), "status": e.status}
+                    for e in await store.list_escalations(b.slug)]
+        else:
+            rows = [{"id": m.id, "conversation_id": m.conversation_id,
+                     "caller_name": m.caller_name, "callback_number": m.callback_number,
+                     "text": m.text, "created_at": _local(m.created_at, b.timezone)}
+                    for m in await store.list_messages(b.slug)]
+    finally:
+        await store.close()
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print(f"no {args.command}")
+    else:
+        for r in rows:
+            print("  ".join(f"{k}={v}" for k, v in r.items() if k != "id"))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- audit & replay
+
+
+def _turn_text(n: int, rec: dict[str, Any], digest: str) -> str:
+    d = rec.get("decision") or {}
+    und = rec["understanding"]
+    top = und.get("topics", [])[:2]
+    lines = [f"turn {n}  {rec['now']}  {rec['event']['channel']}",
+             f"  customer: {rec['event']['text']!r}",
+             f"  understood: lang={und['lang']} topics={[(t['topic'], round(t['score'], 2)) for t in top]} "
+             f"fields={[(f['type'], f['value'] or f['problem']) for f in und.get('fields', [])]}"]
+    for s in d.get("switches", []):
+        lines.append(f"  topic: {s['source'] or '-'} -> {s['target']} ({s['kind']}, "
+                     f"confidence {s['confidence']}) because {', '.join(s['reasons'])}")
+    for f in d.get("firings", []):
+        matched = ", ".join(f"{k}={v}" for k, v in f["matched"].items())
+        lines.append(f"  rule [{f['phase']}#{f['round']}] {f['rule']}: {f['reason']}"
+                     f"  on {{{matched}}} -> {'; '.join(f['then'])}")
+    for t in d.get("transitions", []):
+        mark = " REFUSED" if t["refused"] else ""
+        lines.append(f"  transition {t['card']}: {t['source']} --{t['event']}--> "
+                     f"{t['target']}{mark} (by {t['rule']})")
+    for r in rec.get("results", []):
+        lines.append(f"  action {r['name']} [{r['key']}] -> {'ok' if r['ok'] else 'failed'}"
+                     f"{' ' + r['error'] if r['error'] else ''}")
+    for a in d.get("actions", []):
+        lines.append(f"    args {a['name']}: {a['args']}")
+    plan = d.get("plan", {})
+    lines.append(f"  plan: {[i['kind'] for i in plan.get('items', [])]}")
+    lines.append(f"  reply: {rec['reply']['text']!r}")
+    if rec.get("error"):
+        lines.append(f"  error: {rec['error']}")
+    lines.append(f"  hash: {digest}")
+    return "\n".join(lines)
+
+
+async def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from engine.audit import verify_chain
+    from store import open_store
+
+    store = await open_store(settings.db)
+    await store.migrate()
+    try:
+        if args.target == "verify":
+            ids = await store.all_conversation_ids()
+            problems = []
+            count = 0
+            for cid in ids:
+                turns = await store.turns(cid)
+                count += len(turns)
+                problems += verify_chain(turns)
+            for p in problems:
+                print(f"{p.conversation_id} turn {p.seq}: {p.message}")
+            if problems:
+                return EXIT_DIFF
+            print(f"{len(ids)} conversations, {count} turns: every hash chain verifies")
+            return EXIT_OK
+        turns = await store.turns(args.target)
+        if not turns:
+            print(f"no conversation {args.target}", file=sys.stderr)
+            return EXIT_DIFF
+        if args.json:
+            _print_json([{"seq": t.seq, "hash": t.hash, "prev_hash": t.prev_hash,
+                          "record": t.record} for t in turns])
+        else:
+            print("\n\n".join(_turn_text(t.seq, t.record, t.hash) for t in turns))
+        return EXIT_OK
+    finally:
+        await store.close()
+
+
+async def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from engine.audit import replay
+    from store import open_store
+
+    from .wiring import card_templates, load_brains
+
+    if args.cards:
+        from machines.loader import load_cards
+
+        cards = dict(card_templates(settings))
+        cards.update(load_cards([Path(p) for p in args.cards]))
+        brains = load_brains(settings, cards=cards, only=args.business)
+    else:
+        brains = load_brains(settings, only=args.business)
+    store = await open_store(settings.db)
+    await store.migrate()
+    try:
+        ids = await store.all_conversation_ids() if args.all else [args.conversation]
+        turns = []
+        for cid in ids:
+            turns += await store.turns(cid)
+    finally:
+        await store.close()
+    if not args.all and not turns:
+        print(f"no conversation {args.conversation}", file=sys.stderr)
+        return EXIT_DIFF
+    count, diffs = replay(brains, turns)
+    if not diffs:
+        print(f"{count} turns identical")
+        return EXIT_OK
+    for d in diffs:
+        print(f"{d.conversation_id} turn {d.seq} ({d.text!r}):")
+        for c in d.changes:
+            print(f"  {c}")
+    print(f"{len(diffs)} of {count} turns differ")
+    return EXIT_DIFF
+
+
+# ---------------------------------------------------------------------- cards
+
+
+def _cards(args: argparse.Namespace, settings: Settings) -> int:
+    from machines.diagram import card_json_schema, to_mermaid
+    from machines.errors import InvalidCard
+    from machines.loader import load_card_file
+
+    if args.cards_command == "schema":
+        _print_json(card_json_schema())
+        return EXIT_OK
+    if args.cards_command == "check":
+        problems: list[str] = []
+        count = 0
+        for raw in args.paths:
+            path = Path(raw)
+            files = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() \
+                else [path]
+            for f in files:
+                try:
+                    load_card_file(f)
+                    count += 1
+                except InvalidCard as e:
+                    problems += [f"{p.file}:{p.line}: {p.message}" for p in e.problems]
+                except OSError as e:
+                    problems.append(f"{f}:0: cannot read: {e.strerror}")
+        for p in problems:
+            print(p)
+        if problems:
+            return EXIT_USAGE
+        print(f"ok: {count} cards")
+        return EXIT_OK
+    from .wiring import load_brains
+
+    brain = load_brains(settings, only=args.business)[args.business]
+    topic = brain.topics.get(args.id)
+    if topic is None:
+        print(f"business {args.business} has no card '{args.id}' "
+              f"(it has: {', '.join(sorted(brain.topics))})", file=sys.stderr)
+        return EXIT_USAGE
+    labels = edge_labels(topic)
+    if args.mermaid:
+        print(to_mermaid(topic.machine, labels))
+        return EXIT_OK
+    card = topic.card
+    print(f"{card.id}: {card.title.get('en', '')} (priority {card.priority})")
+    print("fields: " + ", ".join(f"{f.name}:{f.type}" for f in card.required_fields))
+    print("steps:  " + " -> ".join(f"{s.id}({s.kind})" for s in card.steps))
+    print("transitions:")
+    for tr in topic.machine.transitions:
+        rules = ", ".join(labels.get((tr.source, tr.event, tr.target), ()))
+        print(f"  {tr.source} --{tr.event}--> {tr.target}" + (f"   [{rules}]" if rules else ""))
+    return EXIT_OK
+
+
+def edge_labels(topic: Any) -> dict[tuple[str, str, str], list[str]]:
+    """Which rules can fire each transition: rules emitting its event in its source state."""
+    from rules.ir import Emit
+
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for ruleset in topic.rulesets:
+        for rule in ruleset.rules:
+            events = [c.event for c in rule.then if isinstance(c, Emit)]
+            if not events:
+                continue
+            states = set(re.findall(r"machine\.state == '([a-z0-9_]+)'", rule.when))
+            for group in re.findall(r"machine\.state in \[([^\]]*)\]", rule.when):
+                states |= set(re.findall(r"'([a-z0-9_]+)'", group))
+            for tr in topic.machine.transitions:
+                if tr.event in events and (not states or tr.source in states):
+                    out.setdefault((tr.source, tr.event, tr.target), []).append(rule.name)
+    return out
+
+
+# ---------------------------------------------------------------------- db, outbox
+
+
+async def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from store import open_store
+
+    store = await open_store(settings.db)
+    try:
+        if args.db_command == "migrate":
+            await store.migrate()
+        version = await store.schema_version()  # type: ignore[attr-defined]
+        print(f"schema version {version}")
+        return EXIT_OK
+    finally:
+        await store.close()
+
+
+async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
+    from store import open_store
+
+    store = await open_store(settings.db)
+    await store.migrate()
+    try:
+        rows = [r for r in await store.outbox() if r.status in ("pending", "dead")]
+        if args.json:
+            _print_json([r.model_dump(mode="json") for r in rows])
+        else:
+            for r in rows:
+                print(f"{r.id} {r.status} {r.kind} attempts={r.attempts} {r.last_error}")
+            print(f"{len(rows)} pending or dead")
+        return EXIT_OK
+    finally:
+        await store.close()
+
+
+# ---------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="frontdesk", description="An AI front desk.")
+    p.add_argument("--db", help="database URL (default: $FRONTDESK_DB or ./frontdesk.db)")
+    p.add_argument("--businesses", help="directory of business YAML files")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="talk to a business in the terminal (or over pipes)")
+    chat.add_argument("--business", required=True)
+    chat.add_argument("--lang", choices=("de", "en"))
+    chat.add_argument("--channel", choices=("sms", "webchat", "voice", "cli"), default="webchat")
+    chat.add_argument("--customer", help="caller id (phone number)")
+    chat.add_argument("--now", help="fix the clock (ISO-8601; business timezone if no offset)")
+
+    for name in ("appointments", "conversations", "escalations", "messages"):
+        sp = sub.add_parser(name, help=f"list {name}")
+        sp.add_argument("--business", required=True)
+        sp.add_argument("--json", action="store_true")
+
+    audit = sub.add_parser("audit", help="show a conversation's audit trail, or 'verify'")
+    audit.add_argument("target", help="a conversation id, or 'verify'")
+    audit.add_argument("--json", action="store_true")
+
+    rp = sub.add_parser("replay", help="re-run recorded turns and compare decisions")
+    rp.add_argument("conversation", nargs="?")
+    rp.add_argument("--all", action="store_true")
+    rp.add_argument("--cards", action="append", help="replay against changed cards (dir)")
+    rp.add_argument("--business")
+
+    cards = sub.add_parser("cards", help="check, describe and draw topic cards")
+    csub = cards.add_subparsers(dest="cards_command", required=True)
+    check = csub.add_parser("check")
+    check.add_argument("paths", nargs="+")
+    csub.add_parser("schema")
+    show = csub.add_parser("show")
+    show.add_argument("id")
+    show.add_argument("--business", required=True)
+    show.add_argument("--mermaid", action="store_true")
+
+    db = sub.add_parser("db", help="database schema")
+    dsub = db.add_subparsers(dest="db_command", required=True)
+    dsub.add_parser("migrate")
+    dsub.add_parser("check")
+
+    ob = sub.add_parser("outbox", help="pending and dead outbound deliveries")
+    ob.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    if args.db:
+        settings = settings.with_(db=args.db)
+    if args.businesses:
+        settings = settings.with_(businesses=Path(args.businesses))
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(levelname)s %(name)s %(message)s")
+    if args.command == "replay" and not args.all and not args.conversation:
+        print("replay needs a CONVERSATION_ID or --all", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "chat":
+            return asyncio.run(_chat(args, settings))
+        if args.command in ("appointments", "conversations", "escalations", "messages"):
+            return asyncio.run(_listing(args, settings))
+        if args.command == "audit":
+            return asyncio.run(_audit(args, settings))
+        if args.command == "replay":
+            return asyncio.run(_replay(args, settings))
+        if args.command == "cards":
+            return _cards(args, settings)
+        if args.command == "db":
+            return asyncio.run(_db(args, settings))
+        if args.command == "outbox":
+            return asyncio.run(_outbox(args, settings))
+    except FrontdeskError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""The typed actions a topic machine may plan, run by the shell inside the turn's
+transaction.
+
+Each action reads and writes only through the :class:`~engine.ports.Tx` port and returns
+an :class:`ActionResult`; nothing here decides the flow. Side effects are idempotent: a
+successful result is stored under the call's content-derived key and a repeated call with
+the same key returns it instead of acting twice. Booking checks before it books: the slot
+must have been offered in this conversation and must still be free at commit, which the
+database enforces as well.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from language.types import PlanItem, Slot
+
+from .business import Business
+from .hours import is_open, next_opening, open_intervals_on, week_summary
+from .ports import (
+    Appointment, AppointmentId, CustomerId, EscalationRow, MessageRow, OutboxRow, SlotTaken,
+    Tx,
+)
+from .slots import SlotQuery, find_slots
+from .state import ActionCall, ActionResult, ConversationState, FoundAppointment
+
+_READ_ONLY = {"find_slots", "find_appointment", "answer_faq", "business_hours",
+              "end_conversation"}
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    business: Business
+    tx: Tx
+    now: datetime  # aware, business timezone
+    conversation_id: str
+    state: ConversationState
+    channel: str
+    lang: str
+
+
+Handler = Callable[[ActionCall, ActionContext], Awaitable[ActionResult]]
+
+
+def _result(call: ActionCall, ok: bool, error: str = "", **kw: Any) -> ActionResult:
+    return ActionResult(name=call.name, key=call.key, ok=ok, error=error, **kw)
+
+
+def _text(texts: dict[str, str], lang: str) -> str:
+    return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
+
+
+def _offered(ctx: ActionContext, start: str, staff: str) -> Slot | None:
+    return next((s for s in ctx.state.offered
+                 if s.start.isoformat() == start and s.staff == staff), None)
+
+
+async def _find_slots(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    a, b = call.args, ctx.business
+    if not a.get("service"):
+        return _result(call, False, "no_service")
+    q = SlotQuery(
+        service=a["service"], staff=a.get("staff", ""),
+        day=date.fromisoformat(a["date"]) if a.get("date") else None,
+        at=time.fromisoformat(a["time"]) if a.get("time") else None,
+        part=a.get("part", ""), after=time.fromisoformat(a["after"]) if a.get("after") else None,
+        exclude=a.get("exclude", ""), count=b.booking.offer_count,
+    )
+    start = ctx.now - timedelta(days=1)
+    end = ctx.now + timedelta(days=b.booking.horizon_days + 2)
+    existing = await ctx.tx.appointments_between(b.slug, start, end)
+    offer = find_slots(b, q, existing, ctx.now)
+    if not offer.slots:
+        return _result(call, False, "no_slots",
+                       items=(PlanItem(kind="no_slots", data={"date": a.get("date", "")}),))
+    data = {"note": offer.note, "date": a.get("date", ""), "time": a.get("time", "")}
+    return _result(call, True, count=len(offer.slots), offered=offer.slots,
+                   items=(PlanItem(kind="offer_slots", data=data, slots=offer.slots),))
+
+
+def _when_item(kind: str, slot: Slot, b: Business, lang: str) -> PlanItem:
+    return PlanItem(kind=kind, slots=(slot,), data={
+        "service": b.service(slot.service).display(lang), "staff": slot.staff_name,
+        "when": slot.start.isoformat()})
+
+
+async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    a, b, tx = call.args, ctx.business, ctx.tx
+    slot = _offered(ctx, a.get("start", ""), a.get("staff", ""))
+    if slot is None:  # check-before-book: only what this conversation was offered
+        return _result(call, False, "not_offered", items=(PlanItem(kind="slot_taken"),))
+    existing = await tx.appointment_by_key(call.key)
+    if existing is not None and existing.status == "booked":
+        return _result(call, True, items=(_when_item("booked", slot, b, ctx.lang),),
+                       data={"appointment_id": existing.id, "customer_id": existing.customer_id})
+    clash = [x for x in await tx.appointments_between(b.slug, slot.start, slot.end)
+             if x.staff == slot.staff and x.status == "booked"]
+    if clash:
+        return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
+    customer = await tx.upsert_customer(b.slug, a.get("name", ""), a.get("phone", ""),
+                                        a.get("email", ""))
+    appt = Appointment(
+        id=AppointmentId(uuid.uuid4().hex), business=b.slug, service=slot.service,
+        staff=slot.staff, start=slot.start.astimezone(timezone.utc),
+        end=slot.end.astimezone(timezone.utc), customer_id=customer.id,
+        customer_name=customer.name, customer_phone=customer.phone,
+        conversation_id=ctx.conversation_id, idempotency_key=call.key)
+    try:
+        await tx.insert_appointment(appt)
+    except SlotTaken:
+        return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
+    return _result(call, True, items=(_when_item("booked", slot, b, ctx.lang),),
+                   data={"appointment_id": appt.id, "customer_id": customer.id})
+
+
+async def _find_appointment(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    b, tx = ctx.business, ctx.tx
+    customer = await tx.customer_by_phone(b.slug, call.args.get("phone", ""))
+    if customer is None:
+        return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
+    tz = ZoneInfo(b.timezone)
+    upcoming = sorted((x for x in await tx.appointments_of(b.slug, customer.id)
+                       if x.status == "booked" and x.start > ctx.now), key=lambda x: x.start)
+    if not upcoming:
+        return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
+    found = tuple(FoundAppointment(
+        id=x.id, service=x.service, staff=x.staff, staff_name=b.staff_member(x.staff).name,
+        start=x.start.astimezone(tz), end=x.end.astimezone(tz)) for x in upcoming[:5])
+    fields = {"appointment": found[0].id} if len(found) == 1 else {}
+    slots = tuple(Slot(start=f.start, end=f.end, staff=f.staff, staff_name=f.staff_name,
+                       service=f.service) for f in found)
+    item = PlanItem(kind="appointment", slots=slots, data={
+        "service": b.service(found[0].service).display(ctx.lang), "count": str(len(found))})
+    return _result(call, True, count=len(found), found=found, fields=fields, items=(item,),
+                   data={"customer_id": customer.id})
+
+
+def _chosen(ctx: ActionContext, appointment_id: str) -> FoundAppointment | None:
+    return next((f for f in ctx.state.found if f.id == appointment_id), None)
+
+
+async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    a, b = call.args, ctx.business
+    current = _chosen(ctx, a.get("appointment", ""))
+    slot = _offered(ctx, a.get("start", ""), a.get("staff", ""))
+    if current is None or slot is None:
+        return _result(call, False, "not_offered", items=(PlanItem(kind="slot_taken"),))
+    try:
+        await ctx.tx.move_appointment(current.id, slot.start.astimezone(timezone.utc),
+                                      slot.end.astimezone(timezone.utc), slot.staff)
+    except SlotTaken:
+        return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
+    return _result(call, True, items=(_when_item("rescheduled", slot, b, ctx.lang),),
+                   data={"appointment_id": current.id})
+
+
+async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    b = ctx.business
+    current = _chosen(ctx, call.args.get("appointment", ""))
+    if current is None:
+        return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
+    await ctx.tx.cancel_appointment(current.id)
+    slot = Slot(start=current.start, end=current.end, staff=current.staff,
+                staff_name=current.staff_name, service=current.service)
+    return _result(call, True, items=(_when_item("cancelled", slot, b, ctx.lang),),
+                   data={"appointment_id": current.id})
+
+
+async def _answer_faq(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    b, lang = ctx.business, ctx.lang
+    faq_id, service_id = call.args.get("faq", ""), call.args.get("service", "")
+    if service_id:
+        s = b.service(service_id)
+        text = (f"{s.display(lang)}: {s.duration_min} Min., {_text(s.price, lang)}" if lang == "de"
+                else f"{s.display(lang)}: {s.duration_min} min, {_text(s.price, lang)}")
+        return _result(call, True, items=(PlanItem(kind="answer", data={
+            "text": text, "source": f"services/{s.id}"}),))
+    for f in b.faq:
+        if f.id == faq_id:
+            return _result(call, True, items=(PlanItem(kind="answer", data={
+                "text": _text(f.answer, lang), "source": f"faq/{f.id}"}),))
+    return _result(call, True, "no_answer", items=(PlanItem(kind="no_answer"),))
+
+
+async def _business_hours(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    b, lang, now = ctx.business, ctx.lang, ctx.now
+    today = open_intervals_on(b, now.date())
+    nxt = next_opening(b, now)
+    data = {
+        "open_now": "yes" if is_open(b, now) else "no",
+        "today": ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in today),
+        "next_open": nxt.isoformat() if nxt else "",
+        "week": "; ".join(f"{d}: {h}" for d, h in week_summary(b, lang)),
+    }
+    return _result(call, True, items=(PlanItem(kind="hours", data=data),))
+
+
+async def _take_message(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    a, b = call.args, ctx.business
+    row = MessageRow(id=uuid.uuid4().hex, business=b.slug, conversation_id=ctx.conversation_id,
+                     caller_name=a.get("name", ""), callback_number=a.get("phone", ""),
+                     text=a.get("message", ""), created_at=ctx.now.astimezone(timezone.utc))
+    await ctx.tx.insert_message(row)
+    payload = {"business": b.slug, "message_id": row.id, "caller_name": row.caller_name,
+               "callback_number": row.callback_number, "text": row.text,
+               "created_at": row.created_at.isoformat(), "topic": a.get("topic", "")}
+    deliveries = []
+    if b.messages.file:
+        deliveries.append(("message_file", {"path": b.messages.file, "message": payload}))
+    if b.messages.webhook:
+        deliveries.append(("message_webhook", {"url": b.messages.webhook.url,
+                                               "message": payload}))
+    for kind, body in deliveries:
+        await ctx.tx.enqueue(OutboxRow(
+            id=uuid.uuid4().hex, business=b.slug, kind=kind, payload=body,
+            idempotency_key=f"{call.key}:{kind}", next_attempt_at=ctx.now.astimezone(
+                timezone.utc)))
+    return _result(call, True, items=(PlanItem(kind="message_taken"),),
+                   data={"message_id": row.id})
+
+
+async def _escalation(ctx: ActionContext, reason: str) -> str:
+    row = EscalationRow(id=uuid.uuid4().hex, business=ctx.business.slug,
+                        conversation_id=ctx.conversation_id, reason=reason,
+                        created_at=ctx.now.astimezone(timezone.utc))
+    await ctx.tx.insert_escalation(row)
+    return row.id
+
+
+async def _transfer(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    b, lang = ctx.business, ctx.lang
+    open_now = is_open(b, ctx.now)
+    depts = [d for d in b.departments if open_now or d.after_hours] or list(b.departments)
+    esc = await _escalation(ctx, "the customer asked for a human")
+    if not depts:
+        return _result(call, True, items=(PlanItem(kind="escalate", data={
+            "reason": "human"}),), data={"escalation_id": esc})
+    d = depts[0]
+    return _result(call, True, items=(PlanItem(kind="transfer", data={
+        "department": _text(d.name, lang), "phone": d.phone,
+        "open": "yes" if open_now else "no"}),), data={"escalation_id": esc, "department": d.id})
+
+
+async def _emergency(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    b, lang, policy = ctx.business, ctx.lang, ctx.business.emergency
+    open_now = is_open(b, ctx.now)
+    esc = await _escalation(ctx, "emergency")
+    dept_id = policy.during_hours_transfer if open_now else policy.after_hours_transfer
+    items: list[PlanItem] = []
+    if dept_id:
+        d = b.department(dept_id)
+        items.append(PlanItem(kind="transfer", data={
+            "department": _text(d.name, lang), "phone": d.phone, "emergency": "1"}))
+    elif policy.after_hours_phone:
+        items.append(PlanItem(kind="emergency_info", data={"phone": policy.after_hours_phone}))
+    return _result(call, True, items=tuple(items) or (PlanItem(kind="escalate", data={
+        "reason": "emergency"}),), data={"escalation_id": esc})
+
+
+async def _escalate(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    esc = await _escalation(ctx, call.args.get("reason", "escalated"))
+    phone = ctx.business.departments[0].phone if ctx.business.departments else ""
+    return _result(call, True, items=(PlanItem(kind="escalate", data={
+        "reason": call.args.get("reason", ""), "phone": phone}),), data={"escalation_id": esc})
+
+
+async def _end(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    return _result(call, True)
+
+
+HANDLERS: dict[str, Handler] = {
+    "find_slots": _find_slots, "book": _book, "find_appointment": _find_appointment,
+    "reschedule": _reschedule, "cancel": _cancel, "answer_faq": _answer_faq,
+    "business_hours": _business_hours, "take_message": _take_message,
+    "transfer": _transfer, "emergency": _emergency, "escalate": _escalate,
+    "end_conversation": _end,
+}
+
+
+async def run_action(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    """Run one action once: a stored result under the same key is returned instead."""
+    if call.name not in _READ_ONLY:
+        stored = await ctx.tx.idempotent_result(call.key)
+        if stored is not None:
+            return ActionResult.model_validate(stored)
+    result = await HANDLERS[call.name](call, ctx)
+    if call.name not in _READ_ONLY and result.ok:
+        await ctx.tx.remember_result(call.key, result.model_dump(mode="json"))
+    return result
+
+
+__all__ = ["HANDLERS", "ActionContext", "run_action"]

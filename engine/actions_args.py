@@ -1,0 +1,95 @@
+"""Typed action calls built from a topic's fields, with content-derived idempotency keys.
+
+The key is a hash of what the action would do, not of when or how often it is asked: a
+retried webhook, a replayed turn or a second worker asking for the same booking all
+produce the same key, and the store turns the second attempt into the first one's result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+from .state import ActionCall
+
+if TYPE_CHECKING:
+    from .brain import Topic
+    from .decide import _Turn
+
+# side effects keyed by content alone (the same booking from two conversations is one)
+_CONTENT_KEYED = {
+    "book": ("service", "staff", "start", "phone"),
+    "reschedule": ("appointment", "start", "staff"),
+    "cancel": ("appointment",),
+}
+
+
+def idempotency_key(business: str, name: str, parts: dict[str, str]) -> str:
+    blob = json.dumps([business, name, parts], sort_keys=True, ensure_ascii=False)
+    return f"{name}:{hashlib.sha256(blob.encode()).hexdigest()[:32]}"
+
+
+def _slot(t: _Turn, start: str) -> dict[str, str]:
+    for s in t.state.offered:
+        if s.start.isoformat() == start:
+            return {"start": start, "end": s.end.isoformat(), "staff": s.staff}
+    return {"start": start, "end": "", "staff": ""}
+
+
+def action_call(t: _Turn, topic: Topic, action: str) -> ActionCall:
+    fields = t.state.active.fields if t.state.active else {}
+    args: dict[str, str] = {}
+    if action == "find_slots":
+        service = fields.get("service", "")
+        exclude = ""
+        if not service and fields.get("appointment"):
+            found = [a for a in t.state.found if a.id == fields["appointment"]]
+            if found:
+                service, exclude = found[0].service, found[0].id
+                args["staff"] = fields.get("staff") or found[0].staff
+        args.update({"service": service, "date": fields.get("date", ""),
+                     "time": fields.get("time", ""), "part": fields.get("_part", ""),
+                     "after": fields.get("_after", ""), "exclude": exclude})
+        args.setdefault("staff", fields.get("staff", ""))
+    elif action == "book":
+        args = {"service": fields.get("service", ""), "name": fields.get("name", ""),
+                "phone": fields.get("phone", ""), "email": fields.get("email", ""),
+                "address": fields.get("address", ""), "problem": fields.get("problem", "")}
+        args.update(_slot(t, fields.get("slot", "")))
+    elif action == "reschedule":
+        args = {"appointment": fields.get("appointment", "")}
+        args.update(_slot(t, fields.get("slot", "")))
+    elif action in ("cancel",):
+        args = {"appointment": fields.get("appointment", "")}
+    elif action == "find_appointment":
+        args = {"phone": fields.get("phone", "")}
+    elif action == "take_message":
+        args = {"name": fields.get("name", ""), "phone": fields.get("phone", ""),
+                "message": fields.get("message", "") or t.und.text[:1000],
+                "topic": topic.card.id}
+    elif action == "answer_faq":
+        best = t.und.faq[0] if t.und.faq else None
+        args = {"faq": best.topic if best and best.score >= 0.45 else "",
+                "score": f"{best.score:.3f}" if best else "",
+                "service": fields.get("service", ""), "lang": t.lang}
+    elif action in ("business_hours", "transfer", "emergency", "end_conversation"):
+        args = {"lang": t.lang, "hazard": t.und.signals.hazard}
+    args["lang"] = t.lang
+    keyed = _CONTENT_KEYED.get(action)
+    if keyed is not None:
+        parts = {k: args.get(k, "") for k in keyed}
+    else:  # scoped to this turn of this conversation
+        parts = dict(args, conversation=t.snap.conversation_id, turn=str(t.state.turn))
+    return ActionCall(name=action, args=args, key=idempotency_key(t.brain.business.slug,
+                                                                 action, parts))
+
+
+def escalate_call(t: _Turn, reason: str) -> ActionCall:
+    args = {"reason": reason, "lang": t.lang}
+    parts = dict(args, conversation=t.snap.conversation_id, turn=str(t.state.turn))
+    return ActionCall(name="escalate", args=args,
+                      key=idempotency_key(t.brain.business.slug, "escalate", parts))
+
+
+__all__ = ["action_call", "escalate_call", "idempotency_key"]

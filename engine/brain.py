@@ -1,0 +1,107 @@
+"""A business's compiled brain: its cards as machines, their rules, its policies.
+
+Built once per business (pure: cards and configuration in, compiled objects out) and
+shared by every turn. Replay builds a second brain from changed cards or policies and runs
+the recorded turns through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from language.types import CatalogItem, FaqEntry, TopicExamples
+from machines.card import Card
+from machines.compile import CompiledMachine, compile_card
+from machines.facts import BASE_FACTS, card_facts
+from machines.loader import apply_override
+from machines.rulegen import card_rules
+from rules.condition import parse_condition
+from rules.engine import RuleEngine, compile_rules
+from rules.ir import Rule, RuleSet
+from rules.policies import PolicySettings, after_policy, conversation_policy, guardrails_policy
+
+from .business import Business
+
+
+@dataclass(frozen=True)
+class Topic:
+    card: Card
+    machine: CompiledMachine
+    rules: RuleEngine  # the card's generated rules plus the guardrail policy
+    rulesets: tuple[RuleSet, ...]
+
+
+@dataclass(frozen=True)
+class Brain:
+    business: Business
+    topics: Mapping[str, Topic]
+    conversation: RuleEngine
+    after: RuleEngine
+    settings: PolicySettings
+    examples: tuple[TopicExamples, ...]
+    services: tuple[CatalogItem, ...]
+    staff: tuple[CatalogItem, ...]
+    faq: tuple[FaqEntry, ...]
+    rules_by_name: Mapping[str, Rule] = field(default_factory=dict)
+    rule_names: Mapping[str, frozenset[str]] = field(default_factory=dict)  # facts each reads
+
+    @classmethod
+    def build(
+        cls,
+        business: Business,
+        templates: Mapping[str, Card],
+        settings: PolicySettings = PolicySettings(),
+        backend: str = "durable",
+        source: str = "",
+    ) -> Brain:
+        """Compile every card the business uses. Raises InvalidCard / RuleError early."""
+        guard = guardrails_policy(settings)
+        topics: dict[str, Topic] = {}
+        by_name: dict[str, Rule] = {}
+        names: dict[str, frozenset[str]] = {}
+        for use in business.topics:
+            if use.card not in templates:
+                from machines.errors import InvalidCard, Problem
+
+                raise InvalidCard((Problem(source or business.slug, 0,
+                                           f"business uses unknown card '{use.card}'"),))
+            card = templates[use.card]
+            if use.override or use.extra_examples:
+                card = apply_override(card, use.override, use.extra_examples,
+                                      source=source or business.slug)
+            generated = card_rules(card)
+            schema = card_facts([f.name for f in card.required_fields], card.allowed_actions)
+            engine = compile_rules((generated, guard), schema, backend=backend)
+            topics[card.id] = Topic(card, compile_card(card), engine, (generated, guard))
+            for r in generated.rules + guard.rules:
+                by_name[r.name] = r
+                names[r.name] = parse_condition(r.when, schema).names
+        conv, after = conversation_policy(settings), after_policy(settings)
+        for r in conv.rules + after.rules:
+            by_name[r.name] = r
+            names[r.name] = parse_condition(r.when, BASE_FACTS).names
+        examples = tuple(
+            TopicExamples(id=t.card.id, description=dict(t.card.classifier.description),
+                          examples={k: tuple(v) for k, v in t.card.classifier.examples.items()},
+                          keywords={k: tuple(v) for k, v in t.card.classifier.keywords.items()})
+            for t in topics.values()
+        )
+        services = tuple(
+            CatalogItem(id=s.id, names=tuple(dict.fromkeys(
+                list(s.name.values()) + [a for al in s.aliases.values() for a in al])))
+            for s in business.services
+        )
+        staff = tuple(CatalogItem(id=m.id, names=(m.name, *m.aliases)) for m in business.staff)
+        faq = tuple(FaqEntry(id=f.id, question=dict(f.question), answer=dict(f.answer),
+                             keywords=f.keywords) for f in business.faq)
+        return cls(
+            business=business, topics=topics,
+            conversation=compile_rules((conv,), BASE_FACTS, backend=backend),
+            after=compile_rules((after,), BASE_FACTS, backend=backend),
+            settings=settings, examples=examples, services=services, staff=staff, faq=faq,
+            rules_by_name=by_name, rule_names=names,
+        )
+
+
+__all__ = ["Brain", "Topic"]

@@ -1,0 +1,209 @@
+"""The shell around ``decide``: one inbound event in, one reply out, everything recorded.
+
+``Desk.handle`` is the single inbound path for every channel. It records the raw event
+first (nothing is ever lost), answers a duplicate delivery with the recorded reply, and
+runs the turn inside one transaction holding the conversation's lock: understand → decide
+→ run planned actions → decide again … → render → check grounding → commit the audit
+record, the conversation state and the outbox together. A failure rolls the turn back,
+records what happened, escalates, and gives the customer a plain apology — never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from language.grounding import check_grounded
+from language.render import render_plan
+from language.types import (
+    LanguageBackend, Rendered, ReplyPlan, Slot, UnderstandContext, Understanding,
+)
+
+from .actions import ActionContext, run_action
+from .audit import TurnRecord, chain_hash
+from .brain import Brain
+from .decide import decide
+from .ports import EscalationRow, InboundEvent, OutboxRow, StoredTurn, Store, Tx
+from .state import ActionResult, ConversationState, Snapshot
+
+log = logging.getLogger("frontdesk.desk")
+
+MAX_ACTIONS_PER_TURN = 8
+_APOLOGY = {
+    "en": "Sorry, something went wrong on our side. A member of our team will get back to you.",
+    "de": "Entschuldigung, bei uns ist etwas schiefgelaufen. Jemand aus unserem Team meldet "
+          "sich bei Ihnen.",
+}
+
+
+class UnknownBusiness(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    conversation_id: str
+    options: tuple[str, ...] = ()
+    end: bool = False
+    duplicate: bool = False
+
+
+class Desk:
+    def __init__(self, store: Store, brains: Mapping[str, Brain],
+                 language: LanguageBackend) -> None:
+        self.store = store
+        self.brains = dict(brains)
+        self.language = language
+
+    async def handle(self, event: InboundEvent, direct: bool = False) -> Reply:
+        """Run one turn. ``direct``: the caller delivers the reply itself (the terminal, a
+        TwiML response), so no reply row goes to the outbox."""
+        brain = self.brains.get(event.business)
+        if brain is None:
+            raise UnknownBusiness(event.business)
+        fresh = await self.store.record_inbound(event)
+        if not fresh:
+            done = await self.store.turn_for(event.business, event.provider_msg_id)
+            if done is not None:
+                record = TurnRecord.model_validate(done.record)
+                return Reply(text=record.reply.text, options=record.reply.options,
+                             conversation_id=done.conversation_id, duplicate=True,
+                             end=bool(record.decision and record.decision.plan.end_conversation))
+        key = f"{event.channel}:{event.sender}"
+        try:
+            async with self.store.transaction(event.business, key) as tx:
+                return await self._turn(brain, event, tx, direct)
+        except Exception as e:  # the boundary: no traceback reaches a customer
+            log.exception("turn failed", extra={"business": event.business,
+                                                "provider_msg_id": event.provider_msg_id})
+            return await self._failed(brain, event, key, e)
+
+    # ------------------------------------------------------------------ one turn
+
+    async def _turn(self, brain: Brain, event: InboundEvent, tx: Tx, direct: bool) -> Reply:
+        b = brain.business
+        tz = ZoneInfo(b.timezone)
+        now = event.received_at.astimezone(tz)
+        conv = await tx.conversation(b.slug, event.channel, event.sender, now)
+        state = ConversationState.model_validate(conv.state)
+        state, known = await self._customer(tx, b.slug, state, event)
+        snap = Snapshot(business=b.slug, conversation_id=conv.id, channel=event.channel,
+                        state=state, customer_known=known)
+        und = self._understand(brain, state, event, now)
+        results: list[ActionResult] = []
+        decision = decide(brain, snap, und, now, ())
+        ctx_base = dict(business=b, tx=tx, now=now, conversation_id=conv.id,
+                        channel=event.channel, lang=und.lang)
+        while decision.pending is not None:
+            if len(results) >= MAX_ACTIONS_PER_TURN:
+                raise RuntimeError(f"more than {MAX_ACTIONS_PER_TURN} actions in one turn")
+            ctx = ActionContext(state=decision.state, **ctx_base)  # type: ignore[arg-type]
+            results.append(await run_action(decision.pending, ctx))
+            decision = decide(brain, snap, und, now, tuple(results))
+        reply = self._render(decision.plan)
+        record = TurnRecord(seq=conv.turns + 1, business=b.slug, conversation_id=conv.id,
+                            event=event, now=now, snapshot=snap, understanding=und,
+                            results=tuple(results), decision=decision, reply=reply)
+        await self._commit(tx, conv.id, conv.last_hash, record, decision.state, now)
+        if not direct:
+            await tx.enqueue(OutboxRow(
+                id=uuid.uuid4().hex, business=b.slug, kind="reply",
+                payload={"channel": event.channel, "to": event.sender, "text": reply.text,
+                         "options": list(reply.options)},
+                idempotency_key=f"reply:{b.slug}:{event.provider_msg_id}",
+                next_attempt_at=now.astimezone(timezone.utc)))
+        return Reply(text=reply.text, options=reply.options, conversation_id=conv.id,
+                     end=decision.plan.end_conversation)
+
+    async def _customer(self, tx: Tx, business: str, state: ConversationState,
+                        event: InboundEvent) -> tuple[ConversationState, bool]:
+        phone = state.customer_phone or event.customer_phone or ""
+        customer = await tx.customer_by_phone(business, phone) if phone else None
+        if customer is None and state.customer_id:
+            customer = await tx.customer(state.customer_id)
+        if customer is not None:
+            state = state.model_copy(update={
+                "customer_id": customer.id, "customer_name": state.customer_name or customer.name,
+                "customer_phone": customer.phone or phone})
+            return state, True
+        return state.model_copy(update={"customer_phone": phone}), False
+
+    def _understand(self, brain: Brain, state: ConversationState, event: InboundEvent,
+                    now: datetime) -> Understanding:
+        b = brain.business
+        active = state.active
+        asked = active.asked if active else ""
+        expected_type = None
+        offered: tuple[Slot, ...] = state.last_offered
+        if active is not None and asked:
+            spec = brain.topics[active.card].card.field(asked)
+            expected_type = spec.type
+            if spec.type == "choice":
+                offered = tuple(Slot(start=a.start, end=a.end, staff=a.staff,
+                                     staff_name=a.staff_name, service=a.service)
+                                for a in state.found)
+        ctx = UnderstandContext(
+            now=now, timezone=b.timezone, languages=b.languages,
+            conversation_lang=state.lang or (event.lang_hint if event.lang_hint in b.languages
+                                              else None),  # type: ignore[arg-type]
+            phone_region=b.phone_region, services=brain.services, staff=brain.staff,
+            faq=brain.faq, expected_field=asked or None, expected_type=expected_type,
+            offered=offered)
+        text = event.text or event.payload.get("value", "")
+        return self.language.understand(text, brain.examples, ctx)
+
+    def _render(self, plan: ReplyPlan) -> Rendered:
+        rendered = self.language.render(plan)
+        problems = check_grounded(rendered.text, plan)
+        if problems:
+            fallback = render_plan(plan)
+            return fallback.model_copy(update={
+                "grounded": False, "note": "refused: " + "; ".join(problems)[:500]})
+        return rendered
+
+    async def _commit(self, tx: Tx, conversation_id: str, prev_hash: str, record: TurnRecord,
+                      state: ConversationState, now: datetime) -> None:
+        data = record.model_dump(mode="json")
+        digest = chain_hash(prev_hash, data)
+        await tx.append_turn(StoredTurn(
+            conversation_id=conversation_id, seq=record.seq,
+            provider_msg_id=record.event.provider_msg_id, record=data, hash=digest,
+            prev_hash=prev_hash, created_at=now.astimezone(timezone.utc)))
+        await tx.save_conversation(conversation_id, state.model_dump(mode="json"), digest,
+                                   now.astimezone(timezone.utc))
+
+    # ------------------------------------------------------------------ failure
+
+    async def _failed(self, brain: Brain, event: InboundEvent, key: str,
+                      error: Exception) -> Reply:
+        """Record the failed turn (state untouched), escalate, apologise."""
+        b = brain.business
+        lang = event.lang_hint if event.lang_hint in ("en", "de") else b.languages[0]
+        text = _APOLOGY.get(lang, _APOLOGY["en"])
+        now = event.received_at.astimezone(ZoneInfo(b.timezone))
+        async with self.store.transaction(b.slug, key) as tx:
+            conv = await tx.conversation(b.slug, event.channel, event.sender, now)
+            state = ConversationState.model_validate(conv.state)
+            snap = Snapshot(business=b.slug, conversation_id=conv.id, channel=event.channel,
+                            state=state)
+            record = TurnRecord(
+                seq=conv.turns + 1, business=b.slug, conversation_id=conv.id, event=event,
+                now=now, snapshot=snap,
+                understanding=Understanding(text=event.text[:2000], lang=lang,  # type: ignore[arg-type]
+                                            problem="internal_error"),
+                results=(), decision=None, reply=Rendered(text=text),
+                error=f"{type(error).__name__}: {error}"[:2000])
+            await self._commit(tx, conv.id, conv.last_hash, record, state, now)
+            await tx.insert_escalation(EscalationRow(
+                id=uuid.uuid4().hex, business=b.slug, conversation_id=conv.id,
+                reason="internal error during a turn", created_at=now.astimezone(timezone.utc)))
+        return Reply(text=text, conversation_id=conv.id)
+
+
+__all__ = ["Desk", "Reply", "UnknownBusiness"]

@@ -1,0 +1,144 @@
+"""Accepting what the customer said into a topic's fields.
+
+The language layer proposes typed candidates; this module decides, against the business's
+catalog, calendar and the offers made so far, which of them the topic accepts. It never
+moves a machine: it reports ``input.*``, ``invalid.*`` and ``corrected.*`` facts, and the
+card's rules decide what happens next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from language.types import FieldCandidate, Understanding
+from machines.card import Card
+
+from .business import Business
+from .state import ConversationState, TopicState
+
+# a change of one of these invalidates the slot chosen from an earlier offer
+_SLOT_INPUTS = ("service", "staff", "date", "time")
+_FREE_TEXT_MAX = 1000
+
+
+@dataclass
+class Accepted:
+    fields: dict[str, str]
+    inputs: dict[str, str] = field(default_factory=dict)
+    invalid: dict[str, str] = field(default_factory=dict)
+    corrected: set[str] = field(default_factory=set)
+
+
+def _check(cand: FieldCandidate, ftype: str, business: Business, fields: dict[str, str],
+           state: ConversationState, now: datetime) -> str:
+    """The problem with a candidate value, or "" when the value can be used."""
+    if cand.problem:
+        return cand.problem
+    if ftype == "staff" and cand.value != "any":
+        try:
+            member = business.staff_member(cand.value)
+        except KeyError:
+            return "unknown_staff"
+        service = fields.get("service")
+        if service and service not in member.services:
+            return "staff_cannot"
+    if ftype == "service":
+        try:
+            business.service(cand.value)
+        except KeyError:
+            return "unknown_service"
+    if ftype == "date":
+        try:
+            day = date.fromisoformat(cand.value)
+        except ValueError:
+            return "impossible_date"
+        today = now.date()
+        if day < today:
+            return "past"
+        if day > today + timedelta(days=business.booking.horizon_days):
+            return "too_far"
+        if business.is_closed_on(day) or not business.hours_of(None, day):
+            return "closed"
+    if ftype == "offered_slot" and not any(
+        s.start.isoformat() == cand.value for s in state.last_offered
+    ):
+        return "no_such_option"
+    return ""
+
+
+def _free_text(und: Understanding, ftype: str) -> FieldCandidate | None:
+    text = und.text.strip()
+    if not text or und.problem:
+        return None
+    if ftype == "address" and len(text) < 5:
+        return None
+    return FieldCandidate(type="text" if ftype == "text" else "address",
+                          value=text[:_FREE_TEXT_MAX], span=(0, len(text)), text=text)
+
+
+def accept(card: Card, topic: TopicState, und: Understanding, business: Business,
+           state: ConversationState, now: datetime, fresh: bool) -> Accepted:
+    """Fold this turn's candidates into the topic's fields.
+
+    ``fresh`` is True when the topic started this turn: then every candidate counts as
+    first-time input, never as a correction.
+    """
+    fields = dict(topic.fields)
+    out = Accepted(fields=fields)
+    asked = next((f for f in card.required_fields if f.name == topic.asked), None)
+    if asked is not None and asked.type in ("text", "address"):
+        # a free-text answer is the whole message: nothing in it is read as another field
+        free = _free_text(und, asked.type)
+        if free is not None:
+            out.inputs[asked.name] = fields[asked.name] = free.value
+            return out
+    by_type: dict[str, list[FieldCandidate]] = {}
+    for cand in und.fields:
+        by_type.setdefault(cand.type, []).append(cand)
+    picked_slot = False
+    # a slot picked from the offer settles date, time and staff for this turn
+    for spec in sorted(card.required_fields, key=lambda f: f.type != "offered_slot"):
+        ftype = spec.type
+        if picked_slot and spec.name in _SLOT_INPUTS:
+            continue
+        cands = by_type.get(ftype, [])
+        if not cands and ftype in ("text", "address") and topic.asked == spec.name:
+            free = _free_text(und, ftype)
+            cands = [free] if free else []
+        if ftype == "choice" and spec.name == "appointment":
+            cands = [c for c in by_type.get("offered_slot", [])] if topic.asked == spec.name else []
+        if not cands:
+            continue
+        # with several fields of one type, the one we asked for takes the value
+        same_type = [f for f in card.required_fields if f.type == ftype]
+        if len(same_type) > 1 and topic.asked != spec.name:
+            continue
+        cand = cands[0]
+        if ftype == "choice" and spec.name == "appointment":
+            chosen = [a for a in state.found if a.start.isoformat() == cand.value]
+            if cand.problem or not chosen:
+                out.invalid[spec.name] = cand.problem or "no_such_option"
+                continue
+            value = chosen[0].id
+        else:
+            problem = _check(cand, ftype, business, fields, state, now)
+            if problem:
+                out.invalid[spec.name] = problem
+                continue
+            value = cand.value
+        if ftype == "offered_slot":
+            picked_slot = True
+        old = fields.get(spec.name)
+        if old == value:
+            continue
+        out.inputs[spec.name] = value
+        fields[spec.name] = value
+        if old is not None and not fresh:
+            out.corrected.add(spec.name)
+    if any(name in out.inputs for name in _SLOT_INPUTS) and "slot" in fields and "slot" not in out.inputs:
+        del fields["slot"]
+    return out
+
+
+__all__ = ["Accepted", "accept"]

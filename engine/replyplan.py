@@ -1,0 +1,121 @@
+"""Reply-plan items: what each ``Say`` of a rule means, filled with committed facts.
+
+Rules decide *that* something is said; this module gathers the values it needs (the
+card's wording, the chosen slot, the fee) from the turn's state, never from the model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from language.types import PlanItem, Slot
+from rules.ir import Say
+
+if TYPE_CHECKING:
+    from .decide import _Turn
+
+_SUMMARY = ("service", "staff", "name", "phone", "email", "address", "problem", "message")
+
+
+def _text(texts: dict[str, str], lang: str) -> str:
+    return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
+
+
+def _slot(t: _Turn, start: str) -> Slot | None:
+    return next((s for s in t.state.offered if s.start.isoformat() == start), None)
+
+
+def _summary(t: _Turn) -> PlanItem:
+    b = t.brain.business
+    active = t.state.active
+    fields = active.fields if active else {}
+    data: dict[str, str] = {}
+    for key in _SUMMARY:
+        value = fields.get(key, "")
+        if not value:
+            continue
+        if key == "service":
+            value = b.service(value).display(t.lang)
+        elif key == "staff" and value != "any":
+            value = b.staff_member(value).name
+        elif key == "staff":
+            continue
+        data[key] = value
+    slots: tuple[Slot, ...] = ()
+    chosen = _slot(t, fields.get("slot", ""))
+    if chosen is not None:
+        slots = (chosen,)
+        data["staff"] = chosen.staff_name
+        data["service"] = b.service(chosen.service).display(t.lang)
+    appt = [a for a in t.state.found if a.id == fields.get("appointment")]
+    if appt:
+        a = appt[0]
+        data["appointment_service"] = b.service(a.service).display(t.lang)
+        data["appointment_staff"] = a.staff_name
+        data["appointment_when"] = a.start.isoformat()
+    if t.snap.channel == "voice":
+        data["voice"] = "1"
+    if active is not None:
+        data["topic"] = active.card
+    return PlanItem(kind="confirm", data=data, slots=slots)
+
+
+def item(t: _Turn, say: Say) -> PlanItem:
+    b = t.brain.business
+    active = t.state.active
+    kind = say.kind
+    if kind in ("ask", "invalid") and active is not None:
+        card = t.brain.topics[active.card].card
+        spec = card.field(say.arg)
+        data = {"field": spec.name, "type": spec.type, "prompt": _text(spec.prompt, t.lang)}
+        slots: tuple[Slot, ...] = ()
+        if kind == "ask" and t.start_asked == spec.name:
+            data["retry"] = "1"
+        if kind == "invalid":
+            data["problem"] = str(t.facts.get(f"invalid.{spec.name}", ""))
+            if spec.type == "service":
+                data["options"] = ", ".join(s.display(t.lang) for s in b.services)
+            if spec.type == "staff":
+                data["options"] = ", ".join(m.name for m in b.staff)
+        if spec.type == "offered_slot":
+            slots = t.state.last_offered
+        if spec.type == "choice":
+            slots = tuple(Slot(start=a.start, end=a.end, staff=a.staff, staff_name=a.staff_name,
+                               service=a.service) for a in t.state.found)
+        return PlanItem(kind=kind, data=data, slots=slots)
+    if kind == "confirm":
+        return _summary(t)
+    if kind == "late_fee":
+        return PlanItem(kind="late_fee", data={"fee": _text(b.changes.late_fee, t.lang),
+                                               "hours": str(b.changes.late_window_hours)})
+    if kind == "safety":
+        hazard = t.und.signals.hazard
+        texts = b.emergency.hazard_instructions.get(hazard, {})
+        return PlanItem(kind="safety", data={"instructions": _text(texts, t.lang)}
+                        if texts else {})
+    if kind == "resume":
+        suspended = t.state.suspended[-1].card if t.state.suspended else ""
+        title = _text(t.brain.topics[suspended].card.title, t.lang) if suspended else ""
+        return PlanItem(kind="resume", data={"topic": title})
+    if kind == "smalltalk":
+        sig = t.und.signals
+        kind = "goodbye" if sig.goodbye else "anything_else" if sig.thanks else "greet"
+        return PlanItem(kind=kind, data={"business": b.name})
+    if kind in ("greet", "goodbye"):
+        return PlanItem(kind=kind, data={"business": b.name})
+    return PlanItem(kind=kind)
+
+
+def options(t: _Turn) -> tuple[str, ...]:
+    """Rich options (buttons) for channels that have them."""
+    if not t.items:
+        return ()
+    last = t.items[-1]
+    if last.kind == "confirm":
+        return ("Ja", "Nein") if t.lang == "de" else ("Yes", "No")
+    if last.kind in ("offer_slots", "ask") and last.slots:
+        return tuple(str(i + 1) for i in range(len(last.slots)))
+    return ()
+
+
+__all__ = ["item", "options"]

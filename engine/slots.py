@@ -1,0 +1,161 @@
+"""Availability search: which appointment slots can be offered.
+
+Pure: the business, the existing appointments and ``now`` come in as values. Local wall
+times are built per calendar day in the business timezone and checked to exist (a slot in
+the spring-forward gap is skipped), so offers are right on both sides of a DST change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from language.types import Slot
+
+from .business import Business, Staff
+from .ports import Appointment
+
+_PARTS = {"morning": (time(0), time(12)), "afternoon": (time(12), time(17)),
+          "evening": (time(17), time(23, 59))}
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    service: str
+    staff: str = ""  # "" or "any" for anyone
+    day: date | None = None
+    at: time | None = None  # a preferred start time
+    part: str = ""  # morning / afternoon / evening
+    after: time | None = None
+    exclude: str = ""  # an appointment id to ignore (the one being moved)
+    count: int = 3
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    slots: tuple[Slot, ...]
+    note: str = ""  # "" | "other_day" | "other_staff"
+
+
+def _local(day: date, t: time, tz: ZoneInfo) -> datetime | None:
+    """The aware local datetime for a wall time, or None when it does not exist (DST gap)."""
+    dt = datetime.combine(day, t, tzinfo=tz)
+    back = dt.astimezone(timezone.utc).astimezone(tz)
+    if (back.hour, back.minute) != (t.hour, t.minute):
+        return None
+    return dt
+
+
+def _busy(appointments: Sequence[Appointment], staff: str, exclude: str,
+          buffer: timedelta) -> list[tuple[datetime, datetime]]:
+    return [(a.start - buffer, a.end + buffer) for a in appointments
+            if a.staff == staff and a.status == "booked" and a.id != exclude]
+
+
+def _fits(start: datetime, end: datetime, busy: list[tuple[datetime, datetime]]) -> bool:
+    return all(end <= s or start >= e for s, e in busy)
+
+
+def _day_slots(b: Business, member: Staff, service_id: str, day: date, q: SlotQuery,
+               appointments: Sequence[Appointment], earliest: datetime) -> list[Slot]:
+    tz = ZoneInfo(b.timezone)
+    service = b.service(service_id)
+    duration = timedelta(minutes=service.duration_min)
+    step = timedelta(minutes=b.booking.slot_step_min)
+    busy = _busy(appointments, member.id, q.exclude, timedelta(minutes=service.buffer_min))
+    out: list[Slot] = []
+    for interval in b.hours_of(member, day):
+        wall = datetime.combine(day, interval.start)
+        last = datetime.combine(day, interval.end)
+        while wall + duration <= last:
+            t = wall.time()
+            wall += step
+            if q.after and t < q.after:
+                continue
+            if q.part and not (_PARTS[q.part][0] <= t < _PARTS[q.part][1]):
+                continue
+            start = _local(day, t, tz)
+            if start is None or start < earliest:
+                continue
+            end = (start.astimezone(timezone.utc) + duration).astimezone(tz)
+            if not _fits(start, end, busy):
+                continue
+            out.append(Slot(start=start, end=end, staff=member.id, staff_name=member.name,
+                            service=service_id))
+    return out
+
+
+def _pick(slots: list[Slot], q: SlotQuery, load: dict[str, int]) -> list[Slot]:
+    """Choose what to offer: the preferred time first, spread over staff and times."""
+    if q.at is not None:
+        def distance(s: Slot) -> tuple[int, int, str]:
+            minutes = s.start.hour * 60 + s.start.minute
+            return (abs(minutes - (q.at.hour * 60 + q.at.minute)),  # type: ignore[union-attr]
+                    load.get(s.staff, 0), s.staff)
+        slots = sorted(slots, key=lambda s: (s.start.date(), *distance(s)))
+    else:
+        slots = sorted(slots, key=lambda s: (s.start, load.get(s.staff, 0), s.staff))
+    chosen: list[Slot] = []
+    seen_times: set[datetime] = set()
+    for s in slots:
+        if s.start in seen_times:
+            continue
+        if chosen and q.at is None and abs(s.start - chosen[-1].start) < timedelta(minutes=60) \
+                and len(slots) > q.count * 4:
+            continue  # spread the offer over the day
+        chosen.append(s)
+        seen_times.add(s.start)
+        if len(chosen) == q.count:
+            break
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def find_slots(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
+               now: datetime) -> SlotOffer:
+    """Up to ``q.count`` bookable slots, honouring every constraint of the business."""
+    tz = ZoneInfo(b.timezone)
+    local_now = now.astimezone(tz)
+    earliest = local_now + timedelta(minutes=b.booking.min_notice_min)
+    able = [m for m in b.staff if q.service in m.services]
+    wanted = [m for m in able if m.id == q.staff] if q.staff not in ("", "any") else able
+    load: dict[str, int] = {m.id: 0 for m in able}
+    for a in appointments:
+        if a.status == "booked" and a.staff in load:
+            load[a.staff] += 1
+    horizon = local_now.date() + timedelta(days=b.booking.horizon_days)
+
+    def search(members: list[Staff], days: list[date]) -> list[Slot]:
+        for day in days:
+            found: list[Slot] = []
+            for m in sorted(members, key=lambda m: (load[m.id], m.id)):
+                found += _day_slots(b, m, q.service, day, q, appointments, earliest)
+            if found:
+                return _pick(found, q, load)
+        return []
+
+    start_day = q.day or local_now.date()
+    if start_day < local_now.date():
+        return SlotOffer(())
+    following = [start_day + timedelta(days=i) for i in range(1, 15)]
+    following = [d for d in following if d <= horizon]
+    if q.day is not None:
+        exact = search(wanted, [q.day])
+        if exact:
+            return SlotOffer(tuple(exact))
+        if wanted != able:
+            others = search(able, [q.day])
+            if others:
+                return SlotOffer(tuple(others), "other_staff")
+        later = search(wanted, following) or search(able, following)
+        return SlotOffer(tuple(later), "other_day" if later else "")
+    days = [start_day] + following
+    found = search(wanted, days)
+    if not found and wanted != able:
+        found = search(able, days)
+        return SlotOffer(tuple(found), "other_staff" if found else "")
+    return SlotOffer(tuple(found))
+
+
+__all__ = ["SlotOffer", "SlotQuery", "find_slots"]

@@ -1,0 +1,149 @@
+"""The values one decision reads and writes.
+
+Everything here is frozen and JSON-serialisable: a :class:`Snapshot` goes into
+``decide``, a :class:`Decision` comes out, and both are recorded in the audit so replay
+can run the same decision again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from language.types import Lang, PlanItem, ReplyPlan, Slot
+from rules.ir import Scalar
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TopicState(_Value):
+    """One topic instance: a card's machine position and the fields collected for it."""
+
+    card: str
+    state: str
+    fields: dict[str, str] = Field(default_factory=dict)
+    asked: str = ""  # the field asked for at the end of the last turn ("" if none)
+    asked_confirm: bool = False  # the last turn read back a summary and asked for a yes
+    since: datetime | None = None  # when the topic last moved
+
+
+class FoundAppointment(_Value):
+    id: str
+    service: str
+    staff: str
+    staff_name: str
+    start: datetime
+    end: datetime
+
+
+class ConversationState(_Value):
+    """The engine's memory of a conversation (stored as JSON with the conversation row)."""
+
+    lang: Lang | None = None
+    active: TopicState | None = None
+    suspended: tuple[TopicState, ...] = ()  # interrupted topics; the last resumes first
+    offered: tuple[Slot, ...] = ()  # every slot offered in this conversation
+    last_offered: tuple[Slot, ...] = ()  # the latest offer, for "the second one"
+    found: tuple[FoundAppointment, ...] = ()  # the customer's appointments, when looked up
+    counters: dict[str, int] = Field(default_factory=dict)
+    turn: int = 0
+    ended: bool = False
+    customer_id: str = ""
+    customer_name: str = ""
+    customer_phone: str = ""
+
+
+class Snapshot(_Value):
+    """Everything ``decide`` needs besides the understanding and the clock."""
+
+    business: str
+    conversation_id: str
+    channel: Literal["cli", "webchat", "sms", "voice", "whatsapp", "telegram"]
+    state: ConversationState
+    customer_known: bool = False
+
+
+class ActionCall(_Value):
+    """A typed action the decision asks the shell to run."""
+
+    name: str
+    args: dict[str, str]
+    key: str  # content-derived idempotency key
+
+
+class ActionResult(_Value):
+    """What an action did. Fed back into ``decide`` as ``action.<name>.*`` facts."""
+
+    name: str
+    key: str
+    ok: bool
+    error: str = ""  # a code: slot_taken, no_slots, not_found, not_offered, ...
+    count: int = 0
+    items: tuple[PlanItem, ...] = ()  # what the reply must say about it
+    fields: dict[str, str] = Field(default_factory=dict)  # fields the action filled
+    offered: tuple[Slot, ...] = ()  # slots it found (find_slots)
+    found: tuple[FoundAppointment, ...] = ()  # appointments it found (find_appointment)
+    data: dict[str, Any] = Field(default_factory=dict)  # ids of rows it wrote, for audit
+
+
+class FiringRecord(_Value):
+    rule: str
+    phase: str
+    round: int
+    matched: dict[str, Scalar | None]
+    then: tuple[str, ...]
+    reason: str = ""
+
+
+class TransitionRecord(_Value):
+    card: str
+    source: str
+    event: str
+    target: str
+    refused: bool = False
+    rule: str = ""
+
+
+class TopicSwitch(_Value):
+    source: str  # "" when there was no active topic
+    target: str
+    confidence: float
+    reasons: tuple[str, ...]  # the rules that decided it
+    kind: Literal["new", "switch", "resume", "restart"]
+
+
+class Decision(_Value):
+    """The outcome of ``decide``: either an action to run first, or the whole turn."""
+
+    pending: ActionCall | None  # run this, append its result, call decide again
+    state: ConversationState
+    plan: ReplyPlan
+    firings: tuple[FiringRecord, ...]
+    transitions: tuple[TransitionRecord, ...]
+    switches: tuple[TopicSwitch, ...]
+    actions: tuple[ActionCall, ...]  # every action planned, in order
+    escalations: tuple[str, ...]
+    facts: dict[str, Scalar]  # the facts at the end
+
+    def digest(self) -> dict[str, Any]:
+        """The parts replay compares: every decision, none of the incidental detail."""
+        return {
+            "pending": self.pending.model_dump(mode="json") if self.pending else None,
+            "state": self.state.model_dump(mode="json"),
+            "plan": self.plan.model_dump(mode="json"),
+            "rules": [f.rule for f in self.firings],
+            "transitions": [t.model_dump(mode="json") for t in self.transitions],
+            "switches": [s.model_dump(mode="json") for s in self.switches],
+            "actions": [a.model_dump(mode="json") for a in self.actions],
+            "escalations": list(self.escalations),
+        }
+
+
+__all__ = [
+    "ActionCall", "ActionResult", "ConversationState", "Decision", "FiringRecord",
+    "FoundAppointment", "Snapshot", "TopicState", "TopicSwitch", "TransitionRecord",
+]
