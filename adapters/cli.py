@@ -14,7 +14,7 @@ import re
 import sys
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,7 +69,7 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
             if not line:
                 break
             n += 1
-            now = fixed or datetime.now(timezone.utc)
+            now = fixed or datetime.now(UTC)
             event = InboundEvent(
                 business=args.business, channel=args.channel, sender=sender,
                 text=line.rstrip("\r\n"), provider_msg_id=f"cli-{session}-{n}",

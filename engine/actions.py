@@ -14,16 +14,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from language.types import PlanItem, Slot
+from language.types import Lang, PlanItem, Slot
 
 from .business import Business
 from .hours import is_open, next_opening, open_intervals_on, week_summary
 from .ports import (
-    Appointment, AppointmentId, CustomerId, EscalationRow, MessageRow, OutboxRow, SlotTaken,
+    Appointment,
+    AppointmentId,
+    EscalationRow,
+    MessageRow,
+    OutboxRow,
+    SlotTaken,
     Tx,
 )
 from .slots import SlotQuery, find_slots
@@ -41,7 +46,7 @@ class ActionContext:
     conversation_id: str
     state: ConversationState
     channel: str
-    lang: str
+    lang: Lang
 
 
 Handler = Callable[[ActionCall, ActionContext], Awaitable[ActionResult]]
@@ -106,8 +111,8 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
                                         a.get("email", ""))
     appt = Appointment(
         id=AppointmentId(uuid.uuid4().hex), business=b.slug, service=slot.service,
-        staff=slot.staff, start=slot.start.astimezone(timezone.utc),
-        end=slot.end.astimezone(timezone.utc), customer_id=customer.id,
+        staff=slot.staff, start=slot.start.astimezone(UTC),
+        end=slot.end.astimezone(UTC), customer_id=customer.id,
         customer_name=customer.name, customer_phone=customer.phone,
         conversation_id=ctx.conversation_id, idempotency_key=call.key)
     try:
@@ -151,8 +156,8 @@ async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
     if current is None or slot is None:
         return _result(call, False, "not_offered", items=(PlanItem(kind="slot_taken"),))
     try:
-        await ctx.tx.move_appointment(current.id, slot.start.astimezone(timezone.utc),
-                                      slot.end.astimezone(timezone.utc), slot.staff)
+        await ctx.tx.move_appointment(current.id, slot.start.astimezone(UTC),
+                                      slot.end.astimezone(UTC), slot.staff)
     except SlotTaken:
         return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
     return _result(call, True, items=(_when_item("rescheduled", slot, b, ctx.lang),),
@@ -204,7 +209,7 @@ async def _take_message(call: ActionCall, ctx: ActionContext) -> ActionResult:
     a, b = call.args, ctx.business
     row = MessageRow(id=uuid.uuid4().hex, business=b.slug, conversation_id=ctx.conversation_id,
                      caller_name=a.get("name", ""), callback_number=a.get("phone", ""),
-                     text=a.get("message", ""), created_at=ctx.now.astimezone(timezone.utc))
+                     text=a.get("message", ""), created_at=ctx.now.astimezone(UTC))
     await ctx.tx.insert_message(row)
     payload = {"business": b.slug, "message_id": row.id, "caller_name": row.caller_name,
                "callback_number": row.callback_number, "text": row.text,
@@ -219,7 +224,7 @@ async def _take_message(call: ActionCall, ctx: ActionContext) -> ActionResult:
         await ctx.tx.enqueue(OutboxRow(
             id=uuid.uuid4().hex, business=b.slug, kind=kind, payload=body,
             idempotency_key=f"{call.key}:{kind}", next_attempt_at=ctx.now.astimezone(
-                timezone.utc)))
+                UTC)))
     return _result(call, True, items=(PlanItem(kind="message_taken"),),
                    data={"message_id": row.id})
 
@@ -227,7 +232,7 @@ async def _take_message(call: ActionCall, ctx: ActionContext) -> ActionResult:
 async def _escalation(ctx: ActionContext, reason: str) -> str:
     row = EscalationRow(id=uuid.uuid4().hex, business=ctx.business.slug,
                         conversation_id=ctx.conversation_id, reason=reason,
-                        created_at=ctx.now.astimezone(timezone.utc))
+                        created_at=ctx.now.astimezone(UTC))
     await ctx.tx.insert_escalation(row)
     return row.id
 

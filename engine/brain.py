@@ -19,7 +19,13 @@ from machines.rulegen import card_rules
 from rules.condition import parse_condition
 from rules.engine import RuleEngine, compile_rules
 from rules.ir import Rule, RuleSet
-from rules.policies import PolicySettings, after_policy, conversation_policy, guardrails_policy
+from rules.policies import (
+    DEFAULT_POLICY,
+    PolicySettings,
+    after_policy,
+    conversation_policy,
+    guardrails_policy,
+)
 
 from .business import Business
 
@@ -51,7 +57,7 @@ class Brain:
         cls,
         business: Business,
         templates: Mapping[str, Card],
-        settings: PolicySettings = PolicySettings(),
+        settings: PolicySettings = DEFAULT_POLICY,
         backend: str = "durable",
         source: str = "",
     ) -> Brain:

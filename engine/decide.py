@@ -23,8 +23,15 @@ from .brain import Brain, Topic
 from .fields import accept
 from .hours import is_open
 from .state import (
-    ActionCall, ActionResult, ConversationState, Decision, FiringRecord, Snapshot,
-    TopicState, TopicSwitch, TransitionRecord,
+    ActionCall,
+    ActionResult,
+    ConversationState,
+    Decision,
+    FiringRecord,
+    Snapshot,
+    TopicState,
+    TopicSwitch,
+    TransitionRecord,
 )
 
 MAX_ROUNDS = 64

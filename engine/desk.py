@@ -15,20 +15,25 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from language.grounding import check_grounded
 from language.render import render_plan
 from language.types import (
-    LanguageBackend, Rendered, ReplyPlan, Slot, UnderstandContext, Understanding,
+    LanguageBackend,
+    Rendered,
+    ReplyPlan,
+    Slot,
+    UnderstandContext,
+    Understanding,
 )
 
 from .actions import ActionContext, run_action
 from .audit import TurnRecord, chain_hash
 from .brain import Brain
 from .decide import decide
-from .ports import EscalationRow, InboundEvent, OutboxRow, StoredTurn, Store, Tx
+from .ports import EscalationRow, InboundEvent, OutboxRow, Store, StoredTurn, Tx
 from .state import ActionResult, ConversationState, Snapshot
 
 log = logging.getLogger("frontdesk.desk")
@@ -117,7 +122,7 @@ class Desk:
                 payload={"channel": event.channel, "to": event.sender, "text": reply.text,
                          "options": list(reply.options)},
                 idempotency_key=f"reply:{b.slug}:{event.provider_msg_id}",
-                next_attempt_at=now.astimezone(timezone.utc)))
+                next_attempt_at=now.astimezone(UTC)))
         return Reply(text=reply.text, options=reply.options, conversation_id=conv.id,
                      end=decision.plan.end_conversation)
 
@@ -151,7 +156,7 @@ class Desk:
         ctx = UnderstandContext(
             now=now, timezone=b.timezone, languages=b.languages,
             conversation_lang=state.lang or (event.lang_hint if event.lang_hint in b.languages
-                                              else None),  # type: ignore[arg-type]
+                                              else None),
             phone_region=b.phone_region, services=brain.services, staff=brain.staff,
             faq=brain.faq, expected_field=asked or None, expected_type=expected_type,
             offered=offered)
@@ -174,9 +179,9 @@ class Desk:
         await tx.append_turn(StoredTurn(
             conversation_id=conversation_id, seq=record.seq,
             provider_msg_id=record.event.provider_msg_id, record=data, hash=digest,
-            prev_hash=prev_hash, created_at=now.astimezone(timezone.utc)))
+            prev_hash=prev_hash, created_at=now.astimezone(UTC)))
         await tx.save_conversation(conversation_id, state.model_dump(mode="json"), digest,
-                                   now.astimezone(timezone.utc))
+                                   now.astimezone(UTC))
 
     # ------------------------------------------------------------------ failure
 
@@ -202,7 +207,7 @@ class Desk:
             await self._commit(tx, conv.id, conv.last_hash, record, state, now)
             await tx.insert_escalation(EscalationRow(
                 id=uuid.uuid4().hex, business=b.slug, conversation_id=conv.id,
-                reason="internal error during a turn", created_at=now.astimezone(timezone.utc)))
+                reason="internal error during a turn", created_at=now.astimezone(UTC)))
         return Reply(text=text, conversation_id=conv.id)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from language.types import Slot
@@ -42,7 +42,7 @@ class SlotOffer:
 def _local(day: date, t: time, tz: ZoneInfo) -> datetime | None:
     """The aware local datetime for a wall time, or None when it does not exist (DST gap)."""
     dt = datetime.combine(day, t, tzinfo=tz)
-    back = dt.astimezone(timezone.utc).astimezone(tz)
+    back = dt.astimezone(UTC).astimezone(tz)
     if (back.hour, back.minute) != (t.hour, t.minute):
         return None
     return dt
@@ -79,7 +79,7 @@ def _day_slots(b: Business, member: Staff, service_id: str, day: date, q: SlotQu
             start = _local(day, t, tz)
             if start is None or start < earliest:
                 continue
-            end = (start.astimezone(timezone.utc) + duration).astimezone(tz)
+            end = (start.astimezone(UTC) + duration).astimezone(tz)
             if not _fits(start, end, busy):
                 continue
             out.append(Slot(start=start, end=end, staff=member.id, staff_name=member.name,

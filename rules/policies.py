@@ -29,7 +29,10 @@ class PolicySettings:
     unanswered_limit: int = 3  # questions in a row without an answer → a human
 
 
-def conversation_policy(s: PolicySettings = PolicySettings()) -> RuleSet:
+DEFAULT_POLICY = PolicySettings()
+
+
+def conversation_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
     """Which topic owns the turn. Highest salience wins when several set the topic."""
     return RuleSet("policy:conversation", (
         Rule("topic.unusable", "turn.empty", (Say("clarify"),), 99, source="policy:topics",
@@ -71,7 +74,7 @@ def conversation_policy(s: PolicySettings = PolicySettings()) -> RuleSet:
     ))
 
 
-def guardrails_policy(s: PolicySettings = PolicySettings()) -> RuleSet:
+def guardrails_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
     """Conversation-wide rules evaluated together with the active card's rules."""
     return RuleSet("policy:guardrails", (
         Rule("escalate.unanswered", f"not machine.terminal and counter.unanswered >= "
@@ -90,7 +93,7 @@ def guardrails_policy(s: PolicySettings = PolicySettings()) -> RuleSet:
     ))
 
 
-def after_policy(s: PolicySettings = PolicySettings()) -> RuleSet:
+def after_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
     """After the card settled: resume, say goodbye, offer more help."""
     return RuleSet("policy:after", (
         Rule("after.goodbye", "signal.goodbye and (not topic.active or topic.active_done)",
@@ -111,4 +114,4 @@ def after_policy(s: PolicySettings = PolicySettings()) -> RuleSet:
     ))
 
 
-__all__ = ["PolicySettings", "after_policy", "conversation_policy", "guardrails_policy"]
+__all__ = ["DEFAULT_POLICY", "PolicySettings", "after_policy", "conversation_policy", "guardrails_policy"]
