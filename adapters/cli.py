@@ -49,9 +49,11 @@ def _parse_now(value: str | None, tz: str) -> datetime | None:
 
 
 async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from .outbox import drainer_for
     from .wiring import open_app
 
     app = await open_app(settings, only=args.business)
+    drainer = drainer_for(app.store, {k: b.business for k, b in app.brains.items()})
     try:
         brain = app.brains[args.business]
         fixed = _parse_now(args.now, brain.business.timezone)
@@ -75,6 +77,7 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
                 text=line.rstrip("\r\n"), provider_msg_id=f"cli-{session}-{n}",
                 received_at=now, lang_hint=args.lang, customer_phone=args.customer)
             reply = await app.desk.handle(event, direct=True)
+            await drainer.drain_once(now)  # deliver taken messages (file, webhook) at once
             text = _one_line(reply.text)
             if reply.options and interactive:
                 text += "  [" + " | ".join(reply.options) + "]"

@@ -1,0 +1,169 @@
+"""Draining the outbox: deliveries written in a turn's transaction, sent afterwards.
+
+Each kind of row has a sender that implements only ``_send``; :class:`Sender.send` owns
+the retry policy — exponential backoff, a dead-letter state after the last attempt — so
+every channel behaves the same (STYLE.md 9). A row is claimed with a lease, so a drainer
+that dies mid-send leaves it to be sent again, never lost; receivers deduplicate by the
+idempotency key sent with each delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import aiohttp
+
+from engine.business import Business
+from engine.ports import OutboxRow, Store
+from rules.errors import FrontdeskError
+
+log = logging.getLogger("frontdesk.outbox")
+
+
+class DeliveryError(FrontdeskError):
+    """A delivery failed. ``retryable`` says whether trying again may help."""
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class RetryOptions:
+    max_attempts: int = 6
+    base_delay: timedelta = timedelta(seconds=5)
+    max_delay: timedelta = timedelta(hours=1)
+    timeout_s: float = 10.0
+
+    def delay(self, attempts: int) -> timedelta:
+        return min(self.max_delay, self.base_delay * (2 ** max(0, attempts - 1)))
+
+
+class Sender:
+    """Sends one kind of outbox row. Subclasses implement ``_send`` only."""
+
+    kind = ""
+
+    def __init__(self, options: RetryOptions = RetryOptions()) -> None:
+        self.options = options
+
+    async def _send(self, row: OutboxRow) -> None:
+        raise NotImplementedError
+
+    async def send(self, store: Store, row: OutboxRow, now: datetime) -> str:
+        """Try once; record sent, a retry with backoff, or dead. Returns the new status."""
+        try:
+            await asyncio.wait_for(self._send(row), self.options.timeout_s)
+        except (DeliveryError, OSError, asyncio.TimeoutError, aiohttp.ClientError) as e:
+            retryable = getattr(e, "retryable", True)
+            status = "pending" if retryable and row.attempts < self.options.max_attempts \
+                else "dead"
+            delay = self.options.delay(row.attempts)
+            await store.mark_outbox(row.id, status, row.attempts, now + delay,
+                                    f"{type(e).__name__}: {e}"[:500])
+            log.warning("delivery failed", extra={"row": row.id, "kind": row.kind,
+                                                   "attempts": row.attempts, "status": status})
+            return status
+        await store.mark_outbox(row.id, "sent", row.attempts, now, "")
+        return "sent"
+
+
+class FileSender(Sender):
+    """Appends a taken message as one JSON line to the business's message file."""
+
+    kind = "message_file"
+
+    async def _send(self, row: OutboxRow) -> None:
+        path = Path(str(row.payload["path"]))
+        line = json.dumps(dict(row.payload["message"], delivery_id=row.idempotency_key),
+                          ensure_ascii=False, sort_keys=True)
+        await asyncio.to_thread(_append_line, path, line, row.idempotency_key)
+
+
+def _append_line(path: Path, line: str, key: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    marker = f'"delivery_id": {json.dumps(key)}'
+    if path.exists() and marker in path.read_text(encoding="utf-8"):
+        return  # delivered by an earlier attempt that died before it was marked sent
+    with path.open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """``X-Frontdesk-Signature``: HMAC-SHA256 over ``timestamp.body``, hex, prefixed."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+class WebhookSender(Sender):
+    """POSTs a taken message as JSON, signed with the business's webhook secret."""
+
+    kind = "message_webhook"
+
+    def __init__(self, secrets: Mapping[str, str], options: RetryOptions = RetryOptions(),
+                 session: aiohttp.ClientSession | None = None) -> None:
+        super().__init__(options)
+        self._secrets = dict(secrets)  # business slug → secret
+        self._session = session
+
+    async def _send(self, row: OutboxRow) -> None:
+        secret = self._secrets.get(row.business)
+        if not secret:
+            raise DeliveryError(f"no webhook secret configured for {row.business}", False)
+        body = json.dumps(row.payload["message"], ensure_ascii=False, sort_keys=True).encode()
+        stamp = str(int(time.time()))
+        headers = {"Content-Type": "application/json",
+                   "X-Frontdesk-Timestamp": stamp,
+                   "X-Frontdesk-Signature": sign(secret, stamp, body),
+                   "Idempotency-Key": row.idempotency_key}
+        session = self._session or aiohttp.ClientSession()
+        try:
+            async with session.post(str(row.payload["url"]), data=body, headers=headers) as r:
+                if r.status >= 500 or r.status == 429:
+                    raise DeliveryError(f"webhook answered {r.status}")
+                if r.status >= 400:
+                    raise DeliveryError(f"webhook refused with {r.status}", retryable=False)
+        finally:
+            if self._session is None:
+                await session.close()
+
+
+class Drainer:
+    """Claims due rows and hands each to the sender of its kind."""
+
+    def __init__(self, store: Store, senders: Mapping[str, Sender]) -> None:
+        self.store = store
+        self.senders = dict(senders)
+
+    async def drain_once(self, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
+        now = now or datetime.now(timezone.utc)
+        counts: dict[str, int] = {}
+        for row in await self.store.claim_outbox(now, limit):
+            sender = self.senders.get(row.kind)
+            if sender is None:  # a channel this process does not serve; leave it leased
+                continue
+            status = await sender.send(self.store, row, now)
+            counts[status] = counts.get(status, 0) + 1
+        return counts
+
+
+def drainer_for(store: Store, businesses: Mapping[str, Business],
+                options: RetryOptions = RetryOptions()) -> Drainer:
+    secrets = {slug: b.messages.webhook.secret for slug, b in businesses.items()
+               if b.messages.webhook is not None}
+    senders: dict[str, Sender] = {"message_file": FileSender(options),
+                                  "message_webhook": WebhookSender(secrets, options)}
+    return Drainer(store, senders)
+
+
+__all__ = ["DeliveryError", "Drainer", "FileSender", "RetryOptions", "Sender",
+           "WebhookSender", "drainer_for", "sign"]

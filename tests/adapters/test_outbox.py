@@ -1,0 +1,130 @@
+"""Outbox delivery against a real local HTTP receiver and a real file.
+
+The receiver is an aiohttp server on 127.0.0.1 that checks the signature exactly as a
+business's own endpoint would, and can be told to fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from adapters.outbox import Drainer, FileSender, RetryOptions, WebhookSender, sign
+from engine.memory import MemoryStore
+from engine.ports import OutboxRow
+
+SECRET = "s3cret-value"
+NOW = datetime(2026, 11, 24, 18, 0, tzinfo=timezone.utc)
+MESSAGE = {"caller_name": "Morgan Blake", "callback_number": "+15035550104",
+           "text": "Please call me back"}
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.received: list[dict[str, object]] = []
+        self.fail_with = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        stamp = request.headers["X-Frontdesk-Timestamp"]
+        expected = "sha256=" + hmac.new(SECRET.encode(), stamp.encode() + b"." + body,
+                                        hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, request.headers["X-Frontdesk-Signature"]):
+            return web.Response(status=401)
+        if self.fail_with:
+            return web.Response(status=self.fail_with)
+        self.received.append({"key": request.headers["Idempotency-Key"],
+                              "body": json.loads(body)})
+        return web.Response(status=204)
+
+
+@pytest.fixture
+async def receiver():
+    rec = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", rec.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    rec.url = f"http://127.0.0.1:{port}/hook"  # type: ignore[attr-defined]
+    yield rec
+    await runner.cleanup()
+
+
+async def _enqueue(store: MemoryStore, kind: str, payload: dict[str, object], key: str) -> None:
+    async with store.transaction("bloom-salon", "c1") as tx:
+        await tx.enqueue(OutboxRow(id=key, business="bloom-salon", kind=kind, payload=payload,
+                                   idempotency_key=key, next_attempt_at=NOW))
+
+
+async def test_webhook_is_signed_and_delivered_once(receiver):
+    store = MemoryStore()
+    await _enqueue(store, "message_webhook", {"url": receiver.url, "message": MESSAGE}, "k1")
+    drainer = Drainer(store, {"message_webhook": WebhookSender({"bloom-salon": SECRET})})
+    assert await drainer.drain_once(NOW) == {"sent": 1}
+    assert receiver.received == [{"key": "k1", "body": MESSAGE}]
+    assert await drainer.drain_once(NOW + timedelta(hours=1)) == {}
+    assert [r.status for r in await store.outbox()] == ["sent"]
+
+
+async def test_webhook_retries_with_backoff_then_dead_letters(receiver):
+    store = MemoryStore()
+    receiver.fail_with = 503
+    options = RetryOptions(max_attempts=3, base_delay=timedelta(seconds=10))
+    await _enqueue(store, "message_webhook", {"url": receiver.url, "message": MESSAGE}, "k2")
+    drainer = Drainer(store, {"message_webhook": WebhookSender({"bloom-salon": SECRET}, options)})
+    assert await drainer.drain_once(NOW) == {"pending": 1}
+    row = (await store.outbox())[0]
+    assert row.attempts == 1 and row.next_attempt_at == NOW + timedelta(seconds=10)
+    assert await drainer.drain_once(NOW + timedelta(seconds=5)) == {}  # not due yet
+    assert await drainer.drain_once(NOW + timedelta(seconds=10)) == {"pending": 1}
+    row = (await store.outbox())[0]
+    assert row.next_attempt_at == NOW + timedelta(seconds=30)  # doubled
+    assert await drainer.drain_once(NOW + timedelta(seconds=30)) == {"dead": 1}
+    row = (await store.outbox())[0]
+    assert row.status == "dead" and "503" in row.last_error
+    assert receiver.received == []
+
+
+async def test_webhook_client_error_is_not_retried(receiver):
+    store = MemoryStore()
+    receiver.fail_with = 400
+    await _enqueue(store, "message_webhook", {"url": receiver.url, "message": MESSAGE}, "k3")
+    drainer = Drainer(store, {"message_webhook": WebhookSender({"bloom-salon": SECRET})})
+    assert await drainer.drain_once(NOW) == {"dead": 1}
+
+
+async def test_unreachable_webhook_is_retried():
+    store = MemoryStore()
+    await _enqueue(store, "message_webhook",
+                   {"url": "http://127.0.0.1:9/nothing-listens", "message": MESSAGE}, "k4")
+    drainer = Drainer(store, {"message_webhook": WebhookSender(
+        {"bloom-salon": SECRET}, RetryOptions(timeout_s=2.0))})
+    assert await drainer.drain_once(NOW) == {"pending": 1}
+
+
+async def test_file_delivery_appends_one_line_per_message_even_if_resent(tmp_path: Path):
+    store = MemoryStore()
+    path = tmp_path / "messages" / "bloom.jsonl"
+    await _enqueue(store, "message_file", {"path": str(path), "message": MESSAGE}, "k5")
+    drainer = Drainer(store, {"message_file": FileSender()})
+    assert await drainer.drain_once(NOW) == {"sent": 1}
+    row = (await store.outbox())[0]
+    await FileSender().send(store, row, NOW)  # a second delivery of the same row
+    lines = path.read_text().splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["caller_name"] == "Morgan Blake"
+
+
+def test_signature_matches_the_documented_scheme():
+    body = b'{"a":1}'
+    expected = hmac.new(b"k" * 8, b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert sign("k" * 8, "1700000000", body) == "sha256=" + expected
