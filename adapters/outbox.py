@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -63,7 +63,7 @@ class Sender:
         """Try once; record sent, a retry with backoff, or dead. Returns the new status."""
         try:
             await asyncio.wait_for(self._send(row), self.options.timeout_s)
-        except (DeliveryError, OSError, asyncio.TimeoutError, aiohttp.ClientError) as e:
+        except (TimeoutError, DeliveryError, OSError, aiohttp.ClientError) as e:
             retryable = getattr(e, "retryable", True)
             status = "pending" if retryable and row.attempts < self.options.max_attempts \
                 else "dead"
@@ -145,7 +145,7 @@ class Drainer:
         self.senders = dict(senders)
 
     async def drain_once(self, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         counts: dict[str, int] = {}
         for row in await self.store.claim_outbox(now, limit):
             sender = self.senders.get(row.kind)

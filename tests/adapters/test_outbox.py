@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from engine.memory import MemoryStore
 from engine.ports import OutboxRow
 
 SECRET = "s3cret-value"
-NOW = datetime(2026, 11, 24, 18, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 MESSAGE = {"caller_name": "Morgan Blake", "callback_number": "+15035550104",
            "text": "Please call me back"}
 
