@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from rules import DurableRuleEngine, FactType, PythonRuleEngine, Rule, RuleEngine, RuleSet
+from rules import DurableRuleEngine, Facts, FactType, PythonRuleEngine, Rule, RuleEngine, RuleSet
 
 B, I, F, S = FactType.BOOL, FactType.INT, FactType.FLOAT, FactType.STR
 STATES = [f"step_{k}" for k in range(20)]
@@ -36,7 +36,7 @@ def rules() -> RuleSet:
     return RuleSet("bench", tuple(out))
 
 
-FACTS = {
+FACTS: Facts = {
     "machine.state": "step_7", "signal.affirm": True, "counter.failed_attempts": 3,
     "topic.candidate_score": 0.9, "channel.kind": "web", "field.f7": "x",
 }

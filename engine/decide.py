@@ -106,8 +106,11 @@ class _Turn:
                 return
             fired.update(r.name for r in matched)
             self.record(phase, rnd, matched)
+            before = dict(self.facts)
             if self.apply(matched, topic, phase):
                 fired.clear()  # a new machine state is a new context: rules may fire again
+            elif self.facts == before:
+                return  # nothing changed, so the next round would match the same rules
         raise RuleCycle(f"rules did not reach a fixpoint in {MAX_ROUNDS} rounds in {phase}: "
                         + ", ".join(sorted(fired)))
 

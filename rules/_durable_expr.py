@@ -136,32 +136,31 @@ def _leaf(expr: Durable) -> tuple[str, str, object] | None:
     return key, "$eq", inner
 
 
-def _exclusive(branches: list[Durable]) -> bool:
-    """True when at most one branch can hold: tests of one property that exclude each other."""
-    leaves = [_leaf(b) for b in branches]
-    if any(leaf is None for leaf in leaves):
-        return False
-    props = {leaf[0] for leaf in leaves if leaf is not None}
-    if len(props) != 1:
-        return False
-    ops = [leaf[1] for leaf in leaves if leaf is not None]
-    rest = [leaf for leaf in leaves if leaf is not None and leaf[1] != "$nex"]
+def _exclusive(leaves: list[tuple[str, str, object]]) -> bool:
+    """True when at most one of these tests of one property can hold at once."""
+    ops = [op for _, op, _ in leaves]
+    rest = [leaf for leaf in leaves if leaf[1] != "$nex"]
     if ops.count("$nex") > 1:
         return False
     if len(rest) <= 1:
         return True
-    values = [repr(leaf[2]) for leaf in rest]
-    return all(leaf[1] == "$eq" for leaf in rest) and len(set(values)) == len(values)
+    values = [repr(value) for _, _, value in rest]
+    return all(op == "$eq" for _, op, _ in rest) and len(set(values)) == len(values)
 
 
-def width(expr: Durable) -> int:
-    """Most alpha-network stack entries the expression can hold pending at once."""
-    if _is(expr, "$and"):
-        parts = [width(e) for e in expr["$and"]]
-        return sum(parts) - (len(parts) - 1)
-    if _is(expr, "$or"):
-        return 1 if _exclusive(expr["$or"]) else sum(width(e) for e in expr["$or"])
-    return 1
+def _branch_groups(branches: list[Durable]) -> list[tuple[list[Durable], bool]]:
+    """The branches of an ``$or``, leaf tests grouped by property: (group, exclusive)."""
+    by_prop: dict[str, list[tuple[Durable, tuple[str, str, object]]]] = {}
+    groups: list[tuple[list[Durable], bool]] = []
+    for branch in branches:
+        leaf = _leaf(branch)
+        if leaf is None:
+            groups.append(([branch], False))
+        else:
+            by_prop.setdefault(leaf[0], []).append((branch, leaf))
+    for members in by_prop.values():
+        groups.append(([b for b, _ in members], _exclusive([leaf for _, leaf in members])))
+    return groups
 
 
 def _width(expr: Durable) -> int:
@@ -169,7 +168,8 @@ def _width(expr: Durable) -> int:
         parts = [_width(e) for e in expr["$and"]]
         return sum(parts) - (len(parts) - 1)
     if _is(expr, "$or"):
-        return 1 if _exclusive(expr["$or"]) else sum(_width(e) for e in expr["$or"])
+        return sum(1 if exclusive else sum(_width(b) for b in group)
+                   for group, exclusive in _branch_groups(expr["$or"]))
     return 1
 
 
@@ -177,7 +177,8 @@ def _paths(expr: Durable) -> int:
     if _is(expr, "$and"):
         return prod(_paths(e) for e in expr["$and"])
     if _is(expr, "$or"):
-        return 1 if _exclusive(expr["$or"]) else sum(_paths(e) for e in expr["$or"])
+        return sum(1 if exclusive else sum(_paths(b) for b in group)
+                   for group, exclusive in _branch_groups(expr["$or"]))
     return 1
 
 
@@ -204,8 +205,10 @@ def cost(expr: Durable) -> Cost:
     """The cost of a marker-guarded expression (see module doc)."""
     nodes = _walk(expr)
     leaves = [n for n in nodes if not (_is(n, "$and") or _is(n, "$or"))]
+    connective_count = len(nodes) - len(leaves)
+    leaves = [n for n in leaves if MARKER not in n]  # one node, shared by every rule
     return Cost(width=_width(expr), paths=_paths(expr),
-                connectives=len(nodes) - len(leaves), tests=len(leaves),
+                connectives=connective_count, tests=len(leaves),
                 absent_tests=sum(1 for n in leaves if _is(n, "$nex")))
 
 

@@ -91,11 +91,27 @@ def _fits(kind: FactType, value: object) -> bool:
     return kind is FactType.FLOAT and isinstance(value, float) and math.isfinite(value)
 
 
-def check_facts(facts: Facts, schema: FactSchema) -> None:
+_PYTHON_TYPE: dict[FactType, type] = {FactType.BOOL: bool, FactType.STR: str,
+                                     FactType.INT: int, FactType.FLOAT: float}
+
+
+def python_types(schema: FactSchema) -> dict[str, type]:
+    """Each fact's plain Python type, for the fast path of :func:`check_facts`."""
+    return {name: _PYTHON_TYPE[kind] for name, kind in schema.items()}
+
+
+def check_facts(facts: Facts, schema: FactSchema, types: dict[str, type] | None = None) -> None:
     """Raise ``RuleError`` when a declared fact has a value of the wrong type."""
+    types = types if types is not None else python_types(schema)
     for name, value in facts.items():
-        kind = schema.get(name)
-        if kind is not None and not _fits(kind, value):
+        plain = types.get(name)
+        if plain is None:
+            continue
+        if type(value) is plain and (plain is bool or (plain is str and value.isascii())  # type: ignore[union-attr]
+                                     or (plain is int and -MAX_SAFE_INT <= value <= MAX_SAFE_INT)):  # type: ignore[operator]
+            continue  # the common cases, decided without the full check
+        kind = schema[name]
+        if not _fits(kind, value):
             raise RuleError(f"fact {name} = {value!r} is not a valid {kind.value} value")
 
 
@@ -104,6 +120,7 @@ class PythonRuleEngine:
 
     def __init__(self, rulesets: Sequence[RuleSet], schema: FactSchema) -> None:
         self._schema = dict(schema)
+        self._types = python_types(self._schema)
         self._rules, self._conditions = _compile(rulesets, schema)
 
     @property
@@ -114,7 +131,7 @@ class PythonRuleEngine:
         return self._conditions[rule]
 
     def match(self, facts: Facts) -> list[Rule]:
-        check_facts(facts, self._schema)
+        check_facts(facts, self._schema, self._types)
         found = [r for r in self._rules if self._conditions[r.name].evaluate(facts)]
         return sorted(found, key=_order)
 
@@ -127,6 +144,8 @@ class _Shard:
     expressions: tuple[Durable, ...]
     rules: tuple[int, ...]  # index into the engine's rules, per expression
     fields: tuple[tuple[str, str, FactType], ...]  # (fact, property, type)
+    defaults: tuple[tuple[str, Scalar], ...] = ()  # (property, default) of non-text facts
+    floats: frozenset[str] = frozenset()  # facts sent as floats even when given as ints
 
 
 def _exceeded(need: Cost, limit: Cost, facts: int) -> list[str]:
@@ -154,6 +173,7 @@ class DurableRuleEngine:
 
     def __init__(self, rulesets: Sequence[RuleSet], schema: FactSchema) -> None:
         self._schema = dict(schema)
+        self._types = python_types(self._schema)
         self._rules, self._conditions = _compile(rulesets, schema)
         self._shards = tuple(self._plan())
         for shard in self._shards:
@@ -203,19 +223,20 @@ class DurableRuleEngine:
             seen[prop] = name
         expressions = tuple(expr for _, expr in batch)
         return _Shard(_durable_host.content_key(expressions), expressions,
-                      tuple(index for index, _ in batch), fields)
+                      tuple(index for index, _ in batch), fields,
+                      tuple((prop, _DEFAULTS[kind]) for _, prop, kind in fields
+                            if kind is not FactType.STR),
+                      frozenset(name for name, _, kind in fields if kind is FactType.FLOAT))
 
     def match(self, facts: Facts) -> list[Rule]:
-        check_facts(facts, self._schema)
+        check_facts(facts, self._schema, self._types)
         found: list[Rule] = []
         for shard in self._shards:
-            message: dict[str, Scalar] = {}
-            for name, prop, kind in shard.fields:
+            message: dict[str, Scalar] = dict(shard.defaults)
+            for name, prop, _ in shard.fields:
                 if name in facts:
                     value = facts[name]
-                    message[prop] = float(value) if kind is FactType.FLOAT else value
-                elif kind is not FactType.STR:
-                    message[prop] = _DEFAULTS[kind]
+                    message[prop] = float(value) if name in shard.floats else value
             hits = _durable_host.run(shard.key, shard.expressions, message)
             found.extend(self._rules[shard.rules[i]] for i in hits)
         return sorted(found, key=_order)
@@ -232,4 +253,4 @@ def compile_rules(rulesets: Sequence[RuleSet], schema: FactSchema,
 
 
 __all__ = ["DurableRuleEngine", "PythonRuleEngine", "RuleEngine", "check_facts",
-           "compile_rules"]
+           "compile_rules", "python_types"]

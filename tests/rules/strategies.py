@@ -79,8 +79,8 @@ def _atom(draw: st.DrawFn) -> Cond:
     kind = SCHEMA[name]
     shape = draw(st.sampled_from(["bare", "cmp", "in", "const"]))
     if shape == "const":
-        value = draw(st.booleans())
-        return Cond("true" if value else "false", lambda facts: value, "atom")
+        constant = draw(st.booleans())
+        return Cond("true" if constant else "false", lambda facts: constant, "atom")
     if shape == "bare":
         def bare(facts: Facts) -> bool:
             v = _value(facts, name)
@@ -133,7 +133,7 @@ def _fact_value(kind: FactType) -> st.SearchStrategy[Scalar]:
     if kind is F:
         return st.one_of(_floats(), st.integers(-3, 3))
     return st.one_of(st.sampled_from(TEXTS),
-                     st.text(st.characters(blacklist_categories=("Cs",)), max_size=4))
+                     st.text(st.characters(blacklist_categories=["Cs"]), max_size=4))
 
 
 @st.composite

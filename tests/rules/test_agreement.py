@@ -11,7 +11,15 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from rules import DurableRuleEngine, PythonRuleEngine, Rule, RuleError, RuleSet, parse_condition
+from rules import (
+    DurableRuleEngine,
+    Facts,
+    PythonRuleEngine,
+    Rule,
+    RuleError,
+    RuleSet,
+    parse_condition,
+)
 
 from .strategies import SCHEMA, Cond, conditions, facts
 
@@ -21,7 +29,7 @@ _SETTINGS = settings(max_examples=150, deadline=None,
 
 @_SETTINGS
 @given(conditions, st.lists(facts(), min_size=1, max_size=4))
-def test_parsed_condition_means_what_the_text_says(cond: Cond, many: list[dict]) -> None:
+def test_parsed_condition_means_what_the_text_says(cond: Cond, many: list[Facts]) -> None:
     parsed = parse_condition(cond.text, SCHEMA)
     for f in many:
         assert parsed.evaluate(f) is cond.holds(f), (cond.text, f)
@@ -30,7 +38,7 @@ def test_parsed_condition_means_what_the_text_says(cond: Cond, many: list[dict])
 @_SETTINGS
 @given(st.lists(st.tuples(conditions, st.integers(-2, 2)), min_size=1, max_size=6),
        st.lists(facts(), min_size=1, max_size=5))
-def test_durable_and_python_engines_agree(specs: list[tuple[Cond, int]], many: list[dict]) -> None:
+def test_durable_and_python_engines_agree(specs: list[tuple[Cond, int]], many: list[Facts]) -> None:
     rules = RuleSet("random", tuple(Rule(f"r{i}", c.text, (), salience=s)
                                     for i, (c, s) in enumerate(specs)))
     try:
