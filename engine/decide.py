@@ -139,6 +139,10 @@ class _Turn:
                     self.items.append(replyplan.item(self, c))
                 elif isinstance(c, Escalate):
                     self.escalations.append(c.reason)
+                    # a human takes over: start counting afresh, drop interrupted topics
+                    self.count("unanswered", reset=True)
+                    self.count("failed_attempts", reset=True)
+                    self.state = self.state.model_copy(update={"suspended": ()})
                     self.plan(escalate_call(self, c.reason), topic, phase)
                 elif isinstance(c, Plan) and topic is not None and not moved:
                     self.plan(action_call(self, topic, c.action), topic, phase)
@@ -286,13 +290,15 @@ def _topic_facts(t: _Turn) -> None:
     f = t.facts
     for k in [k for k in f if k.startswith(("topic.", "machine."))]:
         del f[k]
-    best = max(scores.items(), key=lambda kv: (kv[1], -brain.topics[kv[0]].card.priority * 0),
-               default=None)
+    floor = brain.settings.min_topic_score
+    eligible = {tid: sc for tid, sc in scores.items()
+                if sc >= max(floor, brain.topics[tid].card.classifier.min_score or 0.0)}
+    best = max(eligible.items(), key=lambda kv: kv[1], default=None)
     if not und.problem:
-        if best is not None and best[1] >= brain.settings.min_topic_score:
+        if best is not None:
             candidate, score = best
         elif "out_of_scope" in brain.topics:
-            candidate, score = "out_of_scope", best[1] if best else 0.0
+            candidate, score = "out_of_scope", max(scores.values(), default=0.0)
         else:
             candidate, score = "", 0.0
         if candidate:
@@ -482,7 +488,10 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
 
 def _track_unanswered(t: _Turn, switched: bool) -> None:
     active = t.state.active
-    if active is None or switched or not (active.asked or active.asked_confirm):
+    if switched:
+        t.count("unanswered", reset=True)
+        return
+    if active is None or not (active.asked or active.asked_confirm):
         return
     if t.facts.get("topic.answered_expected"):
         t.count("unanswered", reset=True)

@@ -31,6 +31,8 @@ class Classifier(_Model):
     # words or phrases that, appearing verbatim, add a small bonus to the topic's score:
     # cheap, explainable help where sentence embeddings blur near topics (move vs cancel)
     keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # a topic whose false positives are costly (an emergency) can demand a higher score
+    min_score: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class RequiredField(_Model):

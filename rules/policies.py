@@ -99,7 +99,8 @@ def after_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
         Rule("after.goodbye", "signal.goodbye and (not topic.active or topic.active_done)",
              (Say("goodbye"), Set("decision.end", True)), 60, source="policy:goodbye",
              reason="the customer said goodbye"),
-        Rule("after.resume", "topic.active_done and topic.suspended and not decision.end",
+        Rule("after.resume", "topic.active_done and topic.suspended and not decision.end "
+             "and not signal.goodbye",
              (Set("decision.resume", True), Say("resume")), 50, source="policy:topics",
              reason="the digression is answered; back to the interrupted topic"),
         Rule("after.out_of_scope_again", "machine.card == 'out_of_scope' "
