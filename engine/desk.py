@@ -159,7 +159,8 @@ class Desk:
                                               else None),
             phone_region=b.phone_region, services=brain.services, staff=brain.staff,
             faq=brain.faq, expected_field=asked or None, expected_type=expected_type,
-            offered=offered)
+            offered=offered, emergency_keywords=tuple(
+                k for words in b.emergency.keywords.values() for k in words))
         text = event.text or event.payload.get("value", "")
         return self.language.understand(text, brain.examples, ctx)
 

@@ -129,8 +129,16 @@ def _hhmm(hour: int, minute: int) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
+# German "am" is "on": "Paket 2 am Sa., 01.01." states no time
+_GERMAN_AM = re.compile(
+    rf"\s+(?:[A-ZÄÖÜ\d{BLANK}]|(?:nächsten|kommenden|selben|gleichen|ersten|letzten|morgen)\b)"
+)
+
+
 def _times(text: str, out: list[Claim]) -> str:
     for m in list(_TIME_12H.finditer(text)):
+        if m.group(0).endswith("am") and _GERMAN_AM.match(text, m.end()):
+            continue
         hour, minute = int(m.group(1)), int(m.group(2) or 0)
         if 1 <= hour <= 12 and minute < 60:
             hour = hour % 12 + (12 if m.group(3).lower() == "p" else 0)

@@ -29,7 +29,6 @@ class _NearestIndex:
     """Rows of embedded texts, each owned by one key; scores a query per key (max)."""
 
     def __init__(self, texts: Sequence[str], owners: Sequence[int], embedder: Embedder) -> None:
-        self._embedder = embedder
         self._owners = np.asarray(owners, dtype=np.int64)
         self._index: faiss.IndexFlatIP | None = None
         if texts:

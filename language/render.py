@@ -7,24 +7,34 @@ output comes from the plan — the templates carry none of their own — so the 
 passes :func:`language.grounding.check_grounded`. An unknown kind is worded as
 ``fallback``; rendering never raises on a well-typed plan.
 
-Data keys read per kind (all values are display text unless noted):
+Data keys read per kind (values are display text unless noted; ISO datetimes are shown
+as their wall-clock time, as stored):
 
-- ``greet``: ``name``; ``ask``: ``type``, ``prompt`` (card wording), ``retry`` ("1"),
-  ``options`` (comma-separated); ``invalid``: ``problem``, ``options``, ``date``/``when``;
-- ``offer_slots``: the item's ``slots``; ``no_slots``: ``date``/``when``;
-- ``confirm``: ``service``, ``when`` (ISO datetime or text), ``date``, ``time``, ``staff``,
-  ``name``, ``phone``, ``email``, ``address``, ``problem``, any other field by name,
-  ``fee``, ``action`` (book/cancel/reschedule/message), ``voice`` ("1": phone digit by
+- ``greet``: ``name``, ``business`` (or the plan's ``business_name``);
+- ``ask``: ``type`` (a field type), ``prompt`` (the card's wording, else a default per
+  type), ``retry`` ("1": the re-ask), ``options`` (comma-separated); the item's slots are
+  listed, unless another item of the plan lists them already;
+- ``invalid``: ``problem`` (a FieldCandidate problem code or ``closed``), ``options``,
+  ``date``/``when``;
+- ``offer_slots``: the item's slots, ``note`` (``other_day``/``other_staff``) with
+  ``date``; ``no_slots``: ``date``/``when``; ``slot_taken``;
+- ``confirm``: ``service``, ``when`` (or the item's one slot), ``date``, ``time``,
+  ``staff``, ``name``, ``phone``, ``email``, ``address``, ``problem``, ``message``, other
+  fields by name, ``appointment_service``/``_staff``/``_when`` (the appointment a
+  reschedule or cancellation is about), ``fee``, ``action`` or ``topic``
+  (book/cancel/reschedule/message: the closing question), ``voice`` ("1": phone digit by
   digit, email letter by letter);
-- ``booked`` / ``rescheduled`` / ``cancelled`` / ``appointment``: ``service``, ``staff``,
-  ``when``; ``late_fee``: ``fee``, ``hours`` (the late window);
-- ``answer``: ``text``, ``source`` (kept for the audit), ``source_title`` (cited);
-- ``hours``: ``text`` (verbatim) or ``mon`` … ``sun`` (``"08:00-12:30,13:30-18:00"`` or
-  ``closed``), ``open_now`` ("yes"/"no"), ``next_open`` (ISO), ``date`` + ``date_hours``,
-  ``closures`` (text);
-- ``transfer``: ``department``, ``phone``, ``voice``; ``emergency_info``: ``phone``,
-  ``instructions``, ``voice``; ``safety``: ``instructions``, ``hazard``;
-- ``clarify``: ``options``; ``goodbye``: ``name``; ``resume``: ``topic``, ``title``.
+- ``booked``/``rescheduled``/``cancelled``: ``service``, ``staff``, ``when`` (or the one
+  slot); ``appointment``: the same, or several slots as a numbered list;
+- ``late_fee``: ``fee``, ``hours``; ``answer``: ``text``, ``source`` (audit only),
+  ``source_title`` (cited); ``hours``: see :mod:`language.render_hours`;
+- ``transfer``: ``department``, ``phone``, ``voice``, ``emergency`` ("1");
+  ``escalate``: ``phone``; ``emergency_info``: ``phone``, ``instructions``, ``voice``;
+  ``safety``: ``instructions``, else a default for ``hazard``;
+- ``clarify``: ``options``; ``goodbye``: ``name``; ``resume``: ``topic`` (card id or
+  title), ``title``; ``out_of_scope``: ``business``;
+- no data: ``message_taken``, ``anything_else``, ``fallback``, ``no_appointment``, and
+  ``no_answer`` and ``offer_help``, which the engine plans too.
 """
 
 from __future__ import annotations
@@ -47,7 +57,10 @@ def _voice(item: PlanItem) -> bool:
 
 
 def _phone(item: PlanItem, value: str, lang: Lang) -> str:
-    return tpl.spell_phone(value, lang) if _voice(item) and value else value
+    """Digit by digit on voice; grouped for reading elsewhere."""
+    if not value:
+        return value
+    return tpl.spell_phone(value, lang) if _voice(item) else tpl.display_phone(value)
 
 
 def _phrase(
@@ -102,8 +115,8 @@ def _greet(item: PlanItem, plan: ReplyPlan) -> str:
     return tpl.fill(plan.lang, key, name=name, business=business)
 
 
-def _listed_before(item: PlanItem, plan: ReplyPlan) -> bool:
-    """Another item of the plan already lists these slots (an offer, found appointments)."""
+def _listed_elsewhere(item: PlanItem, plan: ReplyPlan) -> bool:
+    """Another item of the plan lists slots already (an offer, found appointments)."""
     return any(
         other is not item and other.kind in ("offer_slots", "appointment") and other.slots
         for other in plan.items
@@ -113,8 +126,9 @@ def _listed_before(item: PlanItem, plan: ReplyPlan) -> bool:
 def _ask(item: PlanItem, plan: ReplyPlan) -> str:
     lang = plan.lang
     kind = _get(item, "type")
-    retry = item.data.get("retry", "") == "1"
-    if kind == "offered_slot" and not retry and _listed_before(item, plan):
+    # after a digression ("… Now, back to your booking.") the question is no re-ask
+    retry = item.data.get("retry", "") == "1" and not any(i.kind == "resume" for i in plan.items)
+    if kind == "offered_slot" and not retry and _listed_elsewhere(item, plan):
         return ""  # the offer itself ends with "Which one suits you?"
     prompt = _get(item, "prompt")
     if prompt:
@@ -122,8 +136,8 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
     else:
         key = f"ask.{kind}" if kind in FIELD_TYPES else "ask.other"
         out = tpl.text(lang, key + (".retry" if retry else ""))
-    if item.slots and not _listed_before(item, plan):
-        out = f"{out} {_numbered(item, lang)}."
+    if item.slots and not _listed_elsewhere(item, plan):
+        out = f"{tpl.sentence(out)} {_numbered(item, lang)}."
     options = tpl.split_options(item.data.get("options", ""))
     if options:
         out = f"{out} {tpl.fill(lang, 'ask.options', options=', '.join(options))}"
@@ -213,7 +227,8 @@ def _confirm(item: PlanItem, plan: ReplyPlan) -> str:
     new = " ".join(p for p in [new, *extra_when] if p)
     parts: list[str] = []
     if old and action == "cancel":
-        parts.append(tpl.fill(lang, "confirm.cancel", old=old))
+        if not any(i.kind == "appointment" for i in plan.items):  # else just said
+            parts.append(tpl.fill(lang, "confirm.cancel", old=old))
     elif old and new:
         parts.append(tpl.fill(lang, "confirm.reschedule", old=old, new=new))
     elif new or old:
@@ -273,12 +288,19 @@ def _answer(item: PlanItem, plan: ReplyPlan) -> str:
     source = _get(item, "source_title")
     if source:
         return f"{tpl.sentence(answer)} {tpl.fill(plan.lang, 'answer.source', source=source)}"
-    return answer
+    return tpl.sentence(answer)
+
+
+_ARTICLES = ("the ", "our ", "a ", "an ", "your ")
 
 
 def _transfer(item: PlanItem, plan: ReplyPlan) -> str:
     lang = plan.lang
-    department = _get(item, "department") or tpl.text(lang, "transfer.team")
+    department = _get(item, "department")
+    if not department:
+        department = tpl.text(lang, "transfer.team")
+    elif lang == "en" and department[:1].islower() and not department.startswith(_ARTICLES):
+        department = f"our {department}"  # "our front desk", not "front desk"
     phone = _phone(item, _get(item, "phone"), lang)
     if _voice(item):
         key = "transfer.voice.phone" if phone else "transfer.voice"

@@ -1,8 +1,11 @@
-"""Wording of the ``hours`` item: the week as a compact table, today, open now or not.
+"""Wording of the ``hours`` item: open now or not, today, the week, one date, closures.
 
-The week arrives either preformatted (``week``, as the engine's ``week_summary`` writes it)
-or as one key per weekday (``mon`` … ``sun``: ``"08:00-12:30,13:30-18:00"`` or
-``closed``); consecutive days with the same hours are grouped ("Mon–Thu …").
+Data keys, each optional: ``open_now`` ("yes"/"no"), ``next_open`` (ISO datetime, said
+when closed), ``today`` (intervals; empty means closed today), the week as ``text``
+(verbatim), ``week`` (preformatted, as the engine's ``week_summary`` writes it) or one key
+per weekday (``mon`` … ``sun``: ``"08:00-12:30,13:30-18:00"`` or ``closed``; consecutive
+days with the same hours are grouped, "Mon–Thu …"), ``date`` with ``date_hours``, and
+``closures`` (verbatim).
 """
 
 from __future__ import annotations
@@ -39,22 +42,44 @@ def _day_hours(value: str, lang: Lang) -> str:
     return f" {tpl.text(lang, 'hours.and')} ".join(p for p in shown if p)
 
 
-def _hours_table(item: PlanItem, lang: Lang) -> str:
-    groups: list[tuple[list[int], str]] = []
-    for i, day in enumerate(_DAYS):
-        if day not in item.data:
-            continue
-        value = item.data[day].strip()
-        if groups and groups[-1][1] == value and groups[-1][0][-1] == i - 1:
-            groups[-1][0].append(i)
+Row = tuple[int, str, str]  # position in the week, label, hours
+
+
+def _table(rows: list[Row], lang: Lang) -> str:
+    """``Mon–Thu: 8:00 am to 6:00 pm; Fri: …`` — neighbouring days with equal hours merged."""
+    groups: list[list[Row]] = []
+    for row in rows:
+        if groups and groups[-1][-1][2] == row[2] and groups[-1][-1][0] == row[0] - 1:
+            groups[-1].append(row)
         else:
-            groups.append(([i], value))
-    names = tpl.WEEKDAY_NAMES[lang]
+            groups.append([row])
     parts = []
-    for days, value in groups:
-        label = names[days[0]] if len(days) == 1 else f"{names[days[0]]}–{names[days[-1]]}"
-        parts.append(f"{label} {_day_hours(value, lang)}")
+    for group in groups:
+        first, last = group[0][1], group[-1][1]
+        label = first if len(group) == 1 else f"{first}–{last}"
+        parts.append(f"{label}: {_day_hours(group[0][2], lang)}")
     return "; ".join(parts)
+
+
+def _week_rows(week: str) -> list[Row] | None:
+    """``"Monday: 08:00–18:00; Tuesday: closed"`` as rows; ``None`` if it reads otherwise."""
+    rows: list[Row] = []
+    for i, piece in enumerate(week.split(";")):
+        label, sep, value = piece.partition(": ")
+        if not sep or not label.strip():
+            return None
+        rows.append((i, label.strip(), value.strip()))
+    return rows
+
+
+def _hours_table(item: PlanItem, lang: Lang) -> str:
+    week = _get(item, "week")
+    if week:
+        rows = _week_rows(week)
+        return _table(rows, lang) if rows else week
+    names = tpl.WEEKDAY_NAMES[lang]
+    return _table([(i, names[i], _get(item, day)) for i, day in enumerate(_DAYS)
+                   if day in item.data], lang)
 
 
 def render_hours(item: PlanItem, plan: ReplyPlan) -> str:
@@ -67,10 +92,10 @@ def render_hours(item: PlanItem, plan: ReplyPlan) -> str:
     next_open = _get(item, "next_open")
     if next_open and open_now != "yes":
         parts.append(tpl.fill(lang, "hours.next_open", when=tpl.when_phrase(next_open, lang)))
-    if "today" in item.data:
+    if "today" in item.data and (_get(item, "today") or open_now != "no"):
         parts.append(tpl.fill(lang, "hours.today", hours=_day_hours(_get(item, "today"), lang)))
     verbatim = _get(item, "text")
-    table = _get(item, "week") or _hours_table(item, lang)
+    table = _hours_table(item, lang)
     if verbatim:
         parts.append(tpl.sentence(verbatim))
     elif table:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
+import phonenumbers
+
 from language import templates_de, templates_en
 from language.types import Lang, Slot
 
@@ -143,8 +145,26 @@ def format_slot(slot: Slot, lang: Lang) -> str:
 _PHONE_GROUPS = re.compile(r"\d+")
 
 
+def display_phone(value: str) -> str:
+    """An E.164 number in its international groups (``+15035550123`` → ``+1 503-555-0123``);
+    anything else as written."""
+    stripped = value.strip()
+    if not re.fullmatch(r"\+\d{7,15}", stripped):
+        return stripped
+    try:
+        number = phonenumbers.parse(stripped, None)
+    except phonenumbers.NumberParseException:
+        return stripped
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def spell_phone(value: str, lang: Lang) -> str:
-    """Digit by digit, groups kept apart: ``+49 30 123`` → ``plus 4 9, 3 0, 1 2 3``."""
+    """Digit by digit, groups kept apart: ``+49 30 123`` → ``plus 4 9, 3 0, 1 2 3``.
+
+    A number written without groups (E.164, as the extractors store it) is grouped the
+    way the country writes it, so a listener can follow.
+    """
+    value = display_phone(value)
     groups = [" ".join(g) for g in _PHONE_GROUPS.findall(value)]
     spoken = ", ".join(groups)
     if value.strip().startswith("+") and spoken:
@@ -185,6 +205,7 @@ def join_or(items: Iterable[str], lang: Lang) -> str:
 
 __all__ = [
     "TABLES",
+    "display_phone",
     "fill",
     "format_date",
     "format_datetime",

@@ -124,14 +124,14 @@ TEMPLATES: dict[str, str] = {
     "hours.closed_now": "Wir haben gerade geschlossen.",
     "hours.next_open": "Wir öffnen wieder {when}.",
     "hours.date": "Am {date}: {hours}.",
-    "transfer.voice": "Ich verbinde Sie jetzt mit {department}.",
+    "transfer.voice": "Ich verbinde Sie jetzt weiter ({department}).",
     "transfer.voice.phone": (
-        "Ich verbinde Sie jetzt mit {department}. Falls die Verbindung abbricht, "
+        "Ich verbinde Sie jetzt weiter ({department}). Falls die Verbindung abbricht, "
         "erreichen Sie uns unter {phone}."
     ),
-    "transfer.text": "Sie erreichen {department} unter {phone}.",
-    "transfer.text.bare": "Ich gebe {department} Bescheid, dass Sie sprechen möchten.",
-    "transfer.team": "unserem Team",
+    "transfer.text": "Bitte rufen Sie {phone} an ({department}).",
+    "transfer.text.bare": "Ich gebe Bescheid, dass Sie sprechen möchten ({department}).",
+    "transfer.team": "unser Team",
     "escalate": (
         "Ich gebe Ihr Anliegen an unser Team weiter. Wir melden uns so schnell wie möglich "
         "bei Ihnen."

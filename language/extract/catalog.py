@@ -11,34 +11,25 @@ scores lower, and when two items tie the confidence drops so the desk asks which
 Staff "anyone"/"egal"/"no preference" is the value ``any``. When the desk asked for a
 service or staff member and nothing matched but the reply names something, the result is a
 ``unknown_service``/``unknown_staff`` problem so the desk can say what it does offer.
+
+This runs twice on every turn, so the catalog side (normalised names, their words, which
+names a word or n-gram matches) is prepared once and remembered by ``_catalog_index``;
+only the text is read anew.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
-
-from rapidfuzz import fuzz
+from typing import Literal, NamedTuple
 
 from ..types import CatalogItem, FieldCandidate, FieldType
-from ._numbers import CARDINALS, ORDINALS, fold_umlauts
+from ._catalog_index import TOKEN, CatalogIndex, Phrase, catalog_index, norm
+from ._catalog_index import word_similarity as word_similarity  # used by choice
+from ._numbers import CARDINALS, ORDINALS
 from ._spans import lower_keep, wordlist
 from ._vocab import COMMON_WORDS, FILLERS, MONTHS, WEEKDAYS
 
 _THRESHOLD = 80.0
-_WORD_MATCH = 85.0
-_PHRASE_MATCH = 86.0  # a whole name compared with a few words: about one typo per word
-_GENERIC = frozenset(
-    wordlist("""
-    service services treatment visit appointment termin call professional professionelle
-    professioneller professionell full the a an of for and with mit und für fuer der die das
-    dr doctor doktor frau herr mr mrs ms prof
-    """)
-)
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _ANY_STRONG = re.compile(
     r"\b(?:anyone|anybody|whoever(?:\s+is\s+(?:free|available))?|no\s+preference|"
     r"any\s+(?:of\s+them|one|stylist|technician|tech|dentist|doctor|plumber)|first\s+available|"
@@ -68,140 +59,103 @@ _NOT_CONTENT = (
 )
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     start: int
     end: int
     norm: str
 
 
-def _norm(word: str) -> str:
-    folded = fold_umlauts(word.lower()).replace("'", "")
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+def _tokens(low: str) -> list[_Token]:
+    """The words of ``low`` (the text lower-cased by ``lower_keep``), normalised."""
+    return [_Token(m.start(), m.end(), norm(m.group(0))) for m in TOKEN.finditer(low)]
 
 
-def _tokens(text: str) -> list[_Token]:
-    low = lower_keep(text)
-    return [_Token(m.start(), m.end(), _norm(m.group(0))) for m in _TOKEN.finditer(low)]
+def _phrase_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tuple[float, int, int]]:
+    """Per phrase, the best score of the whole name against the text's n-grams of about
+    its length and the span of the first n-gram reaching it (shorter n-grams first)."""
+    norms = [t.norm for t in tokens]
+    grams = [
+        (" ".join(norms[i : i + n]), n, tokens[i].start, tokens[i + n - 1].end)
+        for n in range(1, min(index.max_k + 1, len(tokens)) + 1)
+        for i in range(len(tokens) - n + 1)
+    ]
+    matches = index.gram_matches([(joined, n) for joined, n, _, _ in grams])
+    best: dict[int, tuple[float, int, int]] = {}
+    for joined, n, start, end in grams:
+        for p, score in matches[joined, n]:
+            if p not in best or score > best[p][0]:
+                best[p] = (score, start, end)
+    return best
 
 
-def _name_words(name: str) -> list[str]:
-    return [_norm(w) for w in _TOKEN.findall(name.lower())]
+def _word_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tuple[float, _Token]]:
+    """Per significant catalog word some text word (or two written apart: "Zahn
+    Reinigung") matches, the best similarity and the first text word reaching it."""
+    pseudo = tokens + [
+        _Token(a.start, b.end, a.norm + b.norm) for a, b in zip(tokens, tokens[1:], strict=False)
+    ]
+    matches = index.word_matches([t.norm for t in pseudo])
+    best: dict[int, tuple[float, _Token]] = {}
+    for tok in pseudo:
+        for v, sim in matches[tok.norm]:
+            if v not in best or sim > best[v][0]:
+                best[v] = (sim, tok)
+    return best
 
 
-def _stem(word: str) -> str:
-    for suffix, repl in (("ungen", "ung"), ("en", ""), ("er", ""), ("es", ""), ("em", ""),
-                         ("e", ""), ("n", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: len(word) - len(suffix)] + repl
-    return word
-
-
-@lru_cache(maxsize=8192)
-def word_similarity(said: str, name_word: str) -> float:
-    """0-100: typo, inflection and compound tolerant similarity of two single words."""
-    if said == name_word:
-        return 100.0
-    if len(said) <= 3 or len(name_word) <= 3:
-        return 0.0
-    s_stem, n_stem = _stem(said), _stem(name_word)
-    best = max(fuzz.ratio(said, name_word), fuzz.ratio(s_stem, n_stem))
-    if len(name_word) >= len(said) + 3 and name_word.endswith((said, s_stem)):
-        best = max(best, 88.0)  # "reinigung" is the head of "zahnreinigung"
-    if len(said) >= len(name_word) + 3 and len(name_word) >= 4 and said.endswith(
-        (name_word, n_stem)
-    ):
-        best = max(best, 90.0)  # "herrenhaarschnitt" contains "haarschnitt"
-    if len(s_stem) >= 5 and name_word.startswith(s_stem) and len(name_word) > len(s_stem) + 2:
-        best = max(best, 85.0)  # "wurzel" starts "wurzelbehandlung"
-    if len(n_stem) >= 5 and said.startswith(n_stem) and len(said) > len(n_stem) + 2:
-        best = max(best, 85.0)  # "kontrolltermin" starts with "kontroll(e)"
-    return float(best)
-
-
-def _phrase_score(tokens: list[_Token], words: list[str]) -> tuple[float, tuple[int, int]]:
-    """Best ratio of the whole name against text n-grams of about its length."""
-    best, span = 0.0, (0, 0)
-    joined_name, squashed_name = " ".join(words), "".join(words)
-    k = len(words)
-    seen: dict[str, float] = {}
-    for n in range(max(1, k - 1), k + 2):
-        for i in range(len(tokens) - n + 1):
-            gram = tokens[i : i + n]
-            joined = " ".join(t.norm for t in gram)
-            score = seen.get(joined, -1.0)
-            if score < 0:
-                squashed = joined.replace(" ", "")
-                if len(squashed_name) <= 4 or len(squashed) <= 4:
-                    score = 100.0 if squashed == squashed_name else 0.0
-                else:
-                    score = max(fuzz.ratio(joined, joined_name), fuzz.ratio(squashed, squashed_name))
-                seen[joined] = score
-            if score >= _PHRASE_MATCH and score > best:
-                best, span = score, (gram[0].start, gram[-1].end)
-    return best, span
-
-
-def _coverage_score(
-    tokens: list[_Token], words: list[str], head_needed: bool
+def _coverage(
+    phrase: Phrase, words: dict[int, tuple[float, _Token]], head_needed: bool
 ) -> tuple[float, tuple[int, int]]:
     """How well the name's significant words are found among the text's words.
 
     ``head_needed``: a partial match must include the name's last significant word — the
     head of an English compound ("heater" names the water heater service, "water" does
     not). Staff names do not need it: "Lena" is enough for "Dr. Lena Sommer"."""
-    # Function words ("out" in "call-out", "up" in "check-up") never carry a match alone;
-    # a name made only of them must match as a whole phrase.
-    significant = [
-        w for w in words if w.isalpha() and len(w) >= 2 and w not in _GENERIC
-        and w not in COMMON_WORDS
-    ]
-    if not significant:
-        return 0.0, (0, 0)
-    pseudo = tokens + [
-        _Token(a.start, b.end, a.norm + b.norm) for a, b in zip(tokens, tokens[1:], strict=False)
-    ]
     sims: list[float] = []
     starts: list[int] = []
     ends: list[int] = []
-    heads: list[bool] = []
-    for word in significant:
-        best, where = 0.0, None
-        for tok in pseudo:
-            sim = word_similarity(tok.norm, word)
-            if sim > best:
-                best, where = sim, tok
-        heads.append(best >= _WORD_MATCH)
-        if best >= _WORD_MATCH and where is not None:
-            sims.append(best)
+    for v in phrase.significant:
+        if v in words:
+            sim, where = words[v]
+            sims.append(sim)
             starts.append(where.start)
             ends.append(where.end)
     if not sims:
         return 0.0, (0, 0)
-    if head_needed and len(sims) < len(significant) and not heads[-1]:
+    if head_needed and len(sims) < len(phrase.significant) and phrase.significant[-1] not in words:
         return 0.0, (0, 0)
-    score = sum(sims) / len(sims) * (0.75 + 0.25 * len(sims) / len(significant))
+    score = sum(sims) / len(sims) * (0.75 + 0.25 * len(sims) / len(phrase.significant))
     return score, (min(starts), max(ends))
 
 
-def _score_item(
-    text: str, tokens: list[_Token], item: CatalogItem, kind: str
-) -> tuple[float, tuple[int, int]]:
+def _scores(
+    text: str, tokens: list[_Token], index: CatalogIndex, kind: str
+) -> list[tuple[float, tuple[int, int], str]]:
+    """Every item scoring at least the threshold, in catalog order: score, span and id.
+
+    An item scores as its best name (the whole phrase, then its words; the earlier first
+    among equals); the id itself, sent by a button or a model, scores 100."""
+    phrases = _phrase_matches(index, tokens) if tokens else {}
+    words = _word_matches(index, tokens) if tokens else {}
+    touched = {p for v in words for p in index.using[v]}
+    coverage = {p: _coverage(index.phrases[p], words, kind == "service") for p in touched}
     stripped = text.strip()
-    if stripped.lower() == item.id.lower():  # a button or a model that sends the id itself
-        start = text.index(stripped)
-        return 100.0, (start, start + len(stripped))
-    best, span = 0.0, (0, 0)
-    for name in item.names:
-        words = _name_words(re.sub(r"\([^)]*\)", " ", name))  # "kids cut (under 12)"
-        if not words:
+    said_id = stripped.lower()
+    scored = []
+    for item, item_id, own in zip(index.items, index.ids, index.item_phrases, strict=True):
+        if said_id == item_id:
+            start = text.index(stripped)
+            scored.append((100.0, (start, start + len(stripped)), item.id))
             continue
-        coverage = _coverage_score(tokens, words, head_needed=kind == "service")
-        for score, where in (_phrase_score(tokens, words), coverage):
-            if score > best:
-                best, span = score, where
-    return best, span
+        best, span = 0.0, (0, 0)
+        for p in own:
+            if p in phrases and phrases[p][0] > best:
+                best, span = phrases[p][0], phrases[p][1:]
+            if p in coverage and coverage[p][0] > best:
+                best, span = coverage[p]
+        if best >= _THRESHOLD:
+            scored.append((best, span, item.id))
+    return scored
 
 
 def match_catalog(
@@ -219,13 +173,8 @@ def match_catalog(
             return [FieldCandidate(type=field, value="any", span=any_match.span(),
                                    text=text[any_match.start() : any_match.end()],
                                    confidence=0.9)]
-    tokens = _tokens(text)
-    scored = []
-    for item in items:
-        score, span = _score_item(text, tokens, item, kind)
-        if score >= _THRESHOLD:
-            scored.append((score, span, item.id))
-    found = _rank(text, field, scored)
+    tokens = _tokens(low)
+    found = _rank(text, field, _scores(text, tokens, catalog_index(items), kind))
     if not found and expected:
         unknown = _unknown(text, tokens, kind)
         if unknown is not None:

@@ -105,6 +105,12 @@ def test_german_nouns_are_not_names() -> None:
     assert check_grounded("Frau Keller ruft Sie zurück.", plan) != []
 
 
+def test_german_am_is_not_a_time() -> None:
+    assert check_grounded("Paket 2 am Di., 24.11. um 15:00 Uhr.", OFFER) == []
+    assert check_grounded("Paket 2 am nächsten Tag.", OFFER) == []
+    assert check_grounded("I can do 2 am on Tuesday.", OFFER) != []
+
+
 def test_every_problem_is_reported_once() -> None:
     problems = check_grounded("4 pm or 4 pm? 4 pm!", OFFER)
     assert problems == ["time '4 pm' is not in the plan"]

@@ -167,6 +167,8 @@ def test_confirm_reads_back_the_booking() -> None:
 
 
 def test_confirm_on_voice_spells_phone_and_email() -> None:
+    e164 = say("en", PlanItem(kind="confirm", data={"phone": "+15035550140", "voice": "1"}))
+    assert "phone: plus 1, 5 0 3, 5 5 5, 0 1 4 0." in e164
     item = PlanItem(kind="confirm", data={"phone": "+1 503 555 0140",
                                           "email": "jo.ann-b@mail.com", "voice": "1"})
     text = say("en", item)
@@ -231,6 +233,16 @@ def test_committed_outcomes_state_the_appointment(kind: str, en: str, de: str) -
                               slots=(SOMMER,))) == en
 
 
+def test_a_found_appointment_is_not_read_twice() -> None:
+    found = PlanItem(kind="appointment", slots=(SOMMER,), data={"service": "filling"})
+    confirm = PlanItem(kind="confirm", data={
+        "topic": "cancel", "appointment_service": "filling",
+        "appointment_staff": "Dr. Lena Sommer", "appointment_when": SOMMER.start.isoformat()})
+    assert say("en", found, confirm) == (
+        "I found your appointment: filling on Tue 24 Nov at 3:00 pm with Dr. Lena Sommer. "
+        "Shall I cancel it?")
+
+
 def test_several_found_appointments_are_listed() -> None:
     text = say("en", PlanItem(kind="appointment", slots=(SOMMER, WEBER), data={"count": "2"}))
     assert text.startswith("I found these appointments: 1) Tue 24 Nov at 3:00 pm")
@@ -243,19 +255,27 @@ def test_hours_group_days_with_the_same_hours() -> None:
     data = {d: "08:00-12:30,13:30-18:00" for d in ("mon", "tue", "wed", "thu")}
     data |= {"fri": "08:00-14:00", "sat": "closed", "sun": "closed"}
     assert say("en", PlanItem(kind="hours", data=data)) == (
-        "Our opening hours: Mon–Thu 8:00 am to 12:30 pm and 1:30 pm to 6:00 pm; "
-        "Fri 8:00 am to 2:00 pm; Sat–Sun closed.")
+        "Our opening hours: Mon–Thu: 8:00 am to 12:30 pm and 1:30 pm to 6:00 pm; "
+        "Fri: 8:00 am to 2:00 pm; Sat–Sun: closed.")
     assert say("de", PlanItem(kind="hours", data=data)) == (
-        "Unsere Öffnungszeiten: Mo.–Do. 08:00 bis 12:30 Uhr und 13:30 bis 18:00 Uhr; "
-        "Fr. 08:00 bis 14:00 Uhr; Sa.–So. geschlossen.")
+        "Unsere Öffnungszeiten: Mo.–Do.: 08:00 bis 12:30 Uhr und 13:30 bis 18:00 Uhr; "
+        "Fr.: 08:00 bis 14:00 Uhr; Sa.–So.: geschlossen.")
 
 
 def test_hours_in_the_engine_shape() -> None:
-    data = {"open_now": "no", "today": "", "next_open": "2026-11-23T08:00:00+01:00",
-            "week": "Monday: 08:00–18:00; Saturday: closed"}
+    week = "; ".join(f"{day}: {hours}" for day, hours in (
+        ("Monday", "closed"), ("Tuesday", "09:00–19:00"), ("Wednesday", "09:00–19:00"),
+        ("Thursday", "09:00–19:00"), ("Friday", "09:00–19:00"), ("Saturday", "09:00–17:00"),
+        ("Sunday", "closed")))
+    data = {"open_now": "no", "today": "", "next_open": "2026-11-17T09:00:00-08:00", "week": week}
     assert say("en", PlanItem(kind="hours", data=data)) == (
-        "We're closed right now. We open again on Mon 23 Nov at 8:00 am. Today: closed. "
-        "Our opening hours: Monday: 08:00–18:00; Saturday: closed.")
+        "We're closed right now. We open again on Tue 17 Nov at 9:00 am. Our opening hours: "
+        "Monday: closed; Tuesday–Friday: 9:00 am to 7:00 pm; Saturday: 9:00 am to 5:00 pm; "
+        "Sunday: closed.")
+    today = say("de", PlanItem(kind="hours", data={"open_now": "yes", "today": "08:00–12:30"}))
+    assert today == "Wir haben gerade geöffnet. Heute: 08:00 bis 12:30 Uhr."
+    odd = say("en", PlanItem(kind="hours", data={"week": "weekdays only"}))
+    assert odd == "Our opening hours: weekdays only."
 
 
 def test_answer_then_resume_then_ask_is_one_reply() -> None:
@@ -264,6 +284,13 @@ def test_answer_then_resume_then_ask_is_one_reply() -> None:
                PlanItem(kind="ask", data={"type": "date"}))
     assert text == ("You can park in the courtyard. Now, back to your booking. "
                     "Which day would suit you?")
+
+
+def test_a_question_after_a_digression_is_not_a_reask() -> None:
+    text = say("en", PlanItem(kind="answer", data={"text": "Yes, in the courtyard."}),
+               PlanItem(kind="resume", data={"topic": "book"}),
+               PlanItem(kind="ask", data={"type": "date", "retry": "1"}))
+    assert text.endswith("Now, back to your booking. Which day would suit you?")
 
 
 def test_resume_with_a_card_title() -> None:
@@ -279,6 +306,20 @@ def test_transfer_on_voice_and_in_chat() -> None:
     assert voice.startswith("I'm putting you through to the front desk now.")
     urgent = say("en", PlanItem(kind="transfer", data={**data, "emergency": "1"}))
     assert urgent.startswith("This sounds urgent.")
+
+
+def test_transfer_names_the_department_and_groups_the_number() -> None:
+    data = {"department": "on-call technician", "phone": "+13125550199"}
+    assert say("en", PlanItem(kind="transfer", data=data)) == (
+        "You can reach our on-call technician on +1 312-555-0199.")
+    assert say("de", PlanItem(kind="transfer", data={"department": "Rezeption",
+                                                     "phone": "+49301234567"})) == (
+        "Bitte rufen Sie +49 30 1234567 an (Rezeption).")
+
+
+def test_answers_end_with_a_full_stop() -> None:
+    assert say("en", PlanItem(kind="answer", data={"text": "drain cleaning: 90 min, $149"})) == (
+        "drain cleaning: 90 min, $149.")
 
 
 def test_greeting_names_business_and_customer() -> None:
