@@ -34,13 +34,15 @@ def _row(name: str, ms: list[float]) -> str:
             f"{_pct(ms, 99):>8.3f} | {1000 / statistics.mean(ms):>9.0f} |")
 
 
-async def main(rounds: int) -> None:
+async def main(rounds: int, cached: bool) -> None:
     import torch
 
     torch.set_num_threads(1)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from adapters.settings import Settings
-    from adapters.wiring import open_app, repo_path
+    from adapters.wiring import language_backend, open_app, repo_path
+    from language.embedding import MiniLMEmbedder
+    from language.offline import OfflineBackend
     from engine.audit import TurnRecord
     from engine.decide import decide
     from tests.e2e.scripted import events, load_scripts
@@ -51,7 +53,10 @@ async def main(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(db=f"sqlite:///{tmp}/bench.db",
                             businesses=repo_path("examples", "businesses"))
-        app = await open_app(settings)
+        language_backend(settings)  # sets the offline environment for the model
+        # no embedding cache: every message is embedded afresh, as a new sentence would be
+        embedder = MiniLMEmbedder(cache_size=1) if not cached else MiniLMEmbedder()
+        app = await open_app(settings, language=OfflineBackend(embedder=embedder))
         try:
             # warm-up: load the model, compile rules, fill caches
             warm = scripts[0]
@@ -81,11 +86,14 @@ async def main(rounds: int) -> None:
     print("|------------------------------------|-------:|---------:|---------:|---------:|----------:|")
     print(_row("decide (pure core, all phases)", decide_ms))
     print(_row("whole turn (offline, SQLite)", turn_ms))
-    print(f"\n{len(scripts)} scripted conversations x {rounds} rounds; "
-          f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(f"\n{len(scripts)} scripted conversations x {rounds} rounds; embedding cache "
+          f"{'on' if cached else 'off'}; python {sys.version.split()[0]}, {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
-    asyncio.run(main(parser.parse_args().rounds))
+    parser.add_argument("--cached", action="store_true",
+                        help="keep the embedding cache (repeated sentences cost ~1 ms)")
+    args = parser.parse_args()
+    asyncio.run(main(args.rounds, args.cached))
