@@ -85,6 +85,7 @@ class _Turn:
     escalations: list[str] = field(default_factory=list)
     used: int = 0  # results consumed
     start_asked: str = ""
+    superseded: set[tuple[str, int]] = field(default_factory=set)  # (rule, consequence)
 
     # ------------------------------------------------------------------ rounds
 
@@ -105,26 +106,52 @@ class _Turn:
             if not matched:
                 return
             fired.update(r.name for r in matched)
+            start = len(self.firings)
             self.record(phase, rnd, matched)
             before = dict(self.facts)
-            if self.apply(matched, topic, phase):
+            self.superseded = set()
+            try:
+                moved = self.apply(matched, topic, phase)
+            finally:
+                self.mark_superseded(start)
+            if moved:
                 fired.clear()  # a new machine state is a new context: rules may fire again
             elif self.facts == before:
                 return  # nothing changed, so the next round would match the same rules
         raise RuleCycle(f"rules did not reach a fixpoint in {MAX_ROUNDS} rounds in {phase}: "
                         + ", ".join(sorted(fired)))
 
+    def mark_superseded(self, start: int) -> None:
+        """Show in the trace which consequences of this round did not take effect."""
+        for i in range(start, len(self.firings)):
+            f = self.firings[i]
+            if any((f.rule, k) in self.superseded for k in range(len(f.then))):
+                self.firings[i] = f.model_copy(update={"then": tuple(
+                    text + (" (superseded)" if (f.rule, k) in self.superseded else "")
+                    for k, text in enumerate(f.then))})
+
     def apply(self, rules: list[Rule], topic: Topic | None, phase: str) -> bool:
-        """Apply one round's consequences; True when the machine changed state."""
+        """Apply one round's consequences; True when the machine changed state.
+
+        Rules come sorted by salience, highest first: the first rule to set a fact or emit
+        an event wins, and a transition supersedes what lower-salience rules of the same
+        round would have said or planned in the state it left.
+        """
         written: set[str] = set()
         event_rule: Rule | None = None
-        for r in rules:  # already sorted by salience, highest first
-            for c in r.then:
-                if isinstance(c, Set) and c.name not in written:
+        for r in rules:
+            for k, c in enumerate(r.then):
+                if isinstance(c, Set):
+                    if c.name in written:
+                        self.superseded.add((r.name, k))
+                        continue
                     written.add(c.name)
                     self.facts[c.name] = resolve_ref(c.value, self.facts)
-                elif isinstance(c, Emit) and event_rule is None:
-                    event_rule = r
+                elif isinstance(c, Emit):
+                    if event_rule is None:
+                        event_rule = r
+                    else:
+                        self.superseded.add((r.name, k))
         moved = False
         if event_rule is not None and topic is not None:
             ev = next(c for c in event_rule.then if isinstance(c, Emit))
@@ -132,8 +159,12 @@ class _Turn:
         floor = event_rule.salience if moved and event_rule is not None else None
         for r in rules:
             if floor is not None and r.salience < floor:
+                self.superseded.update((r.name, k) for k, c in enumerate(r.then)
+                                       if not isinstance(c, Set | Emit))
                 continue  # superseded by the transition this round made
-            for c in r.then:
+            for k, c in enumerate(r.then):
+                if isinstance(c, Plan) and moved:
+                    self.superseded.add((r.name, k))
                 if isinstance(c, Say):
                     self.said.append((c, str(self.facts.get("machine.card", ""))))
                     self.items.append(replyplan.item(self, c))
