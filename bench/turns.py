@@ -41,10 +41,10 @@ async def main(rounds: int, cached: bool) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from adapters.settings import Settings
     from adapters.wiring import language_backend, open_app, repo_path
-    from language.embedding import MiniLMEmbedder
-    from language.offline import OfflineBackend
     from engine.audit import TurnRecord
     from engine.decide import decide
+    from language.embedding import MiniLMEmbedder
+    from language.offline import OfflineBackend
     from tests.e2e.scripted import events, load_scripts
 
     scripts = load_scripts()

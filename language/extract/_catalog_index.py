@@ -166,7 +166,6 @@ class CatalogIndex:
         self._long_phrases = [i for i, p in enumerate(self.phrases) if len(p.squashed) > 4]
         self._long_joined = [self.phrases[i].joined for i in self._long_phrases]
         self._long_squashed = [self.phrases[i].squashed for i in self._long_phrases]
-        self._long_k = np.array([self.phrases[i].k for i in self._long_phrases], dtype=np.int64)
         # Words of 4+ letters, the only ones matched other than by equality, and four
         # indexes for word_similarity's compound and inflection rules.
         self._long_vocab = [v for v, w in enumerate(self.vocab) if len(w) > 3]
@@ -282,18 +281,19 @@ class CatalogIndex:
         return found
 
 
-_BY_IDENTITY: dict[tuple[int, ...], CatalogIndex] = {}
+_BY_IDENTITY: dict[tuple[int, ...], tuple[tuple[CatalogItem, ...], CatalogIndex]] = {}
 _BY_VALUE: dict[tuple[CatalogItem, ...], CatalogIndex] = {}
 
 
 def catalog_index(items: tuple[CatalogItem, ...]) -> CatalogIndex:
     """The prepared catalog, cached. Callers rebuild the tuple every turn but keep its
-    items, so the items' identities are the fast key (the cached index holds them, so their
-    ids cannot be reused while it exists); equal items built anew are found by value."""
+    items, so the items' identities are the fast key (each entry holds the items it was
+    made from, so their ids cannot be reused while it exists); equal items built anew are
+    found by value."""
     key = tuple(map(id, items))
-    found = _BY_IDENTITY.get(key)
-    if found is not None and all(a is b for a, b in zip(found.items, items, strict=True)):
-        return found
+    entry = _BY_IDENTITY.get(key)
+    if entry is not None and all(a is b for a, b in zip(entry[0], items, strict=True)):
+        return entry[1]
     found = _BY_VALUE.get(items)
     if found is None:
         found = CatalogIndex(items)
@@ -302,5 +302,5 @@ def catalog_index(items: tuple[CatalogItem, ...]) -> CatalogIndex:
         _BY_VALUE[items] = found
     if len(_BY_IDENTITY) >= _CACHED:
         _BY_IDENTITY.clear()
-    _BY_IDENTITY[key] = found
+    _BY_IDENTITY[key] = (items, found)
     return found
