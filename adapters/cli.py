@@ -102,8 +102,8 @@ async def _listing(args: argparse.Namespace, settings: Settings) -> int:
     brains = load_brains(settings, only=args.business)
     b = brains[args.business].business
     store = await open_store(settings.db)
-    await store.migrate()
     try:
+        await store.migrate()
         rows: list[dict[str, Any]]
         if args.command == "appointments":
             rows = []
@@ -183,8 +183,8 @@ async def _audit(args: argparse.Namespace, settings: Settings) -> int:
     from store import open_store
 
     store = await open_store(settings.db)
-    await store.migrate()
     try:
+        await store.migrate()
         if args.target == "verify":
             ids = await store.all_conversation_ids()
             problems = []
@@ -228,8 +228,8 @@ async def _replay(args: argparse.Namespace, settings: Settings) -> int:
     else:
         brains = load_brains(settings, only=args.business)
     store = await open_store(settings.db)
-    await store.migrate()
     try:
+        await store.migrate()
         ids = await store.all_conversation_ids() if args.all else [args.conversation]
         turns = []
         for cid in ids:
@@ -346,8 +346,8 @@ async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
     from store import open_store
 
     store = await open_store(settings.db)
-    await store.migrate()
     try:
+        await store.migrate()
         rows = [r for r in await store.outbox() if r.status in ("pending", "dead")]
         if args.json:
             _print_json([r.model_dump(mode="json") for r in rows])
@@ -413,13 +413,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                            format="%(levelname)s %(name)s %(message)s")
+    except (FrontdeskError, ValueError) as e:  # a bad variable: say which, no traceback
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     if args.db:
         settings = settings.with_(db=args.db)
     if args.businesses:
         settings = settings.with_(businesses=Path(args.businesses))
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                        format="%(levelname)s %(name)s %(message)s")
     if args.command == "replay" and not args.all and not args.conversation:
         print("replay needs a CONVERSATION_ID or --all", file=sys.stderr)
         return EXIT_USAGE

@@ -26,6 +26,7 @@ class Settings:
     cards: tuple[Path, ...] = ()  # extra card directories (templates), beside the bundled ones
     embedder: str = "minilm"  # minilm (default) or hashing (no model; for quick experiments)
     log_level: str = "WARNING"
+    torch_threads: int = 1
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -39,11 +40,21 @@ class Settings:
             db=env.get("FRONTDESK_DB") or "sqlite:///frontdesk.db",
             businesses=Path(env.get("FRONTDESK_BUSINESSES") or "examples/businesses"),
             cards=cards, embedder=embedder,
-            log_level=env.get("FRONTDESK_LOG_LEVEL", "WARNING"), env=env,
+            log_level=env.get("FRONTDESK_LOG_LEVEL", "WARNING"),
+            torch_threads=_positive_int(env, "FRONTDESK_TORCH_THREADS", 1), env=env,
         )
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a positive integer, not {raw!r}")
+    return int(raw)
 
 
 __all__ = ["Settings", "SettingsError"]

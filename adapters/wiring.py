@@ -64,7 +64,9 @@ def language_backend(settings: Settings) -> LanguageBackend:
     from language.embedding import HashingEmbedder, shared_minilm
     from language.offline import OfflineBackend
 
-    embedder = HashingEmbedder() if settings.embedder == "hashing" else shared_minilm()
+    # one torch thread: on this class of machine two threads make a forward pass ~40x slower
+    embedder = HashingEmbedder() if settings.embedder == "hashing" else shared_minilm(
+        threads=settings.torch_threads)
     return OfflineBackend(embedder=embedder)
 
 
@@ -75,7 +77,10 @@ async def open_app(settings: Settings, only: str | None = None,
     brains = load_brains(settings, only=only)
     store = await open_store(settings.db)
     await store.migrate()
-    desk = Desk(store, brains, language or language_backend(settings))
+    backend = language or language_backend(settings)
+    for brain in brains.values():  # index the cards' examples now, not in the first turn
+        backend.prepare(brain.examples, brain.faq)
+    desk = Desk(store, brains, backend)
     return App(settings=settings, store=store, desk=desk, brains=brains)
 
 

@@ -124,6 +124,11 @@ class OfflineBackend:
         """The (cached) FAQ index over ``entries``."""
         return self._faq.get(entries)
 
+    def prepare(self, topics: tuple[TopicExamples, ...], faq: tuple[FaqEntry, ...]) -> None:
+        self.classifier(topics)
+        if faq:
+            self.faq_index(faq)
+
     def understand(
         self, text: str, topics: tuple[TopicExamples, ...], context: UnderstandContext
     ) -> Understanding:

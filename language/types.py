@@ -200,6 +200,10 @@ class LanguageBackend(Protocol):
 
     def render(self, plan: ReplyPlan) -> Rendered: ...
 
+    def prepare(self, topics: tuple[TopicExamples, ...], faq: tuple[FaqEntry, ...]) -> None:
+        """Build what a business needs (indexes) before its first turn, not during it."""
+        ...
+
 
 __all__ = [
     "FIELD_TYPES",
