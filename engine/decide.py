@@ -86,6 +86,7 @@ class _Turn:
     used: int = 0  # results consumed
     start_asked: str = ""
     superseded: set[tuple[str, int]] = field(default_factory=set)  # (rule, consequence)
+    rejected: dict[str, str] = field(default_factory=dict)  # field → the value refused
 
     # ------------------------------------------------------------------ rounds
 
@@ -168,6 +169,9 @@ class _Turn:
                 if isinstance(c, Say):
                     self.said.append((c, str(self.facts.get("machine.card", ""))))
                     self.items.append(replyplan.item(self, c))
+                    if c.kind == "invalid" and topic is not None and c.arg not in {
+                            s.field for s in topic.card.steps if s.kind == "collect"}:
+                        self.facts.pop(f"invalid.{c.arg}", None)  # said once is enough
                 elif isinstance(c, Escalate):
                     self.escalations.append(c.reason)
                     # a human takes over: start counting afresh, drop interrupted topics
@@ -218,8 +222,10 @@ class _Turn:
         for name in [k for k in self.facts if k.startswith("corrected.")]:
             self.facts[name] = False
         if source != target:  # what was refused belonged to the question we left
+            asked = {s.field for s in topic.card.steps if s.kind == "collect"}
             for name in [k for k in self.facts if k.startswith("invalid.")]:
-                del self.facts[name]
+                if name.removeprefix("invalid.") in asked:
+                    del self.facts[name]
         return source != target
 
     def count(self, name: str, reset: bool = False) -> None:
@@ -446,6 +452,7 @@ def _enter_card(t: _Turn, fresh_topic: bool, take_fields: bool = True) -> Topic 
             f[f"input.{k}"] = v
         for k, v in acc.invalid.items():
             f[f"invalid.{k}"] = v
+        t.rejected.update(acc.rejected)
         for k in acc.corrected:
             f[f"corrected.{k}"] = True
         if acc.invalid:

@@ -27,6 +27,7 @@ class Accepted:
     fields: dict[str, str]
     inputs: dict[str, str] = field(default_factory=dict)
     invalid: dict[str, str] = field(default_factory=dict)
+    rejected: dict[str, str] = field(default_factory=dict)  # the refused value, canonical
     corrected: set[str] = field(default_factory=set)
 
 
@@ -125,6 +126,7 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
             problem = _check(cand, ftype, business, fields, state, now)
             if problem:
                 out.invalid[spec.name] = problem
+                out.rejected[spec.name] = cand.value
                 continue
             value = cand.value
         if ftype == "offered_slot":

@@ -69,7 +69,7 @@ def item(t: _Turn, say: Say) -> PlanItem:
         spec = card.field(say.arg)
         data = {"field": spec.name, "type": spec.type, "prompt": _text(spec.prompt, t.lang)}
         slots: tuple[Slot, ...] = ()
-        if kind == "ask" and t.start_asked == spec.name:
+        if kind == "ask" and t.start_asked == spec.name and not t.facts.get("turn.empty"):
             data["retry"] = "1"
         if kind == "invalid":
             data["problem"] = str(t.facts.get(f"invalid.{spec.name}", ""))
@@ -77,6 +77,13 @@ def item(t: _Turn, say: Say) -> PlanItem:
                 data["options"] = ", ".join(s.display(t.lang) for s in b.services)
             if spec.type == "staff":
                 data["options"] = ", ".join(m.name for m in b.staff)
+                refused = t.rejected.get(spec.name, "")
+                service = active.fields.get("service", "")
+                if data["problem"] == "staff_cannot" and refused and service:
+                    data["staff"] = b.staff_member(refused).name
+                    data["service"] = b.service(service).display(t.lang)
+                    able = [m.name for m in b.staff if service in m.services]
+                    data["options"] = ", ".join(able)
         if spec.type == "offered_slot":
             slots = t.state.last_offered
         if spec.type == "choice":

@@ -66,10 +66,13 @@ def _day_slots(b: Business, member: Staff, service_id: str, day: date, q: SlotQu
     step = timedelta(minutes=b.booking.slot_step_min)
     busy = _busy(appointments, member.id, q.exclude, timedelta(minutes=service.buffer_min))
     out: list[Slot] = []
+    earliest_utc = earliest.astimezone(UTC)
     for interval in b.hours_of(member, day):
         wall = datetime.combine(day, interval.start)
         last = datetime.combine(day, interval.end)
-        while wall + duration <= last:
+        # compare real instants (UTC): wall-clock arithmetic is off by an hour across DST
+        closes = datetime.combine(day, interval.end, tzinfo=tz).astimezone(UTC)
+        while wall < last:
             t = wall.time()
             wall += step
             if q.after and t < q.after:
@@ -77,9 +80,12 @@ def _day_slots(b: Business, member: Staff, service_id: str, day: date, q: SlotQu
             if q.part and not (_PARTS[q.part][0] <= t < _PARTS[q.part][1]):
                 continue
             start = _local(day, t, tz)
-            if start is None or start < earliest:
+            if start is None or start.astimezone(UTC) < earliest_utc:
                 continue
-            end = (start.astimezone(UTC) + duration).astimezone(tz)
+            end_utc = start.astimezone(UTC) + duration
+            if end_utc > closes:
+                continue
+            end = end_utc.astimezone(tz)
             if not _fits(start, end, busy):
                 continue
             out.append(Slot(start=start, end=end, staff=member.id, staff_name=member.name,

@@ -146,7 +146,7 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
 
 INVALID_PROBLEMS = (
     "past", "impossible_date", "unknown_service", "unknown_staff", "invalid_phone",
-    "invalid_email", "no_such_option", "closed",
+    "invalid_email", "no_such_option", "closed", "staff_cannot",
 )
 
 
@@ -156,6 +156,9 @@ def _invalid(item: PlanItem, plan: ReplyPlan) -> str:
         when = _get(item, "date") or _get(item, "when")
         if when:
             return tpl.fill(lang, "invalid.closed.date", date=tpl.format_when(when, lang))
+    if problem == "staff_cannot" and _get(item, "staff") and _get(item, "service"):
+        return tpl.fill(lang, "invalid.staff_cannot.named", staff=_get(item, "staff"),
+                        service=_get(item, "service"))
     key = f"invalid.{problem}" if problem in INVALID_PROBLEMS else "invalid.other"
     options = tpl.split_options(item.data.get("options", ""))
     if options and tpl.has(lang, f"{key}.options"):

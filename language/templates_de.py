@@ -71,6 +71,8 @@ TEMPLATES: dict[str, str] = {
         "Diese Option gibt es leider nicht. Zur Auswahl stehen: {options}."
     ),
     "invalid.closed": "Zu dieser Zeit haben wir leider geschlossen.",
+    "invalid.staff_cannot": "Diese Leistung bietet die Person leider nicht an.",
+    "invalid.staff_cannot.named": "{service} bietet {staff} leider nicht an.",
     "invalid.closed.date": "Am {date} haben wir leider geschlossen.",
     "invalid.other": "Das konnte ich leider nicht verwenden.",
     "offer.one": "Der nächste freie Termin ist {slot}. Passt Ihnen das?",

@@ -112,6 +112,18 @@ def _correction_rules(card: Card) -> list[Rule]:
     return rules
 
 
+def _refusal_rules(card: Card) -> list[Rule]:
+    """A refused value for a field no step asks for is said wherever the machine is."""
+    collected = {s.field for s in card.steps if s.kind == "collect"}
+    return [
+        Rule(name=f"{card.id}.{f.name}.refused",
+             when=f"invalid.{f.name} and not machine.terminal",
+             then=(Say("invalid", f.name),), salience=SALIENCE_INVALID,
+             source=f"card:{card.id}", reason=f"the {f.name} given cannot be used")
+        for f in card.required_fields if f.name not in collected
+    ]
+
+
 def _escalation_rules(card: Card) -> list[Rule]:
     return [
         Rule(name=f"{card.id}.escalate.{i + 1}", when=f"not machine.terminal and ({e.when})",
@@ -127,6 +139,7 @@ def card_rules(card: Card) -> RuleSet:
     for step in card.steps:
         rules += _step_rules(card, step)
     rules += _correction_rules(card)
+    rules += _refusal_rules(card)
     rules += _escalation_rules(card)
     return RuleSet(name=f"card:{card.id}", rules=tuple(rules))
 

@@ -1,0 +1,324 @@
+"""The typed actions (``engine.actions``) against the in-memory store.
+
+Booking checks before it books (only offered slots, only free ones) and is idempotent by
+its call's key; messages are stored and queued for every configured delivery; cancel and
+reschedule change the appointment; find_appointment sees only the caller's own future
+bookings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from adapters.wiring import repo_path
+from engine.actions import ActionContext, run_action
+from engine.actions_args import idempotency_key
+from engine.business import Business, MessageDelivery, WebhookDelivery
+from engine.config_loader import load_businesses
+from engine.memory import MemoryStore
+from engine.ports import Appointment, AppointmentId, Tx
+from engine.state import ActionCall, ActionResult, ConversationState, FoundAppointment
+from language.types import Slot
+
+DEMOS = load_businesses(repo_path("examples", "businesses"), {})
+BLOOM = DEMOS["bloom-salon"]
+TZ = ZoneInfo(BLOOM.timezone)
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)  # a Tuesday
+WED = date(2026, 11, 25)
+PHONE = "+15035550101"
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=TZ)
+
+
+def slot(hour: int, staff: str = "sam", service: str = "mens_cut", day: date = WED) -> Slot:
+    minutes = BLOOM.service(service).duration_min
+    start = local(day, hour)
+    return Slot(start=start, end=start + timedelta(minutes=minutes), staff=staff,
+                staff_name=BLOOM.staff_member(staff).name, service=service)
+
+
+def call(action: str, **args: str) -> ActionCall:
+    return ActionCall(name=action, args=args, key=idempotency_key(BLOOM.slug, action, args))
+
+
+def book_call(s: Slot, name: str = "Jamie Rivera", phone: str = PHONE) -> ActionCall:
+    return call("book", service=s.service, staff=s.staff, start=s.start.isoformat(),
+                end=s.end.isoformat(), name=name, phone=phone, email="", lang="en")
+
+
+def ctx(tx: Tx, state: ConversationState | None = None, business: Business = BLOOM,
+        conversation: str = "conv-1", now: datetime = NOW) -> ActionContext:
+    return ActionContext(business=business, tx=tx, now=now, conversation_id=conversation,
+                         state=state or ConversationState(), channel="webchat", lang="en")
+
+
+async def run(store: MemoryStore, c: ActionCall, state: ConversationState | None = None,
+              **kw: Any) -> ActionResult:
+    async with store.transaction(BLOOM.slug, kw.pop("key", "webchat:guest")) as tx:
+        return await run_action(c, ctx(tx, state, **kw))
+
+
+async def existing(store: MemoryStore, s: Slot, phone: str = "+15035550999",
+                   status: str = "booked") -> Appointment:
+    """An appointment made elsewhere (another conversation, the salon's own calendar)."""
+    async with store.transaction(BLOOM.slug, "seed") as tx:
+        customer = await tx.upsert_customer(BLOOM.slug, "Someone Else", phone, "")
+        a = Appointment(id=AppointmentId(f"seed-{s.start:%d%H%M}-{s.staff}"),
+                        business=BLOOM.slug, service=s.service, staff=s.staff,
+                        start=s.start.astimezone(UTC), end=s.end.astimezone(UTC),
+                        customer_id=customer.id, customer_name=customer.name,
+                        customer_phone=phone, status=status)  # type: ignore[arg-type]
+        await tx.insert_appointment(a)
+        if status == "cancelled":
+            await tx.cancel_appointment(a.id)
+        return a
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+# ---------------------------------------------------------------------- book
+
+
+async def test_book_refuses_a_slot_not_offered_in_the_conversation(store) -> None:
+    offered = ConversationState(offered=(slot(9), slot(10)))
+    for unoffered in (slot(11), slot(9, staff="alex"), slot(9, day=WED + timedelta(days=1))):
+        result = await run(store, book_call(unoffered), offered)
+        assert not result.ok and result.error == "not_offered"
+        assert [i.kind for i in result.items] == ["slot_taken"]
+    assert await store.list_appointments(BLOOM.slug) == []
+    # a refusal is not remembered: once offered, the same call books
+    offered = ConversationState(offered=(slot(11),))
+    assert (await run(store, book_call(slot(11)), offered)).ok
+
+
+async def test_book_writes_the_appointment_and_the_customer(store) -> None:
+    s = slot(9)
+    result = await run(store, book_call(s), ConversationState(offered=(s,)))
+    assert result.ok and result.error == ""
+    assert [i.kind for i in result.items] == ["booked"]
+    assert result.items[0].data["staff"] == "Sam" and result.items[0].slots == (s,)
+    [a] = await store.list_appointments(BLOOM.slug)
+    assert a.id == result.data["appointment_id"]
+    assert (a.service, a.staff, a.status) == ("mens_cut", "sam", "booked")
+    assert a.start == s.start and a.end == s.end and a.start.tzinfo == UTC
+    assert (a.customer_name, a.customer_phone) == ("Jamie Rivera", PHONE)
+    assert a.conversation_id == "conv-1" and a.idempotency_key == book_call(s).key
+    async with store.transaction(BLOOM.slug, "check") as tx:
+        customer = await tx.customer_by_phone(BLOOM.slug, PHONE)
+    assert customer is not None and customer.id == result.data["customer_id"]
+
+
+async def test_booking_twice_with_the_same_key_is_one_appointment(store) -> None:
+    s = slot(9)
+    state = ConversationState(offered=(s,))
+    first = await run(store, book_call(s), state)
+    again = await run(store, book_call(s), state)  # a retried turn: the stored result
+    other = await run(store, book_call(s), state, key="sms:+15035550101",
+                      conversation="conv-2")  # the same booking from another conversation
+    assert first.ok and again.ok and other.ok
+    assert first.data["appointment_id"] == again.data["appointment_id"] \
+        == other.data["appointment_id"]
+    assert len(await store.list_appointments(BLOOM.slug)) == 1
+
+
+async def test_book_is_idempotent_even_without_the_stored_result(store) -> None:
+    """The handler itself finds the appointment by key (say, the result row was lost)."""
+    from engine.actions import HANDLERS
+
+    s = slot(9)
+    state = ConversationState(offered=(s,))
+    async with store.transaction(BLOOM.slug, "a") as tx:
+        first = await HANDLERS["book"](book_call(s), ctx(tx, state))
+    async with store.transaction(BLOOM.slug, "a") as tx:
+        again = await HANDLERS["book"](book_call(s), ctx(tx, state))
+    assert first.ok and again.ok
+    assert first.data["appointment_id"] == again.data["appointment_id"]
+    assert len(await store.list_appointments(BLOOM.slug)) == 1
+
+
+@pytest.mark.parametrize(("taken_at", "minutes"), [(9, 0), (8, 45), (9, 15)])
+async def test_book_refuses_a_slot_taken_meanwhile(store, taken_at, minutes) -> None:
+    s = slot(9)  # 09:00-09:30 with Sam
+    start = local(WED, taken_at, minutes)
+    await existing(store, Slot(start=start, end=start + timedelta(minutes=30), staff="sam",
+                               staff_name="Sam", service="mens_cut"))
+    result = await run(store, book_call(s), ConversationState(offered=(s,)))
+    assert not result.ok and result.error == "slot_taken"
+    assert [i.kind for i in result.items] == ["slot_taken"]
+    assert len(await store.list_appointments(BLOOM.slug)) == 1
+    # a failed booking is not remembered under its key: once free, it books
+    async with store.transaction(BLOOM.slug, "check") as tx:
+        assert await tx.idempotent_result(book_call(s).key) is None
+
+
+async def test_book_ignores_other_staff_and_cancelled_appointments(store) -> None:
+    s = slot(9)
+    await existing(store, slot(9, staff="alex"))
+    await existing(store, s, phone="+15035550998", status="cancelled")
+    result = await run(store, book_call(s), ConversationState(offered=(s,)))
+    assert result.ok
+
+
+# ---------------------------------------------------------------------- take_message
+
+
+def _message_call(**extra: str) -> ActionCall:
+    return call("take_message", name="Morgan Blake", phone="+15035550104",
+                message="Please call me back about a wedding party", topic="message",
+                lang="en", **extra)
+
+
+@pytest.mark.parametrize("delivery", ["none", "file", "webhook", "both"])
+async def test_take_message_stores_it_and_queues_each_delivery(store, delivery) -> None:
+    hook = WebhookDelivery(url="https://example.test/hook", secret="s3cret-s3cret")
+    messages = {"none": MessageDelivery(), "file": MessageDelivery(file="var/m.jsonl"),
+                "webhook": MessageDelivery(webhook=hook),
+                "both": MessageDelivery(file="var/m.jsonl", webhook=hook)}[delivery]
+    b = BLOOM.model_copy(update={"messages": messages})
+    c = _message_call()
+    result = await run(store, c, business=b)
+    assert result.ok and [i.kind for i in result.items] == ["message_taken"]
+    [m] = await store.list_messages(BLOOM.slug)
+    assert m.id == result.data["message_id"] and m.conversation_id == "conv-1"
+    assert (m.caller_name, m.callback_number) == ("Morgan Blake", "+15035550104")
+    assert m.text == "Please call me back about a wedding party"
+    assert m.created_at == NOW
+    rows = {r.kind: r for r in await store.outbox()}
+    want = {"none": set(), "file": {"message_file"}, "webhook": {"message_webhook"},
+            "both": {"message_file", "message_webhook"}}[delivery]
+    assert set(rows) == want
+    for kind, row in rows.items():
+        assert row.status == "pending" and row.business == BLOOM.slug
+        assert row.idempotency_key == f"{c.key}:{kind}"
+        assert row.payload["message"]["message_id"] == m.id
+        assert row.payload["message"]["callback_number"] == "+15035550104"
+        assert row.payload["message"]["text"] == m.text
+    if "message_file" in rows:
+        assert rows["message_file"].payload["path"] == "var/m.jsonl"
+    if "message_webhook" in rows:
+        assert rows["message_webhook"].payload["url"] == "https://example.test/hook"
+        assert "s3cret" not in str(rows["message_webhook"].payload)  # never the secret
+
+
+async def test_take_message_twice_with_the_same_key_is_one_message(store) -> None:
+    b = BLOOM.model_copy(update={"messages": MessageDelivery(file="var/m.jsonl")})
+    first = await run(store, _message_call(), business=b)
+    again = await run(store, _message_call(), business=b)
+    assert first.data == again.data
+    assert len(await store.list_messages(BLOOM.slug)) == 1
+    assert len(await store.outbox()) == 1
+
+
+# ---------------------------------------------------------------------- find, cancel, move
+
+
+async def _mine(store: MemoryStore, s: Slot, phone: str = PHONE) -> str:
+    result = await run(store, book_call(s, phone=phone), ConversationState(offered=(s,)),
+                       now=s.start - timedelta(days=1))
+    assert result.ok
+    return str(result.data["appointment_id"])
+
+
+async def test_find_appointment_finds_only_future_bookings_of_that_phone(store) -> None:
+    past = await _mine(store, slot(9, day=date(2026, 11, 20)))
+    upcoming = await _mine(store, slot(9))
+    later = await _mine(store, slot(14, staff="alex", day=date(2026, 11, 27)))
+    gone = await _mine(store, slot(16, day=date(2026, 11, 28)))
+    await run(store, call("cancel", appointment=gone, lang="en"), ConversationState(
+        found=(FoundAppointment(id=gone, service="mens_cut", staff="sam", staff_name="Sam",
+                                start=local(date(2026, 11, 28), 16),
+                                end=local(date(2026, 11, 28), 16, 30)),)))
+    await _mine(store, slot(11), phone="+15035550777")  # someone else's
+    assert {past, upcoming, later, gone}
+
+    result = await run(store, call("find_appointment", phone=PHONE, lang="en"))
+    assert result.ok and result.count == 2
+    assert [f.id for f in result.found] == [upcoming, later]  # soonest first
+    assert result.found[0].start == local(WED, 9) and result.found[0].start.tzinfo is not None
+    assert result.found[1].staff_name == "Alex"
+    assert result.fields == {}  # two: the customer must choose
+    assert [i.kind for i in result.items] == ["appointment"]
+
+    # only one left in the future: it is chosen at once
+    result = await run(store, call("find_appointment", phone=PHONE, lang="en"),
+                       now=local(date(2026, 11, 26), 9))
+    assert [f.id for f in result.found] == [later] and result.fields == {"appointment": later}
+
+    for phone in ("+15035550000", ""):
+        nothing = await run(store, call("find_appointment", phone=phone, lang="en"))
+        assert not nothing.ok and nothing.error == "not_found"
+        assert [i.kind for i in nothing.items] == ["no_appointment"]
+    after_all = await run(store, call("find_appointment", phone=PHONE, lang="en"),
+                          now=local(date(2026, 12, 1), 9))
+    assert not after_all.ok and after_all.error == "not_found"
+
+
+async def _found(store: MemoryStore, phone: str = PHONE) -> ConversationState:
+    result = await run(store, call("find_appointment", phone=phone, lang="en"))
+    assert result.ok
+    return ConversationState(found=result.found)
+
+
+async def test_cancel_cancels_the_chosen_appointment(store) -> None:
+    mine = await _mine(store, slot(9))
+    state = await _found(store)
+    refused = await run(store, call("cancel", appointment="not-found", lang="en"), state)
+    assert not refused.ok and refused.error == "not_found"
+    result = await run(store, call("cancel", appointment=mine, lang="en"), state)
+    assert result.ok and [i.kind for i in result.items] == ["cancelled"]
+    [a] = await store.list_appointments(BLOOM.slug)
+    assert a.id == mine and a.status == "cancelled"
+    # the time is free again
+    s = slot(9)
+    assert (await run(store, book_call(s, phone="+15035550777"),
+                      ConversationState(offered=(s,)))).ok
+
+
+async def test_cancel_needs_an_appointment_found_in_the_conversation(store) -> None:
+    mine = await _mine(store, slot(9))
+    result = await run(store, call("cancel", appointment=mine, lang="en"))
+    assert not result.ok and result.error == "not_found"
+    [a] = await store.list_appointments(BLOOM.slug)
+    assert a.status == "booked"
+
+
+async def test_reschedule_moves_the_appointment_to_an_offered_slot(store) -> None:
+    mine = await _mine(store, slot(9))
+    found = await _found(store)
+    new = slot(15, staff="alex", day=date(2026, 11, 27))
+    state = found.model_copy(update={"offered": (new,)})
+    move = call("reschedule", appointment=mine, start=new.start.isoformat(),
+                end=new.end.isoformat(), staff="alex", lang="en")
+    not_offered = call("reschedule", appointment=mine, start=slot(16).start.isoformat(),
+                       end=slot(16).end.isoformat(), staff="sam", lang="en")
+    refused = await run(store, not_offered, state)
+    assert not refused.ok and refused.error == "not_offered"
+    result = await run(store, move, state)
+    assert result.ok and [i.kind for i in result.items] == ["rescheduled"]
+    [a] = await store.list_appointments(BLOOM.slug)
+    assert a.id == mine and a.status == "booked"
+    assert (a.start, a.end, a.staff) == (new.start, new.end, "alex")
+    assert (await run(store, move, state)).data == result.data  # retried: the same result
+    assert len(await store.list_appointments(BLOOM.slug)) == 1
+
+
+async def test_reschedule_into_a_taken_slot_is_refused(store) -> None:
+    mine = await _mine(store, slot(9))
+    target = slot(15, staff="alex", day=date(2026, 11, 27))
+    await existing(store, target)
+    state = (await _found(store)).model_copy(update={"offered": (target,)})
+    result = await run(store, call("reschedule", appointment=mine,
+                                   start=target.start.isoformat(), end=target.end.isoformat(),
+                                   staff="alex", lang="en"), state)
+    assert not result.ok and result.error == "slot_taken"
+    a = next(a for a in await store.list_appointments(BLOOM.slug) if a.id == mine)
+    assert (a.start, a.staff) == (slot(9).start, "sam")  # unchanged
