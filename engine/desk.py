@@ -33,7 +33,15 @@ from .actions import ActionContext, run_action
 from .audit import TurnRecord, chain_hash
 from .brain import Brain
 from .decide import decide
-from .ports import EscalationRow, InboundEvent, OutboxRow, Store, StoredTurn, Tx
+from .ports import (
+    ConversationRow,
+    EscalationRow,
+    InboundEvent,
+    OutboxRow,
+    Store,
+    StoredTurn,
+    Tx,
+)
 from .state import ActionResult, ConversationState, Snapshot
 
 log = logging.getLogger("frontdesk.desk")
@@ -82,8 +90,13 @@ class Desk:
                              end=bool(record.decision and record.decision.plan.end_conversation))
         key = f"{event.channel}:{event.sender}"
         try:
+            # understanding is the slow part of a turn: it runs before the write lock is
+            # taken, on the state as it stands, and again only if another turn got in between
+            known = await self.store.find_conversation(event.business, event.channel,
+                                                       event.sender)
+            early = self._early_understanding(brain, known, event)
             async with self.store.transaction(event.business, key) as tx:
-                return await self._turn(brain, event, tx, direct)
+                return await self._turn(brain, event, tx, direct, early)
         except Exception as e:  # the boundary: no traceback reaches a customer
             log.exception("turn failed", extra={"business": event.business,
                                                 "provider_msg_id": event.provider_msg_id})
@@ -91,7 +104,14 @@ class Desk:
 
     # ------------------------------------------------------------------ one turn
 
-    async def _turn(self, brain: Brain, event: InboundEvent, tx: Tx, direct: bool) -> Reply:
+    def _early_understanding(self, brain: Brain, known: ConversationRow | None,
+                             event: InboundEvent) -> tuple[int, Understanding]:
+        state = ConversationState.model_validate(known.state) if known else ConversationState()
+        now = event.received_at.astimezone(ZoneInfo(brain.business.timezone))
+        return (known.turns if known else 0), self._understand(brain, state, event, now)
+
+    async def _turn(self, brain: Brain, event: InboundEvent, tx: Tx, direct: bool,
+                    early: tuple[int, Understanding]) -> Reply:
         b = brain.business
         tz = ZoneInfo(b.timezone)
         now = event.received_at.astimezone(tz)
@@ -100,7 +120,9 @@ class Desk:
         state, known = await self._customer(tx, b.slug, state, event)
         snap = Snapshot(business=b.slug, conversation_id=conv.id, channel=event.channel,
                         state=state, customer_known=known)
-        und = self._understand(brain, state, event, now)
+        turns, und = early
+        if turns != conv.turns:  # the conversation moved on meanwhile: understand afresh
+            und = self._understand(brain, state, event, now)
         results: list[ActionResult] = []
         decision = decide(brain, snap, und, now, ())
         ctx_base = dict(business=b, tx=tx, now=now, conversation_id=conv.id,

@@ -501,6 +501,14 @@ class MemoryStore:
         found = [a for a in self._tables.appointments.values() if a.business == business]
         return sorted(found, key=lambda a: (a.start, a.id))
 
+    async def find_conversation(
+        self, business: str, channel: ChannelKind, sender: str
+    ) -> ConversationRow | None:
+        for c in self._tables.conversations.values():
+            if (c.business, c.channel, c.sender) == (business, channel, sender):
+                return c.model_copy(update={"state": _fresh_copy(c.state)})
+        return None
+
     async def list_conversations(self, business: str | None = None) -> list[ConversationRow]:
         found = [
             c.model_copy(update={"state": _fresh_copy(c.state)})

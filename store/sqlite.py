@@ -308,6 +308,16 @@ class SqlStore:
         )
         return [record.appointment(r) for r in rows]
 
+    async def find_conversation(
+        self, business: str, channel: ChannelKind, sender: str
+    ) -> ConversationRow | None:
+        rows = await self._read(
+            'SELECT * FROM "conversation" WHERE "business" = {} AND "channel" = {} '
+            'AND "sender" = {}',
+            business, channel, sender,
+        )  # fmt: skip
+        return record.conversation(rows[0]) if rows else None
+
     async def list_conversations(self, business: str | None = None) -> list[ConversationRow]:
         if business is None:
             rows = await self._read('SELECT * FROM "conversation" ORDER BY "created_at", "id"')

@@ -180,7 +180,8 @@ async def test_an_unusable_day_is_refused_and_not_taken(app, text, words) -> Non
 async def test_an_unknown_service_is_not_booked(app) -> None:
     chat = Chat(app)
     await chat.say("I want a tattoo")
-    assert "out_of_scope" in chat.plan
+    # either declined outright, or the booking asks which of the real services is meant
+    assert "out_of_scope" in chat.plan or (chat.topic is not None and chat.topic[3] == "service")
     assert chat.topic is None or "service" not in chat.topic[2]
     await chat.nothing_booked()
 
