@@ -36,6 +36,9 @@ from .state import ActionCall, ActionResult, ConversationState, FoundAppointment
 
 _READ_ONLY = {"find_slots", "find_appointment", "answer_faq", "business_hours",
               "end_conversation"}
+# idempotent by the state they change (a booking found by its key, an appointment already
+# moved or cancelled), so a stored result is never replayed over a changed calendar
+_STATEFUL = {"book", "reschedule", "cancel"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def _text(texts: dict[str, str], lang: str) -> str:
 
 
 def _offered(ctx: ActionContext, start: str, staff: str) -> Slot | None:
-    return next((s for s in ctx.state.offered
+    return next((s for s in reversed(ctx.state.offered)
                  if s.start.isoformat() == start and s.staff == staff), None)
 
 
@@ -99,10 +102,16 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
     slot = _offered(ctx, a.get("start", ""), a.get("staff", ""))
     if slot is None:  # check-before-book: only what this conversation was offered
         return _result(call, False, "not_offered", items=(PlanItem(kind="slot_taken"),))
-    existing = await tx.appointment_by_key(call.key)
-    if existing is not None and existing.status == "booked":
-        return _result(call, True, items=(_when_item("booked", slot, b, ctx.lang),),
-                       data={"appointment_id": existing.id, "customer_id": existing.customer_id})
+    # the same content is the same booking: a retry finds it instead of booking twice; a
+    # booking of that content that was cancelled since is history, and a new one is made
+    key, generation = call.key, 0
+    while (existing := await tx.appointment_by_key(key)) is not None:
+        if existing.status == "booked":
+            return _result(call, True, items=(_when_item("booked", slot, b, ctx.lang),),
+                           data={"appointment_id": existing.id,
+                                 "customer_id": existing.customer_id})
+        generation += 1
+        key = f"{call.key}~{generation}"
     clash = [x for x in await tx.appointments_between(b.slug, slot.start, slot.end)
              if x.staff == slot.staff and x.status == "booked"]
     if clash:
@@ -114,7 +123,7 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
         staff=slot.staff, start=slot.start.astimezone(UTC),
         end=slot.end.astimezone(UTC), customer_id=customer.id,
         customer_name=customer.name, customer_phone=customer.phone,
-        conversation_id=ctx.conversation_id, idempotency_key=call.key)
+        conversation_id=ctx.conversation_id, idempotency_key=key)
     try:
         await tx.insert_appointment(appt)
     except SlotTaken:
@@ -155,6 +164,12 @@ async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
     slot = _offered(ctx, a.get("start", ""), a.get("staff", ""))
     if current is None or slot is None:
         return _result(call, False, "not_offered", items=(PlanItem(kind="slot_taken"),))
+    stored = await ctx.tx.appointment(current.id)
+    if stored is None or stored.status != "booked":  # cancelled meanwhile: nothing to move
+        return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
+    if stored.start == slot.start and stored.staff == slot.staff:  # already there: a retry
+        return _result(call, True, items=(_when_item("rescheduled", slot, b, ctx.lang),),
+                       data={"appointment_id": current.id})
     try:
         await ctx.tx.move_appointment(current.id, slot.start.astimezone(UTC),
                                       slot.end.astimezone(UTC), slot.staff)
@@ -167,9 +182,11 @@ async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
 async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
     b = ctx.business
     current = _chosen(ctx, call.args.get("appointment", ""))
-    if current is None:
+    stored = await ctx.tx.appointment(current.id) if current is not None else None
+    if current is None or stored is None:
         return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
-    await ctx.tx.cancel_appointment(current.id)
+    if stored.status == "booked":  # cancelling twice (a retry) cancels once
+        await ctx.tx.cancel_appointment(current.id)
     slot = Slot(start=current.start, end=current.end, staff=current.staff,
                 staff_name=current.staff_name, service=current.service)
     return _result(call, True, items=(_when_item("cancelled", slot, b, ctx.lang),),
@@ -289,12 +306,13 @@ HANDLERS: dict[str, Handler] = {
 
 async def run_action(call: ActionCall, ctx: ActionContext) -> ActionResult:
     """Run one action once: a stored result under the same key is returned instead."""
-    if call.name not in _READ_ONLY:
+    remembered = call.name not in _READ_ONLY and call.name not in _STATEFUL
+    if remembered:
         stored = await ctx.tx.idempotent_result(call.key)
         if stored is not None:
             return ActionResult.model_validate(stored)
     result = await HANDLERS[call.name](call, ctx)
-    if call.name not in _READ_ONLY and result.ok:
+    if remembered and result.ok:
         await ctx.tx.remember_result(call.key, result.model_dump(mode="json"))
     return result
 

@@ -31,10 +31,10 @@ def idempotency_key(business: str, name: str, parts: dict[str, str]) -> str:
 
 
 def _slot(t: _Turn, start: str) -> dict[str, str]:
-    for s in t.state.offered:
-        if s.start.isoformat() == start:
-            return {"start": start, "end": s.end.isoformat(), "staff": s.staff}
-    return {"start": start, "end": "", "staff": ""}
+    s = t.state.slot_at(start)
+    if s is None:
+        return {"start": start, "end": "", "staff": ""}
+    return {"start": start, "end": s.end.isoformat(), "staff": s.staff, "service": s.service}
 
 
 def action_call(t: _Turn, topic: Topic, action: str) -> ActionCall:

@@ -138,8 +138,15 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
         fields[spec.name] = value
         if old is not None and not fresh:
             out.corrected.add(spec.name)
-    if any(name in out.inputs for name in _SLOT_INPUTS) and "slot" in fields and "slot" not in out.inputs:
-        del fields["slot"]
+    changed = [name for name in _SLOT_INPUTS if name in out.inputs]
+    if changed and not fresh and state.last_offered and "slot" not in out.inputs:
+        # the search inputs changed after an offer: the offer is stale, search again from
+        # the first search step the card collects (the correction rules take it back there)
+        fields.pop("slot", None)
+        first = next((s.field for s in card.steps
+                      if s.kind == "collect" and s.field in _SLOT_INPUTS), None)
+        if first is not None and first in fields:
+            out.corrected.add(first)
     return out
 
 

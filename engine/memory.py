@@ -256,6 +256,9 @@ class _View:
         ]
         return sorted(found, key=lambda a: (a.start, a.id))
 
+    def appointment(self, appointment_id: str) -> Appointment | None:
+        return self.appointments.get(appointment_id)
+
     def appointment_by_key(self, idempotency_key: str) -> Appointment | None:
         known = self.appointment_ids.get(idempotency_key) if idempotency_key else None
         return None if known is None else self.appointments.get(known)
@@ -391,6 +394,10 @@ class _MemoryTx:
     async def appointments_of(self, business: str, customer_id: str) -> list[Appointment]:
         self._check_open()
         return self._view.appointments_of(business, customer_id)
+
+    async def appointment(self, appointment_id: str) -> Appointment | None:
+        self._check_open()
+        return self._view.appointment(appointment_id)
 
     async def appointment_by_key(self, idempotency_key: str) -> Appointment | None:
         self._check_open()

@@ -150,6 +150,8 @@ class Tx(Protocol):
 
     async def appointment_by_key(self, idempotency_key: str) -> Appointment | None: ...
 
+    async def appointment(self, appointment_id: str) -> Appointment | None: ...
+
     async def insert_appointment(self, appointment: Appointment) -> None: ...  # SlotTaken
 
     async def move_appointment(

@@ -22,7 +22,7 @@ def _text(texts: dict[str, str], lang: str) -> str:
 
 
 def _slot(t: _Turn, start: str) -> Slot | None:
-    return next((s for s in t.state.offered if s.start.isoformat() == start), None)
+    return t.state.slot_at(start)
 
 
 def _summary(t: _Turn) -> PlanItem:

@@ -56,6 +56,13 @@ class ConversationState(_Value):
     customer_name: str = ""
     customer_phone: str = ""
 
+    def slot_at(self, start: str) -> Slot | None:
+        """The offered slot starting at ``start`` — from the latest offer that has one."""
+        for slot in reversed(self.offered):
+            if slot.start.isoformat() == start:
+                return slot
+        return None
+
 
 class Snapshot(_Value):
     """Everything ``decide`` needs besides the understanding and the clock."""

@@ -159,6 +159,10 @@ class _SqlTx:
         )  # fmt: skip
         return [record.appointment(r) for r in rows]
 
+    async def appointment(self, appointment_id: str) -> Appointment | None:
+        rows = await self._run('SELECT * FROM "appointment" WHERE "id" = {}', appointment_id)
+        return record.appointment(rows[0]) if rows else None
+
     async def appointment_by_key(self, idempotency_key: str) -> Appointment | None:
         if not idempotency_key:
             return None

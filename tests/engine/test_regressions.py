@@ -1,0 +1,101 @@
+"""Engine bugs found by the property tests, each pinned by the conversation that showed it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from engine.desk import Desk
+from engine.memory import MemoryStore
+from engine.ports import Appointment, AppointmentId, InboundEvent
+from language.types import FieldCandidate, Signals, TopicScore, Understanding
+
+from .demo import demo_brains
+from .invariants import records
+from .scripted_language import ScriptedLanguage
+
+BRAINS = demo_brains()
+LA = ZoneInfo("America/Los_Angeles")
+NOW = datetime(2025, 3, 4, 8, 0, tzinfo=LA)  # a Tuesday
+
+
+def said(*fields: tuple[str, str], affirm: bool = False, topic: str = "book") -> Understanding:
+    return Understanding(text="…", lang="en", topics=(TopicScore(topic=topic, score=0.9),),
+                         signals=Signals(affirm=affirm),
+                         fields=tuple(FieldCandidate(type=t, value=v, text=v)  # type: ignore[arg-type]
+                                      for t, v in fields))
+
+
+def pick(k: int):
+    return lambda text, ctx: said(("offered_slot", ctx.offered[k].start.isoformat()))
+
+
+async def talk(desk: Desk, language: ScriptedLanguage, sender: str, *script) -> str:
+    reply = None
+    for i, item in enumerate(script):
+        language.push(item)
+        reply = await desk.handle(InboundEvent(
+            business="bloom-salon", channel="webchat", sender=sender, text="…",
+            provider_msg_id=f"{sender}-{i}", received_at=NOW))
+    assert reply is not None
+    return reply.conversation_id
+
+
+def _desk() -> tuple[MemoryStore, ScriptedLanguage, Desk]:
+    store, language = MemoryStore(), ScriptedLanguage()
+    return store, language, Desk(store, BRAINS, language)
+
+
+async def test_a_staff_change_at_the_read_back_searches_again() -> None:
+    store, language, desk = _desk()
+    cid = await talk(desk, language, "a", said(("service", "womens_cut")),
+                     said(("date", "2025-03-05")), pick(0), said(("person_name", "Dana Whitfield")),
+                     said(("phone", "+15035550123")), said(("staff", "sam")), pick(0),
+                     said(affirm=True))
+    recs = records(await store.turns(cid))
+    assert "offer_slots" in [i.kind for i in recs[5].decision.plan.items]
+    assert all(c.args["start"] for r in recs for c in r.decision.actions if c.name == "book")
+    [appt] = await store.list_appointments("bloom-salon")
+    assert appt.staff == "sam"
+
+
+async def test_a_picked_slot_is_the_one_from_the_latest_offer() -> None:
+    store, language, desk = _desk()
+    await talk(desk, language, "b", said(("service", "kids_cut")), said(("date", "2025-03-05")),
+               said(("service", "balayage")), pick(0), said(("person_name", "Dana Whitfield")),
+               said(("phone", "+15035550123")), said(affirm=True))
+    [appt] = await store.list_appointments("bloom-salon")
+    assert (appt.service, appt.staff) == ("balayage", "jordan")
+
+
+async def test_booking_a_slot_again_after_cancelling_it_books_it() -> None:
+    store, language, desk = _desk()
+    booking = (said(("service", "womens_cut")), said(("date", "2025-03-05")), pick(0),
+               said(("person_name", "Dana Whitfield")), said(("phone", "+15035550123")),
+               said(affirm=True))
+    await talk(desk, language, "c1", *booking)
+    await talk(desk, language, "c2", said(("phone", "+15035550123"), topic="cancel"),
+               said(affirm=True, topic="cancel"))
+    cid = await talk(desk, language, "c3", *booking)
+    last = records(await store.turns(cid))[-1]
+    assert "booked" in [i.kind for i in last.decision.plan.items]
+    assert sorted(a.status for a in await store.list_appointments("bloom-salon")) == [
+        "booked", "cancelled"]
+
+
+async def test_a_resumed_reschedule_does_not_move_an_appointment_cancelled_meanwhile() -> None:
+    store, language, desk = _desk()
+    async with store.transaction("bloom-salon", "seed") as tx:
+        c = await tx.upsert_customer("bloom-salon", "Dana", "+15035550123", "")
+        start = datetime(2025, 3, 7, 10, 0, tzinfo=LA)
+        await tx.insert_appointment(Appointment(
+            id=AppointmentId("a1"), business="bloom-salon", service="mens_cut", staff="alex",
+            start=start, end=start + timedelta(minutes=30), customer_id=c.id))
+    cid = await talk(desk, language, "d", said(("phone", "+15035550123"), topic="reschedule"),
+                     said(topic="cancel"), said(affirm=True, topic="cancel"),
+                     said(("date", "2025-03-05"), topic="reschedule"), pick(0),
+                     said(affirm=True, topic="reschedule"))
+    [appt] = await store.list_appointments("bloom-salon")
+    kinds = [i.kind for r in records(await store.turns(cid)) for i in r.decision.plan.items]
+    assert appt.status == "cancelled" and "cancelled" in kinds
+    assert "rescheduled" not in kinds
