@@ -88,3 +88,12 @@ FILLERS = frozenset(
     wordlist("uh um uhm erm hmm oh ah well so okay ok yes yeah yep sure hi hello hey please ja also "
     "äh ähm naja gerne klar hallo bitte")
 )
+
+
+def plain_words() -> frozenset[str]:
+    """Words that are never a name or a catalog item: common words, fillers, weekdays,
+    months and number words (both languages)."""
+    from ._numbers import CARDINALS, ORDINALS
+
+    return (COMMON_WORDS | FILLERS | frozenset(WEEKDAYS) | frozenset(MONTHS)
+            | frozenset(CARDINALS) | frozenset(ORDINALS))

@@ -25,9 +25,8 @@ from typing import Literal, NamedTuple
 from ..types import CatalogItem, FieldCandidate, FieldType
 from ._catalog_index import TOKEN, CatalogIndex, Phrase, catalog_index, norm
 from ._catalog_index import word_similarity as word_similarity  # used by choice
-from ._numbers import CARDINALS, ORDINALS
 from ._spans import lower_keep, wordlist
-from ._vocab import COMMON_WORDS, FILLERS, MONTHS, WEEKDAYS
+from ._vocab import plain_words
 
 _THRESHOLD = 80.0
 _ANY_STRONG = re.compile(
@@ -42,12 +41,7 @@ _ANY_WEAK = re.compile(
     r"no\s+one\s+in\s+particular|nobody\s+in\s+particular|spielt\s+keine\s+rolle)\b"
 )
 _NOT_CONTENT = (
-    COMMON_WORDS
-    | FILLERS
-    | frozenset(WEEKDAYS)
-    | frozenset(MONTHS)
-    | frozenset(CARDINALS)
-    | frozenset(ORDINALS)
+    plain_words()
     | frozenset(
         wordlist("""
         like want need would love get have book booking make do some something anything

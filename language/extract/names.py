@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 
 from ..types import FieldCandidate, Lang
-from ._numbers import CARDINALS, ORDINALS
 from ._spans import MAX_CHARS, wordlist
-from ._vocab import COMMON_WORDS, FILLERS, MONTHS, WEEKDAYS
+from ._vocab import FILLERS, plain_words
 
 _WORD = r"[^\W\d_](?:[^\W\d_]|['\-](?=[^\W\d_]))*"
 _NAME_WORD = re.compile(_WORD)
@@ -36,12 +35,7 @@ _WEAK = re.compile(
 )
 _AFTER_CUE = re.compile(r"(?<=[^\W\d_])\s+(?:here|speaking|hier|am\s+apparat)\b", re.IGNORECASE)
 _NOT_NAMES = (
-    COMMON_WORDS
-    | FILLERS
-    | frozenset(WEEKDAYS)
-    | frozenset(MONTHS)
-    | frozenset(CARDINALS)
-    | frozenset(ORDINALS)
+    plain_words()
     | frozenset(
         wordlist("""
         calling looking interested wondering trying hoping going sorry glad happy fine good
