@@ -15,7 +15,7 @@ from .state import ActionCall
 
 if TYPE_CHECKING:
     from .brain import Topic
-    from .decide import _Turn
+    from .turn import Turn
 
 # side effects keyed by content alone (the same booking from two conversations is one)
 _CONTENT_KEYED = {
@@ -30,14 +30,14 @@ def idempotency_key(business: str, name: str, parts: dict[str, str]) -> str:
     return f"{name}:{hashlib.sha256(blob.encode()).hexdigest()[:32]}"
 
 
-def _slot(t: _Turn, start: str) -> dict[str, str]:
+def _slot(t: Turn, start: str) -> dict[str, str]:
     s = t.state.slot_at(start)
     if s is None:
         return {"start": start, "end": "", "staff": ""}
     return {"start": start, "end": s.end.isoformat(), "staff": s.staff, "service": s.service}
 
 
-def action_call(t: _Turn, topic: Topic, action: str) -> ActionCall:
+def action_call(t: Turn, topic: Topic, action: str) -> ActionCall:
     fields = t.state.active.fields if t.state.active else {}
     args: dict[str, str] = {}
     if action == "find_slots":
@@ -85,7 +85,7 @@ def action_call(t: _Turn, topic: Topic, action: str) -> ActionCall:
                                                                  action, parts))
 
 
-def escalate_call(t: _Turn, reason: str) -> ActionCall:
+def escalate_call(t: Turn, reason: str) -> ActionCall:
     args = {"reason": reason, "lang": t.lang}
     parts = dict(args, conversation=t.snap.conversation_id, turn=str(t.state.turn))
     return ActionCall(name="escalate", args=args,

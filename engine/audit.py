@@ -21,9 +21,10 @@ from pydantic import BaseModel, ConfigDict
 from language.types import Rendered, Understanding
 
 from .brain import Brain
-from .decide import ReplayMismatch, decide
+from .decide import decide
 from .ports import InboundEvent, StoredTurn
 from .state import ActionResult, Decision, Snapshot
+from .turn import ReplayMismatch
 
 
 class TurnRecord(BaseModel):

@@ -9,16 +9,12 @@ Replay calls decide once with every recorded result and must get the recorded de
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from language.types import PlanItem, ReplyPlan, Understanding
-from machines.errors import TransitionRefused
-from rules.errors import RuleCycle
-from rules.ir import Emit, Escalate, Facts, Plan, Ref, Rule, Say, Scalar, Set
+from language.types import ReplyPlan, Understanding
+from rules.ir import Facts
 
 from . import replyplan
-from .actions_args import action_call, escalate_call
 from .brain import Brain, Topic
 from .fields import accept
 from .hours import is_open
@@ -27,255 +23,11 @@ from .state import (
     ActionResult,
     ConversationState,
     Decision,
-    FiringRecord,
     Snapshot,
     TopicState,
     TopicSwitch,
-    TransitionRecord,
 )
-
-MAX_ROUNDS = 64
-
-
-def resolve_ref(value: Scalar | Ref, facts: Facts) -> Scalar:
-    return facts.get(value.name, "") if isinstance(value, Ref) else value
-
-
-class ReplayMismatch(Exception):
-    """A recorded action result does not answer the action this decision planned."""
-
-
-def _describe(c: object) -> str:
-    if isinstance(c, Emit):
-        return f"emit {c.event}"
-    if isinstance(c, Set):
-        return f"set {c.name} = {c.value}"
-    if isinstance(c, Plan):
-        return f"plan {c.action}"
-    if isinstance(c, Escalate):
-        return f"escalate: {c.reason}"
-    if isinstance(c, Say):
-        return f"say {c.kind}{' ' + c.arg if c.arg else ''}"
-    return repr(c)
-
-
-class _NeedAction(Exception):
-    def __init__(self, call: ActionCall) -> None:
-        self.call = call
-
-
-@dataclass
-class _Turn:
-    """The mutable scratchpad of one decide call (never escapes it)."""
-
-    brain: Brain
-    snap: Snapshot
-    und: Understanding
-    now: datetime
-    results: tuple[ActionResult, ...]
-    state: ConversationState
-    facts: Facts
-    lang: str
-    said: list[tuple[Say, str]] = field(default_factory=list)  # (say, card at the time)
-    items: list[PlanItem] = field(default_factory=list)
-    firings: list[FiringRecord] = field(default_factory=list)
-    transitions: list[TransitionRecord] = field(default_factory=list)
-    switches: list[TopicSwitch] = field(default_factory=list)
-    actions: list[ActionCall] = field(default_factory=list)
-    escalations: list[str] = field(default_factory=list)
-    used: int = 0  # results consumed
-    start_asked: str = ""
-    superseded: set[tuple[str, int]] = field(default_factory=set)  # (rule, consequence)
-    rejected: dict[str, str] = field(default_factory=dict)  # field → the value refused
-
-    # ------------------------------------------------------------------ rounds
-
-    def record(self, phase: str, rnd: int, rules: list[Rule]) -> None:
-        for r in rules:
-            names = self.brain.rule_names.get(r.name, frozenset())
-            self.firings.append(FiringRecord(
-                rule=r.name, phase=phase, round=rnd,
-                matched={n: self.facts.get(n) for n in sorted(names)},
-                then=tuple(_describe(c) for c in r.then), reason=r.reason,
-            ))
-
-    def run_phase(self, phase: str, engine_rules: object, topic: Topic | None) -> None:
-        fired: set[str] = set()
-        for rnd in range(MAX_ROUNDS):
-            matched = [r for r in engine_rules.match(self.facts)  # type: ignore[attr-defined]
-                       if r.name not in fired]
-            if not matched:
-                return
-            fired.update(r.name for r in matched)
-            start = len(self.firings)
-            self.record(phase, rnd, matched)
-            before = dict(self.facts)
-            self.superseded = set()
-            try:
-                moved = self.apply(matched, topic, phase)
-            finally:
-                self.mark_superseded(start)
-            if moved:
-                fired.clear()  # a new machine state is a new context: rules may fire again
-            elif self.facts == before:
-                return  # nothing changed, so the next round would match the same rules
-        raise RuleCycle(f"rules did not reach a fixpoint in {MAX_ROUNDS} rounds in {phase}: "
-                        + ", ".join(sorted(fired)))
-
-    def mark_superseded(self, start: int) -> None:
-        """Show in the trace which consequences of this round did not take effect."""
-        for i in range(start, len(self.firings)):
-            f = self.firings[i]
-            if any((f.rule, k) in self.superseded for k in range(len(f.then))):
-                self.firings[i] = f.model_copy(update={"then": tuple(
-                    text + (" (superseded)" if (f.rule, k) in self.superseded else "")
-                    for k, text in enumerate(f.then))})
-
-    def apply(self, rules: list[Rule], topic: Topic | None, phase: str) -> bool:
-        """Apply one round's consequences; True when the machine changed state.
-
-        Rules come sorted by salience, highest first: the first rule to set a fact or emit
-        an event wins, and a transition supersedes what lower-salience rules of the same
-        round would have said or planned in the state it left.
-        """
-        written: set[str] = set()
-        event_rule: Rule | None = None
-        for r in rules:
-            for k, c in enumerate(r.then):
-                if isinstance(c, Set):
-                    if c.name in written:
-                        self.superseded.add((r.name, k))
-                        continue
-                    written.add(c.name)
-                    self.facts[c.name] = resolve_ref(c.value, self.facts)
-                elif isinstance(c, Emit):
-                    if event_rule is None:
-                        event_rule = r
-                    else:
-                        self.superseded.add((r.name, k))
-        moved = False
-        if event_rule is not None and topic is not None:
-            ev = next(c for c in event_rule.then if isinstance(c, Emit))
-            moved = self.fire(topic, ev.event, event_rule.name)
-        floor = event_rule.salience if moved and event_rule is not None else None
-        for r in rules:
-            if floor is not None and r.salience < floor:
-                self.superseded.update((r.name, k) for k, c in enumerate(r.then)
-                                       if not isinstance(c, Set | Emit))
-                continue  # superseded by the transition this round made
-            for k, c in enumerate(r.then):
-                if isinstance(c, Plan) and moved:
-                    self.superseded.add((r.name, k))
-                if isinstance(c, Say):
-                    self.said.append((c, str(self.facts.get("machine.card", ""))))
-                    self.items.append(replyplan.item(self, c))
-                    if c.kind == "invalid" and topic is not None and c.arg not in {
-                            s.field for s in topic.card.steps if s.kind == "collect"}:
-                        self.facts.pop(f"invalid.{c.arg}", None)  # said once is enough
-                elif isinstance(c, Escalate):
-                    self.escalations.append(c.reason)
-                    # a human takes over: start counting afresh, drop interrupted topics
-                    self.count("unanswered", reset=True)
-                    self.count("failed_attempts", reset=True)
-                    self.state = self.state.model_copy(update={"suspended": ()})
-                    self.plan(escalate_call(self, c.reason), topic, phase)
-                elif isinstance(c, Plan) and topic is not None and not moved:
-                    self.plan(action_call(self, topic, c.action), topic, phase)
-        return moved
-
-    # ------------------------------------------------------------------ machine
-
-    def fire(self, topic: Topic, event: str, rule: str) -> bool:
-        active = self.state.active
-        assert active is not None
-        source = active.state
-        try:
-            target = topic.machine.fire(source, event)
-        except TransitionRefused:
-            self.transitions.append(TransitionRecord(card=topic.card.id, source=source,
-                                                     event=event, target=source,
-                                                     refused=True, rule=rule))
-            return False
-        self.transitions.append(TransitionRecord(card=topic.card.id, source=source,
-                                                 event=event, target=target, rule=rule))
-        fields = active.fields
-        back = topic.card.step(target) if target not in ("done", "escalated", "abandoned") \
-            else None
-        if event in ("action_failed", "deny") and back is not None and back.kind == "collect":
-            # returning to a question re-asks it: the answer that led here is dropped
-            fields = {k: v for k, v in fields.items() if k != back.field}
-            self.facts.pop(f"field.{back.field}", None)
-        self.state = self.state.model_copy(update={"active": active.model_copy(
-            update={"state": target, "since": self.now, "fields": fields})})
-        self.facts["machine.state"] = target
-        self.facts["machine.fresh"] = True
-        terminal = target in ("done", "escalated", "abandoned")
-        self.facts["machine.terminal"] = terminal
-        self.facts["topic.active_done"] = terminal
-        for name in [k for k in self.facts if k.startswith("action.")]:
-            del self.facts[name]
-        if event in ("advance", "action_ok", "confirm"):
-            self.count("failed_attempts", reset=True)
-        if event == "action_failed":
-            self.count("failed_attempts")
-            self.facts["counter.failed_attempts"] = self.state.counters.get("failed_attempts", 0)
-        for name in [k for k in self.facts if k.startswith("corrected.")]:
-            self.facts[name] = False
-        if source != target:  # what was refused belonged to the question we left
-            asked = {s.field for s in topic.card.steps if s.kind == "collect"}
-            for name in [k for k in self.facts if k.startswith("invalid.")]:
-                if name.removeprefix("invalid.") in asked:
-                    del self.facts[name]
-        return source != target
-
-    def count(self, name: str, reset: bool = False) -> None:
-        counters = dict(self.state.counters)
-        counters[name] = 0 if reset else counters.get(name, 0) + 1
-        self.state = self.state.model_copy(update={"counters": counters})
-        self.facts[f"counter.{name}"] = counters[name]
-
-    # ------------------------------------------------------------------ actions
-
-    def plan(self, call: ActionCall, topic: Topic | None, phase: str) -> None:
-        self.actions.append(call)
-        if self.used >= len(self.results):
-            raise _NeedAction(call)
-        result = self.results[self.used]
-        if result.name != call.name or result.key != call.key:
-            raise ReplayMismatch(f"action #{self.used} planned {call.name} [{call.key}] "
-                                 f"but the result is for {result.name} [{result.key}]")
-        self.used += 1
-        self.facts["turn.action_round"] = self.used
-        self.consume(result)
-
-    def consume(self, result: ActionResult) -> None:
-        prefix = f"action.{result.name}"
-        self.facts[f"{prefix}.ok"] = result.ok
-        self.facts[f"{prefix}.failed"] = not result.ok
-        self.facts[f"{prefix}.count"] = result.count
-        if result.error:
-            self.facts[f"{prefix}.error"] = result.error
-        self.items.extend(result.items)
-        update: dict[str, object] = {}
-        if result.offered:
-            update["offered"] = self.state.offered + result.offered
-            update["last_offered"] = result.offered
-        if result.found:
-            update["found"] = result.found
-        if "customer_id" in result.data:
-            update["customer_id"] = str(result.data["customer_id"])
-        active = self.state.active
-        if result.fields and active is not None:
-            fields = dict(active.fields) | result.fields
-            update["active"] = active.model_copy(update={"fields": fields})
-            for k, v in result.fields.items():
-                if not k.startswith("_"):
-                    self.facts[f"field.{k}"] = v
-        if update:
-            self.state = self.state.model_copy(update=update)
-        if self.state.active is not None:
-            self.facts["policy.late_change"] = _late_change(self, self.state.active.fields)
-
+from .turn import NeedAction, ReplayMismatch, Turn, late_change
 
 # ---------------------------------------------------------------------- facts
 
@@ -320,7 +72,7 @@ def _base_facts(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
     return facts
 
 
-def _topic_facts(t: _Turn) -> None:
+def _topic_facts(t: Turn) -> None:
     brain, und, state = t.brain, t.und, t.state
     allowed = {tid for tid, tp in brain.topics.items() if t.snap.channel in tp.card.channels}
     scores = {s.topic: s.score for s in und.topics if s.topic in allowed}
@@ -363,7 +115,7 @@ def _topic_facts(t: _Turn) -> None:
         f["topic.suspended"] = state.suspended[-1].card
 
 
-def _answers(t: _Turn, active: TopicState) -> bool:
+def _answers(t: Turn, active: TopicState) -> bool:
     """Does this message answer the question the active topic asked?"""
     und = t.und
     if active.asked_confirm:
@@ -385,7 +137,7 @@ def _answers(t: _Turn, active: TopicState) -> bool:
 # ---------------------------------------------------------------------- topics
 
 
-def _switch(t: _Turn) -> None:
+def _switch(t: Turn) -> None:
     target = t.facts.get("decision.topic")
     active = t.state.active
     if not isinstance(target, str) or not target or target not in t.brain.topics:
@@ -415,7 +167,7 @@ def _switch(t: _Turn) -> None:
     t.state = t.state.model_copy(update={"active": new, "suspended": tuple(suspended)})
 
 
-def _prefill(t: _Turn, card_id: str) -> dict[str, str]:
+def _prefill(t: Turn, card_id: str) -> dict[str, str]:
     """What we already know about the customer fills a new topic's fields."""
     card = t.brain.topics[card_id].card
     known = {"person_name": t.state.customer_name, "phone": t.state.customer_phone}
@@ -427,7 +179,7 @@ def _prefill(t: _Turn, card_id: str) -> dict[str, str]:
     return out
 
 
-def _enter_card(t: _Turn, fresh_topic: bool, take_fields: bool = True) -> Topic | None:
+def _enter_card(t: Turn, fresh_topic: bool, take_fields: bool = True) -> Topic | None:
     """Load the active topic's facts and fold this turn's fields into it."""
     active = t.state.active
     if active is None:
@@ -469,16 +221,8 @@ def _enter_card(t: _Turn, fresh_topic: bool, take_fields: bool = True) -> Topic 
             f[f"field.{k}"] = v
     for fld in topic.card.required_fields:
         f.setdefault(f"corrected.{fld.name}", False)
-    f["policy.late_change"] = _late_change(t, fields)
+    f["policy.late_change"] = late_change(t, fields)
     return topic
-
-
-def _late_change(t: _Turn, fields: dict[str, str]) -> bool:
-    window = t.brain.business.changes.late_window_hours
-    chosen = [a for a in t.state.found if a.id == fields.get("appointment")]
-    if not window or not chosen:
-        return False
-    return (chosen[0].start - t.now).total_seconds() < window * 3600
 
 
 # ---------------------------------------------------------------------- decide
@@ -488,7 +232,7 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
            results: tuple[ActionResult, ...] = ()) -> Decision:
     """Decide one turn. Pure: the same arguments always give the same Decision."""
     state = snap.state.model_copy(update={"lang": und.lang, "turn": snap.state.turn + 1})
-    t = _Turn(brain=brain, snap=snap, und=und, now=now, results=results, state=state,
+    t = Turn(brain=brain, snap=snap, und=und, now=now, results=results, state=state,
               facts=_base_facts(brain, snap, und, now, state), lang=und.lang)
     t.start_asked = state.active.asked if state.active else ""
     pending: ActionCall | None = None
@@ -507,7 +251,7 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
         t.run_phase("after", brain.after, None)
         if t.facts.get("decision.resume") and t.state.suspended:
             _resume(t)
-    except _NeedAction as need:
+    except NeedAction as need:
         pending = need.call
     if t.facts.get("decision.end"):
         t.state = t.state.model_copy(update={"ended": True})
@@ -524,7 +268,7 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
     )
 
 
-def _track_unanswered(t: _Turn, switched: bool) -> None:
+def _track_unanswered(t: Turn, switched: bool) -> None:
     active = t.state.active
     if switched:
         t.count("unanswered", reset=True)
@@ -537,7 +281,7 @@ def _track_unanswered(t: _Turn, switched: bool) -> None:
         t.count("unanswered")
 
 
-def _track_out_of_scope(t: _Turn) -> None:
+def _track_out_of_scope(t: Turn) -> None:
     active = t.state.active
     if active is not None and active.card == "out_of_scope" and t.switches:
         t.count("out_of_scope")
@@ -545,7 +289,7 @@ def _track_out_of_scope(t: _Turn) -> None:
         t.count("out_of_scope", reset=True)
 
 
-def _refresh_after_facts(t: _Turn) -> None:
+def _refresh_after_facts(t: Turn) -> None:
     active = t.state.active
     f = t.facts
     f["topic.suspended"] = t.state.suspended[-1].card if t.state.suspended else ""
@@ -558,7 +302,7 @@ def _refresh_after_facts(t: _Turn) -> None:
         f["machine.card"] = active.card
 
 
-def _resume(t: _Turn) -> None:
+def _resume(t: Turn) -> None:
     suspended = list(t.state.suspended)
     back = suspended.pop()
     previous = t.state.active
@@ -572,7 +316,7 @@ def _resume(t: _Turn) -> None:
         t.run_phase("card", topic.rules, topic)
 
 
-def _remember_question(t: _Turn) -> ConversationState:
+def _remember_question(t: Turn) -> ConversationState:
     active = t.state.active
     if active is None:
         return t.state

@@ -12,7 +12,7 @@ from language.types import PlanItem, Slot
 from rules.ir import Say
 
 if TYPE_CHECKING:
-    from .decide import _Turn
+    from .turn import Turn
 
 _SUMMARY = ("service", "staff", "name", "phone", "email", "address", "problem", "message")
 
@@ -21,11 +21,11 @@ def _text(texts: dict[str, str], lang: str) -> str:
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
 
 
-def _slot(t: _Turn, start: str) -> Slot | None:
+def _slot(t: Turn, start: str) -> Slot | None:
     return t.state.slot_at(start)
 
 
-def _summary(t: _Turn) -> PlanItem:
+def _summary(t: Turn) -> PlanItem:
     b = t.brain.business
     active = t.state.active
     fields = active.fields if active else {}
@@ -60,7 +60,7 @@ def _summary(t: _Turn) -> PlanItem:
     return PlanItem(kind="confirm", data=data, slots=slots)
 
 
-def item(t: _Turn, say: Say) -> PlanItem:
+def item(t: Turn, say: Say) -> PlanItem:
     b = t.brain.business
     active = t.state.active
     kind = say.kind
@@ -113,7 +113,7 @@ def item(t: _Turn, say: Say) -> PlanItem:
     return PlanItem(kind=kind)
 
 
-def options(t: _Turn) -> tuple[str, ...]:
+def options(t: Turn) -> tuple[str, ...]:
     """Rich options (buttons) for channels that have them."""
     if not t.items:
         return ()
