@@ -168,7 +168,8 @@ def _switch(t: Turn) -> None:
 
 
 def _prefill(t: Turn, card_id: str) -> dict[str, str]:
-    """What we already know about the customer fills a new topic's fields."""
+    """What we already know fills a new topic's fields: the customer's name and number,
+    and for a field marked ``from_opening`` the message that opened the topic."""
     card = t.brain.topics[card_id].card
     known = {"person_name": t.state.customer_name, "phone": t.state.customer_phone}
     out: dict[str, str] = {}
@@ -176,6 +177,8 @@ def _prefill(t: Turn, card_id: str) -> dict[str, str]:
         value = known.get(f.type, "")
         if value and f.name in ("name", "phone"):
             out[f.name] = value
+        if f.from_opening and f.type == "text" and t.und.text.strip() and not t.und.problem:
+            out[f.name] = t.und.text.strip()[:1000]
     return out
 
 

@@ -40,6 +40,8 @@ class RequiredField(_Model):
     type: FieldType
     prompt: Text = Field(default_factory=dict)  # how to ask for it, per language
     label: Text = Field(default_factory=dict)  # how to name it in a summary
+    # a text field the message that opened the topic fills (an emergency describes itself)
+    from_opening: bool = False
 
 
 class Step(_Model):

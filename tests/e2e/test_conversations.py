@@ -58,7 +58,8 @@ async def test_scripted_conversations(app, business):
             if len(rows) != len(want) or unmatched:
                 failures.append(f"[{conv.name}] appointments {rows}, expected {want}")
         if "messages" in after:
-            rows = [{"caller_name": m.caller_name, "callback_number": m.callback_number}
+            rows = [{"caller_name": m.caller_name, "callback_number": m.callback_number,
+                     "text": m.text}
                     for m in await store.list_messages(business)
                     if m.conversation_id == conversation_id]
             want = after["messages"]
