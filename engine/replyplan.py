@@ -69,7 +69,10 @@ def item(t: Turn, say: Say) -> PlanItem:
         spec = card.field(say.arg)
         data = {"field": spec.name, "type": spec.type, "prompt": _text(spec.prompt, t.lang)}
         slots: tuple[Slot, ...] = ()
-        if kind == "ask" and t.start_asked == spec.name and not t.facts.get("turn.empty"):
+        refused_now = any(i.kind == "invalid" and i.data.get("field") == spec.name
+                          for i in t.items)  # the refusal already says why we ask again
+        if (kind == "ask" and t.start_asked == spec.name and not t.facts.get("turn.empty")
+                and not refused_now):
             data["retry"] = "1"
         if kind == "invalid":
             data["problem"] = str(t.facts.get(f"invalid.{spec.name}", ""))
