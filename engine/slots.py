@@ -94,28 +94,35 @@ def _day_slots(b: Business, member: Staff, service_id: str, day: date, q: SlotQu
 
 
 def _pick(slots: list[Slot], q: SlotQuery, load: dict[str, int]) -> list[Slot]:
-    """Choose what to offer: the preferred time first, spread over staff and times."""
-    if q.at is not None:
-        def distance(s: Slot) -> tuple[int, int, str]:
-            minutes = s.start.hour * 60 + s.start.minute
-            return (abs(minutes - (q.at.hour * 60 + q.at.minute)),  # type: ignore[union-attr]
-                    load.get(s.staff, 0), s.staff)
-        slots = sorted(slots, key=lambda s: (s.start.date(), *distance(s)))
-    else:
-        slots = sorted(slots, key=lambda s: (s.start, load.get(s.staff, 0), s.staff))
-    chosen: list[Slot] = []
-    seen_times: set[datetime] = set()
+    """Choose what to offer: the preferred time first, spread over the day and the staff.
+
+    Times are chosen first (nearest the preferred time, or earliest, spaced by an hour
+    when the day has plenty); for each time, the staff member used least in this offer
+    so far and least booked overall takes it, so "anyone is fine" spreads the work.
+    """
+    by_time: dict[datetime, list[Slot]] = {}
     for s in slots:
-        if s.start in seen_times:
+        by_time.setdefault(s.start, []).append(s)
+    if q.at is not None:
+        wanted = q.at.hour * 60 + q.at.minute
+        times = sorted(by_time, key=lambda t: (t.date(), abs(t.hour * 60 + t.minute - wanted), t))
+    else:
+        times = sorted(by_time)
+    plenty = len(times) > q.count * 4
+    picked: list[datetime] = []
+    for t in times:
+        if picked and q.at is None and plenty and abs(t - picked[-1]) < timedelta(minutes=60):
             continue
-        if chosen and q.at is None and abs(s.start - chosen[-1].start) < timedelta(minutes=60) \
-                and len(slots) > q.count * 4:
-            continue  # spread the offer over the day
-        chosen.append(s)
-        seen_times.add(s.start)
-        if len(chosen) == q.count:
+        picked.append(t)
+        if len(picked) == q.count:
             break
-    return sorted(chosen, key=lambda s: s.start)
+    used: dict[str, int] = {}
+    chosen: list[Slot] = []
+    for t in sorted(picked):
+        s = min(by_time[t], key=lambda s: (used.get(s.staff, 0), load.get(s.staff, 0), s.staff))
+        used[s.staff] = used.get(s.staff, 0) + 1
+        chosen.append(s)
+    return chosen
 
 
 def find_slots(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
