@@ -124,6 +124,11 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
             value = chosen[0].id
         else:
             problem = _check(cand, ftype, business, fields, state, now)
+            if (not problem and ftype == "phone" and "find_appointment" in card.allowed_actions
+                    and state.customer_phone and cand.value != state.customer_phone):
+                # appointments are found only under the number the customer is known by
+                # (caller id, or the customer of this conversation): no one else's
+                problem = "not_your_number"
             if problem:
                 out.invalid[spec.name] = problem
                 out.rejected[spec.name] = cand.value

@@ -146,7 +146,7 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
 
 INVALID_PROBLEMS = (
     "past", "impossible_date", "unknown_service", "unknown_staff", "invalid_phone",
-    "invalid_email", "no_such_option", "closed", "staff_cannot",
+    "invalid_email", "no_such_option", "closed", "staff_cannot", "not_your_number",
 )
 
 

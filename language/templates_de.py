@@ -71,6 +71,10 @@ TEMPLATES: dict[str, str] = {
         "Diese Option gibt es leider nicht. Zur Auswahl stehen: {options}."
     ),
     "invalid.closed": "Zu dieser Zeit haben wir leider geschlossen.",
+    "invalid.not_your_number": (
+        "Aus Sicherheitsgründen kann ich Termine nur unter der Nummer suchen, von der Sie uns "
+        "kontaktieren."
+    ),
     "invalid.staff_cannot": "Diese Leistung bietet die Person leider nicht an.",
     "invalid.staff_cannot.named": "{service} bietet {staff} leider nicht an.",
     "invalid.closed.date": "Am {date} haben wir leider geschlossen.",

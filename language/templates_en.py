@@ -63,6 +63,10 @@ TEMPLATES: dict[str, str] = {
     "invalid.no_such_option": "Sorry, there's no option like that.",
     "invalid.no_such_option.options": "Sorry, there's no option like that. The options are: {options}.",
     "invalid.closed": "Sorry, we're closed then.",
+    "invalid.not_your_number": (
+        "For your security I can only look up appointments under the number you're "
+        "contacting us from."
+    ),
     "invalid.staff_cannot": "Sorry, that person doesn't do this service.",
     "invalid.staff_cannot.named": "Sorry, {staff} doesn't do {service}.",
     "invalid.closed.date": "Sorry, we're closed on {date}.",

@@ -99,3 +99,25 @@ async def test_a_resumed_reschedule_does_not_move_an_appointment_cancelled_meanw
     kinds = [i.kind for r in records(await store.turns(cid)) for i in r.decision.plan.items]
     assert appt.status == "cancelled" and "cancelled" in kinds
     assert "rescheduled" not in kinds
+
+
+async def test_appointments_are_found_only_under_the_callers_own_number() -> None:
+    store, language, desk = _desk()
+    async with store.transaction("bloom-salon", "seed") as tx:
+        c = await tx.upsert_customer("bloom-salon", "Dana", "+15035550123", "")
+        start = datetime(2025, 3, 7, 10, 0, tzinfo=LA)
+        await tx.insert_appointment(Appointment(
+            id=AppointmentId("a1"), business="bloom-salon", service="mens_cut", staff="alex",
+            start=start, end=start + timedelta(minutes=30), customer_id=c.id))
+    # a stranger calling from another number names Dana's number
+    language.push(said(topic="cancel"), said(("phone", "+15035550123"), topic="cancel"),
+                  said(affirm=True, topic="cancel"))
+    for i in range(3):
+        reply = await desk.handle(InboundEvent(
+            business="bloom-salon", channel="sms", sender="+15035559999", text="…",
+            provider_msg_id=f"x-{i}", received_at=NOW, customer_phone="+15035559999"))
+    kinds = [i.kind for r in records(await store.turns(reply.conversation_id))
+             for i in r.decision.plan.items]
+    assert "appointment" not in kinds and "cancelled" not in kinds
+    [appt] = await store.list_appointments("bloom-salon")
+    assert appt.status == "booked"
