@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.desk import APOLOGY as _APOLOGY
 from engine.ports import InboundEvent
 from rules.errors import FrontdeskError
 
@@ -60,6 +61,8 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
         session = uuid.uuid4().hex[:12]
         sender = f"{args.customer or 'guest'}#{session}"
         interactive = sys.stdin.isatty()
+        # bytes that are not UTF-8 are a customer's problem, not a crash: read them as U+FFFD
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
         if interactive:
             print(f"frontdesk · {brain.business.name} · type a message, Ctrl-D to leave")
         n = 0
@@ -76,10 +79,16 @@ async def _chat(args: argparse.Namespace, settings: Settings) -> int:
                 business=args.business, channel=args.channel, sender=sender,
                 text=line.rstrip("\r\n"), provider_msg_id=f"cli-{session}-{n}",
                 received_at=now, lang_hint=args.lang, customer_phone=args.customer)
-            reply = await app.desk.handle(event, direct=True)
-            await drainer.drain_once(now)  # deliver taken messages (file, webhook) at once
-            text = _one_line(reply.text)
-            if reply.options and interactive:
+            try:
+                reply = await app.desk.handle(event, direct=True)
+                await drainer.drain_once(now)  # deliver taken messages (file, webhook) at once
+                text = _one_line(reply.text)
+            except Exception:  # the desk already apologises; this is its last line of defence
+                logging.getLogger("frontdesk.cli").exception("turn failed")
+                text = _one_line(_APOLOGY.get(args.lang or brain.business.languages[0],
+                                              _APOLOGY["en"]))
+                reply = None
+            if reply is not None and reply.options and interactive:
                 text += "  [" + " | ".join(reply.options) + "]"
             print(f"desk: {text}", flush=True)
         return EXIT_OK

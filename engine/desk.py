@@ -47,7 +47,7 @@ from .state import ActionResult, ConversationState, Snapshot
 log = logging.getLogger("frontdesk.desk")
 
 MAX_ACTIONS_PER_TURN = 8
-_APOLOGY = {
+APOLOGY = {
     "en": "Sorry, something went wrong on our side. A member of our team will get back to you.",
     "de": "Entschuldigung, bei uns ist etwas schiefgelaufen. Jemand aus unserem Team meldet "
           "sich bei Ihnen.",
@@ -80,16 +80,17 @@ class Desk:
         brain = self.brains.get(event.business)
         if brain is None:
             raise UnknownBusiness(event.business)
-        fresh = await self.store.record_inbound(event)
-        if not fresh:
-            done = await self.store.turn_for(event.business, event.provider_msg_id)
-            if done is not None:
-                record = TurnRecord.model_validate(done.record)
-                return Reply(text=record.reply.text, options=record.reply.options,
-                             conversation_id=done.conversation_id, duplicate=True,
-                             end=bool(record.decision and record.decision.plan.end_conversation))
         key = f"{event.channel}:{event.sender}"
         try:
+            fresh = await self.store.record_inbound(event)
+            if not fresh:
+                done = await self.store.turn_for(event.business, event.provider_msg_id)
+                if done is not None:
+                    record = TurnRecord.model_validate(done.record)
+                    return Reply(text=record.reply.text, options=record.reply.options,
+                                 conversation_id=done.conversation_id, duplicate=True,
+                                 end=bool(record.decision
+                                          and record.decision.plan.end_conversation))
             # understanding is the slow part of a turn: it runs before the write lock is
             # taken, on the state as it stands, and again only if another turn got in between
             known = await self.store.find_conversation(event.business, event.channel,
@@ -213,7 +214,7 @@ class Desk:
         """Record the failed turn (state untouched), escalate, apologise."""
         b = brain.business
         lang = event.lang_hint if event.lang_hint in ("en", "de") else b.languages[0]
-        text = _APOLOGY.get(lang, _APOLOGY["en"])
+        text = APOLOGY.get(lang, APOLOGY["en"])
         now = event.received_at.astimezone(ZoneInfo(b.timezone))
         async with self.store.transaction(b.slug, key) as tx:
             conv = await tx.conversation(b.slug, event.channel, event.sender, now)
@@ -234,4 +235,4 @@ class Desk:
         return Reply(text=text, conversation_id=conv.id)
 
 
-__all__ = ["Desk", "Reply", "UnknownBusiness"]
+__all__ = ["APOLOGY", "Desk", "Reply", "UnknownBusiness"]

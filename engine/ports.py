@@ -8,15 +8,18 @@ cross them.
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Literal, NewType, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ConversationId = NewType("ConversationId", str)
 CustomerId = NewType("CustomerId", str)
 AppointmentId = NewType("AppointmentId", str)
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 ChannelKind = Literal["cli", "webchat", "sms", "voice", "whatsapp", "telegram"]
 
@@ -37,6 +40,15 @@ class InboundEvent(_Record):
     received_at: datetime  # timezone-aware
     lang_hint: str | None = None
     customer_phone: str | None = None  # caller id, when the channel knows it
+
+    @field_validator("text", "sender", "provider_msg_id")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        """Lone surrogates (undecodable bytes) cannot be stored as UTF-8: each becomes
+        U+FFFD, and every other character is kept."""
+        if _SURROGATE.search(value):
+            value = _SURROGATE.sub("\ufffd", value)
+        return value
 
 
 class Customer(_Record):

@@ -511,3 +511,16 @@ def test_a_bad_environment_variable_is_an_error_not_a_traceback(tmp_path, variab
     done = frontdesk(env, "appointments", "--business", "bloom-salon")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and value in done.stderr
+
+
+def test_chat_answers_bytes_that_are_not_text_and_huge_lines_without_a_traceback(tmp_path) -> None:
+    lines = [b"hello", b"\xff\xfe\x00\x01garbage\x80", b"a" * 100_000,
+             "\U0001F600\U0001F600".encode(), b""]
+    proc = subprocess.run([*CLI, "chat", "--business", "bloom-salon", "--now",
+                           "2026-11-24T10:00"], cwd=REPO, env=environment(tmp_path / "b.db"),
+                          input=b"\n".join(lines) + b"\n", capture_output=True,
+                          timeout=TIMEOUT)
+    out = proc.stdout.decode("utf-8").splitlines()
+    assert proc.returncode == 0
+    assert len(out) == len(lines) and all(line.startswith("desk: ") for line in out)
+    assert b"Traceback" not in proc.stderr and "Traceback" not in "".join(out)

@@ -121,3 +121,10 @@ async def test_appointments_are_found_only_under_the_callers_own_number() -> Non
     assert "appointment" not in kinds and "cancelled" not in kinds
     [appt] = await store.list_appointments("bloom-salon")
     assert appt.status == "booked"
+
+
+def test_undecodable_text_is_made_storable_and_keeps_every_other_character() -> None:
+    event = InboundEvent(business="bloom-salon", channel="sms", sender="+1\udcff",
+                         text="ja\udcff\udcfe bitte 😀", provider_msg_id="p", received_at=NOW)
+    assert event.text == "ja\ufffd\ufffd bitte 😀" and event.sender == "+1\ufffd"
+    event.text.encode("utf-8")  # storable
