@@ -41,6 +41,15 @@ async def talk(desk: Desk, language: ScriptedLanguage, sender: str, *script) -> 
     return reply.conversation_id
 
 
+async def _seed_danas_appointment(store: MemoryStore) -> None:
+    async with store.transaction("bloom-salon", "seed") as tx:
+        c = await tx.upsert_customer("bloom-salon", "Dana", "+15035550123", "")
+        start = datetime(2025, 3, 7, 10, 0, tzinfo=LA)
+        await tx.insert_appointment(Appointment(
+            id=AppointmentId("a1"), business="bloom-salon", service="mens_cut", staff="alex",
+            start=start, end=start + timedelta(minutes=30), customer_id=c.id))
+
+
 def _desk() -> tuple[MemoryStore, ScriptedLanguage, Desk]:
     store, language = MemoryStore(), ScriptedLanguage()
     return store, language, Desk(store, BRAINS, language)
@@ -85,12 +94,7 @@ async def test_booking_a_slot_again_after_cancelling_it_books_it() -> None:
 
 async def test_a_resumed_reschedule_does_not_move_an_appointment_cancelled_meanwhile() -> None:
     store, language, desk = _desk()
-    async with store.transaction("bloom-salon", "seed") as tx:
-        c = await tx.upsert_customer("bloom-salon", "Dana", "+15035550123", "")
-        start = datetime(2025, 3, 7, 10, 0, tzinfo=LA)
-        await tx.insert_appointment(Appointment(
-            id=AppointmentId("a1"), business="bloom-salon", service="mens_cut", staff="alex",
-            start=start, end=start + timedelta(minutes=30), customer_id=c.id))
+    await _seed_danas_appointment(store)
     cid = await talk(desk, language, "d", said(("phone", "+15035550123"), topic="reschedule"),
                      said(topic="cancel"), said(affirm=True, topic="cancel"),
                      said(("date", "2025-03-05"), topic="reschedule"), pick(0),
@@ -103,12 +107,7 @@ async def test_a_resumed_reschedule_does_not_move_an_appointment_cancelled_meanw
 
 async def test_appointments_are_found_only_under_the_callers_own_number() -> None:
     store, language, desk = _desk()
-    async with store.transaction("bloom-salon", "seed") as tx:
-        c = await tx.upsert_customer("bloom-salon", "Dana", "+15035550123", "")
-        start = datetime(2025, 3, 7, 10, 0, tzinfo=LA)
-        await tx.insert_appointment(Appointment(
-            id=AppointmentId("a1"), business="bloom-salon", service="mens_cut", staff="alex",
-            start=start, end=start + timedelta(minutes=30), customer_id=c.id))
+    await _seed_danas_appointment(store)
     # a stranger calling from another number names Dana's number
     language.push(said(topic="cancel"), said(("phone", "+15035550123"), topic="cancel"),
                   said(affirm=True, topic="cancel"))
