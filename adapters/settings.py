@@ -27,6 +27,7 @@ class Settings:
     embedder: str = "minilm"  # minilm (default) or hashing (no model; for quick experiments)
     log_level: str = "WARNING"
     torch_threads: int = 1
+    cache_dir: Path | None = None  # embeddings of card examples kept between runs
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -41,7 +42,9 @@ class Settings:
             businesses=Path(env.get("FRONTDESK_BUSINESSES") or "examples/businesses"),
             cards=cards, embedder=embedder,
             log_level=env.get("FRONTDESK_LOG_LEVEL", "WARNING"),
-            torch_threads=_positive_int(env, "FRONTDESK_TORCH_THREADS", 1), env=env,
+            torch_threads=_positive_int(env, "FRONTDESK_TORCH_THREADS", 1),
+            cache_dir=Path(env["FRONTDESK_CACHE_DIR"]) if env.get("FRONTDESK_CACHE_DIR")
+            else Path("var/cache"), env=env,
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -6,10 +6,15 @@ language backend, the business files and the card templates — and wires them t
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from engine.brain import Brain
 from engine.business import Business
@@ -21,6 +26,8 @@ from machines.card import Card
 from machines.loader import bundled_cards, load_cards
 
 from .settings import Settings
+
+log = logging.getLogger("frontdesk.wiring")
 
 
 @dataclass
@@ -78,10 +85,55 @@ async def open_app(settings: Settings, only: str | None = None,
     store = await open_store(settings.db)
     await store.migrate()
     backend = language or language_backend(settings)
+    embedder = getattr(backend, "embedder", None)
+    cached = _load_rows(settings, embedder)
     for brain in brains.values():  # index the cards' examples now, not in the first turn
         backend.prepare(brain.examples, brain.faq)
+    _save_rows(settings, embedder, cached)
     desk = Desk(store, brains, backend)
     return App(settings=settings, store=store, desk=desk, brains=brains)
+
+
+def _rows_file(settings: Settings, embedder: object) -> Path | None:
+    model = getattr(embedder, "model_id", "")
+    if not settings.cache_dir or not model or not hasattr(embedder, "rows"):
+        return None
+    digest = hashlib.sha256(model.encode()).hexdigest()[:12]
+    return settings.cache_dir / f"embeddings-{digest}.npz"
+
+
+def _load_rows(settings: Settings, embedder: object) -> int:
+    """Embeddings of card examples computed by an earlier run of the same model: start-up
+    then skips embedding several hundred examples. A damaged file is ignored."""
+    path = _rows_file(settings, embedder)
+    if path is None or not path.exists():
+        return 0
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            texts = json.loads(str(data["texts"]))
+            matrix = data["rows"]
+        embedder.remember(dict(zip(texts, matrix, strict=True)))  # type: ignore[attr-defined]
+        return len(texts)
+    except (OSError, ValueError, KeyError) as e:
+        log.warning("ignoring embedding cache %s: %s", path, e)
+        return 0
+
+
+def _save_rows(settings: Settings, embedder: object, loaded: int) -> None:
+    path = _rows_file(settings, embedder)
+    if path is None:
+        return
+    rows = embedder.rows()  # type: ignore[attr-defined]
+    if len(rows) <= loaded:
+        return  # nothing new
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, texts=np.array(json.dumps(list(rows))),
+                 rows=np.stack(list(rows.values())).astype(np.float32))
+        os.replace(tmp, path)  # atomic: a reader never sees half a file
+    except OSError as e:
+        log.warning("cannot write embedding cache %s: %s", path, e)
 
 
 def repo_path(*parts: str) -> Path:

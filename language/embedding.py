@@ -22,7 +22,7 @@ import threading
 import unicodedata
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -69,6 +69,10 @@ class _RowCache:
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    def snapshot(self) -> dict[str, Matrix]:
+        with self._lock:
+            return dict(self._rows)
 
 
 def _embed_cached(
@@ -148,6 +152,18 @@ class MiniLMEmbedder:
 
     def embed(self, texts: Sequence[str]) -> Matrix:
         return _embed_cached(texts, self._cache, self.dim, self._compute)
+
+    def rows(self) -> dict[str, Matrix]:
+        """The cached rows, e.g. for the edge to keep them on disk between runs."""
+        return self._cache.snapshot()
+
+    def remember(self, rows: Mapping[str, Matrix]) -> None:
+        """Rows computed earlier by this same model (the edge loads them from disk)."""
+        for text, row in rows.items():
+            if row.shape == (self.dim,):
+                vec = np.ascontiguousarray(row, dtype=np.float32)
+                vec.setflags(write=False)
+                self._cache.put(text, vec)
 
 
 _shared: MiniLMEmbedder | None = None

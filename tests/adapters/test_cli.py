@@ -58,6 +58,7 @@ ISO_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?[+-]\d\d:\d\
 def environment(db: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
     env.update(FRONTDESK_DB=str(db), FRONTDESK_BUSINESSES=str(REPO / "examples" / "businesses"),
+               FRONTDESK_CACHE_DIR=str(db.parent / "cache"),
                HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
                HF_HUB_DISABLE_PROGRESS_BARS="1")
     env.update(extra)
