@@ -36,6 +36,12 @@ class Topic:
     machine: CompiledMachine
     rules: RuleEngine  # the card's generated rules plus the guardrail policy
     rulesets: tuple[RuleSet, ...]
+    # the fields some step of the card asks for (others are only picked up when said)
+    collected: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "collected", frozenset(
+            s.field for s in self.card.steps if s.kind == "collect" and s.field))
 
 
 @dataclass(frozen=True)

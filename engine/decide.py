@@ -96,11 +96,7 @@ def _topic_facts(t: Turn) -> None:
             f["topic.candidate_oneshot"] = brain.topics[candidate].card.oneshot
     active = state.active
     if active is not None:
-        card = brain.topics[active.card].card
-        done = active.state in ("done", "escalated", "abandoned")
-        f["topic.active"] = active.card
-        f["topic.active_oneshot"] = card.oneshot
-        f["topic.active_done"] = done
+        _active_facts(t, active)
         f["topic.active_score"] = round(scores.get(active.card, 0.0), 4)
         f["topic.candidate_is_active"] = f.get("topic.candidate") == active.card
         f["topic.margin"] = round(float(f.get("topic.candidate_score", 0.0))
@@ -108,9 +104,6 @@ def _topic_facts(t: Turn) -> None:
         idle = (t.now - active.since).total_seconds() if active.since else 0.0
         f["topic.idle_seconds"] = max(0, int(idle))
         f["topic.answered_expected"] = _answers(t, active)
-        f["machine.card"] = active.card
-        f["machine.state"] = active.state
-        f["machine.terminal"] = done
     if state.suspended:
         f["topic.suspended"] = state.suspended[-1].card
 
@@ -145,12 +138,11 @@ def _switch(t: Turn) -> None:
     reasons = tuple(fr.rule for fr in t.firings if fr.phase == "conversation"
                     and any(x.startswith("set decision.topic") for x in fr.then))
     confidence = float(t.facts.get("topic.candidate_score", 0.0))
-    if active is not None and active.card == target and active.state not in (
-            "done", "escalated", "abandoned"):
+    if active is not None and active.card == target and not active.finished:
         return
     suspended = list(t.state.suspended)
     resumed = next((s for s in reversed(suspended) if s.card == target), None)
-    if active is not None and active.state not in ("done", "escalated", "abandoned") \
+    if active is not None and not active.finished \
             and t.facts.get("decision.suspend") and t.brain.topics[active.card].card.interruptible:
         suspended.append(active)
     if resumed is not None:
@@ -182,6 +174,15 @@ def _prefill(t: Turn, card_id: str) -> dict[str, str]:
     return out
 
 
+def _active_facts(t: Turn, active: TopicState) -> None:
+    """The facts that say which topic is active and where its machine stands."""
+    f = t.facts
+    f["topic.active"] = f["machine.card"] = active.card
+    f["machine.state"] = active.state
+    f["machine.terminal"] = f["topic.active_done"] = active.finished
+    f["topic.active_oneshot"] = t.brain.topics[active.card].card.oneshot
+
+
 def _enter_card(t: Turn, fresh_topic: bool, take_fields: bool = True) -> Topic | None:
     """Load the active topic's facts and fold this turn's fields into it."""
     active = t.state.active
@@ -189,13 +190,8 @@ def _enter_card(t: Turn, fresh_topic: bool, take_fields: bool = True) -> Topic |
         return None
     topic = t.brain.topics[active.card]
     f = t.facts
-    f["topic.active"] = active.card
-    f["machine.card"] = active.card
-    f["machine.state"] = active.state
-    done = active.state in ("done", "escalated", "abandoned")
-    f["machine.terminal"] = done
-    f["topic.active_done"] = done
-    f["topic.active_oneshot"] = topic.card.oneshot
+    _active_facts(t, active)
+    done = active.finished
     f["machine.fresh"] = fresh_topic
     for k in [k for k in f if k.startswith(("field.", "input.", "invalid.", "corrected."))]:
         del f[k]
@@ -299,10 +295,7 @@ def _refresh_after_facts(t: Turn) -> None:
     if not f["topic.suspended"]:
         del f["topic.suspended"]
     if active is not None:
-        done = active.state in ("done", "escalated", "abandoned")
-        f["topic.active_done"] = done
-        f["machine.state"] = active.state
-        f["machine.card"] = active.card
+        _active_facts(t, active)
 
 
 def _resume(t: Turn) -> None:
@@ -331,7 +324,7 @@ def _remember_question(t: Turn) -> ConversationState:
             asked, confirm = say.arg, False
         elif say.kind == "confirm":
             asked, confirm = "", True
-    if active.state in ("done", "escalated", "abandoned"):
+    if active.finished:
         asked, confirm = "", False
     return t.state.model_copy(update={"active": active.model_copy(
         update={"asked": asked, "asked_confirm": confirm})})

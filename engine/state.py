@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from language.types import Lang, PlanItem, ReplyPlan, Slot
+from machines.card import TERMINAL_STATES
 from rules.ir import Scalar
 
 
@@ -29,6 +30,11 @@ class TopicState(_Value):
     asked: str = ""  # the field asked for at the end of the last turn ("" if none)
     asked_confirm: bool = False  # the last turn read back a summary and asked for a yes
     since: datetime | None = None  # when the topic last moved
+
+    @property
+    def finished(self) -> bool:
+        """The machine is in a terminal state (done, escalated, abandoned)."""
+        return self.state in TERMINAL_STATES
 
 
 class FoundAppointment(_Value):

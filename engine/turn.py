@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from language.types import PlanItem, Understanding
+from machines.card import TERMINAL_STATES
 from machines.errors import TransitionRefused
 from rules.engine import RuleEngine
 from rules.errors import RuleCycle
@@ -164,8 +165,8 @@ class Turn:
                 if isinstance(c, Say):
                     self.said.append((c, str(self.facts.get("machine.card", ""))))
                     self.items.append(replyplan.item(self, c))
-                    if c.kind == "invalid" and topic is not None and c.arg not in {
-                            s.field for s in topic.card.steps if s.kind == "collect"}:
+                    if c.kind == "invalid" and topic is not None \
+                            and c.arg not in topic.collected:
                         self.facts.pop(f"invalid.{c.arg}", None)  # said once is enough
                 elif isinstance(c, Escalate):
                     self.escalations.append(c.reason)
@@ -194,8 +195,7 @@ class Turn:
         self.transitions.append(TransitionRecord(card=topic.card.id, source=source,
                                                  event=event, target=target, rule=rule))
         fields = active.fields
-        back = topic.card.step(target) if target not in ("done", "escalated", "abandoned") \
-            else None
+        back = topic.card.step(target) if target not in TERMINAL_STATES else None
         if event in ("action_failed", "deny") and back is not None and back.kind == "collect":
             # returning to a question re-asks it: the answer that led here is dropped
             fields = {k: v for k, v in fields.items() if k != back.field}
@@ -204,7 +204,7 @@ class Turn:
             update={"state": target, "since": self.now, "fields": fields})})
         self.facts["machine.state"] = target
         self.facts["machine.fresh"] = True
-        terminal = target in ("done", "escalated", "abandoned")
+        terminal = target in TERMINAL_STATES
         self.facts["machine.terminal"] = terminal
         self.facts["topic.active_done"] = terminal
         for name in [k for k in self.facts if k.startswith("action.")]:
@@ -217,9 +217,8 @@ class Turn:
         for name in [k for k in self.facts if k.startswith("corrected.")]:
             self.facts[name] = False
         if source != target:  # what was refused belonged to the question we left
-            asked = {s.field for s in topic.card.steps if s.kind == "collect"}
             for name in [k for k in self.facts if k.startswith("invalid.")]:
-                if name.removeprefix("invalid.") in asked:
+                if name.removeprefix("invalid.") in topic.collected:
                     del self.facts[name]
         return source != target
 
