@@ -45,7 +45,8 @@ class RetryOptions:
     timeout_s: float = 10.0
 
     def delay(self, attempts: int) -> timedelta:
-        return min(self.max_delay, self.base_delay * (2 ** max(0, attempts - 1)))
+        delay: timedelta = self.base_delay * (2 ** max(0, attempts - 1))
+        return min(self.max_delay, delay)
 
 
 class Sender:
@@ -147,11 +148,8 @@ class Drainer:
     async def drain_once(self, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
         now = now or datetime.now(UTC)
         counts: dict[str, int] = {}
-        for row in await self.store.claim_outbox(now, limit):
-            sender = self.senders.get(row.kind)
-            if sender is None:  # a channel this process does not serve; leave it leased
-                continue
-            status = await sender.send(self.store, row, now)
+        for row in await self.store.claim_outbox(now, limit, kinds=list(self.senders)):
+            status = await self.senders[row.kind].send(self.store, row, now)
             counts[status] = counts.get(status, 0) + 1
         return counts
 

@@ -26,7 +26,7 @@ import asyncio
 import copy
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -547,14 +547,14 @@ class MemoryStore:
         ]
         return sorted(found, key=lambda r: (r.next_attempt_at, r.id))
 
-    async def claim_outbox(self, now: datetime, limit: int) -> list[OutboxRow]:
-        """Lease due pending rows: attempts+1 and hidden until ``now + outbox_lease``.
-
-        The lease stands for "in flight": a sender that dies mid-send leaves the row to be
-        claimed again once the lease runs out.
-        """
+    async def claim_outbox(
+        self, now: datetime, limit: int, kinds: Sequence[str] | None = None
+    ) -> list[OutboxRow]:
+        """Lease due pending rows (of ``kinds``, when given): attempts+1 and hidden until
+        ``now + outbox_lease``; a sender that dies mid-send gets them back after the lease."""
         now = _utc(now)
-        due = [r for r in await self.outbox("pending") if r.next_attempt_at <= now][: max(limit, 0)]
+        due = [r for r in await self.outbox("pending") if r.next_attempt_at <= now
+               and (kinds is None or r.kind in kinds)][: max(limit, 0)]
         claimed = []
         for row in due:
             leased = row.model_copy(

@@ -9,6 +9,7 @@ cross them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Literal, NewType, Protocol
@@ -213,7 +214,9 @@ class Store(Protocol):
     async def turns(self, conversation_id: str) -> list[StoredTurn]: ...
     async def all_conversation_ids(self) -> list[str]: ...
     async def outbox(self, status: str | None = None) -> list[OutboxRow]: ...
-    async def claim_outbox(self, now: datetime, limit: int) -> list[OutboxRow]: ...
+    async def claim_outbox(
+        self, now: datetime, limit: int, kinds: Sequence[str] | None = None
+    ) -> list[OutboxRow]: ...  # only rows of ``kinds`` (every kind when None)
     async def mark_outbox(
         self, row_id: str, status: str, attempts: int, next_attempt_at: datetime, error: str
     ) -> None: ...

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -365,21 +365,27 @@ class SqlStore:
             )
         return [record.outbox(r) for r in rows]
 
-    async def claim_outbox(self, now: datetime, limit: int) -> list[OutboxRow]:
+    async def claim_outbox(
+        self, now: datetime, limit: int, kinds: Sequence[str] | None = None
+    ) -> list[OutboxRow]:
         """Lease due pending rows: attempts+1 and hidden until ``now + outbox_lease``.
 
         The lease stands for "in flight": a sender that dies mid-send leaves the row to be
-        claimed again once the lease runs out.
+        claimed again once the lease runs out. ``kinds`` limits the claim to the rows a
+        drainer can send, so rows for other senders keep their attempts and their turn.
         """
-        if limit <= 0:
+        if limit <= 0 or (kinds is not None and not kinds):
             return []
+        only = "" if kinds is None else (
+            ' AND "kind" IN (' + ", ".join("{}" for _ in kinds) + ")")
         due_at, lease_until = to_stamp(now), to_stamp(now + self._lease)
         async with self._db.write() as connection:
             due = await fetch(
                 connection,
                 'SELECT "id" FROM "outbox" WHERE "status" = \'pending\' '
-                'AND "next_attempt_at" <= {} ORDER BY "next_attempt_at", "id" LIMIT {}',
-                due_at, limit,
+                'AND "next_attempt_at" <= {}' + only + ' ORDER BY "next_attempt_at", "id" '
+                "LIMIT {}",
+                due_at, *(kinds or ()), limit,
             )  # fmt: skip
             order = {row["id"]: place for place, row in enumerate(due)}
             claimed: list[dict[str, Any]] = []

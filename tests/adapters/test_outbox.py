@@ -128,3 +128,12 @@ def test_signature_matches_the_documented_scheme():
     body = b'{"a":1}'
     expected = hmac.new(b"k" * 8, b"1700000000." + body, hashlib.sha256).hexdigest()
     assert sign("k" * 8, "1700000000", body) == "sha256=" + expected
+
+
+async def test_rows_for_senders_this_drainer_lacks_are_left_alone(tmp_path: Path):
+    store = MemoryStore()
+    await _enqueue(store, "reply", {"channel": "sms", "to": "+15035550104", "text": "hi"}, "k6")
+    drainer = Drainer(store, {"message_file": FileSender()})
+    assert await drainer.drain_once(NOW) == {}
+    [row] = await store.outbox()
+    assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, NOW)

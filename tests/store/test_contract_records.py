@@ -265,3 +265,15 @@ async def test_the_first_remembered_result_stands(store: Store) -> None:
         result["ok"] = "mutated by a reader"
     async with store.transaction("salon", "k") as tx:
         assert await tx.idempotent_result("book:1") == {"ok": True, "id": "a1", "slots": [1, 2]}
+
+
+async def test_claim_can_be_limited_to_the_kinds_a_drainer_sends(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.enqueue(outbox("o1", "k1", 1))
+        await tx.enqueue(outbox("o2", "k2", 2).model_copy(update={"kind": "message_file"}))
+    assert await store.claim_outbox(at(5), limit=10, kinds=[]) == []
+    assert [r.id for r in await store.claim_outbox(at(5), limit=10, kinds=["message_file"])] \
+        == ["o2"]
+    untouched = [r for r in await store.outbox("pending") if r.id == "o1"][0]
+    assert untouched.attempts == 0
+    assert [r.id for r in await store.claim_outbox(at(5), limit=10, kinds=None)] == ["o1"]
