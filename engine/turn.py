@@ -216,10 +216,10 @@ class Turn:
             self.facts["counter.failed_attempts"] = self.state.counters.get("failed_attempts", 0)
         for name in [k for k in self.facts if k.startswith("corrected.")]:
             self.facts[name] = False
-        if source != target:  # what was refused belonged to the question we left
-            for name in [k for k in self.facts if k.startswith("invalid.")]:
-                if name.removeprefix("invalid.") in topic.collected:
-                    del self.facts[name]
+        if source != target and source not in TERMINAL_STATES:
+            left = topic.card.step(source)
+            if left.kind == "collect":  # a refusal of the question we left is stale now;
+                self.facts.pop(f"invalid.{left.field}", None)  # one for a later step is not
         return source != target
 
     def count(self, name: str, reset: bool = False) -> None:

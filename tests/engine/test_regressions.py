@@ -127,3 +127,16 @@ def test_undecodable_text_is_made_storable_and_keeps_every_other_character() -> 
                          text="ja\udcff\udcfe bitte 😀", provider_msg_id="p", received_at=NOW)
     assert event.text == "ja\ufffd\ufffd bitte 😀" and event.sender == "+1\ufffd"
     event.text.encode("utf-8")  # storable
+
+
+async def test_a_refused_day_given_with_the_service_is_said_when_the_day_is_asked() -> None:
+    # "a cut tomorrow" on a Saturday: tomorrow is Sunday, when the salon is closed
+    store, language, desk = _desk()
+    saturday = datetime(2025, 3, 8, 8, 0, tzinfo=LA)
+    language.push(said(("service", "mens_cut"), ("date", "2025-03-09")))
+    reply = await desk.handle(InboundEvent(business="bloom-salon", channel="webchat",
+                                           sender="e", text="…", provider_msg_id="e-0",
+                                           received_at=saturday))
+    [rec] = records(await store.turns(reply.conversation_id))
+    items = [(i.kind, i.data.get("problem", "")) for i in rec.decision.plan.items]
+    assert ("invalid", "closed") in items and ("ask", "") in items
