@@ -52,6 +52,8 @@ def action_call(t: Turn, topic: Topic, action: str) -> ActionCall:
                      "time": fields.get("time", ""), "part": fields.get("_part", ""),
                      "after": fields.get("_after", ""), "exclude": exclude})
         args.setdefault("staff", fields.get("staff", ""))
+        if fields.get("_before"):  # only when said, so earlier recorded calls replay alike
+            args["before"] = fields["_before"]
     elif action == "book":
         args = {"service": fields.get("service", ""), "name": fields.get("name", ""),
                 "phone": fields.get("phone", ""), "email": fields.get("email", ""),

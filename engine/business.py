@@ -7,7 +7,9 @@ Loading (file reading, ``${ENV}`` interpolation, line numbers in errors) lives i
 
 from __future__ import annotations
 
-from datetime import date, time
+import re
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -19,8 +21,23 @@ WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 Text = dict[str, str]
 
 
+Path = tuple[str | int, ...]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ScheduleError(ValueError):
+    """Schedule problems, each at a path below the model that raises it.
+
+    Pydantic reports a model validator's error at the model itself; the config loader reads
+    ``problems`` to point every problem at its own entry's line (``staff[1].time_off[2]``).
+    """
+
+    def __init__(self, problems: Sequence[tuple[Path, str]]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(reason for _, reason in self.problems))
 
 
 class Interval(_Model):
@@ -66,12 +83,100 @@ class Service(_Model):
         return self.name.get(lang) or next(iter(self.name.values()))
 
 
+_WHEN_HOW = "write a date as 2026-12-01 or a local time as '2026-12-01 13:00'"
+
+
+class TimeOff(_Model):
+    """A staff member's absence, in local wall-clock time of the business.
+
+    A date means whole days, both ends included: ``{start: 2026-12-01, end: 2026-12-05}`` is
+    1 to 5 December. A local date-time (``"2026-12-01 13:00"``) is a moment, the end one
+    exclusive: ``{start: "2026-12-01 13:00", end: "2026-12-01 17:00"}`` is an afternoon. The
+    two may be mixed. A lone date (``- 2026-12-24``) is that one day.
+    """
+
+    start: datetime | date
+    end: datetime | date
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_day(cls, v: Any) -> Any:
+        if isinstance(v, date) and not isinstance(v, datetime):
+            return {"start": v, "end": v}
+        if isinstance(v, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", v):
+            return {"start": v, "end": v}
+        return v
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _local_moment(cls, v: Any) -> Any:
+        if isinstance(v, bool | int | float):
+            raise ValueError(_WHEN_HOW)
+        if isinstance(v, str):
+            text = v.strip()
+            try:
+                v = (date.fromisoformat(text) if len(text) == 10
+                     else datetime.fromisoformat(text))
+            except ValueError:
+                raise ValueError(f"{text!r} is not a date or a local time; {_WHEN_HOW}") from None
+        if isinstance(v, datetime) and v.tzinfo is not None:
+            raise ValueError("time off is in local wall-clock time; drop the UTC offset")
+        return v
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeOff:
+        if not self.begins < self.ends:
+            raise ValueError(f"time off {self.shown()}: the end must be after the start")
+        return self
+
+    @property
+    def begins(self) -> datetime:
+        """The first local moment off (naive wall time)."""
+        if isinstance(self.start, datetime):
+            return self.start
+        return datetime.combine(self.start, time(0))
+
+    @property
+    def ends(self) -> datetime:
+        """The first local moment back at work (naive wall time; a date end is included)."""
+        if isinstance(self.end, datetime):
+            return self.end
+        return datetime.combine(self.end + timedelta(days=1), time(0))
+
+    def shown(self) -> str:
+        """``2026-12-01 – 2026-12-05`` or ``2026-12-01 13:00 – 2026-12-01 17:00``."""
+        def one(v: date) -> str:
+            return f"{v:%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v.isoformat()
+
+        return one(self.start) if self.start == self.end else f"{one(self.start)} – {one(self.end)}"
+
+
 class Staff(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     name: str
     services: tuple[str, ...]
     aliases: tuple[str, ...] = ()
     hours: dict[Weekday, DayHours] | None = None  # default: the business's hours
+    time_off: tuple[TimeOff, ...] = ()  # holidays, sick days, a dentist's appointment
+
+    @model_validator(mode="after")
+    def _time_off_apart(self) -> Staff:
+        """Two entries of time off that overlap are a mistake in the file: say which two."""
+        problems: list[tuple[Path, str]] = []
+        order = sorted(range(len(self.time_off)), key=lambda i: (self.time_off[i].begins, i))
+        for pos, i in enumerate(order):
+            for j in order[pos + 1:]:
+                a, b = self.time_off[i], self.time_off[j]
+                if b.begins >= a.ends:
+                    break
+                first, second = sorted((i, j))
+                problems.append((("time_off", second), (
+                    f"time off of staff {self.id!r} overlaps: time_off[{first}]"
+                    f" ({self.time_off[first].shown()}) and time_off[{second}]"
+                    f" ({self.time_off[second].shown()}); merge them into one entry")))
+        if problems:
+            raise ScheduleError(problems)
+        return self
 
 
 class Department(_Model):
@@ -179,6 +284,9 @@ class Business(_Model):
         for d in self.closures_yearly:
             if len(d) != 5 or d[2] != "-":
                 raise ValueError(f"closures_yearly entries are 'MM-DD', got {d!r}")
+        problems = list(_schedule_problems(self))
+        if problems:
+            raise ScheduleError(problems)
         return self
 
     def service(self, service_id: str) -> Service:
@@ -203,10 +311,16 @@ class Business(_Model):
         return day in self.closures or day.strftime("%m-%d") in self.closures_yearly
 
     def hours_of(self, staff: Staff | None, day: date) -> tuple[Interval, ...]:
-        """Open intervals of a day for the business, or for one staff member."""
+        """Open intervals of a day for the business, or for one staff member.
+
+        Closures are applied; a staff member's time off is not (it is not whole days).
+        """
         if self.is_closed_on(day):
             return ()
-        weekday = WEEKDAYS[day.weekday()]
+        return self.week_hours_of(staff, WEEKDAYS[day.weekday()])
+
+    def week_hours_of(self, staff: Staff | None, weekday: Weekday) -> tuple[Interval, ...]:
+        """The regular open intervals of a weekday (no closures), for the business or a member."""
         table = staff.hours if staff is not None and staff.hours is not None else self.hours
         own = table.get(weekday, DayHours()).open
         if staff is None or staff.hours is None:
@@ -220,3 +334,50 @@ class Business(_Model):
                 if s < e:
                     out.append(Interval(start=s, end=e))
         return tuple(out)
+
+
+def windows(intervals: Sequence[Interval]) -> list[tuple[int, int]]:
+    """Intervals as minutes of the day, touching or overlapping ones merged into one window."""
+    out: list[tuple[int, int]] = []
+    for iv in sorted(intervals, key=lambda iv: iv.start):
+        start, end = iv.start.hour * 60 + iv.start.minute, iv.end.hour * 60 + iv.end.minute
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _schedule_problems(b: Business) -> Iterator[tuple[Path, str]]:
+    """Services nobody does, and services longer than any window their staff work in.
+
+    A window is a stretch of working time in the regular week (breaks split a day into
+    windows); closures and time off are not counted, they are not the typical week.
+    """
+    for i, service in enumerate(b.services):
+        doers = [m for m in b.staff if service.id in m.services]
+        if not doers:
+            yield ("services", i, "id"), (
+                f"service {service.id!r} is done by no staff member"
+                " (add it to the services of someone who does it)")
+            continue
+        longest, where = 0, ""
+        for member in doers:
+            for weekday in WEEKDAYS:
+                for start, end in windows(b.week_hours_of(member, weekday)):
+                    if end - start > longest:
+                        longest = end - start
+                        where = f"{member.id} on {weekday} {_clock(start)}–{_clock(end)}"
+        if longest == 0:
+            yield ("services", i, "duration_min"), (
+                f"service {service.id!r}: the staff who do it"
+                f" ({', '.join(m.id for m in doers)}) have no working hours in the week")
+        elif service.duration_min > longest:
+            yield ("services", i, "duration_min"), (
+                f"service {service.id!r} takes {service.duration_min} min, longer than any"
+                f" opening window of the staff who do it (the longest is {longest} min:"
+                f" {where})")

@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from engine.business import Business
+from engine.business import Business, ScheduleError
 from machines.errors import InvalidDocument
 from machines.yamlio import LineMap, Path, load_yaml
 from rules.errors import FrontdeskError
@@ -245,6 +245,11 @@ def dotted(path: Path) -> str:
 def _validation_problems(errors: list[ErrorDetails], data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
     for error in errors:
         path: Path = tuple(p for p in error["loc"] if p != "[key]")
+        located = (error.get("ctx") or {}).get("error")
+        if isinstance(located, ScheduleError):  # each problem at its own entry
+            for sub, why in located.problems:
+                yield path + sub, why
+            continue
         reason = _reason(error)
         if not path:
             references = list(_unresolved_references(data))

@@ -97,6 +97,11 @@ def week_summary(business: Business, lang: Lang) -> list[tuple[str, str]]:
     return rows
 
 
+def wall_instant(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The instant a naive local date-time names in ``tz``, by the module's two DST rules."""
+    return _instant(wall.date(), wall.time(), tz)
+
+
 def _aware(dt: datetime) -> datetime:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"an aware datetime is needed, got {dt.isoformat()}")
@@ -125,4 +130,11 @@ def _instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(after, tz)
 
 
-__all__ = ["LOOKAHEAD_DAYS", "is_open", "next_opening", "open_intervals_on", "week_summary"]
+__all__ = [
+    "LOOKAHEAD_DAYS",
+    "is_open",
+    "next_opening",
+    "open_intervals_on",
+    "wall_instant",
+    "week_summary",
+]

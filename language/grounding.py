@@ -26,7 +26,7 @@ from language.types import ReplyPlan
 # status category → the plan item kinds that make it true
 STATUS_KINDS: dict[str, frozenset[str]] = {
     "booked": frozenset({"booked", "rescheduled"}),
-    "cancelled": frozenset({"cancelled"}),
+    "cancelled": frozenset({"cancelled", "already_cancelled"}),
     "moved": frozenset({"rescheduled"}),
     "paid": frozenset({"payment_received"}),
     "message": frozenset({"message_taken"}),

@@ -28,6 +28,7 @@ from language.extract import (
     check_text,
     detect_language,
     extract_all,
+    extract_before_time,
     extract_part_of_day,
     extract_signals,
 )
@@ -155,6 +156,7 @@ class OfflineBackend:
             faq=faq,
             part_of_day=_PARTS_OF_DAY.get(part, ""),
             after_time=after,
+            before_time=extract_before_time(kept, lang),
             backend=self.name,
             model=self.model,
         )

@@ -16,8 +16,11 @@ as their wall-clock time, as stored):
   listed, unless another item of the plan lists them already;
 - ``invalid``: ``problem`` (a FieldCandidate problem code or ``closed``), ``options``,
   ``date``/``when``;
-- ``offer_slots``: the item's slots, ``note`` (``other_day``/``other_staff``) with
-  ``date``; ``no_slots``: ``date``/``when``; ``slot_taken``;
+- ``offer_slots``: the item's slots, ``note`` (``other_day``/``other_staff``/``dst_gap``)
+  with ``date`` (and ``time``, the wall time that does not exist, for ``dst_gap``);
+  ``no_slots``: ``date``/``when``, or ``note`` (``closed``/``away``: nothing in the whole
+  booking horizon) with ``days`` (the horizon) and ``reopens`` (ISO date, may be empty);
+  ``slot_taken``;
 - ``confirm``: ``service``, ``when`` (or the item's one slot), ``date``, ``time``,
   ``staff``, ``name``, ``phone``, ``email``, ``address``, ``problem``, ``message``, other
   fields by name, ``appointment_service``/``_staff``/``_when`` (the appointment a
@@ -178,6 +181,11 @@ def _offer_slots(item: PlanItem, plan: ReplyPlan) -> str:
                 else tpl.text(lang, "offer.note.other_day"))
     elif note == "other_staff":
         lead = tpl.text(lang, "offer.note.other_staff")
+    elif note == "dst_gap":
+        day, wanted = _get(item, "date"), _get(item, "time")
+        lead = (tpl.fill(lang, "offer.note.dst_gap", time=tpl.format_when(wanted, lang),
+                         date=tpl.format_when(day, lang)) if day and wanted
+                else tpl.text(lang, "offer.note.dst_gap.bare"))
     if len(item.slots) == 1:
         offer = tpl.fill(lang, "offer.one", slot=tpl.format_slot(item.slots[0], lang))
     else:
@@ -186,6 +194,13 @@ def _offer_slots(item: PlanItem, plan: ReplyPlan) -> str:
 
 
 def _no_slots(item: PlanItem, plan: ReplyPlan) -> str:
+    note, days = _get(item, "note"), _get(item, "days")
+    if note in ("closed", "away") and days:  # nothing at all within the booking horizon
+        reopens = _get(item, "reopens")
+        if reopens:
+            return tpl.fill(plan.lang, f"no_slots.{note}.reopens", days=days,
+                            date=tpl.format_when(reopens, plan.lang))
+        return tpl.fill(plan.lang, f"no_slots.{note}", days=days)
     when = _get(item, "date") or _get(item, "when")
     if when:
         return tpl.fill(plan.lang, "no_slots.date", date=tpl.format_when(when, plan.lang))
@@ -381,6 +396,7 @@ RENDERERS: dict[str, _Renderer] = {
     "booked": _committed("booked"),
     "rescheduled": _committed("rescheduled"),
     "cancelled": _committed("cancelled"),
+    "already_cancelled": _committed("already_cancelled"),
     "late_fee": _late_fee,
     "answer": _answer,
     "hours": render_hours,

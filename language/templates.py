@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 import phonenumbers
 
@@ -102,11 +102,41 @@ def format_time(moment: time, lang: Lang, *, unit: bool = True) -> str:
     return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"
 
 
+def repeated_wall_time(moment: datetime) -> bool:
+    """Whether ``moment``'s wall time occurs twice that night (the autumn change).
+
+    Only a datetime that carries its zone (``ZoneInfo``) can tell; a fixed offset cannot.
+    """
+    if moment.tzinfo is None:
+        return False
+    other = moment.replace(fold=1 - moment.fold)
+    if other.utcoffset() == moment.utcoffset():
+        return False
+    back = moment.astimezone(UTC).astimezone(moment.tzinfo)
+    return back.replace(tzinfo=None, fold=0) == moment.replace(tzinfo=None, fold=0)
+
+
+def zone_label(moment: datetime, lang: Lang) -> str:
+    """Which of two equal wall times ``moment`` is: EN ``CDT``/``CST`` (the zone's short
+    name), else ``(daylight saving time)``/``(standard time)``, DE ``(Sommerzeit)``/
+    ``(Winterzeit)``; ``""`` for a wall time that occurs once."""
+    if not repeated_wall_time(moment):
+        return ""
+    name = moment.tzname() or ""
+    if lang == "en" and name.isalpha() and name.isupper():
+        return name
+    return text(lang, "zone.summer" if moment.dst() else "zone.winter")
+
+
 def format_datetime(moment: datetime, lang: Lang) -> str:
-    """EN ``Tue 24 Nov at 3:00 pm``; DE ``Di., 24.11. um 15:00 Uhr`` (wall clock as stored)."""
-    return text(
-        lang, "datetime", date=format_date(moment.date(), lang), time=format_time(moment.time(), lang)
-    )
+    """EN ``Tue 24 Nov at 3:00 pm``; DE ``Di., 24.11. um 15:00 Uhr`` (wall clock as stored).
+
+    In the hour the autumn change repeats, the zone tells the two apart: ``Sun 1 Nov at
+    1:30 am CDT`` is an hour before ``… 1:30 am CST``."""
+    shown = format_time(moment.time(), lang)
+    label = zone_label(moment, lang)
+    return text(lang, "datetime", date=format_date(moment.date(), lang),
+                time=f"{shown} {label}" if label else shown)
 
 
 def format_when(value: str, lang: Lang) -> str:
@@ -216,10 +246,12 @@ __all__ = [
     "join_or",
     "parse_clock",
     "parse_when",
+    "repeated_wall_time",
     "sentence",
     "spell_email",
     "spell_phone",
     "split_options",
     "text",
     "when_phrase",
+    "zone_label",
 ]

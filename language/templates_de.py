@@ -107,6 +107,9 @@ TEMPLATES: dict[str, str] = {
     "rescheduled.bare": "Erledigt: Ihr Termin wurde verschoben.",
     "cancelled": "Ihr Termin ({appointment}) wurde storniert.",
     "cancelled.bare": "Ihr Termin wurde storniert.",
+    "already_cancelled": "Dieser Termin ({appointment}) war bereits storniert; es hat sich "
+                         "nichts geändert.",
+    "already_cancelled.bare": "Dieser Termin war bereits storniert; es hat sich nichts geändert.",
     "message_taken": (
         "Vielen Dank, ich habe Ihre Nachricht notiert und an das Team weitergeleitet. "
         "Wir melden uns bald bei Ihnen."
@@ -185,6 +188,30 @@ TEMPLATES: dict[str, str] = {
     "offer.note.other_day": "Zu dieser Zeit ist leider nichts frei.",
     "offer.note.other_day.date": "Am {date} ist leider nichts frei.",
     "offer.note.other_staff": "Die gewünschte Person ist zu dieser Zeit leider nicht frei.",
+    "offer.note.dst_gap": (
+        "{time} gibt es am {date} nicht: In dieser Nacht wird die Uhr vorgestellt."
+    ),
+    "offer.note.dst_gap.bare": (
+        "Diese Uhrzeit gibt es in dieser Nacht nicht: Die Uhr wird vorgestellt."
+    ),
+    "no_slots.closed": (
+        "Leider haben wir in den nächsten {days} Tagen keine freien Termine: Wir haben in"
+        " dieser Zeit geschlossen."
+    ),
+    "no_slots.closed.reopens": (
+        "Leider haben wir in den nächsten {days} Tagen keine freien Termine: Wir haben"
+        " geschlossen und sind ab {date} wieder für Sie da."
+    ),
+    "no_slots.away": (
+        "Leider gibt es dafür in den nächsten {days} Tagen keine freien Termine: Die"
+        " zuständigen Mitarbeiter sind in dieser Zeit nicht da."
+    ),
+    "no_slots.away.reopens": (
+        "Leider gibt es dafür in den nächsten {days} Tagen keine freien Termine: Die"
+        " zuständigen Mitarbeiter sind erst ab {date} wieder da."
+    ),
+    "zone.summer": "(Sommerzeit)",
+    "zone.winter": "(Winterzeit)",
     "appointment.many": "Ich habe diese Termine gefunden: {slots}.",
     "confirm.reschedule": "Ich fasse kurz zusammen: Ihr Termin ({old}) würde auf {new} geändert.",
     "confirm.cancel": "Zur Sicherheit, es geht um diesen Termin: {old}.",

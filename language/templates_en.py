@@ -98,6 +98,9 @@ TEMPLATES: dict[str, str] = {
     "rescheduled.bare": "Done: I've moved your appointment.",
     "cancelled": "Your appointment ({appointment}) has been cancelled.",
     "cancelled.bare": "Your appointment has been cancelled.",
+    "already_cancelled": "That appointment ({appointment}) was already cancelled, so nothing "
+                         "has changed.",
+    "already_cancelled.bare": "That appointment was already cancelled, so nothing has changed.",
     "message_taken": (
         "Thank you, I've taken your message and passed it on to the team. "
         "Someone will get back to you soon."
@@ -176,6 +179,27 @@ TEMPLATES: dict[str, str] = {
     "offer.note.other_day": "There's nothing free at that time.",
     "offer.note.other_day.date": "There's nothing free on {date}.",
     "offer.note.other_staff": "The person you asked for isn't free then.",
+    "offer.note.dst_gap": (
+        "There is no {time} on {date}: the clocks go forward that night, so that time"
+        " doesn't exist."
+    ),
+    "offer.note.dst_gap.bare": "That time doesn't exist that night: the clocks go forward.",
+    "no_slots.closed": "Sorry, we have no free appointments in the next {days} days: we're closed.",
+    "no_slots.closed.reopens": (
+        "Sorry, we have no free appointments in the next {days} days: we're closed, and we"
+        " open again on {date}."
+    ),
+    "no_slots.away": (
+        "Sorry, there are no free appointments for that in the next {days} days: the staff"
+        " who do it are away."
+    ),
+    "no_slots.away.reopens": (
+        "Sorry, there are no free appointments for that in the next {days} days: the staff"
+        " who do it are away and back on {date}."
+    ),
+    # a wall time the autumn change repeats, when the zone has no short name
+    "zone.summer": "(daylight saving time)",
+    "zone.winter": "(standard time)",
     "appointment.many": "I found these appointments: {slots}.",
     "confirm.reschedule": "Let me check I have that right: your appointment ({old}) would change to {new}.",
     "confirm.cancel": "Just to check, this is the appointment: {old}.",

@@ -145,6 +145,7 @@ class Understanding(_Frozen):
     faq: tuple[TopicScore, ...] = ()  # FAQ entry ids by relevance, best first
     part_of_day: Literal["", "morning", "afternoon", "evening"] = ""
     after_time: str = ""  # "HH:MM" when the customer said "after 5"
+    before_time: str = ""  # "HH:MM" when the customer said "before 10"
     backend: str = "offline"
     model: str = ""
     problem: str = ""  # "empty", "too_long", "binary", "emoji_only" when the text is unusable

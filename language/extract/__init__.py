@@ -15,13 +15,14 @@ from .names import extract_names
 from .phones import extract_phones
 from .signals import extract_signals
 from .text import check_text, detect_language
-from .times import extract_part_of_day, extract_times
+from .times import extract_before_time, extract_part_of_day, extract_times
 
 __all__ = [
     "check_text",
     "choose_offered",
     "detect_language",
     "extract_all",
+    "extract_before_time",
     "extract_dates",
     "extract_emails",
     "extract_names",

@@ -1,8 +1,9 @@
 """Clock times ("3pm", "um halb drei", "in 2 hours") and part-of-day preferences.
 
-A time that only bounds a range — "after 5", "nach 16 Uhr", "5pm or later" — is a
-preference, not a chosen time: :func:`extract_times` leaves it out and
-:func:`extract_part_of_day` reports it as ``after``. Relative times ("in 2 hours") are
+A time that only bounds a range — "after 5", "nach 16 Uhr", "5pm or later", "before 10",
+"bis 12 Uhr" — is a preference, not a chosen time: :func:`extract_times` leaves it out,
+:func:`extract_part_of_day` reports a lower bound as ``after`` and
+:func:`extract_before_time` an upper one. Relative times ("in 2 hours") are
 computed as real durations from ``now`` and read off the business's wall clock, which is
 what the customer means even across a DST change.
 """
@@ -101,9 +102,26 @@ def extract_part_of_day(text: str, lang: Lang) -> tuple[str, str]:
     return part, _after_time(low, lang)
 
 
+# "between 2 and 4", "from 10 to 12", "von 10 bis 12", "zwischen 14 und 16 Uhr"
+_RANGE = re.compile(r"\b(?:between|zwischen|from|von)\s+")
+_RANGE_JOIN = re.compile(r"\s*(?:and|und|to|bis|-|–)\s*")
+_BEFORE = re.compile(
+    r"\b(?:before|earlier\s+than|no\s+later\s+than|not\s+after|until|till|vor|bis|"
+    r"nicht\s+nach|" + de("spätestens") + r"|latest)\s+(?:(?:um|at)\s+)?"
+)
+_NOT_A_CLOCK_AHEAD = re.compile(
+    r"\s*(?:hours?|hrs?|days?|weeks?|months?|minutes?|mins?|stunden?|tagen?|wochen?|"
+    r"monaten?|minuten?|people|personen|leute|kinder|kindern)\b|\.\s*(?:\d|[a-zäöü])"
+)
+_DAY_MONTH = re.compile(r"\d{1,2}\.(\d{1,2})\.")
+
+
 def _after_time(low: str, lang: Lang) -> str:
     for m in _AFTER.finditer(low):
         before = preceding_words(low, m.start(), 1)
+        if before and (before[0] in ("not", "nicht") and m.group(0).startswith(("nach", "after"))
+                       or before[0] == "no" and m.group(0).startswith("later")):
+            continue  # "not after 5", "no later than 4" are upper bounds
         if m.group(0).startswith(("nach", "after")) and before and (
             before[0] in ("viertel", "quarter", "half") or parse_number(before[0]) is not None
         ):
@@ -117,4 +135,46 @@ def _after_time(low: str, lang: Lang) -> str:
         if preference and re.match(r"\s*(?:or\s+later|oder\s+" + de("später") + r"|onwards|and"
                                    r"\s+later|or\s+after)", low[hit.end :]):
             return hit.hhmm
-    return ""
+    bounds = _range(low, lang)  # "von 10 bis 12" ("von" alone is too common to read)
+    return bounds[0].hhmm if bounds else ""
+
+
+def _is_clock(low: str, hit: _clock.ClockHit) -> bool:
+    """Not a count ("2 weeks", "2 Kinder") nor a date ("12.12.", "12. Dezember")."""
+    if _NOT_A_CLOCK_AHEAD.match(low, hit.end):
+        return False
+    date_like = _DAY_MONTH.match(low, hit.start)
+    return not (date_like and int(date_like.group(1)) <= 12)
+
+
+def _range(low: str, lang: Lang) -> tuple[_clock.ClockHit, _clock.ClockHit] | None:
+    """The first "between/from/von/zwischen <time> and/to/bis/- <time>" in ``low``."""
+    for m in _RANGE.finditer(low):
+        first = _clock.parse_at(low, m.end(), lang, ranges=True)
+        join = _RANGE_JOIN.match(low, first.end) if first is not None else None
+        if first is None or join is None or not _is_clock(low, first):
+            continue
+        second = _clock.parse_at(low, join.end(), lang, ranges=True)
+        if second is not None and _is_clock(low, second):
+            return first, second
+    return None
+
+
+def extract_before_time(text: str, lang: Lang) -> str:
+    """The latest start the customer wants, ``HH:MM``: "before 10", "bis 12 Uhr",
+    "no later than 4pm", "between 2 and 4" (16:00); ``""`` when none is said."""
+    low = lower_keep(text)
+    for m in _BEFORE.finditer(low):
+        before = preceding_words(low, m.start(), 1)
+        if before and before[0] in ("not", "nicht") and m.group(0).startswith(("vor", "before")):
+            continue  # "not before 9" is a lower bound
+        if m.group(0).startswith(("vor", "before")) and before and (
+            before[0] in ("viertel", "quarter", "half", "minutes", "minuten")
+            or parse_number(before[0]) is not None
+        ):
+            continue  # "viertel vor zehn", "ten before five" are clock times
+        hit = _clock.parse_at(low, m.end(), lang, ranges=True)
+        if hit is not None and _is_clock(low, hit):
+            return hit.hhmm
+    bounds = _range(low, lang)
+    return bounds[1].hhmm if bounds else ""

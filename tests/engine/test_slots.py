@@ -22,7 +22,7 @@ from adapters.wiring import repo_path
 from engine.business import WEEKDAYS, Business, DayHours, Interval
 from engine.config_loader import load_businesses
 from engine.ports import Appointment, AppointmentId, CustomerId
-from engine.slots import SlotOffer, SlotQuery, find_slots
+from engine.slots import NOTES, SlotOffer, SlotQuery, find_slots
 from language.types import Slot
 
 DEMOS = load_businesses(repo_path("examples", "businesses"), {})
@@ -76,12 +76,15 @@ def check_offer(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
     earliest = now.astimezone(UTC) + timedelta(minutes=b.booking.min_notice_min)
     horizon = now.astimezone(tz).date() + timedelta(days=b.booking.horizon_days)
     assert len(offer.slots) <= q.count
-    assert len({s.start for s in offer.slots}) == len(offer.slots), "the same time offered twice"
-    assert [s.start.astimezone(UTC) for s in offer.slots] == sorted(
-        s.start.astimezone(UTC) for s in offer.slots)
-    assert offer.note in ("", "other_day", "other_staff")
+    # instants, not wall times: the repeated autumn hour has two slots at one wall time
+    instants = [s.start.astimezone(UTC) for s in offer.slots]
+    assert len(set(instants)) == len(offer.slots), "the same time offered twice"
+    assert instants == sorted(instants)
+    assert offer.note in NOTES
     if not offer.slots:
-        assert offer.note == ""
+        assert offer.note in ("", "closed", "away")
+    else:
+        assert offer.note not in ("closed", "away") and offer.reopens is None
     for s in offer.slots:
         member = b.staff_member(s.staff)
         where = f"{s.start.isoformat()} with {s.staff}"
@@ -113,6 +116,8 @@ def check_offer(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
             assert lo <= local_start.time() < hi, f"{where}: not in the {q.part}"
         if q.after is not None:
             assert local_start.time() >= q.after
+        if q.before is not None:
+            assert local_start.time() < q.before
     wanted = q.staff not in ("", "any")
     if wanted and offer.note != "other_staff":
         assert all(s.staff == q.staff for s in offer.slots) or offer.note == "other_day"
