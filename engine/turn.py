@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from language.types import PlanItem, Understanding
+from language.types import PlanItem, Slot, Understanding
 from machines.card import TERMINAL_STATES
 from machines.errors import TransitionRefused
 from rules.engine import RuleEngine
@@ -27,6 +27,7 @@ from .state import (
     ConversationState,
     FiringRecord,
     Snapshot,
+    TopicState,
     TopicSwitch,
     TransitionRecord,
 )
@@ -259,6 +260,9 @@ class Turn:
         if "customer_id" in result.data:
             update["customer_id"] = str(result.data["customer_id"])
         active = self.state.active
+        if result.offered and active is not None:
+            active = self._drop_stale_choices(active, result.offered)
+            update["active"] = active
         if result.fields and active is not None:
             fields = dict(active.fields) | result.fields
             update["active"] = active.model_copy(update={"fields": fields})
@@ -269,6 +273,25 @@ class Turn:
             self.state = self.state.model_copy(update=update)
         if self.state.active is not None:
             self.facts["policy.late_change"] = late_change(self, self.state.active.fields)
+
+
+    def _drop_stale_choices(self, active: TopicState,
+                            offered: tuple[Slot, ...]) -> TopicState:
+        """A new offer replaces the last one: a slot chosen from an earlier offer that the
+        new one does not hold (it was just taken, or the search changed) is chosen again."""
+        topic = self.brain.topics.get(active.card)
+        if topic is None:
+            return active
+        fresh = {s.start.isoformat() for s in offered}
+        stale = [f.name for f in topic.card.required_fields
+                 if f.type == "offered_slot" and f.name in active.fields
+                 and active.fields[f.name] not in fresh]
+        for name in stale:
+            self.facts.pop(f"field.{name}", None)
+        if not stale:
+            return active
+        return active.model_copy(update={"fields": {
+            k: v for k, v in active.fields.items() if k not in stale}})
 
 
 def late_change(t: Turn, fields: dict[str, str]) -> bool:
