@@ -583,6 +583,32 @@ class MemoryStore:
         )
         self._version += 1
 
+    async def requeue_outbox(self, row_id: str | None, dead: bool, now: datetime) -> int:
+        """Send again: one pending or dead row by id, or every dead row (``dead=True``)."""
+        if (row_id is None) == (not dead):
+            raise ValueError(
+                "requeue_outbox takes either a row id or dead=True, not both or neither"
+            )
+        now = _utc(now)
+        if row_id is None:
+            chosen = [r for r in self._tables.outbox.values() if r.status == "dead"]
+        else:
+            row = self._tables.outbox.get(row_id)
+            if row is None:
+                raise LookupError(f"unknown outbox row {row_id}")
+            if row.status == "sent":
+                raise ValueError(
+                    f"outbox row {row_id} was sent already; only pending or dead rows can be "
+                    "re-queued"
+                )
+            chosen = [row]
+        for row in chosen:
+            self._tables.outbox[row.id] = row.model_copy(
+                update={"status": "pending", "attempts": 0, "next_attempt_at": now}
+            )
+        self._version += 1
+        return len(chosen)
+
     async def inbound_events(self, business: str | None = None) -> list[InboundEvent]:
         found = [
             e.model_copy(update={"payload": dict(e.payload)})
@@ -590,6 +616,13 @@ class MemoryStore:
             if business is None or e.business == business
         ]
         return sorted(found, key=lambda e: e.received_at)  # stable: ties keep arrival order
+
+    async def unanswered_inbound(self, before: datetime, limit: int) -> list[InboundEvent]:
+        before = _utc(before)
+        waiting = [e for key, e in self._tables.inbound.items()
+                   if key not in self._tables.turn_ids and e.received_at < before]
+        return [e.model_copy(update={"payload": dict(e.payload)})
+                for e in sorted(waiting, key=lambda e: e.received_at)[:max(0, limit)]]
 
     @staticmethod
     def _turn_copy(turn: StoredTurn) -> StoredTurn:

@@ -20,7 +20,9 @@ ConversationId = NewType("ConversationId", str)
 CustomerId = NewType("CustomerId", str)
 AppointmentId = NewType("AppointmentId", str)
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Characters no database text column can hold: lone surrogates (undecodable bytes; not
+# UTF-8) and NUL (PostgreSQL text refuses it).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 ChannelKind = Literal["cli", "webchat", "sms", "voice", "whatsapp", "telegram"]
 
@@ -42,13 +44,13 @@ class InboundEvent(_Record):
     lang_hint: str | None = None
     customer_phone: str | None = None  # caller id, when the channel knows it
 
-    @field_validator("text", "sender", "provider_msg_id")
+    @field_validator("text", "sender", "provider_msg_id", "customer_phone")
     @classmethod
-    def _storable(cls, value: str) -> str:
-        """Lone surrogates (undecodable bytes) cannot be stored as UTF-8: each becomes
-        U+FFFD, and every other character is kept."""
-        if _SURROGATE.search(value):
-            value = _SURROGATE.sub("\ufffd", value)
+    def _storable(cls, value: str | None) -> str | None:
+        """Lone surrogates (undecodable bytes) cannot be stored as UTF-8, NUL cannot be
+        stored in PostgreSQL text: each becomes U+FFFD, and every other character is kept."""
+        if value is not None and _UNSTORABLE.search(value):
+            value = _UNSTORABLE.sub("\ufffd", value)
         return value
 
 
@@ -220,4 +222,14 @@ class Store(Protocol):
     async def mark_outbox(
         self, row_id: str, status: str, attempts: int, next_attempt_at: datetime, error: str
     ) -> None: ...
+    async def requeue_outbox(self, row_id: str | None, dead: bool, now: datetime) -> int:
+        """Send again: the pending or dead row ``row_id``, or every dead row (``dead=True``;
+        give exactly one of the two). The rows become pending with no attempts, due at
+        ``now``, ``last_error`` kept. A sent row is refused (``ValueError``), an unknown id
+        is a ``LookupError``. Returns how many rows were re-queued."""
+        ...
     async def inbound_events(self, business: str | None = None) -> list[InboundEvent]: ...
+    async def unanswered_inbound(self, before: datetime, limit: int) -> list[InboundEvent]:
+        """Recorded events received before ``before`` that have no committed turn (their
+        worker died mid-turn), oldest first, at most ``limit``."""
+        ...

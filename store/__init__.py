@@ -1,18 +1,24 @@
-"""Persistence: piccolo tables, migrations and the SQL implementation of ``engine.ports.Store``.
+"""Persistence: piccolo tables, migrations and the SQL implementations of ``engine.ports.Store``.
 
-SQLite is the embedded default; PostgreSQL is planned (the SQL is kept portable and the
-migrations note what differs). :func:`open_store` turns a database URL into a store.
+SQLite is the embedded default (:class:`SqlStore`); PostgreSQL (:class:`PgStore`, asyncpg)
+is for several server processes sharing one database. Both run the same SQL
+(``store.sql``); what differs is the connection layer (``store.db`` / ``store.postgres``)
+and the migrations (``store.migrations`` / ``store.migrations_pg``).
+:func:`open_store` turns a database URL into a store.
 """
 
 from __future__ import annotations
 
 from engine.ports import Store
 from store.errors import DuplicateRecord, RecordNotFound, StoreError, TransactionClosed
+from store.postgres import SCHEMES as PG_SCHEMES
+from store.postgres import PgStore
 from store.sqlite import SqlStore
 
 __all__ = [
     "DEFAULT_PATH",
     "DuplicateRecord",
+    "PgStore",
     "RecordNotFound",
     "SqlStore",
     "StoreError",
@@ -26,10 +32,11 @@ DEFAULT_PATH = "./frontdesk.db"
 async def open_store(url: str | None = None) -> Store:
     """The store for a URL; call ``await store.migrate()`` before use.
 
-    Async because a PostgreSQL store will open its connection pool here.
-
     ``None`` is ``./frontdesk.db``; ``sqlite:///relative.db`` and ``sqlite:////abs.db``
     follow the usual URL convention; a string without a scheme is a file path.
+    ``postgresql://user:password@host:port/database`` (or ``postgres://``,
+    ``postgresql+asyncpg://``) opens a :class:`PgStore` and its connection pool here, so an
+    unreachable server is a :class:`StoreError` now, with a one-line reason.
     """
     if url is None or not url.strip():
         return SqlStore(DEFAULT_PATH)
@@ -40,8 +47,10 @@ async def open_store(url: str | None = None) -> Store:
         if not rest.startswith("/") or rest == "/":
             raise StoreError(f"bad SQLite URL {url!r}: use sqlite:///path/to/file.db")
         path = rest[1:]
-    elif scheme.lower() in ("postgres", "postgresql", "postgresql+asyncpg"):
-        raise StoreError("PostgreSQL support is not available yet; use a SQLite URL or path")
+    elif scheme.lower() in PG_SCHEMES:
+        store = PgStore(url)
+        await store.open()
+        return store
     else:
         raise StoreError(f"unsupported database URL scheme {scheme!r}")
     if path == ":memory:":

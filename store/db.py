@@ -1,11 +1,13 @@
-"""The connection layer: one SQLite file, one write connection, one read connection.
+"""The SQLite connection layer: one file, one write connection, one read connection.
 
 piccolo's ``SQLiteEngine`` supplies the connections (its kwargs, dict rows) and
-:class:`~piccolo.querystring.QueryString` compiles our ``{}`` placeholders (``?`` on SQLite,
-``$n`` on PostgreSQL). We do not use piccolo's transactions: they open a new connection — a
-new thread under aiosqlite — per transaction and per query outside one (about 20 ms per
-write transaction against 0.4 ms here), start ``DEFERRED``, travel in a ``ContextVar`` that
-child tasks inherit, and leave the connection open when ``BEGIN`` or ``COMMIT`` fails.
+:class:`~piccolo.querystring.QueryString` compiles our ``{}`` placeholders to ``?``.
+:class:`SqliteLink` is a connection as the shared SQL of ``store.sql`` uses it; the
+PostgreSQL counterpart is ``store.postgres.PgLink``. We do not use piccolo's transactions:
+they open a new connection — a new thread under aiosqlite — per transaction and per query
+outside one (about 20 ms per write transaction against 0.4 ms here), start ``DEFERRED``,
+travel in a ``ContextVar`` that child tasks inherit, and leave the connection open when
+``BEGIN`` or ``COMMIT`` fails.
 
 - **One writer.** SQLite allows one writer per file. :meth:`Database.write` holds an
   ``asyncio.Lock`` (one writer per process, no busy-waiting in the event loop) and runs
@@ -16,7 +18,8 @@ child tasks inherit, and leave the connection open when ``BEGIN`` or ``COMMIT`` 
   each statement sees the last commit and never waits for the writer.
 - **Errors** from the driver are translated here, once: the trigger's ``slot_taken`` to
   :class:`engine.ports.SlotTaken`, other constraint failures to ``DuplicateRecord``, the
-  rest to ``StoreError``.
+  rest to ``StoreError``. A failed statement undoes only itself (SQLite's ``ABORT``), so a
+  refused write needs no savepoint: ``SqliteLink.guarded`` is ``run``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime
 from typing import Any
 
 from aiosqlite import Connection
@@ -32,9 +36,10 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
 from engine.ports import SlotTaken
+from store.codec import to_stamp
 from store.errors import DuplicateRecord, StoreError
 
-__all__ = ["SLOT_TAKEN", "Database", "fetch", "script", "translated"]
+__all__ = ["SLOT_TAKEN", "Database", "SqliteLink", "fetch", "script", "translated"]
 
 SLOT_TAKEN = "slot_taken"  # the message of the double-booking trigger's RAISE(ABORT, ...)
 
@@ -66,11 +71,28 @@ async def script(connection: Connection, sql: str) -> None:
         await connection.execute_fetchall(sql)
 
 
+class SqliteLink:
+    """A SQLite connection as ``store.sql`` uses it: ``?`` placeholders, stamps as text."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    async def run(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        return await fetch(self.connection, sql, *args)
+
+    async def guarded(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        return await fetch(self.connection, sql, *args)  # a failed statement undoes itself
+
+    def stamp(self, moment: datetime) -> str:
+        return to_stamp(moment)
+
+
 class Database:
     """One SQLite file. Open lazily, :meth:`close` when done (aiosqlite threads are not daemons)."""
 
     def __init__(self, path: str, busy_timeout: float) -> None:
         self.engine = SQLiteEngine(path=path, timeout=busy_timeout)
+        self._busy_timeout = busy_timeout
         self._write_lock = asyncio.Lock()
         self._open_lock = asyncio.Lock()
         self._connections: dict[str, Connection] = {}  # "reader", "writer"; opened lazily
@@ -83,9 +105,13 @@ class Database:
                     self._connections[role] = await self.engine.get_connection()
             return self._connections[role]
 
+    async def reader(self) -> Connection:
+        """The connection for statements outside any transaction: they see committed data."""
+        return await self._connection("reader")
+
     async def read(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         """A statement outside any transaction: it sees committed data only."""
-        return await fetch(await self._connection("reader"), sql, *args)
+        return await fetch(await self.reader(), sql, *args)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Connection]:
@@ -113,9 +139,24 @@ class Database:
                 raise
 
     async def use_wal(self) -> None:
-        """Switch the file to write-ahead logging (it stays so; not inside a transaction)."""
+        """Switch the file to write-ahead logging (it stays so; not inside a transaction).
+
+        When several processes open a fresh file at once, SQLite may refuse the switch with
+        "database is locked" at once, without waiting through the busy timeout (it does so
+        when waiting could deadlock); the switch is then tried again until the timeout.
+        """
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self._busy_timeout
         async with self._write_lock:
-            await script(await self._connection("writer"), "PRAGMA journal_mode=WAL")
+            connection = await self._connection("writer")
+            while True:
+                try:
+                    await script(connection, "PRAGMA journal_mode=WAL")
+                    return
+                except StoreError as e:
+                    if "locked" not in str(e) or loop.time() >= give_up:
+                        raise
+                await asyncio.sleep(0.01)
 
     @staticmethod
     async def _rollback(connection: Connection) -> None:

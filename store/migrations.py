@@ -9,9 +9,9 @@ The DDL is frozen text, not generated from ``store.tables`` at run time: a shipp
 migration must never change when the Python classes do. Change the schema by appending a
 migration and editing the table class; a test checks that they agree.
 
-This list is for SQLite. PostgreSQL will get its own list, with the same versions, where
-the double-booking rule is an exclusion constraint (``btree_gist``,
-``tstzrange(start, end) WITH &&`` per business and staff) over ``timestamptz`` columns.
+This list is for SQLite. PostgreSQL has its own (``store.migrations_pg``) with the same
+version numbers and names (:data:`NAMES`; a test checks that they agree), where timestamps
+are ``timestamptz`` columns and the double-booking rule is an exclusion constraint.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from store.codec import to_stamp
 from store.db import SLOT_TAKEN, Database, fetch, script
 
-__all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
+__all__ = ["MIGRATIONS", "NAMES", "Migration", "current_version", "migrate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,10 @@ class Migration:
     name: str
     statements: tuple[str, ...]
 
+
+# Version -> name, for both databases. The name is recorded in ``schema_version``; only the
+# version decides whether a migration has been applied.
+NAMES = {1: "tables and unique indexes", 2: "no double booking"}
 
 _BOOTSTRAP = (
     'CREATE TABLE IF NOT EXISTS "schema_version" ("version" INTEGER PRIMARY KEY NOT NULL '
@@ -159,8 +163,8 @@ _NO_DOUBLE_BOOKING = (
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "tables and unique indexes", _TABLES),
-    Migration(2, "no double booking (trigger)", _NO_DOUBLE_BOOKING),
+    Migration(1, NAMES[1], _TABLES),
+    Migration(2, NAMES[2], _NO_DOUBLE_BOOKING),  # two triggers
 )
 
 

@@ -1,6 +1,8 @@
 """Rows to records: how a database row (a dict) becomes an ``engine.ports`` record.
 
-Timestamps come back as aware UTC datetimes, JSON columns as fresh dicts.
+The same functions serve both databases: a timestamp column is fixed-width UTC text on
+SQLite and a ``timestamptz`` (an aware datetime from asyncpg) on PostgreSQL; either comes
+back as an aware UTC datetime (``store.codec.from_stamp``). JSON columns become fresh dicts.
 """
 
 from __future__ import annotations

@@ -1,23 +1,27 @@
 """The piccolo tables: the schema as Python, one class per table.
 
 Every table is scoped by ``business`` (the tenant slug) except the ones keyed by a global
-idempotency key. Timestamps are ``TEXT`` holding UTC in one fixed-width format
-(``store.codec.STAMP``) so that string order is time order — the SQLite double-booking
-trigger compares them as strings — and no driver converts them behind our back (piccolo's
-SQLite engine parses declared ``TIMESTAMP`` columns itself). JSON is ``TEXT`` written with
-sorted keys.
+idempotency key. Timestamps are :class:`Stamp` columns: on SQLite ``VARCHAR(32)`` holding
+UTC in one fixed-width format (``store.codec.to_stamp``) so that string order is time
+order — the SQLite double-booking trigger compares them as strings — and no driver
+converts them behind our back (piccolo's SQLite engine parses declared ``TIMESTAMP``
+columns itself); on PostgreSQL real ``timestamptz`` columns. JSON is ``TEXT`` written with
+sorted keys, on both.
 
-Rules piccolo cannot express portably are raw SQL in ``store.migrations``: multi-column
-and partial unique indexes (table-level ``Unique``/``Check`` break piccolo on SQLite) and
-the double-booking trigger. The migrations hold the frozen DDL; a test checks that the
-migrated schema and these classes agree column for column.
+Rules piccolo cannot express portably are raw SQL in ``store.migrations`` and
+``store.migrations_pg``: multi-column and partial unique indexes (table-level
+``Unique``/``Check`` break piccolo on SQLite), the double-booking trigger (SQLite) and
+exclusion constraint (PostgreSQL). The migrations hold the frozen DDL; a test per database
+checks that the migrated schema and these classes agree column for column.
 
-The classes are not bound to an engine: the store runs parameterised SQL on its own
-``SQLiteEngine``, because piccolo binds a table to one global engine and a process may
-open several stores (tests, tools).
+The classes are not bound to an engine: the stores run parameterised SQL on their own
+connections, because piccolo binds a table to one global engine and a process may open
+several stores (tests, tools).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from piccolo.columns import Integer, Serial, Text, Varchar
 from piccolo.table import Table
@@ -32,6 +36,7 @@ __all__ = [
     "MessageTable",
     "OutboxTable",
     "SchemaVersionTable",
+    "Stamp",
     "TABLES",
     "TurnTable",
 ]
@@ -39,6 +44,13 @@ __all__ = [
 _ID = 32  # uuid4().hex
 _SLUG = 64
 _STAMP = 32  # len("2024-05-01T09:00:00.000000Z") == 27
+
+
+class Stamp(Varchar):
+    """A moment: fixed-width UTC text on SQLite, ``timestamptz`` on PostgreSQL."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(length=_STAMP, **kwargs)
 
 
 class InboundEventTable(Table, tablename="inbound_event"):
@@ -51,7 +63,7 @@ class InboundEventTable(Table, tablename="inbound_event"):
     provider_msg_id = Varchar(length=255)
     text = Text()
     payload = Text(default="{}")
-    received_at = Varchar(length=_STAMP)
+    received_at = Stamp()
     lang_hint = Varchar(length=16, null=True, default=None)
     customer_phone = Varchar(length=32, null=True, default=None)
 
@@ -76,8 +88,8 @@ class ConversationTable(Table, tablename="conversation"):
     state = Text(default="{}")
     last_hash = Varchar(length=64)
     turns = Integer(default=0)
-    created_at = Varchar(length=_STAMP)
-    updated_at = Varchar(length=_STAMP)
+    created_at = Stamp()
+    updated_at = Stamp()
 
 
 class TurnTable(Table, tablename="turn"):
@@ -90,7 +102,7 @@ class TurnTable(Table, tablename="turn"):
     record = Text(default="{}")
     hash = Varchar(length=64)
     prev_hash = Varchar(length=64)
-    created_at = Varchar(length=_STAMP)
+    created_at = Stamp()
 
 
 class AppointmentTable(Table, tablename="appointment"):
@@ -100,8 +112,8 @@ class AppointmentTable(Table, tablename="appointment"):
     business = Varchar(length=_SLUG)
     service = Varchar(length=255)
     staff = Varchar(length=255)
-    start_at = Varchar(length=_STAMP)
-    end_at = Varchar(length=_STAMP)
+    start_at = Stamp()
+    end_at = Stamp()
     customer_id = Varchar(length=_ID)
     customer_name = Varchar(length=255)
     customer_phone = Varchar(length=32)
@@ -119,7 +131,7 @@ class MessageTable(Table, tablename="message"):
     caller_name = Varchar(length=255)
     callback_number = Varchar(length=32)
     text = Text()
-    created_at = Varchar(length=_STAMP)
+    created_at = Stamp()
 
 
 class EscalationTable(Table, tablename="escalation"):
@@ -129,7 +141,7 @@ class EscalationTable(Table, tablename="escalation"):
     business = Varchar(length=_SLUG)
     conversation_id = Varchar(length=_ID)
     reason = Text()
-    created_at = Varchar(length=_STAMP)
+    created_at = Stamp()
     status = Varchar(length=16, default="open")
 
 
@@ -143,7 +155,7 @@ class OutboxTable(Table, tablename="outbox"):
     idempotency_key = Varchar(length=255, unique=True)
     status = Varchar(length=16, default="pending")
     attempts = Integer(default=0)
-    next_attempt_at = Varchar(length=_STAMP)
+    next_attempt_at = Stamp()
     last_error = Text()
 
 
@@ -159,7 +171,7 @@ class SchemaVersionTable(Table, tablename="schema_version"):
 
     version = Integer(primary_key=True)
     name = Varchar(length=255)
-    applied_at = Varchar(length=_STAMP)
+    applied_at = Stamp()
 
 
 TABLES: tuple[type[Table], ...] = (

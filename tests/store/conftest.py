@@ -1,6 +1,8 @@
 """One ``store`` fixture, parametrised over every Store implementation.
 
 The contract tests run against each; a behaviour that differs between them is a bug in one.
+The ``postgresql`` variant runs on a fresh schema per test and is skipped when PostgreSQL
+does not answer (failed instead when it is required: see ``tests.pg``).
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ import pytest
 from engine.memory import MemoryStore
 from engine.ports import Store
 from store import SqlStore
+from tests.pg import fresh_pg_store
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    if request.param == "postgresql":
+        async with fresh_pg_store() as pg:
+            yield pg
+        return
     made: Store = MemoryStore() if request.param == "memory" else SqlStore(tmp_path / "t.db")
     await made.migrate()
     yield made

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from engine.memory import MemoryStore
 from engine.ports import SlotTaken, Store, Tx
-from store import SqlStore
+from store import PgStore, SqlStore
+from tests.pg import drop_schema, need_pg
 
 from .records import appointment, at
 
@@ -122,7 +123,7 @@ async def apply(tx: Tx, business: str, n: int, op: Op, known: list[str]) -> bool
 async def run(
     store: Store, sequence: list[Op], one_transaction: bool
 ) -> tuple[list[bool], dict[str, Booking]]:
-    business = uuid.uuid4().hex  # examples share the SQLite file, never a business
+    business = uuid.uuid4().hex  # examples share the database, never a business
     known: list[str] = []
     accepted: list[bool] = []
     try:
@@ -157,7 +158,36 @@ def sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield path
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+@pytest.fixture(scope="module")
+def pg_schema() -> Iterator[tuple[str, str]]:
+    """One migrated schema for all examples (each example books in its own business)."""
+    dsn = need_pg()
+    schema = f"t_{uuid.uuid4().hex}"
+
+    async def prepare() -> None:
+        store = PgStore(dsn, schema=schema)
+        await store.migrate()
+        await store.close()
+
+    asyncio.run(prepare())
+    try:
+        yield dsn, schema
+    finally:
+        asyncio.run(drop_schema(dsn, schema))
+
+
+def made(kind: str, request: pytest.FixtureRequest) -> Store:
+    """A store of the kind on the module's shared database (fixtures looked up lazily, so
+    the PostgreSQL one is only asked for — and maybe skipped — by its own examples)."""
+    if kind == "memory":
+        return MemoryStore()
+    if kind == "sqlite":
+        return SqlStore(request.getfixturevalue("sqlite_file"))
+    dsn, schema = request.getfixturevalue("pg_schema")
+    return PgStore(dsn, schema=schema)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgresql"])
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sequence=ops, one_transaction=st.booleans())
 @example(  # the edges: adjacent on both sides, a move onto an edge, a cancel freeing a slot
@@ -173,10 +203,9 @@ def sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     one_transaction=False,
 )
 def test_the_store_books_exactly_what_the_overlap_rule_allows(
-    kind: str, sqlite_file: Path, sequence: list[Op], one_transaction: bool
+    kind: str, request: pytest.FixtureRequest, sequence: list[Op], one_transaction: bool
 ) -> None:
-    store: Store = MemoryStore() if kind == "memory" else SqlStore(sqlite_file)
-    accepted, rows = asyncio.run(run(store, sequence, one_transaction))
+    accepted, rows = asyncio.run(run(made(kind, request), sequence, one_transaction))
     assert (accepted, rows) == reference(sequence)
     booked = [(s, b, e) for s, b, e, status in rows.values() if status == "booked"]
     for i, (s1, b1, e1) in enumerate(booked):

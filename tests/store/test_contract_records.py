@@ -277,3 +277,58 @@ async def test_claim_can_be_limited_to_the_kinds_a_drainer_sends(store: Store) -
     untouched = [r for r in await store.outbox("pending") if r.id == "o1"][0]
     assert untouched.attempts == 0
     assert [r.id for r in await store.claim_outbox(at(5), limit=10, kinds=None)] == ["o1"]
+
+
+# re-queueing
+
+
+async def test_requeue_sends_a_dead_or_pending_row_again(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        for n in (1, 2, 3):
+            await tx.enqueue(outbox(f"o{n}", f"k{n}", n))
+    await store.mark_outbox("o1", "dead", 5, at(1), "gave up")
+    await store.mark_outbox("o2", "pending", 2, at(30), "timeout")
+    assert await store.requeue_outbox("o1", False, at(60)) == 1
+    assert await store.requeue_outbox("o2", False, at(60)) == 1
+    by_id = {r.id: r for r in await store.outbox()}
+    assert [(by_id[i].status, by_id[i].attempts, by_id[i].next_attempt_at, by_id[i].last_error)
+            for i in ("o1", "o2", "o3")] == [
+        ("pending", 0, at(60), "gave up"),  # the last error is kept
+        ("pending", 0, at(60), "timeout"),
+        ("pending", 0, at(3), ""),  # untouched
+    ]
+    assert by_id["o1"].next_attempt_at.tzinfo == UTC
+    assert [r.id for r in await store.claim_outbox(at(60), limit=10)] == ["o3", "o1", "o2"]
+
+
+async def test_requeue_all_dead_rows(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        for n in (1, 2, 3, 4):
+            await tx.enqueue(outbox(f"o{n}", f"k{n}", n))
+    await store.mark_outbox("o1", "dead", 5, at(1), "gone")
+    await store.mark_outbox("o3", "dead", 5, at(1), "gone")
+    await store.mark_outbox("o4", "sent", 1, at(1), "")
+    assert await store.requeue_outbox(None, True, at(9)) == 2
+    assert await store.outbox("dead") == []
+    assert [(r.id, r.attempts, r.next_attempt_at) for r in await store.outbox("pending")] == [
+        ("o2", 0, at(2)), ("o1", 0, at(9)), ("o3", 0, at(9))]
+    assert [r.id for r in await store.outbox("sent")] == ["o4"]
+    assert await store.requeue_outbox(None, True, at(9)) == 0  # none left
+
+
+async def test_requeue_refuses_sent_rows_unknown_ids_and_unclear_requests(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.enqueue(outbox("o1", "k1"))
+    await store.mark_outbox("o1", "sent", 1, at(1), "")
+    with pytest.raises(ValueError, match="sent"):
+        await store.requeue_outbox("o1", False, at(5))
+    with pytest.raises(LookupError):
+        await store.requeue_outbox("nope", False, at(5))
+    with pytest.raises(ValueError):
+        await store.requeue_outbox(None, False, at(5))
+    with pytest.raises(ValueError):
+        await store.requeue_outbox("o1", True, at(5))
+    with pytest.raises(ValueError):
+        await store.requeue_outbox(None, True, NOW.replace(tzinfo=None))
+    [row] = await store.outbox()
+    assert (row.status, row.attempts, row.next_attempt_at) == ("sent", 1, at(1))

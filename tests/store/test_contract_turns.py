@@ -282,3 +282,51 @@ async def test_a_transaction_cannot_be_used_after_its_block(store: Store) -> Non
         await tx.conversation("salon", "sms", "+1", NOW)
     with pytest.raises(RuntimeError):
         await tx.customer(CustomerId("c1"))
+
+
+async def test_unanswered_inbound_lists_events_without_a_committed_turn(store: Store) -> None:
+    for msg_id, minutes in [("answered", 0), ("late", 20), ("lost", 5), ("other", 1)]:
+        await store.record_inbound(inbound(msg_id, minutes=minutes))
+    await store.record_inbound(inbound("answered", business="barber", minutes=2))
+    async with store.transaction("salon", "k") as tx:
+        conv = await tx.conversation("salon", "sms", "+15550001", NOW)
+        await tx.append_turn(turn(conv.id, 1, "answered"))
+    with pytest.raises(Boom):  # a turn that never committed answers nothing
+        async with store.transaction("salon", "k") as tx:
+            await tx.append_turn(turn(conv.id, 2, "other"))
+            raise Boom
+    waiting = await store.unanswered_inbound(at(10), limit=10)
+    # oldest first; the barber's "answered" has no turn of its own business
+    assert [(e.business, e.provider_msg_id) for e in waiting] == [
+        ("salon", "other"), ("barber", "answered"), ("salon", "lost")]
+    assert all(e.received_at.tzinfo == UTC for e in waiting)
+    assert [e.provider_msg_id for e in await store.unanswered_inbound(at(10), limit=1)] \
+        == ["other"]
+    assert await store.unanswered_inbound(at(10), limit=0) == []
+    assert await store.unanswered_inbound(at(1), limit=10) == []  # strictly before
+
+
+async def test_long_values_from_a_channel_are_stored_alike_everywhere(store: Store) -> None:
+    """What a channel delivers may be long: every store keeps it whole, none refuses it."""
+    long_id, sender, caller = "M" * 600, "s" * 700, "+1" + "5" * 300
+    event = InboundEvent(business="salon", channel="sms", sender=sender, text="x" * 5000,
+                         provider_msg_id=long_id, received_at=at(0), customer_phone=caller)
+    assert await store.record_inbound(event)
+    async with store.transaction("salon", f"sms:{sender}") as tx:
+        conv = await tx.conversation("salon", "sms", sender, NOW)
+        await tx.append_turn(turn(conv.id, 1, long_id))
+        customer = await tx.upsert_customer("salon", "N" * 400, caller, "e" * 300 + "@x.org")
+        await tx.insert_appointment(appointment("a-long", 0, 30, customer_id=customer.id,
+                                                customer_name="N" * 400,
+                                                customer_phone=caller))
+        await tx.enqueue(OutboxRow(id="o-long", business="salon", kind="reply", payload={},
+                                   idempotency_key=f"reply:salon:{long_id}",
+                                   next_attempt_at=NOW))
+    [stored] = await store.inbound_events("salon")
+    assert stored == event.model_copy(update={"received_at": event.received_at.astimezone(UTC)})
+    found = await store.turn_for("salon", long_id)
+    assert found is not None and found.conversation_id == conv.id
+    [appt] = await store.list_appointments("salon")
+    assert appt.customer_phone == caller and appt.customer_name == "N" * 400
+    [row] = await store.outbox()
+    assert row.idempotency_key == f"reply:salon:{long_id}"

@@ -71,8 +71,6 @@ async def test_open_store_reads_sqlite_urls_and_paths(url: str | None, path: str
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("postgresql://u@h/db", "PostgreSQL support is not available yet"),
-        ("postgres://u@h/db", "PostgreSQL support is not available yet"),
         ("sqlite:///:memory:", "MemoryStore"),
         ("sqlite://relative.db", "sqlite:///"),
         ("mysql://h/db", "unsupported"),
