@@ -77,16 +77,36 @@ async def _find_slots(call: ActionCall, ctx: ActionContext) -> ActionResult:
         day=date.fromisoformat(a["date"]) if a.get("date") else None,
         at=time.fromisoformat(a["time"]) if a.get("time") else None,
         part=a.get("part", ""), after=time.fromisoformat(a["after"]) if a.get("after") else None,
+        before=time.fromisoformat(a["before"]) if a.get("before") else None,
         exclude=a.get("exclude", ""), count=b.booking.offer_count,
     )
-    start = ctx.now - timedelta(days=1)
-    end = ctx.now + timedelta(days=b.booking.horizon_days + 2)
-    existing = await ctx.tx.appointments_between(b.slug, start, end)
-    offer = find_slots(b, q, existing, ctx.now)
+    # most searches end in their first week: read that week's calendar, and the next
+    # weeks (twice as many each time) only while the search says it needs them
+    tz = ZoneInfo(b.timezone)
+    today = ctx.now.astimezone(tz).date()
+    first = max(q.day or today, today)
+    horizon = today + timedelta(days=b.booking.horizon_days)
+    read_from = datetime.combine(first - timedelta(days=1), time(0), tzinfo=tz)
+    existing: dict[str, Appointment] = {}
+    weeks = 1
+    while True:
+        through = min(first + timedelta(days=7 * weeks - 1), horizon)
+        read_to = datetime.combine(through + timedelta(days=2), time(0), tzinfo=tz)
+        for appt in await ctx.tx.appointments_between(b.slug, read_from, read_to):
+            existing[appt.id] = appt
+        offer = find_slots(b, q, list(existing.values()), ctx.now, through=through)
+        if offer.complete:
+            break
+        read_from, weeks = read_to, weeks * 2
     if not offer.slots:
-        return _result(call, False, "no_slots",
-                       items=(PlanItem(kind="no_slots", data={"date": a.get("date", "")}),))
+        data = {"date": a.get("date", "")}
+        if offer.note:  # "closed" / "away": nothing in the whole horizon
+            data.update(note=offer.note, days=str(b.booking.horizon_days),
+                        reopens=offer.reopens.isoformat() if offer.reopens else "")
+        return _result(call, False, "no_slots", items=(PlanItem(kind="no_slots", data=data),))
     data = {"note": offer.note, "date": a.get("date", ""), "time": a.get("time", "")}
+    if offer.note == "dst_gap" and not data["date"]:
+        data["date"] = offer.slots[0].start.date().isoformat()
     return _result(call, True, count=len(offer.slots), offered=offer.slots,
                    items=(PlanItem(kind="offer_slots", data=data, slots=offer.slots),))
 
@@ -158,13 +178,20 @@ def _chosen(ctx: ActionContext, appointment_id: str) -> FoundAppointment | None:
     return next((f for f in ctx.state.found if f.id == appointment_id), None)
 
 
+async def _own(ctx: ActionContext, appointment_id: str) -> Appointment | None:
+    """The stored appointment, only if it belongs to this business: an id from another
+    business is not found, never changed."""
+    stored = await ctx.tx.appointment(appointment_id)
+    return stored if stored is not None and stored.business == ctx.business.slug else None
+
+
 async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
     a, b = call.args, ctx.business
     current = _chosen(ctx, a.get("appointment", ""))
     slot = _offered(ctx, a.get("start", ""), a.get("staff", ""))
     if current is None or slot is None:
         return _result(call, False, "not_offered", items=(PlanItem(kind="slot_taken"),))
-    stored = await ctx.tx.appointment(current.id)
+    stored = await _own(ctx, current.id)
     if stored is None or stored.status != "booked":  # cancelled meanwhile: nothing to move
         return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
     if stored.start == slot.start and stored.staff == slot.staff:  # already there: a retry
@@ -182,15 +209,23 @@ async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
 async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
     b = ctx.business
     current = _chosen(ctx, call.args.get("appointment", ""))
-    stored = await ctx.tx.appointment(current.id) if current is not None else None
+    stored = await _own(ctx, current.id) if current is not None else None
     if current is None or stored is None:
         return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
-    if stored.status == "booked":  # cancelling twice (a retry) cancels once
-        await ctx.tx.cancel_appointment(current.id)
     slot = Slot(start=current.start, end=current.end, staff=current.staff,
                 staff_name=current.staff_name, service=current.service)
-    return _result(call, True, items=(_when_item("cancelled", slot, b, ctx.lang),),
+    done = _result(call, True, items=(_when_item("cancelled", slot, b, ctx.lang),),
                    data={"appointment_id": current.id})
+    if stored.status == "booked":
+        await ctx.tx.cancel_appointment(current.id)
+        await ctx.tx.remember_result(call.key, done.model_dump(mode="json"))
+        return done
+    # already cancelled: by this very call (a retry: the same answer again), or before it,
+    # from another conversation or by the staff — then the customer hears exactly that
+    if await ctx.tx.idempotent_result(call.key) is not None:
+        return done
+    return _result(call, False, "already_cancelled",
+                   items=(_when_item("already_cancelled", slot, b, ctx.lang),))
 
 
 async def _answer_faq(call: ActionCall, ctx: ActionContext) -> ActionResult:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -67,12 +67,20 @@ class Reply:
     duplicate: bool = False
 
 
+Probe = Callable[[str], None]
+
+
+def _no_probe(point: str) -> None:
+    return None
+
+
 class Desk:
     def __init__(self, store: Store, brains: Mapping[str, Brain],
-                 language: LanguageBackend) -> None:
+                 language: LanguageBackend, probe: Probe | None = None) -> None:
         self.store = store
         self.brains = dict(brains)
         self.language = language
+        self.probe: Probe = probe or _no_probe
 
     async def handle(self, event: InboundEvent, direct: bool = False) -> Reply:
         """Run one turn. ``direct``: the caller delivers the reply itself (the terminal, a
@@ -83,25 +91,53 @@ class Desk:
         key = f"{event.channel}:{event.sender}"
         try:
             fresh = await self.store.record_inbound(event)
-            if not fresh:
-                done = await self.store.turn_for(event.business, event.provider_msg_id)
-                if done is not None:
-                    record = TurnRecord.model_validate(done.record)
-                    return Reply(text=record.reply.text, options=record.reply.options,
-                                 conversation_id=done.conversation_id, duplicate=True,
-                                 end=bool(record.decision
-                                          and record.decision.plan.end_conversation))
+            self.probe("recorded")
+            if not fresh and (done := await self._answered(event)) is not None:
+                return done
             # understanding is the slow part of a turn: it runs before the write lock is
             # taken, on the state as it stands, and again only if another turn got in between
             known = await self.store.find_conversation(event.business, event.channel,
                                                        event.sender)
             early = self._early_understanding(brain, known, event)
+            self.probe("understood")
             async with self.store.transaction(event.business, key) as tx:
-                return await self._turn(brain, event, tx, direct, early)
+                # under the lock: another delivery of this event, fresh or not, may have
+                # committed its turn while this one was understanding
+                if (done := await self._answered(event)) is not None:
+                    return done
+                reply = await self._turn(brain, event, tx, direct, early)
+                self.probe("before_commit")
+            self.probe("committed")
+            return reply
         except Exception as e:  # the boundary: no traceback reaches a customer
             log.exception("turn failed", extra={"business": event.business,
                                                 "provider_msg_id": event.provider_msg_id})
-            return await self._failed(brain, event, key, e)
+            return await self._failed(brain, event, key, e, direct)
+
+    async def _answered(self, event: InboundEvent) -> Reply | None:
+        """The recorded reply when this event already has its committed turn."""
+        done = await self.store.turn_for(event.business, event.provider_msg_id)
+        if done is None:
+            return None
+        record = TurnRecord.model_validate(done.record)
+        return Reply(text=record.reply.text, options=record.reply.options,
+                     conversation_id=done.conversation_id, duplicate=True,
+                     end=bool(record.decision and record.decision.plan.end_conversation))
+
+    async def recover(self, older_than: datetime, limit: int = 100) -> int:
+        """Answer recorded events that never got a committed turn (their worker died).
+
+        Only events received before ``older_than``, so a turn still in progress elsewhere
+        is left to finish (and if it does finish meanwhile, the duplicate check under the
+        lock returns its reply instead). Replies go out through the outbox. Events of
+        businesses this desk does not serve are left alone. Returns how many were answered.
+        """
+        answered = 0
+        for event in await self.store.unanswered_inbound(older_than, limit):
+            if event.business in self.brains:
+                await self.handle(event)
+                answered += 1
+        return answered
 
     # ------------------------------------------------------------------ one turn
 
@@ -133,6 +169,7 @@ class Desk:
                 raise RuntimeError(f"more than {MAX_ACTIONS_PER_TURN} actions in one turn")
             ctx = ActionContext(state=decision.state, **ctx_base)  # type: ignore[arg-type]
             results.append(await run_action(decision.pending, ctx))
+            self.probe("acted")
             decision = decide(brain, snap, und, now, tuple(results))
         reply = self._render(decision.plan)
         record = TurnRecord(seq=conv.turns + 1, business=b.slug, conversation_id=conv.id,
@@ -140,14 +177,21 @@ class Desk:
                             results=tuple(results), decision=decision, reply=reply)
         await self._commit(tx, conv.id, conv.last_hash, record, decision.state, now)
         if not direct:
-            await tx.enqueue(OutboxRow(
-                id=uuid.uuid4().hex, business=b.slug, kind="reply",
-                payload={"channel": event.channel, "to": event.sender, "text": reply.text,
-                         "options": list(reply.options)},
-                idempotency_key=f"reply:{b.slug}:{event.provider_msg_id}",
-                next_attempt_at=now.astimezone(UTC)))
+            await self._send(tx, event, reply.text, reply.options, now)
         return Reply(text=reply.text, options=reply.options, conversation_id=conv.id,
                      end=decision.plan.end_conversation)
+
+    @staticmethod
+    async def _send(tx: Tx, event: InboundEvent, text: str, options: tuple[str, ...],
+                    now: datetime) -> None:
+        """The reply as an outbox row, in the turn's transaction: sent once it commits,
+        and at most one per inbound event (the key is the provider's message id)."""
+        await tx.enqueue(OutboxRow(
+            id=uuid.uuid4().hex, business=event.business, kind="reply",
+            payload={"channel": event.channel, "to": event.sender, "text": text,
+                     "options": list(options), "in_reply_to": event.provider_msg_id},
+            idempotency_key=f"reply:{event.business}:{event.provider_msg_id}",
+            next_attempt_at=now.astimezone(UTC)))
 
     async def _customer(self, tx: Tx, business: str, state: ConversationState,
                         event: InboundEvent) -> tuple[ConversationState, bool]:
@@ -210,7 +254,7 @@ class Desk:
     # ------------------------------------------------------------------ failure
 
     async def _failed(self, brain: Brain, event: InboundEvent, key: str,
-                      error: Exception) -> Reply:
+                      error: Exception, direct: bool) -> Reply:
         """Record the failed turn (state untouched), escalate, apologise."""
         b = brain.business
         lang = event.lang_hint if event.lang_hint in ("en", "de") else b.languages[0]
@@ -232,7 +276,9 @@ class Desk:
             await tx.insert_escalation(EscalationRow(
                 id=uuid.uuid4().hex, business=b.slug, conversation_id=conv.id,
                 reason="internal error during a turn", created_at=now.astimezone(UTC)))
+            if not direct:
+                await self._send(tx, event, text, (), now)
         return Reply(text=text, conversation_id=conv.id)
 
 
-__all__ = ["APOLOGY", "Desk", "Reply", "UnknownBusiness"]
+__all__ = ["APOLOGY", "Desk", "Probe", "Reply", "UnknownBusiness"]

@@ -291,6 +291,45 @@ async def test_cancel_needs_an_appointment_found_in_the_conversation(store) -> N
     assert a.status == "booked"
 
 
+async def test_cancel_retried_answers_the_same_and_cancels_once(store) -> None:
+    mine = await _mine(store, slot(9))
+    state = await _found(store)
+    first = await run(store, call("cancel", appointment=mine, lang="en"), state)
+    again = await run(store, call("cancel", appointment=mine, lang="en"), state)
+    assert first.ok and again.ok and first.items == again.items
+
+
+async def test_cancel_of_an_appointment_cancelled_elsewhere_says_so(store) -> None:
+    mine = await _mine(store, slot(9))
+    state = await _found(store)
+    async with store.transaction(BLOOM.slug, "staff-calendar") as tx:  # the salon cancels it
+        await tx.cancel_appointment(mine)
+    result = await run(store, call("cancel", appointment=mine, lang="en"), state)
+    assert not result.ok and result.error == "already_cancelled"
+    assert [i.kind for i in result.items] == ["already_cancelled"]
+    [a] = await store.list_appointments(BLOOM.slug)
+    assert a.status == "cancelled"
+
+
+async def test_an_appointment_of_another_business_is_not_found_and_not_touched(store) -> None:
+    other = DEMOS["brightsmile-dental"] if "brightsmile-dental" in DEMOS else next(
+        b for slug, b in DEMOS.items() if slug != BLOOM.slug)
+    mine = await _mine(store, slot(9))
+    state = await _found(store)
+    for action, extra in (("cancel", {}), ("reschedule", {
+            "start": slot(15).start.isoformat(), "end": slot(15).end.isoformat(),
+            "staff": "sam"})):
+        state_here = state.model_copy(update={"offered": (slot(15),)})
+        async with store.transaction(other.slug, "x") as tx:
+            result = await run_action(
+                ActionCall(name=action, args={"appointment": mine, "lang": "en", **extra},
+                           key=idempotency_key(other.slug, action, {"appointment": mine})),
+                ctx(tx, state_here, business=other))
+        assert not result.ok and result.error == "not_found", action
+    [a] = await store.list_appointments(BLOOM.slug)
+    assert a.status == "booked" and a.start == slot(9).start
+
+
 async def test_reschedule_moves_the_appointment_to_an_offered_slot(store) -> None:
     mine = await _mine(store, slot(9))
     found = await _found(store)

@@ -1,0 +1,140 @@
+"""The desk shell: one turn per inbound event however it is delivered, the "just taken"
+reply with fresh offers, a cancel that finds the appointment already gone, the probe
+points, and recovery of events whose turn never committed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from engine.desk import Desk
+from engine.memory import MemoryStore
+from engine.ports import InboundEvent
+from language.types import FieldCandidate, Signals, TopicScore, Understanding
+
+from .demo import demo_brains
+from .invariants import records
+from .scripted_language import ScriptedLanguage
+
+BRAINS = demo_brains()
+LA = ZoneInfo("America/Los_Angeles")
+NOW = datetime(2025, 3, 4, 8, 0, tzinfo=LA)  # a Tuesday
+
+
+def said(*fields: tuple[str, str], affirm: bool = False, topic: str = "book") -> Understanding:
+    return Understanding(text="…", lang="en", topics=(TopicScore(topic=topic, score=0.9),),
+                         signals=Signals(affirm=affirm),
+                         fields=tuple(FieldCandidate(type=t, value=v, text=v)  # type: ignore[arg-type]
+                                      for t, v in fields))
+
+
+def first_offer(text, ctx) -> Understanding:
+    return said(("offered_slot", ctx.offered[0].start.isoformat()))
+
+
+def event(sender: str, i: int, at: datetime = NOW) -> InboundEvent:
+    return InboundEvent(business="bloom-salon", channel="sms", sender=sender, text="…",
+                        provider_msg_id=f"{sender}-{i}", received_at=at)
+
+
+async def talk(desk: Desk, language: ScriptedLanguage, sender: str, *script, first: int = 0):
+    reply = None
+    for i, item in enumerate(script, start=first):
+        language.push(item)
+        reply = await desk.handle(event(sender, i))
+    assert reply is not None
+    return reply
+
+
+def up_to_confirm(phone: str) -> tuple:
+    return (said(("service", "mens_cut"), ("staff", "alex")), said(("date", "2025-03-05")),
+            first_offer, said(("person_name", "Dana Whitfield")), said(("phone", phone)))
+
+
+async def test_the_loser_of_a_slot_hears_it_was_just_taken_and_gets_fresh_offers() -> None:
+    store, language = MemoryStore(), ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    a = await talk(desk, language, "+15035550001", *up_to_confirm("+15035550001"))
+    b = await talk(desk, language, "+15035550002", *up_to_confirm("+15035550002"))
+    won = await talk(desk, language, "+15035550001", said(affirm=True), first=5)
+    lost = await talk(desk, language, "+15035550002", said(affirm=True), first=5)
+    [appt] = await store.list_appointments("bloom-salon")
+    assert appt.customer_phone == "+15035550001"
+    last = records(await store.turns(b.conversation_id))[-1]
+    kinds = [i.kind for i in last.decision.plan.items]
+    assert "slot_taken" in kinds and "offer_slots" in kinds and "booked" not in kinds
+    # the taken slot is no longer the customer's choice: they choose again, no read-back
+    assert "confirm" not in kinds and "slot" not in last.decision.state.active.fields
+    fresh = [s for i in last.decision.plan.items if i.kind == "offer_slots" for s in i.slots]
+    assert fresh and all(s.start != appt.start or s.staff != appt.staff for s in fresh)
+    assert "just been taken" in lost.text
+    assert won.conversation_id == a.conversation_id
+
+
+async def test_one_event_delivered_twice_at_once_is_one_turn_and_one_reply() -> None:
+    store, language = MemoryStore(), ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    language.push(said(("service", "mens_cut")), said(("service", "mens_cut")))
+    first, second = await asyncio.gather(desk.handle(event("+15035550003", 0)),
+                                         desk.handle(event("+15035550003", 0)))
+    assert first.text == second.text and sorted([first.duplicate, second.duplicate]) == [
+        False, True]
+    assert len(await store.turns(first.conversation_id)) == 1
+    assert len([r for r in await store.outbox() if r.kind == "reply"]) == 1
+
+
+async def test_a_cancel_of_an_appointment_cancelled_meanwhile_says_so() -> None:
+    store, language = MemoryStore(), ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    await talk(desk, language, "+15035550004", *up_to_confirm("+15035550004"),
+               said(affirm=True))
+    [appt] = await store.list_appointments("bloom-salon")
+    language.push(said(("phone", "+15035550004"), topic="cancel"))
+    found = await desk.handle(event("+15035550005", 0))
+    async with store.transaction("bloom-salon", "staff") as tx:  # the salon cancels it
+        await tx.cancel_appointment(appt.id)
+    language.push(said(affirm=True, topic="cancel"))
+    reply = await desk.handle(event("+15035550005", 1))
+    kinds = [i.kind for i in records(await store.turns(found.conversation_id))[-1]
+             .decision.plan.items]
+    assert "already_cancelled" in kinds and "cancelled" not in kinds
+    assert "already cancelled" in reply.text
+
+
+async def test_the_probe_sees_each_point_of_a_turn_in_order() -> None:
+    store, language = MemoryStore(), ScriptedLanguage()
+    seen: list[str] = []
+    desk = Desk(store, BRAINS, language, probe=seen.append)
+    await talk(desk, language, "+15035550006", said(("service", "mens_cut")),
+               said(("date", "2025-03-05")))
+    assert seen[:4] == ["recorded", "understood", "before_commit", "committed"]
+    assert seen[4:] == ["recorded", "understood", "acted", "before_commit", "committed"]
+
+
+async def test_recover_answers_events_whose_turn_never_committed() -> None:
+    store, language = MemoryStore(), ScriptedLanguage()
+
+    def die(point: str) -> None:
+        if point == "before_commit":
+            raise SystemExit("the worker died")  # not an Exception: the desk cannot catch it
+
+    dying = Desk(store, BRAINS, language, probe=die)
+    language.push(said(("service", "mens_cut")))
+    with pytest.raises(SystemExit):
+        await dying.handle(event("+15035550007", 0))
+    [lost] = await store.inbound_events("bloom-salon")
+    assert await store.turn_for("bloom-salon", lost.provider_msg_id) is None
+    assert await store.outbox() == []
+
+    desk = Desk(store, BRAINS, language)
+    language.push(said(("service", "mens_cut")))
+    assert await desk.recover(older_than=NOW - timedelta(minutes=1)) == 0  # too recent
+    assert await desk.recover(older_than=NOW + timedelta(minutes=1)) == 1
+    assert await desk.recover(older_than=NOW + timedelta(minutes=1)) == 0  # answered now
+    turn = await store.turn_for("bloom-salon", lost.provider_msg_id)
+    assert turn is not None
+    [reply] = await store.outbox()
+    assert reply.kind == "reply" and reply.payload["in_reply_to"] == lost.provider_msg_id
