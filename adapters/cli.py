@@ -14,13 +14,13 @@ import re
 import sys
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.desk import APOLOGY as _APOLOGY
-from engine.ports import InboundEvent
+from engine.ports import InboundEvent, Store
 from rules.errors import FrontdeskError
 
 from .settings import Settings
@@ -357,16 +357,56 @@ async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
     store = await open_store(settings.db)
     try:
         await store.migrate()
+        if args.outbox_command == "retry":
+            if bool(args.id) == bool(args.dead):
+                print("outbox retry needs a row ID or --dead", file=sys.stderr)
+                return EXIT_USAGE
+            count = await store.requeue_outbox(args.id, args.dead, datetime.now(UTC))
+            print(f"re-queued {count} row{'s' if count != 1 else ''}")
+            return EXIT_OK
+        if args.outbox_command == "drain":
+            return await _drain(args, settings, store)
         rows = [r for r in await store.outbox() if r.status in ("pending", "dead")]
         if args.json:
             _print_json([r.model_dump(mode="json") for r in rows])
         else:
             for r in rows:
-                print(f"{r.id} {r.status} {r.kind} attempts={r.attempts} {r.last_error}")
+                print(f"{r.id} {r.status} {r.kind} attempts={r.attempts} "
+                      f"next={r.next_attempt_at.isoformat()} {r.last_error}".rstrip())
             print(f"{len(rows)} pending or dead")
         return EXIT_OK
     finally:
         await store.close()
+
+
+async def _drain(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    """Send due outbox rows; with ``--once`` one pass, else until interrupted."""
+    from .outbox import drainer_for
+    from .wiring import load_brains
+
+    drainer = drainer_for(store, {k: b.business for k, b in load_brains(settings).items()})
+    while True:
+        counts = await drainer.drain_once(datetime.now(UTC))
+        if counts:
+            print(" ".join(f"{k}={v}" for k, v in sorted(counts.items())), flush=True)
+        if args.once:
+            return EXIT_OK
+        if not counts:
+            await asyncio.sleep(args.interval)
+
+
+async def _recover(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer recorded inbound events whose turn never committed (a worker died)."""
+    from .wiring import open_app
+
+    app = await open_app(settings)
+    try:
+        cutoff = datetime.now(UTC) - timedelta(seconds=args.older_than)
+        answered = await app.desk.recover(cutoff, limit=args.limit)
+        print(f"answered {answered} event{'s' if answered != 1 else ''}")
+        return EXIT_OK
+    finally:
+        await app.close()
 
 
 # ---------------------------------------------------------------------- main
@@ -415,8 +455,20 @@ def build_parser() -> argparse.ArgumentParser:
     dsub.add_parser("migrate")
     dsub.add_parser("check")
 
-    ob = sub.add_parser("outbox", help="pending and dead outbound deliveries")
+    ob = sub.add_parser("outbox", help="pending and dead outbound deliveries; retry; drain")
     ob.add_argument("--json", action="store_true")
+    osub = ob.add_subparsers(dest="outbox_command")
+    retry = osub.add_parser("retry", help="re-queue a row by ID, or every dead row")
+    retry.add_argument("id", nargs="?")
+    retry.add_argument("--dead", action="store_true")
+    drain = osub.add_parser("drain", help="send due rows (until interrupted, or --once)")
+    drain.add_argument("--once", action="store_true")
+    drain.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+
+    rc = sub.add_parser("recover", help="answer inbound events whose turn never committed")
+    rc.add_argument("--older-than", type=float, default=60.0,
+                    help="only events received at least this many seconds ago")
+    rc.add_argument("--limit", type=int, default=100)
     return p
 
 
@@ -451,6 +503,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db(args, settings))
         if args.command == "outbox":
             return asyncio.run(_outbox(args, settings))
+        if args.command == "recover":
+            return asyncio.run(_recover(args, settings))
     except FrontdeskError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
