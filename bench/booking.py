@@ -1,4 +1,4 @@
-"""Benchmark: booking — availability search, and (to come) booking turns across workers.
+"""Benchmark: booking — availability search, and booking turns across worker processes.
 
     python -m bench.booking [--section availability|workers|all] [--rounds N] [--seed S]
 
@@ -11,30 +11,40 @@ SQLite (``store.SqlStore`` on a temporary file, the appointments inserted throug
 ``Tx``; the action reads the calendar and searches). Prints p50/p95/p99 in ms as a table,
 no assertions. The target for the pure search is p50 <= 5 ms.
 
-``workers``: booking turns per second with 4 worker processes on PostgreSQL — not written
-yet; :func:`workers` is where it goes (``make_business`` and ``make_appointments`` and
-``seed`` are shared with it).
+``workers``: booking turns per second with 4 worker processes on PostgreSQL. A fresh
+database is made on ``FRONTDESK_BENCH_PG`` (default the local server), 240 SMS booking
+conversations with bloom-salon (ask, day, "the first one", name, "yes") are shared among
+four ``bench.fleet`` processes — the real desk, offline language layer and PostgreSQL
+store, each answering its conversations concurrently — and the time from the start signal
+to the last reply is measured. Prints turns/s, bookings/s and the latencies under that
+load; the database is dropped afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from engine.business import Business
 from engine.hours import open_intervals_on
-from engine.ports import Appointment, AppointmentId, CustomerId, Store
+from engine.ports import Appointment, AppointmentId, CustomerId, InboundEvent, Store
 from engine.slots import SlotQuery, find_slots
 
 SLUG = "bench-clinic"
@@ -228,9 +238,104 @@ async def availability(rounds: int = 3, seed_value: int = 7) -> None:
           f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
 
 
-async def workers(processes: int = 4) -> None:
-    """Booking turns per second with ``processes`` workers on PostgreSQL (to be written)."""
-    print(f"## workers: not written yet ({processes} worker processes on PostgreSQL)")
+WORKER_SCRIPTS = ("a men's cut with Alex", "a blowout with Sam", "to book balayage with Jordan")
+CHOICES = ("the first one", "the second one", "the third one")
+FIRST = ("Dana", "Jamie", "Morgan", "Riley", "Casey", "Avery", "Quinn", "Harper", "Rowan", "Emery")
+LAST = ("Whitfield", "Rivera", "Blake", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Novak")
+
+
+def booking_conversations(count: int, days: int = 40) -> list[list[InboundEvent]]:
+    """``count`` SMS booking conversations with bloom-salon, each ending in "yes".
+
+    Each of the three staff members is asked for on each of ``days`` days, first for the
+    first offered time, then the second, then the third, so conversations rarely want the
+    same slot; those that do (answered at the same moment) hear it was just taken.
+    """
+    tz = ZoneInfo("America/Los_Angeles")
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=tz)
+    # the salon opens Tuesday to Saturday
+    open_days = [d for d in (now.date() + timedelta(days=k) for k in range(1, 3 * days))
+                 if d.weekday() in (1, 2, 3, 4, 5)][:days]
+    out = []
+    for i in range(count):
+        phone = f"+1503556{i:04d}"
+        ask = WORKER_SCRIPTS[i % len(WORKER_SCRIPTS)]
+        day = open_days[(i // len(WORKER_SCRIPTS)) % days]
+        choice = CHOICES[(i // (len(WORKER_SCRIPTS) * days)) % len(CHOICES)]
+        texts = (f"I'd like {ask}", f"on {day:%B} {day.day}", choice,
+                 f"{FIRST[i % 10]} {LAST[(i // 10) % 8]}", "yes")
+        out.append([InboundEvent(business="bloom-salon", channel="sms", sender=phone,
+                                 text=text, provider_msg_id=f"bench-{i}-{n}",
+                                 customer_phone=phone, received_at=now + timedelta(seconds=n))
+                    for n, text in enumerate(texts)])
+    return out
+
+
+async def workers(processes: int = 4, conversations: int = 240) -> None:
+    """Booking conversations answered by ``processes`` ``bench.fleet`` worker processes
+    against one fresh PostgreSQL database: turns per second and bookings per second."""
+    import asyncpg
+
+    from adapters.wiring import repo_path
+    from store import open_store
+
+    server = os.environ.get("FRONTDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"frontdesk_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(server)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(server)._replace(path="/" + name))
+    tmp = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
+    try:
+        store = await open_store(url)
+        await store.migrate()
+        await store.close()
+        convs = booking_conversations(conversations)
+        go = tmp / "go"
+        procs = []
+        for k in range(processes):
+            jobs = tmp / f"w{k}.json"
+            jobs.write_text(json.dumps([e.model_dump(mode="json")
+                                        for c in convs[k::processes] for e in c]))
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "bench.fleet", "--db", url, "--jobs", str(jobs),
+                 "--out", str(tmp / f"w{k}.out"), "--ready", str(tmp / f"w{k}.ready"),
+                 "--go", str(go)], cwd=repo_path(), stdout=subprocess.DEVNULL,
+                env=dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")))
+        while not all((tmp / f"w{k}.ready").exists() for k in range(processes)):
+            if any(p.poll() is not None for p in procs):
+                raise SystemExit("a worker died while starting")
+            await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        go.touch()
+        for p in procs:
+            await asyncio.to_thread(p.wait)
+        elapsed = time.perf_counter() - started
+        answers = [json.loads(line) for k in range(processes)
+                   for line in (tmp / f"w{k}.out").read_text().splitlines()]
+        confirms = [a for a in answers if a["provider_msg_id"].endswith("-4")]
+        booked = [a for a in confirms if "You're booked" in a["text"]]
+        taken = [a for a in confirms if "just been taken" in a["text"]]
+        check = await open_store(url)
+        appointments = [a for a in await check.list_appointments("bloom-salon")
+                        if a.status == "booked"]
+        await check.close()
+        print(f"## workers: {processes} processes, {conversations} booking conversations "
+              f"(5 turns each, all at once), PostgreSQL 15, offline language layer")
+        print(f"turns answered: {len(answers)} in {elapsed:.1f} s = "
+              f"{len(answers) / elapsed:.1f} turns/s")
+        print(f"booking turns (the 'yes'): {len(confirms)}, booked {len(booked)} "
+              f"({len(appointments)} appointments in the database) = "
+              f"{len(booked) / elapsed:.1f} bookings/s; {len(taken)} heard the slot was just "
+              f"taken, {len(confirms) - len(booked) - len(taken)} other replies")
+        for label, ms in (("turn latency under this load", [a["ms"] for a in answers]),
+                          ("booking-turn latency", [a["ms"] for a in confirms])):
+            print(f"{label}: p50 {_pct(ms, 50):.0f} ms, p95 {_pct(ms, 95):.0f} ms, "
+                  f"p99 {_pct(ms, 99):.0f} ms (every conversation in flight at once, so "
+                  "this is mostly waiting for the CPU)")
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -240,11 +345,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         default="all")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated calendar")
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--conversations", type=int, default=240)
     args = parser.parse_args(argv)
     if args.section in ("availability", "all"):
         asyncio.run(availability(args.rounds, args.seed))
     if args.section in ("workers", "all"):
-        asyncio.run(workers())
+        asyncio.run(workers(args.processes, args.conversations))
     return 0
 
 
@@ -252,5 +359,5 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["availability", "main", "make_appointments", "make_business", "make_queries",
+__all__ = ["availability", "booking_conversations", "main", "make_appointments", "make_business", "make_queries",
            "seed", "workers"]
