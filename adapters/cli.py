@@ -361,7 +361,11 @@ async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
             if bool(args.id) == bool(args.dead):
                 print("outbox retry needs a row ID or --dead", file=sys.stderr)
                 return EXIT_USAGE
-            count = await store.requeue_outbox(args.id, args.dead, datetime.now(UTC))
+            try:
+                count = await store.requeue_outbox(args.id, args.dead, datetime.now(UTC))
+            except (LookupError, ValueError) as e:  # an unknown or already sent row
+                print(f"error: {e}", file=sys.stderr)
+                return EXIT_USAGE
             print(f"re-queued {count} row{'s' if count != 1 else ''}")
             return EXIT_OK
         if args.outbox_command == "drain":

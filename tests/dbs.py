@@ -11,10 +11,11 @@ fails with the reason rather than quietly running on SQLite.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -69,4 +70,45 @@ async def database_url(tmp_path: Path, which: str | None = None) -> AsyncIterato
         yield f"sqlite:///{tmp_path / f'fd-{uuid.uuid4().hex[:8]}.db'}"
 
 
-__all__ = ["DEFAULT_PG", "database_url", "fresh_postgres", "kind", "server_dsn"]
+@contextmanager
+def database_url_sync(tmp_path: Path, which: str | None = None) -> Iterator[str]:
+    """:func:`database_url` for synchronous fixtures (the command-line tests)."""
+    if (which or kind()) != "postgresql":
+        yield f"sqlite:///{tmp_path / f'fd-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    # not fresh_postgres() across two event loops: closing the first loop would finalise
+    # its suspended generator, dropping the database at once
+    name = f"fd_test_{uuid.uuid4().hex[:16]}"
+    admin = _with_database(server_dsn(), "postgres")
+    run_sql(admin, f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_database(server_dsn(), name)
+    finally:
+        run_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_sql(url: str, sql: str, *args: object) -> str:
+    """One statement on a PostgreSQL database, synchronously; its status ("UPDATE 1")."""
+    import asyncpg
+
+    async def go() -> str:
+        conn = await asyncpg.connect(url)
+        try:
+            return str(await conn.execute(sql, *args))
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
+def copy_postgres(url: str, name: str) -> str:
+    """A copy of a PostgreSQL database nobody is connected to (``CREATE DATABASE ...
+    TEMPLATE``); the copy's URL. The caller drops it."""
+    source = urlsplit(url).path.lstrip("/")
+    run_sql(_with_database(server_dsn(), "postgres"),
+            f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    return _with_database(server_dsn(), name)
+
+
+__all__ = ["DEFAULT_PG", "copy_postgres", "database_url", "database_url_sync",
+           "fresh_postgres", "kind", "run_sql", "server_dsn"]

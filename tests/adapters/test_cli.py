@@ -1,7 +1,8 @@
 """The ``frontdesk`` command line, driven as a real subprocess (the README's contract table).
 
 Two piped ``chat`` sessions (bloom-salon in English, praxis-sommer in German), run once per
-module, each fill a temporary SQLite database; every listing, the audit trail, hash-chain
+module, each fill a fresh database (SQLite, or PostgreSQL in the suite's PostgreSQL pass,
+see ``tests.dbs``); every listing, the audit trail, hash-chain
 verification and replay then read those. The ``cards`` commands, a broken business file
 and bad environment variables need no chat at all.
 """
@@ -18,13 +19,15 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from tests.dbs import copy_postgres, database_url_sync, run_sql
 
 from ..machines.cards_for_tests import GOOD, marked_line
 
@@ -55,10 +58,14 @@ APPOINTMENT_KEYS = {"id", "service", "staff", "start", "end", "customer_name",
 ISO_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?[+-]\d\d:\d\d$")
 
 
-def environment(db: Path, **extra: str) -> dict[str, str]:
+def environment(db: Path | str, cache: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a ``frontdesk`` process on database ``db`` (a file or a URL)."""
+    if cache is None:
+        assert isinstance(db, Path), "a database URL needs its cache directory given"
+        cache = db.parent / "cache"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
     env.update(FRONTDESK_DB=str(db), FRONTDESK_BUSINESSES=str(REPO / "examples" / "businesses"),
-               FRONTDESK_CACHE_DIR=str(db.parent / "cache"),
+               FRONTDESK_CACHE_DIR=str(cache),
                HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
                HF_HUB_DISABLE_PROGRESS_BARS="1")
     env.update(extra)
@@ -161,8 +168,8 @@ class World:
     stderr: dict[str, str] = field(default_factory=dict)
     done: dict[tuple[str, ...], subprocess.CompletedProcess[str]] = field(default_factory=dict)
 
-    def db(self, name: str = "bloom") -> Path:
-        return Path(self.envs[name]["FRONTDESK_DB"])
+    def db(self, name: str = "bloom") -> str:
+        return self.envs[name]["FRONTDESK_DB"]
 
     def run(self, *args: str, db: str = "bloom", **env: str) -> subprocess.CompletedProcess[str]:
         """Run a command; read-only commands on the chats' databases run once."""
@@ -193,10 +200,14 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("cli")
-    w = World(tmp=tmp, envs={name: environment(tmp / f"{name}.db")
-                             for name in ("bloom", "praxis")})
+    with database_url_sync(tmp) as bloom_db, database_url_sync(tmp) as praxis_db:
+        yield _world(tmp, {"bloom": bloom_db, "praxis": praxis_db})
+
+
+def _world(tmp: Path, dbs: dict[str, str]) -> World:
+    w = World(tmp=tmp, envs={name: environment(url, tmp / "cache") for name, url in dbs.items()})
     bloom = PipedChat(w.envs["bloom"], tmp / "bloom.err", "--business", "bloom-salon",
                       "--now", "2026-11-24T10:00", "--customer", BLOOM_CUSTOMER)
     praxis = PipedChat(w.envs["praxis"], tmp / "praxis.err", "--business", "praxis-sommer",
@@ -360,18 +371,38 @@ def test_audit_verify_finds_a_tampered_turn(world) -> None:
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"1 conversations, {len(script)} turns" in done.stdout
     conv = world.conversation()
+    with _tampered_copy(world, conv) as tampered:
+        done = world.run("audit", "verify", FRONTDESK_DB=tampered)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [f"{conv} turn 5: content does not match hash"]
+    assert world.run("audit", "verify").returncode == 0  # the original is untouched
+
+
+@contextlib.contextmanager
+def _tampered_copy(world: World, conv: str) -> Iterator[str]:
+    """A copy of bloom's database in which turn 5's reply was edited behind the store."""
+    if world.db().startswith("postgresql"):
+        url = copy_postgres(world.db(), f"fd_tampered_{os.getpid()}")
+        try:
+            status = run_sql(url, """UPDATE turn SET record = jsonb_set(record::jsonb,
+                '{reply,text}', '"You are booked for free!"')::text
+                WHERE conversation_id = $1 AND seq = 5""", conv)
+            assert status == "UPDATE 1"
+            yield url
+        finally:
+            run_sql(url.rsplit("/", 1)[0] + "/postgres",
+                    f'DROP DATABASE IF EXISTS "fd_tampered_{os.getpid()}" WITH (FORCE)')
+        return
     tampered = world.tmp / "tampered.db"
-    with sqlite3.connect(world.db()) as src, sqlite3.connect(tampered) as dst:
+    with sqlite3.connect(world.db().removeprefix("sqlite:///")) as src, \
+            sqlite3.connect(tampered) as dst:
         src.backup(dst)
     with sqlite3.connect(tampered) as con:
         changed = con.execute(
             "UPDATE turn SET record = json_set(record, '$.reply.text', 'You are booked for free!')"
             " WHERE conversation_id = ? AND seq = 5", (conv,)).rowcount
     assert changed == 1
-    done = world.run("audit", "verify", FRONTDESK_DB=str(tampered))
-    assert done.returncode == 1
-    assert done.stdout.splitlines() == [f"{conv} turn 5: content does not match hash"]
-    assert world.run("audit", "verify").returncode == 0  # the original is untouched
+    yield str(tampered)
 
 
 # ---------------------------------------------------------------------- replay
@@ -517,10 +548,12 @@ def test_a_bad_environment_variable_is_an_error_not_a_traceback(tmp_path, variab
 def test_chat_answers_bytes_that_are_not_text_and_huge_lines_without_a_traceback(tmp_path) -> None:
     lines = [b"hello", b"\xff\xfe\x00\x01garbage\x80", b"a" * 100_000,
              "\U0001F600\U0001F600".encode(), b""]
-    proc = subprocess.run([*CLI, "chat", "--business", "bloom-salon", "--now",
-                           "2026-11-24T10:00"], cwd=REPO, env=environment(tmp_path / "b.db"),
-                          input=b"\n".join(lines) + b"\n", capture_output=True,
-                          timeout=TIMEOUT)
+    with database_url_sync(tmp_path) as db:
+        proc = subprocess.run([*CLI, "chat", "--business", "bloom-salon", "--now",
+                               "2026-11-24T10:00"], cwd=REPO,
+                              env=environment(db, tmp_path / "cache"),
+                              input=b"\n".join(lines) + b"\n", capture_output=True,
+                              timeout=TIMEOUT)
     out = proc.stdout.decode("utf-8").splitlines()
     assert proc.returncode == 0
     assert len(out) == len(lines) and all(line.startswith("desk: ") for line in out)

@@ -1,7 +1,7 @@
 """Scripted conversations with the three demo businesses, end to end.
 
 Real parts throughout: the MiniLM-based offline language layer, compiled cards and
-durable-rules, the SQLite store. Each turn must decide the expected reply-plan items;
+durable-rules, the SQL store (SQLite, or PostgreSQL in the suite's PostgreSQL pass). Each turn must decide the expected reply-plan items;
 afterwards the database must hold exactly the expected appointments, messages and
 escalations, every recorded turn must replay identically and every hash chain verify.
 """
@@ -15,6 +15,7 @@ import pytest
 from adapters.settings import Settings
 from adapters.wiring import open_app, repo_path
 from engine.audit import replay, verify_chain
+from tests.dbs import database_url
 
 from .scripted import load_scripts, run
 
@@ -23,11 +24,11 @@ BUSINESSES = ("bloom-salon", "rapid-rooter", "praxis-sommer")
 
 @pytest.fixture
 async def app(tmp_path, language):
-    settings = Settings(db=f"sqlite:///{tmp_path / 'fd.db'}",
-                        businesses=repo_path("examples", "businesses"))
-    app = await open_app(settings, language=language)
-    yield app
-    await app.close()
+    async with database_url(tmp_path) as db:
+        settings = Settings(db=db, businesses=repo_path("examples", "businesses"))
+        app = await open_app(settings, language=language)
+        yield app
+        await app.close()
 
 
 def _matches(row: dict[str, str], want: dict[str, str]) -> bool:

@@ -22,6 +22,7 @@ from adapters.settings import Settings
 from adapters.wiring import App, open_app, repo_path
 from engine.desk import Reply
 from engine.ports import EscalationRow, InboundEvent
+from tests.dbs import database_url
 
 BLOOM = "bloom-salon"
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # Tuesday
@@ -36,11 +37,11 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(tmp_path_factory, language):
     """One desk and database for the module; every test is its own conversation."""
-    db = tmp_path_factory.mktemp("bad-input") / "fd.db"
-    settings = Settings(db=f"sqlite:///{db}", businesses=repo_path("examples", "businesses"))
-    app = await open_app(settings, only=BLOOM, language=language)
-    yield app
-    await app.close()
+    async with database_url(tmp_path_factory.mktemp("bad-input")) as db:
+        settings = Settings(db=db, businesses=repo_path("examples", "businesses"))
+        app = await open_app(settings, only=BLOOM, language=language)
+        yield app
+        await app.close()
 
 
 class Chat:

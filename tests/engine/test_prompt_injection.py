@@ -27,6 +27,7 @@ from engine.desk import Desk
 from engine.ports import InboundEvent, Store
 from language.types import LanguageBackend
 from store import open_store
+from tests.dbs import database_url
 
 from .demo import demo_brains
 from .invariants import (
@@ -59,10 +60,11 @@ _ids = itertools.count()
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    made = await open_store(f"sqlite:///{tmp_path}/x.db")
-    await made.migrate()
-    yield made
-    await made.close()
+    async with database_url(tmp_path) as url:
+        made = await open_store(url)
+        await made.migrate()
+        yield made
+        await made.close()
 
 
 async def _say(desk: Desk, sender: str, text: str, caller: str | None) -> str:
