@@ -138,3 +138,35 @@ async def test_recover_answers_events_whose_turn_never_committed() -> None:
     assert turn is not None
     [reply] = await store.outbox()
     assert reply.kind == "reply" and reply.payload["in_reply_to"] == lost.provider_msg_id
+
+
+async def test_the_late_change_fee_is_heard_before_the_yes_and_its_rule_is_in_the_audit() -> None:
+    """bloom-salon (DEMO.md): a cancellation less than 24 hours ahead is allowed, but the
+    customer hears the $25 fee before confirming; the named rule shows in the audit."""
+    store, language = MemoryStore(), ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"),
+               said(affirm=True))
+    [appt] = await store.list_appointments("bloom-salon")
+    late = appt.start - timedelta(hours=20)  # the day before, inside the 24-hour window
+    language.push(said(("phone", "+15035550009"), topic="cancel"),
+                  said(affirm=True, topic="cancel"))
+    asked = await desk.handle(event("+15035550010", 0, at=late))
+    done = await desk.handle(event("+15035550010", 1, at=late + timedelta(minutes=1)))
+    first, second = records(await store.turns(asked.conversation_id))
+    assert [i.kind for i in first.decision.plan.items][-2:] == ["late_fee", "confirm"]
+    assert "changes.late_fee_notice" in [f.rule for f in first.decision.firings]
+    assert "$25" in asked.text and "24 hours" in asked.text
+    assert "cancelled" in [i.kind for i in second.decision.plan.items]
+    assert "has been cancelled" in done.text
+
+    # outside the window no fee is mentioned
+    store, language = MemoryStore(), ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"),
+               said(affirm=True))
+    language.push(said(("phone", "+15035550009"), topic="cancel"))
+    early = await desk.handle(event("+15035550010", 0, at=NOW + timedelta(minutes=10)))
+    [rec] = records(await store.turns(early.conversation_id))
+    assert "late_fee" not in [i.kind for i in rec.decision.plan.items]
+    assert "changes.late_fee_notice" not in [f.rule for f in rec.decision.firings]
