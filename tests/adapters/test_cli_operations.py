@@ -1,4 +1,4 @@
-"""``frontdesk outbox`` (list, retry, drain) and ``frontdesk recover`` as real subprocesses,
+"""``frontdesk outbox`` (list, retry, drain), ``recover`` and ``db`` as real subprocesses,
 on the run's database (SQLite, or PostgreSQL in the PostgreSQL pass)."""
 
 from __future__ import annotations
@@ -101,3 +101,26 @@ async def test_recover_answers_an_event_whose_turn_never_committed(tmp_path: Pat
             assert reply.payload["to"] == "+15035550188" and reply.status == "pending"
         finally:
             await store.close()
+
+
+async def test_db_migrate_and_check_report_the_schema_version(tmp_path: Path) -> None:
+    from store.migrations import MIGRATIONS
+
+    latest = max(m.version for m in MIGRATIONS)
+    async with database_url(tmp_path) as db:
+        env = environment(db, tmp_path / "cache")
+        before = await run(env, "db", "check")
+        assert before.returncode == 0 and before.stdout.strip() == "schema version 0", before
+        for _ in range(2):  # migrating again changes nothing
+            migrated = await run(env, "db", "migrate")
+            assert migrated.returncode == 0
+            assert migrated.stdout.strip() == f"schema version {latest}", migrated.stderr
+        checked = await run(env, "db", "check")
+        assert checked.stdout.strip() == f"schema version {latest}"
+
+
+async def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    for url in ("postgresql://postgres@127.0.0.1:1/nothing", "mysql://x@y/z"):
+        done = await run(environment(url, tmp_path / "cache"), "db", "check")
+        assert done.returncode == 2, (url, done.stdout, done.stderr)
+        assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
