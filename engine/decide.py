@@ -208,13 +208,6 @@ def _enter_card(t: Turn, fresh_topic: bool, take_fields: bool = True) -> Topic |
             f[f"corrected.{k}"] = True
         if acc.invalid:
             t.count("failed_attempts")
-        prefs = {"_part": t.und.part_of_day, "_after": t.und.after_time,
-                 "_before": t.und.before_time}
-        if any(prefs.values()) and t.state.active is not None:
-            fields_now = dict(t.state.active.fields)
-            fields_now.update({k: v for k, v in prefs.items() if v})
-            t.state = t.state.model_copy(update={"active": t.state.active.model_copy(
-                update={"fields": fields_now})})
     fields = t.state.active.fields if t.state.active else {}
     for k, v in fields.items():
         if not k.startswith("_"):

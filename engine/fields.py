@@ -144,6 +144,15 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
         if old is not None and not fresh:
             out.corrected.add(spec.name)
     changed = [name for name in _SLOT_INPUTS if name in out.inputs]
+    prefs = {"_part": und.part_of_day, "_after": und.after_time, "_before": und.before_time}
+    if any(prefs.values()):
+        # a preference said now is the whole preference: "after 5" said earlier and "in
+        # the morning" now means the morning, not an empty window between the two
+        before = {k: fields.pop(k) for k in prefs if k in fields}
+        said = {k: v for k, v in prefs.items() if v}
+        fields.update(said)
+        if said != before:
+            changed.append("_part")
     if changed and not fresh and state.last_offered and "slot" not in out.inputs:
         # the search inputs changed after an offer: the offer is stale, search again from
         # the first search step the card collects (the correction rules take it back there)

@@ -516,6 +516,26 @@ async def test_a_part_of_the_day_said_in_words_bounds_the_offer(
         assert format_time(s.start.time(), lang) in reply.text  # type: ignore[arg-type]
 
 
+async def test_a_new_part_of_the_day_replaces_the_one_said_before() -> None:
+    """ "after 5", then "actually in the morning": the morning, not an empty window."""
+    store = MemoryStore()
+    desk = Desk(store, demo_brains(), offline_language())
+    now = at(ZoneInfo(DEMOS["bloom-salon"].timezone), TUESDAY, 8)
+    sender = "+15035550124"
+    for n, text in enumerate(("I'd like a men's haircut on Wednesday after 5",
+                              "actually, in the morning would be better")):
+        reply = await desk.handle(InboundEvent(business="bloom-salon", channel="sms",
+                                               sender=sender, text=text,
+                                               provider_msg_id=f"{sender}-{n}",
+                                               received_at=now))
+    last = records(await store.turns(reply.conversation_id))[-1]
+    assert last.decision is not None
+    [call] = [c for c in last.decision.actions if c.name == "find_slots"]
+    assert (call.args["part"], call.args["after"]) == ("morning", "")
+    [result] = [r for r in last.results if r.name == "find_slots"]
+    assert result.offered and all(s.start.time() < time(12) for s in result.offered)
+
+
 # --------------------------------------------------------------------- property test
 
 ZONES = ("Europe/Berlin", "America/Chicago", "America/Los_Angeles", "Australia/Lord_Howe",
