@@ -23,7 +23,7 @@ from engine.desk import APOLOGY as _APOLOGY
 from engine.ports import InboundEvent, Store
 from rules.errors import FrontdeskError
 
-from .settings import Settings
+from .settings import Settings, parse_port, parse_public_url
 
 EXIT_OK, EXIT_DIFF, EXIT_USAGE = 0, 1, 2
 
@@ -413,6 +413,85 @@ async def _recover(args: argparse.Namespace, settings: Settings) -> int:
         await app.close()
 
 
+# ---------------------------------------------------------------------- serve
+
+
+async def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The HTTP server: web chat and channel webhooks, the outbox drainer beside it, and on
+    SIGTERM/SIGINT a graceful stop (no new connections, in-flight turns finish, the outbox
+    is drained once, the store closed)."""
+    import signal
+
+    from aiohttp import web
+
+    from .http.app import build_app
+    from .http.logs import configure_logging
+    from .http.server import Server
+    from .http.twilio import TwilioSmsSender
+    from .http.webchat import WebchatHistory
+    from .outbox import ReplyRouter, drainer_for
+    from .wiring import open_app
+
+    configure_logging(settings.log_level)
+    log = logging.getLogger("frontdesk.serve")
+    app = await open_app(settings)
+    server = Server(settings=settings, app=app, public_url=settings.public_url)
+    businesses = {k: b.business for k, b in app.brains.items()}
+    replies = ReplyRouter({
+        "sms": TwilioSmsSender.for_businesses(businesses, base_url=settings.twilio_api_url),
+        "webchat": WebchatHistory()})
+    drainer = drainer_for(app.store, businesses, extra={"reply": replies})
+    runner = web.AppRunner(build_app(server), shutdown_timeout=args.shutdown_timeout,
+                           access_log=None)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def drain_forever() -> None:
+        while True:
+            try:
+                counts = await drainer.drain_once(datetime.now(UTC))
+            except Exception:  # a bad row or a database hiccup must not stop the drainer
+                log.exception("outbox drain failed")
+                counts = {}
+            if not counts:
+                await asyncio.sleep(1.0)
+
+    async def recover() -> None:
+        try:
+            answered = await app.desk.recover(datetime.now(UTC) - timedelta(seconds=60))
+            if answered:
+                log.info("recovered unanswered events", extra={"count": answered})
+        except Exception:
+            log.exception("recovery failed")
+
+    background: list[asyncio.Task[None]] = []
+    cleaned = False
+    try:
+        await runner.setup()
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        log.warning("serving", extra={"host": settings.host, "port": settings.port})
+        background = [asyncio.create_task(drain_forever()), asyncio.create_task(recover())]
+        await stop.wait()
+        log.warning("shutting down")
+        cleaned = True
+        await runner.cleanup()  # stop accepting, let in-flight handlers finish
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        await drainer.drain_once(datetime.now(UTC))
+        return EXIT_OK
+    finally:
+        for task in background:
+            task.cancel()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        if not cleaned:
+            await runner.cleanup()
+        await app.close()
+
+
 # ---------------------------------------------------------------------- main
 
 
@@ -473,6 +552,15 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--older-than", type=float, default=60.0,
                     help="only events received at least this many seconds ago")
     rc.add_argument("--limit", type=int, default=100)
+
+    sv = sub.add_parser("serve", help="the HTTP server: web chat and channel webhooks")
+    sv.add_argument("--host", help="address to listen on (default: $FRONTDESK_HOST or "
+                                   "127.0.0.1)")
+    sv.add_argument("--port", type=int, help="port (default: $FRONTDESK_PORT or 8080)")
+    sv.add_argument("--public-url", help="the URL providers see (default: "
+                                         "$FRONTDESK_PUBLIC_URL)")
+    sv.add_argument("--shutdown-timeout", type=float, default=30.0,
+                    help="seconds in-flight requests get to finish on shutdown")
     return p
 
 
@@ -489,6 +577,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.with_(db=args.db)
     if args.businesses:
         settings = settings.with_(businesses=Path(args.businesses))
+    if args.command == "serve":
+        try:
+            if args.host:
+                settings = settings.with_(host=args.host)
+            if args.port is not None:
+                settings = settings.with_(port=parse_port(str(args.port), "--port"))
+            if args.public_url is not None:
+                settings = settings.with_(public_url=parse_public_url(args.public_url,
+                                                                      "--public-url"))
+        except FrontdeskError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_USAGE
     if args.command == "replay" and not args.all and not args.conversation:
         print("replay needs a CONVERSATION_ID or --all", file=sys.stderr)
         return EXIT_USAGE
@@ -509,6 +609,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_outbox(args, settings))
         if args.command == "recover":
             return asyncio.run(_recover(args, settings))
+        if args.command == "serve":
+            return asyncio.run(_serve(args, settings))
     except FrontdeskError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE

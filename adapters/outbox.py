@@ -138,6 +138,28 @@ class WebhookSender(Sender):
                 await session.close()
 
 
+class ReplyRouter(Sender):
+    """Kind ``reply``: every channel's replies share the kind, so this hands each row to
+    the sender of its ``payload["channel"]``. The retry policy is this sender's (the
+    channel senders' ``_send`` does the delivery only). A channel with no sender is a
+    permanent failure: the row goes to the dead letters at once."""
+
+    kind = "reply"
+
+    def __init__(self, channels: Mapping[str, Sender],
+                 options: RetryOptions = RetryOptions()) -> None:
+        super().__init__(options)
+        self.channels = dict(channels)  # channel ("sms", "whatsapp", ...) → sender
+
+    async def _send(self, row: OutboxRow) -> None:
+        channel = str(row.payload.get("channel", ""))
+        sender = self.channels.get(channel)
+        if sender is None:
+            raise DeliveryError(f"no sender for replies on channel {channel!r}",
+                                retryable=False)
+        await sender._send(row)
+
+
 class Drainer:
     """Claims due rows and hands each to the sender of its kind."""
 
@@ -155,13 +177,18 @@ class Drainer:
 
 
 def drainer_for(store: Store, businesses: Mapping[str, Business],
-                options: RetryOptions = RetryOptions()) -> Drainer:
+                options: RetryOptions = RetryOptions(),
+                extra: Mapping[str, Sender] | None = None) -> Drainer:
+    """The drainer of taken messages (file, webhook), plus ``extra`` senders by kind
+    (e.g. ``{"reply": ReplyRouter({"sms": ...})}``); an extra sender of a built-in kind
+    replaces it. Rows of kinds without a sender stay in the outbox, unclaimed."""
     secrets = {slug: b.messages.webhook.secret for slug, b in businesses.items()
                if b.messages.webhook is not None}
     senders: dict[str, Sender] = {"message_file": FileSender(options),
                                   "message_webhook": WebhookSender(secrets, options)}
+    senders.update(extra or {})
     return Drainer(store, senders)
 
 
-__all__ = ["DeliveryError", "Drainer", "FileSender", "RetryOptions", "Sender",
+__all__ = ["DeliveryError", "Drainer", "FileSender", "ReplyRouter", "RetryOptions", "Sender",
            "WebhookSender", "drainer_for", "sign"]

@@ -28,6 +28,10 @@ class Settings:
     log_level: str = "WARNING"
     torch_threads: int = 1
     cache_dir: Path | None = None  # embeddings of card examples kept between runs
+    host: str = "127.0.0.1"  # frontdesk serve: the address to listen on
+    port: int = 8080
+    public_url: str = ""  # e.g. https://desk.example.com (what providers sign); "" = request's
+    twilio_api_url: str = "https://api.twilio.com"  # FRONTDESK_TWILIO_API_URL (tests: a fake)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -44,11 +48,41 @@ class Settings:
             log_level=env.get("FRONTDESK_LOG_LEVEL", "WARNING"),
             torch_threads=_positive_int(env, "FRONTDESK_TORCH_THREADS", 1),
             cache_dir=Path(env["FRONTDESK_CACHE_DIR"]) if env.get("FRONTDESK_CACHE_DIR")
-            else Path("var/cache"), env=env,
+            else Path("var/cache"),
+            host=env.get("FRONTDESK_HOST") or "127.0.0.1",
+            port=parse_port(env.get("FRONTDESK_PORT", "")),
+            public_url=parse_public_url(env.get("FRONTDESK_PUBLIC_URL", "")),
+            twilio_api_url=(env.get("FRONTDESK_TWILIO_API_URL")
+                            or "https://api.twilio.com").rstrip("/"),
+            env=env,
         )
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def parse_port(raw: str, name: str = "FRONTDESK_PORT") -> int:
+    if not raw:
+        return 8080
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise SettingsError(f"{name} must be a port number (1-65535), not {raw!r}")
+    return int(raw)
+
+
+def parse_public_url(raw: str, name: str = "FRONTDESK_PUBLIC_URL") -> str:
+    """The server's address as the outside world sees it: ``http(s)://host[:port][/path]``,
+    without a trailing slash; ``""`` when not set."""
+    from urllib.parse import urlsplit
+
+    url = raw.strip().rstrip("/")
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+            or parts.fragment:
+        raise SettingsError(f"{name} must be an http(s) URL like https://desk.example.com, "
+                            f"not {raw!r}")
+    return url
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -60,4 +94,4 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-__all__ = ["Settings", "SettingsError"]
+__all__ = ["Settings", "SettingsError", "parse_port", "parse_public_url"]

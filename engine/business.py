@@ -204,6 +204,26 @@ class MessageDelivery(_Model):
     webhook: WebhookDelivery | None = None
 
 
+class TwilioChannel(_Model):
+    """A Twilio account the business's SMS number belongs to. The token signs Twilio's
+    webhooks and authenticates replies; write it as ``${TWILIO_AUTH_TOKEN}``. An empty
+    token (an unset variable's empty default) leaves the channel switched off."""
+
+    account_sid: str
+    auth_token: str = Field(repr=False)
+    from_number: str  # the business's Twilio number replies are sent from, e.g. +15035550100
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.account_sid and self.auth_token and self.from_number)
+
+
+class Channels(_Model):
+    """Provider accounts of the business's channels (each optional)."""
+
+    twilio: TwilioChannel | None = None
+
+
 class EmergencyPolicy(_Model):
     """What happens on an emergency (DEMO.md fixes this per business)."""
 
@@ -258,6 +278,7 @@ class Business(_Model):
     booking: BookingPolicy = BookingPolicy()
     topics: tuple[TopicUse, ...]
     records_calls: bool = False
+    channels: Channels = Channels()
 
     @field_validator("timezone")
     @classmethod

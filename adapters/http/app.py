@@ -1,0 +1,88 @@
+"""The aiohttp application of ``frontdesk serve``: operations routes plus every channel's.
+
+:func:`build_app` is the one place where channel modules are plugged in: each module in
+:data:`CHANNELS` exposes ``routes(server) -> list[web.RouteDef]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from types import ModuleType
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from store.migrations import NAMES
+
+from . import twilio, webchat
+from .server import SERVER, Server
+
+log = logging.getLogger("frontdesk.http")
+
+MAX_BODY = 64 * 1024  # bytes; a bigger request body is refused with 413
+LATEST_SCHEMA = max(NAMES)  # the newest migration (same versions on SQLite and PostgreSQL)
+
+# The channel modules whose routes the server offers. A module here has
+# ``routes(server: Server) -> list[web.RouteDef]``.
+CHANNELS: tuple[ModuleType, ...] = (webchat, twilio)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse oversized bodies before any handler runs; turn an unexpected exception into a
+    plain 500 (logged here, never shown to the client)."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY,
+                                            actual_size=request.content_length)
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path,
+                                                "method": request.method})
+        return web.Response(status=500, text="internal server error")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when the database answers and its schema is the latest migration."""
+    store = request.app[SERVER].app.store
+    try:
+        version = await store.schema_version()  # type: ignore[attr-defined]
+    except Exception as e:
+        log.warning("readiness: database unreachable: %s", type(e).__name__)
+        return web.Response(status=503, text=f"database unreachable: {type(e).__name__}")
+    if version != LATEST_SCHEMA:
+        return web.Response(status=503,
+                            text=f"schema version {version}, expected {LATEST_SCHEMA}")
+    return web.Response(text="ready")
+
+
+async def metrics(request: web.Request) -> web.Response:
+    server = request.app[SERVER]
+    for status in ("pending", "dead"):
+        rows = await server.app.store.outbox(status)
+        server.metrics.outbox_depth.labels(status).set(len(rows))
+    return web.Response(body=generate_latest(server.metrics.registry),
+                        headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def build_app(server: Server, channels: Sequence[ModuleType] = CHANNELS) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[guard])
+    app[SERVER] = server
+    app.add_routes([web.get("/healthz", healthz), web.get("/readyz", readyz),
+                    web.get("/metrics", metrics)])
+    for module in channels:
+        app.add_routes(module.routes(server))
+    webchat.setup(app)
+    return app
+
+
+__all__ = ["CHANNELS", "LATEST_SCHEMA", "MAX_BODY", "build_app", "guard"]

@@ -1,0 +1,224 @@
+"""SMS through Twilio: the inbound webhook and the sender of replies.
+
+``POST /twilio/sms/{business}`` is Twilio's "a message comes in" webhook. Its
+``X-Twilio-Signature`` is checked with the twilio library's validator against the URL
+Twilio called — ``Server.public_url`` plus the path when set, otherwise the request's own
+URL with ``X-Forwarded-Proto``/``X-Forwarded-Host`` respected (a proxy in front). Only a
+correctly signed message reaches the desk; its reply goes out through the outbox
+(:class:`TwilioSmsSender`, under ``adapters.outbox.ReplyRouter``), so the webhook answers
+an empty TwiML ``<Response/>`` at once. Twilio retrying a webhook sends the same
+``MessageSid``: the desk makes that one turn and one reply.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+import aiohttp
+from aiohttp import web
+from multidict import MultiDict
+from twilio.request_validator import RequestValidator
+
+from adapters.outbox import DeliveryError, RetryOptions, Sender
+from engine.business import Business, TwilioChannel
+from engine.ports import InboundEvent, OutboxRow
+
+from .server import Server
+
+log = logging.getLogger("frontdesk.http.twilio")
+
+MAX_BODY = 64 * 1024  # a Twilio webhook is a few hundred bytes
+MAX_SMS = 1600  # Twilio refuses longer bodies (error 21617)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+Clock = Callable[[], datetime]
+DEFAULT_RETRY = RetryOptions()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def routes(server: Server, now: Clock = _utcnow) -> list[web.RouteDef]:
+    """The SMS webhook. ``now`` stamps each message's arrival (tests fix it)."""
+
+    async def sms(request: web.Request) -> web.Response:
+        return await _sms(server, request, now)
+
+    return [web.post("/twilio/sms/{business}", sms)]
+
+
+def signed_url(server: Server, request: web.Request) -> str:
+    """The URL Twilio signed: the public URL when configured, else the request's own URL
+    as the client (Twilio) saw it through a proxy."""
+    path = request.raw_path  # path and query exactly as requested
+    if server.public_url:
+        return server.public_url.rstrip("/") + path
+    proto = _first(request.headers.get("X-Forwarded-Proto")) or request.scheme
+    host = _first(request.headers.get("X-Forwarded-Host")) or request.host
+    return f"{proto}://{host}{path}"
+
+
+def _first(value: str | None) -> str:
+    """The first hop's value of a (possibly comma-separated) forwarding header."""
+    return (value or "").split(",")[0].strip()
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None when it is longer than ``limit`` (whatever Content-Length said)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+    return b"".join(chunks)
+
+
+def _parse_form(body: bytes) -> MultiDict[str] | None:
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True,
+                          errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return MultiDict(pairs)
+
+
+async def _sms(server: Server, request: web.Request, now: Clock) -> web.Response:
+    slug = request.match_info["business"]
+    brain = server.app.brains.get(slug)
+    if brain is None:
+        return web.Response(status=404, text="unknown business")
+    account = brain.business.channels.twilio
+    if account is None or not account.enabled:
+        log.warning("sms webhook for a business without twilio", extra={"business": slug})
+        return web.Response(status=404, text="SMS is not set up for this business")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return web.Response(status=413, text="request body too large")
+    body = await _read_at_most(request, MAX_BODY)
+    if body is None:
+        return web.Response(status=413, text="request body too large")
+    if request.content_type != "application/x-www-form-urlencoded":
+        return web.Response(status=400, text="expected a form (application/x-www-form-urlencoded)")
+    form = _parse_form(body) if body else MultiDict[str]()
+    if form is None:
+        return web.Response(status=400, text="malformed form data")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    url = signed_url(server, request)
+    if not signature or not RequestValidator(account.auth_token).validate(url, form, signature):
+        server.metrics.signature_failures.labels("twilio").inc()
+        log.warning("twilio signature refused", extra={
+            "business": slug, "url": url, "signature_present": bool(signature),
+            "remote": request.remote})
+        return web.Response(status=403, text="invalid signature")
+    sender, msg_id = form.get("From", "").strip(), form.get("MessageSid", "").strip()
+    if not sender or not msg_id:
+        return web.Response(status=400, text="From and MessageSid are required")
+    try:
+        media = int(form.get("NumMedia", "0") or "0")
+    except ValueError:
+        return web.Response(status=400, text="NumMedia is not a number")
+    text = form.get("Body", "")
+    payload = {"media": "1"} if media > 0 and not text.strip() else {}
+    event = InboundEvent(business=slug, channel="sms", sender=sender, text=text,
+                         payload=payload, provider_msg_id=msg_id, received_at=now(),
+                         customer_phone=sender)
+    reply = await server.inbound(event, direct=False)
+    if reply is not None and not reply.conversation_id:
+        # the rate limiter's one polite warning: it never reached the desk, so it has no
+        # outbox row; Twilio sends it from the TwiML
+        return _twiml(f"<Response><Message>{escape(reply.text)}</Message></Response>")
+    return _twiml("<Response/>")
+
+
+def _twiml(body: str) -> web.Response:
+    if not body.startswith("<?xml"):
+        body = '<?xml version="1.0" encoding="UTF-8"?>' + body
+    return web.Response(text=body, content_type="text/xml", charset="utf-8")
+
+
+def sms_text(text: str, options: list[str] | tuple[str, ...]) -> str:
+    """The reply as one SMS body: the options as a numbered list (a customer answers
+    with the number), cut to what Twilio accepts."""
+    body = text.strip()
+    if options:
+        body += "\n\n" + "\n".join(f"{i}. {o}" for i, o in enumerate(options, 1))
+    return body if len(body) <= MAX_SMS else body[:MAX_SMS - 1] + "…"
+
+
+class TwilioSmsSender(Sender):
+    """Sends ``reply`` rows of channel ``sms`` through Twilio's Messages API.
+
+    Twilio answers 201 with the message resource, or an error as JSON
+    (``{"code", "message", "more_info", "status"}``): a 4xx is permanent except 429; a 5xx,
+    a timeout or a broken connection is tried again. The row's idempotency key goes along
+    as ``I-Twilio-Idempotency-Token``.
+    """
+
+    kind = "reply"
+
+    def __init__(self, accounts: Mapping[str, TwilioChannel],
+                 base_url: str = "https://api.twilio.com",
+                 options: RetryOptions = DEFAULT_RETRY,
+                 session: aiohttp.ClientSession | None = None) -> None:
+        super().__init__(options)
+        self.accounts = dict(accounts)  # business slug → its Twilio account
+        self.base_url = base_url.rstrip("/")
+        self._session = session
+
+    @classmethod
+    def for_businesses(cls, businesses: Mapping[str, Business],
+                       base_url: str = "https://api.twilio.com",
+                       options: RetryOptions = DEFAULT_RETRY,
+                       session: aiohttp.ClientSession | None = None) -> TwilioSmsSender:
+        accounts = {slug: b.channels.twilio for slug, b in businesses.items()
+                    if b.channels.twilio is not None and b.channels.twilio.enabled}
+        return cls(accounts, base_url, options, session)
+
+    async def _send(self, row: OutboxRow) -> None:
+        account = self.accounts.get(row.business)
+        if account is None:
+            raise DeliveryError(f"no Twilio account configured for {row.business}", False)
+        to = str(row.payload.get("to", ""))
+        if not to:
+            raise DeliveryError("reply without a recipient", retryable=False)
+        form = {"To": to, "From": account.from_number,
+                "Body": sms_text(str(row.payload.get("text", "")),
+                                 [str(o) for o in row.payload.get("options") or ()])}
+        url = f"{self.base_url}/2010-04-01/Accounts/{account.account_sid}/Messages.json"
+        credentials = f"{account.account_sid}:{account.auth_token}".encode()
+        headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii"),
+                   "I-Twilio-Idempotency-Token": row.idempotency_key,
+                   "Accept": "application/json"}
+        session = self._session or aiohttp.ClientSession()
+        try:
+            async with session.post(url, data=form, headers=headers) as r:
+                if r.status < 300:
+                    sid = (await _json(r)).get("sid", "")
+                    log.info("sms sent", extra={"row": row.id, "business": row.business,
+                                                "sid": sid})
+                    return
+                error = await _json(r)
+                what = (f"Twilio answered {r.status}: code {error.get('code', '?')}: "
+                        f"{error.get('message', '')}").strip()
+                raise DeliveryError(what, retryable=r.status >= 500 or r.status == 429)
+        finally:
+            if self._session is None:
+                await session.close()
+
+
+async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    try:
+        data = await response.json(content_type=None)
+    except (ValueError, aiohttp.ClientError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+__all__ = ["EMPTY_TWIML", "MAX_BODY", "TwilioSmsSender", "routes", "signed_url", "sms_text"]

@@ -1,0 +1,46 @@
+"""The server's JSON logs: one object per line, personal data masked."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import structlog
+
+from adapters.http.logs import configure_logging, mask
+
+
+@pytest.fixture
+def restore_logging():
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    for h in handlers:
+        root.addHandler(h)
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+def test_logs_are_json_with_phones_masked_and_texts_dropped(
+        capsys: pytest.CaptureFixture[str], restore_logging: None) -> None:
+    configure_logging("INFO")
+    structlog.get_logger("frontdesk.test").info(
+        "turn", business="bloom-salon", conversation_id="c1", channel="sms",
+        customer_phone="+15035550142", text="my number is +15035550142")
+    logging.getLogger("frontdesk.other").warning("std", extra={"sender": "+4930123456789",
+                                                               "business": "praxis-sommer"})
+    err = capsys.readouterr().err
+    first, second = (json.loads(line) for line in err.splitlines())
+    assert first["event"] == "turn" and first["business"] == "bloom-salon"
+    assert first["conversation_id"] == "c1" and first["channel"] == "sms"
+    assert first["customer_phone"] == "***0142" and "5035550142" not in err
+    assert first["text"] == "<25 chars>" and first["level"] == "info"
+    assert second["sender"] == "***6789" and second["business"] == "praxis-sommer"
+
+
+def test_mask_keeps_only_the_last_four() -> None:
+    assert mask("+15035550142") == "***0142"
+    assert mask("0142") == "***"

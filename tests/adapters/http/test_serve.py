@@ -1,0 +1,75 @@
+"""``frontdesk serve`` as a real process: it comes up, answers, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from adapters.cli import build_parser
+from adapters.settings import Settings, SettingsError
+from adapters.wiring import repo_path
+from tests.dbs import database_url_sync
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_starts_answers_and_exits_0_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    with database_url_sync(tmp_path) as url:
+        env = {**os.environ, "FRONTDESK_DB": url, "FRONTDESK_EMBEDDER": "hashing",
+               "FRONTDESK_CACHE_DIR": str(tmp_path / "cache"), "FRONTDESK_LOG_LEVEL": "INFO",
+               "FRONTDESK_BUSINESSES": str(repo_path("examples", "businesses"))}
+        log = (tmp_path / "serve.log").open("w+")
+        proc = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port",
+                                 str(port)], cwd=repo_path(), env=env, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
+                                                timeout=2) as r:
+                        assert r.status == 200 and r.read() == b"ok"
+                        break
+                except OSError:
+                    assert time.monotonic() < deadline, "serve did not come up"
+                    time.sleep(0.2)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+                assert r.status == 200
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=60) == 0, (tmp_path / "serve.log").read_text()[-3000:]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
+        lines = (tmp_path / "serve.log").read_text().splitlines()
+        assert any('"event": "serving"' in line and f'"port": {port}' in line
+                   for line in lines), lines[-20:]
+
+
+def test_serve_settings_come_from_the_environment_and_are_checked() -> None:
+    s = Settings.from_env({"FRONTDESK_HOST": "0.0.0.0", "FRONTDESK_PORT": "9000",
+                           "FRONTDESK_PUBLIC_URL": "https://desk.example.com/"})
+    assert (s.host, s.port, s.public_url) == ("0.0.0.0", 9000, "https://desk.example.com")
+    d = Settings.from_env({})
+    assert (d.host, d.port, d.public_url) == ("127.0.0.1", 8080, "")
+    for bad in ({"FRONTDESK_PORT": "0"}, {"FRONTDESK_PORT": "http"},
+                {"FRONTDESK_PORT": "70000"}, {"FRONTDESK_PUBLIC_URL": "desk.example.com"},
+                {"FRONTDESK_PUBLIC_URL": "ftp://desk.example.com"}):
+        with pytest.raises(SettingsError):
+            Settings.from_env(bad)
+    args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "8181"])
+    assert (args.host, args.port, args.public_url) == ("0.0.0.0", 8181, None)
