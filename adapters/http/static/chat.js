@@ -94,8 +94,6 @@
     root.appendChild(bubble);
   }
 
-  function ready() { document.body.appendChild(root); if (mode === "page") { connect(); } }
-  if (document.body) { ready(); } else { document.addEventListener("DOMContentLoaded", ready); }
 
   var ws = null, session = "", pending = [], seq = 0, typing = null, status = null;
   var retry = 500;
@@ -196,4 +194,8 @@
     submit("message", text);
     connect();
   };
+
+  // last, once every variable above holds its value (the stored session above all)
+  function ready() { document.body.appendChild(root); if (mode === "page") { connect(); } }
+  if (document.body) { ready(); } else { document.addEventListener("DOMContentLoaded", ready); }
 })();
