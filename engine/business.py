@@ -212,16 +212,53 @@ class TwilioChannel(_Model):
     account_sid: str
     auth_token: str = Field(repr=False)
     from_number: str  # the business's Twilio number replies are sent from, e.g. +15035550100
+    # the voice phone calls are spoken in: one for every language ("Polly.Joanna") or one
+    # per language ({en: Polly.Joanna, de: Polly.Vicki}); unset, a default per language
+    voice: str | dict[str, str] = ""
 
     @property
     def enabled(self) -> bool:
         return bool(self.account_sid and self.auth_token and self.from_number)
 
 
+class TelegramChannel(_Model):
+    """The business's Telegram bot. ``bot_token`` (from @BotFather) authenticates replies;
+    ``secret_token`` is the one given to ``setWebhook``, which Telegram sends back in
+    ``X-Telegram-Bot-Api-Secret-Token`` on every update. Write both as ``${VAR}``; either
+    empty (an unset variable's empty default) leaves the channel switched off."""
+
+    bot_token: str = Field(default="", repr=False, pattern=r"^(\d+:[A-Za-z0-9_-]+)?$")
+    # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -
+    secret_token: str = Field(default="", repr=False, pattern=r"^[A-Za-z0-9_-]{0,256}$")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.bot_token and self.secret_token)
+
+
+class WhatsAppChannel(_Model):
+    """The business's WhatsApp number on Meta's Cloud API. ``access_token`` authenticates
+    replies, ``app_secret`` signs Meta's webhooks (``X-Hub-Signature-256``) and
+    ``verify_token`` answers Meta's subscription check. Write the secrets as ``${VAR}``;
+    any of the four empty (an unset variable's empty default) leaves the channel off."""
+
+    phone_number_id: str = ""
+    access_token: str = Field(default="", repr=False)
+    app_secret: str = Field(default="", repr=False)
+    verify_token: str = Field(default="", repr=False)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.phone_number_id and self.access_token and self.app_secret
+                    and self.verify_token)
+
+
 class Channels(_Model):
     """Provider accounts of the business's channels (each optional)."""
 
     twilio: TwilioChannel | None = None
+    telegram: TelegramChannel | None = None
+    whatsapp: WhatsAppChannel | None = None
 
 
 class EmergencyPolicy(_Model):
