@@ -427,8 +427,10 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from .http.app import build_app
     from .http.logs import configure_logging
     from .http.server import Server
+    from .http.telegram import TelegramSender
     from .http.twilio import TwilioSmsSender
     from .http.webchat import WebchatHistory
+    from .http.whatsapp import WhatsAppSender
     from .outbox import ReplyRouter, drainer_for
     from .wiring import open_app
 
@@ -439,6 +441,9 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     businesses = {k: b.business for k, b in app.brains.items()}
     replies = ReplyRouter({
         "sms": TwilioSmsSender.for_businesses(businesses, base_url=settings.twilio_api_url),
+        "whatsapp": WhatsAppSender.for_businesses(businesses, base_url=settings.whatsapp_api_url,
+                                                  version=settings.whatsapp_api_version),
+        "telegram": TelegramSender.for_businesses(businesses, base_url=settings.telegram_api_url),
         "webchat": WebchatHistory()})
     drainer = drainer_for(app.store, businesses, extra={"reply": replies})
     runner = web.AppRunner(build_app(server), shutdown_timeout=args.shutdown_timeout,

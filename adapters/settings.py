@@ -32,6 +32,9 @@ class Settings:
     port: int = 8080
     public_url: str = ""  # e.g. https://desk.example.com (what providers sign); "" = request's
     twilio_api_url: str = "https://api.twilio.com"  # FRONTDESK_TWILIO_API_URL (tests: a fake)
+    telegram_api_url: str = "https://api.telegram.org"  # FRONTDESK_TELEGRAM_API_URL
+    whatsapp_api_url: str = "https://graph.facebook.com"  # FRONTDESK_WHATSAPP_API_URL
+    whatsapp_api_version: str = "v21.0"  # FRONTDESK_WHATSAPP_API_VERSION (Graph API)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -54,6 +57,11 @@ class Settings:
             public_url=parse_public_url(env.get("FRONTDESK_PUBLIC_URL", "")),
             twilio_api_url=(env.get("FRONTDESK_TWILIO_API_URL")
                             or "https://api.twilio.com").rstrip("/"),
+            telegram_api_url=(env.get("FRONTDESK_TELEGRAM_API_URL")
+                              or "https://api.telegram.org").rstrip("/"),
+            whatsapp_api_url=(env.get("FRONTDESK_WHATSAPP_API_URL")
+                              or "https://graph.facebook.com").rstrip("/"),
+            whatsapp_api_version=(env.get("FRONTDESK_WHATSAPP_API_VERSION") or "v21.0").strip("/"),
             env=env,
         )
 

@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from store.migrations import NAMES
 
-from . import twilio, voice, webchat
+from . import telegram, twilio, voice, webchat, whatsapp
 from .server import SERVER, Server
 
 log = logging.getLogger("frontdesk.http")
@@ -25,7 +25,7 @@ LATEST_SCHEMA = max(NAMES)  # the newest migration (same versions on SQLite and 
 
 # The channel modules whose routes the server offers. A module here has
 # ``routes(server: Server) -> list[web.RouteDef]``.
-CHANNELS: tuple[ModuleType, ...] = (webchat, twilio, voice)
+CHANNELS: tuple[ModuleType, ...] = (webchat, twilio, voice, whatsapp, telegram)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -22,6 +22,8 @@ async def test_every_channel_is_served(tmp_path: Path, language) -> None:
         finally:
             await app.close()
     for path in ("/twilio/sms/{business}", "/twilio/voice/{business}",
-                 "/twilio/voice/{business}/gather", "/ws/{business}"):
+                 "/twilio/voice/{business}/gather", "/ws/{business}",
+                 "/whatsapp/{business}", "/telegram/{business}"):
         assert any(p == path for _, p in served), (path, served)
-    assert {m.__name__.rsplit(".", 1)[-1] for m in CHANNELS} >= {"webchat", "twilio", "voice"}
+    assert {m.__name__.rsplit(".", 1)[-1] for m in CHANNELS} >= {"webchat", "twilio", "voice",
+                                                                  "whatsapp", "telegram"}

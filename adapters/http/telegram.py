@@ -1,0 +1,373 @@
+"""Telegram through the Bot API: the webhook of updates and the sender of replies.
+
+``POST /telegram/{business}`` receives the bot's ``Update`` objects (``setWebhook`` with
+``secret_token``; Telegram sends that token back in ``X-Telegram-Bot-Api-Secret-Token``,
+compared here in constant time). Two kinds of update reach the desk:
+
+- ``message`` with ``text`` (or a ``caption``): one customer message; ``from.language_code``
+  is the language hint when it is ``en`` or ``de``. A message with only a sticker, photo,
+  voice note, ... gets the polite "I can only read text here" through the outbox, no turn.
+- ``callback_query``: an inline-keyboard button pressed under one of our replies. The
+  button's text is the chosen option (``payload["value"]``, like the web chat's buttons),
+  and the query is answered (``answerCallbackQuery``, which stops the button's spinner)
+  through the outbox as well.
+
+Every other kind of update is acknowledged and ignored. The event's sender is the chat id;
+its ``provider_msg_id`` is ``tg-<update_id>``, which Telegram keeps when it redelivers an
+update, so a redelivery is one turn and one reply. The webhook answers ``{}`` once the turn
+is recorded; replies go out through the outbox (:class:`TelegramSender`, under
+``adapters.outbox.ReplyRouter``), the offered options as inline-keyboard buttons.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from adapters.outbox import DeliveryError, RetryOptions, Sender
+from engine.business import Business, TelegramChannel
+from engine.ports import InboundEvent, OutboxRow
+
+from .server import RATE_LIMITED, Server
+
+log = logging.getLogger("frontdesk.http.telegram")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 64 * 1024  # an update is a few hundred bytes to a few kB
+MAX_TEXT = 4096  # sendMessage's limit, in UTF-16 code units
+MAX_CALLBACK_DATA = 64  # bytes of an inline button's callback_data
+LANGS = ("en", "de")
+Clock = Callable[[], datetime]
+DEFAULT_RETRY = RetryOptions()
+
+# what a customer can send that is not text: these get the polite reply (service messages
+# such as a pinned message or a member joining a group are ignored)
+CONTENT = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
+           "animation", "location", "contact", "venue", "poll", "dice", "game", "story")
+TEXT_ONLY = {
+    "en": "Sorry, I can only read text here. Please type your message.",
+    "de": "Entschuldigung, ich kann hier nur Text lesen. Bitte schreiben Sie mir Ihre "
+          "Nachricht.",
+}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def routes(server: Server, now: Clock = _utcnow) -> list[web.RouteDef]:
+    """The bots' webhook. ``now`` stamps each update's arrival (tests fix it)."""
+
+    async def update(request: web.Request) -> web.Response:
+        return await _update(server, request, now)
+
+    return [web.post("/telegram/{business}", update)]
+
+
+def _ok() -> web.Response:
+    return web.json_response({})
+
+
+def _bad(reason: str) -> web.Response:
+    return web.Response(status=400, text=reason)
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None when it is longer than ``limit`` (whatever Content-Length said)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+    return b"".join(chunks)
+
+
+def secret_matches(given: str, expected: str) -> bool:
+    """Constant-time comparison; an empty expected secret matches nothing."""
+    if not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
+def _id(value: Any) -> int | None:
+    """A Telegram id (an integer; JSON booleans are not ids)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _lang(user: dict[str, Any]) -> str | None:
+    """``from.language_code`` (an IETF tag such as ``de`` or ``en-US``) when it is en/de."""
+    code = user.get("language_code")
+    if not isinstance(code, str):
+        return None
+    base = code.split("-")[0].strip().lower()
+    return base if base in LANGS else None
+
+
+async def _update(server: Server, request: web.Request, now: Clock) -> web.Response:
+    slug = request.match_info["business"]
+    brain = server.app.brains.get(slug)
+    if brain is None:
+        return web.Response(status=404, text="unknown business")
+    bot = brain.business.channels.telegram
+    if bot is None or not bot.enabled:
+        log.warning("telegram webhook for a business without a bot", extra={"business": slug})
+        return web.Response(status=404, text="Telegram is not set up for this business")
+    given = request.headers.get(SECRET_HEADER, "")
+    if not secret_matches(given, bot.secret_token):
+        server.metrics.signature_failures.labels("telegram").inc()
+        log.warning("telegram secret token refused", extra={
+            "business": slug, "secret_present": bool(given), "remote": request.remote})
+        return web.Response(status=403, text="invalid secret token")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return web.Response(status=413, text="request body too large")
+    body = await _read_at_most(request, MAX_BODY)
+    if body is None:
+        return web.Response(status=413, text="request body too large")
+    try:
+        update = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _bad("malformed JSON")
+    if not isinstance(update, dict) or _id(update.get("update_id")) is None:
+        return _bad("an Update object with an integer update_id is expected")
+    msg_id = f"tg-{update['update_id']}"
+    if "message" in update:
+        return await _message(server, slug, brain.business, update["message"], msg_id, now())
+    if "callback_query" in update:
+        return await _callback(server, slug, update["callback_query"], msg_id, now())
+    return _ok()  # edited messages, channel posts, member updates, ...: not for the desk
+
+
+async def _message(server: Server, slug: str, business: Business, message: Any,
+                   msg_id: str, at: datetime) -> web.Response:
+    if not isinstance(message, dict):
+        return _bad("message must be an object")
+    chat = _id(_dict(message.get("chat")).get("id"))
+    if chat is None:
+        return _bad("message.chat.id is required")
+    user = _dict(message.get("from"))
+    lang = _lang(user)
+    text = message.get("text")
+    if not isinstance(text, str):
+        caption = message.get("caption")  # a photo with words: the words are read
+        text = caption if isinstance(caption, str) else ""
+    payload: dict[str, str] = {}
+    if _id(message.get("date")) is not None:
+        payload["sent_at"] = datetime.fromtimestamp(message["date"], UTC).isoformat()
+    if not text.strip():
+        if not any(key in message for key in CONTENT):
+            return _ok()  # a service message (pinned, joined, ...): nobody to answer
+        await _text_only(server, business, str(chat), lang, msg_id, at)
+        return _ok()
+    event = InboundEvent(business=slug, channel="telegram", sender=str(chat), text=text,
+                         payload=payload, provider_msg_id=msg_id, received_at=at,
+                         lang_hint=lang)
+    await _to_desk(server, event)
+    return _ok()
+
+
+async def _callback(server: Server, slug: str, query: Any, msg_id: str,
+                    at: datetime) -> web.Response:
+    if not isinstance(query, dict) or not isinstance(query.get("id"), str):
+        return _bad("callback_query.id is required")
+    message = _dict(query.get("message"))
+    chat = _id(_dict(message.get("chat")).get("id"))
+    data = query.get("data")
+    # answered in any case, so the button stops spinning
+    await _enqueue(server, slug, str(chat) if chat is not None else "", {
+        "channel": "telegram", "to": str(chat) if chat is not None else "", "text": "",
+        "options": [], "in_reply_to": msg_id, "callback_query_id": query["id"]},
+        f"telegram-callback:{slug}:{query['id']}", at)
+    if chat is None or not isinstance(data, str) or not data:
+        return _ok()  # an inline-mode or game button: not one of ours
+    event = InboundEvent(business=slug, channel="telegram", sender=str(chat), text="",
+                         payload={"value": _button_text(message, data)},
+                         provider_msg_id=msg_id, received_at=at,
+                         lang_hint=_lang(_dict(query.get("from"))))
+    await _to_desk(server, event)
+    return _ok()
+
+
+def _button_text(message: dict[str, Any], data: str) -> str:
+    """The pressed button's whole text (its data may be cut to 64 bytes), found in the
+    keyboard of the message it sits under; the data itself when it is not there."""
+    rows = _dict(message.get("reply_markup")).get("inline_keyboard")
+    for row in rows if isinstance(rows, list) else ():
+        for button in row if isinstance(row, list) else ():
+            if (isinstance(button, dict) and button.get("callback_data") == data
+                    and isinstance(button.get("text"), str) and button["text"]):
+                return str(button["text"])
+    return data
+
+
+async def _to_desk(server: Server, event: InboundEvent) -> None:
+    reply = await server.inbound(event, direct=False)
+    if reply is not None and not reply.conversation_id:
+        # the rate limiter's one polite warning: it never reached the desk, so the outbox
+        # row is ours to write
+        await _reply_row(server, event.business, event.sender, reply.text,
+                         event.provider_msg_id, event.received_at)
+
+
+async def _text_only(server: Server, business: Business, chat: str, lang: str | None,
+                     msg_id: str, at: datetime) -> None:
+    """The polite "text only" reply to a sticker, photo, voice note, ... — rate limited
+    like any message, as the desk never sees it."""
+    said = lang if lang in business.languages else business.languages[0]
+    text = TEXT_ONLY.get(said, TEXT_ONLY["en"])
+    verdict = server.limiter.check(business.slug, f"telegram:{chat}")
+    if verdict != "ok":
+        server.metrics.rate_limited.labels("telegram").inc()
+        if verdict == "drop":
+            return
+        text = RATE_LIMITED.get(said, RATE_LIMITED["en"])
+    await _reply_row(server, business.slug, chat, text, msg_id, at)
+
+
+async def _reply_row(server: Server, slug: str, chat: str, text: str, msg_id: str,
+                     at: datetime) -> None:
+    """A reply that needs no turn, as an outbox row keyed like the desk's replies: one per
+    update however often Telegram delivers it."""
+    await _enqueue(server, slug, chat, {"channel": "telegram", "to": chat, "text": text,
+                                        "options": [], "in_reply_to": msg_id},
+                   f"reply:{slug}:{msg_id}", at)
+
+
+async def _enqueue(server: Server, slug: str, chat: str, payload: dict[str, Any], key: str,
+                   at: datetime) -> None:
+    async with server.app.store.transaction(slug, f"telegram:{chat}") as tx:
+        await tx.enqueue(OutboxRow(id=uuid.uuid4().hex, business=slug, kind="reply",
+                                   payload=payload, idempotency_key=key,
+                                   next_attempt_at=at.astimezone(UTC)))
+
+
+# --------------------------------------------------------------------- sending
+
+
+def cut(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` within ``limit`` UTF-16 code units (how Telegram counts), ending in … if cut."""
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    out, used = [], 1  # room for the ellipsis
+    for ch in text:
+        used += len(ch.encode("utf-16-le")) // 2
+        if used > limit:
+            break
+        out.append(ch)
+    return "".join(out) + "…"
+
+
+def callback_data(option: str) -> str:
+    """An option as a button's ``callback_data``: at most 64 bytes of UTF-8, whole
+    characters only."""
+    return option.encode("utf-8")[:MAX_CALLBACK_DATA].decode("utf-8", "ignore")
+
+
+def send_message(chat: str, text: str, options: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """The ``sendMessage`` request for a reply: the options as inline-keyboard buttons,
+    one per row."""
+    body: dict[str, Any] = {"chat_id": int(chat) if chat.lstrip("-").isdigit() else chat,
+                            "text": cut(text.strip())}
+    if options:
+        body["reply_markup"] = {"inline_keyboard": [
+            [{"text": cut(o, 256), "callback_data": callback_data(o)}] for o in options]}
+    return body
+
+
+class TelegramSender(Sender):
+    """Sends ``reply`` rows of channel ``telegram`` through the Bot API: ``sendMessage``,
+    or ``answerCallbackQuery`` for a row carrying ``callback_query_id``.
+
+    Telegram answers ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code",
+    "description", "parameters": {"retry_after"}}``: 429 (flood control) and 5xx, a timeout
+    or a broken connection are tried again; any other refusal is permanent (a blocked bot,
+    an unknown chat, a wrong token). The bot token is part of the URL, so it is kept out of
+    every error recorded.
+    """
+
+    kind = "reply"
+
+    def __init__(self, bots: Mapping[str, TelegramChannel],
+                 base_url: str = "https://api.telegram.org",
+                 options: RetryOptions = DEFAULT_RETRY,
+                 session: aiohttp.ClientSession | None = None) -> None:
+        super().__init__(options)
+        self.bots = dict(bots)  # business slug → its bot
+        self.base_url = base_url.rstrip("/")
+        self._session = session
+
+    @classmethod
+    def for_businesses(cls, businesses: Mapping[str, Business],
+                       base_url: str = "https://api.telegram.org",
+                       options: RetryOptions = DEFAULT_RETRY,
+                       session: aiohttp.ClientSession | None = None) -> TelegramSender:
+        bots = {slug: b.channels.telegram for slug, b in businesses.items()
+                if b.channels.telegram is not None and b.channels.telegram.enabled}
+        return cls(bots, base_url, options, session)
+
+    async def _send(self, row: OutboxRow) -> None:
+        bot = self.bots.get(row.business)
+        if bot is None:
+            raise DeliveryError(f"no Telegram bot configured for {row.business}", False)
+        query = str(row.payload.get("callback_query_id") or "")
+        if query:
+            await self._call(bot, row, "answerCallbackQuery", {"callback_query_id": query})
+            return
+        to, text = str(row.payload.get("to", "")), str(row.payload.get("text", ""))
+        if not to:
+            raise DeliveryError("reply without a recipient", retryable=False)
+        if not text.strip():
+            raise DeliveryError("reply without text", retryable=False)
+        options = [str(o) for o in row.payload.get("options") or ()]
+        await self._call(bot, row, "sendMessage", send_message(to, text, options))
+
+    async def _call(self, bot: TelegramChannel, row: OutboxRow, method: str,
+                    body: dict[str, Any]) -> None:
+        url = f"{self.base_url}/bot{bot.bot_token}/{method}"
+        session = self._session or aiohttp.ClientSession()
+        try:
+            async with session.post(url, json=body) as r:
+                data = await _json(r)
+                if r.status < 300 and data.get("ok") is True:
+                    log.info("telegram %s done", method, extra={
+                        "row": row.id, "business": row.business})
+                    return
+                retry_after = _dict(data.get("parameters")).get("retry_after")
+                what = (f"Telegram answered {r.status} to {method}: "
+                        f"{data.get('error_code', r.status)} {data.get('description', '')}"
+                        ).strip()
+                if retry_after is not None:
+                    what += f" (retry after {retry_after} s)"
+                raise DeliveryError(what.replace(bot.bot_token, "<token>"),
+                                    retryable=r.status >= 500 or r.status == 429)
+        except aiohttp.ClientError as e:  # its message may hold the URL, token and all
+            raise DeliveryError(f"{type(e).__name__}: {e}".replace(bot.bot_token, "<token>"),
+                                retryable=True) from None
+        finally:
+            if self._session is None:
+                await session.close()
+
+
+async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    try:
+        data = await response.json(content_type=None)
+    except (ValueError, aiohttp.ClientError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+__all__ = ["CONTENT", "MAX_BODY", "SECRET_HEADER", "TEXT_ONLY", "TelegramSender",
+           "callback_data", "cut", "routes", "secret_matches", "send_message"]

@@ -1,0 +1,428 @@
+"""WhatsApp through Meta's Cloud API: the webhook and the sender of replies.
+
+``GET /whatsapp/{business}`` answers Meta's subscription check: ``hub.mode=subscribe`` with
+the business's ``verify_token`` gets ``hub.challenge`` back as plain text, anything else a
+403. ``POST /whatsapp/{business}`` is Meta's webhook: its ``X-Hub-Signature-256``
+(``sha256=`` + hex HMAC-SHA256 of the raw body under the app secret) is checked in constant
+time before the body is even parsed. A ``whatsapp_business_account`` notification may carry
+several messages; each becomes its own event, in order: a ``text`` message its body, an
+``interactive`` ``button_reply``/``list_reply`` the chosen option (the reply's id *is* the
+option text, see :func:`whatsapp_message`). ``statuses`` callbacks and reactions are
+ignored; any other type (sticker, voice note, image, location, ...) gets a polite "I can
+only read text here" through the outbox without a turn. Replies go out through the outbox
+(:class:`WhatsAppSender`), so the webhook answers 200 as soon as the turns are recorded;
+Meta redelivering a webhook sends the same wamids, which the desk makes one turn and one
+reply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import aiohttp
+from aiohttp import web
+
+from adapters.outbox import DeliveryError, RetryOptions, Sender
+from engine.business import Business, WhatsAppChannel
+from engine.ports import InboundEvent, OutboxRow
+
+from .server import RATE_LIMITED, Server
+
+log = logging.getLogger("frontdesk.http.whatsapp")
+
+MAX_BODY = 64 * 1024  # a webhook with a few messages is a few kB
+MAX_TEXT = 4096  # a text message's body
+MAX_INTERACTIVE_BODY = 1024  # an interactive message's body text
+MAX_BUTTONS = 3  # reply buttons in one message
+MAX_ROWS = 10  # rows of a list message
+BUTTON_TITLE = 20
+BUTTON_ID = 256
+ROW_TITLE = 24
+ROW_ID = 200
+ROW_DESCRIPTION = 72
+LIST_BUTTON = 20  # the label of the button that opens a list
+# Meta's rate-limit error codes: throttled calls, throughput, spam and pair rate limits
+RETRYABLE_CODES = frozenset({4, 80007, 130429, 131048, 131056})
+IGNORED_TYPES = frozenset({"reaction", "system"})  # nothing for the desk to answer
+TEXT_ONLY = {
+    "en": "Sorry, I can only read text here. Please type your message.",
+    "de": "Entschuldigung, ich kann hier nur Text lesen. Bitte schreiben Sie Ihre Nachricht.",
+}
+LIST_LABEL = {"en": "Choose", "de": "Auswählen"}
+DEFAULT_API_URL = "https://graph.facebook.com"
+DEFAULT_VERSION = "v21.0"
+Clock = Callable[[], datetime]
+DEFAULT_RETRY = RetryOptions()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def routes(server: Server, now: Clock = _utcnow) -> list[web.RouteDef]:
+    """Meta's verification check and the webhook. ``now`` stamps each message's arrival
+    (tests fix it)."""
+
+    async def verify(request: web.Request) -> web.Response:
+        return _verify(server, request)
+
+    async def webhook(request: web.Request) -> web.Response:
+        return await _webhook(server, request, now)
+
+    return [web.get("/whatsapp/{business}", verify, allow_head=False),
+            web.post("/whatsapp/{business}", webhook)]
+
+
+def signature(app_secret: str, body: bytes) -> str:
+    """``X-Hub-Signature-256`` as Meta computes it."""
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _account(server: Server, slug: str) -> WhatsAppChannel | web.Response:
+    brain = server.app.brains.get(slug)
+    if brain is None:
+        return web.Response(status=404, text="unknown business")
+    account = brain.business.channels.whatsapp
+    if account is None or not account.enabled:
+        log.warning("whatsapp webhook for a business without whatsapp",
+                    extra={"business": slug})
+        return web.Response(status=404, text="WhatsApp is not set up for this business")
+    return account
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
+
+
+def _verify(server: Server, request: web.Request) -> web.Response:
+    slug = request.match_info["business"]
+    account = _account(server, slug)
+    if isinstance(account, web.Response):
+        return account
+    q = request.query
+    challenge = q.get("hub.challenge", "")
+    if q.get("hub.mode") == "subscribe" and challenge \
+            and _same(q.get("hub.verify_token", ""), account.verify_token):
+        return web.Response(text=challenge, content_type="text/plain")
+    log.warning("whatsapp verification refused", extra={
+        "business": slug, "mode": q.get("hub.mode", ""), "remote": request.remote})
+    return web.Response(status=403, text="verification refused")
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None when it is longer than ``limit`` (whatever Content-Length said)."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+    return b"".join(chunks)
+
+
+# --------------------------------------------------------------------- the webhook's JSON
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message of a webhook, as far as the desk cares."""
+
+    sender: str  # the customer's WhatsApp id (``from``: the number without '+')
+    wamid: str
+    kind: Literal["text", "choice", "unsupported", "ignored"]
+    type: str  # Meta's message type
+    text: str = ""
+
+
+class Malformed(ValueError):
+    pass
+
+
+def parse_webhook(data: Any, phone_number_id: str) -> list[Incoming]:
+    """The messages of a ``whatsapp_business_account`` notification sent to
+    ``phone_number_id``, in order (changes for another number are skipped, status
+    callbacks carry no messages). Raises :class:`Malformed` for anything that is not
+    Meta's format."""
+    if not isinstance(data, dict) or data.get("object") != "whatsapp_business_account":
+        raise Malformed("not a whatsapp_business_account notification")
+    out: list[Incoming] = []
+    for entry in _list(data.get("entry"), "entry"):
+        if not isinstance(entry, dict):
+            raise Malformed("entry is not an object")
+        for change in _list(entry.get("changes", []), "changes"):
+            if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
+                raise Malformed("a change without a value")
+            if change.get("field", "messages") != "messages":
+                continue
+            value = change["value"]
+            messages = _list(value.get("messages", []), "messages")
+            metadata = value.get("metadata")
+            number = str(metadata.get("phone_number_id", "")) \
+                if isinstance(metadata, dict) else ""
+            if messages and number != phone_number_id:
+                log.warning("whatsapp messages for another phone number skipped",
+                            extra={"phone_number_id": number, "messages": len(messages)})
+                continue
+            out.extend(_message(m) for m in messages)
+    return out
+
+
+def _list(value: Any, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise Malformed(f"{name} is not a list")
+    return value
+
+
+def _message(m: Any) -> Incoming:
+    if not isinstance(m, dict):
+        raise Malformed("a message is not an object")
+    sender, wamid, kind = m.get("from"), m.get("id"), m.get("type")
+    if not (isinstance(sender, str) and sender.strip("+ ") and isinstance(wamid, str)
+            and wamid and isinstance(kind, str)):
+        raise Malformed("a message needs from, id and type")
+    sender = sender.strip().lstrip("+")
+    if kind == "text":
+        body = m.get("text", {}).get("body") if isinstance(m.get("text"), dict) else None
+        if not isinstance(body, str):
+            raise Malformed("a text message without text.body")
+        return Incoming(sender, wamid, "text", kind, body)
+    if kind == "interactive" and isinstance(m.get("interactive"), dict):
+        inter = m["interactive"]
+        chosen = inter.get(str(inter.get("type")))
+        if inter.get("type") in ("button_reply", "list_reply") and isinstance(chosen, dict):
+            value = chosen.get("id") or chosen.get("title")
+            if not isinstance(value, str) or not value:
+                raise Malformed("an interactive reply without id or title")
+            return Incoming(sender, wamid, "choice", kind, value)
+    if kind == "button" and isinstance(m.get("button"), dict):  # a template's quick reply
+        value = m["button"].get("text") or m["button"].get("payload")
+        if isinstance(value, str) and value:
+            return Incoming(sender, wamid, "choice", kind, value)
+    if kind in IGNORED_TYPES:
+        return Incoming(sender, wamid, "ignored", kind)
+    return Incoming(sender, wamid, "unsupported", kind)
+
+
+async def _webhook(server: Server, request: web.Request, now: Clock) -> web.Response:
+    slug = request.match_info["business"]
+    account = _account(server, slug)
+    if isinstance(account, web.Response):
+        return account
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return web.Response(status=413, text="request body too large")
+    body = await _read_at_most(request, MAX_BODY)
+    if body is None:
+        return web.Response(status=413, text="request body too large")
+    given = request.headers.get("X-Hub-Signature-256", "")
+    if not given or not _same(given.strip(), signature(account.app_secret, body)):
+        server.metrics.signature_failures.labels("whatsapp").inc()
+        log.warning("whatsapp signature refused", extra={
+            "business": slug, "signature_present": bool(given), "remote": request.remote})
+        return web.Response(status=403, text="invalid signature")
+    try:
+        messages = parse_webhook(json.loads(body.decode("utf-8")), account.phone_number_id)
+    except (UnicodeDecodeError, ValueError) as e:  # json's errors and Malformed
+        log.warning("malformed whatsapp webhook", extra={"business": slug, "error": str(e)})
+        return web.Response(status=400, text=f"malformed webhook: {e}")
+    lang = server.app.brains[slug].business.languages[0]
+    for message in messages:  # one at a time, in order: a later one may build on an earlier
+        await _one(server, slug, message, lang, now())
+    return web.Response(status=200, text="ok")
+
+
+async def _one(server: Server, slug: str, m: Incoming, lang: str, received: datetime) -> None:
+    if m.kind == "ignored":
+        log.info("whatsapp message ignored", extra={"business": slug, "type": m.type})
+        return
+    if m.kind == "unsupported":
+        verdict = server.limiter.check(slug, f"whatsapp:{m.sender}")
+        if verdict != "ok":
+            server.metrics.rate_limited.labels("whatsapp").inc()
+        if verdict == "drop":
+            return
+        text = (TEXT_ONLY if verdict == "ok" else RATE_LIMITED).get(lang, TEXT_ONLY["en"])
+        log.info("whatsapp message type not supported", extra={"business": slug,
+                                                                "type": m.type})
+        await _enqueue_reply(server, slug, m, text, received, verdict)
+        return
+    event = InboundEvent(business=slug, channel="whatsapp", sender=m.sender, text=m.text,
+                         payload={"value": m.text} if m.kind == "choice" else {},
+                         provider_msg_id=m.wamid, received_at=received,
+                         customer_phone="+" + m.sender)
+    reply = await server.inbound(event, direct=False)
+    if reply is not None and not reply.conversation_id:
+        # the rate limiter's one polite warning: it never reached the desk, so the channel
+        # sends it itself
+        await _enqueue_reply(server, slug, m, reply.text, received, "warn")
+
+
+async def _enqueue_reply(server: Server, slug: str, m: Incoming, text: str,
+                         when: datetime, why: str) -> None:
+    """A reply without a turn (not a text message, or rate limited), through the outbox:
+    once per wamid (the idempotency key), whatever Meta redelivers."""
+    async with server.app.store.transaction(slug, f"whatsapp:{m.sender}") as tx:
+        await tx.enqueue(OutboxRow(
+            id=uuid.uuid4().hex, business=slug, kind="reply",
+            payload={"channel": "whatsapp", "to": m.sender, "text": text, "options": [],
+                     "in_reply_to": m.wamid},
+            idempotency_key=f"reply:{slug}:{m.wamid}:{'text-only' if why == 'ok' else why}",
+            next_attempt_at=when.astimezone(UTC)))
+
+
+# --------------------------------------------------------------------- replies
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def numbered_text(text: str, options: Sequence[str]) -> str:
+    """The reply as one text message: the options as a numbered list (a customer answers
+    with the number), cut to what Meta accepts."""
+    body = text.strip()
+    if options:
+        body += "\n\n" + "\n".join(f"{i}. {o}" for i, o in enumerate(options, 1))
+    return _cut(body, MAX_TEXT)
+
+
+def _titles(options: Sequence[str], limit: int) -> list[str]:
+    """Titles that fit ``limit`` and are distinct (Meta refuses repeated titles): the
+    options themselves when that works, else numbered."""
+    plain = [_cut(o.strip(), limit) for o in options]
+    if len(set(plain)) == len(plain):
+        return plain
+    return [_cut(f"{i}. {o.strip()}", limit) for i, o in enumerate(options, 1)]
+
+
+def whatsapp_message(to: str, text: str, options: Sequence[str],
+                     lang: str = "en") -> dict[str, Any]:
+    """The Cloud API message for a reply. Up to 3 options are reply buttons, 4 to 10 a
+    list (the whole option as the row's description when its title had to be cut), more
+    a numbered text. Each button's or row's id is the option text itself, so a press
+    comes back as the option the desk offered."""
+    base: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
+                            "to": to}
+    body = text.strip()
+    interactive = _interactive(body, list(options), lang)
+    if interactive is None:
+        return {**base, "type": "text",
+                "text": {"body": numbered_text(body, options), "preview_url": False}}
+    return {**base, "type": "interactive", "interactive": interactive}
+
+
+def _interactive(body: str, options: list[str], lang: str) -> dict[str, Any] | None:
+    if not options or len(options) > MAX_ROWS or not body \
+            or len(body) > MAX_INTERACTIVE_BODY or any(not o.strip() for o in options):
+        return None
+    if len(options) <= MAX_BUTTONS:
+        ids = [o[:BUTTON_ID] for o in options]
+        if len(set(ids)) != len(ids):
+            return None
+        buttons = [{"type": "reply", "reply": {"id": i, "title": t}}
+                   for i, t in zip(ids, _titles(options, BUTTON_TITLE), strict=True)]
+        return {"type": "button", "body": {"text": body}, "action": {"buttons": buttons}}
+    ids = [o[:ROW_ID] for o in options]
+    if len(set(ids)) != len(ids):
+        return None
+    rows: list[dict[str, str]] = []
+    for option, row_id, title in zip(options, ids, _titles(options, ROW_TITLE), strict=True):
+        row = {"id": row_id, "title": title}
+        if title != option.strip():
+            row["description"] = _cut(option.strip(), ROW_DESCRIPTION)
+        rows.append(row)
+    label = _cut(LIST_LABEL.get(lang, LIST_LABEL["en"]), LIST_BUTTON)
+    return {"type": "list", "body": {"text": body},
+            "action": {"button": label, "sections": [{"rows": rows}]}}
+
+
+class WhatsAppSender(Sender):
+    """Sends ``reply`` rows of channel ``whatsapp`` through the Cloud API
+    (``POST {base_url}/{version}/{phone_number_id}/messages``, bearer token).
+
+    Meta answers with the message's wamid, or ``{"error": {"message", "type", "code",
+    "error_subcode", "fbtrace_id"}}``: 429, a 5xx and Meta's rate-limit codes (131048 and
+    kin) are tried again, any other 4xx is permanent. The Cloud API takes no idempotency
+    key: a drainer dying between Meta's answer and marking the row sent sends it twice.
+    """
+
+    kind = "reply"
+
+    def __init__(self, accounts: Mapping[str, WhatsAppChannel],
+                 base_url: str = DEFAULT_API_URL, version: str = DEFAULT_VERSION,
+                 options: RetryOptions = DEFAULT_RETRY,
+                 session: aiohttp.ClientSession | None = None,
+                 languages: Mapping[str, str] | None = None) -> None:
+        super().__init__(options)
+        self.accounts = dict(accounts)  # business slug → its WhatsApp number
+        self.base_url = base_url.rstrip("/")
+        self.version = version.strip("/")
+        self.languages = dict(languages or {})  # business slug → language of list labels
+        self._session = session
+
+    @classmethod
+    def for_businesses(cls, businesses: Mapping[str, Business],
+                       base_url: str = DEFAULT_API_URL, version: str = DEFAULT_VERSION,
+                       options: RetryOptions = DEFAULT_RETRY,
+                       session: aiohttp.ClientSession | None = None) -> WhatsAppSender:
+        accounts = {slug: b.channels.whatsapp for slug, b in businesses.items()
+                    if b.channels.whatsapp is not None and b.channels.whatsapp.enabled}
+        languages = {slug: b.languages[0] for slug, b in businesses.items()}
+        return cls(accounts, base_url, version, options, session, languages)
+
+    async def _send(self, row: OutboxRow) -> None:
+        account = self.accounts.get(row.business)
+        if account is None:
+            raise DeliveryError(f"no WhatsApp number configured for {row.business}", False)
+        to = str(row.payload.get("to", ""))
+        text = str(row.payload.get("text", ""))
+        options = [str(o) for o in row.payload.get("options") or ()]
+        if not to:
+            raise DeliveryError("reply without a recipient", retryable=False)
+        if not text.strip() and not options:
+            raise DeliveryError("empty reply", retryable=False)
+        message = whatsapp_message(to, text, options, self.languages.get(row.business, "en"))
+        url = f"{self.base_url}/{self.version}/{account.phone_number_id}/messages"
+        headers = {"Authorization": f"Bearer {account.access_token}",
+                   "Accept": "application/json"}
+        session = self._session or aiohttp.ClientSession()
+        try:
+            async with session.post(url, json=message, headers=headers) as r:
+                data = await _json(r)
+                if r.status < 300:
+                    sent = data.get("messages")
+                    wamid = sent[0].get("id", "") if isinstance(sent, list) and sent \
+                        and isinstance(sent[0], dict) else ""
+                    log.info("whatsapp sent", extra={"row": row.id, "business": row.business,
+                                                     "wamid": wamid})
+                    return
+                found = data.get("error")
+                error: dict[str, Any] = found if isinstance(found, dict) else {}
+                code = error.get("code")
+                what = (f"WhatsApp answered {r.status}: code {code if code is not None else '?'}"
+                        f" (subcode {error.get('error_subcode', '-')}): "
+                        f"{error.get('message', '')} [{error.get('type', '')}, fbtrace_id "
+                        f"{error.get('fbtrace_id', '-')}]")
+                raise DeliveryError(what, retryable=r.status >= 500 or r.status == 429
+                                    or code in RETRYABLE_CODES)
+        finally:
+            if self._session is None:
+                await session.close()
+
+
+async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    try:
+        data = await response.json(content_type=None)
+    except (ValueError, aiohttp.ClientError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+__all__ = ["MAX_BODY", "TEXT_ONLY", "Incoming", "Malformed", "WhatsAppSender",
+           "numbered_text", "parse_webhook", "routes", "signature", "whatsapp_message"]
