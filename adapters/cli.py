@@ -426,7 +426,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from .http.app import build_app
     from .http.logs import configure_logging
-    from .http.server import Server
+    from .http.server import RateLimiter, Server
     from .http.telegram import TelegramSender
     from .http.twilio import TwilioSmsSender
     from .http.webchat import WebchatHistory
@@ -437,7 +437,9 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings.log_level)
     log = logging.getLogger("frontdesk.serve")
     app = await open_app(settings)
-    server = Server(settings=settings, app=app, public_url=settings.public_url)
+    server = Server(settings=settings, app=app, public_url=settings.public_url,
+                    limiter=RateLimiter(per_sender=settings.rate_per_sender,
+                                        per_business=settings.rate_per_business))
     businesses = {k: b.business for k, b in app.brains.items()}
     replies = ReplyRouter({
         "sms": TwilioSmsSender.for_businesses(businesses, base_url=settings.twilio_api_url),

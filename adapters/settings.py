@@ -32,6 +32,8 @@ class Settings:
     port: int = 8080
     public_url: str = ""  # e.g. https://desk.example.com (what providers sign); "" = request's
     twilio_api_url: str = "https://api.twilio.com"  # FRONTDESK_TWILIO_API_URL (tests: a fake)
+    rate_per_sender: int = 20  # FRONTDESK_RATE_PER_SENDER: messages a minute from one sender
+    rate_per_business: int = 600  # FRONTDESK_RATE_PER_BUSINESS: messages a minute to one business
     telegram_api_url: str = "https://api.telegram.org"  # FRONTDESK_TELEGRAM_API_URL
     whatsapp_api_url: str = "https://graph.facebook.com"  # FRONTDESK_WHATSAPP_API_URL
     whatsapp_api_version: str = "v21.0"  # FRONTDESK_WHATSAPP_API_VERSION (Graph API)
@@ -55,6 +57,8 @@ class Settings:
             host=env.get("FRONTDESK_HOST") or "127.0.0.1",
             port=parse_port(env.get("FRONTDESK_PORT", "")),
             public_url=parse_public_url(env.get("FRONTDESK_PUBLIC_URL", "")),
+            rate_per_sender=_positive_int(env, "FRONTDESK_RATE_PER_SENDER", 20),
+            rate_per_business=_positive_int(env, "FRONTDESK_RATE_PER_BUSINESS", 600),
             twilio_api_url=(env.get("FRONTDESK_TWILIO_API_URL")
                             or "https://api.twilio.com").rstrip("/"),
             telegram_api_url=(env.get("FRONTDESK_TELEGRAM_API_URL")

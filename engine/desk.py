@@ -65,6 +65,9 @@ class Reply:
     options: tuple[str, ...] = ()
     end: bool = False
     duplicate: bool = False
+    # for metrics: the actions run (name, ok) and the confidence of each topic switch
+    actions: tuple[tuple[str, bool], ...] = ()
+    switches: tuple[float, ...] = ()
 
 
 Probe = Callable[[str], None]
@@ -179,7 +182,10 @@ class Desk:
         if not direct:
             await self._send(tx, event, reply.text, reply.options, now)
         return Reply(text=reply.text, options=reply.options, conversation_id=conv.id,
-                     end=decision.plan.end_conversation)
+                     end=decision.plan.end_conversation,
+                     actions=tuple((r.name, r.ok) for r in results),
+                     switches=tuple(s.confidence for s in decision.switches
+                                    if s.kind == "switch"))
 
     @staticmethod
     async def _send(tx: Tx, event: InboundEvent, text: str, options: tuple[str, ...],

@@ -142,6 +142,10 @@ class Server:
         self.metrics.turn_seconds.labels(event.channel).observe(time.perf_counter() - started)
         self.metrics.turns.labels(event.channel,
                                   "duplicate" if reply.duplicate else "answered").inc()
+        for name, ok in reply.actions:
+            self.metrics.actions.labels(name, "ok" if ok else "failed").inc()
+        for confidence in reply.switches:
+            self.metrics.switch_confidence.observe(confidence)
         return reply
 
 

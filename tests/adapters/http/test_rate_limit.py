@@ -40,3 +40,18 @@ def test_no_sender_gets_more_than_its_limit_into_any_window(
     for times in accepted.values():
         for i, t in enumerate(times):
             assert sum(1 for u in times[i:] if u < t + 10) <= limit
+
+
+def test_the_limits_come_from_the_environment() -> None:
+    import pytest
+
+    from adapters.settings import Settings, SettingsError
+
+    default = Settings.from_env({})
+    assert (default.rate_per_sender, default.rate_per_business) == (20, 600)
+    chosen = Settings.from_env({"FRONTDESK_RATE_PER_SENDER": "5",
+                                "FRONTDESK_RATE_PER_BUSINESS": "100"})
+    assert (chosen.rate_per_sender, chosen.rate_per_business) == (5, 100)
+    for bad in ("0", "-1", "many"):
+        with pytest.raises(SettingsError, match="FRONTDESK_RATE_PER_SENDER"):
+            Settings.from_env({"FRONTDESK_RATE_PER_SENDER": bad})

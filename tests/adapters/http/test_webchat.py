@@ -159,6 +159,9 @@ async def test_operations_routes_and_refusals(tmp_path: Path, language: Any) -> 
         assert metrics.status == 200
         assert 'frontdesk_turns_total{channel="webchat",outcome="answered"} 1.0' in body
         assert 'frontdesk_outbox_depth{status="pending"}' in body
+        # the hours question ran the business_hours action
+        assert 'frontdesk_actions_total{name="business_hours",result="ok"} 1.0' in body
+        assert "frontdesk_turn_seconds_bucket" in body
 
 
 async def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path, language: Any) -> None:
