@@ -9,7 +9,8 @@ half over the web-chat WebSocket, half as signed Twilio SMS webhooks — each of
 messages to bloom-salon, one after another (``--think S`` seconds apart: 0 means each
 customer sends the next message as soon as the answer is there). Prints turns per second and the p50/p99 time
 from sending a message to having its answer (the WebSocket reply frame; the webhook's
-200, which Twilio gets once the turn has committed). No assertions; the database is
+200, which Twilio gets once the turn has committed). Every message is worded differently
+(a run and customer number in it), so no embedding is served from the cache. No assertions; the database is
 dropped afterwards.
 """
 
@@ -32,8 +33,14 @@ from twilio.request_validator import RequestValidator
 
 from adapters.wiring import repo_path
 
-SCRIPT = ("Hello", "What are your opening hours?", "Where can I park?",
-          "Do you sell gift cards?", "Thanks, that's all")
+SCRIPT = ("Hello, this is customer {n}", "What are your opening hours? Asking for {n}",
+          "Where can I park, I'm customer {n}?", "Do you sell gift cards? ({n})",
+          "Thanks, that's all from {n}")
+
+
+def _text(i: int, n: int, run: str) -> str:
+    """Every message different, so the embedder's cache of recent texts never answers."""
+    return SCRIPT[i].format(n=f"{run}-{n}")
 TOKEN = "bench-auth-token-0123456789abcdef"
 SID = "AC" + "0" * 32
 
@@ -64,6 +71,7 @@ async def _fake_twilio() -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
+RUN = [""]  # this level's run id, in every text
 THINK = [0.0]  # seconds a customer takes before the next message (--think)
 
 
@@ -74,10 +82,11 @@ async def _webchat(session: aiohttp.ClientSession, base: str, n: int,
         await ws.send_json({"type": "hello", "session": "", "lang": "en"})
         while (await ws.receive_json())["type"] != "welcome":
             pass
-        for i, text in enumerate(SCRIPT[:turns]):
+        for i in range(min(turns, len(SCRIPT))):
             await asyncio.sleep(THINK[0] if i else 0.0)
             started = time.perf_counter()
-            await ws.send_json({"type": "message", "id": f"m{i}", "text": text})
+            await ws.send_json({"type": "message", "id": f"m{i}",
+                                "text": _text(i, n, RUN[0])})
             while True:
                 frame = await ws.receive_json()
                 if frame["type"] in ("reply", "error"):
@@ -91,9 +100,9 @@ async def _sms(session: aiohttp.ClientSession, base: str, n: int, turns: int,
     took: list[float] = []
     validator = RequestValidator(TOKEN)
     url = f"{base}/twilio/sms/bloom-salon"
-    for i, text in enumerate(SCRIPT[:turns]):
+    for i in range(min(turns, len(SCRIPT))):
         form = {"MessageSid": f"SM{run}{n:05d}{i:03d}", "AccountSid": SID,
-                "From": f"+1503557{n:04d}", "To": "+15035550100", "Body": text,
+                "From": f"+1503557{n:04d}", "To": "+15035550100", "Body": _text(i, n, run),
                 "NumMedia": "0"}
         headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
         await asyncio.sleep(THINK[0] if i else 0.0)
@@ -108,6 +117,7 @@ async def _sms(session: aiohttp.ClientSession, base: str, n: int, turns: int,
 
 async def level(base: str, conversations: int, turns: int) -> None:
     run = uuid.uuid4().hex[:6]
+    RUN[0] = run
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
