@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,6 +27,7 @@ from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
 from adapters.outbox import DeliveryError, RetryOptions, Sender
+from engine.brain import Brain
 from engine.business import Business, TwilioChannel
 from engine.ports import InboundEvent, OutboxRow
 
@@ -90,15 +92,31 @@ def _parse_form(body: bytes) -> MultiDict[str] | None:
     return MultiDict(pairs)
 
 
-async def _sms(server: Server, request: web.Request, now: Clock) -> web.Response:
+@dataclass(frozen=True)
+class SignedForm:
+    """A Twilio webhook that passed every check: its business, account, form and the URL
+    Twilio signed."""
+
+    brain: Brain
+    account: TwilioChannel
+    form: MultiDict[str]
+    url: str
+
+
+async def signed_form(server: Server, request: web.Request,
+                      what: str) -> SignedForm | web.Response:
+    """The checks every Twilio webhook (``what``: "SMS", "voice") makes, in order: a known
+    business with Twilio set up (404), the size (413), a well-formed form (400), the
+    signature (403, counted and logged; nothing reaches the desk)."""
     slug = request.match_info["business"]
     brain = server.app.brains.get(slug)
     if brain is None:
         return web.Response(status=404, text="unknown business")
     account = brain.business.channels.twilio
     if account is None or not account.enabled:
-        log.warning("sms webhook for a business without twilio", extra={"business": slug})
-        return web.Response(status=404, text="SMS is not set up for this business")
+        log.warning(f"{what.lower()} webhook for a business without twilio",
+                    extra={"business": slug})
+        return web.Response(status=404, text=f"{what} is not set up for this business")
     if request.content_length is not None and request.content_length > MAX_BODY:
         return web.Response(status=413, text="request body too large")
     body = await _read_at_most(request, MAX_BODY)
@@ -113,10 +131,18 @@ async def _sms(server: Server, request: web.Request, now: Clock) -> web.Response
     url = signed_url(server, request)
     if not signature or not RequestValidator(account.auth_token).validate(url, form, signature):
         server.metrics.signature_failures.labels("twilio").inc()
-        log.warning("twilio signature refused", extra={
+        log.warning(f"twilio {what.lower()} signature refused", extra={
             "business": slug, "url": url, "signature_present": bool(signature),
             "remote": request.remote})
         return web.Response(status=403, text="invalid signature")
+    return SignedForm(brain=brain, account=account, form=form, url=url)
+
+
+async def _sms(server: Server, request: web.Request, now: Clock) -> web.Response:
+    checked = await signed_form(server, request, "SMS")
+    if isinstance(checked, web.Response):
+        return checked
+    slug, form = checked.brain.business.slug, checked.form
     sender, msg_id = form.get("From", "").strip(), form.get("MessageSid", "").strip()
     if not sender or not msg_id:
         return web.Response(status=400, text="From and MessageSid are required")

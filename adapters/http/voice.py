@@ -31,7 +31,6 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from multidict import MultiDict
-from twilio.request_validator import RequestValidator
 
 from engine.audit import TurnRecord
 from engine.brain import Brain
@@ -42,7 +41,7 @@ from language.render import render_plan
 from language.types import PlanItem, ReplyPlan
 
 from .server import Server
-from .twilio import MAX_BODY, _parse_form, _read_at_most, signed_url
+from .twilio import signed_form
 
 log = logging.getLogger("frontdesk.http.voice")
 
@@ -97,32 +96,10 @@ class _Call:
 
 async def _checked(server: Server, request: web.Request) -> _Call | web.Response:
     """The signed request, or the error response (the same checks as the SMS webhook)."""
-    slug = request.match_info["business"]
-    brain = server.app.brains.get(slug)
-    if brain is None:
-        return web.Response(status=404, text="unknown business")
-    account = brain.business.channels.twilio
-    if account is None or not account.enabled:
-        log.warning("voice webhook for a business without twilio", extra={"business": slug})
-        return web.Response(status=404, text="voice is not set up for this business")
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return web.Response(status=413, text="request body too large")
-    body = await _read_at_most(request, MAX_BODY)
-    if body is None:
-        return web.Response(status=413, text="request body too large")
-    if request.content_type != "application/x-www-form-urlencoded":
-        return web.Response(status=400, text="expected a form (application/x-www-form-urlencoded)")
-    form = _parse_form(body) if body else MultiDict[str]()
-    if form is None:
-        return web.Response(status=400, text="malformed form data")
-    signature = request.headers.get("X-Twilio-Signature", "")
-    url = signed_url(server, request)
-    if not signature or not RequestValidator(account.auth_token).validate(url, form, signature):
-        server.metrics.signature_failures.labels("twilio").inc()
-        log.warning("twilio voice signature refused", extra={
-            "business": slug, "url": url, "signature_present": bool(signature),
-            "remote": request.remote})
-        return web.Response(status=403, text="invalid signature")
+    checked = await signed_form(server, request, "voice")
+    if isinstance(checked, web.Response):
+        return checked
+    brain, account, form, url = checked.brain, checked.account, checked.form, checked.url
     sid = form.get("CallSid", "").strip()
     if not sid:
         return web.Response(status=400, text="CallSid is required")
