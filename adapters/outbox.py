@@ -15,10 +15,12 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -78,6 +80,35 @@ class Sender:
         return "sent"
 
 
+class HttpSender(Sender):
+    """A sender that POSTs to a provider's HTTP API, on a shared ``aiohttp`` session when it
+    is given one, else on one opened and closed for the request."""
+
+    def __init__(self, options: RetryOptions = RetryOptions(),
+                 session: aiohttp.ClientSession | None = None) -> None:
+        super().__init__(options)
+        self._session = session
+
+    @asynccontextmanager
+    async def _post(self, url: str, **kwargs: Any) -> AsyncIterator[aiohttp.ClientResponse]:
+        session = self._session or aiohttp.ClientSession()
+        try:
+            async with session.post(url, **kwargs) as response:
+                yield response
+        finally:
+            if self._session is None:
+                await session.close()
+
+
+async def response_json(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    """A provider's JSON answer as a dict; ``{}`` when it is not a JSON object."""
+    try:
+        data = await response.json(content_type=None)
+    except (ValueError, aiohttp.ClientError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 class FileSender(Sender):
     """Appends a taken message as one JSON line to the business's message file."""
 
@@ -105,16 +136,15 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-class WebhookSender(Sender):
+class WebhookSender(HttpSender):
     """POSTs a taken message as JSON, signed with the business's webhook secret."""
 
     kind = "message_webhook"
 
     def __init__(self, secrets: Mapping[str, str], options: RetryOptions = RetryOptions(),
                  session: aiohttp.ClientSession | None = None) -> None:
-        super().__init__(options)
+        super().__init__(options, session)
         self._secrets = dict(secrets)  # business slug → secret
-        self._session = session
 
     async def _send(self, row: OutboxRow) -> None:
         secret = self._secrets.get(row.business)
@@ -126,16 +156,11 @@ class WebhookSender(Sender):
                    "X-Frontdesk-Timestamp": stamp,
                    "X-Frontdesk-Signature": sign(secret, stamp, body),
                    "Idempotency-Key": row.idempotency_key}
-        session = self._session or aiohttp.ClientSession()
-        try:
-            async with session.post(str(row.payload["url"]), data=body, headers=headers) as r:
-                if r.status >= 500 or r.status == 429:
-                    raise DeliveryError(f"webhook answered {r.status}")
-                if r.status >= 400:
-                    raise DeliveryError(f"webhook refused with {r.status}", retryable=False)
-        finally:
-            if self._session is None:
-                await session.close()
+        async with self._post(str(row.payload["url"]), data=body, headers=headers) as r:
+            if r.status >= 500 or r.status == 429:
+                raise DeliveryError(f"webhook answered {r.status}")
+            if r.status >= 400:
+                raise DeliveryError(f"webhook refused with {r.status}", retryable=False)
 
 
 class ReplyRouter(Sender):
@@ -190,5 +215,5 @@ def drainer_for(store: Store, businesses: Mapping[str, Business],
     return Drainer(store, senders)
 
 
-__all__ = ["DeliveryError", "Drainer", "FileSender", "ReplyRouter", "RetryOptions", "Sender",
-           "WebhookSender", "drainer_for", "sign"]
+__all__ = ["DeliveryError", "Drainer", "FileSender", "HttpSender", "ReplyRouter", "RetryOptions", "Sender",
+           "WebhookSender", "drainer_for", "response_json", "sign"]

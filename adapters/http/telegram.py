@@ -32,7 +32,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from adapters.outbox import DeliveryError, RetryOptions, Sender
+from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_json
 from engine.business import Business, TelegramChannel
 from engine.ports import InboundEvent, OutboxRow
 
@@ -287,7 +287,7 @@ def send_message(chat: str, text: str, options: list[str] | tuple[str, ...]) -> 
     return body
 
 
-class TelegramSender(Sender):
+class TelegramSender(HttpSender):
     """Sends ``reply`` rows of channel ``telegram`` through the Bot API: ``sendMessage``,
     or ``answerCallbackQuery`` for a row carrying ``callback_query_id``.
 
@@ -304,10 +304,9 @@ class TelegramSender(Sender):
                  base_url: str = "https://api.telegram.org",
                  options: RetryOptions = DEFAULT_RETRY,
                  session: aiohttp.ClientSession | None = None) -> None:
-        super().__init__(options)
+        super().__init__(options, session)
         self.bots = dict(bots)  # business slug → its bot
         self.base_url = base_url.rstrip("/")
-        self._session = session
 
     @classmethod
     def for_businesses(cls, businesses: Mapping[str, Business],
@@ -337,10 +336,9 @@ class TelegramSender(Sender):
     async def _call(self, bot: TelegramChannel, row: OutboxRow, method: str,
                     body: dict[str, Any]) -> None:
         url = f"{self.base_url}/bot{bot.bot_token}/{method}"
-        session = self._session or aiohttp.ClientSession()
         try:
-            async with session.post(url, json=body) as r:
-                data = await _json(r)
+            async with self._post(url, json=body) as r:
+                data = await response_json(r)
                 if r.status < 300 and data.get("ok") is True:
                     log.info("telegram %s done", method, extra={
                         "row": row.id, "business": row.business})
@@ -356,17 +354,6 @@ class TelegramSender(Sender):
         except aiohttp.ClientError as e:  # its message may hold the URL, token and all
             raise DeliveryError(f"{type(e).__name__}: {e}".replace(bot.bot_token, "<token>"),
                                 retryable=True) from None
-        finally:
-            if self._session is None:
-                await session.close()
-
-
-async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
-    try:
-        data = await response.json(content_type=None)
-    except (ValueError, aiohttp.ClientError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 __all__ = ["CONTENT", "MAX_BODY", "SECRET_HEADER", "TEXT_ONLY", "TelegramSender",

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
@@ -26,7 +25,7 @@ from aiohttp import web
 from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
-from adapters.outbox import DeliveryError, RetryOptions, Sender
+from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_json
 from engine.brain import Brain
 from engine.business import Business, TwilioChannel
 from engine.ports import InboundEvent, OutboxRow
@@ -178,7 +177,7 @@ def sms_text(text: str, options: list[str] | tuple[str, ...]) -> str:
     return body if len(body) <= MAX_SMS else body[:MAX_SMS - 1] + "…"
 
 
-class TwilioSmsSender(Sender):
+class TwilioSmsSender(HttpSender):
     """Sends ``reply`` rows of channel ``sms`` through Twilio's Messages API.
 
     Twilio answers 201 with the message resource, or an error as JSON
@@ -193,10 +192,9 @@ class TwilioSmsSender(Sender):
                  base_url: str = "https://api.twilio.com",
                  options: RetryOptions = DEFAULT_RETRY,
                  session: aiohttp.ClientSession | None = None) -> None:
-        super().__init__(options)
+        super().__init__(options, session)
         self.accounts = dict(accounts)  # business slug → its Twilio account
         self.base_url = base_url.rstrip("/")
-        self._session = session
 
     @classmethod
     def for_businesses(cls, businesses: Mapping[str, Business],
@@ -222,29 +220,16 @@ class TwilioSmsSender(Sender):
         headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii"),
                    "I-Twilio-Idempotency-Token": row.idempotency_key,
                    "Accept": "application/json"}
-        session = self._session or aiohttp.ClientSession()
-        try:
-            async with session.post(url, data=form, headers=headers) as r:
-                if r.status < 300:
-                    sid = (await _json(r)).get("sid", "")
-                    log.info("sms sent", extra={"row": row.id, "business": row.business,
-                                                "sid": sid})
-                    return
-                error = await _json(r)
-                what = (f"Twilio answered {r.status}: code {error.get('code', '?')}: "
-                        f"{error.get('message', '')}").strip()
-                raise DeliveryError(what, retryable=r.status >= 500 or r.status == 429)
-        finally:
-            if self._session is None:
-                await session.close()
-
-
-async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
-    try:
-        data = await response.json(content_type=None)
-    except (ValueError, aiohttp.ClientError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        async with self._post(url, data=form, headers=headers) as r:
+            if r.status < 300:
+                sid = (await response_json(r)).get("sid", "")
+                log.info("sms sent", extra={"row": row.id, "business": row.business,
+                                            "sid": sid})
+                return
+            error = await response_json(r)
+            what = (f"Twilio answered {r.status}: code {error.get('code', '?')}: "
+                    f"{error.get('message', '')}").strip()
+            raise DeliveryError(what, retryable=r.status >= 500 or r.status == 429)
 
 
 __all__ = ["EMPTY_TWIML", "MAX_BODY", "TwilioSmsSender", "routes", "signed_url", "sms_text"]

@@ -30,7 +30,7 @@ from typing import Any, Literal
 import aiohttp
 from aiohttp import web
 
-from adapters.outbox import DeliveryError, RetryOptions, Sender
+from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_json
 from engine.business import Business, WhatsAppChannel
 from engine.ports import InboundEvent, OutboxRow
 
@@ -342,7 +342,7 @@ def _interactive(body: str, options: list[str], lang: str) -> dict[str, Any] | N
             "action": {"button": label, "sections": [{"rows": rows}]}}
 
 
-class WhatsAppSender(Sender):
+class WhatsAppSender(HttpSender):
     """Sends ``reply`` rows of channel ``whatsapp`` through the Cloud API
     (``POST {base_url}/{version}/{phone_number_id}/messages``, bearer token).
 
@@ -359,12 +359,11 @@ class WhatsAppSender(Sender):
                  options: RetryOptions = DEFAULT_RETRY,
                  session: aiohttp.ClientSession | None = None,
                  languages: Mapping[str, str] | None = None) -> None:
-        super().__init__(options)
+        super().__init__(options, session)
         self.accounts = dict(accounts)  # business slug → its WhatsApp number
         self.base_url = base_url.rstrip("/")
         self.version = version.strip("/")
         self.languages = dict(languages or {})  # business slug → language of list labels
-        self._session = session
 
     @classmethod
     def for_businesses(cls, businesses: Mapping[str, Business],
@@ -391,37 +390,24 @@ class WhatsAppSender(Sender):
         url = f"{self.base_url}/{self.version}/{account.phone_number_id}/messages"
         headers = {"Authorization": f"Bearer {account.access_token}",
                    "Accept": "application/json"}
-        session = self._session or aiohttp.ClientSession()
-        try:
-            async with session.post(url, json=message, headers=headers) as r:
-                data = await _json(r)
-                if r.status < 300:
-                    sent = data.get("messages")
-                    wamid = sent[0].get("id", "") if isinstance(sent, list) and sent \
-                        and isinstance(sent[0], dict) else ""
-                    log.info("whatsapp sent", extra={"row": row.id, "business": row.business,
-                                                     "wamid": wamid})
-                    return
-                found = data.get("error")
-                error: dict[str, Any] = found if isinstance(found, dict) else {}
-                code = error.get("code")
-                what = (f"WhatsApp answered {r.status}: code {code if code is not None else '?'}"
-                        f" (subcode {error.get('error_subcode', '-')}): "
-                        f"{error.get('message', '')} [{error.get('type', '')}, fbtrace_id "
-                        f"{error.get('fbtrace_id', '-')}]")
-                raise DeliveryError(what, retryable=r.status >= 500 or r.status == 429
-                                    or code in RETRYABLE_CODES)
-        finally:
-            if self._session is None:
-                await session.close()
-
-
-async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
-    try:
-        data = await response.json(content_type=None)
-    except (ValueError, aiohttp.ClientError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        async with self._post(url, json=message, headers=headers) as r:
+            data = await response_json(r)
+            if r.status < 300:
+                sent = data.get("messages")
+                wamid = sent[0].get("id", "") if isinstance(sent, list) and sent \
+                    and isinstance(sent[0], dict) else ""
+                log.info("whatsapp sent", extra={"row": row.id, "business": row.business,
+                                                 "wamid": wamid})
+                return
+            found = data.get("error")
+            error: dict[str, Any] = found if isinstance(found, dict) else {}
+            code = error.get("code")
+            what = (f"WhatsApp answered {r.status}: code {code if code is not None else '?'}"
+                    f" (subcode {error.get('error_subcode', '-')}): "
+                    f"{error.get('message', '')} [{error.get('type', '')}, fbtrace_id "
+                    f"{error.get('fbtrace_id', '-')}]")
+            raise DeliveryError(what, retryable=r.status >= 500 or r.status == 429
+                                or code in RETRYABLE_CODES)
 
 
 __all__ = ["MAX_BODY", "TEXT_ONLY", "Incoming", "Malformed", "WhatsAppSender",
