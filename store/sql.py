@@ -103,19 +103,19 @@ class SqlTx:
     async def conversation(
         self, business: str, channel: ChannelKind, sender: str, now: datetime
     ) -> ConversationRow:
-        stamp = self._stamp(now)
-        await self._run(
-            'INSERT INTO "conversation" ("id", "business", "channel", "sender", "state", '
-            '"last_hash", "turns", "created_at", "updated_at") '
-            "VALUES ({}, {}, {}, {}, {}, '', 0, {}, {}) "
-            'ON CONFLICT ("business", "channel", "sender") DO NOTHING',
-            uuid.uuid4().hex, business, channel, sender, dumps({}), stamp, stamp,
-        )  # fmt: skip
-        rows = await self._run(
-            'SELECT * FROM "conversation" WHERE "business" = {} AND "channel" = {} '
-            'AND "sender" = {}',
-            business, channel, sender,
-        )  # fmt: skip
+        select = ('SELECT * FROM "conversation" WHERE "business" = {} AND "channel" = {} '
+                  'AND "sender" = {}')
+        rows = await self._run(select, business, channel, sender)
+        if not rows:  # the first turn: make it (another transaction may just have done so)
+            stamp = self._stamp(now)
+            await self._run(
+                'INSERT INTO "conversation" ("id", "business", "channel", "sender", "state", '
+                '"last_hash", "turns", "created_at", "updated_at") '
+                "VALUES ({}, {}, {}, {}, {}, '', 0, {}, {}) "
+                'ON CONFLICT ("business", "channel", "sender") DO NOTHING',
+                uuid.uuid4().hex, business, channel, sender, dumps({}), stamp, stamp,
+            )  # fmt: skip
+            rows = await self._run(select, business, channel, sender)
         return record.conversation(rows[0])
 
     async def save_conversation(
@@ -129,20 +129,19 @@ class SqlTx:
         found(rows, f"conversation {conversation_id}")
 
     async def append_turn(self, turn: StoredTurn) -> None:
-        rows = await self._run(
-            'SELECT "id" FROM "conversation" WHERE "id" = {}', turn.conversation_id
-        )
-        found(rows, f"conversation {turn.conversation_id}")
-        await self._guarded(  # a turn number is used once
+        # the turn first (a turn number is used once: a refused one changes nothing), then
+        # the count, which also proves the conversation exists
+        await self._guarded(
             'INSERT INTO "turn" ("conversation_id", "seq", "provider_msg_id", "record", '
             '"hash", "prev_hash", "created_at") VALUES ({}, {}, {}, {}, {}, {}, {})',
             turn.conversation_id, turn.seq, turn.provider_msg_id, dumps(turn.record),
             turn.hash, turn.prev_hash, self._stamp(turn.created_at),
         )  # fmt: skip
-        await self._run(
-            'UPDATE "conversation" SET "turns" = "turns" + 1 WHERE "id" = {}',
+        rows = await self._run(
+            'UPDATE "conversation" SET "turns" = "turns" + 1 WHERE "id" = {} RETURNING "id"',
             turn.conversation_id,
         )
+        found(rows, f"conversation {turn.conversation_id}")
 
     async def customer_by_phone(self, business: str, phone: str) -> Customer | None:
         if not phone:
