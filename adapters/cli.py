@@ -13,7 +13,7 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -415,6 +415,8 @@ async def _recover(args: argparse.Namespace, settings: Settings) -> int:
 
 # ---------------------------------------------------------------------- serve
 
+UNDERSTAND_THREADS = 16  # understanding off the event loop; concurrent turns share passes
+
 
 async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """The HTTP server: web chat and channel webhooks, the outbox drainer beside it, and on
@@ -436,7 +438,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     configure_logging(settings.log_level)
     log = logging.getLogger("frontdesk.serve")
-    app = await open_app(settings)
+    app = await open_app(settings, understand_threads=UNDERSTAND_THREADS)
     server = Server(settings=settings, app=app, public_url=settings.public_url,
                     limiter=RateLimiter(per_sender=settings.rate_per_sender,
                                         per_business=settings.rate_per_business))
@@ -447,7 +449,8 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
                                                   version=settings.whatsapp_api_version),
         "telegram": TelegramSender.for_businesses(businesses, base_url=settings.telegram_api_url),
         "webchat": WebchatHistory()})
-    drainer = drainer_for(app.store, businesses, extra={"reply": replies})
+    drainer = drainer_for(app.store, businesses, extra={"reply": replies},
+                          metrics=server.metrics.deliveries)
     runner = web.AppRunner(build_app(server), shutdown_timeout=args.shutdown_timeout,
                            access_log=None)
     stop = asyncio.Event()
@@ -504,6 +507,10 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="frontdesk", description="An AI front desk.")
+    p.add_argument("--config", metavar="PATH",
+                   help="TOML configuration file (default: $FRONTDESK_CONFIG, else "
+                        "./frontdesk.toml when it exists); FRONTDESK_* variables and flags "
+                        "override it")
     p.add_argument("--db", help="database URL (default: $FRONTDESK_DB or ./frontdesk.db)")
     p.add_argument("--businesses", help="directory of business YAML files")
     sub = p.add_subparsers(dest="command", required=True)
@@ -571,31 +578,35 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        settings = Settings.from_env()
-        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                            format="%(levelname)s %(name)s %(message)s")
-    except (FrontdeskError, ValueError) as e:  # a bad variable: say which, no traceback
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+def load_settings(args: argparse.Namespace,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings for one run, read once: defaults < the configuration file < FRONTDESK_*
+    variables < command-line flags (see ``adapters.settings``). Raises SettingsError."""
+    settings = Settings.load(environ, config=args.config)
     if args.db:
         settings = settings.with_(db=args.db)
     if args.businesses:
         settings = settings.with_(businesses=Path(args.businesses))
     if args.command == "serve":
-        try:
-            if args.host:
-                settings = settings.with_(host=args.host)
-            if args.port is not None:
-                settings = settings.with_(port=parse_port(str(args.port), "--port"))
-            if args.public_url is not None:
-                settings = settings.with_(public_url=parse_public_url(args.public_url,
-                                                                      "--public-url"))
-        except FrontdeskError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return EXIT_USAGE
+        if args.host:
+            settings = settings.with_(host=args.host)
+        if args.port is not None:
+            settings = settings.with_(port=parse_port(str(args.port), "--port"))
+        if args.public_url is not None:
+            settings = settings.with_(public_url=parse_public_url(args.public_url,
+                                                                  "--public-url"))
+    return settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args)
+        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                            format="%(levelname)s %(name)s %(message)s")
+    except (FrontdeskError, ValueError) as e:  # a bad file, variable or flag: say which
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "replay" and not args.all and not args.conversation:
         print("replay needs a CONVERSATION_ID or --all", file=sys.stderr)
         return EXIT_USAGE

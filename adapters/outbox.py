@@ -1,10 +1,10 @@
 """Draining the outbox: deliveries written in a turn's transaction, sent afterwards.
 
 Each kind of row has a sender that implements only ``_send``; :class:`Sender.send` owns
-the retry policy — exponential backoff, a dead-letter state after the last attempt — so
-every channel behaves the same (STYLE.md 9). A row is claimed with a lease, so a drainer
-that dies mid-send leaves it to be sent again, never lost; receivers deduplicate by the
-idempotency key sent with each delivery.
+the retry policy — exponential backoff, a dead-letter state after the last attempt — and
+the delivery metrics, so every channel behaves the same (STYLE.md 9). A row is claimed with
+a lease, so a drainer that dies mid-send leaves it to be sent again, never lost; receivers
+deduplicate by the idempotency key sent with each delivery.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from engine.business import Business
 from engine.ports import OutboxRow, Store
@@ -51,10 +52,33 @@ class RetryOptions:
         return min(self.max_delay, delay)
 
 
+class DeliveryMetrics:
+    """Every delivery attempt, for Prometheus: its result (``sent``, ``retry`` — failed, to
+    be tried again — or ``dead``) and how long the provider took, by the provider that
+    actually delivered (``twilio_sms``, ``whatsapp``, ``telegram``, ``message_file``...)."""
+
+    RESULTS = {"sent": "sent", "pending": "retry", "dead": "dead"}  # row status → result
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.deliveries = Counter(
+            "frontdesk_deliveries", "delivery attempts by provider and result (sent, retry, "
+            "dead)", ["provider", "result"], registry=registry)
+        self.seconds = Histogram(
+            "frontdesk_delivery_seconds", "time of one delivery attempt", ["provider"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=registry)
+
+    def record(self, provider: str, status: str, seconds: float) -> None:
+        """One attempt that left its row ``status`` (``sent``, ``pending`` or ``dead``)."""
+        self.deliveries.labels(provider, self.RESULTS[status]).inc()
+        self.seconds.labels(provider).observe(seconds)
+
+
 class Sender:
-    """Sends one kind of outbox row. Subclasses implement ``_send`` only."""
+    """Sends one kind of outbox row. Subclasses implement ``_send`` only, and name their
+    ``provider`` (the label of their deliveries in :class:`DeliveryMetrics`)."""
 
     kind = ""
+    provider = ""
 
     def __init__(self, options: RetryOptions = RetryOptions()) -> None:
         self.options = options
@@ -62,11 +86,19 @@ class Sender:
     async def _send(self, row: OutboxRow) -> None:
         raise NotImplementedError
 
-    async def send(self, store: Store, row: OutboxRow, now: datetime) -> str:
-        """Try once; record sent, a retry with backoff, or dead. Returns the new status."""
+    def provider_for(self, row: OutboxRow) -> str:
+        """The provider that delivers ``row``: this sender's (its kind when it names none)."""
+        return self.provider or self.kind
+
+    async def send(self, store: Store, row: OutboxRow, now: datetime,
+                   metrics: DeliveryMetrics | None = None) -> str:
+        """Try once; record sent, a retry with backoff, or dead (in the store, and in
+        ``metrics`` when given). Returns the new status."""
+        started = time.perf_counter()
         try:
             await asyncio.wait_for(self._send(row), self.options.timeout_s)
         except (TimeoutError, DeliveryError, OSError, aiohttp.ClientError) as e:
+            elapsed = time.perf_counter() - started
             retryable = getattr(e, "retryable", True)
             status = "pending" if retryable and row.attempts < self.options.max_attempts \
                 else "dead"
@@ -75,9 +107,13 @@ class Sender:
                                     f"{type(e).__name__}: {e}"[:500])
             log.warning("delivery failed", extra={"row": row.id, "kind": row.kind,
                                                    "attempts": row.attempts, "status": status})
-            return status
-        await store.mark_outbox(row.id, "sent", row.attempts, now, "")
-        return "sent"
+        else:
+            elapsed = time.perf_counter() - started
+            status = "sent"
+            await store.mark_outbox(row.id, status, row.attempts, now, "")
+        if metrics is not None:
+            metrics.record(self.provider_for(row), status, elapsed)
+        return status
 
 
 class HttpSender(Sender):
@@ -113,6 +149,7 @@ class FileSender(Sender):
     """Appends a taken message as one JSON line to the business's message file."""
 
     kind = "message_file"
+    provider = "message_file"
 
     async def _send(self, row: OutboxRow) -> None:
         path = Path(str(row.payload["path"]))
@@ -140,6 +177,7 @@ class WebhookSender(HttpSender):
     """POSTs a taken message as JSON, signed with the business's webhook secret."""
 
     kind = "message_webhook"
+    provider = "message_webhook"
 
     def __init__(self, secrets: Mapping[str, str], options: RetryOptions = RetryOptions(),
                  session: aiohttp.ClientSession | None = None) -> None:
@@ -166,8 +204,9 @@ class WebhookSender(HttpSender):
 class ReplyRouter(Sender):
     """Kind ``reply``: every channel's replies share the kind, so this hands each row to
     the sender of its ``payload["channel"]``. The retry policy is this sender's (the
-    channel senders' ``_send`` does the delivery only). A channel with no sender is a
-    permanent failure: the row goes to the dead letters at once."""
+    channel senders' ``_send`` does the delivery only); the metrics count the delivery once,
+    under the channel sender's provider. A channel with no sender is a permanent failure:
+    the row goes to the dead letters at once (provider ``unrouted``)."""
 
     kind = "reply"
 
@@ -175,6 +214,10 @@ class ReplyRouter(Sender):
                  options: RetryOptions = RetryOptions()) -> None:
         super().__init__(options)
         self.channels = dict(channels)  # channel ("sms", "whatsapp", ...) → sender
+
+    def provider_for(self, row: OutboxRow) -> str:
+        sender = self.channels.get(str(row.payload.get("channel", "")))
+        return "unrouted" if sender is None else sender.provider_for(row)
 
     async def _send(self, row: OutboxRow) -> None:
         channel = str(row.payload.get("channel", ""))
@@ -186,34 +229,40 @@ class ReplyRouter(Sender):
 
 
 class Drainer:
-    """Claims due rows and hands each to the sender of its kind."""
+    """Claims due rows and hands each to the sender of its kind; every attempt is counted
+    in ``metrics`` when it is given."""
 
-    def __init__(self, store: Store, senders: Mapping[str, Sender]) -> None:
+    def __init__(self, store: Store, senders: Mapping[str, Sender],
+                 metrics: DeliveryMetrics | None = None) -> None:
         self.store = store
         self.senders = dict(senders)
+        self.metrics = metrics
 
     async def drain_once(self, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
         now = now or datetime.now(UTC)
         counts: dict[str, int] = {}
         for row in await self.store.claim_outbox(now, limit, kinds=list(self.senders)):
-            status = await self.senders[row.kind].send(self.store, row, now)
+            status = await self.senders[row.kind].send(self.store, row, now, self.metrics)
             counts[status] = counts.get(status, 0) + 1
         return counts
 
 
 def drainer_for(store: Store, businesses: Mapping[str, Business],
                 options: RetryOptions = RetryOptions(),
-                extra: Mapping[str, Sender] | None = None) -> Drainer:
+                extra: Mapping[str, Sender] | None = None,
+                metrics: DeliveryMetrics | None = None) -> Drainer:
     """The drainer of taken messages (file, webhook), plus ``extra`` senders by kind
     (e.g. ``{"reply": ReplyRouter({"sms": ...})}``); an extra sender of a built-in kind
-    replaces it. Rows of kinds without a sender stay in the outbox, unclaimed."""
+    replaces it. Rows of kinds without a sender stay in the outbox, unclaimed. Every
+    sender's attempts are counted in ``metrics`` when it is given."""
     secrets = {slug: b.messages.webhook.secret for slug, b in businesses.items()
                if b.messages.webhook is not None}
     senders: dict[str, Sender] = {"message_file": FileSender(options),
                                   "message_webhook": WebhookSender(secrets, options)}
     senders.update(extra or {})
-    return Drainer(store, senders)
+    return Drainer(store, senders, metrics)
 
 
-__all__ = ["DeliveryError", "Drainer", "FileSender", "HttpSender", "ReplyRouter", "RetryOptions", "Sender",
-           "WebhookSender", "drainer_for", "response_json", "sign"]
+__all__ = ["DeliveryError", "DeliveryMetrics", "Drainer", "FileSender", "HttpSender",
+           "ReplyRouter", "RetryOptions", "Sender", "WebhookSender", "drainer_for",
+           "response_json", "sign"]

@@ -1,22 +1,67 @@
 """Configuration, read once at the edge into a frozen, typed object.
 
-Nothing below ``adapters/`` reads the environment; the composition root builds a
-:class:`Settings` from the process environment (and command-line flags) and passes values
-inward.
+Nothing below ``adapters/`` reads the environment or a configuration file; the composition
+root (the CLI) calls :meth:`Settings.load` once and passes values inward.
+
+Where a value comes from, later wins::
+
+    defaults  <  configuration file  <  environment (FRONTDESK_*)  <  command-line flags
+
+The environment beats the file so that a deployment (a container, a systemd unit) can
+override a checked-in file without editing it; flags beat both because they are typed for
+this one run.
+
+**Which file.** ``--config PATH``, else ``$FRONTDESK_CONFIG``, else ``./frontdesk.toml`` when
+it exists, else none. A file that is named (by the flag or the variable) and missing is an
+error; ``./frontdesk.toml`` is only picked up when present.
+
+**Format.** TOML, flat top-level keys named like the :class:`Settings` fields, which are the
+variable names without ``FRONTDESK_`` in lower case (``FRONTDESK_PORT`` ↔ ``port``). One
+name per setting, no tables: a table is where TOML silently puts keys written after a
+``[header]``, so a table whose keys are settings is refused with that hint. Strings are
+strings, numbers are TOML integers (``port = 8080``, not ``"8080"``), ``cards`` is an array
+of directories. ``cache_dir = ""`` turns the embedding cache off. ``examples/frontdesk.toml``
+lists every key with its default.
+
+**Paths.** Relative paths *in the file* (``businesses``, ``cards``, ``cache_dir``, and the
+path of an SQLite ``db`` — ``sqlite:///rel.db`` or a bare path) are relative to the file's
+directory, and ``~`` is expanded, so one file works from any working directory. Relative
+paths in variables and flags, and the defaults, stay relative to the working directory, as
+without a file (``sqlite:///frontdesk.db`` is ``./frontdesk.db``).
+
+**Checks.** File values get the same checks as variables (port range, URL shape, positive
+integers, embedder, log level) plus a type check, an unknown key is refused with a
+did-you-mean, and every problem is reported at once in one :class:`SettingsError` line whose
+parts name the file and key (``frontdesk.toml: port must be a port number (1-65535), not
+70000``) or the variable. An empty variable counts as unset.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from rules.errors import FrontdeskError
 
+PREFIX = "FRONTDESK_"
+CONFIG_VARIABLE = "FRONTDESK_CONFIG"
+DEFAULT_CONFIG = Path("frontdesk.toml")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # also WARN, FATAL (logging's)
+
 
 class SettingsError(FrontdeskError):
-    pass
+    """Bad configuration; the message is one line, each problem naming its file and key or
+    its variable."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -27,56 +72,71 @@ class Settings:
     embedder: str = "minilm"  # minilm (default) or hashing (no model; for quick experiments)
     log_level: str = "WARNING"
     torch_threads: int = 1
-    cache_dir: Path | None = None  # embeddings of card examples kept between runs
+    cache_dir: Path | None = None  # embeddings of card examples kept between runs (load: var/cache)
     host: str = "127.0.0.1"  # frontdesk serve: the address to listen on
     port: int = 8080
     public_url: str = ""  # e.g. https://desk.example.com (what providers sign); "" = request's
-    twilio_api_url: str = "https://api.twilio.com"  # FRONTDESK_TWILIO_API_URL (tests: a fake)
-    rate_per_sender: int = 20  # FRONTDESK_RATE_PER_SENDER: messages a minute from one sender
-    rate_per_business: int = 600  # FRONTDESK_RATE_PER_BUSINESS: messages a minute to one business
-    telegram_api_url: str = "https://api.telegram.org"  # FRONTDESK_TELEGRAM_API_URL
-    whatsapp_api_url: str = "https://graph.facebook.com"  # FRONTDESK_WHATSAPP_API_URL
-    whatsapp_api_version: str = "v21.0"  # FRONTDESK_WHATSAPP_API_VERSION (Graph API)
-    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    twilio_api_url: str = "https://api.twilio.com"  # tests: a local fake
+    rate_per_sender: int = 20  # messages a minute from one sender
+    rate_per_business: int = 600  # messages a minute to one business
+    telegram_api_url: str = "https://api.telegram.org"
+    whatsapp_api_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v21.0"  # Graph API
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for ${ENV} in businesses
+    config_file: Path | None = None  # the file the values came from, if any
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None,
+             config: Path | str | None = None) -> Settings:
+        """Defaults, then the configuration file (``config``, else ``$FRONTDESK_CONFIG``,
+        else ``./frontdesk.toml`` if present), then the ``FRONTDESK_*`` variables of
+        ``environ`` (the process environment when ``None``)."""
+        env = dict(os.environ if environ is None else environ)
+        return cls._build(env, _choose_file(env, config))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = dict(os.environ if environ is None else environ)
-        cards = tuple(Path(p) for p in env.get("FRONTDESK_CARDS", "").split(os.pathsep) if p)
-        embedder = env.get("FRONTDESK_EMBEDDER", "minilm")
-        if embedder not in ("minilm", "hashing"):
-            raise SettingsError(f"FRONTDESK_EMBEDDER must be minilm or hashing, not {embedder!r}")
-        return cls(
-            db=env.get("FRONTDESK_DB") or "sqlite:///frontdesk.db",
-            businesses=Path(env.get("FRONTDESK_BUSINESSES") or "examples/businesses"),
-            cards=cards, embedder=embedder,
-            log_level=env.get("FRONTDESK_LOG_LEVEL", "WARNING"),
-            torch_threads=_positive_int(env, "FRONTDESK_TORCH_THREADS", 1),
-            cache_dir=Path(env["FRONTDESK_CACHE_DIR"]) if env.get("FRONTDESK_CACHE_DIR")
-            else Path("var/cache"),
-            host=env.get("FRONTDESK_HOST") or "127.0.0.1",
-            port=parse_port(env.get("FRONTDESK_PORT", "")),
-            public_url=parse_public_url(env.get("FRONTDESK_PUBLIC_URL", "")),
-            rate_per_sender=_positive_int(env, "FRONTDESK_RATE_PER_SENDER", 20),
-            rate_per_business=_positive_int(env, "FRONTDESK_RATE_PER_BUSINESS", 600),
-            twilio_api_url=(env.get("FRONTDESK_TWILIO_API_URL")
-                            or "https://api.twilio.com").rstrip("/"),
-            telegram_api_url=(env.get("FRONTDESK_TELEGRAM_API_URL")
-                              or "https://api.telegram.org").rstrip("/"),
-            whatsapp_api_url=(env.get("FRONTDESK_WHATSAPP_API_URL")
-                              or "https://graph.facebook.com").rstrip("/"),
-            whatsapp_api_version=(env.get("FRONTDESK_WHATSAPP_API_VERSION") or "v21.0").strip("/"),
-            env=env,
-        )
+        """Defaults and the ``FRONTDESK_*`` variables only; no configuration file."""
+        return cls._build(dict(os.environ if environ is None else environ), None)
+
+    @classmethod
+    def _build(cls, env: dict[str, str], chosen: tuple[Path, str] | None) -> Settings:
+        values: dict[str, object] = {"cache_dir": Path("var/cache")}
+        problems: list[str] = []
+        if chosen is not None:
+            values.update(_read_file(*chosen, problems))
+        for key in KEYS:
+            raw = env.get(PREFIX + key.upper(), "")
+            if raw:
+                try:
+                    values[key] = _convert(key, raw, PREFIX + key.upper(), None)
+                except SettingsError as e:
+                    problems += e.problems
+        if problems:
+            raise SettingsError(problems)
+        return cls(**values, env=env,  # type: ignore[arg-type]
+                   config_file=Path(os.path.abspath(chosen[0])) if chosen else None)
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def parse_port(raw: str, name: str = "FRONTDESK_PORT") -> int:
-    if not raw:
+# the keys a file may set and what each holds; the variable of a key is FRONTDESK_<KEY>
+_KINDS = {
+    "db": "db", "businesses": "dir", "cards": "dirs", "embedder": "embedder",
+    "log_level": "log_level", "torch_threads": "count", "cache_dir": "cache",
+    "host": "text", "port": "port", "public_url": "public_url",
+    "twilio_api_url": "api_url", "telegram_api_url": "api_url", "whatsapp_api_url": "api_url",
+    "whatsapp_api_version": "version", "rate_per_sender": "count", "rate_per_business": "count",
+}
+KEYS = tuple(f.name for f in fields(Settings) if f.name in _KINDS)  # in declaration order
+
+
+def parse_port(raw: str | int, name: str = "FRONTDESK_PORT") -> int:
+    if raw == "":
         return 8080
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+    if isinstance(raw, str) and not (raw.isascii() and raw.isdigit()) \
+            or not 1 <= int(raw) <= 65535:
         raise SettingsError(f"{name} must be a port number (1-65535), not {raw!r}")
     return int(raw)
 
@@ -84,26 +144,158 @@ def parse_port(raw: str, name: str = "FRONTDESK_PORT") -> int:
 def parse_public_url(raw: str, name: str = "FRONTDESK_PUBLIC_URL") -> str:
     """The server's address as the outside world sees it: ``http(s)://host[:port][/path]``,
     without a trailing slash; ``""`` when not set."""
-    from urllib.parse import urlsplit
+    return _url(raw, name, "https://desk.example.com", allow_empty=True)
 
+
+def _url(raw: str, name: str, example: str, allow_empty: bool = False) -> str:
     url = raw.strip().rstrip("/")
-    if not url:
+    if not url and allow_empty:
         return ""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
             or parts.fragment:
-        raise SettingsError(f"{name} must be an http(s) URL like https://desk.example.com, "
-                            f"not {raw!r}")
+        raise SettingsError(f"{name} must be an http(s) URL like {example}, not {raw!r}")
     return url
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "")
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
+def _positive(raw: str | int, name: str) -> int:
+    if isinstance(raw, str) and not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise SettingsError(f"{name} must be a positive integer, not {raw!r}")
     return int(raw)
 
 
-__all__ = ["Settings", "SettingsError", "parse_port", "parse_public_url"]
+def _path(raw: str, base: Path | None) -> Path:
+    """A path from a variable as written; one from a file relative to the file's directory."""
+    if base is None:
+        return Path(raw)
+    return Path(os.path.normpath(base / Path(raw).expanduser()))  # an absolute one stays
+
+
+def _db(raw: str, base: Path | None) -> str:
+    """A database URL; from a file, the path of an SQLite database made absolute."""
+    scheme, sep, rest = raw.partition("://")
+    if base is None or raw.strip() in ("", ":memory:"):
+        return raw
+    if not sep:
+        return str(_path(raw, base))
+    if scheme.lower() == "sqlite" and rest.startswith("/") and rest[1:] not in ("", ":memory:"):
+        return f"{scheme}:///{_path(rest[1:], base)}"  # base is absolute: sqlite:////abs.db
+    return raw
+
+
+def _convert(key: str, raw: Any, name: str, base: Path | None) -> object:
+    """One value — text from a variable, or a type-checked value from a file — checked and
+    converted to its field's type; ``name`` is how an error names it."""
+    kind = _KINDS[key]
+    if kind == "port":
+        return parse_port(raw, name)
+    if kind == "count":
+        return _positive(raw, name)
+    if kind == "dirs":
+        items = raw.split(os.pathsep) if isinstance(raw, str) else raw
+        return tuple(_path(p, base) for p in items if p)
+    if kind == "cache":
+        return _path(raw, base) if raw else None
+    if kind == "public_url":
+        return parse_public_url(raw, name)
+    if kind == "api_url":
+        return _url(raw, name, "https://api.example.com")
+    if kind == "embedder":
+        if raw not in ("minilm", "hashing"):
+            raise SettingsError(f"{name} must be minilm or hashing, not {raw!r}")
+        return str(raw)
+    if kind == "log_level":
+        if raw.strip().upper() not in LOG_LEVELS + ("WARN", "FATAL"):
+            raise SettingsError(f"{name} must be one of {', '.join(LOG_LEVELS)}, not {raw!r}")
+        return str(raw.strip().upper())
+    if not raw.strip() or kind == "version" and not raw.strip("/ "):
+        raise SettingsError(f"{name} must not be empty")
+    if kind == "version":
+        return str(raw.strip("/ "))
+    if kind == "dir":
+        return _path(raw, base)
+    if kind == "db":
+        return _db(raw, base)
+    return str(raw)  # text
+
+
+# ---------------------------------------------------------------------- the file
+
+
+def _choose_file(env: Mapping[str, str], explicit: Path | str | None) -> tuple[Path, str] | None:
+    """The configuration file to read and how to name it in errors, or ``None``."""
+    if explicit is not None and str(explicit):
+        path, origin = Path(explicit), "--config"
+    elif env.get(CONFIG_VARIABLE):
+        path, origin = Path(env[CONFIG_VARIABLE]), CONFIG_VARIABLE
+    elif DEFAULT_CONFIG.is_file():
+        return DEFAULT_CONFIG, str(DEFAULT_CONFIG)
+    else:
+        return None
+    if not path.exists():
+        raise SettingsError(f"{path}: no such configuration file (named by {origin})")
+    return path, str(path)
+
+
+def _read_file(path: Path, label: str, problems: list[str]) -> dict[str, object]:
+    """The file's values, converted; problems are appended to ``problems``."""
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"{label}: not valid TOML: {e}") from e
+    except UnicodeDecodeError as e:
+        raise SettingsError(f"{label}: not valid TOML: not UTF-8 text ({e.reason} "
+                            f"at byte {e.start})") from e
+    except OSError as e:
+        raise SettingsError(f"{label}: cannot read: {e.strerror or e}") from e
+    base = Path(os.path.abspath(path)).parent  # no symlinks followed: where it was named
+    values: dict[str, object] = {}
+    for key, raw in data.items():
+        if key not in _KINDS:
+            problems.append(f"{label}: {_unknown(key, raw)}")
+            continue
+        expected = _expected_type(key, raw)
+        if expected:
+            problems.append(f"{label}: {key} must be {expected}, not {_describe(raw)}")
+            continue
+        try:
+            values[key] = _convert(key, raw, f"{label}: {key}", base)
+        except SettingsError as e:
+            problems += e.problems
+    return values
+
+
+def _expected_type(key: str, raw: object) -> str:
+    """What TOML type ``key`` needs, when ``raw`` is not of it; ``""`` when it is."""
+    kind = _KINDS[key]
+    if kind in ("port", "count"):
+        return "" if isinstance(raw, int) and not isinstance(raw, bool) else "an integer"
+    if kind == "dirs":
+        ok = isinstance(raw, list) and all(isinstance(p, str) for p in raw)
+        return "" if ok else 'an array of directory paths, e.g. ["cards"]'
+    return "" if isinstance(raw, str) else "a string"
+
+
+def _describe(raw: object) -> str:
+    kind = ("a boolean" if isinstance(raw, bool) else "an integer" if isinstance(raw, int)
+            else "a float" if isinstance(raw, float) else "a string" if isinstance(raw, str)
+            else "an array" if isinstance(raw, list) else "a table" if isinstance(raw, dict)
+            else "a date/time")
+    shown = repr(raw)
+    return f"{kind} ({shown if len(shown) <= 40 else shown[:37] + '...'})"
+
+
+def _unknown(key: str, raw: object) -> str:
+    if isinstance(raw, dict) and any(k in _KINDS for k in raw):
+        return (f"[{key}] is a table, but settings are top-level keys: put "
+                f"{', '.join(raw)} above the first [header]")
+    plain = key.strip().lower().replace("-", "_").removeprefix(PREFIX.lower())
+    match = [plain] if plain in _KINDS else difflib.get_close_matches(plain, _KINDS, n=1)
+    if match:
+        return f"unknown key {key!r} (did you mean {match[0]!r}?)"
+    return f"unknown key {key!r}; the keys are {', '.join(KEYS)}"
+
+
+__all__ = ["CONFIG_VARIABLE", "DEFAULT_CONFIG", "KEYS", "Settings", "SettingsError",
+           "parse_port", "parse_public_url"]

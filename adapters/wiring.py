@@ -11,6 +11,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +37,12 @@ class App:
     store: Store
     desk: Desk
     brains: Mapping[str, Brain]
+    pool: ThreadPoolExecutor | None = None
 
     async def close(self) -> None:
         await self.store.close()
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def card_templates(settings: Settings) -> dict[str, Card]:
@@ -78,7 +82,11 @@ def language_backend(settings: Settings) -> LanguageBackend:
 
 
 async def open_app(settings: Settings, only: str | None = None,
-                   language: LanguageBackend | None = None) -> App:
+                   language: LanguageBackend | None = None,
+                   understand_threads: int = 0) -> App:
+    """The composed app. ``understand_threads`` > 0 runs understanding on that many
+    threads off the event loop (a server's concurrent turns then share the embedding
+    model's forward passes); 0 runs it inline (the terminal chat, the CLI)."""
     from store import open_store
 
     brains = load_brains(settings, only=only)
@@ -90,8 +98,10 @@ async def open_app(settings: Settings, only: str | None = None,
     for brain in brains.values():  # index the cards' examples now, not in the first turn
         backend.prepare(brain.examples, brain.faq)
     _save_rows(settings, embedder, cached)
-    desk = Desk(store, brains, backend)
-    return App(settings=settings, store=store, desk=desk, brains=brains)
+    pool = ThreadPoolExecutor(understand_threads, thread_name_prefix="understand") \
+        if understand_threads > 0 else None
+    desk = Desk(store, brains, backend, understand_in=pool)
+    return App(settings=settings, store=store, desk=desk, brains=brains, pool=pool)
 
 
 def _rows_file(settings: Settings, embedder: object) -> Path | None:

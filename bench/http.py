@@ -1,17 +1,23 @@
 """Benchmark: ``frontdesk serve`` under concurrent customers, over the web chat and SMS.
 
-    python -m bench.http [--levels 10,50,200] [--turns 4]
+    python -m bench.http [--levels 10,50,200] [--seconds 20] [--rates 0,100]
 
 Makes a fresh PostgreSQL database (``FRONTDESK_BENCH_PG``, default the local server),
 starts ``frontdesk serve`` on it as a real process (with a local fake of Twilio's REST API
-receiving the SMS replies), then for each level runs that many conversations at once —
-half over the web-chat WebSocket, half as signed Twilio SMS webhooks — each of ``--turns``
-messages to bloom-salon, one after another (``--think S`` seconds apart: 0 means each
-customer sends the next message as soon as the answer is there). Prints turns per second and the p50/p99 time
-from sending a message to having its answer (the WebSocket reply frame; the webhook's
-200, which Twilio gets once the turn has committed). Every message is worded differently
-(a run and customer number in it), so no embedding is served from the cache. No assertions; the database is
-dropped afterwards.
+receiving the SMS replies), then for each offered rate and each level keeps that many
+conversations going at once for ``--seconds`` — half over the web-chat WebSocket, half as
+signed Twilio SMS webhooks, each customer going through a five-message script to
+bloom-salon and starting a new conversation after it.
+
+Offered rate 0: every customer sends its next message as soon as it has the answer — the
+most the server can take (by Little's law, latency is then conversations / throughput).
+Offered rate R: customers are paced (a think time) so that R turns a second are offered in
+all; the row shows whether the server keeps up and how long customers wait.
+
+Prints turns per second and the p50/p99 time from sending a message to having its answer
+(the WebSocket reply frame; the webhook's 200, which Twilio gets once the turn has
+committed). Every message is worded differently (a run and customer number in it), so no
+embedding is served from the cache. No assertions; the database is dropped afterwards.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ SCRIPT = ("Hello, this is customer {n}", "What are your opening hours? Asking fo
           "Thanks, that's all from {n}")
 
 
-def _text(i: int, n: int, run: str) -> str:
+def _text(i: int, n: str, run: str) -> str:
     """Every message different, so the embedder's cache of recent texts never answers."""
     return SCRIPT[i].format(n=f"{run}-{n}")
 TOKEN = "bench-auth-token-0123456789abcdef"
@@ -71,71 +77,102 @@ async def _fake_twilio() -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-RUN = [""]  # this level's run id, in every text
-THINK = [0.0]  # seconds a customer takes before the next message (--think)
+class Load:
+    """One level's customers: ``conversations`` at once for ``seconds``, each a customer
+    going through the script (and starting a new conversation after its last message).
+    ``every`` > 0 paces them: a customer sends its next message ``every`` seconds after
+    the previous one was sent (at once, if the answer took longer) — a think time that
+    offers ``conversations / every`` turns a second in all. ``every`` = 0: each sends the
+    next as soon as it has the answer (the most the server can take)."""
 
+    def __init__(self, base: str, conversations: int, seconds: float, every: float) -> None:
+        self.base = base
+        self.conversations = conversations
+        self.seconds = seconds
+        self.every = every
+        self.run = uuid.uuid4().hex[:6]
+        self.web_ms: list[float] = []
+        self.sms_ms: list[float] = []
+        self.deadline = 0.0
 
-async def _webchat(session: aiohttp.ClientSession, base: str, n: int,
-                   turns: int) -> list[float]:
-    took: list[float] = []
-    async with session.ws_connect(f"{base.replace('http', 'ws', 1)}/ws/bloom-salon") as ws:
-        await ws.send_json({"type": "hello", "session": "", "lang": "en"})
-        while (await ws.receive_json())["type"] != "welcome":
-            pass
-        for i in range(min(turns, len(SCRIPT))):
-            await asyncio.sleep(THINK[0] if i else 0.0)
+    async def go(self) -> float:
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as session:
             started = time.perf_counter()
-            await ws.send_json({"type": "message", "id": f"m{i}",
-                                "text": _text(i, n, RUN[0])})
-            while True:
-                frame = await ws.receive_json()
-                if frame["type"] in ("reply", "error"):
-                    break
-            took.append(time.perf_counter() - started)
-    return took
+            self.deadline = started + self.seconds
+            await asyncio.gather(*(self._customer(session, n)
+                                   for n in range(self.conversations)))
+            return time.perf_counter() - started
+
+    async def _customer(self, session: aiohttp.ClientSession, n: int) -> None:
+        # spread the first messages over one pacing interval, as customers do not all
+        # press send at the same instant
+        if self.every:
+            await asyncio.sleep(self.every * n / self.conversations)
+        round_ = 0
+        while time.perf_counter() < self.deadline:
+            who = f"{n}-{round_}"
+            if n % 2 == 0:
+                await self._webchat(session, who)
+            else:
+                await self._sms(session, who, n, round_)
+            round_ += 1
+
+    async def _pace(self, sent_at: float) -> None:
+        if self.every:
+            await asyncio.sleep(max(0.0, sent_at + self.every - time.perf_counter()))
+
+    async def _webchat(self, session: aiohttp.ClientSession, who: str) -> None:
+        url = f"{self.base.replace('http', 'ws', 1)}/ws/bloom-salon"
+        async with session.ws_connect(url) as ws:
+            await ws.send_json({"type": "hello", "session": "", "lang": "en"})
+            while (await ws.receive_json())["type"] != "welcome":
+                pass
+            for i in range(len(SCRIPT)):
+                if time.perf_counter() >= self.deadline:
+                    return
+                started = time.perf_counter()
+                await ws.send_json({"type": "message", "id": f"m{i}",
+                                    "text": _text(i, who, self.run)})
+                while True:
+                    frame = await ws.receive_json()
+                    if frame["type"] in ("reply", "error"):
+                        break
+                self.web_ms.append((time.perf_counter() - started) * 1000)
+                await self._pace(started)
+
+    async def _sms(self, session: aiohttp.ClientSession, who: str, n: int,
+                   round_: int) -> None:
+        validator = RequestValidator(TOKEN)
+        url = f"{self.base}/twilio/sms/bloom-salon"
+        for i in range(len(SCRIPT)):
+            if time.perf_counter() >= self.deadline:
+                return
+            form = {"MessageSid": f"SM{self.run}{n:05d}{round_:04d}{i:02d}",
+                    "AccountSid": SID, "From": f"+1503{n % 1000:03d}{round_ % 10000:04d}",
+                    "To": "+15035550100", "Body": _text(i, who, self.run), "NumMedia": "0"}
+            headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
+            started = time.perf_counter()
+            async with session.post(url, data=form, headers=headers) as r:
+                await r.read()
+                if r.status != 200:
+                    raise SystemExit(f"SMS webhook answered {r.status}")
+            self.sms_ms.append((time.perf_counter() - started) * 1000)
+            await self._pace(started)
 
 
-async def _sms(session: aiohttp.ClientSession, base: str, n: int, turns: int,
-               run: str) -> list[float]:
-    took: list[float] = []
-    validator = RequestValidator(TOKEN)
-    url = f"{base}/twilio/sms/bloom-salon"
-    for i in range(min(turns, len(SCRIPT))):
-        form = {"MessageSid": f"SM{run}{n:05d}{i:03d}", "AccountSid": SID,
-                "From": f"+1503557{n:04d}", "To": "+15035550100", "Body": _text(i, n, run),
-                "NumMedia": "0"}
-        headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
-        await asyncio.sleep(THINK[0] if i else 0.0)
-        started = time.perf_counter()
-        async with session.post(url, data=form, headers=headers) as r:
-            await r.read()
-            if r.status != 200:
-                raise SystemExit(f"SMS webhook answered {r.status}")
-        took.append(time.perf_counter() - started)
-    return took
+async def level(base: str, conversations: int, seconds: float, rate: float) -> None:
+    load = Load(base, conversations, seconds, conversations / rate if rate else 0.0)
+    elapsed = await load.go()
+    every = load.web_ms + load.sms_ms
+    offered = f"{rate:g}" if rate else "as fast as answered"
+    print(f"| {conversations:>13} | {offered:>8} | {len(every):>5} | "
+          f"{len(every) / elapsed:>7.1f} | {_pct(every, 50):>6.0f} | {_pct(every, 99):>6.0f} | "
+          f"{_pct(load.web_ms, 50):>5.0f} / {_pct(load.web_ms, 99):>5.0f} | "
+          f"{_pct(load.sms_ms, 50):>5.0f} / {_pct(load.sms_ms, 99):>5.0f} |", flush=True)
 
 
-async def level(base: str, conversations: int, turns: int) -> None:
-    run = uuid.uuid4().hex[:6]
-    RUN[0] = run
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        started = time.perf_counter()
-        results = await asyncio.gather(*(
-            _webchat(session, base, n, turns) if n % 2 == 0 else _sms(session, base, n,
-                                                                        turns, run)
-            for n in range(conversations)))
-        elapsed = time.perf_counter() - started
-    web_ms = [t * 1000 for n, r in enumerate(results) if n % 2 == 0 for t in r]
-    sms_ms = [t * 1000 for n, r in enumerate(results) if n % 2 == 1 for t in r]
-    every = web_ms + sms_ms
-    print(f"| {conversations:>13} | {len(every):>5} | {len(every) / elapsed:>7.1f} | "
-          f"{_pct(every, 50):>7.0f} | {_pct(every, 99):>7.0f} | "
-          f"{_pct(web_ms, 50):>7.0f} / {_pct(web_ms, 99):>5.0f} | "
-          f"{_pct(sms_ms, 50):>7.0f} / {_pct(sms_ms, 99):>5.0f} |", flush=True)
-
-
-async def main_async(levels: Sequence[int], turns: int) -> None:
+async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[float]) -> None:
     import asyncpg
 
     server_dsn = os.environ.get("FRONTDESK_BENCH_PG",
@@ -169,14 +206,14 @@ async def main_async(levels: Sequence[int], turns: int) -> None:
                     raise SystemExit("frontdesk serve exited while starting")
                 await asyncio.sleep(0.1)
         print(f"## frontdesk serve (one process) on PostgreSQL 15, offline language layer; "
-              f"{turns} messages per conversation, {THINK[0]:g} s between them, half web "
-              "chat, half SMS")
-        print("| conversations | turns | turns/s | p50 ms | p99 ms | web chat p50/p99 | "
-              "SMS p50/p99 |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
-        await level(base, 4, 2)  # warm-up, not printed as a level of its own
-        for n in levels:
-            await level(base, n, turns)
+              f"{seconds:g} s per row; half the customers on the web chat, half by SMS")
+        print("| conversations | offered turns/s | turns | turns/s | p50 ms | p99 ms | "
+              "web chat p50/p99 | SMS p50/p99 |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        await level(base, 4, 3.0, 0.0)  # warm-up, not printed as a row of its own
+        for rate in rates:
+            for n in levels:
+                await level(base, n, seconds, rate)
     finally:
         proc.terminate()
         try:
@@ -191,14 +228,15 @@ async def main_async(levels: Sequence[int], turns: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.http", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--levels", default="10,50,200")
-    p.add_argument("--turns", type=int, default=4)
-    p.add_argument("--think", type=float, default=0.0,
-                   help="seconds each customer waits before its next message")
+    p.add_argument("--levels", default="10,50,200",
+                   help="numbers of concurrent conversations")
+    p.add_argument("--seconds", type=float, default=20.0, help="duration of each row")
+    p.add_argument("--rates", default="0,100",
+                   help="offered turns per second in all (0: as fast as answered)")
     args = p.parse_args(argv)
-    THINK[0] = args.think
     levels = [int(x) for x in args.levels.split(",") if x]
-    asyncio.run(main_async(levels, args.turns))
+    rates = [float(x) for x in args.rates.split(",") if x]
+    asyncio.run(main_async(levels, args.seconds, rates))
     return 0
 
 

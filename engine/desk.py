@@ -11,11 +11,17 @@ traceback.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from concurrent.futures import Executor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from language.grounding import check_grounded
@@ -45,6 +51,7 @@ from .ports import (
 from .state import ActionResult, ConversationState, Snapshot
 
 log = logging.getLogger("frontdesk.desk")
+T = TypeVar("T")
 
 MAX_ACTIONS_PER_TURN = 8
 APOLOGY = {
@@ -68,9 +75,12 @@ class Reply:
     # for metrics: the actions run (name, ok) and the confidence of each topic switch
     actions: tuple[tuple[str, bool], ...] = ()
     switches: tuple[float, ...] = ()
+    problem: str = ""  # why a turn had no decision: "rate_limited", "internal_error"
 
 
-Probe = Callable[[str], None]
+Probe = Callable[[str], Awaitable[None] | None]
+"""Called at each point of a turn (recorded, understood, acted, before_commit, committed):
+the crash tests kill a worker there, the ordering tests hold a turn there."""
 
 
 def _no_probe(point: str) -> None:
@@ -79,38 +89,74 @@ def _no_probe(point: str) -> None:
 
 class Desk:
     def __init__(self, store: Store, brains: Mapping[str, Brain],
-                 language: LanguageBackend, probe: Probe | None = None) -> None:
+                 language: LanguageBackend, probe: Probe | None = None,
+                 understand_in: Executor | None = None) -> None:
+        """``understand_in``: a thread pool to run understanding on, off the event loop, so
+        that a server's concurrent turns overlap (the embedding model releases the GIL and
+        merges the texts of concurrent callers into one forward pass); ``None`` runs it
+        inline."""
         self.store = store
         self.brains = dict(brains)
         self.language = language
         self.probe: Probe = probe or _no_probe
+        self.understand_in = understand_in
+        self._lines: dict[str, tuple[asyncio.Lock, int]] = {}  # conversation key → (FIFO, users)
 
     async def handle(self, event: InboundEvent, direct: bool = False) -> Reply:
         """Run one turn. ``direct``: the caller delivers the reply itself (the terminal, a
-        TwiML response), so no reply row goes to the outbox."""
+        TwiML response), so no reply row goes to the outbox.
+
+        One conversation's messages are handled one at a time in the order they reached
+        this desk (a FIFO per conversation, taken before the first ``await``): two messages
+        arriving at once are answered in order, the second seeing the state the first
+        left. Across processes the database lock serialises the turns."""
         brain = self.brains.get(event.business)
         if brain is None:
             raise UnknownBusiness(event.business)
         key = f"{event.channel}:{event.sender}"
+        async with self._in_line(f"{event.business}/{key}"):
+            return await self._handle(brain, event, key, direct)
+
+    @asynccontextmanager
+    async def _in_line(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._lines.get(key) or (asyncio.Lock(), 0)
+        self._lines[key] = (lock, users + 1)
+        try:
+            async with lock:  # asyncio.Lock wakes its waiters first come, first served
+                yield
+        finally:
+            lock, users = self._lines[key]
+            if users == 1:
+                del self._lines[key]
+            else:
+                self._lines[key] = (lock, users - 1)
+
+    async def _at(self, point: str) -> None:
+        waited = self.probe(point)
+        if inspect.isawaitable(waited):
+            await waited
+
+    async def _handle(self, brain: Brain, event: InboundEvent, key: str,
+                      direct: bool) -> Reply:
         try:
             fresh = await self.store.record_inbound(event)
-            self.probe("recorded")
+            await self._at("recorded")
             if not fresh and (done := await self._answered(event)) is not None:
                 return done
             # understanding is the slow part of a turn: it runs before the write lock is
             # taken, on the state as it stands, and again only if another turn got in between
             known = await self.store.find_conversation(event.business, event.channel,
                                                        event.sender)
-            early = self._early_understanding(brain, known, event)
-            self.probe("understood")
+            early = await self._offload(self._early_understanding, brain, known, event)
+            await self._at("understood")
             async with self.store.transaction(event.business, key) as tx:
                 # under the lock: another delivery of this event, fresh or not, may have
                 # committed its turn while this one was understanding
                 if (done := await self._answered(event)) is not None:
                     return done
                 reply = await self._turn(brain, event, tx, direct, early)
-                self.probe("before_commit")
-            self.probe("committed")
+                await self._at("before_commit")
+            await self._at("committed")
             return reply
         except Exception as e:  # the boundary: no traceback reaches a customer
             log.exception("turn failed", extra={"business": event.business,
@@ -144,6 +190,12 @@ class Desk:
 
     # ------------------------------------------------------------------ one turn
 
+    async def _offload(self, fn: Callable[..., T], *args: Any) -> T:
+        if self.understand_in is None:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.understand_in, functools.partial(fn, *args))
+
     def _early_understanding(self, brain: Brain, known: ConversationRow | None,
                              event: InboundEvent) -> tuple[int, Understanding]:
         state = ConversationState.model_validate(known.state) if known else ConversationState()
@@ -162,7 +214,7 @@ class Desk:
                         state=state, customer_known=known)
         turns, und = early
         if turns != conv.turns:  # the conversation moved on meanwhile: understand afresh
-            und = self._understand(brain, state, event, now)
+            und = await self._offload(self._understand, brain, state, event, now)
         results: list[ActionResult] = []
         decision = decide(brain, snap, und, now, ())
         ctx_base = dict(business=b, tx=tx, now=now, conversation_id=conv.id,
@@ -172,7 +224,7 @@ class Desk:
                 raise RuntimeError(f"more than {MAX_ACTIONS_PER_TURN} actions in one turn")
             ctx = ActionContext(state=decision.state, **ctx_base)  # type: ignore[arg-type]
             results.append(await run_action(decision.pending, ctx))
-            self.probe("acted")
+            await self._at("acted")
             decision = decide(brain, snap, und, now, tuple(results))
         reply = self._render(decision.plan)
         record = TurnRecord(seq=conv.turns + 1, business=b.slug, conversation_id=conv.id,
@@ -257,16 +309,43 @@ class Desk:
         await tx.save_conversation(conversation_id, state.model_dump(mode="json"), digest,
                                    now.astimezone(UTC))
 
-    # ------------------------------------------------------------------ failure
+    # ------------------------------------------------------------------ turns without a decision
+
+    async def refuse(self, event: InboundEvent, problem: str, text: str,
+                     direct: bool = False) -> Reply:
+        """Record a message that is not to be understood — it is over a rate limit — and
+        answer it with ``text`` (``""``: say nothing). The event is recorded like any other
+        and gets a turn with ``problem`` and no decision (state untouched), so the audit
+        shows it and the recovery sweep leaves it alone."""
+        brain = self.brains.get(event.business)
+        if brain is None:
+            raise UnknownBusiness(event.business)
+        key = f"{event.channel}:{event.sender}"
+        async with self._in_line(f"{event.business}/{key}"):
+            fresh = await self.store.record_inbound(event)
+            if not fresh and (done := await self._answered(event)) is not None:
+                return done
+            return await self._undecided(brain, event, key, problem, text, direct)
 
     async def _failed(self, brain: Brain, event: InboundEvent, key: str,
                       error: Exception, direct: bool) -> Reply:
         """Record the failed turn (state untouched), escalate, apologise."""
+        lang = event.lang_hint if event.lang_hint in ("en", "de") \
+            else brain.business.languages[0]
+        return await self._undecided(brain, event, key, "internal_error",
+                                     APOLOGY.get(lang, APOLOGY["en"]), direct,
+                                     error=f"{type(error).__name__}: {error}"[:2000],
+                                     escalate="internal error during a turn")
+
+    async def _undecided(self, brain: Brain, event: InboundEvent, key: str, problem: str,
+                         text: str, direct: bool, error: str = "",
+                         escalate: str = "") -> Reply:
         b = brain.business
         lang = event.lang_hint if event.lang_hint in ("en", "de") else b.languages[0]
-        text = APOLOGY.get(lang, APOLOGY["en"])
         now = event.received_at.astimezone(ZoneInfo(b.timezone))
         async with self.store.transaction(b.slug, key) as tx:
+            if (done := await self._answered(event)) is not None:
+                return done
             conv = await tx.conversation(b.slug, event.channel, event.sender, now)
             state = ConversationState.model_validate(conv.state)
             snap = Snapshot(business=b.slug, conversation_id=conv.id, channel=event.channel,
@@ -275,16 +354,16 @@ class Desk:
                 seq=conv.turns + 1, business=b.slug, conversation_id=conv.id, event=event,
                 now=now, snapshot=snap,
                 understanding=Understanding(text=event.text[:2000], lang=lang,  # type: ignore[arg-type]
-                                            problem="internal_error"),
-                results=(), decision=None, reply=Rendered(text=text),
-                error=f"{type(error).__name__}: {error}"[:2000])
+                                            problem=problem),
+                results=(), decision=None, reply=Rendered(text=text), error=error)
             await self._commit(tx, conv.id, conv.last_hash, record, state, now)
-            await tx.insert_escalation(EscalationRow(
-                id=uuid.uuid4().hex, business=b.slug, conversation_id=conv.id,
-                reason="internal error during a turn", created_at=now.astimezone(UTC)))
-            if not direct:
+            if escalate:
+                await tx.insert_escalation(EscalationRow(
+                    id=uuid.uuid4().hex, business=b.slug, conversation_id=conv.id,
+                    reason=escalate, created_at=now.astimezone(UTC)))
+            if text and not direct:
                 await self._send(tx, event, text, (), now)
-        return Reply(text=text, conversation_id=conv.id)
+        return Reply(text=text, conversation_id=conv.id, problem=problem)
 
 
 __all__ = ["APOLOGY", "Desk", "Probe", "Reply", "UnknownBusiness"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from language.types import PlanItem, Slot
+from language.slot_labels import slot_labels
+from language.types import Lang, PlanItem, Slot
 from rules.ir import Say
 
 if TYPE_CHECKING:
@@ -117,14 +118,20 @@ def item(t: Turn, say: Say) -> PlanItem:
 
 
 def options(t: Turn) -> tuple[str, ...]:
-    """Rich options (buttons) for channels that have them."""
+    """Rich options (buttons) for channels that have them.
+
+    An option is what the customer says by pressing it, so a slot's button carries its
+    short label (``Wed 3:00pm · Alex``), which the choice extractor reads back as exactly
+    that slot; the reply text still lists the offer in full.
+    """
     if not t.items:
         return ()
     last = t.items[-1]
+    lang: Lang = "de" if t.lang == "de" else "en"
     if last.kind == "confirm":
-        return ("Ja", "Nein") if t.lang == "de" else ("Yes", "No")
+        return ("Ja", "Nein") if lang == "de" else ("Yes", "No")
     if last.kind in ("offer_slots", "ask") and last.slots:
-        return tuple(str(i + 1) for i in range(len(last.slots)))
+        return slot_labels(last.slots, lang, t.brain.business.timezone)
     return ()
 
 

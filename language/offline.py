@@ -33,6 +33,7 @@ from language.extract import (
     extract_signals,
 )
 from language.render import render_plan
+from language.slot_labels import label_language
 from language.types import (
     FaqEntry,
     Lang,
@@ -140,7 +141,10 @@ class OfflineBackend:
                 text=kept, lang=_default_lang(context), problem=problem,
                 backend=self.name, model=self.model,
             )
-        lang = detect_language(kept, context.languages, context.conversation_lang)
+        # a pressed button is too short to tell its language: it speaks the one it was worded in
+        lang = label_language(kept, context.offered, _preferred(context), context.timezone)
+        if lang is None or lang not in context.languages:
+            lang = detect_language(kept, context.languages, context.conversation_lang)
         scores = self.classifier(topics).classify(kept) if topics else ()
         in_scope = tuple(s for s in scores if s.score >= self.out_of_scope_threshold)
         faq: tuple[TopicScore, ...] = self.faq_index(context.faq).search(kept) if context.faq else ()
@@ -163,6 +167,12 @@ class OfflineBackend:
 
     def render(self, plan: ReplyPlan) -> Rendered:
         return render_plan(plan)
+
+
+def _preferred(context: UnderstandContext) -> tuple[Lang, ...]:
+    """The conversation's language first, then the business's."""
+    first = (context.conversation_lang,) if context.conversation_lang else ()
+    return (*first, *context.languages)
 
 
 def _default_lang(context: UnderstandContext) -> Lang:

@@ -23,6 +23,7 @@ from typing import Literal
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from adapters.outbox import DeliveryMetrics
 from adapters.settings import Settings
 from adapters.wiring import App
 from engine.brain import Brain
@@ -55,6 +56,7 @@ class Metrics:
             ["provider"], registry=self.registry)
         self.rate_limited = Counter("frontdesk_rate_limited", "messages over the rate limit",
                                     ["channel"], registry=self.registry)
+        self.deliveries = DeliveryMetrics(self.registry)  # fed by the outbox drainer
 
 
 @dataclass
@@ -116,27 +118,32 @@ class Server:
                                    content_type="application/json")
         return brain
 
-    async def inbound(self, event: InboundEvent, *, direct: bool) -> Reply | None:
+    async def inbound(self, event: InboundEvent, *, direct: bool,
+                      unsupported: str = "") -> Reply | None:
         """One message into the desk. ``None`` means: say nothing (rate limited, silent).
 
         ``direct``: the channel answers in the HTTP response (TwiML, the web chat socket);
-        otherwise the reply goes out through the outbox. Never raises for a customer's
-        message: the desk apologises itself; this is the last line of defence.
+        otherwise the reply goes out through the outbox. ``unsupported``: the message is
+        of a kind the desk cannot read (a sticker, a voice note) and this is the reply; it
+        is recorded and answered with it, not understood. Every message is recorded, the
+        rate-limited ones too. Never raises for a customer's message: the desk apologises
+        itself; this is the last line of defence.
         """
         brain = self.app.brains.get(event.business)
         lang = (event.lang_hint if brain is not None and event.lang_hint in
                 brain.business.languages else (brain.business.languages[0] if brain else "en"))
         verdict = self.limiter.check(event.business, f"{event.channel}:{event.sender}")
         if verdict != "ok":
-            # not recorded as an inbound event: the recovery sweep would answer it later
+            # recorded (nothing is lost) with a turn saying so, but not understood
             self.metrics.rate_limited.labels(event.channel).inc()
             log.warning("rate limited", extra={"business": event.business,
                                                "channel": event.channel,
                                                "provider_msg_id": event.provider_msg_id})
-            if verdict == "drop":
-                return None
-            return Reply(text=RATE_LIMITED.get(lang or "en", RATE_LIMITED["en"]),
-                         conversation_id="")
+            text = RATE_LIMITED.get(lang or "en", RATE_LIMITED["en"]) if verdict == "warn" \
+                else ""
+            return await self._refuse(event, "rate_limited", text, direct)
+        if unsupported:
+            return await self._refuse(event, "unsupported", unsupported, direct)
         started = time.perf_counter()
         reply = await self.app.desk.handle(event, direct=direct)
         self.metrics.turn_seconds.labels(event.channel).observe(time.perf_counter() - started)
@@ -147,6 +154,17 @@ class Server:
         for confidence in reply.switches:
             self.metrics.switch_confidence.observe(confidence)
         return reply
+
+
+    async def _refuse(self, event: InboundEvent, problem: str, text: str,
+                      direct: bool) -> Reply | None:
+        try:
+            refused = await self.app.desk.refuse(event, problem, text, direct=direct)
+        except Exception:  # the database is down: still never an error page
+            log.exception("recording a refused message failed",
+                          extra={"business": event.business, "problem": problem})
+            return Reply(text=text, conversation_id="", problem=problem) if text else None
+        return refused if refused.text else None
 
 
 SERVER: web.AppKey[Server] = web.AppKey("frontdesk.server", Server)

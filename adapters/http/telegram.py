@@ -36,7 +36,7 @@ from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_js
 from engine.business import Business, TelegramChannel
 from engine.ports import InboundEvent, OutboxRow
 
-from .server import RATE_LIMITED, Server
+from .server import Server
 
 log = logging.getLogger("frontdesk.http.telegram")
 
@@ -167,15 +167,20 @@ async def _message(server: Server, slug: str, business: Business, message: Any,
     payload: dict[str, str] = {}
     if _id(message.get("date")) is not None:
         payload["sent_at"] = datetime.fromtimestamp(message["date"], UTC).isoformat()
+    unsupported = ""
     if not text.strip():
-        if not any(key in message for key in CONTENT):
+        kinds = [key for key in CONTENT if key in message]
+        if not kinds:
             return _ok()  # a service message (pinned, joined, ...): nobody to answer
-        await _text_only(server, business, str(chat), lang, msg_id, at)
-        return _ok()
+        # a sticker, photo, voice note, ...: recorded, answered politely, not understood
+        said = lang if lang in business.languages else business.languages[0]
+        unsupported = TEXT_ONLY.get(said, TEXT_ONLY["en"])
+        payload["type"] = kinds[0]
     event = InboundEvent(business=slug, channel="telegram", sender=str(chat), text=text,
                          payload=payload, provider_msg_id=msg_id, received_at=at,
                          lang_hint=lang)
-    await _to_desk(server, event)
+    # the reply goes out through the outbox
+    await server.inbound(event, direct=False, unsupported=unsupported)
     return _ok()
 
 
@@ -197,7 +202,7 @@ async def _callback(server: Server, slug: str, query: Any, msg_id: str,
                          payload={"value": _button_text(message, data)},
                          provider_msg_id=msg_id, received_at=at,
                          lang_hint=_lang(_dict(query.get("from"))))
-    await _to_desk(server, event)
+    await server.inbound(event, direct=False)  # the reply goes out through the outbox
     return _ok()
 
 
@@ -211,30 +216,6 @@ def _button_text(message: dict[str, Any], data: str) -> str:
                     and isinstance(button.get("text"), str) and button["text"]):
                 return str(button["text"])
     return data
-
-
-async def _to_desk(server: Server, event: InboundEvent) -> None:
-    reply = await server.inbound(event, direct=False)
-    if reply is not None and not reply.conversation_id:
-        # the rate limiter's one polite warning: it never reached the desk, so the outbox
-        # row is ours to write
-        await _reply_row(server, event.business, event.sender, reply.text,
-                         event.provider_msg_id, event.received_at)
-
-
-async def _text_only(server: Server, business: Business, chat: str, lang: str | None,
-                     msg_id: str, at: datetime) -> None:
-    """The polite "text only" reply to a sticker, photo, voice note, ... — rate limited
-    like any message, as the desk never sees it."""
-    said = lang if lang in business.languages else business.languages[0]
-    text = TEXT_ONLY.get(said, TEXT_ONLY["en"])
-    verdict = server.limiter.check(business.slug, f"telegram:{chat}")
-    if verdict != "ok":
-        server.metrics.rate_limited.labels("telegram").inc()
-        if verdict == "drop":
-            return
-        text = RATE_LIMITED.get(said, RATE_LIMITED["en"])
-    await _reply_row(server, business.slug, chat, text, msg_id, at)
 
 
 async def _reply_row(server: Server, slug: str, chat: str, text: str, msg_id: str,
@@ -276,6 +257,16 @@ def callback_data(option: str) -> str:
     return option.encode("utf-8")[:MAX_CALLBACK_DATA].decode("utf-8", "ignore")
 
 
+def buttons_data(options: list[str] | tuple[str, ...]) -> list[str]:
+    """Each button's ``callback_data``: its option (a slot's label such as ``Thu 3:00pm ·
+    Sam``, which the desk reads back as that slot), cut to 64 bytes — or, for options that
+    cut to the same bytes, the option's position, so a press still tells them apart. A
+    press is read back as the whole button text (:func:`_button_text`), and a bare
+    position as the ordinal it is."""
+    data = [callback_data(o) for o in options]
+    return [str(i) if data.count(d) > 1 else d for i, d in enumerate(data, start=1)]
+
+
 def send_message(chat: str, text: str, options: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """The ``sendMessage`` request for a reply: the options as inline-keyboard buttons,
     one per row."""
@@ -283,7 +274,8 @@ def send_message(chat: str, text: str, options: list[str] | tuple[str, ...]) -> 
                             "text": cut(text.strip())}
     if options:
         body["reply_markup"] = {"inline_keyboard": [
-            [{"text": cut(o, 256), "callback_data": callback_data(o)}] for o in options]}
+            [{"text": cut(o, 256), "callback_data": d}]
+            for o, d in zip(options, buttons_data(options), strict=True)]}
     return body
 
 
@@ -299,6 +291,7 @@ class TelegramSender(HttpSender):
     """
 
     kind = "reply"
+    provider = "telegram"
 
     def __init__(self, bots: Mapping[str, TelegramChannel],
                  base_url: str = "https://api.telegram.org",
@@ -357,4 +350,4 @@ class TelegramSender(HttpSender):
 
 
 __all__ = ["CONTENT", "MAX_BODY", "SECRET_HEADER", "TEXT_ONLY", "TelegramSender",
-           "callback_data", "cut", "routes", "secret_matches", "send_message"]
+           "buttons_data", "callback_data", "cut", "routes", "secret_matches", "send_message"]

@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
 
 import aiohttp
 from aiohttp import web
@@ -154,11 +153,7 @@ async def _sms(server: Server, request: web.Request, now: Clock) -> web.Response
     event = InboundEvent(business=slug, channel="sms", sender=sender, text=text,
                          payload=payload, provider_msg_id=msg_id, received_at=now(),
                          customer_phone=sender)
-    reply = await server.inbound(event, direct=False)
-    if reply is not None and not reply.conversation_id:
-        # the rate limiter's one polite warning: it never reached the desk, so it has no
-        # outbox row; Twilio sends it from the TwiML
-        return _twiml(f"<Response><Message>{escape(reply.text)}</Message></Response>")
+    await server.inbound(event, direct=False)  # the reply goes out through the outbox
     return _twiml("<Response/>")
 
 
@@ -187,6 +182,7 @@ class TwilioSmsSender(HttpSender):
     """
 
     kind = "reply"
+    provider = "twilio_sms"
 
     def __init__(self, accounts: Mapping[str, TwilioChannel],
                  base_url: str = "https://api.twilio.com",

@@ -149,7 +149,7 @@ async def _gather(server: Server, request: web.Request, now: Clock) -> web.Respo
     if reply is None:  # rate limited, silently: end the call
         twiml.hangup()
         return twiml.response()
-    if not reply.conversation_id:  # the rate limiter's one polite warning
+    if reply.problem == "rate_limited":  # the rate limiter's one polite warning
         twiml.say(reply.text)
         twiml.hangup()
         return twiml.response()

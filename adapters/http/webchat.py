@@ -237,6 +237,7 @@ class WebchatHistory(Sender):
     socket sends on every (re)connect; so there is nothing to send, and the row is done."""
 
     kind = "reply"
+    provider = "webchat"
 
     async def _send(self, row: OutboxRow) -> None:
         return None

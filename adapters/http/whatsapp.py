@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import json
 import logging
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_js
 from engine.business import Business, WhatsAppChannel
 from engine.ports import InboundEvent, OutboxRow
 
-from .server import RATE_LIMITED, Server
+from .server import Server
 
 log = logging.getLogger("frontdesk.http.whatsapp")
 
@@ -243,38 +242,16 @@ async def _one(server: Server, slug: str, m: Incoming, lang: str, received: date
         log.info("whatsapp message ignored", extra={"business": slug, "type": m.type})
         return
     if m.kind == "unsupported":
-        verdict = server.limiter.check(slug, f"whatsapp:{m.sender}")
-        if verdict != "ok":
-            server.metrics.rate_limited.labels("whatsapp").inc()
-        if verdict == "drop":
-            return
-        text = (TEXT_ONLY if verdict == "ok" else RATE_LIMITED).get(lang, TEXT_ONLY["en"])
         log.info("whatsapp message type not supported", extra={"business": slug,
                                                                 "type": m.type})
-        await _enqueue_reply(server, slug, m, text, received, verdict)
-        return
     event = InboundEvent(business=slug, channel="whatsapp", sender=m.sender, text=m.text,
-                         payload={"value": m.text} if m.kind == "choice" else {},
+                         payload={"value": m.text} if m.kind == "choice"
+                         else {"type": m.type} if m.kind == "unsupported" else {},
                          provider_msg_id=m.wamid, received_at=received,
                          customer_phone="+" + m.sender)
-    reply = await server.inbound(event, direct=False)
-    if reply is not None and not reply.conversation_id:
-        # the rate limiter's one polite warning: it never reached the desk, so the channel
-        # sends it itself
-        await _enqueue_reply(server, slug, m, reply.text, received, "warn")
-
-
-async def _enqueue_reply(server: Server, slug: str, m: Incoming, text: str,
-                         when: datetime, why: str) -> None:
-    """A reply without a turn (not a text message, or rate limited), through the outbox:
-    once per wamid (the idempotency key), whatever Meta redelivers."""
-    async with server.app.store.transaction(slug, f"whatsapp:{m.sender}") as tx:
-        await tx.enqueue(OutboxRow(
-            id=uuid.uuid4().hex, business=slug, kind="reply",
-            payload={"channel": "whatsapp", "to": m.sender, "text": text, "options": [],
-                     "in_reply_to": m.wamid},
-            idempotency_key=f"reply:{slug}:{m.wamid}:{'text-only' if why == 'ok' else why}",
-            next_attempt_at=when.astimezone(UTC)))
+    # the reply goes out through the outbox
+    await server.inbound(event, direct=False, unsupported=TEXT_ONLY.get(lang, TEXT_ONLY["en"])
+                         if m.kind == "unsupported" else "")
 
 
 # --------------------------------------------------------------------- replies
@@ -353,6 +330,7 @@ class WhatsAppSender(HttpSender):
     """
 
     kind = "reply"
+    provider = "whatsapp"
 
     def __init__(self, accounts: Mapping[str, WhatsAppChannel],
                  base_url: str = DEFAULT_API_URL, version: str = DEFAULT_VERSION,

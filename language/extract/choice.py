@@ -1,6 +1,11 @@
-"""Which of the offered slots the customer picked: by position ("the second one", "den
-zweiten", "number 2", "the last"), by time ("the 3pm", "um 15 Uhr"), by weekday
-("Thursday's"), by staff ("with Sam") or by a mix ("the Thursday one at 3").
+"""Which of the offered slots the customer picked: by a button's label, by position
+("the second one", "den zweiten", "number 2", "the last"), by time ("the 3pm", "um 15
+Uhr"), by weekday ("Thursday's"), by staff ("with Sam") or by a mix ("the Thursday one at
+3").
+
+A label is exactly what :func:`language.slot_labels.slot_labels` words for this offer
+(case and spacing aside); it is checked first, so a pressed button picks its slot and never
+goes through the guessing below.
 
 Constraints narrow the offered list in order; an ordinal then counts within what is left
 ("the second one on Thursday"). A clear pick of something that was not offered ("the
@@ -14,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..slot_labels import slot_for_label
 from ..types import FieldCandidate, Lang, Slot
 from . import _clock
 from ._numbers import CARDINALS, ORDINAL_WORD_RE, parse_number, parse_ordinal
@@ -130,10 +136,17 @@ def _filter(offered: tuple[Slot, ...], wanted: _Wanted) -> list[Slot]:
     return pool
 
 
-def choose_offered(text: str, lang: Lang, offered: tuple[Slot, ...]) -> FieldCandidate | None:
-    """The offered slot the text picks, ``no_such_option`` for a clear miss, else ``None``."""
+def choose_offered(text: str, lang: Lang, offered: tuple[Slot, ...],
+                   timezone: str = "") -> FieldCandidate | None:
+    """The offered slot the text picks, ``no_such_option`` for a clear miss, else ``None``.
+
+    ``timezone`` (the business's) is where the buttons' labels read the slots' times."""
     if not offered:
         return None
+    pressed = slot_for_label(text, offered, (lang,), timezone)
+    if pressed is not None:
+        return FieldCandidate(type="offered_slot", value=pressed.start.isoformat(),
+                              span=(0, len(text)), text=text, confidence=1.0)
     low = lower_keep(text)
     wanted = _Wanted()
     _ordinal(low, wanted)

@@ -104,7 +104,8 @@ def extract_all(
         times = _bare_hour(text, lang, context)
     services = match_catalog(text, context.services, "service", expected == "service")
     staff = match_catalog(text, context.staff, "staff", expected == "staff")
-    offered = choose_offered(text, lang, context.offered) if context.offered else None
+    offered = (choose_offered(text, lang, context.offered, context.timezone)
+               if context.offered else None)
     others = [c for c in (*contacts, *dates, *times, *services, *staff) if not c.problem]
     names = [
         c for c in extract_names(text, lang, expected == "person_name")

@@ -114,6 +114,54 @@ async def test_the_probe_sees_each_point_of_a_turn_in_order() -> None:
     assert seen[4:] == ["recorded", "understood", "acted", "before_commit", "committed"]
 
 
+async def test_two_messages_of_one_conversation_arriving_at_once_are_answered_in_order(
+) -> None:
+    """The first message is held after it is recorded (a slow disk, a busy database):
+    the second, arriving meanwhile, waits its turn instead of overtaking it, and is
+    understood on the state the first left."""
+    store, language = MemoryStore(), ScriptedLanguage()
+    held: list[str] = []
+
+    async def slow_first(point: str) -> None:
+        if point == "recorded" and not held:
+            held.append(point)
+            await asyncio.sleep(0.2)
+
+    desk = Desk(store, BRAINS, language, probe=slow_first)
+    language.push(said(("service", "mens_cut"), ("staff", "alex")))
+    language.push(said(("date", "2025-03-05")))
+    first, second = await asyncio.gather(desk.handle(event("+15035550011", 0)),
+                                         desk.handle(event("+15035550011", 1)))
+    turns = await store.turns(first.conversation_id)
+    assert [t.provider_msg_id for t in turns] == ["+15035550011-0", "+15035550011-1"]
+    [offer] = [i for i in records(turns)[-1].decision.plan.items if i.kind == "offer_slots"]
+    assert offer.slots and all(s.staff == "alex" for s in offer.slots)
+    assert second.conversation_id == first.conversation_id
+    assert desk._lines == {}  # nothing left behind once the line is empty
+
+
+async def test_conversations_do_not_wait_for_each_other() -> None:
+    store, language = MemoryStore(), ScriptedLanguage()
+    order: list[str] = []
+
+    async def slow_first(point: str) -> None:
+        if point == "recorded" and not order:
+            order.append("held")
+            await asyncio.sleep(0.2)
+        if point == "committed":
+            order.append("committed")
+
+    desk = Desk(store, BRAINS, language, probe=slow_first)
+    language.push(said(("service", "mens_cut")))
+    language.push(said(("service", "mens_cut")))
+    slow = asyncio.create_task(desk.handle(event("+15035550012", 0)))
+    await asyncio.sleep(0.05)
+    await desk.handle(event("+15035550013", 0))  # another customer: not held up
+    assert not slow.done()
+    await slow
+    assert order == ["held", "committed", "committed"]
+
+
 async def test_recover_answers_events_whose_turn_never_committed() -> None:
     store, language = MemoryStore(), ScriptedLanguage()
 

@@ -96,27 +96,31 @@ async def test_a_whole_booking_in_the_browser(site: str, browser) -> None:
     assert "I have these times" in offer
     buttons = page.locator(".fd-options button")
     assert await buttons.count() >= 2
-    first = str(await buttons.first.inner_text())
+    # a button says its time ("Wed 10:30am"; " · Alex" only when staff differ), not "2"
+    label = str(await buttons.nth(1).inner_text())
+    weekday, clock = label.split(" · ")[0].split(" ")
+    assert weekday in offer and clock[:-2] in offer, (label, offer)
     # a reload mid-way: the session is kept and the history comes back
     await page.reload()
     await page.wait_for_function("() => document.querySelectorAll('.fd-desk').length >= 2",
                                  timeout=30_000)
     assert "I have these times" in await page.locator(".fd-desk").nth(1).inner_text()
     before = await page.locator(".fd-desk").count()
-    await page.locator(".fd-options button").first.click()
+    await page.locator(".fd-options button", has_text=label).click()
     assert "name" in (await answer(page, before)).lower()
     assert "phone" in (await say(page, "Dana Whitfield")).lower()
     readback = await say(page, "503 555 0101")
     assert "Shall I book" in readback and "Dana Whitfield" in readback
     booked = await say(page, "yes")
     assert "You're booked" in booked
+    assert f"{weekday} " in booked and f"{clock[:-2]} {clock[-2:]}" in booked, (label, booked)
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "webchat-booking.png"
     await page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     customer = [str(t) for t in await page.locator(".fd-customer").all_inner_texts()]
     assert customer[:2] == ["I'd like a men's cut with Alex", "next Wednesday"]
-    assert first in customer  # the button press shows as the customer's message
+    assert label in customer  # the button press shows as the customer's message
 
 
 async def test_the_widget_on_a_business_site_opens_and_answers(site: str, browser) -> None:

@@ -33,6 +33,7 @@ from adapters.http.telegram import (
     SECRET_HEADER,
     TEXT_ONLY,
     TelegramSender,
+    buttons_data,
     callback_data,
     cut,
     routes,
@@ -328,12 +329,41 @@ async def test_a_booking_with_inline_buttons(rig: Rig) -> None:
     assert appointment.customer_phone == "+15035550123"
     local = appointment.start.astimezone(ZoneInfo("America/Los_Angeles"))
     assert local.date().isoformat() == "2026-11-26"
-    # the button pressed is the second time offered (buttons carry the options' labels)
-    assert re.search(rf"\b{re.escape(chosen['text'])}\W[^,]*\b{local:%-I:%M}\b",
-                     offer["text"]), (chosen, offer["text"], local)
+    # the button pressed says the time it booked: "Thu 10:00am" (+ " · Alex" with several)
+    said = f"{local:%a} {local:%-I:%M}{'am' if local.hour < 12 else 'pm'}"
+    assert chosen["text"].split(" · ")[0] == said, (chosen, local)
+    assert chosen["text"] == offered.payload["options"][1]
+    assert f"{local:%-I:%M}" in offer["text"]  # the reply text lists the offer in full
     assert f"{local:%-I:%M}" in done["text"] or f"{local:%-I}" in done["text"], done
     assert "name" in asked["text"].lower(), asked
     assert {m["chat_id"] for m in rig.fake.sent} == {CHAT}
+
+
+async def test_a_pressed_label_books_that_slot_even_without_its_keyboard(rig: Rig) -> None:
+    """Telegram may send the press without the message it sits under (an old or inline
+    message): the callback data — the label itself — is what the customer chose."""
+    await rig.send(rig.message("Hi, I'd like to book a men's haircut"))
+    offer = await rig.send(rig.message("Thursday"))
+    buttons = [row[0] for row in offer["reply_markup"]["inline_keyboard"]]
+    assert len(buttons) >= 3, offer
+    chosen = buttons[2]
+    assert chosen["callback_data"] == chosen["text"]  # short enough to be its own data
+    assert not chosen["text"].isdigit()
+    bare = {"message_id": 1002, "chat": {"id": CHAT, "type": "private"},
+            "date": int(NOW.timestamp())}
+    asked = await rig.send(rig.press(bare, chosen["callback_data"]))
+    assert "name" in asked["text"].lower(), asked
+    event = (await rig.app.store.inbound_events(BLOOM))[-1]
+    assert event.payload == {"value": chosen["text"]}
+    await rig.send(rig.message("Jamie Rivera"))
+    await rig.send(rig.message("503 555 0123"))
+    await rig.send(rig.message("yes"))
+    [appointment] = await rig.app.store.list_appointments(BLOOM)
+    local = appointment.start.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert chosen["text"].split(" · ")[0] == \
+        f"{local:%a} {local:%-I:%M}{'am' if local.hour < 12 else 'pm'}", (chosen, local)
+    if " · " in chosen["text"]:  # the salon's staff ids are their names: alex, sam, jordan
+        assert appointment.staff == chosen["text"].split(" · ")[1].lower()
 
 
 async def test_a_redelivered_button_press_is_one_turn_and_one_answer(rig: Rig) -> None:
@@ -393,14 +423,17 @@ async def test_a_redelivered_update_is_one_turn_and_one_reply(rig: Rig) -> None:
     {"voice": {"file_id": "AwACAgIAAxk", "file_unique_id": "AgAD", "duration": 3,
                "mime_type": "audio/ogg", "file_size": 9000}},
 ])
-async def test_a_message_without_text_gets_the_polite_reply_without_a_turn(
+async def test_a_message_without_text_gets_the_polite_reply_recorded_not_understood(
         rig: Rig, content: dict[str, Any]) -> None:
     update = rig.message(None, **content)
     for _ in range(2):  # redelivered: still one reply
         r = await rig.post(update)
         assert (r.status, await r.json()) == (200, {})
-    assert await rig.app.store.inbound_events(BLOOM) == []
-    assert await rig.app.store.list_conversations(BLOOM) == []
+    [event] = await rig.app.store.inbound_events(BLOOM)  # recorded: nothing is lost
+    assert (event.text, event.payload["type"]) == ("", next(iter(content)))
+    [conv] = await rig.app.store.list_conversations(BLOOM)
+    [turn] = await rig.app.store.turns(conv.id)
+    assert turn.record["understanding"]["problem"] == "unsupported"
     [row] = await rig.app.store.outbox()
     assert row.payload["in_reply_to"] == f"tg-{update['update_id']}"
     assert await rig.drain() == {"sent": 1}
@@ -493,7 +526,11 @@ async def test_a_flooding_chat_gets_one_warning_then_silence(rig: Rig) -> None:
         assert r.status == 200
     r = await rig.post(rig.message(None, sticker={"file_id": "s"}))
     assert r.status == 200
-    assert len(await rig.app.store.inbound_events(BLOOM)) == 1
+    assert len(await rig.app.store.inbound_events(BLOOM)) == 4  # every one recorded
+    [conv] = await rig.app.store.list_conversations(BLOOM)
+    problems = [t.record["understanding"]["problem"]
+                for t in await rig.app.store.turns(conv.id)]
+    assert problems == ["", "rate_limited", "rate_limited", "rate_limited"]
     assert await rig.drain() == {"sent": 2}
     warnings = [m for m in rig.fake.sent if m["text"].startswith("You're sending messages")]
     assert len(warnings) == 1  # and no "text only" reply to the sticker
@@ -594,6 +631,17 @@ def test_options_become_one_button_per_row_with_short_enough_data() -> None:
     assert long.startswith(second["callback_data"])
     assert send_message("-1001234", "hi", [])["chat_id"] == -1001234
     assert "reply_markup" not in send_message("@channel", "hi", [])
+
+
+def test_options_that_cut_to_the_same_data_get_their_positions_as_data() -> None:
+    name = "Dr. " + "Alexandra-Konstanze " * 3
+    options = ["Do 10:00 · " + name + "Weber", "Do 10:00 · " + name + "Sommer", "Fr 9:00"]
+    assert callback_data(options[0]) == callback_data(options[1])
+    assert buttons_data(options) == ["1", "2", "Fr 9:00"]
+    keyboard = send_message(str(CHAT), "Welche Zeit?", options)["reply_markup"]
+    assert [row[0]["callback_data"] for row in keyboard["inline_keyboard"]] == \
+        ["1", "2", "Fr 9:00"]
+    assert [row[0]["text"] for row in keyboard["inline_keyboard"]] == options
 
 
 def test_long_texts_are_cut_by_telegrams_count() -> None:

@@ -324,11 +324,18 @@ async def test_a_flooding_sender_gets_one_warning_then_silence(rig: Rig) -> None
     first = await rig.post(rig.form("hello"))
     assert await first.text() == EMPTY_TWIML
     warned = await rig.post(rig.form("hello?"))
-    assert warned.status == 200
-    assert "<Response><Message>You're sending messages faster" in await warned.text()
+    assert (warned.status, await warned.text()) == (200, EMPTY_TWIML)
     silent = await rig.post(rig.form("hello??"))
     assert (silent.status, await silent.text()) == (200, EMPTY_TWIML)
-    assert len(await rig.app.store.inbound_events(BLOOM)) == 1
+    assert len(await rig.app.store.inbound_events(BLOOM)) == 3  # every one recorded
+    [conv] = await rig.app.store.list_conversations(BLOOM)
+    problems = [t.record["understanding"]["problem"]
+                for t in await rig.app.store.turns(conv.id)]
+    assert problems == ["", "rate_limited", "rate_limited"]
+    assert await rig.app.desk.recover(NOW + timedelta(hours=1)) == 0  # all answered
+    assert await rig.drainer().drain_once(NOW + timedelta(minutes=1)) == {"sent": 2}
+    assert sorted(m["Body"][:30] for m in rig.fake.sent) == [
+        "Hello, you've reached Bloom Ha", "You're sending messages faster"]
 
 
 async def test_a_twilio_500_is_retried_then_sent(rig: Rig) -> None:

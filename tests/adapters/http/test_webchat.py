@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import ClientWebSocketResponse
 from aiohttp.test_utils import TestClient, TestServer
@@ -75,8 +76,8 @@ async def test_a_full_booking_over_the_socket_with_a_reconnect_in_the_middle(
             assert welcome["business"]["name"] == "Bloom Hair Studio"
             await _say(ws, "m1", BOOKING[0])
             offered = await _say(ws, "m2", BOOKING[1])
-            assert offered["options"], offered
-            first = offered["options"][0]
+            assert len(offered["options"]) >= 2, offered
+            pressed = offered["options"][1]  # a label such as "Wed 10:30am", not "2"
 
         async with client.ws_connect("/ws/bloom-salon") as ws:  # the page was reloaded
             welcome = await _hello(ws, session)
@@ -86,7 +87,7 @@ async def test_a_full_booking_over_the_socket_with_a_reconnect_in_the_middle(
             assert [h["text"] for h in history[::2]] == list(BOOKING)
             assert history[-1]["text"] == offered["text"]
             assert history[-1]["options"] == offered["options"]
-            await _say(ws, "m3", first, kind="choice")
+            await _say(ws, "m3", pressed, kind="choice")
             await _say(ws, "m4", "Dana Whitfield")
             await _say(ws, "m5", "503 555 0142")
             done = await _say(ws, "m6", "yes")
@@ -94,6 +95,9 @@ async def test_a_full_booking_over_the_socket_with_a_reconnect_in_the_middle(
 
         [appt] = await server.app.store.list_appointments("bloom-salon")
         assert appt.status == "booked" and appt.staff == "alex" and appt.service == "mens_cut"
+        local = appt.start.astimezone(ZoneInfo("America/Los_Angeles"))
+        assert pressed == f"{local:%a} {local:%-I:%M}{'am' if local.hour < 12 else 'pm'}", \
+            (pressed, local)  # the button pressed is the slot booked
         assert appt.customer_name == "Dana Whitfield"
         [conv] = await server.app.store.list_conversations("bloom-salon")
         assert conv.channel == "webchat" and conv.sender == session and conv.turns == 6

@@ -365,6 +365,12 @@ async def _finish_booking(rig: Rig, chosen: dict[str, Any], offered_text: str,
     local = appointment.start.astimezone(ZoneInfo("America/Los_Angeles"))
     pressed = offered_text.split(f"{number}) ")[1].split(",")[0]
     assert f"{local:%-I:%M}" in pressed, (pressed, local)
+    # the button said what it booked: "Thu 10:00am", with " · Sam" when staff differ
+    label = chosen["reply"]["id"] if "reply" in chosen else chosen["id"]
+    when, _, who = label.partition(" · ")
+    assert when == f"{local:%a} {local:%-I:%M}{'am' if local.hour < 12 else 'pm'}", \
+        (label, local)
+    assert not who or appointment.staff == who.lower()  # the salon's ids are its names
     body = done["text"]["body"] if done["type"] == "text" else \
         done["interactive"]["body"]["text"]
     assert f"{local:%-I:%M}" in body or f"{local:%-I}" in body, body
@@ -381,6 +387,9 @@ async def test_an_offer_is_reply_buttons_and_a_pressed_button_books_it(rig: Rig)
              and r.payload["options"]]
     assert [b["reply"]["id"] for b in buttons] == row.payload["options"]
     assert interactive["body"]["text"] == row.payload["text"]
+
+    assert all(b["reply"]["title"] == b["reply"]["id"] for b in buttons), buttons  # 20 fit
+    assert not any(b["reply"]["id"].isdigit() for b in buttons)
 
     wamid = rig.wamid()
     await rig.send(_button_reply(wamid, buttons[1]))
@@ -496,15 +505,21 @@ UNSUPPORTED: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("kind", list(UNSUPPORTED))
-async def test_anything_but_text_gets_the_polite_reply_without_a_turn(
+async def test_anything_but_text_gets_the_polite_reply_recorded_not_understood(
         rig: Rig, kind: str) -> None:
     message = {"from": CUSTOMER, "id": rig.wamid(), "timestamp": "1795543200", "type": kind,
                **UNSUPPORTED[kind]}
     for _ in range(2):  # Meta redelivering it: still one reply
         r = await rig.post(webhook(message))
         assert r.status == 200
-    assert await rig.app.store.inbound_events(BLOOM) == []
-    assert await rig.app.store.list_conversations(BLOOM) == []
+    [event] = await rig.app.store.inbound_events(BLOOM)  # recorded: nothing is lost
+    assert (event.provider_msg_id, event.text, event.payload) == (message["id"], "",
+                                                                   {"type": kind})
+    [conv] = await rig.app.store.list_conversations(BLOOM)
+    [turn] = await rig.app.store.turns(conv.id)
+    assert turn.record["understanding"]["problem"] == "unsupported"
+    assert turn.record["decision"] is None
+    assert await rig.app.desk.recover(NOW + timedelta(hours=1)) == 0  # it has its answer
     [row] = await rig.app.store.outbox()
     assert row.payload == {"channel": "whatsapp", "to": CUSTOMER, "text": TEXT_ONLY["en"],
                            "options": [], "in_reply_to": message["id"]}
@@ -588,7 +603,12 @@ async def test_a_flooding_sender_gets_one_warning_then_silence(rig: Rig) -> None
     sticker = {"from": CUSTOMER, "id": rig.wamid(), "timestamp": "1795543200",
                "type": "sticker", **UNSUPPORTED["sticker"]}
     await rig.post(webhook(sticker))
-    assert len(await rig.app.store.inbound_events(BLOOM)) == 1
+    assert len(await rig.app.store.inbound_events(BLOOM)) == 4  # every one recorded
+    [conv] = await rig.app.store.list_conversations(BLOOM)
+    problems = [t.record["understanding"]["problem"]
+                for t in await rig.app.store.turns(conv.id)]
+    assert problems == ["", "rate_limited", "rate_limited", "rate_limited"]
+    assert await rig.app.desk.recover(NOW + timedelta(hours=1)) == 0
     rows = await rig.app.store.outbox()
     assert len(rows) == 2  # the answer to "hello" and the one warning
     assert rows[1].payload["text"].startswith("You're sending messages faster")
