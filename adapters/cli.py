@@ -502,6 +502,84 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         await app.close()
 
 
+# ---------------------------------------------------------------------- verify
+
+
+def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    """Model-check cards with their rules: every reachable conversation, or the shortest
+    one that breaks a check. With ``--business`` (or no flag: every business) the business's
+    compiled cards and rules; with ``--cards`` the card files there, each with the default
+    policies and the bundled cards beside it (which decides ``business.has_human``, ...)."""
+    import time
+
+    from engine.desk import MAX_ACTIONS_PER_TURN
+    from engine.turn import MAX_ROUNDS
+    from machines.verify import StateLimitExceeded, compile_subject, format_counterexample, verify
+
+    if args.max_states < 1:
+        print("error: --max-states must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    subjects: list[tuple[str, Any, Any, Any, dict[str, Any]]] = []
+    if args.cards:
+        from machines.loader import bundled_cards, load_cards
+
+        path = Path(args.cards)
+        if not path.exists():
+            print(f"error: --cards {args.cards}: no such file or directory", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            cards = load_cards([path])
+        except OSError as e:
+            print(f"error: {e.filename}:0: cannot read: {e.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+        context = set(bundled_cards()) | set(cards)
+        fixed = {f"business.has_{c}": c in context for c in ("emergency", "human", "message")}
+        for card_id, card in sorted(cards.items()):
+            subjects.append((card_id, *compile_subject(card), fixed))
+    else:
+        from .wiring import load_brains
+
+        for slug, brain in sorted(load_brains(settings, only=args.business).items()):
+            fixed = {f"business.has_{c}": c in brain.topics
+                     for c in ("emergency", "human", "message")}
+            for card_id, topic in brain.topics.items():
+                subjects.append((f"{slug}/{card_id}", topic.machine, topic.rules,
+                                 topic.rulesets, fixed))
+    rows: list[dict[str, Any]] = []
+    for name, machine, engine, rulesets, fixed in subjects:
+        start = time.perf_counter()
+        try:
+            report = verify(machine, engine, rulesets, fixed=fixed, max_states=args.max_states,
+                            max_rounds=MAX_ROUNDS, max_actions=MAX_ACTIONS_PER_TURN)
+        except StateLimitExceeded as e:
+            rows.append({"card": name, "states": e.limit, "transitions": e.transitions,
+                         "ms": round((time.perf_counter() - start) * 1000), "result": "LIMIT",
+                         "error": str(e), "violations": []})
+            continue
+        ms = round((time.perf_counter() - start) * 1000)
+        rows.append({"card": name, "states": report.states, "transitions": report.transitions,
+                     "ms": ms, "result": "OK" if report.ok else "FAIL", "report": report,
+                     "violations": [v.to_dict() for v in report.violations]})
+    failed = any(r["result"] == "FAIL" for r in rows)
+    limited = any(r["result"] == "LIMIT" for r in rows)
+    if args.json:
+        _print_json({"ok": not failed and not limited, "cards": [
+            {k: v for k, v in r.items() if k != "report"} for r in rows]})
+    else:
+        width = max((len(r["card"]) for r in rows), default=4)
+        print(f"{'card':<{width}}  {'states':>7}  {'transitions':>11}  {'ms':>6}  result")
+        for r in rows:
+            print(f"{r['card']:<{width}}  {r['states']:>7}  {r['transitions']:>11}  "
+                  f"{r['ms']:>6}  {r['result']}")
+        for r in rows:
+            if r["result"] == "LIMIT":
+                print(f"\n{r['card']}: {r['error']}")
+            for v in r["report"].violations if r["result"] == "FAIL" else ():
+                print(f"\n{r['card']}: {v.kind}: {v.message}")
+                print(format_counterexample(v.counterexample))
+    return EXIT_DIFF if failed else EXIT_USAGE if limited else EXIT_OK
+
+
 # ---------------------------------------------------------------------- main
 
 
@@ -546,6 +624,16 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.add_argument("--business", required=True)
     show.add_argument("--mermaid", action="store_true")
+
+    vf = sub.add_parser("verify", help="model-check cards and their rules: a proof, or the "
+                                       "shortest conversation that breaks a check")
+    which = vf.add_mutually_exclusive_group()
+    which.add_argument("--business", help="one business's cards and rules (default: every "
+                                          "business)")
+    which.add_argument("--cards", metavar="DIR", help="card files, with the default policies")
+    vf.add_argument("--json", action="store_true")
+    vf.add_argument("--max-states", type=int, default=50_000,  # machines.verify.DEFAULT_MAX_STATES
+                    help="give up on a card after this many states (default: 50000)")
 
     db = sub.add_parser("db", help="database schema")
     dsub = db.add_subparsers(dest="db_command", required=True)
@@ -621,6 +709,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_replay(args, settings))
         if args.command == "cards":
             return _cards(args, settings)
+        if args.command == "verify":
+            return _verify(args, settings)
         if args.command == "db":
             return asyncio.run(_db(args, settings))
         if args.command == "outbox":

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         validate_card,
     )
     from machines.registry import DEFAULT_ACTIONS, ActionSpec
+    from machines.verify import Report, StateLimitExceeded, Violation
 
 _EXPORTS = {
     "Card": "card", "RequiredField": "card", "Step": "card", "TERMINAL_STATES": "card",
@@ -33,13 +34,16 @@ _EXPORTS = {
     "apply_override": "loader", "bundled_cards": "loader", "load_card_file": "loader",
     "load_card_text": "loader", "load_cards": "loader", "validate_card": "loader",
     "ActionSpec": "registry", "DEFAULT_ACTIONS": "registry",
+    # the function itself is machines.verify.verify: the name is taken by its module
+    "Report": "verify", "StateLimitExceeded": "verify", "Violation": "verify",
 }
 
 __all__ = [
     "DEFAULT_ACTIONS", "TERMINAL_STATES", "ActionSpec", "Card", "CompiledMachine", "InvalidCard",
-    "InvalidDocument", "Problem", "RequiredField", "Step", "Transition", "TransitionRefused",
-    "apply_override", "bundled_cards", "card_json_schema", "compile_card", "load_card_file",
-    "load_card_text", "load_cards", "to_mermaid", "validate_card",
+    "InvalidDocument", "Problem", "Report", "RequiredField", "StateLimitExceeded", "Step",
+    "Transition", "TransitionRefused", "Violation", "apply_override", "bundled_cards",
+    "card_json_schema", "compile_card", "load_card_file", "load_card_text", "load_cards",
+    "to_mermaid", "validate_card",
 ]
 
 

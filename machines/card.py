@@ -77,8 +77,14 @@ class EscalateIf(_Model):
 
 
 class Invariant(_Model):
-    name: str
-    holds: str  # a condition that must hold in every reachable state
+    """A promise about the card that ``frontdesk verify`` proves in every reachable state."""
+
+    name: str = Field(pattern=_ID, description="what the promise is called in a report")
+    holds: str = Field(description=(
+        "a condition in the safe condition language that must hold whenever facts change;"
+        " besides the card's facts it may name verify.action (the action about to run),"
+        " verify.confirmed (a fresh yes to the read-back), verify.previous and verify.event"
+        " (the machine's last transition)"))
 
 
 class Card(_Model):

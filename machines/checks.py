@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from machines.card import TERMINAL_STATES, Card
 from machines.errors import Problem
-from machines.facts import card_facts
+from machines.facts import card_facts, invariant_facts
 from machines.registry import DEFAULT_ACTIONS, ActionSpec
 from machines.yamlio import EMPTY_LINES, LineMap, Path
 from rules.condition import parse_condition
@@ -151,12 +151,16 @@ class _Checker:
         ]
         found += [(("auto_escalate_if", i, "when"), e.when)
                   for i, e in enumerate(card.auto_escalate_if)]
-        found += [(("invariants", i, "holds"), inv.holds) for i, inv in enumerate(card.invariants)]
-        for path, text in found:
+        # invariants are checked by ``frontdesk verify``, which also knows the verify.* facts
+        proof = invariant_facts(self.fields, card.allowed_actions)
+        checked = [(path, text, schema) for path, text in found]
+        checked += [(("invariants", i, "holds"), inv.holds, proof)
+                    for i, inv in enumerate(card.invariants)]
+        for path, text, names in checked:
             try:
-                parse_condition(text, schema)
+                parse_condition(text, names)
             except ConditionError as err:
-                self.add(path, _condition_message(err, text, schema))
+                self.add(path, _condition_message(err, text, names))
 
 
 def _condition_message(err: ConditionError, text: str, schema: Mapping[str, object]) -> str:

@@ -78,6 +78,16 @@ BASE_FACTS: FactSchema = {
 ACTION_RESULT_FACTS: dict[str, FactType] = {"ok": B, "failed": B, "error": S, "count": I}
 
 
+VERIFY_FACTS: FactSchema = {
+    # what the model checker knows of a conversation's history; only a card's
+    # ``invariants`` may name these (the engine never asserts them, so a rule must not read them)
+    "verify.action": S,  # the action about to run, at the moment it is planned; else absent
+    "verify.confirmed": B,  # a yes to the read-back, and no field changed or step revisited since
+    "verify.previous": S,  # the state the machine left in its last transition
+    "verify.event": S,  # the event of that transition
+}
+
+
 def card_facts(field_names: Iterable[str], actions: Iterable[str]) -> FactSchema:
     """The fact schema of one card: base facts plus its fields, inputs and action results."""
     schema = dict(BASE_FACTS)
@@ -92,4 +102,9 @@ def card_facts(field_names: Iterable[str], actions: Iterable[str]) -> FactSchema
     return schema
 
 
-__all__ = ["ACTION_RESULT_FACTS", "BASE_FACTS", "card_facts"]
+def invariant_facts(field_names: Iterable[str], actions: Iterable[str]) -> FactSchema:
+    """What a card's invariants may name: its fact schema plus :data:`VERIFY_FACTS`."""
+    return card_facts(field_names, actions) | VERIFY_FACTS
+
+
+__all__ = ["ACTION_RESULT_FACTS", "BASE_FACTS", "VERIFY_FACTS", "card_facts", "invariant_facts"]

@@ -1,0 +1,69 @@
+"""Every turn a conversation can take from a configuration, simplest input first.
+
+A turn's input is a field event (nothing, a value for a field, an unusable value, or the
+topic resuming after a digression) combined with values of the free facts (signals, ...).
+Not every combination is tried: a free fact that no rule able to match in a state the
+turn passes through reads (and no invariant reads) cannot change what happens, so its
+values are only tried where they can. The split is exact: every combination skipped
+behaves like one tried. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from rules.ir import Scalar
+
+from .abstract_turn import outcomes
+from .abstraction import CONFIRM_ASKED, Config, Input, Model
+from .trace import Outcome
+
+_NO_INVALID = frozenset({"text", "address"})  # free text is never refused
+
+
+def turns(model: Model, config: Config) -> Iterator[Outcome]:
+    """Every way a turn from ``config`` can go, simplest input first."""
+    events: list[tuple[str, bool, bool]] = [("", True, False)]
+    events += [(name, True, False) for name in model.fields]
+    events += [(name, False, False) for name in model.fields
+               if model.card.field(name).type not in _NO_INVALID]
+    if not config.fresh:
+        events.append(("", True, True))
+    for name, valid, resume in events:
+        yield from _split(model, config, name, valid, resume)
+
+
+def _split(model: Model, config: Config, name: str, valid: bool, resume: bool
+           ) -> Iterator[Outcome]:
+    """The turns of one field event with every combination of free facts that matters,
+    fewest facts set first (breadth first over the decisions)."""
+    queue: deque[tuple[dict[str, Scalar], frozenset[str]]] = deque([({}, frozenset())])
+    while queue:
+        chosen, settled = queue.popleft()
+        facts = tuple((n, chosen[n]) for n, _ in model.domains if n in chosen)
+        runs = list(outcomes(model, config, Input(facts, name, valid, resume)))
+        yield from runs
+        matter = set(model.always)
+        for run in runs:
+            for state in run.entered:
+                matter |= model.by_state.get(state, frozenset())
+        if config.asked == CONFIRM_ASKED and not resume:
+            matter |= {"signal.affirm", "signal.deny"}  # they answer the read-back
+        for fact, values in model.domains:
+            if fact not in matter or fact in chosen or fact in settled:
+                continue
+            default = _default(values)
+            for value in values:
+                if value is not None and value != default:
+                    queue.append(({**chosen, fact: value}, settled))
+            settled = settled | {fact}
+
+
+def _default(values: tuple[Scalar | None, ...]) -> Scalar | None:
+    if values[0] is None or values[0] is False:
+        return values[0]
+    return 0 if 0 in values else values[0]
+
+
+__all__ = ["turns"]
