@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import re
 import sys
 import uuid
@@ -418,17 +419,28 @@ async def _recover(args: argparse.Namespace, settings: Settings) -> int:
 UNDERSTAND_THREADS = 16  # understanding off the event loop; concurrent turns share passes
 
 
+WORKER_VARIABLE = "FRONTDESK_SERVE_WORKER"  # set by the supervisor in each worker process
+METRICS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multi-process mode
+
+
 async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """The HTTP server: web chat and channel webhooks, the outbox drainer beside it, and on
     SIGTERM/SIGINT a graceful stop (no new connections, in-flight turns finish, the outbox
-    is drained once, the store closed)."""
+    is drained once, the store closed). With ``--workers N`` (N > 1) this process only
+    supervises N worker processes that share the port (``SO_REUSEPORT``)."""
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    worker = os.environ.get(WORKER_VARIABLE, "")
+    if args.workers > 1 and not worker:
+        return await _supervise(args)
     import signal
 
     from aiohttp import web
 
     from .http.app import build_app
     from .http.logs import configure_logging
-    from .http.server import RateLimiter, Server
+    from .http.server import Metrics, RateLimiter, Server
     from .http.telegram import TelegramSender
     from .http.twilio import TwilioSmsSender
     from .http.webchat import WebchatHistory
@@ -440,6 +452,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     log = logging.getLogger("frontdesk.serve")
     app = await open_app(settings, understand_threads=UNDERSTAND_THREADS)
     server = Server(settings=settings, app=app, public_url=settings.public_url,
+                    metrics=Metrics(multiprocess_dir=os.environ.get(METRICS_VARIABLE)),
                     limiter=RateLimiter(per_sender=settings.rate_per_sender,
                                         per_business=settings.rate_per_business))
     businesses = {k: b.business for k, b in app.brains.items()}
@@ -480,8 +493,10 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     cleaned = False
     try:
         await runner.setup()
-        await web.TCPSite(runner, settings.host, settings.port).start()
-        log.warning("serving", extra={"host": settings.host, "port": settings.port})
+        await web.TCPSite(runner, settings.host, settings.port,
+                          reuse_port=bool(worker) or None).start()
+        log.warning("serving", extra={"host": settings.host, "port": settings.port,
+                                      "worker": worker or "0", "pid": os.getpid()})
         background = [asyncio.create_task(drain_forever()), asyncio.create_task(recover())]
         await stop.wait()
         log.warning("shutting down")
@@ -500,6 +515,63 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         if not cleaned:
             await runner.cleanup()
         await app.close()
+
+
+async def _supervise(args: argparse.Namespace) -> int:
+    """Start ``--workers`` copies of this ``serve`` command as worker processes sharing
+    the port, restart one that dies, and on SIGTERM/SIGINT pass the signal on and wait
+    for them all to stop gracefully. The workers share one database (PostgreSQL, or
+    SQLite's one writer), take the conversation lock per turn, and count their metrics
+    in one directory, so ``/metrics`` from any of them shows the totals."""
+    import shutil
+    import signal
+    import tempfile
+
+    log = logging.getLogger("frontdesk.serve")
+    metrics_dir = tempfile.mkdtemp(prefix="frontdesk-metrics-")
+    argv = [sys.executable, "-m", "adapters.cli", *sys.argv[1:]]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def start(index: int) -> asyncio.subprocess.Process:
+        env = dict(os.environ, **{WORKER_VARIABLE: str(index), METRICS_VARIABLE: metrics_dir})
+        return await asyncio.create_subprocess_exec(*argv, env=env)
+
+    procs = {i: await start(i) for i in range(1, args.workers + 1)}
+    print(f"frontdesk serve: {args.workers} workers (pids "
+          f"{', '.join(str(p.pid) for p in procs.values())})", file=sys.stderr, flush=True)
+    try:
+        while not stop.is_set():
+            waits = {asyncio.ensure_future(p.wait()): i for i, p in procs.items()}
+            stopping = asyncio.ensure_future(stop.wait())
+            done, _ = await asyncio.wait([*waits, stopping],
+                                         return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                if w not in done:
+                    w.cancel()
+            if stop.is_set():
+                break
+            stopping.cancel()
+            for w in done:
+                index = waits[w]
+                log.error("serve worker %s exited with %s; starting it again", index,
+                          procs[index].returncode)
+                await asyncio.sleep(1.0)
+                procs[index] = await start(index)
+        for p in procs.values():
+            if p.returncode is None:
+                p.send_signal(signal.SIGTERM)
+        codes = [await p.wait() for p in procs.values()]
+        return EXIT_OK if all(c == 0 for c in codes) else EXIT_DIFF
+    finally:
+        for p in procs.values():
+            if p.returncode is None:
+                p.kill()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------- verify
@@ -661,6 +733,9 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, help="port (default: $FRONTDESK_PORT or 8080)")
     sv.add_argument("--public-url", help="the URL providers see (default: "
                                          "$FRONTDESK_PUBLIC_URL)")
+    sv.add_argument("--workers", type=int, default=1,
+                    help="worker processes sharing the port (default: 1); the database is "
+                         "shared, so use PostgreSQL for more than one")
     sv.add_argument("--shutdown-timeout", type=float, default=30.0,
                     help="seconds in-flight requests get to finish on shutdown")
     return p

@@ -28,9 +28,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -172,7 +174,17 @@ async def level(base: str, conversations: int, seconds: float, rate: float) -> N
           f"{_pct(load.sms_ms, 50):>5.0f} / {_pct(load.sms_ms, 99):>5.0f} |", flush=True)
 
 
-async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[float]) -> None:
+async def _all_workers_up(log: Path, workers: int, proc: subprocess.Popen[bytes]) -> None:
+    """Every worker has loaded its model and listens: one "serving" line each."""
+    deadline = time.perf_counter() + 300
+    while log.read_text().count('"event": "serving"') < workers:
+        if proc.poll() is not None or time.perf_counter() > deadline:
+            raise SystemExit("not every serve worker came up:\n" + log.read_text()[-2000:])
+        await asyncio.sleep(0.2)
+
+
+async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[float],
+                     workers: int) -> None:
     import asyncpg
 
     server_dsn = os.environ.get("FRONTDESK_BENCH_PG",
@@ -187,12 +199,14 @@ async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[floa
     env = dict(os.environ, FRONTDESK_DB=db, FRONTDESK_PUBLIC_URL=base,
                FRONTDESK_TWILIO_API_URL=twilio_url, TWILIO_ACCOUNT_SID=SID,
                TWILIO_AUTH_TOKEN=TOKEN, BLOOM_SALON_TWILIO_NUMBER="+15035550100",
-               FRONTDESK_RATE_PER_BUSINESS="1000000", FRONTDESK_LOG_LEVEL="ERROR",
+               FRONTDESK_RATE_PER_BUSINESS="1000000", FRONTDESK_LOG_LEVEL="WARNING",
                FRONTDESK_BUSINESSES=str(repo_path("examples", "businesses")),
                FRONTDESK_CACHE_DIR=str(repo_path("var", "cache")), HF_HUB_OFFLINE="1")
+    log = Path(tempfile.mkdtemp(prefix="frontdesk-bench-")) / "serve.log"
+    log_file = log.open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port",
-                             str(port)], cwd=repo_path(), env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             str(port), "--workers", str(workers)], cwd=repo_path(), env=env,
+                            stdout=log_file, stderr=log_file)
     try:
         async with aiohttp.ClientSession() as session:
             for _ in range(600):
@@ -205,7 +219,9 @@ async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[floa
                 if proc.poll() is not None:
                     raise SystemExit("frontdesk serve exited while starting")
                 await asyncio.sleep(0.1)
-        print(f"## frontdesk serve (one process) on PostgreSQL 15, offline language layer; "
+        await _all_workers_up(log, workers, proc)
+        print(f"## frontdesk serve --workers {workers} on PostgreSQL 15, offline language "
+              "layer; "
               f"{seconds:g} s per row; half the customers on the web chat, half by SMS")
         print("| conversations | offered turns/s | turns | turns/s | p50 ms | p99 ms | "
               "web chat p50/p99 | SMS p50/p99 |")
@@ -220,6 +236,7 @@ async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[floa
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log_file.close()
         await twilio.cleanup()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
@@ -231,12 +248,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--levels", default="10,50,200",
                    help="numbers of concurrent conversations")
     p.add_argument("--seconds", type=float, default=20.0, help="duration of each row")
+    p.add_argument("--workers", type=int, default=2,
+                   help="frontdesk serve --workers (processes sharing the port)")
     p.add_argument("--rates", default="0,100",
                    help="offered turns per second in all (0: as fast as answered)")
     args = p.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",") if x]
     rates = [float(x) for x in args.rates.split(",") if x]
-    asyncio.run(main_async(levels, args.seconds, rates))
+    asyncio.run(main_async(levels, args.seconds, rates, args.workers))
     return 0
 
 

@@ -199,6 +199,7 @@ class MiniLMEmbedder:
         device: str = "cpu",
         cache_size: int = 4096,
     ) -> None:
+        self._threads = threads
         if threads is not None:
             import torch
 
@@ -216,6 +217,12 @@ class MiniLMEmbedder:
         self._batcher = _Batcher(self._forward, max_texts=64)
 
     def _forward(self, texts: list[str]) -> Matrix:
+        if self._threads is not None:
+            import torch
+
+            # the count is per OS thread (OpenMP): a pass run from a worker thread would
+            # otherwise use every core and, on two cores, take twice as long
+            torch.set_num_threads(self._threads)
         rows = self._model.encode(
             texts,
             batch_size=64,

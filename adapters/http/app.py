@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import ModuleType
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from store.migrations import NAMES
 
@@ -70,7 +70,7 @@ async def metrics(request: web.Request) -> web.Response:
     for status in ("pending", "dead"):
         rows = await server.app.store.outbox(status)
         server.metrics.outbox_depth.labels(status).set(len(rows))
-    return web.Response(body=generate_latest(server.metrics.registry),
+    return web.Response(body=server.metrics.exposition(),
                         headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from adapters.outbox import DeliveryMetrics
 from adapters.settings import Settings
@@ -37,7 +37,12 @@ log = logging.getLogger("frontdesk.http")
 class Metrics:
     """The Prometheus metrics of one server (own registry, so tests may build several)."""
 
-    def __init__(self) -> None:
+    def __init__(self, multiprocess_dir: str | None = None) -> None:
+        """``multiprocess_dir``: the directory where the worker processes of one
+        ``serve --workers N`` count (prometheus_client's multi-process mode, chosen by
+        ``PROMETHEUS_MULTIPROC_DIR`` before the first metric exists); the exposition then
+        sums all of them."""
+        self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry()
         self.turns = Counter("frontdesk_turns", "turns answered", ["channel", "outcome"],
                              registry=self.registry)
@@ -50,13 +55,25 @@ class Metrics:
         self.actions = Counter("frontdesk_actions", "actions run", ["name", "result"],
                                registry=self.registry)
         self.outbox_depth = Gauge("frontdesk_outbox_depth", "outbox rows by status",
-                                  ["status"], registry=self.registry)
+                                  ["status"], registry=self.registry,
+                                  multiprocess_mode="mostrecent")
         self.signature_failures = Counter(
             "frontdesk_webhook_signature_failures", "webhooks refused for their signature",
             ["provider"], registry=self.registry)
         self.rate_limited = Counter("frontdesk_rate_limited", "messages over the rate limit",
                                     ["channel"], registry=self.registry)
         self.deliveries = DeliveryMetrics(self.registry)  # fed by the outbox drainer
+
+
+    def exposition(self) -> bytes:
+        """The metrics in Prometheus's text format: this process's, or every worker's."""
+        if not self.multiprocess_dir:
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess
+
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
+        return generate_latest(merged)
 
 
 @dataclass

@@ -73,3 +73,95 @@ def test_serve_settings_come_from_the_environment_and_are_checked() -> None:
             Settings.from_env(bad)
     args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "8181"])
     assert (args.host, args.port, args.public_url) == ("0.0.0.0", 8181, None)
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "serve did not come up"
+        time.sleep(0.2)
+
+
+def _serving(log: Path) -> list[dict[str, object]]:
+    import json
+
+    return [json.loads(line) for line in log.read_text().splitlines()
+            if line.startswith("{") and '"event": "serving"' in line]
+
+
+def test_serve_with_two_workers_shares_the_port_sums_metrics_and_restarts_a_dead_worker(
+        tmp_path: Path) -> None:
+    import asyncio
+    import re
+
+    import aiohttp
+
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    with database_url_sync(tmp_path) as url:
+        env = {**os.environ, "FRONTDESK_DB": url, "FRONTDESK_EMBEDDER": "hashing",
+               "FRONTDESK_CACHE_DIR": str(tmp_path / "cache"), "FRONTDESK_LOG_LEVEL": "INFO",
+               "FRONTDESK_BUSINESSES": str(repo_path("examples", "businesses"))}
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        log = log_path.open("w+")
+        proc = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port",
+                                 str(port), "--workers", "2"], cwd=repo_path(), env=env,
+                                stdout=log, stderr=log)
+        try:
+            _wait_healthy(proc, port, log_path)
+            deadline = time.monotonic() + 120
+            while len(_serving(log_path)) < 2:  # the second worker may come up later
+                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+                time.sleep(0.2)
+            assert sorted(str(e["worker"]) for e in _serving(log_path)) == ["1", "2"]
+
+            async def customers(n: int) -> list[str]:
+                async def one(i: int) -> str:
+                    async with aiohttp.ClientSession() as session, session.ws_connect(
+                            f"ws://127.0.0.1:{port}/ws/bloom-salon") as ws:
+                        await ws.send_json({"type": "hello", "session": "", "lang": "en"})
+                        while (await ws.receive_json())["type"] != "welcome":
+                            pass
+                        await ws.send_json({"type": "message", "id": "m1",
+                                            "text": f"What are your opening hours? ({i})"})
+                        while (frame := await ws.receive_json())["type"] != "reply":
+                            pass
+                        return str(frame["text"])
+                return await asyncio.gather(*(one(i) for i in range(n)))
+
+            replies = asyncio.run(customers(20))
+            assert len(replies) == 20 and all(replies)
+
+            def answered() -> float:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
+                                            timeout=5) as r:
+                    text = r.read().decode()
+                found = re.search(r'^frontdesk_turns_total\{channel="webchat",'
+                                  r'outcome="answered"\} (\S+)$', text, re.M)
+                return float(found.group(1)) if found else 0.0
+
+            # every scrape, whichever worker answers it, shows the sum of both
+            assert [answered() for _ in range(6)] == [20.0] * 6
+
+            victim = int(str(_serving(log_path)[0]["pid"]))
+            os.kill(victim, signal.SIGKILL)
+            deadline = time.monotonic() + 120
+            while len(_serving(log_path)) < 3:  # the supervisor starts it again
+                assert proc.poll() is None and time.monotonic() < deadline, \
+                    log_path.read_text()[-3000:]
+                time.sleep(0.2)
+            assert len(asyncio.run(customers(4))) == 4
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=90) == 0, log_path.read_text()[-3000:]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
