@@ -154,6 +154,12 @@ class Desk:
                 # committed its turn while this one was understanding
                 if (done := await self._answered(event)) is not None:
                     return done
+                if not direct:
+                    # another worker took in earlier messages of this conversation and has
+                    # not had its turn yet: answer them first, in order (their replies go
+                    # out through the outbox; their own handlers then find them answered)
+                    for earlier in await tx.earlier_unanswered(event):
+                        await self._turn(brain, earlier, tx, False, None)
                 reply = await self._turn(brain, event, tx, direct, early)
                 await self._at("before_commit")
             await self._at("committed")
@@ -203,7 +209,7 @@ class Desk:
         return (known.turns if known else 0), self._understand(brain, state, event, now)
 
     async def _turn(self, brain: Brain, event: InboundEvent, tx: Tx, direct: bool,
-                    early: tuple[int, Understanding]) -> Reply:
+                    early: tuple[int, Understanding] | None) -> Reply:
         b = brain.business
         tz = ZoneInfo(b.timezone)
         now = event.received_at.astimezone(tz)
@@ -212,9 +218,11 @@ class Desk:
         state, known = await self._customer(tx, b.slug, state, event)
         snap = Snapshot(business=b.slug, conversation_id=conv.id, channel=event.channel,
                         state=state, customer_known=known)
-        turns, und = early
-        if turns != conv.turns:  # the conversation moved on meanwhile: understand afresh
+        if early is None or early[0] != conv.turns:
+            # not understood yet, or the conversation moved on meanwhile: understand afresh
             und = await self._offload(self._understand, brain, state, event, now)
+        else:
+            und = early[1]
         results: list[ActionResult] = []
         decision = decide(brain, snap, und, now, ())
         ctx_base = dict(business=b, tx=tx, now=now, conversation_id=conv.id,

@@ -341,6 +341,7 @@ class _MemoryTx:
 
     def __init__(self, tables: _Tables) -> None:
         self._view = _View(tables)
+        self._inbound = tables.inbound  # recorded outside transactions: read as committed
         self._log: list[tuple[Callable[[_View], object], object]] = []
         self._open = True
 
@@ -372,6 +373,16 @@ class _MemoryTx:
             update={"record": _json(turn.record), "created_at": _utc(turn.created_at)}
         )
         self._write(lambda v: v.append_turn(turn))
+
+    async def earlier_unanswered(self, event: InboundEvent, limit: int = 20) -> list[InboundEvent]:
+        self._check_open()
+        before = _utc(event.received_at)
+        waiting = [e for key, e in self._inbound.items()
+                   if (e.business, e.channel, e.sender) == (event.business, event.channel,
+                                                            event.sender)
+                   and e.received_at < before and self._view.turn_ids.get(key) is None]
+        return [e.model_copy(update={"payload": dict(e.payload)})
+                for e in sorted(waiting, key=lambda e: e.received_at)[:max(0, limit)]]
 
     async def customer_by_phone(self, business: str, phone: str) -> Customer | None:
         self._check_open()

@@ -181,6 +181,12 @@ class Tx(Protocol):
 
     async def enqueue(self, row: OutboxRow) -> None: ...  # ignored if idempotency_key exists
 
+    async def earlier_unanswered(self, event: InboundEvent, limit: int = 20) -> list[InboundEvent]:
+        """Recorded events of ``event``'s conversation (business, channel, sender) received
+        before it that have no committed turn yet, oldest first: another worker took them
+        in and has not got the conversation's lock yet (or died)."""
+        ...
+
     async def idempotent_result(self, key: str) -> dict[str, Any] | None: ...
 
     async def remember_result(self, key: str, result: dict[str, Any]) -> None: ...

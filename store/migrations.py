@@ -34,7 +34,8 @@ class Migration:
 
 # Version -> name, for both databases. The name is recorded in ``schema_version``; only the
 # version decides whether a migration has been applied.
-NAMES = {1: "tables and unique indexes", 2: "no double booking"}
+NAMES = {1: "tables and unique indexes", 2: "no double booking",
+         3: "conversation inbox index"}
 
 _BOOTSTRAP = (
     'CREATE TABLE IF NOT EXISTS "schema_version" ("version" INTEGER PRIMARY KEY NOT NULL '
@@ -152,6 +153,12 @@ _OVERLAP = f"""
           AND a."start_at" < NEW."end_at" AND NEW."start_at" < a."end_at");
 """
 
+_CONVERSATION_INBOX = (
+    # a turn looks for its conversation's earlier messages that are still unanswered
+    """CREATE INDEX IF NOT EXISTS "inbound_event_conversation"
+        ON "inbound_event" ("business", "channel", "sender", "received_at")""",
+)
+
 _NO_DOUBLE_BOOKING = (
     f"""CREATE TRIGGER IF NOT EXISTS "appointment_no_overlap_insert"
         BEFORE INSERT ON "appointment" WHEN NEW."status" = 'booked'
@@ -165,6 +172,7 @@ _NO_DOUBLE_BOOKING = (
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, NAMES[1], _TABLES),
     Migration(2, NAMES[2], _NO_DOUBLE_BOOKING),  # two triggers
+    Migration(3, NAMES[3], _CONVERSATION_INBOX),
 )
 
 

@@ -155,6 +155,12 @@ _TABLES = (
 # A booked appointment may not overlap [start, end) of another booked one of the same
 # business and staff member. Touching intervals do not overlap ('[)' bounds); a cancelled
 # row is outside the constraint. A violation is ExclusionViolationError -> SlotTaken.
+_CONVERSATION_INBOX = (
+    # a turn looks for its conversation's earlier messages that are still unanswered
+    """CREATE INDEX IF NOT EXISTS "inbound_event_conversation"
+        ON "inbound_event" ("business", "channel", "sender", "received_at")""",
+)
+
 _NO_DOUBLE_BOOKING = (
     "CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public",
     f"""ALTER TABLE "appointment" ADD CONSTRAINT "{EXCLUSION}"
@@ -166,6 +172,7 @@ _NO_DOUBLE_BOOKING = (
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, NAMES[1], _TABLES),
     Migration(2, NAMES[2], _NO_DOUBLE_BOOKING),  # exclusion constraint
+    Migration(3, NAMES[3], _CONVERSATION_INBOX),
 )
 
 

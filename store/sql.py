@@ -143,6 +143,19 @@ class SqlTx:
         )
         found(rows, f"conversation {turn.conversation_id}")
 
+    async def earlier_unanswered(self, event: InboundEvent, limit: int = 20) -> list[InboundEvent]:
+        rows = await self._run(
+            'SELECT e.* FROM "inbound_event" AS e WHERE e."business" = {} AND e."channel" = {} '
+            'AND e."sender" = {} AND e."received_at" < {} '
+            'AND NOT EXISTS (SELECT 1 FROM "turn" AS t JOIN "conversation" AS c '
+            'ON c."id" = t."conversation_id" WHERE c."business" = e."business" '
+            'AND t."provider_msg_id" = e."provider_msg_id") '
+            'ORDER BY e."received_at", e."id" LIMIT {}',
+            event.business, event.channel, event.sender, self._stamp(event.received_at),
+            max(0, limit),
+        )  # fmt: skip
+        return [record.inbound(r) for r in rows]
+
     async def customer_by_phone(self, business: str, phone: str) -> Customer | None:
         if not phone:
             return None

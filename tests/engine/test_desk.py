@@ -140,6 +140,40 @@ async def test_two_messages_of_one_conversation_arriving_at_once_are_answered_in
     assert desk._lines == {}  # nothing left behind once the line is empty
 
 
+async def test_a_message_taken_in_by_another_worker_is_answered_first_and_in_order() -> None:
+    """Two workers (two desks, one store): worker A records the first message and is slow
+    to get the conversation's lock; worker B, with the second message, answers the first
+    one before its own, so the turns are in order and the second is understood on the
+    state the first left. A then finds its message answered: one turn, one reply each."""
+    store = MemoryStore()
+    a_language, b_language = ScriptedLanguage(), ScriptedLanguage()
+    held, go = asyncio.Event(), asyncio.Event()
+
+    async def slow(point: str) -> None:
+        if point == "understood" and not held.is_set():
+            held.set()
+            await go.wait()
+
+    a = Desk(store, BRAINS, a_language, probe=slow)
+    b = Desk(store, BRAINS, b_language)
+    a_language.push(said(("service", "mens_cut"), ("staff", "alex")))
+    b_language.push(said(("date", "2025-03-05")))  # B's early look at its own message
+    b_language.push(said(("service", "mens_cut"), ("staff", "alex")))  # the first, under lock
+    b_language.push(said(("date", "2025-03-05")))  # its own again, on the new state
+    first = asyncio.create_task(a.handle(event("+15035550014", 0)))
+    await held.wait()
+    second = await b.handle(event("+15035550014", 1, NOW + timedelta(seconds=1)))
+    go.set()
+    again = await first
+    turns = await store.turns(second.conversation_id)
+    assert [t.provider_msg_id for t in turns] == ["+15035550014-0", "+15035550014-1"]
+    [offer] = [i for i in records(turns)[-1].decision.plan.items if i.kind == "offer_slots"]
+    assert offer.slots and all(s.staff == "alex" for s in offer.slots)
+    assert again.duplicate and again.text == records(turns)[0].reply.text
+    replies = [r.payload["in_reply_to"] for r in await store.outbox()]
+    assert sorted(replies) == ["+15035550014-0", "+15035550014-1"]
+
+
 async def test_conversations_do_not_wait_for_each_other() -> None:
     store, language = MemoryStore(), ScriptedLanguage()
     order: list[str] = []

@@ -306,6 +306,28 @@ async def test_unanswered_inbound_lists_events_without_a_committed_turn(store: S
     assert await store.unanswered_inbound(at(1), limit=10) == []  # strictly before
 
 
+async def test_earlier_unanswered_lists_the_conversation_s_older_waiting_events(
+        store: Store) -> None:
+    for msg_id, minutes in [("done", 0), ("waiting", 1), ("also", 2), ("mine", 3),
+                            ("later", 4)]:
+        await store.record_inbound(inbound(msg_id, minutes=minutes))
+    await store.record_inbound(inbound("other-sender", minutes=1).model_copy(
+        update={"sender": "+15550002"}))
+    await store.record_inbound(inbound("other-business", business="barber", minutes=1))
+    async with store.transaction("salon", "sms:+15550001") as tx:
+        conv = await tx.conversation("salon", "sms", "+15550001", NOW)
+        await tx.append_turn(turn(conv.id, 1, "done"))
+    mine = inbound("mine", minutes=3)
+    async with store.transaction("salon", "sms:+15550001") as tx:
+        waiting = await tx.earlier_unanswered(mine)
+        assert [e.provider_msg_id for e in waiting] == ["waiting", "also"]  # oldest first
+        assert [e.provider_msg_id for e in await tx.earlier_unanswered(mine, limit=1)] \
+            == ["waiting"]
+        # a turn written in this transaction answers its event for the rest of it
+        await tx.append_turn(turn(conv.id, 2, "waiting"))
+        assert [e.provider_msg_id for e in await tx.earlier_unanswered(mine)] == ["also"]
+
+
 async def test_long_values_from_a_channel_are_stored_alike_everywhere(store: Store) -> None:
     """What a channel delivers may be long: every store keeps it whole, none refuses it."""
     long_id, sender, caller = "M" * 600, "s" * 700, "+1" + "5" * 300

@@ -6,6 +6,7 @@ resource or Twilio's error JSON) and records what it received.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -272,6 +273,26 @@ async def test_a_redelivered_message_is_one_turn_and_one_reply(rig: Rig) -> None
     turns = rig.server.metrics.registry.get_sample_value(
         "frontdesk_turns_total", {"channel": "sms", "outcome": "duplicate"})
     assert turns == 2
+
+
+async def test_two_messages_of_one_conversation_at_once_are_answered_in_order(
+        rig: Rig) -> None:
+    """Customers who send two texts in a row: both webhooks arrive at once; each
+    conversation's turns follow the order its messages were taken in, and each message
+    has exactly one turn and one reply."""
+    senders = [f"+1503555{n:04d}" for n in range(5)]
+    forms = [(rig.form("Hi, I'd like a men's haircut", From=s),
+              rig.form("with Alex please, on Wednesday", From=s)) for s in senders]
+    responses = await asyncio.gather(*(rig.post(f) for pair in forms for f in pair))
+    assert [r.status for r in responses] == [200] * 10
+    events = await rig.app.store.inbound_events(BLOOM)
+    for sender in senders:
+        taken_in = [e.provider_msg_id for e in events if e.sender == sender]
+        conv = await rig.app.store.find_conversation(BLOOM, "sms", sender)
+        assert conv is not None
+        answered = [t.provider_msg_id for t in await rig.app.store.turns(conv.id)]
+        assert answered == taken_in and len(answered) == 2
+    assert len(await rig.app.store.outbox()) == 10
 
 
 async def test_a_picture_without_text_reaches_the_desk_marked_as_media(rig: Rig) -> None:
