@@ -15,6 +15,7 @@ twice" in a read-back is not a status claim of ours. A claim reaching beyond the
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -60,27 +61,49 @@ class Support:
             self.add("time", f"{moment.hour:02d}:{moment.minute:02d}")
 
     def add_string(self, value: str) -> None:
-        stripped = value.strip()
-        if not stripped:
+        if not value.strip():
             return
-        for text in {value, stripped}:
-            if len(text.strip()) >= MIN_QUOTE:
-                self.quotes.add(text)
-        for claim in extract_claims(value):
-            if claim.kind == "phone":
-                self.phones.update(claim.values)
-            elif claim.kind != "name" and claim.kind != "status":
-                for v in claim.values:
-                    self.add(claim.kind, v)
-        self.phones.update(phone_digits(value))
-        moment = parse_when(value)
-        if moment is not None:
-            self.add_moment(moment)
-        else:  # a number read back digit by digit, or with unusual separators
-            digits = re.sub(r"\D", "", value)
-            if len(digits) >= MIN_PHONE_OVERLAP:
-                self.phones.add(digits)
-        self.words.update(w.lower() for w in WORD.findall(value))
+        piece = _string_support(value)
+        self.quotes.update(piece.quotes)
+        self.phones.update(piece.phones)
+        self.words.update(piece.words)
+        for kind, v in piece.values:
+            self.add(kind, v)
+        if piece.moment is not None:
+            self.add_moment(piece.moment)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """What one plan string supports; the same strings (the business's name, services,
+    staff, FAQ answers) come back turn after turn, so this is computed once per string."""
+
+    quotes: tuple[str, ...]
+    values: tuple[tuple[ClaimKind, str], ...]
+    phones: tuple[str, ...]
+    words: tuple[str, ...]
+    moment: datetime | date | time | None
+
+
+@functools.lru_cache(maxsize=8192)
+def _string_support(value: str) -> _Piece:
+    stripped = value.strip()
+    quotes = tuple(t for t in {value, stripped} if len(t.strip()) >= MIN_QUOTE)
+    values: list[tuple[ClaimKind, str]] = []
+    phones: set[str] = set()
+    for claim in extract_claims(value):
+        if claim.kind == "phone":
+            phones.update(claim.values)
+        elif claim.kind != "name" and claim.kind != "status":
+            values.extend((claim.kind, v) for v in claim.values)
+    phones.update(phone_digits(value))
+    moment = parse_when(value)
+    if moment is None:  # a number read back digit by digit, or with unusual separators
+        digits = re.sub(r"\D", "", value)
+        if len(digits) >= MIN_PHONE_OVERLAP:
+            phones.add(digits)
+    return _Piece(quotes=quotes, values=tuple(values), phones=tuple(phones),
+                  words=tuple(w.lower() for w in WORD.findall(value)), moment=moment)
 
 
 def plan_support(plan: ReplyPlan) -> Support:
@@ -105,9 +128,14 @@ def _quoted(text: str, quotes: set[str]) -> list[tuple[int, int]]:
     """Where ``text`` quotes a plan string whole (not as part of a longer word or number)."""
     if not quotes:
         return []
-    alternatives = "|".join(re.escape(q) for q in sorted(quotes, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+    pattern = _quote_pattern(tuple(sorted(quotes, key=lambda q: (-len(q), q))))
     return [m.span() for m in pattern.finditer(text)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _quote_pattern(quotes: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(q) for q in quotes)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 def _inside(span: tuple[int, int], regions: list[tuple[int, int]]) -> bool:
