@@ -224,19 +224,15 @@ async def _audit(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    """Re-decide recorded turns with their recorded understandings, clocks and action
+    results. Against the configured cards and businesses it proves the audit; against
+    changed ones it is a what-if: ``--cards DIR`` (card templates), ``--business-file
+    PATH`` (one business's YAML: its policies, such as ``changes.late_window_hours``, hours,
+    catalog and card overrides) or the global ``--businesses DIR``."""
     from engine.audit import replay
     from store import open_store
 
-    from .wiring import card_templates, load_brains
-
-    if args.cards:
-        from machines.loader import load_cards
-
-        cards = dict(card_templates(settings))
-        cards.update(load_cards([Path(p) for p in args.cards]))
-        brains = load_brains(settings, cards=cards, only=args.business)
-    else:
-        brains = load_brains(settings, only=args.business)
+    brains = _replay_brains(args, settings)
     store = await open_store(settings.db)
     try:
         await store.migrate()
@@ -250,22 +246,55 @@ async def _replay(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no conversation {args.conversation}", file=sys.stderr)
         return EXIT_DIFF
     count, diffs = replay(brains, turns)
+    if args.json:
+        _print_json({"turns": count, "differ": len(diffs),
+                     "differences": [d.to_dict() for d in diffs]})
+        return EXIT_DIFF if diffs else EXIT_OK
     if not diffs:
         print(f"{count} turns identical")
         return EXIT_OK
     for d in diffs:
-        print(f"{d.conversation_id} turn {d.seq} ({d.text!r}):")
-        for c in d.changes:
-            print(f"  {c}")
+        print(f"{d.conversation_id} turn {d.seq} ({d.business}) customer: {d.text!r}")
+        for line in d.lines:
+            print(f"  {line}")
     print(f"{len(diffs)} of {count} turns differ")
     return EXIT_DIFF
+
+
+def _replay_brains(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """The brains a replay decides with: the configured ones, changed by ``--cards`` and
+    ``--business-file``. Raises FrontdeskError (a usage error) for a path that is not there."""
+    from engine.brain import Brain
+    from engine.config_loader import load_business
+    from machines.loader import load_cards
+
+    from .wiring import card_templates, load_brains
+
+    templates = dict(card_templates(settings))
+    for raw in args.cards or ():
+        if not Path(raw).exists():
+            raise FrontdeskError(f"--cards {raw}: no such file or directory")
+    if args.cards:
+        templates.update(load_cards([Path(p) for p in args.cards]))
+    changed: dict[str, Brain] = {}
+    for raw in args.business_file or ():
+        business = load_business(Path(raw), settings.env)
+        if args.business and business.slug != args.business:
+            raise FrontdeskError(f"--business-file {raw} is business '{business.slug}', "
+                                 f"not '{args.business}'")
+        changed[business.slug] = Brain.build(business, templates, source=raw)
+    if args.business and args.business in changed:
+        return dict(changed)
+    brains: dict[str, Any] = load_brains(settings, cards=templates, only=args.business)
+    brains.update(changed)
+    return brains
 
 
 # ---------------------------------------------------------------------- cards
 
 
 def _cards(args: argparse.Namespace, settings: Settings) -> int:
-    from machines.diagram import card_json_schema, to_mermaid
+    from machines.diagram import card_json_schema, rule_labels, to_dot, to_mermaid
     from machines.errors import InvalidCard
     from machines.loader import load_card_file
 
@@ -301,38 +330,40 @@ def _cards(args: argparse.Namespace, settings: Settings) -> int:
         print(f"business {args.business} has no card '{args.id}' "
               f"(it has: {', '.join(sorted(brain.topics))})", file=sys.stderr)
         return EXIT_USAGE
-    labels = edge_labels(topic)
+    labels = rule_labels(topic.machine, topic.rulesets)
+    if args.svg:
+        try:
+            svg = to_dot(topic.machine, labels).create_svg()
+        except FileNotFoundError:
+            print("error: --svg needs graphviz's 'dot' program, which is not installed "
+                  "(Debian package: graphviz)", file=sys.stderr)
+            return EXIT_USAGE
+        return _emit(svg.decode("utf-8"), args.out)
     if args.mermaid:
-        print(to_mermaid(topic.machine, labels))
-        return EXIT_OK
+        return _emit(to_mermaid(topic.machine, labels), args.out)
     card = topic.card
-    print(f"{card.id}: {card.title.get('en', '')} (priority {card.priority})")
-    print("fields: " + ", ".join(f"{f.name}:{f.type}" for f in card.required_fields))
-    print("steps:  " + " -> ".join(f"{s.id}({s.kind})" for s in card.steps))
-    print("transitions:")
+    lines = [f"{card.id}: {card.title.get('en', '')} (priority {card.priority})",
+             "fields: " + ", ".join(f"{f.name}:{f.type}" for f in card.required_fields),
+             "steps:  " + " -> ".join(f"{s.id}({s.kind})" for s in card.steps),
+             "transitions:"]
     for tr in topic.machine.transitions:
         rules = ", ".join(labels.get((tr.source, tr.event, tr.target), ()))
-        print(f"  {tr.source} --{tr.event}--> {tr.target}" + (f"   [{rules}]" if rules else ""))
+        lines.append(f"  {tr.source} --{tr.event}--> {tr.target}"
+                     + (f"   [{rules}]" if rules else ""))
+    return _emit("\n".join(lines) + "\n", args.out)
+
+
+def _emit(text: str, out: str | None) -> int:
+    """Write a drawing or description to ``--out FILE``, or to stdout."""
+    if out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as e:
+        print(f"error: --out {out}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
-
-
-def edge_labels(topic: Any) -> dict[tuple[str, str, str], list[str]]:
-    """Which rules can fire each transition: rules emitting its event in its source state."""
-    from rules.ir import Emit
-
-    out: dict[tuple[str, str, str], list[str]] = {}
-    for ruleset in topic.rulesets:
-        for rule in ruleset.rules:
-            events = [c.event for c in rule.then if isinstance(c, Emit)]
-            if not events:
-                continue
-            states = set(re.findall(r"machine\.state == '([a-z0-9_]+)'", rule.when))
-            for group in re.findall(r"machine\.state in \[([^\]]*)\]", rule.when):
-                states |= set(re.findall(r"'([a-z0-9_]+)'", group))
-            for tr in topic.machine.transitions:
-                if tr.event in events and (not states or tr.source in states):
-                    out.setdefault((tr.source, tr.event, tr.target), []).append(rule.name)
-    return out
 
 
 # ---------------------------------------------------------------------- db, outbox
@@ -681,11 +712,18 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("target", help="a conversation id, or 'verify'")
     audit.add_argument("--json", action="store_true")
 
-    rp = sub.add_parser("replay", help="re-run recorded turns and compare decisions")
+    rp = sub.add_parser("replay", help="re-run recorded turns and compare decisions; with "
+                                       "changed cards or business files, a what-if")
     rp.add_argument("conversation", nargs="?")
     rp.add_argument("--all", action="store_true")
-    rp.add_argument("--cards", action="append", help="replay against changed cards (dir)")
-    rp.add_argument("--business")
+    rp.add_argument("--cards", action="append", metavar="DIR",
+                    help="replay against changed card templates (a directory or a file; "
+                         "repeatable)")
+    rp.add_argument("--business-file", action="append", metavar="PATH",
+                    help="replay against a changed business file (policies, hours, card "
+                         "overrides) in place of the configured one of its slug; repeatable")
+    rp.add_argument("--business", help="only this business's conversations")
+    rp.add_argument("--json", action="store_true")
 
     cards = sub.add_parser("cards", help="check, describe and draw topic cards")
     csub = cards.add_subparsers(dest="cards_command", required=True)
@@ -695,7 +733,10 @@ def build_parser() -> argparse.ArgumentParser:
     show = csub.add_parser("show")
     show.add_argument("id")
     show.add_argument("--business", required=True)
-    show.add_argument("--mermaid", action="store_true")
+    drawing = show.add_mutually_exclusive_group()
+    drawing.add_argument("--mermaid", action="store_true", help="draw it as a Mermaid flowchart")
+    drawing.add_argument("--svg", action="store_true", help="draw it as SVG (graphviz's dot)")
+    show.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
 
     vf = sub.add_parser("verify", help="model-check cards and their rules: a proof, or the "
                                        "shortest conversation that breaks a check")

@@ -4,26 +4,40 @@ A :class:`TurnRecord` holds everything needed to explain and to re-run a decisio
 inbound event, the snapshot and understanding that went in, the action results that came
 back, and the decision that came out. Records of one conversation form a hash chain.
 Replay runs ``decide`` again on the recorded inputs — with the current brain or a changed
-one — and lists every turn whose decision differs.
+one — and lists every turn whose decision differs. With a changed brain (other cards, other
+business facts and policies) that is a what-if: each turn is decided again from what was
+recorded before it, and its differences are worded for an owner (:class:`Change`:
+``+ rule changes.late_fee_notice``, ``+ reply late_fee (fee $25, hours 48)``). Recorded
+action results are reused, never re-run: where the changed rules plan an action that was not
+recorded, the replay stops there and says which action would have run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from language.types import Rendered, Understanding
+from language.types import PlanItem, Rendered, ReplyPlan, Understanding
+from rules.errors import FrontdeskError
 
 from .brain import Brain
 from .decide import decide
 from .ports import InboundEvent, StoredTurn
-from .state import ActionResult, Decision, Snapshot
+from .state import (
+    ActionCall,
+    ActionResult,
+    ConversationState,
+    Decision,
+    Snapshot,
+    TransitionRecord,
+)
 from .turn import ReplayMismatch
 
 
@@ -75,51 +89,235 @@ def verify_chain(turns: Sequence[StoredTurn]) -> list[ChainProblem]:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One way a replayed decision differs from the recorded one, worded for an owner.
+
+    ``sign`` is ``+`` (only the replayed decision has it), ``-`` (only the recorded one
+    has it) or ``~`` (both have it, changed); ``part`` says what it is: ``rule``,
+    ``transition``, ``topic``, ``action``, ``would run action``, ``escalation``, ``reply``,
+    ``state``, ``decision``.
+    """
+
+    sign: Literal["+", "-", "~"]
+    part: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.sign} {self.part} {self.what}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"sign": self.sign, "part": self.part, "what": self.what, "text": str(self)}
+
+
+@dataclass(frozen=True)
 class Difference:
     conversation_id: str
     seq: int
     text: str  # the customer's message
-    changes: tuple[str, ...]  # which parts of the decision differ, and how
+    changes: tuple[Change, ...]  # which parts of the decision differ, and how
+    business: str = ""
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(str(c) for c in self.changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"conversation_id": self.conversation_id, "business": self.business,
+                "seq": self.seq, "text": self.text,
+                "changes": [c.to_dict() for c in self.changes]}
 
 
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
-    out: list[str] = []
-    for key in sorted(set(before) | set(after)):
-        a, b = before.get(key), after.get(key)
-        if a == b:
-            continue
-        if key == "rules":
-            gone = [r for r in a or [] if r not in (b or [])]
-            new = [r for r in b or [] if r not in (a or [])]
-            out.append(f"rules: -{gone} +{new}")
-        elif key == "plan":
-            ka = [i["kind"] for i in (a or {}).get("items", [])]
-            kb = [i["kind"] for i in (b or {}).get("items", [])]
-            out.append(f"reply plan: {ka} -> {kb}" if ka != kb else "reply plan details")
-        elif key == "transitions":
-            ta = [f"{t['source']}-{t['event']}->{t['target']}" for t in a or []]
-            tb = [f"{t['source']}-{t['event']}->{t['target']}" for t in b or []]
-            out.append(f"transitions: {ta} -> {tb}")
-        elif key == "actions":
-            out.append(f"actions: {[x['name'] for x in a or []]} -> {[x['name'] for x in b or []]}")
-        else:
-            out.append(f"{key} differs")
+def _only_in(a: Sequence[Any], b: Sequence[Any]) -> list[Any]:
+    """The items of ``a`` that ``b`` lacks, counting repeats, in ``a``'s order."""
+    extra = Counter(a) - Counter(b)
+    out = []
+    for x in a:
+        if extra[x] > 0:
+            out.append(x)
+            extra[x] -= 1
+    return out
+
+
+def _both_ways(part: str, recorded: Sequence[Any], replayed: Sequence[Any],
+               show: Callable[[Any], str] = str) -> list[Change]:
+    return ([Change("-", part, show(x)) for x in _only_in(recorded, replayed)]
+            + [Change("+", part, show(x)) for x in _only_in(replayed, recorded)])
+
+
+def _rule(decision: Decision) -> Callable[[str], str]:
+    """A rule's name, marked when none of its consequences took effect in ``decision``."""
+    idle = {f.rule for f in decision.firings
+            if f.then and all(t.endswith("(superseded)") for t in f.then)}
+    return lambda name: name + (" (superseded: no effect)" if name in idle else "")
+
+
+def _transition(t: TransitionRecord) -> tuple[str, str, str, str, bool]:
+    return (t.card, t.source, t.event, t.target, t.refused)
+
+
+def _show_transition(t: tuple[str, str, str, str, bool]) -> str:
+    card, source, event, target, refused = t
+    return f"{card}: {source} --{event}--> {target}" + (" (refused)" if refused else "")
+
+
+def _call(a: ActionCall) -> tuple[str, tuple[tuple[str, str], ...]]:
+    return (a.name, tuple(sorted(a.args.items())))
+
+
+def _show_call(c: tuple[str, tuple[tuple[str, str], ...]]) -> str:
+    name, args = c
+    return f"{name}({', '.join(f'{k}={v}' for k, v in args if v)})"
+
+
+def _item(i: PlanItem) -> str:
+    data = ", ".join(f"{k} {v}" for k, v in sorted(i.data.items()))
+    slots = f"{len(i.slots)} slots" if i.slots else ""
+    inside = ", ".join(x for x in (data, slots) if x)
+    return i.kind + (f" ({inside})" if inside else "")
+
+
+def _plan_changes(a: ReplyPlan, b: ReplyPlan) -> list[Change]:
+    ka, kb = [i.kind for i in a.items], [i.kind for i in b.items]
+    out: list[Change] = []
+    if Counter(ka) != Counter(kb):
+        out += [Change("-", "reply", _item(next(i for i in a.items if i.kind == k)))
+                for k in _only_in(ka, kb)]
+        out += [Change("+", "reply", _item(next(i for i in b.items if i.kind == k)))
+                for k in _only_in(kb, ka)]
+    elif ka != kb:
+        out.append(Change("~", "reply", f"order {', '.join(ka)} -> {', '.join(kb)}"))
+    else:
+        for x, y in zip(a.items, b.items, strict=True):
+            if x == y:
+                continue
+            keys = sorted(set(x.data) | set(y.data))
+            what = [f"{k} {x.data.get(k, '-')} -> {y.data.get(k, '-')}" for k in keys
+                    if x.data.get(k) != y.data.get(k)]
+            if x.slots != y.slots:
+                what.append("other slots")
+            out.append(Change("~", "reply", f"{x.kind}: {'; '.join(what)}"))
+    if a.options != b.options:
+        out.append(Change("~", "reply", f"options {list(a.options)} -> {list(b.options)}"))
+    if a.end_conversation != b.end_conversation:
+        out.append(Change("+" if b.end_conversation else "-", "reply", "ends the conversation"))
+    return out
+
+
+def _where(s: ConversationState) -> str:
+    return f"{s.active.card}/{s.active.state}" if s.active else "no topic"
+
+
+def _state_changes(a: ConversationState, b: ConversationState) -> list[Change]:
+    out: list[Change] = []
+    if _where(a) != _where(b):
+        out.append(Change("~", "state", f"after the turn: {_where(b)} instead of {_where(a)}"))
+    if a.active and b.active and a.active.card == b.active.card:
+        fa, fb = a.active.fields, b.active.fields
+        for k in sorted(set(fa) | set(fb)):
+            if k not in fa:
+                out.append(Change("+", "state", f"field {k} = {fb[k]}"))
+            elif k not in fb:
+                out.append(Change("-", "state", f"field {k} = {fa[k]}"))
+            elif fa[k] != fb[k]:
+                out.append(Change("~", "state", f"field {k}: {fa[k]} -> {fb[k]}"))
+    if a.ended != b.ended:
+        out.append(Change("+" if b.ended else "-", "state", "the conversation ends"))
+    if [s.card for s in a.suspended] != [s.card for s in b.suspended]:
+        out.append(Change("~", "state", f"waiting topics: {[s.card for s in b.suspended]} "
+                                        f"instead of {[s.card for s in a.suspended]}"))
+    if not out:
+        da, db = a.model_dump(mode="json"), b.model_dump(mode="json")
+        out += [Change("~", "state", f"{k} differs") for k in sorted(da) if da[k] != db.get(k)]
+    return out
+
+
+def _diff(recorded: Decision, replayed: Decision) -> tuple[Change, ...]:
+    """What differs between two decisions of one turn, in the order an owner reads a turn:
+    topic, rules, transitions, actions, escalations, reply, resulting state."""
+    a, b = recorded, replayed
+    out: list[Change] = []
+    out += _both_ways("topic", [f"{s.source or '-'} -> {s.target} ({s.kind})" for s in a.switches],
+                      [f"{s.source or '-'} -> {s.target} ({s.kind})" for s in b.switches])
+    ra, rb = [f.rule for f in a.firings], [f.rule for f in b.firings]
+    out += ([Change("-", "rule", _rule(a)(r)) for r in _only_in(ra, rb)]
+            + [Change("+", "rule", _rule(b)(r)) for r in _only_in(rb, ra)])
+    if Counter(ra) == Counter(rb) and ra != rb:
+        out.append(Change("~", "rule", "the same rules fire in another order"))
+    out += _both_ways("transition", [_transition(t) for t in a.transitions],
+                      [_transition(t) for t in b.transitions], _show_transition)
+    unrecorded = b.pending is not None and b.pending != a.pending
+    planned = [_call(x) for x in b.actions]
+    if unrecorded:
+        assert b.pending is not None
+        planned.remove(_call(b.pending))  # said below, as the action the replay cannot run
+    out += _both_ways("action", [_call(x) for x in a.actions], planned, _show_call)
+    if unrecorded:
+        assert b.pending is not None
+        out.append(Change("+", "would run action", f"{_show_call(_call(b.pending))} (not "
+                                                  "recorded: the rest of the turn is unknown)"))
+    out += _both_ways("escalation", list(a.escalations), list(b.escalations), repr)
+    if not unrecorded:  # a turn cut short has no final reply or state to compare
+        out += _plan_changes(a.plan, b.plan)
+        out += _state_changes(a.state, b.state)
+    if not out:  # nothing an owner reads differs, yet the decision does: say so, never hide it
+        da, db = a.digest(), b.digest()
+        out += [Change("~", "decision", f"{k} differs") for k in sorted(da) if da[k] != db[k]]
     return tuple(out)
 
 
-def replay_turn(brain: Brain, record: TurnRecord) -> tuple[str, ...]:
-    """Re-run one recorded decision; the list of differences (empty when identical)."""
+def _unreplayable(brain: Brain, record: TurnRecord) -> str:
+    """Why the recorded turn cannot be decided again by ``brain`` ("" when it can)."""
+    state = record.snapshot.state
+    for topic in ([state.active] if state.active else []) + list(state.suspended):
+        compiled = brain.topics.get(topic.card)
+        if compiled is None:
+            return f"the conversation was in card '{topic.card}', which the business no " \
+                   "longer uses"
+        if topic.state not in compiled.machine.states:
+            return f"card '{topic.card}' has no step '{topic.state}' any more"
+    return ""
+
+
+def _decide_again(brain: Brain, record: TurnRecord) -> Decision:
+    """Decide the turn again with as many recorded action results as still answer it: where
+    the replayed rules plan an action other than the recorded one, decide stops there and
+    returns that action as ``pending``, unrun."""
+    results = record.results
+    for k in range(len(results), -1, -1):
+        try:
+            return decide(brain, record.snapshot, record.understanding, record.now, results[:k])
+        except ReplayMismatch:
+            continue
+    raise AssertionError("unreachable: without results no recorded action can mismatch")
+
+
+def replay_turn(brain: Brain, record: TurnRecord) -> tuple[Change, ...]:
+    """Re-run one recorded decision; the list of differences (empty when identical).
+
+    The turn gets its recorded snapshot, understanding, clock and action results, and
+    ``brain``'s cards, rules and business facts: a what-if never re-runs an action.
+    """
     if record.decision is None:
         return ()
+    why = _unreplayable(brain, record)
+    if why:
+        return (Change("~", "decision", f"cannot be replayed: {why}"),)
     try:
-        again = decide(brain, record.snapshot, record.understanding, record.now, record.results)
-    except ReplayMismatch as e:
-        return (f"actions: {e}",)
-    return _diff(record.decision.digest(), again.digest())
+        again = _decide_again(brain, record)
+    except FrontdeskError as e:  # e.g. changed rules that never reach a fixpoint
+        return (Change("~", "decision", f"cannot be made: {e}"),)
+    if again.digest() == record.decision.digest():
+        return ()
+    return _diff(record.decision, again)
 
 
 def replay(brains: Mapping[str, Brain], turns: Sequence[StoredTurn]) -> tuple[int, list[Difference]]:
-    """Replay stored turns; returns (turns replayed, differences)."""
+    """Replay stored turns; returns (turns replayed, differences).
+
+    Each turn is decided again from what was recorded before it, so a what-if shows, turn
+    by turn, what the desk would have decided differently — not what the customer would
+    have said next. Turns of a business not in ``brains`` are skipped (not counted).
+    """
     count = 0
     diffs: list[Difference] = []
     for t in turns:
@@ -130,9 +328,10 @@ def replay(brains: Mapping[str, Brain], turns: Sequence[StoredTurn]) -> tuple[in
         count += 1
         changes = replay_turn(brain, record)
         if changes:
-            diffs.append(Difference(t.conversation_id, t.seq, record.event.text[:80], changes))
+            diffs.append(Difference(t.conversation_id, t.seq, record.event.text[:80], changes,
+                                    business=record.business))
     return count, diffs
 
 
-__all__ = ["ChainProblem", "Difference", "TurnRecord", "chain_hash", "canonical", "replay",
+__all__ = ["Change", "ChainProblem", "Difference", "TurnRecord", "chain_hash", "canonical", "replay",
            "replay_turn", "verify_chain"]

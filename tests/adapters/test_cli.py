@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -500,10 +501,54 @@ def test_cards_show_lists_transitions_with_their_rules(tmp_path) -> None:
     assert re.search(r"^  date --escalate--> escalated +\[.*escalate\.unanswered.*\]$",
                      done.stdout, re.M)
     mermaid = frontdesk(env, "cards", "show", "book", "--business", "bloom-salon", "--mermaid")
-    assert mermaid.returncode == 0 and mermaid.stdout.startswith("stateDiagram-v2")
-    assert "confirm --> book" in mermaid.stdout
+    assert mermaid.returncode == 0 and mermaid.stdout.startswith("flowchart TD\n")
+    assert '    s_confirm -->|"confirm [book.confirm.yes]"| s_book\n' in mermaid.stdout
+    assert re.search(r'^    s_date -->\|"⚠ escalate \[.*escalate\.unanswered.*\]"\| s_escalated$',
+                     mermaid.stdout, re.M)
+    assert re.search(r"^    linkStyle [\d,]+ stroke:#d32f2f,stroke-width:3px", mermaid.stdout, re.M)
     unknown = frontdesk(env, "cards", "show", "tattoo", "--business", "bloom-salon")
     assert unknown.returncode == 2 and "tattoo" in unknown.stderr
+
+
+def test_cards_show_svg_to_stdout_or_a_file(tmp_path) -> None:
+    if shutil.which("dot") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("graphviz's dot is not installed (.ci/run installs Debian's graphviz)")
+        pytest.skip("graphviz's dot is not installed (Debian package: graphviz)")
+    env = environment(tmp_path / "x.db")
+    done = frontdesk(env, "cards", "show", "cancel", "--business", "bloom-salon", "--svg")
+    assert done.returncode == 0, done.stderr
+    root = ET.fromstring(done.stdout.encode())
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"phone", "lookup", "appointment", "confirm", "cancel", "done", "escalated",
+            "abandoned", "cancel.confirm.yes", "escalate.unanswered"} <= texts
+    out = tmp_path / "cancel.svg"
+    written = frontdesk(env, "cards", "show", "cancel", "--business", "bloom-salon", "--svg",
+                        "--out", str(out))
+    assert (written.returncode, written.stdout) == (0, "")
+    assert out.read_text() == done.stdout
+    both = frontdesk(env, "cards", "show", "cancel", "--business", "bloom-salon", "--svg",
+                     "--mermaid")
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
+def test_cards_show_svg_without_graphviz_is_one_clear_line(tmp_path) -> None:
+    bare = tmp_path / "bin"
+    bare.mkdir()  # a PATH with no dot on it
+    env = environment(tmp_path / "x.db", PATH=str(bare))
+    done = frontdesk(env, "cards", "show", "book", "--business", "bloom-salon", "--svg")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        "error: --svg needs graphviz's 'dot' program, which is not installed "
+        "(Debian package: graphviz)"]
+
+
+def test_cards_show_out_to_a_directory_that_is_not_there(tmp_path) -> None:
+    done = frontdesk(environment(tmp_path / "x.db"), "cards", "show", "book", "--business",
+                     "bloom-salon", "--mermaid", "--out", str(tmp_path / "no" / "such.mmd"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"error: --out {tmp_path / 'no' / 'such.mmd'}: ")
 
 
 # ---------------------------------------------------------------------- configuration

@@ -196,7 +196,7 @@ def check_audit(brains: Mapping[str, Brain], turns: Sequence[StoredTurn]) -> lis
     count, diffs = replay(brains, turns)
     if count != len(turns):
         problems.append(f"replayed {count} of {len(turns)} turns")
-    problems += [f"replay: turn {d.seq} ({d.text!r}): {list(d.changes)}" for d in diffs]
+    problems += [f"replay: turn {d.seq} ({d.text!r}): {list(d.lines)}" for d in diffs]
     return problems
 
 
