@@ -452,6 +452,7 @@ UNDERSTAND_THREADS = 16  # understanding off the event loop; concurrent turns sh
 
 WORKER_VARIABLE = "FRONTDESK_SERVE_WORKER"  # set by the supervisor in each worker process
 METRICS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multi-process mode
+SUPERVISOR_VARIABLE = "FRONTDESK_SERVE_SUPERVISOR"  # the supervisor's pid, in each worker
 
 
 async def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -529,6 +530,8 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log.warning("serving", extra={"host": settings.host, "port": settings.port,
                                       "worker": worker or "0", "pid": os.getpid()})
         background = [asyncio.create_task(drain_forever()), asyncio.create_task(recover())]
+        if worker:
+            background.append(asyncio.create_task(_orphaned(stop)))
         await stop.wait()
         log.warning("shutting down")
         cleaned = True
@@ -546,6 +549,14 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         if not cleaned:
             await runner.cleanup()
         await app.close()
+
+
+async def _orphaned(stop: asyncio.Event) -> None:
+    """A worker stops (gracefully) when its supervisor is gone, even if it was killed."""
+    supervisor = int(os.environ.get(SUPERVISOR_VARIABLE, "0") or 0)
+    while os.getppid() == supervisor:
+        await asyncio.sleep(1.0)
+    stop.set()
 
 
 async def _supervise(args: argparse.Namespace) -> int:
@@ -567,7 +578,8 @@ async def _supervise(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
 
     async def start(index: int) -> asyncio.subprocess.Process:
-        env = dict(os.environ, **{WORKER_VARIABLE: str(index), METRICS_VARIABLE: metrics_dir})
+        env = dict(os.environ, **{WORKER_VARIABLE: str(index), METRICS_VARIABLE: metrics_dir,
+                                  SUPERVISOR_VARIABLE: str(os.getpid())})
         return await asyncio.create_subprocess_exec(*argv, env=env)
 
     procs = {i: await start(i) for i in range(1, args.workers + 1)}

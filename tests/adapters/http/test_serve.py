@@ -160,8 +160,37 @@ def test_serve_with_two_workers_shares_the_port_sums_metrics_and_restarts_a_dead
             assert len(asyncio.run(customers(4))) == 4
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=90) == 0, log_path.read_text()[-3000:]
+            # and a supervisor that is killed outright takes its workers with it
+            proc = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port",
+                                     str(port), "--workers", "2"], cwd=repo_path(), env=env,
+                                    stdout=log, stderr=log)
+            deadline = time.monotonic() + 120
+            while len(_serving(log_path)) < 5:
+                assert proc.poll() is None and time.monotonic() < deadline, \
+                    log_path.read_text()[-3000:]
+                time.sleep(0.2)
+            workers = [int(str(e["pid"])) for e in _serving(log_path)[3:]]
+            proc.kill()
+            proc.wait()
+            deadline = time.monotonic() + 60
+            while any(_alive(pid) for pid in workers):
+                assert time.monotonic() < deadline, "workers outlived their supervisor"
+                time.sleep(0.2)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
             log.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (exited, not yet reaped by init) counts as gone
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[-1].split()[0] != "Z"
+    except OSError:
+        return False
