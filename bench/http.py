@@ -61,6 +61,8 @@ def _free_port() -> int:
 
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
+    if not ordered:
+        return float("nan")
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
 
 
