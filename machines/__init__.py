@@ -1,5 +1,4 @@
-"""Topic cards: the card model, loading and validation, compiling to machines, diagrams,
-model checking and property testing.
+"""Topic cards: the card model, loading and validation, compiling to machines, diagrams.
 
 Names are exported lazily: importing ``machines.card`` (as ``language/`` does) must not pull
 in python-statemachine, ruamel.yaml or the condition parser, nor risk an import cycle.
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
         validate_card,
     )
     from machines.registry import DEFAULT_ACTIONS, ActionSpec
-    from machines.testing import CardViolation, card_state_machine
     from machines.verify import Report, StateLimitExceeded, Violation
 
 _EXPORTS = {
@@ -36,18 +34,16 @@ _EXPORTS = {
     "apply_override": "loader", "bundled_cards": "loader", "load_card_file": "loader",
     "load_card_text": "loader", "load_cards": "loader", "validate_card": "loader",
     "ActionSpec": "registry", "DEFAULT_ACTIONS": "registry",
-    # property testing imports Hypothesis: only tests reach for these
-    "CardViolation": "testing", "card_state_machine": "testing",
     # the function itself is machines.verify.verify: the name is taken by its module
     "Report": "verify", "StateLimitExceeded": "verify", "Violation": "verify",
 }
 
 __all__ = [
-    "DEFAULT_ACTIONS", "TERMINAL_STATES", "ActionSpec", "Card", "CardViolation",
-    "CompiledMachine", "InvalidCard", "InvalidDocument", "Problem", "Report", "RequiredField",
-    "StateLimitExceeded", "Step", "Transition", "TransitionRefused", "Violation",
-    "apply_override", "bundled_cards", "card_json_schema", "card_state_machine", "compile_card",
-    "load_card_file", "load_card_text", "load_cards", "to_mermaid", "validate_card",
+    "DEFAULT_ACTIONS", "TERMINAL_STATES", "ActionSpec", "Card", "CompiledMachine", "InvalidCard",
+    "InvalidDocument", "Problem", "Report", "RequiredField", "StateLimitExceeded", "Step",
+    "Transition", "TransitionRefused", "Violation", "apply_override", "bundled_cards",
+    "card_json_schema", "compile_card", "load_card_file", "load_card_text", "load_cards",
+    "to_mermaid", "validate_card",
 ]
 
 

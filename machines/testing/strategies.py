@@ -156,11 +156,6 @@ class Said:
         return " ".join(parts) or repr(self.text)
 
 
-def giving(value: Value) -> Said:
-    """A turn that gives one value and nothing else."""
-    return Said(values=(value,), text=value.value or "?")
-
-
 def signals() -> st.SearchStrategy[Said]:
     """A turn that signals something: yes, no, a human please, goodbye, urgency, ..."""
     return st.one_of(
@@ -205,7 +200,8 @@ def answers(card: Card, asked: str, catalog: Catalog, fields: Mapping[str, str],
         return st.sampled_from((yes, yes, yes, no))
     if asked in {f.name for f in card.required_fields}:
         if can_give(card, asked, catalog, usable, fields):
-            return field_values(card, asked, catalog, usable, fields).map(giving)
+            return field_values(card, asked, catalog, usable, fields).map(
+                lambda v: Said(values=(v,), text=v.value or "?"))
         return chatter() if usable else mentions(card, catalog, fields, usable=False)
     if not usable:
         return mentions(card, catalog, fields, usable=False)
@@ -299,6 +295,6 @@ def worlds(card: Card, actions: Sequence[str]) -> st.SearchStrategy[World]:
 __all__ = [
     "ADDRESSES", "CONFIRM", "EMAILS", "ERRORS", "NAMES", "SIGNALS", "TEXTS", "TIMES",
     "Catalog", "Outcome", "Said", "Value", "World", "action_outcomes", "answers", "can_give",
-    "chatter", "conversations", "digressions", "field_values", "giving", "mentions",
-    "signals", "utterances", "worlds",
+    "chatter", "conversations", "digressions", "field_values", "mentions", "signals",
+    "utterances", "worlds",
 ]

@@ -30,12 +30,12 @@ CASES = [(slug, cid) for slug, brain in sorted(BRAINS.items()) for cid in sorted
 @pytest.mark.parametrize(("slug", "cid"), CASES, ids=[f"{s}-{c}" for s, c in CASES])
 def test_conversations_about_a_card_keep_every_check(slug: str, cid: str) -> None:
     run_state_machine_as_test(card_machine(BRAINS[slug], cid), settings=machine_settings(
-        20, 20, derandomize=True, database=None))
+        25, 20, derandomize=True, database=None))
 
 
-def _run(test: type[unittest.TestCase], examples: int) -> unittest.TestResult:
+def _run(test: type[unittest.TestCase]) -> unittest.TestResult:
     test.settings = machine_settings(  # type: ignore[attr-defined]
-        examples, 20, derandomize=True, database=None)
+        30, 15, derandomize=True, database=None)
     result = unittest.TestResult()
     test("runTest").run(result)
     return result
@@ -45,10 +45,10 @@ def test_a_developer_tests_a_card_from_files_in_one_line() -> None:
     broken = card_test(EXAMPLES / "bloom-salon.yaml", "book_no_means_yes",
                        cards=BROKEN / "no_means_book.yaml")
     assert issubclass(broken, unittest.TestCase)
-    result = _run(broken, 100)
+    result = _run(broken)
     assert len(result.failures) == 1 and not result.errors
     assert "deny_moves_forward" in result.failures[0][1]
-    sound = _run(card_test(EXAMPLES / "rapid-rooter.yaml", "message"), 20)
+    sound = _run(card_test(EXAMPLES / "rapid-rooter.yaml", "message"))
     assert result.testsRun == sound.testsRun == 1 and sound.wasSuccessful()
 
 

@@ -78,7 +78,7 @@ GRAPH = {"dead_end", "unreachable_state", "escalation_unreachable", "condition_n
 FOUND = [p for p in sorted(BROKEN.glob("*.yaml")) if expected(p) not in GRAPH]
 
 
-def _conversation(brain: Brain) -> tuple[ConversationState, datetime]:
+def _conversation(brain: Brain, cid: str) -> tuple[ConversationState, datetime]:
     """A conversation that has been offered slots and has found the customer's appointments."""
     now = moment(brain.business, True)
     service = brain.business.services[0].id
@@ -101,7 +101,7 @@ def test_usable_values_are_accepted_and_refused_ones_refused(
         slug: str, cid: str, name: str, data: st.DataObject, usable: bool) -> None:
     brain = BRAINS[slug]
     card = brain.topics[cid].card
-    state, now = _conversation(brain)
+    state, now = _conversation(brain, cid)
     catalog = catalog_of(brain, state, now, cid)
     chosen = {"service": data.draw(st.sampled_from(catalog.services), label="service")} \
         if name != "service" and any(f.name == "service" for f in card.required_fields) else {}
@@ -134,7 +134,7 @@ def test_usable_values_are_what_the_extractors_read(data: st.DataObject) -> None
     b = brain.business
     cid = data.draw(st.sampled_from(sorted(brain.topics)), label="card")
     card = brain.topics[cid].card
-    state, now = _conversation(brain)
+    state, now = _conversation(brain, cid)
     catalog = catalog_of(brain, state, now, cid)
     names = [f.name for f in card.required_fields if can_give(card, f.name, catalog)]
     if not names:
@@ -163,7 +163,7 @@ def test_refused_values_carry_an_extractors_problem_or_a_value_the_desk_refuses(
         data: st.DataObject) -> None:
     brain = BRAINS["bloom-salon"]
     card = brain.topics["book"].card
-    state, now = _conversation(brain)
+    state, now = _conversation(brain, "book")
     catalog = catalog_of(brain, state, now, "book")
     name = data.draw(st.sampled_from([f.name for f in card.required_fields
                                       if can_give(card, f.name, catalog, False)]))
