@@ -1,0 +1,62 @@
+"""Property testing a card: strategies drawn from it, the checks, a state machine.
+
+``frontdesk verify`` proves a card over abstract facts; this package tests it against the
+real engine with concrete values, which is how a developer tests a new card in a few lines
+(``engine.testing.card_test``). Three parts, all pure functions of compiled cards:
+
+* ``strategies`` — a value for each field type, usable or refused, from a
+  :class:`Catalog` of what a customer can name (the business's services and staff, the
+  days it is open, the slots it offered); what a customer says in one turn
+  (:class:`Said`); sequences of turns; the :class:`World` a conversation happens in and
+  the :class:`Outcome` of each action;
+* ``monitor`` — the :class:`Monitor`, which reads what a turn did (topic starts, machine
+  moves, actions with the fields and facts they were planned from) and reports what
+  ``verify`` reports, under the same kind names: an action before its fields or without a
+  fresh yes to a read-back of the values it uses, a read-back passed without a yes, a
+  "no" or a failure moving forward, ``done`` without the completing action, a refused
+  event, a rule cycle, a broken card invariant;
+* ``stateful`` — :func:`card_state_machine`, a Hypothesis ``RuleBasedStateMachine``
+  whose rules are customer turns; a :class:`Driver` takes each turn and the monitor
+  checks it, so a violation shrinks to a short conversation.
+
+Why the driver is a Protocol: ``machines/`` may import only ``rules/``, yet the point is
+to drive the real ``decide``. Everything about the card lives here; ``engine.testing``
+implements the driver with ``decide`` (understandings, plausible action results, the
+``Desk``'s action loop) and holds the helper that reads a business file. This package
+imports Hypothesis, so nothing a running desk imports may import it.
+"""
+
+from __future__ import annotations
+
+from .monitor import Acted, Breach, Cycle, Monitor, Moved, Point, Settled, Started, View
+from .stateful import CardViolation, Driver, card_state_machine, describe_turn
+from .strategies import (
+    CONFIRM,
+    ERRORS,
+    NAMES,
+    SIGNALS,
+    Catalog,
+    Outcome,
+    Said,
+    Value,
+    World,
+    action_outcomes,
+    answers,
+    can_give,
+    chatter,
+    conversations,
+    digressions,
+    field_values,
+    mentions,
+    signals,
+    utterances,
+    worlds,
+)
+
+__all__ = [
+    "CONFIRM", "ERRORS", "NAMES", "SIGNALS", "Acted", "Breach", "CardViolation", "Catalog",
+    "Cycle", "Driver", "Monitor", "Moved", "Outcome", "Point", "Said", "Settled", "Started",
+    "Value", "View", "World", "action_outcomes", "answers", "can_give", "card_state_machine",
+    "chatter", "conversations", "describe_turn", "digressions", "field_values", "mentions",
+    "signals", "utterances", "worlds",
+]
