@@ -6,8 +6,8 @@ strategies of ``machines.testing.strategies`` from what the customer can see now
 :class:`Driver` performs each turn (``engine.testing`` drives the real ``decide``) and the
 :class:`~machines.testing.monitor.Monitor` checks it; a breach raises
 :class:`CardViolation` with the conversation so far, and Hypothesis shrinks it to a short
-one. Which turn comes next is Hypothesis's choice of rule: with its swarm testing some
-runs only answer, so conversations get deep enough to complete the card.
+one. Which turn comes next is Hypothesis's choice of rule; an ``answer`` step answers up to
+:data:`RUN` questions in a row, so conversations get deep enough to complete the card.
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ from .strategies import (
     signals,
     worlds,
 )
+
+
+RUN = 4
+"""The most questions one ``answer`` step answers in a row."""
 
 
 class CardViolation(AssertionError):
@@ -134,9 +138,13 @@ def card_state_machine(card: str, machines: Mapping[str, CompiledMachine],
 
         @rule(data=st.data())
         def answer(self, data: st.DataObject) -> None:
-            about, view, asked = self.about()
-            self.talk(data, data.draw(answers(about, asked, view.catalog, view.fields),
-                                      label="answer"))
+            """Answers the desk's questions, up to :data:`RUN` of them in a row: a
+            cooperative customer, so that conversations get deep enough to complete the
+            card (shrinking brings a run down to the turns that matter)."""
+            for _ in range(data.draw(st.integers(1, RUN), label="answers in a row")):
+                about, view, asked = self.about()
+                self.talk(data, data.draw(answers(about, asked, view.catalog, view.fields),
+                                          label="answer"))
 
         @rule(data=st.data())
         def refuse(self, data: st.DataObject) -> None:

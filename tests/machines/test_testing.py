@@ -287,8 +287,11 @@ def test_most_broken_cards_make_mistakes_a_conversation_shows() -> None:
 def test_the_state_machine_finds_the_broken_cards_mistake(path: Path) -> None:
     card, machine = _broken_machine(path)
     with pytest.raises(CardViolation) as caught:
+        # 200 examples: derandomized draws still depend on the modules loaded before
+        # (Hypothesis draws constants from them); with 200 the three hardest to find
+        # were each caught in 30 of 30 unseeded runs, with 30 a quarter of runs missed
         run_state_machine_as_test(machine, settings=machine_settings(
-            100, 20, derandomize=True, database=None))
+            200, 20, derandomize=True, database=None))
     violation = caught.value
     kind = expected(path)
     assert SEEN_AS.get(kind, kind) in violation.kinds, str(violation)
