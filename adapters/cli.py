@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -504,14 +505,18 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
 
     async def drain_forever() -> None:
-        while True:
+        # stops between drains, never inside one: a drain cancelled mid-transaction could
+        # leave the connection in it (SQLite: "cannot start a transaction within a
+        # transaction" on the next)
+        while not stop.is_set():
             try:
                 counts = await drainer.drain_once(datetime.now(UTC))
             except Exception:  # a bad row or a database hiccup must not stop the drainer
                 log.exception("outbox drain failed")
                 counts = {}
             if not counts:
-                await asyncio.sleep(1.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
 
     async def recover() -> None:
         try:
@@ -536,7 +541,10 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log.warning("shutting down")
         cleaned = True
         await runner.cleanup()  # stop accepting, let in-flight handlers finish
-        for task in background:
+        # the drainer stops after its current drain and recovery finishes its turns;
+        # only what outlives the shutdown timeout is cancelled
+        _, late = await asyncio.wait(background, timeout=args.shutdown_timeout)
+        for task in late:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await drainer.drain_once(datetime.now(UTC))
@@ -554,8 +562,9 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
 async def _orphaned(stop: asyncio.Event) -> None:
     """A worker stops (gracefully) when its supervisor is gone, even if it was killed."""
     supervisor = int(os.environ.get(SUPERVISOR_VARIABLE, "0") or 0)
-    while os.getppid() == supervisor:
-        await asyncio.sleep(1.0)
+    while os.getppid() == supervisor and not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
     stop.set()
 
 
