@@ -15,6 +15,7 @@ from .card import Card, Step
 SALIENCE_ESCALATE = 100
 SALIENCE_SKIP = 90
 SALIENCE_CORRECT = 70
+CORRECT_BAND = SALIENCE_SKIP - SALIENCE_CORRECT  # earlier steps' corrections rank higher
 SALIENCE_PROGRESS = 50
 SALIENCE_RUN = 40
 SALIENCE_INVALID = 20
@@ -94,10 +95,17 @@ def _step_rules(card: Card, step: Step) -> list[Rule]:
 
 
 def _correction_rules(card: Card) -> list[Rule]:
+    """Going back to a corrected field's step. When one message corrects several fields,
+    the earliest step wins (a higher salience, within the band below skips): going back
+    there asks again for everything after it, the other corrected fields included, while
+    going back to a later one would keep what the earlier correction invalidated (a slot
+    searched for the old service)."""
     rules: list[Rule] = []
+    collected = 0
     for i, step in enumerate(card.steps):
         if step.kind != "collect":
             continue
+        rank, collected = collected, collected + 1
         later = [s.id for s in card.steps[i + 1:]]
         if not later:
             continue
@@ -105,7 +113,8 @@ def _correction_rules(card: Card) -> list[Rule]:
         rules.append(Rule(
             name=f"{card.id}.{step.id}.corrected",
             when=f"corrected.{step.field} and machine.state in [{states}]",
-            then=(Emit(f"correct_{step.id}"),), salience=SALIENCE_CORRECT,
+            then=(Emit(f"correct_{step.id}"),),
+            salience=SALIENCE_CORRECT + max(0, CORRECT_BAND - 1 - rank),
             source=f"card:{card.id}",
             reason=f"the customer corrected the {step.field}, so we go back to it",
         ))

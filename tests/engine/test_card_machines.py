@@ -63,12 +63,10 @@ def test_a_card_the_business_does_not_have_is_named() -> None:
         card_test(EXAMPLES / "bloom-salon.yaml", "boook")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "two corrections in one message: the correction rules tie on salience, the later "
-    "step's wins (rule names sort 'name' before 'service'), so the slot dropped by the "
-    "service change is never searched again and the read-back lacks it — machines/rulegen "
-    "should let the earliest corrected step win"))
 def test_two_corrections_at_the_read_back_go_back_to_the_earliest() -> None:
+    """A new service and a new name in one message: back to the service step, so the slot
+    the old service had is searched again (found by this state machine: the two correction
+    rules used to tie, and the later step's won)."""
     brain = BRAINS["bloom-salon"]
     driver = DecideDriver(brain, "book", World("cli", "new", False, ()))
     monitor = Monitor({c: t.machine for c, t in brain.topics.items()})
