@@ -22,6 +22,7 @@ from language.types import (
     Hazard,
     Lang,
     LanguageBackend,
+    ModelCall,
     PlanItem,
     Rendered,
     ReplyPlan,
@@ -37,6 +38,7 @@ from language.types import (
 if TYPE_CHECKING:
     from language.classifier import FaqIndex, TopicClassifier
     from language.embedding import Embedder, HashingEmbedder, MiniLMEmbedder, shared_minilm
+    from language.llm import LLMBackend
     from language.offline import OfflineBackend
 
 _LAZY = {
@@ -47,6 +49,7 @@ _LAZY = {
     "MiniLMEmbedder": "language.embedding",
     "shared_minilm": "language.embedding",
     "OfflineBackend": "language.offline",
+    "LLMBackend": "language.llm",
 }
 
 
@@ -67,9 +70,11 @@ __all__ = [
     "FieldType",
     "HashingEmbedder",
     "Hazard",
+    "LLMBackend",
     "Lang",
     "LanguageBackend",
     "MiniLMEmbedder",
+    "ModelCall",
     "OfflineBackend",
     "PlanItem",
     "Rendered",

@@ -93,6 +93,8 @@ class UnderstandContext(_Frozen):
     offered: tuple[Slot, ...] = ()  # slots offered so far in this conversation
     choices: tuple[str, ...] = ()  # labels of rich options offered, if any
     emergency_keywords: tuple[str, ...] = ()  # the business's extra emergency words, all languages
+    active_topic: str | None = None  # the card the conversation is in, if any
+    expects_confirm: bool = False  # the last reply read back a summary and asked for a yes
 
 
 # ---------------------------------------------------------------- understanding
@@ -134,6 +136,34 @@ class FieldCandidate(_Frozen):
     confidence: float = 1.0
 
 
+ModelPurpose = Literal["topic", "fields", "signals", "reply"]
+ModelOutcome = Literal["ok", "invalid", "rejected", "timeout", "error", "refused"]
+
+
+class ModelCall(_Frozen):
+    """One call to a language model, recorded verbatim in the audit.
+
+    ``outcome``: ``ok`` (used), ``invalid`` (the output did not validate against the
+    schema), ``rejected`` (it validated but a typed extractor refused a value, e.g. a
+    service not in the catalog), ``timeout``/``error`` (the provider failed), ``refused``
+    (the grounding check refused a worded reply). ``reason`` says why the model was asked
+    (hybrid: what the offline extractors could not resolve); ``note`` what went wrong and
+    what was used instead. Replay never calls a model: it reads these records.
+    """
+
+    purpose: ModelPurpose
+    provider: str
+    model: str
+    prompt_hash: str  # sha256 of the messages and the output schema
+    raw: str = ""  # the model's output as received (bounded)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    latency_ms: float = 0.0
+    outcome: ModelOutcome = "ok"
+    reason: str = ""
+    note: str = ""
+
+
 class Understanding(_Frozen):
     """What the customer meant. Recorded verbatim in the audit; replay feeds it back."""
 
@@ -149,6 +179,7 @@ class Understanding(_Frozen):
     backend: str = "offline"
     model: str = ""
     problem: str = ""  # "empty", "too_long", "binary", "emoji_only" when the text is unusable
+    model_calls: tuple[ModelCall, ...] = ()  # the LLM backends' calls, in order
 
 
 # ---------------------------------------------------------------- reply plans
@@ -181,6 +212,9 @@ class ReplyPlan(_Frozen):
     business_name: str = ""
     options: tuple[str, ...] = ()  # rich options (buttons) where the channel has them
     end_conversation: bool = False
+    # the card whose instructions and scope a model-written reply follows; the desk sets it
+    # on the copy it renders (it is not part of the decision)
+    topic: str = ""
 
 
 class Rendered(_Frozen):
@@ -188,6 +222,7 @@ class Rendered(_Frozen):
     options: tuple[str, ...] = ()
     grounded: bool = True  # False when the grounding check refused model text
     note: str = ""
+    model_calls: tuple[ModelCall, ...] = ()  # the LLM backend's wording call, if any
 
 
 class LanguageBackend(Protocol):
@@ -215,6 +250,9 @@ __all__ = [
     "Hazard",
     "Lang",
     "LanguageBackend",
+    "ModelCall",
+    "ModelOutcome",
+    "ModelPurpose",
     "PlanItem",
     "Rendered",
     "ReplyPlan",
