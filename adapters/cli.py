@@ -164,6 +164,15 @@ def _turn_text(n: int, rec: dict[str, Any], digest: str) -> str:
              f"  customer: {rec['event']['text']!r}",
              f"  understood: lang={und['lang']} topics={[(t['topic'], round(t['score'], 2)) for t in top]} "
              f"fields={[(f['type'], f['value'] or f['problem']) for f in und.get('fields', [])]}"]
+    if und.get("backend", "offline") != "offline":
+        lines.append(f"  language: {und['backend']} ({und.get('model', '')})")
+    calls = [*und.get("model_calls", []), *rec["reply"].get("model_calls", [])]
+    for c in calls:
+        why = f" because {c['reason']}" if c.get("reason") else ""
+        note = f"; {c['note']}" if c.get("note") else ""
+        lines.append(f"  model {c['purpose']}: {c['outcome']}{why}{note} "
+                     f"[{c['tokens_in']}+{c['tokens_out']} tokens, {c['latency_ms']:.0f} ms, "
+                     f"prompt {c['prompt_hash'][:12]}] raw {c['raw'][:200]!r}")
     for s in d.get("switches", []):
         lines.append(f"  topic: {s['source'] or '-'} -> {s['target']} ({s['kind']}, "
                      f"confidence {s['confidence']}) because {', '.join(s['reasons'])}")

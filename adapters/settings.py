@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -82,6 +83,14 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     whatsapp_api_url: str = "https://graph.facebook.com"
     whatsapp_api_version: str = "v21.0"  # Graph API
+    # the language backend of businesses whose file has no `language:` section
+    language: str = "offline"  # offline, llm or hybrid
+    language_provider: str = ""  # openai, openai-compatible, transformers or llamacpp
+    language_model: str = ""  # a model name, a local path, or smollm2 (packaged)
+    language_base_url: str = ""  # openai-compatible: the server's /v1 URL
+    language_timeout_s: float = 10.0  # one model call; past it the turn goes offline
+    language_api_key_env: str = ""  # the variable holding the key (default OPENAI_API_KEY)
+    language_wording: str = "auto"  # auto, model or template
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for ${ENV} in businesses
     config_file: Path | None = None  # the file the values came from, if any
 
@@ -112,6 +121,10 @@ class Settings:
                     values[key] = _convert(key, raw, PREFIX + key.upper(), None)
                 except SettingsError as e:
                     problems += e.problems
+        if values.get("language", "offline") != "offline" and not values.get(
+                "language_provider"):
+            problems.append(f"language = {values['language']} needs language_provider "
+                            "(openai, openai-compatible, transformers or llamacpp)")
         if problems:
             raise SettingsError(problems)
         return cls(**values, env=env,  # type: ignore[arg-type]
@@ -128,6 +141,14 @@ _KINDS = {
     "host": "text", "port": "port", "public_url": "public_url",
     "twilio_api_url": "api_url", "telegram_api_url": "api_url", "whatsapp_api_url": "api_url",
     "whatsapp_api_version": "version", "rate_per_sender": "count", "rate_per_business": "count",
+    "language": "language_mode", "language_provider": "provider", "language_model": "free",
+    "language_base_url": "optional_url", "language_timeout_s": "seconds",
+    "language_api_key_env": "variable", "language_wording": "wording",
+}
+_CHOICES = {
+    "language_mode": ("offline", "llm", "hybrid"),
+    "provider": ("", "openai", "openai-compatible", "transformers", "llamacpp"),
+    "wording": ("auto", "model", "template"),
 }
 KEYS = tuple(f.name for f in fields(Settings) if f.name in _KINDS)  # in declaration order
 
@@ -200,6 +221,27 @@ def _convert(key: str, raw: Any, name: str, base: Path | None) -> object:
         return parse_public_url(raw, name)
     if kind == "api_url":
         return _url(raw, name, "https://api.example.com")
+    if kind in _CHOICES:
+        if raw not in _CHOICES[kind]:
+            shown = ", ".join(c or '""' for c in _CHOICES[kind])
+            raise SettingsError(f"{name} must be one of {shown}, not {raw!r}")
+        return str(raw)
+    if kind == "seconds":
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = -1.0
+        if not 0 < seconds <= 600:
+            raise SettingsError(f"{name} must be a number of seconds (0-600], not {raw!r}")
+        return seconds
+    if kind == "optional_url":
+        return _url(raw, name, "http://127.0.0.1:11434/v1", allow_empty=True)
+    if kind == "variable":
+        if not re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)?", raw):
+            raise SettingsError(f"{name} must name an environment variable, not {raw!r}")
+        return str(raw)
+    if kind == "free":
+        return str(raw)
     if kind == "embedder":
         if raw not in ("minilm", "hashing"):
             raise SettingsError(f"{name} must be minilm or hashing, not {raw!r}")
@@ -271,6 +313,9 @@ def _expected_type(key: str, raw: object) -> str:
     kind = _KINDS[key]
     if kind in ("port", "count"):
         return "" if isinstance(raw, int) and not isinstance(raw, bool) else "an integer"
+    if kind == "seconds":
+        ok = isinstance(raw, int | float) and not isinstance(raw, bool)
+        return "" if ok else "a number of seconds"
     if kind == "dirs":
         ok = isinstance(raw, list) and all(isinstance(p, str) for p in raw)
         return "" if ok else 'an array of directory paths, e.g. ["cards"]'

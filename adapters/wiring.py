@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
 from engine.brain import Brain
-from engine.business import Business
+from engine.business import Business, LanguageConfig
 from engine.config_loader import load_businesses
 from engine.desk import Desk
 from engine.ports import Store
@@ -26,7 +27,7 @@ from language.types import LanguageBackend
 from machines.card import Card
 from machines.loader import bundled_cards, load_cards
 
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 log = logging.getLogger("frontdesk.wiring")
 
@@ -67,6 +68,34 @@ def load_brains(settings: Settings, cards: Mapping[str, Card] | None = None,
             for slug, b in businesses.items()}
 
 
+def language_config(settings: Settings) -> LanguageConfig:
+    """The global language configuration (a business's ``language:`` section beats it)."""
+    try:
+        return LanguageConfig(
+            mode=settings.language, provider=settings.language_provider or None,  # type: ignore[arg-type]
+            model=settings.language_model, base_url=settings.language_base_url,
+            timeout_s=settings.language_timeout_s, api_key_env=settings.language_api_key_env,
+            wording=settings.language_wording)  # type: ignore[arg-type]
+    except ValidationError as e:
+        raise SettingsError([f"language: {err['msg'].removeprefix('Value error, ')}"
+                             for err in e.errors(include_url=False)]) from e
+
+
+def language_backends(settings: Settings, brains: Mapping[str, Brain],
+                      offline: LanguageBackend) -> dict[str, LanguageBackend]:
+    """The LLM backend of every business that uses one (see ``adapters.llm``); the model
+    libraries are imported only when some business needs them."""
+    config = language_config(settings)
+    if config.mode == "offline" and all(
+            b.business.language is None or b.business.language.mode == "offline"
+            for b in brains.values()):
+        return {}
+    from .llm import llm_backends
+
+    return llm_backends(config, brains, offline, settings.env or None,
+                        threads=settings.torch_threads)
+
+
 def language_backend(settings: Settings) -> LanguageBackend:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the edge: never reach for a model hub
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -100,7 +129,8 @@ async def open_app(settings: Settings, only: str | None = None,
     _save_rows(settings, embedder, cached)
     pool = ThreadPoolExecutor(understand_threads, thread_name_prefix="understand") \
         if understand_threads > 0 else None
-    desk = Desk(store, brains, backend, understand_in=pool)
+    desk = Desk(store, brains, backend, understand_in=pool,
+                languages=language_backends(settings, brains, backend))
     return App(settings=settings, store=store, desk=desk, brains=brains, pool=pool)
 
 
@@ -150,4 +180,5 @@ def repo_path(*parts: str) -> Path:
     return Path(__file__).resolve().parent.parent.joinpath(*parts)
 
 
-__all__ = ["App", "card_templates", "language_backend", "load_brains", "open_app", "repo_path"]
+__all__ = ["App", "card_templates", "language_backend", "language_backends", "language_config",
+           "load_brains", "open_app", "repo_path"]

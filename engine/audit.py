@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from language.types import PlanItem, Rendered, ReplyPlan, Understanding
+from language.types import ModelCall, PlanItem, Rendered, ReplyPlan, Understanding
 from rules.errors import FrontdeskError
 
 from .brain import Brain
@@ -56,6 +56,13 @@ class TurnRecord(BaseModel):
     decision: Decision | None
     reply: Rendered
     error: str = ""
+
+    @property
+    def model_calls(self) -> tuple[ModelCall, ...]:
+        """The turn's language-model calls (understanding, then wording) as recorded:
+        backend, model, prompt hash, raw output, tokens, latency, outcome. Replay reads
+        them; it never calls a model."""
+        return self.understanding.model_calls + self.reply.model_calls
 
 
 def canonical(data: Any) -> str:

@@ -294,6 +294,49 @@ class TopicUse(_Model):
     extra_examples: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # added per language
 
 
+LanguageMode = Literal["offline", "llm", "hybrid"]
+Provider = Literal["openai", "openai-compatible", "transformers", "llamacpp"]
+
+
+class LanguageConfig(_Model):
+    """Which language backend a business uses (``language:`` in its file; unset, the
+    global default of the settings applies).
+
+    ``offline`` needs nothing else. ``llm`` and ``hybrid`` need a ``provider``: ``openai``
+    or ``openai-compatible`` (Ollama, vLLM, a llama.cpp server: give ``base_url``) with a
+    ``model`` name and the *name* of the environment variable holding the key
+    (``api_key_env``; the key itself never goes in a file), or a local model —
+    ``transformers`` (``model``: a directory, a ``.gguf`` file, or ``smollm2`` for the
+    packaged SmolLM2-135M-Instruct) or ``llamacpp`` (a ``.gguf`` file or ``smollm2``).
+    ``wording``: who words the replies — ``model``, ``template``, or ``auto`` (the model in
+    ``llm`` mode, the templates in ``hybrid`` mode).
+    """
+
+    mode: LanguageMode = "offline"
+    provider: Provider | None = None
+    model: str = Field(default="", max_length=500)
+    base_url: str = Field(default="", max_length=500)
+    timeout_s: float = Field(default=10.0, gt=0, le=600)
+    api_key_env: str = Field(default="", pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$")
+    wording: Literal["auto", "model", "template"] = "auto"
+
+    @model_validator(mode="after")
+    def _complete(self) -> LanguageConfig:
+        if self.mode == "offline":
+            return self
+        if self.provider is None:
+            raise ValueError(f"mode {self.mode} needs a provider: openai, openai-compatible, "
+                             "transformers or llamacpp")
+        if self.provider == "openai-compatible" and not self.base_url:
+            raise ValueError("provider openai-compatible needs base_url, e.g. "
+                             "http://127.0.0.1:11434/v1")
+        if self.base_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", self.base_url):
+            raise ValueError(f"base_url must be an http(s) URL, not {self.base_url!r}")
+        if self.provider in ("openai", "openai-compatible") and not self.model:
+            raise ValueError(f"provider {self.provider} needs a model name")
+        return self
+
+
 class Business(_Model):
     slug: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$")
     name: str
@@ -316,6 +359,7 @@ class Business(_Model):
     topics: tuple[TopicUse, ...]
     records_calls: bool = False
     channels: Channels = Channels()
+    language: LanguageConfig | None = None  # None: the global default (settings)
 
     @field_validator("timezone")
     @classmethod

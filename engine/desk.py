@@ -90,14 +90,17 @@ def _no_probe(point: str) -> None:
 class Desk:
     def __init__(self, store: Store, brains: Mapping[str, Brain],
                  language: LanguageBackend, probe: Probe | None = None,
-                 understand_in: Executor | None = None) -> None:
-        """``understand_in``: a thread pool to run understanding on, off the event loop, so
-        that a server's concurrent turns overlap (the embedding model releases the GIL and
-        merges the texts of concurrent callers into one forward pass); ``None`` runs it
-        inline."""
+                 understand_in: Executor | None = None,
+                 languages: Mapping[str, LanguageBackend] | None = None) -> None:
+        """``understand_in``: a thread pool to run understanding (and wording) on, off the
+        event loop, so that a server's concurrent turns overlap (the embedding model
+        releases the GIL and merges the texts of concurrent callers into one forward pass;
+        a model call waits on the network); ``None`` runs it inline. ``languages``: the
+        backend of each business that does not use ``language`` (one with an LLM)."""
         self.store = store
         self.brains = dict(brains)
         self.language = language
+        self.languages = dict(languages or {})
         self.probe: Probe = probe or _no_probe
         self.understand_in = understand_in
         self._lines: dict[str, tuple[asyncio.Lock, int]] = {}  # conversation key → (FIFO, users)
@@ -234,7 +237,9 @@ class Desk:
             results.append(await run_action(decision.pending, ctx))
             await self._at("acted")
             decision = decide(brain, snap, und, now, tuple(results))
-        reply = self._render(decision.plan)
+        active = decision.state.active
+        reply = await self._offload(self._render, b.slug, decision.plan.model_copy(
+            update={"topic": active.card if active is not None else ""}))
         record = TurnRecord(seq=conv.turns + 1, business=b.slug, conversation_id=conv.id,
                             event=event, now=now, snapshot=snap, understanding=und,
                             results=tuple(results), decision=decision, reply=reply)
@@ -293,12 +298,17 @@ class Desk:
             phone_region=b.phone_region, services=brain.services, staff=brain.staff,
             faq=brain.faq, expected_field=asked or None, expected_type=expected_type,
             offered=offered, emergency_keywords=tuple(
-                k for words in b.emergency.keywords.values() for k in words))
+                k for words in b.emergency.keywords.values() for k in words),
+            active_topic=active.card if active is not None else None,
+            expects_confirm=bool(active is not None and active.asked_confirm))
         text = event.text or event.payload.get("value", "")
-        return self.language.understand(text, brain.examples, ctx)
+        return self._language(b.slug).understand(text, brain.examples, ctx)
 
-    def _render(self, plan: ReplyPlan) -> Rendered:
-        rendered = self.language.render(plan)
+    def _language(self, business: str) -> LanguageBackend:
+        return self.languages.get(business, self.language)
+
+    def _render(self, business: str, plan: ReplyPlan) -> Rendered:
+        rendered = self._language(business).render(plan)
         problems = check_grounded(rendered.text, plan)
         if problems:
             fallback = render_plan(plan)
