@@ -34,7 +34,6 @@ from .strategies import (
     worlds,
 )
 
-
 RUN = 4
 """The most questions one ``answer`` step answers in a row."""
 
