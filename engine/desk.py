@@ -237,9 +237,12 @@ class Desk:
             results.append(await run_action(decision.pending, ctx))
             await self._at("acted")
             decision = decide(brain, snap, und, now, tuple(results))
-        active = decision.state.active
-        reply = await self._offload(self._render, b.slug, decision.plan.model_copy(
-            update={"topic": active.card if active is not None else ""}))
+        if b.slug in self.languages:  # a model may word it: with the card, off the loop
+            active = decision.state.active
+            reply = await self._offload(self._render, b.slug, decision.plan.model_copy(
+                update={"topic": active.card if active is not None else ""}))
+        else:  # the templates: pure and quick, no thread hop on the hot path
+            reply = self._render(b.slug, decision.plan)
         record = TurnRecord(seq=conv.turns + 1, business=b.slug, conversation_id=conv.id,
                             event=event, now=now, snapshot=snap, understanding=und,
                             results=tuple(results), decision=decision, reply=reply)
