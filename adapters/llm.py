@@ -159,7 +159,7 @@ class TransformersModel:
             import outlines_core.kernels.torch  # noqa: F401
         self.hf_model = model.eval()
         self.tokenizer = tokenizer
-        self._id = model_id
+        self.model_id = model_id
         self.timeout_s = timeout_s
         self._outlines = outlines.from_transformers(model, tokenizer)
         self._backend = OutlinesCoreBackend(self._outlines)
@@ -168,13 +168,7 @@ class TransformersModel:
         self.prefix_cache = prefix_cache
         self._lock = threading.Lock()  # one generation at a time per model
 
-    @property
-    def provider(self) -> str:
-        return "transformers"
-
-    @property
-    def model_id(self) -> str:
-        return self._id
+    provider = "transformers"
 
     def _generator(self, request: ModelRequest) -> Any:
         from outlines import Generator
@@ -275,16 +269,10 @@ class LlamaCppModel:
 
         self._llama = Llama(model_path=str(path), n_ctx=4096, n_threads=threads,
                             verbose=False, seed=0)
-        self._id = model_id
+        self.model_id = model_id
         self._lock = threading.Lock()
 
-    @property
-    def provider(self) -> str:
-        return "llamacpp"
-
-    @property
-    def model_id(self) -> str:
-        return self._id
+    provider = "llamacpp"
 
     def complete(self, request: ModelRequest) -> Completion:
         start = time.perf_counter()
