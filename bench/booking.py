@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from bench.stats import percentile
 from engine.business import Business
 from engine.hours import open_intervals_on
 from engine.ports import Appointment, AppointmentId, CustomerId, InboundEvent, Store
@@ -54,15 +55,9 @@ APPOINTMENTS = 5_000
 NOW = datetime(2026, 11, 23, 7, 30, tzinfo=ZoneInfo(TIMEZONE))  # a Monday morning
 
 
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 def _row(name: str, ms: list[float]) -> str:
-    return (f"| {name:<40} | {len(ms):>6} | {_pct(ms, 50):>8.3f} | {_pct(ms, 95):>8.3f} | "
-            f"{_pct(ms, 99):>8.3f} | {1000 / statistics.mean(ms):>9.0f} |")
+    return (f"| {name:<40} | {len(ms):>6} | {percentile(ms, 50):>8.3f} | {percentile(ms, 95):>8.3f} | "
+            f"{percentile(ms, 99):>8.3f} | {1000 / statistics.mean(ms):>9.0f} |")
 
 
 def _header() -> str:
@@ -329,8 +324,8 @@ async def workers(processes: int = 4, conversations: int = 240) -> None:
               f"taken, {len(confirms) - len(booked) - len(taken)} other replies")
         for label, ms in (("turn latency under this load", [a["ms"] for a in answers]),
                           ("booking-turn latency", [a["ms"] for a in confirms])):
-            print(f"{label}: p50 {_pct(ms, 50):.0f} ms, p95 {_pct(ms, 95):.0f} ms, "
-                  f"p99 {_pct(ms, 99):.0f} ms (every conversation in flight at once, so "
+            print(f"{label}: p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, "
+                  f"p99 {percentile(ms, 99):.0f} ms (every conversation in flight at once, so "
                   "this is mostly waiting for the CPU)")
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

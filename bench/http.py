@@ -40,6 +40,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from adapters.wiring import repo_path
+from bench.stats import percentile
 
 SCRIPT = ("Hello, this is customer {n}", "What are your opening hours? Asking for {n}",
           "Where can I park, I'm customer {n}?", "Do you sell gift cards? ({n})",
@@ -57,13 +58,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
 
 
 async def _fake_twilio() -> tuple[web.AppRunner, str]:
@@ -171,9 +165,9 @@ async def level(base: str, conversations: int, seconds: float, rate: float) -> N
     every = load.web_ms + load.sms_ms
     offered = f"{rate:g}" if rate else "as fast as answered"
     print(f"| {conversations:>13} | {offered:>8} | {len(every):>5} | "
-          f"{len(every) / elapsed:>7.1f} | {_pct(every, 50):>6.0f} | {_pct(every, 99):>6.0f} | "
-          f"{_pct(load.web_ms, 50):>5.0f} / {_pct(load.web_ms, 99):>5.0f} | "
-          f"{_pct(load.sms_ms, 50):>5.0f} / {_pct(load.sms_ms, 99):>5.0f} |", flush=True)
+          f"{len(every) / elapsed:>7.1f} | {percentile(every, 50):>6.0f} | {percentile(every, 99):>6.0f} | "
+          f"{percentile(load.web_ms, 50):>5.0f} / {percentile(load.web_ms, 99):>5.0f} | "
+          f"{percentile(load.sms_ms, 50):>5.0f} / {percentile(load.sms_ms, 99):>5.0f} |", flush=True)
 
 
 async def _all_workers_up(log: Path, workers: int, proc: subprocess.Popen[bytes]) -> None:

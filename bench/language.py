@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.stats import percentile
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -45,12 +47,6 @@ class Result:
     tokens: int = 0
     latency_ms: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 def _matches(row: dict[str, Any], want: dict[str, Any]) -> bool:
@@ -176,8 +172,8 @@ async def main(modes: list[str], provider: str, business: str | None, limit: int
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r.mode} | {r.turns} | {r.calls / max(r.turns, 1):.2f} "
-              f"| {r.tokens / max(r.conversations, 1):.0f} | {_pct(r.latency_ms, 50):.0f} "
-              f"| {_pct(r.latency_ms, 99):.0f} | {r.succeeded}/{r.conversations} |")
+              f"| {r.tokens / max(r.conversations, 1):.0f} | {percentile(r.latency_ms, 50):.0f} "
+              f"| {percentile(r.latency_ms, 99):.0f} | {r.succeeded}/{r.conversations} |")
     print(f"\nmodel: SmolLM2-135M-Instruct Q4_1 via {provider} (loaded in {loaded:.0f} s), "
           f"offline: all-MiniLM-L6-v2; {len(scripts)} scripted conversations; "
           f"python {sys.version.split()[0]}, {os.cpu_count()} cores, 1 torch thread")

@@ -23,6 +23,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.stats import percentile
 from engine.ports import Appointment, AppointmentId, CustomerId, OutboxRow, Store, StoredTurn
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -49,11 +50,6 @@ async def turn(store: Store, sender: str, n: int, booking: bool) -> None:
             idempotency_key=f"reply:{sender}:{n}", next_attempt_at=NOW))
 
 
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 async def measure(name: str, store: Store, turns: int, concurrency: int) -> None:
     await store.migrate()
     for booking in (False, True):
@@ -65,7 +61,7 @@ async def measure(name: str, store: Store, turns: int, concurrency: int) -> None
             await turn(store, sender, n, booking)
             times.append((time.perf_counter() - started) * 1000)
         label = "booking turn" if booking else "plain turn"
-        print(f"| {name:<10} | {label:<13} | {_pct(times, 50):>7.2f} | {_pct(times, 95):>7.2f} "
+        print(f"| {name:<10} | {label:<13} | {percentile(times, 50):>7.2f} | {percentile(times, 95):>7.2f} "
               f"| {1000 / statistics.mean(times):>9.0f} |")
     senders = [uuid.uuid4().hex[:12] for _ in range(concurrency)]
     per = max(1, turns // concurrency)

@@ -18,20 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 def _row(name: str, ms: list[float]) -> str:
-    return (f"| {name:<34} | {len(ms):>6} | {_pct(ms, 50):>8.3f} | {_pct(ms, 95):>8.3f} | "
-            f"{_pct(ms, 99):>8.3f} | {1000 / statistics.mean(ms):>9.0f} |")
+    return (f"| {name:<34} | {len(ms):>6} | {percentile(ms, 50):>8.3f} | {percentile(ms, 95):>8.3f} | "
+            f"{percentile(ms, 99):>8.3f} | {1000 / statistics.mean(ms):>9.0f} |")
 
 
 async def main(rounds: int, cached: bool) -> None:
