@@ -70,7 +70,9 @@ class Settings:
     db: str = "sqlite:///frontdesk.db"
     businesses: Path = Path("examples/businesses")
     cards: tuple[Path, ...] = ()  # extra card directories (templates), beside the bundled ones
-    embedder: str = "minilm"  # minilm (default) or hashing (no model; for quick experiments)
+    # minilm (default: on ONNX Runtime, exported once into cache_dir/onnx; torch when the
+    # cache is off), minilm-torch, or hashing (no model; for quick experiments)
+    embedder: str = "minilm"
     log_level: str = "WARNING"
     torch_threads: int = 1
     cache_dir: Path | None = None  # embeddings of card examples kept between runs (load: var/cache)
@@ -243,8 +245,8 @@ def _convert(key: str, raw: Any, name: str, base: Path | None) -> object:
     if kind == "free":
         return str(raw)
     if kind == "embedder":
-        if raw not in ("minilm", "hashing"):
-            raise SettingsError(f"{name} must be minilm or hashing, not {raw!r}")
+        if raw not in ("minilm", "minilm-torch", "hashing"):
+            raise SettingsError(f"{name} must be minilm, minilm-torch or hashing, not {raw!r}")
         return str(raw)
     if kind == "log_level":
         if raw.strip().upper() not in LOG_LEVELS + ("WARN", "FATAL"):

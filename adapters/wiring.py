@@ -96,6 +96,13 @@ def language_backends(settings: Settings, brains: Mapping[str, Brain],
                         threads=settings.torch_threads)
 
 
+def onnx_export_dir(settings: Settings) -> Path | None:
+    """Where the embedding model's ONNX export is kept: ``None`` runs it on torch."""
+    if settings.embedder != "minilm" or not settings.cache_dir:
+        return None
+    return settings.cache_dir / "onnx"
+
+
 def language_backend(settings: Settings) -> LanguageBackend:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the edge: never reach for a model hub
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -104,9 +111,15 @@ def language_backend(settings: Settings) -> LanguageBackend:
     from language.embedding import HashingEmbedder, shared_minilm
     from language.offline import OfflineBackend
 
-    # one torch thread: on this class of machine two threads make a forward pass ~40x slower
-    embedder = HashingEmbedder() if settings.embedder == "hashing" else shared_minilm(
-        threads=settings.torch_threads)
+    if settings.embedder == "hashing":
+        return OfflineBackend(embedder=HashingEmbedder())
+    # one thread: on this class of machine two threads make a forward pass ~40x slower
+    onnx_dir = onnx_export_dir(settings)
+    embedder = shared_minilm(threads=settings.torch_threads, onnx_dir=onnx_dir)
+    if embedder.exported:
+        log.info("exported the embedding model to ONNX", extra={"dir": str(onnx_dir)})
+    if onnx_dir is not None and embedder.runtime != "onnxruntime":
+        log.warning("the embedding model runs on torch", extra={"reason": embedder.runtime_note})
     return OfflineBackend(embedder=embedder)
 
 

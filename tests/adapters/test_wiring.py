@@ -28,3 +28,13 @@ def test_embeddings_survive_a_restart_and_a_damaged_file_is_ignored(language, tm
     saved.write_bytes(b"not a numpy file")
     third = MiniLMEmbedder(cache_size=4096)
     assert _load_rows(settings, third) == 0  # ignored, start-up goes on
+
+
+def test_the_embedding_model_runs_on_onnx_from_the_cache_directory_unless_told_otherwise(
+        tmp_path: Path) -> None:
+    from adapters.wiring import onnx_export_dir
+
+    assert onnx_export_dir(Settings(cache_dir=tmp_path)) == tmp_path / "onnx"
+    assert onnx_export_dir(Settings(cache_dir=tmp_path, embedder="minilm-torch")) is None
+    assert onnx_export_dir(Settings(cache_dir=None)) is None  # the cache is off: torch
+    assert onnx_export_dir(Settings(cache_dir=tmp_path, embedder="hashing")) is None
