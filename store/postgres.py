@@ -18,7 +18,7 @@ The statements are those of ``store.sql`` (compiled to ``$n`` placeholders by pi
   connection); the advisory lock then only orders processes.
 - **Refused writes.** PostgreSQL aborts the whole transaction on any error, so the writes a
   constraint may refuse (``SqlTx`` calls them through ``Link.guarded``) run inside a
-  SAVEPOINT (a nested ``connection.transaction()``): an overlap becomes
+  SAVEPOINT of their own: an overlap becomes
   :class:`engine.ports.SlotTaken` and the turn's transaction goes on.
 - **Errors.** ``ExclusionViolationError`` -> ``SlotTaken``, ``UniqueViolationError`` ->
   ``DuplicateRecord``, every other driver or connection error -> ``StoreError``; the
@@ -133,6 +133,7 @@ class PgLink:
 
     async def guarded(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         """:meth:`run` inside a SAVEPOINT: a refused write leaves the transaction usable.
+        (Outside a transaction the statement is its own: a refusal leaves nothing.)
 
         Two transactions inserting overlapping bookings at the same moment each find the
         other's uncommitted row while checking the exclusion constraint and wait for each
@@ -142,14 +143,24 @@ class PgLink:
         commits, or succeeds if it rolls back.
         """
         compiled, params = QueryString(sql, *args).compile_string(engine_type="postgres")
+        inside = self.connection.is_in_transaction()
         with translated():
             for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
+                if inside:
+                    await self.connection.execute("SAVEPOINT guarded")
                 try:
-                    async with self.connection.transaction():  # nested: SAVEPOINT ... RELEASE
-                        return [dict(row) for row in await self.connection.fetch(compiled, *params)]
-                except asyncpg.exceptions.DeadlockDetectedError:
-                    if attempt == _DEADLOCK_ATTEMPTS:
-                        raise
+                    rows = await self.connection.fetch(compiled, *params)
+                except BaseException as e:
+                    if inside:
+                        with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                            await self.connection.execute("ROLLBACK TO SAVEPOINT guarded")
+                    if isinstance(e, asyncpg.exceptions.DeadlockDetectedError) \
+                            and attempt < _DEADLOCK_ATTEMPTS:
+                        continue
+                    raise
+                if inside:
+                    await self.connection.execute("RELEASE SAVEPOINT guarded")
+                return [dict(row) for row in rows]
         raise AssertionError("unreachable")
 
     def stamp(self, moment: datetime) -> datetime:
@@ -302,23 +313,23 @@ class PgStore(SqlStoreBase):
     async def transaction(self, business: str, conversation_key: str) -> AsyncIterator[SqlTx]:
         key = conversation_lock_key(self.schema, business, conversation_key)
         async with self._local_turn(key), self._transactions, self._connection() as connection:
-            transaction = connection.transaction()
-            with translated():
-                await transaction.start()
             tx = SqlTx(PgLink(connection))
             try:
                 with translated():
-                    await connection.execute("SELECT pg_advisory_xact_lock($1)", key)
+                    # one round trip: BEGIN and the lock as one simple query (the key is
+                    # our own integer, so it can be written into the text)
+                    await connection.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(key)})")
                 yield tx
             except BaseException:
                 tx.close()
                 # a broken connection cannot roll back: the server does, the pool replaces it
+                # (and the pool rolls back a transaction still open on release)
                 with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-                    await transaction.rollback()
+                    await connection.execute("ROLLBACK")
                 raise
             tx.close()
             with translated():
-                await transaction.commit()
+                await connection.execute("COMMIT")
 
     # the outbox
 

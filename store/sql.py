@@ -44,7 +44,7 @@ from engine.ports import (
 )
 from store import rows as record
 from store.codec import dumps, loads
-from store.errors import RecordNotFound, TransactionClosed
+from store.errors import DuplicateRecord, RecordNotFound, TransactionClosed
 
 __all__ = ["OUTBOX_STATUSES", "Link", "SqlStoreBase", "SqlTx", "found"]
 
@@ -129,14 +129,19 @@ class SqlTx:
         found(rows, f"conversation {conversation_id}")
 
     async def append_turn(self, turn: StoredTurn) -> None:
-        # the turn first (a turn number is used once: a refused one changes nothing), then
-        # the count, which also proves the conversation exists
-        await self._guarded(
+        # the turn first (a turn number is used once: a refused one changes nothing, and
+        # ON CONFLICT leaves the transaction usable without a savepoint's two round trips),
+        # then the count, which also proves the conversation exists
+        added = await self._run(
             'INSERT INTO "turn" ("conversation_id", "seq", "provider_msg_id", "record", '
-            '"hash", "prev_hash", "created_at") VALUES ({}, {}, {}, {}, {}, {}, {})',
+            '"hash", "prev_hash", "created_at") VALUES ({}, {}, {}, {}, {}, {}, {}) '
+            'ON CONFLICT ("conversation_id", "seq") DO NOTHING RETURNING "id"',
             turn.conversation_id, turn.seq, turn.provider_msg_id, dumps(turn.record),
             turn.hash, turn.prev_hash, self._stamp(turn.created_at),
         )  # fmt: skip
+        if not added:
+            raise DuplicateRecord(
+                f"conversation {turn.conversation_id} already has a turn {turn.seq}")
         rows = await self._run(
             'UPDATE "conversation" SET "turns" = "turns" + 1 WHERE "id" = {} RETURNING "id"',
             turn.conversation_id,
