@@ -9,13 +9,9 @@ provider's prefix cache keeps it warm across turns and conversations.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from language.types import FieldType, Lang
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from language.types import FieldType, Lang, _Frozen
 
 
 class FieldBrief(_Frozen):
