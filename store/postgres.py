@@ -133,7 +133,7 @@ class PgLink:
 
     async def guarded(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         """:meth:`run` inside a SAVEPOINT: a refused write leaves the transaction usable.
-        (Outside a transaction the statement is its own: a refusal leaves nothing.)
+        (Only a turn's transaction guards its writes: ``SqlTx`` exists only inside one.)
 
         Two transactions inserting overlapping bookings at the same moment each find the
         other's uncommitted row while checking the exclusion constraint and wait for each
@@ -143,23 +143,19 @@ class PgLink:
         commits, or succeeds if it rolls back.
         """
         compiled, params = QueryString(sql, *args).compile_string(engine_type="postgres")
-        inside = self.connection.is_in_transaction()
         with translated():
             for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
-                if inside:
-                    await self.connection.execute("SAVEPOINT guarded")
+                await self.connection.execute("SAVEPOINT guarded")
                 try:
                     rows = await self.connection.fetch(compiled, *params)
                 except BaseException as e:
-                    if inside:
-                        with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-                            await self.connection.execute("ROLLBACK TO SAVEPOINT guarded")
+                    with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                        await self.connection.execute("ROLLBACK TO SAVEPOINT guarded")
                     if isinstance(e, asyncpg.exceptions.DeadlockDetectedError) \
                             and attempt < _DEADLOCK_ATTEMPTS:
                         continue
                     raise
-                if inside:
-                    await self.connection.execute("RELEASE SAVEPOINT guarded")
+                await self.connection.execute("RELEASE SAVEPOINT guarded")
                 return [dict(row) for row in rows]
         raise AssertionError("unreachable")
 
