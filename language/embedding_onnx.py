@@ -9,7 +9,8 @@ is exported here from the packaged weights with torch, once, into a directory th
 names (the server's cache directory), and checked against the torch model before it is
 used: the export is kept only if every row of a fixed set of probe texts (short, long,
 German, empty) is within ``TOLERANCE`` of sentence-transformers' own. The file name carries
-a digest of the weights, tokenizer and this exporter, so a changed model is exported afresh.
+a digest of the weights' and tokenizer's files and this exporter, so a changed model is
+exported afresh.
 
 Writing that file and loading the session are this module's I/O; :func:`load_onnx_minilm`
 is the named loader. Attention is exported in its eager form (plain MatMul/Softmax): the
@@ -22,6 +23,7 @@ import hashlib
 import json
 import os
 import uuid
+import warnings
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -51,10 +53,13 @@ class OnnxExportError(Exception):
 
 
 def _digest(model_path: Path) -> str:
+    """Names the export after the files it is made from, by size and modification time (a
+    stat, not a read of 90 MB at every start): changed or reinstalled files mean a fresh
+    export."""
     h = hashlib.sha256(EXPORT_VERSION.encode())
     for name in ("config.json", "tokenizer.json", "model.safetensors"):
-        with (model_path / name).open("rb") as f:
-            h.update(hashlib.file_digest(f, "sha256").digest())
+        stat = (model_path / name).stat()
+        h.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return h.hexdigest()[:16]
 
 
@@ -105,8 +110,6 @@ def _export(model_path: Path, target: Path) -> None:
 
     ids = torch.tensor([[101, 7592, 102, 0], [101, 7592, 2045, 102]])
     mask = (ids != 0).long()
-    import warnings
-
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the tracer's notes on shape-dependent Python
         torch.onnx.export(

@@ -13,8 +13,6 @@ from hypothesis import strategies as st
 from language.embedding import MiniLMEmbedder
 from language.embedding_onnx import TOLERANCE
 
-pytest.importorskip("onnxruntime")
-
 TEXTS = [
     "Hello, this is customer 3-1",
     "What are your opening hours? Asking for abc-12-0",
