@@ -14,7 +14,7 @@ caches them by content.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import faiss
 import numpy as np
@@ -65,7 +65,7 @@ class TopicClassifier:
     def __init__(self, topics: Sequence[TopicExamples], embedder: Embedder) -> None:
         self.topic_ids: tuple[str, ...] = tuple(t.id for t in topics)
         self._embedder = embedder
-        self._keywords: tuple[tuple[str, ...], ...] = tuple(
+        self._keywords = _Phrases(
             tuple(k for words in t.keywords.values() for k in words) for t in topics)
         texts: list[str] = []
         owners: list[int] = []
@@ -92,11 +92,8 @@ class TopicClassifier:
         query = self._embedder.embed([text])
         best = self._nearest.best_per_owner(query, len(self.topic_ids))
         best[~np.isfinite(best)] = NO_EVIDENCE
-        if any(self._keywords):
-            words = _WORD.findall(text.casefold())
-            for i, keywords in enumerate(self._keywords):
-                if any(_contains_phrase(words, k) for k in keywords):
-                    best[i] += KEYWORD_BONUS
+        for i in self._keywords.owners_in(text):
+            best[i] += KEYWORD_BONUS
         return _ranked(self.topic_ids, best)
 
 
@@ -104,12 +101,30 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 KEYWORD_BONUS = 0.1  # added when a keyword appears verbatim in the text
 
 
-def _contains_phrase(haystack_words: list[str], phrase: str) -> bool:
-    needle = _WORD.findall(phrase.casefold())
-    if not needle:
-        return False
-    n = len(needle)
-    return any(haystack_words[i : i + n] == needle for i in range(len(haystack_words) - n + 1))
+class _Phrases:
+    """Keyword phrases, each owned by one key: which owners have a phrase in a text, as a
+    run of whole words (case-folded). The phrases are split into words once; a text is
+    then split once and looked up by its runs of as many words as some phrase has."""
+
+    def __init__(self, phrases_per_owner: Iterable[Iterable[str]]) -> None:
+        self._owners: dict[tuple[str, ...], list[int]] = {}
+        for owner, phrases in enumerate(phrases_per_owner):
+            for phrase in phrases:
+                words = tuple(_WORD.findall(phrase.casefold()))
+                if words and owner not in self._owners.setdefault(words, []):
+                    self._owners[words].append(owner)
+        self._lengths = sorted({len(words) for words in self._owners})
+
+    def owners_in(self, text: str) -> list[int]:
+        """The owners with a phrase in ``text``, each once, in the order they were given."""
+        if not self._owners:
+            return []
+        words = _WORD.findall(text.casefold())
+        found: set[int] = set()
+        for n in self._lengths:
+            for i in range(len(words) - n + 1):
+                found.update(self._owners.get(tuple(words[i : i + n]), ()))
+        return sorted(found)
 
 
 class FaqIndex:
@@ -122,7 +137,7 @@ class FaqIndex:
 
     def __init__(self, entries: Sequence[FaqEntry], embedder: Embedder) -> None:
         self.entry_ids: tuple[str, ...] = tuple(e.id for e in entries)
-        self._keywords: tuple[tuple[str, ...], ...] = tuple(e.keywords for e in entries)
+        self._keywords = _Phrases(e.keywords for e in entries)
         self._embedder = embedder
         texts: list[str] = []
         owners: list[int] = []
@@ -143,10 +158,8 @@ class FaqIndex:
         query = self._embedder.embed([text])
         best = self._nearest.best_per_owner(query, len(self.entry_ids))
         best[~np.isfinite(best)] = NO_EVIDENCE
-        words = _WORD.findall(text.casefold())
-        for i, keywords in enumerate(self._keywords):
-            if any(_contains_phrase(words, kw) for kw in keywords):
-                best[i] += KEYWORD_BONUS
+        for i in self._keywords.owners_in(text):
+            best[i] += KEYWORD_BONUS
         return _ranked(self.entry_ids, best)[:k]
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from language import FaqEntry, FaqIndex, HashingEmbedder, TopicClassifier, TopicExamples
-from language.classifier import KEYWORD_BONUS, NO_EVIDENCE
+from language.classifier import KEYWORD_BONUS, NO_EVIDENCE, _Phrases
 from language.embedding import MiniLMEmbedder
 from tests.language.contract import FAQ, TOPICS
 
@@ -90,6 +92,30 @@ def test_faq_keyword_in_the_text_adds_a_bonus() -> None:
                         ("a gift for my card", 0.0)):
         expected = round(min(1.0, similarity(text) + bonus), 4)
         assert index.search(text)[0].score == pytest.approx(expected, abs=1e-4), text
+
+
+_WORDS = st.sampled_from(["gift", "card", "Gift", "CARD", "park", "parking", "the", "Straße",
+                          "strasse", "a", "ß"])
+_PHRASE = st.lists(_WORDS, min_size=0, max_size=3).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(phrases=st.lists(st.lists(_PHRASE, max_size=3), max_size=4),
+       text=st.lists(st.one_of(_WORDS, st.sampled_from([",", "!", "  ", "-"])),
+                     max_size=12).map(" ".join))
+def test_keyword_owners_are_those_with_a_phrase_as_a_run_of_whole_words(
+        phrases: list[list[str]], text: str) -> None:
+    """The indexed lookup finds exactly the owners the plain definition does: some phrase
+    of theirs, split into case-folded words, is a run of the text's words."""
+    words = re.findall(r"\w+", text.casefold())
+
+    def has(phrase: str) -> bool:
+        needle = re.findall(r"\w+", phrase.casefold())
+        return bool(needle) and any(words[i:i + len(needle)] == needle
+                                    for i in range(len(words) - len(needle) + 1))
+
+    expected = [owner for owner, mine in enumerate(phrases) if any(has(p) for p in mine)]
+    assert _Phrases(phrases).owners_in(text) == expected
 
 
 # ---------------------------------------------------------------- embedders
