@@ -56,13 +56,17 @@ V = TypeVar("V")
 
 
 class _IndexCache(Generic[K, V]):
-    """Built indexes by their source tuple: identity first, then content; bounded LRU."""
+    """Built indexes by their source tuple: identity first, then content; bounded LRU.
+
+    Identity is that of the items, not of the tuple: a context model validated afresh each
+    turn holds a new tuple of the very same items, and digesting their content each time
+    cost more than the rest of a turn's bookkeeping."""
 
     def __init__(self, build: Callable[[tuple[K, ...]], V], size: int) -> None:
         self._build = build
         self._size = size
         self._by_content: OrderedDict[str, V] = OrderedDict()
-        self._by_identity: dict[int, tuple[tuple[K, ...], V]] = {}
+        self._by_identity: dict[tuple[int, ...], tuple[tuple[K, ...], V]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -72,8 +76,10 @@ class _IndexCache(Generic[K, V]):
 
     def get(self, items: tuple[K, ...]) -> V:
         with self._lock:
-            hit = self._by_identity.get(id(items))
-            if hit is not None and hit[0] is items:
+            # an entry keeps its items alive, so no other object can have taken their ids
+            ids = tuple(map(id, items))
+            hit = self._by_identity.get(ids)
+            if hit is not None:
                 return hit[1]
             key = self._digest(items)
             built = self._by_content.get(key)
@@ -85,7 +91,7 @@ class _IndexCache(Generic[K, V]):
             self._by_content.move_to_end(key)
             if len(self._by_identity) >= 4 * self._size:
                 self._by_identity.clear()
-            self._by_identity[id(items)] = (items, built)
+            self._by_identity[ids] = (items, built)
             return built
 
 

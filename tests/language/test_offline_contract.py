@@ -67,3 +67,27 @@ def test_classifiers_are_built_once_per_topic_set() -> None:
     assert backend.classifier(rebuilt) is first  # equal content, same classifier
     assert backend.classifier(TOPICS[:2]) is not first
     assert backend.faq_index(CONTEXT.faq) is backend.faq_index(CONTEXT.faq)
+
+
+def test_a_context_validated_afresh_finds_its_indexes_without_digesting_them() -> None:
+    """Each turn's context is a new model holding a new tuple of the same FAQ entries: the
+    cache knows them by the entries themselves, and never dumps them to digest them."""
+    backend = OfflineBackend(embedder=HashingEmbedder())
+    first = backend.faq_index(CONTEXT.faq)
+    again = CONTEXT.model_validate(CONTEXT.model_dump(mode="python", round_trip=True)
+                                   | {"faq": list(CONTEXT.faq)})
+    assert again.faq is not CONTEXT.faq and again.faq[0] is CONTEXT.faq[0]
+    dumps: list[object] = []
+    original = type(CONTEXT.faq[0]).model_dump
+
+    def counted(self: object, *args: object, **kwargs: object) -> object:
+        dumps.append(self)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    type(CONTEXT.faq[0]).model_dump = counted  # type: ignore[method-assign]
+    try:
+        assert backend.faq_index(again.faq) is first
+        assert backend.faq_index(tuple(CONTEXT.faq)) is first
+    finally:
+        type(CONTEXT.faq[0]).model_dump = original  # type: ignore[method-assign]
+    assert dumps == []
