@@ -33,11 +33,11 @@ from typing import Any
 
 from aiosqlite import Connection
 from piccolo.engine.sqlite import SQLiteEngine
-from piccolo.querystring import QueryString
 
 from engine.ports import SlotTaken
 from store.codec import to_stamp
 from store.errors import DuplicateRecord, StoreError
+from store.sql import compiled
 
 __all__ = ["SLOT_TAKEN", "Database", "SqliteLink", "fetch", "script", "translated"]
 
@@ -59,9 +59,9 @@ def translated() -> Iterator[None]:
 
 async def fetch(connection: Connection, sql: str, *args: Any) -> list[dict[str, Any]]:
     """Run one parameterised statement (``{}`` placeholders, no literal braces); its rows."""
-    compiled, params = QueryString(sql, *args).compile_string(engine_type="sqlite")
+    text, params = compiled(sql, args, "sqlite")
     with translated():
-        rows = await connection.execute_fetchall(compiled, params)
+        rows = await connection.execute_fetchall(text, params)
     return list(rows)  # type: ignore[arg-type]  # piccolo's row factory makes dicts
 
 

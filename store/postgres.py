@@ -44,14 +44,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg import Connection, Pool
-from piccolo.querystring import QueryString
 
 from engine.ports import OutboxRow, SlotTaken
 from store import migrations_pg
 from store import rows as record
 from store.codec import utc
 from store.errors import DuplicateRecord, StoreError
-from store.sql import SqlStoreBase, SqlTx
+from store.sql import SqlStoreBase, SqlTx, compiled
 
 __all__ = ["SCHEMES", "PgLink", "PgStore", "conversation_lock_key", "redacted", "translated"]
 
@@ -126,9 +125,9 @@ class PgLink:
 
     async def run(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         """One statement (``{}`` placeholders, no literal braces); its rows as dicts."""
-        compiled, params = QueryString(sql, *args).compile_string(engine_type="postgres")
+        text, params = compiled(sql, args, "postgres")
         with translated():
-            found = await self.connection.fetch(compiled, *params)
+            found = await self.connection.fetch(text, *params)
         return [dict(row) for row in found]
 
     async def guarded(self, sql: str, *args: Any) -> list[dict[str, Any]]:
@@ -142,12 +141,12 @@ class PgLink:
         it then waits for the other transaction and is refused (``SlotTaken``) if that one
         commits, or succeeds if it rolls back.
         """
-        compiled, params = QueryString(sql, *args).compile_string(engine_type="postgres")
+        text, params = compiled(sql, args, "postgres")
         with translated():
             for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
                 await self.connection.execute("SAVEPOINT guarded")
                 try:
-                    rows = await self.connection.fetch(compiled, *params)
+                    rows = await self.connection.fetch(text, *params)
                 except BaseException as e:
                     with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
                         await self.connection.execute("ROLLBACK TO SAVEPOINT guarded")

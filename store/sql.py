@@ -28,7 +28,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import Any, Literal, Protocol
+
+from piccolo.querystring import QueryString
 
 from engine.ports import (
     Appointment,
@@ -46,7 +49,7 @@ from store import rows as record
 from store.codec import dumps, loads
 from store.errors import DuplicateRecord, RecordNotFound, TransactionClosed
 
-__all__ = ["OUTBOX_STATUSES", "Link", "SqlStoreBase", "SqlTx", "found"]
+__all__ = ["OUTBOX_STATUSES", "Link", "SqlStoreBase", "SqlTx", "compiled", "found"]
 
 OUTBOX_STATUSES = ("pending", "sent", "dead")
 
@@ -61,6 +64,21 @@ class Link(Protocol):
     async def guarded(self, sql: str, *args: Any) -> Rows: ...
 
     def stamp(self, moment: datetime) -> Any: ...
+
+
+def compiled(sql: str, args: Sequence[Any],
+             engine: Literal["sqlite", "postgres"]) -> tuple[str, list[Any]]:
+    """``sql`` with its ``{}`` placeholders as the database's own (``?``, ``$n``), and the
+    parameters. The store passes plain values only, never a nested ``QueryString``, so
+    the text depends on the statement and the number of parameters alone: it is compiled
+    once per statement, not at every run."""
+    return _template(sql, len(args), engine), list(args)
+
+
+@lru_cache(maxsize=512)
+def _template(sql: str, n: int, engine: str) -> str:
+    text, _ = QueryString(sql, *([None] * n)).compile_string(engine_type=engine)
+    return text
 
 
 def found(rows: Rows, what: str) -> None:
