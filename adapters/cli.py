@@ -479,16 +479,13 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return await _supervise(args)
     import signal
 
+    import aiohttp
     from aiohttp import web
 
-    from .http.app import build_app
+    from .http.app import build_app, reply_router
     from .http.logs import configure_logging
     from .http.server import Metrics, RateLimiter, Server
-    from .http.telegram import TelegramSender
-    from .http.twilio import TwilioSmsSender
-    from .http.webchat import WebchatHistory
-    from .http.whatsapp import WhatsAppSender
-    from .outbox import ReplyRouter, drainer_for
+    from .outbox import drainer_for
     from .wiring import open_app
 
     configure_logging(settings.log_level)
@@ -499,14 +496,10 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
                     limiter=RateLimiter(per_sender=settings.rate_per_sender,
                                         per_business=settings.rate_per_business))
     businesses = {k: b.business for k, b in app.brains.items()}
-    replies = ReplyRouter({
-        "sms": TwilioSmsSender.for_businesses(businesses, base_url=settings.twilio_api_url),
-        "whatsapp": WhatsAppSender.for_businesses(businesses, base_url=settings.whatsapp_api_url,
-                                                  version=settings.whatsapp_api_version),
-        "telegram": TelegramSender.for_businesses(businesses, base_url=settings.telegram_api_url),
-        "webchat": WebchatHistory()})
-    drainer = drainer_for(app.store, businesses, extra={"reply": replies},
-                          metrics=server.metrics.deliveries)
+    providers = aiohttp.ClientSession()
+    drainer = drainer_for(app.store, businesses,
+                          extra={"reply": reply_router(settings, businesses, providers)},
+                          metrics=server.metrics.deliveries, session=providers)
     runner = web.AppRunner(build_app(server), shutdown_timeout=args.shutdown_timeout,
                            access_log=None)
     stop = asyncio.Event()
@@ -571,6 +564,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
             loop.remove_signal_handler(sig)
         if not cleaned:
             await runner.cleanup()
+        await providers.close()
         await app.close()
 
 

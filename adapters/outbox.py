@@ -250,15 +250,17 @@ class Drainer:
 def drainer_for(store: Store, businesses: Mapping[str, Business],
                 options: RetryOptions = RetryOptions(),
                 extra: Mapping[str, Sender] | None = None,
-                metrics: DeliveryMetrics | None = None) -> Drainer:
+                metrics: DeliveryMetrics | None = None,
+                session: aiohttp.ClientSession | None = None) -> Drainer:
     """The drainer of taken messages (file, webhook), plus ``extra`` senders by kind
     (e.g. ``{"reply": ReplyRouter({"sms": ...})}``); an extra sender of a built-in kind
     replaces it. Rows of kinds without a sender stay in the outbox, unclaimed. Every
-    sender's attempts are counted in ``metrics`` when it is given."""
+    sender's attempts are counted in ``metrics`` when it is given. The webhook sender
+    posts on ``session`` when it is given (its connections kept between messages)."""
     secrets = {slug: b.messages.webhook.secret for slug, b in businesses.items()
                if b.messages.webhook is not None}
     senders: dict[str, Sender] = {"message_file": FileSender(options),
-                                  "message_webhook": WebhookSender(secrets, options)}
+                                  "message_webhook": WebhookSender(secrets, options, session)}
     senders.update(extra or {})
     return Drainer(store, senders, metrics)
 

@@ -7,12 +7,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import ModuleType
 
+import aiohttp
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from adapters.outbox import ReplyRouter
+from adapters.settings import Settings
+from engine.business import Business
 from store.migrations import NAMES
 
 from . import telegram, twilio, voice, webchat, whatsapp
@@ -74,6 +78,22 @@ async def metrics(request: web.Request) -> web.Response:
                         headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+def reply_router(settings: Settings, businesses: Mapping[str, Business],
+                 session: aiohttp.ClientSession) -> ReplyRouter:
+    """The senders of every channel's replies, at the configured provider URLs, all on one
+    HTTP ``session``: its connections to a provider are kept open between replies, not
+    made (a TCP and a TLS handshake) for each one."""
+    return ReplyRouter({
+        "sms": twilio.TwilioSmsSender.for_businesses(
+            businesses, base_url=settings.twilio_api_url, session=session),
+        "whatsapp": whatsapp.WhatsAppSender.for_businesses(
+            businesses, base_url=settings.whatsapp_api_url,
+            version=settings.whatsapp_api_version, session=session),
+        "telegram": telegram.TelegramSender.for_businesses(
+            businesses, base_url=settings.telegram_api_url, session=session),
+        "webchat": webchat.WebchatHistory()})
+
+
 def build_app(server: Server, channels: Sequence[ModuleType] = CHANNELS) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY, middlewares=[guard])
     app[SERVER] = server
@@ -85,4 +105,4 @@ def build_app(server: Server, channels: Sequence[ModuleType] = CHANNELS) -> web.
     return app
 
 
-__all__ = ["CHANNELS", "LATEST_SCHEMA", "MAX_BODY", "build_app", "guard"]
+__all__ = ["CHANNELS", "LATEST_SCHEMA", "MAX_BODY", "build_app", "guard", "reply_router"]

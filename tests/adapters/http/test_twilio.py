@@ -22,6 +22,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from twilio.request_validator import RequestValidator
 
+from adapters.http.app import reply_router
 from adapters.http.server import RateLimiter, Server
 from adapters.http.twilio import EMPTY_TWIML, TwilioSmsSender, routes, sms_text
 from adapters.outbox import Drainer, ReplyRouter, RetryOptions, drainer_for
@@ -55,9 +56,12 @@ class FakeTwilio:
     fail_with: list[int] = field(default_factory=list)
     attempts: list[dict[str, str]] = field(default_factory=list)  # every request
     sent: list[dict[str, str]] = field(default_factory=list)  # the accepted ones
+    peers: list[object] = field(default_factory=list)  # the client's address, per request
 
     async def messages(self, request: web.Request) -> web.Response:
         form = await request.post()
+        self.peers.append(request.transport.get_extra_info("peername")
+                          if request.transport else None)
         seen = {k: str(v) for k, v in form.items()}
         seen["token"] = request.headers.get("I-Twilio-Idempotency-Token", "")
         self.attempts.append(seen)
@@ -441,6 +445,21 @@ async def test_a_business_without_twilio_is_a_permanent_failure(
     drainer = Drainer(store, {"reply": ReplyRouter({"sms": sms}, FAST)})
     assert await drainer.drain_once(NOW) == {"dead": 1}
     assert fake_twilio.attempts == []
+
+
+async def test_serve_s_reply_senders_keep_one_connection_to_twilio(rig: Rig) -> None:
+    """``frontdesk serve`` sends every reply on one HTTP session: three replies reach Twilio
+    over one kept-alive connection, not a new one (a TCP and TLS handshake) each."""
+    for text in ("Hello", "What are your opening hours?", "Where can I park?"):
+        assert (await rig.post(rig.form(text))).status == 200
+    businesses = {s: b.business for s, b in rig.app.brains.items()}
+    async with aiohttp.ClientSession() as session:
+        drainer = drainer_for(rig.app.store, businesses, FAST, extra={
+            "reply": reply_router(rig.server.settings, businesses, session)})
+        assert await drainer.drain_once(NOW + timedelta(minutes=1)) == {"sent": 3}
+    assert len(rig.fake.sent) == 3
+    assert len(rig.fake.peers) == 3 and None not in rig.fake.peers
+    assert len(set(rig.fake.peers)) == 1
 
 
 async def test_drainer_for_leaves_replies_alone_by_default() -> None:
