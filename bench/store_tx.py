@@ -3,7 +3,7 @@
     python -m bench.store_tx [--turns N] [--pg DSN] [--concurrency C]
 
 A "turn" here is the store work of a real turn without the engine: load or create the
-conversation, append the turn record, save the state, enqueue the reply, remember an action
+conversation, append the turn record with the state it leaves, enqueue the reply, remember an action
 result — and, for "booking", also insert an appointment (a SAVEPOINT on PostgreSQL).
 Prints p50/p95 per transaction, one after another, and the throughput of ``C`` different
 conversations at once (PostgreSQL runs them in parallel; SQLite has one writer). The
@@ -34,9 +34,6 @@ RECORD = {"understanding": {"text": "a cut tomorrow at 3", "intent": "book"},
 async def turn(store: Store, sender: str, n: int, booking: bool) -> None:
     async with store.transaction("bench", f"sms:{sender}") as tx:
         conv = await tx.conversation("bench", "sms", sender, NOW)
-        await tx.append_turn(StoredTurn(
-            conversation_id=conv.id, seq=conv.turns + 1, provider_msg_id=f"{sender}-{n}",
-            record=RECORD, hash=f"h{n}", prev_hash=conv.last_hash, created_at=NOW))
         if booking:
             start = NOW + timedelta(minutes=30 * n)
             await tx.insert_appointment(Appointment(
@@ -44,7 +41,10 @@ async def turn(store: Store, sender: str, n: int, booking: bool) -> None:
                 staff=sender, start=start, end=start + timedelta(minutes=30),
                 customer_id=CustomerId("c1")))
             await tx.remember_result(f"book:{sender}:{n}", {"ok": True})
-        await tx.save_conversation(conv.id, {"topic": "book", "n": n}, f"h{n}", NOW)
+        await tx.append_turn(StoredTurn(
+            conversation_id=conv.id, seq=conv.turns + 1, provider_msg_id=f"{sender}-{n}",
+            record=RECORD, hash=f"h{n}", prev_hash=conv.last_hash, created_at=NOW),
+            {"topic": "book", "n": n})
         await tx.enqueue(OutboxRow(
             id=uuid.uuid4().hex, business="bench", kind="reply", payload={"text": "ok"},
             idempotency_key=f"reply:{sender}:{n}", next_attempt_at=NOW))

@@ -326,9 +326,7 @@ class Desk:
         await tx.append_turn(StoredTurn(
             conversation_id=conversation_id, seq=record.seq,
             provider_msg_id=record.event.provider_msg_id, record=data, hash=digest,
-            prev_hash=prev_hash, created_at=now.astimezone(UTC)))
-        await tx.save_conversation(conversation_id, state.model_dump(mode="json"), digest,
-                                   now.astimezone(UTC))
+            prev_hash=prev_hash, created_at=now.astimezone(UTC)), state.model_dump(mode="json"))
 
     # ------------------------------------------------------------------ turns without a decision
 

@@ -176,10 +176,31 @@ async def test_a_turn_number_is_used_once(store: Store) -> None:
     assert (await store.list_conversations())[0].turns == 1
 
 
+async def test_a_turn_with_its_state_leaves_the_conversation_in_it(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        conv = await tx.conversation("salon", "sms", "+1", NOW)
+        await tx.append_turn(turn(conv.id, 0), {"topic": "book", "n": 1})
+        state = {"topic": "book", "n": 2}
+        await tx.append_turn(turn(conv.id, 1), state)
+        state["n"] = 99  # the state as it was when the turn was appended is what is kept
+    [row] = await store.list_conversations()
+    assert (row.turns, row.state, row.last_hash) == (2, {"topic": "book", "n": 2}, "h1")
+    assert (row.updated_at, row.created_at) == (at(1), NOW)
+    # a refused turn number leaves the conversation as it was
+    async with store.transaction("salon", "k") as tx:
+        with pytest.raises(ValueError):
+            await tx.append_turn(turn(conv.id, 1, "again"), {"topic": "other"})
+    [row] = await store.list_conversations()
+    assert (row.turns, row.state, row.last_hash) == (2, {"topic": "book", "n": 2}, "h1")
+
+
 async def test_a_turn_needs_its_conversation(store: Store) -> None:
     with pytest.raises(LookupError):
         async with store.transaction("salon", "k") as tx:
             await tx.append_turn(turn("nope", 0))
+    with pytest.raises(LookupError):
+        async with store.transaction("salon", "k") as tx:
+            await tx.append_turn(turn("nope", 0), {"topic": "book"})
 
 
 # transactions
