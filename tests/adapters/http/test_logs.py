@@ -44,3 +44,26 @@ def test_logs_are_json_with_phones_masked_and_texts_dropped(
 def test_mask_keeps_only_the_last_four() -> None:
     assert mask("+15035550142") == "***0142"
     assert mask("0142") == "***"
+
+
+def test_a_structlog_call_below_the_level_is_dropped_before_any_processing(
+        capsys: pytest.CaptureFixture[str], restore_logging: None) -> None:
+    """A turn's info line costs nothing when the level is WARNING: the masking (and every
+    other processor) never sees it."""
+    read: list[str] = []
+
+    class Text:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __str__(self) -> str:
+            read.append(self.name)
+            return "what the customer wrote"
+
+    configure_logging("WARNING")
+    log = structlog.get_logger("frontdesk.test")
+    log.info("quiet", business="bloom-salon", text=Text("info"))
+    log.warning("loud", business="bloom-salon", text=Text("warning"))
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    assert [(line["event"], line["text"]) for line in lines] == [("loud", "<23 chars>")]
+    assert read == ["warning"]
