@@ -194,7 +194,7 @@ class _View:
             update={"state": _json(state), "last_hash": last_hash, "updated_at": _utc(now)}
         )
 
-    def append_turn(self, turn: StoredTurn, state: dict[str, Any] | None = None) -> None:
+    def append_turn(self, turn: StoredTurn, state: dict[str, Any]) -> None:
         row = self._conversation(turn.conversation_id)
         chain = dict(self.turns.get(turn.conversation_id) or {})
         if turn.seq in chain:
@@ -204,8 +204,7 @@ class _View:
         if turn.provider_msg_id and (row.business, turn.provider_msg_id) not in self.turn_ids:
             self.turn_ids[(row.business, turn.provider_msg_id)] = (turn.conversation_id, turn.seq)
         self.conversations[row.id] = row.model_copy(update={"turns": row.turns + 1})
-        if state is not None:
-            self.save_conversation(row.id, state, turn.hash, turn.created_at)
+        self.save_conversation(row.id, state, turn.hash, turn.created_at)
 
     def _conversation(self, conversation_id: str) -> ConversationRow:
         row = self.conversations.get(conversation_id)
@@ -370,12 +369,12 @@ class _MemoryTx:
         state = _json(state)
         self._write(lambda v: v.save_conversation(conversation_id, state, last_hash, now))
 
-    async def append_turn(self, turn: StoredTurn, state: dict[str, Any] | None = None) -> None:
+    async def append_turn(self, turn: StoredTurn, state: dict[str, Any]) -> None:
         turn = turn.model_copy(
             update={"record": _json(turn.record), "created_at": _utc(turn.created_at)}
         )
-        saved = None if state is None else _json(state)
-        self._write(lambda v: v.append_turn(turn, saved))
+        state = _json(state)
+        self._write(lambda v: v.append_turn(turn, state))
 
     async def earlier_unanswered(self, event: InboundEvent, limit: int = 20) -> list[InboundEvent]:
         self._check_open()

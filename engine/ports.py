@@ -147,10 +147,10 @@ class Tx(Protocol):
         self, conversation_id: str, state: dict[str, Any], last_hash: str, now: datetime
     ) -> None: ...
 
-    async def append_turn(self, turn: StoredTurn, state: dict[str, Any] | None = None) -> None:
-        """Add ``turn`` (a turn number is used once) and count it in its conversation. With
-        ``state``, the same write leaves the conversation in that state, its last hash the
-        turn's and its update time the turn's: what a turn commits, in one statement."""
+    async def append_turn(self, turn: StoredTurn, state: dict[str, Any]) -> None:
+        """Add ``turn`` (a turn number is used once) and count it in its conversation; the
+        same write leaves the conversation in ``state``, its last hash the turn's and its
+        update time the turn's: what a turn commits, in one statement."""
         ...
 
     async def customer_by_phone(self, business: str, phone: str) -> Customer | None: ...

@@ -146,7 +146,7 @@ class SqlTx:
         )  # fmt: skip
         found(rows, f"conversation {conversation_id}")
 
-    async def append_turn(self, turn: StoredTurn, state: dict[str, Any] | None = None) -> None:
+    async def append_turn(self, turn: StoredTurn, state: dict[str, Any]) -> None:
         # the turn first (a turn number is used once: a refused one changes nothing, and
         # ON CONFLICT leaves the transaction usable without a savepoint's two round trips),
         # then the count, which also proves the conversation exists, and the state
@@ -160,17 +160,11 @@ class SqlTx:
         if not added:
             raise DuplicateRecord(
                 f"conversation {turn.conversation_id} already has a turn {turn.seq}")
-        if state is None:
-            rows = await self._run(
-                'UPDATE "conversation" SET "turns" = "turns" + 1 WHERE "id" = {} RETURNING "id"',
-                turn.conversation_id,
-            )
-        else:
-            rows = await self._run(
-                'UPDATE "conversation" SET "turns" = "turns" + 1, "state" = {}, '
-                '"last_hash" = {}, "updated_at" = {} WHERE "id" = {} RETURNING "id"',
-                dumps(state), turn.hash, self._stamp(turn.created_at), turn.conversation_id,
-            )  # fmt: skip
+        rows = await self._run(
+            'UPDATE "conversation" SET "turns" = "turns" + 1, "state" = {}, '
+            '"last_hash" = {}, "updated_at" = {} WHERE "id" = {} RETURNING "id"',
+            dumps(state), turn.hash, self._stamp(turn.created_at), turn.conversation_id,
+        )  # fmt: skip
         found(rows, f"conversation {turn.conversation_id}")
 
     async def earlier_unanswered(self, event: InboundEvent, limit: int = 20) -> list[InboundEvent]:
