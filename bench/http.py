@@ -11,10 +11,11 @@ bloom-salon and starting a new conversation after it.
 
 Offered rate 0: every customer sends its next message as soon as it has the answer — the
 most the server can take (by Little's law, latency is then conversations / throughput).
-Offered rate R: customers are paced (a think time) so that R turns a second are offered in
+Offered rate R: customers are paced on the clock so that R turns a second are offered in
 all; the row shows whether the server keeps up and how long customers wait.
 
-Prints turns per second and the p50/p99 time from sending a message to having its answer
+Prints turns per second (sent in the steady window, once every customer has started, and
+answered) and the p50/p99 time from sending a message to having its answer
 (the WebSocket reply frame; the webhook's 200, which Twilio gets once the turn has
 committed). Every message is worded differently (a run and customer number in it), so no
 embedding is served from the cache. No assertions; the database is dropped afterwards.
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -78,10 +79,18 @@ async def _fake_twilio() -> tuple[web.AppRunner, str]:
 class Load:
     """One level's customers: ``conversations`` at once for ``seconds``, each a customer
     going through the script (and starting a new conversation after its last message).
-    ``every`` > 0 paces them: a customer sends its next message ``every`` seconds after
-    the previous one was sent (at once, if the answer took longer) — a think time that
-    offers ``conversations / every`` turns a second in all. ``every`` = 0: each sends the
-    next as soon as it has the answer (the most the server can take)."""
+
+    ``every`` > 0 paces them on the clock: customer ``n`` sends its ``k``-th message at
+    ``start + (n / conversations + k) * every`` — the first messages spread over one
+    interval, as customers do not all press send at the same instant — or at once, if the
+    previous answer came later than that. So ``conversations / every`` turns a second are
+    offered in all, and a web-chat customer opens its next conversation's WebSocket while it
+    waits, not in its schedule's time. ``every`` = 0: each sends the next message as soon
+    as it has the answer (the most the server can take).
+
+    The rate is counted in the steady window, from the moment every customer has sent its
+    first message (``start + every``) to the deadline: the turns sent in it over its
+    length, every one of them answered. The latencies are those of every turn."""
 
     def __init__(self, base: str, conversations: int, seconds: float, every: float) -> None:
         self.base = base
@@ -89,85 +98,95 @@ class Load:
         self.seconds = seconds
         self.every = every
         self.run = uuid.uuid4().hex[:6]
-        self.web_ms: list[float] = []
-        self.sms_ms: list[float] = []
-        self.deadline = 0.0
+        self.turns: list[tuple[str, float, float]] = []  # (channel, sent at, ms to answer)
+        self.start = self.deadline = 0.0
 
-    async def go(self) -> float:
+    def ms(self, channel: str = "") -> list[float]:
+        return [ms for kind, _, ms in self.turns if not channel or kind == channel]
+
+    def rate(self) -> float:
+        """Turns a second over the steady window (see the class)."""
+        opened = self.start + min(self.every, self.seconds / 2)
+        sent = sum(1 for _, at, _ in self.turns if opened <= at < self.deadline)
+        return sent / (self.deadline - opened)
+
+    async def go(self) -> None:
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
-            started = time.perf_counter()
-            self.deadline = started + self.seconds
+            self.start = time.perf_counter()
+            self.deadline = self.start + self.seconds
             await asyncio.gather(*(self._customer(session, n)
                                    for n in range(self.conversations)))
-            return time.perf_counter() - started
 
     async def _customer(self, session: aiohttp.ClientSession, n: int) -> None:
-        # spread the first messages over one pacing interval, as customers do not all
-        # press send at the same instant
-        if self.every:
-            await asyncio.sleep(self.every * n / self.conversations)
+        schedule = self._schedule(n)
         round_ = 0
         while time.perf_counter() < self.deadline:
             who = f"{n}-{round_}"
             if n % 2 == 0:
-                await self._webchat(session, who)
+                await self._webchat(session, who, schedule)
             else:
-                await self._sms(session, who, n, round_)
+                await self._sms(session, who, n, round_, schedule)
             round_ += 1
 
-    async def _pace(self, sent_at: float) -> None:
-        if self.every:
-            await asyncio.sleep(max(0.0, sent_at + self.every - time.perf_counter()))
+    def _schedule(self, n: int) -> Iterator[float]:
+        """When customer ``n``'s messages are due, one after another (0: at once)."""
+        k = 0
+        while True:
+            yield self.start + (n / self.conversations + k) * self.every if self.every else 0.0
+            k += 1
 
-    async def _webchat(self, session: aiohttp.ClientSession, who: str) -> None:
+    async def _sent(self, due: float) -> float | None:
+        """Wait until a message is due; its sending time, or None past the deadline."""
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        now = time.perf_counter()
+        return now if now < self.deadline else None
+
+    async def _webchat(self, session: aiohttp.ClientSession, who: str,
+                       schedule: Iterator[float]) -> None:
         url = f"{self.base.replace('http', 'ws', 1)}/ws/bloom-salon"
         async with session.ws_connect(url) as ws:
             await ws.send_json({"type": "hello", "session": "", "lang": "en"})
             while (await ws.receive_json())["type"] != "welcome":
                 pass
             for i in range(len(SCRIPT)):
-                if time.perf_counter() >= self.deadline:
+                if (started := await self._sent(next(schedule))) is None:
                     return
-                started = time.perf_counter()
                 await ws.send_json({"type": "message", "id": f"m{i}",
                                     "text": _text(i, who, self.run)})
                 while True:
                     frame = await ws.receive_json()
                     if frame["type"] in ("reply", "error"):
                         break
-                self.web_ms.append((time.perf_counter() - started) * 1000)
-                await self._pace(started)
+                self.turns.append(("web", started, (time.perf_counter() - started) * 1000))
 
     async def _sms(self, session: aiohttp.ClientSession, who: str, n: int,
-                   round_: int) -> None:
+                   round_: int, schedule: Iterator[float]) -> None:
         validator = RequestValidator(TOKEN)
         url = f"{self.base}/twilio/sms/bloom-salon"
         for i in range(len(SCRIPT)):
-            if time.perf_counter() >= self.deadline:
-                return
             form = {"MessageSid": f"SM{self.run}{n:05d}{round_:04d}{i:02d}",
                     "AccountSid": SID, "From": f"+1503{n % 1000:03d}{round_ % 10000:04d}",
                     "To": "+15035550100", "Body": _text(i, who, self.run), "NumMedia": "0"}
             headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
-            started = time.perf_counter()
+            if (started := await self._sent(next(schedule))) is None:
+                return
             async with session.post(url, data=form, headers=headers) as r:
                 await r.read()
                 if r.status != 200:
                     raise SystemExit(f"SMS webhook answered {r.status}")
-            self.sms_ms.append((time.perf_counter() - started) * 1000)
-            await self._pace(started)
+            self.turns.append(("sms", started, (time.perf_counter() - started) * 1000))
 
 
 async def level(base: str, conversations: int, seconds: float, rate: float) -> None:
     load = Load(base, conversations, seconds, conversations / rate if rate else 0.0)
-    elapsed = await load.go()
-    every = load.web_ms + load.sms_ms
+    await load.go()
+    every, web, sms = load.ms(), load.ms("web"), load.ms("sms")
     offered = f"{rate:g}" if rate else "as fast as answered"
     print(f"| {conversations:>13} | {offered:>8} | {len(every):>5} | "
-          f"{len(every) / elapsed:>7.1f} | {percentile(every, 50):>6.0f} | {percentile(every, 99):>6.0f} | "
-          f"{percentile(load.web_ms, 50):>5.0f} / {percentile(load.web_ms, 99):>5.0f} | "
-          f"{percentile(load.sms_ms, 50):>5.0f} / {percentile(load.sms_ms, 99):>5.0f} |", flush=True)
+          f"{load.rate():>7.1f} | {percentile(every, 50):>6.0f} | {percentile(every, 99):>6.0f} | "
+          f"{percentile(web, 50):>5.0f} / {percentile(web, 99):>5.0f} | "
+          f"{percentile(sms, 50):>5.0f} / {percentile(sms, 99):>5.0f} |", flush=True)
 
 
 async def _all_workers_up(log: Path, workers: int, proc: subprocess.Popen[bytes]) -> None:
