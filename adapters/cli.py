@@ -500,6 +500,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
     drainer = drainer_for(app.store, businesses,
                           extra={"reply": reply_router(settings, businesses, providers)},
                           metrics=server.metrics.deliveries, session=providers)
+    app.desk.outbox_ready = drainer.wake  # a turn's replies leave once it commits
     runner = web.AppRunner(build_app(server), shutdown_timeout=args.shutdown_timeout,
                            access_log=None)
     stop = asyncio.Event()
@@ -518,8 +519,7 @@ async def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 log.exception("outbox drain failed")
                 counts = {}
             if not counts:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 1.0)
+                await drainer.idle(1.0, stop)
 
     async def recover() -> None:
         try:

@@ -230,13 +230,35 @@ class ReplyRouter(Sender):
 
 class Drainer:
     """Claims due rows and hands each to the sender of its kind; every attempt is counted
-    in ``metrics`` when it is given."""
+    in ``metrics`` when it is given.
+
+    Between drains that found nothing, a server's drainer waits in :meth:`idle`: until a poll
+    interval has passed (rows of other processes, retries coming due) or, sooner, until
+    :meth:`wake` says rows were just committed here — a reply leaves as soon as its turn
+    commits, not at the next poll. Wakes while a drain runs are kept for the next idle."""
 
     def __init__(self, store: Store, senders: Mapping[str, Sender],
                  metrics: DeliveryMetrics | None = None) -> None:
         self.store = store
         self.senders = dict(senders)
         self.metrics = metrics
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """Rows were committed to the outbox: end the current or next :meth:`idle`."""
+        self._woken.set()
+
+    async def idle(self, seconds: float, stop: asyncio.Event | None = None) -> None:
+        """Wait until woken, ``stop`` is set or ``seconds`` have passed (whichever is first)."""
+        waits = [asyncio.ensure_future(self._woken.wait())]
+        if stop is not None:
+            waits.append(asyncio.ensure_future(stop.wait()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        self._woken.clear()  # before the drain that follows: a wake during it is kept
 
     async def drain_once(self, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
         now = now or datetime.now(UTC)

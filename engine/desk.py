@@ -87,6 +87,10 @@ def _no_probe(point: str) -> None:
     return None
 
 
+def _nobody() -> None:
+    return None
+
+
 class Desk:
     def __init__(self, store: Store, brains: Mapping[str, Brain],
                  language: LanguageBackend, probe: Probe | None = None,
@@ -102,6 +106,9 @@ class Desk:
         self.language = language
         self.languages = dict(languages or {})
         self.probe: Probe = probe or _no_probe
+        # called after a transaction that wrote outbox rows has committed: a server's
+        # drainer sends them at once instead of at its next poll
+        self.outbox_ready: Callable[[], None] = _nobody
         self.understand_in = understand_in
         self._lines: dict[str, tuple[asyncio.Lock, int]] = {}  # conversation key → (FIFO, users)
 
@@ -134,6 +141,14 @@ class Desk:
             else:
                 self._lines[key] = (lock, users - 1)
 
+    @asynccontextmanager
+    async def _transaction(self, business: str, key: str) -> AsyncIterator[Tx]:
+        """The store's transaction; once it has committed rows to the outbox, says so."""
+        async with self.store.transaction(business, key) as tx:
+            yield tx
+        if tx.enqueued:
+            self.outbox_ready()
+
     async def _at(self, point: str) -> None:
         waited = self.probe(point)
         if inspect.isawaitable(waited):
@@ -152,7 +167,7 @@ class Desk:
                                                        event.sender)
             early = await self._offload(self._early_understanding, brain, known, event)
             await self._at("understood")
-            async with self.store.transaction(event.business, key) as tx:
+            async with self._transaction(event.business, key) as tx:
                 # under the lock: another delivery of this event, fresh or not, may have
                 # committed its turn while this one was understanding
                 if (done := await self._answered(event)) is not None:
@@ -362,7 +377,7 @@ class Desk:
         b = brain.business
         lang = event.lang_hint if event.lang_hint in ("en", "de") else b.languages[0]
         now = event.received_at.astimezone(ZoneInfo(b.timezone))
-        async with self.store.transaction(b.slug, key) as tx:
+        async with self._transaction(b.slug, key) as tx:
             if (done := await self._answered(event)) is not None:
                 return done
             conv = await tx.conversation(b.slug, event.channel, event.sender, now)

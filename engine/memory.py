@@ -345,6 +345,7 @@ class _MemoryTx:
         self._inbound = tables.inbound  # recorded outside transactions: read as committed
         self._log: list[tuple[Callable[[_View], object], object]] = []
         self._open = True
+        self.enqueued = 0
 
     def _write(self, op: Callable[[_View], V]) -> V:
         self._check_open()
@@ -438,6 +439,7 @@ class _MemoryTx:
             update={"payload": _json(row.payload), "next_attempt_at": _utc(row.next_attempt_at)}
         )
         self._write(lambda v: v.enqueue(row))
+        self.enqueued += 1
 
     async def idempotent_result(self, key: str) -> dict[str, Any] | None:
         self._check_open()

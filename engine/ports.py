@@ -139,6 +139,8 @@ class SlotTaken(Exception):
 class Tx(Protocol):
     """One turn's unit of work: everything written here commits or rolls back together."""
 
+    enqueued: int  # outbox rows written so far (the desk wakes the drainer after commit)
+
     async def conversation(
         self, business: str, channel: ChannelKind, sender: str, now: datetime
     ) -> ConversationRow: ...  # loads or creates
@@ -183,7 +185,8 @@ class Tx(Protocol):
 
     async def insert_escalation(self, escalation: EscalationRow) -> None: ...
 
-    async def enqueue(self, row: OutboxRow) -> None: ...  # ignored if idempotency_key exists
+    async def enqueue(self, row: OutboxRow) -> None: ...  # ignored if idempotency_key exists;
+    # counted in ``enqueued`` either way
 
     async def earlier_unanswered(self, event: InboundEvent, limit: int = 20) -> list[InboundEvent]:
         """Recorded events of ``event``'s conversation (business, channel, sender) received

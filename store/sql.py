@@ -100,6 +100,7 @@ class SqlTx:
     def __init__(self, link: Link) -> None:
         self._link = link
         self._open = True
+        self.enqueued = 0
 
     def close(self) -> None:
         self._open = False
@@ -298,6 +299,7 @@ class SqlTx:
             row.id, row.business, row.kind, dumps(row.payload), row.idempotency_key,
             row.status, row.attempts, self._stamp(row.next_attempt_at), row.last_error,
         )  # fmt: skip
+        self.enqueued += 1
 
     async def idempotent_result(self, key: str) -> dict[str, Any] | None:
         rows = await self._run('SELECT "result" FROM "idempotency" WHERE "key" = {}', key)

@@ -6,6 +6,7 @@ business's own endpoint would, and can be told to fail.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -137,3 +138,28 @@ async def test_rows_for_senders_this_drainer_lacks_are_left_alone(tmp_path: Path
     assert await drainer.drain_once(NOW) == {}
     [row] = await store.outbox()
     assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, NOW)
+
+
+async def test_idle_ends_when_woken_even_by_a_wake_that_came_during_the_drain():
+    drainer = Drainer(MemoryStore(), {"message_file": FileSender()})
+    idle = asyncio.create_task(drainer.idle(600))  # only a wake can end it within the test
+    await asyncio.sleep(0)
+    assert not idle.done()
+    drainer.wake()
+    await asyncio.wait_for(idle, 10)
+    drainer.wake()  # a turn commits while the drain runs: the next idle does not wait
+    await asyncio.wait_for(drainer.idle(600), 10)
+    idle = asyncio.create_task(drainer.idle(600))  # that wake was used up
+    await asyncio.sleep(0.05)
+    assert not idle.done()
+    idle.cancel()
+
+
+async def test_idle_ends_at_stop_or_after_its_time():
+    drainer = Drainer(MemoryStore(), {"message_file": FileSender()})
+    stop = asyncio.Event()
+    idle = asyncio.create_task(drainer.idle(600, stop))
+    await asyncio.sleep(0)
+    stop.set()
+    await asyncio.wait_for(idle, 10)
+    await asyncio.wait_for(drainer.idle(0.01), 10)  # nothing woke it: the poll interval

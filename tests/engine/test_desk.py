@@ -114,6 +114,28 @@ async def test_the_probe_sees_each_point_of_a_turn_in_order() -> None:
     assert seen[4:] == ["recorded", "understood", "acted", "before_commit", "committed"]
 
 
+async def test_the_outbox_is_said_to_be_ready_once_a_turn_with_a_reply_row_commits() -> None:
+    store, language = MemoryStore(), ScriptedLanguage()
+    seen: list[str] = []
+    desk = Desk(store, BRAINS, language, probe=seen.append)
+    pending: list[int] = []
+
+    def ready() -> None:
+        seen.append("outbox_ready")
+        pending.append(len(store._tables.outbox))  # what is committed at that moment
+
+    desk.outbox_ready = ready
+    await talk(desk, language, "+15035550016", said(("service", "mens_cut")))
+    assert seen == ["recorded", "understood", "before_commit", "outbox_ready", "committed"]
+    assert pending == [1]  # the reply row had committed
+    seen.clear()
+    await desk.handle(event("+15035550016", 0))  # the same message again: nothing new
+    assert "outbox_ready" not in seen
+    language.push(said(("date", "2025-03-05")))
+    await desk.handle(event("+15035550016", 1), direct=True)  # the caller delivers the reply
+    assert "outbox_ready" not in seen and "committed" in seen
+
+
 async def test_two_messages_of_one_conversation_arriving_at_once_are_answered_in_order(
 ) -> None:
     """The first message is held after it is recorded (a slow disk, a busy database):

@@ -213,6 +213,18 @@ async def test_enqueue_ignores_a_known_idempotency_key(store: Store) -> None:
     assert await store.outbox() == [outbox("o1", "reply:1", n=1)]
 
 
+async def test_a_transaction_counts_the_rows_it_enqueues(store: Store) -> None:
+    async with store.transaction("salon", "k") as tx:
+        assert tx.enqueued == 0
+        await tx.conversation("salon", "sms", "+15035550100", at(0))
+        assert tx.enqueued == 0  # other writes are not counted
+        await tx.enqueue(outbox("o1", "k1", n=1))
+        await tx.enqueue(outbox("o2", "k2", n=2))
+        assert tx.enqueued == 2
+    async with store.transaction("salon", "k") as tx:
+        assert tx.enqueued == 0  # per transaction
+
+
 async def test_claim_leases_due_rows_and_mark_settles_them(store: Store) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.enqueue(outbox("late", "k-late", 10))
