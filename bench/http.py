@@ -15,9 +15,10 @@ Offered rate R: customers are paced on the clock so that R turns a second are of
 all; the row shows whether the server keeps up and how long customers wait.
 
 Prints turns per second (sent in the steady window, once every customer has started, and
-answered) and the p50/p99 time from sending a message to having its answer
+answered), the p50/p99 time from sending a message to having its answer
 (the WebSocket reply frame; the webhook's 200, which Twilio gets once the turn has
-committed). Every message is worded differently (a run and customer number in it), so no
+committed), and for SMS the p50/p99 time until the reply reached the fake Twilio (out of
+the outbox). Every message is worded differently (a run and customer number in it), so no
 embedding is served from the cache. No assertions; the database is dropped afterwards.
 """
 
@@ -61,9 +62,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+REPLIES: dict[str, list[float]] = {}  # phone → when the fake Twilio got each reply to it
+
+
 async def _fake_twilio() -> tuple[web.AppRunner, str]:
     async def messages(request: web.Request) -> web.Response:
-        await request.post()
+        form = await request.post()
+        REPLIES.setdefault(str(form.get("To", "")), []).append(time.perf_counter())
         return web.json_response({"sid": "SM" + uuid.uuid4().hex, "status": "queued"},
                                  status=201)
 
@@ -99,10 +104,17 @@ class Load:
         self.every = every
         self.run = uuid.uuid4().hex[:6]
         self.turns: list[tuple[str, float, float]] = []  # (channel, sent at, ms to answer)
+        self.texts: dict[str, list[float]] = {}  # SMS phone → when each message was sent
         self.start = self.deadline = 0.0
 
     def ms(self, channel: str = "") -> list[float]:
         return [ms for kind, _, ms in self.turns if not channel or kind == channel]
+
+    def delivered_ms(self) -> list[float]:
+        """From each SMS to its reply reaching the fake Twilio (the turn, the outbox and
+        the REST call): the k-th reply to a phone answers its k-th message."""
+        return [(got - sent) * 1000 for phone, sent_at in self.texts.items()
+                for sent, got in zip(sent_at, REPLIES.get(phone, []), strict=False)]
 
     def rate(self) -> float:
         """Turns a second over the steady window (see the class)."""
@@ -171,6 +183,7 @@ class Load:
             headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
             if (started := await self._sent(next(schedule))) is None:
                 return
+            self.texts.setdefault(form["From"], []).append(started)
             async with session.post(url, data=form, headers=headers) as r:
                 await r.read()
                 if r.status != 200:
@@ -181,12 +194,15 @@ class Load:
 async def level(base: str, conversations: int, seconds: float, rate: float) -> None:
     load = Load(base, conversations, seconds, conversations / rate if rate else 0.0)
     await load.go()
-    every, web, sms = load.ms(), load.ms("web"), load.ms("sms")
+    await asyncio.sleep(2.0)  # the last replies leave the outbox
+    every, web, sms, out = load.ms(), load.ms("web"), load.ms("sms"), load.delivered_ms()
+    REPLIES.clear()
     offered = f"{rate:g}" if rate else "as fast as answered"
     print(f"| {conversations:>13} | {offered:>8} | {len(every):>5} | "
           f"{load.rate():>7.1f} | {percentile(every, 50):>6.0f} | {percentile(every, 99):>6.0f} | "
           f"{percentile(web, 50):>5.0f} / {percentile(web, 99):>5.0f} | "
-          f"{percentile(sms, 50):>5.0f} / {percentile(sms, 99):>5.0f} |", flush=True)
+          f"{percentile(sms, 50):>5.0f} / {percentile(sms, 99):>5.0f} | "
+          f"{percentile(out, 50):>5.0f} / {percentile(out, 99):>5.0f} |", flush=True)
 
 
 async def _all_workers_up(log: Path, workers: int, proc: subprocess.Popen[bytes]) -> None:
@@ -239,8 +255,8 @@ async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[floa
               "layer; "
               f"{seconds:g} s per row; half the customers on the web chat, half by SMS")
         print("| conversations | offered turns/s | turns | turns/s | p50 ms | p99 ms | "
-              "web chat p50/p99 | SMS p50/p99 |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+              "web chat p50/p99 | SMS p50/p99 | SMS reply delivered p50/p99 |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         await level(base, 4, 3.0, 0.0)  # warm-up, not printed as a row of its own
         for rate in rates:
             for n in levels:
