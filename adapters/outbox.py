@@ -235,13 +235,18 @@ class Drainer:
     Between drains that found nothing, a server's drainer waits in :meth:`idle`: until a poll
     interval has passed (rows of other processes, retries coming due) or, sooner, until
     :meth:`wake` says rows were just committed here — a reply leaves as soon as its turn
-    commits, not at the next poll. Wakes while a drain runs are kept for the next idle."""
+    commits, not at the next poll. Wakes while a drain runs are kept for the next idle.
+
+    A drain sends to up to ``concurrency`` recipients at once — a slow provider call, or a
+    busy process, then does not hold up everyone else's replies — and the rows of one
+    recipient one after another, in due order."""
 
     def __init__(self, store: Store, senders: Mapping[str, Sender],
-                 metrics: DeliveryMetrics | None = None) -> None:
+                 metrics: DeliveryMetrics | None = None, concurrency: int = 4) -> None:
         self.store = store
         self.senders = dict(senders)
         self.metrics = metrics
+        self.concurrency = max(1, concurrency)
         self._woken = asyncio.Event()
 
     def wake(self) -> None:
@@ -261,12 +266,34 @@ class Drainer:
         self._woken.clear()  # before the drain that follows: a wake during it is kept
 
     async def drain_once(self, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
+        """Claim the due rows and send them; how many ended in each status."""
         now = now or datetime.now(UTC)
-        counts: dict[str, int] = {}
+        lines: dict[tuple[str, ...], list[OutboxRow]] = {}
         for row in await self.store.claim_outbox(now, limit, kinds=list(self.senders)):
-            status = await self.senders[row.kind].send(self.store, row, now, self.metrics)
-            counts[status] = counts.get(status, 0) + 1
+            lines.setdefault(_recipient(row), []).append(row)
+        counts: dict[str, int] = {}
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def deliver(line: list[OutboxRow]) -> None:
+            for row in line:
+                async with gate:
+                    status = await self.senders[row.kind].send(self.store, row, now,
+                                                               self.metrics)
+                counts[status] = counts.get(status, 0) + 1
+
+        failed = [e for e in await asyncio.gather(*map(deliver, lines.values()),
+                                                  return_exceptions=True)
+                  if isinstance(e, BaseException)]
+        if failed:  # a store error while settling a row: every other send has finished
+            raise failed[0]
         return counts
+
+
+def _recipient(row: OutboxRow) -> tuple[str, ...]:
+    """Rows with the same key go out in order: a customer's replies on one channel, a
+    business's taken messages of one kind."""
+    return (row.kind, row.business, str(row.payload.get("channel", "")),
+            str(row.payload.get("to", "")))
 
 
 def drainer_for(store: Store, businesses: Mapping[str, Business],

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from adapters.outbox import Drainer, FileSender, RetryOptions, WebhookSender, sign
+from adapters.outbox import Drainer, FileSender, RetryOptions, Sender, WebhookSender, sign
 from engine.memory import MemoryStore
 from engine.ports import OutboxRow
 
@@ -163,3 +163,47 @@ async def test_idle_ends_at_stop_or_after_its_time():
     stop.set()
     await asyncio.wait_for(idle, 10)
     await asyncio.wait_for(drainer.idle(0.01), 10)  # nothing woke it: the poll interval
+
+
+class _Provider(Sender):
+    """A provider that holds each send until told, and records what it was given when."""
+
+    kind = "reply"
+
+    def __init__(self) -> None:
+        super().__init__(RetryOptions(timeout_s=30))
+        self.log: list[str] = []
+        self.started: dict[str, asyncio.Event] = {}
+
+    def began(self, key: str) -> asyncio.Event:
+        return self.started.setdefault(key, asyncio.Event())
+
+    async def _send(self, row: OutboxRow) -> None:
+        self.log.append(f"start {row.id}")
+        self.began(row.id).set()
+        if row.id == "a1":  # held until the other customer's reply is on its way too
+            await asyncio.wait_for(self.began("b1").wait(), 10)
+        await asyncio.sleep(0)
+        self.log.append(f"end {row.id}")
+
+
+async def test_a_drain_sends_to_customers_at_once_and_to_each_in_order():
+    store = MemoryStore()
+    for key, to in (("a1", "+15035550101"), ("a2", "+15035550101"), ("b1", "+15035550102")):
+        await _enqueue(store, "reply", {"channel": "sms", "to": to, "text": key}, key)
+    provider = _Provider()
+    drainer = Drainer(store, {"reply": provider})
+    assert await drainer.drain_once(NOW) == {"sent": 3}  # a1 waited for b1: both in flight
+    log = provider.log
+    assert log.index("start b1") < log.index("end a1") < log.index("start a2")
+    assert {r.status for r in await store.outbox()} == {"sent"}
+
+
+async def test_one_at_a_time_the_first_customer_waits_in_vain():
+    store = MemoryStore()
+    for key, to in (("a1", "+15035550101"), ("b1", "+15035550102")):
+        await _enqueue(store, "reply", {"channel": "sms", "to": to, "text": key}, key)
+    provider = _Provider()
+    provider.options = RetryOptions(timeout_s=0.2)
+    drainer = Drainer(store, {"reply": provider}, concurrency=1)
+    assert await drainer.drain_once(NOW) == {"pending": 1, "sent": 1}  # a1 timed out
