@@ -185,8 +185,9 @@ class Tx(Protocol):
 
     async def insert_escalation(self, escalation: EscalationRow) -> None: ...
 
-    async def enqueue(self, row: OutboxRow) -> None: ...  # ignored if idempotency_key exists;
-    # counted in ``enqueued`` either way
+    async def enqueue(self, row: OutboxRow) -> None:
+        """Add ``row`` (ignored if its idempotency key exists); counted in ``enqueued``."""
+        ...
 
     async def earlier_unanswered(self, event: InboundEvent, limit: int = 20) -> list[InboundEvent]:
         """Recorded events of ``event``'s conversation (business, channel, sender) received
