@@ -562,6 +562,13 @@ class MemoryStore:
         ]
         return sorted(found, key=lambda r: (r.next_attempt_at, r.id))
 
+    async def outbox_depth(self, statuses: Sequence[str]) -> dict[str, int]:
+        depth = dict.fromkeys(statuses, 0)
+        for r in self._tables.outbox.values():
+            if r.status in depth:
+                depth[r.status] += 1
+        return depth
+
     async def claim_outbox(
         self, now: datetime, limit: int, kinds: Sequence[str] | None = None
     ) -> list[OutboxRow]:

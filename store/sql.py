@@ -438,6 +438,15 @@ class SqlStoreBase(ABC):
             )
         return [record.outbox(r) for r in rows]
 
+    async def outbox_depth(self, statuses: Sequence[str]) -> dict[str, int]:
+        depth = dict.fromkeys(statuses, 0)
+        if statuses:
+            rows = await self._read(
+                'SELECT "status", COUNT(*) AS "rows" FROM "outbox" WHERE "status" IN ('
+                + ", ".join("{}" for _ in statuses) + ') GROUP BY "status"', *statuses)
+            depth.update((r["status"], int(r["rows"])) for r in rows)
+        return depth
+
     async def mark_outbox(
         self, row_id: str, status: str, attempts: int, next_attempt_at: datetime, error: str
     ) -> None:

@@ -71,9 +71,9 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     server = request.app[SERVER]
-    for status in ("pending", "dead"):
-        rows = await server.app.store.outbox(status)
-        server.metrics.outbox_depth.labels(status).set(len(rows))
+    depth = await server.app.store.outbox_depth(("pending", "dead"))
+    for status, rows in depth.items():
+        server.metrics.outbox_depth.labels(status).set(rows)
     return web.Response(body=server.metrics.exposition(),
                         headers={"Content-Type": CONTENT_TYPE_LATEST})
 

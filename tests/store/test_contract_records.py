@@ -225,6 +225,19 @@ async def test_a_transaction_counts_the_rows_it_enqueues(store: Store) -> None:
         assert tx.enqueued == 0  # per transaction
 
 
+async def test_outbox_depth_counts_the_rows_of_each_status(store: Store) -> None:
+    assert await store.outbox_depth(("pending", "dead")) == {"pending": 0, "dead": 0}
+    async with store.transaction("salon", "k") as tx:
+        for n in range(1, 6):
+            await tx.enqueue(outbox(f"o{n}", f"k{n}", n))
+    await store.mark_outbox("o1", "sent", 1, at(5), "")
+    await store.mark_outbox("o2", "dead", 6, at(5), "gone")
+    depth = await store.outbox_depth(("pending", "dead", "sent"))
+    assert depth == {"pending": 3, "dead": 1, "sent": 1}
+    assert depth == {s: len(await store.outbox(s)) for s in ("pending", "dead", "sent")}
+    assert await store.outbox_depth(()) == {}
+
+
 async def test_claim_leases_due_rows_and_mark_settles_them(store: Store) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.enqueue(outbox("late", "k-late", 10))
