@@ -50,7 +50,7 @@ from store import migrations_pg
 from store import rows as record
 from store.codec import utc
 from store.errors import DuplicateRecord, StoreError
-from store.sql import SqlStoreBase, SqlTx, compiled
+from store.sql import SqlStoreBase, SqlTx, compiled, one_of
 
 __all__ = ["SCHEMES", "PgLink", "PgStore", "conversation_lock_key", "redacted", "translated"]
 
@@ -341,7 +341,7 @@ class PgStore(SqlStoreBase):
         if limit <= 0 or (kinds is not None and not kinds):
             return []
         only = "" if kinds is None else (
-            ' AND "kind" IN (' + ", ".join("{}" for _ in kinds) + ")")
+            ' AND "kind" IN ' + one_of(kinds))
         async with self._writing() as link:
             claimed = await link.run(
                 'UPDATE "outbox" SET "attempts" = "outbox"."attempts" + 1, '

@@ -81,6 +81,11 @@ def _template(sql: str, n: int, engine: str) -> str:
     return text
 
 
+def one_of(values: Sequence[Any]) -> str:
+    """The placeholders of an ``IN`` list, one per value: ``({}, {}, {})``."""
+    return "(" + ", ".join("{}" for _ in values) + ")"
+
+
 def found(rows: Rows, what: str) -> None:
     """An update that named no row is an unknown id."""
     if not rows:
@@ -442,8 +447,8 @@ class SqlStoreBase(ABC):
         depth = dict.fromkeys(statuses, 0)
         if statuses:
             rows = await self._read(
-                'SELECT "status", COUNT(*) AS "rows" FROM "outbox" WHERE "status" IN ('
-                + ", ".join("{}" for _ in statuses) + ') GROUP BY "status"', *statuses)
+                'SELECT "status", COUNT(*) AS "rows" FROM "outbox" WHERE "status" IN '
+                + one_of(statuses) + ' GROUP BY "status"', *statuses)
             depth.update((r["status"], int(r["rows"])) for r in rows)
         return depth
 

@@ -27,7 +27,7 @@ from store import migrations
 from store import rows as record
 from store.codec import to_stamp
 from store.db import Database, SqliteLink, fetch
-from store.sql import SqlStoreBase, SqlTx
+from store.sql import SqlStoreBase, SqlTx, one_of
 
 __all__ = ["SqlStore"]
 
@@ -87,7 +87,7 @@ class SqlStore(SqlStoreBase):
         if limit <= 0 or (kinds is not None and not kinds):
             return []
         only = "" if kinds is None else (
-            ' AND "kind" IN (' + ", ".join("{}" for _ in kinds) + ")")
+            ' AND "kind" IN ' + one_of(kinds))
         due_at, lease_until = to_stamp(now), to_stamp(now + self._lease)
         async with self._db.write() as connection:
             due = await fetch(
