@@ -62,13 +62,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-REPLIES: dict[str, list[float]] = {}  # phone → when the fake Twilio got each reply to it
+Replies = dict[str, list[float]]  # phone → when the fake Twilio got each reply to it
 
 
-async def _fake_twilio() -> tuple[web.AppRunner, str]:
+async def _fake_twilio(replies: Replies) -> tuple[web.AppRunner, str]:
     async def messages(request: web.Request) -> web.Response:
         form = await request.post()
-        REPLIES.setdefault(str(form.get("To", "")), []).append(time.perf_counter())
+        replies.setdefault(str(form.get("To", "")), []).append(time.perf_counter())
         return web.json_response({"sid": "SM" + uuid.uuid4().hex, "status": "queued"},
                                  status=201)
 
@@ -97,8 +97,10 @@ class Load:
     first message (``start + every``) to the deadline: the turns sent in it over its
     length, every one of them answered. The latencies are those of every turn."""
 
-    def __init__(self, base: str, conversations: int, seconds: float, every: float) -> None:
+    def __init__(self, base: str, conversations: int, seconds: float, every: float,
+                 replies: Replies) -> None:
         self.base = base
+        self.replies = replies
         self.conversations = conversations
         self.seconds = seconds
         self.every = every
@@ -114,7 +116,7 @@ class Load:
         """From each SMS to its reply reaching the fake Twilio (the turn, the outbox and
         the REST call): the k-th reply to a phone answers its k-th message."""
         return [(got - sent) * 1000 for phone, sent_at in self.texts.items()
-                for sent, got in zip(sent_at, REPLIES.get(phone, []), strict=False)]
+                for sent, got in zip(sent_at, self.replies.get(phone, []), strict=False)]
 
     def rate(self) -> float:
         """Turns a second over the steady window (see the class)."""
@@ -191,12 +193,13 @@ class Load:
             self.turns.append(("sms", started, (time.perf_counter() - started) * 1000))
 
 
-async def level(base: str, conversations: int, seconds: float, rate: float) -> None:
-    load = Load(base, conversations, seconds, conversations / rate if rate else 0.0)
+async def level(base: str, replies: Replies, conversations: int, seconds: float,
+                rate: float) -> None:
+    load = Load(base, conversations, seconds, conversations / rate if rate else 0.0, replies)
     await load.go()
     await asyncio.sleep(2.0)  # the last replies leave the outbox
     every, web, sms, out = load.ms(), load.ms("web"), load.ms("sms"), load.delivered_ms()
-    REPLIES.clear()
+    replies.clear()
     offered = f"{rate:g}" if rate else "as fast as answered"
     print(f"| {conversations:>13} | {offered:>8} | {len(every):>5} | "
           f"{load.rate():>7.1f} | {percentile(every, 50):>6.0f} | {percentile(every, 99):>6.0f} | "
@@ -224,7 +227,8 @@ async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[floa
     admin = await asyncpg.connect(server_dsn)
     await admin.execute(f'CREATE DATABASE "{name}"')
     db = urlunsplit(urlsplit(server_dsn)._replace(path="/" + name))
-    twilio, twilio_url = await _fake_twilio()
+    replies: Replies = {}
+    twilio, twilio_url = await _fake_twilio(replies)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, FRONTDESK_DB=db, FRONTDESK_PUBLIC_URL=base,
@@ -257,10 +261,10 @@ async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[floa
         print("| conversations | offered turns/s | turns | turns/s | p50 ms | p99 ms | "
               "web chat p50/p99 | SMS p50/p99 | SMS reply delivered p50/p99 |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        await level(base, 4, 3.0, 0.0)  # warm-up, not printed as a row of its own
+        await level(base, replies, 4, 3.0, 0.0)  # warm-up, not printed as a row of its own
         for rate in rates:
             for n in levels:
-                await level(base, n, seconds, rate)
+                await level(base, replies, n, seconds, rate)
     finally:
         proc.terminate()
         try:
