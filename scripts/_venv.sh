@@ -14,7 +14,7 @@ if [ -n "${1:-}" ] && ! python -c "import llama_cpp" 2>/dev/null; then
   # with llama-cpp-python 0.3.35 and 0.3.36), so it is built without them, once per
   # machine: the wheel is kept in a cache of our own, because pip's wheel cache does not
   # tell builds with different flags apart (and may hold one with AMX).
-  llama=$(python -c 'import re,sys; print(re.search(r"\"(llama-cpp-python==[^\"]+)\"", open("pyproject.toml").read())[1])')
+  llama=$(python -c 'import tomllib; print(next(d for d in tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["llm"] if d.startswith("llama-cpp-python==")))')
   wheels="${XDG_CACHE_HOME:-$HOME/.cache}/frontdesk/wheels"
   if ! ls "$wheels/llama_cpp_python-${llama#*==}-"*.whl >/dev/null 2>&1; then
     flags=""
