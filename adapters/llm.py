@@ -206,7 +206,7 @@ class TransformersModel:
             ids = self.tokenizer.encode(prefix, add_special_tokens=False)
             cache = DynamicCache()
             with torch.no_grad():
-                self.hf_model(torch.tensor([ids]), past_key_values=cache, use_cache=True)
+                self.hf_model(torch.tensor([ids]), cache=cache, use_cache=True)
             if len(self._prefixes) >= 16:
                 self._prefixes.pop(next(iter(self._prefixes)))
             cached = self._prefixes[prefix] = (ids, cache)
@@ -226,7 +226,7 @@ class TransformersModel:
                 if self.prefix_cache:
                     cache = self._prefix_cache(request, prompt)
                     if cache is not None:
-                        extra["past_key_values"] = cache
+                        extra["cache"] = cache
                 text = generator(prompt, max_new_tokens=request.max_tokens, do_sample=False,
                                  max_time=self.timeout_s, **extra)
         except (RuntimeError, ValueError, TypeError, IndexError) as e:
