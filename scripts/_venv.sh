@@ -54,8 +54,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     rm -f "$llama_req"
   fi
   python -m pip install -q --require-hashes --no-deps -r "$lock"
-  python -m pip install -q --no-deps --no-build-isolation -e .
-  python -m pip check >&2
+  # the build backend's notes about editable installs are shown only if it fails
+  out=$(python -m pip install -q --no-deps --no-build-isolation -e . 2>&1) \
+    || { echo "$out" >&2; exit 1; }
+  problems=$(python -m pip check) || { echo "$problems" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
