@@ -1,18 +1,30 @@
 """A business's configuration as a typed, frozen model.
 
-One YAML file per business (see ``examples/businesses/``) validates into :class:`Business`.
-Loading (file reading, ``${ENV}`` interpolation, line numbers in errors) lives in
-``engine.config_loader``; this module is pure data plus small pure helpers.
+One YAML file per business (the demo ones are in ``adapters/demo/businesses/``) validates
+into :class:`Business`. Loading (file reading, ``${ENV}`` interpolation, line numbers in
+errors) lives in ``engine.config_loader``; the checks across sections (a staff member's
+service that does not exist, overlapping time off, a service longer than every window) in
+``engine.business_checks``; this module is pure data plus small pure helpers.
+
+Every field carries a ``description``: the JSON Schema (``frontdesk business schema``) and
+the field reference ``docs/business-file.md`` are generated from them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from language.types import Lang
 
@@ -22,6 +34,18 @@ Text = dict[str, str]
 
 
 Path = tuple[str | int, ...]
+_ID = r"^[a-z][a-z0-9_]{0,39}$"  # ids of services, staff and departments
+
+
+def _month_day(value: str) -> str:
+    """A day of every year, ``MM-DD`` (29 February allowed)."""
+    if not re.fullmatch(r"\d\d-\d\d", value):
+        raise ValueError(f"closures_yearly entries are 'MM-DD', got {value!r}")
+    try:
+        date(2024, int(value[:2]), int(value[3:]))  # a leap year
+    except ValueError:
+        raise ValueError(f"{value!r} is not a day of the year (MM-DD)") from None
+    return value
 
 
 class _Model(BaseModel):
@@ -29,7 +53,8 @@ class _Model(BaseModel):
 
 
 class ScheduleError(ValueError):
-    """Schedule problems, each at a path below the model that raises it.
+    """Problems across entries (references, schedules), each at a path below the model that
+    raises it.
 
     Pydantic reports a model validator's error at the model itself; the config loader reads
     ``problems`` to point every problem at its own entry's line (``staff[1].time_off[2]``).
@@ -41,10 +66,10 @@ class ScheduleError(ValueError):
 
 
 class Interval(_Model):
-    """A local-time interval within one day, ``start < end``."""
+    """A stretch of local wall-clock time within one day; the start is before the end."""
 
-    start: time
-    end: time
+    start: time = Field(description="when it begins, as 'HH:MM' (e.g. '09:00')")
+    end: time = Field(description="when it ends, as 'HH:MM'; after the start, on the same day")
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -67,17 +92,28 @@ class Interval(_Model):
 class DayHours(_Model):
     """Opening hours of one weekday: open intervals (breaks are the gaps between them)."""
 
-    open: tuple[Interval, ...] = ()
+    open: tuple[Interval, ...] = Field(
+        default=(), description="the open intervals of the day, e.g. a morning and an "
+                                "afternoon around a lunch break; empty: closed that day")
 
 
 class Service(_Model):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    name: Text  # per language
-    duration_min: int = Field(gt=0, le=24 * 60)
-    price: Text  # price text per language, e.g. {"en": "$65"} or "covered by insurance"
-    aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    buffer_min: int = Field(default=0, ge=0)
-    emergency: bool = False  # the service used for emergency appointments
+    """Something a customer can book."""
+
+    id: str = Field(pattern=_ID, description="a short name used inside the file (staff "
+                    "list the ids of the services they do): lower case, digits and _")
+    name: Text = Field(description="what the desk calls it, per language: {en: men's haircut}")
+    duration_min: int = Field(gt=0, le=24 * 60, description="how long an appointment takes, "
+                              "in minutes; it must fit in a working window of its staff")
+    price: Text = Field(description="the price as the desk says it, per language: {en: $35} "
+                        "or {de: Kassenleistung}")
+    aliases: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="other words customers use for it, per language: "
+                                          "{en: [trim, haircut]}")
+    buffer_min: int = Field(default=0, ge=0, description="minutes kept free after each "
+                            "appointment (cleaning up, travel)")
+    emergency: bool = Field(default=False, description="the service booked for emergencies "
+                            "(at most one)")
 
     def display(self, lang: str) -> str:
         return self.name.get(lang) or next(iter(self.name.values()))
@@ -95,8 +131,10 @@ class TimeOff(_Model):
     two may be mixed. A lone date (``- 2026-12-24``) is that one day.
     """
 
-    start: datetime | date
-    end: datetime | date
+    start: datetime | date = Field(description="the first day off (2026-12-01) or the first "
+                                   "moment off ('2026-12-01 13:00')")
+    end: datetime | date = Field(description="the last day off, included (2026-12-05), or the "
+                                 "moment back at work ('2026-12-01 17:00')")
 
     @model_validator(mode="before")
     @classmethod
@@ -152,56 +190,90 @@ class TimeOff(_Model):
 
 
 class Staff(_Model):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    name: str
-    services: tuple[str, ...]
-    aliases: tuple[str, ...] = ()
-    hours: dict[Weekday, DayHours] | None = None  # default: the business's hours
-    time_off: tuple[TimeOff, ...] = ()  # holidays, sick days, a dentist's appointment
+    """A person customers can be booked with."""
+
+    id: str = Field(pattern=_ID, description="a short name used inside the file: lower case, "
+                                             "digits and _")
+    name: str = Field(description="the name the desk says and customers may ask for")
+    services: tuple[str, ...] = Field(description="the ids of the services this person does")
+    aliases: tuple[str, ...] = Field(default=(), description="other names customers use: "
+                                                             "[Dr. Sommer, Lena]")
+    hours: dict[Weekday, DayHours] | None = Field(
+        default=None, description="this person's own working hours, per weekday (only within "
+                                  "the business's hours); unset: the business's hours")
+    time_off: tuple[TimeOff, ...] = Field(
+        default=(), description="holidays, sick days, an afternoon off: whole days "
+                                "(2026-12-24, or {start: 2026-12-01, end: 2026-12-05}) or "
+                                "local times ({start: '2026-12-01 13:00', end: "
+                                "'2026-12-01 17:00'}); entries must not overlap")
 
     @model_validator(mode="after")
     def _time_off_apart(self) -> Staff:
         """Two entries of time off that overlap are a mistake in the file: say which two."""
-        problems: list[tuple[Path, str]] = []
-        order = sorted(range(len(self.time_off)), key=lambda i: (self.time_off[i].begins, i))
-        for pos, i in enumerate(order):
-            for j in order[pos + 1:]:
-                a, b = self.time_off[i], self.time_off[j]
-                if b.begins >= a.ends:
-                    break
-                first, second = sorted((i, j))
-                problems.append((("time_off", second), (
-                    f"time off of staff {self.id!r} overlaps: time_off[{first}]"
-                    f" ({self.time_off[first].shown()}) and time_off[{second}]"
-                    f" ({self.time_off[second].shown()}); merge them into one entry")))
+        problems = time_off_overlaps(self.id, list(enumerate(self.time_off)))
         if problems:
             raise ScheduleError(problems)
         return self
 
 
+def time_off_overlaps(staff_id: object,
+                      entries: Sequence[tuple[int, TimeOff]]) -> list[tuple[Path, str]]:
+    """Each pair of overlapping entries of one person's time off, at the later entry's
+    path (``("time_off", index)``); ``entries`` are ``(index in the file, entry)``."""
+    problems: list[tuple[Path, str]] = []
+    order = sorted(entries, key=lambda e: (e[1].begins, e[0]))
+    for pos, (i, a) in enumerate(order):
+        for j, b in order[pos + 1:]:
+            if b.begins >= a.ends:
+                break
+            (first, one), (second, two) = sorted(((i, a), (j, b)), key=lambda e: e[0])
+            problems.append((("time_off", second), (
+                f"time off of staff {staff_id!r} overlaps: time_off[{first}]"
+                f" ({one.shown()}) and time_off[{second}]"
+                f" ({two.shown()}); merge them into one entry")))
+    return problems
+
+
 class Department(_Model):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    name: Text
-    phone: str
-    aliases: tuple[str, ...] = ()
-    after_hours: bool = False  # reachable outside opening hours (on-call line)
+    """A phone line the desk can hand a caller over to (front desk, billing, on call)."""
+
+    id: str = Field(pattern=_ID, description="a short name used inside the file (the "
+                    "emergency policy names it): lower case, digits and _")
+    name: Text = Field(description="what the desk calls it, per language: {en: front desk}")
+    phone: str = Field(description="its phone number, international form: '+15035550140' "
+                                   "(quoted, or YAML reads a number)")
+    aliases: tuple[str, ...] = Field(default=(), description="other words customers use "
+                                                             "for it: [reception, billing]")
+    after_hours: bool = Field(default=False, description="reachable outside opening hours "
+                                                         "(an on-call line)")
 
 
 class FaqItem(_Model):
-    id: str
-    question: Text
-    answer: Text
-    keywords: tuple[str, ...] = ()
+    """A question customers ask, with the business's own answer (the desk answers with
+    these words and nothing else)."""
+
+    id: str = Field(description="a short name for the entry")
+    question: Text = Field(description="the question, per language")
+    answer: Text = Field(description="the answer the desk gives, per language")
+    keywords: tuple[str, ...] = Field(default=(), description="words that point to this "
+                                                              "entry: [parking, car, garage]")
 
 
 class WebhookDelivery(_Model):
-    url: str
-    secret: str = Field(min_length=8)
+    """An HTTPS endpoint taken messages are POSTed to, signed with a shared secret."""
+
+    url: str = Field(description="the endpoint, e.g. ${MESSAGES_WEBHOOK_URL}")
+    secret: str = Field(min_length=8, description="signs each delivery (HMAC-SHA256); at "
+                        "least 8 characters, best as ${VARIABLE}")
 
 
 class MessageDelivery(_Model):
-    file: str | None = None  # path of a JSON-lines file messages are appended to
-    webhook: WebhookDelivery | None = None
+    """Where a message the desk takes for the business goes (either, both or neither)."""
+
+    file: str | None = Field(default=None, description="a JSON-lines file each message is "
+                             "appended to (relative to the directory frontdesk runs in)")
+    webhook: WebhookDelivery | None = Field(default=None, description="a signed webhook each "
+                                                                      "message is sent to")
 
 
 class TwilioChannel(_Model):
@@ -209,12 +281,16 @@ class TwilioChannel(_Model):
     webhooks and authenticates replies; write it as ``${TWILIO_AUTH_TOKEN}``. An empty
     token (an unset variable's empty default) leaves the channel switched off."""
 
-    account_sid: str
-    auth_token: str = Field(repr=False)
-    from_number: str  # the business's Twilio number replies are sent from, e.g. +15035550100
-    # the voice phone calls are spoken in: one for every language ("Polly.Joanna") or one
-    # per language ({en: Polly.Joanna, de: Polly.Vicki}); unset, a default per language
-    voice: str | dict[str, str] = ""
+    account_sid: str = Field(description="the Twilio account's SID, e.g. "
+                             "${TWILIO_ACCOUNT_SID:-}")
+    auth_token: str = Field(repr=False, description="the account's auth token, as "
+                            "${TWILIO_AUTH_TOKEN:-} (never written in the file)")
+    from_number: str = Field(description="the business's Twilio number replies are sent "
+                             "from, e.g. +15035550100")
+    voice: str | dict[str, str] = Field(
+        default="", description="the voice phone calls are spoken in: one for every language "
+                                "(Polly.Joanna) or one per language ({en: Polly.Joanna, de: "
+                                "Polly.Vicki}); unset: a default per language")
 
     @property
     def enabled(self) -> bool:
@@ -227,9 +303,11 @@ class TelegramChannel(_Model):
     ``X-Telegram-Bot-Api-Secret-Token`` on every update. Write both as ``${VAR}``; either
     empty (an unset variable's empty default) leaves the channel switched off."""
 
-    bot_token: str = Field(default="", repr=False, pattern=r"^(\d+:[A-Za-z0-9_-]+)?$")
-    # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -
-    secret_token: str = Field(default="", repr=False, pattern=r"^[A-Za-z0-9_-]{0,256}$")
+    bot_token: str = Field(default="", repr=False, pattern=r"^(\d+:[A-Za-z0-9_-]+)?$",
+                           description="the bot's token from @BotFather, as ${VARIABLE:-}")
+    secret_token: str = Field(default="", repr=False, pattern=r"^[A-Za-z0-9_-]{0,256}$",
+                              description="the secret given to setWebhook (1-256 of A-Z, "
+                                          "a-z, 0-9, _ and -), as ${VARIABLE:-}")
 
     @property
     def enabled(self) -> bool:
@@ -242,10 +320,14 @@ class WhatsAppChannel(_Model):
     ``verify_token`` answers Meta's subscription check. Write the secrets as ``${VAR}``;
     any of the four empty (an unset variable's empty default) leaves the channel off."""
 
-    phone_number_id: str = ""
-    access_token: str = Field(default="", repr=False)
-    app_secret: str = Field(default="", repr=False)
-    verify_token: str = Field(default="", repr=False)
+    phone_number_id: str = Field(default="", description="the WhatsApp number's id in "
+                                                         "Meta's Cloud API")
+    access_token: str = Field(default="", repr=False, description="authenticates replies, "
+                              "as ${VARIABLE:-}")
+    app_secret: str = Field(default="", repr=False, description="the app secret Meta signs "
+                            "its webhooks with, as ${VARIABLE:-}")
+    verify_token: str = Field(default="", repr=False, description="the token Meta's "
+                              "subscription check sends back, as ${VARIABLE:-}")
 
     @property
     def enabled(self) -> bool:
@@ -256,42 +338,69 @@ class WhatsAppChannel(_Model):
 class Channels(_Model):
     """Provider accounts of the business's channels (each optional)."""
 
-    twilio: TwilioChannel | None = None
-    telegram: TelegramChannel | None = None
-    whatsapp: WhatsAppChannel | None = None
+    twilio: TwilioChannel | None = Field(default=None, description="SMS and phone calls "
+                                                                   "through Twilio")
+    telegram: TelegramChannel | None = Field(default=None, description="a Telegram bot")
+    whatsapp: WhatsAppChannel | None = Field(default=None, description="a WhatsApp number on "
+                                                                       "Meta's Cloud API")
 
 
 class EmergencyPolicy(_Model):
-    """What happens on an emergency (DEMO.md fixes this per business)."""
+    """What happens when a customer has an emergency."""
 
-    during_hours_transfer: str | None = None  # department id to transfer to when open
-    after_hours_transfer: str | None = None  # department id reachable at any hour
-    after_hours_phone: str | None = None  # a number to give outside opening hours
-    after_hours_take_message: bool = False
-    keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # extra per language
-    hazard_instructions: dict[str, Text] = Field(default_factory=dict)  # e.g. {"gas": {...}}
+    during_hours_transfer: str | None = Field(default=None, description="the id of the "
+                                              "department an emergency is handed to when open")
+    after_hours_transfer: str | None = Field(default=None, description="the id of a "
+                                             "department reachable at any hour (on call)")
+    after_hours_phone: str | None = Field(default=None, description="a number to give "
+                                          "outside opening hours, e.g. an emergency service")
+    after_hours_take_message: bool = Field(default=False, description="outside opening "
+                                           "hours, offer to take a message")
+    keywords: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="extra words that mean an emergency here, per "
+                                          "language: {en: [burst pipe, flooding]}")
+    hazard_instructions: dict[str, Text] = Field(
+        default_factory=dict, description="what to tell a caller first, per hazard and "
+                                          "language: {gas: {en: Leave the building now ...}}")
 
 
 class ChangePolicy(_Model):
-    """Reschedule/cancel policy: a late change is allowed but the fee is read first."""
+    """Rescheduling and cancelling: a late change is allowed, but the desk reads the fee
+    first."""
 
-    late_window_hours: int = Field(default=0, ge=0)
-    late_fee: Text = Field(default_factory=dict)  # e.g. {"en": "$25"}
+    late_window_hours: int = Field(default=0, ge=0, description="a change this many hours "
+                                   "or fewer before the appointment is late; 0: never")
+    late_fee: Text = Field(default_factory=dict, description="the late-change fee as the "
+                           "desk says it, per language: {en: $25}")
 
 
 class BookingPolicy(_Model):
-    slot_step_min: int = Field(default=15, gt=0)
-    horizon_days: int = Field(default=60, gt=0)
-    min_notice_min: int = Field(default=60, ge=0)
-    offer_count: int = Field(default=3, gt=0, le=6)
+    """Which times the desk offers."""
+
+    slot_step_min: int = Field(default=15, gt=0, description="appointments start on this "
+                               "grid of minutes (15: 9:00, 9:15, ...)")
+    horizon_days: int = Field(default=60, gt=0, description="how many days ahead can be "
+                                                            "booked")
+    min_notice_min: int = Field(default=60, ge=0, description="the earliest slot is this "
+                                "many minutes from now")
+    offer_count: int = Field(default=3, gt=0, le=6, description="how many times the desk "
+                             "offers at once (1-6)")
 
 
 class TopicUse(_Model):
-    """A bundled card template the business uses, with shallow overrides of its keys."""
+    """A topic card the business uses (a bundled one or one of your own), with its changes
+    for this business."""
 
-    card: str
-    override: dict[str, Any] = Field(default_factory=dict)  # replaces whole top-level keys
-    extra_examples: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # added per language
+    card: str = Field(description="the card's id: book, reschedule, cancel, faq, hours, "
+                      "message, human, emergency, smalltalk, out_of_scope, or one of your own "
+                      "(the cards setting)")
+    override: dict[str, Any] = Field(
+        default_factory=dict, description="card keys replaced for this business (whole "
+                                          "top-level keys, e.g. required_fields and steps); "
+                                          "checked like a card")
+    extra_examples: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="more example sentences for the card's classifier, "
+                                          "per language")
 
 
 LanguageMode = Literal["offline", "llm", "hybrid"]
@@ -312,13 +421,23 @@ class LanguageConfig(_Model):
     ``llm`` mode, the templates in ``hybrid`` mode).
     """
 
-    mode: LanguageMode = "offline"
-    provider: Provider | None = None
-    model: str = Field(default="", max_length=500)
-    base_url: str = Field(default="", max_length=500)
-    timeout_s: float = Field(default=10.0, gt=0, le=600)
-    api_key_env: str = Field(default="", pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$")
-    wording: Literal["auto", "model", "template"] = "auto"
+    mode: LanguageMode = Field(default="offline", description="offline (no model, no "
+                               "network), hybrid (a model only for what offline could not "
+                               "resolve) or llm (a model for every turn)")
+    provider: Provider | None = Field(default=None, description="where the model runs "
+                                      "(needed for hybrid and llm)")
+    model: str = Field(default="", max_length=500, description="a provider's model name, a "
+                       "local directory or .gguf file, or smollm2 (packaged)")
+    base_url: str = Field(default="", max_length=500, description="openai-compatible: the "
+                          "server's /v1 URL, e.g. http://127.0.0.1:11434/v1")
+    timeout_s: float = Field(default=10.0, gt=0, le=600, description="seconds one model call "
+                             "may take; past it the turn is understood offline")
+    api_key_env: str = Field(default="", pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$",
+                             description="the NAME of the environment variable holding the "
+                                         "API key (openai: OPENAI_API_KEY)")
+    wording: Literal["auto", "model", "template"] = Field(
+        default="auto", description="who words the replies: model, template, or auto (the "
+                                    "model in llm mode, the templates in hybrid mode)")
 
     @model_validator(mode="after")
     def _complete(self) -> LanguageConfig:
@@ -338,28 +457,57 @@ class LanguageConfig(_Model):
 
 
 class Business(_Model):
-    slug: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$")
-    name: str
-    kind: Literal["dental", "salon", "trades", "consulting", "other"] = "other"
-    city: str = ""
-    timezone: str
-    languages: tuple[Lang, ...] = Field(min_length=1)
-    phone_region: str = Field(pattern=r"^[A-Z]{2}$")
-    hours: dict[Weekday, DayHours]
-    closures: tuple[date, ...] = ()
-    closures_yearly: tuple[str, ...] = ()  # "MM-DD", e.g. "12-24"
-    staff: tuple[Staff, ...]
-    services: tuple[Service, ...]
-    departments: tuple[Department, ...] = ()
-    faq: tuple[FaqItem, ...] = ()
-    messages: MessageDelivery = MessageDelivery()
-    emergency: EmergencyPolicy = EmergencyPolicy()
-    changes: ChangePolicy = ChangePolicy()
-    booking: BookingPolicy = BookingPolicy()
-    topics: tuple[TopicUse, ...]
-    records_calls: bool = False
-    channels: Channels = Channels()
-    language: LanguageConfig | None = None  # None: the global default (settings)
+    """One business: who it is, when it is open, who does what, and what the desk may do.
+    Values may be written as ``${VARIABLE}`` or ``${VARIABLE:-default}`` (filled from the
+    environment when the file is read)."""
+
+    slug: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$", description="the business's name in "
+                      "URLs and commands (--business SLUG): lower case, digits and -; name "
+                      "the file SLUG.yaml")
+    name: str = Field(description="the business's name as the desk says it")
+    kind: Literal["dental", "salon", "trades", "consulting", "other"] = Field(
+        default="other", description="what kind of business it is")
+    city: str = Field(default="", description="where it is (said in answers about the "
+                                              "business)")
+    timezone: str = Field(description="an IANA time zone, e.g. Europe/Berlin or "
+                                      "America/Los_Angeles; every time in the file is local "
+                                      "to it")
+    languages: tuple[Lang, ...] = Field(min_length=1, description="the languages the desk "
+                                        "speaks here, the first is the default: [en] or "
+                                        "[de, en]")
+    phone_region: str = Field(pattern=r"^[A-Z]{2}$", description="the country phone numbers "
+                              "without a country code belong to: US, DE, ...")
+    hours: dict[Weekday, DayHours] = Field(description="opening hours per weekday (mon ... "
+                                           "sun); a day that is missing or empty is closed")
+    closures: tuple[date, ...] = Field(default=(), description="days the business is closed: "
+                                       "[2026-08-15, 2026-12-24]")
+    closures_yearly: tuple[Annotated[str, AfterValidator(_month_day)], ...] = Field(
+        default=(), description="days closed every year, as 'MM-DD': ['12-24', '01-01']")
+    staff: tuple[Staff, ...] = Field(description="the people appointments are booked with")
+    services: tuple[Service, ...] = Field(description="what customers can book; each done by "
+                                          "at least one staff member")
+    departments: tuple[Department, ...] = Field(default=(), description="phone lines the "
+                                                "desk can hand callers over to")
+    faq: tuple[FaqItem, ...] = Field(default=(), description="questions the desk answers "
+                                     "from the business's own words")
+    messages: MessageDelivery = Field(default=MessageDelivery(), description="where messages "
+                                      "the desk takes for the business go")
+    emergency: EmergencyPolicy = Field(default=EmergencyPolicy(), description="what happens "
+                                       "when a customer has an emergency")
+    changes: ChangePolicy = Field(default=ChangePolicy(), description="the policy for "
+                                  "rescheduling and cancelling late")
+    booking: BookingPolicy = Field(default=BookingPolicy(), description="which times the "
+                                   "desk offers")
+    topics: tuple[TopicUse, ...] = Field(description="the topic cards the desk handles for "
+                                         "this business, with any changes to them")
+    records_calls: bool = Field(default=False, description="phone calls are recorded; the "
+                                "voice says so first")
+    channels: Channels = Field(default=Channels(), description="provider accounts of the "
+                               "business's SMS, voice, WhatsApp and Telegram channels, each "
+                               "off until its secrets are set")
+    language: LanguageConfig | None = Field(default=None, description="the language backend "
+                                            "of this business; unset: the global setting "
+                                            "(language, language_provider, ...)")
 
     @field_validator("timezone")
     @classmethod
@@ -374,19 +522,10 @@ class Business(_Model):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Business:
-        services = {s.id for s in self.services}
-        for member in self.staff:
-            unknown = [s for s in member.services if s not in services]
-            if unknown:
-                raise ValueError(f"staff {member.id!r} does a service that does not exist: {unknown}")
-        departments = {d.id for d in self.departments}
-        for ref in (self.emergency.during_hours_transfer, self.emergency.after_hours_transfer):
-            if ref is not None and ref not in departments:
-                raise ValueError(f"emergency policy names an unknown department {ref!r}")
-        for d in self.closures_yearly:
-            if len(d) != 5 or d[2] != "-":
-                raise ValueError(f"closures_yearly entries are 'MM-DD', got {d!r}")
-        problems = list(_schedule_problems(self))
+        """The checks across sections, every one at once (``engine.business_checks``)."""
+        from .business_checks import cross_check  # it builds on this module's models
+
+        problems = cross_check(self.model_dump())
         if problems:
             raise ScheduleError(problems)
         return self
@@ -423,19 +562,23 @@ class Business(_Model):
 
     def week_hours_of(self, staff: Staff | None, weekday: Weekday) -> tuple[Interval, ...]:
         """The regular open intervals of a weekday (no closures), for the business or a member."""
-        table = staff.hours if staff is not None and staff.hours is not None else self.hours
-        own = table.get(weekday, DayHours()).open
-        if staff is None or staff.hours is None:
-            return own
-        # a staff member works only within the business's own hours
-        biz = self.hours.get(weekday, DayHours()).open
-        out: list[Interval] = []
-        for a in own:
-            for b in biz:
-                s, e = max(a.start, b.start), min(a.end, b.end)
-                if s < e:
-                    out.append(Interval(start=s, end=e))
-        return tuple(out)
+        return week_hours(self.hours, staff.hours if staff is not None else None, weekday)
+
+
+def week_hours(business: dict[Weekday, DayHours], own: dict[Weekday, DayHours] | None,
+               weekday: Weekday) -> tuple[Interval, ...]:
+    """A weekday's regular open intervals: the business's, or a person's ``own`` hours
+    within the business's (a staff member works only while the business is open)."""
+    biz = business.get(weekday, DayHours()).open
+    if own is None:
+        return biz
+    out: list[Interval] = []
+    for a in own.get(weekday, DayHours()).open:
+        for b in biz:
+            s, e = max(a.start, b.start), min(a.end, b.end)
+            if s < e:
+                out.append(Interval(start=s, end=e))
+    return tuple(out)
 
 
 def windows(intervals: Sequence[Interval]) -> list[tuple[int, int]]:
@@ -448,38 +591,3 @@ def windows(intervals: Sequence[Interval]) -> list[tuple[int, int]]:
         else:
             out.append((start, end))
     return out
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _schedule_problems(b: Business) -> Iterator[tuple[Path, str]]:
-    """Services nobody does, and services longer than any window their staff work in.
-
-    A window is a stretch of working time in the regular week (breaks split a day into
-    windows); closures and time off are not counted, they are not the typical week.
-    """
-    for i, service in enumerate(b.services):
-        doers = [m for m in b.staff if service.id in m.services]
-        if not doers:
-            yield ("services", i, "id"), (
-                f"service {service.id!r} is done by no staff member"
-                " (add it to the services of someone who does it)")
-            continue
-        longest, where = 0, ""
-        for member in doers:
-            for weekday in WEEKDAYS:
-                for start, end in windows(b.week_hours_of(member, weekday)):
-                    if end - start > longest:
-                        longest = end - start
-                        where = f"{member.id} on {weekday} {_clock(start)}–{_clock(end)}"
-        if longest == 0:
-            yield ("services", i, "duration_min"), (
-                f"service {service.id!r}: the staff who do it"
-                f" ({', '.join(m.id for m in doers)}) have no working hours in the week")
-        elif service.duration_min > longest:
-            yield ("services", i, "duration_min"), (
-                f"service {service.id!r} takes {service.duration_min} min, longer than any"
-                f" opening window of the staff who do it (the longest is {longest} min:"
-                f" {where})")

@@ -10,28 +10,39 @@ be reported where it happened:
    the edge passes in. This module never reads ``os.environ``: configuration is read once,
    at the edge, and a test can hand in any environment it likes.
 3. :class:`Business` validates the result; pydantic's error locations are mapped back to
-   lines. The model's cross-reference checks (a staff member naming an unknown service, an
-   emergency policy naming an unknown department) report no location of their own, so the
-   loader finds the offending entries itself and points at them.
+   lines, and an unknown key or choice gets a "did you mean".
+4. The checks across sections (``engine.business_checks``: references between sections,
+   duplicate ids, schedules) run over the data whatever else is wrong, and — given the card
+   templates — so do the cards the business uses (an unknown card, an override that does
+   not make a valid card).
 
 Every problem found is reported at once, one per line, as
 ``<file>:<line>: <field.path>: <reason>`` (``(document)`` when a problem concerns the whole
-file), the way a compiler prints errors, so an owner fixes a file in one pass.
+file), the way a compiler prints errors, so an owner fixes a file in one pass. Only a file
+that cannot be parsed as YAML stops at step 1. :func:`read_business_folder` reads every
+file of a folder and returns each one valid or with its problems, so a caller can list
+them all, or go on with the valid ones; :func:`business_files_of` finds one business's file
+without reading the others.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path as FsPath
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from engine.business import Business, ScheduleError
-from machines.errors import InvalidDocument
+from engine.business import Business, ScheduleError, TopicUse
+from engine.business_checks import cross_check, did_you_mean, unknown
+from machines.card import Card
+from machines.errors import InvalidCard, InvalidDocument
+from machines.loader import apply_override
 from machines.yamlio import LineMap, Path, load_yaml
 from rules.errors import FrontdeskError
 
@@ -122,43 +133,125 @@ def _interpolate_tree(
 # ------------------------------------------------------------------------------- loading
 
 
-def load_business_text(text: str, source: str, env: Mapping[str, str]) -> Business:
-    """Validate one business from YAML ``text``; ``source`` names it in error messages."""
-    return _load(text, source, env)[0]
+@dataclass(frozen=True)
+class BusinessFile:
+    """One business file, read: its :class:`Business` when it is valid, else every problem
+    found in it (``<file>:<line>: <field.path>: <reason>``, in line order)."""
+
+    path: FsPath
+    business: Business | None
+    problems: tuple[str, ...] = ()
+    slug: str = ""  # as written in the file ("" when it could not be read)
+
+    @property
+    def label(self) -> str:
+        """How messages name it: ``'bloom-salon' (businesses/bloom-salon.yaml)``."""
+        return f"{self.slug!r} ({self.path})" if self.slug else str(self.path)
 
 
-def load_business(path: FsPath, env: Mapping[str, str]) -> Business:
+def load_business_text(text: str, source: str, env: Mapping[str, str],
+                       cards: Mapping[str, Card] | None = None) -> Business:
+    """Validate one business from YAML ``text``; ``source`` names it in error messages.
+    With ``cards`` (the card templates by id), the cards it uses are checked too."""
+    return _raise_problems(read_business_text(text, source, env, cards))
+
+
+def load_business(path: FsPath, env: Mapping[str, str],
+                  cards: Mapping[str, Card] | None = None) -> Business:
     """Read and validate one business file."""
-    return _load(_read(path), str(path), env)[0]
+    return _raise_problems(read_business(path, env, cards))
 
 
-def load_businesses(directory: FsPath, env: Mapping[str, str]) -> dict[str, Business]:
+def load_businesses(directory: FsPath, env: Mapping[str, str],
+                    cards: Mapping[str, Card] | None = None) -> dict[str, Business]:
     """Every ``*.yaml`` business in ``directory``, keyed by slug.
 
     All files are read before anything is raised, so one :class:`ConfigError` lists the
     problems of every file; two files with the same slug are an error.
     """
-    if not directory.is_dir():
-        raise ConfigError(f"{directory}:1: {DOCUMENT}: not a directory of business files")
-    found: dict[str, tuple[Business, str]] = {}
-    problems: list[str] = []
-    for file in sorted(directory.glob("*.yaml")):
-        try:
-            business, lines = _load(_read(file), str(file), env)
-        except ConfigError as err:
-            problems.extend(err.problems)
-            continue
-        if business.slug in found:
-            first = found[business.slug][1]
-            problems.append(
-                _problem(str(file), lines.line_of(("slug",)), ("slug",),
-                         f"duplicate slug {business.slug!r}, also used by {first}")
-            )
-            continue
-        found[business.slug] = (business, str(file))
+    files = read_business_folder(directory, env, cards)
+    problems = [p for f in files for p in f.problems]
     if problems:
         raise ConfigError("\n".join(problems))
-    return {slug: business for slug, (business, _) in found.items()}
+    return {f.slug: f.business for f in files if f.business is not None}
+
+
+def read_business_text(text: str, source: str, env: Mapping[str, str],
+                       cards: Mapping[str, Card] | None = None) -> BusinessFile:
+    """One business from YAML ``text``, or every problem in it; never raises for what the
+    text says."""
+    business, slug, problems = _check(text, source, env, cards)
+    return BusinessFile(FsPath(source), business, tuple(problems), slug)
+
+
+def read_business(path: FsPath, env: Mapping[str, str],
+                  cards: Mapping[str, Card] | None = None) -> BusinessFile:
+    """One business file, or every problem in it (an unreadable file is one problem)."""
+    try:
+        text = _read(path)
+    except ConfigError as err:
+        return BusinessFile(path, None, err.problems)
+    return read_business_text(text, str(path), env, cards)
+
+
+def read_business_folder(directory: FsPath, env: Mapping[str, str],
+                         cards: Mapping[str, Card] | None = None) -> list[BusinessFile]:
+    """Every ``*.yaml`` file in ``directory``, in name order, each valid or with its
+    problems; a file whose slug an earlier file already has is not used (a problem)."""
+    if not directory.is_dir():
+        raise ConfigError(f"{directory}:1: {DOCUMENT}: not a directory of business files")
+    files: list[BusinessFile] = []
+    first: dict[str, FsPath] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        read = read_business(path, env, cards)
+        if read.slug and read.slug in first:
+            line = _slug_line(path)
+            read = BusinessFile(path, None, (*read.problems, _problem(
+                str(path), line, ("slug",),
+                f"duplicate slug {read.slug!r}, also used by {first[read.slug]}")), read.slug)
+        elif read.slug:
+            first[read.slug] = path
+        files.append(read)
+    return files
+
+
+def business_files_of(directory: FsPath, slug: str) -> list[FsPath]:
+    """The file of business ``slug`` without reading any other business: ``SLUG.yaml``
+    when it says ``slug: SLUG``, else every file that does (read, not validated). A file
+    that cannot be read is passed over: it is some other business's problem."""
+    named = directory / f"{slug}.yaml"
+    if named.is_file() and _slug_of(named) == slug:
+        return [named]
+    return [p for p in sorted(directory.glob("*.yaml")) if _slug_of(p) == slug]
+
+
+def slugs_in(directory: FsPath) -> list[str]:
+    """The slugs the files in ``directory`` declare (read, not validated)."""
+    found = (_slug_of(p) for p in sorted(directory.glob("*.yaml")))
+    return sorted({s for s in found if s})
+
+
+def _slug_of(path: FsPath) -> str:
+    try:
+        data, _ = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, ValueError, FrontdeskError):
+        return ""
+    slug = data.get("slug") if isinstance(data, dict) else None
+    return slug if isinstance(slug, str) else ""
+
+
+def _slug_line(path: FsPath) -> int:
+    try:
+        _, lines = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, ValueError, FrontdeskError):
+        return 1
+    return lines.line_of(("slug",))
+
+
+def _raise_problems(read: BusinessFile) -> Business:
+    if read.business is None:
+        raise ConfigError("\n".join(read.problems))
+    return read.business
 
 
 def _read(path: FsPath) -> str:
@@ -170,30 +263,80 @@ def _read(path: FsPath) -> str:
         raise ConfigError(f"{path}:1: {DOCUMENT}: cannot read: {err.strerror or err}") from err
 
 
-def _load(text: str, source: str, env: Mapping[str, str]) -> tuple[Business, LineMap]:
-    _refuse_old_yaml(text, source)
+def _check(text: str, source: str, env: Mapping[str, str],
+           cards: Mapping[str, Card] | None) -> tuple[Business | None, str, list[str]]:
+    """The business in ``text`` (None when anything is wrong), its slug as written, and
+    every problem: the YAML, then — all in one list — the variables, each field, the
+    checks across sections and the cards it uses."""
     try:
-        data, lines = load_yaml(text, source)
-    except InvalidDocument as err:
-        raise ConfigError(
-            "\n".join(_problem(p.file, p.line, (), p.message) for p in err.problems)
-        ) from err
-    except ValueError as err:  # ruamel raises a bare ValueError for a date like 2025-02-30
-        line = _line_of_bad_date(text)
-        raise ConfigError(_problem(source, line, (), f"invalid YAML: {err}")) from err
+        _refuse_old_yaml(text, source)
+        try:
+            data, lines = load_yaml(text, source)
+        except InvalidDocument as err:
+            raise ConfigError(
+                "\n".join(_problem(p.file, p.line, (), p.message) for p in err.problems)
+            ) from err
+        except ValueError as err:  # ruamel raises a bare ValueError for a date like 2025-02-30
+            line = _line_of_bad_date(text)
+            raise ConfigError(_problem(source, line, (), f"invalid YAML: {err}")) from err
+    except ConfigError as err:
+        return None, "", list(err.problems)
     if not isinstance(data, dict):
-        raise ConfigError(_problem(source, 1, (), "a business file is a mapping of keys to values"))
+        return None, "", [_problem(source, 1, (), "a business file is a mapping of keys to values")]
+    slug = data.get("slug") if isinstance(data.get("slug"), str) else ""
 
-    interpolation_problems: list[tuple[Path, str]] = []
-    data = _interpolate_tree(data, env, (), interpolation_problems)
-    if interpolation_problems:
-        raise ConfigError(_report(source, lines, interpolation_problems))
-
+    unset: list[tuple[Path, str]] = []
+    data = _interpolate_tree(data, env, (), unset)
+    found: list[tuple[Path, str]] = list(unset)
+    business: Business | None = None
     try:
-        return Business.model_validate(data), lines
+        business = Business.model_validate(data)
     except ValidationError as err:
-        located = list(_validation_problems(err.errors(include_url=False), data))
-        raise ConfigError(_report(source, lines, located)) from err
+        found += _validation_problems(err.errors(include_url=False))
+    found += cross_check(data)
+    located = [(lines.line_of(path), path, reason) for path, reason in _unique(found)
+               if (path, reason) in unset or not _below_any(path, [p for p, _ in unset])]
+    located += _card_problems(data, source, lines, cards)
+    located.sort(key=lambda item: item[0])  # stable: in order found within a line
+    problems = [_problem(source, line, path, reason) for line, path, reason in located]
+    return (business if not problems else None), str(slug), problems
+
+
+def _unique(found: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """Each problem once: a check across sections is run by the model (when every field is
+    valid) and over the file's data (always), and both find the same problems."""
+    return list(dict.fromkeys(found))
+
+
+def _below_any(path: Path, prefixes: list[Path]) -> bool:
+    """A problem at or below a value whose variable could not be filled is a consequence."""
+    return any(path[:len(p)] == p for p in prefixes)
+
+
+def _card_problems(data: dict[str, Any], source: str, lines: LineMap,
+                   cards: Mapping[str, Card] | None) -> list[tuple[int, Path, str]]:
+    """The cards the business uses: each known, and each changed one still a valid card."""
+    if cards is None or not isinstance(data.get("topics"), list):
+        return []
+    out: list[tuple[int, Path, str]] = []
+    for i, raw in enumerate(data["topics"]):
+        try:
+            use = TopicUse.model_validate(raw)
+        except ValidationError:
+            continue  # reported with the fields
+        if use.card not in cards:
+            path: Path = ("topics", i, "card")
+            out.append((lines.line_of(path), path, unknown("card", use.card, sorted(cards))))
+            continue
+        if not use.override and not use.extra_examples:
+            continue
+        path = ("topics", i, "override")
+        try:
+            apply_override(cards[use.card], use.override, use.extra_examples, source,
+                           line_map=lines.sub(path))
+        except InvalidCard as err:
+            out += [(p.line or lines.line_of(path), path, p.message) for p in err.problems]
+    return out
 
 
 def _refuse_old_yaml(text: str, source: str) -> None:
@@ -223,14 +366,6 @@ def _problem(source: str, line: int, path: Path, reason: str) -> str:
     return f"{source}:{max(line, 1)}: {dotted(path)}: {reason}"
 
 
-def _report(source: str, lines: LineMap, problems: Iterable[tuple[Path, str]]) -> str:
-    numbered = sorted(
-        ((lines.line_of(path), n, path, reason) for n, (path, reason) in enumerate(problems)),
-        key=lambda item: (item[0], item[1]),
-    )
-    return "\n".join(_problem(source, line, path, reason) for line, _, path, reason in numbered)
-
-
 def dotted(path: Path) -> str:
     """A path as it is written in messages: ``staff[2].services[0]``."""
     out = ""
@@ -242,7 +377,7 @@ def dotted(path: Path) -> str:
     return out or DOCUMENT
 
 
-def _validation_problems(errors: list[ErrorDetails], data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+def _validation_problems(errors: list[ErrorDetails]) -> Iterator[tuple[Path, str]]:
     for error in errors:
         path: Path = tuple(p for p in error["loc"] if p != "[key]")
         located = (error.get("ctx") or {}).get("error")
@@ -250,65 +385,74 @@ def _validation_problems(errors: list[ErrorDetails], data: dict[str, Any]) -> It
             for sub, why in located.problems:
                 yield path + sub, why
             continue
-        reason = _reason(error)
-        if not path:
-            references = list(_unresolved_references(data))
-            if references:
-                yield from references
-                continue
-        yield path, reason
+        yield path, _reason(error, path)
 
 
-def _reason(error: ErrorDetails) -> str:
+def _reason(error: ErrorDetails, path: Path) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key"
+        hint = did_you_mean(path[-1], _keys_at(path[:-1])) if path else ""
+        return f"unknown key ({hint})" if hint else "unknown key"
     if kind == "missing":
         return "required key is missing"
     message = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+        hint = did_you_mean(error.get("input"), choices)
+        if hint:
+            message += f" ({hint})"
     return message
 
 
-def _unresolved_references(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
-    """Where the model's cross-reference checks failed, as precise paths.
-
-    ``Business`` checks these after its fields are valid and reports them for the whole
-    document; this walk over the (already field-valid) data says which entry is wrong.
-    """
-    services = [s.get("id") for s in _dicts(data.get("services"))]
-    for i, member in enumerate(_dicts(data.get("staff"))):
-        for j, ref in enumerate(member.get("services") or ()):
-            if ref not in services:
-                known = ", ".join(str(s) for s in services)
-                yield ("staff", i, "services", j), (
-                    f"staff {member.get('id')!r} names an unknown service {ref!r}"
-                    f" (services: {known})"
-                )
-    departments = [d.get("id") for d in _dicts(data.get("departments"))]
-    emergency = data.get("emergency")
-    if isinstance(emergency, dict):
-        for key in ("during_hours_transfer", "after_hours_transfer"):
-            ref = emergency.get(key)
-            if ref is not None and ref not in departments:
-                known = ", ".join(str(d) for d in departments) or "none defined"
-                yield ("emergency", key), f"unknown department {ref!r} (departments: {known})"
-    for i, day in enumerate(data.get("closures_yearly") or ()):
-        if not isinstance(day, str) or len(day) != 5 or day[2] != "-":
-            yield ("closures_yearly", i), f"closures_yearly entries are 'MM-DD', got {day!r}"
+def _keys_at(path: Path) -> list[str]:
+    """The keys the business file allows at ``path`` (a mapping of some model)."""
+    kind: Any = Business
+    for part in path:
+        kind = _inside(kind, part)
+        if kind is None:
+            return []
+    models = [k for k in _alternatives(kind) if isinstance(k, type) and issubclass(k, BaseModel)]
+    return list(models[0].model_fields) if models else []
 
 
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+def _inside(kind: Any, part: str | int) -> Any:
+    """The type of the value at ``part`` inside a value of type ``kind``, or None."""
+    for option in _alternatives(kind):
+        origin, args = get_origin(option), get_args(option)
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            field = option.model_fields.get(str(part))
+            if field is not None:
+                return field.annotation
+        elif origin is dict and args:
+            return args[1]
+        elif origin in (tuple, list) and args and isinstance(part, int):
+            return args[0]
+    return None
+
+
+def _alternatives(kind: Any) -> list[Any]:
+    """``kind`` without ``Annotated`` and ``None``, one entry per member of a union."""
+    if get_origin(kind) is Annotated:
+        return _alternatives(get_args(kind)[0])
+    if get_origin(kind) in (Union, UnionType):
+        return [a for k in get_args(kind) if k is not type(None) for a in _alternatives(k)]
+    return [kind]
 
 
 __all__ = [
     "DOCUMENT",
+    "BusinessFile",
     "ConfigError",
+    "business_files_of",
     "dotted",
     "interpolate",
     "load_business",
     "load_business_text",
     "load_businesses",
+    "read_business",
+    "read_business_folder",
+    "read_business_text",
+    "slugs_in",
 ]

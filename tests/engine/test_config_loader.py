@@ -531,8 +531,10 @@ def test_problems_of_every_file_are_reported_together(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a business", encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_businesses(tmp_path, {})
+    # b.yaml: its unknown key, and the slug a.yaml (broken as it is) already declares
     assert [p.split(":")[0] for p in caught.value.problems] == [
-        str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]
+        str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), str(tmp_path / "b.yaml")]
+    assert "duplicate slug 'tiny-shop'" in caught.value.problems[-1]
 
 
 def test_businesses_are_keyed_by_slug(tmp_path: Path) -> None:
