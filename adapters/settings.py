@@ -21,7 +21,8 @@ name per setting, no tables: a table is where TOML silently puts keys written af
 ``[header]``, so a table whose keys are settings is refused with that hint. Strings are
 strings, numbers are TOML integers (``port = 8080``, not ``"8080"``), ``cards`` is an array
 of directories. ``cache_dir = ""`` turns the embedding cache off. ``examples/frontdesk.toml``
-lists every key with its default.
+lists every key with its default. Without ``businesses`` (file, ``FRONTDESK_BUSINESSES`` or
+``--businesses``) the demo businesses packaged in ``adapters/demo`` are used.
 
 **Paths.** Relative paths *in the file* (``businesses``, ``cards``, ``cache_dir``, and the
 path of an SQLite ``db`` — ``sqlite:///rel.db`` or a bare path) are relative to the file's
@@ -68,7 +69,7 @@ class SettingsError(FrontdeskError):
 @dataclass(frozen=True)
 class Settings:
     db: str = "sqlite:///frontdesk.db"
-    businesses: Path = Path("examples/businesses")
+    businesses: Path | None = None  # the business folder; None: the packaged demo businesses
     cards: tuple[Path, ...] = ()  # extra card directories (templates), beside the bundled ones
     # minilm (default: on ONNX Runtime, exported once into cache_dir/onnx; torch when the
     # cache is off), minilm-torch, or hashing (no model; for quick experiments)

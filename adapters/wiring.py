@@ -2,6 +2,11 @@
 
 This is the one place that knows every concrete piece — the store implementation, the
 language backend, the business files and the card templates — and wires them together.
+
+Business files: a command for one business (``--business SLUG``) reads and compiles that
+business's file only, so another business's broken file does not stop it; a command for
+every business reads the whole folder and, unless told to skip invalid businesses, refuses
+with every problem of every file at once.
 """
 
 from __future__ import annotations
@@ -20,13 +25,24 @@ from pydantic import ValidationError
 
 from engine.brain import Brain
 from engine.business import Business, LanguageConfig
-from engine.config_loader import load_businesses
+from engine.business_checks import did_you_mean
+from engine.config_loader import (
+    BusinessFile,
+    ConfigError,
+    business_files_of,
+    read_business,
+    read_business_folder,
+    slugs_in,
+)
 from engine.desk import Desk
 from engine.ports import Store
 from language.types import LanguageBackend
 from machines.card import Card
+from machines.errors import InvalidDocument
 from machines.loader import bundled_cards, load_cards
+from rules.errors import FrontdeskError
 
+from .demo import DEMO_BUSINESSES
 from .settings import Settings, SettingsError
 
 log = logging.getLogger("frontdesk.wiring")
@@ -53,19 +69,111 @@ def card_templates(settings: Settings) -> dict[str, Card]:
     return cards
 
 
-def load_brains(settings: Settings, cards: Mapping[str, Card] | None = None,
-                only: str | None = None) -> dict[str, Brain]:
-    businesses: dict[str, Business] = load_businesses(settings.businesses, settings.env)
-    if only is not None:
-        if only not in businesses:
-            from engine.config_loader import ConfigError
+def business_folder(settings: Settings) -> Path:
+    """The folder business files are read from: the configured one, else the demo
+    businesses packaged with frontdesk. Raises SettingsError (one line saying what to do)
+    for a configured folder that is not there."""
+    folder = settings.businesses
+    if folder is None:
+        return DEMO_BUSINESSES
+    if not folder.is_dir():
+        raise SettingsError(f"no business folder at {folder} (set --businesses DIR or "
+                            "FRONTDESK_BUSINESSES; frontdesk init DIR writes a starter "
+                            "business)")
+    return folder
 
-            known = ", ".join(sorted(businesses)) or "none"
-            raise ConfigError(f"unknown business '{only}' (known: {known})")
-        businesses = {only: businesses[only]}
+
+def business_files(settings: Settings, cards: Mapping[str, Card] | None = None,
+                   only: str | None = None) -> list[BusinessFile]:
+    """The business files, each valid or with every problem in it: business ``only``'s
+    file alone (ConfigError when no file is that business), else every file of the folder.
+    With ``cards``, the cards each business uses are checked against them."""
+    folder = business_folder(settings)
+    if only is None:
+        return read_business_folder(folder, settings.env, cards)
+    paths = business_files_of(folder, only)
+    if not paths:
+        raise ConfigError(_unknown_business(folder, only))
+    files = [read_business(p, settings.env, cards) for p in paths]
+    if len(paths) > 1:  # two files say they are this business
+        return [BusinessFile(p, None, (f"{p}:1: slug: {only!r} is also the slug of "
+                                       f"{', '.join(str(o) for o in paths if o != p)}",),
+                             only) for p in paths]
+    return files
+
+
+def _unknown_business(folder: Path, slug: str) -> str:
+    known = slugs_in(folder)
+    if not known:
+        return f"unknown business {slug!r}: there are no business files in {folder}"
+    hint = did_you_mean(slug, known)
+    return (f"unknown business {slug!r} ({hint + ' ' if hint else ''}businesses in "
+            f"{folder}: {', '.join(known)})")
+
+
+def business_of(settings: Settings, slug: str) -> Business:
+    """One business, read and checked against the card templates (its cards are not
+    compiled): for commands that only need its facts, such as the listings. Raises
+    ConfigError with every problem of its file."""
+    file = business_files(settings, card_templates(settings), only=slug)[0]
+    if file.business is None:
+        raise ConfigError("\n".join(file.problems))
+    return file.business
+
+
+@dataclass(frozen=True)
+class Brains:
+    """The compiled businesses, and the files that could not be used with their problems."""
+
+    brains: dict[str, Brain]
+    invalid: tuple[BusinessFile, ...] = ()
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for f in self.invalid for p in f.problems]
+
+
+def compile_brains(settings: Settings, cards: Mapping[str, Card] | None = None,
+                   only: str | None = None) -> Brains:
+    """Every business (or ``only`` that one) compiled into a Brain, each file that does
+    not load or compile set aside with its problems."""
     templates = dict(cards) if cards is not None else card_templates(settings)
-    return {slug: Brain.build(b, templates, source=str(settings.businesses / f"{slug}.yaml"))
-            for slug, b in businesses.items()}
+    return compile_files(business_files(settings, templates, only), templates)
+
+
+def compile_files(files: list[BusinessFile], templates: Mapping[str, Card]) -> Brains:
+    """The valid ``files`` compiled with the card ``templates``; the others, and any that
+    does not compile, set aside with their problems."""
+    brains: dict[str, Brain] = {}
+    invalid: list[BusinessFile] = []
+    for file in files:
+        if file.business is None:
+            invalid.append(file)
+            continue
+        try:
+            brains[file.slug] = Brain.build(file.business, templates, source=str(file.path))
+        except InvalidDocument as e:  # a card problem the loader's checks did not catch
+            invalid.append(BusinessFile(file.path, None, tuple(str(p) for p in e.problems),
+                                        file.slug))
+        except FrontdeskError as e:
+            invalid.append(BusinessFile(file.path, None, (f"{file.path}:1: topics: {e}",),
+                                        file.slug))
+    return Brains(brains, tuple(invalid))
+
+
+def load_brains(settings: Settings, cards: Mapping[str, Card] | None = None,
+                only: str | None = None, skip_invalid: bool = False) -> dict[str, Brain]:
+    """The compiled businesses. A business file with a problem stops everything (one
+    ConfigError listing every problem of every file) unless ``skip_invalid``: then the
+    valid ones are returned and each skipped business is logged as a warning."""
+    compiled = compile_brains(settings, cards, only)
+    if compiled.invalid and (not skip_invalid or only is not None):
+        raise ConfigError("\n".join(compiled.problems))
+    for file in compiled.invalid:
+        log.warning("skipping invalid business file %s (%d problems)", file.label,
+                    len(file.problems), extra={"file": str(file.path), "business": file.slug,
+                                               "problems": list(file.problems)})
+    return compiled.brains
 
 
 def language_config(settings: Settings) -> LanguageConfig:
@@ -125,13 +233,14 @@ def language_backend(settings: Settings) -> LanguageBackend:
 
 async def open_app(settings: Settings, only: str | None = None,
                    language: LanguageBackend | None = None,
-                   understand_threads: int = 0) -> App:
+                   understand_threads: int = 0, skip_invalid: bool = False) -> App:
     """The composed app. ``understand_threads`` > 0 runs understanding on that many
     threads off the event loop (a server's concurrent turns then share the embedding
-    model's forward passes); 0 runs it inline (the terminal chat, the CLI)."""
+    model's forward passes); 0 runs it inline (the terminal chat, the CLI).
+    ``skip_invalid``: see :func:`load_brains`."""
     from store import open_store
 
-    brains = load_brains(settings, only=only)
+    brains = load_brains(settings, only=only, skip_invalid=skip_invalid)
     store = await open_store(settings.db)
     await store.migrate()
     backend = language or language_backend(settings)
@@ -193,5 +302,6 @@ def repo_path(*parts: str) -> Path:
     return Path(__file__).resolve().parent.parent.joinpath(*parts)
 
 
-__all__ = ["App", "card_templates", "language_backend", "language_backends", "language_config",
+__all__ = ["App", "Brains", "business_files", "business_folder", "business_of", "card_templates",
+           "compile_brains", "compile_files", "language_backend", "language_backends", "language_config",
            "load_brains", "open_app", "repo_path"]

@@ -568,13 +568,16 @@ def test_an_invalid_business_file_is_refused_with_file_line_field_reason(tmp_pat
     duration_line = next(i for i, x in enumerate(lines, 1) if "duration_min: -5" in x)
     tz_line = next(i for i, x in enumerate(lines, 1) if "Mars/" in x)
     env = environment(tmp_path / "x.db", FRONTDESK_BUSINESSES=str(businesses))
-    done = frontdesk(env, "appointments", "--business", "praxis-sommer")
+    done = frontdesk(env, "appointments", "--business", "bloom-salon")
     assert done.returncode == 2, done.stdout
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert re.search(rf"{re.escape(str(path))}:{tz_line}: timezone: .*Mars/Olympus_Mons",
                      done.stderr), done.stderr
     assert re.search(rf"{re.escape(str(path))}:{duration_line}: services\[0\]\.duration_min: "
                      r"\S", done.stderr), done.stderr
+    # another business is not held up by it
+    other = frontdesk(env, "appointments", "--business", "praxis-sommer")
+    assert other.returncode == 0 and other.stdout == "no appointments\n", other.stderr
     unknown = frontdesk(environment(tmp_path / "x.db"), "appointments", "--business", "nope")
     assert unknown.returncode == 2 and "nope" in unknown.stderr
     assert "Traceback" not in unknown.stderr

@@ -61,7 +61,7 @@ def test_the_example_file_loads_and_documents_every_key_with_its_default(tmp_pat
     loaded = Settings.load({}, config=here)
     expected = values(Settings.from_env({})) | {
         "db": f"sqlite:///{tmp_path}/frontdesk.db",
-        "businesses": tmp_path / "examples/businesses",
+        "businesses": tmp_path / "businesses",
         "cache_dir": tmp_path / "var/cache"}
     assert values(loaded) == expected
 

@@ -333,4 +333,5 @@ def test_verify_a_business_whose_override_does_not_load(tmp_path: Path, capsys) 
                                  "        - {id: hours, kind: collect, field: nope}\n")
     code, out, err = run(capsys, "--businesses", str(folder), "verify")
     assert code == 2 and "Traceback" not in err
-    assert re.search(r"bloom-salon\.yaml(:\d+)?: card 'hours' \(override\): .*'nope'", err), err
+    assert re.search(r"bloom-salon\.yaml:\d+: topics\[0\]\.override: card 'hours' "
+                     r"\(override\): .*'nope'", err), err
