@@ -229,8 +229,9 @@ def _world(tmp: Path, dbs: dict[str, str]) -> World:
     w.prefetch([(db, command, "--business", business, "--json")
                 for command in ("appointments", "conversations", "messages", "escalations")
                 for db, business in (("bloom", "bloom-salon"), ("praxis", "praxis-sommer"))]
-               + [("bloom", "appointments", "--business", "bloom-salon"),
-                  ("praxis", "escalations", "--business", "praxis-sommer"),
+               + [("bloom", listing, "--business", "bloom-salon")
+                  for listing in ("appointments", "conversations", "messages", "escalations")]
+               + [("praxis", "escalations", "--business", "praxis-sommer"),
                   ("bloom", "audit", "verify"), ("praxis", "audit", "verify"),
                   ("bloom", "replay", "--all"), ("praxis", "replay", "--all")])
     w.prefetch([("bloom", "audit", w.conversation()),
@@ -270,6 +271,35 @@ def test_chat_books_tomorrow_relative_to_now_for_the_customer(world) -> None:
     assert str(conv["sender"]).startswith(BLOOM_CUSTOMER)
     assert conv["turns"] == len(BLOOM_SCRIPT)
     assert str(conv["created_at"]).startswith("2026-11-24T10:00:00-08:00")
+
+
+def test_chat_from_an_empty_directory_with_no_configuration_talks_to_the_packaged_demo(
+        world, tmp_path) -> None:
+    # nothing configured: no FRONTDESK_* variable, no frontdesk.toml, no --businesses; only
+    # the embedding cache is shared with this module's chats (the model cache is another
+    # matter), so the run does not export the model again
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
+    env.update(FRONTDESK_CACHE_DIR=str(world.tmp / "cache"), HF_HUB_OFFLINE="1",
+               TOKENIZERS_PARALLELISM="false")
+    empty = tmp_path / "anywhere"
+    empty.mkdir()
+    done = subprocess.run([*CLI, "chat", "--business", "bloom-salon"], cwd=empty, env=env,
+                          input="What are your opening hours?\n", capture_output=True,
+                          text=True, encoding="utf-8", timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    [reply] = done.stdout.splitlines()
+    assert reply.startswith("desk: ") and "Saturday" in reply, reply
+    assert "Traceback" not in done.stderr
+
+
+def test_a_listing_piped_into_head_ends_without_a_traceback(world) -> None:
+    conv = world.conversation()
+    for command in ("appointments --business bloom-salon --json | head -1",
+                    f"audit {conv} --json | head -1"):  # the audit is more than a pipe holds
+        done = subprocess.run(["sh", "-c", " ".join(CLI) + " " + command], cwd=REPO,
+                              env=world.envs["bloom"], capture_output=True, text=True,
+                              timeout=TIMEOUT)
+        assert done.stdout == "[\n" and done.stderr == "", (command, done.stderr)
 
 
 def test_chat_in_german(world) -> None:
@@ -333,24 +363,67 @@ def test_listings_as_text(world) -> None:
     assert done.returncode == 0 and done.stdout.strip() == "no escalations"
 
 
+@pytest.mark.parametrize("listing", ["appointments", "conversations", "escalations",
+                                     "messages"])
+def test_every_text_listing_starts_each_row_with_its_id(world, listing) -> None:
+    rows = world.json(listing, "--business", "bloom-salon")
+    assert rows, f"the bloom chat leaves at least one row in {listing}"
+    done = world.run(listing, "--business", "bloom-salon")
+    assert done.returncode == 0, done.stderr
+    assert [line.split("  ")[0] for line in done.stdout.splitlines()] == \
+        [row["id"] for row in rows]
+
+
 # ---------------------------------------------------------------------- audit
 
 
-def test_audit_shows_the_whole_decision_of_every_turn(world) -> None:
+def test_audit_shows_the_whole_decision_of_every_turn_in_plain_words(world) -> None:
     conv = world.conversation()
     done = world.run("audit", conv)
     assert done.returncode == 0, done.stderr
     text = done.stdout
+    assert text.startswith(f"conversation {conv}  (bloom-salon, {len(BLOOM_SCRIPT)} turns)")
     assert len(re.findall(r"^turn \d+ ", text, re.M)) == len(BLOOM_SCRIPT)
     assert "customer: \"Hi, I'd like to book a men's haircut\"" in text
-    assert re.search(r"^  rule \[card#\d+\] book\.\w+", text, re.M)  # rules fired
-    assert re.search(r"^  topic: - -> book \(new, confidence [\d.]+\) because ", text, re.M)
+    # the understanding: the topic with its confidence and runner-up, fields with their words
+    assert re.search(r"^  understood: English; topic book \(confidence 0\.\d\d, runner-up "
+                     r"\w+ 0\.\d\d\)", text, re.M)
+    assert re.search(r'^    service = mens_cut  from "men\'s haircut"$', text, re.M)
+    assert re.search(r'^    date = 2026-11-25  from "tomorrow"', text, re.M)
+    # every rule with its reason, the facts it matched and what it did, in words
+    assert re.search(r"^  rule book\.service\.collected \(card rules, round \d+\): we have "
+                     r"the service, so we move on$", text, re.M)
+    assert re.search(r"^    facts: field\.service = mens_cut, machine\.state = service$",
+                     text, re.M)
+    assert re.search(r"^    then: set decision\.topic = book \(from topic\.candidate\)$",
+                     text, re.M)
+    assert re.search(r"^    then: machine event advance$", text, re.M)
+    assert "not applied: a rule before it decided this" in text  # a superseded consequence
+    assert "Ref(" not in text and "{'" not in text and "=None" not in text
+    assert re.search(r"^  topic: \(none\) -> book \(new, confidence [\d.]+\) because "
+                     r"topic\.new \(the best-matching topic takes the turn\)", text, re.M)
     assert re.search(r"^  transition book: confirm --confirm--> book ", text, re.M)
     assert re.search(r"^  action book \[book:[0-9a-f]{32}\] -> ok", text, re.M)  # key
     assert re.search(r"^  action find_slots \[find_slots:[0-9a-f]{32}\] -> ok", text, re.M)
-    assert re.search(r"^    args book: .*'start': '2026-11-25T", text, re.M)
+    assert re.search(r"^    with .*name = Jamie Rivera.*, start = 2026-11-25T", text, re.M)
     assert re.search(r"^  reply: .*booked", text, re.M)
     assert len(re.findall(r"^  hash: [0-9a-f]{64}$", text, re.M)) == len(BLOOM_SCRIPT)
+
+
+def test_an_id_prefix_is_taken_wherever_an_id_is(world) -> None:
+    conv = world.conversation()
+    whole = world.run("audit", conv, "--json")
+    by_prefix = world.run("audit", conv[:4], "--json")
+    assert by_prefix.returncode == 0, by_prefix.stderr
+    assert by_prefix.stdout == whole.stdout
+    replayed = world.run("replay", conv[:6])
+    assert replayed.returncode == 0 and replayed.stdout.strip() == \
+        f"{len(BLOOM_SCRIPT)} turns identical", replayed.stdout + replayed.stderr
+    short = world.run("audit", conv[:3])
+    assert short.returncode == 1 and "at least 4 characters" in short.stderr
+    other = "0123" if not conv.startswith("0123") else "4567"
+    missing = world.run("audit", other)
+    assert missing.returncode == 1 and f"no conversation '{other}'" in missing.stderr
 
 
 def test_audit_json(world) -> None:

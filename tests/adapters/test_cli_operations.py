@@ -124,3 +124,31 @@ async def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
         done = await run(environment(url, tmp_path / "cache"), "db", "check")
         assert done.returncode == 2, (url, done.stdout, done.stderr)
         assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+
+
+async def test_outbox_retry_takes_a_unique_id_prefix_and_names_the_rows_of_an_ambiguous_one(
+        tmp_path: Path) -> None:
+    async with database_url(tmp_path) as db:
+        env = environment(db, tmp_path / "cache")
+        store = await open_store(db)
+        try:
+            await store.migrate()
+            async with store.transaction("bloom-salon", "seed") as tx:
+                for name in ("feed01", "feed02", "beef01"):
+                    await tx.enqueue(row(0, path=str(tmp_path / "m.jsonl")).model_copy(
+                        update={"id": name, "idempotency_key": f"key-{name}"}))
+            for name in ("feed01", "feed02", "beef01"):
+                await store.mark_outbox(name, "dead", 6, NOW, "webhook answered 503")
+        finally:
+            await store.close()
+        ambiguous = await run(env, "outbox", "retry", "feed")
+        assert ambiguous.returncode == 2 and "Traceback" not in ambiguous.stderr
+        assert ambiguous.stderr.strip() == ("error: 'feed' is the start of 2 outbox row ids: "
+                                            "feed01, feed02; give more of it")
+        short = await run(env, "outbox", "retry", "bee")
+        assert short.returncode == 2 and "at least 4 characters" in short.stderr
+        one = await run(env, "outbox", "retry", "beef")
+        assert one.returncode == 0 and "re-queued 1 row" in one.stdout, one.stderr
+        listed = {r["id"]: r["status"] for r in
+                  json.loads((await run(env, "outbox", "--json")).stdout)}
+        assert listed == {"beef01": "pending", "feed01": "dead", "feed02": "dead"}

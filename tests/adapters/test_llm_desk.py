@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapters.cli import _turn_text
+from adapters.cli.audit_text import turn_text
 from adapters.settings import Settings, SettingsError
 from adapters.wiring import language_backends, load_brains, open_app, repo_path
 from engine.audit import TurnRecord, replay, verify_chain
@@ -204,7 +204,7 @@ async def test_hybrid_asks_only_for_the_unresolved_and_replay_calls_no_model(
     assert all(s.start.date().isoformat() == "2026-11-26"
                for i in second.decision.plan.items for s in i.slots)
     assert [purpose(b) for b in asked] == ["fields"]
-    shown = _turn_text(2, turns[1].record, "h").splitlines()  # what `frontdesk audit` prints
+    shown = turn_text(2, turns[1].record, "h").splitlines()  # what `frontdesk audit` prints
     assert "  language: hybrid (openai-compatible:fake-model)" in shown
     [line] = [x for x in shown if x.startswith("  model ")]
     assert line.startswith("  model fields: ok because expected field date (date) not "

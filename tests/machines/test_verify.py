@@ -331,7 +331,15 @@ def test_verify_a_business(tmp_path: Path, capsys) -> None:
 def test_verify_a_business_whose_override_does_not_load(tmp_path: Path, capsys) -> None:
     folder = _business(tmp_path, "  - card: hours\n    override:\n      steps:\n"
                                  "        - {id: hours, kind: collect, field: nope}\n")
+    # every business: a file that does not load is a failure of its own, listed with its
+    # problems; asked for by name, it cannot be verified at all (a usage error)
     code, out, err = run(capsys, "--businesses", str(folder), "verify")
+    assert code == 1 and "Traceback" not in err
+    assert "INVALID business file" in out
+    assert re.search(r"bloom-salon\.yaml:\d+: topics\[0\]\.override: card 'hours' "
+                     r"\(override\): .*'nope'", out), out
+    code, out, err = run(capsys, "--businesses", str(folder), "verify", "--business",
+                         "bloom-salon")
     assert code == 2 and "Traceback" not in err
     assert re.search(r"bloom-salon\.yaml:\d+: topics\[0\]\.override: card 'hours' "
                      r"\(override\): .*'nope'", err), err

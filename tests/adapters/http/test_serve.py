@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -194,3 +196,75 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _half_broken_folder(tmp_path: Path) -> Path:
+    """The demo businesses with two of them broken (praxis-sommer in two places)."""
+    folder = tmp_path / "businesses"
+    shutil.copytree(repo_path("examples", "businesses"), folder)
+    for name, old, new in (("bloom-salon", "  - card: faq\n", "  - card: fqa\n"),
+                           ("praxis-sommer", "timezone: Europe/Berlin", "timezone: Berlin"),
+                           ("praxis-sommer", "  - card: hours\n", "  - card: hour\n")):
+        path = folder / f"{name}.yaml"
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_lists_every_problem_of_every_file_and_refuses_to_start(
+        tmp_path: Path, workers: str) -> None:
+    folder = _half_broken_folder(tmp_path)
+    env = {**os.environ, "FRONTDESK_DB": str(tmp_path / "x.db"),
+           "FRONTDESK_EMBEDDER": "hashing", "FRONTDESK_BUSINESSES": str(folder)}
+    done = subprocess.run([sys.executable, "-m", "adapters.cli", "serve", "--port",
+                           str(_free_port()), "--workers", workers], cwd=repo_path(), env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "serving" not in done.stderr
+    problems = done.stderr.splitlines()
+    assert problems[-1] == "error: 3 problems (above)"
+    assert [p.split(": ")[1] for p in problems[:-1]] == ["topics[3].card", "timezone",
+                                                         "topics[4].card"]
+    assert problems[0].startswith(f"{folder / 'bloom-salon.yaml'}:")
+    assert "unknown card 'hour' (did you mean 'hours'?" in problems[2]
+
+
+def test_serve_skip_invalid_serves_the_valid_businesses_and_warns_of_each_skipped_one(
+        tmp_path: Path) -> None:
+    import json
+
+    folder = _half_broken_folder(tmp_path)
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    with database_url_sync(tmp_path) as url:
+        env = {**os.environ, "FRONTDESK_DB": url, "FRONTDESK_EMBEDDER": "hashing",
+               "FRONTDESK_BUSINESSES": str(folder), "FRONTDESK_LOG_LEVEL": "WARNING"}
+        with log_path.open("w+") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port",
+                                     str(port), "--skip-invalid"], cwd=repo_path(), env=env,
+                                    stdout=log, stderr=log)
+            try:
+                _wait_healthy(proc, port, log_path)
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    page = r.read().decode()
+                assert "/chat/rapid-rooter" in page and "/chat/bloom-salon" not in page
+                for slug, status in (("rapid-rooter", 200), ("praxis-sommer", 404)):
+                    try:
+                        with urllib.request.urlopen(f"http://127.0.0.1:{port}/chat/{slug}",
+                                                    timeout=5) as r:
+                            got = r.status
+                    except urllib.error.HTTPError as e:
+                        got = e.code
+                    assert got == status, slug
+                proc.send_signal(signal.SIGTERM)
+                assert proc.wait(timeout=60) == 0
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+    skipped = [json.loads(line) for line in log_path.read_text().splitlines()
+               if line.startswith("{") and "skipping invalid business file" in line]
+    assert sorted((e["business"], e["level"], len(e["problems"])) for e in skipped) == [
+        ("bloom-salon", "warning", 1), ("praxis-sommer", "warning", 2)]

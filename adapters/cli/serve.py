@@ -1,0 +1,141 @@
+"""``frontdesk serve``: the HTTP server (web chat and channel webhooks) with the outbox
+drainer beside it, or — with ``--workers N`` — the supervisor of N such processes
+(``adapters.http.supervisor``).
+
+Every business file is checked before anything listens: a file with a problem stops the
+start (exit 2, every problem of every file listed) unless ``--skip-invalid``, which serves
+the valid businesses and logs a warning for each business skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import logging
+import os
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+from aiohttp import web
+
+from engine.config_loader import ConfigError
+
+from ..http.app import build_app, reply_router
+from ..http.logs import configure_logging
+from ..http.server import Metrics, RateLimiter, Server
+from ..http.supervisor import METRICS_VARIABLE, supervise, watch_supervisor, worker_index
+from ..outbox import drainer_for
+from ..settings import Settings
+from ..wiring import business_files, card_templates, open_app
+from .output import EXIT_OK, EXIT_USAGE
+
+UNDERSTAND_THREADS = 16  # understanding off the event loop; concurrent turns share passes
+
+
+async def serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The HTTP server: web chat and channel webhooks, the outbox drainer beside it, and on
+    SIGTERM/SIGINT a graceful stop (no new connections, in-flight turns finish, the outbox
+    is drained once, the store closed). With ``--workers N`` (N > 1) this process only
+    supervises N worker processes that share the port (``SO_REUSEPORT``)."""
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    worker = worker_index()
+    if args.workers > 1 and not worker:
+        # the files once, here: a broken one is refused before N workers fail on it
+        files = business_files(settings, card_templates(settings))
+        problems = [p for f in files for p in f.problems]
+        if problems and not args.skip_invalid:
+            raise ConfigError("\n".join(problems))
+        if not any(f.business is not None for f in files):
+            raise ConfigError("no valid business to serve")
+        return await supervise([sys.executable, "-m", "adapters.cli", *sys.argv[1:]],
+                               args.workers)
+    configure_logging(settings.log_level)
+    log = logging.getLogger("frontdesk.serve")
+    app = await open_app(settings, understand_threads=UNDERSTAND_THREADS,
+                         skip_invalid=args.skip_invalid)
+    if not app.brains:
+        await app.close()
+        raise ConfigError("no valid business to serve")
+    server = Server(settings=settings, app=app, public_url=settings.public_url,
+                    metrics=Metrics(multiprocess_dir=os.environ.get(METRICS_VARIABLE)),
+                    limiter=RateLimiter(per_sender=settings.rate_per_sender,
+                                        per_business=settings.rate_per_business))
+    businesses = {k: b.business for k, b in app.brains.items()}
+    providers = aiohttp.ClientSession()
+    drainer = drainer_for(app.store, businesses,
+                          extra={"reply": reply_router(settings, businesses, providers)},
+                          metrics=server.metrics.deliveries, session=providers)
+    app.desk.outbox_ready = drainer.wake  # a turn's replies leave once it commits
+    runner = web.AppRunner(build_app(server), shutdown_timeout=args.shutdown_timeout,
+                           access_log=None)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def drain_forever() -> None:
+        # stops between drains, never inside one: a drain cancelled mid-transaction could
+        # leave the connection in it (SQLite: "cannot start a transaction within a
+        # transaction" on the next)
+        while not stop.is_set():
+            try:
+                counts = await drainer.drain_once(datetime.now(UTC))
+            except Exception:  # a bad row or a database hiccup must not stop the drainer
+                log.exception("outbox drain failed")
+                counts = {}
+            if not counts:
+                await drainer.idle(1.0, stop)
+
+    async def recover() -> None:
+        try:
+            answered = await app.desk.recover(datetime.now(UTC) - timedelta(seconds=60))
+            if answered:
+                log.info("recovered unanswered events", extra={"count": answered})
+        except Exception:
+            log.exception("recovery failed")
+
+    background: list[asyncio.Task[None]] = []
+    cleaned = False
+    try:
+        await runner.setup()
+        await web.TCPSite(runner, settings.host, settings.port,
+                          reuse_port=bool(worker) or None).start()
+        # what start-up built (the model, the brains, their rules and indexes) lives as
+        # long as the process: out of the collector's sight, a full collection no longer
+        # walks it, which took tens of milliseconds from a turn now and then
+        gc.collect()
+        gc.freeze()
+        log.warning("serving", extra={"host": settings.host, "port": settings.port,
+                                      "worker": worker or "0", "pid": os.getpid()})
+        background = [asyncio.create_task(drain_forever()), asyncio.create_task(recover())]
+        if worker:
+            background.append(asyncio.create_task(watch_supervisor(stop)))
+        await stop.wait()
+        log.warning("shutting down")
+        cleaned = True
+        await runner.cleanup()  # stop accepting, let in-flight handlers finish
+        # the drainer stops after its current drain and recovery finishes its turns;
+        # only what outlives the shutdown timeout is cancelled
+        _, late = await asyncio.wait(background, timeout=args.shutdown_timeout)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        await drainer.drain_once(datetime.now(UTC))
+        return EXIT_OK
+    finally:
+        for task in background:
+            task.cancel()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        if not cleaned:
+            await runner.cleanup()
+        await providers.close()
+        await app.close()
+
+
+__all__ = ["UNDERSTAND_THREADS", "serve"]
