@@ -217,10 +217,11 @@ def read_business_folder(directory: FsPath, env: Mapping[str, str],
 
 def business_files_of(directory: FsPath, slug: str) -> list[FsPath]:
     """The file of business ``slug`` without reading any other business: ``SLUG.yaml``
-    when it says ``slug: SLUG``, else every file that does (read, not validated). A file
-    that cannot be read is passed over: it is some other business's problem."""
+    when it says ``slug: SLUG`` or cannot be read far enough to say (its problems are then
+    this business's), else every file that does (read, not validated). Another file that
+    cannot be read is passed over: it is some other business's problem."""
     named = directory / f"{slug}.yaml"
-    if named.is_file() and _slug_of(named) == slug:
+    if named.is_file() and _slug_of(named) in (slug, ""):
         return [named]
     return [p for p in sorted(directory.glob("*.yaml")) if _slug_of(p) == slug]
 

@@ -226,3 +226,7 @@ def test_one_business_is_found_without_reading_the_others(tmp_path: Path) -> Non
     assert business_files_of(tmp_path, "other-shop") == [tmp_path / "other.yaml"]
     assert business_files_of(tmp_path, "nobody") == []
     assert slugs_in(tmp_path) == ["other-shop", "tiny-shop"]
+    # SLUG.yaml that cannot be read far enough to say its slug is still that business's
+    # file: its problems are shown, not an unknown business
+    write(tmp_path, "broken-shop.yaml", "slug: broken-shop\nname: [unclosed\n")
+    assert business_files_of(tmp_path, "broken-shop") == [tmp_path / "broken-shop.yaml"]
