@@ -72,8 +72,8 @@ async def listing(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no {args.command}")
     else:
         for r in rows:
-            print("  ".join([str(r["id"]), *(f"{k}={one_line(str(v))}" for k, v in r.items()
-                                             if k != "id")]))
+            print("  ".join([str(r["id"]), *(f"{k}={'-' if v is None else one_line(str(v))}"
+                                             for k, v in r.items() if k != "id")]))
     return EXIT_OK
 
 
