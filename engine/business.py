@@ -294,6 +294,26 @@ class TopicUse(_Model):
     extra_examples: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # added per language
 
 
+class WebChat(_Model):
+    """How the web chat greets a visitor (``webchat:`` in the business file; optional).
+
+    ``greeting``: the chat's first words per language, e.g. ``{en: "Hi, this is Bloom!
+    How can we help?", de: ...}``; a language left out gets the default greeting. The
+    chat shows it when it opens, with buttons for what the desk can do; it is not a
+    turn (nothing is recorded until the customer writes).
+    """
+
+    greeting: dict[Lang, str] = Field(default_factory=dict)
+
+    @field_validator("greeting")
+    @classmethod
+    def _short(cls, v: dict[Lang, str]) -> dict[Lang, str]:
+        for lang, words in v.items():
+            if not words.strip() or len(words) > 500:
+                raise ValueError(f"greeting.{lang}: 1 to 500 characters of text")
+        return {lang: words.strip() for lang, words in v.items()}
+
+
 LanguageMode = Literal["offline", "llm", "hybrid"]
 Provider = Literal["openai", "openai-compatible", "transformers", "llamacpp"]
 
@@ -360,6 +380,7 @@ class Business(_Model):
     records_calls: bool = False
     channels: Channels = Channels()
     language: LanguageConfig | None = None  # None: the global default (settings)
+    webchat: WebChat = WebChat()
 
     @field_validator("timezone")
     @classmethod
