@@ -330,7 +330,7 @@ async def test_the_page_icon_and_the_german_time_on_a_button_and_in_the_text(
     assert len(labels) >= 2, (offer, labels)
     for label in labels:
         assert _clock(label).endswith(" Uhr") and _clock(label) in offer, (label, offer)
-    await shoot(page, "webchat-phone.png", full_page=False)
+    await shoot(page, "webchat-phone-de.png", full_page=False)
 
 
 async def test_the_page_works_without_javascript(site: str, browser: Any) -> None:
@@ -354,7 +354,7 @@ async def test_the_page_works_without_javascript(site: str, browser: Any) -> Non
 async def test_screenshots_of_an_offer_at_desktop_and_phone_width(site: str,
                                                                   browser: Any) -> None:
     """The pictures the README shows: a conversation offering times, on both widths."""
-    for size, name in ((DESKTOP, "webchat-desktop.png"), (PHONE, "webchat-offer-phone.png")):
+    for size, name in ((DESKTOP, "webchat-desktop.png"), (PHONE, "webchat-phone.png")):
         page = await open_page(browser, size)
         await page.goto(f"{site}/chat/bloom-salon")
         await greeted(page)
