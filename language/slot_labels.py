@@ -9,17 +9,20 @@ the offer in the conversation and compares, so the two agree by construction.
 A label is short (WhatsApp cuts a button title at 20 characters) but tells the slots of
 one offer apart:
 
-- weekday and time: EN ``Wed 3:00 pm``, DE ``Mi 15:00 Uhr``;
+- weekday and time: EN ``Wed 3:00 pm``, DE ``Mi 09:00``;
 - the date as well when the weekday alone does not tell two offered days apart (an
-  offer spanning more than a week): ``Wed 25 Nov 3:00 pm``, ``Mi 25.11. 15:00 Uhr``;
+  offer spanning more than a week): ``Wed 25 Nov 3:00 pm``, ``Mi 25.11. 15:00``;
 - the staff member when the offer has more than one: ``Wed 3:00 pm · Alex``, a long name
   with a title short as ``Dr. Weber`` (the whole name when two would read the same);
 - the zone when a wall time occurs twice (the autumn change) or two offers share one:
-  ``Sun 1:30 am CDT`` / ``So 01:30 Uhr MESZ``, the UTC offset when the zone's
-  abbreviation cannot tell them apart.
+  ``Sun 1:30 am CDT`` / ``So 01:30 MESZ``, the UTC offset when the zone's abbreviation
+  cannot tell them apart.
 
-The time is worded by :func:`language.templates.format_time`, the same words the reply
-text uses for it, so a button and the sentence above it show one time one way.
+The time is worded by :func:`language.templates.format_time`, as the reply text words it,
+so a button and the sentence above it show one time one way: ``3:00 pm`` in both; in
+German ``09:00``, which the sentence says as ``09:00 Uhr`` (the unit is left off the
+button, as in the opening-hours table: with it, ``Do 09:00 Uhr · Dr. Weber`` would not
+fit a WhatsApp button's 20 characters).
 
 If two labels still read the same, every label is numbered (``1. …``), which keeps them
 distinct. Labels depend only on the slots (times as stored, in the business timezone):
@@ -66,7 +69,7 @@ def normalise(text: str) -> str:
 
 
 def _time(moment: datetime, lang: Lang) -> str:
-    return format_time(moment.time(), lang)
+    return format_time(moment.time(), lang, unit=False)
 
 
 def _day(moment: datetime, lang: Lang, with_date: bool) -> str:

@@ -1,5 +1,5 @@
 """Slot buttons through a real desk: each offered slot's button says the slot in short
-("Thu 10:00 am · Sam", "Do 10:00 Uhr · Dr. Weber"), and pressing it — the label coming back
+("Thu 10:00 am · Sam", "Do 10:00 · Dr. Weber"), and pressing it — the label coming back
 as the customer's text — chooses exactly that slot: in English and German, among found
 appointments, and in the hour the autumn change repeats. Ordinals keep working."""
 
@@ -93,7 +93,7 @@ async def test_a_german_button_stays_german_and_books_its_slot() -> None:
     slots = await chat.offered(offer)
     assert offer.options == slot_labels(slots, "de", "Europe/Berlin")
     assert offer.options[2].startswith("Do ") and "· Dr. " in offer.options[2], offer.options
-    asked = await chat.say(offer.options[2])  # "Do 10:00 Uhr · Dr. Weber": "do" is English
+    asked = await chat.say(offer.options[2])  # "Do 10:00 · Dr. Weber": "do" is English
     assert "Name" in asked.text and "name" not in asked.text, asked.text
     readback = await chat.say("Dana Weiß")
     assert readback.options == ("Ja", "Nein")

@@ -36,9 +36,9 @@ OFFER = (_slot(datetime(2026, 11, 26, 10, 0, tzinfo=LA)),
 def test_a_label_is_weekday_time_and_staff_in_the_conversation_s_language() -> None:
     assert slot_labels(OFFER, "en") == ("Thu 10:00 am · Alex", "Thu 3:00 pm · Sam",
                                         "Fri 11:30 am · Alex")
-    assert slot_labels(OFFER, "de") == ("Do 10:00 Uhr · Alex", "Do 15:00 Uhr · Sam",
-                                        "Fr 11:30 Uhr · Alex")
-    assert all(len(label) <= 20 for label in slot_labels(OFFER, "en"))  # a WhatsApp button
+    assert slot_labels(OFFER, "de") == ("Do 10:00 · Alex", "Do 15:00 · Sam", "Fr 11:30 · Alex")
+    for lang in LANGS:  # a WhatsApp button's title
+        assert all(len(label) <= 20 for label in slot_labels(OFFER, lang))
 
 
 def test_one_staff_member_is_not_repeated_on_every_button() -> None:
@@ -50,15 +50,14 @@ def test_one_staff_member_is_not_repeated_on_every_button() -> None:
 def test_the_date_is_added_when_the_weekday_alone_is_ambiguous() -> None:
     later = _slot(datetime(2026, 12, 3, 9, 0, tzinfo=LA))  # Thursday a week later
     assert slot_labels((OFFER[0], later), "en") == ("Thu 26 Nov 10:00 am", "Thu 3 Dec 9:00 am")
-    assert slot_labels((OFFER[0], later), "de") == ("Do 26.11. 10:00 Uhr", "Do 03.12. 09:00 Uhr")
+    assert slot_labels((OFFER[0], later), "de") == ("Do 26.11. 10:00", "Do 03.12. 09:00")
 
 
 def test_long_staff_names_are_short_unless_two_would_read_the_same() -> None:
     at = datetime(2026, 3, 4, 9, 0, tzinfo=BERLIN)  # Wednesday
     weber = _slot(at, "jonas_weber", "Dr. Jonas Weber")
     sommer = _slot(at + timedelta(hours=1), "lena_sommer", "Dr. Lena Sommer")
-    assert slot_labels((weber, sommer), "de") == ("Mi 09:00 Uhr · Dr. Weber",
-                                                "Mi 10:00 Uhr · Dr. Sommer")
+    assert slot_labels((weber, sommer), "de") == ("Mi 09:00 · Dr. Weber", "Mi 10:00 · Dr. Sommer")
     other = _slot(at + timedelta(hours=2), "max_weber", "Dr. Max Weber")
     assert slot_labels((weber, other), "en") == ("Wed 9:00 am · Dr. Jonas Weber",
                                                  "Wed 11:00 am · Dr. Max Weber")
@@ -80,7 +79,7 @@ def test_the_repeated_autumn_hour_carries_the_zone() -> None:
     first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 2:30 MESZ, then 2:30 MEZ
     offer = (_slot(first.astimezone(BERLIN)),
              _slot((first + timedelta(hours=1)).astimezone(BERLIN)))
-    assert slot_labels(offer, "de") == ("So 02:30 Uhr MESZ", "So 02:30 Uhr MEZ")
+    assert slot_labels(offer, "de") == ("So 02:30 MESZ", "So 02:30 MEZ")
     assert slot_labels(offer, "en") == ("Sun 2:30 am CEST", "Sun 2:30 am CET")
     for label, slot in zip(slot_labels(offer, "de"), offer, strict=True):
         assert choose_offered(label, "de", offer).value == slot.start.isoformat()  # type: ignore[union-attr]
@@ -106,7 +105,7 @@ def test_a_pressed_german_label_is_german_although_do_reads_as_english() -> None
              _slot(at, "jonas_weber", "Dr. Jonas Weber"),
              _slot(at, "lena_sommer", "Dr. Lena Sommer"))
     labels = slot_labels(offer, "de", "Europe/Berlin")
-    assert labels[1] == "Do 10:00 Uhr · Dr. Weber"
+    assert labels[1] == "Do 10:00 · Dr. Weber"
     ctx = UnderstandContext(now=at - timedelta(days=2), timezone="Europe/Berlin",
                             languages=("de", "en"), conversation_lang="de",
                             expected_field="slot", expected_type="offered_slot", offered=offer)
@@ -134,8 +133,13 @@ def test_a_label_shows_its_time_as_the_reply_text_does() -> None:
     """One time format: the button says the time the way the sentence offering it does."""
     for lang in LANGS:
         for label, slot in zip(slot_labels(OFFER, lang), OFFER, strict=True):
-            assert format_time(slot.start.time(), lang) in label, (label, lang)
-            assert format_time(slot.start.time(), lang) in format_slot(slot, lang)
+            clock = format_time(slot.start.time(), lang, unit=False)
+            assert clock in label and clock in format_slot(slot, lang), (label, lang)
+    # "Thu 10:00 am" on the button, "… at 10:00 am" in the sentence; "Do 10:00" and
+    # "… um 10:00 Uhr" (the unit left off the button, as in the hours table)
+    assert "10:00 am" in slot_labels(OFFER, "en")[0] and "10:00 am" in format_slot(OFFER[0], "en")
+    assert slot_labels(OFFER, "de")[0].startswith("Do 10:00 ")
+    assert "um 10:00 Uhr" in format_slot(OFFER[0], "de")
 
 
 def test_a_label_worded_the_old_way_still_picks_its_slot() -> None:
@@ -148,6 +152,7 @@ def test_a_label_worded_the_old_way_still_picks_its_slot() -> None:
     at = datetime(2026, 3, 4, 9, 0, tzinfo=BERLIN)
     offer = (_slot(at, "jonas_weber", "Dr. Jonas Weber"),
              _slot(at + timedelta(hours=1), "lena_sommer", "Dr. Lena Sommer"))
+    assert slot_labels(offer, "de") == ("Mi 09:00 · Dr. Weber", "Mi 10:00 · Dr. Sommer")
     assert slot_for_label("Mi 9:00 · Dr. Weber", offer) == offer[0]
     assert slot_for_label("mi 09:00 uhr · dr. weber", offer) == offer[0]
     assert slot_for_label("Mi 19:00 · Dr. Weber", offer) is None  # not 9 o'clock

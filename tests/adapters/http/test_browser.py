@@ -125,9 +125,9 @@ async def box(page: Any, selector: str) -> dict[str, float]:
 
 
 def _clock(label: str) -> str:
-    """The time on a slot button: "10:30 am" of "Wed 10:30 am · Alex", "10:00 Uhr" of
-    "Do 10:00 Uhr · Dr. Weber"."""
-    found = re.search(r"\d{1,2}:\d\d (?:am|pm|Uhr)", label)
+    """The time on a slot button: "10:30 am" of "Wed 10:30 am · Alex", "08:00" of
+    "Do 08:00 · Dr. Weber"."""
+    found = re.search(r"\d{1,2}:\d\d(?: am| pm)?", label)
     assert found, label
     return found.group(0)
 
@@ -145,6 +145,7 @@ async def test_a_whole_booking_in_the_browser(site: str, browser: Any) -> None:
     # "2", and says it as the reply text does
     label = str(await buttons.nth(1).inner_text())
     weekday = label.split(" ")[0]
+    assert re.fullmatch(r"\w{3} \d{1,2}:\d\d [ap]m", label.split(" · ")[0]), label
     assert weekday in offer and _clock(label) in offer, (label, offer)
     # a reload mid-way: the session is kept and the history comes back
     await page.reload()
@@ -179,6 +180,7 @@ async def test_the_chat_opens_with_a_greeting_and_a_suggestion_is_a_message(
     assert await suggestions.all_inner_texts() == [
         "Book an appointment", "Reschedule an appointment", "Cancel an appointment",
         "Opening hours", "Leave a message"]
+    await shoot(page, "greeting-phone.png", full_page=False)
     before = await page.locator(".fd-desk").count()
     await page.locator(".fd-suggestions button", has_text="Opening hours").click()
     reply = await answer(page, before)
@@ -263,6 +265,7 @@ async def test_the_widget_takes_the_site_s_colour_greeting_and_corner(site: str,
     assert "How can I help" in await hostile.locator(".fd-greeting").inner_text()
     panel = await box(hostile, ".fd-panel")
     assert panel["x"] >= 0 and panel["x"] + panel["width"] <= 390, panel
+    await shoot(hostile, "widget-phone.png", full_page=False)
 
 
 async def test_the_widget_works_from_the_keyboard(site: str, browser: Any) -> None:
@@ -299,6 +302,7 @@ async def test_the_ended_state_closes_the_input_and_starts_a_new_conversation(
     assert await page.locator(".fd-form input[name=text]").is_disabled()
     assert "The conversation has ended." in await page.locator(".fd-ended").inner_text()
     assert await page.evaluate("document.activeElement.className") == "fd-again"
+    await shoot(page, "ended-phone.png", full_page=False)
     # a reload keeps the ended state
     await page.reload()
     await page.locator(".fd-ended button").wait_for(state="visible")
@@ -328,8 +332,9 @@ async def test_the_page_icon_and_the_german_time_on_a_button_and_in_the_text(
     offer = await say(page, "nächsten Donnerstag")
     labels = [str(t) for t in await page.locator(".fd-options button").all_inner_texts()]
     assert len(labels) >= 2, (offer, labels)
-    for label in labels:
-        assert _clock(label).endswith(" Uhr") and _clock(label) in offer, (label, offer)
+    for label in labels:  # "Do 08:00 · Dr. Weber" offered as "Do., 10.12. um 08:00 Uhr …"
+        assert re.fullmatch(r"\d\d:\d\d", _clock(label)), label
+        assert f"um {_clock(label)} Uhr" in offer, (label, offer)
     await shoot(page, "webchat-phone-de.png", full_page=False)
 
 
@@ -364,7 +369,8 @@ async def test_screenshots_of_an_offer_at_desktop_and_phone_width(site: str,
         await say(page, "A men's cut with Alex")
         offer = await say(page, "next Wednesday afternoon")
         labels = await page.locator(".fd-options button").all_inner_texts()
-        assert labels and all(_clock(str(label)) in offer for label in labels), (labels, offer)
+        assert labels and all(re.search(r"\d [ap]m", str(label)) and _clock(str(label)) in offer
+                              for label in labels), (labels, offer)
         await shoot(page, name, full_page=False)
 
 
