@@ -403,6 +403,28 @@ class TopicUse(_Model):
                                           "per language")
 
 
+class WebChat(_Model):
+    """How the web chat greets a visitor (``webchat:`` in the business file; optional).
+
+    ``greeting``: the chat's first words per language, e.g. ``{en: "Hi, this is Bloom!
+    How can we help?", de: ...}``; a language left out gets the default greeting. The
+    chat shows it when it opens, with buttons for what the desk can do; it is not a
+    turn (nothing is recorded until the customer writes).
+    """
+
+    greeting: dict[Lang, str] = Field(default_factory=dict, description="the chat's first "
+                                      "words per language, 1-500 characters; a language "
+                                      "left out gets the default greeting")
+
+    @field_validator("greeting")
+    @classmethod
+    def _short(cls, v: dict[Lang, str]) -> dict[Lang, str]:
+        for lang, words in v.items():
+            if not words.strip() or len(words) > 500:
+                raise ValueError(f"greeting.{lang}: 1 to 500 characters of text")
+        return {lang: words.strip() for lang, words in v.items()}
+
+
 LanguageMode = Literal["offline", "llm", "hybrid"]
 Provider = Literal["openai", "openai-compatible", "transformers", "llamacpp"]
 
@@ -508,6 +530,8 @@ class Business(_Model):
     language: LanguageConfig | None = Field(default=None, description="the language backend "
                                             "of this business; unset: the global setting "
                                             "(language, language_provider, ...)")
+    webchat: WebChat = Field(default=WebChat(), description="how the web chat greets "
+                             "customers")
 
     @field_validator("timezone")
     @classmethod

@@ -121,7 +121,7 @@ def options(t: Turn) -> tuple[str, ...]:
     """Rich options (buttons) for channels that have them.
 
     An option is what the customer says by pressing it, so a slot's button carries its
-    short label (``Wed 3:00pm · Alex``), which the choice extractor reads back as exactly
+    short label (``Wed 3:00 pm · Alex``), which the choice extractor reads back as exactly
     that slot; the reply text still lists the offer in full.
     """
     if not t.items:

@@ -9,29 +9,40 @@ the offer in the conversation and compares, so the two agree by construction.
 A label is short (WhatsApp cuts a button title at 20 characters) but tells the slots of
 one offer apart:
 
-- weekday and time: EN ``Wed 3:00pm``, DE ``Mi 15:00``;
+- weekday and time: EN ``Wed 3:00 pm``, DE ``Mi 09:00``;
 - the date as well when the weekday alone does not tell two offered days apart (an
-  offer spanning more than a week): ``Wed 25 Nov 3:00pm``, ``Mi 25.11. 15:00``;
-- the staff member when the offer has more than one: ``Wed 3:00pm · Alex``, a long name
+  offer spanning more than a week): ``Wed 25 Nov 3:00 pm``, ``Mi 25.11. 15:00``;
+- the staff member when the offer has more than one: ``Wed 3:00 pm · Alex``, a long name
   with a title short as ``Dr. Weber`` (the whole name when two would read the same);
 - the zone when a wall time occurs twice (the autumn change) or two offers share one:
-  ``Sun 1:30am CDT`` / ``So 1:30 MESZ``, the UTC offset when the zone's abbreviation
+  ``Sun 1:30 am CDT`` / ``So 01:30 MESZ``, the UTC offset when the zone's abbreviation
   cannot tell them apart.
+
+The time is worded by :func:`language.templates.format_time`, as the reply text words it,
+so a button and the sentence above it show one time one way: ``3:00 pm`` in both; in
+German ``09:00``, which the sentence says as ``09:00 Uhr`` (the unit is left off the
+button, as in the opening-hours table: with it, ``Do 09:00 Uhr · Dr. Weber`` would not
+fit a WhatsApp button's 20 characters).
 
 If two labels still read the same, every label is numbered (``1. …``), which keeps them
 distinct. Labels depend only on the slots (times as stored, in the business timezone):
 no clock, no locale.
+
+A label comes back compared by :func:`normalise`: case, spacing and the clock's spelling
+aside (``3:00pm`` is ``3:00 pm``, ``09:00`` is ``9:00 Uhr``), so a button of an offer
+worded before the time format changed still picks its slot.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import get_args
 from zoneinfo import ZoneInfo
 
 from language import templates_de, templates_en
-from language.templates import repeated_wall_time
+from language.templates import format_time, repeated_wall_time
 from language.types import Lang, Slot
 
 SEPARATOR = " · "
@@ -45,16 +56,20 @@ _SHORT_ENOUGH = 12  # a staff name this long is shown whole
 _LANGS: tuple[Lang, ...] = get_args(Lang)
 
 
+_MERIDIEM = re.compile(r"(?<=\d)\s(?=[ap]m\b)")  # "3:00 pm" → "3:00pm"
+_UHR = re.compile(r"(?<=\d:\d\d)\suhr\b")  # "15:00 uhr" → "15:00"
+_LEADING_ZERO = re.compile(r"(?<![\d.:])0(?=\d:\d\d)")  # "09:00" → "9:00"
+
+
 def normalise(text: str) -> str:
-    """Case and runs of white space do not matter when a label comes back."""
-    return " ".join(text.casefold().split())
+    """What a label is compared by when it comes back: case, runs of white space and the
+    clock's spelling (a space before am/pm, ``Uhr``, an hour's leading zero) do not matter."""
+    low = " ".join(text.casefold().split())
+    return _LEADING_ZERO.sub("", _UHR.sub("", _MERIDIEM.sub("", low)))
 
 
 def _time(moment: datetime, lang: Lang) -> str:
-    if lang == "de":
-        return f"{moment.hour}:{moment.minute:02d}"
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
+    return format_time(moment.time(), lang, unit=False)
 
 
 def _day(moment: datetime, lang: Lang, with_date: bool) -> str:

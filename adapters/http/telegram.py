@@ -258,7 +258,7 @@ def callback_data(option: str) -> str:
 
 
 def buttons_data(options: list[str] | tuple[str, ...]) -> list[str]:
-    """Each button's ``callback_data``: its option (a slot's label such as ``Thu 3:00pm ·
+    """Each button's ``callback_data``: its option (a slot's label such as ``Thu 3:00 pm ·
     Sam``, which the desk reads back as that slot), cut to 64 bytes — or, for options that
     cut to the same bytes, the option's position, so a press still tells them apart. A
     press is read back as the whole button text (:func:`_button_text`), and a bare

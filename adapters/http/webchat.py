@@ -1,12 +1,15 @@
-"""The web chat: a page listing the businesses, a full-page chat, an embeddable widget and the
-WebSocket they talk over.
+"""The web chat: its routes, the embeddable widget's script and the WebSocket the chat talks
+over (the pages themselves are rendered in ``chat_page``).
 
 Protocol (JSON text frames). Client → server: first
 ``{"type": "hello", "session": "<id or empty>", "lang": "en" | "de" | null}``, then
 ``{"type": "message", "id": "<client msg id>", "text": "..."}`` or
-``{"type": "choice", "id": "...", "value": "<option text>"}`` (a button press).
-Server → client: ``{"type": "welcome", "session", "business", "history"}`` (history: the
-stored turns of the session's conversation, so a reconnect resumes it),
+``{"type": "choice", "id": "...", "value": "<option text>"}`` (a button press). A hello
+again on the same socket, with an empty session, starts a new conversation.
+Server → client: ``{"type": "welcome", "session", "business", "greeting", "history"}``
+(greeting: ``{"lang", "text", "suggestions"}``, shown by the chat and never a turn;
+history: the stored turns of the session's conversation, ``{"from", "text"}`` and for the
+desk's ``"options"`` and ``"end"``, so a reconnect resumes it),
 ``{"type": "typing"}`` before each turn, ``{"type": "reply", "in_reply_to", "text",
 "options", "end"}``, and ``{"type": "error", "error"}`` for a frame it cannot use (the
 socket stays open). The session id is the event's sender; the provider message id is
@@ -15,12 +18,10 @@ socket stays open). The session id is the event's sender; the provider message i
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import secrets
 from datetime import UTC, datetime
-from pathlib import Path
+from functools import cache
 from typing import Any
 
 import structlog
@@ -29,24 +30,28 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from adapters.outbox import Sender
 from engine.ports import InboundEvent, OutboxRow
 
+from .chat_page import (
+    CLIENT_ID,
+    MAX_TEXT,
+    SESSION,
+    STATIC,
+    UI,
+    chat_page,
+    conversation_view,
+    favicon_ico,
+    favicon_svg,
+    index,
+    new_conversation,
+    post_message,
+    stylesheet,
+)
+from .greeting import greeting
 from .server import SERVER, Server
 
 log = structlog.get_logger("frontdesk.webchat")
 
-MAX_TEXT = 2000  # characters in one message
-SESSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-SCRIPT = Path(__file__).with_name("static") / "chat.js"
 SOCKETS = web.AppKey("frontdesk.webchat.sockets", set[web.WebSocketResponse])
-
-UI = {
-    "en": {"title": "Chat with {name}", "businesses": "Our businesses",
-           "open": "Open the chat", "noscript": "The chat needs JavaScript.",
-           "languages": "Languages"},
-    "de": {"title": "Chat mit {name}", "businesses": "Unsere Betriebe",
-           "open": "Chat öffnen", "noscript": "Der Chat braucht JavaScript.",
-           "languages": "Sprachen"},
-}
+SCRIPT = STATIC / "chat.js"
 
 
 class BadFrame(ValueError):
@@ -55,7 +60,10 @@ class BadFrame(ValueError):
 
 def routes(server: Server) -> list[web.RouteDef]:
     return [web.get("/", index), web.get("/chat/{business}", chat_page),
-            web.get("/widget.js", widget), web.get("/ws/{business}", socket)]
+            web.post("/chat/{business}", post_message),
+            web.post("/chat/{business}/new", new_conversation),
+            web.get("/widget.js", widget), web.get("/ws/{business}", socket),
+            web.get("/favicon.ico", favicon_ico), web.get("/favicon.svg", favicon_svg)]
 
 
 def setup(app: web.Application) -> None:
@@ -75,46 +83,20 @@ def _server(request: web.Request) -> Server:
     return request.app[SERVER]
 
 
-def _page(lang: str, title: str, body: str) -> web.Response:
-    return web.Response(content_type="text/html", charset="utf-8", text=(
-        f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d232b}"
-        "main{max-width:44rem;margin:0 auto;padding:1.5rem}"
-        "li{margin:.6rem 0}a{color:#0b5cad}</style></head>"
-        f"<body>{body}</body></html>\n"))
-
-
-async def index(request: web.Request) -> web.Response:
-    brains = _server(request).app.brains
-    ui = UI["en"]
-    items = []
-    for slug, brain in sorted(brains.items()):
-        b = brain.business
-        city = f" · {html.escape(b.city)}" if b.city else ""
-        items.append(f'<li><a href="/chat/{html.escape(slug)}">{html.escape(b.name)}</a>{city}'
-                     f' · {ui["languages"]}: {html.escape(", ".join(b.languages))}</li>')
-    return _page("en", "frontdesk", f'<main><h1>{ui["businesses"]}</h1><ul>'
-                 f'{"".join(items)}</ul></main>')
-
-
-async def chat_page(request: web.Request) -> web.Response:
-    server = _server(request)
-    slug = request.match_info["business"]
-    b = server.brain(slug).business
-    asked = request.query.get("lang", "")
-    lang = asked if asked in b.languages else b.languages[0]
-    ui = UI.get(lang, UI["en"])
-    title = ui["title"].format(name=b.name)
-    return _page(lang, title, (
-        f'<noscript>{html.escape(ui["noscript"])}</noscript>'
-        f'<script src="/widget.js" data-business="{html.escape(slug)}" data-lang="{lang}" '
-        f'data-mode="page" data-title="{html.escape(title)}"></script>'))
+@cache
+def widget_source() -> str:
+    """``chat.js`` with the UI words and the stylesheet filled in (one file to embed)."""
+    source = SCRIPT.read_text(encoding="utf-8")
+    for mark, value in (("/*@UI*/{ en: {} }", json.dumps(UI, ensure_ascii=False)),
+                        ('/*@CSS*/""', json.dumps(stylesheet(), ensure_ascii=False))):
+        if mark not in source:
+            raise RuntimeError(f"chat.js lost its placeholder {mark}")
+        source = source.replace(mark, value.replace("</", "<\\/"), 1)
+    return source
 
 
 async def widget(request: web.Request) -> web.Response:
-    return web.Response(text=SCRIPT.read_text(encoding="utf-8"),
+    return web.Response(text=widget_source(),
                         content_type="application/javascript", charset="utf-8",
                         headers={"Cache-Control": "public, max-age=300",
                                  "Access-Control-Allow-Origin": "*"})
@@ -147,21 +129,6 @@ def _text_of(frame: dict[str, Any]) -> tuple[str, str]:
     return cid, text
 
 
-async def _history(server: Server, business: str, session: str) -> list[dict[str, Any]]:
-    store = server.app.store
-    conv = await store.find_conversation(business, "webchat", session)
-    if conv is None:
-        return []
-    out: list[dict[str, Any]] = []
-    for turn in await store.turns(conv.id):
-        event, reply = turn.record.get("event", {}), turn.record.get("reply", {})
-        said = event.get("text") or (event.get("payload") or {}).get("value", "")
-        out.append({"from": "customer", "text": said})
-        out.append({"from": "desk", "text": reply.get("text", ""),
-                    "options": list(reply.get("options") or ())})
-    return out
-
-
 async def _send(ws: web.WebSocketResponse, frame: dict[str, Any]) -> bool:
     if ws.closed:
         return False
@@ -175,7 +142,8 @@ async def _send(ws: web.WebSocketResponse, frame: dict[str, Any]) -> bool:
 async def socket(request: web.Request) -> web.WebSocketResponse:
     server = _server(request)
     slug = request.match_info["business"]
-    b = server.brain(slug).business
+    brain = server.brain(slug)
+    b = brain.business
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     request.app[SOCKETS].add(ws)
@@ -200,7 +168,8 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                         "type": "welcome", "session": session,
                         "business": {"slug": b.slug, "name": b.name, "city": b.city,
                                      "languages": list(b.languages)},
-                        "history": await _history(server, slug, session)})
+                        "greeting": greeting(brain, hint).frame(),
+                        "history": await conversation_view(server, slug, session)})
                     continue
                 if kind not in ("message", "choice"):
                     raise BadFrame(f"unknown frame type {kind[:40]!r}")

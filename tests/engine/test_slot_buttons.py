@@ -1,5 +1,5 @@
 """Slot buttons through a real desk: each offered slot's button says the slot in short
-("Thu 10:00am · Sam", "Do 10:00 · Dr. Weber"), and pressing it — the label coming back
+("Thu 10:00 am · Sam", "Do 10:00 · Dr. Weber"), and pressing it — the label coming back
 as the customer's text — chooses exactly that slot: in English and German, among found
 appointments, and in the hour the autumn change repeats. Ordinals keep working."""
 
@@ -93,7 +93,7 @@ async def test_a_german_button_stays_german_and_books_its_slot() -> None:
     slots = await chat.offered(offer)
     assert offer.options == slot_labels(slots, "de", "Europe/Berlin")
     assert offer.options[2].startswith("Do ") and "· Dr. " in offer.options[2], offer.options
-    asked = await chat.say(offer.options[2])  # "Do 10:00 · Dr. Weber": "do" is English too
+    asked = await chat.say(offer.options[2])  # "Do 10:00 · Dr. Weber": "do" is English
     assert "Name" in asked.text and "name" not in asked.text, asked.text
     readback = await chat.say("Dana Weiß")
     assert readback.options == ("Ja", "Nein")
@@ -114,8 +114,8 @@ async def test_a_found_appointment_is_chosen_by_its_button() -> None:
                 staff=staff, start=start, end=start + timedelta(minutes=30),
                 customer_id=customer.id, customer_phone=PHONE))
     found = await chat.say("I need to cancel my appointment")
-    assert found.options == ("Thu 10:00am · Alex", "Fri 10:00am · Sam"), found
-    check = await chat.say("Fri 10:00am · Sam")
+    assert found.options == ("Thu 10:00 am · Alex", "Fri 10:00 am · Sam"), found
+    check = await chat.say("Fri 10:00 am · Sam")
     assert "Fri 27 Nov" in check.text and check.options == ("Yes", "No"), check.text
     await chat.say("yes")
     status = {a.id: a.status for a in await chat.appointments()}
@@ -139,7 +139,7 @@ def night_desk() -> dict[str, Brain]:
 async def test_the_second_one_thirty_of_the_autumn_night_is_its_own_button() -> None:
     chat = Chat(night_desk(), "night-desk", datetime(2026, 10, 31, 12, 0, tzinfo=CHICAGO))
     offer = await chat.say("I'd like to book a visit tomorrow at 1:30 am")
-    assert "Sun 1:30am CDT" in offer.options and "Sun 1:30am CST" in offer.options, offer
+    assert "Sun 1:30 am CDT" in offer.options and "Sun 1:30 am CST" in offer.options, offer
     await chat.say(" sun 1:30AM  cst ")
     await chat.say("Dana Whitfield")
     await chat.say("503 555 0123")

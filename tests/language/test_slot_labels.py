@@ -13,6 +13,7 @@ from language.embedding import HashingEmbedder
 from language.extract import choose_offered, extract_all
 from language.offline import OfflineBackend
 from language.slot_labels import label_language, normalise, slot_for_label, slot_labels
+from language.templates import format_slot, format_time
 from language.types import Lang, Slot, UnderstandContext
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -33,32 +34,33 @@ OFFER = (_slot(datetime(2026, 11, 26, 10, 0, tzinfo=LA)),
 
 
 def test_a_label_is_weekday_time_and_staff_in_the_conversation_s_language() -> None:
-    assert slot_labels(OFFER, "en") == ("Thu 10:00am · Alex", "Thu 3:00pm · Sam",
-                                        "Fri 11:30am · Alex")
+    assert slot_labels(OFFER, "en") == ("Thu 10:00 am · Alex", "Thu 3:00 pm · Sam",
+                                        "Fri 11:30 am · Alex")
     assert slot_labels(OFFER, "de") == ("Do 10:00 · Alex", "Do 15:00 · Sam", "Fr 11:30 · Alex")
-    assert all(len(label) <= 20 for label in slot_labels(OFFER, "en"))  # a WhatsApp button
+    for lang in LANGS:  # a WhatsApp button's title
+        assert all(len(label) <= 20 for label in slot_labels(OFFER, lang))
 
 
 def test_one_staff_member_is_not_repeated_on_every_button() -> None:
     alex = tuple(s for s in OFFER if s.staff == "alex")
-    assert slot_labels(alex, "en") == ("Thu 10:00am", "Fri 11:30am")
+    assert slot_labels(alex, "en") == ("Thu 10:00 am", "Fri 11:30 am")
     assert slot_labels((), "en") == ()
 
 
 def test_the_date_is_added_when_the_weekday_alone_is_ambiguous() -> None:
     later = _slot(datetime(2026, 12, 3, 9, 0, tzinfo=LA))  # Thursday a week later
-    assert slot_labels((OFFER[0], later), "en") == ("Thu 26 Nov 10:00am", "Thu 3 Dec 9:00am")
-    assert slot_labels((OFFER[0], later), "de") == ("Do 26.11. 10:00", "Do 03.12. 9:00")
+    assert slot_labels((OFFER[0], later), "en") == ("Thu 26 Nov 10:00 am", "Thu 3 Dec 9:00 am")
+    assert slot_labels((OFFER[0], later), "de") == ("Do 26.11. 10:00", "Do 03.12. 09:00")
 
 
 def test_long_staff_names_are_short_unless_two_would_read_the_same() -> None:
     at = datetime(2026, 3, 4, 9, 0, tzinfo=BERLIN)  # Wednesday
     weber = _slot(at, "jonas_weber", "Dr. Jonas Weber")
     sommer = _slot(at + timedelta(hours=1), "lena_sommer", "Dr. Lena Sommer")
-    assert slot_labels((weber, sommer), "de") == ("Mi 9:00 · Dr. Weber", "Mi 10:00 · Dr. Sommer")
+    assert slot_labels((weber, sommer), "de") == ("Mi 09:00 · Dr. Weber", "Mi 10:00 · Dr. Sommer")
     other = _slot(at + timedelta(hours=2), "max_weber", "Dr. Max Weber")
-    assert slot_labels((weber, other), "en") == ("Wed 9:00am · Dr. Jonas Weber",
-                                                 "Wed 11:00am · Dr. Max Weber")
+    assert slot_labels((weber, other), "en") == ("Wed 9:00 am · Dr. Jonas Weber",
+                                                 "Wed 11:00 am · Dr. Max Weber")
 
 
 def test_the_repeated_autumn_hour_carries_the_zone() -> None:
@@ -66,19 +68,19 @@ def test_the_repeated_autumn_hour_carries_the_zone() -> None:
     offer = (_slot(first.astimezone(CHICAGO)),
              _slot((first + timedelta(hours=1)).astimezone(CHICAGO)))
     assert offer[0].start.replace(tzinfo=None) == offer[1].start.replace(tzinfo=None)
-    assert slot_labels(offer, "en") == ("Sun 1:30am CDT", "Sun 1:30am CST")
+    assert slot_labels(offer, "en") == ("Sun 1:30 am CDT", "Sun 1:30 am CST")
     # read back from the stored conversation, the slots carry bare offsets: given the
     # business's zone, the labels are the same
     stored = tuple(Slot.model_validate_json(s.model_dump_json()) for s in offer)
-    assert slot_labels(stored, "en", "America/Chicago") == ("Sun 1:30am CDT", "Sun 1:30am CST")
-    assert slot_labels(stored, "en") == ("Sun 1:30am UTC-5", "Sun 1:30am UTC-6")
+    assert slot_labels(stored, "en", "America/Chicago") == ("Sun 1:30 am CDT", "Sun 1:30 am CST")
+    assert slot_labels(stored, "en") == ("Sun 1:30 am UTC-5", "Sun 1:30 am UTC-6")
     assert choose_offered("sun 1:30AM cst", "en", stored, "America/Chicago").value == \
         offer[1].start.isoformat()  # type: ignore[union-attr]
     first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 2:30 MESZ, then 2:30 MEZ
     offer = (_slot(first.astimezone(BERLIN)),
              _slot((first + timedelta(hours=1)).astimezone(BERLIN)))
-    assert slot_labels(offer, "de") == ("So 2:30 MESZ", "So 2:30 MEZ")
-    assert slot_labels(offer, "en") == ("Sun 2:30am CEST", "Sun 2:30am CET")
+    assert slot_labels(offer, "de") == ("So 02:30 MESZ", "So 02:30 MEZ")
+    assert slot_labels(offer, "en") == ("Sun 2:30 am CEST", "Sun 2:30 am CET")
     for label, slot in zip(slot_labels(offer, "de"), offer, strict=True):
         assert choose_offered(label, "de", offer).value == slot.start.isoformat()  # type: ignore[union-attr]
 
@@ -87,13 +89,13 @@ def test_fixed_offsets_that_share_a_wall_time_are_told_apart_by_offset() -> None
     wall = datetime(2026, 5, 6, 9, 0)
     offer = (_slot(wall.replace(tzinfo=ZoneInfo("Etc/GMT-2"))),  # abbreviation "+02"
              _slot(wall.replace(tzinfo=ZoneInfo("Etc/GMT-3"))))
-    assert slot_labels(offer, "en") == ("Wed 9:00am UTC+2", "Wed 9:00am UTC+3")
+    assert slot_labels(offer, "en") == ("Wed 9:00 am UTC+2", "Wed 9:00 am UTC+3")
 
 
 def test_labels_that_would_still_read_the_same_are_numbered() -> None:
     at = datetime(2026, 3, 4, 9, 0, tzinfo=BERLIN)
     offer = (_slot(at), _slot(at + timedelta(seconds=30)))  # never on a slot grid, but
-    assert slot_labels(offer, "en") == ("1. Wed 9:00am", "2. Wed 9:00am")
+    assert slot_labels(offer, "en") == ("1. Wed 9:00 am", "2. Wed 9:00 am")
     assert slot_for_label("2. wed 9:00AM", offer) == offer[1]
 
 
@@ -127,19 +129,51 @@ def test_a_label_said_back_picks_its_slot_before_any_other_reading(lang: Lang) -
         OFFER[2].start.isoformat()  # type: ignore[union-attr]
 
 
+def test_a_label_shows_its_time_as_the_reply_text_does() -> None:
+    """One time format: the button says the time the way the sentence offering it does."""
+    for lang in LANGS:
+        for label, slot in zip(slot_labels(OFFER, lang), OFFER, strict=True):
+            clock = format_time(slot.start.time(), lang, unit=False)
+            assert clock in label and clock in format_slot(slot, lang), (label, lang)
+    # "Thu 10:00 am" on the button, "… at 10:00 am" in the sentence; "Do 10:00" and
+    # "… um 10:00 Uhr" (the unit left off the button, as in the hours table)
+    assert "10:00 am" in slot_labels(OFFER, "en")[0] and "10:00 am" in format_slot(OFFER[0], "en")
+    assert slot_labels(OFFER, "de")[0].startswith("Do 10:00 ")
+    assert "um 10:00 Uhr" in format_slot(OFFER[0], "de")
+
+
+def test_a_label_worded_the_old_way_still_picks_its_slot() -> None:
+    """Buttons sent before the labels took the reply text's clock ("Thu 10:00am",
+    "Do 9:00") come back from WhatsApp and Telegram as they were: still their slot."""
+    assert slot_for_label("Thu 10:00am · Alex", OFFER) == OFFER[0]
+    assert slot_for_label("Thu 3:00PM · Sam", OFFER) == OFFER[1]
+    assert slot_for_label("Fr 11:30 · Alex", OFFER) == OFFER[2]
+    assert label_language("Fr 11:30 · Alex", OFFER) == "de"
+    at = datetime(2026, 3, 4, 9, 0, tzinfo=BERLIN)
+    offer = (_slot(at, "jonas_weber", "Dr. Jonas Weber"),
+             _slot(at + timedelta(hours=1), "lena_sommer", "Dr. Lena Sommer"))
+    assert slot_labels(offer, "de") == ("Mi 09:00 · Dr. Weber", "Mi 10:00 · Dr. Sommer")
+    assert slot_for_label("Mi 9:00 · Dr. Weber", offer) == offer[0]
+    assert slot_for_label("mi 09:00 uhr · dr. weber", offer) == offer[0]
+    assert slot_for_label("Mi 19:00 · Dr. Weber", offer) is None  # not 9 o'clock
+    assert normalise("Thu 10:00am") == normalise("thu  10:00 AM")
+    assert normalise("Do 09:00 Uhr") == normalise("Do 9:00")
+    assert normalise("Do 10:00") != normalise("Do 10:00 am") != normalise("Do 10:00 pm")
+
+
 def test_ordinals_and_times_still_choose_as_before() -> None:
     assert choose_offered("2", "en", OFFER).value == OFFER[1].start.isoformat()  # type: ignore[union-attr]
     assert choose_offered("den dritten", "de", OFFER).value == OFFER[2].start.isoformat()  # type: ignore[union-attr]
     assert choose_offered("the 3pm", "en", OFFER).value == OFFER[1].start.isoformat()  # type: ignore[union-attr]
     assert slot_for_label("2", OFFER) is None
-    assert slot_for_label("Thu 10:00am · Sam", OFFER) is None  # no such button
+    assert slot_for_label("Thu 10:00 am · Sam", OFFER) is None  # no such button
 
 
 def test_a_label_of_an_older_offer_is_no_button_of_this_one() -> None:
     """Labels depend on the offer they belong to: pressed against another offer, the text
     is read like anything the customer types."""
-    assert slot_for_label("Thu 10:00am", OFFER) is None  # this offer says "· Alex"
-    found = choose_offered("Thu 3:00pm", "en", OFFER)
+    assert slot_for_label("Thu 10:00 am", OFFER) is None  # this offer says "· Alex"
+    found = choose_offered("Thu 3:00 pm", "en", OFFER)
     assert found is not None and found.value == OFFER[1].start.isoformat()
 
 

@@ -329,8 +329,8 @@ async def test_a_booking_with_inline_buttons(rig: Rig) -> None:
     assert appointment.customer_phone == "+15035550123"
     local = appointment.start.astimezone(ZoneInfo("America/Los_Angeles"))
     assert local.date().isoformat() == "2026-11-26"
-    # the button pressed says the time it booked: "Thu 10:00am" (+ " · Alex" with several)
-    said = f"{local:%a} {local:%-I:%M}{'am' if local.hour < 12 else 'pm'}"
+    # the button pressed says the time it booked: "Thu 10:00 am" (+ " · Alex" with several)
+    said = f"{local:%a} {local:%-I:%M} {'am' if local.hour < 12 else 'pm'}"
     assert chosen["text"].split(" · ")[0] == said, (chosen, local)
     assert chosen["text"] == offered.payload["options"][1]
     assert f"{local:%-I:%M}" in offer["text"]  # the reply text lists the offer in full
@@ -361,7 +361,7 @@ async def test_a_pressed_label_books_that_slot_even_without_its_keyboard(rig: Ri
     [appointment] = await rig.app.store.list_appointments(BLOOM)
     local = appointment.start.astimezone(ZoneInfo("America/Los_Angeles"))
     assert chosen["text"].split(" · ")[0] == \
-        f"{local:%a} {local:%-I:%M}{'am' if local.hour < 12 else 'pm'}", (chosen, local)
+        f"{local:%a} {local:%-I:%M} {'am' if local.hour < 12 else 'pm'}", (chosen, local)
     if " · " in chosen["text"]:  # the salon's staff ids are their names: alex, sam, jordan
         assert appointment.staff == chosen["text"].split(" · ")[1].lower()
 

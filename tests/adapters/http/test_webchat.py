@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from aiohttp import ClientWebSocketResponse
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.http.app import MAX_BODY, build_app
+from adapters.http.greeting import DEFAULT_GREETING, SUGGESTED
 from adapters.http.server import Server
 from adapters.settings import Settings
 from adapters.wiring import App, load_brains, open_app, repo_path
@@ -77,7 +79,7 @@ async def test_a_full_booking_over_the_socket_with_a_reconnect_in_the_middle(
             await _say(ws, "m1", BOOKING[0])
             offered = await _say(ws, "m2", BOOKING[1])
             assert len(offered["options"]) >= 2, offered
-            pressed = offered["options"][1]  # a label such as "Wed 10:30am", not "2"
+            pressed = offered["options"][1]  # a label such as "Wed 10:30 am", not "2"
 
         async with client.ws_connect("/ws/bloom-salon") as ws:  # the page was reloaded
             welcome = await _hello(ws, session)
@@ -96,7 +98,7 @@ async def test_a_full_booking_over_the_socket_with_a_reconnect_in_the_middle(
         [appt] = await server.app.store.list_appointments("bloom-salon")
         assert appt.status == "booked" and appt.staff == "alex" and appt.service == "mens_cut"
         local = appt.start.astimezone(ZoneInfo("America/Los_Angeles"))
-        assert pressed == f"{local:%a} {local:%-I:%M}{'am' if local.hour < 12 else 'pm'}", \
+        assert pressed == f"{local:%a} {local:%-I:%M} {'am' if local.hour < 12 else 'pm'}", \
             (pressed, local)  # the button pressed is the slot booked
         assert appt.customer_name == "Dana Whitfield"
         [conv] = await server.app.store.list_conversations("bloom-salon")
@@ -192,7 +194,7 @@ async def test_index_lists_the_businesses_and_pages_speak_their_language(
 
         german = await (await client.get("/chat/praxis-sommer")).text()
         assert '<html lang="de">' in german
-        assert "Chat mit " in german and "Der Chat braucht JavaScript." in german
+        assert "Chat mit " in german and "Termin vereinbaren" in german  # a suggestion
         assert 'data-business="praxis-sommer"' in german and 'data-lang="de"' in german
         english = await (await client.get("/chat/bloom-salon")).text()
         assert '<html lang="en">' in english and "Chat with Bloom Hair Studio" in english
@@ -202,6 +204,8 @@ async def test_index_lists_the_businesses_and_pages_speak_their_language(
         assert script.content_type == "application/javascript"
         js = await script.text()
         assert "Nachricht eingeben" in js and "new WebSocket" in js
+        assert "/*@UI*/" not in js and "/*@CSS*/" not in js  # both filled in
+        assert ".fd-root{" in js and '"again": "Start a new conversation"' in js
         assert "http://" not in js and "https://" not in js.replace(
             "https://desk.example.com/widget.js", "")  # no external resources
 
@@ -235,3 +239,82 @@ async def test_a_recovered_web_chat_reply_is_settled_by_the_history() -> None:
     assert await drainer.drain_once(now) == {"sent": 1, "dead": 1}
     assert {r.id: r.status for r in await store.outbox()} == {"webchat": "sent",
                                                               "telegram": "dead"}
+
+
+# ------------------------------------------------------------------ greeting, end, favicon
+
+
+def _card_of(record: dict[str, Any]) -> str:
+    """The card a turn's desk worked in (the active topic, or the one that just finished)."""
+    decision = record["decision"]
+    active = (decision["state"].get("active") or {}).get("card")
+    return str(active or next((t["card"] for t in decision["transitions"]), ""))
+
+
+async def test_the_welcome_greets_and_each_suggestion_reaches_its_card(
+        tmp_path: Path, language: Any) -> None:
+    """The greeting names what the desk can do, in the business's language; it records
+    nothing; and each suggestion, pressed (sent as the customer's message), starts the
+    card it is the title of."""
+    async with served(tmp_path, language) as (client, server):
+        for slug, asked, lang in (("bloom-salon", "en", "en"), ("praxis-sommer", None, "de"),
+                                  ("praxis-sommer", "en", "en"), ("rapid-rooter", "de", "en")):
+            brain = server.app.brains[slug]
+            async with client.ws_connect(f"/ws/{slug}") as ws:
+                hello = (await _hello(ws, lang=asked))["greeting"]
+            assert hello["lang"] == lang and hello["text"] == DEFAULT_GREETING[lang]
+            titles = {brain.topics[c].card.title[lang]: c for c in SUGGESTED
+                      if c in brain.topics}
+            assert hello["suggestions"] == list(titles) and len(titles) >= 3, hello
+            before = len(await server.app.store.list_conversations(slug))
+            assert before == 0 or slug == "praxis-sommer"  # the greeting is not a turn
+            reached = {}
+            for n, title in enumerate(titles):
+                async with client.ws_connect(f"/ws/{slug}") as ws:
+                    session = (await _hello(ws, lang=asked))["session"]
+                    assert (await _say(ws, f"s{n}", title))["text"]
+                conv = await server.app.store.find_conversation(slug, "webchat", session)
+                assert conv is not None
+                [turn] = await server.app.store.turns(conv.id)
+                reached[turn.record["event"]["text"]] = _card_of(turn.record)
+            assert reached == titles, (slug, lang, reached)
+
+
+async def test_a_goodbye_ends_the_conversation_and_a_new_hello_starts_afresh(
+        tmp_path: Path, language: Any) -> None:
+    async with served(tmp_path, language) as (client, server):
+        async with client.ws_connect("/ws/bloom-salon") as ws:
+            session = (await _hello(ws))["session"]
+            await _say(ws, "e1", "When are you open on Saturday?")
+            bye = await _say(ws, "e2", "Thanks, bye!")
+            assert bye["end"] is True and bye["options"] == [], bye
+            again = await _hello(ws)  # "start a new conversation": hello with no session
+            assert again["session"] != session and again["history"] == []
+            assert again["greeting"]["suggestions"]
+            await _say(ws, "n1", "What are your opening hours?")
+        async with client.ws_connect("/ws/bloom-salon") as ws:  # the ended one, reopened
+            history = (await _hello(ws, session))["history"]
+            assert [h.get("end") for h in history[1::2]] == [False, True]
+        assert len(await server.app.store.list_conversations("bloom-salon")) == 2
+
+
+async def test_the_favicon_is_served_as_an_icon_and_a_picture(tmp_path: Path,
+                                                              language: Any) -> None:
+    async with served(tmp_path, language) as (client, _):
+        ico = await client.get("/favicon.ico")
+        assert ico.status == 200 and ico.content_type == "image/x-icon"
+        body = await ico.read()
+        reserved, kind, count = struct.unpack("<HHH", body[:6])
+        assert (reserved, kind) == (0, 1) and count >= 2
+        sizes = set()
+        for i in range(count):
+            w, h, _, _, _, _, size, offset = struct.unpack("<BBBBHHII", body[6 + 16 * i:22 + 16 * i])
+            assert body[offset:offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + size <= len(body)
+            sizes.add((w or 256, h or 256))
+        assert {(16, 16), (32, 32)} <= sizes
+        svg = await client.get("/favicon.svg")
+        assert svg.status == 200 and svg.content_type == "image/svg+xml"
+        assert (await svg.text()).startswith("<svg") and "href" not in await svg.text()
+        page = await (await client.get("/chat/bloom-salon")).text()
+        assert '<link rel="icon" href="/favicon.svg"' in page
+        assert '<link rel="icon" href="/favicon.ico"' in page

@@ -365,10 +365,10 @@ async def _finish_booking(rig: Rig, chosen: dict[str, Any], offered_text: str,
     local = appointment.start.astimezone(ZoneInfo("America/Los_Angeles"))
     pressed = offered_text.split(f"{number}) ")[1].split(",")[0]
     assert f"{local:%-I:%M}" in pressed, (pressed, local)
-    # the button said what it booked: "Thu 10:00am", with " · Sam" when staff differ
+    # the button said what it booked: "Thu 10:00 am", with " · Sam" when staff differ
     label = chosen["reply"]["id"] if "reply" in chosen else chosen["id"]
     when, _, who = label.partition(" · ")
-    assert when == f"{local:%a} {local:%-I:%M}{'am' if local.hour < 12 else 'pm'}", \
+    assert when == f"{local:%a} {local:%-I:%M} {'am' if local.hour < 12 else 'pm'}", \
         (label, local)
     assert not who or appointment.staff == who.lower()  # the salon's ids are its names
     body = done["text"]["body"] if done["type"] == "text" else \
