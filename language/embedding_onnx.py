@@ -137,6 +137,12 @@ def _check(session: _Session, reference: Matrix) -> float:
     return float(max(np.abs(batched - reference).max(), np.abs(alone - reference).max()))
 
 
+def export_ready(directory: Path, model_path: Path) -> bool:
+    """Whether ``directory`` holds a checked export of the model at ``model_path``."""
+    onnx_file = directory / f"minilm-{_digest(model_path)}.onnx"
+    return onnx_file.exists() and onnx_file.with_suffix(".json").exists()
+
+
 def load_onnx_minilm(directory: Path, model_path: Path, threads: int = 1) -> tuple[_Session, bool]:
     """The ONNX session for the model at ``model_path``, exported into ``directory`` first if
     no checked export of these weights is there. Returns the session and whether it was
@@ -177,4 +183,5 @@ def load_onnx_minilm(directory: Path, model_path: Path, threads: int = 1) -> tup
                 leftover.unlink(missing_ok=True)
 
 
-__all__ = ["EXPORT_VERSION", "PROBES", "TOLERANCE", "OnnxExportError", "load_onnx_minilm"]
+__all__ = ["EXPORT_VERSION", "PROBES", "TOLERANCE", "OnnxExportError", "export_ready",
+           "load_onnx_minilm"]

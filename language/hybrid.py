@@ -23,8 +23,11 @@ from __future__ import annotations
 
 from language.types import UnderstandContext, Understanding
 
-SURE_SCORE = 0.55  # the switch threshold of the conversation policy
-MARGIN = 0.05
+# the clear evidence the conversation policy wants before it enters a topic that changes
+# appointments (rules.policies.clear_evidence): a probability of 0.5 leading by 0.25
+SURE_SCORE = 0.5
+MARGIN = 0.25
+FLOOR = 0.3  # below it for every topic, the classifier found nothing this business does
 CANDIDATES = 3  # the offline topics the model chooses among
 
 
@@ -50,8 +53,8 @@ def topic_reason(und: Understanding, context: UnderstandContext) -> str:
     if context.expected_type is not None and (und.signals.affirm or und.signals.deny):
         return ""
     scores = [t.score for t in und.topics]
-    if not scores:  # nothing this business does: the model is not asked to find something
-        return ""
+    if not scores or scores[0] < FLOOR:  # nothing this business does: the model is not
+        return ""  # asked to find something
     if scores[0] < SURE_SCORE:
         return f"best topic score {scores[0]:.2f} < {SURE_SCORE}"
     if len(scores) > 1 and scores[0] - scores[1] < MARGIN:
@@ -81,5 +84,5 @@ def unresolved(und: Understanding, context: UnderstandContext) -> dict[str, str]
     return {purpose: why for purpose, why in reasons.items() if why}
 
 
-__all__ = ["CANDIDATES", "MARGIN", "SURE_SCORE", "fields_reason", "signals_reason", "topic_reason",
+__all__ = ["CANDIDATES", "FLOOR", "MARGIN", "SURE_SCORE", "fields_reason", "signals_reason", "topic_reason",
            "unresolved"]

@@ -39,7 +39,6 @@ from language.prompts import fields_request, reply_request, signals_request, top
 from language.render import render_plan
 from language.schemas import NONE_TOPIC, SignalsOutput, fields_model, reply_model
 from language.types import (
-    FaqEntry,
     FieldCandidate,
     LanguageBackend,
     ModelCall,
@@ -89,8 +88,8 @@ class LLMBackend:
     def model_name(self) -> str:
         return f"{self.model.provider}:{self.model.model_id}"
 
-    def prepare(self, topics: tuple[TopicExamples, ...], faq: tuple[FaqEntry, ...]) -> None:
-        self.offline.prepare(topics, faq)
+    def prepare(self, topics: tuple[TopicExamples, ...], context: UnderstandContext) -> None:
+        self.offline.prepare(topics, context)
 
     # ------------------------------------------------------------------ understanding
 
@@ -170,7 +169,8 @@ class LLMBackend:
         chosen = str(getattr(out, "topic", NONE_TOPIC))
         if chosen == NONE_TOPIC:
             return und.model_copy(update={"topics": ()})
-        below = tuple(TopicScore(topic=s.topic, score=min(s.score, MODEL_TOPIC_SCORE - 0.1))
+        # the model's pick is clear evidence: the others are kept well below it
+        below = tuple(TopicScore(topic=s.topic, score=min(s.score, MODEL_TOPIC_SCORE - 0.4))
                       for s in und.topics if s.topic != chosen) if self.mode == "hybrid" else ()
         return und.model_copy(update={
             "topics": (TopicScore(topic=chosen, score=MODEL_TOPIC_SCORE), *below)})

@@ -22,7 +22,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from language.classifier import FaqIndex, TopicClassifier
+from language.classifier import Example, FaqIndex, ModelStore, TopicModel
 from language.embedding import Embedder, shared_minilm
 from language.extract import (
     check_text,
@@ -32,6 +32,7 @@ from language.extract import (
     extract_part_of_day,
     extract_signals,
 )
+from language.extract.mask import entity_types, mask_entities
 from language.render import render_plan
 from language.slot_labels import label_language
 from language.types import (
@@ -62,8 +63,7 @@ class _IndexCache(Generic[K, V]):
     turn holds a new tuple of the very same items, and digesting their content each time
     cost more than the rest of a turn's bookkeeping."""
 
-    def __init__(self, build: Callable[[tuple[K, ...]], V], size: int) -> None:
-        self._build = build
+    def __init__(self, size: int) -> None:
         self._size = size
         self._by_content: OrderedDict[str, V] = OrderedDict()
         self._by_identity: dict[tuple[int, ...], tuple[tuple[K, ...], V]] = {}
@@ -71,10 +71,11 @@ class _IndexCache(Generic[K, V]):
 
     @staticmethod
     def _digest(items: Sequence[K]) -> str:
-        dump = json.dumps([i.model_dump(mode="json") for i in items], sort_keys=True)
+        dump = json.dumps([[type(i).__name__, i.model_dump(mode="json")] for i in items],
+                          sort_keys=True)
         return hashlib.sha256(dump.encode("utf-8")).hexdigest()
 
-    def get(self, items: tuple[K, ...]) -> V:
+    def get(self, items: tuple[K, ...], build: Callable[[], V]) -> V:
         with self._lock:
             # an entry keeps its items alive, so no other object can have taken their ids
             ids = tuple(map(id, items))
@@ -84,7 +85,7 @@ class _IndexCache(Generic[K, V]):
             key = self._digest(items)
             built = self._by_content.get(key)
             if built is None:
-                built = self._build(items)
+                built = build()
                 self._by_content[key] = built
                 while len(self._by_content) > self._size:
                     self._by_content.popitem(last=False)
@@ -99,8 +100,9 @@ class OfflineBackend:
     """:class:`LanguageBackend` built from sentence embeddings, extractors and templates.
 
     ``embedder`` defaults to the process-wide MiniLM (loaded here, once per process).
-    Topics scoring below ``out_of_scope_threshold`` are left out of
-    ``Understanding.topics``: an empty tuple means "nothing this business does".
+    ``background`` are unrelated requests (public data; the edge loads them, see
+    ``language/data``) that teach each business's topic model what is none of its topics.
+    ``store`` keeps trained topic models between runs (trained afresh without one).
     """
 
     name = "offline"
@@ -108,34 +110,89 @@ class OfflineBackend:
     def __init__(
         self,
         embedder: Embedder | None = None,
-        out_of_scope_threshold: float = 0.35,
+        background: Sequence[str] = (),
         cache_size: int = 64,
+        store: ModelStore | None = None,
     ) -> None:
         self.embedder: Embedder = embedder if embedder is not None else shared_minilm()
-        self.out_of_scope_threshold = out_of_scope_threshold
-        self._classifiers: _IndexCache[TopicExamples, TopicClassifier] = _IndexCache(
-            lambda topics: TopicClassifier(topics, self.embedder), cache_size
-        )
-        self._faq: _IndexCache[FaqEntry, FaqIndex] = _IndexCache(
-            lambda entries: FaqIndex(entries, self.embedder), cache_size
-        )
+        self.background = tuple(background)
+        self.store = store
+        self._models: _IndexCache[BaseModel, TopicModel] = _IndexCache(cache_size)
+        self._faq: _IndexCache[FaqEntry, FaqIndex] = _IndexCache(cache_size)
+        self._masked_background: tuple[Example, ...] | None = None
+        self._lock = threading.Lock()
 
     @property
     def model(self) -> str:
         return self.embedder.model_id
 
-    def classifier(self, topics: tuple[TopicExamples, ...]) -> TopicClassifier:
-        """The (cached) classifier over ``topics``."""
-        return self._classifiers.get(topics)
+    def topic_model(self, topics: tuple[TopicExamples, ...],
+                    context: UnderstandContext) -> TopicModel:
+        """The (cached) topic model of a business: its topics, FAQ and catalog."""
+        key: tuple[BaseModel, ...] = (*topics, *context.faq, *context.services, *context.staff)
+        return self._models.get(key, lambda: self._train(topics, context))
 
     def faq_index(self, entries: tuple[FaqEntry, ...]) -> FaqIndex:
         """The (cached) FAQ index over ``entries``."""
-        return self._faq.get(entries)
+        return self._faq.get(entries, lambda: FaqIndex(entries, self.embedder))
 
-    def prepare(self, topics: tuple[TopicExamples, ...], faq: tuple[FaqEntry, ...]) -> None:
-        self.classifier(topics)
-        if faq:
-            self.faq_index(faq)
+    def prepare(self, topics: tuple[TopicExamples, ...], context: UnderstandContext) -> None:
+        self.topic_model(topics, context)
+        if context.faq:
+            self.faq_index(context.faq)
+
+    def _train(self, topics: tuple[TopicExamples, ...], context: UnderstandContext) -> TopicModel:
+        keywords = [k for e in context.faq for k in e.keywords]
+
+        def train() -> TopicModel:
+            ids = {t.id for t in topics}
+            return TopicModel.train(
+                topics, self._examples(topics, context), self._background(context),
+                self.embedder, background_topic="out_of_scope" if "out_of_scope" in ids else "",
+                faq_keywords=keywords)
+
+        if self.store is None:
+            return train()
+        key = _digest([t.model_dump(mode="json") for t in topics],
+                      [e.model_dump(mode="json") for e in context.faq],
+                      [c.model_dump(mode="json") for c in (*context.services, *context.staff)],
+                      context.languages, self.background, self.embedder.model_id,
+                      TopicModel.VERSION)
+        state = self.store.load_or_build("topics", key, lambda: train().state(),
+                                         what="training the topic model of a business")
+        restored = TopicModel.restore(topics, state, self.embedder, keywords)
+        return restored if restored is not None else train()
+
+    def _examples(self, topics: tuple[TopicExamples, ...],
+                  context: UnderstandContext) -> list[Example]:
+        """Every topic's training texts, masked: examples, descriptions, and for the FAQ
+        topic the business's questions and keywords."""
+        plain = context.model_copy(update={
+            "expected_field": None, "expected_type": None, "offered": (), "choices": (),
+            "active_topic": None, "expects_confirm": False})
+        examples: list[Example] = []
+        for topic in topics:
+            for lang, texts in topic.examples.items():
+                examples += [_example(t, topic.id, plain, lang) for t in texts if t.strip()]
+            for lang, text in topic.description.items():
+                if text.strip():
+                    examples.append(_example(text, topic.id, plain, lang))
+        if any(t.id == "faq" for t in topics):
+            for entry in context.faq:
+                for lang, question in entry.question.items():
+                    if question.strip():
+                        examples.append(_example(question, "faq", plain, lang))
+                examples += [_example(k, "faq", plain, None) for k in entry.keywords if k.strip()]
+        return examples
+
+    def _background(self, context: UnderstandContext) -> tuple[Example, ...]:
+        """The background, masked once (without a catalog: dates, times, numbers)."""
+        with self._lock:
+            if self._masked_background is None:
+                bare = context.model_copy(update={"services": (), "staff": (), "faq": ()})
+                self._masked_background = tuple(
+                    _example(t, "", bare, "en") for t in self.background if t.strip())
+            return self._masked_background
 
     def understand(
         self, text: str, topics: tuple[TopicExamples, ...], context: UnderstandContext
@@ -151,16 +208,20 @@ class OfflineBackend:
         lang = label_language(kept, context.offered, _preferred(context), context.timezone)
         if lang is None or lang not in context.languages:
             lang = detect_language(kept, context.languages, context.conversation_lang)
-        scores = self.classifier(topics).classify(kept) if topics else ()
-        in_scope = tuple(s for s in scores if s.score >= self.out_of_scope_threshold)
-        faq: tuple[TopicScore, ...] = self.faq_index(context.faq).search(kept) if context.faq else ()
-        signals = extract_signals(kept, lang, emergency_keywords=context.emergency_keywords)
         fields = extract_all(kept, context, lang)
+        masked = mask_entities(kept, fields)
+        reading = self.topic_model(topics, context).read(
+            kept, masked, entity_types(fields)) if topics else None
+        faq: tuple[TopicScore, ...] = self.faq_index(context.faq).search(
+            kept, embedded=masked) if context.faq else ()
+        signals = extract_signals(kept, lang, emergency_keywords=context.emergency_keywords)
         part, after = extract_part_of_day(kept, lang)
         return Understanding(
             text=kept,
             lang=lang,
-            topics=in_scope,
+            topics=reading.scores if reading else (),
+            cues=reading.cues if reading else (),
+            evidence=reading.evidence if reading else (),
             signals=signals,
             fields=fields,
             faq=faq,
@@ -173,6 +234,20 @@ class OfflineBackend:
 
     def render(self, plan: ReplyPlan) -> Rendered:
         return render_plan(plan)
+
+
+def _digest(*parts: object) -> str:
+    dump = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=list)
+    return hashlib.sha256(dump.encode("utf-8")).hexdigest()[:24]
+
+
+def _example(text: str, topic: str, context: UnderstandContext, lang: str | None) -> Example:
+    """A training text masked the way a message is."""
+    known: Lang = lang if lang in context.languages else detect_language(
+        text, context.languages, None)
+    fields = extract_all(text, context, known)
+    return Example(masked=mask_entities(text, fields), text=text,
+                   entities=entity_types(fields), topic=topic)
 
 
 def _preferred(context: UnderstandContext) -> tuple[Lang, ...]:

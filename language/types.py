@@ -102,7 +102,18 @@ class UnderstandContext(_Frozen):
 
 class TopicScore(_Frozen):
     topic: str
-    score: float  # cosine similarity in [-1, 1]; higher is better
+    # the topic model's probability in [0, 1] (FAQ entries: cosine similarity in [-1, 1]);
+    # higher is better
+    score: float
+
+
+class TopicEvidence(_Frozen):
+    """Why a topic scored as it did, for the audit: the examples nearest to the message and
+    the features that weighed most (name, contribution to the topic's logit)."""
+
+    topic: str
+    nearest: tuple[tuple[str, float], ...] = ()
+    features: tuple[tuple[str, float], ...] = ()
 
 
 class Signals(_Frozen):
@@ -170,6 +181,8 @@ class Understanding(_Frozen):
     text: str
     lang: Lang
     topics: tuple[TopicScore, ...] = ()  # best first
+    cues: tuple[str, ...] = ()  # topics whose explicit cue the text carries ("cancel", "buchen")
+    evidence: tuple[TopicEvidence, ...] = ()  # why the best topics scored as they did
     signals: Signals = Signals()
     fields: tuple[FieldCandidate, ...] = ()
     faq: tuple[TopicScore, ...] = ()  # FAQ entry ids by relevance, best first
@@ -236,8 +249,9 @@ class LanguageBackend(Protocol):
 
     def render(self, plan: ReplyPlan) -> Rendered: ...
 
-    def prepare(self, topics: tuple[TopicExamples, ...], faq: tuple[FaqEntry, ...]) -> None:
-        """Build what a business needs (indexes) before its first turn, not during it."""
+    def prepare(self, topics: tuple[TopicExamples, ...], context: UnderstandContext) -> None:
+        """Build what a business needs (its topic model, FAQ index) before its first turn,
+        not during it; ``context`` is any context of that business (its catalog and FAQ)."""
         ...
 
 
@@ -258,6 +272,7 @@ __all__ = [
     "ReplyPlan",
     "Signals",
     "Slot",
+    "TopicEvidence",
     "TopicExamples",
     "TopicScore",
     "Understanding",

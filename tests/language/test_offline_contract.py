@@ -25,16 +25,19 @@ def test_understanding_names_backend_and_model(minilm: MiniLMEmbedder) -> None:
     assert any(f.type == "service" and f.value == "cleaning" for f in u.fields)
 
 
-def test_topics_below_the_threshold_are_left_out(minilm: MiniLMEmbedder) -> None:
-    strict = OfflineBackend(embedder=minilm, out_of_scope_threshold=0.99)
-    assert strict.understand("I'd like to book a cleaning", TOPICS, CONTEXT).topics == ()
-    lenient = OfflineBackend(embedder=minilm, out_of_scope_threshold=-1.0)
-    assert len(lenient.understand("hello", TOPICS, CONTEXT).topics) == len(TOPICS)
+def test_topics_too_unlikely_to_matter_are_left_out(minilm: MiniLMEmbedder) -> None:
+    from language.classifier import MIN_REPORTED
+
+    u = OfflineBackend(embedder=minilm).understand("I'd like to book a cleaning", TOPICS, CONTEXT)
+    assert u.topics and all(s.score >= MIN_REPORTED for s in u.topics)
 
 
-def test_off_topic_text_has_no_topic(minilm: MiniLMEmbedder) -> None:
-    u = OfflineBackend(embedder=minilm).understand("what's the capital of France", TOPICS, CONTEXT)
-    assert u.topics == ()
+def test_off_topic_text_is_none_of_the_topics(minilm: MiniLMEmbedder) -> None:
+    from adapters.wiring import load_background
+
+    backend = OfflineBackend(embedder=minilm, background=load_background())
+    u = backend.understand("what's the capital of France", TOPICS, CONTEXT)
+    assert all(s.score < 0.3 for s in u.topics)  # the background won: no topic is likely
     assert not u.problem
 
 
@@ -58,14 +61,16 @@ def test_long_text_is_truncated_in_the_understanding() -> None:
     assert u.text == "a" * 2000
 
 
-def test_classifiers_are_built_once_per_topic_set() -> None:
+def test_topic_models_are_built_once_per_business() -> None:
     backend = OfflineBackend(embedder=HashingEmbedder())
-    first = backend.classifier(TOPICS)
-    assert backend.classifier(TOPICS) is first
+    first = backend.topic_model(TOPICS, CONTEXT)
+    assert backend.topic_model(TOPICS, CONTEXT) is first
     rebuilt = tuple(TopicExamples.model_validate(t.model_dump()) for t in TOPICS)
     assert rebuilt is not TOPICS
-    assert backend.classifier(rebuilt) is first  # equal content, same classifier
-    assert backend.classifier(TOPICS[:2]) is not first
+    assert backend.topic_model(rebuilt, CONTEXT) is first  # equal content, same model
+    assert backend.topic_model(TOPICS[:2], CONTEXT) is not first
+    other = CONTEXT.model_copy(update={"services": ()})  # another catalog masks otherwise
+    assert backend.topic_model(TOPICS, other) is not first
     assert backend.faq_index(CONTEXT.faq) is backend.faq_index(CONTEXT.faq)
 
 
