@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from language.types import CatalogItem, FaqEntry, TopicExamples
+from language.types import CatalogItem, FaqEntry, Slot, TopicExamples, UnderstandContext
 from machines.card import Card
 from machines.compile import CompiledMachine, compile_card
 from machines.facts import BASE_FACTS, card_facts
@@ -28,6 +29,11 @@ from rules.policies import (
 )
 
 from .business import Business
+from .state import ConversationState
+
+# actions that book, move or cancel appointments: a card that runs one is entered only on
+# clear evidence (see rules.policies.clear_evidence)
+APPOINTMENT_CHANGES = frozenset({"book", "reschedule", "cancel"})
 
 
 @dataclass(frozen=True)
@@ -38,10 +44,13 @@ class Topic:
     rulesets: tuple[RuleSet, ...]
     # the fields some step of the card asks for (others are only picked up when said)
     collected: frozenset[str] = field(init=False)
+    commits: bool = field(init=False)  # the card books, moves or cancels appointments
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "collected", frozenset(
             s.field for s in self.card.steps if s.kind == "collect" and s.field))
+        object.__setattr__(self, "commits",
+                           bool(APPOINTMENT_CHANGES & set(self.card.allowed_actions)))
 
 
 @dataclass(frozen=True)
@@ -116,4 +125,33 @@ class Brain:
         )
 
 
-__all__ = ["Brain", "Topic"]
+def understand_context(brain: Brain, state: ConversationState, now: datetime,
+                       lang_hint: str | None = None) -> UnderstandContext:
+    """What the language layer may use to understand the next message of a conversation in
+    ``state``: the business's catalog and FAQ, the question the active topic asked (and its
+    type), the slots or appointments on the table. Pure; the desk and the benchmarks build
+    the context the same way."""
+    b = brain.business
+    active = state.active
+    asked = active.asked if active else ""
+    expected_type = None
+    offered: tuple[Slot, ...] = state.last_offered
+    if active is not None and asked:
+        spec = brain.topics[active.card].card.field(asked)
+        expected_type = spec.type
+        if spec.type == "choice":
+            offered = tuple(Slot(start=a.start, end=a.end, staff=a.staff,
+                                 staff_name=a.staff_name, service=a.service)
+                            for a in state.found)
+    return UnderstandContext(
+        now=now, timezone=b.timezone, languages=b.languages,
+        conversation_lang=state.lang or (lang_hint if lang_hint in b.languages else None),
+        phone_region=b.phone_region, services=brain.services, staff=brain.staff,
+        faq=brain.faq, expected_field=asked or None, expected_type=expected_type,
+        offered=offered, emergency_keywords=tuple(
+            k for words in b.emergency.keywords.values() for k in words),
+        active_topic=active.card if active is not None else None,
+        expects_confirm=bool(active is not None and active.asked_confirm))
+
+
+__all__ = ["APPOINTMENT_CHANGES", "Brain", "Topic", "understand_context"]

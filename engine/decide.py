@@ -83,6 +83,7 @@ def _topic_facts(t: Turn) -> None:
     eligible = {tid: sc for tid, sc in scores.items()
                 if sc >= max(floor, brain.topics[tid].card.classifier.min_score or 0.0)}
     best = max(eligible.items(), key=lambda kv: kv[1], default=None)
+    f["turn.bare"] = _bare_answer(und)
     if not und.problem:
         if best is not None:
             candidate, score = best
@@ -91,9 +92,22 @@ def _topic_facts(t: Turn) -> None:
         else:
             candidate, score = "", 0.0
         if candidate:
+            runner = max(((tid, sc) for tid, sc in scores.items() if tid != candidate),
+                         key=lambda kv: kv[1], default=("", 0.0))
             f["topic.candidate"] = candidate
             f["topic.candidate_score"] = round(score, 4)
             f["topic.candidate_oneshot"] = brain.topics[candidate].card.oneshot
+            f["topic.candidate_commits"] = brain.topics[candidate].commits
+            f["topic.candidate_cue"] = candidate in und.cues
+            f["topic.candidate_lead"] = round(score - runner[1], 4)
+            if runner[0]:
+                f["topic.runner_up"] = runner[0]
+                f["topic.runner_up_score"] = round(runner[1], 4)
+    if state.offered_topics:
+        f["topic.offering"] = True
+        choice = _chosen_topic(t, state.offered_topics)
+        if choice:
+            f["topic.choice"] = choice
     active = state.active
     if active is not None:
         _active_facts(t, active)
@@ -106,6 +120,48 @@ def _topic_facts(t: Turn) -> None:
         f["topic.answered_expected"] = _answers(t, active)
     if state.suspended:
         f["topic.suspended"] = state.suspended[-1].card
+
+
+_BARE_WORDS = 5
+
+
+def _bare_answer(und: Understanding) -> str:
+    """``"yes"`` for a message that is only a yes, an ok or a thanks ("ja, bitte",
+    "sure", "thanks!"), ``"no"`` for only a no ("no thanks", "nein danke"), ``""`` for
+    anything that says more: a value, a topic's cue, another signal, or many words."""
+    s = und.signals
+    if (not (s.affirm or s.deny or s.thanks) or und.fields or und.cues or und.problem
+            or s.goodbye or s.wants_human or s.urgency != "none" or s.hazard != "none"
+            or len(und.text.split()) > _BARE_WORDS or (s.affirm and s.deny)):
+        return ""
+    return "no" if s.deny else "yes"
+
+
+def _chosen_topic(t: Turn, offered: tuple[str, ...]) -> str:
+    """The offered topic the message picks: its button (the card's title) or phrase, its
+    cue, a plain yes when one topic was offered, or the model's clear pick among them."""
+    und = t.und
+    said = _plain_words(und.text)
+    named = [tid for tid in offered if tid in t.brain.topics and said and any(
+        said == _plain_words(text) for text in (
+            *t.brain.topics[tid].card.title.values(), *t.brain.topics[tid].card.phrase.values()))]
+    if len(named) == 1:
+        return named[0]
+    cued = [tid for tid in offered if tid in und.cues]
+    if len(cued) == 1:
+        return cued[0]
+    if len(offered) == 1 and und.signals.affirm and not und.signals.deny:
+        return offered[0]
+    scores = {s.topic: s.score for s in und.topics}
+    ranked = sorted(offered, key=lambda tid: -scores.get(tid, 0.0))
+    if ranked and scores.get(ranked[0], 0.0) >= t.brain.settings.commit_min_score \
+            and und.topics and und.topics[0].topic == ranked[0]:
+        return ranked[0]
+    return ""
+
+
+def _plain_words(text: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.casefold()).split())
 
 
 def _answers(t: Turn, active: TopicState) -> bool:
@@ -142,7 +198,7 @@ def _switch(t: Turn) -> None:
         return
     suspended = list(t.state.suspended)
     resumed = next((s for s in reversed(suspended) if s.card == target), None)
-    if active is not None and not active.finished \
+    if active is not None and not active.finished and _has_progress(active) \
             and t.facts.get("decision.suspend") and t.brain.topics[active.card].card.interruptible:
         suspended.append(active)
     if resumed is not None:
@@ -157,6 +213,12 @@ def _switch(t: Turn) -> None:
                                   confidence=round(confidence, 4), reasons=reasons,
                                   kind=kind))  # type: ignore[arg-type]
     t.state = t.state.model_copy(update={"active": new, "suspended": tuple(suspended)})
+
+
+def _has_progress(active: TopicState) -> bool:
+    """A topic worth coming back to: the customer told it something beyond who they are. A
+    topic left at its first question for another one was most likely not what they wanted."""
+    return any(not k.startswith("_") and k not in ("name", "phone") for k in active.fields)
 
 
 def _prefill(t: Turn, card_id: str) -> dict[str, str]:
@@ -235,6 +297,9 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
         before = t.state.active
         _switch(t)
         switched = t.state.active is not before
+        if switched and t.facts.get("topic.choice") and t.state.offered_fields:
+            # the values of the message that prompted the question fill the chosen topic
+            t.und = t.und.model_copy(update={"fields": t.und.fields + t.state.offered_fields})
         _track_unanswered(t, switched)
         _track_out_of_scope(t)
         topic = _enter_card(t, fresh_topic=switched)
@@ -249,6 +314,7 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
     if t.facts.get("decision.end"):
         t.state = t.state.model_copy(update={"ended": True})
     t.state = _remember_question(t)
+    t.state = _remember_offer(t)
     plan = ReplyPlan(lang=t.lang, items=tuple(t.items),  # type: ignore[arg-type]
                      business_name=brain.business.name,
                      options=replyplan.options(t), end_conversation=bool(
@@ -304,6 +370,18 @@ def _resume(t: Turn) -> None:
     topic = _enter_card(t, fresh_topic=True, take_fields=False)
     if topic is not None:
         t.run_phase("card", topic.rules, topic)
+
+
+def _remember_offer(t: Turn) -> ConversationState:
+    """The topics this reply asks the customer to choose between, for the next turn."""
+    offered: tuple[str, ...] = ()
+    for item in t.items:
+        if item.kind == "clarify_topic":
+            offered = tuple(item.data.get("topics", "").split())
+    fields = tuple(f for f in t.und.fields if not f.problem) if offered else ()
+    if offered == t.state.offered_topics and fields == t.state.offered_fields:
+        return t.state
+    return t.state.model_copy(update={"offered_topics": offered, "offered_fields": fields})
 
 
 def _remember_question(t: Turn) -> ConversationState:

@@ -30,14 +30,12 @@ from language.types import (
     LanguageBackend,
     Rendered,
     ReplyPlan,
-    Slot,
-    UnderstandContext,
     Understanding,
 )
 
 from .actions import ActionContext, run_action
 from .audit import TurnRecord, chain_hash
-from .brain import Brain
+from .brain import Brain, understand_context
 from .decide import decide
 from .ports import (
     ConversationRow,
@@ -297,30 +295,9 @@ class Desk:
 
     def _understand(self, brain: Brain, state: ConversationState, event: InboundEvent,
                     now: datetime) -> Understanding:
-        b = brain.business
-        active = state.active
-        asked = active.asked if active else ""
-        expected_type = None
-        offered: tuple[Slot, ...] = state.last_offered
-        if active is not None and asked:
-            spec = brain.topics[active.card].card.field(asked)
-            expected_type = spec.type
-            if spec.type == "choice":
-                offered = tuple(Slot(start=a.start, end=a.end, staff=a.staff,
-                                     staff_name=a.staff_name, service=a.service)
-                                for a in state.found)
-        ctx = UnderstandContext(
-            now=now, timezone=b.timezone, languages=b.languages,
-            conversation_lang=state.lang or (event.lang_hint if event.lang_hint in b.languages
-                                              else None),
-            phone_region=b.phone_region, services=brain.services, staff=brain.staff,
-            faq=brain.faq, expected_field=asked or None, expected_type=expected_type,
-            offered=offered, emergency_keywords=tuple(
-                k for words in b.emergency.keywords.values() for k in words),
-            active_topic=active.card if active is not None else None,
-            expects_confirm=bool(active is not None and active.asked_confirm))
+        ctx = understand_context(brain, state, now, event.lang_hint)
         text = event.text or event.payload.get("value", "")
-        return self._language(b.slug).understand(text, brain.examples, ctx)
+        return self._language(brain.business.slug).understand(text, brain.examples, ctx)
 
     def _language(self, business: str) -> LanguageBackend:
         return self.languages.get(business, self.language)

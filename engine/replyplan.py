@@ -61,6 +61,24 @@ def _summary(t: Turn) -> PlanItem:
     return PlanItem(kind="confirm", data=data, slots=slots)
 
 
+# topics never offered as a choice: they are what the desk falls back to, not a request
+_NOT_OFFERED = frozenset({"out_of_scope", "smalltalk"})
+
+
+def _clarify_topic(t: Turn) -> PlanItem:
+    """Which topic the customer means: the candidate and, when it is a real request too,
+    the runner-up — each named by its card's phrase (the title when it has none)."""
+    topics = [str(t.facts.get("topic.candidate", ""))]
+    runner = str(t.facts.get("topic.runner_up", ""))
+    if runner and runner not in _NOT_OFFERED and runner in t.brain.topics:
+        topics.append(runner)
+    cards = [t.brain.topics[tid].card for tid in topics if tid in t.brain.topics]
+    return PlanItem(kind="clarify_topic", data={
+        "topics": " ".join(c.id for c in cards),
+        "phrases": "|".join(_text(c.phrase, t.lang) or _text(c.title, t.lang) for c in cards),
+        "titles": "|".join(_text(c.title, t.lang) for c in cards)})
+
+
 def item(t: Turn, say: Say) -> PlanItem:
     b = t.brain.business
     active = t.state.active
@@ -106,8 +124,15 @@ def item(t: Turn, say: Say) -> PlanItem:
                         if texts else {})
     if kind == "resume":
         suspended = t.state.suspended[-1].card if t.state.suspended else ""
-        title = _text(t.brain.topics[suspended].card.title, t.lang) if suspended else ""
-        return PlanItem(kind="resume", data={"topic": title})
+        if not suspended:
+            return PlanItem(kind="resume")
+        card = t.brain.topics[suspended].card
+        return PlanItem(kind="resume", data={
+            "topic": suspended, "title": _text(card.phrase, t.lang) or _text(card.title, t.lang)})
+    if kind == "clarify_topic":
+        return _clarify_topic(t)
+    if kind == "how_can_i_help":
+        return PlanItem(kind=kind, data={"thanks": "1"} if t.und.signals.thanks else {})
     if kind == "smalltalk":
         sig = t.und.signals
         kind = "goodbye" if sig.goodbye else "anything_else" if sig.thanks else "greet"
@@ -130,6 +155,11 @@ def options(t: Turn) -> tuple[str, ...]:
     lang: Lang = "de" if t.lang == "de" else "en"
     if last.kind == "confirm":
         return ("Ja", "Nein") if lang == "de" else ("Yes", "No")
+    if last.kind == "clarify_topic":
+        titles = tuple(x for x in last.data.get("titles", "").split("|") if x)
+        if len(titles) == 1:
+            return ("Ja", "Nein") if lang == "de" else ("Yes", "No")
+        return titles
     if last.kind in ("offer_slots", "ask") and last.slots:
         return slot_labels(last.slots, lang, t.brain.business.timezone)
     return ()

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from language.types import Lang, PlanItem, ReplyPlan, Slot
+from language.types import FieldCandidate, Lang, PlanItem, ReplyPlan, Slot
 from machines.card import TERMINAL_STATES
 from rules.ir import Scalar
 
@@ -55,6 +55,10 @@ class ConversationState(_Value):
     offered: tuple[Slot, ...] = ()  # every slot offered in this conversation
     last_offered: tuple[Slot, ...] = ()  # the latest offer, for "the second one"
     found: tuple[FoundAppointment, ...] = ()  # the customer's appointments, when looked up
+    # the topics the last reply asked the customer to choose between (or offered), and the
+    # values the message that prompted the question named (they fill the chosen topic)
+    offered_topics: tuple[str, ...] = ()
+    offered_fields: tuple[FieldCandidate, ...] = ()
     counters: dict[str, int] = Field(default_factory=dict)
     turn: int = 0
     ended: bool = False

@@ -375,15 +375,31 @@ _RESUME_TOPICS = ("book", "reschedule", "cancel")
 
 
 def _resume(item: PlanItem, plan: ReplyPlan) -> str:
-    """``topic`` is a card id ("book") or the card's title; ``title`` wins when given."""
+    """``topic`` is the card's id: the bundled ones have their own wording ("back to your
+    booking"); any other card is named by ``title`` (its phrase or title)."""
     lang = plan.lang
     title, topic = _get(item, "title"), _get(item, "topic")
-    if not title and topic in _RESUME_TOPICS:
+    if topic in _RESUME_TOPICS:
         return tpl.fill(lang, "resume", topic=tpl.text(lang, f"resume.topic.{topic}"))
     title = title or topic
     if title:
         return tpl.fill(lang, "resume.title", topic=title)
     return tpl.text(lang, "resume.bare")
+
+
+def _how_can_i_help(item: PlanItem, plan: ReplyPlan) -> str:
+    thanks = _get(item, "thanks") == "1"
+    return tpl.text(plan.lang, "how_can_i_help.thanks" if thanks else "how_can_i_help")
+
+
+def _clarify_topic(item: PlanItem, plan: ReplyPlan) -> str:
+    """Which of one or two topics the customer means, each named by its phrase."""
+    phrases = [p for p in _get(item, "phrases").split("|") if p]
+    if not phrases:
+        return tpl.text(plan.lang, "how_can_i_help")
+    if len(phrases) == 1:
+        return tpl.fill(plan.lang, "clarify_topic.one", first=phrases[0])
+    return tpl.fill(plan.lang, "clarify_topic.two", first=phrases[0], second=phrases[1])
 
 
 RENDERERS: dict[str, _Renderer] = {
@@ -412,6 +428,8 @@ RENDERERS: dict[str, _Renderer] = {
     "slot_taken": _plain("slot_taken"),
     "fallback": _plain("fallback"),
     "resume": _resume,
+    "clarify_topic": _clarify_topic,
+    "how_can_i_help": _how_can_i_help,
     "appointment": _found,
     "no_appointment": _plain("no_appointment"),
     # kinds the engine plans beyond the PlanItem docstring

@@ -230,6 +230,11 @@ TEMPLATES: dict[str, str] = {
         "Darauf habe ich leider keine Antwort. Gern nehme ich eine Nachricht für das Team auf."
     ),
     "resume.title": "Nun zurück zu Ihrem Anliegen: {topic}.",
+    # welches Anliegen gemeint ist, wenn es nicht eindeutig ist
+    "clarify_topic.one": "Möchten Sie {first}?",
+    "clarify_topic.two": "Damit ich Sie richtig verstehe: Möchten Sie {first} oder {second}?",
+    "how_can_i_help": "Womit kann ich Ihnen helfen?",
+    "how_can_i_help.thanks": "Gern geschehen! Womit kann ich Ihnen sonst helfen?",
 }
 
 WEEKDAYS: tuple[str, ...] = ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So.")

@@ -218,6 +218,11 @@ TEMPLATES: dict[str, str] = {
         "Sorry, I don't have an answer to that. I can take a message for the team if you like."
     ),
     "resume.title": "Now, back to where we were: {topic}.",
+    # which topic the customer means, when the evidence is not clear
+    "clarify_topic.one": "Would you like to {first}?",
+    "clarify_topic.two": "Just to be sure: would you like to {first}, or {second}?",
+    "how_can_i_help": "What can I help you with?",
+    "how_can_i_help.thanks": "You're welcome! What else can I help you with?",
 }
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -90,6 +90,10 @@ class Invariant(_Model):
 class Card(_Model):
     id: str = Field(pattern=_ID)
     title: Text
+    # the topic as a verb phrase, per language, for asking which topic the customer means
+    # ("Would you like to book a new appointment or move one you already have?"); the
+    # title when not given
+    phrase: Text = Field(default_factory=dict)
     priority: int = 50
     channels: tuple[Channel, ...] = ALL_CHANNELS
     oneshot: bool = False  # a digression (FAQ, hours): after it the interrupted topic resumes

@@ -20,6 +20,9 @@ BASE_FACTS: FactSchema = {
     "turn.lang": S,
     "turn.first": B,  # first turn of the conversation
     "turn.action_round": I,  # how many actions ran so far in this turn
+    # a bare answer with nothing else in it: "yes" (yes, ok, sure, thanks, ja bitte, gerne),
+    # "no" (no, no thanks, nein danke), "" for any other message
+    "turn.bare": S,
     # the channel and the customer
     "channel.kind": S,
     "channel.voice": B,
@@ -47,6 +50,13 @@ BASE_FACTS: FactSchema = {
     "topic.candidate": S,  # the best-scoring card this turn
     "topic.candidate_score": F,
     "topic.candidate_oneshot": B,
+    "topic.candidate_commits": B,  # the candidate's card books, moves or cancels appointments
+    "topic.candidate_cue": B,  # the message carries the candidate's explicit cue ("cancel")
+    "topic.candidate_lead": F,  # the candidate's score minus the runner-up's
+    "topic.runner_up": S,  # the second-best card this turn, absent when none
+    "topic.runner_up_score": F,
+    "topic.offering": B,  # the last reply asked which topic the customer means (or offered one)
+    "topic.choice": S,  # the offered topic this message picks, absent when none
     "topic.candidate_is_active": B,  # the best-scoring card is the active one
     "topic.active_score": F,  # this turn's score of the active card
     "topic.idle_seconds": I,  # since the active topic last moved

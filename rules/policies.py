@@ -22,11 +22,26 @@ from .ir import Emit, Escalate, Ref, Rule, RuleSet, Say, Set
 
 @dataclass(frozen=True, slots=True)
 class PolicySettings:
+    """Thresholds on the topic model's probabilities (0..1)."""
+
     sticky_seconds: int = 30 * 60  # a topic stays with the conversation this long
-    switch_margin: float = 0.08  # a new topic must beat the active one by this much
-    min_topic_score: float = 0.35  # below this a topic is not recognised at all
-    switch_min_score: float = 0.55  # leaving an unfinished topic needs a clear new one
+    switch_margin: float = 0.3  # a new topic must beat the active one by this much
+    min_topic_score: float = 0.3  # below this a topic is not recognised at all
+    switch_min_score: float = 0.6  # leaving an unfinished topic needs a clear new one
+    # a topic that books, moves or cancels is entered only on clear evidence: its cue in
+    # the message, or a score of at least commit_min_score that leads the runner-up by
+    # commit_lead; otherwise the desk asks which one the customer means
+    commit_min_score: float = 0.5
+    commit_lead: float = 0.25
     unanswered_limit: int = 3  # questions in a row without an answer → a human
+
+
+def clear_evidence(s: PolicySettings) -> str:
+    """The condition under which the candidate topic is clear enough to enter when its
+    card commits changes (books, moves, cancels)."""
+    return (f"(not topic.candidate_commits or topic.candidate_cue or "
+            f"(topic.candidate_score >= {s.commit_min_score} and "
+            f"topic.candidate_lead >= {s.commit_lead}))")
 
 
 DEFAULT_POLICY = PolicySettings()
@@ -52,25 +67,46 @@ def conversation_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
              "and topic.active != 'human' and topic.active != 'emergency'",
              (Set("decision.topic", "human"), Set("decision.suspend", True)), 90,
              source="policy:escalation", reason="the customer asked for a human"),
+        Rule("topic.pick", "topic.choice", (Set("decision.topic", Ref("topic.choice")),), 85,
+             source="policy:topics", reason="the customer picked one of the topics we offered"),
         Rule("topic.keep_answer", "topic.active and not topic.active_done "
              "and topic.answered_expected",
              (Set("decision.topic", Ref("topic.active")),), 80, source="policy:topics",
              reason="the message answers the question we asked"),
         Rule("topic.expired", f"topic.active and topic.idle_seconds > {s.sticky_seconds} "
-             "and topic.candidate",
+             f"and topic.candidate and turn.bare == '' and {clear_evidence(s)}",
              (Set("decision.topic", Ref("topic.candidate")),), 75, source="policy:topics",
              reason=f"the last topic went quiet more than {s.sticky_seconds // 60} minutes ago"),
         Rule("topic.switch", "topic.active and not topic.active_done and topic.candidate "
+             "and turn.bare == '' and topic.candidate != 'out_of_scope' "
              f"and not topic.candidate_is_active and topic.margin >= {s.switch_margin} "
-             f"and topic.candidate_score >= {s.switch_min_score}",
+             f"and topic.candidate_score >= {s.switch_min_score} and {clear_evidence(s)}",
              (Set("decision.topic", Ref("topic.candidate")), Set("decision.suspend", True)),
              60, source="policy:topics",
              reason="a new topic clearly beats the active one; the active one waits"),
         Rule("topic.stay", "topic.active and not topic.active_done",
              (Set("decision.topic", Ref("topic.active")),), 50, source="policy:topics",
              reason="the active topic is sticky"),
-        Rule("topic.new", "topic.candidate", (Set("decision.topic", Ref("topic.candidate")),),
+        Rule("topic.acknowledged", "turn.bare == 'yes' and not topic.choice "
+             "and (not topic.active or topic.active_done)",
+             (Say("how_can_i_help"),), 45, source="policy:topics",
+             reason="a bare yes, ok or thanks with no open question enters no topic"),
+        Rule("topic.declined", "turn.bare == 'no' and topic.offering and not topic.choice "
+             "and (not topic.active or topic.active_done)",
+             (Say("anything_else"),), 44, source="policy:topics",
+             reason="the customer said no to the topic we offered"),
+        Rule("topic.no_thanks", "turn.bare == 'no' and not topic.offering "
+             "and (not topic.active or topic.active_done)",
+             (Say("goodbye"), Set("decision.end", True)), 44, source="policy:goodbye",
+             reason="a bare no (thanks) with nothing open: the customer is done"),
+        Rule("topic.new", f"topic.candidate and turn.bare == '' and {clear_evidence(s)}",
+             (Set("decision.topic", Ref("topic.candidate")),),
              40, source="policy:topics", reason="the best-matching topic takes the turn"),
+        Rule("topic.unsure", f"topic.candidate and turn.bare == '' and not {clear_evidence(s)} "
+             "and (not topic.active or topic.active_done) and not signal.goodbye",
+             (Say("clarify_topic"),), 38, source="policy:topics",
+             reason="a topic that changes appointments needs clear evidence: the desk asks "
+                    "which one the customer means"),
     ))
 
 
@@ -107,12 +143,13 @@ def after_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
              "and counter.out_of_scope >= 2 and not decision.end",
              (Say("offer_help"),), 40, source="policy:topics",
              reason="twice out of scope: offer a message or a human"),
-        Rule("after.more", "topic.active_done and not topic.suspended and not decision.end "
-             "and machine.state == 'done' and machine.card != 'smalltalk' "
+        Rule("after.more", "topic.active_done and machine.fresh and not topic.suspended "
+             "and not decision.end and machine.state == 'done' and machine.card != 'smalltalk' "
              "and machine.card != 'out_of_scope'",
              (Say("anything_else"),), 10, source="policy:topics",
              reason="the task is done; offer more help"),
     ))
 
 
-__all__ = ["DEFAULT_POLICY", "PolicySettings", "after_policy", "conversation_policy", "guardrails_policy"]
+__all__ = ["DEFAULT_POLICY", "PolicySettings", "after_policy", "clear_evidence",
+           "conversation_policy", "guardrails_policy"]
