@@ -32,12 +32,11 @@ from engine.memory import MemoryStore
 from engine.ports import Appointment, AppointmentId, CustomerId, InboundEvent
 from engine.slots import NOTES, SlotOffer, SlotQuery, find_slots
 from engine.state import ActionCall, ActionResult, ConversationState
-from language.embedding import HashingEmbedder
 from language.grounding import check_grounded
-from language.offline import OfflineBackend
 from language.render import render_plan
 from language.templates import format_slot, format_time
-from language.types import Lang, PlanItem, ReplyPlan, Slot
+from language.types import Lang, LanguageBackend, PlanItem, ReplyPlan, Slot
+from tests.language_layer import production_language
 
 from .demo import demo_brains
 from .invariants import records
@@ -486,9 +485,8 @@ PARTS = [
 ]
 
 
-@cache
-def offline_language() -> OfflineBackend:
-    return OfflineBackend(embedder=HashingEmbedder())
+def offline_language() -> LanguageBackend:
+    return production_language()
 
 
 @pytest.mark.parametrize(("slug", "lang", "text", "args", "window"), PARTS,

@@ -15,11 +15,10 @@ from engine.business import WEEKDAYS, Business
 from engine.desk import Desk, Reply
 from engine.memory import MemoryStore
 from engine.ports import Appointment, AppointmentId, InboundEvent
-from language.embedding import HashingEmbedder
-from language.offline import OfflineBackend
 from language.slot_labels import slot_labels
-from language.types import Slot
+from language.types import LanguageBackend, Slot
 from machines.loader import bundled_cards
+from tests.language_layer import production_language
 
 from .demo import demo_brains
 from .invariants import records
@@ -29,9 +28,8 @@ LA, BERLIN, CHICAGO = (ZoneInfo("America/Los_Angeles"), ZoneInfo("Europe/Berlin"
 PHONE = "+15035550123"
 
 
-@cache
-def offline_language() -> OfflineBackend:
-    return OfflineBackend(embedder=HashingEmbedder())
+def offline_language() -> LanguageBackend:
+    return production_language()
 
 
 class Chat:
