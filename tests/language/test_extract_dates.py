@@ -240,17 +240,23 @@ _WEEKDAYS = [
 @settings(max_examples=150, deadline=None)
 @given(now=_NOWS, weekday=st.integers(0, 6), business=st.sampled_from(["Europe/Berlin", "America/Chicago"]),
        as_utc=st.booleans())
-def test_next_weekday_is_within_the_coming_week(
+def test_a_weekday_is_the_coming_one_and_english_next_is_next_weeks(
     now: datetime, weekday: int, business: str, as_utc: bool
 ) -> None:
     local_today = now.astimezone(ZoneInfo(business)).date()
     given_now = now.astimezone(ZoneInfo("UTC")) if as_utc else now
     english, german = _WEEKDAYS[weekday]
-    for text, lang in ((f"next {english}", "en"), (f"nächsten {german}", "de"), (english, "en")):
+    for text, lang in ((f"nächsten {german}", "de"), (english, "en"), (f"on {english}", "en"),
+                       (f"am {german}", "de")):
         [found] = extract_dates(text, lang, given_now, business)  # type: ignore[arg-type]
         day = date.fromisoformat(found.value)
         assert 1 <= (day - local_today).days <= 7
         assert day.weekday() == weekday
+    [found] = extract_dates(f"next {english}", "en", given_now, business)
+    day = date.fromisoformat(found.value)
+    next_monday = local_today + timedelta(days=7 - local_today.weekday())
+    assert day.weekday() == weekday
+    assert next_monday <= day < next_monday + timedelta(days=7)
 
 
 @settings(max_examples=150, deadline=None)
