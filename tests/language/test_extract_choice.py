@@ -84,19 +84,75 @@ def test_choices(text: str, lang: str, expected: str) -> None:
         ("the fifth", "en"),
         ("the fourth one", "en"),
         ("number 7", "en"),
+        ("den fünften", "de"),
+        ("7", "en"),
+        ("great, 9 then", "en"),
+    ],
+)
+def test_clear_pick_of_a_position_not_offered(text: str, lang: str) -> None:
+    found = choose_offered(text, lang, OFFERED)  # type: ignore[arg-type]
+    assert found is not None
+    assert (found.value, found.problem) == ("", "no_such_option")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
         ("5pm", "en"),
         ("at 9am", "en"),
         ("Monday", "en"),
         ("am Montag", "de"),
-        ("den fünften", "de"),
         ("um 17 Uhr", "de"),
         ("Friday with Sam", "en"),
+        ("actually can I move it to Monday?", "en"),
+        ("no sorry, I meant Tuesday, not Thursday", "en"),
+        ("nein, lieber Montag, nicht Donnerstag", "de"),
     ],
 )
-def test_clear_pick_of_something_not_offered(text: str, lang: str) -> None:
+def test_a_day_time_or_person_not_offered_is_a_new_wish_not_a_pick(text: str, lang: str) -> None:
     found = choose_offered(text, lang, OFFERED)  # type: ignore[arg-type]
     assert found is not None
-    assert (found.value, found.problem) == ("", "no_such_option")
+    assert (found.value, found.problem) == ("", "not_offered")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("no sorry, I meant Friday, not Thursday", THIRD),
+        ("not Thursday, Friday", THIRD),
+        ("Thursday doesn't work, Friday?", THIRD),
+        ("not with Alex, with Sam", SECOND),
+        ("not at 10, at 3", SECOND),
+    ],
+)
+def test_a_correction_picks_what_it_names_not_what_it_negates(text: str, expected: str) -> None:
+    found = choose_offered(text, "en", OFFERED)
+    assert found is not None
+    assert found.value == expected
+
+
+# Thursday 10:00 with Alex, Thursday 14:00 with Sam, Friday 09:30 with Alex
+BY_CLOCK = (_slot(26, 10, 0, "alex", "Alex"), _slot(26, 14, 0, "sam", "Sam"),
+            _slot(27, 9, 30, "alex", "Alex"))
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("10", "en", BY_CLOCK[0]),  # an offer at 10:00: the clock, not option 10
+        ("2", "en", BY_CLOCK[1]),  # an offer at 2 pm: the clock, not option 2
+        ("great, 10 then", "en", BY_CLOCK[0]),
+        ("14", "de", BY_CLOCK[1]),
+        ("3", "en", BY_CLOCK[2]),  # no offer at 3: option 3
+        ("ja, die 1 bitte", "de", BY_CLOCK[0]),
+    ],
+)
+def test_a_bare_number_is_an_offered_hour_before_an_option_number(
+    text: str, lang: str, expected: Slot
+) -> None:
+    found = choose_offered(text, lang, BY_CLOCK)  # type: ignore[arg-type]
+    assert found is not None
+    assert (found.value, found.problem) == (expected.start.isoformat(), "")
 
 
 @pytest.mark.parametrize(
