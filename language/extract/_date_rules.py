@@ -289,7 +289,10 @@ _PRE_THIS = re.compile(r"this|this coming|coming|dies(?:en|em|er)|kommende[nr]?"
 _PRE_LAST = re.compile(r"last|past|letzte[nr]|vergangene[nr]")
 _PRE_AFTER_NEXT = re.compile(de("übernächste") + "[nr]?")
 _BARE_PRE = ("", "on", "for", "am", "an dem", "für", "fur", "fuer")
-_SHORT_BEFORE = frozenset(("on", "this", "next", "coming", "until", "by", "from", "am", "ab",
+# what may follow a short weekday name: a date, a clock time, a part of the day
+_SHORT_AHEAD = re.compile(r"\.?,?\s*(?:\d|the\s+\d|(?:at|um|@)\s*\d|(?:morning|afternoon|evening|"
+                          r"vormittag|nachmittag|abend)\b)")
+_SHORT_BEFORE = frozenset(("on", "this", "next", "coming", "until", "by", "from", "for", "am", "ab",
                            "bis", "vom", "zum", "nächsten", "naechsten", "kommenden", "diesen"))
 
 
@@ -299,10 +302,10 @@ def _short_form_ok(m: re.Match[str], ctx: Ctx) -> bool:
         return True
     if not ctx.low[: m.start()].strip(" ,.!?-") and not ctx.low[m.end():].strip(" ,.!?-"):
         return True  # the whole message
-    before = preceding_words(ctx.low, m.start(), 1)
+    before = preceding_words(ctx.low, m.start("ws"), 1)
     if before and before[0] in _SHORT_BEFORE:
         return True
-    return bool(re.match(r"\.?,?\s*(?:\d|the\s+\d)", ctx.low[m.end("ws"):]))
+    return bool(_SHORT_AHEAD.match(ctx.low, m.end("ws")))
 
 
 def _weekday_rel(m: re.Match[str], ctx: Ctx) -> Hit | None:
@@ -454,6 +457,8 @@ def pattern_list(lang: Lang) -> tuple[tuple[str, Handler], ...]:
         (rf"\b(?P<n>{NUMBER_RE}|an?)\s+{WEEKDAY_RE}\s+from\s+(?:now|today)\b", _weekdays_from_now),
         (rf"\b(?P<weekpre>{_NEXT_WEEK}\s+(?:on\s+|am\s+)?){WEEKDAY_RE}", _weekday_rel),
         (rf"\b{_WEEKDAY_PRE}{wd_any}{_WEEKDAY_POST}", _weekday_rel),
+        (rf"\b(?P<n2>an?|one|{NUMBER_RE})\s+(?P<unit2>days?|weeks?|months?|fortnight)\s+"
+         r"(?:hence|from\s+(?:now|today))\b", _in_n),
         (r"\b(?:tomorrow|tomorow|tommorow|tommorrow|tmrw)(?:'?s)?\b", _offset(1)),
         (r"\bmorgen\b", _morgen),
         (r"\b(?:today|tonight|this\s+(?:morning|afternoon|evening))\b|\bheute\b", _offset(0)),
@@ -461,8 +466,6 @@ def pattern_list(lang: Lang) -> tuple[tuple[str, Handler], ...]:
         (rf"\bin\s+(?P<n>a\s+couple\s+of|a\s+couple|a\s+few|ein\s+paar|an?|einem|einer|"
          rf"{NUMBER_RE})\s+(?P<unit>days?|weeks?|months?|fortnight|tag(?:en)?|wochen?|"
          r"monat(?:en)?)\b", _in_n),
-        (rf"\b(?P<n2>an?|one|{NUMBER_RE})\s+(?P<unit2>days?|weeks?|months?|fortnight)\s+"
-         r"(?:hence|from\s+(?:now|today))\b", _in_n),
         (rf"\b(?P<after>{_WEEK_AFTER})|\b(?P<this>{_THIS_WEEK})|\b{_NEXT_WEEK}", _week),
         (rf"\b(?:on\s+the\s+(?:(?P<dn>\d{{1,2}})(?:st|nd|rd|th)|(?P<dw>{ORDINAL_WORD_RE}))|"
          r"the\s+(?P<dn2>\d{1,2})(?:st|nd|rd|th)\b)", _day_only),

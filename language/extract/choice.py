@@ -85,6 +85,7 @@ class _Wanted:
     weekdays: set[int] = field(default_factory=set)
     times: list[tuple[set[tuple[int, int]], bool]] = field(default_factory=list)
     staff: set[str] = field(default_factory=set)
+    bare: bool = False  # the message is only a number
 
     @property
     def filtered(self) -> bool:
@@ -105,7 +106,7 @@ def _bare_number(low: str, offered: tuple[Slot, ...], wanted: _Wanted) -> bool:
     if hours:
         wanted.times.append(({(h, 0) for h in hours}, len(hours) > 1))
     else:
-        wanted.index = value
+        wanted.index, wanted.bare = value, True
     wanted.spans.append(span)
     return True
 
@@ -199,7 +200,7 @@ def choose_offered(text: str, lang: Lang, offered: tuple[Slot, ...],
             by_day = [s for s in offered if s.start.day == wanted.index]
             if by_day and not wanted.filtered:
                 chosen = by_day[0]
-            elif wanted.index > 10 and not wanted.filtered:
+            elif wanted.index > 10 and not wanted.filtered and not wanted.bare:
                 return None  # "the 24th" is a date, not an option number
             elif wanted.filtered and not pool:
                 return _miss(text, wanted, "not_offered")
