@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from language.extract import choose_offered
 from language.types import Slot
@@ -186,3 +188,22 @@ def test_value_is_the_slot_start_and_span_points_into_text() -> None:
     assert found is not None
     assert datetime.fromisoformat(found.value) == OFFERED[1].start
     assert text[found.span[0] : found.span[1]] == found.text
+
+
+_HOURS = st.lists(st.integers(8, 18), min_size=1, max_size=5, unique=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hours=_HOURS, number=st.integers(1, 12), filler=st.sampled_from(["{}", "great, {} then",
+                                                                        "{} please", "ok {}"]))
+def test_a_bare_number_is_an_offered_hour_else_an_option(hours: list[int], number: int,
+                                                         filler: str) -> None:
+    offered = tuple(_slot(26, h, 0, "alex", "Alex") for h in sorted(hours))
+    found = choose_offered(filler.format(number), "en", offered)
+    at_that_hour = [s for s in offered if s.start.hour % 12 == number % 12]
+    if at_that_hour:
+        assert found is not None and found.value == at_that_hour[0].start.isoformat()
+    elif number <= len(offered):
+        assert found is not None and found.value == offered[number - 1].start.isoformat()
+    else:
+        assert found is not None and found.problem == "no_such_option"
