@@ -8,8 +8,9 @@ Which half of the day, in order:
 2. a 24-hour spelling ("15:30", "08:00", "15 Uhr", "15h", "17h10") needs no guessing;
 3. a part of the day qualifying the clock ("afternoon 3", "3 in the afternoon", "abends
    um 7") or naming the day around it in the same clause ("tonight at 8", "9 tomorrow
-   morning", "Saturday morning at 9") reads it by the windows in ``_dayparts``; an hour
-   its part of the day cannot hold ("this evening at 2") reads as nothing;
+   morning", "Saturday morning at 9") says am or pm (``_dayparts``); twelve o'clock with a
+   part of the day that does not settle it, and a 24-hour time its part of the day
+   contradicts, read as nothing;
 4. otherwise a bare hour from 1 to 7 is afternoon (appointment businesses are open in the
    day, nobody books 3 a.m.), confidence 0.8, and 8 to 12 is as said, confidence 0.9, so
    callers can tell guesses from explicit ones. "halb drei" is 2:30 as in German usage,
@@ -53,7 +54,7 @@ _AMPM_DE = r"(?:\s*(?P<ap>a\.\s?m\.|p\.\s?m\.|a\.m|p\.m|pm)(?!\w))"
 # "3:18a", "at 3p": one letter only right after digits (a bare "4a" is an apartment)
 _AP_LETTER = r"(?:(?P<ap1>[ap])\.?(?!\w))"
 _QUAL = parts.QUAL_AFTER
-_MIN_WORD = rf"(?:\s+(?:oh\s+|o\s+)?(?P<mw>{NUMBER_RE}))"
+_MIN_WORD = rf"(?:\s+(?P<oh>oh\s+|o\s+)?(?P<mw>{NUMBER_RE}))"
 _NOT_UNIT = (
     r"(?!\s*(?:hours?|hrs?|days?|weeks?|months?|years?|minutes?|mins?|people|persons?|kids|"
     r"children|stunden?|tagen?|wochen?|monaten?|jahren?|minuten?|personen|leute|kinder|x\b|%|€|"
@@ -104,7 +105,7 @@ def _pattern_list(lang: Lang) -> list[tuple[str, str]]:
         ("prep", rf"{_PREP}(?!(?:ein|eine)\b){_H}"
                  rf"(?:{_MIN_WORD}|(?P<ap1x>[ap])\.?(?!\w))?{_NOT_UNIT}{_NOT_REL_AHEAD}"
                  rf"(?!\s+(?:of|point)\b){ampm}?{_QUAL}"),
-        ("qual", rf"(?<![\w:.]){_H}(?P<qreq>){_QUAL}"),
+        ("qual", rf"(?<![\w:.]){_H}{_MIN_WORD}?(?P<qreq>){_QUAL}"),
         ("dayword", rf"(?<![\w:.]){_H}(?:[:.](?P<m>\d{{2}}))?(?=\s+(?:tomorrow|today|tonight|"
                     rf"this\s+(?:morning|afternoon|evening)|morgen|heute)\b)"),
     ]
@@ -140,7 +141,7 @@ def _ap_of(m: re.Match[str]) -> str:
     return {"a": "am", "p": "pm"}.get(raw, raw)
 
 
-def _minute_of(raw: str) -> int | None:
+def _minute_of(raw: str, oh: bool = False) -> int | None:
     if not raw:
         return 0
     value = parse_number(raw)
@@ -148,6 +149,8 @@ def _minute_of(raw: str) -> int | None:
         return None
     if raw.strip().isdigit() and len(raw.strip()) != 2:
         return None  # "at 3 5" is not 3:05
+    if not raw.strip().isdigit() and value < 10 and not oh:
+        return None  # "two three" is no time; "two oh three" is
     return value if value < 60 else None
 
 
@@ -235,7 +238,7 @@ def _read_plain(name: str, m: re.Match[str], low: str) -> _Raw | None:
     hour = parse_number(raw_hour)
     if hour is None:
         return None
-    minute = _minute_of(_group(m, "m") or _group(m, "mw"))
+    minute = _minute_of(_group(m, "m") or _group(m, "mw"), bool(_group(m, "oh")))
     if minute is None:
         return None
     if name == "hnote" and not _group(m, "m") and hour < 13 and preceding_words(

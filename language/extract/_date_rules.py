@@ -115,8 +115,9 @@ def _dotted(m: re.Match[str], ctx: Ctx) -> Hit | None:
     if not (1 <= day <= 31 and 1 <= month <= 12):
         return None  # "14.30." is a time, not a date
     before = preceding_words(ctx.low, m.start(), 1)
-    if before in (["um"], ["gegen"], ["at"], ["ab"], ["nach"], ["vor"]) and not m["end"]:
-        return None
+    if before in (["um"], ["gegen"], ["at"]) or before in (["ab"], ["nach"], ["vor"]) and not (
+            m["end"]):
+        return None  # "um 10.10." is a time at the end of a sentence
     if not m["end"] and (ctx.lang != "de" or re.match(r"\s*(?:uhr|h\b)", ctx.low[m.end():])
                          or not (before in _DAY_PREPS or len(m["d"]) == len(m["m"]) == 2)):
         return None  # "10.10" without its final dot: a German date after "am", or as "10.10"
@@ -289,6 +290,7 @@ _PRE_THIS = re.compile(r"this|this coming|coming|dies(?:en|em|er)|kommende[nr]?"
 _PRE_LAST = re.compile(r"last|past|letzte[nr]|vergangene[nr]")
 _PRE_AFTER_NEXT = re.compile(de("übernächste") + "[nr]?")
 _BARE_PRE = ("", "on", "for", "am", "an dem", "für", "fur", "fuer")
+_DE_SHORT_NOT_WORDS = frozenset(("mo", "di", "mi", "fr", "sa"))
 # what may follow a short weekday name: a date, a clock time, a part of the day
 _SHORT_AHEAD = re.compile(r"\.?,?\s*(?:\d|the\s+\d|(?:at|um|@)\s*\d|(?:morning|afternoon|evening|"
                           r"vormittag|nachmittag|abend)\b)")
@@ -305,6 +307,11 @@ def _short_form_ok(m: re.Match[str], ctx: Ctx) -> bool:
     before = preceding_words(ctx.low, m.start("ws"), 1)
     if before and before[0] in _SHORT_BEFORE:
         return True
+    if ctx.lang == "de" and _g(m, "ws") in _DE_SHORT_NOT_WORDS and ctx.low.startswith(
+            ".", m.end("ws")):
+        return True  # "Fr.", "Sa.": no German word is spelt so
+    if ctx.lang == "de" and not ctx.low.startswith(".", m.end("ws")):
+        return False  # "so um 3", "do 15 Uhr": German short forms need their dot here
     return bool(_SHORT_AHEAD.match(ctx.low, m.end("ws")))
 
 
@@ -341,7 +348,23 @@ def _weekday_rel(m: re.Match[str], ctx: Ctx) -> Hit | None:
     return Hit(found, "past" if found < ctx.today else "")
 
 
+# "before Christmas", "for Christmas", "bis Ostern": a deadline or an occasion, not the day
+_HOLIDAY_NOT_AFTER = frozenset(("before", "until", "till", "by", "for", "over", "during", "since",
+                                "after", "vor", "bis", "für", "fuer", "über", "ueber", "seit",
+                                "nach", "zu", "around"))
+# "a Christmas party", "Easter eggs": the holiday names a thing
+_HOLIDAY_THING = re.compile(r"\s+(?!(?:at|um|on|am|in|or|and|oder|und|morning|afternoon|evening|"
+                            r"night|vormittags?|nachmittags?|abends?|please|bitte|then|dann)\b)"
+                            r"[^\W\d]")
+
+
 def _holiday(m: re.Match[str], ctx: Ctx) -> Hit | None:
+    if not _g(m, "hdir"):
+        before = preceding_words(ctx.low, m.start(), 1)
+        if before and before[0] in _HOLIDAY_NOT_AFTER:
+            return BLOCK
+        if _HOLIDAY_THING.match(ctx.low, m.end()):
+            return None
     found, _year_said = _holidays.resolve(m, ctx.today)
     if found is None:
         return BLOCK

@@ -1,30 +1,22 @@
 """Parts of the day ("in the afternoon", "tonight", "abends") and what they do to a clock hour.
 
-A part of the day turns an hour said without am/pm into one reading or none: "afternoon 3"
-is 15:00, "evening 5:15" 17:15, "abends um 7" 19:00. When the hour cannot lie in that part
-of the day ("this evening at 2", "this afternoon at 11") the phrase contradicts itself and
-no time is read: the desk asks again instead of guessing.
+A part of the day says which half of the day an hour said without am/pm is in: "afternoon
+3" is 15:00, "evening 5:15" 17:15, "abends um 7" 19:00, "morning 10" 10:00, "tonight at
+8" 20:00. It is read as a meridiem, not as a window: "3:45 in the evening" is 15:45 and
+"this afternoon at 11" 23:00, because whichever half of the day it names is the only
+reading of the hour the customer said ("in the morning" is am, "afternoon", "evening" and
+"tonight" are pm; "at night" is pm from 6 to 11 and am from 1 to 5; "mittags" is 11, 12
+or 1-5 pm).
 
 Twelve o'clock is read with a part of the day only when the part qualifies the clock itself
-("12 in the afternoon", "afternoon 12" are noon; "12 at night" is midnight). When the part
-names the day instead ("this afternoon at 12", "tonight at 12") noon and midnight are both
-heard in practice, so nothing is read.
+and the part settles it: "12 in the afternoon" and "afternoon 12" are noon, "12 at night"
+midnight. "12 in the morning" and "12 in the evening" (noon or midnight?) and a part that
+names the day instead ("this afternoon at 12", "tonight at 12") read as nothing: the desk
+asks again rather than guess.
 
-The windows, as hours on a 12-hour dial (1..12):
-
-==========  =========================================  ============
-part        hours read                                  12 o'clock
-==========  =========================================  ============
-morning     1..11 as they are (am)                      not read
-afternoon   1..7 → 13..19                               noon
-evening     4..11 → 16..23 (people say "evening 4")     not read
-night       8..11 → 20..23; 1..5 as they are            midnight
-midday      11 as it is; 1..3 → 13..15 ("mittags")      noon
-==========  =========================================  ============
-
-A 24-hour time ("15:20 am Nachmittag", "20 Uhr abends") must lie in its part's span
-(morning 0-12, afternoon 12-20, evening 16-24, night 20-6, midday 11-15), else nothing is
-read either.
+A 24-hour time must agree with its part of the day ("15:20 am Nachmittag", "20 Uhr
+abends"): morning before 12, afternoon and evening from 12, night from 18 or before 6,
+midday 11-15; "15:00 in the morning" reads as nothing.
 """
 
 from __future__ import annotations
@@ -61,7 +53,7 @@ _LINK = re.compile(
 _NOT_A_PART_BEFORE = ("good", "guten", "einen", "schönen", "schoenen", "jeden", "every")
 
 _SPANS_24H: dict[str, tuple[int, int]] = {
-    "morning": (0, 12), "afternoon": (12, 20), "evening": (16, 24), "night": (20, 30),
+    "morning": (0, 12), "afternoon": (12, 24), "evening": (12, 24), "night": (18, 30),
     "midday": (11, 15),
 }
 
@@ -97,14 +89,12 @@ def apply_part(hour: int, part: str, attached: bool, clock24: bool) -> int | Non
         return {"afternoon": 12, "midday": 12, "night": 0}.get(part)
     if part == "morning":
         return hour
-    if part == "afternoon":
-        return hour + 12 if hour <= 7 else None
-    if part == "evening":
-        return hour + 12 if hour >= 4 else None
+    if part in ("afternoon", "evening"):
+        return hour + 12
     if part == "night":
-        return hour + 12 if hour >= 8 else hour if hour <= 5 else None
+        return hour + 12 if hour >= 6 else hour
     if part == "midday":
-        return hour if hour == 11 else hour + 12 if hour <= 3 else None
+        return hour if hour == 11 else hour + 12 if hour <= 5 else None
     return None
 
 

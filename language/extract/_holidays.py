@@ -3,7 +3,9 @@
 Customers book around holidays, so the common fixed-date ones and the ones that move with
 Easter are days like any other: the next one from today (this year's if it is still ahead,
 else next year's, or the year said), optionally moved by "N days/weeks after/before". Easter
-Sunday comes from the Gregorian computus. Only holidays shared by the English- and
+Sunday comes from the Gregorian computus. A holiday that is a deadline or an occasion
+("before Christmas", "for a Christmas party", "zu Weihnachten") is not that day, and "a
+year after Christmas" is not read at all (which Christmas?); the dates module says so. Only holidays shared by the English- and
 German-speaking customers of the demo businesses are listed; regional ones are not.
 """
 
@@ -39,7 +41,8 @@ _COMPILED = tuple((re.compile(rf"(?:{name})\Z"), rule) for name, rule in _HOLIDA
 
 PATTERN = (
     rf"\b(?:(?P<hn>{NUMBER_RE}|a|an|one|the|dem|einem|ein|am)\s+(?P<hunit>days?|weeks?|months?|"
-    rf"years?|tage?n?|wochen?|monate?n?|jahre?n?)\s+(?P<hdir>after|before|from|nach|vor)\s+)?(?:(?:the|this|next|dem|den|an|zu)\s+)?"
+    rf"years?|tage?n?|wochen?|monate?n?|jahre?n?)\s+(?P<hdir>after|before|from|nach|vor)\s+)?"
+    rf"(?:(?:the|this|next|dem|den)\s+)?"
     rf"(?P<hol>{_NAMES})(?!\w)(?:\s+(?P<hy>\d{{4}})(?!\d))?"
 )
 

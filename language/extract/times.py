@@ -23,6 +23,7 @@ from ._vocab import correcting, negated
 _IN_DURATION = re.compile(
     rf"\bin\s+(?P<n>half\s+an|an?|einer\s+halben|einer|einem|ein\s+paar|a\s+couple(?:\s+of)?|"
     rf"(?:a\s+)?few|{NUMBER_RE})\s*(?P<unit>hours?|hrs?|h\b|minutes?|mins?|stunden?|minuten?)\b"
+    r"(?!\s+(?:past|to|after|before|from|till|til|of|nach|vor)\b)"  # "in 15 minutes past 3"
 )
 # vague counts as the corpora's speakers mean them: "a couple" and "ein paar" two, "a few" three
 _VAGUE = {"a couple": 2, "a couple of": 2, "ein paar": 2, "a few": 3, "few": 3}
@@ -34,8 +35,8 @@ def _duration_minutes(raw: str, unit: str) -> int | None:
     if raw in ("half an", "einer halben"):
         return 30 if hours else None
     count = 1 if raw in ("a", "an", "einer", "einem") else _VAGUE.get(raw) or parse_number(raw)
-    if count is None:
-        return None
+    if count is None or unit == "h" and count > 12:
+        return None  # "come in 15h" is a clock time, not fifteen hours
     return count * 60 if hours else count
 
 

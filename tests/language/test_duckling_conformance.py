@@ -25,12 +25,12 @@ from bench.understanding import datetimes as bench
 from bench.understanding.datetimes import Outcome
 
 # the targets: >= 90 % per language on Duckling, SGD times >= 99 %; the per-kind
-# floors sit just under today's figures (EN 88/98 dates, 142/156 times; DE 58/59, 66/68;
+# floors sit just under today's figures (EN 88/98 dates, 146/156 times; DE 58/59, 66/68;
 # SGD 812/812 dates, 1169/1179 times)
 LANGUAGE_FLOOR = 0.90
 KIND_FLOORS = {
     ("duckling", "en", "date"): 0.89,
-    ("duckling", "en", "time"): 0.90,
+    ("duckling", "en", "time"): 0.93,
     ("duckling", "de", "date"): 0.96,
     ("duckling", "de", "time"): 0.95,
     ("sgd", "en", "date"): 0.995,

@@ -471,3 +471,37 @@ def test_a_weekday_name_yields_that_weekday(
             continue  # "sat please": a short form followed by a word may be that word
         assert found, text
         assert date.fromisoformat(found[0].value).weekday() == weekday, (text, found[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("on Christmas Eve", "en", "2026-12-24"),
+        ("are you open on Easter Monday?", "en", "2026-04-06"),
+        ("Christmas at 10am", "en", "2026-12-25"),
+        ("a week before Christmas", "en", "2026-12-18"),
+        ("an Heiligabend", "de", "2026-12-24"),
+        ("am Ostermontag", "de", "2026-04-06"),
+        ("zwei Tage nach Pfingsten", "de", "2026-05-26"),
+        ("Karfreitag", "de", "2026-04-03"),
+    ],
+)
+def test_holidays(text: str, lang: str, expected: str) -> None:
+    assert first(text, lang) == (expected, "")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("I need my hair done for a Christmas party", "en"),
+        ("before Christmas", "en"),
+        ("Easter eggs", "en"),
+        ("new year's eve party", "en"),
+        ("vor Weihnachten", "de"),
+        ("bis Ostern", "de"),
+        ("zu Weihnachten", "de"),
+        ("Weihnachtsfeier", "de"),
+    ],
+)
+def test_a_holiday_as_a_deadline_or_a_thing_is_no_day(text: str, lang: str) -> None:
+    assert extract_dates(text, lang, NOW, "Europe/Berlin") == []  # type: ignore[arg-type]
