@@ -23,6 +23,7 @@ takes its place: a miss, never a wrong value.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -297,8 +298,19 @@ def scan(low: str, lang: Lang) -> Iterator[tuple[ClockHit, bool]]:
     """Clock times in lower-cased text, most specific pattern first, spans not overlapping.
 
     Yields ``(hit, preference)`` where ``preference`` marks a time that only bounds a range
-    ("after 5", "nach 16 Uhr", "5pm or later"), which callers treat differently.
+    ("after 5", "nach 16 Uhr", "5pm or later"), which callers treat differently. Times,
+    parts of the day and choice all scan the same text in one turn, so the last few scans
+    are kept (the function is pure).
     """
+    yield from _scan(low, lang)
+
+
+@functools.lru_cache(maxsize=64)
+def _scan(low: str, lang: Lang) -> tuple[tuple[ClockHit, bool], ...]:
+    return tuple(_scan_all(low, lang))
+
+
+def _scan_all(low: str, lang: Lang) -> Iterator[tuple[ClockHit, bool]]:
     claims = Claims()
     found: list[_Raw] = []
     for name, pattern in _COMPILED[lang]:
