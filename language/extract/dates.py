@@ -55,7 +55,8 @@ from datetime import date, datetime
 
 from ..types import FieldCandidate, Lang
 from . import _calendar as cal
-from ._date_rules import BLOCK, Ctx, Hit, pattern_list
+from ._date_base import BLOCK, Ctx, Hit
+from ._date_rules import pattern_list
 from ._spans import Claims, lower_keep
 from ._vocab import correcting, negated
 
