@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from bench.understanding import datetimes as bench
+from bench.understanding.data.datetimes import make
 from bench.understanding.datetimes import Outcome
 
 # the issue's targets: >= 90 % per language on Duckling, SGD times >= 99 %; the per-kind
@@ -110,15 +111,9 @@ def test_the_judge_tells_right_from_wrong_and_missed() -> None:
 def test_the_vendored_data_is_what_make_py_makes() -> None:
     """Where the shared public data is beside the repo (CI, development), the vendored
     files are exactly what ``make.py`` selects from it."""
-    import importlib.util
-
     data = Path(__file__).resolve().parents[3] / "shared" / "data"
     if not (data / "duckling" / "EN_Corpus.hs").exists():
         pytest.skip("../shared/data is not beside the repository")
-    spec = importlib.util.spec_from_file_location("make_datetimes", bench.DATA / "make.py")
-    assert spec is not None and spec.loader is not None
-    make = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make)
     expected = {
         "duckling_en.jsonl": make.duckling(data / "duckling" / "EN_Corpus.hs", "en"),
         "duckling_de.jsonl": make.duckling(data / "duckling" / "DE_Corpus.hs", "de"),

@@ -1,6 +1,6 @@
 """Regenerate the vendored date/time evaluation sets from the public data beside the repo.
 
-    python bench/understanding/data/datetimes/make.py [--data ../shared/data]
+    python -m bench.understanding.data.datetimes.make [--data ../shared/data]
 
 Reads Duckling's time corpora (``duckling/{EN,DE}_Corpus.hs``) and the SGD Services train
 dialogues (``sgd/train_dialogues_services.json``) and writes the JSONL files beside this
