@@ -79,6 +79,7 @@ async def _find_slots(call: ActionCall, ctx: ActionContext) -> ActionResult:
         part=a.get("part", ""), after=time.fromisoformat(a["after"]) if a.get("after") else None,
         before=time.fromisoformat(a["before"]) if a.get("before") else None,
         exclude=a.get("exclude", ""), count=b.booking.offer_count,
+        earliest=a.get("earliest") == "1",
     )
     # most searches end in their first week: read that week's calendar, and the next
     # weeks (twice as many each time) only while the search says it needs them

@@ -54,6 +54,8 @@ def action_call(t: Turn, topic: Topic, action: str) -> ActionCall:
         args.setdefault("staff", fields.get("staff", ""))
         if fields.get("_before"):  # only when said, so earlier recorded calls replay alike
             args["before"] = fields["_before"]
+        if fields.get("_earliest"):  # likewise
+            args["earliest"] = "1"
     elif action == "book":
         args = {"service": fields.get("service", ""), "name": fields.get("name", ""),
                 "phone": fields.get("phone", ""), "email": fields.get("email", ""),

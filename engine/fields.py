@@ -4,6 +4,10 @@ The language layer proposes typed candidates; this module decides, against the b
 catalog, calendar and the offers made so far, which of them the topic accepts. It never
 moves a machine: it reports ``input.*``, ``invalid.*`` and ``corrected.*`` facts, and the
 card's rules decide what happens next.
+
+"The earliest you can fit me in" (``signals.earliest``) without a day is a day: the first
+day the business is open, from today; the search then offers the first free slots from now
+on (``_earliest`` asks it for them, unspaced, see :mod:`engine.slots`).
 """
 
 from __future__ import annotations
@@ -116,10 +120,13 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
         if len(same_type) > 1 and topic.asked != spec.name:
             continue
         cand = cands[0]
+        if ftype == "offered_slot" and cand.problem == "not_offered":
+            continue  # a new wish instead of a pick: its date, time or staff searches again
         if ftype == "choice" and spec.name == "appointment":
             chosen = [a for a in state.found if a.start.isoformat() == cand.value]
             if cand.problem or not chosen:
-                out.invalid[spec.name] = cand.problem or "no_such_option"
+                out.invalid[spec.name] = (cand.problem if cand.problem not in ("", "not_offered")
+                                          else "no_such_option")
                 continue
             value = chosen[0].id
         else:
@@ -143,8 +150,12 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
         fields[spec.name] = value
         if old is not None and not fresh:
             out.corrected.add(spec.name)
+    earliest = und.signals.earliest and "offered_slot" not in by_type
+    if earliest:
+        _earliest_day(card, und, business, fields, out, now, fresh)
     changed = [name for name in _SLOT_INPUTS if name in out.inputs]
-    prefs = {"_part": und.part_of_day, "_after": und.after_time, "_before": und.before_time}
+    prefs = {"_part": und.part_of_day, "_after": und.after_time, "_before": und.before_time,
+             "_earliest": "1" if earliest else ""}
     if any(prefs.values()):
         # a preference said now is the whole preference: "after 5" said earlier and "in
         # the morning" now means the morning, not an empty window between the two
@@ -162,6 +173,23 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
         if first is not None and first in fields:
             out.corrected.add(first)
     return out
+
+
+def _earliest_day(card: Card, und: Understanding, business: Business, fields: dict[str, str],
+                  out: Accepted, now: datetime, fresh: bool) -> None:
+    """With "as soon as possible" and no day said this turn, the day is the first open one."""
+    spec = next((f for f in card.required_fields if f.type == "date"), None)
+    if spec is None or any(c.type == "date" and not c.problem for c in und.fields):
+        return
+    today = now.date()
+    day = next((today + timedelta(days=i) for i in range(business.booking.horizon_days + 1)
+                if business.hours_of(None, today + timedelta(days=i))), None)
+    if day is None or fields.get(spec.name) == day.isoformat():
+        return
+    old = fields.get(spec.name)
+    out.inputs[spec.name] = fields[spec.name] = day.isoformat()
+    if old is not None and not fresh:
+        out.corrected.add(spec.name)
 
 
 __all__ = ["Accepted", "accept"]

@@ -90,8 +90,11 @@ def item(t: Turn, say: Say) -> PlanItem:
         slots: tuple[Slot, ...] = ()
         refused_now = any(i.kind == "invalid" and i.data.get("field") == spec.name
                           for i in t.items)  # the refusal already says why we ask again
+        # new offers for a new day or time ("no, Thursday") are asked about afresh
+        offered_now = spec.type == "offered_slot" and any(i.kind == "offer_slots"
+                                                          for i in t.items)
         if (kind == "ask" and t.start_asked == spec.name and not t.facts.get("turn.empty")
-                and not refused_now):
+                and not refused_now and not offered_now):
             data["retry"] = "1"
         if kind == "invalid":
             data["problem"] = str(t.facts.get(f"invalid.{spec.name}", ""))

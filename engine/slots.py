@@ -20,11 +20,13 @@ them needs.
 
 Choice. The first day with anything free is offered (the requested day, else the next
 days up to the booking horizon), preferring the requested person, then anyone who does the
-service; "anyone" spreads the offer over the staff, least booked first. The offer's
-``note`` says why it is not simply what was asked:
+service; "anyone" spreads the offer over the staff, least booked first. Times on a day with
+plenty free are spaced an hour apart, except for "as soon as possible" (``earliest``), which
+gets the first free starts. The offer's ``note`` says why it is not simply what was asked:
 
 * ``other_staff``: the requested person has nothing; others who do the service do;
-* ``other_day``: nothing on the requested day; a later day's slots;
+* ``other_day``: nothing on the requested day; a later day's slots (not said for
+  ``earliest``, where the day was only where the search started);
 * ``dst_gap``: the preferred time does not exist on that day (the clocks go forward); the
   nearest real times of the requested person are offered;
 * ``closed`` (no slots): the business has no opening hours at all between ``now`` (plus
@@ -71,6 +73,7 @@ class SlotQuery:
     before: time | None = None  # start before this local time
     exclude: str = ""  # an appointment id to ignore (the one being moved)
     count: int = 3
+    earliest: bool = False  # "as soon as possible": the first free starts, not spread out
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,8 @@ class _Search:
         plenty = len(times) > q.count * 4
         picked: list[float] = []
         for t in times:
-            if picked and q.at is None and plenty and abs(t - picked[-1]) < 3600:
+            if picked and q.at is None and plenty and not q.earliest and abs(
+                    t - picked[-1]) < 3600:
                 continue
             picked.append(t)
             if len(picked) == q.count:
@@ -349,6 +353,8 @@ def find_slots(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
         if not s.works([None], days, s.earliest):
             return SlotOffer((), "closed", s.first_day([None], after))
         return SlotOffer((), "away", s.first_day(s.able, after))
+    if q.earliest and note == "other_day":
+        note = ""  # the first free day was asked for: that it is not the first open day is no news
     if q.at is not None and not note:
         day = s.local(found[0][0]).date()
         if not wall_time_exists(day, q.at, s.tz):

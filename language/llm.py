@@ -239,7 +239,7 @@ class LLMBackend:
         signals = Signals(
             affirm=out.affirm, deny=out.deny, goodbye=out.goodbye, correction=out.correction,
             wants_human=old.wants_human or out.wants_human, urgency=urgency,
-            greeting=old.greeting, thanks=old.thanks, hazard=old.hazard)
+            greeting=old.greeting, thanks=old.thanks, hazard=old.hazard, earliest=old.earliest)
         if self.mode == "hybrid":  # only the missing yes/no is filled in
             signals = old.model_copy(update={"affirm": out.affirm, "deny": out.deny,
                                              "urgency": urgency,

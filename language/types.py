@@ -117,6 +117,12 @@ class TopicEvidence(_Frozen):
 
 
 class Signals(_Frozen):
+    """What a message signals beyond its typed values.
+
+    ``earliest``: the customer wants the first free time ("the earliest you can fit me in",
+    "as soon as possible", "so bald wie möglich", "nächstmöglichen Termin"); the desk then
+    searches forward from now."""
+
     affirm: bool = False
     deny: bool = False
     wants_human: bool = False
@@ -126,6 +132,7 @@ class Signals(_Frozen):
     correction: bool = False
     urgency: Urgency = "none"
     hazard: Hazard = "none"
+    earliest: bool = False
 
 
 class FieldCandidate(_Frozen):
@@ -137,6 +144,8 @@ class FieldCandidate(_Frozen):
     ``problem`` is set instead of a usable value when the text clearly tried to give one
     that cannot be used: ``past``, ``impossible_date``, ``unknown_service``,
     ``unknown_staff``, ``invalid_phone``, ``invalid_email``, ``no_such_option``.
+    ``not_offered`` (``offered_slot`` only) is no refusal: the customer answered the offer
+    with a day, time or person none of the offers has, which the desk searches for instead.
     """
 
     type: FieldType

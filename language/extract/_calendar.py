@@ -90,3 +90,40 @@ def day_of_month(today: date, day: int) -> date | None:
             return candidate
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return None
+
+
+def monday_of(day: date) -> date | None:
+    return add_days(day, -day.weekday())
+
+
+def nth_weekday_of_month(year: int, month: int, weekday: int, nth: int) -> date | None:
+    """The ``nth`` (1-based; -1 the last) ``weekday`` of a month, ``None`` if there is none."""
+    if not (1 <= month <= 12 and 1 <= year <= 9999):
+        return None
+    days = calendar.monthrange(year, month)[1]
+    matching = [d for d in range(1, days + 1) if date(year, month, d).weekday() == weekday]
+    index = nth - 1 if nth > 0 else nth
+    if not -len(matching) <= index < len(matching):
+        return None
+    return date(year, month, matching[index])
+
+
+def nth_day_of_month(year: int, month: int, nth: int) -> date | None:
+    """The ``nth`` day of a month (1-based; -1 the last, -5 the fifth last)."""
+    if not (1 <= month <= 12 and 1 <= year <= 9999):
+        return None
+    days = calendar.monthrange(year, month)[1]
+    day = nth if nth > 0 else days + 1 + nth
+    return date(year, month, day) if 1 <= day <= days else None
+
+
+def weekday_and_day(today: date, weekday: int, day: int, within_days: int = 366) -> date | None:
+    """The first date from ``today`` on that is both a ``weekday`` and the ``day``-th of its
+    month ("Thursday the 15th"), within ``within_days``."""
+    year, month = today.year, today.month
+    for _ in range(within_days // 28 + 1):
+        found = safe_date(year, month, day)
+        if found is not None and found >= today and found.weekday() == weekday:
+            return found if (found - today).days <= within_days else None
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None

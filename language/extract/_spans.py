@@ -9,6 +9,7 @@ first and skip shorter readings of the same words ("day after tomorrow" before "
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 # Input beyond this is not read: understand() refuses texts over 2,000 characters anyway, and
@@ -23,12 +24,21 @@ def wordlist(words: str) -> list[str]:
     return words.split()
 
 
+@functools.lru_cache(maxsize=64)
 def lower_keep(text: str) -> str:
-    """Lower-case ``text`` character by character, never changing its length."""
+    """Lower-case ``text`` character by character, never changing its length.
+
+    Every extractor of a turn lowers the same text, so the last few are kept (the function
+    is pure). No character lowers to nothing, so when the whole text keeps its length every
+    character kept its place and ``str.lower`` is the answer."""
+    kept = text[:MAX_CHARS].translate(_QUOTES)
+    low = kept.lower()
+    if len(low) == len(kept):
+        return low
     chars = []
-    for ch in text[:MAX_CHARS].translate(_QUOTES):
-        low = ch.lower()
-        chars.append(low if len(low) == 1 else ch)
+    for ch in kept:
+        one = ch.lower()
+        chars.append(one if len(one) == 1 else ch)
     return "".join(chars)
 
 

@@ -6,7 +6,9 @@ dates, offered-slot choice, names and signals alike.
 
 from __future__ import annotations
 
-from ._spans import wordlist, words_re
+import re
+
+from ._spans import preceding_words, wordlist, words_re
 
 WEEKDAYS: dict[str, int] = {
     "monday": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2,
@@ -17,6 +19,16 @@ WEEKDAYS: dict[str, int] = {
 }
 # "monday", "mondays", "monday's", "montags"
 WEEKDAY_RE = rf"(?P<wd>{words_re(list(WEEKDAYS))})(?:'?s)?\b"
+# Short forms that are also ordinary words ("sat", "sun", "so", "do"): read as weekdays only
+# where a weekday is expected (the dates module says where); the desk's own buttons use them.
+WEEKDAY_SHORT: dict[str, dict[str, int]] = {
+    "en": {"mon": 0, "wed": 2, "sat": 5, "sun": 6},
+    "de": {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5, "so": 6},
+}
+WEEKDAY_SHORT_RE = {
+    lang: rf"(?P<ws>{'|'.join(sorted(table, key=len, reverse=True))})\b\.?"
+    for lang, table in WEEKDAY_SHORT.items()
+}
 
 MONTHS: dict[str, int] = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -26,7 +38,8 @@ MONTHS: dict[str, int] = {
     "januar": 1, "jänner": 1, "februar": 2, "feber": 2, "märz": 3, "mär": 3, "mai": 5,
     "juni": 6, "juli": 7, "oktober": 10, "okt": 10, "dezember": 12, "dez": 12,
 }
-MONTH_RE = rf"(?P<mon>{words_re(list(MONTHS))})\.?(?!\w)"
+# "march", "mar.", "Feb13" (a day may follow without a space)
+MONTH_RE = rf"(?P<mon>{words_re(list(MONTHS))})\.?(?![^\W\d])"
 
 
 def weekday_of(word: str) -> int | None:
@@ -55,6 +68,42 @@ NEGATORS = frozenset(
     "dont doesnt isnt wasnt arent kein keine keinen keiner keinem nicht ohne nie niemals "
     "nichts")
 )
+
+# a mention right after these is the one not wanted ("not Monday", "rather than 3pm")
+_NOT_THIS = frozenset(NEGATORS | {"than", "statt", "anstatt", "anstelle"})
+_INSTEAD_OF = re.compile(r"(?:instead\s+of|rather\s+than|other\s+than|statt|anstatt|anstelle"
+                         r"(?:\s+von)?)\s*$")
+# a mention right before these is the one not wanted ("Monday doesn't work")
+_NOT_AFTER = re.compile(
+    r"\s*(?:is\s+|would\s+be\s+)?(?:doesn'?t|does\s+not|won'?t|will\s+not|isn'?t|is\s+not|"
+    r"wouldn'?t|would\s+not|can'?t|cannot|no\s+longer)\s+(?:work|suit|fit|good|possible|do|"
+    r"be\s+(?:good|possible))|\s*(?:is\s+)?(?:bad|out|no\s+good|not\s+good|impossible)\b|"
+    r"\s*(?:geht|passt|klappt)\s+(?:mir\s+|leider\s+|bei\s+mir\s+|da\s+)*(?:nicht|schlecht)|"
+    r"\s*(?:ist|wäre|waere)\s+(?:mir\s+|leider\s+)*(?:schlecht|ungünstig|unguenstig)|"
+    r"\s*kann\s+ich\s+(?:leider\s+)?nicht")
+
+
+def negated(low: str, start: int, end: int) -> bool:
+    """Whether the value said at ``low[start:end]`` is the one the customer does not want:
+    "not Monday", "nicht am Montag", "instead of 3pm", "Monday doesn't work"."""
+    if _NOT_THIS.intersection(preceding_words(low, start, 3)):
+        return True
+    if _INSTEAD_OF.search(low[max(0, start - 20) : start]):
+        return True
+    return bool(_NOT_AFTER.match(low, end))
+
+
+_CORRECTING = re.compile(
+    r"\b(?:no|nope|nah|nein|actually|i\s+meant|i\s+mean|sorry|instead|rather|not|"
+    r"ich\s+meinte|ich\s+meine|eigentlich|lieber|stattdessen|doch|sondern|make\s+it|change\s+it|"
+    r"switch\s+it)\b")
+
+
+def correcting(low: str) -> bool:
+    """Whether the message corrects something ("no, Tuesday", "actually 4pm", "lieber
+    Freitag"): of several values it names, the later one is the new one."""
+    return bool(_CORRECTING.search(low))
+
 
 # Words that are never a person's name, a service or staff member on their own: function
 # words, fillers, answers and common verbs of booking talk, in both languages.

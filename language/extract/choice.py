@@ -8,10 +8,20 @@ A label is exactly what :func:`language.slot_labels.slot_labels` words for this 
 goes through the guessing below.
 
 Constraints narrow the offered list in order; an ordinal then counts within what is left
-("the second one on Thursday"). A clear pick of something that was not offered ("the
-fifth" of three, "5pm" with no 5pm slot) is ``no_such_option`` so the desk can re-list the
-options rather than guess. An ordinal beyond the list that matches a slot's day of month
-("the 14th") picks that slot.
+("the second one on Thursday"). A position beyond the list ("the fifth" of three, "number
+7") is ``no_such_option`` so the desk can re-list the options rather than guess. An ordinal
+beyond the list that matches a slot's day of month ("the 14th") picks that slot.
+
+A day, time or person that none of the offers has ("Monday", "5pm", "with Sam") is not a
+pick but a new wish: the candidate says ``not_offered`` (it answers the offer, with
+something else) and no slot is chosen; the date, time or staff candidate of the same
+message makes the desk search again. So is a correction: in "no sorry, I meant Tuesday,
+not Wednesday" the negated Wednesday is no constraint, and Tuesday, when not offered, is a
+new day to search.
+
+A bare number ("2", "10", "great, 11 then") is a clock time when an offer starts at that
+hour ("10" with an offer at 10:00 is 10 am), else an option number when there is such an
+option, else ``no_such_option``.
 """
 
 from __future__ import annotations
@@ -24,11 +34,16 @@ from ..types import FieldCandidate, Lang, Slot
 from . import _clock
 from ._numbers import CARDINALS, ORDINAL_WORD_RE, parse_number, parse_ordinal
 from ._spans import lower_keep, preceding_words, wordlist
-from ._vocab import FILLERS, NEGATORS, WEEKDAY_RE, weekday_of
+from ._vocab import FILLERS, NEGATORS, WEEKDAY_RE, negated, weekday_of
 from .catalog import word_similarity
 from .signals import extract_signals
 
 _NUMWORD = "|".join(sorted((w for w in CARDINALS if " " not in w), key=len, reverse=True))
+_NUMWORD_FILLERS = "|".join(re.escape(w) for w in sorted(set(wordlist(
+    "great good ok okay fine perfect yes yeah yep sure then please thanks so um uh well "
+    "let's lets do say make it that one works is how about the ja gut gerne dann bitte "
+    "danke also na die den der das nehme ich genau passt prima super"
+)), key=len, reverse=True))
 _LABELLED = re.compile(
     rf"\b(?:option|number|nummer|nr\.?|no\.|choice|slot|vorschlag)\s*(?P<n>\d{{1,2}}(?!\d)|"
     rf"(?:{_NUMWORD})\b)|#\s*(?P<h>\d{{1,2}})(?!\d)"
@@ -54,7 +69,11 @@ _ANY = re.compile(
     r"\b(?:whichever|any\s+of\s+them|either\s+(?:one|is\s+fine|works)|doesn't\s+matter\s+which|"
     r"egal\s+welche[nrms]?|irgendeine[nrms]?|beide\s+gehen|both\s+work)\b"
 )
-_BARE = re.compile(rf"^\W*(?:(?P<n>\d{{1,2}})|(?P<w>{_NUMWORD}))\W*(?:please|bitte)?\W*$")
+# a message that is only a number, with fillers around it ("great, 11 then", "ja, die 2 bitte")
+_NUMBER_ALONE = re.compile(
+    rf"^(?:\W*(?:{_NUMWORD_FILLERS})\b)*\W*(?:(?P<n>\d{{1,2}})|(?P<w>{_NUMWORD}))\b"
+    rf"(?:\W*(?:{_NUMWORD_FILLERS})\b)*\W*$"
+)
 _STAFF_SKIP = frozenset(wordlist("dr doctor doktor frau herr mr mrs ms prof"))
 
 
@@ -66,22 +85,39 @@ class _Wanted:
     weekdays: set[int] = field(default_factory=set)
     times: list[tuple[set[tuple[int, int]], bool]] = field(default_factory=list)
     staff: set[str] = field(default_factory=set)
+    bare: bool = False  # the message is only a number
 
     @property
     def filtered(self) -> bool:
         return bool(self.weekdays or self.times or self.staff)
 
 
-def _ordinal(low: str, wanted: _Wanted) -> None:
+def _bare_number(low: str, offered: tuple[Slot, ...], wanted: _Wanted) -> bool:
+    """A message that is only a number: an offered clock hour first, else an option number."""
+    m = _NUMBER_ALONE.match(low)
+    if m is None:
+        return False
+    value = parse_number(m["n"] or m["w"])
+    if value is None:
+        return False
+    span = m.span("n") if m["n"] else m.span("w")
+    hours = {s.start.hour for s in offered if s.start.minute == 0 and (
+        s.start.hour == value or 1 <= value <= 12 and s.start.hour % 12 == value % 12)}
+    if hours:
+        wanted.times.append(({(h, 0) for h in hours}, len(hours) > 1))
+    else:
+        wanted.index, wanted.bare = value, True
+    wanted.spans.append(span)
+    return True
+
+
+def _ordinal(low: str, wanted: _Wanted, offered: tuple[Slot, ...]) -> None:
     m = _LABELLED.search(low)
     if m:
         wanted.index = parse_number(m["n"] or m["h"])
         wanted.spans.append(m.span())
         return
-    m = _BARE.match(low)
-    if m:
-        wanted.index = parse_number(m["n"] or m["w"])
-        wanted.spans.append((m.start(1 if m["n"] else 2), m.end(1 if m["n"] else 2)))
+    if _bare_number(low, offered, wanted):
         return
     for m in _ORD.finditer(low):
         before = preceding_words(low, m.start(), 2)
@@ -103,11 +139,11 @@ def _ordinal(low: str, wanted: _Wanted) -> None:
 def _constraints(low: str, lang: Lang, offered: tuple[Slot, ...], wanted: _Wanted) -> None:
     for m in re.finditer(rf"\b{WEEKDAY_RE}", low):
         day = weekday_of(m["wd"])
-        if day is not None:
+        if day is not None and not negated(low, m.start(), m.end()):
             wanted.weekdays.add(day)
             wanted.spans.append(m.span())
     for hit, preference in _clock.scan(low, lang):
-        if preference:
+        if preference or negated(low, hit.start, hit.end):
             continue
         options = {(hit.hour, hit.minute)}
         if hit.confidence < 1:
@@ -120,6 +156,8 @@ def _constraints(low: str, lang: Lang, offered: tuple[Slot, ...], wanted: _Wante
             if part in _STAFF_SKIP or len(part) < 3:
                 continue
             for word, span in words:
+                if negated(low, *span):
+                    continue
                 if word_similarity(word.removesuffix("s"), part) >= 90 or word == part:
                     wanted.staff.add(slot.staff)
                     wanted.spans.append(span)
@@ -149,8 +187,9 @@ def choose_offered(text: str, lang: Lang, offered: tuple[Slot, ...],
                               span=(0, len(text)), text=text, confidence=1.0)
     low = lower_keep(text)
     wanted = _Wanted()
-    _ordinal(low, wanted)
-    _constraints(low, lang, offered, wanted)
+    _ordinal(low, wanted, offered)
+    if not wanted.times:
+        _constraints(low, lang, offered, wanted)
     pool = _filter(offered, wanted) if wanted.filtered else list(offered)
     chosen: Slot | None = None
     confidence = 1.0
@@ -161,13 +200,15 @@ def choose_offered(text: str, lang: Lang, offered: tuple[Slot, ...],
             by_day = [s for s in offered if s.start.day == wanted.index]
             if by_day and not wanted.filtered:
                 chosen = by_day[0]
-            elif wanted.index > 10 and not wanted.filtered:
+            elif wanted.index > 10 and not wanted.filtered and not wanted.bare:
                 return None  # "the 24th" is a date, not an option number
+            elif wanted.filtered and not pool:
+                return _miss(text, wanted, "not_offered")
             else:
                 return _miss(text, wanted)
     elif wanted.special:
         if not pool:
-            return _miss(text, wanted)
+            return _miss(text, wanted, "not_offered")
         ordered = sorted(pool, key=lambda s: s.start)
         chosen = {
             "last": pool[-1], "first": ordered[0], "late": ordered[-1],
@@ -175,7 +216,7 @@ def choose_offered(text: str, lang: Lang, offered: tuple[Slot, ...],
         }[wanted.special]
     elif wanted.filtered:
         if not pool:
-            return _miss(text, wanted)
+            return _miss(text, wanted, "not_offered")
         chosen = pool[0]
         if len(pool) > 1:
             confidence = 0.5
@@ -207,7 +248,9 @@ def _found(text: str, slot: Slot, wanted: _Wanted, confidence: float) -> FieldCa
                           text=text[span[0] : span[1]], confidence=confidence)
 
 
-def _miss(text: str, wanted: _Wanted) -> FieldCandidate:
+def _miss(text: str, wanted: _Wanted, problem: str = "no_such_option") -> FieldCandidate:
+    """``no_such_option``: a position that is not there; ``not_offered``: a day, time or
+    person none of the offers has (a new wish, which the desk searches for)."""
     span = _span(wanted, len(text))
-    return FieldCandidate(type="offered_slot", problem="no_such_option", span=span,
+    return FieldCandidate(type="offered_slot", problem=problem, span=span,
                           text=text[span[0] : span[1]], confidence=0.8)

@@ -14,6 +14,7 @@ import re
 from rapidfuzz import fuzz
 
 from ..types import FieldCandidate, Lang, UnderstandContext
+from ._calendar import local_now
 from ._numbers import parse_number, parse_ordinal
 from ._spans import MAX_CHARS, lower_keep
 from .catalog import match_catalog
@@ -102,6 +103,7 @@ def extract_all(
     ]
     if expected == "time" and not times:
         times = _bare_hour(text, lang, context)
+    times = _not_past_today(dates, times, context)
     services = match_catalog(text, context.services, "service", expected == "service")
     staff = match_catalog(text, context.staff, "staff", expected == "staff")
     offered = (choose_offered(text, lang, context.offered, context.timezone)
@@ -122,8 +124,25 @@ def extract_all(
         groups.append(_free_text(text, expected))
     flat = [c for group in groups for c in group]
     order = _type_order(expected)
-    flat.sort(key=lambda c: (order.get(c.type, 99), c.problem != "", -c.confidence, c.span[0]))
+    # stable: within one type and confidence the extractor's own ranking stands
+    flat.sort(key=lambda c: (order.get(c.type, 99), c.problem != "", -c.confidence))
     return tuple(flat)
+
+
+def _not_past_today(dates: list[FieldCandidate], times: list[FieldCandidate],
+                    context: UnderstandContext) -> list[FieldCandidate]:
+    """A time said for today that has already gone ("this morning at 3" at 4:30) is
+    ``past``: the customer is told so instead of being booked into another day."""
+    usable = [d for d in dates if not d.problem]
+    if not usable or not times:
+        return times
+    now = local_now(context.now, context.timezone)
+    if usable[0].value != now.date().isoformat():
+        return times
+    clock = f"{now:%H:%M}"
+    return [FieldCandidate(type="time", problem="past", span=t.span, text=t.text,
+                           confidence=t.confidence)
+            if not t.problem and t.value < clock else t for t in times]
 
 
 def _type_order(expected: str | None) -> dict[str, int]:

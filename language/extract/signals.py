@@ -10,7 +10,10 @@ predictable and explainable. Three details matter more than the lists:
 * urgency and hazard phrases are ignored right after a negation in the same clause
   ("no pain", "keine starken Schmerzen", "not urgent");
 * a smell of gas sets ``hazard="gas"`` and also ``urgency="emergency"``, so a rule set that
-  only looks at urgency still escalates it.
+  only looks at urgency still escalates it;
+* ``earliest`` ("the earliest you can fit me in", "as soon as possible", "first available",
+  "so bald wie möglich", "nächstmöglichen Termin") asks for the first free time; "earliest
+  5pm" / "frühestens um 5" is a lower bound instead (a time preference, not this signal).
 """
 
 from __future__ import annotations
@@ -164,6 +167,21 @@ _URGENT = _re(
        "möglichst heute", "heute wenn möglich", "wenn möglich heute", "schmerzen",
        "zahnschmerzen", "tut weh"),
 )
+_EARLIEST = _re(
+    r"(?:the\s+|your\s+)?earliest(?!\s+(?:one|option|slot\s+you\s+offered|of\s+(?:the|those|them)"
+    r"|(?:at\s+|by\s+)?\d|(?:at\s+|by\s+)?(?:one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve|noon)\b))",
+    r"as\s+soon\s+as\s+(?:possible|you\s+can|you've\s+got|there's)", r"asap", r"a\.s\.a\.p",
+    r"soonest", r"as\s+early\s+as\s+(?:possible|you\s+can)",
+    r"(?:first|next)\s+(?:available|free|open)(?:\s+(?:slot|appointment|time|spot|opening|day))?",
+    r"(?:first|next)\s+opening",
+    _d("so bald wie möglich", "so bald als möglich", "so früh wie möglich", "so schnell wie möglich",
+       "möglichst bald", "möglichst früh", "möglichst schnell", "schnellstmöglich",
+       "schnellstmöglichen", "frühestmöglich", "frühestmöglichen", "nächstmöglich",
+       "nächstmöglichen", "ehestmöglich", "baldmöglichst", "baldigst",
+       "nächsten freien termin", "ersten freien termin", "frühesten termin",
+       "nächste freie termin", "erste freie termin", "nächster freier termin"),
+)
 _GAS = _re(
     r"smell(?:s|ing)?\s+(?:of\s+|like\s+)?gas", r"gas\s+(?:smell|leak|odou?r)",
     r"leaking\s+gas", r"gas\s+(?:is\s+)?leaking",
@@ -252,6 +270,7 @@ def extract_signals(
         last = max(m.end() for m in deny_hits)
         correction = _correction_after(text[: len(low)], masked, last)
     urgency, gas = _urgency(low, emergency_keywords)
+    earliest = bool(_live(low, _EARLIEST))
     return Signals(
         affirm=affirm,
         deny=deny,
@@ -262,4 +281,5 @@ def extract_signals(
         correction=correction,
         urgency=urgency,
         hazard="gas" if gas else "none",
+        earliest=earliest,
     )

@@ -18,22 +18,26 @@ from ..types import FieldCandidate, Lang
 from . import _clock
 from ._numbers import NUMBER_RE, parse_number
 from ._spans import Claims, de, lower_keep, preceding_words
-from ._vocab import NEGATORS
+from ._vocab import correcting, negated
 
 _IN_DURATION = re.compile(
-    rf"\bin\s+(?P<n>half\s+an|an?|einer\s+halben|einer|einem|ein\s+paar|{NUMBER_RE})\s+"
-    r"(?P<unit>hours?|hrs?|minutes?|mins?|stunden?|minuten?)\b"
+    rf"\bin\s+(?P<n>half\s+an|an?|einer\s+halben|einer|einem|ein\s+paar|a\s+couple(?:\s+of)?|"
+    rf"(?:a\s+)?few|{NUMBER_RE})\s*(?P<unit>hours?|hrs?|h\b|minutes?|mins?|stunden?|minuten?)\b"
+    r"(?!\s+(?:past|to|after|before|from|till|til|of|nach|vor)\b)"  # "in 15 minutes past 3"
 )
+# vague counts as the corpora's speakers mean them: "a couple" and "ein paar" two, "a few" three
+_VAGUE = {"a couple": 2, "a couple of": 2, "ein paar": 2, "a few": 3, "few": 3}
 
 
 def _duration_minutes(raw: str, unit: str) -> int | None:
     raw = re.sub(r"\s+", " ", raw)
+    hours = unit.startswith(("h", "s"))
     if raw in ("half an", "einer halben"):
-        return 30 if unit.startswith(("h", "s")) else None
-    count = 1 if raw in ("a", "an", "einer", "einem") else parse_number(raw)
-    if count is None:
-        return None
-    return count * 60 if unit.startswith(("h", "s")) else count
+        return 30 if hours else None
+    count = 1 if raw in ("a", "an", "einer", "einem") else _VAGUE.get(raw) or parse_number(raw)
+    if count is None or unit == "h" and count > 12:
+        return None  # "come in 15h" is a clock time, not fifteen hours
+    return count * 60 if hours else count
 
 
 def extract_times(text: str, lang: Lang, now: datetime, tz: str) -> list[FieldCandidate]:
@@ -52,10 +56,11 @@ def extract_times(text: str, lang: Lang, now: datetime, tz: str) -> list[FieldCa
         if preference or not claims.take(hit.start, hit.end):
             continue
         confidence = hit.confidence
-        if NEGATORS.intersection(preceding_words(low, hit.start, 2)):
+        if negated(low, hit.start, hit.end):
             confidence *= 0.5
         found.append(_candidate(text, hit.start, hit.end, hit.hhmm, confidence))
-    found.sort(key=lambda c: (-c.confidence, c.span[0]))
+    later_first = correcting(low) and len(found) > 1
+    found.sort(key=lambda c: (-c.confidence, -c.span[0] if later_first else c.span[0]))
     return found
 
 
@@ -87,14 +92,23 @@ _GREETING_BEFORE = ("good", "guten", "einen", "schönen", "schoenen")
 
 
 def extract_part_of_day(text: str, lang: Lang) -> tuple[str, str]:
-    """(``morning``/``afternoon``/``evening``/``""``, ``after`` as ``HH:MM`` or ``""``)."""
+    """(``morning``/``afternoon``/``evening``/``""``, ``after`` as ``HH:MM`` or ``""``).
+
+    A part of the day that settles a chosen clock time ("tonight at 8", "afternoon 3") is
+    part of that time, not a preference of its own."""
     low = lower_keep(text)
+    consumed = Claims()
+    for hit, preference in _clock.scan(low, lang):
+        if not preference:
+            consumed.take(hit.start, hit.end)
+            if hit.part_span is not None:
+                consumed.take(*hit.part_span)
     part, part_at = "", len(low) + 1
     for name, pattern in _PARTS:
         for m in pattern.finditer(low):
             if preceding_words(low, m.start(), 1) and preceding_words(low, m.start(), 1)[0] in (
                 _GREETING_BEFORE
-            ):
+            ) or not consumed.free(m.start(), m.end()):
                 continue
             if m.start() < part_at:
                 part, part_at = name, m.start()

@@ -34,7 +34,7 @@ CUSTOMERS = 50
 WORKERS = 4
 FIRST = ("Dana", "Jamie", "Morgan", "Riley", "Casey", "Avery", "Quinn", "Harper", "Rowan", "Emery")
 LAST = ("Whitfield", "Rivera", "Blake", "Okafor", "Lindqvist")
-SCRIPT = ("I'd like a men's cut with Alex", "next Wednesday", "the first one")
+SCRIPT = ("I'd like a men's cut with Alex", "Wednesday", "the first one")
 
 
 def phone(i: int) -> str:

@@ -179,6 +179,8 @@ def candidate(draw: st.DrawFn, brain: Brain, state: ConversationState, now: date
         value = draw(st.sampled_from(TIMES))
     elif ftype == "offered_slot":
         starts = _slot_starts(state, choice)
+        if draw(_rare) and not valid:  # "Monday" when nothing offered is on a Monday
+            return FieldCandidate(type="offered_slot", problem="not_offered", text="Monday")
         if not valid:
             starts.append((now + timedelta(days=2, hours=1)).isoformat())  # never offered
         if not starts:

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from language.extract import choose_offered
 from language.types import Slot
@@ -84,19 +86,75 @@ def test_choices(text: str, lang: str, expected: str) -> None:
         ("the fifth", "en"),
         ("the fourth one", "en"),
         ("number 7", "en"),
+        ("den fünften", "de"),
+        ("7", "en"),
+        ("great, 9 then", "en"),
+    ],
+)
+def test_clear_pick_of_a_position_not_offered(text: str, lang: str) -> None:
+    found = choose_offered(text, lang, OFFERED)  # type: ignore[arg-type]
+    assert found is not None
+    assert (found.value, found.problem) == ("", "no_such_option")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
         ("5pm", "en"),
         ("at 9am", "en"),
         ("Monday", "en"),
         ("am Montag", "de"),
-        ("den fünften", "de"),
         ("um 17 Uhr", "de"),
         ("Friday with Sam", "en"),
+        ("actually can I move it to Monday?", "en"),
+        ("no sorry, I meant Tuesday, not Thursday", "en"),
+        ("nein, lieber Montag, nicht Donnerstag", "de"),
     ],
 )
-def test_clear_pick_of_something_not_offered(text: str, lang: str) -> None:
+def test_a_day_time_or_person_not_offered_is_a_new_wish_not_a_pick(text: str, lang: str) -> None:
     found = choose_offered(text, lang, OFFERED)  # type: ignore[arg-type]
     assert found is not None
-    assert (found.value, found.problem) == ("", "no_such_option")
+    assert (found.value, found.problem) == ("", "not_offered")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("no sorry, I meant Friday, not Thursday", THIRD),
+        ("not Thursday, Friday", THIRD),
+        ("Thursday doesn't work, Friday?", THIRD),
+        ("not with Alex, with Sam", SECOND),
+        ("not at 10, at 3", SECOND),
+    ],
+)
+def test_a_correction_picks_what_it_names_not_what_it_negates(text: str, expected: str) -> None:
+    found = choose_offered(text, "en", OFFERED)
+    assert found is not None
+    assert found.value == expected
+
+
+# Thursday 10:00 with Alex, Thursday 14:00 with Sam, Friday 09:30 with Alex
+BY_CLOCK = (_slot(26, 10, 0, "alex", "Alex"), _slot(26, 14, 0, "sam", "Sam"),
+            _slot(27, 9, 30, "alex", "Alex"))
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("10", "en", BY_CLOCK[0]),  # an offer at 10:00: the clock, not option 10
+        ("2", "en", BY_CLOCK[1]),  # an offer at 2 pm: the clock, not option 2
+        ("great, 10 then", "en", BY_CLOCK[0]),
+        ("14", "de", BY_CLOCK[1]),
+        ("3", "en", BY_CLOCK[2]),  # no offer at 3: option 3
+        ("ja, die 1 bitte", "de", BY_CLOCK[0]),
+    ],
+)
+def test_a_bare_number_is_an_offered_hour_before_an_option_number(
+    text: str, lang: str, expected: Slot
+) -> None:
+    found = choose_offered(text, lang, BY_CLOCK)  # type: ignore[arg-type]
+    assert found is not None
+    assert (found.value, found.problem) == (expected.start.isoformat(), "")
 
 
 @pytest.mark.parametrize(
@@ -130,3 +188,22 @@ def test_value_is_the_slot_start_and_span_points_into_text() -> None:
     assert found is not None
     assert datetime.fromisoformat(found.value) == OFFERED[1].start
     assert text[found.span[0] : found.span[1]] == found.text
+
+
+_HOURS = st.lists(st.integers(8, 18), min_size=1, max_size=5, unique=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hours=_HOURS, number=st.integers(1, 12), filler=st.sampled_from(["{}", "great, {} then",
+                                                                        "{} please", "ok {}"]))
+def test_a_bare_number_is_an_offered_hour_else_an_option(hours: list[int], number: int,
+                                                         filler: str) -> None:
+    offered = tuple(_slot(26, h, 0, "alex", "Alex") for h in sorted(hours))
+    found = choose_offered(filler.format(number), "en", offered)
+    at_that_hour = [s for s in offered if s.start.hour % 12 == number % 12]
+    if at_that_hour:
+        assert found is not None and found.value == at_that_hour[0].start.isoformat()
+    elif number <= len(offered):
+        assert found is not None and found.value == offered[number - 1].start.isoformat()
+    else:
+        assert found is not None and found.problem == "no_such_option"

@@ -212,3 +212,38 @@ def test_several_signals_at_once() -> None:
 
 def test_empty_text_has_no_signals() -> None:
     assert extract_signals("", "en") == Signals()
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("What's the earliest you can fit me in?", "en"),
+        ("as soon as possible please", "en"),
+        ("ASAP", "en"),
+        ("your first available appointment", "en"),
+        ("the next free slot is fine", "en"),
+        ("whenever is soonest", "en"),
+        ("so bald wie möglich", "de"),
+        ("möglichst bald bitte", "de"),
+        ("den nächstmöglichen Termin", "de"),
+        ("Wann ist der nächste freie Termin?", "de"),
+        ("schnellstmöglich", "de"),
+    ],
+)
+def test_earliest(text: str, lang: str) -> None:
+    assert extract_signals(text, lang).earliest  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("earliest 5pm", "en"),  # a lower bound, not "the first free time"
+        ("earliest at 4", "en"),
+        ("the earliest one", "en"),  # picks among the offers
+        ("frühestens um 5", "de"),
+        ("no rush, not asap", "en"),
+        ("next Friday", "en"),
+    ],
+)
+def test_not_earliest(text: str, lang: str) -> None:
+    assert not extract_signals(text, lang).earliest  # type: ignore[arg-type]
