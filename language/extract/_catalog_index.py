@@ -39,13 +39,28 @@ PHRASE_MATCH = 86.0  # a whole name compared with a few words: about one typo pe
 _FILTER = 84.0  # cdist's cut-off, safely below both (its float32 scores are rounded)
 _MEMO = 20_000  # words or n-grams remembered per catalog
 _CACHED = 64  # catalogs kept; a deployment has two per business
+# Words that say *that* something is booked, not *what*: "Termin", "appointment", "visit".
+# Per language, and all of them apply to every catalog (a name or message may mix them).
+APPOINTMENT_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(wordlist("""
+        appointment appointments appt appts booking bookings reservation reservations visit
+        visits session sessions slot slots service services treatment treatments
+        consultation consultations meeting
+        """)),
+    "de": frozenset(wordlist("""
+        termin termine terminen termins besuch besuche besuchs buchung buchungen
+        reservierung reservierungen sitzung sitzungen behandlung behandlungen leistung
+        leistungen dienstleistung dienstleistungen beratung sprechstunde
+        """)),
+}
+# Words of a name that never carry a match alone: the appointment words, qualities
+# ("professional", "full"), function words and titles.
 _GENERIC = frozenset(
     wordlist("""
-    service services treatment visit appointment termin call professional professionelle
-    professioneller professionell full the a an of for and with mit und für fuer der die das
-    dr doctor doktor frau herr mr mrs ms prof
+    call professional professionelle professioneller professionell full the a an of for and
+    with mit und für fuer der die das dr doctor doktor frau herr mr mrs ms prof
     """)
-)
+).union(*APPOINTMENT_WORDS.values())
 TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 
@@ -55,6 +70,12 @@ def norm(word: str) -> str:
     folded = fold_umlauts(word.lower()).replace("'", "")
     decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# Text words that never name an item on their own (compared normalised): the generic words
+# above and the common words of booking talk. "Termin" is not the check-up because one of
+# its names is "Kontrolltermin"; "check" is not the "Zahncheck".
+QUIET = frozenset(norm(w) for w in _GENERIC | COMMON_WORDS)
 
 
 def name_words(name: str) -> list[str]:
@@ -104,8 +125,7 @@ def phrase_score(joined: str, name_joined: str, name_squashed: str) -> float:
 def _significant(word: str) -> bool:
     # Function words ("out" in "call-out", "up" in "check-up") never carry a match alone;
     # a name made only of them must match as a whole phrase.
-    return (word.isalpha() and len(word) >= 2 and word not in _GENERIC
-            and word not in COMMON_WORDS)
+    return word.isalpha() and len(word) >= 2 and word not in QUIET
 
 
 def _add(index: dict[str, list[int]], key: str, value: int) -> None:

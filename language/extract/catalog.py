@@ -23,7 +23,7 @@ import re
 from typing import Literal, NamedTuple
 
 from ..types import CatalogItem, FieldCandidate, FieldType
-from ._catalog_index import TOKEN, CatalogIndex, Phrase, catalog_index, norm
+from ._catalog_index import QUIET, TOKEN, CatalogIndex, Phrase, catalog_index, norm
 from ._catalog_index import word_similarity as word_similarity  # used by choice
 from ._spans import lower_keep, wordlist
 from ._vocab import plain_words
@@ -66,17 +66,22 @@ def _tokens(low: str) -> list[_Token]:
 
 def _phrase_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tuple[float, int, int]]:
     """Per phrase, the best score of the whole name against the text's n-grams of about
-    its length and the span of the first n-gram reaching it (shorter n-grams first)."""
+    its length and the span of the first n-gram reaching it (shorter n-grams first). An
+    n-gram of quiet words only ("Termin", "the appointment") matches a name only when equal
+    to it: close is not enough, as "appointment" is close to "xyz appointment"."""
     norms = [t.norm for t in tokens]
     grams = [
-        (" ".join(norms[i : i + n]), n, tokens[i].start, tokens[i + n - 1].end)
+        (" ".join(norms[i : i + n]), n, tokens[i].start, tokens[i + n - 1].end,
+         all(w in QUIET for w in norms[i : i + n]))
         for n in range(1, min(index.max_k + 1, len(tokens)) + 1)
         for i in range(len(tokens) - n + 1)
     ]
-    matches = index.gram_matches([(joined, n) for joined, n, _, _ in grams])
+    matches = index.gram_matches([(joined, n) for joined, n, _, _, _ in grams])
     best: dict[int, tuple[float, int, int]] = {}
-    for joined, n, start, end in grams:
+    for joined, n, start, end, quiet in grams:
         for p, score in matches[joined, n]:
+            if quiet and score < 100.0:
+                continue
             if p not in best or score > best[p][0]:
                 best[p] = (score, start, end)
     return best
@@ -85,7 +90,7 @@ def _phrase_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tupl
 def _word_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tuple[float, _Token]]:
     """Per significant catalog word some text word (or two written apart: "Zahn
     Reinigung") matches, the best similarity and the first text word reaching it."""
-    pseudo = tokens + [
+    pseudo = [t for t in tokens if t.norm not in QUIET] + [
         _Token(a.start, b.end, a.norm + b.norm) for a, b in zip(tokens, tokens[1:], strict=False)
     ]
     matches = index.word_matches([t.norm for t in pseudo])

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from language.extract import match_catalog
+from language.extract._catalog_index import APPOINTMENT_WORDS
+from language.extract._vocab import COMMON_WORDS
 from language.types import CatalogItem
 
 # names and aliases as in examples/businesses/*.yaml
@@ -181,3 +185,51 @@ def test_span_points_into_the_original() -> None:
     text = "Ich hätte gern eine ZAHNREINIGUNG am Montag"
     found = match_catalog(text, DENTAL, "service", False)[0]
     assert text[found.span[0] : found.span[1]] == found.text == "ZAHNREINIGUNG"
+
+
+# ---------------------------------------------------------------- generic appointment words
+
+GENERIC_WORDS = sorted({w for words in APPOINTMENT_WORDS.values() for w in words})
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("Ich möchte einen Termin", DENTAL + (CatalogItem(id="x", names=("Kontrolltermin",)),)),
+        ("Was muss ich zum Termin mitbringen?",
+         (CatalogItem(id="a", names=("Notfalltermin",)), CatalogItem(id="b", names=("Schmerztermin",)))),
+        ("I'd like an appointment", (CatalogItem(id="c", names=("hygiene appointment",)),)),
+        ("Kommen Sie auch zu Besuch?", (CatalogItem(id="h", names=("Hausbesuch",)),)),
+        ("can I book a visit", (CatalogItem(id="v", names=("home visit", "housevisit")),)),
+        ("Brauche ich eine Behandlung?", DENTAL),
+    ],
+)
+def test_generic_appointment_words_name_nothing(text: str, items: tuple[CatalogItem, ...]) -> None:
+    assert match_catalog(text, items, "service", False) == []
+    assert all(c.problem for c in match_catalog(text, items, "service", True))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    word=st.sampled_from(GENERIC_WORDS + sorted(COMMON_WORDS)),
+    head=st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüß", min_size=3, max_size=9),
+    frame=st.sampled_from(["{w}", "I need a {w}", "Ich hätte gern einen {w} bitte",
+                           "{W}?", "the {w} on friday"]),
+)
+def test_a_generic_or_common_word_never_matches_inside_a_longer_name(
+        word: str, head: str, frame: str) -> None:
+    """Whatever the catalog, a generic or common word of booking talk alone names no item
+    whose name merely contains it ("Termin" in "Kontrolltermin", "check" in "Zahncheck")."""
+    items = (CatalogItem(id="compound", names=(head + word, head.capitalize() + word)),
+             CatalogItem(id="phrase", names=(f"{head} {word}",)))
+    text = frame.format(w=word, W=word.capitalize())
+    found = match_catalog(text, items, "service", False)
+    spans = {(c.span, c.value) for c in found}
+    assert not any(text[s[0]:s[1]].lower() == word.lower() for s, _ in spans), found
+
+
+def test_the_whole_compound_still_matches() -> None:
+    items = (CatalogItem(id="checkup", names=("Kontrolltermin",)),
+             CatalogItem(id="emergency", names=("Notfalltermin",)))
+    assert best("einen Kontrolltermin bitte", items) == "checkup"
+    assert best("Notfall Termin", items) == "emergency"
