@@ -77,6 +77,12 @@ def item(t: Turn, say: Say) -> PlanItem:
             data["retry"] = "1"
         if kind == "invalid":
             data["problem"] = str(t.facts.get(f"invalid.{spec.name}", ""))
+            choices = t.choices.get(spec.name, ())
+            if data["problem"] == "ambiguous" and choices:
+                data["options"] = ", ".join(
+                    b.service(c).display(t.lang) if spec.type == "service"
+                    else b.staff_member(c).name for c in choices)
+                return PlanItem(kind=kind, data=data)
             if spec.type == "service":
                 data["options"] = ", ".join(s.display(t.lang) for s in b.services)
             if spec.type == "staff":
@@ -130,6 +136,12 @@ def options(t: Turn) -> tuple[str, ...]:
     lang: Lang = "de" if t.lang == "de" else "en"
     if last.kind == "confirm":
         return ("Ja", "Nein") if lang == "de" else ("Yes", "No")
+    # "the women's or the men's haircut?", "Alex Rivera or Sam Rivera?": a button each —
+    # the question which one is what the customer must answer first, even after an offer
+    which = next((i for i in t.items if i.kind == "invalid"
+                  and i.data.get("problem") == "ambiguous"), None)
+    if which is not None:
+        return tuple(o.strip() for o in which.data.get("options", "").split(",") if o.strip())
     if last.kind in ("offer_slots", "ask") and last.slots:
         return slot_labels(last.slots, lang, t.brain.business.timezone)
     return ()

@@ -85,6 +85,7 @@ class Turn:
     start_asked: str = ""
     superseded: set[tuple[str, int]] = field(default_factory=set)  # (rule, consequence)
     rejected: dict[str, str] = field(default_factory=dict)  # field → the value refused
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field → ids to ask about
 
     # ------------------------------------------------------------------ rounds
 

@@ -15,7 +15,9 @@ as their wall-clock time, as stored):
   type), ``retry`` ("1": the re-ask), ``options`` (comma-separated); the item's slots are
   listed, unless another item of the plan lists them already;
 - ``invalid``: ``problem`` (a FieldCandidate problem code or ``closed``), ``options``,
-  ``date``/``when``;
+  ``date``/``when``; with ``ambiguous``, ``type`` (service/staff) and ``options`` (the
+  items the words fit), worded as the question which one (the ``ask`` it comes with is
+  then not said again);
 - ``offer_slots``: the item's slots, ``note`` (``other_day``/``other_staff``/``dst_gap``)
   with ``date`` (and ``time``, the wall time that does not exist, for ``dst_gap``);
   ``no_slots``: ``date``/``when``, or ``note`` (``closed``/``away``: nothing in the whole
@@ -133,6 +135,8 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
     retry = item.data.get("retry", "") == "1" and not any(i.kind == "resume" for i in plan.items)
     if kind == "offered_slot" and not retry and _listed_elsewhere(item, plan):
         return ""  # the offer itself ends with "Which one suits you?"
+    if _asked_which(item, plan):
+        return ""  # "… the women's haircut or the men's haircut?" is the question
     prompt = _get(item, "prompt")
     if prompt:
         out = f"{tpl.text(lang, 'ask.retry_prefix')} {prompt}" if retry else prompt
@@ -150,11 +154,33 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
 INVALID_PROBLEMS = (
     "past", "impossible_date", "unknown_service", "unknown_staff", "invalid_phone",
     "invalid_email", "no_such_option", "closed", "staff_cannot", "not_your_number",
+    "ambiguous",
 )
+
+
+def _which(item: PlanItem, plan: ReplyPlan) -> str:
+    """"Would you like the women's haircut or the men's haircut?": the items an ambiguous
+    mention fits, each named, as the question."""
+    lang = plan.lang
+    kind = "staff" if _get(item, "type") == "staff" else "service"
+    options = tpl.split_options(item.data.get("options", ""))
+    if len(options) < 2:
+        return tpl.text(lang, "invalid.ambiguous")
+    named = [tpl.fill(lang, f"ambiguous.{kind}.item", item=o) for o in options]
+    return tpl.fill(lang, f"invalid.ambiguous.{kind}", options=tpl.join_or(named, lang))
+
+
+def _asked_which(item: PlanItem, plan: ReplyPlan) -> bool:
+    """Another item asks which of several items the customer meant, for this field."""
+    return any(other is not item and other.kind == "invalid"
+               and other.data.get("problem") == "ambiguous"
+               and other.data.get("field") == item.data.get("field") for other in plan.items)
 
 
 def _invalid(item: PlanItem, plan: ReplyPlan) -> str:
     lang, problem = plan.lang, _get(item, "problem")
+    if problem == "ambiguous":
+        return _which(item, plan)
     if problem == "closed":
         when = _get(item, "date") or _get(item, "when")
         if when:

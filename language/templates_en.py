@@ -71,6 +71,11 @@ TEMPLATES: dict[str, str] = {
     "invalid.staff_cannot.named": "Sorry, {staff} doesn't do {service}.",
     "invalid.closed.date": "Sorry, we're closed on {date}.",
     "invalid.other": "Sorry, I couldn't use that.",
+    "invalid.ambiguous": "Sorry, which one do you mean?",
+    "invalid.ambiguous.service": "Would you like {options}?",
+    "invalid.ambiguous.staff": "Do you mean {options}?",
+    "ambiguous.service.item": "the {item}",
+    "ambiguous.staff.item": "{item}",
     # offer_slots / no_slots / slot_taken
     "offer.one": "The next free time is {slot}. Does that suit you?",
     "offer.many": "I have these times: {slots}. Which one suits you?",

@@ -125,7 +125,10 @@ class FieldCandidate(_Frozen):
     ``phone`` → E.164; ``email`` → lower-cased address; ``boolean`` → ``yes``/``no``.
     ``problem`` is set instead of a usable value when the text clearly tried to give one
     that cannot be used: ``past``, ``impossible_date``, ``unknown_service``,
-    ``unknown_staff``, ``invalid_phone``, ``invalid_email``, ``no_such_option``.
+    ``unknown_staff``, ``invalid_phone``, ``invalid_email``, ``no_such_option``; and
+    ``ambiguous`` with a value: the words fit several catalog items equally ("haircut":
+    the women's and the men's), one candidate per item, each with its id as ``value`` —
+    none of them may be taken without asking.
     """
 
     type: FieldType

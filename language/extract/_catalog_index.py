@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -149,6 +149,9 @@ class Phrase:
     squashed: str  # ... and without spaces
     k: int  # how many words
     significant: tuple[int, ...]  # vocabulary indices of its significant words, in order
+    # its head (last significant word) is in a name of another item too: "haircut" in
+    # "men's haircut" and "women's haircut", so "men's" alone tells them apart
+    shared_head: bool = False
 
 
 class CatalogIndex:
@@ -176,6 +179,16 @@ class CatalogIndex:
                 own.append(by_words[words])
             own_phrases.append(tuple(dict.fromkeys(own)))
         self.item_phrases = tuple(own_phrases)  # per item, its phrases in name order
+        owners: dict[int, set[int]] = {}  # vocabulary word -> the items having it
+        for i, phrases in enumerate(own_phrases):
+            for p in phrases:
+                for v in self.phrases[p].significant:
+                    owners.setdefault(v, set()).add(i)
+        for i, phrases in enumerate(own_phrases):
+            for p in phrases:
+                phrase = self.phrases[p]
+                if phrase.significant and owners[phrase.significant[-1]] - {i}:
+                    self.phrases[p] = replace(phrase, shared_head=True)
         self.max_k = max((p.k for p in self.phrases), default=0)
         self.using: dict[int, list[int]] = {}  # vocabulary word -> the phrases having it
         self._by_squashed: dict[str, list[int]] = {}

@@ -103,13 +103,17 @@ def _word_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tuple[
 
 
 def _coverage(
-    phrase: Phrase, words: dict[int, tuple[float, _Token]], head_needed: bool
+    phrase: Phrase, words: dict[int, tuple[float, _Token]], head_needed: bool,
+    head_optional: bool = False,
 ) -> tuple[float, tuple[int, int]]:
     """How well the name's significant words are found among the text's words.
 
     ``head_needed``: a partial match must include the name's last significant word — the
     head of an English compound ("heater" names the water heater service, "water" does
-    not). Staff names do not need it: "Lena" is enough for "Dr. Lena Sommer"."""
+    not). ``head_optional``: every word but a head that other items share will do, since
+    the desk asked for this field and the modifier is what tells them apart ("men's" after
+    "the women's or the men's haircut?"). Staff names do not need the head at all: "Lena"
+    is enough for "Dr. Lena Sommer"."""
     sims: list[float] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -121,14 +125,16 @@ def _coverage(
             ends.append(where.end)
     if not sims:
         return 0.0, (0, 0)
-    if head_needed and len(sims) < len(phrase.significant) and phrase.significant[-1] not in words:
+    if head_needed and len(sims) < len(phrase.significant) and phrase.significant[-1] not in words \
+            and not (head_optional and phrase.shared_head
+                     and len(sims) == len(phrase.significant) - 1):
         return 0.0, (0, 0)
     score = sum(sims) / len(sims) * (0.75 + 0.25 * len(sims) / len(phrase.significant))
     return score, (min(starts), max(ends))
 
 
 def _scores(
-    text: str, tokens: list[_Token], index: CatalogIndex, kind: str
+    text: str, tokens: list[_Token], index: CatalogIndex, kind: str, expected: bool
 ) -> list[tuple[float, tuple[int, int], str]]:
     """Every item scoring at least the threshold, in catalog order: score, span and id.
 
@@ -137,7 +143,10 @@ def _scores(
     phrases = _phrase_matches(index, tokens) if tokens else {}
     words = _word_matches(index, tokens) if tokens else {}
     touched = {p for v in words for p in index.using[v]}
-    coverage = {p: _coverage(index.phrases[p], words, kind == "service") for p in touched}
+    coverage = {
+        p: _coverage(index.phrases[p], words, kind == "service", head_optional=expected)
+        for p in touched
+    }
     stripped = text.strip()
     said_id = stripped.lower()
     scored = []
@@ -173,7 +182,7 @@ def match_catalog(
                                    text=text[any_match.start() : any_match.end()],
                                    confidence=0.9)]
     tokens = _tokens(low)
-    found = _rank(text, field, _scores(text, tokens, catalog_index(items), kind))
+    found = _rank(text, field, _scores(text, tokens, catalog_index(items), kind, expected))
     if not found and expected:
         unknown = _unknown(text, tokens, kind)
         if unknown is not None:
@@ -185,8 +194,11 @@ def _rank(
     text: str, field: FieldType, scored: list[tuple[float, tuple[int, int], str]]
 ) -> list[FieldCandidate]:
     """Best first. A match whose words lie inside a longer match of another item is
-    dominated ("haircut" inside "women's haircut"); equally good undominated matches are
-    ambiguous and get lower confidence, so the desk asks which one was meant."""
+    dominated ("haircut" inside "women's haircut"). When the best words fit several items
+    about equally ("haircut": the women's and the men's), the text does not say which:
+    each of them comes first as an ``ambiguous`` candidate (its id as the value, in catalog
+    order) so the desk asks, and weaker readings of the same words are dropped. Equally
+    good matches of different words ("a haircut and a blowout") get lower confidence."""
 
     def dominated(entry: tuple[float, tuple[int, int], str]) -> bool:
         score, (start, end), _ = entry
@@ -202,6 +214,20 @@ def _rank(
     )
     top = [e for flag, e in ranked if not flag]
     found: list[FieldCandidate] = []
+    open_spans: list[tuple[int, int]] = []  # words that fit several items: asked about
+    for lead in top:
+        score, span, _ = lead
+        if any(_overlap(span, s) for s in open_spans) or any(
+                _overlap(span, e[1]) for e in top[: top.index(lead)]):
+            continue  # not the best reading of its words
+        tied = [e for e in top if abs(e[0] - score) <= 3 and _overlap(e[1], span)]
+        if len(tied) > 1:
+            open_spans.append(span)
+            found += [FieldCandidate(type=field, value=item_id, problem="ambiguous",
+                                     span=span, text=text[span[0] : span[1]],
+                                     confidence=round(score / 100 * 0.7, 3))
+                      for _, _, item_id in (e for e in scored if e in tied)]
+    ranked = [(flag, e) for flag, e in ranked if not any(_overlap(e[1], s) for s in open_spans)]
     cap = 1.0
     for flag, (score, span, item_id) in ranked:
         confidence = score / 100 * (0.5 if flag else 1.0)
@@ -213,6 +239,10 @@ def _rank(
                                     text=text[span[0] : span[1]],
                                     confidence=round(confidence, 3)))
     return found
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _unknown(text: str, tokens: list[_Token], kind: str) -> FieldCandidate | None:

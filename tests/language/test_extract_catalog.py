@@ -86,10 +86,40 @@ def test_services(text: str, items: tuple[CatalogItem, ...], expected: str) -> N
 
 
 def test_words_shared_by_several_services_are_ambiguous() -> None:
+    """Each item the words fit is named, first and in catalog order, as ``ambiguous``;
+    weaker readings of the same words ("kids haircut" from "haircut") are not offered."""
     found = match_catalog("I need a haircut", SALON, "service", False)
-    top = [c for c in found if c.confidence == found[0].confidence]
-    assert {c.value for c in top} >= {"womens_cut", "mens_cut"}
-    assert found[0].confidence < 0.8
+    assert [(c.value, c.problem) for c in found] == [
+        ("womens_cut", "ambiguous"), ("mens_cut", "ambiguous")]
+    assert all(c.text == "haircut" and c.confidence < 0.8 for c in found)
+
+
+def test_an_ambiguous_mention_does_not_hide_a_clear_one() -> None:
+    found = match_catalog("a trim and a blowout", SALON, "service", False)
+    assert [(c.value, c.problem) for c in found] == [
+        ("womens_cut", "ambiguous"), ("mens_cut", "ambiguous"), ("blowout", "")]
+
+
+def test_a_longer_name_settles_what_its_head_alone_leaves_open() -> None:
+    assert best("a men's haircut", SALON) == "mens_cut"
+    assert best("the ladies cut", SALON) == "womens_cut"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("men's", "mens_cut"), ("mens please", "mens_cut"), ("the women's one", "womens_cut"),
+    ("gents", "mens_cut"), ("kids", "kids_cut"),
+])
+def test_asked_which_the_telling_word_alone_will_do(text: str, expected: str) -> None:
+    """Asked which service, a modifier of names whose head other items share is enough;
+    not asked, it is not (a word in passing is no booking)."""
+    assert best(text, SALON, expected=True) == expected
+    assert all(c.value != expected for c in match_catalog(text, SALON, "service", False))
+
+
+def test_asked_a_lone_word_of_a_name_with_its_own_head_is_still_not_enough() -> None:
+    heater = (CatalogItem(id="water_heater", names=("water heater repair",)),
+              CatalogItem(id="leak", names=("leak repair",)))
+    assert [c.value for c in match_catalog("water", heater, "service", True)] == [""]
 
 
 def test_longer_match_dominates_a_contained_one() -> None:
