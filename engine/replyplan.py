@@ -72,8 +72,11 @@ def item(t: Turn, say: Say) -> PlanItem:
         slots: tuple[Slot, ...] = ()
         refused_now = any(i.kind == "invalid" and i.data.get("field") == spec.name
                           for i in t.items)  # the refusal already says why we ask again
+        # a message that changed something ("no, Thursday" when the name was asked: the
+        # day is corrected, the free slot read back, the name asked again) was understood
+        took = any(k.startswith("input.") for k in t.facts)
         if (kind == "ask" and t.start_asked == spec.name and not t.facts.get("turn.empty")
-                and not refused_now):
+                and not refused_now and not took):
             data["retry"] = "1"
         if kind == "invalid":
             data["problem"] = str(t.facts.get(f"invalid.{spec.name}", ""))

@@ -22,7 +22,8 @@ as their wall-clock time, as stored):
   with ``date`` (and ``time``, the wall time that does not exist, for ``dst_gap``);
   ``no_slots``: ``date``/``when``, or ``note`` (``closed``/``away``: nothing in the whole
   booking horizon) with ``days`` (the horizon) and ``reopens`` (ISO date, may be empty);
-  ``slot_taken``;
+  ``slot_taken``; ``slot_free``: its one slot, the very one the customer named, free
+  (not said when the reply also reads back a summary);
 - ``confirm``: ``service``, ``when`` (or the item's one slot), ``date``, ``time``,
   ``staff``, ``name``, ``phone``, ``email``, ``address``, ``problem``, ``message``, other
   fields by name, ``appointment_service``/``_staff``/``_when`` (the appointment a
@@ -217,6 +218,14 @@ def _offer_slots(item: PlanItem, plan: ReplyPlan) -> str:
     else:
         offer = tpl.fill(lang, "offer.many", slots=_numbered(item, lang))
     return f"{lead} {offer}" if lead else offer
+
+
+def _slot_free(item: PlanItem, plan: ReplyPlan) -> str:
+    """The slot the customer named is free: said once, unless the read-back in the same
+    reply says it anyway."""
+    if not item.slots or any(other.kind == "confirm" for other in plan.items):
+        return ""
+    return tpl.fill(plan.lang, "slot_free", slot=tpl.format_slot(item.slots[0], plan.lang))
 
 
 def _no_slots(item: PlanItem, plan: ReplyPlan) -> str:
@@ -417,6 +426,7 @@ RENDERERS: dict[str, _Renderer] = {
     "ask": _ask,
     "invalid": _invalid,
     "offer_slots": _offer_slots,
+    "slot_free": _slot_free,
     "no_slots": _no_slots,
     "confirm": _confirm,
     "booked": _committed("booked"),

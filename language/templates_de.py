@@ -92,6 +92,7 @@ TEMPLATES: dict[str, str] = {
     "no_slots.date": (
         "Am {date} ist leider nichts mehr frei. Vielleicht passt ein anderer Tag?"
     ),
+    "slot_free": "{slot} ist frei.",
     "slot_taken": "Dieser Termin ist leider gerade vergeben worden.",
     "confirm.intro": "Ich fasse kurz zusammen: {summary}.",
     "confirm.details": "{details}.",

@@ -81,6 +81,7 @@ TEMPLATES: dict[str, str] = {
     "offer.many": "I have these times: {slots}. Which one suits you?",
     "no_slots": "Sorry, I couldn't find a free time for that. Another day might work.",
     "no_slots.date": "Sorry, there's nothing free on {date}. Another day might work.",
+    "slot_free": "{slot} is free.",
     "slot_taken": "Sorry, that time has just been taken.",
     # confirm
     "confirm.intro": "Let me check I have that right: {summary}.",

@@ -192,7 +192,8 @@ class PlanItem(_Frozen):
     """One thing the reply must say. ``kind`` names a template; ``data`` carries the facts.
 
     Kinds: ``greet``, ``ask`` (data.field, data.type, data.retry), ``invalid``
-    (data.field, data.problem), ``offer_slots`` (slots), ``no_slots``, ``confirm``
+    (data.field, data.problem), ``offer_slots`` (slots), ``slot_free`` (the one slot the
+    customer named, free), ``no_slots``, ``confirm``
     (data: summary values), ``booked``, ``rescheduled``, ``cancelled``, ``late_fee``
     (data.fee), ``answer`` (data.text, data.source), ``hours`` (data.*), ``message_taken``,
     ``transfer`` (data.department, data.phone), ``escalate`` (data.reason),

@@ -164,6 +164,16 @@ def test_an_ambiguous_mention_asks_which_naming_each(lang: Lang, kind: str, opti
     assert check_grounded(expected, plan) == []
 
 
+def test_the_slot_named_and_free_is_said_once() -> None:
+    free = PlanItem(kind="slot_free", slots=(WEBER,))
+    assert say("en", free) == "Wed 25 Nov at 9:30 am with Dr. Jonas Weber is free."
+    assert say("de", free).endswith("bei Dr. Jonas Weber ist frei.")
+    confirm = PlanItem(kind="confirm", slots=(WEBER,), data={"service": "check-up",
+                                                             "topic": "book"})
+    both = say("en", free, confirm)
+    assert both.count("9:30") == 1 and both.startswith("Let me check")
+
+
 def test_closed_names_the_day() -> None:
     item = PlanItem(kind="invalid", data={"problem": "closed", "date": "2026-11-29"})
     assert say("en", item) == "Sorry, we're closed on Sun 29 Nov."
