@@ -16,8 +16,8 @@ as their wall-clock time, as stored):
   listed, unless another item of the plan lists them already;
 - ``invalid``: ``problem`` (a FieldCandidate problem code or ``closed``), ``options``,
   ``date``/``when``; with ``ambiguous``, ``type`` (service/staff) and ``options`` (the
-  items the words fit), worded as the question which one (the ``ask`` it comes with is
-  then not said again);
+  items the words fit), worded as the question which one (no ``ask`` of the plan is
+  said then: that question comes once this one is answered);
 - ``offer_slots``: the item's slots, ``note`` (``other_day``/``other_staff``/``dst_gap``)
   with ``date`` (and ``time``, the wall time that does not exist, for ``dst_gap``);
   ``no_slots``: ``date``/``when``, or ``note`` (``closed``/``away``: nothing in the whole
@@ -137,7 +137,7 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
     if kind == "offered_slot" and not retry and _listed_elsewhere(item, plan):
         return ""  # the offer itself ends with "Which one suits you?"
     if _asked_which(item, plan):
-        return ""  # "… the women's haircut or the men's haircut?" is the question
+        return ""  # "… the women's haircut or the men's haircut?" is the question now
     prompt = _get(item, "prompt")
     if prompt:
         out = f"{tpl.text(lang, 'ask.retry_prefix')} {prompt}" if retry else prompt
@@ -172,10 +172,10 @@ def _which(item: PlanItem, plan: ReplyPlan) -> str:
 
 
 def _asked_which(item: PlanItem, plan: ReplyPlan) -> bool:
-    """Another item asks which of several items the customer meant, for this field."""
+    """Another item asks which of several items the customer meant: that is the one
+    question of this reply (the next one comes once it is answered)."""
     return any(other is not item and other.kind == "invalid"
-               and other.data.get("problem") == "ambiguous"
-               and other.data.get("field") == item.data.get("field") for other in plan.items)
+               and other.data.get("problem") == "ambiguous" for other in plan.items)
 
 
 def _invalid(item: PlanItem, plan: ReplyPlan) -> str:

@@ -49,18 +49,30 @@ def riveras() -> dict[str, Brain]:
     return {"bloom-salon": Brain.build(b.model_copy(update={"staff": staff}), bundled_cards())}
 
 
+@cache
+def two_webers() -> dict[str, Brain]:
+    """The dental practice with a second Dr. Weber, who also does check-ups."""
+    b = demo_brains()["praxis-sommer"].business
+    weber = b.staff_member("jonas_weber")
+    anna = weber.model_copy(update={"id": "anna_weber", "name": "Dr. Anna Weber",
+                                    "aliases": ("Dr. Weber", "Frau Dr. Weber", "Anna")})
+    return {"praxis-sommer": Brain.build(b.model_copy(update={"staff": (*b.staff, anna)}),
+                                         bundled_cards())}
+
+
 class Chat:
-    def __init__(self, brains: dict[str, Brain] | None = None) -> None:
+    def __init__(self, brains: dict[str, Brain] | None = None, slug: str = "bloom-salon",
+                 lang: str | None = None) -> None:
         self.store = MemoryStore()
         self.desk = Desk(self.store, brains or demo_brains(), offline_language())
-        self.n = 0
+        self.slug, self.lang, self.n = slug, lang, 0
         self.reply: Reply | None = None
 
     async def say(self, text: str) -> Reply:
         self.n += 1
         self.reply = await self.desk.handle(InboundEvent(
-            business="bloom-salon", channel="webchat", sender=PHONE, text=text,
-            provider_msg_id=f"m{self.n}", received_at=NOW))
+            business=self.slug, channel="webchat", sender=PHONE, text=text,
+            provider_msg_id=f"m{self.n}", received_at=NOW, lang_hint=self.lang))
         return self.reply
 
     async def topic(self) -> TopicState:
@@ -125,6 +137,15 @@ async def test_a_staff_name_two_people_share_is_asked_about() -> None:
     topic = await chat.topic()
     assert topic.fields["staff"] == "sam"
     assert again.text.count("with Sam") == 3, again.text  # searched again, with Sam
+
+
+async def test_in_german_too() -> None:
+    chat = Chat(two_webers(), "praxis-sommer", "de")
+    reply = await chat.say("Ich möchte einen Termin für eine Kontrolle bei Dr. Weber buchen")
+    assert reply.text.endswith("Meinen Sie Dr. Jonas Weber oder Dr. Anna Weber?"), reply.text
+    assert reply.options == ("Dr. Jonas Weber", "Dr. Anna Weber")
+    await chat.say("Dr. Anna Weber")
+    assert (await chat.topic()).fields["staff"] == "anna_weber"
 
 
 async def test_only_one_of_them_doing_the_service_settles_it() -> None:
