@@ -90,8 +90,11 @@ def _phrase_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tupl
 def _word_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tuple[float, _Token]]:
     """Per significant catalog word some text word (or two written apart: "Zahn
     Reinigung") matches, the best similarity and the first text word reaching it."""
-    pseudo = [t for t in tokens if t.norm not in QUIET] + [
-        _Token(a.start, b.end, a.norm + b.norm) for a, b in zip(tokens, tokens[1:], strict=False)
+    content = [t.norm not in QUIET for t in tokens]  # quiet words join no compound either
+    pseudo = [t for t, c in zip(tokens, content, strict=True) if c] + [
+        _Token(a.start, b.end, a.norm + b.norm)
+        for a, b, ca, cb in zip(tokens, tokens[1:], content, content[1:], strict=False)
+        if ca and cb
     ]
     matches = index.word_matches([t.norm for t in pseudo])
     best: dict[int, tuple[float, _Token]] = {}
@@ -133,10 +136,19 @@ def _coverage(
     return score, (min(starts), max(ends))
 
 
+def _tells(phrase: Phrase, words: dict[int, tuple[float, _Token]]) -> bool:
+    """The text has every word of the name but its head, and other items share the head:
+    "men's" of "men's haircut" in "a men's trim"."""
+    return (phrase.shared_head and len(phrase.significant) > 1
+            and phrase.significant[-1] not in words
+            and all(v in words for v in phrase.significant[:-1]))
+
+
 def _scores(
     text: str, tokens: list[_Token], index: CatalogIndex, kind: str, expected: bool
-) -> list[tuple[float, tuple[int, int], str]]:
-    """Every item scoring at least the threshold, in catalog order: score, span and id.
+) -> tuple[list[tuple[float, tuple[int, int], str]], frozenset[str]]:
+    """Every item scoring at least the threshold, in catalog order: score, span and id;
+    and the ids of the items a telling word of the text points to (see :func:`_tells`).
 
     An item scores as its best name (the whole phrase, then its words; the earlier first
     among equals); the id itself, sent by a button or a model, scores 100."""
@@ -163,7 +175,9 @@ def _scores(
                 best, span = coverage[p]
         if best >= _THRESHOLD:
             scored.append((best, span, item.id))
-    return scored
+    telling = frozenset(item.id for item, own in zip(index.items, index.item_phrases, strict=True)
+                        if any(p in touched and _tells(index.phrases[p], words) for p in own))
+    return scored, telling
 
 
 def match_catalog(
@@ -182,7 +196,7 @@ def match_catalog(
                                    text=text[any_match.start() : any_match.end()],
                                    confidence=0.9)]
     tokens = _tokens(low)
-    found = _rank(text, field, _scores(text, tokens, catalog_index(items), kind, expected))
+    found = _rank(text, field, *_scores(text, tokens, catalog_index(items), kind, expected))
     if not found and expected:
         unknown = _unknown(text, tokens, kind)
         if unknown is not None:
@@ -191,14 +205,17 @@ def match_catalog(
 
 
 def _rank(
-    text: str, field: FieldType, scored: list[tuple[float, tuple[int, int], str]]
+    text: str, field: FieldType, scored: list[tuple[float, tuple[int, int], str]],
+    telling: frozenset[str] = frozenset(),
 ) -> list[FieldCandidate]:
     """Best first. A match whose words lie inside a longer match of another item is
     dominated ("haircut" inside "women's haircut"). When the best words fit several items
-    about equally ("haircut": the women's and the men's), the text does not say which:
-    each of them comes first as an ``ambiguous`` candidate (its id as the value, in catalog
-    order) so the desk asks, and weaker readings of the same words are dropped. Equally
-    good matches of different words ("a haircut and a blowout") get lower confidence."""
+    about equally ("haircut": the women's and the men's), the text does not say which —
+    unless a telling word elsewhere points to exactly one of them (``telling``: "a men's
+    trim") — and each of them comes first as an ``ambiguous`` candidate (its id as the
+    value, in catalog order) so the desk asks; weaker readings of the same words are
+    dropped. Equally good matches of different words ("a haircut and a blowout") get
+    lower confidence."""
 
     def dominated(entry: tuple[float, tuple[int, int], str]) -> bool:
         score, (start, end), _ = entry
@@ -215,12 +232,18 @@ def _rank(
     top = [e for flag, e in ranked if not flag]
     found: list[FieldCandidate] = []
     open_spans: list[tuple[int, int]] = []  # words that fit several items: asked about
-    for lead in top:
+    for lead in list(top):
         score, span, _ = lead
-        if any(_overlap(span, s) for s in open_spans) or any(
+        if lead not in top or any(_overlap(span, s) for s in open_spans) or any(
                 _overlap(span, e[1]) for e in top[: top.index(lead)]):
-            continue  # not the best reading of its words
+            continue  # told apart already, or not the best reading of its words
         tied = [e for e in top if abs(e[0] - score) <= 3 and _overlap(e[1], span)]
+        told = [e for e in tied if e[2] in telling]
+        if len(tied) > 1 and len(told) == 1:  # "a men's trim": the others are not meant
+            scored = [e for e in scored if e not in tied or e in told]
+            top = [e for e in top if e not in tied or e in told]
+            ranked = [(flag, e) for flag, e in ranked if e not in tied or e in told]
+            continue
         if len(tied) > 1:
             open_spans.append(span)
             found += [FieldCandidate(type=field, value=item_id, problem="ambiguous",

@@ -106,6 +106,23 @@ def test_a_longer_name_settles_what_its_head_alone_leaves_open() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    ("a men's trim please", "mens_cut"), ("I'd like a women's trim", "womens_cut"),
+    ("gents, just a trim", "mens_cut"),
+])
+def test_a_telling_word_elsewhere_settles_a_tie(text: str, expected: str) -> None:
+    """"trim" fits both haircuts; "men's" is the word that tells them apart, although
+    "men's trim" is no name of either."""
+    [found] = match_catalog(text, SALON, "service", False)
+    assert (found.value, found.problem) == (expected, "")
+
+
+def test_a_short_word_does_not_glue_onto_the_next_one() -> None:
+    """"a" + "womens" is no "awomens" ending in "mens": quiet words join no compound."""
+    [found] = match_catalog("I'd like a women's trim", SALON, "service", False)
+    assert found.value == "womens_cut"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     ("men's", "mens_cut"), ("mens please", "mens_cut"), ("the women's one", "womens_cut"),
     ("gents", "mens_cut"), ("kids", "kids_cut"),
 ])
