@@ -70,6 +70,12 @@ def _check(cand: FieldCandidate, ftype: str, business: Business, fields: dict[st
     return ""
 
 
+def which_key(name: str) -> str:
+    """The topic's private field remembering which items a field was asked about ("which
+    one: the women's or the men's haircut?"), until it has a value."""
+    return f"_which.{name}"
+
+
 def _compatible(ids: list[str], ftype: str, business: Business,
                 fields: dict[str, str]) -> list[str]:
     """The ids of an ambiguous mention that fit what the topic already holds: staff who do
@@ -166,6 +172,7 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
             if collected or topic.asked == spec.name or ftype == "staff":
                 out.invalid[spec.name] = "ambiguous"
                 out.options[spec.name] = tuple(options)
+                fields[which_key(spec.name)] = " ".join(options)  # asked again if unanswered
             continue
         if options:  # what the topic holds settles it: one of them fits
             cand = cand.model_copy(update={"value": options[0], "problem": ""})
@@ -189,6 +196,7 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
             value = cand.value
         if ftype == "offered_slot":
             picked_slot = True
+        fields.pop(which_key(spec.name), None)
         old = fields.get(spec.name)
         if old == value:
             continue
@@ -217,4 +225,4 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
     return out
 
 
-__all__ = ["Accepted", "accept"]
+__all__ = ["Accepted", "accept", "which_key"]

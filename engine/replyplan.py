@@ -12,6 +12,8 @@ from language.slot_labels import slot_labels
 from language.types import Lang, PlanItem, Slot
 from rules.ir import Say
 
+from .fields import which_key
+
 if TYPE_CHECKING:
     from .turn import Turn
 
@@ -61,6 +63,13 @@ def _summary(t: Turn) -> PlanItem:
     return PlanItem(kind="confirm", data=data, slots=slots)
 
 
+def _names(t: Turn, ftype: str, ids: tuple[str, ...]) -> str:
+    """Services or staff members by the names the customer knows them by."""
+    b = t.brain.business
+    return ", ".join(b.service(i).display(t.lang) if ftype == "service"
+                     else b.staff_member(i).name for i in ids)
+
+
 def item(t: Turn, say: Say) -> PlanItem:
     b = t.brain.business
     active = t.state.active
@@ -82,9 +91,7 @@ def item(t: Turn, say: Say) -> PlanItem:
             data["problem"] = str(t.facts.get(f"invalid.{spec.name}", ""))
             choices = t.choices.get(spec.name, ())
             if data["problem"] == "ambiguous" and choices:
-                data["options"] = ", ".join(
-                    b.service(c).display(t.lang) if spec.type == "service"
-                    else b.staff_member(c).name for c in choices)
+                data["options"] = _names(t, spec.type, choices)
                 return PlanItem(kind=kind, data=data)
             if spec.type == "service":
                 data["options"] = ", ".join(s.display(t.lang) for s in b.services)
@@ -97,6 +104,11 @@ def item(t: Turn, say: Say) -> PlanItem:
                     data["service"] = b.service(service).display(t.lang)
                     able = [m.name for m in b.staff if service in m.services]
                     data["options"] = ", ".join(able)
+        asked_which = active.fields.get(which_key(spec.name), "").split()
+        if kind == "ask" and asked_which and spec.type in ("service", "staff"):
+            # asked which one and not answered: the question names them again
+            data["options"] = _names(t, spec.type, tuple(asked_which))
+            data["which"] = "1"
         if spec.type == "offered_slot":
             slots = t.state.last_offered
         if spec.type == "choice":
@@ -142,7 +154,8 @@ def options(t: Turn) -> tuple[str, ...]:
     # "the women's or the men's haircut?", "Alex Rivera or Sam Rivera?": a button each —
     # the question which one is what the customer must answer first, even after an offer
     which = next((i for i in t.items if i.kind == "invalid"
-                  and i.data.get("problem") == "ambiguous"), None)
+                  and i.data.get("problem") == "ambiguous"
+                  or i.kind == "ask" and i.data.get("which") == "1"), None)
     if which is not None:
         return tuple(o.strip() for o in which.data.get("options", "").split(",") if o.strip())
     if last.kind in ("offer_slots", "ask") and last.slots:

@@ -119,6 +119,17 @@ async def test_asked_again_it_is_asked_again_not_guessed() -> None:
     assert "service" not in (await chat.topic()).fields
 
 
+async def test_unanswered_the_question_names_them_again() -> None:
+    chat = Chat()
+    await chat.say("I'd like to book a haircut")
+    again = await chat.say("yes")
+    assert again.text.endswith("You can choose from: women's haircut, men's haircut.")
+    assert again.options == ("women's haircut", "men's haircut")
+    await chat.say(again.options[1])
+    topic = await chat.topic()
+    assert topic.fields == {"service": "mens_cut"}  # and the question is forgotten
+
+
 async def test_a_clear_service_is_taken_as_before() -> None:
     chat = Chat()
     await chat.say("I'd like to book a men's haircut")
