@@ -6,7 +6,14 @@ ratio, also with spaces removed so "hair cut" meets "haircut"), and every signif
 of a name with each text word, allowing typos ("haircutt", "Zahnreinigng"), German
 inflection ("Füllungen") and compounds ("Reinigung" is the head of "Zahnreinigung",
 "Wurzel" the start of "Wurzelbehandlung"). A name matched on only some of its words
-scores lower, and when two items tie the confidence drops so the desk asks which.
+scores lower. Forgiving is not loose: a generic appointment word ("Termin", "appointment",
+"Besuch", per language) or a common word of booking talk never matches on its own — not
+inside a longer name ("Kontrolltermin"), not glued to a neighbour, not by a near miss.
+
+When the best words fit several items alike ("haircut": the women's and the men's), the
+result says so (one ``ambiguous`` candidate per item) and the desk asks which, unless a
+telling word elsewhere points to one ("a men's trim"); asked which, the telling word alone
+answers ("men's").
 
 Staff "anyone"/"egal"/"no preference" is the value ``any``. When the desk asked for a
 service or staff member and nothing matched but the reply names something, the result is a
