@@ -31,7 +31,7 @@ from .ports import (
     SlotTaken,
     Tx,
 )
-from .slots import SlotQuery, find_slots
+from .slots import SlotQuery, asked_slot, find_slots
 from .state import ActionCall, ActionResult, ConversationState, FoundAppointment
 
 _READ_ONLY = {"find_slots", "find_appointment", "answer_faq", "business_hours",
@@ -105,6 +105,10 @@ async def _find_slots(call: ActionCall, ctx: ActionContext) -> ActionResult:
             data.update(note=offer.note, days=str(b.booking.horizon_days),
                         reopens=offer.reopens.isoformat() if offer.reopens else "")
         return _result(call, False, "no_slots", items=(PlanItem(kind="no_slots", data=data),))
+    asked = asked_slot(q, offer)
+    if asked is not None:  # the very slot named is free: it is read back, not listed
+        return _result(call, True, count=1, offered=(asked,), asked=asked.start.isoformat(),
+                       items=(PlanItem(kind="slot_free", slots=(asked,)),))
     data = {"note": offer.note, "date": a.get("date", ""), "time": a.get("time", "")}
     if offer.note == "dst_gap" and not data["date"]:
         data["date"] = offer.slots[0].start.date().isoformat()

@@ -266,6 +266,7 @@ def _enter_card(t: Turn, fresh_topic: bool, take_fields: bool = True) -> Topic |
         for k, v in acc.invalid.items():
             f[f"invalid.{k}"] = v
         t.rejected.update(acc.rejected)
+        t.choices.update(acc.options)
         for k in acc.corrected:
             f[f"corrected.{k}"] = True
         if acc.invalid:
@@ -389,13 +390,18 @@ def _remember_question(t: Turn) -> ConversationState:
     if active is None:
         return t.state
     asked, confirm = "", False
+    which = ""  # a field asked "which of these?" about: the question awaiting its answer
     for say, card in t.said:
         if card != active.card:
             continue
         if say.kind in ("ask", "invalid"):
             asked, confirm = say.arg, False
+            if say.kind == "invalid" and say.arg in t.choices:
+                which = say.arg
         elif say.kind == "confirm":
             asked, confirm = "", True
+    if which and not confirm:
+        asked = which
     if active.finished:
         asked, confirm = "", False
     return t.state.model_copy(update={"active": active.model_copy(

@@ -33,6 +33,8 @@ class Accepted:
     invalid: dict[str, str] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)  # the refused value, canonical
     corrected: set[str] = field(default_factory=set)
+    # field → the catalog ids the words fit equally ("haircut": women's or men's): asked
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _check(cand: FieldCandidate, ftype: str, business: Business, fields: dict[str, str],
@@ -72,6 +74,41 @@ def _check(cand: FieldCandidate, ftype: str, business: Business, fields: dict[st
     return ""
 
 
+def which_key(name: str) -> str:
+    """The topic's private field remembering which items a field was asked about ("which
+    one: the women's or the men's haircut?"), until it has a value."""
+    return f"_which.{name}"
+
+
+def _compatible(ids: list[str], ftype: str, business: Business,
+                fields: dict[str, str]) -> list[str]:
+    """The ids of an ambiguous mention that fit what the topic already holds: staff who do
+    its service, services its staff member does. None fitting leaves them all (the
+    question then names them all, and a refusal follows an impossible pick)."""
+    if ftype == "staff" and fields.get("service"):
+        fit = [i for i in ids if fields["service"] in business.staff_member(i).services]
+    elif ftype == "service" and fields.get("staff") not in (None, "", "any"):
+        does = business.staff_member(fields["staff"]).services
+        fit = [i for i in ids if i in does]
+    else:
+        fit = ids
+    return fit or ids
+
+
+def _ambiguous(cands: list[FieldCandidate], ftype: str, business: Business,
+               fields: dict[str, str]) -> list[str]:
+    """The catalog ids the best candidate's words fit equally, narrowed to what fits the
+    topic; [] when the best candidate is not an ambiguous mention."""
+    first = cands[0]
+    if first.problem != "ambiguous" or ftype not in ("service", "staff"):
+        return []
+    known = {s.id for s in business.services} if ftype == "service" else {
+        m.id for m in business.staff}
+    ids = [c.value for c in cands
+           if c.problem == "ambiguous" and c.span == first.span and c.value in known]
+    return _compatible(list(dict.fromkeys(ids)), ftype, business, fields)
+
+
 def _free_text(und: Understanding, ftype: str) -> FieldCandidate | None:
     text = und.text.strip()
     if not text or und.problem:
@@ -101,6 +138,13 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
     by_type: dict[str, list[FieldCandidate]] = {}
     for cand in und.fields:
         by_type.setdefault(cand.type, []).append(cand)
+    if asked is not None and asked.type not in ("offered_slot", "choice"):
+        # the answer to the question asked is that answer, not also a pick among the slots
+        # offered ("Sam" to "Alex Rivera or Sam Rivera?" is the person, not Sam's slot)
+        answers = by_type.get(asked.type, [])
+        by_type["offered_slot"] = [
+            c for c in by_type.get("offered_slot", [])
+            if not any(c.span[0] < a.span[1] and a.span[0] < c.span[1] for a in answers)]
     picked_slot = False
     # a slot picked from the offer settles date, time and staff for this turn
     for spec in sorted(card.required_fields, key=lambda f: f.type != "offered_slot"):
@@ -122,6 +166,22 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
         cand = cands[0]
         if ftype == "offered_slot" and cand.problem == "not_offered":
             continue  # a new wish instead of a pick: its date, time or staff searches again
+        options = _ambiguous(cands, ftype, business, fields)
+        if fields.get(spec.name) in options:
+            continue  # "the haircut" again, once it is settled which: nothing new
+        if len(options) > 1:
+            # the words fit several items: ask which, never pick one. A detail no step
+            # collects (the service of an appointment being moved, which the appointment
+            # itself settles) is left out instead — but a staff member is a preference
+            # that changes the search, so it is asked about wherever it is given
+            collected = any(s.kind == "collect" and s.field == spec.name for s in card.steps)
+            if collected or topic.asked == spec.name or ftype == "staff":
+                out.invalid[spec.name] = "ambiguous"
+                out.options[spec.name] = tuple(options)
+                fields[which_key(spec.name)] = " ".join(options)  # asked again if unanswered
+            continue
+        if options:  # what the topic holds settles it: one of them fits
+            cand = cand.model_copy(update={"value": options[0], "problem": ""})
         if ftype == "choice" and spec.name == "appointment":
             chosen = [a for a in state.found if a.start.isoformat() == cand.value]
             if cand.problem or not chosen:
@@ -143,6 +203,7 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
             value = cand.value
         if ftype == "offered_slot":
             picked_slot = True
+        fields.pop(which_key(spec.name), None)
         old = fields.get(spec.name)
         if old == value:
             continue
@@ -192,4 +253,4 @@ def _earliest_day(card: Card, und: Understanding, business: Business, fields: di
         out.corrected.add(spec.name)
 
 
-__all__ = ["Accepted", "accept"]
+__all__ = ["Accepted", "accept", "which_key"]

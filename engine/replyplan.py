@@ -12,6 +12,8 @@ from language.slot_labels import slot_labels
 from language.types import Lang, PlanItem, Slot
 from rules.ir import Say
 
+from .fields import which_key
+
 if TYPE_CHECKING:
     from .turn import Turn
 
@@ -79,6 +81,13 @@ def _clarify_topic(t: Turn) -> PlanItem:
         "titles": "|".join(_text(c.title, t.lang) for c in cards)})
 
 
+def _names(t: Turn, ftype: str, ids: tuple[str, ...]) -> str:
+    """Services or staff members by the names the customer knows them by."""
+    b = t.brain.business
+    return ", ".join(b.service(i).display(t.lang) if ftype == "service"
+                     else b.staff_member(i).name for i in ids)
+
+
 def item(t: Turn, say: Say) -> PlanItem:
     b = t.brain.business
     active = t.state.active
@@ -93,11 +102,18 @@ def item(t: Turn, say: Say) -> PlanItem:
         # new offers for a new day or time ("no, Thursday") are asked about afresh
         offered_now = spec.type == "offered_slot" and any(i.kind == "offer_slots"
                                                           for i in t.items)
+        # a message that changed something ("no, Thursday" when the name was asked: the
+        # day is corrected, the free slot read back, the name asked again) was understood
+        took = any(k.startswith("input.") for k in t.facts)
         if (kind == "ask" and t.start_asked == spec.name and not t.facts.get("turn.empty")
-                and not refused_now and not offered_now):
+                and not refused_now and not offered_now and not took):
             data["retry"] = "1"
         if kind == "invalid":
             data["problem"] = str(t.facts.get(f"invalid.{spec.name}", ""))
+            choices = t.choices.get(spec.name, ())
+            if data["problem"] == "ambiguous" and choices:
+                data["options"] = _names(t, spec.type, choices)
+                return PlanItem(kind=kind, data=data)
             if spec.type == "service":
                 data["options"] = ", ".join(s.display(t.lang) for s in b.services)
             if spec.type == "staff":
@@ -109,6 +125,11 @@ def item(t: Turn, say: Say) -> PlanItem:
                     data["service"] = b.service(service).display(t.lang)
                     able = [m.name for m in b.staff if service in m.services]
                     data["options"] = ", ".join(able)
+        asked_which = active.fields.get(which_key(spec.name), "").split()
+        if kind == "ask" and asked_which and spec.type in ("service", "staff"):
+            # asked which one and not answered: the question names them again
+            data["options"] = _names(t, spec.type, tuple(asked_which))
+            data["which"] = "1"
         if spec.type == "offered_slot":
             slots = t.state.last_offered
         if spec.type == "choice":
@@ -158,6 +179,13 @@ def options(t: Turn) -> tuple[str, ...]:
     lang: Lang = "de" if t.lang == "de" else "en"
     if last.kind == "confirm":
         return ("Ja", "Nein") if lang == "de" else ("Yes", "No")
+    # "the women's or the men's haircut?", "Alex Rivera or Sam Rivera?": a button each —
+    # the question which one is what the customer must answer first, even after an offer
+    which = next((i for i in t.items if i.kind == "invalid"
+                  and i.data.get("problem") == "ambiguous"
+                  or i.kind == "ask" and i.data.get("which") == "1"), None)
+    if which is not None:
+        return tuple(o.strip() for o in which.data.get("options", "").split(",") if o.strip())
     if last.kind == "clarify_topic":
         titles = tuple(x for x in last.data.get("titles", "").split("|") if x)
         if len(titles) == 1:

@@ -362,4 +362,23 @@ def find_slots(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
     return SlotOffer(s.slots(found), note)
 
 
-__all__ = ["NOTES", "PARTS", "SlotOffer", "SlotQuery", "find_slots", "wall_time_exists"]
+def asked_slot(q: SlotQuery, offer: SlotOffer) -> Slot | None:
+    """The offered slot at exactly the day and wall time the query asks for (and with the
+    staff member it asks for, if any), when the offer has it as asked: the customer named
+    that slot and it is free, so it is read back rather than listed among neighbours.
+
+    None when the query names no day or no time, when the offer had to move away from
+    what was asked (another day, another person, a time the clocks skip), or when the
+    wall time is there twice (the hour the clocks go back): then the offer is the answer.
+    """
+    if q.day is None or q.at is None or offer.note:
+        return None
+    at = (q.at.hour, q.at.minute)
+    hits = [s for s in offer.slots if s.start.date() == q.day
+            and (s.start.hour, s.start.minute) == at
+            and q.staff in ("", "any", s.staff)]
+    return hits[0] if len({s.start.timestamp() for s in hits}) == 1 else None
+
+
+__all__ = ["NOTES", "PARTS", "SlotOffer", "SlotQuery", "asked_slot", "find_slots",
+           "wall_time_exists"]

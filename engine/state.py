@@ -103,6 +103,10 @@ class ActionResult(_Value):
     items: tuple[PlanItem, ...] = ()  # what the reply must say about it
     fields: dict[str, str] = Field(default_factory=dict)  # fields the action filled
     offered: tuple[Slot, ...] = ()  # slots it found (find_slots)
+    # find_slots: the start of the one slot offered because the customer named exactly it
+    # (day, time, staff) and it is free; it fills the topic's offered-slot field, and the
+    # read-back and the yes still come before anything is booked
+    asked: str = ""
     found: tuple[FoundAppointment, ...] = ()  # appointments it found (find_appointment)
     data: dict[str, Any] = Field(default_factory=dict)  # ids of rows it wrote, for audit
 

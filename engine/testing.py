@@ -213,6 +213,16 @@ def action_result(brain: Brain, call: ActionCall, outcome: Outcome, now: datetim
         slots = _slots(b, call.args, now, max(outcome.count, 1))
         if not slots:
             return ActionResult(name=call.name, key=call.key, ok=False, error="no_service")
+        if outcome.count == 1 and call.args.get("date") and call.args.get("time"):
+            # the very slot the customer named is free: it comes back alone, to be read back
+            hour, minute = map(int, call.args["time"].split(":"))
+            start = datetime.combine(date.fromisoformat(call.args["date"]), time(hour, minute),
+                                     tzinfo=ZoneInfo(b.timezone))
+            named = slots[0].model_copy(update={
+                "start": start, "end": start + (slots[0].end - slots[0].start)})
+            return ActionResult(name=call.name, key=call.key, ok=True, count=1,
+                                offered=(named,), asked=start.isoformat(),
+                                items=(PlanItem(kind="slot_free", slots=(named,)),))
         return ActionResult(name=call.name, key=call.key, ok=True, count=len(slots),
                             offered=slots, items=(PlanItem(kind="offer_slots", slots=slots),))
     if call.name == "find_appointment":

@@ -85,6 +85,7 @@ class Turn:
     start_asked: str = ""
     superseded: set[tuple[str, int]] = field(default_factory=set)  # (rule, consequence)
     rejected: dict[str, str] = field(default_factory=dict)  # field → the value refused
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field → ids to ask about
 
     # ------------------------------------------------------------------ rounds
 
@@ -263,10 +264,13 @@ class Turn:
         if result.offered and active is not None:
             active = self._drop_stale_choices(active, result.offered)
             update["active"] = active
-        if result.fields and active is not None:
-            fields = dict(active.fields) | result.fields
+        filled = dict(result.fields)
+        if result.asked and active is not None:
+            filled |= self._asked_slot(active, result.asked)
+        if filled and active is not None:
+            fields = dict(active.fields) | filled
             update["active"] = active.model_copy(update={"fields": fields})
-            for k, v in result.fields.items():
+            for k, v in filled.items():
                 if not k.startswith("_"):
                     self.facts[f"field.{k}"] = v
         if update:
@@ -274,6 +278,14 @@ class Turn:
         if self.state.active is not None:
             self.facts["policy.late_change"] = late_change(self, self.state.active.fields)
 
+
+    def _asked_slot(self, active: TopicState, start: str) -> dict[str, str]:
+        """The slot the customer named, found free, as the value of the topic's offered-slot
+        fields: chosen as if picked from a one-slot offer (it is in the offer)."""
+        topic = self.brain.topics.get(active.card)
+        if topic is None:
+            return {}
+        return {f.name: start for f in topic.card.required_fields if f.type == "offered_slot"}
 
     def _drop_stale_choices(self, active: TopicState,
                             offered: tuple[Slot, ...]) -> TopicState:

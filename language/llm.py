@@ -219,7 +219,10 @@ class LLMBackend:
             self._amend(calls, "rejected", "rejected: " + "; ".join(rejected))
         asked = {f.type for f in wanted}
         if self.mode == "llm":  # the model's values for the card's types, offline's for others
-            kept = [c for c in und.fields if c.type not in asked]
+            # — and offline's question which one, where the model's guess was refused
+            given = {c.type for c in found}
+            kept = [c for c in und.fields if c.type not in asked
+                    or (c.problem == "ambiguous" and c.type not in given)]
             return und.model_copy(update={"fields": (*found, *kept)})
         return und.model_copy(update={"fields": (*found, *und.fields)})
 

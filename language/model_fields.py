@@ -2,7 +2,8 @@
 
 A value that validated against the output schema is still only a claim. Here each one is
 held to the same checks an offline value passes: a service or staff member must be in the
-catalog, an offered slot must have been offered, a date must be a real day that has not
+catalog (and not one of several the words fit alike: "haircut" is asked about, not
+guessed), an offered slot must have been offered, a date must be a real day that has not
 passed, a phone number must parse (phonenumbers, the business's region) and an e-mail
 address must be well formed, and a name, phone number, e-mail, address or description must
 actually occur in the customer's message — a model cannot invent a caller's number. A
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from language.extract import extract_emails, extract_names, extract_phones
+from language.extract import extract_emails, extract_names, extract_phones, match_catalog
 from language.extract._calendar import local_today
 from language.types import FieldCandidate, FieldType, Lang, UnderstandContext
 
@@ -60,6 +61,11 @@ def check_value(kind: FieldType, value: str, text: str, context: UnderstandConte
             return ok("any")
         if value not in {i.id for i in items}:
             return f"{kind} {value!r} is not in the catalog"
+        said = match_catalog(text, items, kind, context.expected_type == kind)
+        if any(c.value == value and c.problem == "ambiguous" for c in said) and not any(
+                c.value == value and not c.problem for c in said):
+            tied = ", ".join(c.value for c in said if c.problem == "ambiguous")
+            return f"{kind} {value!r} is a guess: the words fit {tied} alike"
         item = next(i for i in items if i.id == value)
         named = next((s for n in item.names if (s := _span(text, n))), None)
         return FieldCandidate(type=kind, value=value, span=named or (0, 0),

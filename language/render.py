@@ -15,12 +15,15 @@ as their wall-clock time, as stored):
   type), ``retry`` ("1": the re-ask), ``options`` (comma-separated); the item's slots are
   listed, unless another item of the plan lists them already;
 - ``invalid``: ``problem`` (a FieldCandidate problem code or ``closed``), ``options``,
-  ``date``/``when``;
+  ``date``/``when``; with ``ambiguous``, ``type`` (service/staff) and ``options`` (the
+  items the words fit), worded as the question which one (no ``ask`` of the plan is
+  said then: that question comes once this one is answered);
 - ``offer_slots``: the item's slots, ``note`` (``other_day``/``other_staff``/``dst_gap``)
   with ``date`` (and ``time``, the wall time that does not exist, for ``dst_gap``);
   ``no_slots``: ``date``/``when``, or ``note`` (``closed``/``away``: nothing in the whole
   booking horizon) with ``days`` (the horizon) and ``reopens`` (ISO date, may be empty);
-  ``slot_taken``;
+  ``slot_taken``; ``slot_free``: its one slot, the very one the customer named, free
+  (not said when the reply also reads back a summary);
 - ``confirm``: ``service``, ``when`` (or the item's one slot), ``date``, ``time``,
   ``staff``, ``name``, ``phone``, ``email``, ``address``, ``problem``, ``message``, other
   fields by name, ``appointment_service``/``_staff``/``_when`` (the appointment a
@@ -133,6 +136,8 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
     retry = item.data.get("retry", "") == "1" and not any(i.kind == "resume" for i in plan.items)
     if kind == "offered_slot" and not retry and _listed_elsewhere(item, plan):
         return ""  # the offer itself ends with "Which one suits you?"
+    if _asked_which(item, plan):
+        return ""  # "… the women's haircut or the men's haircut?" is the question now
     prompt = _get(item, "prompt")
     if prompt:
         out = f"{tpl.text(lang, 'ask.retry_prefix')} {prompt}" if retry else prompt
@@ -150,11 +155,33 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
 INVALID_PROBLEMS = (
     "past", "impossible_date", "unknown_service", "unknown_staff", "invalid_phone",
     "invalid_email", "no_such_option", "closed", "staff_cannot", "not_your_number",
+    "ambiguous",
 )
+
+
+def _which(item: PlanItem, plan: ReplyPlan) -> str:
+    """"Would you like the women's haircut or the men's haircut?": the items an ambiguous
+    mention fits, each named, as the question."""
+    lang = plan.lang
+    kind = "staff" if _get(item, "type") == "staff" else "service"
+    options = tpl.split_options(item.data.get("options", ""))
+    if len(options) < 2:
+        return tpl.text(lang, "invalid.ambiguous")
+    named = [tpl.fill(lang, f"ambiguous.{kind}.item", item=o) for o in options]
+    return tpl.fill(lang, f"invalid.ambiguous.{kind}", options=tpl.join_or(named, lang))
+
+
+def _asked_which(item: PlanItem, plan: ReplyPlan) -> bool:
+    """Another item asks which of several items the customer meant: that is the one
+    question of this reply (the next one comes once it is answered)."""
+    return any(other is not item and other.kind == "invalid"
+               and other.data.get("problem") == "ambiguous" for other in plan.items)
 
 
 def _invalid(item: PlanItem, plan: ReplyPlan) -> str:
     lang, problem = plan.lang, _get(item, "problem")
+    if problem == "ambiguous":
+        return _which(item, plan)
     if problem == "closed":
         when = _get(item, "date") or _get(item, "when")
         if when:
@@ -191,6 +218,14 @@ def _offer_slots(item: PlanItem, plan: ReplyPlan) -> str:
     else:
         offer = tpl.fill(lang, "offer.many", slots=_numbered(item, lang))
     return f"{lead} {offer}" if lead else offer
+
+
+def _slot_free(item: PlanItem, plan: ReplyPlan) -> str:
+    """The slot the customer named is free: said once, unless the read-back in the same
+    reply says it anyway."""
+    if not item.slots or any(other.kind == "confirm" for other in plan.items):
+        return ""
+    return tpl.fill(plan.lang, "slot_free", slot=tpl.format_slot(item.slots[0], plan.lang))
 
 
 def _no_slots(item: PlanItem, plan: ReplyPlan) -> str:
@@ -407,6 +442,7 @@ RENDERERS: dict[str, _Renderer] = {
     "ask": _ask,
     "invalid": _invalid,
     "offer_slots": _offer_slots,
+    "slot_free": _slot_free,
     "no_slots": _no_slots,
     "confirm": _confirm,
     "booked": _committed("booked"),

@@ -79,6 +79,11 @@ TEMPLATES: dict[str, str] = {
     "invalid.staff_cannot.named": "{service} bietet {staff} leider nicht an.",
     "invalid.closed.date": "Am {date} haben wir leider geschlossen.",
     "invalid.other": "Das konnte ich leider nicht verwenden.",
+    "invalid.ambiguous": "Was genau meinen Sie?",
+    "invalid.ambiguous.service": "Meinen Sie {options}?",
+    "invalid.ambiguous.staff": "Meinen Sie {options}?",
+    "ambiguous.service.item": "{item}",
+    "ambiguous.staff.item": "{item}",
     "offer.one": "Der nächste freie Termin ist {slot}. Passt Ihnen das?",
     "offer.many": "Ich habe folgende Termine frei: {slots}. Welcher passt Ihnen?",
     "no_slots": (
@@ -87,6 +92,7 @@ TEMPLATES: dict[str, str] = {
     "no_slots.date": (
         "Am {date} ist leider nichts mehr frei. Vielleicht passt ein anderer Tag?"
     ),
+    "slot_free": "{slot} ist frei.",
     "slot_taken": "Dieser Termin ist leider gerade vergeben worden.",
     "confirm.intro": "Ich fasse kurz zusammen: {summary}.",
     "confirm.details": "{details}.",

@@ -71,11 +71,17 @@ TEMPLATES: dict[str, str] = {
     "invalid.staff_cannot.named": "Sorry, {staff} doesn't do {service}.",
     "invalid.closed.date": "Sorry, we're closed on {date}.",
     "invalid.other": "Sorry, I couldn't use that.",
+    "invalid.ambiguous": "Sorry, which one do you mean?",
+    "invalid.ambiguous.service": "Would you like {options}?",
+    "invalid.ambiguous.staff": "Do you mean {options}?",
+    "ambiguous.service.item": "the {item}",
+    "ambiguous.staff.item": "{item}",
     # offer_slots / no_slots / slot_taken
     "offer.one": "The next free time is {slot}. Does that suit you?",
     "offer.many": "I have these times: {slots}. Which one suits you?",
     "no_slots": "Sorry, I couldn't find a free time for that. Another day might work.",
     "no_slots.date": "Sorry, there's nothing free on {date}. Another day might work.",
+    "slot_free": "{slot} is free.",
     "slot_taken": "Sorry, that time has just been taken.",
     # confirm
     "confirm.intro": "Let me check I have that right: {summary}.",

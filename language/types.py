@@ -143,7 +143,10 @@ class FieldCandidate(_Frozen):
     ``phone`` → E.164; ``email`` → lower-cased address; ``boolean`` → ``yes``/``no``.
     ``problem`` is set instead of a usable value when the text clearly tried to give one
     that cannot be used: ``past``, ``impossible_date``, ``unknown_service``,
-    ``unknown_staff``, ``invalid_phone``, ``invalid_email``, ``no_such_option``.
+    ``unknown_staff``, ``invalid_phone``, ``invalid_email``, ``no_such_option``; and
+    ``ambiguous`` with a value: the words fit several catalog items equally ("haircut":
+    the women's and the men's), one candidate per item, each with its id as ``value`` —
+    none of them may be taken without asking.
     ``not_offered`` (``offered_slot`` only) is no refusal: the customer answered the offer
     with a day, time or person none of the offers has, which the desk searches for instead.
     """
@@ -211,7 +214,8 @@ class PlanItem(_Frozen):
     """One thing the reply must say. ``kind`` names a template; ``data`` carries the facts.
 
     Kinds: ``greet``, ``ask`` (data.field, data.type, data.retry), ``invalid``
-    (data.field, data.problem), ``offer_slots`` (slots), ``no_slots``, ``confirm``
+    (data.field, data.problem), ``offer_slots`` (slots), ``slot_free`` (the one slot the
+    customer named, free), ``no_slots``, ``confirm``
     (data: summary values), ``booked``, ``rescheduled``, ``cancelled``, ``late_fee``
     (data.fee), ``answer`` (data.text, data.source), ``hours`` (data.*), ``message_taken``,
     ``transfer`` (data.department, data.phone), ``escalate`` (data.reason),

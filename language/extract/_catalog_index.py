@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -39,13 +39,28 @@ PHRASE_MATCH = 86.0  # a whole name compared with a few words: about one typo pe
 _FILTER = 84.0  # cdist's cut-off, safely below both (its float32 scores are rounded)
 _MEMO = 20_000  # words or n-grams remembered per catalog
 _CACHED = 64  # catalogs kept; a deployment has two per business
+# Words that say *that* something is booked, not *what*: "Termin", "appointment", "visit".
+# Per language, and all of them apply to every catalog (a name or message may mix them).
+APPOINTMENT_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(wordlist("""
+        appointment appointments appt appts booking bookings reservation reservations visit
+        visits session sessions slot slots service services treatment treatments
+        consultation consultations meeting
+        """)),
+    "de": frozenset(wordlist("""
+        termin termine terminen termins besuch besuche besuchs buchung buchungen
+        reservierung reservierungen sitzung sitzungen behandlung behandlungen leistung
+        leistungen dienstleistung dienstleistungen beratung sprechstunde
+        """)),
+}
+# Words of a name that never carry a match alone: the appointment words, qualities
+# ("professional", "full"), function words and titles.
 _GENERIC = frozenset(
     wordlist("""
-    service services treatment visit appointment termin call professional professionelle
-    professioneller professionell full the a an of for and with mit und für fuer der die das
-    dr doctor doktor frau herr mr mrs ms prof
+    call professional professionelle professioneller professionell full the a an of for and
+    with mit und für fuer der die das dr doctor doktor frau herr mr mrs ms prof
     """)
-)
+).union(*APPOINTMENT_WORDS.values())
 TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 
@@ -55,6 +70,12 @@ def norm(word: str) -> str:
     folded = fold_umlauts(word.lower()).replace("'", "")
     decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# Text words that never name an item on their own (compared normalised): the generic words
+# above and the common words of booking talk. "Termin" is not the check-up because one of
+# its names is "Kontrolltermin"; "check" is not the "Zahncheck".
+QUIET = frozenset(norm(w) for w in _GENERIC | COMMON_WORDS)
 
 
 def name_words(name: str) -> list[str]:
@@ -104,8 +125,7 @@ def phrase_score(joined: str, name_joined: str, name_squashed: str) -> float:
 def _significant(word: str) -> bool:
     # Function words ("out" in "call-out", "up" in "check-up") never carry a match alone;
     # a name made only of them must match as a whole phrase.
-    return (word.isalpha() and len(word) >= 2 and word not in _GENERIC
-            and word not in COMMON_WORDS)
+    return word.isalpha() and len(word) >= 2 and word not in QUIET
 
 
 def _add(index: dict[str, list[int]], key: str, value: int) -> None:
@@ -129,6 +149,9 @@ class Phrase:
     squashed: str  # ... and without spaces
     k: int  # how many words
     significant: tuple[int, ...]  # vocabulary indices of its significant words, in order
+    # its head (last significant word) is in a name of another item too: "haircut" in
+    # "men's haircut" and "women's haircut", so "men's" alone tells them apart
+    shared_head: bool = False
 
 
 class CatalogIndex:
@@ -156,6 +179,16 @@ class CatalogIndex:
                 own.append(by_words[words])
             own_phrases.append(tuple(dict.fromkeys(own)))
         self.item_phrases = tuple(own_phrases)  # per item, its phrases in name order
+        owners: dict[int, set[int]] = {}  # vocabulary word -> the items having it
+        for i, phrases in enumerate(own_phrases):
+            for p in phrases:
+                for v in self.phrases[p].significant:
+                    owners.setdefault(v, set()).add(i)
+        for i, phrases in enumerate(own_phrases):
+            for p in phrases:
+                phrase = self.phrases[p]
+                if phrase.significant and owners[phrase.significant[-1]] - {i}:
+                    self.phrases[p] = replace(phrase, shared_head=True)
         self.max_k = max((p.k for p in self.phrases), default=0)
         self.using: dict[int, list[int]] = {}  # vocabulary word -> the phrases having it
         self._by_squashed: dict[str, list[int]] = {}

@@ -6,7 +6,14 @@ ratio, also with spaces removed so "hair cut" meets "haircut"), and every signif
 of a name with each text word, allowing typos ("haircutt", "Zahnreinigng"), German
 inflection ("Füllungen") and compounds ("Reinigung" is the head of "Zahnreinigung",
 "Wurzel" the start of "Wurzelbehandlung"). A name matched on only some of its words
-scores lower, and when two items tie the confidence drops so the desk asks which.
+scores lower. Forgiving is not loose: a generic appointment word ("Termin", "appointment",
+"Besuch", per language) or a common word of booking talk never matches on its own — not
+inside a longer name ("Kontrolltermin"), not glued to a neighbour, not by a near miss.
+
+When the best words fit several items alike ("haircut": the women's and the men's), the
+result says so (one ``ambiguous`` candidate per item) and the desk asks which, unless a
+telling word elsewhere points to one ("a men's trim"); asked which, the telling word alone
+answers ("men's").
 
 Staff "anyone"/"egal"/"no preference" is the value ``any``. When the desk asked for a
 service or staff member and nothing matched but the reply names something, the result is a
@@ -23,7 +30,7 @@ import re
 from typing import Literal, NamedTuple
 
 from ..types import CatalogItem, FieldCandidate, FieldType
-from ._catalog_index import TOKEN, CatalogIndex, Phrase, catalog_index, norm
+from ._catalog_index import QUIET, TOKEN, CatalogIndex, Phrase, catalog_index, norm
 from ._catalog_index import word_similarity as word_similarity  # used by choice
 from ._spans import lower_keep, wordlist
 from ._vocab import plain_words
@@ -66,17 +73,22 @@ def _tokens(low: str) -> list[_Token]:
 
 def _phrase_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tuple[float, int, int]]:
     """Per phrase, the best score of the whole name against the text's n-grams of about
-    its length and the span of the first n-gram reaching it (shorter n-grams first)."""
+    its length and the span of the first n-gram reaching it (shorter n-grams first). An
+    n-gram of quiet words only ("Termin", "the appointment") matches a name only when equal
+    to it: close is not enough, as "appointment" is close to "xyz appointment"."""
     norms = [t.norm for t in tokens]
     grams = [
-        (" ".join(norms[i : i + n]), n, tokens[i].start, tokens[i + n - 1].end)
+        (" ".join(norms[i : i + n]), n, tokens[i].start, tokens[i + n - 1].end,
+         all(w in QUIET for w in norms[i : i + n]))
         for n in range(1, min(index.max_k + 1, len(tokens)) + 1)
         for i in range(len(tokens) - n + 1)
     ]
-    matches = index.gram_matches([(joined, n) for joined, n, _, _ in grams])
+    matches = index.gram_matches([(joined, n) for joined, n, _, _, _ in grams])
     best: dict[int, tuple[float, int, int]] = {}
-    for joined, n, start, end in grams:
+    for joined, n, start, end, quiet in grams:
         for p, score in matches[joined, n]:
+            if quiet and score < 100.0:
+                continue
             if p not in best or score > best[p][0]:
                 best[p] = (score, start, end)
     return best
@@ -85,8 +97,11 @@ def _phrase_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tupl
 def _word_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tuple[float, _Token]]:
     """Per significant catalog word some text word (or two written apart: "Zahn
     Reinigung") matches, the best similarity and the first text word reaching it."""
-    pseudo = tokens + [
-        _Token(a.start, b.end, a.norm + b.norm) for a, b in zip(tokens, tokens[1:], strict=False)
+    content = [t.norm not in QUIET for t in tokens]  # quiet words join no compound either
+    pseudo = [t for t, c in zip(tokens, content, strict=True) if c] + [
+        _Token(a.start, b.end, a.norm + b.norm)
+        for a, b, ca, cb in zip(tokens, tokens[1:], content, content[1:], strict=False)
+        if ca and cb
     ]
     matches = index.word_matches([t.norm for t in pseudo])
     best: dict[int, tuple[float, _Token]] = {}
@@ -98,13 +113,17 @@ def _word_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tuple[
 
 
 def _coverage(
-    phrase: Phrase, words: dict[int, tuple[float, _Token]], head_needed: bool
+    phrase: Phrase, words: dict[int, tuple[float, _Token]], head_needed: bool,
+    head_optional: bool = False,
 ) -> tuple[float, tuple[int, int]]:
     """How well the name's significant words are found among the text's words.
 
     ``head_needed``: a partial match must include the name's last significant word — the
     head of an English compound ("heater" names the water heater service, "water" does
-    not). Staff names do not need it: "Lena" is enough for "Dr. Lena Sommer"."""
+    not). ``head_optional``: every word but a head that other items share will do, since
+    the desk asked for this field and the modifier is what tells them apart ("men's" after
+    "the women's or the men's haircut?"). Staff names do not need the head at all: "Lena"
+    is enough for "Dr. Lena Sommer"."""
     sims: list[float] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -116,23 +135,37 @@ def _coverage(
             ends.append(where.end)
     if not sims:
         return 0.0, (0, 0)
-    if head_needed and len(sims) < len(phrase.significant) and phrase.significant[-1] not in words:
+    if head_needed and len(sims) < len(phrase.significant) and phrase.significant[-1] not in words \
+            and not (head_optional and phrase.shared_head
+                     and len(sims) == len(phrase.significant) - 1):
         return 0.0, (0, 0)
     score = sum(sims) / len(sims) * (0.75 + 0.25 * len(sims) / len(phrase.significant))
     return score, (min(starts), max(ends))
 
 
+def _tells(phrase: Phrase, words: dict[int, tuple[float, _Token]]) -> bool:
+    """The text has every word of the name but its head, and other items share the head:
+    "men's" of "men's haircut" in "a men's trim"."""
+    return (phrase.shared_head and len(phrase.significant) > 1
+            and phrase.significant[-1] not in words
+            and all(v in words for v in phrase.significant[:-1]))
+
+
 def _scores(
-    text: str, tokens: list[_Token], index: CatalogIndex, kind: str
-) -> list[tuple[float, tuple[int, int], str]]:
-    """Every item scoring at least the threshold, in catalog order: score, span and id.
+    text: str, tokens: list[_Token], index: CatalogIndex, kind: str, expected: bool
+) -> tuple[list[tuple[float, tuple[int, int], str]], frozenset[str]]:
+    """Every item scoring at least the threshold, in catalog order: score, span and id;
+    and the ids of the items a telling word of the text points to (see :func:`_tells`).
 
     An item scores as its best name (the whole phrase, then its words; the earlier first
     among equals); the id itself, sent by a button or a model, scores 100."""
     phrases = _phrase_matches(index, tokens) if tokens else {}
     words = _word_matches(index, tokens) if tokens else {}
     touched = {p for v in words for p in index.using[v]}
-    coverage = {p: _coverage(index.phrases[p], words, kind == "service") for p in touched}
+    coverage = {
+        p: _coverage(index.phrases[p], words, kind == "service", head_optional=expected)
+        for p in touched
+    }
     stripped = text.strip()
     said_id = stripped.lower()
     scored = []
@@ -149,7 +182,9 @@ def _scores(
                 best, span = coverage[p]
         if best >= _THRESHOLD:
             scored.append((best, span, item.id))
-    return scored
+    telling = frozenset(item.id for item, own in zip(index.items, index.item_phrases, strict=True)
+                        if any(p in touched and _tells(index.phrases[p], words) for p in own))
+    return scored, telling
 
 
 def match_catalog(
@@ -168,7 +203,7 @@ def match_catalog(
                                    text=text[any_match.start() : any_match.end()],
                                    confidence=0.9)]
     tokens = _tokens(low)
-    found = _rank(text, field, _scores(text, tokens, catalog_index(items), kind))
+    found = _rank(text, field, *_scores(text, tokens, catalog_index(items), kind, expected))
     if not found and expected:
         unknown = _unknown(text, tokens, kind)
         if unknown is not None:
@@ -177,11 +212,17 @@ def match_catalog(
 
 
 def _rank(
-    text: str, field: FieldType, scored: list[tuple[float, tuple[int, int], str]]
+    text: str, field: FieldType, scored: list[tuple[float, tuple[int, int], str]],
+    telling: frozenset[str] = frozenset(),
 ) -> list[FieldCandidate]:
     """Best first. A match whose words lie inside a longer match of another item is
-    dominated ("haircut" inside "women's haircut"); equally good undominated matches are
-    ambiguous and get lower confidence, so the desk asks which one was meant."""
+    dominated ("haircut" inside "women's haircut"). When the best words fit several items
+    about equally ("haircut": the women's and the men's), the text does not say which —
+    unless a telling word elsewhere points to exactly one of them (``telling``: "a men's
+    trim") — and each of them comes first as an ``ambiguous`` candidate (its id as the
+    value, in catalog order) so the desk asks; weaker readings of the same words are
+    dropped. Equally good matches of different words ("a haircut and a blowout") get
+    lower confidence."""
 
     def dominated(entry: tuple[float, tuple[int, int], str]) -> bool:
         score, (start, end), _ = entry
@@ -197,6 +238,26 @@ def _rank(
     )
     top = [e for flag, e in ranked if not flag]
     found: list[FieldCandidate] = []
+    open_spans: list[tuple[int, int]] = []  # words that fit several items: asked about
+    for lead in list(top):
+        score, span, _ = lead
+        if lead not in top or any(_overlap(span, s) for s in open_spans) or any(
+                _overlap(span, e[1]) for e in top[: top.index(lead)]):
+            continue  # told apart already, or not the best reading of its words
+        tied = [e for e in top if abs(e[0] - score) <= 3 and _overlap(e[1], span)]
+        told = [e for e in tied if e[2] in telling]
+        if len(tied) > 1 and len(told) == 1:  # "a men's trim": the others are not meant
+            scored = [e for e in scored if e not in tied or e in told]
+            top = [e for e in top if e not in tied or e in told]
+            ranked = [(flag, e) for flag, e in ranked if e not in tied or e in told]
+            continue
+        if len(tied) > 1:
+            open_spans.append(span)
+            found += [FieldCandidate(type=field, value=item_id, problem="ambiguous",
+                                     span=span, text=text[span[0] : span[1]],
+                                     confidence=round(score / 100 * 0.7, 3))
+                      for _, _, item_id in (e for e in scored if e in tied)]
+    ranked = [(flag, e) for flag, e in ranked if not any(_overlap(e[1], s) for s in open_spans)]
     cap = 1.0
     for flag, (score, span, item_id) in ranked:
         confidence = score / 100 * (0.5 if flag else 1.0)
@@ -208,6 +269,10 @@ def _rank(
                                     text=text[span[0] : span[1]],
                                     confidence=round(confidence, 3)))
     return found
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _unknown(text: str, tokens: list[_Token], kind: str) -> FieldCandidate | None:

@@ -3,8 +3,10 @@
 The result is every candidate found, grouped by type with the expected type first and the
 best candidate first within each type; deciding which one to use is the engine's job. Two
 cross-checks happen here because only here are all readings known: dates and times inside
-a phone number or e-mail address are dropped, and a name candidate that is really a
-service, staff member, date or time as a whole is dropped.
+a phone number or e-mail address are dropped, and a name candidate whose every word is
+really a service, date, time or contact is dropped ("Blowout Thursday") — otherwise the
+name keeps its words, and a staff member, day or service read inside it is dropped
+("Sam Lee", "Sunday Adeyemi" asked for a name; "I'm Sam").
 """
 
 from __future__ import annotations
@@ -37,6 +39,24 @@ def _covers(outer: FieldCandidate, inner: FieldCandidate) -> bool:
     """The whole of ``inner`` is explained by ``outer`` ("Dr. Weber" is staff, not a name;
     "Sam Lee" stays a name although "Sam" is also a stylist)."""
     return outer.span[0] <= inner.span[0] and inner.span[1] <= outer.span[1]
+
+
+_NAME_PART = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
+
+
+def _explained(text: str, name: FieldCandidate, others: list[FieldCandidate]) -> bool:
+    """Every word of the name candidate is read as something else that is no person: a
+    date, a time, a service, a phone number ("Friday", "Blowout Thursday"). A staff
+    member's name is a person's name, so it explains nothing ("Sam" asked for the
+    customer's name is the customer's) — unless it reaches beyond the name, over the title
+    the name leaves out ("Dr. Weber")."""
+    things = [o for o in others if o.type != "staff" or (
+        _covers(o, name) and o.span[1] - o.span[0] > name.span[1] - name.span[0])]
+    start = name.span[0]
+    words = [(start + m.start(), start + m.end())
+             for m in _NAME_PART.finditer(text[name.span[0] : name.span[1]])]
+    return bool(words) and all(
+        any(o.span[0] < end and start_ < o.span[1] for o in things) for start_, end in words)
 
 
 def _boolean(text: str, lang: Lang) -> list[FieldCandidate]:
@@ -109,10 +129,12 @@ def extract_all(
     offered = (choose_offered(text, lang, context.offered, context.timezone)
                if context.offered else None)
     others = [c for c in (*contacts, *dates, *times, *services, *staff) if not c.problem]
-    names = [
-        c for c in extract_names(text, lang, expected == "person_name")
-        if not any(_covers(o, c) for o in others)
-    ]
+    names = [c for c in extract_names(text, lang, expected == "person_name")
+             if not _explained(text, c, others)]
+    if names:  # the words of a name are the name's: "Sam Lee" is no stylist Sam
+        dates, times, services, staff = (
+            [c for c in group if not any(_covers(n, c) for n in names)]
+            for group in (dates, times, services, staff))
     groups: list[list[FieldCandidate]] = [
         [offered] if offered else [], services, staff, dates, times, names, contacts,
     ]

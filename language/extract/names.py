@@ -1,11 +1,20 @@
 """Person names: after a cue ("my name is", "I'm", "ich heiße", "hier ist", "... here") or,
 when the desk has just asked for a name, a short reply that is nothing else.
 
+A name is one to four words of letters of any script ("José", "Groß", "Иван Петров",
+"王伟") with hyphens and apostrophes inside ("Jean-Luc", "O'Brien", "D'Angelo",
+"Müller-Lüdenscheidt"), plus particles after the first word ("van", "von", "de", "da",
+"di", "del", "la", "le", "bin", "al": "Ludwig van Beethoven", "Ahmed bin Said").
+
 Cues differ in strength. "my name is" / "mein Name ist" accept lower-case names; weak
 cues ("I'm", "this is", "ich bin", "hier ist") need a capitalised word, because "I'm
 calling about" and "ich bin krank" are not names — unless the desk just asked for one.
-Honorifics (Mr, Frau, Dr) are dropped; the result is title-cased with name particles
-("von", "van der") kept lower-case.
+Asked for a name, the reply is read generously: several name words are a name when one of
+them is no common word ("Jan Richter", although "Jan" is a month; "Will Smith"), a single
+word is a first name unless it is a common word (a month is a first name then: "May").
+Words only sentences have ("I", "please", "actually", "bitte") make a reply no name.
+Honorifics (Mr, Frau, Dr) are dropped; a name typed all in lower or upper case is
+title-cased with its particles in lower case, one typed in mixed case is kept as typed.
 """
 
 from __future__ import annotations
@@ -14,11 +23,15 @@ import re
 
 from ..types import FieldCandidate, Lang
 from ._spans import MAX_CHARS, wordlist
-from ._vocab import FILLERS, plain_words
+from ._vocab import FILLERS, MONTHS, plain_words
 
 _WORD = r"[^\W\d_](?:[^\W\d_]|['\-](?=[^\W\d_]))*"
 _NAME_WORD = re.compile(_WORD)
-_PARTICLES = frozenset(wordlist("von van der den de da di del la le zu du ten ter vom zur"))
+_PARTICLES = frozenset(wordlist("""
+    von van der den de da di del della dei degli des dos das do du la le lo zu vom zur ten
+    ter bin ibn ben bint binti al el y
+    """))
+_MAX_REAL = 4  # name words besides particles
 _HONORIFICS = re.compile(
     r"(?:mr|mrs|ms|miss|mister|dr|prof|herr|frau|doktor|doctor)\.?\s+", re.IGNORECASE
 )
@@ -47,15 +60,42 @@ _NOT_NAMES = (
         """)
     )
 )
+# months that are first names too ("May", "June", "Jan", "Mai"): a name when asked for one
+_MONTH_NAMES = frozenset(MONTHS)
+# Words only sentences have, never a name's: pronouns, verbs, answers, articles, the words
+# of a correction ("actually Friday", "lieber Donnerstag"). Unlike the common words above,
+# "will", "may", "sunday" or "jan" are not among them: people are called that.
+_SENTENCE_ONLY = frozenset(
+    wordlist("""
+    i me my mine myself you your yours we us our ours they them their he him his she her it
+    its is am are was were be been being have has had do does did would should could can
+    cannot can't won't don't doesn't didn't isn't aren't not no yes yeah yep nope ok okay
+    please thanks thank hi hello hey bye goodbye the and or but if then than so that i'm
+    i'd i'll i've you're we're they're it's that's what's let's there's here's
+    this these those there what when where which who whom whose why how with without at on
+    in into to from for of about by as again also actually instead rather maybe perhaps
+    better just only still already sorry oops wait well sure need want like book booking
+    appointment call calling number phone name time today tomorrow next week weekend
+    morning afternoon evening tonight pm
+    ich mich mir mein meine meinen meiner du dich dir dein deine sie ihr ihre ihnen wir uns
+    unser er es ist bin bist sind war waren habe hast hat haben hatte möchte möchten würde
+    würden kann können könnte brauche bitte danke ja nein nicht kein keine keinen das dem
+    ein eine einen einem einer und oder aber wenn dann dass weil mit ohne für auf aus bei
+    nach um am im zum eigentlich lieber doch vielleicht besser stattdessen nur auch noch
+    nochmal termin heute morgen woche der die den des
+    """)
+)
 
 
 def title_case(name: str) -> str:
-    """"anna-lena o'brien" → "Anna-Lena O'Brien"; mixed case ("McDonald") is kept."""
+    """"anna-lena o'brien" → "Anna-Lena O'Brien", "ludwig VAN beethoven" → "Ludwig van
+    Beethoven"; a word in mixed case ("McDonald", "Le" in "Klaus Le Grand") is kept."""
     words = []
     for i, word in enumerate(name.split()):
-        if i and word.lower() in _PARTICLES:
+        typed_one_case = word.islower() or word.isupper()
+        if i and word.lower() in _PARTICLES and typed_one_case:
             words.append(word.lower())
-        elif word.islower() or word.isupper():
+        elif typed_one_case:
             words.append(re.sub(r"(^|['\-])(\w)", lambda m: m.group(1) + m.group(2).upper(),
                                 word.lower()))
         else:
@@ -68,27 +108,35 @@ _ROLE_ENDINGS = ("patient", "patientin", "kunde", "kundin", "mitglied", "student
                  "rentner", "rentnerin", "mutter", "vater", "versichert", "versicherte")
 
 
-def _is_name_word(word: str) -> bool:
+def _is_name_word(word: str, month_ok: bool = False, common_ok: bool = False) -> bool:
+    """A word a name can have. Common words cannot — except a month when ``month_ok``,
+    any but a sentence's words when ``common_ok`` (right after "my name is": "Will")."""
     low = word.lower()
-    return low not in _NOT_NAMES and len(word) >= 2 and not low.endswith(_ROLE_ENDINGS)
+    if len(word) < 2 or low.endswith(_ROLE_ENDINGS) or low in _SENTENCE_ONLY:
+        return False
+    return low not in _NOT_NAMES or month_ok and low in _MONTH_NAMES or common_ok
 
 
-def _take_name(text: str, pos: int, need_capital: bool) -> tuple[int, int] | None:
-    """Span of 1-3 name words (plus particles) starting at ``pos``."""
+def _take_name(text: str, pos: int, need_capital: bool, strong: bool,
+               month_alone: bool) -> tuple[int, int] | None:
+    """Span of 1-4 name words (plus particles) starting at ``pos``. After a strong cue the
+    first word may be a common word ("my name is Will Smith"); a month is a name alone
+    only when ``month_alone``, else with a surname after it ("it's May" is no name)."""
     honorific = _HONORIFICS.match(text, pos)
     if honorific:
         pos = honorific.end()
     words: list[re.Match[str]] = []
     cursor = pos
     first_capital = False
-    while len(words) < 4:
+    while len(words) < 2 * _MAX_REAL:
         m = _NAME_WORD.match(text, cursor)
         if m is None:
             break
         word = m.group(0)
         is_particle = bool(words) and word.lower() in _PARTICLES
         if not words:
-            if not _is_name_word(word) or need_capital and not word[0].isupper():
+            if not _is_name_word(word, month_ok=True, common_ok=strong) \
+                    or need_capital and not word[0].isupper():
                 return None
             first_capital = word[0].isupper()
         elif not is_particle and (
@@ -103,8 +151,11 @@ def _take_name(text: str, pos: int, need_capital: bool) -> tuple[int, int] | Non
     while words and words[-1].group(0).lower() in _PARTICLES and len(words) > 1:
         words.pop()
     real = [w for w in words if w.group(0).lower() not in _PARTICLES]
-    if not real or len(real) > 3:
+    if not real or len(real) > _MAX_REAL:
         return None
+    if len(real) == 1 and not _is_name_word(real[0].group(0), month_ok=month_alone,
+                                             common_ok=strong):
+        return None  # a month alone after "it's"
     return words[0].start(), words[-1].end()
 
 
@@ -120,11 +171,12 @@ def extract_names(text: str, lang: Lang, expected: bool) -> list[FieldCandidate]
     text = text[:MAX_CHARS].replace("’", "'")
     found: list[FieldCandidate] = []
     for m in _STRONG.finditer(text):
-        span = _take_name(text, m.end(), need_capital=False)
+        span = _take_name(text, m.end(), need_capital=False, strong=True, month_alone=True)
         if span:
             found.append(_candidate(text, span, 0.95))
     for m in _WEAK.finditer(text):
-        span = _take_name(text, m.end(), need_capital=not expected)
+        span = _take_name(text, m.end(), need_capital=not expected, strong=False,
+                          month_alone=expected)
         if span:
             found.append(_candidate(text, span, 0.85 if text[span[0]].isupper() else 0.7))
     for m in _AFTER_CUE.finditer(text):
@@ -160,7 +212,7 @@ def _name_before(text: str, end: int) -> tuple[int, int] | None:
 
 
 def _short_replies(text: str) -> list[tuple[int, int]]:
-    """Answers to "what is your name?": segments of 1-3 name words and nothing else."""
+    """Answers to "what is your name?": segments of name words and nothing else."""
     spans = []
     for segment in re.finditer(r"[^,;.!?\n]+", text):
         words = list(re.finditer(r"\S+", segment.group(0)))
@@ -168,7 +220,7 @@ def _short_replies(text: str) -> list[tuple[int, int]]:
                                                                                "is", "that's",
                                                                                "es", "ist"}:
             words.pop(0)
-        if not 1 <= len(words) <= 4:
+        if not 1 <= len(words) <= 2 * _MAX_REAL:
             continue
         start = segment.start() + words[0].start()
         end = segment.start() + words[-1].end()
@@ -176,11 +228,22 @@ def _short_replies(text: str) -> list[tuple[int, int]]:
         if honorific and honorific.end() < end:
             start = honorific.end()
         raw = text[start:end].rstrip(".!")
-        if not re.fullmatch(rf"(?:{_WORD})(?:\s+{_WORD}){{0,3}}", raw):
+        if not re.fullmatch(rf"(?:{_WORD})(?:\s+{_WORD})*", raw):
             continue
-        parts = raw.split()
-        real = [p for p in parts[1:] if p.lower() not in _PARTICLES] + parts[:1]
-        if len(real) > 3 or not all(_is_name_word(p) for p in real):
-            continue
-        spans.append((start, start + len(raw)))
+        if _reads_as_name(raw.split()):
+            spans.append((start, start + len(raw)))
     return spans
+
+
+def _reads_as_name(parts: list[str]) -> bool:
+    """Asked for a name, do these words (all name-shaped) answer it? See the module
+    docstring: one of several words is no common word, or the one word is none (or is a
+    month); no word is one only sentences have."""
+    real = [p.lower() for i, p in enumerate(parts) if not (i and p.lower() in _PARTICLES)]
+    if not 1 <= len(real) <= _MAX_REAL:
+        return False
+    if any(w in _SENTENCE_ONLY or len(w) < 2 or w.endswith(_ROLE_ENDINGS) for w in real):
+        return False
+    if len(real) == 1:
+        return _is_name_word(real[0], month_ok=True)
+    return not all(w in _NOT_NAMES for w in real)

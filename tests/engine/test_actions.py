@@ -361,3 +361,42 @@ async def test_reschedule_into_a_taken_slot_is_refused(store) -> None:
     assert not result.ok and result.error == "slot_taken"
     a = next(a for a in await store.list_appointments(BLOOM.slug) if a.id == mine)
     assert (a.start, a.staff) == (slot(9).start, "sam")  # unchanged
+
+
+# ---------------------------------------------------------------------- the slot asked for
+
+
+def _find(**args: str) -> ActionCall:
+    return call("find_slots", service="blowout", lang="en", **args)
+
+
+async def test_a_free_slot_named_by_day_and_time_comes_back_alone_to_be_read_back(store) -> None:
+    thursday = date(2026, 11, 26)
+    result = await run(store, _find(date=thursday.isoformat(), time="13:00"))
+    one = slot(13, service="blowout", day=thursday)
+    assert result.ok and result.offered == (one,) and result.asked == one.start.isoformat()
+    assert [(i.kind, i.slots) for i in result.items] == [("slot_free", (one,))]
+
+
+async def test_a_taken_or_unclear_slot_gets_the_offer(store) -> None:
+    thursday = date(2026, 11, 26)
+    await existing(store, slot(13, service="blowout", day=thursday))
+    for args in ({"date": thursday.isoformat(), "time": "13:00"},  # taken
+                 {"date": thursday.isoformat(), "part": "afternoon"},  # no time
+                 {"time": "13:00"}):  # no day
+        result = await run(store, _find(**args))
+        assert result.ok and result.asked == "" and len(result.offered) == 3, args
+        assert [i.kind for i in result.items] == ["offer_slots"]
+        assert slot(13, service="blowout", day=thursday).start not in {
+            s.start for s in result.offered}
+
+
+async def test_the_slot_read_back_is_booked_only_if_still_free(store) -> None:
+    """Check-before-book holds for it: it counts as offered, and taken meanwhile it is
+    refused at commit."""
+    thursday = date(2026, 11, 26)
+    found = await run(store, _find(date=thursday.isoformat(), time="13:00"))
+    state = ConversationState(offered=found.offered, last_offered=found.offered)
+    await existing(store, found.offered[0], phone="+15035550888")
+    refused = await run(store, book_call(found.offered[0]), state)
+    assert not refused.ok and refused.error == "slot_taken"

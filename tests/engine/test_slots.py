@@ -15,14 +15,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from adapters.wiring import repo_path
 from engine.business import WEEKDAYS, Business, DayHours, Interval
 from engine.config_loader import load_businesses
 from engine.ports import Appointment, AppointmentId, CustomerId
-from engine.slots import NOTES, SlotOffer, SlotQuery, find_slots
+from engine.slots import NOTES, SlotOffer, SlotQuery, asked_slot, find_slots
 from language.types import Slot
 
 DEMOS = load_businesses(repo_path("examples", "businesses"), {})
@@ -215,6 +215,78 @@ def test_an_empty_calendar_always_has_something_within_two_weeks(b, days, minute
         offer = find_slots(b, q, [], now)
         assert offer.slots, f"{b.slug}: nothing for {service.id} from {now}"
         check_offer(b, q, [], now, offer)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_the_asked_slot_is_exactly_what_was_asked_and_offered(scenario) -> None:
+    """Whatever the calendar: the slot read back instead of a list is one the search
+    offered, on the very day, at the very wall time, with the very person asked for —
+    and when the search offered such a slot (and nothing else moved), it is read back."""
+    b, q, appointments, now = scenario
+    offer = find_slots(b, q, appointments, now)
+    asked = asked_slot(q, offer)
+    exact = [s for s in offer.slots if q.day is not None and q.at is not None
+             and s.start.date() == q.day and s.start.time().replace(fold=0) == q.at
+             and q.staff in ("", "any", s.staff)]
+    if asked is None:
+        assert not exact or offer.note or len({s.start.timestamp() for s in exact}) > 1
+    else:
+        assert asked in offer.slots and asked in exact and offer.note == ""
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.integers(0, 5), st.booleans())
+def test_a_free_slot_asked_for_by_its_day_and_time_is_read_back(scenario, pick: int,
+                                                                with_staff: bool) -> None:
+    """Whatever the calendar: ask for a slot the search has free, by its day and wall time
+    (and its person, or anyone), and that slot is what comes back to be read back."""
+    b, q, appointments, now = scenario
+    first = find_slots(b, SlotQuery(service=q.service, staff=q.staff, day=q.day,
+                                    exclude=q.exclude), appointments, now)
+    assume(first.slots)
+    free = first.slots[pick % len(first.slots)]
+    wall = free.start.time().replace(fold=0)
+    tz = ZoneInfo(b.timezone)
+    day = free.start.date()
+    assume(datetime.combine(day, wall, tzinfo=tz).utcoffset()
+           == datetime.combine(day, wall, tzinfo=tz).replace(fold=1).utcoffset())
+    ask = SlotQuery(service=q.service, staff=free.staff if with_staff else "", day=day,
+                    at=wall, exclude=q.exclude, count=q.count)
+    got = asked_slot(ask, find_slots(b, ask, appointments, now))
+    assert got is not None
+    assert (got.start, got.start.time()) == (free.start, wall)
+    assert not with_staff or got.staff == free.staff
+
+
+def test_the_asked_slot_when_free_and_none_when_not() -> None:
+    thursday = TUESDAY + timedelta(days=2)
+    now = at(BLOOM, TUESDAY, 10)
+    q = SlotQuery(service="blowout", day=thursday, at=time(13))
+    free = asked_slot(q, find_slots(BLOOM, q, [], now))
+    assert free is not None and (free.start, free.staff) == (at(BLOOM, thursday, 13), "sam")
+    taken = [appt(BLOOM, "sam", at(BLOOM, thursday, 12, 30), 60)]
+    offer = find_slots(BLOOM, q, taken, now)
+    assert asked_slot(q, offer) is None and offer.slots  # the neighbours are offered
+    for other in (SlotQuery(service="blowout", day=thursday, part="afternoon"),  # no time
+                  SlotQuery(service="blowout", day=thursday, at=time(20)),  # after hours
+                  SlotQuery(service="blowout", at=time(13)),  # no day
+                  SlotQuery(service="mens_cut", day=thursday, at=time(13), staff="alex")):
+        busy = [appt(BLOOM, "alex", at(BLOOM, thursday, 9), 10 * 60)]  # Sam is free
+        found = find_slots(BLOOM, other, busy, now)
+        assert found.slots and asked_slot(other, found) is None, other
+
+
+def test_a_wall_time_the_autumn_night_has_twice_is_not_read_back() -> None:
+    chicago = ZoneInfo("America/Chicago")
+    b = BLOOM.model_copy(update={"timezone": "America/Chicago", "hours": every_day(
+        (time(0), time(23, 59))), "booking": BLOOM.booking.model_copy(
+        update={"min_notice_min": 0})})
+    night = date(2026, 11, 1)  # 1:30 comes twice
+    q = SlotQuery(service="blowout", day=night, at=time(1, 30), staff="sam")
+    offer = find_slots(b, q, [], datetime(2026, 10, 31, 12, 0, tzinfo=chicago))
+    assert sum(1 for s in offer.slots if s.start.time() == time(1, 30)) == 2
+    assert asked_slot(q, offer) is None
 
 
 # ---------------------------------------------------------------------- constraints

@@ -92,6 +92,22 @@ def test_name_that_only_starts_like_a_staff_member_stays_a_name() -> None:
     assert found[0] == ("person_name", "Lena Schulz", "")
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("Jan Richter", "Jan Richter"),  # "Jan" is also a month
+    ("Lena Schulz", "Lena Schulz"),  # "Lena" is also a dentist
+    ("Montag Okafor", "Montag Okafor"),  # "Montag" is also a day
+    ("Mia", "Mia"),  # asked for the customer's name, a stylist's first name is theirs
+])
+def test_asked_for_a_name_its_words_are_the_name_only(text: str, name: str) -> None:
+    found = pairs(text, context("person_name"))
+    assert found == [("person_name", name, "")]
+
+
+@pytest.mark.parametrize("text", ["Kontrolle am Montag", "Zahnreinigung morgen", "Freitag"])
+def test_asked_for_a_name_words_that_are_all_something_else_are_no_name(text: str) -> None:
+    assert not any(t == "person_name" for t, _, _ in pairs(text, context("person_name")))
+
+
 def test_dates_inside_contacts_are_dropped() -> None:
     found = pairs("0151 23456789", context("phone"))
     assert found == [("phone", "+4915123456789", "")]

@@ -6,6 +6,11 @@ results were recorded once from the straightforward implementation, before its c
 normalisation was cached and its scoring loops moved into rapidfuzz: any optimisation must
 keep every value, span, problem and confidence identical. Each case is ``(text, kind,
 expected, ((value, problem, start, end, confidence), ...))``.
+
+Changed on purpose since (issue 15): words that fit several items equally ("haircut",
+"trim", "cut") give one ``ambiguous`` candidate per item instead of a silent first pick,
+and a generic appointment word ("Termin") no longer matches a name it ends
+("Kontrolltermin").
 """
 
 from __future__ import annotations
@@ -119,12 +124,12 @@ GOLDEN: dict[str, tuple[tuple[str, Kind, bool, Found], ...]] = {
         ('full foils with Jordan', 'service', True, (('full_highlights', '', 5, 10, 1.0),)),
         ('full foils with Jordan', 'staff', False, (('jordan', '', 16, 22, 1.0),)),
         ('full foils with Jordan', 'staff', True, (('jordan', '', 16, 22, 1.0),)),
-        ('can Sam do a trim?', 'service', False, (('womens_cut', '', 13, 17, 0.7), ('mens_cut', '', 13, 17, 0.7))),
-        ('can Sam do a trim?', 'service', True, (('womens_cut', '', 13, 17, 0.7), ('mens_cut', '', 13, 17, 0.7))),
+        ('can Sam do a trim?', 'service', False, (('womens_cut', 'ambiguous', 13, 17, 0.7), ('mens_cut', 'ambiguous', 13, 17, 0.7))),
+        ('can Sam do a trim?', 'service', True, (('womens_cut', 'ambiguous', 13, 17, 0.7), ('mens_cut', 'ambiguous', 13, 17, 0.7))),
         ('can Sam do a trim?', 'staff', False, (('sam', '', 4, 7, 1.0),)),
         ('can Sam do a trim?', 'staff', True, (('sam', '', 4, 7, 1.0),)),
-        ('I need a haircut', 'service', False, (('womens_cut', '', 9, 16, 0.7), ('mens_cut', '', 9, 16, 0.7), ('kids_cut', '', 9, 16, 0.7))),
-        ('I need a haircut', 'service', True, (('womens_cut', '', 9, 16, 0.7), ('mens_cut', '', 9, 16, 0.7), ('kids_cut', '', 9, 16, 0.7))),
+        ('I need a haircut', 'service', False, (('womens_cut', 'ambiguous', 9, 16, 0.7), ('mens_cut', 'ambiguous', 9, 16, 0.7))),
+        ('I need a haircut', 'service', True, (('womens_cut', 'ambiguous', 9, 16, 0.7), ('mens_cut', 'ambiguous', 9, 16, 0.7))),
         ('I need a haircut', 'staff', False, ()),
         ('I need a haircut', 'staff', True, (('', 'unknown_staff', 9, 16, 0.6),)),
         ('a gents cut with Alex', 'service', False, (('mens_cut', '', 2, 11, 1.0), ('womens_cut', '', 8, 11, 0.5), ('kids_cut', '', 8, 11, 0.438))),
@@ -219,8 +224,8 @@ GOLDEN: dict[str, tuple[tuple[str, Kind, bool, Found], ...]] = {
         ('childrens haircut', 'service', True, (('kids_cut', '', 0, 17, 1.0), ('womens_cut', '', 10, 17, 0.5), ('mens_cut', '', 10, 17, 0.5))),
         ('childrens haircut', 'staff', False, ()),
         ('childrens haircut', 'staff', True, (('', 'unknown_staff', 0, 17, 0.6),)),
-        ('my son needs a cut', 'service', False, (('womens_cut', '', 15, 18, 0.7), ('mens_cut', '', 15, 18, 0.7), ('kids_cut', '', 15, 18, 0.7))),
-        ('my son needs a cut', 'service', True, (('womens_cut', '', 15, 18, 0.7), ('mens_cut', '', 15, 18, 0.7), ('kids_cut', '', 15, 18, 0.7))),
+        ('my son needs a cut', 'service', False, (('womens_cut', 'ambiguous', 15, 18, 0.7), ('mens_cut', 'ambiguous', 15, 18, 0.7))),
+        ('my son needs a cut', 'service', True, (('womens_cut', 'ambiguous', 15, 18, 0.7), ('mens_cut', 'ambiguous', 15, 18, 0.7))),
         ('my son needs a cut', 'staff', False, ()),
         ('my son needs a cut', 'staff', True, (('', 'unknown_staff', 3, 18, 0.6),)),
         ('colour and highlights', 'service', False, (('full_highlights', '', 11, 21, 0.7), ('root_color', '', 0, 6, 0.7), ('balayage', '', 11, 21, 0.7))),
@@ -449,8 +454,8 @@ GOLDEN: dict[str, tuple[tuple[str, Kind, bool, Found], ...]] = {
         ('filling', 'service', True, (('filling', '', 0, 7, 1.0),)),
         ('filling', 'staff', False, ()),
         ('filling', 'staff', True, (('', 'unknown_staff', 0, 7, 0.6),)),
-        ('Termin?', 'service', False, (('checkup', '', 0, 6, 0.616), ('emergency', '', 0, 6, 0.616))),
-        ('Termin?', 'service', True, (('checkup', '', 0, 6, 0.616), ('emergency', '', 0, 6, 0.616))),
+        ('Termin?', 'service', False, ()),
+        ('Termin?', 'service', True, ()),
         ('Termin?', 'staff', False, ()),
         ('Termin?', 'staff', True, ()),
         ('Frau Dr. Somer', 'service', False, ()),
@@ -668,7 +673,7 @@ def test_golden(slug: str, text: str, kind: Kind, expected: bool, found: Found) 
 def test_goldens_cover_matches_problems_and_nothing() -> None:
     values = [f for *_, found in CASES for f in found]
     assert sum(1 for *_, found in CASES if not found) > 50
-    assert {p for _, p, *_ in values} == {"", "unknown_service", "unknown_staff"}
+    assert {p for _, p, *_ in values} == {"", "unknown_service", "unknown_staff", "ambiguous"}
     assert any(v == "any" for v, *_ in values)
     assert any(c < 0.5 for *_, c in values) and any(c == 1.0 for *_, c in values)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from language.extract import extract_names
+from language.extract.names import _NOT_NAMES, _PARTICLES, _ROLE_ENDINGS, _SENTENCE_ONLY
 
 
 def names(text: str, lang: str = "en", expected: bool = False) -> list[str]:
@@ -103,3 +106,85 @@ def test_span_points_into_the_original() -> None:
     assert text[found.span[0] : found.span[1]] == found.text == "anna schmidt"
     assert found.value == "Anna Schmidt"
     assert found.type == "person_name"
+
+
+# ---------------------------------------------------------------- names are names (issue 15)
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jan Richter", "May Lee", "Will Smith", "Sunday Adeyemi", "José Álvarez",
+        "Jürgen Straßburger", "Иван Петров", "王伟", "محمد علي", "Ludwig van Beethoven",
+        "Anna Maria de la Cruz", "Ahmed bin Said", "Omar al Hashimi", "Siobhán O'Brien",
+        "D'Angelo", "Jean-Luc Picard", "Müller-Lüdenscheidt", "Nguyen Van An",
+        "Klaus Le Grand", "Leonardo da Vinci", "Jan", "May", "Zoë",
+    ],
+)
+def test_asked_for_a_name_any_name_is_one(text: str) -> None:
+    assert names(text, "en", expected=True)[:1] == [text]
+    assert names(text, "de", expected=True)[:1] == [text]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my name is Jan Richter", "Jan Richter"),
+        ("Mein Name ist Jan Richter", "Jan Richter"),
+        ("my name is Will Smith", "Will Smith"),
+        ("I'm Jan Richter and I need a trim", "Jan Richter"),
+        ("hier ist Ahmed bin Said", "Ahmed bin Said"),
+        ("this is Anna Maria de la Cruz", "Anna Maria de la Cruz"),
+        ("ich heiße mai nguyen", "Mai Nguyen"),
+        ("my name is ludwig VAN beethoven", "Ludwig van Beethoven"),
+    ],
+)
+def test_names_with_every_kind_of_word_after_a_cue(text: str, expected: str) -> None:
+    assert names(text)[:1] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Actually Friday", "Friday instead", "only mornings", "yes please", "I'm not sure",
+        "why do you need it", "Der Termin passt", "lieber Donnerstag",
+        "next Tuesday afternoon", "i'm fine thanks",
+    ],
+)
+def test_asked_for_a_name_a_sentence_is_not_one(text: str) -> None:
+    assert names(text, "en", expected=True) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jan Richter", "Can I book with Sam on Friday?", "Is Dr. Weber in on Monday?",
+        "Kann ich am Freitag zu Frau Keller kommen?", "It's May", "Hello Priya, can you come?",
+        "I need a Blowout next Thursday",
+    ],
+)
+def test_not_asked_capitalised_words_are_not_a_name(text: str) -> None:
+    assert names(text) == []
+
+
+_LETTERS = st.sampled_from(["abcdefghijklmnopqrstuvwxyz", "äöüßéèáñçøå", "абвгдежзиклмнопрст",
+                            "αβγδεζηθικλμνξοπρστ"])
+_NAME_WORDS = _LETTERS.flatmap(lambda a: st.text(alphabet=a, min_size=3, max_size=9)).filter(
+    lambda w: w not in _NOT_NAMES and w not in _SENTENCE_ONLY and w not in _PARTICLES
+    and not w.endswith(_ROLE_ENDINGS))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    given_name=_NAME_WORDS, surname=_NAME_WORDS, middle=st.sampled_from(["", "van", "de la", "bin", "al"]),
+    joiner=st.sampled_from([" ", "-", "'"]), cue=st.sampled_from(["", "my name is ", "Mein Name ist "]),
+)
+def test_any_letters_and_particles_make_a_name(given_name: str, surname: str, middle: str,
+                                               joiner: str, cue: str) -> None:
+    """Whatever the script, a given name and a surname (with particles, hyphens and
+    apostrophes) are the name, asked for or after a strong cue; read back as typed when
+    typed in mixed case."""
+    first = given_name.capitalize()
+    last = surname.capitalize() if joiner == " " else f"{surname.capitalize()}{joiner}{given_name.capitalize()}"
+    full = " ".join(p for p in (first, middle, last) if p)
+    found = names(cue + full, "en", expected=not cue)
+    assert found[:1] == [full]

@@ -20,7 +20,7 @@ from language import HashingEmbedder, OfflineBackend, PlanItem, ReplyPlan, Slot
 from language.brief import BusinessBrief, CardBrief, FieldBrief, ServiceBrief, StaffBrief
 from language.llm import MODEL_TOPIC_SCORE, LLMBackend
 from language.render import render_plan
-from language.types import Understanding
+from language.types import CatalogItem, Understanding
 
 from .contract import BERLIN, CONTEXT, TOPICS, check_backend_contract
 from .fake_openai import FakeOpenAI, Http, Raw, Slow, customer_text, null_answer, purpose
@@ -155,6 +155,23 @@ def test_values_are_checked_like_offline_values() -> None:
     assert not any(f.type in ("date", "phone", "text") for f in u.fields)
     name = next(f for f in u.fields if f.type == "person_name")
     assert said[name.span[0]:name.span[1]] == "Anna Schmidt"
+
+
+def test_a_model_guess_among_equally_fitting_services_leaves_the_question_which() -> None:
+    """The words fit two services alike: the model's pick is refused and the offline
+    candidates that ask which one stay, so the desk asks instead of booking a guess."""
+    salon = CONTEXT.model_copy(update={"active_topic": "book", "services": (
+        CatalogItem(id="womens_cut", names=("women's haircut", "haircut")),
+        CatalogItem(id="mens_cut", names=("men's haircut", "haircut")))})
+    fields = {"service": "womens_cut", "staff": None, "date": None, "time": None,
+              "name": None, "phone": None, "problem": None}
+    with FakeOpenAI(answering(topic='{"topic": "book"}', fields=json.dumps(fields))
+                    ).running() as fake:
+        u = backend(fake).understand("I'd like a haircut", TOPICS, salon)
+    call = next(c for c in u.model_calls if c.purpose == "fields")
+    assert call.outcome == "rejected" and "guess" in call.note
+    services = [(f.value, f.problem) for f in u.fields if f.type == "service"]
+    assert services == [("womens_cut", "ambiguous"), ("mens_cut", "ambiguous")]
 
 
 HOSTILE = [

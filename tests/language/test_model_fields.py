@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from language.model_fields import check_value
-from language.types import FIELD_TYPES, FieldCandidate
+from language.types import FIELD_TYPES, CatalogItem, FieldCandidate
 
 from .contract import CONTEXT
 
@@ -52,3 +52,15 @@ def test_the_offline_rules_apply() -> None:
     assert value("date", "2026-02-30") == "date '2026-02-30' does not exist"
     assert value("date", "2026-11-27") == "ok:2026-11-27"
     assert value("offered_slot", "2026-11-24T15:00:00+01:00").endswith("was not offered")
+
+
+def test_a_model_guess_among_items_the_words_fit_alike_is_refused() -> None:
+    """ "haircut" fits the women's and the men's haircut: the model may not pick one; a
+    message that names one clearly is the model's to take."""
+    salon = CONTEXT.model_copy(update={"services": (
+        CatalogItem(id="womens_cut", names=("women's haircut", "haircut")),
+        CatalogItem(id="mens_cut", names=("men's haircut", "haircut")))})
+    guess = check_value("service", "womens_cut", "I'd like a haircut", salon, "en")
+    assert isinstance(guess, str) and "womens_cut, mens_cut" in guess
+    clear = check_value("service", "mens_cut", "a men's haircut please", salon, "en")
+    assert isinstance(clear, FieldCandidate) and clear.value == "mens_cut"

@@ -146,6 +146,34 @@ def test_unknown_service_lists_the_services() -> None:
     assert say("de", item).startswith("Das bieten wir leider nicht an. Wir bieten an: women's")
 
 
+@pytest.mark.parametrize(("lang", "kind", "options", "expected"), [
+    ("en", "service", "women's haircut, men's haircut",
+     "Would you like the women's haircut or the men's haircut?"),
+    ("en", "staff", "Alex Rivera, Sam Rivera, Jo Rivera",
+     "Do you mean Alex Rivera, Sam Rivera or Jo Rivera?"),
+    ("de", "service", "Wurzelbehandlung, Notfallbehandlung",
+     "Meinen Sie Wurzelbehandlung oder Notfallbehandlung?"),
+])
+def test_an_ambiguous_mention_asks_which_naming_each(lang: Lang, kind: str, options: str,
+                                                     expected: str) -> None:
+    which = PlanItem(kind="invalid", data={"problem": "ambiguous", "type": kind,
+                                           "field": kind, "options": options})
+    ask = PlanItem(kind="ask", data={"type": kind, "field": kind, "prompt": "Which one?"})
+    plan = ReplyPlan(lang=lang, items=(which, ask))
+    assert render_plan(plan).text == expected  # the question is the ask: said once
+    assert check_grounded(expected, plan) == []
+
+
+def test_the_slot_named_and_free_is_said_once() -> None:
+    free = PlanItem(kind="slot_free", slots=(WEBER,))
+    assert say("en", free) == "Wed 25 Nov at 9:30 am with Dr. Jonas Weber is free."
+    assert say("de", free).endswith("bei Dr. Jonas Weber ist frei.")
+    confirm = PlanItem(kind="confirm", slots=(WEBER,), data={"service": "check-up",
+                                                             "topic": "book"})
+    both = say("en", free, confirm)
+    assert both.count("9:30") == 1 and both.startswith("Let me check")
+
+
 def test_closed_names_the_day() -> None:
     item = PlanItem(kind="invalid", data={"problem": "closed", "date": "2026-11-29"})
     assert say("en", item) == "Sorry, we're closed on Sun 29 Nov."
