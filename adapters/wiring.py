@@ -256,20 +256,13 @@ class Backends:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         self.settings = settings
         self._made: dict[str, LanguageBackend] = {}
-        self._background: tuple[str, ...] | None = None
         self._lock = threading.Lock()
 
     def for_languages(self, languages: Sequence[str] = ("en",)) -> LanguageBackend:
         kind = embedder_kind(self.settings, languages)
         with self._lock:
             if kind not in self._made:
-                from language.offline import OfflineBackend
-
-                if self._background is None:
-                    self._background = load_background()
-                self._made[kind] = OfflineBackend(embedder=_embedder(self.settings, kind),
-                                                  background=self._background,
-                                                  store=model_store(self.settings))
+                self._made[kind] = _offline_backend(self.settings, kind)
             return self._made[kind]
 
     def for_business(self, business: Business | None) -> LanguageBackend:
@@ -286,14 +279,33 @@ class Backends:
         self.for_languages(context.languages).prepare(topics, context)
 
 
+_OFFLINE: dict[tuple[str, str, int], LanguageBackend] = {}
+_OFFLINE_LOCK = threading.Lock()
+
+
+def _offline_backend(settings: Settings, kind: str) -> LanguageBackend:
+    """The offline backend of one embedder kind, shared in the process by every app with
+    the same cache (its topic models are cached by content, so sharing is safe, and a
+    process loads each model once)."""
+    key = (kind, str(settings.cache_dir or ""), settings.torch_threads)
+    with _OFFLINE_LOCK:
+        if key not in _OFFLINE:
+            from language.offline import OfflineBackend
+
+            _OFFLINE[key] = OfflineBackend(embedder=_embedder(settings, kind),
+                                           background=load_background(),
+                                           store=model_store(settings))
+        return _OFFLINE[key]
+
+
 def _embedder(settings: Settings, kind: str) -> Embedder:
-    from language.embedding import E5Embedder, HashingEmbedder, shared_minilm
+    from language.embedding import HashingEmbedder, shared_e5, shared_minilm
 
     # one thread: on this class of machine two threads make a forward pass ~40x slower
     if kind == "hashing":
         return HashingEmbedder()
     if kind == "e5":
-        return E5Embedder(threads=settings.torch_threads)
+        return shared_e5(threads=settings.torch_threads)
     onnx_dir = onnx_export_dir(settings) if kind == "minilm" else None
     if onnx_dir is None:
         return shared_minilm(threads=settings.torch_threads)

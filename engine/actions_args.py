@@ -11,6 +11,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING
 
+from language.types import FAQ_FLOOR
+
 from .state import ActionCall
 
 if TYPE_CHECKING:
@@ -74,7 +76,7 @@ def action_call(t: Turn, topic: Topic, action: str) -> ActionCall:
                 "topic": topic.card.id}
     elif action == "answer_faq":
         best = t.und.faq[0] if t.und.faq else None
-        args = {"faq": best.topic if best and best.score >= 0.45 else "",
+        args = {"faq": best.topic if best and best.score >= FAQ_FLOOR else "",
                 "score": f"{best.score:.3f}" if best else "",
                 "service": fields.get("service", ""), "lang": t.lang}
     elif action in ("business_hours", "transfer", "emergency", "end_conversation"):

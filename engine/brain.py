@@ -135,7 +135,10 @@ def understand_context(brain: Brain, state: ConversationState, now: datetime,
     active = state.active
     asked = active.asked if active else ""
     expected_type = None
-    offered: tuple[Slot, ...] = state.last_offered
+    # an offer is on the table only while its topic is open: after a finished booking, a
+    # "yes" is a yes, not the pick of the slot just booked
+    offered: tuple[Slot, ...] = (
+        state.last_offered if active is not None and not active.finished else ())
     if active is not None and asked:
         spec = brain.topics[active.card].card.field(asked)
         expected_type = spec.type

@@ -307,6 +307,8 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
         if topic is not None:
             t.run_phase("card", topic.rules, topic)
         _refresh_after_facts(t)
+        t.facts["turn.offers_topic"] = any(
+            i.kind == "clarify_topic" or _OFFERS.get(i.kind) in brain.topics for i in t.items)
         t.run_phase("after", brain.after, None)
         if t.facts.get("decision.resume") and t.state.suspended:
             _resume(t)
@@ -373,12 +375,20 @@ def _resume(t: Turn) -> None:
         t.run_phase("card", topic.rules, topic)
 
 
+# a reply that says the desk cannot do this offers that topic instead ("I can take a
+# message for the team if you like"): a yes to it enters it
+_OFFERS = {"no_answer": "message"}
+
+
 def _remember_offer(t: Turn) -> ConversationState:
-    """The topics this reply asks the customer to choose between, for the next turn."""
+    """The topics this reply asks the customer to choose between, or offers, for the
+    next turn."""
     offered: tuple[str, ...] = ()
     for item in t.items:
         if item.kind == "clarify_topic":
             offered = tuple(item.data.get("topics", "").split())
+        elif _OFFERS.get(item.kind) in t.brain.topics:
+            offered = (_OFFERS[item.kind],)
     fields = tuple(f for f in t.und.fields if not f.problem) if offered else ()
     if offered == t.state.offered_topics and fields == t.state.offered_fields:
         return t.state

@@ -186,6 +186,8 @@ def options(t: Turn) -> tuple[str, ...]:
                   or i.kind == "ask" and i.data.get("which") == "1"), None)
     if which is not None:
         return tuple(o.strip() for o in which.data.get("options", "").split(",") if o.strip())
+    if last.kind == "no_answer" and "message" in t.brain.topics:
+        return ("Ja", "Nein") if lang == "de" else ("Yes", "No")
     if last.kind == "clarify_topic":
         titles = tuple(x for x in last.data.get("titles", "").split("|") if x)
         if len(titles) == 1:

@@ -37,9 +37,9 @@ import faiss
 import numpy as np
 
 from language.embedding import Embedder, Matrix
-from language.types import FaqEntry, TopicEvidence, TopicExamples, TopicScore
+from language.types import FAQ_FLOOR, FaqEntry, TopicEvidence, TopicExamples, TopicScore
 
-NO_EVIDENCE = 0.0  # the FAQ score of an entry that has no question and no keyword
+NO_EVIDENCE = 0.0  # the FAQ similarity of an entry that has no question and no keyword
 KEYWORD_BONUS = 0.1  # FAQ: added when a keyword appears verbatim in the text
 ENTITIES: tuple[str, ...] = ("service", "staff", "date", "time", "phone", "email")
 MIN_REPORTED = 0.01  # topics below this probability are left out of a reading
@@ -370,12 +370,20 @@ def _temperature(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray) ->
 class FaqIndex:
     """Finds the FAQ entries closest to a question.
 
-    Rows are each entry's question in every language and each of its keywords; a keyword
-    that appears verbatim in the text adds :data:`KEYWORD_BONUS`, because an owner who
-    typed "parking" as a keyword means exactly that word.
+    Rows are each entry's question in every language and each of its keywords. A score is
+    the cosine similarity to the entry's nearest row, *moved* so that :data:`FAQ_FLOOR`
+    is what an entry needs to be answered: embedders differ in how similar unrelated
+    texts look (all-MiniLM-L6-v2 puts most pairs near 0.2-0.4, multilingual-e5 near
+    0.8), so with a ``background`` of unrelated requests the index measures the level
+    they reach (the 99th percentile of their best similarity) and asks a quarter of the
+    way from there to 1 above it. A keyword that appears verbatim in the text (an owner who
+    typed "parking" means exactly that word) lifts its entry to the floor at least, and
+    adds :data:`KEYWORD_BONUS`. Below the floor the desk says it does not know, rather
+    than answer the nearest entry.
     """
 
-    def __init__(self, entries: Sequence[FaqEntry], embedder: Embedder) -> None:
+    def __init__(self, entries: Sequence[FaqEntry], embedder: Embedder,
+                 background: Sequence[str] = ()) -> None:
         self.entry_ids: tuple[str, ...] = tuple(e.id for e in entries)
         self._keywords = _Phrases(e.keywords for e in entries)
         self._embedder = embedder
@@ -391,6 +399,13 @@ class FaqIndex:
                     texts.append(keyword)
                     owners.append(i)
         self._nearest = _NearestIndex(texts, owners, embedder)
+        self.needed = FAQ_FLOOR  # the raw similarity an entry needs to be answered
+        if background and self.entry_ids and self._nearest.size:
+            rows = np.ascontiguousarray(embedder.embed(list(background)), dtype=np.float32)
+            best = np.max([self._nearest.best_per_owner(rows[i : i + 1], len(self.entry_ids))
+                           for i in range(len(rows))], axis=1)
+            level = float(np.quantile(best, 0.99))
+            self.needed = level + (1.0 - level) / 4
 
     def search(self, text: str, k: int = 3, embedded: str | None = None) -> tuple[TopicScore, ...]:
         """The ``k`` entries closest to ``text``. ``embedded``: the text to embed instead
@@ -400,11 +415,12 @@ class FaqIndex:
             return ()
         query = self._embedder.embed([text if embedded is None else embedded])
         best = self._nearest.best_per_owner(query, len(self.entry_ids))
-        best[~np.isfinite(best)] = NO_EVIDENCE
+        best[~np.isfinite(best)] = NO_EVIDENCE - 1.0
+        best = best - self.needed + FAQ_FLOOR
         for i in self._keywords.owners_in(text):
-            best[i] += KEYWORD_BONUS
+            best[i] = max(float(best[i]), FAQ_FLOOR) + KEYWORD_BONUS
         return _ranked(self.entry_ids, best)[:k]
 
 
-__all__ = ["ENTITIES", "KEYWORD_BONUS", "NO_EVIDENCE", "Example", "FaqIndex", "ModelStore",
+__all__ = ["ENTITIES", "FAQ_FLOOR", "KEYWORD_BONUS", "NO_EVIDENCE", "Example", "FaqIndex", "ModelStore",
            "Reading", "TopicModel"]

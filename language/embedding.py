@@ -324,6 +324,18 @@ _shared: MiniLMEmbedder | None = None
 _shared_lock = threading.Lock()
 
 
+_shared_e5: E5Embedder | None = None
+
+
+def shared_e5(threads: int | None = None) -> E5Embedder:
+    """The process-wide multilingual E5 instance, loaded on first use."""
+    global _shared_e5
+    with _shared_lock:
+        if _shared_e5 is None:
+            _shared_e5 = E5Embedder(threads=threads)
+        return _shared_e5
+
+
 def shared_minilm(threads: int | None = None, onnx_dir: Path | None = None) -> MiniLMEmbedder:
     """The process-wide MiniLM instance, loaded on first use (the arguments apply then)."""
     global _shared

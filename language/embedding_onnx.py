@@ -35,6 +35,7 @@ from language.embedding import Matrix
 EXPORT_VERSION = "1"  # bump when the exported graph changes
 TOLERANCE = 1e-5  # max |torch row − onnx row| over the probes, per component
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
+BATCH = 64  # texts in one pass of the session
 PROBES = (
     "",
     "yes",
@@ -81,11 +82,28 @@ class _Session:
         self._tokenizer.enable_padding()
 
     def __call__(self, texts: list[str]) -> Matrix:
+        """Rows for ``texts``, run in passes of at most :data:`BATCH` texts of similar
+        length: one pass over hundreds of texts (a business's examples at start-up) would
+        hold activations for all of them at once — over a gigabyte for two thousand — and
+        pad every short text to the longest."""
         encoded = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        (rows,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
-        return np.asarray(rows, dtype=np.float32)
+        lengths = [sum(e.attention_mask) for e in encoded]  # the batch is padded to its longest
+        out = np.empty((len(texts), 0), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])
+        for start in range(0, len(order), BATCH):
+            chunk = order[start:start + BATCH]
+            width = max(lengths[i] for i in chunk)
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for row, i in enumerate(chunk):
+                n = lengths[i]
+                ids[row, :n] = encoded[i].ids[:n]
+                mask[row, :n] = 1
+            (rows,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            if out.shape[1] == 0:
+                out = np.empty((len(texts), rows.shape[1]), dtype=np.float32)
+            out[chunk] = rows
+        return out
 
 
 def _export(model_path: Path, target: Path) -> None:

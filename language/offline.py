@@ -134,7 +134,8 @@ class OfflineBackend:
 
     def faq_index(self, entries: tuple[FaqEntry, ...]) -> FaqIndex:
         """The (cached) FAQ index over ``entries``."""
-        return self._faq.get(entries, lambda: FaqIndex(entries, self.embedder))
+        return self._faq.get(entries, lambda: FaqIndex(entries, self.embedder,
+                                                       background=self.background))
 
     def prepare(self, topics: tuple[TopicExamples, ...], context: UnderstandContext) -> None:
         self.topic_model(topics, context)

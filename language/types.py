@@ -107,6 +107,11 @@ class TopicScore(_Frozen):
     score: float
 
 
+# an FAQ entry scoring below this in ``Understanding.faq`` is not the answer to the message
+# (the offline backend moves its similarities so that this holds; see language.classifier)
+FAQ_FLOOR = 0.5
+
+
 class TopicEvidence(_Frozen):
     """Why a topic scored as it did, for the audit: the examples nearest to the message and
     the features that weighed most (name, contribution to the topic's logit)."""
@@ -269,6 +274,7 @@ class LanguageBackend(Protocol):
 
 
 __all__ = [
+    "FAQ_FLOOR",
     "FIELD_TYPES",
     "CatalogItem",
     "FaqEntry",

@@ -23,6 +23,7 @@ BASE_FACTS: FactSchema = {
     # a bare answer with nothing else in it: "yes" (yes, ok, sure, thanks, ja bitte, gerne),
     # "no" (no, no thanks, nein danke), "" for any other message
     "turn.bare": S,
+    "turn.offers_topic": B,  # the reply so far offers a topic (a message, which one is meant)
     # the channel and the customer
     "channel.kind": S,
     "channel.voice": B,

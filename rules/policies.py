@@ -144,6 +144,7 @@ def after_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
              (Say("offer_help"),), 40, source="policy:topics",
              reason="twice out of scope: offer a message or a human"),
         Rule("after.more", "topic.active_done and machine.fresh and not topic.suspended "
+             "and not turn.offers_topic "
              "and not decision.end and machine.state == 'done' and machine.card != 'smalltalk' "
              "and machine.card != 'out_of_scope'",
              (Say("anything_else"),), 10, source="policy:topics",

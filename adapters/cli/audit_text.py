@@ -104,7 +104,14 @@ def understanding(und: Mapping[str, Any]) -> list[str]:
     faq = und.get("faq") or ()
     if faq:
         parts.append(f"closest FAQ entry {faq[0]['topic']} ({faq[0]['score']:.2f})")
+    if und.get("cues"):
+        parts.append("cue words for " + ", ".join(und["cues"]))
     lines = ["  understood: " + "; ".join(parts)]
+    for ev in und.get("evidence") or ():
+        near = ", ".join(f"{quoted(text)} ({sim:.2f})" for text, sim in ev.get("nearest", ()))
+        weighed = ", ".join(f"{name} ({weight:+.2f})" for name, weight in ev.get("features", ()))
+        lines.append(f"    why {ev['topic']}: nearest examples {near or '-'}; "
+                     f"weighed most: {weighed or '-'}")
     for f in und.get("fields") or ():
         what = f"{f['type']} = {value(f['value'])}" if not f.get("problem") \
             else f"{f['type']}: not usable ({f['problem']})"

@@ -60,11 +60,10 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---:|---:|---:|")
     for business, p50, p99, n in timed:
         print(f"| {business} | {n} | {p50:.1f} | {p99:.1f} |")
-    try:
-        from bench.understanding import datetimes
-    except ImportError:
-        return
-    print()
+    from bench.understanding import datetimes
+
+    print("\nDates and times (right / wrong / wrong where am-pm or the part of day was said / "
+          "missed):\n")
     datetimes.main([])
 
 

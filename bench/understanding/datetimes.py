@@ -178,13 +178,13 @@ def table(measured: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--show", choices=("wrong", "missed", "all"),
                         help="also list the examples with that verdict")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     outcomes = run(load(args.data))
     print(table(rows(outcomes)))
     if args.show:

@@ -386,8 +386,11 @@ def test_audit_shows_the_whole_decision_of_every_turn_in_plain_words(world) -> N
     assert len(re.findall(r"^turn \d+ ", text, re.M)) == len(BLOOM_SCRIPT)
     assert "customer: \"Hi, I'd like to book a men's haircut\"" in text
     # the understanding: the topic with its confidence and runner-up, fields with their words
-    assert re.search(r"^  understood: English; topic book \(confidence 0\.\d\d, runner-up "
-                     r"\w+ 0\.\d\d\)", text, re.M)
+    assert re.search(r"^  understood: English; topic book \(confidence [01]\.\d\d(, runner-up "
+                     r"\w+ 0\.\d\d)?\)", text, re.M)
+    # why: the examples nearest to the message and the features that weighed most
+    assert re.search(r"^    why book: nearest examples \".+\" \(0\.\d\d\).*; weighed most: ",
+                     text, re.M)
     assert re.search(r'^    service = mens_cut  from "men\'s haircut"$', text, re.M)
     assert re.search(r'^    date = 2026-11-25  from "tomorrow"', text, re.M)
     # every rule with its reason, the facts it matched and what it did, in words
