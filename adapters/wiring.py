@@ -292,8 +292,9 @@ def _offline_backend(settings: Settings, kind: str) -> LanguageBackend:
         if key not in _OFFLINE:
             from language.offline import OfflineBackend
 
-            _OFFLINE[key] = OfflineBackend(embedder=_embedder(settings, kind),
-                                           background=load_background(),
+            embedder = _embedder(settings, kind)
+            remember_background(embedder)
+            _OFFLINE[key] = OfflineBackend(embedder=embedder, background=load_background(),
                                            store=model_store(settings))
         return _OFFLINE[key]
 
@@ -346,6 +347,25 @@ def code_version() -> str:
         stat = path.stat()
         h.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return h.hexdigest()[:12]
+
+
+def background_rows_file(model_id: str) -> Path:
+    """The shipped embeddings of the masked background by one model (made by
+    ``bench/understanding/data/routing/make.py``)."""
+    digest = hashlib.sha256(model_id.encode()).hexdigest()[:12]
+    return Path(language_data.__file__).parent / f"background-{digest}.npz"
+
+
+def remember_background(embedder: Embedder) -> None:
+    """Give ``embedder`` the shipped rows of the masked background, so a first start does
+    not embed 1,920 texts (only a text the masking now writes differently is embedded)."""
+    path = background_rows_file(embedder.model_id)
+    if not path.exists() or not hasattr(embedder, "remember"):
+        return
+    with np.load(path, allow_pickle=False) as data:
+        texts = [str(t) for t in data["texts"]]
+        rows = data["rows"].astype(np.float32)
+    embedder.remember(dict(zip(texts, rows, strict=True)))
 
 
 def load_background() -> tuple[str, ...]:

@@ -18,6 +18,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel
@@ -47,6 +48,9 @@ from language.types import (
 )
 
 MAX_TEXT = 2000  # characters of the customer's text kept and processed
+# the context the background of unrelated requests is masked in: no business, no catalog
+BACKGROUND_CONTEXT = UnderstandContext(
+    now=datetime(2026, 1, 5, 12, 0, tzinfo=UTC), timezone="UTC", languages=("en",))
 PartOfDay = Literal["", "morning", "afternoon", "evening"]
 _PARTS_OF_DAY: dict[str, PartOfDay] = {
     "": "", "morning": "morning", "afternoon": "afternoon", "evening": "evening",
@@ -134,8 +138,8 @@ class OfflineBackend:
 
     def faq_index(self, entries: tuple[FaqEntry, ...]) -> FaqIndex:
         """The (cached) FAQ index over ``entries``."""
-        return self._faq.get(entries, lambda: FaqIndex(entries, self.embedder,
-                                                       background=self.background))
+        return self._faq.get(entries, lambda: FaqIndex(
+            entries, self.embedder, background=[e.masked for e in self.masked_background()]))
 
     def prepare(self, topics: tuple[TopicExamples, ...], context: UnderstandContext) -> None:
         self.topic_model(topics, context)
@@ -186,14 +190,19 @@ class OfflineBackend:
                 examples += [_example(k, "faq", plain, None) for k in entry.keywords if k.strip()]
         return examples
 
-    def _background(self, context: UnderstandContext) -> tuple[Example, ...]:
-        """The background, masked once (without a catalog: dates, times, numbers)."""
+    def masked_background(self) -> tuple[Example, ...]:
+        """The background, masked once and the same for every business: without a catalog
+        (dates, times, numbers and addresses are masked; no business's services)."""
         with self._lock:
             if self._masked_background is None:
-                bare = context.model_copy(update={"services": (), "staff": (), "faq": ()})
                 self._masked_background = tuple(
-                    _example(t, "", bare, "en") for t in self.background if t.strip())
+                    _example(t, "", BACKGROUND_CONTEXT, "en") for t in self.background
+                    if t.strip())
             return self._masked_background
+
+    def _background(self, context: UnderstandContext) -> tuple[Example, ...]:
+        del context  # the background is masked alike for every business
+        return self.masked_background()
 
     def understand(
         self, text: str, topics: tuple[TopicExamples, ...], context: UnderstandContext

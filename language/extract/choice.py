@@ -21,7 +21,8 @@ new day to search.
 
 A bare number ("2", "10", "great, 11 then") is a clock time when an offer starts at that
 hour ("10" with an offer at 10:00 is 10 am), else an option number when there is such an
-option, else ``no_such_option``.
+option, else — when it can be an hour — a new wish for that hour (``not_offered``; the
+message's time candidate makes the desk search again), else ``no_such_option``.
 """
 
 from __future__ import annotations
@@ -202,6 +203,8 @@ def choose_offered(text: str, lang: Lang, offered: tuple[Slot, ...],
                 chosen = by_day[0]
             elif wanted.index > 10 and not wanted.filtered and not wanted.bare:
                 return None  # "the 24th" is a date, not an option number
+            elif wanted.bare and 1 <= wanted.index <= 23:
+                return _miss(text, wanted, "not_offered")  # "10" of three: 10 o'clock
             elif wanted.filtered and not pool:
                 return _miss(text, wanted, "not_offered")
             else:

@@ -128,6 +128,9 @@ def extract_all(
     staff = match_catalog(text, context.staff, "staff", expected == "staff")
     offered = (choose_offered(text, lang, context.offered, context.timezone)
                if context.offered else None)
+    if (expected == "offered_slot" and not times and offered is not None
+            and offered.problem == "not_offered"):
+        times = _bare_hour(text, lang, context)  # "10" when no offer is at 10: a new hour
     others = [c for c in (*contacts, *dates, *times, *services, *staff) if not c.problem]
     names = [c for c in extract_names(text, lang, expected == "person_name")
              if not _explained(text, c, others)]

@@ -62,7 +62,7 @@ def test_the_example_file_loads_and_documents_every_key_with_its_default(tmp_pat
     expected = values(Settings.from_env({})) | {
         "db": f"sqlite:///{tmp_path}/frontdesk.db",
         "businesses": tmp_path / "businesses",
-        "cache_dir": tmp_path / "var/cache"}
+        "cache_dir": Path("~/.cache/frontdesk").expanduser()}
     assert values(loaded) == expected
 
 
@@ -167,7 +167,8 @@ def test_relative_paths_in_the_file_are_relative_to_its_directory(tmp_path,
     ("torch_threads = 0", "torch_threads must be a positive integer, not 0"),
     ("rate_per_sender = -1", "rate_per_sender must be a positive integer, not -1"),
     ("rate_per_business = 1.5", "rate_per_business must be an integer, not a float (1.5)"),
-    ('embedder = "word2vec"', "embedder must be minilm, minilm-torch or hashing, not 'word2vec'"),
+    ('embedder = "word2vec"', "embedder must be one of auto, minilm, e5, minilm-torch, hashing, "
+                              "not 'word2vec'"),
     ('log_level = "LOUD"',
      "log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'"),
     ('public_url = "desk.example.com"', "public_url must be an http(s) URL like "
@@ -213,7 +214,7 @@ def test_every_problem_is_reported_at_once(tmp_path) -> None:
     assert e.value.problems == [
         f"{config}: port must be a port number (1-65535), not 70000",
         f"{config}: unknown key 'prot' (did you mean 'port'?)",
-        f"{config}: embedder must be minilm, minilm-torch or hashing, not 'x'",
+        f"{config}: embedder must be one of auto, minilm, e5, minilm-torch, hashing, not 'x'",
         "FRONTDESK_RATE_PER_SENDER must be a positive integer, not 'many'"]
     assert str(e.value) == "; ".join(e.value.problems)
 
@@ -243,7 +244,7 @@ def test_a_variable_is_still_checked_and_named(tmp_path) -> None:
             Settings.load(env)
         assert str(e.value) == message
     assert Settings.from_env({"FRONTDESK_LOG_LEVEL": "debug"}).log_level == "DEBUG"
-    assert Settings.from_env({"FRONTDESK_EMBEDDER": ""}).embedder == "minilm"  # empty = unset
+    assert Settings.from_env({"FRONTDESK_EMBEDDER": ""}).embedder == "auto"  # empty = unset
 
 
 # ---------------------------------------------------------------------- the command line

@@ -15,7 +15,7 @@ def test_embeddings_survive_a_restart_and_a_damaged_file_is_ignored(language, tm
 
     settings = Settings(cache_dir=tmp_path / "cache")
     texts = ["I'd like to book a cleaning", "Wann haben Sie geöffnet?"]
-    first = language.embedder
+    first = language.for_languages(("en",)).embedder
     expected = first.embed(texts)
     _save_rows(settings, first, loaded=0)
     [saved] = list((tmp_path / "cache").glob("embeddings-*.npz"))

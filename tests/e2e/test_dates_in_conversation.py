@@ -120,17 +120,26 @@ async def test_a_bare_number_is_the_offered_hour_before_the_option_number(app: A
     # Tuesday 24 November 2026, 7:00: the offer for Thursday around 10 starts before 10
     chat = Chat(app, "bloom-salon", datetime(2026, 11, 24, 7, 0, tzinfo=SALON), "+15035550174")
     await chat.say("I'd like a men's cut with Alex")
-    kinds, offered, _ = await chat.say("Thursday around 10")
-    ten = datetime(2026, 11, 26, 10, 0, tzinfo=SALON)
-    assert ten in offered and offered.index(ten) != 9
-    await chat.say("10")
+    _, offered, _ = await chat.say("Thursday morning")
+    assert len(offered) == 3 and datetime(2026, 11, 26, 10, 0, tzinfo=SALON) not in offered
+    # "10" is no option of three, and no offer is at 10: it is 10 o'clock, searched for
+    _, _, text = await chat.say("10")
+    assert "Thu 26 Nov at 10:00 am with Alex is free" in text, text
     kinds, _, text = await chat.say("Dana Whitfield")
     assert "confirm" in kinds and "10:00 am" in text, text
+    # while "2" of three is the second option
+    other = Chat(chat.app, "bloom-salon", chat.now, "+15035550176")
+    await other.say("I'd like a men's cut with Alex")
+    _, offered, _ = await other.say("Thursday morning")
+    kinds, _, _ = await other.say("2")
+    await other.say("Sam Lee")
+    kinds, _, text = await other.say("yes")
+    assert await other.booked() == [offered[1]], text
 
 
 async def test_afternoon_3_is_3pm(app: Any) -> None:
     chat = Chat(app, "bloom-salon", datetime(2026, 11, 24, 7, 0, tzinfo=SALON), "+15035550175")
     await chat.say("I'd like a men's cut with Alex")
-    kinds, offered, _ = await chat.say("Friday, afternoon 3")
-    assert datetime(2026, 11, 27, 15, 0, tzinfo=SALON) in offered
-    assert all(s.date() == date(2026, 11, 27) for s in offered)
+    kinds, offered, text = await chat.say("Friday, afternoon 3")
+    # 3 pm on Friday is free: that very slot is read back (not a list around it)
+    assert offered == [] and "Fri 27 Nov at 3:00 pm with Alex is free" in text, text

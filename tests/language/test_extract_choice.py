@@ -87,8 +87,6 @@ def test_choices(text: str, lang: str, expected: str) -> None:
         ("the fourth one", "en"),
         ("number 7", "en"),
         ("den fünften", "de"),
-        ("7", "en"),
-        ("great, 9 then", "en"),
     ],
 )
 def test_clear_pick_of_a_position_not_offered(text: str, lang: str) -> None:
@@ -205,5 +203,13 @@ def test_a_bare_number_is_an_offered_hour_else_an_option(hours: list[int], numbe
         assert found is not None and found.value == at_that_hour[0].start.isoformat()
     elif number <= len(offered):
         assert found is not None and found.value == offered[number - 1].start.isoformat()
-    else:
-        assert found is not None and found.problem == "no_such_option"
+    else:  # no such option: a number that can be an hour is a wish for that hour
+        problem = "not_offered" if 1 <= number <= 23 else "no_such_option"
+        assert found is not None and found.problem == problem
+
+
+@pytest.mark.parametrize("text", ["7", "great, 9 then", "10"])
+def test_a_bare_number_beyond_the_options_is_an_hour_to_search_for(text: str) -> None:
+    offered = tuple(_slot(26, h, 0, "alex", "Alex") for h in (13, 14, 15))
+    found = choose_offered(text, "en", offered)
+    assert found is not None and (found.value, found.problem) == ("", "not_offered")
