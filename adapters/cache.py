@@ -48,10 +48,19 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+_announced = False
+
+
 def announce(what: str) -> None:
-    """One line on standard error saying what a first start is preparing (standard output
-    belongs to the command: ``frontdesk chat`` over a pipe prints only replies there)."""
-    print(f"frontdesk: {what} (once; it is kept in the cache)", file=sys.stderr, flush=True)
+    """One line on standard error, the first time a process prepares something, saying
+    that it does (standard output belongs to the command: ``frontdesk chat`` over a pipe
+    prints only replies there); each item is logged."""
+    global _announced
+    log.info("preparing %s", what)
+    if not _announced:
+        _announced = True
+        print("frontdesk: preparing the language models for first use (about half a minute; "
+              "they are kept in the cache)", file=sys.stderr, flush=True)
 
 
 class ArrayCache:

@@ -448,7 +448,7 @@ def _save_rows(settings: Settings, embedder: object, loaded: int) -> None:
         return  # nothing new
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")  # processes save alike
         np.savez(tmp, texts=np.array(json.dumps(list(rows))),
                  rows=np.stack(list(rows.values())).astype(np.float32))
         os.replace(tmp, path)  # atomic: a reader never sees half a file

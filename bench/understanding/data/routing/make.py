@@ -84,6 +84,25 @@ def background(data: Path) -> list[str]:
     return out + [text for text, _ in sets["oos_train"]]
 
 
+def demo_examples(offline: object) -> set[str]:
+    """The bundled cards' examples as the demo businesses mask them (their topic models'
+    training texts): shipped too, so the demo's first start embeds nothing."""
+    from datetime import UTC, datetime
+
+    from adapters.demo import DEMO_BUSINESSES
+    from adapters.settings import Settings
+    from adapters.wiring import load_brains
+    from engine.brain import understand_context
+    from engine.state import ConversationState
+
+    texts: set[str] = set()
+    now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    for brain in load_brains(Settings(businesses=DEMO_BUSINESSES)).values():
+        context = understand_context(brain, ConversationState(), now)
+        texts |= {e.masked for e in offline._examples(brain.examples, context)}  # type: ignore[attr-defined]
+    return texts
+
+
 def write(name: str, rows: list[dict[str, str]]) -> None:
     with (HERE / name).open("w", encoding="utf-8") as f:
         for row in rows:
@@ -103,9 +122,10 @@ def main(argv: list[str]) -> None:
 
 
 def background_rows(lines: list[str]) -> None:
-    """The embeddings of the masked background by each packaged embedder, shipped so that
-    a first start does not spend most of its time embedding 1,920 unrelated requests.
-    Rows are kept by text: a text the masking now writes differently is embedded afresh."""
+    """The embeddings of the masked background (and of the demo businesses' examples) by
+    each packaged embedder, shipped so that a first start does not spend most of its time
+    embedding 1,920 unrelated requests. Rows are kept by text: a text the masking now
+    writes differently is embedded afresh."""
     import numpy as np
 
     from adapters.cache import default_cache_dir
@@ -113,8 +133,10 @@ def background_rows(lines: list[str]) -> None:
     from language.embedding import E5Embedder, MiniLMEmbedder
     from language.offline import OfflineBackend
 
-    masked = sorted({e.masked for e in OfflineBackend(
-        embedder=MiniLMEmbedder(cache_size=0), background=lines).masked_background()})
+    offline = OfflineBackend(embedder=MiniLMEmbedder(cache_size=0), background=lines)
+    masked = {e.masked for e in offline.masked_background()}
+    masked |= demo_examples(offline)
+    masked = sorted(masked)
     onnx = default_cache_dir() / "onnx"
     for embedder in (MiniLMEmbedder(cache_size=0, onnx_dir=onnx), E5Embedder(cache_size=0)):
         rows = embedder.embed(masked)
