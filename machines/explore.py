@@ -23,14 +23,38 @@ _NO_INVALID = frozenset({"text", "address"})  # free text is never refused
 
 
 def turns(model: Model, config: Config) -> Iterator[Outcome]:
-    """Every way a turn from ``config`` can go, simplest input first."""
+    """Every way a turn from ``config`` can go, simplest input first.
+
+    Two kinds of field event leave the same turn as one tried before, and are skipped:
+    a usable value for a field nothing reads (it only undoes a yes, as the first such
+    value did), and an unusable value for a field some step collects, other than the one
+    asked, when no turn of the first such value entered either field's step — the only
+    places a rule reads the refusal.
+    """
     events: list[tuple[str, bool, bool]] = [("", True, False)]
     events += [(name, True, False) for name in model.fields]
     events += [(name, False, False) for name in model.fields
                if model.card.field(name).type not in _NO_INVALID]
     if not config.fresh:
         events.append(("", True, True))
+    unread = ""  # the first usable value for a field nothing reads
+    elsewhere: tuple[str, set[str]] | None = None  # the first refusal of a field not asked
     for name, valid, resume in events:
+        if name and name != config.asked and not resume:
+            if valid and name in model.unread:
+                if unread:
+                    continue
+                unread = name
+            elif not valid and name in model.steps_of:
+                if elsewhere is not None:
+                    first, entered = elsewhere
+                    if not entered & (model.steps_of[first] | model.steps_of[name]):
+                        continue
+                else:
+                    runs = list(_split(model, config, name, valid, resume))
+                    elsewhere = (name, {s for run in runs for s in run.entered})
+                    yield from runs
+                    continue
         yield from _split(model, config, name, valid, resume)
 
 
