@@ -55,7 +55,7 @@ def outcomes(model: Model, config: Config, inp: Input) -> Iterator[Outcome]:
     first = _Turn(model, config, inp, ())
     first.begin()
     key = first.key()
-    known = model.turns.get(key)
+    known = model.turns.get(key) if model.shortcuts else None
     if known is None:
         known = []
         pending: list[tuple[bool, ...]] = [()]

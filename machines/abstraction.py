@@ -152,6 +152,9 @@ class Model:
     found: set[tuple[str, str]] = field(default_factory=set)
     settled_rules: set[str] = field(default_factory=set)
     turns: dict[tuple[object, ...], list[Outcome]] = field(default_factory=dict)  # taken
+    # take every turn, skipping none that another would repeat (the exploration is the same,
+    # only slower: tests/machines/test_explore.py holds the two to one another)
+    shortcuts: bool = True
     _read: tuple[str, ...] = ()
     _read_in: dict[str, tuple[str, ...]] = field(default_factory=dict)  # state -> names read
     _memo_in: dict[str, dict[tuple[Scalar | None, ...], list[Rule]]] = field(

@@ -40,7 +40,7 @@ def turns(model: Model, config: Config) -> Iterator[Outcome]:
     unread = ""  # the first usable value for a field nothing reads
     elsewhere: tuple[str, set[str]] | None = None  # the first refusal of a field not asked
     for name, valid, resume in events:
-        if name and name != config.asked and not resume:
+        if model.shortcuts and name and name != config.asked and not resume:
             if valid and name in model.unread:
                 if unread:
                     continue
