@@ -85,6 +85,15 @@ class Config:
     skipped: tuple[str, str] | tuple[()] = ()  # a read-back passed by (step, rule), until
     # an action runs after it (confirm_skipped), it is confirmed, or the conversation goes back
     stale: frozenset[str] = frozenset()  # actions that failed, with nothing changed since
+    _hash: int = field(default=0, init=False, compare=False, repr=False)  # configs are keys
+
+    def __hash__(self) -> int:
+        if not self._hash:
+            object.__setattr__(self, "_hash", hash((
+                self.state, self.fields, self.failed, self.unanswered, self.asked, self.fresh,
+                self.confirmed, self.completed, self.previous, self.event, self.ran,
+                self.skipped, self.stale)) or 1)
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
