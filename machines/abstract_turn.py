@@ -24,7 +24,6 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 from rules.ir import Escalate, Facts, Plan, Ref, Rule, Say
@@ -42,7 +41,7 @@ class _NeedOutcome(Exception):
     """The turn planned one action more than the outcomes chosen for it."""
 
 
-def outcomes(model: Model, config: Config, inp: Input) -> Iterator[Outcome]:
+def outcomes(model: Model, config: Config, inp: Input) -> list[Outcome]:
     """Every way a turn with ``inp`` from ``config`` can go: one per sequence of action
     results the rules ask for (each action succeeds or fails).
 
@@ -69,8 +68,7 @@ def outcomes(model: Model, config: Config, inp: Input) -> Iterator[Outcome]:
         if len(model.turns) >= _REMEMBERED:
             model.turns.clear()
         model.turns[key] = known
-    for out in known:
-        yield _with_input(out, inp)
+    return [_with_input(out, inp) for out in known]
 
 
 _REMEMBERED = 200_000  # turns remembered per card at most (then forgotten, and retaken)
