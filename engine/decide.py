@@ -301,9 +301,9 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
         if switched and t.facts.get("topic.choice") and t.state.offered_fields:
             # the values of the message that prompted the question fill the chosen topic
             t.und = t.und.model_copy(update={"fields": t.und.fields + t.state.offered_fields})
-        _track_unanswered(t, switched)
         _track_out_of_scope(t)
         topic = _enter_card(t, fresh_topic=switched)
+        _track_unanswered(t, switched)
         if topic is not None:
             t.run_phase("card", topic.rules, topic)
         _refresh_after_facts(t)
@@ -331,13 +331,22 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
 
 
 def _track_unanswered(t: Turn, switched: bool) -> None:
+    """Questions in a row without a usable answer: a value the topic refused (an unusable
+    phone number) is no answer, so repeating it ends in a handover too."""
     active = t.state.active
     if switched:
         t.count("unanswered", reset=True)
         return
     if active is None or not (active.asked or active.asked_confirm):
         return
-    if t.facts.get("topic.answered_expected"):
+    f = t.facts
+    if active.asked:
+        refused = f"invalid.{active.asked}" in f
+    else:  # the read-back: only values, every one of them refused
+        refused = not (f.get("signal.affirm") or f.get("signal.deny")) \
+            and any(k.startswith("invalid.") for k in f) \
+            and not any(k.startswith("input.") for k in f)
+    if f.get("topic.answered_expected") and not refused:
         t.count("unanswered", reset=True)
     else:
         t.count("unanswered")

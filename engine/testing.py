@@ -46,12 +46,14 @@ from machines.testing import (
     Point,
     Said,
     Settled,
+    Spoke,
     Started,
     View,
     World,
     card_state_machine,
 )
 from rules.errors import RuleCycle
+from rules.ir import Say
 
 from .brain import Brain
 from .business import Business, TopicUse
@@ -164,7 +166,8 @@ def understanding(brain: Brain, said: Said, card: str) -> Understanding:
 # ---------------------------------------------------------------------- action results
 
 
-def _slots(b: Business, args: Mapping[str, str], now: datetime, count: int) -> tuple[Slot, ...]:
+def _slots(b: Business, args: Mapping[str, str], now: datetime, count: int,
+           taken: frozenset[str] = frozenset()) -> tuple[Slot, ...]:
     try:
         service = b.service(args.get("service", ""))
     except KeyError:
@@ -179,9 +182,13 @@ def _slots(b: Business, args: Mapping[str, str], now: datetime, count: int) -> t
     hours = b.hours_of(None, day)
     first = datetime.combine(day, hours[0].start if hours else time(9),
                              tzinfo=ZoneInfo(b.timezone))
-    out = []
-    for n in range(count):
+    out: list[Slot] = []
+    n = 0
+    while len(out) < count:
         member, start = chosen[n % len(chosen)], first + timedelta(hours=n)
+        n += 1
+        if start.isoformat() in taken:
+            continue
         out.append(Slot(start=start, end=start + timedelta(minutes=service.duration_min),
                         staff=member.id, staff_name=member.name, service=service.id))
     return tuple(out)
@@ -200,17 +207,19 @@ def _appointments(b: Business, now: datetime, count: int) -> tuple[FoundAppointm
     return tuple(out)
 
 
-def action_result(brain: Brain, call: ActionCall, outcome: Outcome, now: datetime
-                  ) -> ActionResult:
+def action_result(brain: Brain, call: ActionCall, outcome: Outcome, now: datetime,
+                  taken: frozenset[str] = frozenset()) -> ActionResult:
     """A plausible result of ``call`` with the drawn ``outcome``. A search that has
-    nothing to search with fails as the real one does, whatever was drawn."""
+    nothing to search with fails as the real one does, whatever was drawn, and never
+    offers a slot in ``taken`` (the starts a booking was refused for: the real search
+    does not offer a slot that is taken)."""
     b = brain.business
     if not outcome.ok:
         kind = _FAILED_ITEMS.get(outcome.error)
         return ActionResult(name=call.name, key=call.key, ok=False, error=outcome.error,
                             items=(PlanItem(kind=kind),) if kind else ())
     if call.name == "find_slots":
-        slots = _slots(b, call.args, now, max(outcome.count, 1))
+        slots = _slots(b, call.args, now, max(outcome.count, 1), taken)
         if not slots:
             return ActionResult(name=call.name, key=call.key, ok=False, error="no_service")
         if outcome.count == 1 and call.args.get("date") and call.args.get("time"):
@@ -250,6 +259,7 @@ class DecideDriver:
         self.now = moment(b, world.open)
         number = phones(b.phone_region)[0]
         self.known = world.customer == "known"
+        self.taken: set[str] = set()  # slot starts a booking or a move was refused for
         self._calendars: dict[date, tuple[tuple[date, ...], tuple[date, ...]]] = {}
         self.state = (
             ConversationState(customer_id="customer-1", customer_name=NAMES[0],
@@ -278,11 +288,11 @@ class DecideDriver:
                         state=self.state, customer_known=self.known)
         points: list[Point] = []
         results: list[ActionResult] = []
-        seen = (0, 0)
+        seen = (0, 0, 0)
         try:
             decision = decide(self.brain, snap, und, self.now, ())
             while True:
-                seen = _progress(decision, seen, points)
+                seen = _progress(self.brain, decision, seen, points)
                 call = decision.pending
                 if call is None:
                     break
@@ -293,7 +303,10 @@ class DecideDriver:
                             f"{r.name} {'ok' if r.ok else 'failed'}" for r in results)
                         + f", then {call.name} again"))
                     return points
-                result = action_result(self.brain, call, outcome(call.name), self.now)
+                result = action_result(self.brain, call, outcome(call.name), self.now,
+                                       frozenset(self.taken))
+                if not result.ok and call.name in ("book", "reschedule"):
+                    self.taken.add(call.args.get("start", ""))
                 active = decision.state.active
                 points.append(Acted(card=active.card if active else "", action=call.name,
                                     ok=result.ok, fields=dict(active.fields) if active else {},
@@ -312,17 +325,26 @@ class DecideDriver:
         return points
 
 
-def _progress(decision: Decision, seen: tuple[int, int], points: list[Point]
-              ) -> tuple[int, int]:
+def _progress(brain: Brain, decision: Decision, seen: tuple[int, int, int],
+              points: list[Point]) -> tuple[int, int, int]:
     """Append what this call of ``decide`` did beyond the previous one (each call replays
     the same turn up to its pending action, so the earlier records are a prefix)."""
-    switches, moves = seen
+    switches, moves, firings = seen
     # every topic start comes before the card rules run; only a resume comes later,
     # and a resume starts nothing anew, so its place does not change any check
     points += [Started(s.target, s.kind) for s in decision.switches[switches:]]
     points += [Moved(t.card, t.source, t.event, t.target, t.refused, t.rule)
                for t in decision.transitions[moves:]]
-    return len(decision.switches), len(decision.transitions)
+    for fr in decision.firings[firings:]:  # what each rule put in the reply
+        rule = brain.rules_by_name.get(fr.rule)
+        if rule is None:
+            continue
+        card = rule.source.removeprefix("card:") if rule.source.startswith("card:") \
+            else str(fr.matched.get("machine.card") or "")
+        points += [Spoke(card, rule.name, c.kind, c.arg)
+                   for c, text in zip(rule.then, fr.then, strict=True)
+                   if isinstance(c, Say) and not text.endswith("(superseded)")]
+    return len(decision.switches), len(decision.transitions), len(decision.firings)
 
 
 # ---------------------------------------------------------------------- the public helpers

@@ -211,8 +211,8 @@ class Turn:
         self.facts["topic.active_done"] = terminal
         for name in [k for k in self.facts if k.startswith("action.")]:
             del self.facts[name]
-        if event in ("advance", "action_ok", "confirm"):
-            self.count("failed_attempts", reset=True)
+        if event == "action_ok":  # only a success ends a failure streak: were a yes or an
+            self.count("failed_attempts", reset=True)  # answer to, each would restart it
         if event == "action_failed":
             self.count("failed_attempts")
             self.facts["counter.failed_attempts"] = self.state.counters.get("failed_attempts", 0)

@@ -21,15 +21,31 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rules.condition import And, Compare, Condition, Expr, Member, Not, Or, parse_condition
 from rules.engine import RuleEngine
-from rules.ir import Facts, FactType, Rule, RuleSet, Say, Scalar
+from rules.ir import (
+    Consequence,
+    Emit,
+    Escalate,
+    Facts,
+    FactType,
+    Plan,
+    Rule,
+    RuleSet,
+    Say,
+    Scalar,
+    Set,
+)
 
 from .card import Card
 from .compile import CompiledMachine
-from .facts import card_facts, invariant_facts
-from .registry import DEFAULT_ACTIONS, ActionSpec
+from .facts import RAN, card_facts, invariant_facts
+from .registry import DEFAULT_ACTIONS, ActionSpec, claims
+
+if TYPE_CHECKING:
+    from .trace import Outcome
 
 MAX_ROUNDS = 64
 """Rounds of rules one phase may take (as ``engine.turn.MAX_ROUNDS``)."""
@@ -65,6 +81,19 @@ class Config:
     completed: bool = False  # the completing action step was passed
     previous: str = ""  # verify.previous (kept only when an invariant reads it)
     event: str = ""  # verify.event (likewise)
+    ran: frozenset[str] = frozenset()  # tracked actions that succeeded in this topic
+    skipped: tuple[str, str] | tuple[()] = ()  # a read-back passed by (step, rule), until
+    # an action runs after it (confirm_skipped), it is confirmed, or the conversation goes back
+    stale: frozenset[str] = frozenset()  # actions that failed, with nothing changed since
+    _hash: int = field(default=0, init=False, compare=False, repr=False)  # configs are keys
+
+    def __hash__(self) -> int:
+        if not self._hash:
+            object.__setattr__(self, "_hash", hash((
+                self.state, self.fields, self.failed, self.unanswered, self.asked, self.fresh,
+                self.confirmed, self.completed, self.previous, self.event, self.ran,
+                self.skipped, self.stale)) or 1)
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,26 +136,61 @@ class Model:
     collected: frozenset[str]  # fields some collect step asks for
     caps: dict[str, int]  # counter -> saturation value (0: not tracked)
     history: bool  # an invariant reads verify.previous / verify.event
-    completing: int  # index of the last action step, -1 when none
+    completing: int  # index of the last action step (else say step), -1 when none
+    claims: dict[str, str] = field(default_factory=dict)  # reply item -> the commit saying it
+    commits: frozenset[str] = frozenset()  # committing actions confirm_before does not list
+    exempt: frozenset[str] = frozenset()  # committing actions that run once without a yes
+    known: frozenset[str] = frozenset()  # fields the topic always starts with (from_opening)
+    offered: dict[str, frozenset[str]] = field(default_factory=dict)  # choice -> its offers
+    drops: dict[str, tuple[str, ...]] = field(default_factory=dict)  # action -> choices reset
+    ran_tracked: frozenset[str] = frozenset()  # actions whose success Config.ran records
+    results: frozenset[str] = frozenset()  # actions one of which a completed topic must have
+    # run: its committing actions, or (committing nothing) all its actions
+    retry: dict[str, frozenset[str]] = field(default_factory=dict)  # action -> retry_after
+    unread: frozenset[str] = frozenset()  # fields whose value no rule or invariant reads
+    steps_of: dict[str, frozenset[str]] = field(default_factory=dict)  # field -> its steps
+    # (fields whose refusal only the rules of those steps read)
     always: frozenset[str] = frozenset()  # free facts read whatever the machine's state
     by_state: dict[str, frozenset[str]] = field(default_factory=dict)  # free facts read there
+    base: tuple[Config, Facts] | None = None  # the facts turns from one config start with
+    emits: dict[str, str | None] = field(default_factory=dict)  # rule -> the event it emits
+    sets: dict[str, tuple[Set, ...]] = field(default_factory=dict)  # rule -> facts it sets
+    acts: dict[str, tuple[Consequence, ...]] = field(default_factory=dict)  # rule -> the rest
+    # what the explorer already holds, so a turn need not record it again: findings by
+    # (kind, key), and rules whose event won, or lost once (the first loss is the shortest)
+    found: set[tuple[str, str]] = field(default_factory=set)
+    settled_rules: set[str] = field(default_factory=set)
+    turns: dict[tuple[object, ...], list[Outcome]] = field(default_factory=dict)  # taken
+    # take every turn, skipping none that another would repeat (the exploration is the same,
+    # only slower: tests/machines/test_explore.py holds the two to one another)
+    shortcuts: bool = True
     _read: tuple[str, ...] = ()
-    _memo: dict[tuple[Scalar | None, ...], list[Rule]] = field(default_factory=dict)
-    _prefixed: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    _inv_read: tuple[str, ...] = ()
-    _inv_memo: dict[tuple[Scalar | None, ...], list[tuple[str, Condition]]] = field(
+    _read_in: dict[str, tuple[str, ...]] = field(default_factory=dict)  # state -> names read
+    _memo_in: dict[str, dict[tuple[Scalar | None, ...], list[Rule]]] = field(
         default_factory=dict)
+    _prefixed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _inv_read: tuple[str, ...] = ()  # the facts invariants read, but verify.*
+    _inv_history: tuple[str, ...] = ()  # the verify.* facts they read
+    _inv_memo: dict[tuple[tuple[Scalar | None, ...], tuple[Scalar | None, ...]],
+                    list[tuple[str, Condition]]] = field(default_factory=dict)
 
     @property
     def card(self) -> Card:
         return self.machine.card
 
     def match(self, facts: Facts) -> list[Rule]:
-        """The engine's matches, remembered per value of the facts the rules read."""
-        key = tuple(map(facts.get, self._read))
-        found = self._memo.get(key)
+        """The engine's matches, remembered per machine state and value of the facts read
+        by the rules that can hold in that state (a rule whose condition requires another
+        state cannot match, whatever the facts it reads)."""
+        state = str(facts["machine.state"])
+        read = self._read_in.get(state)
+        if read is None:
+            read = self._read
+        memo = self._memo_in.setdefault(state, {})
+        key = tuple(map(facts.get, read))
+        found = memo.get(key)
         if found is None:
-            found = self._memo[key] = self.engine.match(facts)
+            found = memo[key] = self.engine.match(facts)
         return found
 
     def index(self, state: str) -> int:
@@ -139,13 +203,16 @@ class Model:
             names = self._prefixed[prefix] = tuple(f"{prefix}.{n}" for n in self.fields)
         return names
 
-    def broken(self, facts: Facts) -> list[tuple[str, Condition]]:
-        """The invariants that do not hold for ``facts``, remembered like matches."""
-        key = tuple(map(facts.get, self._inv_read))
+    def broken(self, facts: Facts, history: Facts) -> list[tuple[str, Condition]]:
+        """The invariants that do not hold for ``facts`` and the ``verify.*`` facts in
+        ``history``, remembered like matches."""
+        key = (tuple(map(facts.get, self._inv_read)),
+               tuple(map(history.get, self._inv_history)))
         found = self._inv_memo.get(key)
         if found is None:
+            both = facts | history
             found = self._inv_memo[key] = [(n, c) for n, c in self.invariants
-                                           if not c.evaluate(facts)]
+                                           if not c.evaluate(both)]
         return found
 
 
@@ -180,6 +247,11 @@ def build_model(machine: CompiledMachine, engine: RuleEngine, rulesets: Sequence
     domains = tuple((n, _domain(schema.get(n, relevant[n]), literals.get(n, set())))
                     for n in free)
     read = sorted({n for c in conditions.values() for n in c.names})
+    guards = {name: _guard(c.root) for name, c in conditions.items()}
+    read_in = {state: tuple(sorted({n for name, c in conditions.items()
+                                    if guards[name] is None or state in guards[name]  # type: ignore[operator]
+                                    for n in c.names} | {"machine.state"}))
+               for state in machine.states}
     # which free facts a turn can depend on, given the states it passes through
     free_set = set(free)
     always = {n for _, c in invariants for n in c.names} & free_set
@@ -201,18 +273,68 @@ def build_model(machine: CompiledMachine, engine: RuleEngine, rulesets: Sequence
         (f.from_opening and f.type == "text")
         or (f.name, f.type) in (("name", "person_name"), ("phone", "phone"))))
     steps = card.steps
+    # the step that does what the card is for: its last action, else its last say step
     completing = max((i for i, s in enumerate(steps) if s.kind == "action"), default=-1)
+    if completing < 0:
+        completing = max((i for i, s in enumerate(steps) if s.kind == "say"), default=-1)
+    allowed = [actions[a] for a in card.allowed_actions if a in actions]
+    exempt = {e.action for e in card.confirm_exempt}
+    # a choice field lists the options some allowed action offers; a new offer replaces the
+    # last one, so a choice made from it is made again (engine.turn._drop_stale_choices)
+    offered = {f.name: frozenset(a.name for a in allowed if a.offers == _offer_type(f.type))
+               for f in card.required_fields if _offer_type(f.type)
+               and any(s.kind == "collect" and s.field == f.name for s in steps)}
+    drops = {a.name: tuple(f.name for f in card.required_fields if f.type == a.offers
+                           and f.type == "offered_slot" and f.name in tracked)
+             for a in allowed if a.offers}
+    results = frozenset(a.name for a in allowed if a.commits) or frozenset(
+        a.name for a in allowed)
+    ran_tracked = {a for names in offered.values() for a in names} | results
+    ran_tracked |= {n.removeprefix(RAN) for _, c in invariants for n in c.names
+                    if n.startswith(RAN)}
+    inv_names = {n for _, c in invariants for n in c.names}
+    collected = frozenset(s.field for s in steps if s.kind == "collect" and s.field)
+    unread = frozenset(n for n in names if n not in tracked and not any(
+        f"{p}.{n}" in relevant for p in ("field", "input", "corrected", "invalid")))
+    steps_of: dict[str, frozenset[str]] = {}
+    for n in names:  # the states whose rules read the refusal of a collected field
+        readers = [guards[r.name] for r in rules if f"invalid.{n}" in conditions[r.name].names]
+        if n in collected and f"invalid.{n}" not in inv_names and all(
+                g is not None for g in readers):
+            steps_of[n] = frozenset(x for g in readers if g is not None for x in g)
     return Model(
         machine=machine, engine=engine, rules=rules, fixed=fixed_facts, actions=actions,
         max_rounds=max_rounds, max_actions=max_actions, invariants=invariants,
         domains=domains, fields=tuple(names), tracked=tracked, prefill=prefill,
-        collected=frozenset(s.field for s in steps if s.kind == "collect" and s.field),
+        collected=collected,
         caps=caps, history=any(c.names & {"verify.previous", "verify.event"}
                                for _, c in invariants),
-        completing=completing, always=frozenset(always),
-        by_state={k: frozenset(v) for k, v in by_state.items()}, _read=tuple(read),
-        _inv_read=tuple(sorted({n for _, c in invariants for n in c.names})),
+        completing=completing, claims=claims(actions),
+        commits=frozenset(a.name for a in allowed if a.commits and a.name not in exempt
+                          and a.name not in card.confirm_before),
+        exempt=frozenset(a.name for a in allowed if a.commits and a.name in exempt),
+        known=frozenset(f.name for f in card.required_fields
+                        if f.from_opening and f.type == "text"),
+        offered=offered, drops={k: v for k, v in drops.items() if v},
+        ran_tracked=frozenset(ran_tracked), results=results,
+        retry={a.name: frozenset(a.retry_after) for a in allowed if a.retry_after},
+        unread=unread, steps_of=steps_of,
+        always=frozenset(always),
+        by_state={k: frozenset(v) for k, v in by_state.items()},
+        emits={r.name: next((c.event for c in r.then if isinstance(c, Emit)), None)
+               for r in rules},
+        sets={r.name: tuple(c for c in r.then if isinstance(c, Set)) for r in rules},
+        acts={r.name: tuple(c for c in r.then if isinstance(c, Say | Escalate | Plan))
+              for r in rules},
+        _read=tuple(read), _read_in=read_in,
+        _inv_read=tuple(sorted(n for n in inv_names if not n.startswith("verify."))),
+        _inv_history=tuple(sorted(n for n in inv_names if n.startswith("verify."))),
     )
+
+
+def _offer_type(kind: str) -> str:
+    """The type of option an action must offer for a field of type ``kind`` ("" if none)."""
+    return kind if kind in ("offered_slot", "choice") else ""
 
 
 def _literals(node: Expr, into: dict[str, set[Scalar]]) -> None:

@@ -87,6 +87,14 @@ class Invariant(_Model):
         " (the machine's last transition)"))
 
 
+class Exemption(_Model):
+    """A committing action the card runs without a read-back and an explicit yes, and the
+    reviewed reason why (an emergency alert must not wait for a yes)."""
+
+    action: str
+    reason: str = Field(min_length=10, description="why this action may commit without a yes")
+
+
 class Card(_Model):
     id: str = Field(pattern=_ID)
     title: Text
@@ -106,6 +114,9 @@ class Card(_Model):
     allowed_actions: tuple[str, ...] = ()
     auto_escalate_if: tuple[EscalateIf, ...] = ()
     confirm_before: tuple[str, ...] = ()  # actions that need an explicit yes first
+    # committing actions that may run without one (every other committing action needs it,
+    # whatever confirm_before says; see machines.registry)
+    confirm_exempt: tuple[Exemption, ...] = ()
     invariants: tuple[Invariant, ...] = ()
 
     def field(self, name: str) -> RequiredField:
@@ -123,5 +134,5 @@ class Card(_Model):
 
 TERMINAL_STATES: tuple[str, ...] = ("done", "escalated", "abandoned")
 
-__all__ = ["ALL_CHANNELS", "Card", "Channel", "Classifier", "EscalateIf", "Invariant",
-           "RequiredField", "Step", "TERMINAL_STATES", "Text"]
+__all__ = ["ALL_CHANNELS", "Card", "Channel", "Classifier", "EscalateIf", "Exemption",
+           "Invariant", "RequiredField", "Step", "TERMINAL_STATES", "Text"]

@@ -2,10 +2,11 @@
 
 The Pydantic model checks shapes; these checks resolve names: every field a step collects,
 every step ``on_fail``/``on_deny`` names, every action against the registry and the card's
-``allowed_actions``, the fields each action reads, a confirm step before each
-``confirm_before`` action, and every condition (parsed against the card's own fact schema,
-so an unknown name fails here rather than at run time). All problems are returned, each at
-the line of the offending value.
+``allowed_actions``, the fields each action reads and their types, every ``say:`` key, a
+confirm step before each ``confirm_before`` action, every ``confirm_exempt`` entry, and
+every condition (parsed against the card's own fact schema, so an unknown name fails here
+rather than at run time). All problems are returned, each at the line of the offending
+value.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from machines.card import TERMINAL_STATES, Card
 from machines.errors import Problem
 from machines.facts import card_facts, invariant_facts
-from machines.registry import DEFAULT_ACTIONS, ActionSpec
+from machines.registry import DEFAULT_ACTIONS, SAY_WORDINGS, ActionSpec, claims
 from machines.yamlio import EMPTY_LINES, LineMap, Path
 from rules.condition import parse_condition
 from rules.errors import ConditionError
@@ -26,18 +27,22 @@ Actions = Mapping[str, ActionSpec]
 
 
 def validate_card(
-    card: Card, source: str, line_map: LineMap = EMPTY_LINES, actions: Actions = DEFAULT_ACTIONS
+    card: Card, source: str, line_map: LineMap = EMPTY_LINES, actions: Actions = DEFAULT_ACTIONS,
+    untyped: frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """Every problem with a card that the typed model alone does not catch."""
-    return _Checker(card, source, line_map, actions).run()
+    """Every problem with a card that the typed model alone does not catch (``untyped``:
+    fields whose unknown type was reported already, so their type is not judged again)."""
+    return _Checker(card, source, line_map, actions, untyped).run()
 
 
 class _Checker:
-    def __init__(self, card: Card, source: str, lines: LineMap, actions: Actions) -> None:
+    def __init__(self, card: Card, source: str, lines: LineMap, actions: Actions,
+                 untyped: frozenset[str]) -> None:
         self.card = card
         self.source = source
         self.lines = lines
         self.actions = actions
+        self.untyped = untyped
         self.fields = [f.name for f in card.required_fields]
         self.step_ids = [s.id for s in card.steps]
         self.problems: list[Problem] = []
@@ -50,6 +55,7 @@ class _Checker:
         self.allowed_actions()
         self.steps()
         self.confirm_before()
+        self.exemptions()
         self.conditions()
         return self.problems
 
@@ -74,11 +80,21 @@ class _Checker:
         for index, action in enumerate(card.allowed_actions):
             if not self.known_action(("allowed_actions", index), action):
                 continue
-            for need in self.actions[action].needs:
+            spec = self.actions[action]
+            for need in spec.needs:
                 if need not in self.fields:
                     self.add(("allowed_actions", index),
                              f"action '{action}' needs field '{need}', which card '{card.id}'"
                              " does not declare")
+            for name in dict.fromkeys([*spec.needs, *dict(spec.reads)]):
+                wanted = spec.type_of(name)
+                if name not in self.fields or wanted is None or name in self.untyped:
+                    continue
+                declared = card.field(name).type
+                if declared != wanted:
+                    self.add(("required_fields", self.fields.index(name), "type"),
+                             f"action '{action}' reads field '{name}' as {_a(wanted)}, but card"
+                             f" '{card.id}' declares it as {_a(declared)}")
 
     def steps(self) -> None:
         card = self.card
@@ -109,9 +125,36 @@ class _Checker:
                     self.add(at + (part,),
                              f"{part} of step '{step.id}' names no step: '{target}'"
                              f"{did_you_mean(target, self.step_ids)}")
+            if step.kind == "say" and step.say is not None:
+                self.say_key(at + ("say",), step.id, step.say)
             if step.kind == "confirm" and not any(
                     s.kind == "action" for s in card.steps[index + 1:]):
                 self.add(at, f"confirm step '{step.id}' has no action after it to confirm")
+
+    def say_key(self, path: Path, step: str, key: str) -> None:
+        known = list(SAY_WORDINGS) + list(claims(self.actions))
+        if key not in known:
+            self.add(path, f"step '{step}' says '{key}', which is no known say key"
+                           f"{did_you_mean(key, known)} (a say step says one of: "
+                           f"{', '.join(SAY_WORDINGS)})")
+
+    def exemptions(self) -> None:
+        """Each committing action that may run without a yes: known, allowed, committing,
+        and not also listed in confirm_before."""
+        card = self.card
+        for index, exemption in enumerate(card.confirm_exempt):
+            at: Path = ("confirm_exempt", index, "action")
+            action = exemption.action
+            if not self.known_action(at, action):
+                continue
+            if action not in card.allowed_actions:
+                self.add(at, f"confirm_exempt names action '{action}', which is not in"
+                             " allowed_actions")
+            elif not self.actions[action].commits:
+                self.add(at, f"confirm_exempt names action '{action}', which commits nothing"
+                             " and needs no yes anyway")
+            if action in card.confirm_before:
+                self.add(at, f"action '{action}' is both in confirm_before and exempt from it")
 
     def confirm_before(self) -> None:
         card = self.card
@@ -169,6 +212,10 @@ def _condition_message(err: ConditionError, text: str, schema: Mapping[str, obje
                 f"{did_you_mean(err.unknown_name, schema)}")
     column = f" (column {err.position + 1})" if isinstance(err.position, int) else ""
     return f"invalid condition {text!r}: {err.message}{column}"
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def _repeats(names: Sequence[str]) -> list[int]:

@@ -70,8 +70,8 @@ BASE_FACTS: FactSchema = {
     "machine.terminal": B,
     "machine.fresh": B,  # the state was entered during this turn (not asked yet)
     # counters (per conversation)
-    "counter.failed_attempts": I,  # failed actions and invalid answers in a row
-    "counter.unanswered": I,  # turns in a row that did not answer the question asked
+    "counter.failed_attempts": I,  # failed actions and refused values since an action succeeded
+    "counter.unanswered": I,  # turns in a row without a usable answer to the question asked
     "counter.out_of_scope": I,  # out-of-scope turns in a row
     # business configuration, as facts
     "business.has_emergency": B,
@@ -113,9 +113,16 @@ def card_facts(field_names: Iterable[str], actions: Iterable[str]) -> FactSchema
     return schema
 
 
+RAN = "verify.ran."
+"""``verify.ran.<action>``: the action succeeded earlier in this topic (invariants only)."""
+
+
 def invariant_facts(field_names: Iterable[str], actions: Iterable[str]) -> FactSchema:
-    """What a card's invariants may name: its fact schema plus :data:`VERIFY_FACTS`."""
-    return card_facts(field_names, actions) | VERIFY_FACTS
+    """What a card's invariants may name: its fact schema plus :data:`VERIFY_FACTS` and
+    ``verify.ran.<action>`` for each of its actions."""
+    actions = tuple(actions)
+    return card_facts(field_names, actions) | VERIFY_FACTS | {f"{RAN}{a}": B for a in actions}
 
 
-__all__ = ["ACTION_RESULT_FACTS", "BASE_FACTS", "VERIFY_FACTS", "card_facts", "invariant_facts"]
+__all__ = ["ACTION_RESULT_FACTS", "BASE_FACTS", "RAN", "VERIFY_FACTS", "card_facts",
+           "invariant_facts"]

@@ -37,6 +37,13 @@ def load_card_text(text: str, source: str, actions: Actions = DEFAULT_ACTIONS) -
     return _load(text, source, actions)[0]
 
 
+def card_from_data(data: Mapping[str, Any], source: str,
+                   actions: Actions = DEFAULT_ACTIONS) -> Card:
+    """Validate a card that is already plain data (a parsed file, a generated variant);
+    raises :class:`InvalidCard` listing every problem (lines are unknown: each is 1)."""
+    return _validated(copy.deepcopy(dict(data)), source, EMPTY_LINES, actions)
+
+
 def load_card_file(path: str | os.PathLike[str], actions: Actions = DEFAULT_ACTIONS) -> Card:
     """Read and validate one card file."""
     source = os.fspath(path)
@@ -165,13 +172,13 @@ def _validated(data: Any, source: str, lines: LineMap, actions: Actions) -> Card
         raise InvalidCard([Problem(source, lines.line_of(()),
                                    "a card is a mapping of keys (id, title, steps, ...)")])
     problems: list[Problem] = []
-    data = _check_field_types(data, source, lines, problems)
+    data, untyped = _check_field_types(data, source, lines, problems)
     try:
         card = Card.model_validate(data)
     except ValidationError as err:
         problems += _pydantic_problems(err, source, lines)
         raise InvalidCard(sorted(problems, key=lambda p: p.line)) from None
-    problems += validate_card(card, source, lines, actions)
+    problems += validate_card(card, source, lines, actions, untyped)
     if problems:
         raise InvalidCard(sorted(problems, key=lambda p: p.line))
     return card
@@ -179,13 +186,15 @@ def _validated(data: Any, source: str, lines: LineMap, actions: Actions) -> Card
 
 def _check_field_types(
     data: dict[str, Any], source: str, lines: LineMap, problems: list[Problem]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], frozenset[str]]:
     """Report unknown field types ourselves, in words, and let the rest of the card be
-    checked too (the bad type is replaced by ``text`` in a copy)."""
+    checked too (the bad type is replaced by ``text`` in a copy); the names of the fields
+    so patched."""
     fields = data.get("required_fields")
     if not isinstance(fields, list):
-        return data
+        return data, frozenset()
     patched: list[Any] = []
+    untyped: set[str] = set()
     for index, item in enumerate(fields):
         kind = item.get("type") if isinstance(item, dict) else None
         if isinstance(kind, str) and kind not in FIELD_TYPES:
@@ -193,8 +202,9 @@ def _check_field_types(
                                     f"unknown field type '{kind}'{did_you_mean(kind, FIELD_TYPES)}"
                                     f" (known: {', '.join(FIELD_TYPES)})"))
             item = {**item, "type": "text"}
+            untyped.add(str(item.get("name", "")))
         patched.append(item)
-    return {**data, "required_fields": patched}
+    return {**data, "required_fields": patched}, frozenset(untyped)
 
 
 def _pydantic_problems(err: ValidationError, source: str, lines: LineMap) -> list[Problem]:
@@ -238,6 +248,6 @@ class _OverrideLines(LineMap):
 
 
 __all__ = [
-    "apply_override", "bundled_cards", "load_card_file", "load_card_text", "load_cards",
+    "apply_override", "bundled_cards", "card_from_data", "load_card_file", "load_card_text", "load_cards",
     "validate_card",
 ]

@@ -9,7 +9,7 @@ to it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .abstraction import Config, Input
@@ -76,6 +76,22 @@ class Outcome:
     won: set[str]  # rules whose event took effect
     lost: list[Loss]
     held: set[str]  # rules whose condition held in some round
+    failed: bool = False  # the turn ended in a failure: a value refused, an action failed
+    said: Input | None = None  # the input, when another input took this very turn first
+
+    @property
+    def input(self) -> Input:
+        return self.said if self.said is not None else self.trace.input
+
+    @property
+    def step(self) -> Trace:
+        """The turn's trace, with the input that took it."""
+        return retold(self.trace, self.input)
+
+
+def retold(trace: Trace, said: Input) -> Trace:
+    """``trace`` as taken with ``said`` (a turn that starts alike goes alike)."""
+    return trace if trace.input == said else replace(trace, input=said)
 
 
 def trace_dict(number: int, step: Trace) -> dict[str, Any]:
@@ -103,4 +119,5 @@ def format_counterexample(steps: Sequence[Trace], indent: str = "    ") -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Finding", "Loss", "Move", "Outcome", "Trace", "format_counterexample", "trace_dict"]
+__all__ = ["Finding", "Loss", "Move", "Outcome", "Trace", "format_counterexample", "retold",
+           "trace_dict"]

@@ -6,12 +6,19 @@ inputs (``machines.explore``) can reach through the card's real machine and comp
 rules (``machines.abstract_turn``), and checks:
 
 * in every turn — no action runs before the fields it needs are collected
-  (``action_before_fields``) or, for a ``confirm_before`` action, without a fresh yes
-  (``action_unconfirmed``); an action the card confirms needs every field asked by some
-  step (``field_never_asked``); a confirm step is never passed without its read-back
+  (``action_before_fields``); every field an action needs is asked by some step or known
+  from the opening message (``field_never_asked``); a ``confirm_before`` action runs only
+  after a fresh yes (``action_unconfirmed``), and so does every action the registry says
+  commits, unless the card exempts it, and then once (``commit_unconfirmed``); a yes
+  agrees to one commit; a read-back passed by is a fault once an action it guards runs
   (``confirm_skipped``); a "no" and a failed action never move forward
-  (``deny_moves_forward``, ``failure_moves_forward``); ``done`` only after the completing
-  action step succeeded (``done_without_action``); no rules of equal salience emit
+  (``deny_moves_forward``, ``failure_moves_forward``), and a "no" never brings back the
+  same read-back (``deny_ignored``); ``done`` only after the completing step did its work,
+  or, skipped, after the card committed something (``done_without_action``); only an
+  action's success says what a commit did (``claim_without_commit``); a choice among
+  options is asked for only after an action offered them in the topic
+  (``choice_before_options``); an action that failed does not run again before a field
+  that could help changed (``retry_unchanged``); no rules of equal salience emit
   different events (``salience_tie``); the rules reach a fixpoint within the rounds and
   actions a turn may take (``rule_cycle``); no rule emits an event the machine refuses
   (``refused_event``); the card's ``invariants`` hold whenever facts change
@@ -22,7 +29,9 @@ rules (``machines.abstract_turn``), and checks:
   in some conversation (``step_never_asks``); no rule's event is overridden by a
   different event every time it matches (``contradictory_rules``); every ``skip_if`` and
   ``auto_escalate_if`` the card writes holds in some conversation
-  (``condition_never_holds``).
+  (``condition_never_holds``); every action the card allows runs in some conversation
+  (``action_never_runs``); no cycle of turns that each end in a failure (a value refused,
+  an action failed) avoids the handover (``failure_unbounded``).
 
 Breadth first means the first conversation that breaks a check is a shortest one (in
 turns); it is the counterexample (``machines.trace``). A card whose space exceeds
@@ -34,9 +43,10 @@ time.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rules.condition import And, Compare, Expr, Member, Not, Or
@@ -53,7 +63,7 @@ from .explore import turns
 from .facts import card_facts
 from .registry import DEFAULT_ACTIONS, ActionSpec
 from .rulegen import card_rules
-from .trace import Finding, Loss, Trace, format_counterexample, trace_dict
+from .trace import Finding, Loss, Trace, format_counterexample, retold, trace_dict
 
 DEFAULT_MAX_STATES = 50_000
 """Configurations explored per card before giving up (``frontdesk verify --max-states``)."""
@@ -80,6 +90,13 @@ KINDS: dict[str, str] = {
     "invariant": "an invariant of the card does not hold",
     "condition_never_holds": "a skip_if or auto_escalate_if condition never holds",
     "refused_event": "a rule emits an event the machine refuses",
+    "claim_without_commit": "a reply claims a commit (booked...) that no action's success made",
+    "commit_unconfirmed": "a committing action runs without a yes that confirm_before missed",
+    "action_never_runs": "an action the card allows never runs in any conversation",
+    "choice_before_options": "a choice is asked for before anything was offered to choose from",
+    "failure_unbounded": "failures can repeat for ever without a handover",
+    "retry_unchanged": "a failed action runs again with nothing changed that could help",
+    "deny_ignored": "a 'no' to the read-back brings back the same read-back",
 }
 """Every kind of violation, with what it means."""
 
@@ -145,24 +162,37 @@ def verify(machine: CompiledMachine, engine: RuleEngine, rulesets: Sequence[Rule
            fixed: Mapping[str, Scalar] | None = None,
            actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS,
            max_states: int = DEFAULT_MAX_STATES, max_rounds: int = MAX_ROUNDS,
-           max_actions: int = MAX_ACTIONS) -> Report:
+           max_actions: int = MAX_ACTIONS, first: bool = False) -> Report:
     """Explore every configuration of ``machine`` under ``engine`` and check it.
 
     ``engine`` is compiled from ``rulesets`` (the card's rules and the business's
     guardrails); ``fixed`` holds facts constant for the business (``business.has_human``).
-    Raises :class:`StateLimitExceeded` past ``max_states`` configurations.
+    Raises :class:`StateLimitExceeded` past ``max_states`` configurations. With ``first``
+    the exploration stops at the first violation found in a turn (a shortest one of its
+    kind), for callers that only ask *whether* a card is sound; the checks of the whole
+    graph run only when no turn broke one.
     """
     model = build_model(machine, engine, rulesets, fixed, actions, max_rounds, max_actions)
-    return _Explorer(model, max_states).run()
+    # The exploration makes millions of small objects and keeps many of them, which makes
+    # the cycle collector rescan an ever larger heap (a third of the time); what it makes
+    # holds no reference cycles, so reference counting frees it and the collector can rest.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _Explorer(model, max_states, first).run()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 # ---------------------------------------------------------------------- exploration
 
 
 class _Explorer:
-    def __init__(self, model: Model, max_states: int) -> None:
+    def __init__(self, model: Model, max_states: int, first: bool = False) -> None:
         self.model = model
         self.max_states = max_states
+        self.first = first
         self.parent: dict[Config, tuple[Config, Trace] | None] = {}
         self.depth: dict[Config, int] = {}
         self.edges: dict[Config, set[Config]] = {}
@@ -173,6 +203,8 @@ class _Explorer:
         self.won: set[str] = set()
         self.lost: dict[str, tuple[Config, Loss]] = {}
         self.held: set[str] = set()
+        self.planned: set[str] = set()
+        self.failing: dict[Config, dict[Config, Trace]] = {}  # failed turns between resting
 
     def run(self) -> Report:
         queue: deque[Config] = deque()
@@ -186,29 +218,50 @@ class _Explorer:
             for out in turns(self.model, config):
                 self.transitions += 1
                 for f in out.findings:
-                    self.found.setdefault((f.kind, f.key), (config, f))
+                    if (f.kind, f.key) not in self.found:
+                        self.found[(f.kind, f.key)] = (config, replace(
+                            f, trace=retold(f.trace, out.input)))
+                        self.model.found.add((f.kind, f.key))
+                if self.first and self.found:
+                    queue.clear()
+                    break
                 for state in out.entered:
                     if state not in self.entered:
-                        self.entered[state] = (config, out.trace)
+                        self.entered[state] = (config, out.step)
                 self.asked |= out.asked
                 self.won |= out.won
                 self.held |= out.held
                 for loss in out.lost:
-                    self.lost.setdefault(loss.rule, (config, loss))
+                    if loss.rule not in self.lost:
+                        self.lost[loss.rule] = (config, replace(
+                            loss, trace=retold(loss.trace, out.input)))
+                self.model.settled_rules |= out.won
+                self.model.settled_rules.update(loss.rule for loss in out.lost)
+                self.planned.update(a for a, _ in out.trace.actions)
                 if out.end is None:
                     continue
+                if out.failed and out.end.state not in TERMINAL_STATES:
+                    into = self.failing.setdefault(config, {})
+                    if out.end not in into:
+                        into[out.end] = out.step
                 self.edges.setdefault(config, set()).add(out.end)
                 if out.end in self.parent:
                     continue
                 if len(self.parent) >= self.max_states:
                     raise StateLimitExceeded(self.model.card.id, self.max_states,
                                              self.transitions)
-                self.parent[out.end] = (config, out.trace)
+                self.parent[out.end] = (config, out.step)
                 self.depth[out.end] = self.depth[config] + 1
                 if out.end.state not in TERMINAL_STATES:
                     queue.append(out.end)
+        violations: tuple[Violation, ...]
+        if self.first and self.found:
+            c, f = next(iter(self.found.values()))
+            violations = (Violation(f.kind, f.message, tuple(self.path(c) + [f.trace])),)
+        else:
+            violations = tuple(self.violations())
         return Report(card=self.model.card.id, states=len(self.parent),
-                      transitions=self.transitions, violations=tuple(self.violations()))
+                      transitions=self.transitions, violations=violations)
 
     def path(self, config: Config) -> list[Trace]:
         steps: list[Trace] = []
@@ -236,6 +289,8 @@ class _Explorer:
         out += self.never_asked()
         out += self.overridden()
         out += self.never_holds()
+        out += self.never_runs()
+        out += self.endless_failure()
         order = list(KINDS)
         return sorted(out, key=lambda v: (order.index(v.kind), len(v.counterexample),
                                           v.message))
@@ -306,6 +361,30 @@ class _Explorer:
         return out
 
 
+    def never_runs(self) -> list[Violation]:
+        """Actions the card allows that no conversation runs (a step deleted or skipped)."""
+        return [Violation("action_never_runs",
+                          f"action '{action}' is in allowed_actions but no conversation runs it"
+                          " (no step runs it, or every conversation passes that step by)", ())
+                for action in self.model.card.allowed_actions if action not in self.planned]
+
+    def endless_failure(self) -> list[Violation]:
+        """A cycle of failed turns (a value refused, an action failing) between resting
+        configurations: the counters that should hand the conversation over come back to
+        where they were, so the failures can go on for ever. The nearest one is shown."""
+        cyclic = _cyclic(self.failing)
+        if not cyclic:
+            return []
+        start = next(c for c in self.parent if c in cyclic)  # breadth first: a nearest one
+        lap = _shortest_cycle(self.failing, start, cyclic)
+        states = " -> ".join([start.state] + [t.end for t in lap])
+        return [Violation(
+            "failure_unbounded",
+            f"failures never end in a handover: from step '{start.state}' the last "
+            f"{len(lap)} turn(s) below ({states}), each with a refused value or a failed "
+            "action, can repeat for ever — they leave the failure counters where they found "
+            "them, so no escalation ever fires", tuple(self.path(start) + lap))]
+
     def never_holds(self) -> list[Violation]:
         """Conditions the card's author wrote (skip_if, auto_escalate_if) that never hold."""
         card, model = self.model.card, self.model
@@ -332,6 +411,78 @@ class _Explorer:
                     return (f"; it compares {name} with '{value}', which is no state of the "
                             f"card{close}")
         return ""
+
+
+def _cyclic(graph: Mapping[Config, Mapping[Config, Trace]]) -> set[Config]:
+    """The nodes of ``graph`` that lie on a cycle (Tarjan's strongly connected components,
+    iteratively: a component with two nodes or a self-loop is a cycle)."""
+    index: dict[Config, int] = {}
+    low: dict[Config, int] = {}
+    on_stack: set[Config] = set()
+    stack: list[Config] = []
+    out: set[Config] = set()
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work: list[tuple[Config, Any]] = [(root, iter(graph.get(root, {})))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            advanced = False
+            for nxt in successors:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(graph.get(nxt, {}))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in graph.get(node, {}):
+                    out.update(component)
+    return out
+
+
+def _shortest_cycle(graph: Mapping[Config, Mapping[Config, Trace]], start: Config,
+                    within: set[Config]) -> list[Trace]:
+    """The turns of a shortest cycle from ``start`` back to it, breadth first."""
+    back: dict[Config, tuple[Config, Trace]] = {}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt, trace in graph.get(node, {}).items():
+            if nxt not in within:
+                continue
+            if nxt == start:
+                lap = [trace]
+                while node != start:
+                    node, step = back[node]
+                    lap.append(step)
+                return lap[::-1]
+            if nxt not in back:
+                back[nxt] = (node, trace)
+                queue.append(nxt)
+    raise AssertionError("start lies on no cycle")  # _cyclic said it does
 
 
 def _state_literals(node: Expr) -> list[tuple[str, tuple[Scalar, ...]]]:

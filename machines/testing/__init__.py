@@ -2,7 +2,9 @@
 
 ``frontdesk verify`` proves a card over abstract facts; this package tests it against the
 real engine with concrete values, which is how a developer tests a new card in a few lines
-(``engine.testing.card_test``). Three parts, all pure functions of compiled cards:
+(``engine.testing.card_test``). Three parts, all pure functions of compiled cards (and
+``mutants``, the slips a careless author makes to a card, with ``verify``'s verdict on
+each, for mutation-testing the checker: ``python -m bench.verify``):
 
 * ``strategies`` — a value for each field type, usable or refused, from a
   :class:`Catalog` of what a customer can name (the business's services and staff, the
@@ -10,11 +12,13 @@ real engine with concrete values, which is how a developer tests a new card in a
   (:class:`Said`); sequences of turns; the :class:`World` a conversation happens in and
   the :class:`Outcome` of each action;
 * ``monitor`` — the :class:`Monitor`, which reads what a turn did (topic starts, machine
-  moves, actions with the fields and facts they were planned from) and reports what
-  ``verify`` reports, under the same kind names: an action before its fields or without a
-  fresh yes to a read-back of the values it uses, a read-back passed without a yes, a
-  "no" or a failure moving forward, ``done`` without the completing action, a refused
-  event, a rule cycle, a broken card invariant;
+  moves, actions with the fields and facts they were planned from, what each rule put in
+  the reply) and reports what ``verify`` reports, under the same kind names: an action
+  before its fields or without a fresh yes to a read-back of the values it uses (a commit
+  always), a read-back passed by, a "no" or a failure moving forward or a "no" ignored,
+  ``done`` without the completing action, a claim no commit made, a choice before its
+  options, a failed action retried unchanged, failures without end, a refused event, a
+  rule cycle, a broken card invariant;
 * ``stateful`` — :func:`card_state_machine`, a Hypothesis ``RuleBasedStateMachine``
   whose rules are customer turns; a :class:`Driver` takes each turn and the monitor
   checks it, so a violation shrinks to a short conversation.
@@ -28,7 +32,19 @@ imports Hypothesis, so nothing a running desk imports may import it.
 
 from __future__ import annotations
 
-from .monitor import Acted, Breach, Cycle, Monitor, Moved, Point, Settled, Started, View
+from .monitor import (
+    FAILED_RUN,
+    Acted,
+    Breach,
+    Cycle,
+    Monitor,
+    Moved,
+    Point,
+    Settled,
+    Spoke,
+    Started,
+    View,
+)
 from .stateful import CardViolation, Driver, card_state_machine, describe_turn
 from .strategies import (
     CONFIRM,
@@ -54,8 +70,9 @@ from .strategies import (
 )
 
 __all__ = [
-    "CONFIRM", "ERRORS", "NAMES", "SIGNALS", "Acted", "Breach", "CardViolation", "Catalog",
-    "Cycle", "Driver", "Monitor", "Moved", "Outcome", "Point", "Said", "Settled", "Started",
+    "CONFIRM", "ERRORS", "FAILED_RUN", "NAMES", "SIGNALS", "Acted", "Breach", "CardViolation",
+    "Catalog", "Cycle", "Driver", "Monitor", "Moved", "Outcome", "Point", "Said", "Settled",
+    "Spoke", "Started",
     "Value", "View", "World", "action_outcomes", "answers", "can_give", "card_state_machine",
     "chatter", "conversations", "describe_turn", "digressions", "field_values", "mentions",
     "signals", "utterances", "worlds",

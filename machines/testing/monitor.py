@@ -10,6 +10,13 @@ concrete values; what a black box cannot see — the facts between two planned a
 not checked, and properties of the whole graph (a dead end, an unreachable state) are
 left to ``verify``.
 
+A read-back passed by (a confirm step skipped) is a fault once an action it guards runs; a
+committing action needs a fresh yes whatever ``confirm_before`` says (unless the card
+exempts it); a rule or a say step never says what only a commit's success may say
+(``booked``); a choice is asked for only after an action offered its options in the
+topic; and :data:`FAILED_RUN` failed turns in a row (a value refused, an action failing)
+without a handover count as failures without end.
+
 A yes is *fresh* when the previous turn ended with the read-back of that very step, the
 customer's message said yes and not no, and the step had not moved yet in this turn; the
 values it agrees to are those read back. An action the card lists in ``confirm_before``
@@ -28,9 +35,15 @@ from rules.ir import Facts
 from ..card import TERMINAL_STATES
 from ..compile import CompiledMachine
 from ..errors import TransitionRefused
-from ..facts import invariant_facts
-from ..registry import DEFAULT_ACTIONS, ActionSpec
+from ..facts import RAN, invariant_facts
+from ..registry import DEFAULT_ACTIONS, ActionSpec, claims
 from .strategies import CONFIRM, Catalog, Said
+
+FAILED_RUN = 8
+"""Failed turns in a row, in one topic, that ``failure_unbounded`` allows. A bundled card
+hands over after three failures without a success between them; a failure followed by a
+success in the same turn (a booking refused, the new search offering other times) starts
+the count again, so a run of failed turns stays well below this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +101,17 @@ class Cycle:
     message: str
 
 
-Point = Started | Moved | Acted | Settled | Cycle
+@dataclass(frozen=True, slots=True)
+class Spoke:
+    """A rule of ``card`` put ``kind`` (with ``arg``) in the reply."""
+
+    card: str
+    rule: str
+    kind: str
+    arg: str = ""
+
+
+Point = Started | Moved | Acted | Spoke | Settled | Cycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +129,11 @@ class _Instance:
     completed: bool = False  # the completing action step was passed
     previous: str = ""  # verify.previous
     event: str = ""  # verify.event
+    ran: set[str] = field(default_factory=set)  # actions that succeeded (verify.ran.*)
+    skipped: tuple[str, str] | tuple[()] = ()  # a read-back passed by: (step, how)
+    failing: int = 0  # failed turns in a row
+    failed: dict[str, frozenset[str]] = field(default_factory=dict)  # action -> the fields
+    # one of which must be given or asked again before it may run again (retry_after)
 
 
 class _Card:
@@ -118,7 +146,23 @@ class _Card:
         self.collected = frozenset(s.field for s in card.steps if s.kind == "collect")
         self.completing = max((i for i, s in enumerate(card.steps) if s.kind == "action"),
                               default=-1)
-        self.needs = {a: actions[a].needs for a in card.allowed_actions if a in actions}
+        if self.completing < 0:  # a card that only says something: its last say step
+            self.completing = max((i for i, s in enumerate(card.steps) if s.kind == "say"),
+                                  default=-1)
+        self.specs = {a: actions[a] for a in card.allowed_actions if a in actions}
+        exempt = {e.action for e in card.confirm_exempt}
+        self.commits = frozenset(a for a, spec in self.specs.items() if spec.commits
+                                 and a not in exempt and a not in card.confirm_before)
+        self.exempt = frozenset(a for a, spec in self.specs.items() if spec.commits
+                                and a in exempt)
+        self.known = frozenset(f.name for f in card.required_fields
+                               if f.from_opening and f.type == "text")
+        self.offered = {f.name: frozenset(a for a, spec in self.specs.items()
+                                          if spec.offers == f.type)
+                        for f in card.required_fields if f.type in ("offered_slot", "choice")}
+        self.fields = frozenset(f.name for f in card.required_fields)
+        self.results = frozenset(a for a, spec in self.specs.items() if spec.commits) or \
+            frozenset(self.specs)
         schema = invariant_facts([f.name for f in card.required_fields], card.allowed_actions)
         self.invariants: tuple[tuple[str, Condition], ...] = tuple(
             (i.name, parse_condition(i.holds, schema)) for i in card.invariants)
@@ -144,24 +188,86 @@ class Monitor:
     def __init__(self, machines: Mapping[str, CompiledMachine],
                  actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS) -> None:
         self.cards = {cid: _Card(m, actions) for cid, m in machines.items()}
+        self.claims = claims(actions)
         self.instances: dict[str, _Instance] = {}
 
     def observe(self, said: Said, before: View, points: Sequence[Point]) -> list[Breach]:
         """The violations in one turn: ``said`` from where ``before`` shows, doing ``points``."""
         out: list[Breach] = []
         moved: set[str] = set()
+        failed: set[str] = set()  # cards with a failure in this turn
+        handed: set[str] = set()  # cards that handed the conversation over
+        for value in said.values:  # given: an action that failed may run again
+            if value.usable:
+                for inst in self.instances.values():
+                    self._changed(inst, value.field)
         for p in points:
             if isinstance(p, Started) and p.kind != "resume":
                 self.instances[p.card] = _Instance()
             elif isinstance(p, Moved) and p.card in self.cards:
                 out += self._moved(p, said, before, again=p.card in moved)
                 moved.add(p.card)
+                if p.target == "escalated":
+                    handed.add(p.card)
             elif isinstance(p, Acted) and p.card in self.cards:
                 out += self._acted(p)
+                if p.action == "escalate":
+                    handed.add(p.card)
+                elif not p.ok:
+                    failed.add(p.card)
+            elif isinstance(p, Spoke) and p.card in self.cards:
+                out += self._spoke(p)
             elif isinstance(p, Settled) and p.card in self.cards:
                 out += self._invariants(p.card, p.facts, p.fields, "when the turn settles")
+                out += self._denied(p, points, before)
+                if any(not v.usable and v.field in self.cards[p.card].fields
+                       for v in said.values):
+                    failed.add(p.card)
+                out += self._failing(p.card, p.card in failed, p.card in handed)
             elif isinstance(p, Cycle):
                 out.append(Breach("rule_cycle", p.message))
+        return out
+
+    def _denied(self, end: Settled, points: Sequence[Point], before: View) -> list[Breach]:
+        """A "no" to a read-back that ends the turn on the same read-back, unchanged."""
+        denied = [m.source for m in points if isinstance(m, Moved) and m.card == end.card
+                  and m.event == "deny"]
+        state = end.facts.get("machine.state")
+        read_back = any(isinstance(p, Spoke) and p.card == end.card and p.kind == "confirm"
+                        for p in points)
+        if denied and denied[-1] == state and read_back and before.card == end.card \
+                and _visible(before.fields) == _visible(end.fields):
+            return [Breach("deny_ignored", f"a 'no' to the read-back of step '{state}' brings "
+                           "back the same read-back, with nothing asked again or changed")]
+        return []
+
+    @staticmethod
+    def _changed(inst: _Instance, name: str) -> None:
+        """Field ``name`` was given or dropped: a failed action reading it may run again."""
+        for action in [a for a, names in inst.failed.items() if name in names]:
+            del inst.failed[action]
+
+    def _failing(self, card: str, failed: bool, handed: bool) -> list[Breach]:
+        inst = self._instance(card)
+        inst.failing = inst.failing + 1 if failed and not handed else 0
+        if inst.failing <= FAILED_RUN:
+            return []
+        return [Breach("failure_unbounded", f"{inst.failing} failed turns in a row (a value "
+                       "refused or an action failing in each) and nothing hands the "
+                       "conversation over")]
+
+    def _spoke(self, p: Spoke) -> list[Breach]:
+        c, inst = self.cards[p.card], self._instance(p.card)
+        out = []
+        action = self.claims.get(p.kind)
+        if action is not None:
+            out.append(Breach("claim_without_commit", f"rule {p.rule} says '{p.kind}', which "
+                              f"only action '{action}' succeeding may say"))
+        offers = c.offered.get(p.arg) if p.kind in ("ask", "invalid") else None
+        if offers is not None and not offers & inst.ran:
+            out.append(Breach("choice_before_options", f"the customer is asked to choose "
+                              f"'{p.arg}' before anything was offered to choose from in this "
+                              "topic"))
         return out
 
     def _instance(self, card: str) -> _Instance:
@@ -184,8 +290,11 @@ class Monitor:
             out.append(Breach("failure_moves_forward", f"when '{step.action if step else ''}'"
                               f" fails, step '{m.source}' moves forward to '{m.target}'"))
         elif m.event == "advance" and step is not None and step.kind == "confirm":
-            out.append(Breach("confirm_skipped", f"confirm step '{m.source}' is passed "
-                              f"without a read-back (by {m.rule})"))
+            inst.skipped = (m.source, f"confirm step '{m.source}' was passed without a "
+                                      f"read-back (by {m.rule})")
+        if inst.skipped and (m.event == "confirm" or m.target in TERMINAL_STATES
+                             or c.states.index(m.target) <= c.states.index(inst.skipped[0])):
+            inst.skipped = ()  # read back after all, or gone back before the read-back
         if m.event == "confirm":
             fresh = (not again and before.card == m.card and before.state == m.source
                      and before.asked == CONFIRM and "affirm" in said.signals
@@ -199,15 +308,21 @@ class Monitor:
         if c.completing >= 0:
             if step is not None and c.states.index(m.source) == c.completing \
                     and m.event in ("advance", "action_ok") and m.source != m.target:
-                inst.completed = True
+                inst.completed = m.event == "action_ok" \
+                    or m.rule == f"{c.card.id}.{m.source}.say" or bool(c.results & inst.ran)
             elif m.target not in TERMINAL_STATES and c.states.index(m.target) <= c.completing:
                 inst.completed = False
             if m.target == "done" and not inst.completed:
                 last = c.card.steps[c.completing]
+                what = f"action '{last.action}'" if last.kind == "action" else \
+                    f"say '{last.say}'"
                 out.append(Breach("done_without_action", f"the card reaches 'done' without its "
-                                  f"completing action '{last.action}' (step '{last.id}') "
-                                  "having succeeded"))
+                                  f"completing step '{last.id}' ({what}) having done it, nor "
+                                  "anything the card commits before it"))
         inst.previous, inst.event = m.source, m.event
+        back = c.card.step(m.target) if m.target not in TERMINAL_STATES else None
+        if m.event in ("action_failed", "deny") and back is not None and back.field:
+            self._changed(inst, back.field)  # going back to a question drops its answer
         return out
 
     def unconfirmed(self, card: str, fields: Mapping[str, str]) -> str:
@@ -225,25 +340,54 @@ class Monitor:
     def _acted(self, a: Acted) -> list[Breach]:
         if a.action == "escalate":  # planned by an escalation, not by a step
             return []
-        c = self.cards[a.card]
+        c, inst = self.cards[a.card], self._instance(a.card)
         out = []
-        missing = [n for n in c.needs.get(a.action, ()) if not a.fields.get(n)]
+        spec = c.specs.get(a.action)
+        missing = spec.missing({k for k, v in a.fields.items() if v}) if spec else []
         confirms = a.action in c.card.confirm_before
         asked = [n for n in missing if n in c.collected]
         if asked:
             out.append(Breach("action_before_fields", f"action '{a.action}' runs before "
                               f"{', '.join(asked)} {'is' if len(asked) == 1 else 'are'} "
                               "collected"))
-        never = [n for n in missing if n not in c.collected]
-        if never and confirms:
+        never = [n for n in missing if n not in c.collected and n not in c.known]
+        if never:
             out.append(Breach("field_never_asked", f"action '{a.action}' runs without "
                               f"{', '.join(never)}, which no step asks for"))
+        if inst.skipped:
+            out.append(Breach("confirm_skipped", f"{inst.skipped[1]}, and action '{a.action}' "
+                              "then runs: nothing was read back for a yes or a no"))
         why = self.unconfirmed(a.card, a.fields)
         if confirms and why:
             out.append(Breach("action_unconfirmed", f"action '{a.action}' runs without a "
                               f"fresh yes to a read-back of its values: {why}"))
-        return out + self._invariants(a.card, a.facts, a.fields,
-                                      f"when '{a.action}' is about to run", a.action)
+        if a.action in c.exempt and a.action in inst.ran:
+            out.append(Breach("commit_unconfirmed", f"action '{a.action}' commits again: it "
+                              "already succeeded in this topic, and its exemption from the "
+                              "read-back covers one run"))
+        if a.action in c.commits and why:
+            out.append(Breach("commit_unconfirmed", f"action '{a.action}' commits without a "
+                              f"fresh yes to a read-back of its values: {why}"))
+        out += self._invariants(a.card, a.facts, a.fields, f"when '{a.action}' is about to run",
+                                a.action)
+        if spec is not None and spec.retry_after:
+            if a.action in inst.failed:
+                out.append(Breach("retry_unchanged", f"action '{a.action}' runs again after it "
+                                  f"failed, with none of {', '.join(spec.retry_after)} given or "
+                                  "asked again since: it can only fail the same way"))
+            if not a.ok:
+                inst.failed[a.action] = frozenset(spec.retry_after)
+            else:
+                inst.failed.pop(a.action, None)
+        if a.ok and spec is not None and spec.offers == "offered_slot":  # a new offer: a slot
+            for f in c.card.required_fields:  # chosen from the last one is chosen again
+                if f.type == spec.offers:
+                    self._changed(inst, f.name)
+        if a.ok:
+            inst.ran.add(a.action)
+            if spec is not None and spec.commits:  # a yes agrees to one commit
+                inst.confirmed, inst.undone = None, f"the yes was used by '{a.action}'"
+        return out
 
     def _invariants(self, card: str, facts: Facts, fields: Mapping[str, str], when: str,
                     action: str = "") -> list[Breach]:
@@ -257,10 +401,12 @@ class Monitor:
             seen["verify.action"] = action
         if inst.event:
             seen["verify.previous"], seen["verify.event"] = inst.previous, inst.event
+        for ran in inst.ran:
+            seen[f"{RAN}{ran}"] = True
         return [Breach("invariant", f"invariant '{name}' ({cond.text}) does not hold {when}, "
                        f"in state '{facts.get('machine.state')}'")
                 for name, cond in c.invariants if not cond.evaluate(seen)]
 
 
-__all__ = ["Acted", "Breach", "Cycle", "Monitor", "Moved", "Point", "Settled", "Started",
-           "View"]
+__all__ = ["FAILED_RUN", "Acted", "Breach", "Cycle", "Monitor", "Moved", "Point", "Settled",
+           "Spoke", "Started", "View"]

@@ -21,7 +21,7 @@ EXPECTED = {
     "hours": (40, ["hours"]),
     "message": (45, ["message", "name", "phone", "confirm", "take"]),
     "human": (70, ["transfer"]),
-    "emergency": (90, ["alert", "message", "name", "phone", "take"]),
+    "emergency": (90, ["alert", "message", "name", "phone", "confirm", "take"]),
     "smalltalk": (10, ["chat"]),
     "out_of_scope": (5, ["decline"]),
 }
@@ -81,11 +81,13 @@ def test_steps_the_engine_relies_on() -> None:
     assert move.step("lookup").on_fail == "phone" and move.step("move").on_fail == "find"
     assert move.step("move").action == "reschedule" and move.confirm_before == ("reschedule",)
     assert CARDS["cancel"].step("confirm").on_deny == "appointment"
-    assert CARDS["cancel"].step("cancel").on_fail is None
+    assert CARDS["cancel"].step("cancel").on_fail == "appointment"
     assert CARDS["message"].step("confirm").on_deny == "message"
     emergency = CARDS["emergency"]
     assert emergency.step("alert").action == "emergency"
-    assert [s.skip_if for s in emergency.steps[1:]] == ["not policy.emergency_message"] * 4
+    assert [s.skip_if for s in emergency.steps[1:]] == ["not policy.emergency_message"] * 5
+    assert emergency.confirm_before == ("take_message",)
+    assert [e.action for e in emergency.confirm_exempt] == ["emergency"]
     assert CARDS["smalltalk"].step("chat").say == "smalltalk"
     assert CARDS["out_of_scope"].step("decline").say == "out_of_scope"
     assert {c.id for c in CARDS.values() if c.oneshot} == {"faq", "hours", "smalltalk",

@@ -91,8 +91,8 @@ def test_the_transition_rules() -> None:
 
 
 def test_defaults_of_on_fail_and_on_deny() -> None:
-    cancel = table(MACHINES["cancel"])
-    assert cancel[("cancel", "action_failed")] == "cancel"  # no on_fail: stay and retry
+    message = table(MACHINES["message"])
+    assert message[("take", "action_failed")] == "take"  # no on_fail: stay and retry
     card = load_card_text(GOOD, "demo.yaml")
     demo = table(compile_card(card))
     assert demo[("confirm", "deny")] == "phone"  # no on_deny: the step before

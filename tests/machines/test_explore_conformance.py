@@ -12,14 +12,14 @@ actions, say the same things and end in the same state with the same counters.
 from __future__ import annotations
 
 from collections import deque
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from engine.brain import Brain, Topic
 from engine.state import ActionResult, ConversationState, Snapshot, TopicState
 from engine.turn import MAX_ROUNDS, NeedAction, Turn
-from language.types import Understanding
+from language.types import Slot, Understanding
 from machines.abstract_turn import start_facts
 from machines.abstraction import MAX_ACTIONS, Config, Model, build_model, initial_configs
 from machines.card import TERMINAL_STATES
@@ -41,6 +41,13 @@ def _values(brain: Brain) -> dict[str, str]:
             "boolean": "yes"}
 
 
+def _fresh_slot(brain: Brain) -> Slot:
+    start = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+    staff = brain.business.staff[0]
+    return Slot(start=start, end=start + timedelta(hours=1), staff=staff.id,
+                staff_name=staff.name, service=brain.business.services[0].id)
+
+
 def _model(brain: Brain, topic: Topic) -> Model:
     fixed = {f"business.has_{c}": c in brain.topics for c in ("emergency", "human", "message")}
     return build_model(topic.machine, topic.rules, topic.rulesets, fixed)
@@ -51,10 +58,10 @@ def _engine(brain: Brain, topic: Topic, model: Model, config: Config, out: Outco
     """Run the engine's card phase on the explorer's starting facts, feeding it the action
     results the explorer chose; the finished Turn and how many results it consumed."""
     values = _values(brain)
-    facts = start_facts(model, config, out.trace.input)
+    facts = start_facts(model, config, out.input)
     fields = {name: values[topic.card.field(name).type] for name in config.fields}
-    if out.trace.input.field and out.trace.input.valid and out.trace.input.field in model.tracked:
-        fields[out.trace.input.field] = values[topic.card.field(out.trace.input.field).type]
+    if out.input.field and out.input.valid and out.input.field in model.tracked:
+        fields[out.input.field] = values[topic.card.field(out.input.field).type]
     counters = {"failed_attempts": int(facts["counter.failed_attempts"]),
                 "unanswered": int(facts["counter.unanswered"])}
     state = ConversationState(lang="en", counters=counters, active=TopicState(
@@ -72,7 +79,11 @@ def _engine(brain: Brain, topic: Topic, model: Model, config: Config, out: Outco
             return turn, len(results)
         except NeedAction as need:
             ok = True if need.call.name == "escalate" else next(chosen)
-            results.append(ActionResult(name=need.call.name, key=need.call.key, ok=ok))
+            # a search that succeeds offers slots, and a new offer is never the slot chosen
+            # from the last one (it failed, or the search changed): the explorer drops it
+            offered = (_fresh_slot(brain),) if ok and need.call.name == "find_slots" else ()
+            results.append(ActionResult(name=need.call.name, key=need.call.key, ok=ok,
+                                        offered=offered))
 
 
 def _cases(model: Model) -> list[tuple[Config, Outcome]]:
@@ -108,7 +119,7 @@ def test_the_explorer_takes_the_engines_card_phase(slug: str, card_id: str) -> N
     assert cases
     for config, out in cases:
         turn, used = _engine(brain, topic, model, config, out)
-        where = f"{card_id} from {config} with {out.trace.input.describe()}"
+        where = f"{card_id} from {config} with {out.input.describe()}"
         assert [f.rule for f in turn.firings] == list(out.trace.fired), where
         assert [(t.source, t.event, t.target, t.refused) for t in turn.transitions] == [
             (m.source, m.event, m.target, m.refused) for m in out.trace.moves], where

@@ -93,6 +93,31 @@ BROKEN = {
          "  - id: slot\n    kind: collect\n    on_fail: service  # <-\n"),
         "step 'slot' is a collect step; 'on_fail' belongs to action steps",
     ),
+    "a field of the wrong type for an action": (
+        ("  - name: phone\n    type: phone\n", "  - name: phone\n    type: text  # <-\n"),
+        "action 'book' reads field 'phone' as a phone, but card 'demo' declares it as a text",
+    ),
+    "an unknown say key": (
+        ("  - id: confirm\n", "  - id: thanks\n    kind: say\n    say: anythng_else  # <-\n"
+                             "  - id: confirm\n"),
+        "step 'thanks' says 'anythng_else', which is no known say key (did you mean "
+        "'anything_else'?)",
+    ),
+    "a say step that asks": (
+        ("  - id: confirm\n", "  - id: again\n    kind: say\n    say: ask  # <-\n"
+                             "  - id: confirm\n"),
+        "step 'again' says 'ask', which is no known say key",
+    ),
+    "an exemption for an action that commits nothing": (
+        ("confirm_before: [book]\n", "confirm_before: [book]\nconfirm_exempt:\n"
+         "  - {action: find_slots, reason: searching changes nothing}  # <-\n"),
+        "confirm_exempt names action 'find_slots', which commits nothing and needs no yes",
+    ),
+    "an exemption that contradicts confirm_before": (
+        ("confirm_before: [book]\n", "confirm_before: [book]\nconfirm_exempt:\n"
+         "  - {action: book, reason: regulars are booked without a read-back}  # <-\n"),
+        "action 'book' is both in confirm_before and exempt from it",
+    ),
     "a reserved step id": (
         ("  - id: name\n", "  - id: done  # <-\n"),
         "step id 'done' is reserved for a terminal state",

@@ -19,12 +19,12 @@ from machines.card import Card
 from machines.diagram import card_json_schema
 from machines.errors import InvalidCard
 from machines.facts import card_facts
-from machines.loader import bundled_cards, load_card_file, load_card_text
+from machines.loader import bundled_cards, card_from_data, load_card_file, load_card_text
 from machines.rulegen import card_rules
 from machines.trace import format_counterexample
 from machines.verify import KINDS, Report, StateLimitExceeded, compile_subject, verify
 from rules.engine import compile_rules
-from rules.ir import Emit, Rule, RuleSet
+from rules.ir import Emit, Rule, RuleSet, Say
 from rules.policies import guardrails_policy
 from tests.engine.demo import EXAMPLES, demo_brains
 
@@ -51,9 +51,9 @@ def check(card: Card, backend: str = "durable", **kw: object) -> Report:
 # ---------------------------------------------------------------------- the broken corpus
 
 
-def test_the_corpus_has_fifteen_distinct_mistakes() -> None:
+def test_the_corpus_has_twenty_distinct_mistakes() -> None:
     kinds = [expected(p) for p in FILES]
-    assert len(FILES) >= 15
+    assert len(FILES) >= 20
     assert len(set(kinds)) == len(kinds), "each broken card shows a different mistake"
     assert set(kinds) <= set(KINDS)
     assert set(KINDS) - set(kinds) <= POLICY_ONLY | {"rule_cycle"}
@@ -72,7 +72,7 @@ def test_each_broken_card_is_caught(path: Path) -> None:
     assert not report.ok
     for v in found:
         assert v.message and kind in KINDS
-        if kind not in ("unreachable_state", "condition_never_holds"):
+        if kind not in ("unreachable_state", "condition_never_holds", "action_never_runs"):
             assert v.counterexample, f"{kind} comes with the conversation that shows it"
 
 
@@ -111,6 +111,96 @@ def test_every_demo_business_is_sound() -> None:
             report = verify(topic.machine, topic.rules, topic.rulesets, fixed=fixed)
             assert report.ok, (slug, card_id, [v.message for v in report.violations])
     assert checked >= 1  # rapid-rooter's own booking card
+
+
+# ---------------------------------------------------------------------- built-in properties
+
+
+def _variant(card_id: str, **changes: object) -> Card:
+    """A bundled card with some top-level keys replaced, validated from scratch."""
+    data = bundled_cards()[card_id].model_dump(mode="json") | changes
+    return card_from_data(data, f"{card_id}-variant.yaml")
+
+
+def _kinds(report: Report) -> list[str]:
+    return [v.kind for v in report.violations]
+
+
+def test_an_emergency_message_without_its_callback_questions_is_caught() -> None:
+    """take_message is not in confirm_before here either: the fields an action needs are
+    asked for whatever the card confirms."""
+    card = bundled_cards()["emergency"]
+    steps = [s.model_dump(mode="json", exclude_none=True) for s in card.steps
+             if s.id not in ("name", "phone", "confirm")]
+    report = check(_variant("emergency", steps=steps, confirm_before=[],
+                            confirm_exempt=[{"action": a, "reason": "no time to read back"}
+                                            for a in ("emergency", "take_message")]))
+    (v,) = [v for v in report.violations if v.kind == "field_never_asked"]
+    assert "'take_message' needs fields 'name' and 'phone'" in v.message
+    # after hours, when the business wants a message: the alert, then straight to it
+    assert dict(v.counterexample[0].input.facts).get("policy.emergency_message") is True
+
+
+def test_an_alert_skipped_breaks_the_invariant_that_names_what_ran() -> None:
+    """verify.ran.<action>: an invariant may say 'done only after the alert'."""
+    card = bundled_cards()["emergency"]
+    steps = [s.model_dump(mode="json", exclude_none=True) for s in card.steps]
+    steps[0]["skip_if"] = "clock.business_open"  # the alert skipped in opening hours
+    report = check(_variant("emergency", steps=steps))
+    (v,) = [v for v in report.violations if v.kind == "invariant"]
+    assert "alerted_before_done" in v.message and "'done'" in v.message
+    assert dict(v.counterexample[0].input.facts).get("clock.business_open") is True
+
+
+def test_a_commit_the_card_exempts_runs_without_a_yes() -> None:
+    report = check(bundled_cards()["emergency"])
+    assert report.ok  # the alert runs at once: the card exempts it, with a reason
+    bare = _variant("emergency", confirm_exempt=[])
+    (v,) = [v for v in check(bare).violations if v.kind == "commit_unconfirmed"]
+    assert "action 'emergency' commits" in v.message and len(v.counterexample) == 1
+
+
+def test_every_committing_action_needs_a_yes_whatever_confirm_before_says() -> None:
+    for card_id, action in (("book", "book"), ("cancel", "cancel"), ("message", "take_message"),
+                            ("reschedule", "reschedule")):
+        card = bundled_cards()[card_id]
+        steps = [s.model_dump(mode="json", exclude_none=True) for s in card.steps
+                 if s.kind != "confirm"]
+        for step in steps:
+            if step.get("on_deny"):
+                del step["on_deny"]
+        report = check(_variant(card_id, steps=steps, confirm_before=[], invariants=[]))
+        found = [v for v in report.violations if v.kind == "commit_unconfirmed"]
+        assert found and f"action '{action}' commits" in found[0].message, _kinds(report)
+
+
+def test_a_rule_that_claims_a_booking_is_caught_wherever_it_comes_from() -> None:
+    card = load_card_text(SMALL, "small.yaml")
+    report = _with(card, Rule("test.claim", "machine.state == 'confirm'", (Say("booked"),), 5))
+    (v,) = [v for v in report.violations if v.kind == "claim_without_commit"]
+    assert "rule test.claim says 'booked'" in v.message and "'book'" in v.message
+
+
+def test_a_refused_value_repeated_at_a_question_ends_in_a_handover() -> None:
+    """Without the card's escalation, the guardrail for unanswered questions counts each
+    refused phone number as no answer; with the old count (a refused value answered the
+    question) six unusable numbers were taken for ever."""
+    report = check(_variant("message", auto_escalate_if=[]))
+    assert "failure_unbounded" in _kinds(report)  # take_message failing still loops
+    loops = [v for v in report.violations if v.kind == "failure_unbounded"]
+    assert all("take" in v.message for v in loops), [v.message for v in loops]
+
+
+def test_each_yes_before_a_failed_booking_does_not_restart_the_count() -> None:
+    """on_fail pointed at the read-back: yes, slot taken, the same read-back, yes... The
+    failures add up across the yeses, so the third one hands over."""
+    card = bundled_cards()["book"]
+    steps = [s.model_dump(mode="json", exclude_none=True) for s in card.steps]
+    steps[-1]["on_fail"] = "confirm"
+    report = check(_variant("book", steps=steps))
+    assert "failure_unbounded" not in _kinds(report)
+    assert "failure_unbounded" in _kinds(check(_variant("book", steps=steps,
+                                                        auto_escalate_if=[])))
 
 
 # ---------------------------------------------------------------------- counterexamples
@@ -265,8 +355,9 @@ def test_verify_cards_json(tmp_path: Path, capsys) -> None:
     assert rows["good"]["result"] == "OK" and rows["good"]["violations"] == []
     bad = rows["callback_without_escalation"]
     assert bad["result"] == "FAIL" and bad["states"] > 0 and bad["ms"] >= 0
-    (v,) = bad["violations"]
-    assert v["kind"] == "escalation_unreachable"
+    kinds = [v["kind"] for v in bad["violations"]]
+    assert kinds == ["escalation_unreachable", "commit_unconfirmed", "failure_unbounded"]
+    v = bad["violations"][0]
     assert v["counterexample"][0]["step"] == 1 and v["counterexample"][-1]["state"] == "take"
 
 
