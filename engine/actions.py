@@ -159,14 +159,16 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
 
 async def _find_appointment(call: ActionCall, ctx: ActionContext) -> ActionResult:
     b, tx = ctx.business, ctx.tx
-    customer = await tx.customer_by_phone(b.slug, call.args.get("phone", ""))
+    phone = call.args.get("phone", "")
+    nothing = PlanItem(kind="no_appointment", data={"phone": phone} if phone else {})
+    customer = await tx.customer_by_phone(b.slug, phone)
     if customer is None:
-        return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
+        return _result(call, False, "not_found", items=(nothing,))
     tz = ZoneInfo(b.timezone)
     upcoming = sorted((x for x in await tx.appointments_of(b.slug, customer.id)
                        if x.status == "booked" and x.start > ctx.now), key=lambda x: x.start)
     if not upcoming:
-        return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
+        return _result(call, False, "not_found", items=(nothing,))
     found = tuple(FoundAppointment(
         id=x.id, service=x.service, staff=x.staff, staff_name=b.staff_member(x.staff).name,
         start=x.start.astimezone(tz), end=x.end.astimezone(tz)) for x in upcoming[:5])

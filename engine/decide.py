@@ -386,7 +386,7 @@ def _resume(t: Turn) -> None:
 
 # a reply that says the desk cannot do this offers that topic instead ("I can take a
 # message for the team if you like"): a yes to it enters it
-_OFFERS = {"no_answer": "message"}
+_OFFERS = {"no_answer": "message", "no_appointment": "book"}
 
 
 def _remember_offer(t: Turn) -> ConversationState:
@@ -399,6 +399,9 @@ def _remember_offer(t: Turn) -> ConversationState:
         elif _OFFERS.get(item.kind) in t.brain.topics:
             offered = (_OFFERS[item.kind],)
     fields = tuple(f for f in t.und.fields if not f.problem) if offered else ()
+    if "book" in offered:  # "… Would you like to book a new one?"
+        t.items = [i.model_copy(update={"data": {**i.data, "offer": "book"}})
+                   if i.kind == "no_appointment" else i for i in t.items]
     if offered == t.state.offered_topics and fields == t.state.offered_fields:
         return t.state
     return t.state.model_copy(update={"offered_topics": offered, "offered_fields": fields})

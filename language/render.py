@@ -138,6 +138,9 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
         return ""  # the offer itself ends with "Which one suits you?"
     if _asked_which(item, plan):
         return ""  # "… the women's haircut or the men's haircut?" is the question now
+    if kind == "phone" and any(i.kind == "no_appointment" and i.data.get("offer")
+                               for i in plan.items):
+        return tpl.text(lang, "ask.phone.other_number")  # beside "book a new one?"
     prompt = _get(item, "prompt")
     if prompt:
         out = f"{tpl.text(lang, 'ask.retry_prefix')} {prompt}" if retry else prompt
@@ -427,6 +430,16 @@ def _how_can_i_help(item: PlanItem, plan: ReplyPlan) -> str:
     return tpl.text(plan.lang, "how_can_i_help.thanks" if thanks else "how_can_i_help")
 
 
+def _no_appointment(item: PlanItem, plan: ReplyPlan) -> str:
+    """Nothing upcoming under the number searched; with ``offer``, a new booking offered."""
+    phone = _phone(item, _get(item, "phone"), plan.lang)
+    out = (tpl.fill(plan.lang, "no_appointment.phone", phone=phone) if phone
+           else tpl.text(plan.lang, "no_appointment"))
+    if _get(item, "offer"):
+        out = f"{out} {tpl.text(plan.lang, 'no_appointment.offer')}"
+    return out
+
+
 def _clarify_topic(item: PlanItem, plan: ReplyPlan) -> str:
     """Which of one or two topics the customer means, each named by its phrase."""
     phrases = [p for p in _get(item, "phrases").split("|") if p]
@@ -467,7 +480,7 @@ RENDERERS: dict[str, _Renderer] = {
     "clarify_topic": _clarify_topic,
     "how_can_i_help": _how_can_i_help,
     "appointment": _found,
-    "no_appointment": _plain("no_appointment"),
+    "no_appointment": _no_appointment,
     # kinds the engine plans beyond the PlanItem docstring
     "no_answer": _plain("no_answer"),
     "offer_help": _plain("offer_help"),

@@ -123,6 +123,12 @@ TEMPLATES: dict[str, str] = {
     "appointment": "Ich habe Ihren Termin gefunden: {appointment}.",
     "appointment.bare": "Ich habe Ihren Termin gefunden.",
     "no_appointment": "Ich konnte leider keinen bevorstehenden Termin für Sie finden.",
+    "no_appointment.phone": "Unter {phone} konnte ich leider keinen bevorstehenden Termin finden.",
+    "no_appointment.offer": "Möchten Sie einen neuen Termin vereinbaren?",
+    "ask.phone.other_number": (
+        "Falls der Termin unter einer anderen Nummer eingetragen ist, nennen Sie mir einfach "
+        "diese Nummer."
+    ),
     "late_fee": (
         "Bitte beachten Sie: Bei Änderungen weniger als {hours} Stunden vor dem Termin "
         "fällt eine Gebühr von {fee} an."

@@ -118,6 +118,10 @@ def guardrails_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
              (Escalate("the customer did not answer the same question three times"),
               Emit("escalate")), 100, source="policy:escalation",
              reason="repeated failure to get an answer hands over to a human"),
+        Rule("offer.declined", "topic.offering and turn.bare == 'no' and not topic.choice "
+             "and not machine.terminal",
+             (Emit("abandon"), Say("anything_else")), 94, source="policy:topics",
+             reason="the customer said no to what we offered instead: this task ends here"),
         Rule("goodbye.abandons", "signal.goodbye and not machine.terminal "
              "and not topic.answered_expected",
              (Emit("abandon"), Set("decision.end", True)), 95, source="policy:goodbye",

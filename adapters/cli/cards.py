@@ -136,6 +136,8 @@ def verify_cards(args: argparse.Namespace, settings: Settings) -> int:
                 subjects.append((f"{slug}/{card_id}", topic.machine, topic.rules,
                                  topic.rulesets, fixed))
     rows: list[dict[str, Any]] = []
+    if not args.cards:
+        rows += [_topic_entry_row(slug, brain) for slug, brain in sorted(brains.items())]
     for name, machine, engine, rulesets, fixed in subjects:
         start = time.perf_counter()
         try:
@@ -167,6 +169,12 @@ def verify_cards(args: argparse.Namespace, settings: Settings) -> int:
         for r in rows:
             if r["result"] == "LIMIT":
                 print(f"\n{r['card']}: {r['error']}")
+            if r["result"] == "FAIL" and "report" not in r:  # the topic-entry row
+                for v in r["violations"]:
+                    print(f"\n{r['card']}: {v['kind']}: {v['message']}")
+                    print("  facts: " + ", ".join(f"{k} = {val}" for k, val in v["facts"]))
+                    print("  rules fired: " + ", ".join(v["fired"]))
+                continue
             for v in r["report"].violations if r["result"] == "FAIL" else ():
                 print(f"\n{r['card']}: {v.kind}: {v.message}")
                 print(format_counterexample(v.counterexample))
@@ -175,6 +183,23 @@ def verify_cards(args: argparse.Namespace, settings: Settings) -> int:
             for problem in bad["problems"]:
                 print(f"  {problem}")
     return EXIT_DIFF if failed else EXIT_USAGE if limited else EXIT_OK
+
+
+def _topic_entry_row(slug: str, brain: Any) -> dict[str, Any]:
+    """The business's conversation policy, checked for how it enters topics
+    (``machines.topic_entry``): a row like a card's, named ``SLUG/(topic entry)``."""
+    from machines.topic_entry import check
+
+    start = time.perf_counter()
+    commits = sorted(t for t, topic in brain.topics.items() if topic.commits)
+    others = sorted(set(brain.topics) - set(commits))
+    found = check(brain.conversation, commits, others, brain.settings)
+    return {"card": f"{slug}/(topic entry)", "states": 0, "transitions": 0,
+            "ms": round((time.perf_counter() - start) * 1000),
+            "result": "FAIL" if found else "OK",
+            "violations": [{"kind": v.kind, "message": v.message, "facts": list(v.facts),
+                            "fired": list(v.fired), "decided": list(v.decided)}
+                           for v in found]}
 
 
 __all__ = ["cards", "verify_cards"]
