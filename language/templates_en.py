@@ -117,7 +117,7 @@ TEMPLATES: dict[str, str] = {
     "no_appointment": "Sorry, I couldn't find an upcoming appointment for you.",
     "no_appointment.phone": "Sorry, I couldn't find an upcoming appointment under {phone}.",
     "no_appointment.offer": "Would you like to book a new one?",
-    "ask.phone.other_number": "If it's booked under another number, just tell me that number.",
+    "ask.phone.other_number": "If the appointment is under another number, just tell me that number.",
     # fees, answers, hours
     "late_fee": (
         "Just so you know: a change less than {hours} hours before the appointment "

@@ -39,7 +39,7 @@ from ..facts import RAN, invariant_facts
 from ..registry import DEFAULT_ACTIONS, ActionSpec, claims
 from .strategies import CONFIRM, Catalog, Said
 
-FAILED_RUN = 8
+FAILED_RUN = 6
 """Failed turns in a row, in one topic, that ``failure_unbounded`` allows. A bundled card
 hands over after three failures without a success between them; a failure followed by a
 success in the same turn (a booking refused, the new search offering other times) starts

@@ -96,7 +96,8 @@ def test_rules_label_only_the_transitions_they_can_fire() -> None:
     assert ("confirm", "advance", "book") not in labels
     assert labels[("phone", "escalate", "escalated")] == ["book.escalate.1",
                                                           "escalate.unanswered"]
-    assert labels[("phone", "abandon", "abandoned")] == ["goodbye.abandons"]
+    # a bare no to an offered topic ends the task too (policy:guardrails, any live state)
+    assert labels[("phone", "abandon", "abandoned")] == ["offer.declined", "goodbye.abandons"]
 
 
 def test_rule_labels_read_conditions_not_text() -> None:

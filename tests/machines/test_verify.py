@@ -414,8 +414,10 @@ def test_verify_a_business(tmp_path: Path, capsys) -> None:
                          "bloom-salon", "--json")
     assert code == 0, out + err
     rows = json.loads(out)["cards"]
-    assert [r["card"] for r in rows] == ["bloom-salon/hours", "bloom-salon/human",
-                                          "bloom-salon/smalltalk", "bloom-salon/message"]
+    # the business's conversation policy first (which topic a turn may enter), then its cards
+    assert [r["card"] for r in rows] == ["bloom-salon/(topic entry)", "bloom-salon/hours",
+                                          "bloom-salon/human", "bloom-salon/smalltalk",
+                                          "bloom-salon/message"]
     assert all(r["result"] == "OK" for r in rows)
 
 

@@ -1,0 +1,142 @@
+"""Odd first messages and stray answers, through a real desk with the server's language layer.
+
+Mixed languages in one message, a message that is only a date or only a name, "yes", "no"
+or "ok" at every point of every booking, typos in service and staff names, a time outside
+opening hours, "the second one" with no offer on the table: each gets a sensible reply,
+changes nothing it should not, and its turn's record says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from adapters.settings import Settings
+from adapters.wiring import open_app, repo_path
+from engine.ports import InboundEvent
+from tests.dbs import database_url
+
+SALON = ZoneInfo("America/Los_Angeles")
+PRAXIS = ZoneInfo("Europe/Berlin")
+TUESDAY = datetime(2026, 11, 24, 10, 0)
+
+
+@pytest.fixture
+async def app(tmp_path: Any, language: Any) -> AsyncIterator[Any]:
+    async with database_url(tmp_path) as db:
+        app = await open_app(Settings(db=db, businesses=repo_path("examples", "businesses")),
+                             language=language)
+        yield app
+        await app.close()
+
+
+class Chat:
+    def __init__(self, app: Any, business: str, sender: str) -> None:
+        self.app, self.business, self.sender, self.n = app, business, sender, 0
+        self.now = TUESDAY.replace(tzinfo=SALON if business != "praxis-sommer" else PRAXIS)
+
+    async def say(self, text: str) -> tuple[str, dict[str, Any]]:
+        self.n += 1
+        msg_id = f"{self.sender}-{self.n}"
+        reply = await self.app.desk.handle(InboundEvent(
+            business=self.business, channel="webchat", sender=self.sender, text=text,
+            provider_msg_id=msg_id, received_at=self.now))
+        stored = await self.app.desk.store.turn_for(self.business, msg_id)
+        assert reply.text.strip() and "Traceback" not in reply.text
+        return reply.text, stored.record
+
+    async def active(self, record: dict[str, Any]) -> str:
+        active = (record["decision"] or {}).get("state", {}).get("active")
+        return active["card"] if active else ""
+
+
+def _plan(record: dict[str, Any]) -> list[str]:
+    return [i["kind"] for i in (record["decision"] or {}).get("plan", {}).get("items", [])]
+
+
+def _rules(record: dict[str, Any]) -> list[str]:
+    return [f["rule"] for f in (record["decision"] or {}).get("firings", [])]
+
+
+async def _nothing_changed(app: Any) -> None:
+    for business in ("bloom-salon", "praxis-sommer", "rapid-rooter"):
+        assert await app.store.list_appointments(business) == []
+
+
+async def test_only_a_date_or_a_time_opens_a_booking_with_it(app: Any) -> None:
+    chat = Chat(app, "bloom-salon", "+15035550301")
+    text, record = await chat.say("tomorrow at 3pm")
+    assert await chat.active(record) == "book"
+    assert "What would you like to book?" in text  # the day and time are kept
+    assert {f["type"] for f in record["understanding"]["fields"]} >= {"date", "time"}
+
+
+async def test_only_a_name_at_the_first_turn_is_met_with_a_question(app: Any) -> None:
+    chat = Chat(app, "bloom-salon", "+15035550302")
+    text, record = await chat.say("Jordan Mills")
+    assert await chat.active(record) not in ("book", "reschedule", "cancel")
+    assert text.endswith("?") or "help" in text
+    await _nothing_changed(app)
+
+
+@pytest.mark.parametrize("word", ["yes", "ok", "no", "ja", "sure", "thanks"])
+async def test_a_bare_answer_as_the_first_message_opens_nothing_that_commits(
+        app: Any, word: str) -> None:
+    chat = Chat(app, "bloom-salon", f"+1503555031{len(word)}")
+    text, record = await chat.say(word)
+    assert await chat.active(record) not in ("book", "reschedule", "cancel")
+    assert {"topic.acknowledged", "topic.no_thanks"} & set(_rules(record)), _rules(record)
+    await _nothing_changed(app)
+
+
+async def test_yes_no_and_ok_at_every_step_of_a_booking_change_nothing_early(app: Any) -> None:
+    steps = ["I'd like a men's haircut", "Friday afternoon", "the first one", "Robin Lee"]
+    for k in range(len(steps) + 1):
+        for word in ("ok", "no", "yes"):
+            chat = Chat(app, "bloom-salon", f"+150355504{k}{len(word)}")
+            for step in steps[:k]:
+                await chat.say(step)
+            text, record = await chat.say(word)
+            booked = [a for a in await app.store.list_appointments("bloom-salon")
+                      if a.customer_phone == chat.sender]
+            # only a yes to the read-back (after every step) may book
+            assert booked == [] or (k == len(steps) and word == "yes"), (k, word, text)
+            assert _plan(record), (k, word)
+
+
+async def test_typos_in_service_and_staff_names_are_read_or_asked_about(app: Any) -> None:
+    chat = Chat(app, "bloom-salon", "+15035550320")
+    text, record = await chat.say("can I book a balyage with Jordn on friday")
+    assert await chat.active(record) == "book"
+    services = [f["value"] for f in record["understanding"]["fields"] if f["type"] == "service"]
+    assert services == ["balayage"]
+    await _nothing_changed(app)
+
+
+async def test_a_time_outside_opening_hours_is_not_booked(app: Any) -> None:
+    chat = Chat(app, "bloom-salon", "+15035550321")
+    text, record = await chat.say("I'd like a blowout on Friday at 11pm")
+    assert await chat.active(record) == "book"
+    assert "11:00 pm" not in text  # never offered or read back
+    await _nothing_changed(app)
+
+
+async def test_the_second_one_with_no_offer_on_the_table(app: Any) -> None:
+    chat = Chat(app, "bloom-salon", "+15035550322")
+    text, record = await chat.say("the second one")
+    assert await chat.active(record) not in ("reschedule", "cancel")
+    assert not [f for f in record["understanding"]["fields"] if f["type"] == "offered_slot"]
+    await _nothing_changed(app)
+
+
+async def test_mixed_languages_in_one_message(app: Any) -> None:
+    chat = Chat(app, "praxis-sommer", "+4915112345601")
+    text, record = await chat.say("Hallo, I need a Zahnreinigung next Monday bitte")
+    assert await chat.active(record) == "book"
+    services = [f["value"] for f in record["understanding"]["fields"] if f["type"] == "service"]
+    assert services == ["cleaning"]
+    await _nothing_changed(app)
