@@ -108,6 +108,9 @@ def _topic_facts(t: Turn) -> None:
         choice = _chosen_topic(t, state.offered_topics)
         if choice:
             f["topic.choice"] = choice
+        # one fact for the guardrail that ends a task on it: a card's rules are model-checked
+        # over every value of the facts they read, and three read together cost twelve times
+        f["topic.offer_declined"] = not choice and f["turn.bare"] == "no"
     active = state.active
     if active is not None:
         _active_facts(t, active)

@@ -103,7 +103,8 @@ def conversation_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
              (Set("decision.topic", Ref("topic.candidate")),),
              40, source="policy:topics", reason="the best-matching topic takes the turn"),
         Rule("topic.unsure", f"topic.candidate and turn.bare == '' and not {clear_evidence(s)} "
-             "and (not topic.active or topic.active_done) and not signal.goodbye",
+             "and (not topic.active or topic.active_done) and not signal.goodbye "
+             "and not topic.choice",
              (Say("clarify_topic"),), 38, source="policy:topics",
              reason="a topic that changes appointments needs clear evidence: the desk asks "
                     "which one the customer means"),
@@ -118,8 +119,7 @@ def guardrails_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
              (Escalate("the customer did not answer the same question three times"),
               Emit("escalate")), 100, source="policy:escalation",
              reason="repeated failure to get an answer hands over to a human"),
-        Rule("offer.declined", "topic.offering and turn.bare == 'no' and not topic.choice "
-             "and not machine.terminal",
+        Rule("offer.declined", "topic.offer_declined and not machine.terminal",
              (Emit("abandon"), Say("anything_else")), 94, source="policy:topics",
              reason="the customer said no to what we offered instead: this task ends here"),
         Rule("goodbye.abandons", "signal.goodbye and not machine.terminal "
