@@ -83,6 +83,13 @@ def _topic_facts(t: Turn) -> None:
     eligible = {tid: sc for tid, sc in scores.items()
                 if sc >= max(floor, brain.topics[tid].card.classifier.min_score or 0.0)}
     best = max(eligible.items(), key=lambda kv: kv[1], default=None)
+    # the customer's own word for a topic that books, moves or cancels ("book please") is
+    # not outweighed by a reading of "none of these": that topic is the candidate, behind
+    # (a negative lead), and the policy asks before entering it
+    cued = [tid for tid in und.cues if tid in allowed and brain.topics[tid].commits]
+    if cued and (best is None or best[0] == "out_of_scope"):
+        pick = max(cued, key=lambda tid: scores.get(tid, 0.0))
+        best = (pick, scores.get(pick, 0.0))
     f["turn.bare"] = _bare_answer(und)
     if not und.problem:
         if best is not None:

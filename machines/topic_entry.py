@@ -28,7 +28,8 @@ from .facts import BASE_FACTS
 from .phase import PhaseProperty, PhaseViolation, check_phase
 
 
-def properties(commits: Collection[str]) -> list[PhaseProperty]:
+def properties(commits: Collection[str], settings: PolicySettings = DEFAULT_POLICY
+               ) -> list[PhaseProperty]:
     entered = f"decision.topic in [{', '.join(repr(c) for c in sorted(commits))}]"
     nothing_open = "(not topic.active or topic.active_done)"
     return [
@@ -39,10 +40,12 @@ def properties(commits: Collection[str]) -> list[PhaseProperty]:
             "a bare yes, ok, thanks or no with nothing open enters a topic that commits"),
         PhaseProperty(
             "unclear_commit",
-            f"topic.candidate_commits and not topic.candidate_cue and not topic.choice "
-            f"and not topic.offering and {nothing_open} and topic.candidate_lead < 0.25",
+            f"topic.candidate_commits and not topic.choice and not topic.offering "
+            f"and {nothing_open} and (topic.candidate_lead < 0 or "
+            f"not topic.candidate_cue and topic.candidate_lead < {settings.commit_lead})",
             entered,
-            "a topic that commits is entered on an unclear reading (no cue, no clear lead)"),
+            "a topic that commits is entered on an unclear reading (no cue and no clear "
+            "lead, or another reading ahead of it)"),
     ]
 
 
@@ -59,7 +62,7 @@ def check(engine: RuleEngine, commits: Sequence[str], others: Sequence[str],
         "topic.candidate_commits": [True, False],
         "topic.candidate_cue": [False, True],
         "topic.candidate_score": [low - 0.05, low, high],
-        "topic.candidate_lead": [settings.commit_lead - 0.01, settings.commit_lead],
+        "topic.candidate_lead": [-0.3, settings.commit_lead - 0.01, settings.commit_lead],
         "topic.active": [None, commits[0], *others[:1]],
         "topic.active_done": [True, False],
         "topic.offering": [False, True],
@@ -71,7 +74,7 @@ def check(engine: RuleEngine, commits: Sequence[str], others: Sequence[str],
              "topic.answered_expected": False, "business.has_emergency": True,
              "business.has_human": True, "signal.urgency": "none", "signal.hazard": "none",
              "signal.wants_human": False}
-    return check_phase(engine, BASE_FACTS, fixed, values, properties(commits))
+    return check_phase(engine, BASE_FACTS, fixed, values, properties(commits, settings))
 
 
 __all__ = ["check", "properties"]

@@ -29,8 +29,9 @@ class PolicySettings:
     min_topic_score: float = 0.3  # below this a topic is not recognised at all
     switch_min_score: float = 0.6  # leaving an unfinished topic needs a clear new one
     # a topic that books, moves or cancels is entered only on clear evidence: its cue in
-    # the message, or a score of at least commit_min_score that leads the runner-up by
-    # commit_lead; otherwise the desk asks which one the customer means
+    # the message (unless another reading scores higher), or a score of at least
+    # commit_min_score that leads the runner-up by commit_lead; otherwise the desk asks
+    # which one the customer means
     commit_min_score: float = 0.5
     commit_lead: float = 0.25
     unanswered_limit: int = 3  # questions in a row without an answer → a human
@@ -39,7 +40,8 @@ class PolicySettings:
 def clear_evidence(s: PolicySettings) -> str:
     """The condition under which the candidate topic is clear enough to enter when its
     card commits changes (books, moves, cancels)."""
-    return (f"(not topic.candidate_commits or topic.candidate_cue or "
+    return (f"(not topic.candidate_commits or "
+            f"(topic.candidate_cue and topic.candidate_lead >= 0) or "
             f"(topic.candidate_score >= {s.commit_min_score} and "
             f"topic.candidate_lead >= {s.commit_lead}))")
 

@@ -7,8 +7,8 @@ Conventions, chosen once and documented here:
   "diesen Montag" may mean today.
 * English "next Monday" is that too when the first Monday after today already lies in the
   following calendar week (weeks start on Monday). When it still lies in this week ("next
-  Friday" said on a Tuesday) English speakers mean either this week's or the following
-  week's, so the candidate carries ``problem="ambiguous_date"`` and the desk asks. German
+  Friday" said on a Tuesday) it is the following week's Friday, as Duckling's corpus reads
+  it; the read-back shows the date, so a customer who meant this week's says so. German
   "nächsten Freitag" is the coming one, as German speakers (and Duckling's corpus) use it.
 * "Monday after next" / "übernächsten Montag" / "Montag nach dem nächsten": a week after
   the coming one.

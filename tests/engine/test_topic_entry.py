@@ -154,3 +154,14 @@ def test_examples_of_each_rule() -> None:
     cued = unclear.model_copy(update={"text": "can I book friday at 3", "cues": ("book",)})
     _, booked = _decide(bloom, ConversationState(), cued)
     assert booked.state.active is not None and booked.state.active.card == "book"
+    # ... unless "none of these" reads higher: the cued topic is offered, not entered
+    elsewhere = Understanding(text="book please", lang="en", cues=("book",), topics=(
+        TopicScore(topic="out_of_scope", score=0.77), TopicScore(topic="book", score=0.2)))
+    _, offered = _decide(bloom, ConversationState(), elsewhere)
+    assert [i.kind for i in offered.plan.items] == ["clarify_topic"]
+    assert offered.state.active is None and offered.state.offered_topics == ("book",)
+    assert offered.plan.options == ("Yes", "No")
+    # and a yes to that question enters it
+    yes_please = Understanding(text="yes", lang="en", signals=Signals(affirm=True))
+    _, entered = _decide(bloom, offered.state, yes_please)
+    assert entered.state.active is not None and entered.state.active.card == "book"
