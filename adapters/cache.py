@@ -59,7 +59,7 @@ def announce(what: str) -> None:
     log.info("preparing %s", what)
     if not _announced:
         _announced = True
-        print("frontdesk: preparing the language models for first use (about half a minute; "
+        print("frontdesk: preparing the language models for first use (a few seconds, once; "
               "they are kept in the cache)", file=sys.stderr, flush=True)
 
 

