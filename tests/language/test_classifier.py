@@ -230,6 +230,16 @@ def test_minilm_cache_serves_repeated_texts(minilm: MiniLMEmbedder) -> None:
     np.testing.assert_array_equal(first, again)
 
 
+def test_rows_remembered_from_disk_come_back_as_unit_float32(minilm: MiniLMEmbedder) -> None:
+    # rows kept on disk are float16: their norms are off one by up to ~1e-4
+    row = minilm.embed(["a row to keep on disk"])[0].astype(np.float16)
+    minilm.remember({"a row kept on disk as float16": row})
+    back = minilm.embed(["a row kept on disk as float16"])
+    assert back.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(back, axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(back[0], row.astype(np.float32), atol=1e-3)
+
+
 def test_hashing_cache_is_bounded() -> None:
     embedder = HashingEmbedder(cache_size=2)
     embedder.embed(["one", "two", "three"])
