@@ -159,6 +159,9 @@ def item(t: Turn, say: Say) -> PlanItem:
         return PlanItem(kind=kind, data={"thanks": "1"} if t.und.signals.thanks else {})
     if kind == "smalltalk":
         sig = t.und.signals
+        if sig.asks_identity:  # the desk never passes for a person
+            return PlanItem(kind="identity", data={
+                "business": b.name, "human": "1" if "human" in t.brain.topics else ""})
         kind = "goodbye" if sig.goodbye else "anything_else" if sig.thanks else "greet"
         return PlanItem(kind=kind, data={"business": b.name})
     if kind in ("greet", "goodbye"):

@@ -242,7 +242,8 @@ class LLMBackend:
         signals = Signals(
             affirm=out.affirm, deny=out.deny, goodbye=out.goodbye, correction=out.correction,
             wants_human=old.wants_human or out.wants_human, urgency=urgency,
-            greeting=old.greeting, thanks=old.thanks, hazard=old.hazard, earliest=old.earliest)
+            greeting=old.greeting, thanks=old.thanks, hazard=old.hazard, earliest=old.earliest,
+            asks_identity=old.asks_identity)
         if self.mode == "hybrid":  # only the missing yes/no is filled in
             signals = old.model_copy(update={"affirm": out.affirm, "deny": out.deny,
                                              "urgency": urgency,

@@ -425,6 +425,13 @@ def _resume(item: PlanItem, plan: ReplyPlan) -> str:
     return tpl.text(lang, "resume.bare")
 
 
+def _identity(item: PlanItem, plan: ReplyPlan) -> str:
+    """The answer to "are you a bot?": yes, whose, and (when there is one) that a person
+    can take over."""
+    key = "identity.human" if _get(item, "human") else "identity"
+    return tpl.fill(plan.lang, key, business=_business(item, plan))
+
+
 def _how_can_i_help(item: PlanItem, plan: ReplyPlan) -> str:
     thanks = _get(item, "thanks") == "1"
     return tpl.text(plan.lang, "how_can_i_help.thanks" if thanks else "how_can_i_help")
@@ -479,6 +486,7 @@ RENDERERS: dict[str, _Renderer] = {
     "resume": _resume,
     "clarify_topic": _clarify_topic,
     "how_can_i_help": _how_can_i_help,
+    "identity": _identity,
     "appointment": _found,
     "no_appointment": _no_appointment,
     # kinds the engine plans beyond the PlanItem docstring

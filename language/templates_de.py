@@ -246,6 +246,11 @@ TEMPLATES: dict[str, str] = {
     "clarify_topic.one": "Möchten Sie {first}?",
     "clarify_topic.two": "Damit ich Sie richtig verstehe: Möchten Sie {first} oder {second}?",
     "how_can_i_help": "Womit kann ich Ihnen helfen?",
+    "identity": "Ich bin der digitale Assistent von {business}. Womit kann ich Ihnen helfen?",
+    "identity.human": (
+        "Ich bin der digitale Assistent von {business}. Wenn Sie lieber mit einem Menschen "
+        "sprechen möchten, sagen Sie es einfach. Womit kann ich Ihnen helfen?"
+    ),
     "how_can_i_help.thanks": "Gern geschehen! Womit kann ich Ihnen sonst helfen?",
 }
 

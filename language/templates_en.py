@@ -231,6 +231,11 @@ TEMPLATES: dict[str, str] = {
     "clarify_topic.one": "Would you like to {first}?",
     "clarify_topic.two": "Just to be sure: would you like to {first}, or {second}?",
     "how_can_i_help": "What can I help you with?",
+    "identity": "I'm the automated assistant of {business}. How can I help you?",
+    "identity.human": (
+        "I'm the automated assistant of {business}. If you'd rather talk to a person, just "
+        "say so. How can I help you?"
+    ),
     "how_can_i_help.thanks": "You're welcome! What else can I help you with?",
 }
 

@@ -126,7 +126,8 @@ class Signals(_Frozen):
 
     ``earliest``: the customer wants the first free time ("the earliest you can fit me in",
     "as soon as possible", "so bald wie möglich", "nächstmöglichen Termin"); the desk then
-    searches forward from now."""
+    searches forward from now. ``asks_identity``: the customer asks whether they are talking
+    to a machine ("are you a bot?", "Sind Sie ein Computer?"); the desk says that it is."""
 
     affirm: bool = False
     deny: bool = False
@@ -138,6 +139,7 @@ class Signals(_Frozen):
     urgency: Urgency = "none"
     hazard: Hazard = "none"
     earliest: bool = False
+    asks_identity: bool = False
 
 
 class FieldCandidate(_Frozen):

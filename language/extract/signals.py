@@ -87,6 +87,29 @@ _HUMAN = _re(
        "jemanden sprechen", "jemandem sprechen", "mit jemandem reden", "sekretärin",
        "mit dem arzt sprechen", "mit der ärztin sprechen"),
 )
+# "are you a bot?", "am I talking to a real person?", "Sind Sie ein Computer?": a question
+# about who answers, not a request for a person (a "real person" in it is no wish for one)
+_MACHINE = (r"(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:bot|chat\s*bot|robot|computer|"
+            r"machine|ai|a\.i\.|human|human\s+being|person|recording|automated\s+(?:system|"
+            r"assistant|service|voice)|virtual\s+assistant|program|answering\s+machine)"
+            r"(?=\s*(?:[?.!,]|$|or\b|and\b|right\b))")  # the question ends there
+_IDENTITY = _re(
+    rf"are\s+you\s+{_MACHINE}",
+    r"are\s+you\s+(?:real|automated|human)",
+    rf"is\s+this\s+{_MACHINE}",
+    r"is\s+this\s+(?:automated|a\s+real\s+person|real)",
+    rf"am\s+i\s+(?:talking|speaking|chatting|texting|writing)\s+(?:to|with)\s+{_MACHINE}",
+    _d("sind sie ein computer", "sind sie ein roboter", "sind sie eine ki", "sind sie ein bot",
+       "sind sie eine maschine", "sind sie ein mensch", "sind sie echt", "bist du ein bot",
+       "bist du ein roboter", "bist du ein computer", "bist du eine ki", "bist du ein mensch",
+       "spreche ich mit einem computer", "spreche ich mit einem roboter",
+       "spreche ich mit einer maschine", "spreche ich mit einer ki",
+       "spreche ich mit einem menschen", "spreche ich mit einem echten menschen",
+       "mit einem roboter verbunden", "mit einem computer verbunden",
+       "ist das ein computer", "ist das ein roboter", "ist das eine ki", "ist das eine maschine",
+       "ist das ein bot", "ist das eine bandansage", "ist das ein computerprogramm",
+       "ist das automatisch"),
+)
 _GOODBYE = _re(
     r"bye", r"goodbye", r"good\s+bye", r"bye[\s-]bye", r"see\s+you", r"see\s+ya",
     r"take\s+care", r"have\s+a\s+(?:nice|good|great|lovely)\s+(?:day|one|evening|weekend)",
@@ -271,10 +294,14 @@ def extract_signals(
         correction = _correction_after(text[: len(low)], masked, last)
     urgency, gas = _urgency(low, emergency_keywords)
     earliest = bool(_live(low, _EARLIEST))
+    identity = list(_IDENTITY.finditer(low))
+    asked = low
+    for m in identity:  # "am I talking to a real person?" asks; it does not ask for one
+        asked = asked[: m.start()] + " " * (m.end() - m.start()) + asked[m.end() :]
     return Signals(
         affirm=affirm,
         deny=deny,
-        wants_human=bool(_HUMAN.search(low)),
+        wants_human=bool(_HUMAN.search(asked)),
         goodbye=bool(_GOODBYE.search(low)),
         greeting=bool(_GREETING.search(low)),
         thanks=bool(_THANKS.search(low)),
@@ -282,4 +309,5 @@ def extract_signals(
         urgency=urgency,
         hazard="gas" if gas else "none",
         earliest=earliest,
+        asks_identity=bool(identity),
     )

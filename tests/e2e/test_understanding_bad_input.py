@@ -140,3 +140,16 @@ async def test_mixed_languages_in_one_message(app: Any) -> None:
     services = [f["value"] for f in record["understanding"]["fields"] if f["type"] == "service"]
     assert services == ["cleaning"]
     await _nothing_changed(app)
+
+
+@pytest.mark.parametrize(("business", "text", "said"), [
+    ("bloom-salon", "are you a bot?", "automated assistant of Bloom Hair Studio"),
+    ("praxis-sommer", "Sind Sie ein Computer?", "digitale Assistent von Zahnarztpraxis"),
+])
+async def test_the_desk_says_it_is_an_assistant_when_asked(app: Any, business: str, text: str,
+                                                           said: str) -> None:
+    chat = Chat(app, business, "+15035550330" if business == "bloom-salon" else "+4915112345630")
+    reply, record = await chat.say(text)
+    assert said in reply
+    assert record["understanding"]["signals"]["asks_identity"] is True
+    await _nothing_changed(app)

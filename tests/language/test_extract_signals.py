@@ -247,3 +247,36 @@ def test_earliest(text: str, lang: str) -> None:
 )
 def test_not_earliest(text: str, lang: str) -> None:
     assert not extract_signals(text, lang).earliest  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("are you a bot?", "en"),
+        ("Are you a real person or a robot?", "en"),
+        ("am I talking to a real person?", "en"),
+        ("is this an automated system?", "en"),
+        ("are you human", "en"),
+        ("Sind Sie ein Computer?", "de"),
+        ("Spreche ich mit einem Menschen?", "de"),
+        ("Bin ich hier mit einem Roboter verbunden?", "de"),
+    ],
+)
+def test_a_question_about_who_answers(text: str, lang: str) -> None:
+    signals = extract_signals(text, lang)  # type: ignore[arg-type]
+    assert signals.asks_identity
+    assert not signals.wants_human  # asking whether one is a person is no wish for one
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("is this the computer repair shop?", "en"),
+        ("are you a person who can help me with a booking?", "en"),
+        ("are you open on Saturday?", "en"),
+        ("I want to talk to a real person", "en"),
+        ("Ich möchte mit einem Menschen sprechen", "de"),
+    ],
+)
+def test_not_a_question_about_who_answers(text: str, lang: str) -> None:
+    assert not extract_signals(text, lang).asks_identity  # type: ignore[arg-type]
