@@ -93,6 +93,15 @@ class _Wanted:
         return bool(self.weekdays or self.times or self.staff)
 
 
+def number_alone(low: str) -> tuple[int, int] | None:
+    """The span of the number in a message that is only a number with fillers around it
+    ("great, 11 then", "ja, die 2 bitte"), else None."""
+    m = _NUMBER_ALONE.match(low)
+    if m is None:
+        return None
+    return m.span("n") if m["n"] else m.span("w")
+
+
 def _bare_number(low: str, offered: tuple[Slot, ...], wanted: _Wanted) -> bool:
     """A message that is only a number: an offered clock hour first, else an option number."""
     m = _NUMBER_ALONE.match(low)

@@ -20,7 +20,7 @@ from ._calendar import local_now
 from ._numbers import parse_number, parse_ordinal
 from ._spans import MAX_CHARS, lower_keep
 from .catalog import match_catalog
-from .choice import choose_offered
+from .choice import choose_offered, number_alone
 from .dates import extract_dates
 from .emails import extract_emails
 from .names import extract_names
@@ -180,13 +180,17 @@ def _type_order(expected: str | None) -> dict[str, int]:
 
 
 def _bare_hour(text: str, lang: Lang, context: UnderstandContext) -> list[FieldCandidate]:
-    """After "what time?", a lone "3" or "drei" is a time (same 1-7 → afternoon rule)."""
-    m = re.fullmatch(r"\W*(\S+?)\W*", lower_keep(text))
-    if m is None:
+    """After "what time?", a lone "3" or "drei" is a time (same 1-7 → afternoon rule); so
+    is a number with only fillers around it ("great, 11 then")."""
+    low = lower_keep(text)
+    m = re.fullmatch(r"\W*(\S+?)\W*", low)
+    span = (m.start(1), m.end(1)) if m is not None else number_alone(low)
+    if span is None:
         return []
+    word = low[span[0] : span[1]]
     return [
-        FieldCandidate(type="time", value=c.value, span=(m.start(1), m.end(1)),
-                       text=text[m.start(1) : m.end(1)], confidence=c.confidence * 0.9)
-        for c in extract_times("at " + m.group(1), "en", context.now, context.timezone)
-        if c.span == (0, len(m.group(1)) + 3)
+        FieldCandidate(type="time", value=c.value, span=span,
+                       text=text[span[0] : span[1]], confidence=c.confidence * 0.9)
+        for c in extract_times("at " + word, "en", context.now, context.timezone)
+        if c.span == (0, len(word) + 3)
     ]

@@ -121,6 +121,14 @@ def test_offered_slot_is_chosen() -> None:
     assert pairs("den fünften", ctx)[0] == ("offered_slot", "", "no_such_option")
 
 
+@pytest.mark.parametrize("text", ["11", "great, 11 then", "ok 11 please"])
+def test_a_number_alone_that_no_offer_has_is_an_hour_to_search_for(text: str) -> None:
+    # the offers are at 3 pm: "11" is neither an offered hour nor an option number
+    found = pairs(text, context("offered_slot", offered=OFFERED), "en")
+    assert ("offered_slot", "", "not_offered") in found
+    assert ("time", "11:00", "") in found
+
+
 def test_unknown_service_only_when_expected() -> None:
     assert ("service", "", "unknown_service") in pairs("eine Massage", context("service"))
     assert ("service", "", "unknown_service") not in pairs("eine Massage", context())
