@@ -47,6 +47,10 @@ class ActionSpec:
     # refused for its slot is refused again for the same slot); () for a failure that may
     # pass by itself (a message store that was down)
     retry_after: tuple[str, ...] = ()
+    # the topic the desk offers instead when the action finds nothing (nothing on file under
+    # the caller's number: a new booking); the customer's answer is read while the topic of
+    # the card that ran it is still open
+    failure_offers: str = ""
 
     def __post_init__(self) -> None:
         if self.types and len(self.types) != len(self.needs):
@@ -83,12 +87,13 @@ DEFAULT_ACTIONS: Mapping[str, ActionSpec] = _registry(
                ("service", "offered_slot", "person_name", "phone"), "commit", ("booked",),
                reads=(("email", "email"),), retry_after=("slot",)),
     ActionSpec("find_appointment", ("phone",), "look up the customer's upcoming appointments",
-               ("phone",), offers="choice", retry_after=("phone",)),
+               ("phone",), offers="choice", retry_after=("phone",), failure_offers="book"),
     ActionSpec("reschedule", ("appointment", "slot"), "move an appointment to an offered slot",
                ("choice", "offered_slot"), "commit", ("rescheduled",),
-               retry_after=("appointment", "slot")),
+               retry_after=("appointment", "slot"), failure_offers="book"),
     ActionSpec("cancel", ("appointment",), "cancel an appointment", ("choice",), "commit",
-               ("cancelled", "already_cancelled"), retry_after=("appointment",)),
+               ("cancelled", "already_cancelled"), retry_after=("appointment",),
+               failure_offers="book"),
     ActionSpec("answer_faq", (), "answer from the business's FAQ and knowledge",
                reads=(("service", "service"),)),
     ActionSpec("business_hours", (), "state the opening hours in the business's timezone"),
@@ -109,6 +114,14 @@ SAY_WORDINGS: tuple[str, ...] = (
 committing actions (``booked``...) are known too, so a card that says one loads and
 ``frontdesk verify`` shows the conversation in which the claim is false; any other key
 is refused at load."""
+
+
+def offers_topics(allowed: tuple[str, ...] | list[str],
+                  actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS) -> bool:
+    """Whether a card with these actions can leave a topic on offer while it stays open
+    (a lookup that found nothing offers a new booking): only such a card's turns read the
+    customer's answer to that offer."""
+    return any(actions[a].failure_offers for a in allowed if a in actions)
 
 
 def claims(actions: Mapping[str, ActionSpec]) -> dict[str, str]:

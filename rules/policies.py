@@ -113,9 +113,11 @@ def conversation_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
     ))
 
 
-def guardrails_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
-    """Conversation-wide rules evaluated together with the active card's rules."""
-    return RuleSet("policy:guardrails", (
+def guardrails_policy(s: PolicySettings = DEFAULT_POLICY, offers: bool = True) -> RuleSet:
+    """Conversation-wide rules evaluated together with the active card's rules. ``offers``:
+    the card can leave a topic on offer while it stays open (``offer.declined`` reads the
+    answer; a card that cannot is checked and run without it)."""
+    rules: tuple[Rule, ...] = (
         Rule("escalate.unanswered", f"not machine.terminal and counter.unanswered >= "
              f"{s.unanswered_limit}",
              (Escalate("the customer did not answer the same question three times"),
@@ -132,7 +134,10 @@ def guardrails_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
              "and machine.card in ['reschedule', 'cancel']",
              (Say("late_fee"),), 15, source="policy:changes",
              reason="a late change is allowed, but the fee is read out before confirming"),
-    ))
+    )
+    if not offers:
+        rules = tuple(r for r in rules if r.name != "offer.declined")
+    return RuleSet("policy:guardrails", rules)
 
 
 def after_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:

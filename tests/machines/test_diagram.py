@@ -96,8 +96,11 @@ def test_rules_label_only_the_transitions_they_can_fire() -> None:
     assert ("confirm", "advance", "book") not in labels
     assert labels[("phone", "escalate", "escalated")] == ["book.escalate.1",
                                                           "escalate.unanswered"]
-    # a bare no to an offered topic ends the task too (policy:guardrails, any live state)
-    assert labels[("phone", "abandon", "abandoned")] == ["offer.declined", "goodbye.abandons"]
+    # book finds nothing it would offer another topic for: no offer.declined here
+    assert labels[("phone", "abandon", "abandoned")] == ["goodbye.abandons"]
+    # cancel's lookup may find nothing and offer a booking: a no to that ends the task
+    assert LABELS["cancel"][("phone", "abandon", "abandoned")] == ["offer.declined",
+                                                                  "goodbye.abandons"]
 
 
 def test_rule_labels_read_conditions_not_text() -> None:
