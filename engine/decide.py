@@ -83,13 +83,18 @@ def _topic_facts(t: Turn) -> None:
     eligible = {tid: sc for tid, sc in scores.items()
                 if sc >= max(floor, brain.topics[tid].card.classifier.min_score or 0.0)}
     best = max(eligible.items(), key=lambda kv: kv[1], default=None)
-    # the customer's own word for a topic that books, moves or cancels ("book please") is
-    # not outweighed by a reading of "none of these": that topic is the candidate, behind
-    # (a negative lead), and the policy asks before entering it
-    cued = [tid for tid in und.cues if tid in allowed and brain.topics[tid].commits]
-    if cued and (best is None or best[0] == "out_of_scope"):
-        pick = max(cued, key=lambda tid: scores.get(tid, 0.0))
-        best = (pick, scores.get(pick, 0.0))
+    # the customer's own word for a topic that books, moves or cancels ("book please"), or
+    # one of the business's services named ("I need a check-up"), is not outweighed by a
+    # reading of "none of these": that topic is the candidate, behind (a negative lead), and
+    # the policy asks before entering it
+    if best is None or best[0] == "out_of_scope":
+        cued = [tid for tid in und.cues if tid in allowed and brain.topics[tid].commits]
+        if not cued and any(c.type == "service" and not c.problem for c in und.fields):
+            cued = [tid for tid in allowed if brain.topics[tid].commits and any(
+                fld.type == "service" for fld in brain.topics[tid].card.required_fields)]
+        if cued:
+            pick = max(cued, key=lambda tid: (scores.get(tid, 0.0), tid))
+            best = (pick, scores.get(pick, 0.0))
     f["turn.bare"] = _bare_answer(und)
     if not und.problem:
         if best is not None:
@@ -311,6 +316,8 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
         if switched and t.facts.get("topic.choice") and t.state.offered_fields:
             # the values of the message that prompted the question fill the chosen topic
             t.und = t.und.model_copy(update={"fields": t.und.fields + t.state.offered_fields})
+        elif switched and t.switches and t.switches[-1].kind in ("new", "switch"):
+            _carry_recent(t)
         _track_out_of_scope(t)
         topic = _enter_card(t, fresh_topic=switched)
         _track_unanswered(t, switched)
@@ -328,6 +335,7 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
         t.state = t.state.model_copy(update={"ended": True})
     t.state = _remember_question(t)
     t.state = _remember_offer(t)
+    t.state = _remember_recent(t)
     plan = ReplyPlan(lang=t.lang, items=tuple(t.items),  # type: ignore[arg-type]
                      business_name=brain.business.name,
                      options=replyplan.options(t), end_conversation=bool(
@@ -415,6 +423,28 @@ def _remember_offer(t: Turn) -> ConversationState:
     if offered == t.state.offered_topics and fields == t.state.offered_fields:
         return t.state
     return t.state.model_copy(update={"offered_topics": offered, "offered_fields": fields})
+
+
+def _carry_recent(t: Turn) -> None:
+    """A topic entered without a service takes the one the last message named ("how much
+    is a balayage?" — "ok, can I book one for Saturday?")."""
+    card = t.brain.topics[t.switches[-1].target].card
+    wanted = {fld.type for fld in card.required_fields}
+    named = {c.type for c in t.und.fields}
+    carried = tuple(c for c in t.state.recent_fields if c.type in wanted and c.type not in named)
+    if carried:
+        t.und = t.und.model_copy(update={"fields": t.und.fields + carried})
+
+
+def _remember_recent(t: Turn) -> ConversationState:
+    """The services this message named, kept for the next turn when no open task took them."""
+    active = t.state.active
+    open_task = active is not None and not active.finished
+    recent = () if open_task else tuple(
+        c for c in t.und.fields if c.type == "service" and not c.problem)
+    if recent == t.state.recent_fields:
+        return t.state
+    return t.state.model_copy(update={"recent_fields": recent})
 
 
 def _remember_question(t: Turn) -> ConversationState:

@@ -59,6 +59,9 @@ class ConversationState(_Value):
     # values the message that prompted the question named (they fill the chosen topic)
     offered_topics: tuple[str, ...] = ()
     offered_fields: tuple[FieldCandidate, ...] = ()
+    # the services the last message named when no task took them ("how much is a
+    # balayage?"): a topic the next message enters without naming one starts with them
+    recent_fields: tuple[FieldCandidate, ...] = ()
     counters: dict[str, int] = Field(default_factory=dict)
     turn: int = 0
     ended: bool = False

@@ -153,3 +153,13 @@ async def test_the_desk_says_it_is_an_assistant_when_asked(app: Any, business: s
     assert said in reply
     assert record["understanding"]["signals"]["asks_identity"] is True
     await _nothing_changed(app)
+
+
+async def test_a_service_asked_about_is_the_one_a_booking_right_after_takes(app: Any) -> None:
+    chat = Chat(app, "bloom-salon", "+15035550331")
+    await chat.say("hey do you do balayage? how much is it")
+    text, record = await chat.say("ok can I book one for saturday morning")
+    active = (record["decision"] or {})["state"]["active"]
+    assert active["card"] == "book" and active["fields"]["service"] == "balayage", text
+    assert "Sat" in text  # the times of that Saturday morning are offered
+    await _nothing_changed(app)

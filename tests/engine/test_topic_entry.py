@@ -165,3 +165,12 @@ def test_examples_of_each_rule() -> None:
     yes_please = Understanding(text="yes", lang="en", signals=Signals(affirm=True))
     _, entered = _decide(bloom, offered.state, yes_please)
     assert entered.state.active is not None and entered.state.active.card == "book"
+    # so does one of the business's services named: "none of these" does not outweigh it
+    service = FieldCandidate(type="service", value="womens_cut", text="haircut")
+    named = Understanding(text="new in town, need a haircut", lang="en", fields=(service,),
+                          topics=(TopicScore(topic="out_of_scope", score=0.8),
+                                  TopicScore(topic="book", score=0.15)))
+    _, asked_again = _decide(bloom, ConversationState(), named)
+    assert [i.kind for i in asked_again.plan.items] == ["clarify_topic"]
+    assert asked_again.state.offered_topics == ("book",)
+    assert asked_again.state.offered_fields == (service,)  # a yes books with it
