@@ -418,7 +418,10 @@ def _remember_offer(t: Turn) -> ConversationState:
             offered = (_OFFERS[item.kind],)
     fields = tuple(f for f in t.und.fields if not f.problem) if offered else ()
     if "book" in offered:  # "… Would you like to book a new one?"
-        t.items = [i.model_copy(update={"data": {**i.data, "offer": "book"}})
+        # under a number the customer is known by, appointments are found only under that
+        # one: the reply does not invite another number it would refuse
+        extra = {"offer": "book", "known": "1" if t.state.customer_phone else ""}
+        t.items = [i.model_copy(update={"data": {**i.data, **extra}})
                    if i.kind == "no_appointment" else i for i in t.items]
     if offered == t.state.offered_topics and fields == t.state.offered_fields:
         return t.state

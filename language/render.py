@@ -138,9 +138,13 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
         return ""  # the offer itself ends with "Which one suits you?"
     if _asked_which(item, plan):
         return ""  # "… the women's haircut or the men's haircut?" is the question now
-    if kind == "phone" and any(i.kind == "no_appointment" and i.data.get("offer")
+    offer = next((i for i in plan.items if i.kind == "no_appointment" and i.data.get("offer")),
+                 None)
+    if kind == "phone" and offer is not None:  # beside "book a new one?"
+        return "" if offer.data.get("known") else tpl.text(lang, "ask.phone.other_number")
+    if kind == "phone" and any(i.kind == "invalid" and i.data.get("problem") == "not_your_number"
                                for i in plan.items):
-        return tpl.text(lang, "ask.phone.other_number")  # beside "book a new one?"
+        return tpl.text(lang, "ask.phone.contact_from_it")  # not the number it just refused
     prompt = _get(item, "prompt")
     if prompt:
         out = f"{tpl.text(lang, 'ask.retry_prefix')} {prompt}" if retry else prompt

@@ -125,6 +125,10 @@ TEMPLATES: dict[str, str] = {
     "no_appointment": "Ich konnte leider keinen bevorstehenden Termin für Sie finden.",
     "no_appointment.phone": "Unter {phone} konnte ich leider keinen bevorstehenden Termin finden.",
     "no_appointment.offer": "Möchten Sie einen neuen Termin vereinbaren?",
+    "ask.phone.contact_from_it": (
+        "Falls der Termin unter einer anderen Nummer eingetragen ist, melden Sie sich bitte von "
+        "dieser Nummer aus."
+    ),
     "ask.phone.other_number": (
         "Falls der Termin unter einer anderen Nummer eingetragen ist, nennen Sie mir einfach "
         "diese Nummer."

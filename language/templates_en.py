@@ -118,6 +118,9 @@ TEMPLATES: dict[str, str] = {
     "no_appointment.phone": "Sorry, I couldn't find an upcoming appointment under {phone}.",
     "no_appointment.offer": "Would you like to book a new one?",
     "ask.phone.other_number": "If the appointment is under another number, just tell me that number.",
+    "ask.phone.contact_from_it": (
+        "If the appointment is under another number, please contact us from that number."
+    ),
     # fees, answers, hours
     "late_fee": (
         "Just so you know: a change less than {hours} hours before the appointment "

@@ -35,16 +35,18 @@ async def app(tmp_path: Any, language: Any) -> AsyncIterator[Any]:
 
 
 class Chat:
-    def __init__(self, app: Any, business: str, sender: str) -> None:
+    def __init__(self, app: Any, business: str, sender: str, channel: str = "webchat") -> None:
         self.app, self.business, self.sender, self.n = app, business, sender, 0
+        self.channel = channel
         self.now = TUESDAY.replace(tzinfo=SALON if business != "praxis-sommer" else PRAXIS)
 
     async def say(self, text: str) -> tuple[str, dict[str, Any]]:
         self.n += 1
         msg_id = f"{self.sender}-{self.n}"
         reply = await self.app.desk.handle(InboundEvent(
-            business=self.business, channel="webchat", sender=self.sender, text=text,
-            provider_msg_id=msg_id, received_at=self.now))
+            business=self.business, channel=self.channel, sender=self.sender, text=text,
+            provider_msg_id=msg_id, received_at=self.now,
+            customer_phone=self.sender if self.channel == "sms" else ""))
         stored = await self.app.desk.store.turn_for(self.business, msg_id)
         assert reply.text.strip() and "Traceback" not in reply.text
         return reply.text, stored.record
@@ -162,4 +164,18 @@ async def test_a_service_asked_about_is_the_one_a_booking_right_after_takes(app:
     active = (record["decision"] or {})["state"]["active"]
     assert active["card"] == "book" and active["fields"]["service"] == "balayage", text
     assert "Sat" in text  # the times of that Saturday morning are offered
+    await _nothing_changed(app)
+
+
+async def test_nothing_on_file_under_the_caller_s_number_invites_no_other_number(
+        app: Any) -> None:
+    # an SMS comes with its sender's number: appointments are found under that one only,
+    # so the reply offers a booking and does not ask for a number it would refuse
+    chat = Chat(app, "bloom-salon", "+15035550332", channel="sms")
+    text, _ = await chat.say("I need to cancel my appointment")
+    assert "+1 503-555-0332" in text and "book a new one?" in text
+    assert "another number, just tell me" not in text
+    text, _ = await chat.say("503 555 0199")
+    assert "only look up appointments under the number" in text
+    assert "What phone number" not in text  # not asked for the number it just refused
     await _nothing_changed(app)
