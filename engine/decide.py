@@ -16,7 +16,7 @@ from rules.ir import Facts
 
 from . import replyplan
 from .brain import Brain, Topic
-from .fields import accept
+from .fields import accept, bare_answer
 from .hours import is_open
 from .state import (
     ActionCall,
@@ -95,7 +95,7 @@ def _topic_facts(t: Turn) -> None:
         if cued:
             pick = max(cued, key=lambda tid: (scores.get(tid, 0.0), tid))
             best = (pick, scores.get(pick, 0.0))
-    f["turn.bare"] = _bare_answer(und)
+    f["turn.bare"] = bare_answer(und)
     if not und.problem:
         if best is not None:
             candidate, score = best
@@ -137,19 +137,6 @@ def _topic_facts(t: Turn) -> None:
         f["topic.suspended"] = state.suspended[-1].card
 
 
-_BARE_WORDS = 5
-
-
-def _bare_answer(und: Understanding) -> str:
-    """``"yes"`` for a message that is only a yes, an ok or a thanks ("ja, bitte",
-    "sure", "thanks!"), ``"no"`` for only a no ("no thanks", "nein danke"), ``""`` for
-    anything that says more: a value, a topic's cue, another signal, or many words."""
-    s = und.signals
-    if (not (s.affirm or s.deny or s.thanks) or und.fields or und.cues or und.problem
-            or s.goodbye or s.wants_human or s.urgency != "none" or s.hazard != "none"
-            or len(und.text.split()) > _BARE_WORDS or (s.affirm and s.deny)):
-        return ""
-    return "no" if s.deny else "yes"
 
 
 def _chosen_topic(t: Turn, offered: tuple[str, ...]) -> str:

@@ -12,6 +12,7 @@ on (``_earliest`` asks it for them, unspaced, see :mod:`engine.slots`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -109,10 +110,33 @@ def _ambiguous(cands: list[FieldCandidate], ftype: str, business: Business,
     return _compatible(list(dict.fromkeys(ids)), ftype, business, fields)
 
 
+_BARE_WORDS = 5  # more words than this say more than yes or no
+
+
+def bare_answer(und: Understanding) -> str:
+    """``"yes"`` for a message that is only a yes, an ok or a thanks ("ja, bitte",
+    "sure", "thanks!"), ``"no"`` for only a no ("no thanks", "nein danke"), ``""`` for
+    anything that says more: a value, a topic's cue, another signal, or many words."""
+    s = und.signals
+    if (not (s.affirm or s.deny or s.thanks) or und.fields or und.cues or und.problem
+            or s.goodbye or s.wants_human or s.urgency != "none" or s.hazard != "none"
+            or len(und.text.split()) > _BARE_WORDS or (s.affirm and s.deny)):
+        return ""
+    return "no" if s.deny else "yes"
+
+
 def _free_text(und: Understanding, ftype: str) -> FieldCandidate | None:
     text = und.text.strip()
-    if not text or und.problem:
-        return None
+    typed = tuple(c for c in und.fields if c.type not in ("text", "address"))
+    if not text or und.problem or und.signals.goodbye or bare_answer(
+            und.model_copy(update={"fields": typed})):
+        return None  # "yes", "ok thanks", "bye" are no message and no address
+    contact = [c for c in typed if c.type in ("person_name", "phone") and not c.problem]
+    rest = und.text
+    for c in contact:
+        rest = rest[: c.span[0]] + " " * (c.span[1] - c.span[0]) + rest[c.span[1]:]
+    if any(c.type == "phone" for c in contact) and len(re.findall(r"[^\W\d_]+", rest)) <= 3:
+        return None  # "Katrin Vogel, 0171 2223344" is who to call back, not what to say
     if ftype == "address" and len(text) < 5:
         return None
     return FieldCandidate(type="text" if ftype == "text" else "address",
@@ -129,15 +153,21 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
     fields = dict(topic.fields)
     out = Accepted(fields=fields)
     asked = next((f for f in card.required_fields if f.name == topic.asked), None)
+    free_refused = False
     if asked is not None and asked.type in ("text", "address"):
         # a free-text answer is the whole message: nothing in it is read as another field
         free = _free_text(und, asked.type)
         if free is not None:
             out.inputs[asked.name] = fields[asked.name] = free.value
             return out
+        free_refused = True
     by_type: dict[str, list[FieldCandidate]] = {}
     for cand in und.fields:
+        if free_refused and cand.type in ("text", "address"):
+            continue  # what _free_text refused is not taken as free text another way
         by_type.setdefault(cand.type, []).append(cand)
+    if und.signals.goodbye:  # "nein danke, schönen Abend" names nobody
+        by_type.pop("person_name", None)
     if asked is not None and asked.type not in ("offered_slot", "choice"):
         # the answer to the question asked is that answer, not also a pick among the slots
         # offered ("Sam" to "Alex Rivera or Sam Rivera?" is the person, not Sam's slot)

@@ -119,7 +119,8 @@ _GOODBYE = _re(
     _d("tschüss", "tschüs", "tschau", "ciao", "auf wiederhören", "auf wiedersehen",
        "wiederhören", "schönen tag noch", "einen schönen tag", "das war's", "das wars",
        "das war alles", "das wäre alles", "das ist alles", "das wär's", "das wärs",
-       "nichts weiter", "sonst nichts", "bis dann", "bis bald", "mach's gut", "machs gut"),
+       "nichts weiter", "sonst nichts", "bis dann", "bis bald", "mach's gut", "machs gut",
+       "schönen abend", "einen schönen abend", "schönes wochenende", "gute nacht"),
 )
 _GREETING = _re(
     r"hi", r"hello", r"hey", r"hiya", r"howdy", r"greetings",

@@ -179,3 +179,20 @@ async def test_nothing_on_file_under_the_caller_s_number_invites_no_other_number
     assert "only look up appointments under the number" in text
     assert "What phone number" not in text  # not asked for the number it just refused
     await _nothing_changed(app)
+
+
+async def test_a_message_is_neither_a_yes_nor_the_callback_details_and_bye_is_no_name(
+        app: Any) -> None:
+    chat = Chat(app, "praxis-sommer", "+4915112345631")
+    await chat.say("Ich möchte eine Nachricht hinterlassen")
+    for answer in ("ja", "Katrin Vogel, 0171 2223344"):  # asked what to pass on
+        text, record = await chat.say(answer)
+        active = (record["decision"] or {})["state"]["active"]
+        assert "message" not in active["fields"], (answer, active["fields"])
+        assert "ausrichten" in text
+    assert active["fields"].get("phone") == "+491712223344"  # the number is kept, though
+    await chat.say("Ich bringe das Röntgenbild mit")
+    text, record = await chat.say("nein danke, schönen Abend")  # asked for the name
+    active = (record["decision"] or {})["state"]["active"]
+    assert "name" not in active["fields"], active["fields"]
+    assert await app.store.list_messages("praxis-sommer") == []  # nothing passed on
