@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from language.types import Lang, PlanItem, Slot
 
-from .business import Business
+from .business import WEEKDAYS, Business
 from .hours import is_open, next_opening, open_intervals_on, week_summary
 from .ports import (
     Appointment,
@@ -251,16 +251,32 @@ async def _answer_faq(call: ActionCall, ctx: ActionContext) -> ActionResult:
     return _result(call, True, "no_answer", items=(PlanItem(kind="no_answer"),))
 
 
+CLOSURES_AHEAD = 21
+"""Days ahead whose closures an answer about the hours names (holidays the week shows open)."""
+
+
+def _intervals(b: Business, day: date) -> str:
+    return ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in open_intervals_on(b, day))
+
+
 async def _business_hours(call: ActionCall, ctx: ActionContext) -> ActionResult:
     b, lang, now = ctx.business, ctx.lang, ctx.now
-    today = open_intervals_on(b, now.date())
     nxt = next_opening(b, now)
     data = {
         "open_now": "yes" if is_open(b, now) else "no",
-        "today": ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in today),
+        "today": _intervals(b, now.date()),
         "next_open": nxt.isoformat() if nxt else "",
         "week": "; ".join(f"{d}: {h}" for d, h in week_summary(b, lang)),
     }
+    asked = call.args.get("date", "")
+    if asked:  # the day the customer asked about, closures applied
+        data["date"] = asked
+        data["date_hours"] = _intervals(b, date.fromisoformat(asked)) or "closed"
+    # closed days soon that the weekly hours would show open (holidays, the business's own)
+    days = (now.date() + timedelta(days=n) for n in range(CLOSURES_AHEAD + 1))
+    closed = [d for d in days if b.is_closed_on(d) and b.week_hours_of(None, WEEKDAYS[d.weekday()])]
+    if closed:
+        data["closures"] = " ".join(d.isoformat() for d in closed)
     return _result(call, True, items=(PlanItem(kind="hours", data=data),))
 
 

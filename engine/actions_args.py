@@ -81,6 +81,9 @@ def action_call(t: Turn, topic: Topic, action: str) -> ActionCall:
                 "service": fields.get("service", ""), "lang": t.lang}
     elif action in ("business_hours", "transfer", "emergency", "end_conversation"):
         args = {"lang": t.lang, "hazard": t.und.signals.hazard}
+        asked = next((c.value for c in t.und.fields if c.type == "date" and not c.problem), "")
+        if action == "business_hours" and asked:  # only when said: recorded calls replay alike
+            args["date"] = asked
     args["lang"] = t.lang
     keyed = _CONTENT_KEYED.get(action)
     if keyed is not None:

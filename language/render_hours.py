@@ -83,9 +83,14 @@ def _hours_table(item: PlanItem, lang: Lang) -> str:
 
 
 def render_hours(item: PlanItem, plan: ReplyPlan) -> str:
-    """The ``hours`` item: open now or not, today, the week, one date, closures."""
+    """The ``hours`` item: the day asked about first, then open now or not, today, the
+    week, and closed days soon."""
     lang = plan.lang
     parts: list[str] = []
+    day = _get(item, "date")
+    if day:
+        shown = _day_hours(_get(item, "date_hours"), lang)
+        parts.append(tpl.fill(lang, "hours.date", date=tpl.format_when(day, lang), hours=shown))
     open_now = _get(item, "open_now")
     if open_now in ("yes", "no"):
         parts.append(tpl.text(lang, "hours.open_now" if open_now == "yes" else "hours.closed_now"))
@@ -100,13 +105,10 @@ def render_hours(item: PlanItem, plan: ReplyPlan) -> str:
         parts.append(tpl.sentence(verbatim))
     elif table:
         parts.append(tpl.fill(lang, "hours", table=table))
-    day = _get(item, "date")
-    if day:
-        shown = _day_hours(_get(item, "date_hours"), lang)
-        parts.append(tpl.fill(lang, "hours.date", date=tpl.format_when(day, lang), hours=shown))
-    closures = _get(item, "closures")
+    closures = _get(item, "closures").split()
     if closures:
-        parts.append(tpl.sentence(closures))
+        days = ", ".join(tpl.format_when(d, lang) for d in closures)
+        parts.append(tpl.fill(lang, "hours.closures", days=days))
     return " ".join(parts)
 
 

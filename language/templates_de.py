@@ -149,6 +149,7 @@ TEMPLATES: dict[str, str] = {
     "hours.closed_now": "Wir haben gerade geschlossen.",
     "hours.next_open": "Wir öffnen wieder {when}.",
     "hours.date": "Am {date}: {hours}.",
+    "hours.closures": "Geschlossen haben wir am {days}.",
     "transfer.voice": "Ich verbinde Sie jetzt weiter ({department}).",
     "transfer.voice.phone": (
         "Ich verbinde Sie jetzt weiter ({department}). Falls die Verbindung abbricht, "

@@ -138,6 +138,7 @@ TEMPLATES: dict[str, str] = {
     "hours.closed_now": "We're closed right now.",
     "hours.next_open": "We open again {when}.",
     "hours.date": "On {date}: {hours}.",
+    "hours.closures": "We're closed on {days}.",
     # handing over
     "transfer.voice": "I'm putting you through to {department} now.",
     "transfer.voice.phone": (

@@ -138,7 +138,8 @@ def closest(m: re.Match[str], ctx: Ctx) -> Hit | None:
 _HOLIDAY_NOT_AFTER = frozenset(("before", "until", "till", "by", "for", "over", "during", "since",
                                 "after", "vor", "bis", "für", "fuer", "über", "ueber", "seit",
                                 "nach", "zu", "around"))
-# "a Christmas party", "Easter eggs": the holiday names a thing
+# "a Christmas party", "Easter eggs": the holiday names a thing (English; German writes
+# such things as one word, "Weihnachtsfeier", so "an Heiligabend offen" is the day)
 _HOLIDAY_THING = re.compile(r"\s+(?!(?:at|um|on|am|in|or|and|oder|und|morning|afternoon|evening|"
                             r"night|vormittags?|nachmittags?|abends?|please|bitte|then|dann)\b)"
                             r"[^\W\d]")
@@ -149,7 +150,7 @@ def holiday(m: re.Match[str], ctx: Ctx) -> Hit | None:
         before = preceding_words(ctx.low, m.start(), 1)
         if before and before[0] in _HOLIDAY_NOT_AFTER:
             return BLOCK
-        if _HOLIDAY_THING.match(ctx.low, m.end()):
+        if ctx.lang == "en" and _HOLIDAY_THING.match(ctx.low, m.end()):
             return None
     found, _year_said = _holidays.resolve(m, ctx.today)
     if found is None:

@@ -196,3 +196,15 @@ async def test_a_message_is_neither_a_yes_nor_the_callback_details_and_bye_is_no
     active = (record["decision"] or {})["state"]["active"]
     assert "name" not in active["fields"], active["fields"]
     assert await app.store.list_messages("praxis-sommer") == []  # nothing passed on
+
+
+async def test_the_hours_answer_the_day_asked_about_first_and_name_closures_soon(
+        app: Any) -> None:
+    chat = Chat(app, "praxis-sommer", "+4915112345632")
+    chat.now = datetime(2026, 12, 14, 10, 0, tzinfo=PRAXIS)
+    text, _ = await chat.say("Haben Sie an Heiligabend offen?")
+    assert text.startswith("Am Do., 24.12.: geschlossen.")
+    assert "Geschlossen haben wir am Do., 24.12., Fr., 25.12., Do., 31.12., Fr., 01.01." in text
+    chat = Chat(app, "bloom-salon", "+15035550333")
+    text, _ = await chat.say("what time do you close on saturday?")
+    assert text.startswith("On Sat 28 Nov: 9:00 am to 5:00 pm.")

@@ -360,6 +360,7 @@ WIDER_DE = [
     ("14.04", "2026-04-14"),
     ("am Tag nach Ostern", "2026-04-06"),
     ("Heiligabend", "2026-12-24"),
+    ("Haben Sie an Heiligabend offen?", "2026-12-24"),  # a German holiday said with a verb
 ]
 
 
