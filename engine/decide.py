@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from language.types import ReplyPlan, Understanding
+from machines.registry import DEFAULT_ACTIONS
 from rules.ir import Facts
 
 from . import replyplan
@@ -95,6 +96,10 @@ def _topic_facts(t: Turn) -> None:
         if cued:
             pick = max(cued, key=lambda tid: (scores.get(tid, 0.0), tid))
             best = (pick, scores.get(pick, 0.0))
+    follow = _follow_up(t, best[0] if best else "", allowed)
+    if follow:
+        best = (follow, scores.get(follow, 0.0))
+        f["topic.follow_up"] = True
     f["turn.bare"] = bare_answer(und)
     if not und.problem:
         if best is not None:
@@ -415,6 +420,24 @@ def _remember_offer(t: Turn) -> ConversationState:
     return t.state.model_copy(update={"offered_topics": offered, "offered_fields": fields})
 
 
+_FOLLOW_UP_WORDS = 6
+
+
+def _follow_up(t: Turn, best: str, allowed: set[str]) -> str:
+    """The one-shot topic that answered the last message, when this one is a short
+    follow-up naming only what that answer is about — a day after the hours ("what about
+    Sunday?"), a service after the FAQ ("and for kids?") — with no cue of its own."""
+    recent, und = t.state.recent_topic, t.und
+    if (not recent or recent == best or recent not in allowed or und.cues or und.problem
+            or len(und.text.split()) > _FOLLOW_UP_WORDS):
+        return ""
+    card = t.brain.topics[recent].card
+    about = {ftype for a in card.allowed_actions if a in DEFAULT_ACTIONS
+             for _, ftype in DEFAULT_ACTIONS[a].reads}
+    named = {c.type for c in und.fields if not c.problem}
+    return recent if named and named <= about else ""
+
+
 def _carry_recent(t: Turn) -> None:
     """A topic entered without a service takes the one the last message named ("how much
     is a balayage?" — "ok, can I book one for Saturday?")."""
@@ -432,9 +455,12 @@ def _remember_recent(t: Turn) -> ConversationState:
     open_task = active is not None and not active.finished
     recent = () if open_task else tuple(
         c for c in t.und.fields if c.type == "service" and not c.problem)
-    if recent == t.state.recent_fields:
+    answered = active.card if active is not None and active.finished and any(
+        s.target == active.card for s in t.switches) and t.brain.topics[
+        active.card].card.oneshot else ""
+    if recent == t.state.recent_fields and answered == t.state.recent_topic:
         return t.state
-    return t.state.model_copy(update={"recent_fields": recent})
+    return t.state.model_copy(update={"recent_fields": recent, "recent_topic": answered})
 
 
 def _remember_question(t: Turn) -> ConversationState:

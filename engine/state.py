@@ -62,6 +62,9 @@ class ConversationState(_Value):
     # the services the last message named when no task took them ("how much is a
     # balayage?"): a topic the next message enters without naming one starts with them
     recent_fields: tuple[FieldCandidate, ...] = ()
+    # the one-shot topic that answered the last message (hours, faq): a short follow-up
+    # naming only what its answer is about ("what about Sunday?") asks it again
+    recent_topic: str = ""
     counters: dict[str, int] = Field(default_factory=dict)
     turn: int = 0
     ended: bool = False

@@ -59,6 +59,7 @@ BASE_FACTS: FactSchema = {
     "topic.offering": B,  # the last reply asked which topic the customer means (or offered one)
     "topic.choice": S,  # the offered topic this message picks, absent when none
     "topic.offer_declined": B,  # a bare no to the topics offered (topic.offering, no choice)
+    "topic.follow_up": B,  # the candidate is the one-shot topic the last message asked, again
     "topic.candidate_is_active": B,  # the best-scoring card is the active one
     "topic.active_score": F,  # this turn's score of the active card
     "topic.idle_seconds": I,  # since the active topic last moved

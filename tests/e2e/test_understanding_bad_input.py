@@ -208,3 +208,18 @@ async def test_the_hours_answer_the_day_asked_about_first_and_name_closures_soon
     chat = Chat(app, "bloom-salon", "+15035550333")
     text, _ = await chat.say("what time do you close on saturday?")
     assert text.startswith("On Sat 28 Nov: 9:00 am to 5:00 pm.")
+
+
+async def test_a_short_follow_up_asks_the_last_answer_again_about_what_it_names(
+        app: Any) -> None:
+    chat = Chat(app, "bloom-salon", "+15035550334")
+    await chat.say("what are your hours on saturday?")
+    text, record = await chat.say("what about sunday")  # a day: the hours again
+    assert text.startswith("On Sun 29 Nov: closed."), text
+    assert record["decision"]["facts"]["topic.follow_up"] is True
+    await chat.say("how much is a men's cut?")
+    text, _ = await chat.say("and a kids cut?")  # a service: the price again
+    assert text.startswith("kids cut"), text
+    text, record = await chat.say("saturday morning?")  # a day after a price: a booking?
+    assert "book" in text and record["decision"]["state"]["offered_topics"] == ["book"]
+    await _nothing_changed(app)
