@@ -105,15 +105,35 @@ async def _find_slots(call: ActionCall, ctx: ActionContext) -> ActionResult:
             data.update(note=offer.note, days=str(b.booking.horizon_days),
                         reopens=offer.reopens.isoformat() if offer.reopens else "")
         return _result(call, False, "no_slots", items=(PlanItem(kind="no_slots", data=data),))
+    held = await _already_holds(a["service"], ctx) if not a.get("exclude") else ()
     asked = asked_slot(q, offer)
     if asked is not None:  # the very slot named is free: it is read back, not listed
         return _result(call, True, count=1, offered=(asked,), asked=asked.start.isoformat(),
-                       items=(PlanItem(kind="slot_free", slots=(asked,)),))
+                       items=(*held, PlanItem(kind="slot_free", slots=(asked,))))
     data = {"note": offer.note, "date": a.get("date", ""), "time": a.get("time", "")}
     if offer.note == "dst_gap" and not data["date"]:
         data["date"] = offer.slots[0].start.date().isoformat()
     return _result(call, True, count=len(offer.slots), offered=offer.slots,
-                   items=(PlanItem(kind="offer_slots", data=data, slots=offer.slots),))
+                   items=(*held, PlanItem(kind="offer_slots", data=data, slots=offer.slots)))
+
+
+async def _already_holds(service: str, ctx: ActionContext) -> tuple[PlanItem, ...]:
+    """A new booking's search, for a customer known by their number who already has an
+    upcoming appointment for the same service: that one, named before the offer, so a
+    customer who meant to move it says so instead of holding two."""
+    phone, b = ctx.state.customer_phone, ctx.business
+    customer = await ctx.tx.customer_by_phone(b.slug, phone) if phone else None
+    if customer is None:
+        return ()
+    same = sorted((x for x in await ctx.tx.appointments_of(b.slug, customer.id)
+                   if x.status == "booked" and x.start > ctx.now and x.service == service),
+                  key=lambda x: x.start)
+    if not same:
+        return ()
+    x, tz = same[0], ZoneInfo(b.timezone)
+    slot = Slot(start=x.start.astimezone(tz), end=x.end.astimezone(tz), staff=x.staff,
+                staff_name=b.staff_member(x.staff).name, service=x.service)
+    return (_when_item("already_holds", slot, b, ctx.lang),)
 
 
 def _when_item(kind: str, slot: Slot, b: Business, lang: str) -> PlanItem:

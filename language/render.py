@@ -227,6 +227,11 @@ def _offer_slots(item: PlanItem, plan: ReplyPlan) -> str:
     return f"{lead} {offer}" if lead else offer
 
 
+def _already_holds(item: PlanItem, plan: ReplyPlan) -> str:
+    """An upcoming appointment of the same service, named before a new booking's offer."""
+    return tpl.fill(plan.lang, "already_holds", appointment=_appointment(item, plan.lang))
+
+
 def _slot_free(item: PlanItem, plan: ReplyPlan) -> str:
     """The slot the customer named is free: said once, unless the read-back in the same
     reply says it anyway."""
@@ -467,6 +472,7 @@ RENDERERS: dict[str, _Renderer] = {
     "invalid": _invalid,
     "offer_slots": _offer_slots,
     "slot_free": _slot_free,
+    "already_holds": _already_holds,
     "no_slots": _no_slots,
     "confirm": _confirm,
     "booked": _committed("booked"),

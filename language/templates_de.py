@@ -93,6 +93,10 @@ TEMPLATES: dict[str, str] = {
         "Am {date} ist leider nichts mehr frei. Vielleicht passt ein anderer Tag?"
     ),
     "slot_free": "{slot} ist frei.",
+    "already_holds": (
+        "Sie haben bereits einen Termin: {appointment}. Wenn Sie lieber diesen verschieben "
+        "möchten, sagen Sie es einfach."
+    ),
     "slot_taken": "Dieser Termin ist leider gerade vergeben worden.",
     "confirm.intro": "Ich fasse kurz zusammen: {summary}.",
     "confirm.details": "{details}.",

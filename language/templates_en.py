@@ -82,6 +82,10 @@ TEMPLATES: dict[str, str] = {
     "no_slots": "Sorry, I couldn't find a free time for that. Another day might work.",
     "no_slots.date": "Sorry, there's nothing free on {date}. Another day might work.",
     "slot_free": "{slot} is free.",
+    "already_holds": (
+        "You already have an appointment: {appointment}. If you'd rather move that one, "
+        "just say so."
+    ),
     "slot_taken": "Sorry, that time has just been taken.",
     # confirm
     "confirm.intro": "Let me check I have that right: {summary}.",
