@@ -340,7 +340,8 @@ async def _transfer(call: ActionCall, ctx: ActionContext) -> ActionResult:
     if not depts:
         return _result(call, True, items=(PlanItem(kind="escalate", data={
             "reason": "human"}),), data={"escalation_id": esc})
-    d = depts[0]
+    named = call.args.get("department", "")
+    d = next((x for x in depts if x.id == named), depts[0])  # the one asked for, if reachable
     return _result(call, True, items=(PlanItem(kind="transfer", data={
         "department": _text(d.name, lang), "phone": d.phone,
         "open": "yes" if open_now else "no"}),), data={"escalation_id": esc, "department": d.id})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import TYPE_CHECKING
 
 from language.types import FAQ_FLOOR
@@ -37,6 +38,17 @@ def _slot(t: Turn, start: str) -> dict[str, str]:
     if s is None:
         return {"start": start, "end": "", "staff": ""}
     return {"start": start, "end": s.end.isoformat(), "staff": s.staff, "service": s.service}
+
+
+def _department_named(t: Turn) -> str:
+    """The department whose name or alias the message says ("die Abrechnung", "billing")."""
+    words = " ".join(re.findall(r"\w+", t.und.text.casefold()))
+    for d in t.brain.business.departments:
+        for alias in (*d.name.values(), *d.aliases):
+            said = " ".join(re.findall(r"\w+", alias.casefold()))
+            if said and re.search(rf"(?<!\w){re.escape(said)}(?!\w)", words):
+                return d.id
+    return ""
 
 
 def action_call(t: Turn, topic: Topic, action: str) -> ActionCall:
@@ -84,6 +96,9 @@ def action_call(t: Turn, topic: Topic, action: str) -> ActionCall:
         asked = next((c.value for c in t.und.fields if c.type == "date" and not c.problem), "")
         if action == "business_hours" and asked:  # only when said: recorded calls replay alike
             args["date"] = asked
+        named = _department_named(t) if action == "transfer" else ""
+        if named:  # likewise
+            args["department"] = named
     args["lang"] = t.lang
     keyed = _CONTENT_KEYED.get(action)
     if keyed is not None:

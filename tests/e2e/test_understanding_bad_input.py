@@ -239,3 +239,13 @@ async def test_a_new_booking_names_the_same_service_already_held_and_a_move_take
     booked = [a for a in await app.store.list_appointments("praxis-sommer")
               if a.status == "booked"]
     assert len(booked) == 1  # nothing booked twice
+
+
+@pytest.mark.parametrize(("text", "phone"), [
+    ("Hallo, kann ich mit jemandem von der Abrechnung sprechen?", "+49 30 1234568"),
+    ("Ich möchte mit der Rezeption sprechen", "+49 30 1234567"),
+])
+async def test_a_person_asked_for_by_department_is_that_department(app: Any, text: str,
+                                                                   phone: str) -> None:
+    reply, record = await Chat(app, "praxis-sommer", "+4915112345634").say(text)
+    assert phone in reply, reply
