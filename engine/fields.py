@@ -125,6 +125,14 @@ def bare_answer(und: Understanding) -> str:
     return "no" if s.deny else "yes"
 
 
+_ADDRESS_LIKE = re.compile(
+    r"\d|(?<!\w)(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|"
+    r"place|pl|highway|hwy|parkway|pkwy|square|sq|terrace|circle|"
+    r"stra(?:ß|ss)e|str|weg|allee|platz|gasse|ring|damm|ufer|chaussee)(?!\w)"
+    r"|(?:stra(?:ß|ss)e|weg|allee|platz|gasse)(?!\w)",  # ending a compound: Hauptstraße
+    re.IGNORECASE)
+
+
 def _free_text(und: Understanding, ftype: str) -> FieldCandidate | None:
     text = und.text.strip()
     typed = tuple(c for c in und.fields if c.type not in ("text", "address"))
@@ -137,8 +145,8 @@ def _free_text(und: Understanding, ftype: str) -> FieldCandidate | None:
         rest = rest[: c.span[0]] + " " * (c.span[1] - c.span[0]) + rest[c.span[1]:]
     if any(c.type == "phone" for c in contact) and len(re.findall(r"[^\W\d_]+", rest)) <= 3:
         return None  # "Katrin Vogel, 0171 2223344" is who to call back, not what to say
-    if ftype == "address" and len(text) < 5:
-        return None
+    if ftype == "address" and (len(text) < 5 or not _ADDRESS_LIKE.search(text)):
+        return None  # "same number I'm calling from" is no address: one has a number or street
     return FieldCandidate(type="text" if ftype == "text" else "address",
                           value=text[:_FREE_TEXT_MAX], span=(0, len(text)), text=text)
 

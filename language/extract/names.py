@@ -239,6 +239,8 @@ def _reads_as_name(parts: list[str]) -> bool:
     """Asked for a name, do these words (all name-shaped) answer it? See the module
     docstring: one of several words is no common word, or the one word is none (or is a
     month); no word is one only sentences have."""
+    if len(parts) > 1 and len(parts[-1]) == 1 and parts[-1].isupper():
+        parts = parts[:-1]  # a last name may be an initial ("Anna K")
     real = [p.lower() for i, p in enumerate(parts) if not (i and p.lower() in _PARTICLES)]
     if not 1 <= len(real) <= _MAX_REAL:
         return False

@@ -249,3 +249,18 @@ async def test_a_person_asked_for_by_department_is_that_department(app: Any, tex
                                                                    phone: str) -> None:
     reply, record = await Chat(app, "praxis-sommer", "+4915112345634").say(text)
     assert phone in reply, reply
+
+
+async def test_an_address_is_an_address_and_a_name_may_end_in_an_initial(app: Any) -> None:
+    chat = Chat(app, "rapid-rooter", "+13125550335", channel="sms")
+    chat.now = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
+    for text in ("I need a drain cleaning on Friday", "the first one"):
+        await chat.say(text)
+    text, record = await chat.say("Mark S")
+    assert (record["decision"] or {})["state"]["active"]["fields"]["name"] == "Mark S"
+    text, record = await chat.say("same number im calling from")  # asked for the address
+    assert "address" not in (record["decision"] or {})["state"]["active"]["fields"]
+    assert "address" in text
+    text, record = await chat.say("1450 W Addison St, Chicago")
+    assert (record["decision"] or {})["state"]["active"]["fields"]["address"] == (
+        "1450 W Addison St, Chicago")

@@ -117,7 +117,7 @@ def test_span_points_into_the_original() -> None:
         "Jürgen Straßburger", "Иван Петров", "王伟", "محمد علي", "Ludwig van Beethoven",
         "Anna Maria de la Cruz", "Ahmed bin Said", "Omar al Hashimi", "Siobhán O'Brien",
         "D'Angelo", "Jean-Luc Picard", "Müller-Lüdenscheidt", "Nguyen Van An",
-        "Klaus Le Grand", "Leonardo da Vinci", "Jan", "May", "Zoë",
+        "Klaus Le Grand", "Leonardo da Vinci", "Jan", "May", "Zoë", "Anna K",
     ],
 )
 def test_asked_for_a_name_any_name_is_one(text: str) -> None:
