@@ -106,7 +106,8 @@ def conversation_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
              40, source="policy:topics", reason="the best-matching topic takes the turn"),
         Rule("topic.unsure", f"topic.candidate and turn.bare == '' and not {clear_evidence(s)} "
              "and (not topic.active or topic.active_done) and not signal.goodbye "
-             "and not topic.choice",
+             "and not topic.choice and signal.urgency != 'emergency' and signal.hazard == 'none' "
+             "and not signal.wants_human",
              (Say("clarify_topic"),), 38, source="policy:topics",
              reason="a topic that changes appointments needs clear evidence: the desk asks "
                     "which one the customer means"),

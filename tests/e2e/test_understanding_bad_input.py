@@ -264,3 +264,12 @@ async def test_an_address_is_an_address_and_a_name_may_end_in_an_initial(app: An
     text, record = await chat.say("1450 W Addison St, Chicago")
     assert (record["decision"] or {})["state"]["active"]["fields"]["address"] == (
         "1450 W Addison St, Chicago")
+
+
+async def test_an_emergency_is_answered_at_once_without_a_question_which_topic(
+        app: Any) -> None:
+    chat = Chat(app, "praxis-sommer", "+4915112345635")
+    text, record = await chat.say(
+        "hallo, ich hab seit gestern zahnschmerzen und die backe ist dick geschwollen")
+    assert "+49 30 1234567" in text and "Möchten Sie" not in text, text
+    assert "topic.unsure" not in _rules(record)
