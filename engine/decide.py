@@ -157,6 +157,9 @@ def _chosen_topic(t: Turn, offered: tuple[str, ...]) -> str:
     cued = [tid for tid in offered if tid in und.cues]
     if len(cued) == 1:
         return cued[0]
+    worded = _worded_pick(t, offered, said)
+    if worded:
+        return worded
     if len(offered) == 1 and und.signals.affirm and not und.signals.deny:
         return offered[0]
     scores = {s.topic: s.score for s in und.topics}
@@ -165,6 +168,22 @@ def _chosen_topic(t: Turn, offered: tuple[str, ...]) -> str:
             and und.topics and und.topics[0].topic == ranked[0]:
         return ranked[0]
     return ""
+
+
+def _worded_pick(t: Turn, offered: tuple[str, ...], said: str) -> str:
+    """The offered topic whose own words (title, phrase) the message uses and no other
+    offered topic's do: "move it" to "book a new appointment, or move an appointment you
+    already have?" picks the second."""
+    if len(offered) < 2:
+        return ""
+    words = {tid: {w for text in (*t.brain.topics[tid].card.title.values(),
+                                  *t.brain.topics[tid].card.phrase.values())
+                   for w in _plain_words(text).split() if len(w) >= 3}
+             for tid in offered if tid in t.brain.topics}
+    mine = set(said.split())
+    hit = [tid for tid, own in words.items()
+           if mine & (own - set().union(*(o for x, o in words.items() if x != tid)))]
+    return hit[0] if len(hit) == 1 else ""
 
 
 def _plain_words(text: str) -> str:

@@ -139,6 +139,11 @@ def test_examples_of_each_rule() -> None:
     _, entered = _decide(bloom, asked.state, pressed)
     assert entered.state.active is not None and entered.state.active.card == "book"
     assert entered.state.active.fields.get("date") == "2026-11-27"
+    # or answering with a word of one offered topic only ("move" is the reschedule's)
+    worded = Understanding(text="move it", lang="en", topics=(TopicScore(topic="faq",
+                                                                          score=0.6),))
+    _, moved = _decide(bloom, asked.state, worded)
+    assert moved.state.active is not None and moved.state.active.card == "reschedule"
     # a yes with nothing open: "What can I help you with?"
     yes = Understanding(text="ja, bitte", lang="en", signals=Signals(affirm=True),
                         topics=(TopicScore(topic="cancel", score=0.6),))
