@@ -271,7 +271,7 @@ async def _answer_faq(call: ActionCall, ctx: ActionContext) -> ActionResult:
     return _result(call, True, "no_answer", items=(PlanItem(kind="no_answer"),))
 
 
-CLOSURES_AHEAD = 21
+CLOSURES_AHEAD = 31
 """Days ahead whose closures an answer about the hours names (holidays the week shows open)."""
 
 
