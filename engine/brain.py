@@ -16,7 +16,7 @@ from machines.card import Card
 from machines.compile import CompiledMachine, compile_card
 from machines.facts import BASE_FACTS, card_facts
 from machines.loader import apply_override
-from machines.registry import offers_topics
+from machines.registry import offer_states
 from machines.rulegen import card_rules
 from rules.condition import parse_condition
 from rules.engine import RuleEngine, compile_rules
@@ -78,7 +78,7 @@ class Brain:
         source: str = "",
     ) -> Brain:
         """Compile every card the business uses. Raises InvalidCard / RuleError early."""
-        guards = {offers: guardrails_policy(settings, offers) for offers in (False, True)}
+        guards: dict[tuple[str, ...], RuleSet] = {}
         topics: dict[str, Topic] = {}
         by_name: dict[str, Rule] = {}
         names: dict[str, frozenset[str]] = {}
@@ -93,7 +93,8 @@ class Brain:
                 card = apply_override(card, use.override, use.extra_examples,
                                       source=source or business.slug)
             generated = card_rules(card)
-            guard = guards[offers_topics(card.allowed_actions)]
+            states = offer_states(card)
+            guard = guards.setdefault(states, guardrails_policy(settings, states))
             schema = card_facts([f.name for f in card.required_fields], card.allowed_actions)
             engine = compile_rules((generated, guard), schema, backend=backend)
             topics[card.id] = Topic(card, compile_card(card), engine, (generated, guard))

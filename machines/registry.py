@@ -19,9 +19,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from language.types import FieldType
+
+if TYPE_CHECKING:
+    from .card import Card
 
 Effect = Literal["read", "commit", "handover"]
 """``read``: looks something up and changes nothing; ``commit``: changes the business's
@@ -90,10 +93,9 @@ DEFAULT_ACTIONS: Mapping[str, ActionSpec] = _registry(
                ("phone",), offers="choice", retry_after=("phone",), failure_offers="book"),
     ActionSpec("reschedule", ("appointment", "slot"), "move an appointment to an offered slot",
                ("choice", "offered_slot"), "commit", ("rescheduled",),
-               retry_after=("appointment", "slot"), failure_offers="book"),
+               retry_after=("appointment", "slot")),
     ActionSpec("cancel", ("appointment",), "cancel an appointment", ("choice",), "commit",
-               ("cancelled", "already_cancelled"), retry_after=("appointment",),
-               failure_offers="book"),
+               ("cancelled", "already_cancelled"), retry_after=("appointment",)),
     ActionSpec("answer_faq", (), "answer from the business's FAQ and knowledge",
                reads=(("service", "service"),)),
     ActionSpec("business_hours", (), "state the opening hours in the business's timezone",
@@ -117,12 +119,16 @@ committing actions (``booked``...) are known too, so a card that says one loads 
 is refused at load."""
 
 
-def offers_topics(allowed: tuple[str, ...] | list[str],
-                  actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS) -> bool:
-    """Whether a card with these actions can leave a topic on offer while it stays open
-    (a lookup that found nothing offers a new booking): only such a card's turns read the
-    customer's answer to that offer."""
-    return any(actions[a].failure_offers for a in allowed if a in actions)
+def offer_states(card: Card, actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS
+                 ) -> tuple[str, ...]:
+    """The states in which a card can leave a topic on offer while it stays open: where an
+    action that offers one when it finds nothing (a lookup offers a new booking) goes on
+    failing — its ``on_fail`` step, else its own. Only there does the card's turn read the
+    customer's answer to that offer; () for a card that never offers one."""
+    states = [step.on_fail or step.id for step in card.steps
+              if step.action is not None and step.action in actions
+              and actions[step.action].failure_offers]
+    return tuple(dict.fromkeys(states))
 
 
 def claims(actions: Mapping[str, ActionSpec]) -> dict[str, str]:

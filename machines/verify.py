@@ -61,7 +61,7 @@ from .checks import did_you_mean
 from .compile import CompiledMachine, compile_card
 from .explore import turns
 from .facts import card_facts
-from .registry import DEFAULT_ACTIONS, ActionSpec, offers_topics
+from .registry import DEFAULT_ACTIONS, ActionSpec, offer_states
 from .rulegen import card_rules
 from .trace import Finding, Loss, Trace, format_counterexample, retold, trace_dict
 
@@ -146,7 +146,7 @@ class Report:
 
 def card_rulesets(card: Card, policy: PolicySettings = DEFAULT_POLICY) -> tuple[RuleSet, ...]:
     """The rules of a card's phase of a turn: its generated rules and the guardrails."""
-    return (card_rules(card), guardrails_policy(policy, offers_topics(card.allowed_actions)))
+    return (card_rules(card), guardrails_policy(policy, offer_states(card)))
 
 
 def compile_subject(card: Card, policy: PolicySettings = DEFAULT_POLICY,

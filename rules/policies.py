@@ -114,17 +114,20 @@ def conversation_policy(s: PolicySettings = DEFAULT_POLICY) -> RuleSet:
     ))
 
 
-def guardrails_policy(s: PolicySettings = DEFAULT_POLICY, offers: bool = True) -> RuleSet:
-    """Conversation-wide rules evaluated together with the active card's rules. ``offers``:
-    the card can leave a topic on offer while it stays open (``offer.declined`` reads the
-    answer; a card that cannot is checked and run without it)."""
+def guardrails_policy(s: PolicySettings = DEFAULT_POLICY,
+                      offer_states: tuple[str, ...] | None = None) -> RuleSet:
+    """Conversation-wide rules evaluated together with the active card's rules.
+    ``offer_states``: the machine states in which the card can leave a topic on offer
+    (``offer.declined`` reads the answer there; () leaves it out, None: in every state)."""
+    where = "not machine.terminal" if offer_states is None else (
+        f"machine.state in [{', '.join(repr(x) for x in offer_states)}]")
     rules: tuple[Rule, ...] = (
         Rule("escalate.unanswered", f"not machine.terminal and counter.unanswered >= "
              f"{s.unanswered_limit}",
              (Escalate("the customer did not answer the same question three times"),
               Emit("escalate")), 100, source="policy:escalation",
              reason="repeated failure to get an answer hands over to a human"),
-        Rule("offer.declined", "topic.offer_declined and not machine.terminal",
+        Rule("offer.declined", f"topic.offer_declined and {where}",
              (Emit("abandon"), Say("anything_else")), 94, source="policy:topics",
              reason="the customer said no to what we offered instead: this task ends here"),
         Rule("goodbye.abandons", "signal.goodbye and not machine.terminal "
@@ -136,7 +139,7 @@ def guardrails_policy(s: PolicySettings = DEFAULT_POLICY, offers: bool = True) -
              (Say("late_fee"),), 15, source="policy:changes",
              reason="a late change is allowed, but the fee is read out before confirming"),
     )
-    if not offers:
+    if offer_states == ():
         rules = tuple(r for r in rules if r.name != "offer.declined")
     return RuleSet("policy:guardrails", rules)
 
