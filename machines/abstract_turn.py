@@ -531,17 +531,16 @@ class _Turn:
                          f"action '{action}' runs in state '{self.state}' without an explicit "
                          "yes to a read-back of the current values (the card lists it in "
                          "confirm_before)")
+        commits = f"action '{action}' commits ({spec.description if spec else action})"
         if action in m.exempt and action in self.ran:
             self.finding("commit_unconfirmed", action,
-                         f"action '{action}' commits ({spec.description if spec else action}) "
-                         f"again in state '{self.state}': it already succeeded in this topic, "
-                         "and the card's confirm_exempt covers one run without a yes")
+                         f"{commits} again in state '{self.state}': it already succeeded in "
+                         "this topic, and the card's confirm_exempt covers one run without a yes")
         if action in m.commits and not self.confirmed:
             self.finding("commit_unconfirmed", action,
-                         f"action '{action}' commits ({spec.description if spec else action}) "
-                         f"in state '{self.state}' without an explicit yes to a read-back of "
-                         "its values: it is not in the card's confirm_before, and the card "
-                         "declares no confirm_exempt for it")
+                         f"{commits} in state '{self.state}' without an explicit yes to a "
+                         "read-back of its values: it is not in the card's confirm_before, and "
+                         "the card declares no confirm_exempt for it")
         self.observe(f"when {action} is about to run", action=action)
 
     def changed(self, name: str) -> None:

@@ -56,6 +56,10 @@ class Chat:
         return active["card"] if active else ""
 
 
+def _understood(record: dict[str, Any], ftype: str) -> list[str]:
+    return [f["value"] for f in record["understanding"]["fields"] if f["type"] == ftype]
+
+
 def _plan(record: dict[str, Any]) -> list[str]:
     return [i["kind"] for i in (record["decision"] or {}).get("plan", {}).get("items", [])]
 
@@ -114,8 +118,7 @@ async def test_typos_in_service_and_staff_names_are_read_or_asked_about(app: Any
     chat = Chat(app, "bloom-salon", "+15035550320")
     text, record = await chat.say("can I book a balyage with Jordn on friday")
     assert await chat.active(record) == "book"
-    services = [f["value"] for f in record["understanding"]["fields"] if f["type"] == "service"]
-    assert services == ["balayage"]
+    assert _understood(record, "service") == ["balayage"]
     await _nothing_changed(app)
 
 
@@ -131,7 +134,7 @@ async def test_the_second_one_with_no_offer_on_the_table(app: Any) -> None:
     chat = Chat(app, "bloom-salon", "+15035550322")
     text, record = await chat.say("the second one")
     assert await chat.active(record) not in ("reschedule", "cancel")
-    assert not [f for f in record["understanding"]["fields"] if f["type"] == "offered_slot"]
+    assert not _understood(record, "offered_slot")
     await _nothing_changed(app)
 
 
@@ -139,8 +142,7 @@ async def test_mixed_languages_in_one_message(app: Any) -> None:
     chat = Chat(app, "praxis-sommer", "+4915112345601")
     text, record = await chat.say("Hallo, I need a Zahnreinigung next Monday bitte")
     assert await chat.active(record) == "book"
-    services = [f["value"] for f in record["understanding"]["fields"] if f["type"] == "service"]
-    assert services == ["cleaning"]
+    assert _understood(record, "service") == ["cleaning"]
     await _nothing_changed(app)
 
 
