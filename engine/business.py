@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from language.types import Lang
+from rules.errors import FrontdeskError
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -52,7 +53,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(FrontdeskError, ValueError):
     """Problems across entries (references, schedules), each at a path below the model that
     raises it.
 

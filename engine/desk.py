@@ -32,6 +32,7 @@ from language.types import (
     ReplyPlan,
     Understanding,
 )
+from rules.errors import FrontdeskError
 
 from .actions import ActionContext, run_action
 from .audit import TurnRecord, chain_hash
@@ -59,8 +60,8 @@ APOLOGY = {
 }
 
 
-class UnknownBusiness(Exception):
-    pass
+class UnknownBusiness(FrontdeskError, LookupError):
+    """No business of the desk has the event's slug."""
 
 
 @dataclass(frozen=True)

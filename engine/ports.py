@@ -16,6 +16,8 @@ from typing import Any, Literal, NewType, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from rules.errors import FrontdeskError
+
 ConversationId = NewType("ConversationId", str)
 CustomerId = NewType("CustomerId", str)
 AppointmentId = NewType("AppointmentId", str)
@@ -132,7 +134,7 @@ class StoredTurn(_Record):
     created_at: datetime
 
 
-class SlotTaken(Exception):
+class SlotTaken(FrontdeskError):
     """The database refused an overlapping appointment (trigger / exclusion constraint)."""
 
 

@@ -15,7 +15,7 @@ from language.types import PlanItem, Slot, Understanding
 from machines.card import TERMINAL_STATES
 from machines.errors import TransitionRefused
 from rules.engine import RuleEngine
-from rules.errors import RuleCycle
+from rules.errors import FrontdeskError, RuleCycle
 from rules.ir import Emit, Escalate, Facts, Plan, Ref, Rule, Say, Scalar, Set
 
 from . import replyplan
@@ -39,7 +39,7 @@ def resolve_ref(value: Scalar | Ref, facts: Facts) -> Scalar:
     return facts.get(value.name, "") if isinstance(value, Ref) else value
 
 
-class ReplayMismatch(Exception):
+class ReplayMismatch(FrontdeskError):
     """A recorded action result does not answer the action this decision planned."""
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from language.embedding import Matrix
+from rules.errors import FrontdeskError
 
 EXPORT_VERSION = "2"  # bump when the exported graph or its check changes
 TOLERANCE = 1e-5  # max |torch row − onnx row| over the probes, per component
@@ -49,7 +50,7 @@ PROBES = (
 )
 
 
-class OnnxExportError(Exception):
+class OnnxExportError(FrontdeskError):
     """The export could not be made or does not match the torch model."""
 
 

@@ -22,6 +22,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 
 from language.types import ModelPurpose
+from rules.errors import FrontdeskError
 
 Role = Literal["system", "user"]
 Failure = Literal["timeout", "error"]
@@ -60,7 +61,7 @@ class Completion:
     latency_ms: float = 0.0
 
 
-class ModelError(Exception):
+class ModelError(FrontdeskError):
     """The model could not answer: ``timeout`` or any other provider ``error``. The
     backend then falls back to the offline backend for the turn; the customer sees no
     error. ``latency_ms`` is how long the edge waited."""
