@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine.desk import Desk
-from engine.memory import MemoryStore
 from engine.ports import InboundEvent
 from language.types import FieldCandidate, Signals, TopicScore, Understanding
+from store.memory import MemoryStore
 
 from .demo import demo_brains
 from .invariants import records

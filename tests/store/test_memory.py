@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from engine.memory import MemoryStore, TransactionConflict
 from engine.ports import SlotTaken
+from store.memory import MemoryStore, TransactionConflict
 
 from .records import NOW, appointment
 
