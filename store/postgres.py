@@ -1,4 +1,4 @@
-"""The PostgreSQL :class:`~engine.ports.Store`: an asyncpg pool and the shared SQL.
+"""The PostgreSQL store (:class:`~store.ports.Storage`): an asyncpg pool and the shared SQL.
 
 The statements are those of ``store.sql`` (compiled to ``$n`` placeholders by piccolo's
 ``QueryString``); this module adds what is PostgreSQL's own:
@@ -13,9 +13,9 @@ The statements are those of ``store.sql`` (compiled to ``$n`` placeholders by pi
   ``pg_advisory_xact_lock(k)`` with ``k`` a stable 64-bit hash of (schema, business,
   conversation key): one conversation's turns are serialised across any number of
   processes, different conversations run in parallel, and the lock ends with the
-  transaction. Within one process the turns of a conversation first queue on an
-  ``asyncio.Lock`` (first come, first served, and a waiting turn holds no pooled
-  connection); the advisory lock then only orders processes.
+  transaction. Within one process the turns of a conversation first queue on their own
+  ``asyncio.Lock`` (an ``engine.locks.KeyedLock``: first come, first served, and a waiting
+  turn holds no pooled connection); the advisory lock then only orders processes.
 - **Refused writes.** PostgreSQL aborts the whole transaction on any error, so the writes a
   constraint may refuse (``SqlTx`` calls them through ``Link.guarded``) run inside a
   SAVEPOINT of their own: an overlap becomes
