@@ -26,8 +26,9 @@ import aiohttp
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from engine.business import Business
-from engine.ports import OutboxRow, Store
+from engine.ports import OutboxRow
 from rules.errors import FrontdeskError
+from store.ports import OutboxQueue
 
 log = logging.getLogger("frontdesk.outbox")
 
@@ -90,7 +91,7 @@ class Sender:
         """The provider that delivers ``row``: this sender's (its kind when it names none)."""
         return self.provider or self.kind
 
-    async def send(self, store: Store, row: OutboxRow, now: datetime,
+    async def send(self, store: OutboxQueue, row: OutboxRow, now: datetime,
                    metrics: DeliveryMetrics | None = None) -> str:
         """Try once; record sent, a retry with backoff, or dead (in the store, and in
         ``metrics`` when given). Returns the new status."""
@@ -241,7 +242,7 @@ class Drainer:
     busy process, then does not hold up everyone else's replies — and the rows of one
     recipient one after another, in due order."""
 
-    def __init__(self, store: Store, senders: Mapping[str, Sender],
+    def __init__(self, store: OutboxQueue, senders: Mapping[str, Sender],
                  metrics: DeliveryMetrics | None = None, concurrency: int = 4) -> None:
         self.store = store
         self.senders = dict(senders)
@@ -296,7 +297,7 @@ def _recipient(row: OutboxRow) -> tuple[str, ...]:
             str(row.payload.get("to", "")))
 
 
-def drainer_for(store: Store, businesses: Mapping[str, Business],
+def drainer_for(store: OutboxQueue, businesses: Mapping[str, Business],
                 options: RetryOptions = RetryOptions(),
                 extra: Mapping[str, Sender] | None = None,
                 metrics: DeliveryMetrics | None = None,

@@ -39,7 +39,6 @@ from engine.config_loader import (
     slugs_in,
 )
 from engine.desk import Desk
-from engine.ports import Store
 from engine.state import ConversationState
 from language.embedding import Embedder
 from language.types import (
@@ -54,6 +53,7 @@ from machines.card import Card
 from machines.errors import InvalidDocument
 from machines.loader import bundled_cards, load_cards
 from rules.errors import FrontdeskError
+from store.ports import Storage
 
 from .cache import ArrayCache, announce, file_lock
 from .demo import DEMO_BUSINESSES
@@ -65,7 +65,7 @@ log = logging.getLogger("frontdesk.wiring")
 @dataclass
 class App:
     settings: Settings
-    store: Store
+    store: Storage
     desk: Desk
     brains: Mapping[str, Brain]
     pool: ThreadPoolExecutor | None = None

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bench.stats import percentile
 from engine.ports import Appointment, AppointmentId, CustomerId, OutboxRow, Store, StoredTurn
+from store.ports import Storage
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 RECORD = {"understanding": {"text": "a cut tomorrow at 3", "intent": "book"},
@@ -50,7 +51,7 @@ async def turn(store: Store, sender: str, n: int, booking: bool) -> None:
             idempotency_key=f"reply:{sender}:{n}", next_attempt_at=NOW))
 
 
-async def measure(name: str, store: Store, turns: int, concurrency: int) -> None:
+async def measure(name: str, store: Storage, turns: int, concurrency: int) -> None:
     await store.migrate()
     for booking in (False, True):
         sender = uuid.uuid4().hex[:12]

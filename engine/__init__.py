@@ -1,8 +1,8 @@
 """One turn of the front desk: the pure ``decide`` core and the ``Desk`` shell around it.
 
 ``decide`` (with ``turn``, ``fields``, ``replyplan``, ``slots``, ``hours``) is pure: values in,
-a ``Decision`` out. ``desk``, ``actions`` and ``memory`` are the shell: they talk to the
-ports in ``ports`` and never decide anything themselves.
+a ``Decision`` out. ``desk`` and ``actions`` are the shell: they talk to the ports in
+``ports`` and never decide anything themselves; ``locks`` queues them per conversation.
 """
 
 from .brain import Brain

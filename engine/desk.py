@@ -38,6 +38,7 @@ from .actions import ActionContext, run_action
 from .audit import TurnRecord, chain_hash
 from .brain import Brain, understand_context
 from .decide import decide
+from .locks import KeyedLock
 from .ports import (
     ConversationRow,
     EscalationRow,
@@ -109,7 +110,7 @@ class Desk:
         # drainer sends them at once instead of at its next poll
         self.outbox_ready: Callable[[], None] = _nobody
         self.understand_in = understand_in
-        self._lines: dict[str, tuple[asyncio.Lock, int]] = {}  # conversation key → (FIFO, users)
+        self._lines: KeyedLock[str] = KeyedLock()  # a FIFO per conversation
 
     async def handle(self, event: InboundEvent, direct: bool = False) -> Reply:
         """Run one turn. ``direct``: the caller delivers the reply itself (the terminal, a
@@ -123,22 +124,8 @@ class Desk:
         if brain is None:
             raise UnknownBusiness(event.business)
         key = f"{event.channel}:{event.sender}"
-        async with self._in_line(f"{event.business}/{key}"):
+        async with self._lines.hold(f"{event.business}/{key}"):
             return await self._handle(brain, event, key, direct)
-
-    @asynccontextmanager
-    async def _in_line(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._lines.get(key) or (asyncio.Lock(), 0)
-        self._lines[key] = (lock, users + 1)
-        try:
-            async with lock:  # asyncio.Lock wakes its waiters first come, first served
-                yield
-        finally:
-            lock, users = self._lines[key]
-            if users == 1:
-                del self._lines[key]
-            else:
-                self._lines[key] = (lock, users - 1)
 
     @asynccontextmanager
     async def _transaction(self, business: str, key: str) -> AsyncIterator[Tx]:
@@ -333,7 +320,7 @@ class Desk:
         if brain is None:
             raise UnknownBusiness(event.business)
         key = f"{event.channel}:{event.sender}"
-        async with self._in_line(f"{event.business}/{key}"):
+        async with self._lines.hold(f"{event.business}/{key}"):
             fresh = await self.store.record_inbound(event)
             if not fresh and (done := await self._answered(event)) is not None:
                 return done

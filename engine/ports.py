@@ -1,15 +1,14 @@
 """The ports the engine needs from the outside world, as Protocols, and the records that
 cross them.
 
-``store/`` implements :class:`Store` for SQLite and PostgreSQL (piccolo);
-``engine.memory`` implements it in memory for fast tests. The engine never imports
-``store/``: the composition root (``adapters/``) hands it a Store.
+``store/`` implements :class:`Store` for SQLite and PostgreSQL (piccolo) and in memory
+(``store.memory``, for fast tests). The engine never imports ``store/``: the composition
+root (``adapters/``) hands it a Store.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Literal, NewType, Protocol
@@ -203,11 +202,11 @@ class Tx(Protocol):
 
 
 class Store(Protocol):
-    """The persistence port. Implementations: SQLite/PostgreSQL (``store/``), in-memory."""
+    """The persistence port: what the desk needs to take in an event and run its turn.
 
-    async def migrate(self) -> None: ...
-
-    async def close(self) -> None: ...
+    Implementations: SQLite/PostgreSQL and in memory (``store/``), which also offer the
+    listings, the outbox administration and migrations to the edges (``store.ports``).
+    """
 
     async def record_inbound(self, event: InboundEvent) -> bool:
         """Record the raw inbound event in its own transaction; False if already seen."""
@@ -221,33 +220,13 @@ class Store(Protocol):
         """A transaction holding the per-conversation lock (one writer per conversation)."""
         ...
 
-    # read side (CLI, dashboard, replay; and the desk, before it takes the write lock)
     async def find_conversation(
         self, business: str, channel: ChannelKind, sender: str
-    ) -> ConversationRow | None: ...
-    async def list_appointments(self, business: str) -> list[Appointment]: ...
-    async def list_conversations(self, business: str | None = None) -> list[ConversationRow]: ...
-    async def list_messages(self, business: str) -> list[MessageRow]: ...
-    async def list_escalations(self, business: str) -> list[EscalationRow]: ...
-    async def turns(self, conversation_id: str) -> list[StoredTurn]: ...
-    async def all_conversation_ids(self) -> list[str]: ...
-    async def outbox(self, status: str | None = None) -> list[OutboxRow]: ...
-    async def outbox_depth(self, statuses: Sequence[str]) -> dict[str, int]:
-        """How many rows have each of ``statuses`` (0 for none), counted, not loaded."""
+    ) -> ConversationRow | None:
+        """The committed conversation, read before the write lock is taken (the desk
+        understands the message meanwhile); ``None`` before its first turn."""
         ...
-    async def claim_outbox(
-        self, now: datetime, limit: int, kinds: Sequence[str] | None = None
-    ) -> list[OutboxRow]: ...  # only rows of ``kinds`` (every kind when None)
-    async def mark_outbox(
-        self, row_id: str, status: str, attempts: int, next_attempt_at: datetime, error: str
-    ) -> None: ...
-    async def requeue_outbox(self, row_id: str | None, dead: bool, now: datetime) -> int:
-        """Send again: the pending or dead row ``row_id``, or every dead row (``dead=True``;
-        give exactly one of the two). The rows become pending with no attempts, due at
-        ``now``, ``last_error`` kept. A sent row is refused (``ValueError``), an unknown id
-        is a ``LookupError``. Returns how many rows were re-queued."""
-        ...
-    async def inbound_events(self, business: str | None = None) -> list[InboundEvent]: ...
+
     async def unanswered_inbound(self, before: datetime, limit: int) -> list[InboundEvent]:
         """Recorded events received before ``before`` that have no committed turn (their
         worker died mid-turn), oldest first, at most ``limit``."""

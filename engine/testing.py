@@ -11,8 +11,8 @@ happened in the order it happened, with the fields and facts each action was pla
 
 :func:`card_machine` is pure (a compiled brain in, a state-machine class out);
 :func:`card_test` is the helper a developer calls from a test module, and the one place
-that reads files (the business and the card folder), like ``engine.memory`` it is support
-code, never used by a running desk::
+that reads files (the business and the card folder); like the in-memory store
+(``store.memory``) it is support code, never used by a running desk::
 
     from engine.testing import card_test
 

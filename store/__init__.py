@@ -1,4 +1,5 @@
-"""Persistence: piccolo tables, migrations and the SQL implementations of ``engine.ports.Store``.
+"""Persistence: piccolo tables, migrations and the stores: ``engine.ports.Store`` and the
+store-side ports of ``store.ports``, on SQLite, PostgreSQL and in memory.
 
 SQLite is the embedded default (:class:`SqlStore`); PostgreSQL (:class:`PgStore`, asyncpg)
 is for several server processes sharing one database. Both run the same SQL
@@ -9,8 +10,8 @@ and the migrations (``store.migrations`` / ``store.migrations_pg``).
 
 from __future__ import annotations
 
-from engine.ports import Store
 from store.errors import DuplicateRecord, RecordNotFound, StoreError, TransactionClosed
+from store.ports import OutboxQueue, Records, Storage
 from store.postgres import SCHEMES as PG_SCHEMES
 from store.postgres import PgStore
 from store.sqlite import SqlStore
@@ -18,9 +19,12 @@ from store.sqlite import SqlStore
 __all__ = [
     "DEFAULT_PATH",
     "DuplicateRecord",
+    "OutboxQueue",
     "PgStore",
     "RecordNotFound",
+    "Records",
     "SqlStore",
+    "Storage",
     "StoreError",
     "TransactionClosed",
     "open_store",
@@ -29,7 +33,7 @@ __all__ = [
 DEFAULT_PATH = "./frontdesk.db"
 
 
-async def open_store(url: str | None = None) -> Store:
+async def open_store(url: str | None = None) -> Storage:
     """The store for a URL; call ``await store.migrate()`` before use.
 
     ``None`` is ``./frontdesk.db``; ``sqlite:///relative.db`` and ``sqlite:////abs.db``
@@ -57,6 +61,6 @@ async def open_store(url: str | None = None) -> Store:
         raise StoreError(
             "an in-memory SQLite database does not work here (the store's read and write "
             "connections would each see their own empty database); use "
-            "engine.memory.MemoryStore"
+            "store.memory.MemoryStore"
         )
     return SqlStore(path)

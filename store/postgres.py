@@ -1,4 +1,4 @@
-"""The PostgreSQL :class:`~engine.ports.Store`: an asyncpg pool and the shared SQL.
+"""The PostgreSQL store (:class:`~store.ports.Storage`): an asyncpg pool and the shared SQL.
 
 The statements are those of ``store.sql`` (compiled to ``$n`` placeholders by piccolo's
 ``QueryString``); this module adds what is PostgreSQL's own:
@@ -13,9 +13,9 @@ The statements are those of ``store.sql`` (compiled to ``$n`` placeholders by pi
   ``pg_advisory_xact_lock(k)`` with ``k`` a stable 64-bit hash of (schema, business,
   conversation key): one conversation's turns are serialised across any number of
   processes, different conversations run in parallel, and the lock ends with the
-  transaction. Within one process the turns of a conversation first queue on an
-  ``asyncio.Lock`` (first come, first served, and a waiting turn holds no pooled
-  connection); the advisory lock then only orders processes.
+  transaction. Within one process the turns of a conversation first queue on their own
+  ``asyncio.Lock`` (an ``engine.locks.KeyedLock``: first come, first served, and a waiting
+  turn holds no pooled connection); the advisory lock then only orders processes.
 - **Refused writes.** PostgreSQL aborts the whole transaction on any error, so the writes a
   constraint may refuse (``SqlTx`` calls them through ``Link.guarded``) run inside a
   SAVEPOINT of their own: an overlap becomes
@@ -45,6 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from asyncpg import Connection, Pool
 
+from engine.locks import KeyedLock
 from engine.ports import OutboxRow, SlotTaken
 from store import migrations_pg
 from store import rows as record
@@ -195,7 +196,7 @@ class PgStore(SqlStoreBase):
         self._lease = outbox_lease
         self._pool: Pool | None = None
         self._open_lock = asyncio.Lock()
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # per conversation, while used
+        self._turns: KeyedLock[int] = KeyedLock()  # this process's queue per conversation
         # A turn may call the store's own reads and writes while its transaction holds a
         # connection (the desk looks up the turn of a duplicate event under the lock): with
         # every connection held by a transaction those would wait forever. So transactions
@@ -290,24 +291,9 @@ class PgStore(SqlStoreBase):
     # transactions
 
     @asynccontextmanager
-    async def _local_turn(self, key: int) -> AsyncIterator[None]:
-        """This process's queue for one conversation (first come, first served)."""
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    @asynccontextmanager
     async def transaction(self, business: str, conversation_key: str) -> AsyncIterator[SqlTx]:
         key = conversation_lock_key(self.schema, business, conversation_key)
-        async with self._local_turn(key), self._transactions, self._connection() as connection:
+        async with self._turns.hold(key), self._transactions, self._connection() as connection:
             tx = SqlTx(PgLink(connection))
             try:
                 with translated():

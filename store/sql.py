@@ -15,7 +15,7 @@ text must not contain literal braces. What differs between the databases is behi
 - ``stamp(moment)``: a datetime as the database wants the parameter (UTC text on SQLite,
   an aware UTC datetime for ``timestamptz`` on PostgreSQL); naive datetimes are refused.
 
-:class:`SqlStoreBase` holds everything of the ``Store`` port that is one statement in the
+:class:`SqlStoreBase` holds everything of the store's ports that is one statement in the
 same words on both databases; a subclass supplies the connections (``_reading``,
 ``_writing``), ``transaction`` (locking differs), ``claim_outbox`` (PostgreSQL claims with
 ``FOR UPDATE SKIP LOCKED``), the migrations and ``close``.
@@ -320,7 +320,8 @@ class SqlTx:
 
 
 class SqlStoreBase(ABC):
-    """The ``Store`` methods that are the same SQL on SQLite and PostgreSQL.
+    """The store methods (``engine.ports.Store`` and ``store.ports``) that are the same SQL
+    on SQLite and PostgreSQL.
 
     Store-level reads see committed data only (also when called inside a transaction, as in
     the in-memory store); store-level writes are one short transaction each.

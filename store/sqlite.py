@@ -1,4 +1,4 @@
-"""The SQLite :class:`~engine.ports.Store`: one file, piccolo's engine, the shared SQL.
+"""The SQLite store (:class:`~store.ports.Storage`): one file, piccolo's engine, the shared SQL.
 
 Why SQL rather than piccolo's query builder: piccolo binds each table class to one global
 engine, while a process may hold several stores (tests, CLI tools); and the statements we

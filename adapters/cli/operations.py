@@ -8,8 +8,8 @@ import asyncio
 import sys
 from datetime import UTC, datetime, timedelta
 
-from engine.ports import Store
 from store import open_store
+from store.ports import OutboxQueue
 
 from ..outbox import drainer_for
 from ..settings import Settings
@@ -50,7 +50,7 @@ async def outbox(args: argparse.Namespace, settings: Settings) -> int:
         await store.close()
 
 
-async def _retry(args: argparse.Namespace, store: Store) -> int:
+async def _retry(args: argparse.Namespace, store: OutboxQueue) -> int:
     """Re-queue one row (by its id or a unique prefix of it), or every dead row."""
     if bool(args.id) == bool(args.dead):
         print("error: outbox retry needs a row ID or --dead", file=sys.stderr)
@@ -72,7 +72,7 @@ async def _retry(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-async def _drain(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+async def _drain(args: argparse.Namespace, settings: Settings, store: OutboxQueue) -> int:
     """Send due outbox rows; with ``--once`` one pass, else until interrupted."""
     drainer = drainer_for(store, {k: b.business for k, b in load_brains(settings).items()})
     while True:

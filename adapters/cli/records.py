@@ -17,10 +17,11 @@ from engine.audit import replay as replay_turns
 from engine.audit import verify_chain
 from engine.brain import Brain
 from engine.config_loader import load_business
-from engine.ports import Store, StoredTurn
+from engine.ports import StoredTurn
 from machines.loader import load_cards
 from rules.errors import FrontdeskError
 from store import open_store
+from store.ports import Records
 
 from ..settings import Settings
 from ..wiring import business_of, card_templates, load_brains
@@ -77,7 +78,7 @@ async def listing(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-async def conversation_turns(store: Store, given: str) -> list[StoredTurn]:
+async def conversation_turns(store: Records, given: str) -> list[StoredTurn]:
     """The turns of the conversation whose id is ``given`` or starts with it (UnknownId /
     AmbiguousId when that names none or several)."""
     turns = await store.turns(given)

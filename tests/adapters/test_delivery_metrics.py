@@ -27,9 +27,9 @@ from adapters.outbox import DeliveryMetrics, Drainer, ReplyRouter, RetryOptions,
 from adapters.settings import Settings
 from adapters.wiring import open_app, repo_path
 from engine.business import TelegramChannel, TwilioChannel, WhatsAppChannel
-from engine.memory import MemoryStore
 from engine.ports import OutboxRow, Store
 from language.types import LanguageBackend
+from store.memory import MemoryStore
 from tests.adapters.http import test_telegram as tg
 from tests.adapters.http import test_twilio as tw
 from tests.adapters.http import test_whatsapp as wa

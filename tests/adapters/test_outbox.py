@@ -17,8 +17,8 @@ import pytest
 from aiohttp import web
 
 from adapters.outbox import Drainer, FileSender, RetryOptions, Sender, WebhookSender, sign
-from engine.memory import MemoryStore
 from engine.ports import OutboxRow
+from store.memory import MemoryStore
 
 SECRET = "s3cret-value"
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)

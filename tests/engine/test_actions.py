@@ -19,10 +19,10 @@ from engine.actions import ActionContext, run_action
 from engine.actions_args import idempotency_key
 from engine.business import Business, MessageDelivery, WebhookDelivery
 from engine.config_loader import load_businesses
-from engine.memory import MemoryStore
 from engine.ports import Appointment, AppointmentId, Tx
 from engine.state import ActionCall, ActionResult, ConversationState, FoundAppointment
 from language.types import Slot
+from store.memory import MemoryStore
 
 DEMOS = load_businesses(repo_path("examples", "businesses"), {})
 BLOOM = DEMOS["bloom-salon"]

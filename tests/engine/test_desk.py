@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine.desk import Desk
-from engine.memory import MemoryStore
 from engine.ports import InboundEvent
 from language.types import FieldCandidate, Signals, TopicScore, Understanding
+from store.memory import MemoryStore
 
 from .demo import demo_brains
 from .invariants import records
@@ -159,7 +159,7 @@ async def test_two_messages_of_one_conversation_arriving_at_once_are_answered_in
     [offer] = [i for i in records(turns)[-1].decision.plan.items if i.kind == "offer_slots"]
     assert offer.slots and all(s.staff == "alex" for s in offer.slots)
     assert second.conversation_id == first.conversation_id
-    assert desk._lines == {}  # nothing left behind once the line is empty
+    assert len(desk._lines) == 0  # nothing left behind once the line is empty
 
 
 async def test_a_message_taken_in_by_another_worker_is_answered_first_and_in_order() -> None:

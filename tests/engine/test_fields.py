@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 from engine.brain import Brain
 from engine.desk import Desk, Reply
 from engine.fields import accept
-from engine.memory import MemoryStore
 from engine.ports import InboundEvent
 from engine.state import ConversationState, TopicState
 from language.embedding import HashingEmbedder
 from language.offline import OfflineBackend
 from language.types import FieldCandidate, Understanding
 from machines.loader import bundled_cards
+from store.memory import MemoryStore
 
 from .demo import demo_brains
 from .invariants import records

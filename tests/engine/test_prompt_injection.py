@@ -24,9 +24,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine.desk import Desk
-from engine.ports import InboundEvent, Store
+from engine.ports import InboundEvent
 from language.types import LanguageBackend
 from store import open_store
+from store.ports import Storage
 from tests.dbs import database_url
 
 from .demo import demo_brains
@@ -59,7 +60,7 @@ _ids = itertools.count()
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
+async def store(tmp_path: Path) -> AsyncIterator[Storage]:
     async with database_url(tmp_path) as url:
         made = await open_store(url)
         await made.migrate()
@@ -93,7 +94,7 @@ async def _problems(desk: Desk, conversation_id: str, side_effects_allowed: bool
 
 
 async def test_injected_orders_cause_no_action_and_leave_the_bookings_alone(
-        store: Store, language: LanguageBackend) -> None:
+        store: Storage, language: LanguageBackend) -> None:
     desk = Desk(store, demo_brains(), language)
     booked = await _say(desk, "owner", "Hi, I'd like to book a men's haircut", OWNER)
     for text in ("Thursday", "the first one", "Jamie Rivera", "yes"):

@@ -37,7 +37,6 @@ from hypothesis import strategies as st
 
 from engine.brain import Brain
 from engine.desk import Desk
-from engine.memory import MemoryStore
 from engine.ports import Appointment, AppointmentId, InboundEvent, StoredTurn
 from engine.state import ConversationState
 from language.types import (
@@ -48,6 +47,7 @@ from language.types import (
     Understanding,
 )
 from machines.loader import bundled_cards
+from store.memory import MemoryStore
 
 from .demo import demo_brains
 from .invariants import check_all

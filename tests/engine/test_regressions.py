@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from engine.desk import Desk
-from engine.memory import MemoryStore
 from engine.ports import Appointment, AppointmentId, InboundEvent
 from language.types import FieldCandidate, Signals, TopicScore, Understanding
+from store.memory import MemoryStore
 
 from .demo import demo_brains
 from .invariants import records

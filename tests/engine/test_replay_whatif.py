@@ -14,8 +14,8 @@ import machines
 from engine.audit import Change, replay
 from engine.brain import Brain
 from engine.desk import Desk
-from engine.memory import MemoryStore
 from machines.loader import bundled_cards, load_card_text
+from store.memory import MemoryStore
 
 from .demo import demo_brains
 from .scripted_language import ScriptedLanguage

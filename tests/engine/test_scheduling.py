@@ -28,7 +28,6 @@ from engine.actions_args import idempotency_key
 from engine.business import WEEKDAYS, Business
 from engine.config_loader import ConfigError, load_business_text, load_businesses
 from engine.desk import Desk
-from engine.memory import MemoryStore
 from engine.ports import Appointment, AppointmentId, CustomerId, InboundEvent
 from engine.slots import NOTES, SlotOffer, SlotQuery, find_slots
 from engine.state import ActionCall, ActionResult, ConversationState
@@ -36,6 +35,7 @@ from language.grounding import check_grounded
 from language.render import render_plan
 from language.templates import format_slot, format_time
 from language.types import Lang, LanguageBackend, PlanItem, ReplyPlan, Slot
+from store.memory import MemoryStore
 from tests.language_layer import production_language
 
 from .demo import demo_brains

@@ -13,11 +13,11 @@ from engine.audit import replay
 from engine.brain import Brain
 from engine.business import WEEKDAYS, Business
 from engine.desk import Desk, Reply
-from engine.memory import MemoryStore
 from engine.ports import Appointment, AppointmentId, InboundEvent
 from language.slot_labels import slot_labels
 from language.types import LanguageBackend, Slot
 from machines.loader import bundled_cards
+from store.memory import MemoryStore
 from tests.language_layer import production_language
 
 from .demo import demo_brains

@@ -11,11 +11,11 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from engine.desk import Desk, Reply
-from engine.memory import MemoryStore
 from engine.ports import Appointment, AppointmentId, InboundEvent
 from engine.state import TopicState
 from language.embedding import HashingEmbedder
 from language.offline import OfflineBackend
+from store.memory import MemoryStore
 
 from .demo import demo_brains
 from .invariants import records

@@ -1,4 +1,4 @@
-"""One ``store`` fixture, parametrised over every Store implementation.
+"""One ``store`` fixture, parametrised over every store implementation.
 
 The contract tests run against each; a behaviour that differs between them is a bug in one.
 The ``postgresql`` variant runs on a fresh schema per test and is skipped when PostgreSQL
@@ -12,19 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from engine.memory import MemoryStore
-from engine.ports import Store
 from store import SqlStore
+from store.memory import MemoryStore
+from store.ports import Storage
 from tests.pg import fresh_pg_store
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
     if request.param == "postgresql":
         async with fresh_pg_store() as pg:
             yield pg
         return
-    made: Store = MemoryStore() if request.param == "memory" else SqlStore(tmp_path / "t.db")
+    made: Storage = MemoryStore() if request.param == "memory" else SqlStore(tmp_path / "t.db")
     await made.migrate()
     yield made
     await made.close()

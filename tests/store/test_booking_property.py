@@ -19,9 +19,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from engine.memory import MemoryStore
-from engine.ports import SlotTaken, Store, Tx
+from engine.ports import SlotTaken, Tx
 from store import PgStore, SqlStore
+from store.memory import MemoryStore
+from store.ports import Storage
 from tests.pg import drop_schema, need_pg
 
 from .records import appointment, at
@@ -121,7 +122,7 @@ async def apply(tx: Tx, business: str, n: int, op: Op, known: list[str]) -> bool
 
 
 async def run(
-    store: Store, sequence: list[Op], one_transaction: bool
+    store: Storage, sequence: list[Op], one_transaction: bool
 ) -> tuple[list[bool], dict[str, Booking]]:
     business = uuid.uuid4().hex  # examples share the database, never a business
     known: list[str] = []
@@ -176,7 +177,7 @@ def pg_schema() -> Iterator[tuple[str, str]]:
         asyncio.run(drop_schema(dsn, schema))
 
 
-def made(kind: str, request: pytest.FixtureRequest) -> Store:
+def made(kind: str, request: pytest.FixtureRequest) -> Storage:
     """A store of the kind on the module's shared database (fixtures looked up lazily, so
     the PostgreSQL one is only asked for — and maybe skipped — by its own examples)."""
     if kind == "memory":

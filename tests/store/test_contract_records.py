@@ -1,6 +1,6 @@
 """Store contract, part 2: customers, appointments, messages, escalations, outbox, results.
 
-Every test runs against each Store implementation (see ``conftest.store``).
+Every test runs against each store implementation (see ``conftest.store``).
 """
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from datetime import UTC, timedelta, timezone
 
 import pytest
 
-from engine.ports import EscalationRow, MessageRow, OutboxRow, SlotTaken, Store
+from engine.ports import EscalationRow, MessageRow, OutboxRow, SlotTaken
+from store.ports import Storage
 
 from .records import NOW, appointment, at
 
 # customers
 
 
-async def test_upsert_keeps_one_customer_per_phone(store: Store) -> None:
+async def test_upsert_keeps_one_customer_per_phone(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         ann = await tx.upsert_customer("salon", "Ann", "+1555", "")
         again = await tx.upsert_customer("salon", "Ann", "+1555", "")
@@ -34,7 +35,7 @@ async def test_upsert_keeps_one_customer_per_phone(store: Store) -> None:
         assert await tx.customer_by_phone("salon", "+1999") is None
 
 
-async def test_customers_without_a_phone_are_not_merged(store: Store) -> None:
+async def test_customers_without_a_phone_are_not_merged(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         first = await tx.upsert_customer("salon", "Ann", "", "")
         second = await tx.upsert_customer("salon", "Ann", "", "")
@@ -46,7 +47,7 @@ async def test_customers_without_a_phone_are_not_merged(store: Store) -> None:
 # appointments
 
 
-async def test_appointments_round_trip_in_utc(store: Store) -> None:
+async def test_appointments_round_trip_in_utc(store: Storage) -> None:
     plus2 = timezone(timedelta(hours=2))
     local = appointment("a1", 0, 45, customer_name="Ann", idempotency_key="book:1")
     local = local.model_copy(update={"start": local.start.astimezone(plus2)})
@@ -59,7 +60,7 @@ async def test_appointments_round_trip_in_utc(store: Store) -> None:
     assert stored.start.utcoffset() == timedelta(0)
 
 
-async def test_an_overlapping_booking_is_refused(store: Store) -> None:
+async def test_an_overlapping_booking_is_refused(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.insert_appointment(appointment("a1", 60, 120))
         for start, end in [(60, 120), (30, 61), (119, 180), (70, 80), (0, 240)]:
@@ -69,7 +70,7 @@ async def test_an_overlapping_booking_is_refused(store: Store) -> None:
 
 
 async def test_adjacent_other_staff_other_business_and_cancelled_do_not_clash(
-    store: Store,
+    store: Storage,
 ) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.insert_appointment(appointment("a1", 60, 120))
@@ -86,7 +87,7 @@ async def test_adjacent_other_staff_other_business_and_cancelled_do_not_clash(
     assert sorted(booked) == ["a2", "after", "before", "ben"]
 
 
-async def test_moving_onto_a_taken_slot_is_refused(store: Store) -> None:
+async def test_moving_onto_a_taken_slot_is_refused(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.insert_appointment(appointment("a1", 0, 60))
         await tx.insert_appointment(appointment("a2", 60, 120))
@@ -101,7 +102,7 @@ async def test_moving_onto_a_taken_slot_is_refused(store: Store) -> None:
     assert (by_id["a2"].start, by_id["a2"].staff) == (at(30), "ben")
 
 
-async def test_moving_or_cancelling_an_unknown_appointment_fails(store: Store) -> None:
+async def test_moving_or_cancelling_an_unknown_appointment_fails(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         with pytest.raises(LookupError):
             await tx.move_appointment("nope", at(0), at(30), "ana")
@@ -109,7 +110,7 @@ async def test_moving_or_cancelling_an_unknown_appointment_fails(store: Store) -
             await tx.cancel_appointment("nope")
 
 
-async def test_an_appointment_must_end_after_it_starts(store: Store) -> None:
+async def test_an_appointment_must_end_after_it_starts(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         with pytest.raises(ValueError):
             await tx.insert_appointment(appointment("a1", 30, 30))
@@ -120,7 +121,7 @@ async def test_an_appointment_must_end_after_it_starts(store: Store) -> None:
             await tx.appointments_between("salon", NOW.replace(tzinfo=None), at(30))
 
 
-async def test_an_idempotency_key_names_one_appointment(store: Store) -> None:
+async def test_an_idempotency_key_names_one_appointment(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.insert_appointment(appointment("a1", 0, 30, idempotency_key="book:1"))
         with pytest.raises(ValueError):
@@ -135,7 +136,7 @@ async def test_an_idempotency_key_names_one_appointment(store: Store) -> None:
         assert found is not None and found.id == "a1"
 
 
-async def test_appointments_between_and_of_a_customer(store: Store) -> None:
+async def test_appointments_between_and_of_a_customer(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.insert_appointment(appointment("a1", 0, 60, customer_id="ann"))
         await tx.insert_appointment(appointment("a2", 120, 180, customer_id="bob"))
@@ -169,7 +170,7 @@ def message(id: str, minutes: int) -> MessageRow:
     )
 
 
-async def test_messages_and_escalations_are_listed_oldest_first(store: Store) -> None:
+async def test_messages_and_escalations_are_listed_oldest_first(store: Storage) -> None:
     escalation = EscalationRow(
         id="e1", business="salon", conversation_id="c1", reason="angry", created_at=at(3)
     )
@@ -202,7 +203,7 @@ def outbox(id: str, key: str, minutes: int = 0, **payload: object) -> OutboxRow:
     )
 
 
-async def test_enqueue_ignores_a_known_idempotency_key(store: Store) -> None:
+async def test_enqueue_ignores_a_known_idempotency_key(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.enqueue(outbox("o1", "reply:1", n=1))
         await tx.enqueue(outbox("o2", "reply:1", n=2))
@@ -213,7 +214,7 @@ async def test_enqueue_ignores_a_known_idempotency_key(store: Store) -> None:
     assert await store.outbox() == [outbox("o1", "reply:1", n=1)]
 
 
-async def test_a_transaction_counts_the_rows_it_enqueues(store: Store) -> None:
+async def test_a_transaction_counts_the_rows_it_enqueues(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         assert tx.enqueued == 0
         await tx.conversation("salon", "sms", "+15035550100", at(0))
@@ -225,7 +226,7 @@ async def test_a_transaction_counts_the_rows_it_enqueues(store: Store) -> None:
         assert tx.enqueued == 0  # per transaction
 
 
-async def test_outbox_depth_counts_the_rows_of_each_status(store: Store) -> None:
+async def test_outbox_depth_counts_the_rows_of_each_status(store: Storage) -> None:
     assert await store.outbox_depth(("pending", "dead")) == {"pending": 0, "dead": 0}
     async with store.transaction("salon", "k") as tx:
         for n in range(1, 6):
@@ -238,7 +239,7 @@ async def test_outbox_depth_counts_the_rows_of_each_status(store: Store) -> None
     assert await store.outbox_depth(()) == {}
 
 
-async def test_claim_leases_due_rows_and_mark_settles_them(store: Store) -> None:
+async def test_claim_leases_due_rows_and_mark_settles_them(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.enqueue(outbox("late", "k-late", 10))
         await tx.enqueue(outbox("o2", "k2", 2))
@@ -268,7 +269,7 @@ async def test_claim_leases_due_rows_and_mark_settles_them(store: Store) -> None
     assert all(r.next_attempt_at.tzinfo == UTC and r.payload == {"text": "hi"} for r in again)
 
 
-async def test_mark_outbox_checks_its_arguments(store: Store) -> None:
+async def test_mark_outbox_checks_its_arguments(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.enqueue(outbox("o1", "k1"))
     with pytest.raises(ValueError):
@@ -280,7 +281,7 @@ async def test_mark_outbox_checks_its_arguments(store: Store) -> None:
 # idempotent results
 
 
-async def test_the_first_remembered_result_stands(store: Store) -> None:
+async def test_the_first_remembered_result_stands(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         assert await tx.idempotent_result("book:1") is None
         await tx.remember_result("book:1", {"ok": True, "id": "a1", "slots": [1, 2]})
@@ -292,7 +293,7 @@ async def test_the_first_remembered_result_stands(store: Store) -> None:
         assert await tx.idempotent_result("book:1") == {"ok": True, "id": "a1", "slots": [1, 2]}
 
 
-async def test_claim_can_be_limited_to_the_kinds_a_drainer_sends(store: Store) -> None:
+async def test_claim_can_be_limited_to_the_kinds_a_drainer_sends(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.enqueue(outbox("o1", "k1", 1))
         await tx.enqueue(outbox("o2", "k2", 2).model_copy(update={"kind": "message_file"}))
@@ -307,7 +308,7 @@ async def test_claim_can_be_limited_to_the_kinds_a_drainer_sends(store: Store) -
 # re-queueing
 
 
-async def test_requeue_sends_a_dead_or_pending_row_again(store: Store) -> None:
+async def test_requeue_sends_a_dead_or_pending_row_again(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         for n in (1, 2, 3):
             await tx.enqueue(outbox(f"o{n}", f"k{n}", n))
@@ -326,7 +327,7 @@ async def test_requeue_sends_a_dead_or_pending_row_again(store: Store) -> None:
     assert [r.id for r in await store.claim_outbox(at(60), limit=10)] == ["o3", "o1", "o2"]
 
 
-async def test_requeue_all_dead_rows(store: Store) -> None:
+async def test_requeue_all_dead_rows(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         for n in (1, 2, 3, 4):
             await tx.enqueue(outbox(f"o{n}", f"k{n}", n))
@@ -341,7 +342,7 @@ async def test_requeue_all_dead_rows(store: Store) -> None:
     assert await store.requeue_outbox(None, True, at(9)) == 0  # none left
 
 
-async def test_requeue_refuses_sent_rows_unknown_ids_and_unclear_requests(store: Store) -> None:
+async def test_requeue_refuses_sent_rows_unknown_ids_and_unclear_requests(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.enqueue(outbox("o1", "k1"))
     await store.mark_outbox("o1", "sent", 1, at(1), "")

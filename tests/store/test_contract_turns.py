@@ -1,6 +1,6 @@
 """Store contract, part 1: inbound events, conversations, turns and transactions.
 
-Every test runs against each Store implementation (see ``conftest.store``).
+Every test runs against each store implementation (see ``conftest.store``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from engine.ports import (
     MessageRow,
     OutboxRow,
     SlotTaken,
-    Store,
     StoredTurn,
 )
+from store.ports import Storage
 
 from .records import NOW, appointment, at
 
@@ -56,12 +56,12 @@ class Boom(Exception):
 # inbound events
 
 
-async def test_migrate_twice_is_harmless(store: Store) -> None:
+async def test_migrate_twice_is_harmless(store: Storage) -> None:
     await store.migrate()
     assert await store.list_conversations() == []
 
 
-async def test_record_inbound_refuses_a_duplicate_provider_id(store: Store) -> None:
+async def test_record_inbound_refuses_a_duplicate_provider_id(store: Storage) -> None:
     event = inbound("m1", payload={"button": "yes"}, lang_hint="de", customer_phone="+1555")
     assert await store.record_inbound(event) is True
     assert await store.record_inbound(event.model_copy(update={"text": "again"})) is False
@@ -70,7 +70,7 @@ async def test_record_inbound_refuses_a_duplicate_provider_id(store: Store) -> N
     assert len(await store.inbound_events()) == 2
 
 
-async def test_inbound_events_are_ordered_by_arrival_and_returned_in_utc(store: Store) -> None:
+async def test_inbound_events_are_ordered_by_arrival_and_returned_in_utc(store: Storage) -> None:
     plus2 = timezone(timedelta(hours=2))
     late = inbound("late", minutes=10)
     early = inbound("early").model_copy(update={"received_at": NOW.astimezone(plus2)})
@@ -83,7 +83,7 @@ async def test_inbound_events_are_ordered_by_arrival_and_returned_in_utc(store: 
     assert found[0].received_at == NOW
 
 
-async def test_record_inbound_commits_even_when_the_turn_fails(store: Store) -> None:
+async def test_record_inbound_commits_even_when_the_turn_fails(store: Storage) -> None:
     assert await store.record_inbound(inbound("m1"))
     with pytest.raises(Boom):
         async with store.transaction("salon", "sms:+15550001") as tx:
@@ -93,7 +93,7 @@ async def test_record_inbound_commits_even_when_the_turn_fails(store: Store) -> 
     assert await store.list_conversations() == []
 
 
-async def test_a_naive_datetime_is_refused(store: Store) -> None:
+async def test_a_naive_datetime_is_refused(store: Storage) -> None:
     naive = inbound("m1").model_copy(update={"received_at": NOW.replace(tzinfo=None)})
     with pytest.raises(ValueError):
         await store.record_inbound(naive)
@@ -102,7 +102,7 @@ async def test_a_naive_datetime_is_refused(store: Store) -> None:
 # conversations
 
 
-async def test_conversation_is_loaded_or_created_once(store: Store) -> None:
+async def test_conversation_is_loaded_or_created_once(store: Storage) -> None:
     async with store.transaction("salon", "sms:+1") as tx:
         first = await tx.conversation("salon", "sms", "+1", NOW)
         again = await tx.conversation("salon", "sms", "+1", at(5))
@@ -119,7 +119,7 @@ async def test_conversation_is_loaded_or_created_once(store: Store) -> None:
     assert sorted(await store.all_conversation_ids()) == sorted([first.id, other.id])
 
 
-async def test_saved_state_round_trips_and_is_a_copy(store: Store) -> None:
+async def test_saved_state_round_trips_and_is_a_copy(store: Storage) -> None:
     state = {"topic": "booking", "fields": {"service": "cut", "n": 2}, "done": [1, 2]}
     async with store.transaction("salon", "k") as tx:
         conv = await tx.conversation("salon", "sms", "+1", NOW)
@@ -133,13 +133,13 @@ async def test_saved_state_round_trips_and_is_a_copy(store: Store) -> None:
     assert again.state["topic"] == "booking"
 
 
-async def test_saving_an_unknown_conversation_fails(store: Store) -> None:
+async def test_saving_an_unknown_conversation_fails(store: Storage) -> None:
     with pytest.raises(LookupError):
         async with store.transaction("salon", "k") as tx:
             await tx.save_conversation("nope", {}, "", NOW)
 
 
-async def test_state_that_is_not_json_is_refused(store: Store) -> None:
+async def test_state_that_is_not_json_is_refused(store: Storage) -> None:
     with pytest.raises(TypeError):
         async with store.transaction("salon", "k") as tx:
             conv = await tx.conversation("salon", "sms", "+1", NOW)
@@ -149,7 +149,7 @@ async def test_state_that_is_not_json_is_refused(store: Store) -> None:
 # turns
 
 
-async def test_turns_append_in_order_and_are_found_by_provider_id(store: Store) -> None:
+async def test_turns_append_in_order_and_are_found_by_provider_id(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         conv = await tx.conversation("salon", "sms", "+1", NOW)
         await tx.append_turn(turn(conv.id, 0, "m0", reply="hi"), {})
@@ -166,7 +166,7 @@ async def test_turns_append_in_order_and_are_found_by_provider_id(store: Store) 
     assert await store.turns("nope") == []
 
 
-async def test_a_turn_number_is_used_once(store: Store) -> None:
+async def test_a_turn_number_is_used_once(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         conv = await tx.conversation("salon", "sms", "+1", NOW)
         await tx.append_turn(turn(conv.id, 0), {})
@@ -176,7 +176,7 @@ async def test_a_turn_number_is_used_once(store: Store) -> None:
     assert (await store.list_conversations())[0].turns == 1
 
 
-async def test_a_turn_with_its_state_leaves_the_conversation_in_it(store: Store) -> None:
+async def test_a_turn_with_its_state_leaves_the_conversation_in_it(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         conv = await tx.conversation("salon", "sms", "+1", NOW)
         await tx.append_turn(turn(conv.id, 0), {"topic": "book", "n": 1})
@@ -194,7 +194,7 @@ async def test_a_turn_with_its_state_leaves_the_conversation_in_it(store: Store)
     assert (row.turns, row.state, row.last_hash) == (2, {"topic": "book", "n": 2}, "h1")
 
 
-async def test_a_turn_needs_its_conversation(store: Store) -> None:
+async def test_a_turn_needs_its_conversation(store: Storage) -> None:
     with pytest.raises(LookupError):
         async with store.transaction("salon", "k") as tx:
             await tx.append_turn(turn("nope", 0), {})
@@ -203,7 +203,7 @@ async def test_a_turn_needs_its_conversation(store: Store) -> None:
 # transactions
 
 
-async def test_an_exception_rolls_back_every_write(store: Store) -> None:
+async def test_an_exception_rolls_back_every_write(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         kept = await tx.conversation("salon", "sms", "+1", NOW)
     with pytest.raises(Boom):
@@ -254,7 +254,7 @@ async def test_an_exception_rolls_back_every_write(store: Store) -> None:
         assert await tx.idempotent_result("r1") is None
 
 
-async def test_a_refused_write_does_not_spoil_the_transaction(store: Store) -> None:
+async def test_a_refused_write_does_not_spoil_the_transaction(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         await tx.insert_appointment(appointment("a1", 0, 30))
         with pytest.raises(SlotTaken):
@@ -263,7 +263,7 @@ async def test_a_refused_write_does_not_spoil_the_transaction(store: Store) -> N
     assert [a.id for a in await store.list_appointments("salon")] == ["a1", "a3"]
 
 
-async def test_one_conversation_runs_one_transaction_at_a_time(store: Store) -> None:
+async def test_one_conversation_runs_one_transaction_at_a_time(store: Storage) -> None:
     log: list[str] = []
 
     async def turn_of(name: str) -> None:
@@ -278,7 +278,7 @@ async def test_one_conversation_runs_one_transaction_at_a_time(store: Store) -> 
     assert len(await store.list_conversations()) == 1
 
 
-async def test_concurrent_bookings_of_one_slot_let_exactly_one_through(store: Store) -> None:
+async def test_concurrent_bookings_of_one_slot_let_exactly_one_through(store: Storage) -> None:
     async def book(key: str, appointment_id: str) -> str:
         try:
             async with store.transaction("salon", key) as tx:
@@ -293,7 +293,7 @@ async def test_concurrent_bookings_of_one_slot_let_exactly_one_through(store: St
     assert len(await store.list_appointments("salon")) == 1
 
 
-async def test_a_transaction_cannot_be_used_after_its_block(store: Store) -> None:
+async def test_a_transaction_cannot_be_used_after_its_block(store: Storage) -> None:
     async with store.transaction("salon", "k") as tx:
         pass
     with pytest.raises(RuntimeError):
@@ -302,7 +302,7 @@ async def test_a_transaction_cannot_be_used_after_its_block(store: Store) -> Non
         await tx.customer(CustomerId("c1"))
 
 
-async def test_unanswered_inbound_lists_events_without_a_committed_turn(store: Store) -> None:
+async def test_unanswered_inbound_lists_events_without_a_committed_turn(store: Storage) -> None:
     for msg_id, minutes in [("answered", 0), ("late", 20), ("lost", 5), ("other", 1)]:
         await store.record_inbound(inbound(msg_id, minutes=minutes))
     await store.record_inbound(inbound("answered", business="barber", minutes=2))
@@ -325,7 +325,7 @@ async def test_unanswered_inbound_lists_events_without_a_committed_turn(store: S
 
 
 async def test_earlier_unanswered_lists_the_conversation_s_older_waiting_events(
-        store: Store) -> None:
+        store: Storage) -> None:
     for msg_id, minutes in [("done", 0), ("waiting", 1), ("also", 2), ("mine", 3),
                             ("later", 4)]:
         await store.record_inbound(inbound(msg_id, minutes=minutes))
@@ -346,7 +346,7 @@ async def test_earlier_unanswered_lists_the_conversation_s_older_waiting_events(
         assert [e.provider_msg_id for e in await tx.earlier_unanswered(mine)] == ["also"]
 
 
-async def test_long_values_from_a_channel_are_stored_alike_everywhere(store: Store) -> None:
+async def test_long_values_from_a_channel_are_stored_alike_everywhere(store: Storage) -> None:
     """What a channel delivers may be long: every store keeps it whole, none refuses it."""
     long_id, sender, caller = "M" * 600, "s" * 700, "+1" + "5" * 300
     event = InboundEvent(business="salon", channel="sms", sender=sender, text="x" * 5000,

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from engine.memory import MemoryStore, TransactionConflict
 from engine.ports import SlotTaken
+from store.memory import MemoryStore, TransactionConflict
 
 from .records import NOW, appointment
 
@@ -27,7 +27,7 @@ async def test_different_conversations_do_not_wait_for_each_other() -> None:
     await asyncio.gather(turn_of("+1"), turn_of("+2"))
     assert log == ["+1 in", "+2 in", "+1 out", "+2 out"]
     assert len(await store.list_conversations()) == 2
-    assert store._locks == {}  # a lock lives only while someone holds or waits for it
+    assert len(store._locks) == 0  # a lock lives only while someone holds or waits for it
 
 
 async def test_a_write_that_a_concurrent_commit_changed_is_refused() -> None:

@@ -28,9 +28,9 @@ from adapters.http.twilio import EMPTY_TWIML, TwilioSmsSender, routes, sms_text
 from adapters.outbox import Drainer, ReplyRouter, RetryOptions, drainer_for
 from adapters.settings import Settings
 from adapters.wiring import App, open_app, repo_path
-from engine.memory import MemoryStore
 from engine.ports import OutboxRow
 from language.types import LanguageBackend
+from store.memory import MemoryStore
 from tests.dbs import database_url
 
 BLOOM = "bloom-salon"

@@ -224,8 +224,8 @@ async def test_a_recovered_web_chat_reply_is_settled_by_the_history() -> None:
 
     from adapters.http.webchat import WebchatHistory
     from adapters.outbox import Drainer, ReplyRouter
-    from engine.memory import MemoryStore
     from engine.ports import OutboxRow
+    from store.memory import MemoryStore
 
     store = MemoryStore()
     now = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)

@@ -36,9 +36,9 @@ from adapters.outbox import Drainer, ReplyRouter, RetryOptions, drainer_for
 from adapters.settings import Settings
 from adapters.wiring import App, open_app, repo_path
 from engine.business import WhatsAppChannel
-from engine.memory import MemoryStore
 from engine.ports import OutboxRow
 from language.types import LanguageBackend
+from store.memory import MemoryStore
 from tests.dbs import database_url
 
 BLOOM = "bloom-salon"

@@ -1,4 +1,5 @@
-"""An in-memory :class:`~engine.ports.Store`, for fast tests and engine benchmarks.
+"""The store in memory, for fast tests and engine benchmarks: the engine's
+:class:`~engine.ports.Store` and the store-side ports (:mod:`store.ports`).
 
 It keeps the same contract as the SQL store (``store/``), checked by one shared test suite:
 the same uniqueness rules, the same double-booking rule (:class:`SlotTaken`), the same
@@ -7,8 +8,8 @@ too) and UTC datetimes on the way out.
 
 Transactions stage their writes in an overlay over the committed tables; reads inside the
 transaction see the overlay. On a clean exit the overlay is applied in one synchronous step,
-on an exception it is dropped. One conversation's transactions are serialised by an
-``asyncio.Lock`` per ``(business, conversation_key)``; transactions of different
+on an exception it is dropped. One conversation's transactions are serialised by a
+:class:`~engine.locks.KeyedLock` on ``(business, conversation_key)``; transactions of different
 conversations run concurrently and are checked optimistically: if anything committed since
 a transaction began, its writes are replayed against the new committed state at commit,
 with every constraint checked again (an overlap raises :class:`SlotTaken` at the end of
@@ -17,12 +18,11 @@ two conversations at once) raises :class:`TransactionConflict`. Reads are not re
 
 Errors: :class:`SlotTaken` for an overlap, ``LookupError`` for an unknown id, ``ValueError``
 for a duplicate key or an invalid value, ``RuntimeError`` for use of a closed transaction.
-This module imports only the standard library, pydantic and ``engine.ports``.
+This module imports only the standard library, pydantic and the engine's ports and lock.
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import uuid
@@ -31,6 +31,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from engine.locks import KeyedLock
 from engine.ports import (
     Appointment,
     ChannelKind,
@@ -457,7 +458,7 @@ class MemoryStore:
     def __init__(self, *, outbox_lease: timedelta = timedelta(seconds=60)) -> None:
         self._tables = _Tables()
         self._version = 0  # bumped by every commit; a stale transaction replays its log
-        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+        self._locks: KeyedLock[tuple[str, str]] = KeyedLock()
         self._lease = outbox_lease
 
     async def migrate(self) -> None:
@@ -484,24 +485,14 @@ class MemoryStore:
 
     @asynccontextmanager
     async def transaction(self, business: str, conversation_key: str) -> AsyncIterator[_MemoryTx]:
-        key = (business, conversation_key)
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                began = self._version
-                tx = _MemoryTx(self._tables)
-                try:
-                    yield tx
-                finally:
-                    tx._open = False
-                self._commit(tx, began)
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+        async with self._locks.hold((business, conversation_key)):
+            began = self._version
+            tx = _MemoryTx(self._tables)
+            try:
+                yield tx
+            finally:
+                tx._open = False
+            self._commit(tx, began)
 
     def _commit(self, tx: _MemoryTx, began: int) -> None:
         if not tx._log:

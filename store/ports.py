@@ -1,0 +1,82 @@
+"""What a store offers besides the engine's port: the records people and tools read, the
+outbox the drainers work through, and the store's own lifetime.
+
+The engine's :class:`~engine.ports.Store` holds only what a turn needs. Listings, the
+outbox's administration and migrations are used by the edges alone (the CLI, the HTTP
+app, the drainer, benchmarks, tests), so their protocols live here, beside the stores that
+implement them: :class:`~store.sqlite.SqlStore`, :class:`~store.postgres.PgStore` and
+:class:`~store.memory.MemoryStore`. Each caller types against the narrowest one it uses;
+:class:`Storage` is all of them, what :func:`store.open_store` returns and the composition
+root holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from engine.ports import (
+    Appointment,
+    ConversationRow,
+    EscalationRow,
+    InboundEvent,
+    MessageRow,
+    OutboxRow,
+    Store,
+    StoredTurn,
+)
+
+__all__ = ["OutboxQueue", "Records", "Storage"]
+
+
+class Records(Protocol):
+    """The read side (CLI, web chat history, dashboard, replay): committed rows only."""
+
+    async def list_appointments(self, business: str) -> list[Appointment]: ...
+
+    async def list_conversations(self, business: str | None = None) -> list[ConversationRow]: ...
+
+    async def list_messages(self, business: str) -> list[MessageRow]: ...
+
+    async def list_escalations(self, business: str) -> list[EscalationRow]: ...
+
+    async def turns(self, conversation_id: str) -> list[StoredTurn]: ...
+
+    async def all_conversation_ids(self) -> list[str]: ...
+
+    async def inbound_events(self, business: str | None = None) -> list[InboundEvent]: ...
+
+
+class OutboxQueue(Protocol):
+    """The outbox as the drainers and the operator see it (a turn only adds rows, through
+    :meth:`engine.ports.Tx.enqueue`)."""
+
+    async def outbox(self, status: str | None = None) -> list[OutboxRow]: ...
+
+    async def outbox_depth(self, statuses: Sequence[str]) -> dict[str, int]:
+        """How many rows have each of ``statuses`` (0 for none), counted, not loaded."""
+        ...
+
+    async def claim_outbox(
+        self, now: datetime, limit: int, kinds: Sequence[str] | None = None
+    ) -> list[OutboxRow]: ...  # only rows of ``kinds`` (every kind when None)
+
+    async def mark_outbox(
+        self, row_id: str, status: str, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None: ...
+
+    async def requeue_outbox(self, row_id: str | None, dead: bool, now: datetime) -> int:
+        """Send again: the pending or dead row ``row_id``, or every dead row (``dead=True``;
+        give exactly one of the two). The rows become pending with no attempts, due at
+        ``now``, ``last_error`` kept. A sent row is refused (``ValueError``), an unknown id
+        is a ``LookupError``. Returns how many rows were re-queued."""
+        ...
+
+
+class Storage(Store, Records, OutboxQueue, Protocol):
+    """A whole store: the engine's port, the records, the outbox, and its lifetime."""
+
+    async def migrate(self) -> None: ...
+
+    async def close(self) -> None: ...
