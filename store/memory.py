@@ -47,6 +47,9 @@ from engine.ports import (
     StoredTurn,
 )
 
+from .errors import StoreError
+from .migrations import NAMES
+
 __all__ = ["MemoryStore", "TransactionConflict"]
 
 K = TypeVar("K")
@@ -86,7 +89,7 @@ def _overlaps(a: Appointment, b: Appointment) -> bool:
     )
 
 
-class TransactionConflict(RuntimeError):
+class TransactionConflict(StoreError, RuntimeError):
     """Two conversations' transactions wrote the same row (say, one customer's); the later
     commit is refused, as a serialisable database would, and the turn may be retried."""
 
@@ -463,6 +466,10 @@ class MemoryStore:
 
     async def migrate(self) -> None:
         return None
+
+    async def schema_version(self) -> int:
+        """Memory has no schema to migrate: always the newest."""
+        return max(NAMES)
 
     async def close(self) -> None:
         return None

@@ -22,7 +22,7 @@ async def db(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.db_command == "migrate":
             await store.migrate()
-        version = await store.schema_version()  # type: ignore[attr-defined]
+        version = await store.schema_version()
         print(f"schema version {version}")
         return EXIT_OK
     finally:

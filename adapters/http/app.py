@@ -59,7 +59,7 @@ async def readyz(request: web.Request) -> web.Response:
     """Ready when the database answers and its schema is the latest migration."""
     store = request.app[SERVER].app.store
     try:
-        version = await store.schema_version()  # type: ignore[attr-defined]
+        version = await store.schema_version()
     except Exception as e:
         log.warning("readiness: database unreachable: %s", type(e).__name__)
         return web.Response(status=503, text=f"database unreachable: {type(e).__name__}")
