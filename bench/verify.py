@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.config_loader import load_businesses
+from adapters.business_files import load_businesses
 from machines.card import Card
 from machines.loader import apply_override, bundled_cards
 from machines.testing.mutants import Mutant, Verdict, judge, mutants

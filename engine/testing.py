@@ -33,6 +33,7 @@ import phonenumbers
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine
 
+from adapters.business_files import load_business
 from language.types import FieldCandidate, PlanItem, Signals, Slot, TopicScore, Understanding
 from machines.loader import bundled_cards, load_cards
 from machines.testing import (
@@ -57,7 +58,6 @@ from rules.ir import Say
 
 from .brain import Brain
 from .business import Business, TopicUse
-from .config_loader import load_business
 from .decide import decide
 from .desk import MAX_ACTIONS_PER_TURN
 from .hours import is_open

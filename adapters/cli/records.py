@@ -16,12 +16,12 @@ from typing import Any
 from engine.audit import replay as replay_turns
 from engine.audit import verify_chain
 from engine.brain import Brain
-from engine.config_loader import load_business
 from engine.ports import Store, StoredTurn
 from machines.loader import load_cards
 from rules.errors import FrontdeskError
 from store import open_store
 
+from ..business_files import load_business
 from ..settings import Settings
 from ..wiring import business_of, card_templates, load_brains
 from .audit_text import turn_text
