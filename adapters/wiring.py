@@ -30,14 +30,6 @@ import language.data as language_data
 from engine.brain import Brain, understand_context
 from engine.business import Business, LanguageConfig
 from engine.business_checks import did_you_mean
-from engine.config_loader import (
-    BusinessFile,
-    ConfigError,
-    business_files_of,
-    read_business,
-    read_business_folder,
-    slugs_in,
-)
 from engine.desk import Desk
 from engine.state import ConversationState
 from language.embedding import Embedder
@@ -55,6 +47,14 @@ from machines.loader import bundled_cards, load_cards
 from rules.errors import FrontdeskError
 from store.ports import Storage
 
+from .business_files import (
+    BusinessFile,
+    ConfigError,
+    business_files_of,
+    read_business,
+    read_business_folder,
+    slugs_in,
+)
 from .cache import ArrayCache, announce, file_lock
 from .demo import DEMO_BUSINESSES
 from .settings import Settings, SettingsError

@@ -1,10 +1,10 @@
 """Mutation testing ``frontdesk verify``: how many careless cards does it catch?
 
 Mutants of the bundled cards and of every card a demo business overrides
-(``machines.testing.mutants``) are loaded and model-checked one by one; each is refused at
+(``contrib.testing.mutants``) are loaded and model-checked one by one; each is refused at
 load, killed (a violation, shown with its shortest counterexample with ``--killed``) or
 survives. A survivor that is not in the reviewed list of equivalent mutants
-(``tests/machines/equivalent_mutants.yaml``) is a hole in the checker and is listed.
+(``tests/contrib/equivalent_mutants.yaml``) is a hole in the checker and is listed.
 Run with ``python -m bench.verify [--killed] [--only SUBSTRING]``.
 """
 
@@ -16,14 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-from engine.config_loader import load_businesses
+from adapters.business_files import load_businesses
+from contrib.testing.mutants import Mutant, Verdict, judge, mutants
 from machines.card import Card
 from machines.loader import apply_override, bundled_cards
-from machines.testing.mutants import Mutant, Verdict, judge, mutants
 from machines.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-EQUIVALENT = ROOT / "tests" / "machines" / "equivalent_mutants.yaml"
+EQUIVALENT = ROOT / "tests" / "contrib" / "equivalent_mutants.yaml"
 
 
 def subjects() -> list[tuple[str, Card]]:

@@ -2,9 +2,10 @@
 
 One YAML file per business (the demo ones are in ``adapters/demo/businesses/``) validates
 into :class:`Business`. Loading (file reading, ``${ENV}`` interpolation, line numbers in
-errors) lives in ``engine.config_loader``; the checks across sections (a staff member's
-service that does not exist, overlapping time off, a service longer than every window) in
-``engine.business_checks``; this module is pure data plus small pure helpers.
+errors) is done at the edge, in ``adapters.business_files``, and so are the channels'
+provider accounts (``adapters.channels``); the checks across sections (a staff member's
+service that does not exist, overlapping time off, a service longer than every window) live
+in ``engine.business_checks``; this module is pure data plus small pure helpers.
 
 Every field carries a ``description``: the JSON Schema (``frontdesk business schema``) and
 the field reference ``docs/business-file.md`` are generated from them.
@@ -277,75 +278,6 @@ class MessageDelivery(_Model):
                                                                       "message is sent to")
 
 
-class TwilioChannel(_Model):
-    """A Twilio account the business's SMS number belongs to. The token signs Twilio's
-    webhooks and authenticates replies; write it as ``${TWILIO_AUTH_TOKEN}``. An empty
-    token (an unset variable's empty default) leaves the channel switched off."""
-
-    account_sid: str = Field(description="the Twilio account's SID, e.g. "
-                             "${TWILIO_ACCOUNT_SID:-}")
-    auth_token: str = Field(repr=False, description="the account's auth token, as "
-                            "${TWILIO_AUTH_TOKEN:-} (never written in the file)")
-    from_number: str = Field(description="the business's Twilio number replies are sent "
-                             "from, e.g. +15035550100")
-    voice: str | dict[str, str] = Field(
-        default="", description="the voice phone calls are spoken in: one for every language "
-                                "(Polly.Joanna) or one per language ({en: Polly.Joanna, de: "
-                                "Polly.Vicki}); unset: a default per language")
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.account_sid and self.auth_token and self.from_number)
-
-
-class TelegramChannel(_Model):
-    """The business's Telegram bot. ``bot_token`` (from @BotFather) authenticates replies;
-    ``secret_token`` is the one given to ``setWebhook``, which Telegram sends back in
-    ``X-Telegram-Bot-Api-Secret-Token`` on every update. Write both as ``${VAR}``; either
-    empty (an unset variable's empty default) leaves the channel switched off."""
-
-    bot_token: str = Field(default="", repr=False, pattern=r"^(\d+:[A-Za-z0-9_-]+)?$",
-                           description="the bot's token from @BotFather, as ${VARIABLE:-}")
-    secret_token: str = Field(default="", repr=False, pattern=r"^[A-Za-z0-9_-]{0,256}$",
-                              description="the secret given to setWebhook (1-256 of A-Z, "
-                                          "a-z, 0-9, _ and -), as ${VARIABLE:-}")
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.bot_token and self.secret_token)
-
-
-class WhatsAppChannel(_Model):
-    """The business's WhatsApp number on Meta's Cloud API. ``access_token`` authenticates
-    replies, ``app_secret`` signs Meta's webhooks (``X-Hub-Signature-256``) and
-    ``verify_token`` answers Meta's subscription check. Write the secrets as ``${VAR}``;
-    any of the four empty (an unset variable's empty default) leaves the channel off."""
-
-    phone_number_id: str = Field(default="", description="the WhatsApp number's id in "
-                                                         "Meta's Cloud API")
-    access_token: str = Field(default="", repr=False, description="authenticates replies, "
-                              "as ${VARIABLE:-}")
-    app_secret: str = Field(default="", repr=False, description="the app secret Meta signs "
-                            "its webhooks with, as ${VARIABLE:-}")
-    verify_token: str = Field(default="", repr=False, description="the token Meta's "
-                              "subscription check sends back, as ${VARIABLE:-}")
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.phone_number_id and self.access_token and self.app_secret
-                    and self.verify_token)
-
-
-class Channels(_Model):
-    """Provider accounts of the business's channels (each optional)."""
-
-    twilio: TwilioChannel | None = Field(default=None, description="SMS and phone calls "
-                                                                   "through Twilio")
-    telegram: TelegramChannel | None = Field(default=None, description="a Telegram bot")
-    whatsapp: WhatsAppChannel | None = Field(default=None, description="a WhatsApp number on "
-                                                                       "Meta's Cloud API")
-
-
 class EmergencyPolicy(_Model):
     """What happens when a customer has an emergency."""
 
@@ -525,9 +457,11 @@ class Business(_Model):
                                          "this business, with any changes to them")
     records_calls: bool = Field(default=False, description="phone calls are recorded; the "
                                 "voice says so first")
-    channels: Channels = Field(default=Channels(), description="provider accounts of the "
-                               "business's SMS, voice, WhatsApp and Telegram channels, each "
-                               "off until its secrets are set")
+    # the provider accounts of the business's channels: the file's ``channels:`` section,
+    # typed and validated at the edge (``adapters.channels``, whose business model replaces
+    # this field in place, so the file keeps its order); a turn never reads them
+    channels: Any = Field(default=None, description="provider accounts of the business's "
+                          "channels (see adapters.channels)")
     language: LanguageConfig | None = Field(default=None, description="the language backend "
                                             "of this business; unset: the global setting "
                                             "(language, language_provider, ...)")

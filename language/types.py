@@ -13,28 +13,12 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from machines.card import FIELD_TYPES, FieldType  # the typed fields of a card
+
 Lang = Literal["en", "de"]
 Urgency = Literal["none", "urgent", "emergency"]
 Hazard = Literal["none", "gas"]
 
-FieldType = Literal[
-    "service",
-    "staff",
-    "date",
-    "time",
-    "offered_slot",
-    "person_name",
-    "phone",
-    "email",
-    "address",
-    "text",
-    "choice",
-    "boolean",
-]
-FIELD_TYPES: tuple[str, ...] = (
-    "service", "staff", "date", "time", "offered_slot", "person_name",
-    "phone", "email", "address", "text", "choice", "boolean",
-)
 
 
 class _Frozen(BaseModel):

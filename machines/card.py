@@ -11,7 +11,25 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from language.types import FieldType
+# the types a card's required field can have; ``language`` extracts a value of each
+FieldType = Literal[
+    "service",
+    "staff",
+    "date",
+    "time",
+    "offered_slot",
+    "person_name",
+    "phone",
+    "email",
+    "address",
+    "text",
+    "choice",
+    "boolean",
+]
+FIELD_TYPES: tuple[str, ...] = (
+    "service", "staff", "date", "time", "offered_slot", "person_name",
+    "phone", "email", "address", "text", "choice", "boolean",
+)
 
 Channel = Literal["cli", "webchat", "sms", "voice", "whatsapp", "telegram"]
 ALL_CHANNELS: tuple[Channel, ...] = ("cli", "webchat", "sms", "voice", "whatsapp", "telegram")

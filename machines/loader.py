@@ -22,8 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from language.types import FIELD_TYPES
-from machines.card import Card
+from machines.card import FIELD_TYPES, Card
 from machines.checks import did_you_mean, validate_card
 from machines.errors import InvalidCard, InvalidDocument, Problem
 from machines.registry import DEFAULT_ACTIONS, ActionSpec

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from language.types import FieldType
+from machines.card import FieldType
 
 if TYPE_CHECKING:
     from .card import Card

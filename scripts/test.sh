@@ -14,7 +14,7 @@ source scripts/_venv.sh dev
 export FRONTDESK_TEST_PG=${FRONTDESK_TEST_PG:-postgresql://postgres@127.0.0.1:5432/postgres}
 echo "== ruff"
 ruff check .
-echo "== mypy (strict on machines/ rules/ language/ engine/)"
+echo "== mypy (strict on machines/ rules/ language/ engine/ contrib/)"
 mypy
 echo "== pytest on SQLite"
 FRONTDESK_TEST_DB=sqlite python -m pytest -q -p no:cacheprovider "$@"

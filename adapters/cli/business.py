@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.business import Business
-from engine.config_loader import BusinessFile, read_business, read_business_folder
-
+from ..business_files import BusinessFile, read_business, read_business_folder
+from ..channels import BusinessWithChannels
 from ..demo import STARTER
 from ..settings import Settings
 from ..wiring import business_files, business_folder, card_templates, compile_files
@@ -35,8 +34,9 @@ def business(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def business_schema() -> dict[str, Any]:
-    """The JSON Schema of a business file (from the :class:`Business` model)."""
-    schema = Business.model_json_schema()
+    """The JSON Schema of a business file (from the :class:`Business` model, with the
+    channels' accounts typed: :class:`~adapters.channels.BusinessWithChannels`)."""
+    schema = BusinessWithChannels.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
@@ -105,7 +105,7 @@ def init(args: argparse.Namespace, settings: Settings) -> int:
 def field_reference() -> str:
     """``docs/business-file.md``: every field of a business file with its type, default
     and meaning, section by section, from the models' schema and field descriptions."""
-    schema = Business.model_json_schema()
+    schema = BusinessWithChannels.model_json_schema()
     defs: Mapping[str, Any] = schema.get("$defs", {})
     order = _sections(schema, defs)
     out = ["# The business file", "",

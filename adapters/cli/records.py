@@ -16,13 +16,13 @@ from typing import Any
 from engine.audit import replay as replay_turns
 from engine.audit import verify_chain
 from engine.brain import Brain
-from engine.config_loader import load_business
 from engine.ports import StoredTurn
 from machines.loader import load_cards
 from rules.errors import FrontdeskError
 from store import open_store
 from store.ports import Records
 
+from ..business_files import load_business
 from ..settings import Settings
 from ..wiring import business_of, card_templates, load_brains
 from .audit_text import turn_text

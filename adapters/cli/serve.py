@@ -21,8 +21,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 from aiohttp import web
 
-from engine.config_loader import ConfigError
-
+from ..business_files import ConfigError
 from ..http.app import build_app, reply_router
 from ..http.logs import configure_logging
 from ..http.server import Metrics, RateLimiter, Server

@@ -32,8 +32,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from adapters.channels import TelegramChannel, channels_of
 from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_json
-from engine.business import Business, TelegramChannel
+from engine.business import Business
 from engine.ports import InboundEvent, OutboxRow
 
 from .server import Server
@@ -122,7 +123,7 @@ async def _update(server: Server, request: web.Request, now: Clock) -> web.Respo
     brain = server.app.brains.get(slug)
     if brain is None:
         return web.Response(status=404, text="unknown business")
-    bot = brain.business.channels.telegram
+    bot = channels_of(brain.business).telegram
     if bot is None or not bot.enabled:
         log.warning("telegram webhook for a business without a bot", extra={"business": slug})
         return web.Response(status=404, text="Telegram is not set up for this business")
@@ -306,8 +307,8 @@ class TelegramSender(HttpSender):
                        base_url: str = "https://api.telegram.org",
                        options: RetryOptions = DEFAULT_RETRY,
                        session: aiohttp.ClientSession | None = None) -> TelegramSender:
-        bots = {slug: b.channels.telegram for slug, b in businesses.items()
-                if b.channels.telegram is not None and b.channels.telegram.enabled}
+        bots = {slug: bot for slug, b in businesses.items()
+                if (bot := channels_of(b).telegram) is not None and bot.enabled}
         return cls(bots, base_url, options, session)
 
     async def _send(self, row: OutboxRow) -> None:

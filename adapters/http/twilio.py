@@ -24,9 +24,10 @@ from aiohttp import web
 from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
+from adapters.channels import TwilioChannel, channels_of
 from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_json
 from engine.brain import Brain
-from engine.business import Business, TwilioChannel
+from engine.business import Business
 from engine.ports import InboundEvent, OutboxRow
 
 from .server import Server
@@ -110,7 +111,7 @@ async def signed_form(server: Server, request: web.Request,
     brain = server.app.brains.get(slug)
     if brain is None:
         return web.Response(status=404, text="unknown business")
-    account = brain.business.channels.twilio
+    account = channels_of(brain.business).twilio
     if account is None or not account.enabled:
         log.warning(f"{what.lower()} webhook for a business without twilio",
                     extra={"business": slug})
@@ -197,8 +198,8 @@ class TwilioSmsSender(HttpSender):
                        base_url: str = "https://api.twilio.com",
                        options: RetryOptions = DEFAULT_RETRY,
                        session: aiohttp.ClientSession | None = None) -> TwilioSmsSender:
-        accounts = {slug: b.channels.twilio for slug, b in businesses.items()
-                    if b.channels.twilio is not None and b.channels.twilio.enabled}
+        accounts = {slug: account for slug, b in businesses.items()
+                    if (account := channels_of(b).twilio) is not None and account.enabled}
         return cls(accounts, base_url, options, session)
 
     async def _send(self, row: OutboxRow) -> None:

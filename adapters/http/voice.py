@@ -32,9 +32,9 @@ from urllib.parse import urlencode
 from aiohttp import web
 from multidict import MultiDict
 
+from adapters.channels import TwilioChannel
 from engine.audit import TurnRecord
 from engine.brain import Brain
-from engine.business import TwilioChannel
 from engine.desk import Reply
 from engine.ports import EscalationRow, InboundEvent
 from language.render import render_plan

@@ -29,8 +29,9 @@ from typing import Any, Literal
 import aiohttp
 from aiohttp import web
 
+from adapters.channels import WhatsAppChannel, channels_of
 from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_json
-from engine.business import Business, WhatsAppChannel
+from engine.business import Business
 from engine.ports import InboundEvent, OutboxRow
 
 from .server import Server
@@ -89,7 +90,7 @@ def _account(server: Server, slug: str) -> WhatsAppChannel | web.Response:
     brain = server.app.brains.get(slug)
     if brain is None:
         return web.Response(status=404, text="unknown business")
-    account = brain.business.channels.whatsapp
+    account = channels_of(brain.business).whatsapp
     if account is None or not account.enabled:
         log.warning("whatsapp webhook for a business without whatsapp",
                     extra={"business": slug})
@@ -348,8 +349,8 @@ class WhatsAppSender(HttpSender):
                        base_url: str = DEFAULT_API_URL, version: str = DEFAULT_VERSION,
                        options: RetryOptions = DEFAULT_RETRY,
                        session: aiohttp.ClientSession | None = None) -> WhatsAppSender:
-        accounts = {slug: b.channels.whatsapp for slug, b in businesses.items()
-                    if b.channels.whatsapp is not None and b.channels.whatsapp.enabled}
+        accounts = {slug: account for slug, b in businesses.items()
+                    if (account := channels_of(b).whatsapp) is not None and account.enabled}
         languages = {slug: b.languages[0] for slug, b in businesses.items()}
         return cls(accounts, base_url, version, options, session, languages)
 

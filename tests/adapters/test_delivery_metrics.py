@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
+from adapters.channels import TelegramChannel, TwilioChannel, WhatsAppChannel
 from adapters.http.app import build_app
 from adapters.http.server import Metrics, Server
 from adapters.http.telegram import TelegramSender
@@ -26,7 +27,6 @@ from adapters.http.whatsapp import WhatsAppSender
 from adapters.outbox import DeliveryMetrics, Drainer, ReplyRouter, RetryOptions, drainer_for
 from adapters.settings import Settings
 from adapters.wiring import open_app, repo_path
-from engine.business import TelegramChannel, TwilioChannel, WhatsAppChannel
 from engine.ports import OutboxRow, Store
 from language.types import LanguageBackend
 from store.memory import MemoryStore

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from adapters.business_files import ConfigError, load_business_text
 from adapters.cli.audit_text import turn_text
 from adapters.settings import Settings, SettingsError
 from adapters.wiring import language_backends, load_brains, open_app, repo_path
 from engine.audit import TurnRecord, replay, verify_chain
-from engine.config_loader import ConfigError, load_business_text
 from engine.ports import InboundEvent
 from language.llm import LLMBackend
 from tests.dbs import database_url

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from adapters.business_files import ConfigError
 from adapters.demo import DEMO_BUSINESSES
 from adapters.settings import Settings, SettingsError
 from adapters.wiring import business_files, business_folder, business_of, load_brains, repo_path
-from engine.config_loader import ConfigError
 
 
 def test_with_no_folder_configured_the_packaged_demo_businesses_are_used() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from adapters.business_files import load_businesses
 from engine.brain import Brain
-from engine.config_loader import load_businesses
 from machines.loader import bundled_cards
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "businesses"

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from adapters.business_files import load_businesses
 from adapters.wiring import repo_path
 from engine.actions import ActionContext, run_action
 from engine.actions_args import idempotency_key
 from engine.business import Business, MessageDelivery, WebhookDelivery
-from engine.config_loader import load_businesses
 from engine.ports import Appointment, AppointmentId, Tx
 from engine.state import ActionCall, ActionResult, ConversationState, FoundAppointment
 from language.types import Slot

@@ -9,16 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.business_checks import cross_check, did_you_mean, unknown
-from engine.config_loader import (
+from adapters.business_files import (
     business_files_of,
     read_business_folder,
     read_business_text,
     slugs_in,
 )
+from engine.business_checks import cross_check, did_you_mean, unknown
 from machines.loader import bundled_cards
-
-from .test_config_loader import TINY, line_of
+from tests.adapters.test_business_files import TINY, line_of
 
 CARDS = bundled_cards()
 

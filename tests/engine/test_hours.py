@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.business_files import load_businesses
 from engine.business import WEEKDAYS, Business
-from engine.config_loader import load_businesses
 from engine.hours import is_open, next_opening, open_intervals_on, week_summary
 
 DEMO = load_businesses(Path(__file__).resolve().parents[2] / "examples" / "businesses", {})

@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from adapters.business_files import ConfigError, load_business_text, load_businesses
 from adapters.wiring import repo_path
 from engine.actions import ActionContext, run_action
 from engine.actions_args import idempotency_key
 from engine.business import WEEKDAYS, Business
-from engine.config_loader import ConfigError, load_business_text, load_businesses
 from engine.desk import Desk
 from engine.ports import Appointment, AppointmentId, CustomerId, InboundEvent
 from engine.slots import NOTES, SlotOffer, SlotQuery, find_slots

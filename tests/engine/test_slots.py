@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from adapters.business_files import load_businesses
 from adapters.wiring import repo_path
 from engine.business import WEEKDAYS, Business, DayHours, Interval
-from engine.config_loader import load_businesses
 from engine.ports import Appointment, AppointmentId, CustomerId
 from engine.slots import NOTES, SlotOffer, SlotQuery, asked_slot, find_slots
 from language.types import Slot

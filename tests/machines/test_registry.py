@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from contrib.testing.decide import _DONE_ITEMS
 from engine import actions
-from engine.testing import _DONE_ITEMS
 from language.render import RENDERERS, render_item
 from language.types import PlanItem, ReplyPlan
 from machines.registry import DEFAULT_ACTIONS, SAY_WORDINGS, claims

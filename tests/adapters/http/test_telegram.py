@@ -27,6 +27,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import ValidationError
 
+from adapters.channels import TelegramChannel
 from adapters.http.server import RateLimiter, Server
 from adapters.http.telegram import (
     MAX_CALLBACK_DATA,
@@ -43,7 +44,6 @@ from adapters.http.telegram import (
 from adapters.outbox import Drainer, ReplyRouter, RetryOptions
 from adapters.settings import Settings
 from adapters.wiring import App, open_app, repo_path
-from engine.business import TelegramChannel
 from language.types import LanguageBackend
 from tests.dbs import database_url
 

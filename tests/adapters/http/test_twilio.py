@@ -421,7 +421,7 @@ async def _reply_row(store: MemoryStore, channel: str, business: str = BLOOM) ->
 
 async def test_the_reply_router_sends_by_channel_and_dead_letters_the_rest(
         fake_twilio: FakeTwilio) -> None:
-    from engine.business import TwilioChannel
+    from adapters.channels import TwilioChannel
 
     store = MemoryStore()
     await _reply_row(store, "sms")

@@ -20,11 +20,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from twilio.request_validator import RequestValidator
 
+from adapters.channels import TwilioChannel
 from adapters.http.server import RateLimiter, Server
 from adapters.http.voice import routes, voice_for
 from adapters.settings import Settings
 from adapters.wiring import App, open_app, repo_path
-from engine.business import TwilioChannel
 from language.types import LanguageBackend
 from tests.dbs import database_url
 

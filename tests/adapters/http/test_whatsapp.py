@@ -23,6 +23,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.channels import WhatsAppChannel
 from adapters.http.server import RateLimiter, Server
 from adapters.http.whatsapp import (
     TEXT_ONLY,
@@ -35,7 +36,6 @@ from adapters.http.whatsapp import (
 from adapters.outbox import Drainer, ReplyRouter, RetryOptions, drainer_for
 from adapters.settings import Settings
 from adapters.wiring import App, open_app, repo_path
-from engine.business import WhatsAppChannel
 from engine.ports import OutboxRow
 from language.types import LanguageBackend
 from store.memory import MemoryStore

@@ -1,7 +1,7 @@
 """Mutation testing ``frontdesk verify`` with our own cards.
 
 Every mutant of the bundled cards and of the card a demo business overrides
-(``machines.testing.mutants``: steps deleted, swapped, duplicated or moved, fields dropped
+(``contrib.testing.mutants``: steps deleted, swapped, duplicated or moved, fields dropped
 or retyped, ``on_fail``/``on_deny`` pointed elsewhere, the read-back, the escalation or an
 invariant dropped, skip conditions added, dropped or negated, claims said by a step, a
 ``say:`` key misspelt...) must be refused at load or killed by ``verify`` — unless it is in
@@ -19,7 +19,7 @@ from collections import Counter
 import pytest
 
 from bench.verify import EQUIVALENT, all_mutants, equivalent, subjects
-from machines.testing.mutants import Mutant, judge
+from contrib.testing.mutants import Mutant, judge
 from tests.dbs import kind
 
 pytestmark = pytest.mark.skipif(kind() == "postgresql",

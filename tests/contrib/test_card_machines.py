@@ -1,8 +1,8 @@
 """Every bundled card of every demo business, tested through the real ``decide``.
 
-``engine.testing.card_machine`` builds a Hypothesis state machine per card: customers
+``contrib.testing.decide.card_machine`` builds a Hypothesis state machine per card: customers
 answer, refuse, correct, digress, say yes, no, goodbye or "a person please", actions work,
-fail or both, and after every turn ``machines.testing.Monitor`` checks what ``frontdesk
+fail or both, and after every turn ``contrib.testing.Monitor`` checks what ``frontdesk
 verify`` proves over abstract facts — no action before its fields or (``confirm_before``)
 without a fresh yes to the values it uses, no "no" or failure that moves forward, ``done``
 only after the completing action, no refused event, no rule cycle, the card's invariants.
@@ -21,11 +21,10 @@ import unittest
 import pytest
 from hypothesis.stateful import run_state_machine_as_test
 
-from engine.testing import DecideDriver, card_machine, card_test, machine_settings
-from machines.testing import CONFIRM, Monitor, Outcome, Said, Value, World
+from contrib.testing import CONFIRM, Monitor, Outcome, Said, Value, World
+from contrib.testing.decide import DecideDriver, card_machine, card_test, machine_settings
+from tests.engine.demo import EXAMPLES, demo_brains
 from tests.machines.test_verify import BROKEN
-
-from .demo import EXAMPLES, demo_brains
 
 BRAINS = demo_brains()
 CASES = [(slug, cid) for slug, brain in sorted(BRAINS.items()) for cid in sorted(brain.topics)]

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.business import WEEKDAYS, Business
-from engine.config_loader import (
+from adapters.business_files import (
     ConfigError,
     interpolate,
     load_business,
     load_business_text,
     load_businesses,
 )
+from engine.business import WEEKDAYS, Business
 from machines.card import RequiredField, Step
 from rules.errors import FrontdeskError
 

@@ -17,7 +17,7 @@ from datetime import date
 
 from hypothesis import strategies as st
 
-from ..card import ALL_CHANNELS, Card
+from machines.card import ALL_CHANNELS, Card
 
 CONFIRM = "<confirm>"
 """What the desk asked for when its last question was the read-back (``View.asked``)."""
@@ -135,7 +135,7 @@ def field_values(card: Card, name: str, catalog: Catalog, usable: bool = True,
 
 @dataclass(frozen=True, slots=True)
 class Said:
-    """What a customer says in one turn, abstractly; ``engine.testing`` makes it an
+    """What a customer says in one turn, abstractly; ``contrib.testing.decide`` makes it an
     ``Understanding``. ``topic`` names the card it is about ("" for the card under test)."""
 
     values: tuple[Value, ...] = ()

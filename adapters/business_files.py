@@ -1,7 +1,8 @@
 """Business files: YAML text → ``${ENV}`` interpolation → a validated :class:`Business`.
 
-This is the one place a business file is read. The steps are kept apart so each failure can
-be reported where it happened:
+This is the one place a business file is read (at the edge: the engine gets the typed
+:class:`Business`, never a file or the environment). The steps are kept apart so each
+failure can be reported where it happened:
 
 1. ``machines.yamlio.load_yaml`` parses the text (YAML 1.2: ``yes``/``no``/``on``/``off``
    and ``08:00`` stay strings; no tags; duplicate keys refused) into plain data plus the
@@ -9,8 +10,9 @@ be reported where it happened:
 2. ``${NAME}`` and ``${NAME:-default}`` in string values are filled from the ``env`` mapping
    the edge passes in. This module never reads ``os.environ``: configuration is read once,
    at the edge, and a test can hand in any environment it likes.
-3. :class:`Business` validates the result; pydantic's error locations are mapped back to
-   lines, and an unknown key or choice gets a "did you mean".
+3. :class:`~adapters.channels.BusinessWithChannels` (the engine's :class:`Business` with the
+   channels' accounts typed) validates the result; pydantic's error locations are mapped
+   back to lines, and an unknown key or choice gets a "did you mean".
 4. The checks across sections (``engine.business_checks``: references between sections,
    duplicate ids, schedules) run over the data whatever else is wrong, and — given the card
    templates — so do the cards the business uses (an unknown card, an override that does
@@ -45,6 +47,8 @@ from machines.errors import InvalidCard, InvalidDocument
 from machines.loader import apply_override
 from machines.yamlio import LineMap, Path, load_yaml
 from rules.errors import FrontdeskError
+
+from .channels import BusinessWithChannels
 
 DOCUMENT = "(document)"
 
@@ -291,7 +295,7 @@ def _check(text: str, source: str, env: Mapping[str, str],
     found: list[tuple[Path, str]] = list(unset)
     business: Business | None = None
     try:
-        business = Business.model_validate(data)
+        business = BusinessWithChannels.model_validate(data)
     except ValidationError as err:
         found += _validation_problems(err.errors(include_url=False))
     found += cross_check(data)
@@ -409,7 +413,7 @@ def _reason(error: ErrorDetails, path: Path) -> str:
 
 def _keys_at(path: Path) -> list[str]:
     """The keys the business file allows at ``path`` (a mapping of some model)."""
-    kind: Any = Business
+    kind: Any = BusinessWithChannels
     for part in path:
         kind = _inside(kind, part)
         if kind is None:

@@ -2,9 +2,9 @@
 
 Its rules are customer turns — the answer to what the desk asked, a refused value, values
 for any field, a signal, chatter, a digression to another topic — drawn with the
-strategies of ``machines.testing.strategies`` from what the customer can see now. A
-:class:`Driver` performs each turn (``engine.testing`` drives the real ``decide``) and the
-:class:`~machines.testing.monitor.Monitor` checks it; a breach raises
+strategies of ``contrib.testing.strategies`` from what the customer can see now. A
+:class:`Driver` performs each turn (``contrib.testing.decide`` drives the real ``decide``) and the
+:class:`~contrib.testing.monitor.Monitor` checks it; a breach raises
 :class:`CardViolation` with the conversation so far, and Hypothesis shrinks it to a short
 one. Which turn comes next is Hypothesis's choice of rule; an ``answer`` step answers up to
 :data:`RUN` questions in a row, so conversations get deep enough to complete the card.
@@ -18,9 +18,10 @@ from typing import Protocol
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from ..card import TERMINAL_STATES, Card
-from ..compile import CompiledMachine
-from ..registry import DEFAULT_ACTIONS, ActionSpec
+from machines.card import TERMINAL_STATES, Card
+from machines.compile import CompiledMachine
+from machines.registry import DEFAULT_ACTIONS, ActionSpec
+
 from .monitor import Acted, Breach, Monitor, Moved, Point, Settled, View
 from .strategies import (
     Outcome,

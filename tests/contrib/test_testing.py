@@ -1,4 +1,4 @@
-"""``machines.testing``: its strategies draw what the engine accepts and refuses, its checks
+"""``contrib.testing``: its strategies draw what the engine accepts and refuses, its checks
 notice what a broken card does, and its state machine finds those cards' mistakes.
 
 The values are held to the engine's own judges — ``engine.fields.accept`` (with the
@@ -22,27 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from engine.brain import Brain
-from engine.business import TopicUse
-from engine.fields import accept
-from engine.state import ActionCall, ConversationState, TopicState
-from engine.testing import (
-    DecideDriver,
-    action_result,
-    card_machine,
-    catalog_of,
-    machine_settings,
-    moment,
-    understanding,
-)
-from language.extract.dates import extract_dates
-from language.extract.emails import extract_emails
-from language.extract.phones import extract_phones
-from language.extract.times import extract_times
-from machines.card import Card
-from machines.loader import bundled_cards, load_card_file
-from machines.registry import DEFAULT_ACTIONS
-from machines.testing import (
+from contrib.testing import (
     CONFIRM,
     ERRORS,
     SIGNALS,
@@ -62,9 +42,28 @@ from machines.testing import (
     signals,
     worlds,
 )
+from contrib.testing.decide import (
+    DecideDriver,
+    action_result,
+    card_machine,
+    catalog_of,
+    machine_settings,
+    moment,
+    understanding,
+)
+from engine.brain import Brain
+from engine.business import TopicUse
+from engine.fields import accept
+from engine.state import ActionCall, ConversationState, TopicState
+from language.extract.dates import extract_dates
+from language.extract.emails import extract_emails
+from language.extract.phones import extract_phones
+from language.extract.times import extract_times
+from machines.card import Card
+from machines.loader import bundled_cards, load_card_file
+from machines.registry import DEFAULT_ACTIONS
 from tests.engine.demo import demo_brains
-
-from .test_verify import BROKEN, expected
+from tests.machines.test_verify import BROKEN, expected
 
 BRAINS = demo_brains()
 FIELDS = [(slug, cid, f.name) for slug, brain in sorted(BRAINS.items())

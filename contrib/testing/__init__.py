@@ -2,7 +2,7 @@
 
 ``frontdesk verify`` proves a card over abstract facts; this package tests it against the
 real engine with concrete values, which is how a developer tests a new card in a few lines
-(``engine.testing.card_test``). Three parts, all pure functions of compiled cards (and
+(``contrib.testing.decide.card_test``). Three parts, all pure functions of compiled cards (and
 ``mutants``, the slips a careless author makes to a card, with ``verify``'s verdict on
 each, for mutation-testing the checker: ``python -m bench.verify``):
 
@@ -23,11 +23,12 @@ each, for mutation-testing the checker: ``python -m bench.verify``):
   whose rules are customer turns; a :class:`Driver` takes each turn and the monitor
   checks it, so a violation shrinks to a short conversation.
 
-Why the driver is a Protocol: ``machines/`` may import only ``rules/``, yet the point is
-to drive the real ``decide``. Everything about the card lives here; ``engine.testing``
-implements the driver with ``decide`` (understandings, plausible action results, the
-``Desk``'s action loop) and holds the helper that reads a business file. This package
-imports Hypothesis, so nothing a running desk imports may import it.
+Why the driver is a Protocol: these modules build on ``machines/`` and ``rules/`` alone,
+yet the point is to drive the real ``decide``. Everything about the card lives here;
+``contrib.testing.decide`` implements the driver with ``decide`` (understandings, plausible
+action results, the ``Desk``'s action loop) and holds the helper that reads a business file.
+This package imports Hypothesis, an optional dependency (the ``testing`` extra:
+``pip install frontdesk[testing]``), so nothing a running desk imports may import it.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ escalation or an invariant dropped, a skip condition added, dropped or negated, 
 misspelt. A mutant either fails to load (the loader refuses it), is *killed* (``frontdesk
 verify`` reports a violation) or *survives* (verify calls it sound). A survivor is either
 an equivalent mutant — the change is harmless, such as two independent questions swapped —
-or a hole in the checker; ``tests/machines/test_mutants.py`` keeps the reviewed list of the
+or a hole in the checker; ``tests/contrib/test_mutants.py`` keeps the reviewed list of the
 equivalent ones and fails on any other survivor, and ``python -m bench.verify`` prints the
 counts.
 
@@ -24,10 +24,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..card import Card
-from ..errors import InvalidCard
-from ..loader import card_from_data
-from ..verify import (
+from machines.card import Card
+from machines.errors import InvalidCard
+from machines.loader import card_from_data
+from machines.verify import (
     DEFAULT_MAX_STATES,
     StateLimitExceeded,
     compile_subject,

@@ -29,14 +29,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from machines.card import TERMINAL_STATES
+from machines.compile import CompiledMachine
+from machines.errors import TransitionRefused
+from machines.facts import RAN, invariant_facts
+from machines.registry import DEFAULT_ACTIONS, ActionSpec, claims
 from rules.condition import Condition, parse_condition
 from rules.ir import Facts
 
-from ..card import TERMINAL_STATES
-from ..compile import CompiledMachine
-from ..errors import TransitionRefused
-from ..facts import RAN, invariant_facts
-from ..registry import DEFAULT_ACTIONS, ActionSpec, claims
 from .strategies import CONFIRM, Catalog, Said
 
 FAILED_RUN = 6

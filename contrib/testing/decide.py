@@ -1,7 +1,7 @@
-"""Testing a card against the real ``decide``: the engine side of ``machines.testing``.
+"""Testing a card against the real ``decide``: the engine side of ``contrib.testing``.
 
-``machines.testing`` holds everything about a card — the strategies, the checks, a
-Hypothesis state machine parameterised by a :class:`~machines.testing.Driver` — but may
+The rest of ``contrib.testing`` holds everything about a card — the strategies, the checks,
+a Hypothesis state machine parameterised by a :class:`~contrib.testing.Driver` — and does
 not import the engine. This module is that driver: :class:`DecideDriver` turns each
 customer turn into an ``Understanding``, calls ``decide`` and, while a decision has a
 pending action, draws its outcome, builds a plausible ``ActionResult`` (slots on the days
@@ -11,10 +11,11 @@ happened in the order it happened, with the fields and facts each action was pla
 
 :func:`card_machine` is pure (a compiled brain in, a state-machine class out);
 :func:`card_test` is the helper a developer calls from a test module, and the one place
-that reads files (the business and the card folder); like the in-memory store
-(``store.memory``) it is support code, never used by a running desk::
+that reads files (the business and the card folder). Like the in-memory store
+(``store.memory``) it is support code for tests, never used by a running desk, and it
+needs the ``testing`` extra (Hypothesis)::
 
-    from engine.testing import card_test
+    from contrib.testing.decide import card_test
 
     TestMyCard = card_test("examples/businesses/bloom-salon.yaml", "my_card", cards="my_cards/")
 """
@@ -33,9 +34,8 @@ import phonenumbers
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine
 
-from language.types import FieldCandidate, PlanItem, Signals, Slot, TopicScore, Understanding
-from machines.loader import bundled_cards, load_cards
-from machines.testing import (
+from adapters.business_files import load_business
+from contrib.testing import (
     CONFIRM,
     NAMES,
     Acted,
@@ -52,16 +52,12 @@ from machines.testing import (
     World,
     card_state_machine,
 )
-from rules.errors import RuleCycle
-from rules.ir import Say
-
-from .brain import Brain
-from .business import Business, TopicUse
-from .config_loader import load_business
-from .decide import decide
-from .desk import MAX_ACTIONS_PER_TURN
-from .hours import is_open
-from .state import (
+from engine.brain import Brain
+from engine.business import Business, TopicUse
+from engine.decide import decide
+from engine.desk import MAX_ACTIONS_PER_TURN
+from engine.hours import is_open
+from engine.state import (
     ActionCall,
     ActionResult,
     ConversationState,
@@ -69,6 +65,10 @@ from .state import (
     FoundAppointment,
     Snapshot,
 )
+from language.types import FieldCandidate, PlanItem, Signals, Slot, TopicScore, Understanding
+from machines.loader import bundled_cards, load_cards
+from rules.errors import RuleCycle
+from rules.ir import Say
 
 _BASE = (2025, 6, 3)  # a Tuesday, far from any daylight-saving change
 _FAILED_ITEMS = {"no_slots": "no_slots", "slot_taken": "slot_taken",
