@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from language.model import Completion, ModelError, ModelRequest
+from language.model import Completion, ModelError, ModelRequest, Role
 
 from .base import elapsed_ms
+
+if TYPE_CHECKING:  # llama_cpp itself is imported when a model is loaded
+    from llama_cpp.llama_types import ChatCompletionRequestMessage
 
 
 class LlamaCppModel:
@@ -28,7 +33,7 @@ class LlamaCppModel:
 
     def complete(self, request: ModelRequest) -> Completion:
         start = time.perf_counter()
-        messages = [{"role": r, "content": c} for r, c in request.messages]
+        messages = [_message(r, c) for r, c in request.messages]
         try:
             with self._lock:
                 out = self._llama.create_chat_completion(
@@ -36,11 +41,20 @@ class LlamaCppModel:
                     response_format={"type": "json_object", "schema": request.schema()})
         except (RuntimeError, ValueError) as e:
             raise ModelError("error", f"{type(e).__name__}: {e}"[:300], elapsed_ms(start)) from e
+        if isinstance(out, Iterator):  # only a streamed request answers with chunks
+            raise ModelError("error", "a stream came back for a request of one answer",
+                             elapsed_ms(start))
         usage = out.get("usage") or {}
         return Completion(text=out["choices"][0]["message"]["content"] or "",
                           tokens_in=int(usage.get("prompt_tokens", 0)),
                           tokens_out=int(usage.get("completion_tokens", 0)),
                           latency_ms=elapsed_ms(start))
+
+
+def _message(role: Role, content: str) -> ChatCompletionRequestMessage:
+    if role == "system":
+        return {"role": "system", "content": content}
+    return {"role": "user", "content": content}
 
 
 __all__ = ["LlamaCppModel"]
