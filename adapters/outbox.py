@@ -15,7 +15,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +39,29 @@ class DeliveryError(FrontdeskError):
     def __init__(self, message: str, retryable: bool = True) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class ProviderStatusError(DeliveryError):
+    """A provider answered a delivery with an error status. Whether trying again may help is
+    decided here, once for every sender (as livekit-agents' ``APIStatusError`` does): a 5xx
+    or a 429 (rate limited) may pass, and so may the provider's own ``retryable_codes``
+    (WhatsApp's rate-limit codes); any other refusal is permanent. ``code`` and ``body``
+    are the provider's error code and parsed answer, for whoever wants more than the
+    message."""
+
+    def __init__(self, message: str, status: int, code: object = None,
+                 body: Mapping[str, Any] | None = None,
+                 retryable_codes: Collection[object] = frozenset()) -> None:
+        super().__init__(message, retryable=self.may_retry(status)
+                         or code in retryable_codes)
+        self.status = status
+        self.code = code
+        self.body = dict(body or {})
+
+    @staticmethod
+    def may_retry(status: int) -> bool:
+        """Whether an HTTP status may pass when the request is sent again."""
+        return status >= 500 or status == 429
 
 
 @dataclass(frozen=True)
@@ -104,8 +127,11 @@ class Sender:
             status = "pending" if retryable and row.attempts < self.options.max_attempts \
                 else "dead"
             delay = self.options.delay(row.attempts)
+            # a provider's refusal is recorded as the delivery error it is, whichever sender
+            # raised it (ProviderStatusError is for code, not the owner reading the outbox)
+            name = DeliveryError.__name__ if isinstance(e, DeliveryError) else type(e).__name__
             await store.mark_outbox(row.id, status, row.attempts, now + delay,
-                                    f"{type(e).__name__}: {e}"[:500])
+                                    f"{name}: {e}"[:500])
             log.warning("delivery failed", extra={"row": row.id, "kind": row.kind,
                                                    "attempts": row.attempts, "status": status})
         else:
@@ -196,10 +222,9 @@ class WebhookSender(HttpSender):
                    "X-Frontdesk-Signature": sign(secret, stamp, body),
                    "Idempotency-Key": row.idempotency_key}
         async with self._post(str(row.payload["url"]), data=body, headers=headers) as r:
-            if r.status >= 500 or r.status == 429:
-                raise DeliveryError(f"webhook answered {r.status}")
             if r.status >= 400:
-                raise DeliveryError(f"webhook refused with {r.status}", retryable=False)
+                what = "answered" if ProviderStatusError.may_retry(r.status) else "refused with"
+                raise ProviderStatusError(f"webhook {what} {r.status}", r.status)
 
 
 class ReplyRouter(Sender):
@@ -316,5 +341,5 @@ def drainer_for(store: OutboxQueue, businesses: Mapping[str, Business],
 
 
 __all__ = ["DeliveryError", "DeliveryMetrics", "Drainer", "FileSender", "HttpSender",
-           "ReplyRouter", "RetryOptions", "Sender", "WebhookSender", "drainer_for",
-           "response_json", "sign"]
+           "ProviderStatusError", "ReplyRouter", "RetryOptions", "Sender", "WebhookSender",
+           "drainer_for", "response_json", "sign"]

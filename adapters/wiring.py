@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -32,7 +33,7 @@ from engine.business import Business, LanguageConfig
 from engine.business_checks import did_you_mean
 from engine.desk import Desk
 from engine.state import ConversationState
-from language.embedding import Embedder
+from language.embedding import Embedder, Matrix
 from language.types import (
     LanguageBackend,
     Rendered,
@@ -193,11 +194,12 @@ def load_brains(settings: Settings, cards: Mapping[str, Card] | None = None,
 def language_config(settings: Settings) -> LanguageConfig:
     """The global language configuration (a business's ``language:`` section beats it)."""
     try:
-        return LanguageConfig(
-            mode=settings.language, provider=settings.language_provider or None,  # type: ignore[arg-type]
-            model=settings.language_model, base_url=settings.language_base_url,
-            timeout_s=settings.language_timeout_s, api_key_env=settings.language_api_key_env,
-            wording=settings.language_wording)  # type: ignore[arg-type]
+        return LanguageConfig.model_validate({  # the settings' strings, checked here
+            "mode": settings.language, "provider": settings.language_provider or None,
+            "model": settings.language_model, "base_url": settings.language_base_url,
+            "timeout_s": settings.language_timeout_s,
+            "api_key_env": settings.language_api_key_env,
+            "wording": settings.language_wording})
     except ValidationError as e:
         raise SettingsError([f"language: {err['msg'].removeprefix('Value error, ')}"
                              for err in e.errors(include_url=False)]) from e
@@ -391,13 +393,17 @@ async def open_app(settings: Settings, only: str | None = None,
     registry = language if isinstance(language, Backends) else None
     if language is None:
         registry = Backends(settings)
-    offline: dict[str, LanguageBackend] = {
-        slug: registry.for_business(b.business) if registry is not None else language  # type: ignore[misc]
-        for slug, b in brains.items()}
+
+    def backend_for(business: Business | None) -> LanguageBackend:
+        if registry is not None:
+            return registry.for_business(business)
+        assert language is not None and not isinstance(language, Backends)  # one for all
+        return language
+
+    offline = {slug: backend_for(b.business) for slug, b in brains.items()}
     default = next(iter(offline.values()), None)
     if default is None:
-        default = registry.for_business(None) if registry is not None else language  # type: ignore[assignment]
-    assert default is not None and not isinstance(default, Backends)
+        default = backend_for(None)
     now = datetime.now(UTC)
     embedders = {id(e): e for e in (getattr(b, "embedder", None) for b in offline.values()) if e}
     cached = {key: _load_rows(settings, e) for key, e in embedders.items()}
@@ -414,9 +420,20 @@ async def open_app(settings: Settings, only: str | None = None,
     return App(settings=settings, store=store, desk=desk, brains=brains, pool=pool)
 
 
-def _rows_file(settings: Settings, embedder: object) -> Path | None:
-    model = getattr(embedder, "model_id", "")
-    if not settings.cache_dir or not model or not hasattr(embedder, "rows"):
+@runtime_checkable
+class _RowCache(Protocol):
+    """An embedder that keeps the rows it computed (both of ``language.embedding``'s do)."""
+
+    model_id: str
+
+    def rows(self) -> dict[str, Matrix]: ...
+
+    def remember(self, rows: Mapping[str, Matrix]) -> None: ...
+
+
+def _rows_file(settings: Settings, embedder: _RowCache) -> Path | None:
+    model = embedder.model_id
+    if not settings.cache_dir or not model:
         return None
     digest = hashlib.sha256(model.encode()).hexdigest()[:12]
     return settings.cache_dir / f"embeddings-{digest}.npz"
@@ -425,6 +442,8 @@ def _rows_file(settings: Settings, embedder: object) -> Path | None:
 def _load_rows(settings: Settings, embedder: object) -> int:
     """Embeddings of card examples computed by an earlier run of the same model: start-up
     then skips embedding several hundred examples. A damaged file is ignored."""
+    if not isinstance(embedder, _RowCache):
+        return 0
     path = _rows_file(settings, embedder)
     if path is None or not path.exists():
         return 0
@@ -432,7 +451,7 @@ def _load_rows(settings: Settings, embedder: object) -> int:
         with np.load(path, allow_pickle=False) as data:
             texts = json.loads(str(data["texts"]))
             matrix = data["rows"]
-        embedder.remember(dict(zip(texts, matrix, strict=True)))  # type: ignore[attr-defined]
+        embedder.remember(dict(zip(texts, matrix, strict=True)))
         return len(texts)
     except (OSError, ValueError, KeyError) as e:
         log.warning("ignoring embedding cache %s: %s", path, e)
@@ -440,10 +459,12 @@ def _load_rows(settings: Settings, embedder: object) -> int:
 
 
 def _save_rows(settings: Settings, embedder: object, loaded: int) -> None:
+    if not isinstance(embedder, _RowCache):
+        return
     path = _rows_file(settings, embedder)
     if path is None:
         return
-    rows = embedder.rows()  # type: ignore[attr-defined]
+    rows = embedder.rows()
     if len(rows) <= loaded:
         return  # nothing new
     try:

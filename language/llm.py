@@ -81,7 +81,7 @@ class LLMBackend:
         self.offline = offline
         self.brief = brief
         self.mode: Mode = mode
-        self.name = mode
+        self.name: str = mode  # LanguageBackend.name, a plain (settable) str
         self.words = (mode == "llm") if words is None else words
 
     @property

@@ -4,8 +4,8 @@ The LLM backend (``language.llm``) never talks to a provider itself. It builds a
 :class:`ModelRequest` — chat messages plus the Pydantic model the output must validate
 against — and hands it to a :class:`LanguageModel` it was given. The implementations (an
 OpenAI-compatible HTTP endpoint, a local transformers model through Outlines) live at the
-edge, in ``adapters/llm.py``, and measure latency and count tokens there: this package
-reads no clock and does no I/O.
+edge, in the ``adapters/llm`` package, and measure latency and count tokens there: this
+package reads no clock and does no I/O.
 
 A model sees no tools and cannot return a transition: its output is a JSON value of the
 requested shape, which the backend validates again and then checks with the same typed

@@ -35,6 +35,7 @@ def cards(args: argparse.Namespace, settings: Settings) -> int:
     labels = rule_labels(topic.machine, topic.rulesets)
     if args.svg:
         try:
+            # pydot makes its create_<format> methods at run time: unknown to a type checker
             svg = to_dot(topic.machine, labels).create_svg()  # type: ignore[attr-defined]
         except FileNotFoundError:
             print("error: --svg needs graphviz's 'dot' program, which is not installed "

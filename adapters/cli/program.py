@@ -86,54 +86,55 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the parsed command (its module imported now, see the module docstring)."""
+    """Run the parsed command. Its module is imported now, so that ``--help``, a usage
+    error and every other command skip what it loads (named beside each import)."""
     command = args.command
     if command == "chat":
-        from .chat import chat
+        from .chat import chat  # the desk, its language libraries and the outbox
 
         return asyncio.run(chat(args, settings))
     if command in ("appointments", "conversations", "escalations", "messages"):
-        from .records import listing
+        from .records import listing  # the database driver (piccolo) and the wiring
 
         return asyncio.run(listing(args, settings))
     if command == "audit":
-        from .records import audit
+        from .records import audit  # the database driver (piccolo) and the wiring
 
         return asyncio.run(audit(args, settings))
     if command == "replay":
-        from .records import replay
+        from .records import replay  # the database driver (piccolo) and the wiring
 
         return asyncio.run(replay(args, settings))
     if command == "cards":
-        from .cards import cards
+        from .cards import cards  # the card verifier, diagrams and the wiring
 
         return cards(args, settings)
     if command == "verify":
-        from .cards import verify_cards
+        from .cards import verify_cards  # the card verifier, diagrams and the wiring
 
         return verify_cards(args, settings)
     if command == "business":
-        from .business import business
+        from .business import business  # the business files' loader and the wiring
 
         return business(args, settings)
     if command == "init":
-        from .business import init
+        from .business import init  # the business files' loader and the wiring
 
         return init(args, settings)
     if command == "db":
-        from .operations import db
+        from .operations import db  # the database driver (piccolo) and the wiring
 
         return asyncio.run(db(args, settings))
     if command == "outbox":
-        from .operations import outbox
+        from .operations import outbox  # the database driver (piccolo) and the wiring
 
         return asyncio.run(outbox(args, settings))
     if command == "recover":
-        from .operations import recover
+        from .operations import recover  # the database driver (piccolo) and the wiring
 
         return asyncio.run(recover(args, settings))
     if command == "serve":
-        from .serve import serve
+        from .serve import serve  # aiohttp, the HTTP app and the supervisor
 
         return asyncio.run(serve(args, settings))
     raise AssertionError(f"a command without a handler: {command}")  # the parser lists them

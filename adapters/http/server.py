@@ -72,7 +72,9 @@ class Metrics:
         from prometheus_client import multiprocess
 
         merged = CollectorRegistry()
-        multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
+        # prometheus_client leaves MultiProcessCollector's __init__ unannotated
+        multiprocess.MultiProcessCollector(  # type: ignore[no-untyped-call]
+            merged, path=self.multiprocess_dir)
         return generate_latest(merged)
 
 

@@ -25,18 +25,38 @@ import hmac
 import json
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import aiohttp
 from aiohttp import web
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
 
 from adapters.channels import TelegramChannel, channels_of
-from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_json
+from adapters.outbox import DeliveryError, ProviderStatusError, RetryOptions, response_json
 from engine.business import Business
 from engine.ports import InboundEvent, OutboxRow
 
+from .channel import (
+    DEFAULT_RETRY,
+    ChannelSender,
+    Clock,
+    enabled_accounts,
+    or_none,
+    read_body,
+    utcnow,
+)
 from .server import Server
 
 log = logging.getLogger("frontdesk.http.telegram")
@@ -46,8 +66,6 @@ MAX_BODY = 64 * 1024  # an update is a few hundred bytes to a few kB
 MAX_TEXT = 4096  # sendMessage's limit, in UTF-16 code units
 MAX_CALLBACK_DATA = 64  # bytes of an inline button's callback_data
 LANGS = ("en", "de")
-Clock = Callable[[], datetime]
-DEFAULT_RETRY = RetryOptions()
 
 # what a customer can send that is not text: these get the polite reply (service messages
 # such as a pinned message or a member joining a group are ignored)
@@ -60,11 +78,7 @@ TEXT_ONLY = {
 }
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def routes(server: Server, now: Clock = _utcnow) -> list[web.RouteDef]:
+def routes(server: Server, now: Clock = utcnow) -> list[web.RouteDef]:
     """The bots' webhook. ``now`` stamps each update's arrival (tests fix it)."""
 
     async def update(request: web.Request) -> web.Response:
@@ -81,18 +95,6 @@ def _bad(reason: str) -> web.Response:
     return web.Response(status=400, text=reason)
 
 
-async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
-    """The body, or None when it is longer than ``limit`` (whatever Content-Length said)."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(limit + 1 - size):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return None
-    return b"".join(chunks)
-
-
 def secret_matches(given: str, expected: str) -> bool:
     """Constant-time comparison; an empty expected secret matches nothing."""
     if not expected:
@@ -100,22 +102,114 @@ def secret_matches(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
 
 
-def _id(value: Any) -> int | None:
-    """A Telegram id (an integer; JSON booleans are not ids)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+# --------------------------------------------------------------------- the Update object
+# Only the fields the desk reads, typed. An optional field of another type than Telegram's
+# counts as absent (``or_none``), as the desk can answer without it.
+
+Id = Annotated[StrictInt | None, WrapValidator(or_none)]  # JSON booleans are not ids
+Text = Annotated[StrictStr | None, WrapValidator(or_none)]
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-def _lang(user: dict[str, Any]) -> str | None:
-    """``from.language_code`` (an IETF tag such as ``de`` or ``en-US``) when it is en/de."""
-    code = user.get("language_code")
-    if not isinstance(code, str):
-        return None
-    base = code.split("-")[0].strip().lower()
-    return base if base in LANGS else None
+class User(_Model):
+    language_code: Text = None  # an IETF tag such as ``de`` or ``en-US``
+
+    @property
+    def lang(self) -> str | None:
+        """The language hint, when it is en or de."""
+        if self.language_code is None:
+            return None
+        base = self.language_code.split("-")[0].strip().lower()
+        return base if base in LANGS else None
+
+
+class Chat(_Model):
+    id: Id = None
+
+
+class Button(_Model):
+    text: Text = None
+    callback_data: Text = None
+
+
+Row = Annotated[list[Annotated[Button | None, WrapValidator(or_none)]] | None,
+                WrapValidator(or_none)]
+
+
+class Markup(_Model):
+    inline_keyboard: Annotated[list[Row] | None, WrapValidator(or_none)] = None
+
+
+class Message(_Model):
+    chat: Annotated[Chat | None, WrapValidator(or_none)] = None
+    sender: Annotated[User | None, WrapValidator(or_none)] = Field(None, alias="from")
+    text: Text = None
+    caption: Text = None  # a photo with words: the words are read
+    date: Id = None
+    reply_markup: Annotated[Markup | None, WrapValidator(or_none)] = None
+    content: tuple[str, ...] = ()  # which of CONTENT it carries, in CONTENT's order
+
+    @model_validator(mode="before")
+    @classmethod
+    def _content(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {**data, "content": tuple(key for key in CONTENT if key in data)}
+        return data
+
+    @property
+    def chat_id(self) -> int | None:
+        return self.chat.id if self.chat is not None else None
+
+    @property
+    def lang(self) -> str | None:
+        return self.sender.lang if self.sender is not None else None
+
+
+class CallbackQuery(_Model):
+    id: StrictStr
+    message: Annotated[Message | None, WrapValidator(or_none)] = None
+    data: Text = None
+    sender: Annotated[User | None, WrapValidator(or_none)] = Field(None, alias="from")
+
+    @property
+    def lang(self) -> str | None:
+        return self.sender.lang if self.sender is not None else None
+
+
+class Update(_Model):
+    """An update; ``message`` and ``callback_query`` are the two kinds the desk reads, and
+    when both are present (Telegram sends one kind per update) the message is."""
+
+    update_id: StrictInt
+    message: Message | None = None
+    callback_query: CallbackQuery | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_kind(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "message" in data:
+            return {key: value for key, value in data.items() if key != "callback_query"}
+        return data
+
+    @field_validator("message", "callback_query", mode="before")
+    @classmethod
+    def _present_means_an_object(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("an object is expected")
+        return value
+
+
+def _refusal(error: ValidationError) -> str:
+    """What the 400 says of an update that is not Telegram's."""
+    where = error.errors()[0]["loc"][:1]
+    if where == ("message",):
+        return "message must be an object"
+    if where == ("callback_query",):
+        return "callback_query.id is required"
+    return "an Update object with an integer update_id is expected"
 
 
 async def _update(server: Server, request: web.Request, now: Clock) -> web.Response:
@@ -133,44 +227,38 @@ async def _update(server: Server, request: web.Request, now: Clock) -> web.Respo
         log.warning("telegram secret token refused", extra={
             "business": slug, "secret_present": bool(given), "remote": request.remote})
         return web.Response(status=403, text="invalid secret token")
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return web.Response(status=413, text="request body too large")
-    body = await _read_at_most(request, MAX_BODY)
-    if body is None:
-        return web.Response(status=413, text="request body too large")
+    body = await read_body(request, MAX_BODY)
+    if isinstance(body, web.Response):
+        return body
     try:
-        update = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return _bad("malformed JSON")
-    if not isinstance(update, dict) or _id(update.get("update_id")) is None:
-        return _bad("an Update object with an integer update_id is expected")
-    msg_id = f"tg-{update['update_id']}"
-    if "message" in update:
-        return await _message(server, slug, brain.business, update["message"], msg_id, now())
-    if "callback_query" in update:
-        return await _callback(server, slug, update["callback_query"], msg_id, now())
+    try:
+        update = Update.model_validate(data)
+    except ValidationError as e:
+        return _bad(_refusal(e))
+    msg_id = f"tg-{update.update_id}"
+    if update.message is not None:
+        return await _message(server, slug, brain.business, update.message, msg_id, now())
+    if update.callback_query is not None:
+        return await _callback(server, slug, update.callback_query, msg_id, now())
     return _ok()  # edited messages, channel posts, member updates, ...: not for the desk
 
 
-async def _message(server: Server, slug: str, business: Business, message: Any,
+async def _message(server: Server, slug: str, business: Business, message: Message,
                    msg_id: str, at: datetime) -> web.Response:
-    if not isinstance(message, dict):
-        return _bad("message must be an object")
-    chat = _id(_dict(message.get("chat")).get("id"))
+    chat = message.chat_id
     if chat is None:
         return _bad("message.chat.id is required")
-    user = _dict(message.get("from"))
-    lang = _lang(user)
-    text = message.get("text")
-    if not isinstance(text, str):
-        caption = message.get("caption")  # a photo with words: the words are read
-        text = caption if isinstance(caption, str) else ""
+    lang = message.lang
+    text = message.text if message.text is not None else message.caption or ""
     payload: dict[str, str] = {}
-    if _id(message.get("date")) is not None:
-        payload["sent_at"] = datetime.fromtimestamp(message["date"], UTC).isoformat()
+    if message.date is not None:
+        payload["sent_at"] = datetime.fromtimestamp(message.date, UTC).isoformat()
     unsupported = ""
     if not text.strip():
-        kinds = [key for key in CONTENT if key in message]
+        kinds = message.content
         if not kinds:
             return _ok()  # a service message (pinned, joined, ...): nobody to answer
         # a sticker, photo, voice note, ...: recorded, answered politely, not understood
@@ -185,37 +273,35 @@ async def _message(server: Server, slug: str, business: Business, message: Any,
     return _ok()
 
 
-async def _callback(server: Server, slug: str, query: Any, msg_id: str,
+async def _callback(server: Server, slug: str, query: CallbackQuery, msg_id: str,
                     at: datetime) -> web.Response:
-    if not isinstance(query, dict) or not isinstance(query.get("id"), str):
-        return _bad("callback_query.id is required")
-    message = _dict(query.get("message"))
-    chat = _id(_dict(message.get("chat")).get("id"))
-    data = query.get("data")
+    message = query.message
+    chat = message.chat_id if message is not None else None
+    data = query.data
     # answered in any case, so the button stops spinning
     await _enqueue(server, slug, str(chat) if chat is not None else "", {
         "channel": "telegram", "to": str(chat) if chat is not None else "", "text": "",
-        "options": [], "in_reply_to": msg_id, "callback_query_id": query["id"]},
-        f"telegram-callback:{slug}:{query['id']}", at)
-    if chat is None or not isinstance(data, str) or not data:
+        "options": [], "in_reply_to": msg_id, "callback_query_id": query.id},
+        f"telegram-callback:{slug}:{query.id}", at)
+    if chat is None or not data:
         return _ok()  # an inline-mode or game button: not one of ours
     event = InboundEvent(business=slug, channel="telegram", sender=str(chat), text="",
                          payload={"value": _button_text(message, data)},
                          provider_msg_id=msg_id, received_at=at,
-                         lang_hint=_lang(_dict(query.get("from"))))
+                         lang_hint=query.lang)
     await server.inbound(event, direct=False)  # the reply goes out through the outbox
     return _ok()
 
 
-def _button_text(message: dict[str, Any], data: str) -> str:
+def _button_text(message: Message | None, data: str) -> str:
     """The pressed button's whole text (its data may be cut to 64 bytes), found in the
     keyboard of the message it sits under; the data itself when it is not there."""
-    rows = _dict(message.get("reply_markup")).get("inline_keyboard")
-    for row in rows if isinstance(rows, list) else ():
-        for button in row if isinstance(row, list) else ():
-            if (isinstance(button, dict) and button.get("callback_data") == data
-                    and isinstance(button.get("text"), str) and button["text"]):
-                return str(button["text"])
+    markup = message.reply_markup if message is not None else None
+    rows = markup.inline_keyboard if markup is not None else None
+    for row in rows or ():
+        for button in row or ():
+            if button is not None and button.callback_data == data and button.text:
+                return button.text
     return data
 
 
@@ -280,7 +366,7 @@ def send_message(chat: str, text: str, options: list[str] | tuple[str, ...]) -> 
     return body
 
 
-class TelegramSender(HttpSender):
+class TelegramSender(ChannelSender[TelegramChannel]):
     """Sends ``reply`` rows of channel ``telegram`` through the Bot API: ``sendMessage``,
     or ``answerCallbackQuery`` for a row carrying ``callback_query_id``.
 
@@ -291,37 +377,30 @@ class TelegramSender(HttpSender):
     every error recorded.
     """
 
-    kind = "reply"
     provider = "telegram"
+    account_name = "Telegram bot"
 
     def __init__(self, bots: Mapping[str, TelegramChannel],
                  base_url: str = "https://api.telegram.org",
                  options: RetryOptions = DEFAULT_RETRY,
                  session: aiohttp.ClientSession | None = None) -> None:
-        super().__init__(options, session)
-        self.bots = dict(bots)  # business slug → its bot
-        self.base_url = base_url.rstrip("/")
+        super().__init__(bots, base_url, options, session)
 
     @classmethod
     def for_businesses(cls, businesses: Mapping[str, Business],
                        base_url: str = "https://api.telegram.org",
                        options: RetryOptions = DEFAULT_RETRY,
                        session: aiohttp.ClientSession | None = None) -> TelegramSender:
-        bots = {slug: bot for slug, b in businesses.items()
-                if (bot := channels_of(b).telegram) is not None and bot.enabled}
+        bots = enabled_accounts(businesses, lambda b: channels_of(b).telegram)
         return cls(bots, base_url, options, session)
 
     async def _send(self, row: OutboxRow) -> None:
-        bot = self.bots.get(row.business)
-        if bot is None:
-            raise DeliveryError(f"no Telegram bot configured for {row.business}", False)
+        bot = self.account(row)
         query = str(row.payload.get("callback_query_id") or "")
         if query:
             await self._call(bot, row, "answerCallbackQuery", {"callback_query_id": query})
             return
-        to, text = str(row.payload.get("to", "")), str(row.payload.get("text", ""))
-        if not to:
-            raise DeliveryError("reply without a recipient", retryable=False)
+        to, text = self.recipient(row), str(row.payload.get("text", ""))
         if not text.strip():
             raise DeliveryError("reply without text", retryable=False)
         options = [str(o) for o in row.payload.get("options") or ()]
@@ -337,18 +416,21 @@ class TelegramSender(HttpSender):
                     log.info("telegram %s done", method, extra={
                         "row": row.id, "business": row.business})
                     return
-                retry_after = _dict(data.get("parameters")).get("retry_after")
+                parameters = data.get("parameters")
+                retry_after = parameters.get("retry_after") \
+                    if isinstance(parameters, dict) else None
                 what = (f"Telegram answered {r.status} to {method}: "
                         f"{data.get('error_code', r.status)} {data.get('description', '')}"
                         ).strip()
                 if retry_after is not None:
                     what += f" (retry after {retry_after} s)"
-                raise DeliveryError(what.replace(bot.bot_token, "<token>"),
-                                    retryable=r.status >= 500 or r.status == 429)
+                raise ProviderStatusError(what.replace(bot.bot_token, "<token>"), r.status,
+                                          data.get("error_code"), data)
         except aiohttp.ClientError as e:  # its message may hold the URL, token and all
             raise DeliveryError(f"{type(e).__name__}: {e}".replace(bot.bot_token, "<token>"),
                                 retryable=True) from None
 
 
-__all__ = ["CONTENT", "MAX_BODY", "SECRET_HEADER", "TEXT_ONLY", "TelegramSender",
-           "buttons_data", "callback_data", "cut", "routes", "secret_matches", "send_message"]
+__all__ = ["CONTENT", "MAX_BODY", "SECRET_HEADER", "TEXT_ONLY", "CallbackQuery", "Message",
+           "TelegramSender", "Update", "buttons_data", "callback_data", "cut", "routes",
+           "secret_matches", "send_message"]

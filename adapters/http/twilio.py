@@ -14,22 +14,32 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from typing import Annotated, TypeVar
 from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp import web
 from multidict import MultiDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from twilio.request_validator import RequestValidator
 
 from adapters.channels import TwilioChannel, channels_of
-from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_json
+from adapters.outbox import ProviderStatusError, RetryOptions, response_json
 from engine.brain import Brain
 from engine.business import Business
 from engine.ports import InboundEvent, OutboxRow
 
+from .channel import (
+    DEFAULT_RETRY,
+    ChannelSender,
+    Clock,
+    enabled_accounts,
+    problem,
+    read_body,
+    utcnow,
+)
 from .server import Server
 
 log = logging.getLogger("frontdesk.http.twilio")
@@ -37,15 +47,9 @@ log = logging.getLogger("frontdesk.http.twilio")
 MAX_BODY = 64 * 1024  # a Twilio webhook is a few hundred bytes
 MAX_SMS = 1600  # Twilio refuses longer bodies (error 21617)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-Clock = Callable[[], datetime]
-DEFAULT_RETRY = RetryOptions()
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def routes(server: Server, now: Clock = _utcnow) -> list[web.RouteDef]:
+def routes(server: Server, now: Clock = utcnow) -> list[web.RouteDef]:
     """The SMS webhook. ``now`` stamps each message's arrival (tests fix it)."""
 
     async def sms(request: web.Request) -> web.Response:
@@ -70,18 +74,6 @@ def _first(value: str | None) -> str:
     return (value or "").split(",")[0].strip()
 
 
-async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
-    """The body, or None when it is longer than ``limit`` (whatever Content-Length said)."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(limit + 1 - size):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return None
-    return b"".join(chunks)
-
-
 def _parse_form(body: bytes) -> MultiDict[str] | None:
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True,
@@ -89,6 +81,64 @@ def _parse_form(body: bytes) -> MultiDict[str] | None:
     except (UnicodeDecodeError, ValueError):
         return None
     return MultiDict(pairs)
+
+
+# --------------------------------------------------------------------- the forms' fields
+
+
+def required(what: str) -> AfterValidator:
+    """A form field that must hold more than blanks (stripped); ``what`` is the 400's text."""
+
+    def check(value: str) -> str:
+        if not _strip(value):
+            raise ValueError(what)
+        return _strip(value)
+
+    return AfterValidator(check)
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+Stripped = Annotated[str, AfterValidator(_strip)]
+SENDER_AND_ID = "From and MessageSid are required"
+
+
+def _count(value: str) -> int:
+    try:
+        return int(value or "0")
+    except ValueError:
+        raise ValueError("NumMedia is not a number") from None
+
+
+class TwilioForm(BaseModel):
+    """The fields of a Twilio webhook the desk reads (Twilio sends many more)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class SmsForm(TwilioForm):
+    """An incoming SMS."""
+
+    sender: Annotated[str, required(SENDER_AND_ID)] = Field(
+        "", alias="From", validate_default=True)
+    message_sid: Annotated[str, required(SENDER_AND_ID)] = Field(
+        "", alias="MessageSid", validate_default=True)
+    body: str = Field("", alias="Body")
+    num_media: Annotated[int, BeforeValidator(_count)] = Field(0, alias="NumMedia")
+
+
+FormT = TypeVar("FormT", bound=TwilioForm)
+
+
+def read_form(form: MultiDict[str], model: type[FormT]) -> FormT | web.Response:
+    """A signed form's fields (each field's first value) as ``model``, or a 400 saying what
+    is missing."""
+    try:
+        return model.model_validate({key: form.getone(key) for key in form})
+    except ValidationError as e:
+        return web.Response(status=400, text=problem(e))
 
 
 @dataclass(frozen=True)
@@ -116,11 +166,9 @@ async def signed_form(server: Server, request: web.Request,
         log.warning(f"{what.lower()} webhook for a business without twilio",
                     extra={"business": slug})
         return web.Response(status=404, text=f"{what} is not set up for this business")
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return web.Response(status=413, text="request body too large")
-    body = await _read_at_most(request, MAX_BODY)
-    if body is None:
-        return web.Response(status=413, text="request body too large")
+    body = await read_body(request, MAX_BODY)
+    if isinstance(body, web.Response):
+        return body
     if request.content_type != "application/x-www-form-urlencoded":
         return web.Response(status=400, text="expected a form (application/x-www-form-urlencoded)")
     form = _parse_form(body) if body else MultiDict[str]()
@@ -141,19 +189,15 @@ async def _sms(server: Server, request: web.Request, now: Clock) -> web.Response
     checked = await signed_form(server, request, "SMS")
     if isinstance(checked, web.Response):
         return checked
-    slug, form = checked.brain.business.slug, checked.form
-    sender, msg_id = form.get("From", "").strip(), form.get("MessageSid", "").strip()
-    if not sender or not msg_id:
-        return web.Response(status=400, text="From and MessageSid are required")
-    try:
-        media = int(form.get("NumMedia", "0") or "0")
-    except ValueError:
-        return web.Response(status=400, text="NumMedia is not a number")
-    text = form.get("Body", "")
-    payload = {"media": "1"} if media > 0 and not text.strip() else {}
-    event = InboundEvent(business=slug, channel="sms", sender=sender, text=text,
-                         payload=payload, provider_msg_id=msg_id, received_at=now(),
-                         customer_phone=sender)
+    message = read_form(checked.form, SmsForm)
+    if isinstance(message, web.Response):
+        return message
+    text = message.body
+    payload = {"media": "1"} if message.num_media > 0 and not text.strip() else {}
+    event = InboundEvent(business=checked.brain.business.slug, channel="sms",
+                         sender=message.sender, text=text, payload=payload,
+                         provider_msg_id=message.message_sid, received_at=now(),
+                         customer_phone=message.sender)
     await server.inbound(event, direct=False)  # the reply goes out through the outbox
     return _twiml("<Response/>")
 
@@ -173,7 +217,7 @@ def sms_text(text: str, options: list[str] | tuple[str, ...]) -> str:
     return body if len(body) <= MAX_SMS else body[:MAX_SMS - 1] + "…"
 
 
-class TwilioSmsSender(HttpSender):
+class TwilioSmsSender(ChannelSender[TwilioChannel]):
     """Sends ``reply`` rows of channel ``sms`` through Twilio's Messages API.
 
     Twilio answers 201 with the message resource, or an error as JSON
@@ -182,33 +226,26 @@ class TwilioSmsSender(HttpSender):
     as ``I-Twilio-Idempotency-Token``.
     """
 
-    kind = "reply"
     provider = "twilio_sms"
+    account_name = "Twilio account"
 
     def __init__(self, accounts: Mapping[str, TwilioChannel],
                  base_url: str = "https://api.twilio.com",
                  options: RetryOptions = DEFAULT_RETRY,
                  session: aiohttp.ClientSession | None = None) -> None:
-        super().__init__(options, session)
-        self.accounts = dict(accounts)  # business slug → its Twilio account
-        self.base_url = base_url.rstrip("/")
+        super().__init__(accounts, base_url, options, session)
 
     @classmethod
     def for_businesses(cls, businesses: Mapping[str, Business],
                        base_url: str = "https://api.twilio.com",
                        options: RetryOptions = DEFAULT_RETRY,
                        session: aiohttp.ClientSession | None = None) -> TwilioSmsSender:
-        accounts = {slug: account for slug, b in businesses.items()
-                    if (account := channels_of(b).twilio) is not None and account.enabled}
+        accounts = enabled_accounts(businesses, lambda b: channels_of(b).twilio)
         return cls(accounts, base_url, options, session)
 
     async def _send(self, row: OutboxRow) -> None:
-        account = self.accounts.get(row.business)
-        if account is None:
-            raise DeliveryError(f"no Twilio account configured for {row.business}", False)
-        to = str(row.payload.get("to", ""))
-        if not to:
-            raise DeliveryError("reply without a recipient", retryable=False)
+        account = self.account(row)
+        to = self.recipient(row)
         form = {"To": to, "From": account.from_number,
                 "Body": sms_text(str(row.payload.get("text", "")),
                                  [str(o) for o in row.payload.get("options") or ()])}
@@ -226,7 +263,9 @@ class TwilioSmsSender(HttpSender):
             error = await response_json(r)
             what = (f"Twilio answered {r.status}: code {error.get('code', '?')}: "
                     f"{error.get('message', '')}").strip()
-            raise DeliveryError(what, retryable=r.status >= 500 or r.status == 429)
+            raise ProviderStatusError(what, r.status, error.get("code"), error)
 
 
-__all__ = ["EMPTY_TWIML", "MAX_BODY", "TwilioSmsSender", "routes", "signed_url", "sms_text"]
+__all__ = ["EMPTY_TWIML", "MAX_BODY", "SignedForm", "SmsForm", "Stripped", "TwilioForm",
+           "TwilioSmsSender", "read_form", "required", "routes", "signed_form", "signed_url",
+           "sms_text"]

@@ -24,13 +24,13 @@ import hashlib
 import logging
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Annotated
 from urllib.parse import urlencode
 
 from aiohttp import web
-from multidict import MultiDict
+from pydantic import Field
 
 from adapters.channels import TwilioChannel
 from engine.audit import TurnRecord
@@ -40,12 +40,12 @@ from engine.ports import EscalationRow, InboundEvent
 from language.render import render_plan
 from language.types import PlanItem, ReplyPlan
 
+from .channel import Clock, utcnow
 from .server import Server
-from .twilio import signed_form
+from .twilio import Stripped, TwilioForm, read_form, required, signed_form
 
 log = logging.getLogger("frontdesk.http.voice")
 
-Clock = Callable[[], datetime]
 SPEECH_LANGUAGE = {"en": "en-US", "de": "de-DE"}  # Twilio's language attribute
 DEFAULT_VOICE = {"en": "Polly.Joanna", "de": "Polly.Vicki"}
 SILENT_LIMIT = 2  # silent gathers in a row before the call is handed to the team
@@ -66,11 +66,7 @@ TEXTS = {
 }
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def routes(server: Server, now: Clock = _utcnow) -> list[web.RouteDef]:
+def routes(server: Server, now: Clock = utcnow) -> list[web.RouteDef]:
     """The two voice webhooks. ``now`` stamps each turn's arrival (tests fix it)."""
 
     async def call(request: web.Request) -> web.Response:
@@ -83,15 +79,28 @@ def routes(server: Server, now: Clock = _utcnow) -> list[web.RouteDef]:
             web.post("/twilio/voice/{business}/gather", gather)]
 
 
+class VoiceForm(TwilioForm):
+    """A call's webhook: the call, who calls, and (posted to the gather callback) what the
+    caller said."""
+
+    call_sid: Annotated[str, required("CallSid is required")] = Field(
+        "", alias="CallSid", validate_default=True)
+    caller: Stripped = Field("", alias="From")
+    speech: Stripped = Field("", alias="SpeechResult")
+
+
 @dataclass(frozen=True)
 class _Call:
     """A correctly signed voice webhook."""
 
     brain: Brain
     account: TwilioChannel
-    form: MultiDict[str]
-    sid: str
+    form: VoiceForm
     base: str  # the gather callback's URL without its query
+
+    @property
+    def sid(self) -> str:
+        return self.form.call_sid
 
 
 async def _checked(server: Server, request: web.Request) -> _Call | web.Response:
@@ -99,14 +108,13 @@ async def _checked(server: Server, request: web.Request) -> _Call | web.Response
     checked = await signed_form(server, request, "voice")
     if isinstance(checked, web.Response):
         return checked
-    brain, account, form, url = checked.brain, checked.account, checked.form, checked.url
-    sid = form.get("CallSid", "").strip()
-    if not sid:
-        return web.Response(status=400, text="CallSid is required")
-    base = url.split("?", 1)[0].rstrip("/")
+    form = read_form(checked.form, VoiceForm)
+    if isinstance(form, web.Response):
+        return form
+    base = checked.url.split("?", 1)[0].rstrip("/")
     if not base.endswith("/gather"):
         base += "/gather"
-    return _Call(brain=brain, account=account, form=form, sid=sid, base=base)
+    return _Call(brain=checked.brain, account=checked.account, form=form, base=base)
 
 
 async def _call(server: Server, request: web.Request) -> web.Response:
@@ -135,10 +143,10 @@ async def _gather(server: Server, request: web.Request, now: Clock) -> web.Respo
     silent = _int(request.query.get("s"), 0)
     asked_lang = request.query.get("lang", "")
     lang: str = asked_lang if asked_lang in b.languages else b.languages[0]
-    speech = checked.form.get("SpeechResult", "").strip()
+    speech = checked.form.speech
     if not speech:
         return await _silence(server, checked, n, silent + 1, lang, now)
-    caller = checked.form.get("From", "").strip()
+    caller = checked.form.caller
     digest = hashlib.sha256(speech.encode()).hexdigest()[:16]
     msg_id = f"{checked.sid}:{n}:{digest}"
     event = InboundEvent(business=b.slug, channel="voice", sender=checked.sid, text=speech,
@@ -205,7 +213,7 @@ async def _escalate_silent_call(server: Server, call: _Call, at: datetime) -> No
     store = server.app.store
     if any(e.id == esc_id for e in await store.list_escalations(slug)):
         return
-    caller = call.form.get("From", "").strip() or "an unknown number"
+    caller = call.form.caller or "an unknown number"
     try:
         async with store.transaction(slug, f"voice:{call.sid}") as tx:
             conv = await tx.conversation(slug, "voice", call.sid, at)
@@ -274,4 +282,4 @@ class _Twiml:
         return web.Response(text=body, content_type="text/xml", charset="utf-8")
 
 
-__all__ = ["DEFAULT_VOICE", "SPEECH_LANGUAGE", "routes", "voice_for"]
+__all__ = ["DEFAULT_VOICE", "SPEECH_LANGUAGE", "VoiceForm", "routes", "voice_for"]

@@ -21,19 +21,40 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import aiohttp
 from aiohttp import web
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+    WrapValidator,
+    model_validator,
+)
 
 from adapters.channels import WhatsAppChannel, channels_of
-from adapters.outbox import DeliveryError, HttpSender, RetryOptions, response_json
+from adapters.outbox import DeliveryError, ProviderStatusError, RetryOptions, response_json
 from engine.business import Business
 from engine.ports import InboundEvent, OutboxRow
 
+from .channel import (
+    DEFAULT_RETRY,
+    ChannelSender,
+    Clock,
+    enabled_accounts,
+    or_none,
+    problem,
+    read_body,
+    utcnow,
+)
 from .server import Server
 
 log = logging.getLogger("frontdesk.http.whatsapp")
@@ -59,15 +80,9 @@ TEXT_ONLY = {
 LIST_LABEL = {"en": "Choose", "de": "Auswählen"}
 DEFAULT_API_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v21.0"
-Clock = Callable[[], datetime]
-DEFAULT_RETRY = RetryOptions()
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def routes(server: Server, now: Clock = _utcnow) -> list[web.RouteDef]:
+def routes(server: Server, now: Clock = utcnow) -> list[web.RouteDef]:
     """Meta's verification check and the webhook. ``now`` stamps each message's arrival
     (tests fix it)."""
 
@@ -117,18 +132,6 @@ def _verify(server: Server, request: web.Request) -> web.Response:
     return web.Response(status=403, text="verification refused")
 
 
-async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
-    """The body, or None when it is longer than ``limit`` (whatever Content-Length said)."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(limit + 1 - size):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return None
-    return b"".join(chunks)
-
-
 # --------------------------------------------------------------------- the webhook's JSON
 
 @dataclass(frozen=True)
@@ -143,72 +146,146 @@ class Incoming:
 
 
 class Malformed(ValueError):
-    pass
+    """A message that is not in Meta's format (raised inside validation, so it reaches the
+    webhook as a ``ValidationError`` carrying these words)."""
+
+
+# Only the fields the desk reads, typed. An optional part of another type than Meta's counts
+# as absent (``or_none``): a message the desk cannot read is answered politely, not refused.
+
+Text = Annotated[StrictStr | None, WrapValidator(or_none)]
+REPLY_TYPES = ("button_reply", "list_reply")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class TextBody(_Model):
+    body: Text = None
+
+
+class Choice(_Model):
+    """A pressed reply button or list row: its id, which is the option (see
+    :func:`whatsapp_message`), else its title."""
+
+    id: Text = None
+    title: Text = None
+
+
+class Interactive(_Model):
+    type: Text = None
+    button_reply: Annotated[Choice | None, WrapValidator(or_none)] = None
+    list_reply: Annotated[Choice | None, WrapValidator(or_none)] = None
+
+    @property
+    def chosen(self) -> Choice | None:
+        """The reply of the interactive's own type (a button or a list row), if any."""
+        if self.type == "button_reply":
+            return self.button_reply
+        return self.list_reply if self.type == "list_reply" else None
+
+
+class QuickReply(_Model):
+    """A template's quick-reply button."""
+
+    text: Text = None
+    payload: Text = None
+
+
+def _wa_id(value: str) -> str:
+    if not value.strip("+ "):
+        raise Malformed("a message needs from, id and type")
+    return value.strip().lstrip("+")
+
+
+class WaMessage(_Model):
+    """One message of a webhook as Meta sends it."""
+
+    sender: Annotated[StrictStr, AfterValidator(_wa_id)] = Field(alias="from")
+    id: StrictStr = Field(min_length=1)  # the wamid
+    type: StrictStr
+    text: Annotated[TextBody | None, WrapValidator(or_none)] = None
+    interactive: Annotated[Interactive | None, WrapValidator(or_none)] = None
+    button: Annotated[QuickReply | None, WrapValidator(or_none)] = None
+
+    @model_validator(mode="after")
+    def _readable(self) -> WaMessage:
+        if self.type == "text" and (self.text is None or self.text.body is None):
+            raise Malformed("a text message without text.body")
+        chosen = self.interactive.chosen if self.type == "interactive" \
+            and self.interactive is not None else None
+        if chosen is not None and not (chosen.id or chosen.title):
+            raise Malformed("an interactive reply without id or title")
+        return self
+
+    def incoming(self) -> Incoming:
+        """The message as far as the desk cares."""
+        sender, wamid, kind = self.sender, self.id, self.type
+        if kind == "text" and self.text is not None and self.text.body is not None:
+            return Incoming(sender, wamid, "text", kind, self.text.body)
+        chosen = self.interactive.chosen if self.interactive is not None else None
+        if kind == "interactive" and chosen is not None:
+            return Incoming(sender, wamid, "choice", kind, chosen.id or chosen.title or "")
+        value = (self.button.text or self.button.payload) if self.button is not None else None
+        if kind == "button" and value:
+            return Incoming(sender, wamid, "choice", kind, value)
+        if kind in IGNORED_TYPES:
+            return Incoming(sender, wamid, "ignored", kind)
+        return Incoming(sender, wamid, "unsupported", kind)
+
+
+class Metadata(_Model):
+    phone_number_id: Annotated[str, BeforeValidator(str)] = ""
+
+
+class Value(_Model):
+    """A ``messages`` change's value: its messages are read one by one, and only when they
+    are for our number (see :func:`parse_webhook`)."""
+
+    metadata: Annotated[Metadata | None, WrapValidator(or_none)] = None
+    messages: list[Any] = []
+
+    @property
+    def number(self) -> str:
+        return self.metadata.phone_number_id if self.metadata is not None else ""
+
+
+class Change(_Model):
+    """A change; its value is read as a :class:`Value` only for the ``messages`` field."""
+
+    field: Any = "messages"
+    value: dict[str, Any]
+
+
+class Entry(_Model):
+    changes: list[Change] = []
+
+
+class Notification(_Model):
+    object: Literal["whatsapp_business_account"]
+    entry: list[Entry]
 
 
 def parse_webhook(data: Any, phone_number_id: str) -> list[Incoming]:
     """The messages of a ``whatsapp_business_account`` notification sent to
-    ``phone_number_id``, in order (changes for another number are skipped, status
-    callbacks carry no messages). Raises :class:`Malformed` for anything that is not
+    ``phone_number_id``, in order (changes for another number are skipped unread, status
+    callbacks carry no messages). Raises ``ValidationError`` for anything that is not
     Meta's format."""
-    if not isinstance(data, dict) or data.get("object") != "whatsapp_business_account":
-        raise Malformed("not a whatsapp_business_account notification")
+    notification = Notification.model_validate(data)
     out: list[Incoming] = []
-    for entry in _list(data.get("entry"), "entry"):
-        if not isinstance(entry, dict):
-            raise Malformed("entry is not an object")
-        for change in _list(entry.get("changes", []), "changes"):
-            if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
-                raise Malformed("a change without a value")
-            if change.get("field", "messages") != "messages":
+    for entry in notification.entry:
+        for change in entry.changes:
+            if change.field != "messages":
                 continue
-            value = change["value"]
-            messages = _list(value.get("messages", []), "messages")
-            metadata = value.get("metadata")
-            number = str(metadata.get("phone_number_id", "")) \
-                if isinstance(metadata, dict) else ""
-            if messages and number != phone_number_id:
+            value = Value.model_validate(change.value)
+            messages = value.messages
+            if messages and value.number != phone_number_id:
                 log.warning("whatsapp messages for another phone number skipped",
-                            extra={"phone_number_id": number, "messages": len(messages)})
+                            extra={"phone_number_id": value.number, "messages": len(messages)})
                 continue
-            out.extend(_message(m) for m in messages)
+            out.extend(WaMessage.model_validate(m).incoming() for m in messages)
     return out
-
-
-def _list(value: Any, name: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise Malformed(f"{name} is not a list")
-    return value
-
-
-def _message(m: Any) -> Incoming:
-    if not isinstance(m, dict):
-        raise Malformed("a message is not an object")
-    sender, wamid, kind = m.get("from"), m.get("id"), m.get("type")
-    if not (isinstance(sender, str) and sender.strip("+ ") and isinstance(wamid, str)
-            and wamid and isinstance(kind, str)):
-        raise Malformed("a message needs from, id and type")
-    sender = sender.strip().lstrip("+")
-    if kind == "text":
-        body = m.get("text", {}).get("body") if isinstance(m.get("text"), dict) else None
-        if not isinstance(body, str):
-            raise Malformed("a text message without text.body")
-        return Incoming(sender, wamid, "text", kind, body)
-    if kind == "interactive" and isinstance(m.get("interactive"), dict):
-        inter = m["interactive"]
-        chosen = inter.get(str(inter.get("type")))
-        if inter.get("type") in ("button_reply", "list_reply") and isinstance(chosen, dict):
-            value = chosen.get("id") or chosen.get("title")
-            if not isinstance(value, str) or not value:
-                raise Malformed("an interactive reply without id or title")
-            return Incoming(sender, wamid, "choice", kind, value)
-    if kind == "button" and isinstance(m.get("button"), dict):  # a template's quick reply
-        value = m["button"].get("text") or m["button"].get("payload")
-        if isinstance(value, str) and value:
-            return Incoming(sender, wamid, "choice", kind, value)
-    if kind in IGNORED_TYPES:
-        return Incoming(sender, wamid, "ignored", kind)
-    return Incoming(sender, wamid, "unsupported", kind)
 
 
 async def _webhook(server: Server, request: web.Request, now: Clock) -> web.Response:
@@ -216,11 +293,9 @@ async def _webhook(server: Server, request: web.Request, now: Clock) -> web.Resp
     account = _account(server, slug)
     if isinstance(account, web.Response):
         return account
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return web.Response(status=413, text="request body too large")
-    body = await _read_at_most(request, MAX_BODY)
-    if body is None:
-        return web.Response(status=413, text="request body too large")
+    body = await read_body(request, MAX_BODY)
+    if isinstance(body, web.Response):
+        return body
     given = request.headers.get("X-Hub-Signature-256", "")
     if not given or not _same(given.strip(), signature(account.app_secret, body)):
         server.metrics.signature_failures.labels("whatsapp").inc()
@@ -229,13 +304,19 @@ async def _webhook(server: Server, request: web.Request, now: Clock) -> web.Resp
         return web.Response(status=403, text="invalid signature")
     try:
         messages = parse_webhook(json.loads(body.decode("utf-8")), account.phone_number_id)
-    except (UnicodeDecodeError, ValueError) as e:  # json's errors and Malformed
-        log.warning("malformed whatsapp webhook", extra={"business": slug, "error": str(e)})
-        return web.Response(status=400, text=f"malformed webhook: {e}")
+    except ValidationError as e:
+        return _malformed(slug, problem(e))
+    except (UnicodeDecodeError, ValueError) as e:  # not JSON
+        return _malformed(slug, str(e))
     lang = server.app.brains[slug].business.languages[0]
     for message in messages:  # one at a time, in order: a later one may build on an earlier
         await _one(server, slug, message, lang, now())
     return web.Response(status=200, text="ok")
+
+
+def _malformed(slug: str, what: str) -> web.Response:
+    log.warning("malformed whatsapp webhook", extra={"business": slug, "error": what})
+    return web.Response(status=400, text=f"malformed webhook: {what}")
 
 
 async def _one(server: Server, slug: str, m: Incoming, lang: str, received: datetime) -> None:
@@ -320,7 +401,7 @@ def _interactive(body: str, options: list[str], lang: str) -> dict[str, Any] | N
             "action": {"button": label, "sections": [{"rows": rows}]}}
 
 
-class WhatsAppSender(HttpSender):
+class WhatsAppSender(ChannelSender[WhatsAppChannel]):
     """Sends ``reply`` rows of channel ``whatsapp`` through the Cloud API
     (``POST {base_url}/{version}/{phone_number_id}/messages``, bearer token).
 
@@ -330,17 +411,15 @@ class WhatsAppSender(HttpSender):
     key: a drainer dying between Meta's answer and marking the row sent sends it twice.
     """
 
-    kind = "reply"
     provider = "whatsapp"
+    account_name = "WhatsApp number"
 
     def __init__(self, accounts: Mapping[str, WhatsAppChannel],
                  base_url: str = DEFAULT_API_URL, version: str = DEFAULT_VERSION,
                  options: RetryOptions = DEFAULT_RETRY,
                  session: aiohttp.ClientSession | None = None,
                  languages: Mapping[str, str] | None = None) -> None:
-        super().__init__(options, session)
-        self.accounts = dict(accounts)  # business slug → its WhatsApp number
-        self.base_url = base_url.rstrip("/")
+        super().__init__(accounts, base_url, options, session)
         self.version = version.strip("/")
         self.languages = dict(languages or {})  # business slug → language of list labels
 
@@ -349,20 +428,15 @@ class WhatsAppSender(HttpSender):
                        base_url: str = DEFAULT_API_URL, version: str = DEFAULT_VERSION,
                        options: RetryOptions = DEFAULT_RETRY,
                        session: aiohttp.ClientSession | None = None) -> WhatsAppSender:
-        accounts = {slug: account for slug, b in businesses.items()
-                    if (account := channels_of(b).whatsapp) is not None and account.enabled}
+        accounts = enabled_accounts(businesses, lambda b: channels_of(b).whatsapp)
         languages = {slug: b.languages[0] for slug, b in businesses.items()}
         return cls(accounts, base_url, version, options, session, languages)
 
     async def _send(self, row: OutboxRow) -> None:
-        account = self.accounts.get(row.business)
-        if account is None:
-            raise DeliveryError(f"no WhatsApp number configured for {row.business}", False)
-        to = str(row.payload.get("to", ""))
+        account = self.account(row)
+        to = self.recipient(row)
         text = str(row.payload.get("text", ""))
         options = [str(o) for o in row.payload.get("options") or ()]
-        if not to:
-            raise DeliveryError("reply without a recipient", retryable=False)
         if not text.strip() and not options:
             raise DeliveryError("empty reply", retryable=False)
         message = whatsapp_message(to, text, options, self.languages.get(row.business, "en"))
@@ -385,9 +459,9 @@ class WhatsAppSender(HttpSender):
                     f" (subcode {error.get('error_subcode', '-')}): "
                     f"{error.get('message', '')} [{error.get('type', '')}, fbtrace_id "
                     f"{error.get('fbtrace_id', '-')}]")
-            raise DeliveryError(what, retryable=r.status >= 500 or r.status == 429
-                                or code in RETRYABLE_CODES)
+            raise ProviderStatusError(what, r.status, code, error, RETRYABLE_CODES)
 
 
-__all__ = ["MAX_BODY", "TEXT_ONLY", "Incoming", "Malformed", "WhatsAppSender",
+__all__ = ["MAX_BODY", "TEXT_ONLY", "Incoming", "Malformed", "Notification", "WaMessage",
+           "WhatsAppSender",
            "numbered_text", "parse_webhook", "routes", "signature", "whatsapp_message"]

@@ -1,0 +1,128 @@
+"""What the provider channels (Twilio SMS and Voice, WhatsApp, Telegram) share: the clock
+that stamps a message's arrival, reading a webhook's body under a size cap, the base of
+their reply senders, and reading a webhook's payload into its Pydantic model.
+
+A sender refuses with :class:`~adapters.outbox.ProviderStatusError` when its provider
+answers with an error status; that class alone decides whether the row is tried again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+import aiohttp
+from aiohttp import web
+from pydantic import ValidationError, ValidatorFunctionWrapHandler
+
+from adapters.outbox import DeliveryError, HttpSender, RetryOptions
+from engine.business import Business
+from engine.ports import OutboxRow
+
+Clock = Callable[[], datetime]
+DEFAULT_RETRY = RetryOptions()
+
+
+def utcnow() -> datetime:
+    """The wall clock, the default :data:`Clock` of every webhook (tests pass a fixed one)."""
+    return datetime.now(UTC)
+
+
+async def read_body(request: web.Request, limit: int) -> bytes | web.Response:
+    """The body, or a 413 when it is longer than ``limit`` — refused at once when
+    ``Content-Length`` says so, else as soon as more than ``limit`` bytes have arrived
+    (whatever ``Content-Length`` said)."""
+    if request.content_length is not None and request.content_length > limit:
+        return _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return _too_large()
+    return b"".join(chunks)
+
+
+def _too_large() -> web.Response:
+    return web.Response(status=413, text="request body too large")
+
+
+# --------------------------------------------------------------------- payloads
+
+
+def or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A ``WrapValidator``: a value of another type counts as absent (``None``), as a
+    provider's optional field the desk can do without; a value of the right type whose
+    own fields are wrong is still an error."""
+    try:
+        return handler(value)
+    except ValidationError as e:
+        if any(error["loc"] for error in e.errors()):
+            raise
+        return None
+
+
+def problem(error: ValidationError) -> str:
+    """The first thing wrong with a payload, in a line: a rule's own words, else where
+    and what."""
+    first = error.errors()[0]
+    if first["type"] == "value_error":
+        return str(first["ctx"]["error"])
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
+
+# --------------------------------------------------------------------- sending
+
+
+class Account(Protocol):
+    """A business's account with a provider (its credentials), switched on or not."""
+
+    @property
+    def enabled(self) -> bool: ...
+
+
+AccountT = TypeVar("AccountT", bound=Account)
+
+
+def enabled_accounts(businesses: Mapping[str, Business],
+                     account_of: Callable[[Business], AccountT | None]) -> dict[str, AccountT]:
+    """Business slug → its account with one provider, for the businesses that have one
+    switched on."""
+    accounts = {slug: account_of(b) for slug, b in businesses.items()}
+    return {slug: a for slug, a in accounts.items() if a is not None and a.enabled}
+
+
+class ChannelSender(HttpSender, Generic[AccountT]):
+    """Sends ``reply`` rows of one channel through its provider's API, with each business's
+    own account; ``account_name`` names what a business without one lacks."""
+
+    kind = "reply"
+    account_name = ""
+
+    def __init__(self, accounts: Mapping[str, AccountT], base_url: str,
+                 options: RetryOptions = DEFAULT_RETRY,
+                 session: aiohttp.ClientSession | None = None) -> None:
+        super().__init__(options, session)
+        self.accounts = dict(accounts)  # business slug → its account
+        self.base_url = base_url.rstrip("/")
+
+    def account(self, row: OutboxRow) -> AccountT:
+        account = self.accounts.get(row.business)
+        if account is None:
+            raise DeliveryError(f"no {self.account_name} configured for {row.business}",
+                                False)
+        return account
+
+    @staticmethod
+    def recipient(row: OutboxRow) -> str:
+        to = str(row.payload.get("to", ""))
+        if not to:
+            raise DeliveryError("reply without a recipient", retryable=False)
+        return to
+
+
+__all__ = ["DEFAULT_RETRY", "Account", "ChannelSender", "Clock", "enabled_accounts",
+           "or_none", "problem", "read_body", "utcnow"]
