@@ -158,7 +158,7 @@ class Turn:
                     self.superseded.add((r.name, k))
                 if isinstance(c, Say):
                     self.said.append((c, str(self.facts.get("machine.card", ""))))
-                    self.items.append(replyplan.item(self, c))
+                    self.items.append(self.item(c))
                     if c.kind == "invalid" and topic is not None \
                             and c.arg not in topic.collected:
                         self.facts.pop(f"invalid.{c.arg}", None)  # said once is enough
@@ -168,10 +168,24 @@ class Turn:
                     self.count("unanswered", reset=True)
                     self.count("failed_attempts", reset=True)
                     self.state = self.state.model_copy(update={"suspended": ()})
-                    self.plan(escalate_call(self, c.reason), topic, phase)
+                    self.plan(escalate_call(c.reason, business=self.brain.business,
+                                            state=self.state, lang=self.lang,
+                                            conversation=self.snap.conversation_id),
+                              topic, phase)
                 elif isinstance(c, Plan) and topic is not None and not moved:
-                    self.plan(action_call(self, topic, c.action), topic, phase)
+                    self.plan(action_call(c.action, topic.card.id, business=self.brain.business,
+                                          state=self.state, und=self.und, lang=self.lang,
+                                          conversation=self.snap.conversation_id),
+                              topic, phase)
         return moved
+
+    def item(self, say: Say) -> PlanItem:
+        """The reply-plan item ``say`` stands for, as this turn stands."""
+        return replyplan.item(say, brain=self.brain, state=self.state, facts=self.facts,
+                              signals=self.und.signals, lang=self.lang,
+                              channel=self.snap.channel, items=self.items,
+                              start_asked=self.start_asked, choices=self.choices,
+                              rejected=self.rejected)
 
     # ------------------------------------------------------------------ machine
 
