@@ -58,20 +58,19 @@ def run_rounds(match: Match, facts: Facts, apply: Apply, *, max_rounds: int = MA
     ``where`` names the phase in the ``RuleCycle`` message.
     """
     fired: set[str] = set()
-    last: list[str] = []
+    rules: list[Rule] = []
     for number in range(max_rounds):
         rules = [r for r in match(facts) if r.name not in fired]
         if not rules:
             return number
-        last = [r.name for r in rules]
-        fired.update(last)
+        fired.update(r.name for r in rules)
         step = apply(number, rules)
         if step is Step.MOVED:
             fired.clear()  # a new machine state is a new context: rules may fire again
         elif step is Step.SETTLED:
             return number + 1
     # after a move every rule is armed again: the ones the last round fired are still firing
-    still = tuple(sorted(fired.union(last)))
+    still = tuple(sorted(fired.union(r.name for r in rules)))
     raise RuleCycle(f"rules did not reach a fixpoint in {max_rounds} rounds"
                     + (f" in {where}" if where else "") + ": " + ", ".join(still), still)
 
