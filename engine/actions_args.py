@@ -3,6 +3,7 @@
 The key is a hash of what the action would do, not of when or how often it is asked: a
 retried webhook, a replayed turn or a second worker asking for the same booking all
 produce the same key, and the store turns the second attempt into the first one's result.
+The turn hands over the values a call is built from, never itself.
 """
 
 from __future__ import annotations
@@ -10,15 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import TYPE_CHECKING
 
-from language.types import FAQ_FLOOR
+from language.types import FAQ_FLOOR, Understanding
 
-from .state import ActionCall
-
-if TYPE_CHECKING:
-    from .brain import Topic
-    from .turn import Turn
+from .business import Business
+from .state import ActionCall, ConversationState
 
 # side effects keyed by content alone (the same booking from two conversations is one)
 _CONTENT_KEYED = {
@@ -33,17 +30,17 @@ def idempotency_key(business: str, name: str, parts: dict[str, str]) -> str:
     return f"{name}:{hashlib.sha256(blob.encode()).hexdigest()[:32]}"
 
 
-def _slot(t: Turn, start: str) -> dict[str, str]:
-    s = t.state.slot_at(start)
+def _slot(state: ConversationState, start: str) -> dict[str, str]:
+    s = state.slot_at(start)
     if s is None:
         return {"start": start, "end": "", "staff": ""}
     return {"start": start, "end": s.end.isoformat(), "staff": s.staff, "service": s.service}
 
 
-def _department_named(t: Turn) -> str:
+def _department_named(business: Business, text: str) -> str:
     """The department whose name or alias the message says ("die Abrechnung", "billing")."""
-    words = " ".join(re.findall(r"\w+", t.und.text.casefold()))
-    for d in t.brain.business.departments:
+    words = " ".join(re.findall(r"\w+", text.casefold()))
+    for d in business.departments:
         for alias in (*d.name.values(), *d.aliases):
             said = " ".join(re.findall(r"\w+", alias.casefold()))
             if said and re.search(rf"(?<!\w){re.escape(said)}(?!\w)", words):
@@ -51,14 +48,17 @@ def _department_named(t: Turn) -> str:
     return ""
 
 
-def action_call(t: Turn, topic: Topic, action: str) -> ActionCall:
-    fields = t.state.active.fields if t.state.active else {}
+def action_call(action: str, card: str, *, business: Business, state: ConversationState,
+                und: Understanding, lang: str, conversation: str) -> ActionCall:
+    """The call of ``action`` that card ``card`` plans, from the active topic's fields, the
+    message and what the conversation found and offered."""
+    fields = state.active.fields if state.active else {}
     args: dict[str, str] = {}
     if action == "find_slots":
         service = fields.get("service", "")
         exclude = ""
         if not service and fields.get("appointment"):
-            found = [a for a in t.state.found if a.id == fields["appointment"]]
+            found = [a for a in state.found if a.id == fields["appointment"]]
             if found:
                 service, exclude = found[0].service, found[0].id
                 args["staff"] = fields.get("staff") or found[0].staff
@@ -74,46 +74,47 @@ def action_call(t: Turn, topic: Topic, action: str) -> ActionCall:
         args = {"service": fields.get("service", ""), "name": fields.get("name", ""),
                 "phone": fields.get("phone", ""), "email": fields.get("email", ""),
                 "address": fields.get("address", ""), "problem": fields.get("problem", "")}
-        args.update(_slot(t, fields.get("slot", "")))
+        args.update(_slot(state, fields.get("slot", "")))
     elif action == "reschedule":
         args = {"appointment": fields.get("appointment", "")}
-        args.update(_slot(t, fields.get("slot", "")))
+        args.update(_slot(state, fields.get("slot", "")))
     elif action in ("cancel",):
         args = {"appointment": fields.get("appointment", "")}
     elif action == "find_appointment":
         args = {"phone": fields.get("phone", "")}
     elif action == "take_message":
         args = {"name": fields.get("name", ""), "phone": fields.get("phone", ""),
-                "message": fields.get("message", "") or t.und.text[:1000],
-                "topic": topic.card.id}
+                "message": fields.get("message", "") or und.text[:1000],
+                "topic": card}
     elif action == "answer_faq":
-        best = t.und.faq[0] if t.und.faq else None
+        best = und.faq[0] if und.faq else None
         args = {"faq": best.topic if best and best.score >= FAQ_FLOOR else "",
                 "score": f"{best.score:.3f}" if best else "",
-                "service": fields.get("service", ""), "lang": t.lang}
+                "service": fields.get("service", ""), "lang": lang}
     elif action in ("business_hours", "transfer", "emergency", "end_conversation"):
-        args = {"lang": t.lang, "hazard": t.und.signals.hazard}
-        asked = next((c.value for c in t.und.fields if c.type == "date" and not c.problem), "")
+        args = {"lang": lang, "hazard": und.signals.hazard}
+        asked = next((c.value for c in und.fields if c.type == "date" and not c.problem), "")
         if action == "business_hours" and asked:  # only when said: recorded calls replay alike
             args["date"] = asked
-        named = _department_named(t) if action == "transfer" else ""
+        named = _department_named(business, und.text) if action == "transfer" else ""
         if named:  # likewise
             args["department"] = named
-    args["lang"] = t.lang
+    args["lang"] = lang
     keyed = _CONTENT_KEYED.get(action)
     if keyed is not None:
         parts = {k: args.get(k, "") for k in keyed}
     else:  # scoped to this turn of this conversation
-        parts = dict(args, conversation=t.snap.conversation_id, turn=str(t.state.turn))
-    return ActionCall(name=action, args=args, key=idempotency_key(t.brain.business.slug,
-                                                                 action, parts))
+        parts = dict(args, conversation=conversation, turn=str(state.turn))
+    return ActionCall(name=action, args=args, key=idempotency_key(business.slug, action, parts))
 
 
-def escalate_call(t: Turn, reason: str) -> ActionCall:
-    args = {"reason": reason, "lang": t.lang}
-    parts = dict(args, conversation=t.snap.conversation_id, turn=str(t.state.turn))
+def escalate_call(reason: str, *, business: Business, state: ConversationState, lang: str,
+                  conversation: str) -> ActionCall:
+    """The handover to a person, for ``reason``, keyed to this turn of the conversation."""
+    args = {"reason": reason, "lang": lang}
+    parts = dict(args, conversation=conversation, turn=str(state.turn))
     return ActionCall(name="escalate", args=args,
-                      key=idempotency_key(t.brain.business.slug, "escalate", parts))
+                      key=idempotency_key(business.slug, "escalate", parts))
 
 
 __all__ = ["action_call", "escalate_call", "idempotency_key"]

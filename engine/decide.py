@@ -349,7 +349,7 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
     t.state = _remember_recent(t)
     plan = ReplyPlan(lang=t.lang, items=tuple(t.items),  # type: ignore[arg-type]
                      business_name=brain.business.name,
-                     options=replyplan.options(t), end_conversation=bool(
+                     options=replyplan.options(t.items, t.lang, brain), end_conversation=bool(
                          t.facts.get("decision.end")))
     return Decision(
         pending=pending, state=t.state, plan=plan, firings=tuple(t.firings),

@@ -1,9 +1,10 @@
 """The scratchpad of one ``decide`` call: rounds of rules, the machine, planned actions.
 
-A :class:`Turn` lives only inside one ``decide`` call. It applies each round's
-consequences with the salience discipline (the first rule to set a fact or emit an event
-wins), fires machine events, and consumes recorded action results in order; an action
-without a result yet stops the call with :class:`NeedAction`.
+A :class:`Turn` lives only inside one ``decide`` call. It drives the round loop of
+``rules.fixpoint``: it records each round in the trace, applies its consequences with the
+salience discipline (the first rule to set a fact or emit an event wins), fires machine
+events, and consumes recorded action results in order; an action without a result yet
+stops the call with :class:`NeedAction`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from language.types import PlanItem, Slot, Understanding
 from machines.card import TERMINAL_STATES
 from machines.errors import TransitionRefused
 from rules.engine import RuleEngine
-from rules.errors import FrontdeskError, RuleCycle
-from rules.ir import Emit, Escalate, Facts, Plan, Ref, Rule, Say, Scalar, Set
+from rules.errors import FrontdeskError
+from rules.fixpoint import MAX_ROUNDS, Step, resolve_ref, run_rounds
+from rules.ir import Emit, Escalate, Facts, Plan, Rule, Say, Set
 
 from . import replyplan
 from .actions_args import action_call, escalate_call
@@ -31,12 +33,6 @@ from .state import (
     TopicSwitch,
     TransitionRecord,
 )
-
-MAX_ROUNDS = 64
-
-
-def resolve_ref(value: Scalar | Ref, facts: Facts) -> Scalar:
-    return facts.get(value.name, "") if isinstance(value, Ref) else value
 
 
 class ReplayMismatch(FrontdeskError):
@@ -99,12 +95,10 @@ class Turn:
             ))
 
     def run_phase(self, phase: str, engine_rules: RuleEngine, topic: Topic | None) -> None:
-        fired: set[str] = set()
-        for rnd in range(MAX_ROUNDS):
-            matched = [r for r in engine_rules.match(self.facts) if r.name not in fired]
-            if not matched:
-                return
-            fired.update(r.name for r in matched)
+        """Run ``engine_rules`` to a fixpoint (``rules.fixpoint.run_rounds``), each round
+        recorded in the trace and applied by :meth:`apply`."""
+
+        def step(rnd: int, matched: list[Rule]) -> Step:
             start = len(self.firings)
             self.record(phase, rnd, matched)
             before = dict(self.facts)
@@ -114,11 +108,10 @@ class Turn:
             finally:
                 self.mark_superseded(start)
             if moved:
-                fired.clear()  # a new machine state is a new context: rules may fire again
-            elif self.facts == before:
-                return  # nothing changed, so the next round would match the same rules
-        raise RuleCycle(f"rules did not reach a fixpoint in {MAX_ROUNDS} rounds in {phase}: "
-                        + ", ".join(sorted(fired)))
+                return Step.MOVED
+            return Step.SETTLED if self.facts == before else Step.CHANGED
+
+        run_rounds(engine_rules.match, self.facts, step, where=phase)
 
     def mark_superseded(self, start: int) -> None:
         """Show in the trace which consequences of this round did not take effect."""
@@ -166,7 +159,7 @@ class Turn:
                     self.superseded.add((r.name, k))
                 if isinstance(c, Say):
                     self.said.append((c, str(self.facts.get("machine.card", ""))))
-                    self.items.append(replyplan.item(self, c))
+                    self.items.append(self.item(c))
                     if c.kind == "invalid" and topic is not None \
                             and c.arg not in topic.collected:
                         self.facts.pop(f"invalid.{c.arg}", None)  # said once is enough
@@ -176,10 +169,24 @@ class Turn:
                     self.count("unanswered", reset=True)
                     self.count("failed_attempts", reset=True)
                     self.state = self.state.model_copy(update={"suspended": ()})
-                    self.plan(escalate_call(self, c.reason), topic, phase)
+                    self.plan(escalate_call(c.reason, business=self.brain.business,
+                                            state=self.state, lang=self.lang,
+                                            conversation=self.snap.conversation_id),
+                              topic, phase)
                 elif isinstance(c, Plan) and topic is not None and not moved:
-                    self.plan(action_call(self, topic, c.action), topic, phase)
+                    self.plan(action_call(c.action, topic.card.id, business=self.brain.business,
+                                          state=self.state, und=self.und, lang=self.lang,
+                                          conversation=self.snap.conversation_id),
+                              topic, phase)
         return moved
+
+    def item(self, say: Say) -> PlanItem:
+        """The reply-plan item ``say`` stands for, as this turn stands."""
+        return replyplan.item(say, brain=self.brain, state=self.state, facts=self.facts,
+                              signals=self.und.signals, lang=self.lang,
+                              channel=self.snap.channel, items=self.items,
+                              start_asked=self.start_asked, choices=self.choices,
+                              rejected=self.rejected)
 
     # ------------------------------------------------------------------ machine
 
@@ -314,4 +321,4 @@ def late_change(t: Turn, fields: dict[str, str]) -> bool:
     return (chosen[0].start - t.now).total_seconds() < window * 3600
 
 
-__all__ = ["MAX_ROUNDS", "NeedAction", "ReplayMismatch", "Turn", "late_change", "resolve_ref"]
+__all__ = ["MAX_ROUNDS", "NeedAction", "ReplayMismatch", "Turn", "late_change"]

@@ -1,12 +1,13 @@
 """One turn of a card over abstract facts: the step the model checker takes.
 
 The step is the card phase of ``engine.decide`` driven by the *real* pieces: the card's
-compiled machine (:meth:`CompiledMachine.fire`) and the compiled rule engine a turn uses
+compiled machine (:meth:`CompiledMachine.fire`), the compiled rule engine a turn uses
 (the card's generated rules plus the business's guardrail policy, matched by the same
-``RuleEngine``). Only the bookkeeping around them is restated here, because ``machines/``
-may not import ``engine/``: the round loop and salience discipline of ``engine.turn.Turn``
-(the first rule to emit an event wins; a transition re-arms every rule and supersedes
-what lower rules of the round said or planned), the consequences of a transition
+``RuleEngine``) and the round loop that chains them (``rules.fixpoint.run_rounds``). Only
+the bookkeeping around them is restated here, because ``machines/`` may not import
+``engine/``: the salience discipline of ``engine.turn.Turn.apply`` (the first rule to emit
+an event wins; a transition supersedes what lower rules of the round said or planned,
+and re-arms every rule), the consequences of a transition
 (``machine.fresh``, dropped action results, counters, the field a step going back to a
 question drops) and how ``decide`` folds a customer's field into facts and counts
 unanswered questions and failed attempts. ``tests/machines/test_explore_conformance.py``
@@ -26,7 +27,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rules.ir import Escalate, Facts, Plan, Ref, Rule, Say
+from rules.errors import RuleCycle
+from rules.fixpoint import Step, resolve_ref, run_rounds
+from rules.ir import Escalate, Facts, Plan, Rule, Say
 
 from .abstraction import CONFIRM_ASKED, Config, Input, Model
 from .card import TERMINAL_STATES
@@ -221,48 +224,49 @@ class _Turn:
     def rounds(self) -> bool:
         """engine.turn.Turn.run_phase: True when the phase reached a fixpoint.
 
-        Right after a transition nothing has fired yet, so what follows depends only on the
-        facts the rules and invariants read and on what the checks track; when those recur
-        within the turn, the same results repeat the same rounds forever (the engine stops
-        at its round or action bound), so the loop is reported at once.
+        The same round loop (``rules.fixpoint.run_rounds``) drives it. Right after a
+        transition nothing has fired yet, so what follows depends only on the facts the
+        rules and invariants read and on what the checks track; when those recur within
+        the turn, the same results repeat the same rounds forever (the engine stops at its
+        round or action bound), so the loop is reported at once.
         """
-        fired: set[str] = set()
         seen: dict[tuple[object, ...], int] = {self.situation(): 0}  # -> moves made by then
-        for _ in range(self.model.max_rounds):
-            holding = self.model.match(self.facts)
+
+        def match(facts: Facts) -> list[Rule]:
+            holding = self.model.match(facts)
             self.held.update(r.name for r in holding)
-            matched = [r for r in holding if r.name not in fired]
-            if not matched:
-                return True
-            fired.update(r.name for r in matched)
+            return holding
+
+        def step(_: int, matched: list[Rule]) -> Step:
             self.fired_all += [r.name for r in matched]
             self.dirty = False
-            try:
-                moved = self.apply(matched)
-            except _Cycle as cycle:
-                self.finding("rule_cycle", "actions", str(cycle))
-                return False
+            moved = self.apply(matched)
             self.observe("after the rules ", matched)
-            if moved:
-                fired.clear()
-                now = self.situation()
-                if now in seen:
-                    moves = self.moves[seen[now]:]
-                    loop = " -> ".join([moves[0].source] + [m.target for m in moves])
-                    self.finding("rule_cycle", "loop",
-                                 f"the rules go round in a loop within one turn and never "
-                                 f"reach a fixpoint (the engine stops after "
-                                 f"{self.model.max_actions} actions or "
-                                 f"{self.model.max_rounds} rounds): {loop}")
-                    return False
-                seen[now] = len(self.moves)
-            elif not self.dirty:
-                return True
-        names = ", ".join(sorted(dict.fromkeys(self.fired_all[-12:])))
-        self.finding("rule_cycle", "rounds",
-                     f"the rules do not reach a fixpoint: still firing after "
-                     f"{self.model.max_rounds} rounds in one turn (last: {names})")
-        return False
+            if not moved:
+                return Step.CHANGED if self.dirty else Step.SETTLED
+            now = self.situation()
+            if now in seen:
+                moves = self.moves[seen[now]:]
+                loop = " -> ".join([moves[0].source] + [m.target for m in moves])
+                raise _Cycle("loop", f"the rules go round in a loop within one turn and never "
+                                     f"reach a fixpoint (the engine stops after "
+                                     f"{self.model.max_actions} actions or "
+                                     f"{self.model.max_rounds} rounds): {loop}")
+            seen[now] = len(self.moves)
+            return Step.MOVED
+
+        try:
+            run_rounds(match, self.facts, step, max_rounds=self.model.max_rounds)
+        except _Cycle as cycle:
+            self.finding("rule_cycle", cycle.key, str(cycle))
+            return False
+        except RuleCycle:
+            names = ", ".join(sorted(dict.fromkeys(self.fired_all[-12:])))
+            self.finding("rule_cycle", "rounds",
+                         f"the rules do not reach a fixpoint: still firing after "
+                         f"{self.model.max_rounds} rounds in one turn (last: {names})")
+            return False
+        return True
 
     def apply(self, rules: list[Rule]) -> bool:
         """engine.turn.Turn.apply: one round's consequences, highest salience first."""
@@ -274,8 +278,7 @@ class _Turn:
             for put in self.model.sets[r.name]:
                 if put.name not in written:
                     written.add(put.name)
-                    ref = put.value
-                    value = facts.get(ref.name, "") if isinstance(ref, Ref) else ref
+                    value = resolve_ref(put.value, facts)
                     if facts.get(put.name) != value or put.name not in facts:
                         facts[put.name] = value
                         self.dirty = True
@@ -463,8 +466,8 @@ class _Turn:
     def plan(self, action: str, outcome: bool | None = None) -> None:
         """engine.turn.Turn.plan: the shell runs the action; here it succeeds or fails."""
         if self.actions_run >= self.model.max_actions:
-            raise _Cycle(f"the turn plans more than {self.model.max_actions} actions "
-                         f"(the most one turn may run): {action} again after "
+            raise _Cycle("actions", f"the turn plans more than {self.model.max_actions} "
+                         f"actions (the most one turn may run): {action} again after "
                          + ", ".join(f"{a} {'ok' if ok else 'failed'}" for a, ok in self.actions))
         if action != "escalate":
             self.check_action(action)
@@ -661,7 +664,12 @@ def _fields(names: list[str]) -> str:
 
 
 class _Cycle(Exception):
-    """The turn would run more actions than one turn may."""
+    """The turn does not settle: it would run more actions than one turn may (``key``
+    "actions"), or its rules go round in a loop of machine states (``key`` "loop")."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 __all__ = ["outcomes", "start_facts"]

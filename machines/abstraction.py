@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from rules.condition import And, Compare, Condition, Expr, Member, Not, Or, parse_condition
 from rules.engine import RuleEngine
+from rules.fixpoint import MAX_ROUNDS
 from rules.ir import (
     Consequence,
     Emit,
@@ -46,9 +47,6 @@ from .registry import DEFAULT_ACTIONS, ActionSpec, claims
 
 if TYPE_CHECKING:
     from .trace import Outcome
-
-MAX_ROUNDS = 64
-"""Rounds of rules one phase may take (as ``engine.turn.MAX_ROUNDS``)."""
 
 MAX_ACTIONS = 8
 """Actions one turn may run (as ``engine.desk.MAX_ACTIONS_PER_TURN``)."""

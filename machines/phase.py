@@ -7,8 +7,8 @@ decided by a phase of rules that only set ``decision.*`` facts. A property of th
 ``given`` holds of the facts a turn starts the phase with, ``never`` must not hold of the
 facts it ends with. :func:`check_phase` runs the phase for every combination of the values
 a caller lets vary (:func:`vary`), on top of fixed facts, the way
-``engine.turn.Turn.run_phase`` runs it (rounds of matches in salience order, the first rule
-to set a fact in a round wins, each rule fires once), and returns each property broken with
+``engine.turn.Turn.run_phase`` runs it (the same round loop; the first rule to set a fact
+in a round wins, each rule fires once), and returns each property broken with
 the facts that break it, fewest varied first.
 
 ``tests/machines/test_phase.py`` holds this phase runner to the engine's own on the demo
@@ -17,15 +17,16 @@ businesses' conversation policies. Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from rules.condition import Condition, parse_condition
 from rules.engine import RuleEngine
-from rules.ir import Facts, FactSchema, Ref, Rule, Scalar, Set
-
-from .abstraction import MAX_ROUNDS
+from rules.errors import RuleCycle
+from rules.fixpoint import MAX_ROUNDS, Step, resolve_ref, run_rounds
+from rules.ir import Facts, FactSchema, Rule, Scalar, Set
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,22 +52,22 @@ def run_phase(engine: RuleEngine, facts: Facts, max_rounds: int = MAX_ROUNDS
               ) -> tuple[Facts, list[str]]:
     """The facts after one phase of ``engine``'s rules over ``facts``, and the rules fired.
 
-    Only ``Set`` consequences are applied (a phase without a topic moves no machine and
-    plans nothing), as ``engine.turn.Turn.apply`` applies them.
+    The engine's round loop (``rules.fixpoint.run_rounds``) runs it; only ``Set``
+    consequences are applied (a phase without a topic moves no machine and plans nothing),
+    as ``engine.turn.Turn.apply`` applies them. A phase still firing after ``max_rounds``
+    rounds ends where it stands.
     """
     facts = dict(facts)
-    fired: set[str] = set()
     order: list[str] = []
-    for _ in range(max_rounds):
-        matched = [r for r in engine.match(facts) if r.name not in fired]
-        if not matched:
-            break
-        fired.update(r.name for r in matched)
-        order += [r.name for r in matched]
+
+    def step(_: int, matched: list[Rule]) -> Step:
+        order.extend(r.name for r in matched)
         before = dict(facts)
         _apply(matched, facts)
-        if facts == before:
-            break
+        return Step.SETTLED if facts == before else Step.CHANGED
+
+    with contextlib.suppress(RuleCycle):  # still firing at the bound: it ends there
+        run_rounds(engine.match, facts, step, max_rounds=max_rounds)
     return facts, order
 
 
@@ -76,8 +77,7 @@ def _apply(rules: Sequence[Rule], facts: Facts) -> None:
         for c in r.then:
             if isinstance(c, Set) and c.name not in written:
                 written.add(c.name)
-                facts[c.name] = facts.get(c.value.name, "") if isinstance(c.value, Ref) \
-                    else c.value
+                facts[c.name] = resolve_ref(c.value, facts)
 
 
 def vary(values: Mapping[str, Sequence[Scalar | None]]) -> Iterator[Facts]:

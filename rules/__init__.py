@@ -3,14 +3,15 @@
 Rules are plain data (``rules.ir``); conditions are strings parsed and type-checked against
 a fact schema (``rules.condition``); an engine reports which rules hold
 (``rules.engine``: durable-rules in production, a pure-Python reference beside it); the
-fixpoint loop chains them and keeps the trace an owner reads (``rules.fixpoint``). What a
-consequence *does* is the caller's business. This package imports nothing of ours.
+one round loop chains them to a fixpoint (``rules.fixpoint``), driven by the engine's turn
+and the model checker alike. What a consequence *does*, and what is traced, is the
+caller's business. This package imports nothing of ours.
 """
 
 from .condition import Condition, parse_condition
 from .engine import DurableRuleEngine, PythonRuleEngine, RuleEngine, compile_rules
 from .errors import ConditionError, FrontdeskError, RuleCycle, RuleError
-from .fixpoint import Round, resolve_ref, run_rounds, run_to_fixpoint
+from .fixpoint import MAX_ROUNDS, Step, resolve_ref, run_rounds
 from .ir import (
     Consequence,
     Emit,
@@ -18,7 +19,6 @@ from .ir import (
     Facts,
     FactSchema,
     FactType,
-    Firing,
     Plan,
     Ref,
     Rule,
@@ -29,6 +29,7 @@ from .ir import (
 )
 
 __all__ = [
+    "MAX_ROUNDS",
     "Condition",
     "ConditionError",
     "Consequence",
@@ -38,12 +39,10 @@ __all__ = [
     "FactSchema",
     "FactType",
     "Facts",
-    "Firing",
     "FrontdeskError",
     "Plan",
     "PythonRuleEngine",
     "Ref",
-    "Round",
     "Rule",
     "RuleCycle",
     "RuleEngine",
@@ -52,9 +51,9 @@ __all__ = [
     "Say",
     "Scalar",
     "Set",
+    "Step",
     "compile_rules",
     "parse_condition",
     "resolve_ref",
     "run_rounds",
-    "run_to_fixpoint",
 ]

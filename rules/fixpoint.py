@@ -1,88 +1,78 @@
-"""Forward chaining to a fixpoint, recording every firing for the audit.
+"""Forward chaining to a fixpoint: the one round loop the engine and the model checker drive.
 
-The loop is generic over what consequences mean: each round, every rule that holds and
-has not fired yet in this run fires, in salience order, and ``apply`` — supplied by the
-caller — turns the facts and those rules into the next facts. Refraction (a rule fires at
-most once per run) is what makes the loop terminate on ordinary rule sets; ``max_rounds``
-catches the rest and raises ``RuleCycle`` naming the rules still firing.
+Each round matches the rules on the current facts, and every rule that holds and has not
+fired since the last new context fires: the round's rules, highest salience first, go to
+the caller's ``apply``, which interprets them (sets facts, moves a machine, plans an
+action, says something, records the trace) and tells the loop what came of it, a
+:class:`Step`:
 
-The trace is the owner-readable record: which rule fired in which round, on which facts
-(the values of the names its condition mentions; ``None`` for a name absent from the
-facts), doing what, and why.
+- ``SETTLED``: nothing changed, so the next round would match the same rules: stop;
+- ``CHANGED``: the facts changed: chain on (refraction: a rule fires once per context);
+- ``MOVED``: a new context (a machine changed state): every rule may fire again.
+
+The loop also stops when no rule that has not fired holds. After ``max_rounds`` rounds it
+raises ``RuleCycle`` naming the rules still firing. ``apply`` changes ``facts`` in place
+(the loop matches the same mapping every round) and may raise to stop the loop early;
+what is traced, and what the consequences mean, is the caller's business.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from enum import Enum
 
-from .engine import RuleEngine
 from .errors import RuleCycle
-from .ir import Facts, Firing, Ref, Rule, Scalar
+from .ir import Facts, Ref, Rule, Scalar
 
-Apply = Callable[[Facts, Sequence[Rule]], Facts]
-"""Interprets one round's rules (highest salience first) and returns the new facts."""
-
-TRACE_ROUNDS_IN_CYCLE = 3
-"""How many of the last rounds a ``RuleCycle`` names."""
+MAX_ROUNDS = 64
+"""Rounds of rules one phase of a turn may take."""
 
 
-@dataclass(frozen=True)
-class Round:
-    """One round of chaining: the facts the rules matched on and the firings."""
+class Step(Enum):
+    """What one round's consequences did."""
 
-    number: int
-    facts: Facts
-    fired: tuple[Firing, ...]
+    SETTLED = "settled"
+    CHANGED = "changed"
+    MOVED = "moved"
 
 
-def resolve_ref(value: Scalar | Ref, facts: Facts) -> Scalar | None:
-    """The value a ``Set`` assigns: a literal, or another fact's value (None if absent)."""
+Match = Callable[[Facts], Sequence[Rule]]
+"""The rules whose condition holds for the facts, highest salience first
+(``RuleEngine.match``)."""
+
+Apply = Callable[[int, list[Rule]], Step]
+"""Applies one round's rules (the round's number from 0, the rules highest salience first)."""
+
+
+def resolve_ref(value: Scalar | Ref, facts: Facts) -> Scalar:
+    """The value a ``Set`` assigns: a literal, or another fact's value ("" if absent)."""
     if isinstance(value, Ref):
-        return facts.get(value.name)
+        return facts.get(value.name, "")
     return value
 
 
-def run_rounds(engine: RuleEngine, facts: Facts, apply: Apply, *, max_rounds: int = 32,
-               already_fired: frozenset[str] = frozenset()) -> tuple[Facts, list[Round]]:
-    """Chain until no new rule holds; the final facts and every round that fired.
+def run_rounds(match: Match, facts: Facts, apply: Apply, *, max_rounds: int = MAX_ROUNDS,
+               where: str = "") -> int:
+    """Chain until no new rule holds or a round changes nothing; the rounds that fired.
 
-    Rules named in ``already_fired`` count as fired in this run (a caller resuming a run
-    after performing an action passes the names it has seen fire).
+    ``where`` names the phase in the ``RuleCycle`` message.
     """
-    fired = set(already_fired)
-    rounds: list[Round] = []
-    current = dict(facts)
-    number = 0
-    while True:
-        rules = [r for r in engine.match(current) if r.name not in fired]
+    fired: set[str] = set()
+    rules: list[Rule] = []
+    for number in range(max_rounds):
+        rules = [r for r in match(facts) if r.name not in fired]
         if not rules:
-            return current, rounds
-        number += 1
-        if number > max_rounds:
-            last = rounds[-TRACE_ROUNDS_IN_CYCLE:]
-            names = tuple(dict.fromkeys(f.rule for rnd in last for f in rnd.fired))
-            shown = "; ".join(f"round {rnd.number}: {', '.join(f.rule for f in rnd.fired)}"
-                              for rnd in last)
-            raise RuleCycle(f"rules still firing after {max_rounds} rounds ({shown}; next: "
-                            f"{', '.join(r.name for r in rules)})", names)
-        firings = tuple(
-            Firing(rule=r.name, round=number,
-                   matched={n: current.get(n) for n in sorted(engine.condition(r.name).names)},
-                   then=r.then, reason=r.reason)
-            for r in rules
-        )
-        rounds.append(Round(number, dict(current), firings))
+            return number
         fired.update(r.name for r in rules)
-        current = dict(apply(dict(current), rules))
+        step = apply(number, rules)
+        if step is Step.MOVED:
+            fired.clear()  # a new machine state is a new context: rules may fire again
+        elif step is Step.SETTLED:
+            return number + 1
+    # after a move every rule is armed again: the ones the last round fired are still firing
+    still = tuple(sorted(fired.union(r.name for r in rules)))
+    raise RuleCycle(f"rules did not reach a fixpoint in {max_rounds} rounds"
+                    + (f" in {where}" if where else "") + ": " + ", ".join(still), still)
 
 
-def run_to_fixpoint(engine: RuleEngine, facts: Facts, apply: Apply, *, max_rounds: int = 32,
-                    already_fired: frozenset[str] = frozenset()) -> tuple[Facts, list[Firing]]:
-    """Chain until no new rule holds; the final facts and every firing, in order."""
-    final, rounds = run_rounds(engine, facts, apply, max_rounds=max_rounds,
-                               already_fired=already_fired)
-    return final, [f for rnd in rounds for f in rnd.fired]
-
-
-__all__ = ["Apply", "Round", "resolve_ref", "run_rounds", "run_to_fixpoint"]
+__all__ = ["MAX_ROUNDS", "Apply", "Match", "Step", "resolve_ref", "run_rounds"]

@@ -103,14 +103,3 @@ class RuleSet:
 
     name: str
     rules: tuple[Rule, ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
-class Firing:
-    """One rule firing, as the audit shows it: which rule, on which facts, doing what."""
-
-    rule: str
-    round: int
-    matched: dict[str, Scalar | None]
-    then: tuple[Consequence, ...]
-    reason: str = ""
