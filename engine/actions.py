@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from language.types import Lang, PlanItem, Slot
+from language.types import Lang, PlanItem, PlanKind, Slot
 
 from .business import WEEKDAYS, Business
 from .hours import is_open, next_opening, open_intervals_on, week_summary
@@ -136,7 +136,7 @@ async def _already_holds(service: str, ctx: ActionContext) -> tuple[PlanItem, ..
     return (_when_item("already_holds", slot, b, ctx.lang),)
 
 
-def _when_item(kind: str, slot: Slot, b: Business, lang: str) -> PlanItem:
+def _when_item(kind: PlanKind, slot: Slot, b: Business, lang: str) -> PlanItem:
     return PlanItem(kind=kind, slots=(slot,), data={
         "service": b.service(slot.service).display(lang), "staff": slot.staff_name,
         "when": slot.start.isoformat()})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from language.slot_labels import slot_labels
-from language.types import Lang, PlanItem, Signals, Slot
+from language.types import Lang, PlanItem, PlanKind, Signals, Slot, plan_kind
 from rules.ir import Facts, Say
 
 from .brain import Brain
@@ -95,7 +95,14 @@ def item(say: Say, *, brain: Brain, state: ConversationState, facts: Facts, sign
     """
     b = brain.business
     active = state.active
-    kind = say.kind
+    if say.kind == "smalltalk":  # the one say key worded by what the customer said
+        if signals.asks_identity:  # the desk never passes for a person
+            return PlanItem(kind="identity", data={
+                "business": b.name, "human": "1" if "human" in brain.topics else ""})
+        worded: PlanKind = ("goodbye" if signals.goodbye
+                            else "anything_else" if signals.thanks else "greet")
+        return PlanItem(kind=worded, data={"business": b.name})
+    kind = plan_kind(say.kind)  # a card says only what the registry lets it (the loader checks)
     if kind in ("ask", "invalid") and active is not None:
         card = brain.topics[active.card].card
         spec = card.field(say.arg)
@@ -160,12 +167,6 @@ def item(say: Say, *, brain: Brain, state: ConversationState, facts: Facts, sign
         return _clarify_topic(brain, facts, lang)
     if kind == "how_can_i_help":
         return PlanItem(kind=kind, data={"thanks": "1"} if signals.thanks else {})
-    if kind == "smalltalk":
-        if signals.asks_identity:  # the desk never passes for a person
-            return PlanItem(kind="identity", data={
-                "business": b.name, "human": "1" if "human" in brain.topics else ""})
-        kind = "goodbye" if signals.goodbye else "anything_else" if signals.thanks else "greet"
-        return PlanItem(kind=kind, data={"business": b.name})
     if kind in ("greet", "goodbye"):
         return PlanItem(kind=kind, data={"business": b.name})
     return PlanItem(kind=kind)

@@ -49,7 +49,7 @@ from collections.abc import Callable
 
 from language import templates as tpl
 from language.render_hours import render_hours
-from language.types import FIELD_TYPES, Lang, PlanItem, Rendered, ReplyPlan
+from language.types import FIELD_TYPES, PLAN_KINDS, Lang, PlanItem, PlanKind, Rendered, ReplyPlan
 
 _Renderer = Callable[[PlanItem, ReplyPlan], str]
 
@@ -466,7 +466,7 @@ def _clarify_topic(item: PlanItem, plan: ReplyPlan) -> str:
     return tpl.fill(plan.lang, "clarify_topic.two", first=phrases[0], second=phrases[1])
 
 
-RENDERERS: dict[str, _Renderer] = {
+RENDERERS: dict[PlanKind, _Renderer] = {
     "greet": _greet,
     "ask": _ask,
     "invalid": _invalid,
@@ -499,16 +499,14 @@ RENDERERS: dict[str, _Renderer] = {
     "identity": _identity,
     "appointment": _found,
     "no_appointment": _no_appointment,
-    # kinds the engine plans beyond the PlanItem docstring
     "no_answer": _plain("no_answer"),
     "offer_help": _plain("offer_help"),
 }
-PLAN_KINDS: tuple[str, ...] = tuple(RENDERERS)
 
 
 def render_item(item: PlanItem, plan: ReplyPlan) -> str:
-    """One item's wording; an unknown kind is worded as ``fallback``."""
-    return RENDERERS.get(item.kind, RENDERERS["fallback"])(item, plan)
+    """One item's wording."""
+    return RENDERERS[item.kind](item, plan)
 
 
 def render_plan(plan: ReplyPlan) -> Rendered:

@@ -9,7 +9,7 @@ them back without calling any model.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -201,22 +201,43 @@ class Understanding(_Frozen):
 # ---------------------------------------------------------------- reply plans
 
 
-class PlanItem(_Frozen):
-    """One thing the reply must say. ``kind`` names a template; ``data`` carries the facts.
+PlanKind = Literal[
+    # the conversation
+    "greet", "goodbye", "anything_else", "how_can_i_help", "identity", "resume",
+    "clarify", "clarify_topic", "out_of_scope", "fallback", "offer_help",
+    # fields and read-backs
+    "ask", "invalid", "confirm", "late_fee",
+    # what an action found or did
+    "offer_slots", "slot_free", "already_holds", "no_slots", "slot_taken",
+    "booked", "rescheduled", "cancelled", "already_cancelled", "appointment",
+    "no_appointment", "answer", "no_answer", "hours", "message_taken",
+    # hand-offs and safety
+    "transfer", "escalate", "emergency_info", "safety",
+]
+"""Every kind of :class:`PlanItem`: the closed set the renderer words (``RENDERERS`` has one
+wording each) and the engine plans. A kind outside it is refused where the item is made."""
 
-    Kinds: ``greet``, ``ask`` (data.field, data.type, data.retry), ``invalid``
-    (data.field, data.problem), ``offer_slots`` (slots), ``slot_free`` (the one slot the
-    customer named, free), ``no_slots``, ``confirm``
-    (data: summary values), ``booked``, ``rescheduled``, ``cancelled``, ``late_fee``
-    (data.fee), ``answer`` (data.text, data.source), ``hours`` (data.*), ``message_taken``,
-    ``transfer`` (data.department, data.phone), ``escalate`` (data.reason),
-    ``emergency_info`` (data.phone, data.instructions), ``safety`` (data.instructions),
-    ``clarify``, ``out_of_scope``, ``goodbye``, ``anything_else``, ``slot_taken``,
-    ``fallback``, ``resume`` (data.topic), ``appointment`` (data: the found appointment),
-    ``no_appointment``.
+PLAN_KINDS: tuple[PlanKind, ...] = get_args(PlanKind)
+
+
+def plan_kind(name: str) -> PlanKind:
+    """``name`` as a plan kind (a card's ``say`` key, a recorded kind); ValueError if it
+    is none."""
+    for kind in PLAN_KINDS:
+        if kind == name:
+            return kind
+    raise ValueError(f"{name!r} is not a reply plan kind")
+
+
+class PlanItem(_Frozen):
+    """One thing the reply must say. ``kind`` names its wording; ``data`` carries the facts
+    that wording reads (e.g. ``ask``: field, type, retry; ``invalid``: field, problem;
+    ``answer``: text, source; ``transfer``: department, phone; ``escalate``: reason;
+    ``resume``: topic) and ``slots`` the times it names (``offer_slots``, ``slot_free``,
+    ``appointment``). Each kind's wording is in :mod:`language.render`.
     """
 
-    kind: str
+    kind: PlanKind
     data: dict[str, str] = Field(default_factory=dict)
     slots: tuple[Slot, ...] = ()
 
@@ -262,6 +283,7 @@ class LanguageBackend(Protocol):
 __all__ = [
     "FAQ_FLOOR",
     "FIELD_TYPES",
+    "PLAN_KINDS",
     "CatalogItem",
     "FaqEntry",
     "FieldCandidate",
@@ -273,6 +295,8 @@ __all__ = [
     "ModelOutcome",
     "ModelPurpose",
     "PlanItem",
+    "PlanKind",
+    "plan_kind",
     "Rendered",
     "ReplyPlan",
     "Signals",

@@ -65,15 +65,23 @@ from engine.state import (
     FoundAppointment,
     Snapshot,
 )
-from language.types import FieldCandidate, PlanItem, Signals, Slot, TopicScore, Understanding
+from language.types import (
+    FieldCandidate,
+    PlanItem,
+    PlanKind,
+    Signals,
+    Slot,
+    TopicScore,
+    Understanding,
+)
 from machines.loader import bundled_cards, load_cards
 from rules.errors import RuleCycle
 from rules.ir import Say
 
 _BASE = (2025, 6, 3)  # a Tuesday, far from any daylight-saving change
-_FAILED_ITEMS = {"no_slots": "no_slots", "slot_taken": "slot_taken",
+_FAILED_ITEMS: dict[str, PlanKind] = {"no_slots": "no_slots", "slot_taken": "slot_taken",
                  "not_offered": "slot_taken", "not_found": "no_appointment"}
-_DONE_ITEMS = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled",
+_DONE_ITEMS: dict[str, PlanKind] = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled",
                "take_message": "message_taken", "answer_faq": "answer",
                "business_hours": "hours", "transfer": "transfer", "emergency": "escalate",
                "escalate": "escalate"}

@@ -177,7 +177,6 @@ PLAN_ITEMS: tuple[PlanItem, ...] = (
     PlanItem(kind="resume", data={"topic": "book"}),
     PlanItem(kind="appointment", data=_WHEN),
     PlanItem(kind="no_appointment"),
-    PlanItem(kind="no_such_kind", data={"x": "y"}),
 )
 
 

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from language import FIELD_TYPES, PlanItem, ReplyPlan, Slot, check_grounded, render_plan
 from language.claims import extract_claims
-from language.render import INVALID_PROBLEMS, PLAN_KINDS
+from language.render import INVALID_PROBLEMS, RENDERERS
 from language.templates import TABLES, format_slot
-from language.types import Lang
+from language.types import PLAN_KINDS, Lang, plan_kind
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -365,14 +366,22 @@ def test_safety_uses_the_business_instructions_first() -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_unknown_kinds_are_worded_as_fallback(lang: Lang) -> None:
-    assert say(lang, PlanItem(kind="no_such_kind")) == say(lang, PlanItem(kind="fallback"))
-    assert say(lang) == say(lang, PlanItem(kind="fallback"))  # an empty plan still says something
+def test_an_empty_plan_is_worded_as_fallback(lang: Lang) -> None:
+    assert say(lang) == say(lang, PlanItem(kind="fallback"))
 
 
 def test_options_are_passed_through() -> None:
     plan = ReplyPlan(lang="en", items=(PlanItem(kind="anything_else"),), options=("Yes", "No"))
     assert render_plan(plan).options == ("Yes", "No")
+
+
+def test_the_plan_kinds_are_closed_and_each_has_one_wording() -> None:
+    assert set(RENDERERS) == set(PLAN_KINDS) and len(PLAN_KINDS) == len(set(PLAN_KINDS))
+    assert plan_kind("booked") == "booked"
+    with pytest.raises(ValueError, match="not a reply plan kind"):
+        plan_kind("smalltalk")  # a card's say key the engine words as greet or goodbye
+    with pytest.raises(ValidationError):
+        PlanItem(kind="made_up")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -416,7 +425,7 @@ _SLOTS = st.builds(
 )
 _ITEMS = st.builds(
     PlanItem,
-    kind=st.one_of(st.sampled_from(PLAN_KINDS), st.text(max_size=10)),
+    kind=st.sampled_from(PLAN_KINDS),
     data=st.dictionaries(st.one_of(st.sampled_from(_KEYS), st.text(max_size=8)), _VALUES,
                          max_size=8),
     slots=st.lists(_SLOTS, max_size=3).map(tuple),
