@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install frontdesk with its development tools and run the whole test suite:
-# lint, type checks of the pure core, and pytest (unit, property and end-to-end tests) —
-# all of it on SQLite, then once more on PostgreSQL every test whose database the pass
+# lint and format checks, strict type checks of every package, and pytest (unit, property
+# and end-to-end tests) — all of it on SQLite, then once more on PostgreSQL every test whose database the pass
 # chooses (those taking it from tests/dbs.py; see tests/conftest.py).
 #
 # PostgreSQL: FRONTDESK_TEST_PG names the server (default
@@ -14,7 +14,8 @@ source scripts/_venv.sh dev
 export FRONTDESK_TEST_PG=${FRONTDESK_TEST_PG:-postgresql://postgres@127.0.0.1:5432/postgres}
 echo "== ruff"
 ruff check .
-echo "== mypy (strict on machines/ rules/ language/ engine/ contrib/)"
+ruff format --check .
+echo "== mypy (strict on every package)"
 mypy
 echo "== pytest on SQLite"
 FRONTDESK_TEST_DB=sqlite python -m pytest -q -p no:cacheprovider "$@"

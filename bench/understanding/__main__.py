@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     prepared = routing.Prepared(args.embedder, rows=False)
-    first = routing.FirstTurn(prepared.brains, prepared.backends)  # type: ignore[arg-type]
+    first = routing.FirstTurn(prepared.brains, prepared.backends)
     print(f"prepared in {time.perf_counter() - start:.1f} s\n")
     timed = timing(first, args.timed)
     prepared.load_rows()

@@ -18,11 +18,16 @@ import argparse
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:  # loaded when the benchmark runs, not when it is imported
+    from engine.brain import Brain
+    from language.types import LanguageBackend
 
 DATA = Path(__file__).resolve().parent / "data" / "routing"
 SIDE_EFFECTING = frozenset({"book", "reschedule", "cancel"})
@@ -61,7 +66,7 @@ class Result:
 class FirstTurn:
     """Understands and decides a first message for one business, as the desk does."""
 
-    def __init__(self, brains: dict[str, object], backends: dict[str, object]) -> None:
+    def __init__(self, brains: Mapping[str, Brain], backends: Mapping[str, LanguageBackend]) -> None:
         self.brains = brains
         self.backends = backends
 
@@ -71,14 +76,14 @@ class FirstTurn:
         from engine.state import ConversationState, Snapshot
 
         brain = self.brains[business]
-        now = NOW.replace(tzinfo=ZoneInfo(brain.business.timezone))  # type: ignore[attr-defined]
+        now = NOW.replace(tzinfo=ZoneInfo(brain.business.timezone))
         state = ConversationState()
-        context = understand_context(brain, state, now)  # type: ignore[arg-type]
-        und = self.backends[business].understand(  # type: ignore[attr-defined]
+        context = understand_context(brain, state, now)
+        und = self.backends[business].understand(
             text, brain.examples, context)
         snap = Snapshot(business=business, conversation_id="bench", channel="webchat",
                         state=state)
-        decision = decide(brain, snap, und, now)  # type: ignore[arg-type]
+        decision = decide(brain, snap, und, now)
         active = decision.state.active
         return active.card if active is not None else ""
 
@@ -161,7 +166,7 @@ class Prepared:
 
 def build(embedder: str) -> tuple[FirstTurn, Prepared]:
     prepared = Prepared(embedder)
-    return FirstTurn(prepared.brains, prepared.backends), prepared  # type: ignore[arg-type]
+    return FirstTurn(prepared.brains, prepared.backends), prepared
 
 
 def print_table(results: list[Result], misses: int = 0) -> None:

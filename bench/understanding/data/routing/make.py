@@ -136,13 +136,13 @@ def background_rows(lines: list[str]) -> None:
     offline = OfflineBackend(embedder=MiniLMEmbedder(cache_size=0), background=lines)
     masked = {e.masked for e in offline.masked_background()}
     masked |= demo_examples(offline)
-    masked = sorted(masked)
+    texts = sorted(masked)
     onnx = default_cache_dir() / "onnx"
     for embedder in (MiniLMEmbedder(cache_size=0, onnx_dir=onnx), E5Embedder(cache_size=0)):
-        rows = embedder.embed(masked)
+        rows = embedder.embed(texts)
         path = background_rows_file(embedder.model_id)
-        np.savez_compressed(path, texts=np.array(masked), rows=rows.astype(np.float16))
-        print(f"{path.relative_to(REPO)}: {len(masked)} rows of {embedder.model_id}")
+        np.savez_compressed(path, texts=np.array(texts), rows=rows.astype(np.float16))
+        print(f"{path.relative_to(REPO)}: {len(texts)} rows of {embedder.model_id}")
 
 
 if __name__ == "__main__":
