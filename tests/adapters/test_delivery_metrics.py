@@ -30,13 +30,13 @@ from adapters.wiring import open_app, repo_path
 from engine.ports import OutboxRow, Store
 from language.types import LanguageBackend
 from store.memory import MemoryStore
-from tests.adapters.http import test_telegram as tg
-from tests.adapters.http import test_twilio as tw
-from tests.adapters.http import test_whatsapp as wa
 from tests.dbs import database_url
+from tests.fakes import telegram as tg
+from tests.fakes import twilio as tw
+from tests.fakes import whatsapp as wa
 
 BLOOM = "bloom-salon"
-NOW = tw.NOW
+NOW = tg.NOW
 FAST = RetryOptions(max_attempts=3, base_delay=timedelta(seconds=5), timeout_s=5)
 LATER = timedelta(minutes=1)  # past any backoff of FAST's first attempts
 
