@@ -62,7 +62,7 @@ from language.extract.times import extract_times
 from machines.card import Card
 from machines.loader import bundled_cards, load_card_file
 from machines.registry import DEFAULT_ACTIONS
-from tests.engine.demo import demo_brains
+from tests.fakes.demo import demo_brains
 from tests.machines.test_verify import BROKEN, expected
 
 BRAINS = demo_brains()

@@ -26,7 +26,7 @@ from machines.verify import KINDS, Report, StateLimitExceeded, compile_subject, 
 from rules.engine import compile_rules
 from rules.ir import Emit, Rule, RuleSet, Say
 from rules.policies import guardrails_policy
-from tests.engine.demo import EXAMPLES, demo_brains
+from tests.fakes.demo import EXAMPLES, demo_brains
 
 from .cards_for_tests import marked_line
 
