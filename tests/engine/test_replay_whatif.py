@@ -16,10 +16,9 @@ from engine.brain import Brain
 from engine.desk import Desk
 from machines.loader import bundled_cards, load_card_text
 from store.memory import MemoryStore
+from tests.fakes.conversation import event, said, talk, up_to_confirm
 from tests.fakes.demo import demo_brains
 from tests.fakes.scripted_language import ScriptedLanguage
-
-from .test_desk import event, said, talk, up_to_confirm
 
 BRAINS = demo_brains()
 BLOOM = BRAINS["bloom-salon"].business

@@ -7,4 +7,11 @@ A test module imports what it shares from here, never from another test module:
 - ``fake_openai``: a local server speaking the OpenAI chat-completions wire format.
 - ``tiny_model``: a tiny, randomly initialised transformers model built in memory.
 - ``demo``: the demo businesses of ``examples/businesses`` compiled into brains.
+- ``conversation``: scripted understandings, inbound events and a booking up to its
+  read-back, to talk to a real desk in a few lines.
+- ``cli``: the ``frontdesk`` command line as a subprocess, with its environment.
+- ``cards``: the corpus of broken cards and the mistake each one's header names.
+- ``business_files``: the smallest valid business file, and the line of a text.
+- ``catalogs``: the demo businesses' service and staff catalogs.
+- ``plans``: a Hypothesis strategy for any reply plan.
 """
