@@ -20,39 +20,11 @@ from adapters.business_files import (
 from engine.business import WEEKDAYS, Business
 from machines.card import RequiredField, Step
 from rules.errors import FrontdeskError
+from tests.fakes.business_files import TINY, line_of
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "examples" / "businesses"
 CARDS = ("book", "reschedule", "cancel", "faq", "hours", "message", "human", "emergency",
          "smalltalk", "out_of_scope")
-
-TINY = """\
-slug: tiny-shop
-name: Tiny Shop
-timezone: Europe/Berlin
-languages: [en]
-phone_region: DE
-hours:
-  mon: {open: [{start: 09:00, end: 17:00}]}
-staff:
-  - id: ann
-    name: Ann
-    services: [cut]
-services:
-  - id: cut
-    name: {en: cut}
-    duration_min: 30
-    price: {en: $10}
-topics:
-  - card: book
-"""
-
-
-def line_of(text: str, needle: str) -> int:
-    """The 1-based line of the first line of ``text`` containing ``needle``."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in text")
 
 
 def yaml_quoted(value: str) -> str:

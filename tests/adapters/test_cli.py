@@ -17,7 +17,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -29,12 +28,9 @@ from pathlib import Path
 import pytest
 
 from tests.dbs import copy_postgres, database_url_sync, run_sql
+from tests.fakes.cli import CLI, REPO, TIMEOUT, environment, frontdesk
 
 from ..machines.cards_for_tests import GOOD, marked_line
-
-REPO = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "adapters.cli"]
-TIMEOUT = 180  # seconds for one reply (the first one loads the model)
 
 BLOOM_CUSTOMER = "+15035550101"
 BLOOM_SCRIPT = [
@@ -57,25 +53,6 @@ PRAXIS_SCRIPT = [
 APPOINTMENT_KEYS = {"id", "service", "staff", "start", "end", "customer_name",
                     "customer_phone", "status"}
 ISO_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?[+-]\d\d:\d\d$")
-
-
-def environment(db: Path | str, cache: Path | None = None, **extra: str) -> dict[str, str]:
-    """The environment of a ``frontdesk`` process on database ``db`` (a file or a URL)."""
-    if cache is None:
-        assert isinstance(db, Path), "a database URL needs its cache directory given"
-        cache = db.parent / "cache"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
-    env.update(FRONTDESK_DB=str(db), FRONTDESK_BUSINESSES=str(REPO / "examples" / "businesses"),
-               FRONTDESK_CACHE_DIR=str(cache),
-               HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               HF_HUB_DISABLE_PROGRESS_BARS="1")
-    env.update(extra)
-    return env
-
-
-def frontdesk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          encoding="utf-8", timeout=TIMEOUT)
 
 
 class PipedChat:

@@ -20,8 +20,7 @@ import pytest
 
 from adapters.cli import build_parser
 from adapters.cli.business import REFERENCE, field_reference
-
-from .test_cli import CLI, REPO, TIMEOUT, environment
+from tests.fakes.cli import CLI, REPO, TIMEOUT, environment
 
 DEMO = REPO / "adapters" / "demo" / "businesses"
 

@@ -11,8 +11,7 @@ from pathlib import Path
 from engine.ports import InboundEvent, OutboxRow
 from store import open_store
 from tests.dbs import database_url
-
-from .test_cli import environment, frontdesk
+from tests.fakes.cli import environment, frontdesk
 
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 

@@ -24,8 +24,7 @@ from adapters.settings import Settings
 from adapters.wiring import open_app
 from engine.ports import InboundEvent
 from tests.dbs import database_url_sync
-
-from .test_cli import REPO, environment, frontdesk
+from tests.fakes.cli import REPO, environment, frontdesk
 
 LA = ZoneInfo("America/Los_Angeles")
 PHONE = "+15035550177"

@@ -1,7 +1,7 @@
 """The LLM backend inside the real desk: configured per business or globally, recorded in
 every turn record, replayed without a model, and never in control of the flow.
 
-The model is a local OpenAI-compatible server (``tests/language/fake_openai.py``); the
+The model is a local OpenAI-compatible server (``tests/fakes/fake_openai.py``); the
 desk, the store, the offline backend (MiniLM) and the businesses are the real ones.
 """
 
@@ -25,7 +25,7 @@ from engine.ports import InboundEvent
 from language.llm import LLMBackend
 from tests.dbs import database_url
 from tests.e2e.scripted import load_scripts, run
-from tests.language.fake_openai import FakeOpenAI, Http, null_answer, purpose
+from tests.fakes.fake_openai import FakeOpenAI, Http, null_answer, purpose
 
 BUSINESSES = repo_path("examples", "businesses")
 BLOOM = BUSINESSES / "bloom-salon.yaml"

@@ -23,8 +23,8 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from contrib.testing import CONFIRM, Monitor, Outcome, Said, Value, World
 from contrib.testing.decide import DecideDriver, card_machine, card_test, machine_settings
-from tests.engine.demo import EXAMPLES, demo_brains
-from tests.machines.test_verify import BROKEN
+from tests.fakes.cards import BROKEN
+from tests.fakes.demo import EXAMPLES, demo_brains
 
 BRAINS = demo_brains()
 CASES = [(slug, cid) for slug, brain in sorted(BRAINS.items()) for cid in sorted(brain.topics)]

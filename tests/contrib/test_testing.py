@@ -62,8 +62,8 @@ from language.extract.times import extract_times
 from machines.card import Card
 from machines.loader import bundled_cards, load_card_file
 from machines.registry import DEFAULT_ACTIONS
-from tests.engine.demo import demo_brains
-from tests.machines.test_verify import BROKEN, expected
+from tests.fakes.cards import BROKEN, expected
+from tests.fakes.demo import demo_brains
 
 BRAINS = demo_brains()
 FIELDS = [(slug, cid, f.name) for slug, brain in sorted(BRAINS.items())

@@ -1,20 +1,34 @@
-"""The audit record's hash chain (engine.audit: canonical, chain_hash, verify_chain).
+"""The audit record (engine.audit): its hash chain, then what-if replay.
 
-Every committed turn's hash covers its record and the previous turn's hash, so any edit,
-removal or reordering of a recorded turn shows as a problem at the first turn it touches.
-What-if replay of recorded turns is proven in ``test_replay_whatif.py``.
+The hash chain (canonical, chain_hash, verify_chain): every committed turn's hash covers its
+record and the previous turn's hash, so any edit, removal or reordering of a recorded turn
+shows as a problem at the first turn it touches.
+
+What-if replay (replay, Change, Difference): recorded turns decided again by a changed
+brain, differences worded for an owner. The conversations are recorded by a real Desk
+(scripted understandings, the in-memory store); the changed brains are real compiled brains
+of a changed business or card.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.audit import canonical, chain_hash, verify_chain
+import machines
+from engine.audit import Change, canonical, chain_hash, replay, verify_chain
+from engine.brain import Brain
+from engine.desk import Desk
 from engine.ports import StoredTurn
+from machines.loader import bundled_cards, load_card_text
+from store.memory import MemoryStore
+from tests.fakes.conversation import event, said, talk, up_to_confirm
+from tests.fakes.demo import demo_brains
+from tests.fakes.scripted_language import ScriptedLanguage
 
 AT = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12))
@@ -80,3 +94,135 @@ def test_a_rehashed_edit_still_breaks_the_link_of_the_next_turn() -> None:
     turns[1] = turns[1].model_copy(update={
         "record": forged, "hash": chain_hash(turns[1].prev_hash, forged)})
     assert [(p.seq, p.message) for p in verify_chain(turns)] == [(3, "broken link to previous")]
+
+
+# ---------------------------------------------------------------------- what-if replay
+
+BRAINS = demo_brains()
+BLOOM = BRAINS["bloom-salon"].business
+BOOK_YAML = Path(machines.__file__).parent / "cards" / "book.yaml"
+
+
+def with_late_window(hours: int) -> dict[str, Brain]:
+    changed = BLOOM.model_copy(update={"changes": BLOOM.changes.model_copy(
+        update={"late_window_hours": hours})})
+    return {"bloom-salon": Brain.build(changed, bundled_cards())}
+
+
+def with_book_card(*edits: tuple[str, str]) -> dict[str, Brain]:
+    text = BOOK_YAML.read_text()
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    cards = bundled_cards()
+    cards["book"] = load_card_text(text, "changed/book.yaml")
+    return {"bloom-salon": Brain.build(BLOOM, cards)}
+
+
+async def late_cancellation() -> tuple[MemoryStore, str]:
+    """A booking, then its cancellation 20 hours ahead (inside bloom-salon's 24 hours)."""
+    store, language = MemoryStore(), ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"),
+               said(affirm=True))
+    [appt] = await store.list_appointments("bloom-salon")
+    late = appt.start - timedelta(hours=20)
+    language.push(said(("phone", "+15035550009"), topic="cancel"),
+                  said(affirm=True, topic="cancel"))
+    asked = await desk.handle(event("+15035550010", 0, at=late))
+    await desk.handle(event("+15035550010", 1, at=late + timedelta(minutes=1)))
+    return store, asked.conversation_id
+
+
+async def all_turns(store: MemoryStore) -> list:
+    return [t for cid in await store.all_conversation_ids() for t in await store.turns(cid)]
+
+
+async def test_the_same_brain_replays_every_turn_identically() -> None:
+    store, _ = await late_cancellation()
+    turns = await all_turns(store)
+    assert replay(BRAINS, turns) == (len(turns), [])
+
+
+async def test_a_longer_window_changes_only_what_the_fee_notice_says() -> None:
+    store, cancel_id = await late_cancellation()
+    count, diffs = replay(with_late_window(36), await all_turns(store))
+    assert count == 8
+    [d] = diffs  # the read-back of the cancellation; the rule fired before as well
+    assert (d.conversation_id, d.seq, d.business) == (cancel_id, 1, "bloom-salon")
+    assert d.changes == (Change("~", "reply", "late_fee: hours 24 -> 36"),)
+    assert d.lines == ("~ reply late_fee: hours 24 -> 36",)
+
+
+async def test_a_shorter_window_drops_the_fee_notice() -> None:
+    store, cancel_id = await late_cancellation()
+    _, diffs = replay(with_late_window(12), await all_turns(store))
+    first = next(d for d in diffs if d.seq == 1)
+    assert first.conversation_id == cancel_id
+    assert "- rule changes.late_fee_notice" in first.lines
+    assert "- reply late_fee (fee $25, hours 24)" in first.lines
+    assert all(line.startswith("-") for line in first.lines), first.lines
+    # the yes: the rule had fired there too, superseded by the confirmation
+    yes = next(d for d in diffs if d.seq == 2)
+    assert yes.lines == ("- rule changes.late_fee_notice (superseded: no effect)",)
+
+
+async def test_an_action_the_changed_rules_plan_but_nobody_ran_is_reported_not_run() -> None:
+    """A changed card escalates as soon as a date is known: in the turn that recorded a
+    slot search the replay plans the escalation instead, which was never run."""
+    store, language = MemoryStore(), ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    reply = await talk(desk, language, "+15035550011", said(("service", "mens_cut")),
+                       said(("date", "2025-03-05")))
+    changed = with_book_card(("  - when: counter.failed_attempts >= 3\n",
+                              "  - when: field.date\n"))
+    count, diffs = replay(changed, await store.turns(reply.conversation_id))
+    assert count == 2
+    [d] = diffs
+    assert d.seq == 2
+    lines = "\n".join(d.lines)
+    assert "+ rule book.escalate.1" in d.lines
+    assert "+ transition book: date --escalate--> escalated" in d.lines
+    assert "- transition book: date --advance--> find" in d.lines
+    assert "- action find_slots(date=2025-03-05, lang=en, service=mens_cut)" in d.lines
+    assert "+ escalation 'repeated failure'" in d.lines
+    assert ("+ would run action escalate(lang=en, reason=repeated failure) (not recorded: "
+            "the rest of the turn is unknown)") in d.lines
+    # a turn cut short has no reply or state to compare
+    assert "reply" not in lines and "state" not in lines
+
+
+async def test_a_turn_in_a_step_the_changed_card_lacks_says_so() -> None:
+    store, language = MemoryStore(), ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    reply = await talk(desk, language, "+15035550012", *up_to_confirm("+15035550012"),
+                       said(affirm=True))
+    changed = with_book_card(("  - id: confirm\n    kind: confirm\n    on_deny: date\n", ""),
+                             ("confirm_before: [book]\n", ""))
+    _, diffs = replay(changed, await store.turns(reply.conversation_id))
+    by_seq = {d.seq: d.lines for d in diffs}
+    assert by_seq[6] == ("~ decision cannot be replayed: card 'book' has no step 'confirm' "
+                         "any more",)
+    # the read-back turn: the booking would now run at once, and that was never recorded
+    assert any(line.startswith("+ would run action book(") for line in by_seq[5])
+    assert "- rule book.confirm.read_back" in by_seq[5]
+
+
+async def test_a_card_the_business_no_longer_uses_is_a_difference_not_a_crash() -> None:
+    store, language = MemoryStore(), ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    reply = await talk(desk, language, "+15035550013", said(("service", "mens_cut")),
+                       said(("date", "2025-03-05")))
+    without_book = BLOOM.model_copy(update={"topics": tuple(
+        t for t in BLOOM.topics if t.card != "book")})
+    brains = {"bloom-salon": Brain.build(without_book, bundled_cards())}
+    _, diffs = replay(brains, await store.turns(reply.conversation_id))
+    assert [d.lines for d in diffs if d.seq == 2] == [(
+        "~ decision cannot be replayed: the conversation was in card 'book', which the "
+        "business no longer uses",)]
+
+
+async def test_turns_of_other_businesses_are_not_counted() -> None:
+    store, _ = await late_cancellation()
+    assert replay({}, await all_turns(store)) == (0, [])
+

@@ -17,7 +17,7 @@ from adapters.business_files import (
 )
 from engine.business_checks import cross_check, did_you_mean, unknown
 from machines.loader import bundled_cards
-from tests.adapters.test_business_files import TINY, line_of
+from tests.fakes.business_files import TINY, line_of
 
 CARDS = bundled_cards()
 

@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 from engine.decide import decide
 from engine.state import ActionResult, ConversationState, Decision, Snapshot, TopicState
 from language.types import FieldCandidate, Signals, Slot, TopicScore, Understanding
-
-from .demo import demo_brains
+from tests.fakes.demo import demo_brains
 
 BRAIN = demo_brains()["bloom-salon"]
 TZ = ZoneInfo(BRAIN.business.timezone)

@@ -26,8 +26,8 @@ from language.offline import OfflineBackend
 from language.types import FieldCandidate, Understanding
 from machines.loader import bundled_cards
 from store.memory import MemoryStore
+from tests.fakes.demo import demo_brains
 
-from .demo import demo_brains
 from .invariants import records
 
 LA = ZoneInfo("America/Los_Angeles")

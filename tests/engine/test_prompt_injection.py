@@ -29,8 +29,8 @@ from language.types import LanguageBackend
 from store import open_store
 from store.ports import Storage
 from tests.dbs import database_url
+from tests.fakes.demo import demo_brains
 
-from .demo import demo_brains
 from .invariants import (
     SIDE_EFFECTS,
     check_actions,

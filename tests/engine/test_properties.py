@@ -48,10 +48,10 @@ from language.types import (
 )
 from machines.loader import bundled_cards
 from store.memory import MemoryStore
+from tests.fakes.demo import demo_brains
+from tests.fakes.scripted_language import ScriptedLanguage, phones_of, understandings
 
-from .demo import demo_brains
 from .invariants import check_all
-from .scripted_language import ScriptedLanguage, phones_of, understandings
 
 BRAINS = demo_brains()
 SLUGS = sorted(BRAINS)

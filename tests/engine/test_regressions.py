@@ -9,10 +9,10 @@ from engine.desk import Desk
 from engine.ports import Appointment, AppointmentId, InboundEvent
 from language.types import FieldCandidate, Signals, TopicScore, Understanding
 from store.memory import MemoryStore
+from tests.fakes.demo import demo_brains
+from tests.fakes.scripted_language import ScriptedLanguage
 
-from .demo import demo_brains
 from .invariants import records
-from .scripted_language import ScriptedLanguage
 
 BRAINS = demo_brains()
 LA = ZoneInfo("America/Los_Angeles")

@@ -36,9 +36,9 @@ from language.render import render_plan
 from language.templates import format_slot, format_time
 from language.types import Lang, LanguageBackend, PlanItem, ReplyPlan, Slot
 from store.memory import MemoryStore
+from tests.fakes.demo import demo_brains
 from tests.language_layer import production_language
 
-from .demo import demo_brains
 from .invariants import records
 
 DEMOS = load_businesses(repo_path("examples", "businesses"), {})

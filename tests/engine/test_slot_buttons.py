@@ -18,9 +18,9 @@ from language.slot_labels import slot_labels
 from language.types import LanguageBackend, Slot
 from machines.loader import bundled_cards
 from store.memory import MemoryStore
+from tests.fakes.demo import demo_brains
 from tests.language_layer import production_language
 
-from .demo import demo_brains
 from .invariants import records
 
 LA, BERLIN, CHICAGO = (ZoneInfo("America/Los_Angeles"), ZoneInfo("Europe/Berlin"),

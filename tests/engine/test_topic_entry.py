@@ -24,8 +24,7 @@ from hypothesis import strategies as st
 from engine.decide import decide
 from engine.state import ConversationState, Snapshot, TopicState
 from language.types import FieldCandidate, Signals, TopicScore, Understanding
-
-from .demo import demo_brains
+from tests.fakes.demo import demo_brains
 
 BRAINS = demo_brains()
 WORDS = ("yes", "ok", "please", "thanks", "no", "book", "friday", "my", "appointment",

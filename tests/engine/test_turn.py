@@ -16,8 +16,8 @@ from engine.state import TopicState
 from language.embedding import HashingEmbedder
 from language.offline import OfflineBackend
 from store.memory import MemoryStore
+from tests.fakes.demo import demo_brains
 
-from .demo import demo_brains
 from .invariants import records
 
 LA = ZoneInfo("America/Los_Angeles")

@@ -43,7 +43,7 @@ def praxis(language):
     """praxis-sommer (German first, English second) as the server reads it."""
     from engine.brain import understand_context
     from engine.state import ConversationState
-    from tests.engine.demo import demo_brains
+    from tests.fakes.demo import demo_brains
 
     brain = demo_brains()["praxis-sommer"]
     context = understand_context(brain, ConversationState(), CONTEXT.now)

@@ -24,8 +24,7 @@ from language.extract import (
     match_catalog,
 )
 from language.types import CatalogItem, FieldType, Slot, UnderstandContext
-
-from .test_extract_catalog import DENTAL, DENTAL_STAFF, SALON
+from tests.fakes.catalogs import DENTAL, DENTAL_STAFF, SALON
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 26, 10, 0, tzinfo=BERLIN)

@@ -10,35 +10,8 @@ from language.extract import match_catalog
 from language.extract._catalog_index import APPOINTMENT_WORDS
 from language.extract._vocab import COMMON_WORDS
 from language.types import CatalogItem
+from tests.fakes.catalogs import DENTAL, DENTAL_STAFF, SALON
 
-# names and aliases as in examples/businesses/*.yaml
-SALON = (
-    CatalogItem(id="womens_cut", names=("women's haircut", "womens haircut", "women's cut",
-                                        "womens cut", "ladies cut", "haircut", "cut", "trim")),
-    CatalogItem(id="mens_cut", names=("men's haircut", "mens haircut", "men's cut", "mens cut",
-                                      "gents cut", "haircut", "cut", "trim")),
-    CatalogItem(id="kids_cut", names=("kids cut (under 12)", "kids cut", "kids haircut",
-                                      "children's haircut", "haircut for my son")),
-    CatalogItem(id="blowout", names=("blowout", "blow dry", "blow-dry", "styling")),
-    CatalogItem(id="root_color", names=("root color", "root colour", "roots", "hair color")),
-    CatalogItem(id="full_highlights", names=("full highlights", "highlights", "foils")),
-    CatalogItem(id="balayage", names=("balayage", "ombre")),
-)
-DENTAL = (
-    CatalogItem(id="checkup", names=("Kontrolluntersuchung", "check-up", "Kontrolle",
-                                     "Vorsorgeuntersuchung", "checkup", "exam")),
-    CatalogItem(id="cleaning", names=("Professionelle Zahnreinigung", "professional cleaning",
-                                      "PZR", "Prophylaxe", "cleaning", "teeth cleaning")),
-    CatalogItem(id="filling", names=("Füllung", "filling", "Plombe", "Karies", "cavity")),
-    CatalogItem(id="root_canal", names=("Wurzelbehandlung", "root canal treatment",
-                                        "root canal", "Wurzelkanal")),
-    CatalogItem(id="emergency", names=("Notfallbehandlung", "emergency treatment", "Notfall")),
-)
-DENTAL_STAFF = (
-    CatalogItem(id="lena_sommer", names=("Dr. Lena Sommer", "Dr. Sommer", "Frau Sommer", "Lena")),
-    CatalogItem(id="jonas_weber", names=("Dr. Jonas Weber", "Dr. Weber", "Herr Weber", "Jonas")),
-    CatalogItem(id="mia_keller", names=("Mia Keller", "Mia", "Frau Keller")),
-)
 PLUMBERS = (
     CatalogItem(id="mike", names=("Mike",)),
     CatalogItem(id="priya", names=("Priya",)),

@@ -19,8 +19,7 @@ from language.extract._catalog_index import (
     word_similarity,
 )
 from language.types import CatalogItem
-
-from .test_extract_catalog_golden import CATALOGS
+from tests.fakes.catalogs import CATALOGS
 
 ALL = [items for kinds in CATALOGS.values() for items in kinds.values()]
 WORDS = sorted({w for items in ALL for i in items for n in i.names for w in n.lower().split()})

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from language import PlanItem, ReplyPlan, Slot, check_grounded, render_plan
 from language.claims import extract_claims
 from language.grounding import plan_support
-from tests.language.test_render import PLANS
+from tests.fakes.plans import PLANS
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SLOT = Slot(start=datetime(2026, 11, 24, 15, 0, tzinfo=BERLIN),

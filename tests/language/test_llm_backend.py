@@ -21,9 +21,9 @@ from language.brief import BusinessBrief, CardBrief, FieldBrief, ServiceBrief, S
 from language.llm import MODEL_TOPIC_SCORE, LLMBackend
 from language.render import render_plan
 from language.types import CatalogItem, Understanding
+from tests.fakes.fake_openai import FakeOpenAI, Http, Raw, Slow, customer_text, null_answer, purpose
 
 from .contract import BERLIN, CONTEXT, TOPICS, check_backend_contract
-from .fake_openai import FakeOpenAI, Http, Raw, Slow, customer_text, null_answer, purpose
 
 BOOK = CardBrief(
     id="book", title={"en": "Book an appointment"},

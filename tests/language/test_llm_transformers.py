@@ -2,8 +2,9 @@
 random weights produces under the constraint validates, for every bundled card, and the
 LLM backend over it keeps the language-backend contract.
 
-The model is built here (``tiny_model``): a trained-in-memory byte-level tokenizer and a
-one-layer Llama with random weights. Nothing is downloaded.
+The model is built in the test process (``tests/fakes/tiny_model.py``): a
+trained-in-memory byte-level tokenizer and a one-layer Llama with random weights. Nothing
+is downloaded.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from language.model import ModelRequest
 from language.model_fields import check_value
 from language.schemas import SignalsOutput, fields_model, reply_model, topic_model
 from machines.loader import bundled_cards
+from tests.fakes.tiny_model import tiny_model
 
 from .contract import BERLIN, CONTEXT, TOPICS, check_backend_contract
-from .tiny_model import tiny_model
 
 CARDS = bundled_cards()
 START = datetime(2026, 11, 24, 15, 0, tzinfo=BERLIN)

@@ -34,7 +34,7 @@ FLOORS = {
 
 @pytest.fixture(scope="module")
 def results(language) -> dict[tuple[str, str], routing.Result]:
-    from tests.engine.demo import demo_brains
+    from tests.fakes.demo import demo_brains
 
     brains = demo_brains()
     backends = {slug: language.for_business(b.business) for slug, b in brains.items()}

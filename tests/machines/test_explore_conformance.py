@@ -25,7 +25,7 @@ from machines.abstraction import MAX_ACTIONS, Config, Model, build_model, initia
 from machines.card import TERMINAL_STATES
 from machines.explore import turns
 from machines.trace import Outcome
-from tests.engine.demo import demo_brains
+from tests.fakes.demo import demo_brains
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 PER_CARD = 500  # turns compared per card (every n-th of those reached within DEPTH turns)

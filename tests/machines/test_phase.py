@@ -15,7 +15,7 @@ from machines.facts import BASE_FACTS
 from machines.phase import PhaseProperty, check_phase, run_phase, vary
 from rules.engine import compile_rules
 from rules.ir import FactType, Ref, Rule, RuleSet, Set
-from tests.engine.demo import demo_brains
+from tests.fakes.demo import demo_brains
 
 BRAINS = demo_brains()
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

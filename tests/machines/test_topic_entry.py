@@ -9,7 +9,7 @@ from machines.facts import BASE_FACTS
 from machines.topic_entry import check
 from rules.engine import compile_rules
 from rules.ir import Ref, Rule, RuleSet, Set
-from tests.engine.demo import demo_brains
+from tests.fakes.demo import demo_brains
 
 
 def _split(slug: str) -> tuple[list[str], list[str]]:

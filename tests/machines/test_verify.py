@@ -26,22 +26,16 @@ from machines.verify import KINDS, Report, StateLimitExceeded, compile_subject, 
 from rules.engine import compile_rules
 from rules.ir import Emit, Rule, RuleSet, Say
 from rules.policies import guardrails_policy
-from tests.engine.demo import EXAMPLES, demo_brains
+from tests.fakes.cards import BROKEN, expected
+from tests.fakes.demo import EXAMPLES, demo_brains
 
 from .cards_for_tests import marked_line
 
-BROKEN = Path(__file__).resolve().parents[1] / "cards" / "broken"
 FILES = sorted(BROKEN.glob("*.yaml"))
 FULL = {"business.has_emergency": True, "business.has_human": True, "business.has_message": True}
 # kinds no card alone can produce: the generated rules never tie, never loop without an
 # action and never emit an event their machine refuses; custom rule sets show them below
 POLICY_ONLY = {"salience_tie", "refused_event"}
-
-
-def expected(path: Path) -> str:
-    found = re.search(r"^# expect: (\w+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
-    assert found, f"{path.name} has no '# expect: <kind>' line"
-    return found.group(1)
 
 
 def check(card: Card, backend: str = "durable", **kw: object) -> Report:

@@ -10,7 +10,7 @@ from adapters.http.greeting import DEFAULT_GREETING, SUGGESTED, chat_language, g
 from engine.brain import Brain
 from engine.business import Business, WebChat
 from machines.loader import bundled_cards
-from tests.engine.demo import demo_brains
+from tests.fakes.demo import demo_brains
 
 
 def _with(slug: str, **changes: object) -> Brain:
