@@ -153,21 +153,24 @@ class BusinessFile:
         return f"{self.slug!r} ({self.path})" if self.slug else str(self.path)
 
 
-def load_business_text(text: str, source: str, env: Mapping[str, str],
-                       cards: Mapping[str, Card] | None = None) -> Business:
+def load_business_text(
+    text: str, source: str, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+) -> Business:
     """Validate one business from YAML ``text``; ``source`` names it in error messages.
     With ``cards`` (the card templates by id), the cards it uses are checked too."""
     return _raise_problems(read_business_text(text, source, env, cards))
 
 
-def load_business(path: FsPath, env: Mapping[str, str],
-                  cards: Mapping[str, Card] | None = None) -> Business:
+def load_business(
+    path: FsPath, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+) -> Business:
     """Read and validate one business file."""
     return _raise_problems(read_business(path, env, cards))
 
 
-def load_businesses(directory: FsPath, env: Mapping[str, str],
-                    cards: Mapping[str, Card] | None = None) -> dict[str, Business]:
+def load_businesses(
+    directory: FsPath, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+) -> dict[str, Business]:
     """Every ``*.yaml`` business in ``directory``, keyed by slug.
 
     All files are read before anything is raised, so one :class:`ConfigError` lists the
@@ -180,16 +183,18 @@ def load_businesses(directory: FsPath, env: Mapping[str, str],
     return {f.slug: f.business for f in files if f.business is not None}
 
 
-def read_business_text(text: str, source: str, env: Mapping[str, str],
-                       cards: Mapping[str, Card] | None = None) -> BusinessFile:
+def read_business_text(
+    text: str, source: str, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+) -> BusinessFile:
     """One business from YAML ``text``, or every problem in it; never raises for what the
     text says."""
     business, slug, problems = _check(text, source, env, cards)
     return BusinessFile(FsPath(source), business, tuple(problems), slug)
 
 
-def read_business(path: FsPath, env: Mapping[str, str],
-                  cards: Mapping[str, Card] | None = None) -> BusinessFile:
+def read_business(
+    path: FsPath, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+) -> BusinessFile:
     """One business file, or every problem in it (an unreadable file is one problem)."""
     try:
         text = _read(path)
@@ -198,8 +203,9 @@ def read_business(path: FsPath, env: Mapping[str, str],
     return read_business_text(text, str(path), env, cards)
 
 
-def read_business_folder(directory: FsPath, env: Mapping[str, str],
-                         cards: Mapping[str, Card] | None = None) -> list[BusinessFile]:
+def read_business_folder(
+    directory: FsPath, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+) -> list[BusinessFile]:
     """Every ``*.yaml`` file in ``directory``, in name order, each valid or with its
     problems; a file whose slug an earlier file already has is not used (a problem)."""
     if not directory.is_dir():
@@ -210,9 +216,20 @@ def read_business_folder(directory: FsPath, env: Mapping[str, str],
         read = read_business(path, env, cards)
         if read.slug and read.slug in first:
             line = _slug_line(path)
-            read = BusinessFile(path, None, (*read.problems, _problem(
-                str(path), line, ("slug",),
-                f"duplicate slug {read.slug!r}, also used by {first[read.slug]}")), read.slug)
+            read = BusinessFile(
+                path,
+                None,
+                (
+                    *read.problems,
+                    _problem(
+                        str(path),
+                        line,
+                        ("slug",),
+                        f"duplicate slug {read.slug!r}, also used by {first[read.slug]}",
+                    ),
+                ),
+                read.slug,
+            )
         elif read.slug:
             first[read.slug] = path
         files.append(read)
@@ -268,8 +285,9 @@ def _read(path: FsPath) -> str:
         raise ConfigError(f"{path}:1: {DOCUMENT}: cannot read: {err.strerror or err}") from err
 
 
-def _check(text: str, source: str, env: Mapping[str, str],
-           cards: Mapping[str, Card] | None) -> tuple[Business | None, str, list[str]]:
+def _check(
+    text: str, source: str, env: Mapping[str, str], cards: Mapping[str, Card] | None
+) -> tuple[Business | None, str, list[str]]:
     """The business in ``text`` (None when anything is wrong), its slug as written, and
     every problem: the YAML, then — all in one list — the variables, each field, the
     checks across sections and the cards it uses."""
@@ -299,8 +317,11 @@ def _check(text: str, source: str, env: Mapping[str, str],
     except ValidationError as err:
         found += _validation_problems(err.errors(include_url=False))
     found += cross_check(data)
-    located = [(lines.line_of(path), path, reason) for path, reason in _unique(found)
-               if (path, reason) in unset or not _below_any(path, [p for p, _ in unset])]
+    located = [
+        (lines.line_of(path), path, reason)
+        for path, reason in _unique(found)
+        if (path, reason) in unset or not _below_any(path, [p for p, _ in unset])
+    ]
     located += _card_problems(data, source, lines, cards)
     located.sort(key=lambda item: item[0])  # stable: in order found within a line
     problems = [_problem(source, line, path, reason) for line, path, reason in located]
@@ -315,11 +336,12 @@ def _unique(found: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
 
 def _below_any(path: Path, prefixes: list[Path]) -> bool:
     """A problem at or below a value whose variable could not be filled is a consequence."""
-    return any(path[:len(p)] == p for p in prefixes)
+    return any(path[: len(p)] == p for p in prefixes)
 
 
-def _card_problems(data: dict[str, Any], source: str, lines: LineMap,
-                   cards: Mapping[str, Card] | None) -> list[tuple[int, Path, str]]:
+def _card_problems(
+    data: dict[str, Any], source: str, lines: LineMap, cards: Mapping[str, Card] | None
+) -> list[tuple[int, Path, str]]:
     """The cards the business uses: each known, and each changed one still a valid card."""
     if cards is None or not isinstance(data.get("topics"), list):
         return []
@@ -337,8 +359,9 @@ def _card_problems(data: dict[str, Any], source: str, lines: LineMap,
             continue
         path = ("topics", i, "override")
         try:
-            apply_override(cards[use.card], use.override, use.extra_examples, source,
-                           line_map=lines.sub(path))
+            apply_override(
+                cards[use.card], use.override, use.extra_examples, source, line_map=lines.sub(path)
+            )
         except InvalidCard as err:
             out += [(p.line or lines.line_of(path), path, p.message) for p in err.problems]
     return out

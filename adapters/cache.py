@@ -59,8 +59,12 @@ def announce(what: str) -> None:
     log.info("preparing %s", what)
     if not _announced:
         _announced = True
-        print("frontdesk: preparing the language models for first use (a few seconds, once; "
-              "they are kept in the cache)", file=sys.stderr, flush=True)
+        print(
+            "frontdesk: preparing the language models for first use (a few seconds, once; "
+            "they are kept in the cache)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 class ArrayCache:
@@ -95,8 +99,9 @@ class ArrayCache:
         except OSError as e:
             log.warning("cannot write cache file %s: %s", path, e)
 
-    def load_or_build(self, kind: str, key: str, build: Callable[[], Arrays],
-                      what: str = "") -> Arrays:
+    def load_or_build(
+        self, kind: str, key: str, build: Callable[[], Arrays], what: str = ""
+    ) -> Arrays:
         """The arrays stored under ``kind``/``key``; built (under the item's lock, once for
         every process asking at the same time) and stored when missing. ``what`` names the
         work for :func:`announce` when it has to be done."""

@@ -27,16 +27,21 @@ class TwilioChannel(_Model):
     webhooks and authenticates replies; write it as ``${TWILIO_AUTH_TOKEN}``. An empty
     token (an unset variable's empty default) leaves the channel switched off."""
 
-    account_sid: str = Field(description="the Twilio account's SID, e.g. "
-                             "${TWILIO_ACCOUNT_SID:-}")
-    auth_token: str = Field(repr=False, description="the account's auth token, as "
-                            "${TWILIO_AUTH_TOKEN:-} (never written in the file)")
-    from_number: str = Field(description="the business's Twilio number replies are sent "
-                             "from, e.g. +15035550100")
+    account_sid: str = Field(description="the Twilio account's SID, e.g. ${TWILIO_ACCOUNT_SID:-}")
+    auth_token: str = Field(
+        repr=False,
+        description="the account's auth token, as "
+        "${TWILIO_AUTH_TOKEN:-} (never written in the file)",
+    )
+    from_number: str = Field(
+        description="the business's Twilio number replies are sent from, e.g. +15035550100"
+    )
     voice: str | dict[str, str] = Field(
-        default="", description="the voice phone calls are spoken in: one for every language "
-                                "(Polly.Joanna) or one per language ({en: Polly.Joanna, de: "
-                                "Polly.Vicki}); unset: a default per language")
+        default="",
+        description="the voice phone calls are spoken in: one for every language "
+        "(Polly.Joanna) or one per language ({en: Polly.Joanna, de: "
+        "Polly.Vicki}); unset: a default per language",
+    )
 
     @property
     def enabled(self) -> bool:
@@ -49,11 +54,19 @@ class TelegramChannel(_Model):
     ``X-Telegram-Bot-Api-Secret-Token`` on every update. Write both as ``${VAR}``; either
     empty (an unset variable's empty default) leaves the channel switched off."""
 
-    bot_token: str = Field(default="", repr=False, pattern=r"^(\d+:[A-Za-z0-9_-]+)?$",
-                           description="the bot's token from @BotFather, as ${VARIABLE:-}")
-    secret_token: str = Field(default="", repr=False, pattern=r"^[A-Za-z0-9_-]{0,256}$",
-                              description="the secret given to setWebhook (1-256 of A-Z, "
-                                          "a-z, 0-9, _ and -), as ${VARIABLE:-}")
+    bot_token: str = Field(
+        default="",
+        repr=False,
+        pattern=r"^(\d+:[A-Za-z0-9_-]+)?$",
+        description="the bot's token from @BotFather, as ${VARIABLE:-}",
+    )
+    secret_token: str = Field(
+        default="",
+        repr=False,
+        pattern=r"^[A-Za-z0-9_-]{0,256}$",
+        description="the secret given to setWebhook (1-256 of A-Z, "
+        "a-z, 0-9, _ and -), as ${VARIABLE:-}",
+    )
 
     @property
     def enabled(self) -> bool:
@@ -66,29 +79,40 @@ class WhatsAppChannel(_Model):
     ``verify_token`` answers Meta's subscription check. Write the secrets as ``${VAR}``;
     any of the four empty (an unset variable's empty default) leaves the channel off."""
 
-    phone_number_id: str = Field(default="", description="the WhatsApp number's id in "
-                                                         "Meta's Cloud API")
-    access_token: str = Field(default="", repr=False, description="authenticates replies, "
-                              "as ${VARIABLE:-}")
-    app_secret: str = Field(default="", repr=False, description="the app secret Meta signs "
-                            "its webhooks with, as ${VARIABLE:-}")
-    verify_token: str = Field(default="", repr=False, description="the token Meta's "
-                              "subscription check sends back, as ${VARIABLE:-}")
+    phone_number_id: str = Field(
+        default="", description="the WhatsApp number's id in Meta's Cloud API"
+    )
+    access_token: str = Field(
+        default="", repr=False, description="authenticates replies, as ${VARIABLE:-}"
+    )
+    app_secret: str = Field(
+        default="",
+        repr=False,
+        description="the app secret Meta signs its webhooks with, as ${VARIABLE:-}",
+    )
+    verify_token: str = Field(
+        default="",
+        repr=False,
+        description="the token Meta's subscription check sends back, as ${VARIABLE:-}",
+    )
 
     @property
     def enabled(self) -> bool:
-        return bool(self.phone_number_id and self.access_token and self.app_secret
-                    and self.verify_token)
+        return bool(
+            self.phone_number_id and self.access_token and self.app_secret and self.verify_token
+        )
 
 
 class Channels(_Model):
     """Provider accounts of the business's channels (each optional)."""
 
-    twilio: TwilioChannel | None = Field(default=None, description="SMS and phone calls "
-                                                                   "through Twilio")
+    twilio: TwilioChannel | None = Field(
+        default=None, description="SMS and phone calls through Twilio"
+    )
     telegram: TelegramChannel | None = Field(default=None, description="a Telegram bot")
-    whatsapp: WhatsAppChannel | None = Field(default=None, description="a WhatsApp number on "
-                                                                       "Meta's Cloud API")
+    whatsapp: WhatsAppChannel | None = Field(
+        default=None, description="a WhatsApp number on Meta's Cloud API"
+    )
 
 
 # A business as its file describes it: the engine's Business with the channels' accounts
@@ -98,9 +122,12 @@ class BusinessWithChannels(Business):
     __doc__ = Business.__doc__
     model_config = ConfigDict(title="Business")
 
-    channels: Channels = Field(default=Channels(), description="provider accounts of the "
-                               "business's SMS, voice, WhatsApp and Telegram channels, each "
-                               "off until its secrets are set")
+    channels: Channels = Field(
+        default=Channels(),
+        description="provider accounts of the "
+        "business's SMS, voice, WhatsApp and Telegram channels, each "
+        "off until its secrets are set",
+    )
 
 
 def channels_of(business: Business) -> Channels:

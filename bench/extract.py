@@ -77,8 +77,12 @@ def _texts(lang: str, aliases: list[str], staff: list[str], variant: int) -> lis
     frame, with_ = FRAMES[lang, variant]
     out = list(HAND[lang]) if variant == 0 else []
     for i, alias in enumerate(aliases):
-        out += [alias if variant == 0 else alias.upper(), _typo(alias, i + variant),
-                frame.format(alias), with_.format(alias, staff[(i + variant) % len(staff)])]
+        out += [
+            alias if variant == 0 else alias.upper(),
+            _typo(alias, i + variant),
+            frame.format(alias),
+            with_.format(alias, staff[(i + variant) % len(staff)]),
+        ]
     return list(dict.fromkeys(out))
 
 
@@ -100,10 +104,14 @@ def main(rounds: int) -> None:
     from language.types import FieldType, UnderstandContext
 
     brains = load_brains(Settings(businesses=repo_path("examples", "businesses")))
-    print("| business      | turns | match_catalog service | staff | both | both, repeat "
-          "| extract_all | repeat |")
-    print("|---------------|------:|----------------------:|------:|-----:|-------------:"
-          "|------------:|-------:|")
+    print(
+        "| business      | turns | match_catalog service | staff | both | both, repeat "
+        "| extract_all | repeat |"
+    )
+    print(
+        "|---------------|------:|----------------------:|------:|-----:|-------------:"
+        "|------------:|-------:|"
+    )
     every: dict[str, list[float]] = {}
     for slug, brain in sorted(brains.items()):
         b = brain.business
@@ -113,11 +121,16 @@ def main(rounds: int) -> None:
         now = datetime(2025, 3, 12, 10, 0, tzinfo=ZoneInfo(b.timezone))
         expected_types: tuple[FieldType | None, ...] = (None, "service", "staff")
 
-        def context(expected_type: FieldType | None, brain: Any = brain, b: Any = b,
-                    now: datetime = now) -> UnderstandContext:
+        def context(
+            expected_type: FieldType | None, brain: Any = brain, b: Any = b, now: datetime = now
+        ) -> UnderstandContext:
             return UnderstandContext(
-                now=now, timezone=b.timezone, languages=tuple(b.languages),
-                phone_region=b.phone_region, services=brain.services, staff=brain.staff,
+                now=now,
+                timezone=b.timezone,
+                languages=tuple(b.languages),
+                phone_region=b.phone_region,
+                services=brain.services,
+                staff=brain.staff,
                 expected_type=expected_type,
             )
 
@@ -128,14 +141,17 @@ def main(rounds: int) -> None:
             services.append((text, brain.services, "service", expected == "service"))
             staffs.append((text, brain.staff, "staff", expected == "staff"))
         both = [call for pair in zip(services, staffs, strict=True) for call in pair]
-        extracts = [(text, context(expected_types[i % 3]), lang)
-                    for i, text in enumerate(_texts(lang, aliases, staff, 1))]
+        extracts = [
+            (text, context(expected_types[i % 3]), lang)
+            for i, text in enumerate(_texts(lang, aliases, staff, 1))
+        ]
         match_catalog(WARM_UP, brain.services, "service", True)
         match_catalog(WARM_UP, brain.staff, "staff", True)
         extract_all(WARM_UP, context(None), lang)
         fresh = _each(match_catalog, both)
         row = {
-            "service": fresh[0::2], "staff": fresh[1::2],
+            "service": fresh[0::2],
+            "staff": fresh[1::2],
             "repeat": [t for _ in range(rounds) for t in _each(match_catalog, both)],
             "extract": _each(extract_all, extracts),
             "extract_repeat": [t for _ in range(rounds) for t in _each(extract_all, extracts)],
@@ -144,8 +160,10 @@ def main(rounds: int) -> None:
         for key, values in row.items():
             every.setdefault(key, []).extend(values)
     print(_line("all", len(every["service"]), every))
-    print(f"\nmean CPU µs per call: fresh texts (first pass), repeat = {rounds} further passes; "
-          f"python {sys.version.split()[0]}")
+    print(
+        f"\nmean CPU µs per call: fresh texts (first pass), repeat = {rounds} further passes; "
+        f"python {sys.version.split()[0]}"
+    )
 
 
 def _line(name: str, n: int, row: dict[str, list[float]]) -> str:
@@ -153,9 +171,11 @@ def _line(name: str, n: int, row: dict[str, list[float]]) -> str:
         return statistics.fmean(row[key])
 
     both = statistics.fmean(row["service"] + row["staff"])
-    return (f"| {name:<13} | {n:>5} | {mean('service'):>21.1f} | {mean('staff'):>5.1f} "
-            f"| {both:>4.0f} | {mean('repeat'):>12.1f} | {mean('extract'):>11.1f} "
-            f"| {mean('extract_repeat'):>6.1f} |")
+    return (
+        f"| {name:<13} | {n:>5} | {mean('service'):>21.1f} | {mean('staff'):>5.1f} "
+        f"| {both:>4.0f} | {mean('repeat'):>12.1f} | {mean('extract'):>11.1f} "
+        f"| {mean('extract_repeat'):>6.1f} |"
+    )
 
 
 if __name__ == "__main__":

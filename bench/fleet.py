@@ -51,8 +51,12 @@ def killer(spec: str) -> Any:
 
 
 async def run(args: argparse.Namespace) -> int:
-    settings = Settings(db=args.db, businesses=repo_path("examples", "businesses"),
-                        embedder=args.embedder, cache_dir=repo_path("var", "cache"))
+    settings = Settings(
+        db=args.db,
+        businesses=repo_path("examples", "businesses"),
+        embedder=args.embedder,
+        cache_dir=repo_path("var", "cache"),
+    )
     app = await open_app(settings)
     if args.die_at:
         app.desk.probe = killer(args.die_at)
@@ -72,9 +76,18 @@ async def run(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             reply = await app.desk.handle(e, direct=args.direct)
             ms = (time.perf_counter() - started) * 1000
-            out.write(json.dumps({"provider_msg_id": e.provider_msg_id, "text": reply.text,
-                                  "conversation_id": reply.conversation_id,
-                                  "duplicate": reply.duplicate, "ms": round(ms, 3)}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "provider_msg_id": e.provider_msg_id,
+                        "text": reply.text,
+                        "conversation_id": reply.conversation_id,
+                        "duplicate": reply.duplicate,
+                        "ms": round(ms, 3),
+                    }
+                )
+                + "\n"
+            )
             out.flush()
 
     try:
@@ -94,8 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--go", help="wait until this file exists before the first turn")
     p.add_argument("--die-at", help="SIGKILL this process at a point of a turn: POINT[:N]")
     p.add_argument("--embedder", choices=("minilm", "hashing"), default="minilm")
-    p.add_argument("--direct", action="store_true",
-                   help="the caller delivers replies itself (no reply rows in the outbox)")
+    p.add_argument(
+        "--direct",
+        action="store_true",
+        help="the caller delivers replies itself (no reply rows in the outbox)",
+    )
     args = p.parse_args(argv)
     return asyncio.run(run(args))
 

@@ -44,14 +44,20 @@ from twilio.request_validator import RequestValidator
 from adapters.wiring import repo_path
 from bench.stats import percentile
 
-SCRIPT = ("Hello, this is customer {n}", "What are your opening hours? Asking for {n}",
-          "Where can I park, I'm customer {n}?", "Do you sell gift cards? ({n})",
-          "Thanks, that's all from {n}")
+SCRIPT = (
+    "Hello, this is customer {n}",
+    "What are your opening hours? Asking for {n}",
+    "Where can I park, I'm customer {n}?",
+    "Do you sell gift cards? ({n})",
+    "Thanks, that's all from {n}",
+)
 
 
 def _text(i: int, n: str, run: str) -> str:
     """Every message different, so the embedder's cache of recent texts never answers."""
     return SCRIPT[i].format(n=f"{run}-{n}")
+
+
 TOKEN = "bench-auth-token-0123456789abcdef"
 SID = "AC" + "0" * 32
 
@@ -69,8 +75,7 @@ async def _fake_twilio(replies: Replies) -> tuple[web.AppRunner, str]:
     async def messages(request: web.Request) -> web.Response:
         form = await request.post()
         replies.setdefault(str(form.get("To", "")), []).append(time.perf_counter())
-        return web.json_response({"sid": "SM" + uuid.uuid4().hex, "status": "queued"},
-                                 status=201)
+        return web.json_response({"sid": "SM" + uuid.uuid4().hex, "status": "queued"}, status=201)
 
     app = web.Application()
     app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", messages)
@@ -97,8 +102,9 @@ class Load:
     first message (``start + every``) to the deadline: the turns sent in it over its
     length, every one of them answered. The latencies are those of every turn."""
 
-    def __init__(self, base: str, conversations: int, seconds: float, every: float,
-                 replies: Replies) -> None:
+    def __init__(
+        self, base: str, conversations: int, seconds: float, every: float, replies: Replies
+    ) -> None:
         self.base = base
         self.replies = replies
         self.conversations = conversations
@@ -115,8 +121,11 @@ class Load:
     def delivered_ms(self) -> list[float]:
         """From each SMS to its reply reaching the fake Twilio (the turn, the outbox and
         the REST call): the k-th reply to a phone answers its k-th message."""
-        return [(got - sent) * 1000 for phone, sent_at in self.texts.items()
-                for sent, got in zip(sent_at, self.replies.get(phone, []), strict=False)]
+        return [
+            (got - sent) * 1000
+            for phone, sent_at in self.texts.items()
+            for sent, got in zip(sent_at, self.replies.get(phone, []), strict=False)
+        ]
 
     def rate(self) -> float:
         """Turns a second over the steady window (see the class)."""
@@ -129,8 +138,7 @@ class Load:
         async with aiohttp.ClientSession(connector=connector) as session:
             self.start = time.perf_counter()
             self.deadline = self.start + self.seconds
-            await asyncio.gather(*(self._customer(session, n)
-                                   for n in range(self.conversations)))
+            await asyncio.gather(*(self._customer(session, n) for n in range(self.conversations)))
 
     async def _customer(self, session: aiohttp.ClientSession, n: int) -> None:
         schedule = self._schedule(n)
@@ -156,8 +164,9 @@ class Load:
         now = time.perf_counter()
         return now if now < self.deadline else None
 
-    async def _webchat(self, session: aiohttp.ClientSession, who: str,
-                       schedule: Iterator[float]) -> None:
+    async def _webchat(
+        self, session: aiohttp.ClientSession, who: str, schedule: Iterator[float]
+    ) -> None:
         url = f"{self.base.replace('http', 'ws', 1)}/ws/bloom-salon"
         async with session.ws_connect(url) as ws:
             await ws.send_json({"type": "hello", "session": "", "lang": "en"})
@@ -166,22 +175,34 @@ class Load:
             for i in range(len(SCRIPT)):
                 if (started := await self._sent(next(schedule))) is None:
                     return
-                await ws.send_json({"type": "message", "id": f"m{i}",
-                                    "text": _text(i, who, self.run)})
+                await ws.send_json(
+                    {"type": "message", "id": f"m{i}", "text": _text(i, who, self.run)}
+                )
                 while True:
                     frame = await ws.receive_json()
                     if frame["type"] in ("reply", "error"):
                         break
                 self.turns.append(("web", started, (time.perf_counter() - started) * 1000))
 
-    async def _sms(self, session: aiohttp.ClientSession, who: str, n: int,
-                   round_: int, schedule: Iterator[float]) -> None:
+    async def _sms(
+        self,
+        session: aiohttp.ClientSession,
+        who: str,
+        n: int,
+        round_: int,
+        schedule: Iterator[float],
+    ) -> None:
         validator = RequestValidator(TOKEN)
         url = f"{self.base}/twilio/sms/bloom-salon"
         for i in range(len(SCRIPT)):
-            form = {"MessageSid": f"SM{self.run}{n:05d}{round_:04d}{i:02d}",
-                    "AccountSid": SID, "From": f"+1503{n % 1000:03d}{round_ % 10000:04d}",
-                    "To": "+15035550100", "Body": _text(i, who, self.run), "NumMedia": "0"}
+            form = {
+                "MessageSid": f"SM{self.run}{n:05d}{round_:04d}{i:02d}",
+                "AccountSid": SID,
+                "From": f"+1503{n % 1000:03d}{round_ % 10000:04d}",
+                "To": "+15035550100",
+                "Body": _text(i, who, self.run),
+                "NumMedia": "0",
+            }
             headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
             if (started := await self._sent(next(schedule))) is None:
                 return
@@ -193,19 +214,23 @@ class Load:
             self.turns.append(("sms", started, (time.perf_counter() - started) * 1000))
 
 
-async def level(base: str, replies: Replies, conversations: int, seconds: float,
-                rate: float) -> None:
+async def level(
+    base: str, replies: Replies, conversations: int, seconds: float, rate: float
+) -> None:
     load = Load(base, conversations, seconds, conversations / rate if rate else 0.0, replies)
     await load.go()
     await asyncio.sleep(2.0)  # the last replies leave the outbox
     every, web, sms, out = load.ms(), load.ms("web"), load.ms("sms"), load.delivered_ms()
     replies.clear()
     offered = f"{rate:g}" if rate else "as fast as answered"
-    print(f"| {conversations:>13} | {offered:>8} | {len(every):>5} | "
-          f"{load.rate():>7.1f} | {percentile(every, 50):>6.0f} | {percentile(every, 99):>6.0f} | "
-          f"{percentile(web, 50):>5.0f} / {percentile(web, 99):>5.0f} | "
-          f"{percentile(sms, 50):>5.0f} / {percentile(sms, 99):>5.0f} | "
-          f"{percentile(out, 50):>5.0f} / {percentile(out, 99):>5.0f} |", flush=True)
+    print(
+        f"| {conversations:>13} | {offered:>8} | {len(every):>5} | "
+        f"{load.rate():>7.1f} | {percentile(every, 50):>6.0f} | {percentile(every, 99):>6.0f} | "
+        f"{percentile(web, 50):>5.0f} / {percentile(web, 99):>5.0f} | "
+        f"{percentile(sms, 50):>5.0f} / {percentile(sms, 99):>5.0f} | "
+        f"{percentile(out, 50):>5.0f} / {percentile(out, 99):>5.0f} |",
+        flush=True,
+    )
 
 
 async def _all_workers_up(log: Path, workers: int, proc: subprocess.Popen[bytes]) -> None:
@@ -217,12 +242,14 @@ async def _all_workers_up(log: Path, workers: int, proc: subprocess.Popen[bytes]
         await asyncio.sleep(0.2)
 
 
-async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[float],
-                     workers: int) -> None:
+async def main_async(
+    levels: Sequence[int], seconds: float, rates: Sequence[float], workers: int
+) -> None:
     import asyncpg
 
-    server_dsn = os.environ.get("FRONTDESK_BENCH_PG",
-                                "postgresql://postgres@127.0.0.1:5432/postgres")
+    server_dsn = os.environ.get(
+        "FRONTDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     name = f"frontdesk_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(server_dsn)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -231,17 +258,38 @@ async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[floa
     twilio, twilio_url = await _fake_twilio(replies)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, FRONTDESK_DB=db, FRONTDESK_PUBLIC_URL=base,
-               FRONTDESK_TWILIO_API_URL=twilio_url, TWILIO_ACCOUNT_SID=SID,
-               TWILIO_AUTH_TOKEN=TOKEN, BLOOM_SALON_TWILIO_NUMBER="+15035550100",
-               FRONTDESK_RATE_PER_BUSINESS="1000000", FRONTDESK_LOG_LEVEL="WARNING",
-               FRONTDESK_BUSINESSES=str(repo_path("examples", "businesses")),
-               FRONTDESK_CACHE_DIR=str(repo_path("var", "cache")), HF_HUB_OFFLINE="1")
+    env = dict(
+        os.environ,
+        FRONTDESK_DB=db,
+        FRONTDESK_PUBLIC_URL=base,
+        FRONTDESK_TWILIO_API_URL=twilio_url,
+        TWILIO_ACCOUNT_SID=SID,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        BLOOM_SALON_TWILIO_NUMBER="+15035550100",
+        FRONTDESK_RATE_PER_BUSINESS="1000000",
+        FRONTDESK_LOG_LEVEL="WARNING",
+        FRONTDESK_BUSINESSES=str(repo_path("examples", "businesses")),
+        FRONTDESK_CACHE_DIR=str(repo_path("var", "cache")),
+        HF_HUB_OFFLINE="1",
+    )
     log = Path(tempfile.mkdtemp(prefix="frontdesk-bench-")) / "serve.log"
     log_file = log.open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port",
-                             str(port), "--workers", str(workers)], cwd=repo_path(), env=env,
-                            stdout=log_file, stderr=log_file)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "adapters.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=repo_path(),
+        env=env,
+        stdout=log_file,
+        stderr=log_file,
+    )
     try:
         async with aiohttp.ClientSession() as session:
             for _ in range(600):
@@ -255,11 +303,15 @@ async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[floa
                     raise SystemExit("frontdesk serve exited while starting")
                 await asyncio.sleep(0.1)
         await _all_workers_up(log, workers, proc)
-        print(f"## frontdesk serve --workers {workers} on PostgreSQL 15, offline language "
-              "layer; "
-              f"{seconds:g} s per row; half the customers on the web chat, half by SMS")
-        print("| conversations | offered turns/s | turns | turns/s | p50 ms | p99 ms | "
-              "web chat p50/p99 | SMS p50/p99 | SMS reply delivered p50/p99 |")
+        print(
+            f"## frontdesk serve --workers {workers} on PostgreSQL 15, offline language "
+            "layer; "
+            f"{seconds:g} s per row; half the customers on the web chat, half by SMS"
+        )
+        print(
+            "| conversations | offered turns/s | turns | turns/s | p50 ms | p99 ms | "
+            "web chat p50/p99 | SMS p50/p99 | SMS reply delivered p50/p99 |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         await level(base, replies, 4, 3.0, 0.0)  # warm-up, not printed as a row of its own
         for rate in rates:
@@ -278,15 +330,22 @@ async def main_async(levels: Sequence[int], seconds: float, rates: Sequence[floa
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.http", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--levels", default="10,50,200",
-                   help="numbers of concurrent conversations")
+    p = argparse.ArgumentParser(
+        prog="python -m bench.http",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--levels", default="10,50,200", help="numbers of concurrent conversations")
     p.add_argument("--seconds", type=float, default=20.0, help="duration of each row")
-    p.add_argument("--workers", type=int, default=2,
-                   help="frontdesk serve --workers (processes sharing the port)")
-    p.add_argument("--rates", default="0,100",
-                   help="offered turns per second in all (0: as fast as answered)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="frontdesk serve --workers (processes sharing the port)",
+    )
+    p.add_argument(
+        "--rates", default="0,100", help="offered turns per second in all (0: as fast as answered)"
+    )
     args = p.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",") if x]
     rates = [float(x) for x in args.rates.split(",") if x]

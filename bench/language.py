@@ -58,24 +58,36 @@ async def _outcome(app: Any, conv: Any, conversation_id: str) -> str:
     store, after = app.store, conv.after
     tz = ZoneInfo(app.brains[conv.business].business.timezone)
     if "appointments" in after:
-        rows = [{"service_id": a.service, "status": a.status,
-                 "date": a.start.astimezone(tz).date().isoformat(),
-                 "customer_name": a.customer_name}
-                for a in await store.list_appointments(conv.business)]
+        rows = [
+            {
+                "service_id": a.service,
+                "status": a.status,
+                "date": a.start.astimezone(tz).date().isoformat(),
+                "customer_name": a.customer_name,
+            }
+            for a in await store.list_appointments(conv.business)
+        ]
         want = after["appointments"]
         if len(rows) != len(want) or not all(any(_matches(r, w) for r in rows) for w in want):
             return f"appointments {rows}"
     if "messages" in after:
-        rows = [{"caller_name": m.caller_name, "callback_number": m.callback_number,
-                 "text": m.text}
-                for m in await store.list_messages(conv.business)
-                if m.conversation_id == conversation_id]
+        rows = [
+            {"caller_name": m.caller_name, "callback_number": m.callback_number, "text": m.text}
+            for m in await store.list_messages(conv.business)
+            if m.conversation_id == conversation_id
+        ]
         if len(rows) != len(after["messages"]) or not all(
-                any(_matches(r, w) for r in rows) for w in after["messages"]):
+            any(_matches(r, w) for r in rows) for w in after["messages"]
+        ):
             return f"messages {rows}"
     if "escalations" in after:
-        n = len([e for e in await store.list_escalations(conv.business)
-                 if e.conversation_id == conversation_id])
+        n = len(
+            [
+                e
+                for e in await store.list_escalations(conv.business)
+                if e.conversation_id == conversation_id
+            ]
+        )
         if n != after["escalations"]:
             return f"{n} escalations"
     return ""
@@ -91,16 +103,25 @@ async def run_mode(mode: str, model: Any, scripts: list[Any], offline: Any) -> R
 
     result = Result(mode)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(db=f"sqlite:///{tmp}/bench.db", cache_dir=None,
-                            businesses=repo_path("examples", "businesses"))
+        settings = Settings(
+            db=f"sqlite:///{tmp}/bench.db",
+            cache_dir=None,
+            businesses=repo_path("examples", "businesses"),
+        )
         app = await open_app(settings, language=offline)
         try:
             if mode != "offline":
                 base, _, words = mode.partition("+")
                 app.desk.languages = {
-                    slug: LLMBackend(model, offline, business_brief(brain), mode=base,  # type: ignore[arg-type]
-                                     words=bool(words) or None)
-                    for slug, brain in app.brains.items()}
+                    slug: LLMBackend(
+                        model,
+                        offline,
+                        business_brief(brain),
+                        mode=base,  # type: ignore[arg-type]
+                        words=bool(words) or None,
+                    )
+                    for slug, brain in app.brains.items()
+                }
             for conv in scripts:
                 tz = app.brains[conv.business].business.timezone
                 ok, cid = True, ""
@@ -111,8 +132,11 @@ async def run_mode(mode: str, model: Any, scripts: list[Any], offline: Any) -> R
                     cid = reply.conversation_id
                     stored = await app.store.turn_for(conv.business, event.provider_msg_id)
                     record = TurnRecord.model_validate(stored.record) if stored else None
-                    kinds = ([i.kind for i in record.decision.plan.items]
-                             if record and record.decision else [])
+                    kinds = (
+                        [i.kind for i in record.decision.plan.items]
+                        if record and record.decision
+                        else []
+                    )
                     missing = [k for k in turn.expect if k not in kinds]
                     if missing:
                         ok = False
@@ -120,8 +144,9 @@ async def run_mode(mode: str, model: Any, scripts: list[Any], offline: Any) -> R
                     if record is not None:
                         calls = record.understanding.model_calls + record.reply.model_calls
                         result.calls += len(calls)
-                        result.failed_calls += sum(c.outcome not in ("ok", "rejected")
-                                                   for c in calls)
+                        result.failed_calls += sum(
+                            c.outcome not in ("ok", "rejected") for c in calls
+                        )
                         result.tokens += sum(c.tokens_in + c.tokens_out for c in calls)
                     result.turns += 1
                 why = await _outcome(app, conv, cid)
@@ -167,30 +192,38 @@ async def main(modes: list[str], provider: str, business: str | None, limit: int
         started = time.perf_counter()
         results.append(await run_mode(mode, model, scripts, offline))
         print(f"{mode}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    print("| backend | turns | model calls / turn | tokens / conversation | turn p50 ms "
-          "| turn p99 ms | task success |")
+    print(
+        "| backend | turns | model calls / turn | tokens / conversation | turn p50 ms "
+        "| turn p99 ms | task success |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        print(f"| {r.mode} | {r.turns} | {r.calls / max(r.turns, 1):.2f} "
-              f"| {r.tokens / max(r.conversations, 1):.0f} | {percentile(r.latency_ms, 50):.0f} "
-              f"| {percentile(r.latency_ms, 99):.0f} | {r.succeeded}/{r.conversations} |")
-    print(f"\nmodel: SmolLM2-135M-Instruct Q4_1 via {provider} (loaded in {loaded:.0f} s), "
-          f"offline: all-MiniLM-L6-v2; {len(scripts)} scripted conversations; "
-          f"python {sys.version.split()[0]}, {os.cpu_count()} cores, 1 torch thread")
+        print(
+            f"| {r.mode} | {r.turns} | {r.calls / max(r.turns, 1):.2f} "
+            f"| {r.tokens / max(r.conversations, 1):.0f} | {percentile(r.latency_ms, 50):.0f} "
+            f"| {percentile(r.latency_ms, 99):.0f} | {r.succeeded}/{r.conversations} |"
+        )
+    print(
+        f"\nmodel: SmolLM2-135M-Instruct Q4_1 via {provider} (loaded in {loaded:.0f} s), "
+        f"offline: all-MiniLM-L6-v2; {len(scripts)} scripted conversations; "
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores, 1 torch thread"
+    )
     for r in results:
         if r.failed_calls:
-            print(f"{r.mode}: {r.failed_calls} model calls failed or were refused "
-                  "(the turn fell back to offline / the template)")
+            print(
+                f"{r.mode}: {r.failed_calls} model calls failed or were refused "
+                "(the turn fell back to offline / the template)"
+            )
         for line in r.failures[:15]:
             print(f"{r.mode}: {line}")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--modes", default="offline,hybrid,hybrid+words,llm")
-    parser.add_argument("--provider", default="transformers",
-                        choices=("transformers", "llamacpp"))
+    parser.add_argument("--provider", default="transformers", choices=("transformers", "llamacpp"))
     parser.add_argument("--business", default=None)
     parser.add_argument("--limit", type=int, default=0, help="only the first N conversations")
     args = parser.parse_args()

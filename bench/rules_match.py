@@ -14,8 +14,13 @@ from rules import DurableRuleEngine, Facts, FactType, PythonRuleEngine, Rule, Ru
 B, I, F, S = FactType.BOOL, FactType.INT, FactType.FLOAT, FactType.STR
 STATES = [f"step_{k}" for k in range(20)]
 SCHEMA = {
-    "machine.state": S, "signal.affirm": B, "signal.deny": B, "signal.goodbye": B,
-    "counter.failed_attempts": I, "topic.candidate_score": F, "channel.kind": S,
+    "machine.state": S,
+    "signal.affirm": B,
+    "signal.deny": B,
+    "signal.goodbye": B,
+    "counter.failed_attempts": I,
+    "topic.candidate_score": F,
+    "channel.kind": S,
     **{f"field.f{k}": S for k in range(10)},
 }
 
@@ -29,16 +34,24 @@ def rules() -> RuleSet:
             Rule(f"{state}.collected", f"{at} and {field}", (), 10),
             Rule(f"{state}.remind", f"{at} and not signal.deny and not signal.goodbye", (), 5),
             Rule(f"{state}.yes", f"{at} and signal.affirm and not signal.deny", (), 20),
-            Rule(f"{state}.escalate", f"{at} and (counter.failed_attempts >= 3 "
-                                      f"or channel.kind in ['voice', 'sms'])", (), 50),
+            Rule(
+                f"{state}.escalate",
+                f"{at} and (counter.failed_attempts >= 3 or channel.kind in ['voice', 'sms'])",
+                (),
+                50,
+            ),
             Rule(f"{state}.switch", f"{at} and topic.candidate_score > 0.8", (), 1),
         ]
     return RuleSet("bench", tuple(out))
 
 
 FACTS: Facts = {
-    "machine.state": "step_7", "signal.affirm": True, "counter.failed_attempts": 3,
-    "topic.candidate_score": 0.9, "channel.kind": "web", "field.f7": "x",
+    "machine.state": "step_7",
+    "signal.affirm": True,
+    "counter.failed_attempts": 3,
+    "topic.candidate_score": 0.9,
+    "channel.kind": "web",
+    "field.f7": "x",
 }
 
 

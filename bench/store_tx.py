@@ -28,8 +28,11 @@ from engine.ports import Appointment, AppointmentId, CustomerId, OutboxRow, Stor
 from store.ports import Storage
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-RECORD = {"understanding": {"text": "a cut tomorrow at 3", "intent": "book"},
-          "decision": {"rules": ["r1", "r2", "r3"], "plan": {"items": ["ask"]}}, "n": 1.5}
+RECORD = {
+    "understanding": {"text": "a cut tomorrow at 3", "intent": "book"},
+    "decision": {"rules": ["r1", "r2", "r3"], "plan": {"items": ["ask"]}},
+    "n": 1.5,
+}
 
 
 async def turn(store: Store, sender: str, n: int, booking: bool) -> None:
@@ -37,18 +40,40 @@ async def turn(store: Store, sender: str, n: int, booking: bool) -> None:
         conv = await tx.conversation("bench", "sms", sender, NOW)
         if booking:
             start = NOW + timedelta(minutes=30 * n)
-            await tx.insert_appointment(Appointment(
-                id=AppointmentId(uuid.uuid4().hex), business="bench", service="cut",
-                staff=sender, start=start, end=start + timedelta(minutes=30),
-                customer_id=CustomerId("c1")))
+            await tx.insert_appointment(
+                Appointment(
+                    id=AppointmentId(uuid.uuid4().hex),
+                    business="bench",
+                    service="cut",
+                    staff=sender,
+                    start=start,
+                    end=start + timedelta(minutes=30),
+                    customer_id=CustomerId("c1"),
+                )
+            )
             await tx.remember_result(f"book:{sender}:{n}", {"ok": True})
-        await tx.append_turn(StoredTurn(
-            conversation_id=conv.id, seq=conv.turns + 1, provider_msg_id=f"{sender}-{n}",
-            record=RECORD, hash=f"h{n}", prev_hash=conv.last_hash, created_at=NOW),
-            {"topic": "book", "n": n})
-        await tx.enqueue(OutboxRow(
-            id=uuid.uuid4().hex, business="bench", kind="reply", payload={"text": "ok"},
-            idempotency_key=f"reply:{sender}:{n}", next_attempt_at=NOW))
+        await tx.append_turn(
+            StoredTurn(
+                conversation_id=conv.id,
+                seq=conv.turns + 1,
+                provider_msg_id=f"{sender}-{n}",
+                record=RECORD,
+                hash=f"h{n}",
+                prev_hash=conv.last_hash,
+                created_at=NOW,
+            ),
+            {"topic": "book", "n": n},
+        )
+        await tx.enqueue(
+            OutboxRow(
+                id=uuid.uuid4().hex,
+                business="bench",
+                kind="reply",
+                payload={"text": "ok"},
+                idempotency_key=f"reply:{sender}:{n}",
+                next_attempt_at=NOW,
+            )
+        )
 
 
 async def measure(name: str, store: Storage, turns: int, concurrency: int) -> None:
@@ -62,8 +87,10 @@ async def measure(name: str, store: Storage, turns: int, concurrency: int) -> No
             await turn(store, sender, n, booking)
             times.append((time.perf_counter() - started) * 1000)
         label = "booking turn" if booking else "plain turn"
-        print(f"| {name:<10} | {label:<13} | {percentile(times, 50):>7.2f} | {percentile(times, 95):>7.2f} "
-              f"| {1000 / statistics.mean(times):>9.0f} |")
+        print(
+            f"| {name:<10} | {label:<13} | {percentile(times, 50):>7.2f} | {percentile(times, 95):>7.2f} "
+            f"| {1000 / statistics.mean(times):>9.0f} |"
+        )
     senders = [uuid.uuid4().hex[:12] for _ in range(concurrency)]
     per = max(1, turns // concurrency)
     started = time.perf_counter()
@@ -74,8 +101,10 @@ async def measure(name: str, store: Storage, turns: int, concurrency: int) -> No
 
     await asyncio.gather(*(run(s) for s in senders))
     elapsed = time.perf_counter() - started
-    print(f"| {name:<10} | {concurrency} at once   |         |         "
-          f"| {per * concurrency / elapsed:>9.0f} |")
+    print(
+        f"| {name:<10} | {concurrency} at once   |         |         "
+        f"| {per * concurrency / elapsed:>9.0f} |"
+    )
 
 
 async def main(turns: int, dsn: str | None, concurrency: int) -> None:

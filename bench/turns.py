@@ -26,8 +26,10 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _row(name: str, ms: list[float]) -> str:
-    return (f"| {name:<34} | {len(ms):>6} | {percentile(ms, 50):>8.3f} | {percentile(ms, 95):>8.3f} | "
-            f"{percentile(ms, 99):>8.3f} | {1000 / statistics.mean(ms):>9.0f} |")
+    return (
+        f"| {name:<34} | {len(ms):>6} | {percentile(ms, 50):>8.3f} | {percentile(ms, 95):>8.3f} | "
+        f"{percentile(ms, 99):>8.3f} | {1000 / statistics.mean(ms):>9.0f} |"
+    )
 
 
 async def main(rounds: int, cached: bool) -> None:
@@ -47,8 +49,9 @@ async def main(rounds: int, cached: bool) -> None:
     turn_ms: list[float] = []
     decide_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(db=f"sqlite:///{tmp}/bench.db",
-                            businesses=repo_path("examples", "businesses"))
+        settings = Settings(
+            db=f"sqlite:///{tmp}/bench.db", businesses=repo_path("examples", "businesses")
+        )
         language_backend(settings)  # sets the offline environment for the model
         # no embedding cache: every message is embedded afresh, as a new sentence would be
         embedder = MiniLMEmbedder(cache_size=1) if not cached else MiniLMEmbedder()
@@ -78,18 +81,27 @@ async def main(rounds: int, cached: bool) -> None:
             t0 = time.perf_counter()
             decide(brain, r.snapshot, r.understanding, r.now, r.results)
             decide_ms.append((time.perf_counter() - t0) * 1000)
-    print("| measure                            |  turns |  p50 ms  |  p95 ms  |  p99 ms  | per second |")
-    print("|------------------------------------|-------:|---------:|---------:|---------:|----------:|")
+    print(
+        "| measure                            |  turns |  p50 ms  |  p95 ms  |  p99 ms  | per second |"
+    )
+    print(
+        "|------------------------------------|-------:|---------:|---------:|---------:|----------:|"
+    )
     print(_row("decide (pure core, all phases)", decide_ms))
     print(_row("whole turn (offline, SQLite)", turn_ms))
-    print(f"\n{len(scripts)} scripted conversations x {rounds} rounds; embedding cache "
-          f"{'on' if cached else 'off'}; python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(
+        f"\n{len(scripts)} scripted conversations x {rounds} rounds; embedding cache "
+        f"{'on' if cached else 'off'}; python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--cached", action="store_true",
-                        help="keep the embedding cache (repeated sentences cost ~1 ms)")
+    parser.add_argument(
+        "--cached",
+        action="store_true",
+        help="keep the embedding cache (repeated sentences cost ~1 ms)",
+    )
     args = parser.parse_args()
     asyncio.run(main(args.rounds, args.cached))

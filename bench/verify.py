@@ -71,10 +71,23 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     results, seconds = run(args.only)
     if args.json:
-        Path(args.json).write_text(json.dumps([
-            {"id": v.mutant.id, "outcome": v.outcome, "detail": v.detail,
-             "counterexample": v.counterexample, "states": v.states, "seconds": round(s, 3)}
-            for v, s in results], indent=1), encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(
+                [
+                    {
+                        "id": v.mutant.id,
+                        "outcome": v.outcome,
+                        "detail": v.detail,
+                        "counterexample": v.counterexample,
+                        "states": v.states,
+                        "seconds": round(s, 3),
+                    }
+                    for v, s in results
+                ],
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
     reviewed = equivalent()
     counts = {"refused": 0, "killed": 0, "survived": 0}
     holes = []
@@ -89,9 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             why = reviewed.get(verdict.mutant.id, "NOT REVIEWED")
             print(f"SURVIVED {verdict.mutant.id}: {why}")
     slowest = max(results, key=lambda r: r[1], default=None)
-    print(f"mutants {len(results)}  killed {counts['killed']}  refused {counts['refused']}  "
-          f"survived {counts['survived']} (equivalent {counts['survived'] - len(holes)}, "
-          f"not reviewed {len(holes)})  seconds {seconds:.1f}")
+    print(
+        f"mutants {len(results)}  killed {counts['killed']}  refused {counts['refused']}  "
+        f"survived {counts['survived']} (equivalent {counts['survived'] - len(holes)}, "
+        f"not reviewed {len(holes)})  seconds {seconds:.1f}"
+    )
     if slowest is not None:
         print(f"slowest mutant: {slowest[0].mutant.id} {slowest[1]:.2f} s")
     for verdict in holes:

@@ -11,5 +11,14 @@ from .desk import Desk, Reply
 from .ports import InboundEvent, Store, Tx
 from .state import Decision, Snapshot
 
-__all__ = ["Brain", "Decision", "Desk", "InboundEvent", "Reply", "Snapshot", "Store", "Tx",
-           "decide"]
+__all__ = [
+    "Brain",
+    "Decision",
+    "Desk",
+    "InboundEvent",
+    "Reply",
+    "Snapshot",
+    "Store",
+    "Tx",
+    "decide",
+]

@@ -34,8 +34,7 @@ from .ports import (
 from .slots import SlotQuery, asked_slot, find_slots
 from .state import ActionCall, ActionResult, ConversationState, FoundAppointment
 
-_READ_ONLY = {"find_slots", "find_appointment", "answer_faq", "business_hours",
-              "end_conversation"}
+_READ_ONLY = {"find_slots", "find_appointment", "answer_faq", "business_hours", "end_conversation"}
 # idempotent by the state they change (a booking found by its key, an appointment already
 # moved or cancelled), so a stored result is never replayed over a changed calendar
 _STATEFUL = {"book", "reschedule", "cancel"}
@@ -64,8 +63,14 @@ def _text(texts: dict[str, str], lang: str) -> str:
 
 
 def _offered(ctx: ActionContext, start: str, staff: str) -> Slot | None:
-    return next((s for s in reversed(ctx.state.offered)
-                 if s.start.isoformat() == start and s.staff == staff), None)
+    return next(
+        (
+            s
+            for s in reversed(ctx.state.offered)
+            if s.start.isoformat() == start and s.staff == staff
+        ),
+        None,
+    )
 
 
 async def _find_slots(call: ActionCall, ctx: ActionContext) -> ActionResult:
@@ -73,12 +78,15 @@ async def _find_slots(call: ActionCall, ctx: ActionContext) -> ActionResult:
     if not a.get("service"):
         return _result(call, False, "no_service")
     q = SlotQuery(
-        service=a["service"], staff=a.get("staff", ""),
+        service=a["service"],
+        staff=a.get("staff", ""),
         day=date.fromisoformat(a["date"]) if a.get("date") else None,
         at=time.fromisoformat(a["time"]) if a.get("time") else None,
-        part=a.get("part", ""), after=time.fromisoformat(a["after"]) if a.get("after") else None,
+        part=a.get("part", ""),
+        after=time.fromisoformat(a["after"]) if a.get("after") else None,
         before=time.fromisoformat(a["before"]) if a.get("before") else None,
-        exclude=a.get("exclude", ""), count=b.booking.offer_count,
+        exclude=a.get("exclude", ""),
+        count=b.booking.offer_count,
         earliest=a.get("earliest") == "1",
     )
     # most searches end in their first week: read that week's calendar, and the next
@@ -102,19 +110,33 @@ async def _find_slots(call: ActionCall, ctx: ActionContext) -> ActionResult:
     if not offer.slots:
         data = {"date": a.get("date", "")}
         if offer.note:  # "closed" / "away": nothing in the whole horizon
-            data.update(note=offer.note, days=str(b.booking.horizon_days),
-                        reopens=offer.reopens.isoformat() if offer.reopens else "")
+            data.update(
+                note=offer.note,
+                days=str(b.booking.horizon_days),
+                reopens=offer.reopens.isoformat() if offer.reopens else "",
+            )
         return _result(call, False, "no_slots", items=(PlanItem(kind="no_slots", data=data),))
     held = await _already_holds(a["service"], ctx) if not a.get("exclude") else ()
     asked = asked_slot(q, offer)
     if asked is not None:  # the very slot named is free: it is read back, not listed
-        return _result(call, True, count=1, offered=(asked,), asked=asked.start.isoformat(),
-                       items=(*held, PlanItem(kind="slot_free", slots=(asked,))))
+        return _result(
+            call,
+            True,
+            count=1,
+            offered=(asked,),
+            asked=asked.start.isoformat(),
+            items=(*held, PlanItem(kind="slot_free", slots=(asked,))),
+        )
     data = {"note": offer.note, "date": a.get("date", ""), "time": a.get("time", "")}
     if offer.note == "dst_gap" and not data["date"]:
         data["date"] = offer.slots[0].start.date().isoformat()
-    return _result(call, True, count=len(offer.slots), offered=offer.slots,
-                   items=(*held, PlanItem(kind="offer_slots", data=data, slots=offer.slots)))
+    return _result(
+        call,
+        True,
+        count=len(offer.slots),
+        offered=offer.slots,
+        items=(*held, PlanItem(kind="offer_slots", data=data, slots=offer.slots)),
+    )
 
 
 async def _already_holds(service: str, ctx: ActionContext) -> tuple[PlanItem, ...]:
@@ -125,21 +147,37 @@ async def _already_holds(service: str, ctx: ActionContext) -> tuple[PlanItem, ..
     customer = await ctx.tx.customer_by_phone(b.slug, phone) if phone else None
     if customer is None:
         return ()
-    same = sorted((x for x in await ctx.tx.appointments_of(b.slug, customer.id)
-                   if x.status == "booked" and x.start > ctx.now and x.service == service),
-                  key=lambda x: x.start)
+    same = sorted(
+        (
+            x
+            for x in await ctx.tx.appointments_of(b.slug, customer.id)
+            if x.status == "booked" and x.start > ctx.now and x.service == service
+        ),
+        key=lambda x: x.start,
+    )
     if not same:
         return ()
     x, tz = same[0], ZoneInfo(b.timezone)
-    slot = Slot(start=x.start.astimezone(tz), end=x.end.astimezone(tz), staff=x.staff,
-                staff_name=b.staff_member(x.staff).name, service=x.service)
+    slot = Slot(
+        start=x.start.astimezone(tz),
+        end=x.end.astimezone(tz),
+        staff=x.staff,
+        staff_name=b.staff_member(x.staff).name,
+        service=x.service,
+    )
     return (_when_item("already_holds", slot, b, ctx.lang),)
 
 
 def _when_item(kind: PlanKind, slot: Slot, b: Business, lang: str) -> PlanItem:
-    return PlanItem(kind=kind, slots=(slot,), data={
-        "service": b.service(slot.service).display(lang), "staff": slot.staff_name,
-        "when": slot.start.isoformat()})
+    return PlanItem(
+        kind=kind,
+        slots=(slot,),
+        data={
+            "service": b.service(slot.service).display(lang),
+            "staff": slot.staff_name,
+            "when": slot.start.isoformat(),
+        },
+    )
 
 
 async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
@@ -152,29 +190,47 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
     key, generation = call.key, 0
     while (existing := await tx.appointment_by_key(key)) is not None:
         if existing.status == "booked":
-            return _result(call, True, items=(_when_item("booked", slot, b, ctx.lang),),
-                           data={"appointment_id": existing.id,
-                                 "customer_id": existing.customer_id})
+            return _result(
+                call,
+                True,
+                items=(_when_item("booked", slot, b, ctx.lang),),
+                data={"appointment_id": existing.id, "customer_id": existing.customer_id},
+            )
         generation += 1
         key = f"{call.key}~{generation}"
-    clash = [x for x in await tx.appointments_between(b.slug, slot.start, slot.end)
-             if x.staff == slot.staff and x.status == "booked"]
+    clash = [
+        x
+        for x in await tx.appointments_between(b.slug, slot.start, slot.end)
+        if x.staff == slot.staff and x.status == "booked"
+    ]
     if clash:
         return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
-    customer = await tx.upsert_customer(b.slug, a.get("name", ""), a.get("phone", ""),
-                                        a.get("email", ""))
+    customer = await tx.upsert_customer(
+        b.slug, a.get("name", ""), a.get("phone", ""), a.get("email", "")
+    )
     appt = Appointment(
-        id=AppointmentId(uuid.uuid4().hex), business=b.slug, service=slot.service,
-        staff=slot.staff, start=slot.start.astimezone(UTC),
-        end=slot.end.astimezone(UTC), customer_id=customer.id,
-        customer_name=customer.name, customer_phone=customer.phone,
-        conversation_id=ctx.conversation_id, idempotency_key=key)
+        id=AppointmentId(uuid.uuid4().hex),
+        business=b.slug,
+        service=slot.service,
+        staff=slot.staff,
+        start=slot.start.astimezone(UTC),
+        end=slot.end.astimezone(UTC),
+        customer_id=customer.id,
+        customer_name=customer.name,
+        customer_phone=customer.phone,
+        conversation_id=ctx.conversation_id,
+        idempotency_key=key,
+    )
     try:
         await tx.insert_appointment(appt)
     except SlotTaken:
         return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
-    return _result(call, True, items=(_when_item("booked", slot, b, ctx.lang),),
-                   data={"appointment_id": appt.id, "customer_id": customer.id})
+    return _result(
+        call,
+        True,
+        items=(_when_item("booked", slot, b, ctx.lang),),
+        data={"appointment_id": appt.id, "customer_id": customer.id},
+    )
 
 
 async def _find_appointment(call: ActionCall, ctx: ActionContext) -> ActionResult:
@@ -185,20 +241,46 @@ async def _find_appointment(call: ActionCall, ctx: ActionContext) -> ActionResul
     if customer is None:
         return _result(call, False, "not_found", items=(nothing,))
     tz = ZoneInfo(b.timezone)
-    upcoming = sorted((x for x in await tx.appointments_of(b.slug, customer.id)
-                       if x.status == "booked" and x.start > ctx.now), key=lambda x: x.start)
+    upcoming = sorted(
+        (
+            x
+            for x in await tx.appointments_of(b.slug, customer.id)
+            if x.status == "booked" and x.start > ctx.now
+        ),
+        key=lambda x: x.start,
+    )
     if not upcoming:
         return _result(call, False, "not_found", items=(nothing,))
-    found = tuple(FoundAppointment(
-        id=x.id, service=x.service, staff=x.staff, staff_name=b.staff_member(x.staff).name,
-        start=x.start.astimezone(tz), end=x.end.astimezone(tz)) for x in upcoming[:5])
+    found = tuple(
+        FoundAppointment(
+            id=x.id,
+            service=x.service,
+            staff=x.staff,
+            staff_name=b.staff_member(x.staff).name,
+            start=x.start.astimezone(tz),
+            end=x.end.astimezone(tz),
+        )
+        for x in upcoming[:5]
+    )
     fields = {"appointment": found[0].id} if len(found) == 1 else {}
-    slots = tuple(Slot(start=f.start, end=f.end, staff=f.staff, staff_name=f.staff_name,
-                       service=f.service) for f in found)
-    item = PlanItem(kind="appointment", slots=slots, data={
-        "service": b.service(found[0].service).display(ctx.lang), "count": str(len(found))})
-    return _result(call, True, count=len(found), found=found, fields=fields, items=(item,),
-                   data={"customer_id": customer.id})
+    slots = tuple(
+        Slot(start=f.start, end=f.end, staff=f.staff, staff_name=f.staff_name, service=f.service)
+        for f in found
+    )
+    item = PlanItem(
+        kind="appointment",
+        slots=slots,
+        data={"service": b.service(found[0].service).display(ctx.lang), "count": str(len(found))},
+    )
+    return _result(
+        call,
+        True,
+        count=len(found),
+        found=found,
+        fields=fields,
+        items=(item,),
+        data={"customer_id": customer.id},
+    )
 
 
 def _chosen(ctx: ActionContext, appointment_id: str) -> FoundAppointment | None:
@@ -222,15 +304,24 @@ async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
     if stored is None or stored.status != "booked":  # cancelled meanwhile: nothing to move
         return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
     if stored.start == slot.start and stored.staff == slot.staff:  # already there: a retry
-        return _result(call, True, items=(_when_item("rescheduled", slot, b, ctx.lang),),
-                       data={"appointment_id": current.id})
+        return _result(
+            call,
+            True,
+            items=(_when_item("rescheduled", slot, b, ctx.lang),),
+            data={"appointment_id": current.id},
+        )
     try:
-        await ctx.tx.move_appointment(current.id, slot.start.astimezone(UTC),
-                                      slot.end.astimezone(UTC), slot.staff)
+        await ctx.tx.move_appointment(
+            current.id, slot.start.astimezone(UTC), slot.end.astimezone(UTC), slot.staff
+        )
     except SlotTaken:
         return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
-    return _result(call, True, items=(_when_item("rescheduled", slot, b, ctx.lang),),
-                   data={"appointment_id": current.id})
+    return _result(
+        call,
+        True,
+        items=(_when_item("rescheduled", slot, b, ctx.lang),),
+        data={"appointment_id": current.id},
+    )
 
 
 async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
@@ -239,10 +330,19 @@ async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
     stored = await _own(ctx, current.id) if current is not None else None
     if current is None or stored is None:
         return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
-    slot = Slot(start=current.start, end=current.end, staff=current.staff,
-                staff_name=current.staff_name, service=current.service)
-    done = _result(call, True, items=(_when_item("cancelled", slot, b, ctx.lang),),
-                   data={"appointment_id": current.id})
+    slot = Slot(
+        start=current.start,
+        end=current.end,
+        staff=current.staff,
+        staff_name=current.staff_name,
+        service=current.service,
+    )
+    done = _result(
+        call,
+        True,
+        items=(_when_item("cancelled", slot, b, ctx.lang),),
+        data={"appointment_id": current.id},
+    )
     if stored.status == "booked":
         await ctx.tx.cancel_appointment(current.id)
         await ctx.tx.remember_result(call.key, done.model_dump(mode="json"))
@@ -251,8 +351,12 @@ async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
     # from another conversation or by the staff — then the customer hears exactly that
     if await ctx.tx.idempotent_result(call.key) is not None:
         return done
-    return _result(call, False, "already_cancelled",
-                   items=(_when_item("already_cancelled", slot, b, ctx.lang),))
+    return _result(
+        call,
+        False,
+        "already_cancelled",
+        items=(_when_item("already_cancelled", slot, b, ctx.lang),),
+    )
 
 
 async def _answer_faq(call: ActionCall, ctx: ActionContext) -> ActionResult:
@@ -260,14 +364,27 @@ async def _answer_faq(call: ActionCall, ctx: ActionContext) -> ActionResult:
     faq_id, service_id = call.args.get("faq", ""), call.args.get("service", "")
     if service_id:
         s = b.service(service_id)
-        text = (f"{s.display(lang)}: {s.duration_min} Min., {_text(s.price, lang)}" if lang == "de"
-                else f"{s.display(lang)}: {s.duration_min} min, {_text(s.price, lang)}")
-        return _result(call, True, items=(PlanItem(kind="answer", data={
-            "text": text, "source": f"services/{s.id}"}),))
+        text = (
+            f"{s.display(lang)}: {s.duration_min} Min., {_text(s.price, lang)}"
+            if lang == "de"
+            else f"{s.display(lang)}: {s.duration_min} min, {_text(s.price, lang)}"
+        )
+        return _result(
+            call,
+            True,
+            items=(PlanItem(kind="answer", data={"text": text, "source": f"services/{s.id}"}),),
+        )
     for f in b.faq:
         if f.id == faq_id:
-            return _result(call, True, items=(PlanItem(kind="answer", data={
-                "text": _text(f.answer, lang), "source": f"faq/{f.id}"}),))
+            return _result(
+                call,
+                True,
+                items=(
+                    PlanItem(
+                        kind="answer", data={"text": _text(f.answer, lang), "source": f"faq/{f.id}"}
+                    ),
+                ),
+            )
     return _result(call, True, "no_answer", items=(PlanItem(kind="no_answer"),))
 
 
@@ -302,32 +419,52 @@ async def _business_hours(call: ActionCall, ctx: ActionContext) -> ActionResult:
 
 async def _take_message(call: ActionCall, ctx: ActionContext) -> ActionResult:
     a, b = call.args, ctx.business
-    row = MessageRow(id=uuid.uuid4().hex, business=b.slug, conversation_id=ctx.conversation_id,
-                     caller_name=a.get("name", ""), callback_number=a.get("phone", ""),
-                     text=a.get("message", ""), created_at=ctx.now.astimezone(UTC))
+    row = MessageRow(
+        id=uuid.uuid4().hex,
+        business=b.slug,
+        conversation_id=ctx.conversation_id,
+        caller_name=a.get("name", ""),
+        callback_number=a.get("phone", ""),
+        text=a.get("message", ""),
+        created_at=ctx.now.astimezone(UTC),
+    )
     await ctx.tx.insert_message(row)
-    payload = {"business": b.slug, "message_id": row.id, "caller_name": row.caller_name,
-               "callback_number": row.callback_number, "text": row.text,
-               "created_at": row.created_at.isoformat(), "topic": a.get("topic", "")}
+    payload = {
+        "business": b.slug,
+        "message_id": row.id,
+        "caller_name": row.caller_name,
+        "callback_number": row.callback_number,
+        "text": row.text,
+        "created_at": row.created_at.isoformat(),
+        "topic": a.get("topic", ""),
+    }
     deliveries = []
     if b.messages.file:
         deliveries.append(("message_file", {"path": b.messages.file, "message": payload}))
     if b.messages.webhook:
-        deliveries.append(("message_webhook", {"url": b.messages.webhook.url,
-                                               "message": payload}))
+        deliveries.append(("message_webhook", {"url": b.messages.webhook.url, "message": payload}))
     for kind, body in deliveries:
-        await ctx.tx.enqueue(OutboxRow(
-            id=uuid.uuid4().hex, business=b.slug, kind=kind, payload=body,
-            idempotency_key=f"{call.key}:{kind}", next_attempt_at=ctx.now.astimezone(
-                UTC)))
-    return _result(call, True, items=(PlanItem(kind="message_taken"),),
-                   data={"message_id": row.id})
+        await ctx.tx.enqueue(
+            OutboxRow(
+                id=uuid.uuid4().hex,
+                business=b.slug,
+                kind=kind,
+                payload=body,
+                idempotency_key=f"{call.key}:{kind}",
+                next_attempt_at=ctx.now.astimezone(UTC),
+            )
+        )
+    return _result(call, True, items=(PlanItem(kind="message_taken"),), data={"message_id": row.id})
 
 
 async def _escalation(ctx: ActionContext, reason: str) -> str:
-    row = EscalationRow(id=uuid.uuid4().hex, business=ctx.business.slug,
-                        conversation_id=ctx.conversation_id, reason=reason,
-                        created_at=ctx.now.astimezone(UTC))
+    row = EscalationRow(
+        id=uuid.uuid4().hex,
+        business=ctx.business.slug,
+        conversation_id=ctx.conversation_id,
+        reason=reason,
+        created_at=ctx.now.astimezone(UTC),
+    )
     await ctx.tx.insert_escalation(row)
     return row.id
 
@@ -338,13 +475,29 @@ async def _transfer(call: ActionCall, ctx: ActionContext) -> ActionResult:
     depts = [d for d in b.departments if open_now or d.after_hours] or list(b.departments)
     esc = await _escalation(ctx, "the customer asked for a human")
     if not depts:
-        return _result(call, True, items=(PlanItem(kind="escalate", data={
-            "reason": "human"}),), data={"escalation_id": esc})
+        return _result(
+            call,
+            True,
+            items=(PlanItem(kind="escalate", data={"reason": "human"}),),
+            data={"escalation_id": esc},
+        )
     named = call.args.get("department", "")
     d = next((x for x in depts if x.id == named), depts[0])  # the one asked for, if reachable
-    return _result(call, True, items=(PlanItem(kind="transfer", data={
-        "department": _text(d.name, lang), "phone": d.phone,
-        "open": "yes" if open_now else "no"}),), data={"escalation_id": esc, "department": d.id})
+    return _result(
+        call,
+        True,
+        items=(
+            PlanItem(
+                kind="transfer",
+                data={
+                    "department": _text(d.name, lang),
+                    "phone": d.phone,
+                    "open": "yes" if open_now else "no",
+                },
+            ),
+        ),
+        data={"escalation_id": esc, "department": d.id},
+    )
 
 
 async def _emergency(call: ActionCall, ctx: ActionContext) -> ActionResult:
@@ -355,19 +508,33 @@ async def _emergency(call: ActionCall, ctx: ActionContext) -> ActionResult:
     items: list[PlanItem] = []
     if dept_id:
         d = b.department(dept_id)
-        items.append(PlanItem(kind="transfer", data={
-            "department": _text(d.name, lang), "phone": d.phone, "emergency": "1"}))
+        items.append(
+            PlanItem(
+                kind="transfer",
+                data={"department": _text(d.name, lang), "phone": d.phone, "emergency": "1"},
+            )
+        )
     elif policy.after_hours_phone:
         items.append(PlanItem(kind="emergency_info", data={"phone": policy.after_hours_phone}))
-    return _result(call, True, items=tuple(items) or (PlanItem(kind="escalate", data={
-        "reason": "emergency"}),), data={"escalation_id": esc})
+    return _result(
+        call,
+        True,
+        items=tuple(items) or (PlanItem(kind="escalate", data={"reason": "emergency"}),),
+        data={"escalation_id": esc},
+    )
 
 
 async def _escalate(call: ActionCall, ctx: ActionContext) -> ActionResult:
     esc = await _escalation(ctx, call.args.get("reason", "escalated"))
     phone = ctx.business.departments[0].phone if ctx.business.departments else ""
-    return _result(call, True, items=(PlanItem(kind="escalate", data={
-        "reason": call.args.get("reason", ""), "phone": phone}),), data={"escalation_id": esc})
+    return _result(
+        call,
+        True,
+        items=(
+            PlanItem(kind="escalate", data={"reason": call.args.get("reason", ""), "phone": phone}),
+        ),
+        data={"escalation_id": esc},
+    )
 
 
 async def _end(call: ActionCall, ctx: ActionContext) -> ActionResult:
@@ -375,10 +542,17 @@ async def _end(call: ActionCall, ctx: ActionContext) -> ActionResult:
 
 
 HANDLERS: dict[str, Handler] = {
-    "find_slots": _find_slots, "book": _book, "find_appointment": _find_appointment,
-    "reschedule": _reschedule, "cancel": _cancel, "answer_faq": _answer_faq,
-    "business_hours": _business_hours, "take_message": _take_message,
-    "transfer": _transfer, "emergency": _emergency, "escalate": _escalate,
+    "find_slots": _find_slots,
+    "book": _book,
+    "find_appointment": _find_appointment,
+    "reschedule": _reschedule,
+    "cancel": _cancel,
+    "answer_faq": _answer_faq,
+    "business_hours": _business_hours,
+    "take_message": _take_message,
+    "transfer": _transfer,
+    "emergency": _emergency,
+    "escalate": _escalate,
     "end_conversation": _end,
 }
 

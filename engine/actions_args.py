@@ -48,8 +48,16 @@ def _department_named(business: Business, text: str) -> str:
     return ""
 
 
-def action_call(action: str, card: str, *, business: Business, state: ConversationState,
-                und: Understanding, lang: str, conversation: str) -> ActionCall:
+def action_call(
+    action: str,
+    card: str,
+    *,
+    business: Business,
+    state: ConversationState,
+    und: Understanding,
+    lang: str,
+    conversation: str,
+) -> ActionCall:
     """The call of ``action`` that card ``card`` plans, from the active topic's fields, the
     message and what the conversation found and offered."""
     fields = state.active.fields if state.active else {}
@@ -62,18 +70,30 @@ def action_call(action: str, card: str, *, business: Business, state: Conversati
             if found:
                 service, exclude = found[0].service, found[0].id
                 args["staff"] = fields.get("staff") or found[0].staff
-        args.update({"service": service, "date": fields.get("date", ""),
-                     "time": fields.get("time", ""), "part": fields.get("_part", ""),
-                     "after": fields.get("_after", ""), "exclude": exclude})
+        args.update(
+            {
+                "service": service,
+                "date": fields.get("date", ""),
+                "time": fields.get("time", ""),
+                "part": fields.get("_part", ""),
+                "after": fields.get("_after", ""),
+                "exclude": exclude,
+            }
+        )
         args.setdefault("staff", fields.get("staff", ""))
         if fields.get("_before"):  # only when said, so earlier recorded calls replay alike
             args["before"] = fields["_before"]
         if fields.get("_earliest"):  # likewise
             args["earliest"] = "1"
     elif action == "book":
-        args = {"service": fields.get("service", ""), "name": fields.get("name", ""),
-                "phone": fields.get("phone", ""), "email": fields.get("email", ""),
-                "address": fields.get("address", ""), "problem": fields.get("problem", "")}
+        args = {
+            "service": fields.get("service", ""),
+            "name": fields.get("name", ""),
+            "phone": fields.get("phone", ""),
+            "email": fields.get("email", ""),
+            "address": fields.get("address", ""),
+            "problem": fields.get("problem", ""),
+        }
         args.update(_slot(state, fields.get("slot", "")))
     elif action == "reschedule":
         args = {"appointment": fields.get("appointment", "")}
@@ -83,14 +103,20 @@ def action_call(action: str, card: str, *, business: Business, state: Conversati
     elif action == "find_appointment":
         args = {"phone": fields.get("phone", "")}
     elif action == "take_message":
-        args = {"name": fields.get("name", ""), "phone": fields.get("phone", ""),
-                "message": fields.get("message", "") or und.text[:1000],
-                "topic": card}
+        args = {
+            "name": fields.get("name", ""),
+            "phone": fields.get("phone", ""),
+            "message": fields.get("message", "") or und.text[:1000],
+            "topic": card,
+        }
     elif action == "answer_faq":
         best = und.faq[0] if und.faq else None
-        args = {"faq": best.topic if best and best.score >= FAQ_FLOOR else "",
-                "score": f"{best.score:.3f}" if best else "",
-                "service": fields.get("service", ""), "lang": lang}
+        args = {
+            "faq": best.topic if best and best.score >= FAQ_FLOOR else "",
+            "score": f"{best.score:.3f}" if best else "",
+            "service": fields.get("service", ""),
+            "lang": lang,
+        }
     elif action in ("business_hours", "transfer", "emergency", "end_conversation"):
         args = {"lang": lang, "hazard": und.signals.hazard}
         asked = next((c.value for c in und.fields if c.type == "date" and not c.problem), "")
@@ -108,13 +134,15 @@ def action_call(action: str, card: str, *, business: Business, state: Conversati
     return ActionCall(name=action, args=args, key=idempotency_key(business.slug, action, parts))
 
 
-def escalate_call(reason: str, *, business: Business, state: ConversationState, lang: str,
-                  conversation: str) -> ActionCall:
+def escalate_call(
+    reason: str, *, business: Business, state: ConversationState, lang: str, conversation: str
+) -> ActionCall:
     """The handover to a person, for ``reason``, keyed to this turn of the conversation."""
     args = {"reason": reason, "lang": lang}
     parts = dict(args, conversation=conversation, turn=str(state.turn))
-    return ActionCall(name="escalate", args=args,
-                      key=idempotency_key(business.slug, "escalate", parts))
+    return ActionCall(
+        name="escalate", args=args, key=idempotency_key(business.slug, "escalate", parts)
+    )
 
 
 __all__ = ["action_call", "escalate_call", "idempotency_key"]

@@ -129,9 +129,13 @@ class Difference:
         return tuple(str(c) for c in self.changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"conversation_id": self.conversation_id, "business": self.business,
-                "seq": self.seq, "text": self.text,
-                "changes": [c.to_dict() for c in self.changes]}
+        return {
+            "conversation_id": self.conversation_id,
+            "business": self.business,
+            "seq": self.seq,
+            "text": self.text,
+            "changes": [c.to_dict() for c in self.changes],
+        }
 
 
 def _only_in(a: Sequence[Any], b: Sequence[Any]) -> list[Any]:
@@ -145,16 +149,21 @@ def _only_in(a: Sequence[Any], b: Sequence[Any]) -> list[Any]:
     return out
 
 
-def _both_ways(part: str, recorded: Sequence[Any], replayed: Sequence[Any],
-               show: Callable[[Any], str] = str) -> list[Change]:
-    return ([Change("-", part, show(x)) for x in _only_in(recorded, replayed)]
-            + [Change("+", part, show(x)) for x in _only_in(replayed, recorded)])
+def _both_ways(
+    part: str, recorded: Sequence[Any], replayed: Sequence[Any], show: Callable[[Any], str] = str
+) -> list[Change]:
+    return [Change("-", part, show(x)) for x in _only_in(recorded, replayed)] + [
+        Change("+", part, show(x)) for x in _only_in(replayed, recorded)
+    ]
 
 
 def _rule(decision: Decision) -> Callable[[str], str]:
     """A rule's name, marked when none of its consequences took effect in ``decision``."""
-    idle = {f.rule for f in decision.firings
-            if f.then and all(t.endswith("(superseded)") for t in f.then)}
+    idle = {
+        f.rule
+        for f in decision.firings
+        if f.then and all(t.endswith("(superseded)") for t in f.then)
+    }
     return lambda name: name + (" (superseded: no effect)" if name in idle else "")
 
 
@@ -187,10 +196,14 @@ def _plan_changes(a: ReplyPlan, b: ReplyPlan) -> list[Change]:
     ka, kb = [i.kind for i in a.items], [i.kind for i in b.items]
     out: list[Change] = []
     if Counter(ka) != Counter(kb):
-        out += [Change("-", "reply", _item(next(i for i in a.items if i.kind == k)))
-                for k in _only_in(ka, kb)]
-        out += [Change("+", "reply", _item(next(i for i in b.items if i.kind == k)))
-                for k in _only_in(kb, ka)]
+        out += [
+            Change("-", "reply", _item(next(i for i in a.items if i.kind == k)))
+            for k in _only_in(ka, kb)
+        ]
+        out += [
+            Change("+", "reply", _item(next(i for i in b.items if i.kind == k)))
+            for k in _only_in(kb, ka)
+        ]
     elif ka != kb:
         out.append(Change("~", "reply", f"order {', '.join(ka)} -> {', '.join(kb)}"))
     else:
@@ -198,8 +211,11 @@ def _plan_changes(a: ReplyPlan, b: ReplyPlan) -> list[Change]:
             if x == y:
                 continue
             keys = sorted(set(x.data) | set(y.data))
-            what = [f"{k} {x.data.get(k, '-')} -> {y.data.get(k, '-')}" for k in keys
-                    if x.data.get(k) != y.data.get(k)]
+            what = [
+                f"{k} {x.data.get(k, '-')} -> {y.data.get(k, '-')}"
+                for k in keys
+                if x.data.get(k) != y.data.get(k)
+            ]
             if x.slots != y.slots:
                 what.append("other slots")
             out.append(Change("~", "reply", f"{x.kind}: {'; '.join(what)}"))
@@ -230,8 +246,14 @@ def _state_changes(a: ConversationState, b: ConversationState) -> list[Change]:
     if a.ended != b.ended:
         out.append(Change("+" if b.ended else "-", "state", "the conversation ends"))
     if [s.card for s in a.suspended] != [s.card for s in b.suspended]:
-        out.append(Change("~", "state", f"waiting topics: {[s.card for s in b.suspended]} "
-                                        f"instead of {[s.card for s in a.suspended]}"))
+        out.append(
+            Change(
+                "~",
+                "state",
+                f"waiting topics: {[s.card for s in b.suspended]} "
+                f"instead of {[s.card for s in a.suspended]}",
+            )
+        )
     if not out:
         da, db = a.model_dump(mode="json"), b.model_dump(mode="json")
         out += [Change("~", "state", f"{k} differs") for k in sorted(da) if da[k] != db.get(k)]
@@ -243,15 +265,23 @@ def _diff(recorded: Decision, replayed: Decision) -> tuple[Change, ...]:
     topic, rules, transitions, actions, escalations, reply, resulting state."""
     a, b = recorded, replayed
     out: list[Change] = []
-    out += _both_ways("topic", [f"{s.source or '-'} -> {s.target} ({s.kind})" for s in a.switches],
-                      [f"{s.source or '-'} -> {s.target} ({s.kind})" for s in b.switches])
+    out += _both_ways(
+        "topic",
+        [f"{s.source or '-'} -> {s.target} ({s.kind})" for s in a.switches],
+        [f"{s.source or '-'} -> {s.target} ({s.kind})" for s in b.switches],
+    )
     ra, rb = [f.rule for f in a.firings], [f.rule for f in b.firings]
-    out += ([Change("-", "rule", _rule(a)(r)) for r in _only_in(ra, rb)]
-            + [Change("+", "rule", _rule(b)(r)) for r in _only_in(rb, ra)])
+    out += [Change("-", "rule", _rule(a)(r)) for r in _only_in(ra, rb)] + [
+        Change("+", "rule", _rule(b)(r)) for r in _only_in(rb, ra)
+    ]
     if Counter(ra) == Counter(rb) and ra != rb:
         out.append(Change("~", "rule", "the same rules fire in another order"))
-    out += _both_ways("transition", [_transition(t) for t in a.transitions],
-                      [_transition(t) for t in b.transitions], _show_transition)
+    out += _both_ways(
+        "transition",
+        [_transition(t) for t in a.transitions],
+        [_transition(t) for t in b.transitions],
+        _show_transition,
+    )
     unrecorded = b.pending is not None and b.pending != a.pending
     planned = [_call(x) for x in b.actions]
     if unrecorded:
@@ -260,8 +290,13 @@ def _diff(recorded: Decision, replayed: Decision) -> tuple[Change, ...]:
     out += _both_ways("action", [_call(x) for x in a.actions], planned, _show_call)
     if unrecorded:
         assert b.pending is not None
-        out.append(Change("+", "would run action", f"{_show_call(_call(b.pending))} (not "
-                                                  "recorded: the rest of the turn is unknown)"))
+        out.append(
+            Change(
+                "+",
+                "would run action",
+                f"{_show_call(_call(b.pending))} (not recorded: the rest of the turn is unknown)",
+            )
+        )
     out += _both_ways("escalation", list(a.escalations), list(b.escalations), repr)
     if not unrecorded:  # a turn cut short has no final reply or state to compare
         out += _plan_changes(a.plan, b.plan)
@@ -278,8 +313,7 @@ def _unreplayable(brain: Brain, record: TurnRecord) -> str:
     for topic in ([state.active] if state.active else []) + list(state.suspended):
         compiled = brain.topics.get(topic.card)
         if compiled is None:
-            return f"the conversation was in card '{topic.card}', which the business no " \
-                   "longer uses"
+            return f"the conversation was in card '{topic.card}', which the business no longer uses"
         if topic.state not in compiled.machine.states:
             return f"card '{topic.card}' has no step '{topic.state}' any more"
     return ""
@@ -318,7 +352,9 @@ def replay_turn(brain: Brain, record: TurnRecord) -> tuple[Change, ...]:
     return _diff(record.decision, again)
 
 
-def replay(brains: Mapping[str, Brain], turns: Sequence[StoredTurn]) -> tuple[int, list[Difference]]:
+def replay(
+    brains: Mapping[str, Brain], turns: Sequence[StoredTurn]
+) -> tuple[int, list[Difference]]:
     """Replay stored turns; returns (turns replayed, differences).
 
     Each turn is decided again from what was recorded before it, so a what-if shows, turn
@@ -335,10 +371,26 @@ def replay(brains: Mapping[str, Brain], turns: Sequence[StoredTurn]) -> tuple[in
         count += 1
         changes = replay_turn(brain, record)
         if changes:
-            diffs.append(Difference(t.conversation_id, t.seq, record.event.text[:80], changes,
-                                    business=record.business))
+            diffs.append(
+                Difference(
+                    t.conversation_id,
+                    t.seq,
+                    record.event.text[:80],
+                    changes,
+                    business=record.business,
+                )
+            )
     return count, diffs
 
 
-__all__ = ["Change", "ChainProblem", "Difference", "TurnRecord", "chain_hash", "canonical", "replay",
-           "replay_turn", "verify_chain"]
+__all__ = [
+    "Change",
+    "ChainProblem",
+    "Difference",
+    "TurnRecord",
+    "chain_hash",
+    "canonical",
+    "replay",
+    "replay_turn",
+    "verify_chain",
+]

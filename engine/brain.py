@@ -48,10 +48,14 @@ class Topic:
     commits: bool = field(init=False)  # the card books, moves or cancels appointments
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "collected", frozenset(
-            s.field for s in self.card.steps if s.kind == "collect" and s.field))
-        object.__setattr__(self, "commits",
-                           bool(APPOINTMENT_CHANGES & set(self.card.allowed_actions)))
+        object.__setattr__(
+            self,
+            "collected",
+            frozenset(s.field for s in self.card.steps if s.kind == "collect" and s.field),
+        )
+        object.__setattr__(
+            self, "commits", bool(APPOINTMENT_CHANGES & set(self.card.allowed_actions))
+        )
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,18 @@ class Brain:
             if use.card not in templates:
                 from machines.errors import InvalidCard, Problem
 
-                raise InvalidCard((Problem(source or business.slug, 0,
-                                           f"business uses unknown card '{use.card}'"),))
+                raise InvalidCard(
+                    (
+                        Problem(
+                            source or business.slug, 0, f"business uses unknown card '{use.card}'"
+                        ),
+                    )
+                )
             card = templates[use.card]
             if use.override or use.extra_examples:
-                card = apply_override(card, use.override, use.extra_examples,
-                                      source=source or business.slug)
+                card = apply_override(
+                    card, use.override, use.extra_examples, source=source or business.slug
+                )
             generated = card_rules(card)
             states = offer_states(card)
             guard = guards.setdefault(states, guardrails_policy(settings, states))
@@ -106,30 +116,48 @@ class Brain:
             by_name[r.name] = r
             names[r.name] = parse_condition(r.when, BASE_FACTS).names
         examples = tuple(
-            TopicExamples(id=t.card.id, description=dict(t.card.classifier.description),
-                          examples={k: tuple(v) for k, v in t.card.classifier.examples.items()},
-                          keywords={k: tuple(v) for k, v in t.card.classifier.keywords.items()})
+            TopicExamples(
+                id=t.card.id,
+                description=dict(t.card.classifier.description),
+                examples={k: tuple(v) for k, v in t.card.classifier.examples.items()},
+                keywords={k: tuple(v) for k, v in t.card.classifier.keywords.items()},
+            )
             for t in topics.values()
         )
         services = tuple(
-            CatalogItem(id=s.id, names=tuple(dict.fromkeys(
-                list(s.name.values()) + [a for al in s.aliases.values() for a in al])))
+            CatalogItem(
+                id=s.id,
+                names=tuple(
+                    dict.fromkeys(
+                        list(s.name.values()) + [a for al in s.aliases.values() for a in al]
+                    )
+                ),
+            )
             for s in business.services
         )
         staff = tuple(CatalogItem(id=m.id, names=(m.name, *m.aliases)) for m in business.staff)
-        faq = tuple(FaqEntry(id=f.id, question=dict(f.question), answer=dict(f.answer),
-                             keywords=f.keywords) for f in business.faq)
+        faq = tuple(
+            FaqEntry(id=f.id, question=dict(f.question), answer=dict(f.answer), keywords=f.keywords)
+            for f in business.faq
+        )
         return cls(
-            business=business, topics=topics,
+            business=business,
+            topics=topics,
             conversation=compile_rules((conv,), BASE_FACTS, backend=backend),
             after=compile_rules((after,), BASE_FACTS, backend=backend),
-            settings=settings, examples=examples, services=services, staff=staff, faq=faq,
-            rules_by_name=by_name, rule_names=names,
+            settings=settings,
+            examples=examples,
+            services=services,
+            staff=staff,
+            faq=faq,
+            rules_by_name=by_name,
+            rule_names=names,
         )
 
 
-def understand_context(brain: Brain, state: ConversationState, now: datetime,
-                       lang_hint: str | None = None) -> UnderstandContext:
+def understand_context(
+    brain: Brain, state: ConversationState, now: datetime, lang_hint: str | None = None
+) -> UnderstandContext:
     """What the language layer may use to understand the next message of a conversation in
     ``state``: the business's catalog and FAQ, the question the active topic asked (and its
     type), the slots or appointments on the table. Pure; the desk and the benchmarks build
@@ -141,23 +169,38 @@ def understand_context(brain: Brain, state: ConversationState, now: datetime,
     # an offer is on the table only while its topic is open: after a finished booking, a
     # "yes" is a yes, not the pick of the slot just booked
     offered: tuple[Slot, ...] = (
-        state.last_offered if active is not None and not active.finished else ())
+        state.last_offered if active is not None and not active.finished else ()
+    )
     if active is not None and asked:
         spec = brain.topics[active.card].card.field(asked)
         expected_type = spec.type
         if spec.type == "choice":
-            offered = tuple(Slot(start=a.start, end=a.end, staff=a.staff,
-                                 staff_name=a.staff_name, service=a.service)
-                            for a in state.found)
+            offered = tuple(
+                Slot(
+                    start=a.start,
+                    end=a.end,
+                    staff=a.staff,
+                    staff_name=a.staff_name,
+                    service=a.service,
+                )
+                for a in state.found
+            )
     return UnderstandContext(
-        now=now, timezone=b.timezone, languages=b.languages,
+        now=now,
+        timezone=b.timezone,
+        languages=b.languages,
         conversation_lang=state.lang or (lang_hint if lang_hint in b.languages else None),
-        phone_region=b.phone_region, services=brain.services, staff=brain.staff,
-        faq=brain.faq, expected_field=asked or None, expected_type=expected_type,
-        offered=offered, emergency_keywords=tuple(
-            k for words in b.emergency.keywords.values() for k in words),
+        phone_region=b.phone_region,
+        services=brain.services,
+        staff=brain.staff,
+        faq=brain.faq,
+        expected_field=asked or None,
+        expected_type=expected_type,
+        offered=offered,
+        emergency_keywords=tuple(k for words in b.emergency.keywords.values() for k in words),
         active_topic=active.card if active is not None else None,
-        expects_confirm=bool(active is not None and active.asked_confirm))
+        expects_confirm=bool(active is not None and active.asked_confirm),
+    )
 
 
 __all__ = ["APPOINTMENT_CHANGES", "Brain", "Topic", "understand_context"]

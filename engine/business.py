@@ -95,27 +95,42 @@ class DayHours(_Model):
     """Opening hours of one weekday: open intervals (breaks are the gaps between them)."""
 
     open: tuple[Interval, ...] = Field(
-        default=(), description="the open intervals of the day, e.g. a morning and an "
-                                "afternoon around a lunch break; empty: closed that day")
+        default=(),
+        description="the open intervals of the day, e.g. a morning and an "
+        "afternoon around a lunch break; empty: closed that day",
+    )
 
 
 class Service(_Model):
     """Something a customer can book."""
 
-    id: str = Field(pattern=_ID, description="a short name used inside the file (staff "
-                    "list the ids of the services they do): lower case, digits and _")
+    id: str = Field(
+        pattern=_ID,
+        description="a short name used inside the file (staff "
+        "list the ids of the services they do): lower case, digits and _",
+    )
     name: Text = Field(description="what the desk calls it, per language: {en: men's haircut}")
-    duration_min: int = Field(gt=0, le=24 * 60, description="how long an appointment takes, "
-                              "in minutes; it must fit in a working window of its staff")
-    price: Text = Field(description="the price as the desk says it, per language: {en: $35} "
-                        "or {de: Kassenleistung}")
+    duration_min: int = Field(
+        gt=0,
+        le=24 * 60,
+        description="how long an appointment takes, "
+        "in minutes; it must fit in a working window of its staff",
+    )
+    price: Text = Field(
+        description="the price as the desk says it, per language: {en: $35} or {de: Kassenleistung}"
+    )
     aliases: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="other words customers use for it, per language: "
-                                          "{en: [trim, haircut]}")
-    buffer_min: int = Field(default=0, ge=0, description="minutes kept free after each "
-                            "appointment (cleaning up, travel)")
-    emergency: bool = Field(default=False, description="the service booked for emergencies "
-                            "(at most one)")
+        default_factory=dict,
+        description="other words customers use for it, per language: {en: [trim, haircut]}",
+    )
+    buffer_min: int = Field(
+        default=0,
+        ge=0,
+        description="minutes kept free after each appointment (cleaning up, travel)",
+    )
+    emergency: bool = Field(
+        default=False, description="the service booked for emergencies (at most one)"
+    )
 
     def display(self, lang: str) -> str:
         return self.name.get(lang) or next(iter(self.name.values()))
@@ -133,10 +148,13 @@ class TimeOff(_Model):
     two may be mixed. A lone date (``- 2026-12-24``) is that one day.
     """
 
-    start: datetime | date = Field(description="the first day off (2026-12-01) or the first "
-                                   "moment off ('2026-12-01 13:00')")
-    end: datetime | date = Field(description="the last day off, included (2026-12-05), or the "
-                                 "moment back at work ('2026-12-01 17:00')")
+    start: datetime | date = Field(
+        description="the first day off (2026-12-01) or the first moment off ('2026-12-01 13:00')"
+    )
+    end: datetime | date = Field(
+        description="the last day off, included (2026-12-05), or the "
+        "moment back at work ('2026-12-01 17:00')"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -155,8 +173,7 @@ class TimeOff(_Model):
         if isinstance(v, str):
             text = v.strip()
             try:
-                v = (date.fromisoformat(text) if len(text) == 10
-                     else datetime.fromisoformat(text))
+                v = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
             except ValueError:
                 raise ValueError(f"{text!r} is not a date or a local time; {_WHEN_HOW}") from None
         if isinstance(v, datetime) and v.tzinfo is not None:
@@ -185,6 +202,7 @@ class TimeOff(_Model):
 
     def shown(self) -> str:
         """``2026-12-01 – 2026-12-05`` or ``2026-12-01 13:00 – 2026-12-01 17:00``."""
+
         def one(v: date) -> str:
             return f"{v:%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v.isoformat()
 
@@ -194,20 +212,26 @@ class TimeOff(_Model):
 class Staff(_Model):
     """A person customers can be booked with."""
 
-    id: str = Field(pattern=_ID, description="a short name used inside the file: lower case, "
-                                             "digits and _")
+    id: str = Field(
+        pattern=_ID, description="a short name used inside the file: lower case, digits and _"
+    )
     name: str = Field(description="the name the desk says and customers may ask for")
     services: tuple[str, ...] = Field(description="the ids of the services this person does")
-    aliases: tuple[str, ...] = Field(default=(), description="other names customers use: "
-                                                             "[Dr. Sommer, Lena]")
+    aliases: tuple[str, ...] = Field(
+        default=(), description="other names customers use: [Dr. Sommer, Lena]"
+    )
     hours: dict[Weekday, DayHours] | None = Field(
-        default=None, description="this person's own working hours, per weekday (only within "
-                                  "the business's hours); unset: the business's hours")
+        default=None,
+        description="this person's own working hours, per weekday (only within "
+        "the business's hours); unset: the business's hours",
+    )
     time_off: tuple[TimeOff, ...] = Field(
-        default=(), description="holidays, sick days, an afternoon off: whole days "
-                                "(2026-12-24, or {start: 2026-12-01, end: 2026-12-05}) or "
-                                "local times ({start: '2026-12-01 13:00', end: "
-                                "'2026-12-01 17:00'}); entries must not overlap")
+        default=(),
+        description="holidays, sick days, an afternoon off: whole days "
+        "(2026-12-24, or {start: 2026-12-01, end: 2026-12-05}) or "
+        "local times ({start: '2026-12-01 13:00', end: "
+        "'2026-12-01 17:00'}); entries must not overlap",
+    )
 
     @model_validator(mode="after")
     def _time_off_apart(self) -> Staff:
@@ -218,36 +242,50 @@ class Staff(_Model):
         return self
 
 
-def time_off_overlaps(staff_id: object,
-                      entries: Sequence[tuple[int, TimeOff]]) -> list[tuple[Path, str]]:
+def time_off_overlaps(
+    staff_id: object, entries: Sequence[tuple[int, TimeOff]]
+) -> list[tuple[Path, str]]:
     """Each pair of overlapping entries of one person's time off, at the later entry's
     path (``("time_off", index)``); ``entries`` are ``(index in the file, entry)``."""
     problems: list[tuple[Path, str]] = []
     order = sorted(entries, key=lambda e: (e[1].begins, e[0]))
     for pos, (i, a) in enumerate(order):
-        for j, b in order[pos + 1:]:
+        for j, b in order[pos + 1 :]:
             if b.begins >= a.ends:
                 break
             (first, one), (second, two) = sorted(((i, a), (j, b)), key=lambda e: e[0])
-            problems.append((("time_off", second), (
-                f"time off of staff {staff_id!r} overlaps: time_off[{first}]"
-                f" ({one.shown()}) and time_off[{second}]"
-                f" ({two.shown()}); merge them into one entry")))
+            problems.append(
+                (
+                    ("time_off", second),
+                    (
+                        f"time off of staff {staff_id!r} overlaps: time_off[{first}]"
+                        f" ({one.shown()}) and time_off[{second}]"
+                        f" ({two.shown()}); merge them into one entry"
+                    ),
+                )
+            )
     return problems
 
 
 class Department(_Model):
     """A phone line the desk can hand a caller over to (front desk, billing, on call)."""
 
-    id: str = Field(pattern=_ID, description="a short name used inside the file (the "
-                    "emergency policy names it): lower case, digits and _")
+    id: str = Field(
+        pattern=_ID,
+        description="a short name used inside the file (the "
+        "emergency policy names it): lower case, digits and _",
+    )
     name: Text = Field(description="what the desk calls it, per language: {en: front desk}")
-    phone: str = Field(description="its phone number, international form: '+15035550140' "
-                                   "(quoted, or YAML reads a number)")
-    aliases: tuple[str, ...] = Field(default=(), description="other words customers use "
-                                                             "for it: [reception, billing]")
-    after_hours: bool = Field(default=False, description="reachable outside opening hours "
-                                                         "(an on-call line)")
+    phone: str = Field(
+        description="its phone number, international form: '+15035550140' "
+        "(quoted, or YAML reads a number)"
+    )
+    aliases: tuple[str, ...] = Field(
+        default=(), description="other words customers use for it: [reception, billing]"
+    )
+    after_hours: bool = Field(
+        default=False, description="reachable outside opening hours (an on-call line)"
+    )
 
 
 class FaqItem(_Model):
@@ -257,83 +295,113 @@ class FaqItem(_Model):
     id: str = Field(description="a short name for the entry")
     question: Text = Field(description="the question, per language")
     answer: Text = Field(description="the answer the desk gives, per language")
-    keywords: tuple[str, ...] = Field(default=(), description="words that point to this "
-                                                              "entry: [parking, car, garage]")
+    keywords: tuple[str, ...] = Field(
+        default=(), description="words that point to this entry: [parking, car, garage]"
+    )
 
 
 class WebhookDelivery(_Model):
     """An HTTPS endpoint taken messages are POSTed to, signed with a shared secret."""
 
     url: str = Field(description="the endpoint, e.g. ${MESSAGES_WEBHOOK_URL}")
-    secret: str = Field(min_length=8, description="signs each delivery (HMAC-SHA256); at "
-                        "least 8 characters, best as ${VARIABLE}")
+    secret: str = Field(
+        min_length=8,
+        description="signs each delivery (HMAC-SHA256); at least 8 characters, best as ${VARIABLE}",
+    )
 
 
 class MessageDelivery(_Model):
     """Where a message the desk takes for the business goes (either, both or neither)."""
 
-    file: str | None = Field(default=None, description="a JSON-lines file each message is "
-                             "appended to (relative to the directory frontdesk runs in)")
-    webhook: WebhookDelivery | None = Field(default=None, description="a signed webhook each "
-                                                                      "message is sent to")
+    file: str | None = Field(
+        default=None,
+        description="a JSON-lines file each message is "
+        "appended to (relative to the directory frontdesk runs in)",
+    )
+    webhook: WebhookDelivery | None = Field(
+        default=None, description="a signed webhook each message is sent to"
+    )
 
 
 class EmergencyPolicy(_Model):
     """What happens when a customer has an emergency."""
 
-    during_hours_transfer: str | None = Field(default=None, description="the id of the "
-                                              "department an emergency is handed to when open")
-    after_hours_transfer: str | None = Field(default=None, description="the id of a "
-                                             "department reachable at any hour (on call)")
-    after_hours_phone: str | None = Field(default=None, description="a number to give "
-                                          "outside opening hours, e.g. an emergency service")
-    after_hours_take_message: bool = Field(default=False, description="outside opening "
-                                           "hours, offer to take a message")
+    during_hours_transfer: str | None = Field(
+        default=None, description="the id of the department an emergency is handed to when open"
+    )
+    after_hours_transfer: str | None = Field(
+        default=None, description="the id of a department reachable at any hour (on call)"
+    )
+    after_hours_phone: str | None = Field(
+        default=None,
+        description="a number to give outside opening hours, e.g. an emergency service",
+    )
+    after_hours_take_message: bool = Field(
+        default=False, description="outside opening hours, offer to take a message"
+    )
     keywords: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="extra words that mean an emergency here, per "
-                                          "language: {en: [burst pipe, flooding]}")
+        default_factory=dict,
+        description="extra words that mean an emergency here, per "
+        "language: {en: [burst pipe, flooding]}",
+    )
     hazard_instructions: dict[str, Text] = Field(
-        default_factory=dict, description="what to tell a caller first, per hazard and "
-                                          "language: {gas: {en: Leave the building now ...}}")
+        default_factory=dict,
+        description="what to tell a caller first, per hazard and "
+        "language: {gas: {en: Leave the building now ...}}",
+    )
 
 
 class ChangePolicy(_Model):
     """Rescheduling and cancelling: a late change is allowed, but the desk reads the fee
     first."""
 
-    late_window_hours: int = Field(default=0, ge=0, description="a change this many hours "
-                                   "or fewer before the appointment is late; 0: never")
-    late_fee: Text = Field(default_factory=dict, description="the late-change fee as the "
-                           "desk says it, per language: {en: $25}")
+    late_window_hours: int = Field(
+        default=0,
+        ge=0,
+        description="a change this many hours or fewer before the appointment is late; 0: never",
+    )
+    late_fee: Text = Field(
+        default_factory=dict,
+        description="the late-change fee as the desk says it, per language: {en: $25}",
+    )
 
 
 class BookingPolicy(_Model):
     """Which times the desk offers."""
 
-    slot_step_min: int = Field(default=15, gt=0, description="appointments start on this "
-                               "grid of minutes (15: 9:00, 9:15, ...)")
-    horizon_days: int = Field(default=60, gt=0, description="how many days ahead can be "
-                                                            "booked")
-    min_notice_min: int = Field(default=60, ge=0, description="the earliest slot is this "
-                                "many minutes from now")
-    offer_count: int = Field(default=3, gt=0, le=6, description="how many times the desk "
-                             "offers at once (1-6)")
+    slot_step_min: int = Field(
+        default=15,
+        gt=0,
+        description="appointments start on this grid of minutes (15: 9:00, 9:15, ...)",
+    )
+    horizon_days: int = Field(default=60, gt=0, description="how many days ahead can be booked")
+    min_notice_min: int = Field(
+        default=60, ge=0, description="the earliest slot is this many minutes from now"
+    )
+    offer_count: int = Field(
+        default=3, gt=0, le=6, description="how many times the desk offers at once (1-6)"
+    )
 
 
 class TopicUse(_Model):
     """A topic card the business uses (a bundled one or one of your own), with its changes
     for this business."""
 
-    card: str = Field(description="the card's id: book, reschedule, cancel, faq, hours, "
-                      "message, human, emergency, smalltalk, out_of_scope, or one of your own "
-                      "(the cards setting)")
+    card: str = Field(
+        description="the card's id: book, reschedule, cancel, faq, hours, "
+        "message, human, emergency, smalltalk, out_of_scope, or one of your own "
+        "(the cards setting)"
+    )
     override: dict[str, Any] = Field(
-        default_factory=dict, description="card keys replaced for this business (whole "
-                                          "top-level keys, e.g. required_fields and steps); "
-                                          "checked like a card")
+        default_factory=dict,
+        description="card keys replaced for this business (whole "
+        "top-level keys, e.g. required_fields and steps); "
+        "checked like a card",
+    )
     extra_examples: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="more example sentences for the card's classifier, "
-                                          "per language")
+        default_factory=dict,
+        description="more example sentences for the card's classifier, per language",
+    )
 
 
 class WebChat(_Model):
@@ -345,9 +413,12 @@ class WebChat(_Model):
     turn (nothing is recorded until the customer writes).
     """
 
-    greeting: dict[Lang, str] = Field(default_factory=dict, description="the chat's first "
-                                      "words per language, 1-500 characters; a language "
-                                      "left out gets the default greeting")
+    greeting: dict[Lang, str] = Field(
+        default_factory=dict,
+        description="the chat's first "
+        "words per language, 1-500 characters; a language "
+        "left out gets the default greeting",
+    )
 
     @field_validator("greeting")
     @classmethod
@@ -376,34 +447,57 @@ class LanguageConfig(_Model):
     ``llm`` mode, the templates in ``hybrid`` mode).
     """
 
-    mode: LanguageMode = Field(default="offline", description="offline (no model, no "
-                               "network), hybrid (a model only for what offline could not "
-                               "resolve) or llm (a model for every turn)")
-    provider: Provider | None = Field(default=None, description="where the model runs "
-                                      "(needed for hybrid and llm)")
-    model: str = Field(default="", max_length=500, description="a provider's model name, a "
-                       "local directory or .gguf file, or smollm2 (packaged)")
-    base_url: str = Field(default="", max_length=500, description="openai-compatible: the "
-                          "server's /v1 URL, e.g. http://127.0.0.1:11434/v1")
-    timeout_s: float = Field(default=10.0, gt=0, le=600, description="seconds one model call "
-                             "may take; past it the turn is understood offline")
-    api_key_env: str = Field(default="", pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$",
-                             description="the NAME of the environment variable holding the "
-                                         "API key (openai: OPENAI_API_KEY)")
+    mode: LanguageMode = Field(
+        default="offline",
+        description="offline (no model, no "
+        "network), hybrid (a model only for what offline could not "
+        "resolve) or llm (a model for every turn)",
+    )
+    provider: Provider | None = Field(
+        default=None, description="where the model runs (needed for hybrid and llm)"
+    )
+    model: str = Field(
+        default="",
+        max_length=500,
+        description="a provider's model name, a "
+        "local directory or .gguf file, or smollm2 (packaged)",
+    )
+    base_url: str = Field(
+        default="",
+        max_length=500,
+        description="openai-compatible: the server's /v1 URL, e.g. http://127.0.0.1:11434/v1",
+    )
+    timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="seconds one model call may take; past it the turn is understood offline",
+    )
+    api_key_env: str = Field(
+        default="",
+        pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$",
+        description="the NAME of the environment variable holding the "
+        "API key (openai: OPENAI_API_KEY)",
+    )
     wording: Literal["auto", "model", "template"] = Field(
-        default="auto", description="who words the replies: model, template, or auto (the "
-                                    "model in llm mode, the templates in hybrid mode)")
+        default="auto",
+        description="who words the replies: model, template, or auto (the "
+        "model in llm mode, the templates in hybrid mode)",
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> LanguageConfig:
         if self.mode == "offline":
             return self
         if self.provider is None:
-            raise ValueError(f"mode {self.mode} needs a provider: openai, openai-compatible, "
-                             "transformers or llamacpp")
+            raise ValueError(
+                f"mode {self.mode} needs a provider: openai, openai-compatible, "
+                "transformers or llamacpp"
+            )
         if self.provider == "openai-compatible" and not self.base_url:
-            raise ValueError("provider openai-compatible needs base_url, e.g. "
-                             "http://127.0.0.1:11434/v1")
+            raise ValueError(
+                "provider openai-compatible needs base_url, e.g. http://127.0.0.1:11434/v1"
+            )
         if self.base_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", self.base_url):
             raise ValueError(f"base_url must be an http(s) URL, not {self.base_url!r}")
         if self.provider in ("openai", "openai-compatible") and not self.model:
@@ -416,57 +510,84 @@ class Business(_Model):
     Values may be written as ``${VARIABLE}`` or ``${VARIABLE:-default}`` (filled from the
     environment when the file is read)."""
 
-    slug: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$", description="the business's name in "
-                      "URLs and commands (--business SLUG): lower case, digits and -; name "
-                      "the file SLUG.yaml")
+    slug: str = Field(
+        pattern=r"^[a-z][a-z0-9-]{1,39}$",
+        description="the business's name in "
+        "URLs and commands (--business SLUG): lower case, digits and -; name "
+        "the file SLUG.yaml",
+    )
     name: str = Field(description="the business's name as the desk says it")
     kind: Literal["dental", "salon", "trades", "consulting", "other"] = Field(
-        default="other", description="what kind of business it is")
-    city: str = Field(default="", description="where it is (said in answers about the "
-                                              "business)")
-    timezone: str = Field(description="an IANA time zone, e.g. Europe/Berlin or "
-                                      "America/Los_Angeles; every time in the file is local "
-                                      "to it")
-    languages: tuple[Lang, ...] = Field(min_length=1, description="the languages the desk "
-                                        "speaks here, the first is the default: [en] or "
-                                        "[de, en]")
-    phone_region: str = Field(pattern=r"^[A-Z]{2}$", description="the country phone numbers "
-                              "without a country code belong to: US, DE, ...")
-    hours: dict[Weekday, DayHours] = Field(description="opening hours per weekday (mon ... "
-                                           "sun); a day that is missing or empty is closed")
-    closures: tuple[date, ...] = Field(default=(), description="days the business is closed: "
-                                       "[2026-08-15, 2026-12-24]")
+        default="other", description="what kind of business it is"
+    )
+    city: str = Field(default="", description="where it is (said in answers about the business)")
+    timezone: str = Field(
+        description="an IANA time zone, e.g. Europe/Berlin or "
+        "America/Los_Angeles; every time in the file is local "
+        "to it"
+    )
+    languages: tuple[Lang, ...] = Field(
+        min_length=1,
+        description="the languages the desk "
+        "speaks here, the first is the default: [en] or "
+        "[de, en]",
+    )
+    phone_region: str = Field(
+        pattern=r"^[A-Z]{2}$",
+        description="the country phone numbers without a country code belong to: US, DE, ...",
+    )
+    hours: dict[Weekday, DayHours] = Field(
+        description="opening hours per weekday (mon ... "
+        "sun); a day that is missing or empty is closed"
+    )
+    closures: tuple[date, ...] = Field(
+        default=(), description="days the business is closed: [2026-08-15, 2026-12-24]"
+    )
     closures_yearly: tuple[Annotated[str, AfterValidator(_month_day)], ...] = Field(
-        default=(), description="days closed every year, as 'MM-DD': ['12-24', '01-01']")
+        default=(), description="days closed every year, as 'MM-DD': ['12-24', '01-01']"
+    )
     staff: tuple[Staff, ...] = Field(description="the people appointments are booked with")
-    services: tuple[Service, ...] = Field(description="what customers can book; each done by "
-                                          "at least one staff member")
-    departments: tuple[Department, ...] = Field(default=(), description="phone lines the "
-                                                "desk can hand callers over to")
-    faq: tuple[FaqItem, ...] = Field(default=(), description="questions the desk answers "
-                                     "from the business's own words")
-    messages: MessageDelivery = Field(default=MessageDelivery(), description="where messages "
-                                      "the desk takes for the business go")
-    emergency: EmergencyPolicy = Field(default=EmergencyPolicy(), description="what happens "
-                                       "when a customer has an emergency")
-    changes: ChangePolicy = Field(default=ChangePolicy(), description="the policy for "
-                                  "rescheduling and cancelling late")
-    booking: BookingPolicy = Field(default=BookingPolicy(), description="which times the "
-                                   "desk offers")
-    topics: tuple[TopicUse, ...] = Field(description="the topic cards the desk handles for "
-                                         "this business, with any changes to them")
-    records_calls: bool = Field(default=False, description="phone calls are recorded; the "
-                                "voice says so first")
+    services: tuple[Service, ...] = Field(
+        description="what customers can book; each done by at least one staff member"
+    )
+    departments: tuple[Department, ...] = Field(
+        default=(), description="phone lines the desk can hand callers over to"
+    )
+    faq: tuple[FaqItem, ...] = Field(
+        default=(), description="questions the desk answers from the business's own words"
+    )
+    messages: MessageDelivery = Field(
+        default=MessageDelivery(), description="where messages the desk takes for the business go"
+    )
+    emergency: EmergencyPolicy = Field(
+        default=EmergencyPolicy(), description="what happens when a customer has an emergency"
+    )
+    changes: ChangePolicy = Field(
+        default=ChangePolicy(), description="the policy for rescheduling and cancelling late"
+    )
+    booking: BookingPolicy = Field(
+        default=BookingPolicy(), description="which times the desk offers"
+    )
+    topics: tuple[TopicUse, ...] = Field(
+        description="the topic cards the desk handles for this business, with any changes to them"
+    )
+    records_calls: bool = Field(
+        default=False, description="phone calls are recorded; the voice says so first"
+    )
     # the provider accounts of the business's channels: the file's ``channels:`` section,
     # typed and validated at the edge (``adapters.channels``, whose business model replaces
     # this field in place, so the file keeps its order); a turn never reads them
-    channels: Any = Field(default=None, description="provider accounts of the business's "
-                          "channels (see adapters.channels)")
-    language: LanguageConfig | None = Field(default=None, description="the language backend "
-                                            "of this business; unset: the global setting "
-                                            "(language, language_provider, ...)")
-    webchat: WebChat = Field(default=WebChat(), description="how the web chat greets "
-                             "customers")
+    channels: Any = Field(
+        default=None,
+        description="provider accounts of the business's channels (see adapters.channels)",
+    )
+    language: LanguageConfig | None = Field(
+        default=None,
+        description="the language backend "
+        "of this business; unset: the global setting "
+        "(language, language_provider, ...)",
+    )
+    webchat: WebChat = Field(default=WebChat(), description="how the web chat greets customers")
 
     @field_validator("timezone")
     @classmethod
@@ -524,8 +645,9 @@ class Business(_Model):
         return week_hours(self.hours, staff.hours if staff is not None else None, weekday)
 
 
-def week_hours(business: dict[Weekday, DayHours], own: dict[Weekday, DayHours] | None,
-               weekday: Weekday) -> tuple[Interval, ...]:
+def week_hours(
+    business: dict[Weekday, DayHours], own: dict[Weekday, DayHours] | None, weekday: Weekday
+) -> tuple[Interval, ...]:
     """A weekday's regular open intervals: the business's, or a person's ``own`` hours
     within the business's (a staff member works only while the business is open)."""
     biz = business.get(weekday, DayHours()).open

@@ -45,8 +45,13 @@ def unknown(what: str, word: object, choices: Sequence[str], none: str = "none")
 def cross_check(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
     """Every problem across sections of one business's ``data`` (a file's mapping, or a
     model's dump), each at the path of the entry that is wrong."""
-    return [*_duplicates(data), *_staff_services(data), *_departments(data),
-            *_time_off(data), *_schedule(data)]
+    return [
+        *_duplicates(data),
+        *_staff_services(data),
+        *_departments(data),
+        *_time_off(data),
+        *_schedule(data),
+    ]
 
 
 # ---------------------------------------------------------------------- references
@@ -60,12 +65,17 @@ def _entries(data: Mapping[str, Any], key: str) -> list[tuple[int, Mapping[str, 
 
 
 def _ids(data: Mapping[str, Any], key: str) -> list[str]:
-    return list(dict.fromkeys(e["id"] for _, e in _entries(data, key)
-                              if isinstance(e.get("id"), str)))
+    return list(
+        dict.fromkeys(e["id"] for _, e in _entries(data, key) if isinstance(e.get("id"), str))
+    )
 
 
-_KINDS = {"services": "service", "staff": "staff member", "departments": "department",
-          "faq": "FAQ entry"}
+_KINDS = {
+    "services": "service",
+    "staff": "staff member",
+    "departments": "department",
+    "faq": "FAQ entry",
+}
 
 
 def _duplicates(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
@@ -76,8 +86,10 @@ def _duplicates(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
             if not isinstance(ident, str):
                 continue
             if ident in first:
-                yield (key, i, "id"), (f"duplicate {what} id {ident!r} "
-                                       f"({key}[{first[ident]}] has it too)")
+                yield (
+                    (key, i, "id"),
+                    (f"duplicate {what} id {ident!r} ({key}[{first[ident]}] has it too)"),
+                )
             else:
                 first[ident] = i
     cards: dict[str, int] = {}
@@ -86,8 +98,13 @@ def _duplicates(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
         if not isinstance(card, str):
             continue
         if card in cards:
-            yield ("topics", i, "card"), (f"card {card!r} is used twice (topics[{cards[card]}] "
-                                          "too); put both changes in one entry")
+            yield (
+                ("topics", i, "card"),
+                (
+                    f"card {card!r} is used twice (topics[{cards[card]}] "
+                    "too); put both changes in one entry"
+                ),
+            )
         else:
             cards[card] = i
 
@@ -102,8 +119,10 @@ def _staff_services(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
             continue
         for j, ref in enumerate(refs):
             if isinstance(ref, str) and ref not in services:
-                yield ("staff", i, "services", j), (
-                    f"staff {member.get('id')!r} names an {unknown('service', ref, services)}")
+                yield (
+                    ("staff", i, "services", j),
+                    (f"staff {member.get('id')!r} names an {unknown('service', ref, services)}"),
+                )
 
 
 def _departments(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
@@ -137,8 +156,9 @@ def _time_off(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
         entries = member.get("time_off")
         if not isinstance(entries, list | tuple):
             continue
-        valid = [(j, off) for j, raw in enumerate(entries)
-                 if (off := _valid(_TIME_OFF, raw)) is not None]
+        valid = [
+            (j, off) for j, raw in enumerate(entries) if (off := _valid(_TIME_OFF, raw)) is not None
+        ]
         for path, reason in time_off_overlaps(member.get("id"), valid):
             yield ("staff", i, *path), reason
 
@@ -164,8 +184,7 @@ def _schedule(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
         refs = member.get("services")
         if (own is not None and own_hours is None) or not isinstance(refs, list | tuple):
             return  # a malformed member: its own problem is reported, nothing certain here
-        staff.append((str(member.get("id")), {r for r in refs if isinstance(r, str)},
-                      own_hours))
+        staff.append((str(member.get("id")), {r for r in refs if isinstance(r, str)}, own_hours))
     for i, service in _entries(data, "services"):
         ident = service.get("id")
         duration = _valid(_DURATION, service.get("duration_min"))
@@ -173,9 +192,13 @@ def _schedule(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
             continue
         doers = [m for m in staff if ident in m[1]]
         if not doers:
-            yield ("services", i, "id"), (
-                f"service {ident!r} is done by no staff member"
-                " (add it to the services of someone who does it)")
+            yield (
+                ("services", i, "id"),
+                (
+                    f"service {ident!r} is done by no staff member"
+                    " (add it to the services of someone who does it)"
+                ),
+            )
             continue
         longest, where = 0, ""
         for member_id, _, own_hours in doers:
@@ -185,14 +208,22 @@ def _schedule(data: Mapping[str, Any]) -> Iterator[tuple[Path, str]]:
                         longest = end - start
                         where = f"{member_id} on {weekday} {_clock(start)}–{_clock(end)}"
         if longest == 0:
-            yield ("services", i, "duration_min"), (
-                f"service {ident!r}: the staff who do it"
-                f" ({', '.join(m[0] for m in doers)}) have no working hours in the week")
+            yield (
+                ("services", i, "duration_min"),
+                (
+                    f"service {ident!r}: the staff who do it"
+                    f" ({', '.join(m[0] for m in doers)}) have no working hours in the week"
+                ),
+            )
         elif duration is not None and duration > longest:
-            yield ("services", i, "duration_min"), (
-                f"service {ident!r} takes {duration} min, longer than any"
-                f" opening window of the staff who do it (the longest is {longest} min:"
-                f" {where})")
+            yield (
+                ("services", i, "duration_min"),
+                (
+                    f"service {ident!r} takes {duration} min, longer than any"
+                    f" opening window of the staff who do it (the longest is {longest} min:"
+                    f" {where})"
+                ),
+            )
 
 
 __all__ = ["cross_check", "did_you_mean", "unknown"]

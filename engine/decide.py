@@ -33,8 +33,9 @@ from .turn import NeedAction, ReplayMismatch, Turn, late_change
 # ---------------------------------------------------------------------- facts
 
 
-def _base_facts(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
-                state: ConversationState) -> Facts:
+def _base_facts(
+    brain: Brain, snap: Snapshot, und: Understanding, now: datetime, state: ConversationState
+) -> Facts:
     b = brain.business
     sig = und.signals
     open_now = is_open(b, now)
@@ -81,8 +82,11 @@ def _topic_facts(t: Turn) -> None:
     for k in [k for k in f if k.startswith(("topic.", "machine."))]:
         del f[k]
     floor = brain.settings.min_topic_score
-    eligible = {tid: sc for tid, sc in scores.items()
-                if sc >= max(floor, brain.topics[tid].card.classifier.min_score or 0.0)}
+    eligible = {
+        tid: sc
+        for tid, sc in scores.items()
+        if sc >= max(floor, brain.topics[tid].card.classifier.min_score or 0.0)
+    }
     best = max(eligible.items(), key=lambda kv: kv[1], default=None)
     # the customer's own word for a topic that books, moves or cancels ("book please"), or
     # one of the business's services named ("I need a check-up"), is not outweighed by a
@@ -91,8 +95,12 @@ def _topic_facts(t: Turn) -> None:
     if best is None or best[0] == "out_of_scope":
         cued = [tid for tid in und.cues if tid in allowed and brain.topics[tid].commits]
         if not cued and any(c.type == "service" and not c.problem for c in und.fields):
-            cued = [tid for tid in allowed if brain.topics[tid].commits and any(
-                fld.type == "service" for fld in brain.topics[tid].card.required_fields)]
+            cued = [
+                tid
+                for tid in allowed
+                if brain.topics[tid].commits
+                and any(fld.type == "service" for fld in brain.topics[tid].card.required_fields)
+            ]
         if cued:
             pick = max(cued, key=lambda tid: (scores.get(tid, 0.0), tid))
             best = (pick, scores.get(pick, 0.0))
@@ -109,8 +117,11 @@ def _topic_facts(t: Turn) -> None:
         else:
             candidate, score = "", 0.0
         if candidate:
-            runner = max(((tid, sc) for tid, sc in scores.items() if tid != candidate),
-                         key=lambda kv: kv[1], default=("", 0.0))
+            runner = max(
+                ((tid, sc) for tid, sc in scores.items() if tid != candidate),
+                key=lambda kv: kv[1],
+                default=("", 0.0),
+            )
             f["topic.candidate"] = candidate
             f["topic.candidate_score"] = round(score, 4)
             f["topic.candidate_oneshot"] = brain.topics[candidate].card.oneshot
@@ -133,8 +144,9 @@ def _topic_facts(t: Turn) -> None:
         _active_facts(t, active)
         f["topic.active_score"] = round(scores.get(active.card, 0.0), 4)
         f["topic.candidate_is_active"] = f.get("topic.candidate") == active.card
-        f["topic.margin"] = round(float(f.get("topic.candidate_score", 0.0))
-                                  - float(f["topic.active_score"]), 4)
+        f["topic.margin"] = round(
+            float(f.get("topic.candidate_score", 0.0)) - float(f["topic.active_score"]), 4
+        )
         idle = (t.now - active.since).total_seconds() if active.since else 0.0
         f["topic.idle_seconds"] = max(0, int(idle))
         f["topic.answered_expected"] = _answers(t, active)
@@ -142,16 +154,24 @@ def _topic_facts(t: Turn) -> None:
         f["topic.suspended"] = state.suspended[-1].card
 
 
-
-
 def _chosen_topic(t: Turn, offered: tuple[str, ...]) -> str:
     """The offered topic the message picks: its button (the card's title) or phrase, its
     cue, a plain yes when one topic was offered, or the model's clear pick among them."""
     und = t.und
     said = _plain_words(und.text)
-    named = [tid for tid in offered if tid in t.brain.topics and said and any(
-        said == _plain_words(text) for text in (
-            *t.brain.topics[tid].card.title.values(), *t.brain.topics[tid].card.phrase.values()))]
+    named = [
+        tid
+        for tid in offered
+        if tid in t.brain.topics
+        and said
+        and any(
+            said == _plain_words(text)
+            for text in (
+                *t.brain.topics[tid].card.title.values(),
+                *t.brain.topics[tid].card.phrase.values(),
+            )
+        )
+    ]
     if len(named) == 1:
         return named[0]
     cued = [tid for tid in offered if tid in und.cues]
@@ -164,8 +184,12 @@ def _chosen_topic(t: Turn, offered: tuple[str, ...]) -> str:
         return offered[0]
     scores = {s.topic: s.score for s in und.topics}
     ranked = sorted(offered, key=lambda tid: -scores.get(tid, 0.0))
-    if ranked and scores.get(ranked[0], 0.0) >= t.brain.settings.commit_min_score \
-            and und.topics and und.topics[0].topic == ranked[0]:
+    if (
+        ranked
+        and scores.get(ranked[0], 0.0) >= t.brain.settings.commit_min_score
+        and und.topics
+        and und.topics[0].topic == ranked[0]
+    ):
         return ranked[0]
     return ""
 
@@ -176,13 +200,25 @@ def _worded_pick(t: Turn, offered: tuple[str, ...], said: str) -> str:
     already have?" picks the second."""
     if len(offered) < 2:
         return ""
-    words = {tid: {w for text in (*t.brain.topics[tid].card.title.values(),
-                                  *t.brain.topics[tid].card.phrase.values())
-                   for w in _plain_words(text).split() if len(w) >= 3}
-             for tid in offered if tid in t.brain.topics}
+    words = {
+        tid: {
+            w
+            for text in (
+                *t.brain.topics[tid].card.title.values(),
+                *t.brain.topics[tid].card.phrase.values(),
+            )
+            for w in _plain_words(text).split()
+            if len(w) >= 3
+        }
+        for tid in offered
+        if tid in t.brain.topics
+    }
     mine = set(said.split())
-    hit = [tid for tid, own in words.items()
-           if mine & (own - set().union(*(o for x, o in words.items() if x != tid)))]
+    hit = [
+        tid
+        for tid, own in words.items()
+        if mine & (own - set().union(*(o for x, o in words.items() if x != tid)))
+    ]
     return hit[0] if len(hit) == 1 else ""
 
 
@@ -217,15 +253,23 @@ def _switch(t: Turn) -> None:
     active = t.state.active
     if not isinstance(target, str) or not target or target not in t.brain.topics:
         return
-    reasons = tuple(fr.rule for fr in t.firings if fr.phase == "conversation"
-                    and any(x.startswith("set decision.topic") for x in fr.then))
+    reasons = tuple(
+        fr.rule
+        for fr in t.firings
+        if fr.phase == "conversation" and any(x.startswith("set decision.topic") for x in fr.then)
+    )
     confidence = float(t.facts.get("topic.candidate_score", 0.0))
     if active is not None and active.card == target and not active.finished:
         return
     suspended = list(t.state.suspended)
     resumed = next((s for s in reversed(suspended) if s.card == target), None)
-    if active is not None and not active.finished and _has_progress(active) \
-            and t.facts.get("decision.suspend") and t.brain.topics[active.card].card.interruptible:
+    if (
+        active is not None
+        and not active.finished
+        and _has_progress(active)
+        and t.facts.get("decision.suspend")
+        and t.brain.topics[active.card].card.interruptible
+    ):
         suspended.append(active)
     if resumed is not None:
         suspended.remove(resumed)
@@ -233,11 +277,20 @@ def _switch(t: Turn) -> None:
     else:
         first = t.brain.topics[target].card.steps[0].id
         new = TopicState(card=target, state=first, since=t.now, fields=_prefill(t, target))
-        kind = "restart" if active is not None and active.card == target else (
-            "switch" if active is not None else "new")
-    t.switches.append(TopicSwitch(source=active.card if active else "", target=target,
-                                  confidence=round(confidence, 4), reasons=reasons,
-                                  kind=kind))  # type: ignore[arg-type]
+        kind = (
+            "restart"
+            if active is not None and active.card == target
+            else ("switch" if active is not None else "new")
+        )
+    t.switches.append(
+        TopicSwitch(
+            source=active.card if active else "",
+            target=target,
+            confidence=round(confidence, 4),
+            reasons=reasons,
+            kind=kind,  # type: ignore[arg-type]
+        )
+    )
     t.state = t.state.model_copy(update={"active": new, "suspended": tuple(suspended)})
 
 
@@ -285,8 +338,9 @@ def _enter_card(t: Turn, fresh_topic: bool, take_fields: bool = True) -> Topic |
         del f[k]
     if not done and not t.und.problem and take_fields:
         acc = accept(topic.card, active, t.und, t.brain.business, t.state, t.now, fresh_topic)
-        t.state = t.state.model_copy(update={"active": active.model_copy(
-            update={"fields": acc.fields})})
+        t.state = t.state.model_copy(
+            update={"active": active.model_copy(update={"fields": acc.fields})}
+        )
         for k, v in acc.inputs.items():
             f[f"input.{k}"] = v
         for k, v in acc.invalid.items():
@@ -310,12 +364,25 @@ def _enter_card(t: Turn, fresh_topic: bool, take_fields: bool = True) -> Topic |
 # ---------------------------------------------------------------------- decide
 
 
-def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
-           results: tuple[ActionResult, ...] = ()) -> Decision:
+def decide(
+    brain: Brain,
+    snap: Snapshot,
+    und: Understanding,
+    now: datetime,
+    results: tuple[ActionResult, ...] = (),
+) -> Decision:
     """Decide one turn. Pure: the same arguments always give the same Decision."""
     state = snap.state.model_copy(update={"lang": und.lang, "turn": snap.state.turn + 1})
-    t = Turn(brain=brain, snap=snap, und=und, now=now, results=results, state=state,
-              facts=_base_facts(brain, snap, und, now, state), lang=und.lang)
+    t = Turn(
+        brain=brain,
+        snap=snap,
+        und=und,
+        now=now,
+        results=results,
+        state=state,
+        facts=_base_facts(brain, snap, und, now, state),
+        lang=und.lang,
+    )
     t.start_asked = state.active.asked if state.active else ""
     pending: ActionCall | None = None
     try:
@@ -336,7 +403,8 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
             t.run_phase("card", topic.rules, topic)
         _refresh_after_facts(t)
         t.facts["turn.offers_topic"] = any(
-            i.kind == "clarify_topic" or _OFFERS.get(i.kind) in brain.topics for i in t.items)
+            i.kind == "clarify_topic" or _OFFERS.get(i.kind) in brain.topics for i in t.items
+        )
         t.run_phase("after", brain.after, None)
         if t.facts.get("decision.resume") and t.state.suspended:
             _resume(t)
@@ -347,14 +415,22 @@ def decide(brain: Brain, snap: Snapshot, und: Understanding, now: datetime,
     t.state = _remember_question(t)
     t.state = _remember_offer(t)
     t.state = _remember_recent(t)
-    plan = ReplyPlan(lang=t.lang, items=tuple(t.items),  # type: ignore[arg-type]
-                     business_name=brain.business.name,
-                     options=replyplan.options(t.items, t.lang, brain), end_conversation=bool(
-                         t.facts.get("decision.end")))
+    plan = ReplyPlan(
+        lang=t.lang,  # type: ignore[arg-type]
+        items=tuple(t.items),
+        business_name=brain.business.name,
+        options=replyplan.options(t.items, t.lang, brain),
+        end_conversation=bool(t.facts.get("decision.end")),
+    )
     return Decision(
-        pending=pending, state=t.state, plan=plan, firings=tuple(t.firings),
-        transitions=tuple(t.transitions), switches=tuple(t.switches),
-        actions=tuple(t.actions), escalations=tuple(t.escalations),
+        pending=pending,
+        state=t.state,
+        plan=plan,
+        firings=tuple(t.firings),
+        transitions=tuple(t.transitions),
+        switches=tuple(t.switches),
+        actions=tuple(t.actions),
+        escalations=tuple(t.escalations),
         facts={k: v for k, v in sorted(t.facts.items())},
     )
 
@@ -372,9 +448,11 @@ def _track_unanswered(t: Turn, switched: bool) -> None:
     if active.asked:
         refused = f"invalid.{active.asked}" in f
     else:  # the read-back: only values, every one of them refused
-        refused = not (f.get("signal.affirm") or f.get("signal.deny")) \
-            and any(k.startswith("invalid.") for k in f) \
+        refused = (
+            not (f.get("signal.affirm") or f.get("signal.deny"))
+            and any(k.startswith("invalid.") for k in f)
             and not any(k.startswith("input.") for k in f)
+        )
     if f.get("topic.answered_expected") and not refused:
         t.count("unanswered", reset=True)
     else:
@@ -403,10 +481,18 @@ def _resume(t: Turn) -> None:
     suspended = list(t.state.suspended)
     back = suspended.pop()
     previous = t.state.active
-    t.switches.append(TopicSwitch(source=previous.card if previous else "", target=back.card,
-                                  confidence=1.0, reasons=("after.resume",), kind="resume"))
-    t.state = t.state.model_copy(update={"active": back.model_copy(update={"since": t.now}),
-                                         "suspended": tuple(suspended)})
+    t.switches.append(
+        TopicSwitch(
+            source=previous.card if previous else "",
+            target=back.card,
+            confidence=1.0,
+            reasons=("after.resume",),
+            kind="resume",
+        )
+    )
+    t.state = t.state.model_copy(
+        update={"active": back.model_copy(update={"since": t.now}), "suspended": tuple(suspended)}
+    )
     # what the customer said belonged to the digression, not to the resumed topic
     topic = _enter_card(t, fresh_topic=True, take_fields=False)
     if topic is not None:
@@ -432,8 +518,10 @@ def _remember_offer(t: Turn) -> ConversationState:
         # under a number the customer is known by, appointments are found only under that
         # one: the reply does not invite another number it would refuse
         extra = {"offer": "book", "known": "1" if t.state.customer_phone else ""}
-        t.items = [i.model_copy(update={"data": {**i.data, **extra}})
-                   if i.kind == "no_appointment" else i for i in t.items]
+        t.items = [
+            i.model_copy(update={"data": {**i.data, **extra}}) if i.kind == "no_appointment" else i
+            for i in t.items
+        ]
     if offered == t.state.offered_topics and fields == t.state.offered_fields:
         return t.state
     return t.state.model_copy(update={"offered_topics": offered, "offered_fields": fields})
@@ -447,12 +535,22 @@ def _follow_up(t: Turn, best: str, allowed: set[str]) -> str:
     follow-up naming only what that answer is about — a day after the hours ("what about
     Sunday?"), a service after the FAQ ("and for kids?") — with no cue of its own."""
     recent, und = t.state.recent_topic, t.und
-    if (not recent or recent == best or recent not in allowed or und.cues or und.problem
-            or len(und.text.split()) > _FOLLOW_UP_WORDS):
+    if (
+        not recent
+        or recent == best
+        or recent not in allowed
+        or und.cues
+        or und.problem
+        or len(und.text.split()) > _FOLLOW_UP_WORDS
+    ):
         return ""
     card = t.brain.topics[recent].card
-    about = {ftype for a in card.allowed_actions if a in DEFAULT_ACTIONS
-             for _, ftype in DEFAULT_ACTIONS[a].reads}
+    about = {
+        ftype
+        for a in card.allowed_actions
+        if a in DEFAULT_ACTIONS
+        for _, ftype in DEFAULT_ACTIONS[a].reads
+    }
     named = {c.type for c in und.fields if not c.problem}
     return recent if named and named <= about else ""
 
@@ -472,11 +570,17 @@ def _remember_recent(t: Turn) -> ConversationState:
     """The services this message named, kept for the next turn when no open task took them."""
     active = t.state.active
     open_task = active is not None and not active.finished
-    recent = () if open_task else tuple(
-        c for c in t.und.fields if c.type == "service" and not c.problem)
-    answered = active.card if active is not None and active.finished and any(
-        s.target == active.card for s in t.switches) and t.brain.topics[
-        active.card].card.oneshot else ""
+    recent = (
+        () if open_task else tuple(c for c in t.und.fields if c.type == "service" and not c.problem)
+    )
+    answered = (
+        active.card
+        if active is not None
+        and active.finished
+        and any(s.target == active.card for s in t.switches)
+        and t.brain.topics[active.card].card.oneshot
+        else ""
+    )
     if recent == t.state.recent_fields and answered == t.state.recent_topic:
         return t.state
     return t.state.model_copy(update={"recent_fields": recent, "recent_topic": answered})
@@ -501,7 +605,9 @@ def _remember_question(t: Turn) -> ConversationState:
         asked = which
     if active.finished:
         asked, confirm = "", False
-    return t.state.model_copy(update={"active": active.model_copy(
-        update={"asked": asked, "asked_confirm": confirm})})
+    return t.state.model_copy(
+        update={"active": active.model_copy(update={"asked": asked, "asked_confirm": confirm})}
+    )
+
 
 __all__ = ["ReplayMismatch", "decide"]

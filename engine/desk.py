@@ -57,7 +57,7 @@ MAX_ACTIONS_PER_TURN = 8
 APOLOGY = {
     "en": "Sorry, something went wrong on our side. A member of our team will get back to you.",
     "de": "Entschuldigung, bei uns ist etwas schiefgelaufen. Jemand aus unserem Team meldet "
-          "sich bei Ihnen.",
+    "sich bei Ihnen.",
 }
 
 
@@ -92,10 +92,15 @@ def _nobody() -> None:
 
 
 class Desk:
-    def __init__(self, store: Store, brains: Mapping[str, Brain],
-                 language: LanguageBackend, probe: Probe | None = None,
-                 understand_in: Executor | None = None,
-                 languages: Mapping[str, LanguageBackend] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        brains: Mapping[str, Brain],
+        language: LanguageBackend,
+        probe: Probe | None = None,
+        understand_in: Executor | None = None,
+        languages: Mapping[str, LanguageBackend] | None = None,
+    ) -> None:
         """``understand_in``: a thread pool to run understanding (and wording) on, off the
         event loop, so that a server's concurrent turns overlap (the embedding model
         releases the GIL and merges the texts of concurrent callers into one forward pass;
@@ -140,8 +145,7 @@ class Desk:
         if inspect.isawaitable(waited):
             await waited
 
-    async def _handle(self, brain: Brain, event: InboundEvent, key: str,
-                      direct: bool) -> Reply:
+    async def _handle(self, brain: Brain, event: InboundEvent, key: str, direct: bool) -> Reply:
         try:
             fresh = await self.store.record_inbound(event)
             await self._at("recorded")
@@ -149,8 +153,7 @@ class Desk:
                 return done
             # understanding is the slow part of a turn: it runs before the write lock is
             # taken, on the state as it stands, and again only if another turn got in between
-            known = await self.store.find_conversation(event.business, event.channel,
-                                                       event.sender)
+            known = await self.store.find_conversation(event.business, event.channel, event.sender)
             early = await self._offload(self._early_understanding, brain, known, event)
             await self._at("understood")
             async with self._transaction(event.business, key) as tx:
@@ -169,8 +172,10 @@ class Desk:
             await self._at("committed")
             return reply
         except Exception as e:  # the boundary: no traceback reaches a customer
-            log.exception("turn failed", extra={"business": event.business,
-                                                "provider_msg_id": event.provider_msg_id})
+            log.exception(
+                "turn failed",
+                extra={"business": event.business, "provider_msg_id": event.provider_msg_id},
+            )
             return await self._failed(brain, event, key, e, direct)
 
     async def _answered(self, event: InboundEvent) -> Reply | None:
@@ -179,9 +184,13 @@ class Desk:
         if done is None:
             return None
         record = TurnRecord.model_validate(done.record)
-        return Reply(text=record.reply.text, options=record.reply.options,
-                     conversation_id=done.conversation_id, duplicate=True,
-                     end=bool(record.decision and record.decision.plan.end_conversation))
+        return Reply(
+            text=record.reply.text,
+            options=record.reply.options,
+            conversation_id=done.conversation_id,
+            duplicate=True,
+            end=bool(record.decision and record.decision.plan.end_conversation),
+        )
 
     async def recover(self, older_than: datetime, limit: int = 100) -> int:
         """Answer recorded events that never got a committed turn (their worker died).
@@ -204,24 +213,37 @@ class Desk:
         if self.understand_in is None:
             return fn(*args)
         return await asyncio.get_running_loop().run_in_executor(
-            self.understand_in, functools.partial(fn, *args))
+            self.understand_in, functools.partial(fn, *args)
+        )
 
-    def _early_understanding(self, brain: Brain, known: ConversationRow | None,
-                             event: InboundEvent) -> tuple[int, Understanding]:
+    def _early_understanding(
+        self, brain: Brain, known: ConversationRow | None, event: InboundEvent
+    ) -> tuple[int, Understanding]:
         state = ConversationState.model_validate(known.state) if known else ConversationState()
         now = event.received_at.astimezone(ZoneInfo(brain.business.timezone))
         return (known.turns if known else 0), self._understand(brain, state, event, now)
 
-    async def _turn(self, brain: Brain, event: InboundEvent, tx: Tx, direct: bool,
-                    early: tuple[int, Understanding] | None) -> Reply:
+    async def _turn(
+        self,
+        brain: Brain,
+        event: InboundEvent,
+        tx: Tx,
+        direct: bool,
+        early: tuple[int, Understanding] | None,
+    ) -> Reply:
         b = brain.business
         tz = ZoneInfo(b.timezone)
         now = event.received_at.astimezone(tz)
         conv = await tx.conversation(b.slug, event.channel, event.sender, now)
         state = ConversationState.model_validate(conv.state)
         state, known = await self._customer(tx, b.slug, state, event)
-        snap = Snapshot(business=b.slug, conversation_id=conv.id, channel=event.channel,
-                        state=state, customer_known=known)
+        snap = Snapshot(
+            business=b.slug,
+            conversation_id=conv.id,
+            channel=event.channel,
+            state=state,
+            customer_known=known,
+        )
         if early is None or early[0] != conv.turns:
             # not understood yet, or the conversation moved on meanwhile: understand afresh
             und = await self._offload(self._understand, brain, state, event, now)
@@ -229,8 +251,14 @@ class Desk:
             und = early[1]
         results: list[ActionResult] = []
         decision = decide(brain, snap, und, now, ())
-        ctx_base = dict(business=b, tx=tx, now=now, conversation_id=conv.id,
-                        channel=event.channel, lang=und.lang)
+        ctx_base = dict(
+            business=b,
+            tx=tx,
+            now=now,
+            conversation_id=conv.id,
+            channel=event.channel,
+            lang=und.lang,
+        )
         while decision.pending is not None:
             if len(results) >= MAX_ACTIONS_PER_TURN:
                 raise RuntimeError(f"more than {MAX_ACTIONS_PER_TURN} actions in one turn")
@@ -240,49 +268,83 @@ class Desk:
             decision = decide(brain, snap, und, now, tuple(results))
         if b.slug in self.languages:  # a model may word it: with the card, off the loop
             active = decision.state.active
-            reply = await self._offload(self._render, b.slug, decision.plan.model_copy(
-                update={"topic": active.card if active is not None else ""}))
+            reply = await self._offload(
+                self._render,
+                b.slug,
+                decision.plan.model_copy(
+                    update={"topic": active.card if active is not None else ""}
+                ),
+            )
         else:  # the templates: pure and quick, no thread hop on the hot path
             reply = self._render(b.slug, decision.plan)
-        record = TurnRecord(seq=conv.turns + 1, business=b.slug, conversation_id=conv.id,
-                            event=event, now=now, snapshot=snap, understanding=und,
-                            results=tuple(results), decision=decision, reply=reply)
+        record = TurnRecord(
+            seq=conv.turns + 1,
+            business=b.slug,
+            conversation_id=conv.id,
+            event=event,
+            now=now,
+            snapshot=snap,
+            understanding=und,
+            results=tuple(results),
+            decision=decision,
+            reply=reply,
+        )
         await self._commit(tx, conv.id, conv.last_hash, record, decision.state, now)
         if not direct:
             await self._send(tx, event, reply.text, reply.options, now)
-        return Reply(text=reply.text, options=reply.options, conversation_id=conv.id,
-                     end=decision.plan.end_conversation,
-                     actions=tuple((r.name, r.ok) for r in results),
-                     switches=tuple(s.confidence for s in decision.switches
-                                    if s.kind == "switch"))
+        return Reply(
+            text=reply.text,
+            options=reply.options,
+            conversation_id=conv.id,
+            end=decision.plan.end_conversation,
+            actions=tuple((r.name, r.ok) for r in results),
+            switches=tuple(s.confidence for s in decision.switches if s.kind == "switch"),
+        )
 
     @staticmethod
-    async def _send(tx: Tx, event: InboundEvent, text: str, options: tuple[str, ...],
-                    now: datetime) -> None:
+    async def _send(
+        tx: Tx, event: InboundEvent, text: str, options: tuple[str, ...], now: datetime
+    ) -> None:
         """The reply as an outbox row, in the turn's transaction: sent once it commits,
         and at most one per inbound event (the key is the provider's message id)."""
-        await tx.enqueue(OutboxRow(
-            id=uuid.uuid4().hex, business=event.business, kind="reply",
-            payload={"channel": event.channel, "to": event.sender, "text": text,
-                     "options": list(options), "in_reply_to": event.provider_msg_id},
-            idempotency_key=f"reply:{event.business}:{event.provider_msg_id}",
-            next_attempt_at=now.astimezone(UTC)))
+        await tx.enqueue(
+            OutboxRow(
+                id=uuid.uuid4().hex,
+                business=event.business,
+                kind="reply",
+                payload={
+                    "channel": event.channel,
+                    "to": event.sender,
+                    "text": text,
+                    "options": list(options),
+                    "in_reply_to": event.provider_msg_id,
+                },
+                idempotency_key=f"reply:{event.business}:{event.provider_msg_id}",
+                next_attempt_at=now.astimezone(UTC),
+            )
+        )
 
-    async def _customer(self, tx: Tx, business: str, state: ConversationState,
-                        event: InboundEvent) -> tuple[ConversationState, bool]:
+    async def _customer(
+        self, tx: Tx, business: str, state: ConversationState, event: InboundEvent
+    ) -> tuple[ConversationState, bool]:
         phone = state.customer_phone or event.customer_phone or ""
         customer = await tx.customer_by_phone(business, phone) if phone else None
         if customer is None and state.customer_id:
             customer = await tx.customer(state.customer_id)
         if customer is not None:
-            state = state.model_copy(update={
-                "customer_id": customer.id, "customer_name": state.customer_name or customer.name,
-                "customer_phone": customer.phone or phone})
+            state = state.model_copy(
+                update={
+                    "customer_id": customer.id,
+                    "customer_name": state.customer_name or customer.name,
+                    "customer_phone": customer.phone or phone,
+                }
+            )
             return state, True
         return state.model_copy(update={"customer_phone": phone}), False
 
-    def _understand(self, brain: Brain, state: ConversationState, event: InboundEvent,
-                    now: datetime) -> Understanding:
+    def _understand(
+        self, brain: Brain, state: ConversationState, event: InboundEvent, now: datetime
+    ) -> Understanding:
         ctx = understand_context(brain, state, now, event.lang_hint)
         text = event.text or event.payload.get("value", "")
         return self._language(brain.business.slug).understand(text, brain.examples, ctx)
@@ -295,23 +357,40 @@ class Desk:
         problems = check_grounded(rendered.text, plan)
         if problems:
             fallback = render_plan(plan)
-            return fallback.model_copy(update={
-                "grounded": False, "note": "refused: " + "; ".join(problems)[:500]})
+            return fallback.model_copy(
+                update={"grounded": False, "note": "refused: " + "; ".join(problems)[:500]}
+            )
         return rendered
 
-    async def _commit(self, tx: Tx, conversation_id: str, prev_hash: str, record: TurnRecord,
-                      state: ConversationState, now: datetime) -> None:
+    async def _commit(
+        self,
+        tx: Tx,
+        conversation_id: str,
+        prev_hash: str,
+        record: TurnRecord,
+        state: ConversationState,
+        now: datetime,
+    ) -> None:
         data = record.model_dump(mode="json")
         digest = chain_hash(prev_hash, data)
-        await tx.append_turn(StoredTurn(
-            conversation_id=conversation_id, seq=record.seq,
-            provider_msg_id=record.event.provider_msg_id, record=data, hash=digest,
-            prev_hash=prev_hash, created_at=now.astimezone(UTC)), state.model_dump(mode="json"))
+        await tx.append_turn(
+            StoredTurn(
+                conversation_id=conversation_id,
+                seq=record.seq,
+                provider_msg_id=record.event.provider_msg_id,
+                record=data,
+                hash=digest,
+                prev_hash=prev_hash,
+                created_at=now.astimezone(UTC),
+            ),
+            state.model_dump(mode="json"),
+        )
 
     # ------------------------------------------------------------------ turns without a decision
 
-    async def refuse(self, event: InboundEvent, problem: str, text: str,
-                     direct: bool = False) -> Reply:
+    async def refuse(
+        self, event: InboundEvent, problem: str, text: str, direct: bool = False
+    ) -> Reply:
         """Record a message that is not to be understood — it is over a rate limit — and
         answer it with ``text`` (``""``: say nothing). The event is recorded like any other
         and gets a turn with ``problem`` and no decision (state untouched), so the audit
@@ -326,19 +405,33 @@ class Desk:
                 return done
             return await self._undecided(brain, event, key, problem, text, direct)
 
-    async def _failed(self, brain: Brain, event: InboundEvent, key: str,
-                      error: Exception, direct: bool) -> Reply:
+    async def _failed(
+        self, brain: Brain, event: InboundEvent, key: str, error: Exception, direct: bool
+    ) -> Reply:
         """Record the failed turn (state untouched), escalate, apologise."""
-        lang = event.lang_hint if event.lang_hint in ("en", "de") \
-            else brain.business.languages[0]
-        return await self._undecided(brain, event, key, "internal_error",
-                                     APOLOGY.get(lang, APOLOGY["en"]), direct,
-                                     error=f"{type(error).__name__}: {error}"[:2000],
-                                     escalate="internal error during a turn")
+        lang = event.lang_hint if event.lang_hint in ("en", "de") else brain.business.languages[0]
+        return await self._undecided(
+            brain,
+            event,
+            key,
+            "internal_error",
+            APOLOGY.get(lang, APOLOGY["en"]),
+            direct,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            escalate="internal error during a turn",
+        )
 
-    async def _undecided(self, brain: Brain, event: InboundEvent, key: str, problem: str,
-                         text: str, direct: bool, error: str = "",
-                         escalate: str = "") -> Reply:
+    async def _undecided(
+        self,
+        brain: Brain,
+        event: InboundEvent,
+        key: str,
+        problem: str,
+        text: str,
+        direct: bool,
+        error: str = "",
+        escalate: str = "",
+    ) -> Reply:
         b = brain.business
         lang = event.lang_hint if event.lang_hint in ("en", "de") else b.languages[0]
         now = event.received_at.astimezone(ZoneInfo(b.timezone))
@@ -347,19 +440,37 @@ class Desk:
                 return done
             conv = await tx.conversation(b.slug, event.channel, event.sender, now)
             state = ConversationState.model_validate(conv.state)
-            snap = Snapshot(business=b.slug, conversation_id=conv.id, channel=event.channel,
-                            state=state)
+            snap = Snapshot(
+                business=b.slug, conversation_id=conv.id, channel=event.channel, state=state
+            )
             record = TurnRecord(
-                seq=conv.turns + 1, business=b.slug, conversation_id=conv.id, event=event,
-                now=now, snapshot=snap,
-                understanding=Understanding(text=event.text[:2000], lang=lang,  # type: ignore[arg-type]
-                                            problem=problem),
-                results=(), decision=None, reply=Rendered(text=text), error=error)
+                seq=conv.turns + 1,
+                business=b.slug,
+                conversation_id=conv.id,
+                event=event,
+                now=now,
+                snapshot=snap,
+                understanding=Understanding(
+                    text=event.text[:2000],
+                    lang=lang,  # type: ignore[arg-type]
+                    problem=problem,
+                ),
+                results=(),
+                decision=None,
+                reply=Rendered(text=text),
+                error=error,
+            )
             await self._commit(tx, conv.id, conv.last_hash, record, state, now)
             if escalate:
-                await tx.insert_escalation(EscalationRow(
-                    id=uuid.uuid4().hex, business=b.slug, conversation_id=conv.id,
-                    reason=escalate, created_at=now.astimezone(UTC)))
+                await tx.insert_escalation(
+                    EscalationRow(
+                        id=uuid.uuid4().hex,
+                        business=b.slug,
+                        conversation_id=conv.id,
+                        reason=escalate,
+                        created_at=now.astimezone(UTC),
+                    )
+                )
             if text and not direct:
                 await self._send(tx, event, text, (), now)
         return Reply(text=text, conversation_id=conv.id, problem=problem)

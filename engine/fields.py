@@ -38,8 +38,14 @@ class Accepted:
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def _check(cand: FieldCandidate, ftype: str, business: Business, fields: dict[str, str],
-           state: ConversationState, now: datetime) -> str:
+def _check(
+    cand: FieldCandidate,
+    ftype: str,
+    business: Business,
+    fields: dict[str, str],
+    state: ConversationState,
+    now: datetime,
+) -> str:
     """The problem with a candidate value, or "" when the value can be used."""
     if cand.problem:
         return cand.problem
@@ -81,8 +87,9 @@ def which_key(name: str) -> str:
     return f"_which.{name}"
 
 
-def _compatible(ids: list[str], ftype: str, business: Business,
-                fields: dict[str, str]) -> list[str]:
+def _compatible(
+    ids: list[str], ftype: str, business: Business, fields: dict[str, str]
+) -> list[str]:
     """The ids of an ambiguous mention that fit what the topic already holds: staff who do
     its service, services its staff member does. None fitting leaves them all (the
     question then names them all, and a refusal follows an impossible pick)."""
@@ -96,17 +103,22 @@ def _compatible(ids: list[str], ftype: str, business: Business,
     return fit or ids
 
 
-def _ambiguous(cands: list[FieldCandidate], ftype: str, business: Business,
-               fields: dict[str, str]) -> list[str]:
+def _ambiguous(
+    cands: list[FieldCandidate], ftype: str, business: Business, fields: dict[str, str]
+) -> list[str]:
     """The catalog ids the best candidate's words fit equally, narrowed to what fits the
     topic; [] when the best candidate is not an ambiguous mention."""
     first = cands[0]
     if first.problem != "ambiguous" or ftype not in ("service", "staff"):
         return []
-    known = {s.id for s in business.services} if ftype == "service" else {
-        m.id for m in business.staff}
-    ids = [c.value for c in cands
-           if c.problem == "ambiguous" and c.span == first.span and c.value in known]
+    known = (
+        {s.id for s in business.services} if ftype == "service" else {m.id for m in business.staff}
+    )
+    ids = [
+        c.value
+        for c in cands
+        if c.problem == "ambiguous" and c.span == first.span and c.value in known
+    ]
     return _compatible(list(dict.fromkeys(ids)), ftype, business, fields)
 
 
@@ -118,9 +130,18 @@ def bare_answer(und: Understanding) -> str:
     "sure", "thanks!"), ``"no"`` for only a no ("no thanks", "nein danke"), ``""`` for
     anything that says more: a value, a topic's cue, another signal, or many words."""
     s = und.signals
-    if (not (s.affirm or s.deny or s.thanks) or und.fields or und.cues or und.problem
-            or s.goodbye or s.wants_human or s.urgency != "none" or s.hazard != "none"
-            or len(und.text.split()) > _BARE_WORDS or (s.affirm and s.deny)):
+    if (
+        not (s.affirm or s.deny or s.thanks)
+        or und.fields
+        or und.cues
+        or und.problem
+        or s.goodbye
+        or s.wants_human
+        or s.urgency != "none"
+        or s.hazard != "none"
+        or len(und.text.split()) > _BARE_WORDS
+        or (s.affirm and s.deny)
+    ):
         return ""
     return "no" if s.deny else "yes"
 
@@ -130,29 +151,45 @@ _ADDRESS_LIKE = re.compile(
     r"place|pl|highway|hwy|parkway|pkwy|square|sq|terrace|circle|"
     r"stra(?:ß|ss)e|str|weg|allee|platz|gasse|ring|damm|ufer|chaussee)(?!\w)"
     r"|(?:stra(?:ß|ss)e|weg|allee|platz|gasse)(?!\w)",  # ending a compound: Hauptstraße
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _free_text(und: Understanding, ftype: str) -> FieldCandidate | None:
     text = und.text.strip()
     typed = tuple(c for c in und.fields if c.type not in ("text", "address"))
-    if not text or und.problem or und.signals.goodbye or bare_answer(
-            und.model_copy(update={"fields": typed})):
+    if (
+        not text
+        or und.problem
+        or und.signals.goodbye
+        or bare_answer(und.model_copy(update={"fields": typed}))
+    ):
         return None  # "yes", "ok thanks", "bye" are no message and no address
     contact = [c for c in typed if c.type in ("person_name", "phone") and not c.problem]
     rest = und.text
     for c in contact:
-        rest = rest[: c.span[0]] + " " * (c.span[1] - c.span[0]) + rest[c.span[1]:]
+        rest = rest[: c.span[0]] + " " * (c.span[1] - c.span[0]) + rest[c.span[1] :]
     if any(c.type == "phone" for c in contact) and len(re.findall(r"[^\W\d_]+", rest)) <= 3:
         return None  # "Katrin Vogel, 0171 2223344" is who to call back, not what to say
     if ftype == "address" and (len(text) < 5 or not _ADDRESS_LIKE.search(text)):
         return None  # "same number I'm calling from" is no address: one has a number or street
-    return FieldCandidate(type="text" if ftype == "text" else "address",
-                          value=text[:_FREE_TEXT_MAX], span=(0, len(text)), text=text)
+    return FieldCandidate(
+        type="text" if ftype == "text" else "address",
+        value=text[:_FREE_TEXT_MAX],
+        span=(0, len(text)),
+        text=text,
+    )
 
 
-def accept(card: Card, topic: TopicState, und: Understanding, business: Business,
-           state: ConversationState, now: datetime, fresh: bool) -> Accepted:
+def accept(
+    card: Card,
+    topic: TopicState,
+    und: Understanding,
+    business: Business,
+    state: ConversationState,
+    now: datetime,
+    fresh: bool,
+) -> Accepted:
     """Fold this turn's candidates into the topic's fields.
 
     ``fresh`` is True when the topic started this turn: then every candidate counts as
@@ -181,8 +218,10 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
         # offered ("Sam" to "Alex Rivera or Sam Rivera?" is the person, not Sam's slot)
         answers = by_type.get(asked.type, [])
         by_type["offered_slot"] = [
-            c for c in by_type.get("offered_slot", [])
-            if not any(c.span[0] < a.span[1] and a.span[0] < c.span[1] for a in answers)]
+            c
+            for c in by_type.get("offered_slot", [])
+            if not any(c.span[0] < a.span[1] and a.span[0] < c.span[1] for a in answers)
+        ]
     picked_slot = False
     # a slot picked from the offer settles date, time and staff for this turn
     for spec in sorted(card.required_fields, key=lambda f: f.type != "offered_slot"):
@@ -223,14 +262,20 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
         if ftype == "choice" and spec.name == "appointment":
             chosen = [a for a in state.found if a.start.isoformat() == cand.value]
             if cand.problem or not chosen:
-                out.invalid[spec.name] = (cand.problem if cand.problem not in ("", "not_offered")
-                                          else "no_such_option")
+                out.invalid[spec.name] = (
+                    cand.problem if cand.problem not in ("", "not_offered") else "no_such_option"
+                )
                 continue
             value = chosen[0].id
         else:
             problem = _check(cand, ftype, business, fields, state, now)
-            if (not problem and ftype == "phone" and "find_appointment" in card.allowed_actions
-                    and state.customer_phone and cand.value != state.customer_phone):
+            if (
+                not problem
+                and ftype == "phone"
+                and "find_appointment" in card.allowed_actions
+                and state.customer_phone
+                and cand.value != state.customer_phone
+            ):
                 # appointments are found only under the number the customer is known by
                 # (caller id, or the customer of this conversation): no one else's
                 problem = "not_your_number"
@@ -253,8 +298,12 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
     if earliest:
         _earliest_day(card, und, business, fields, out, now, fresh)
     changed = [name for name in _SLOT_INPUTS if name in out.inputs]
-    prefs = {"_part": und.part_of_day, "_after": und.after_time, "_before": und.before_time,
-             "_earliest": "1" if earliest else ""}
+    prefs = {
+        "_part": und.part_of_day,
+        "_after": und.after_time,
+        "_before": und.before_time,
+        "_earliest": "1" if earliest else "",
+    }
     if any(prefs.values()):
         # a preference said now is the whole preference: "after 5" said earlier and "in
         # the morning" now means the morning, not an empty window between the two
@@ -267,22 +316,36 @@ def accept(card: Card, topic: TopicState, und: Understanding, business: Business
         # the search inputs changed after an offer: the offer is stale, search again from
         # the first search step the card collects (the correction rules take it back there)
         fields.pop("slot", None)
-        first = next((s.field for s in card.steps
-                      if s.kind == "collect" and s.field in _SLOT_INPUTS), None)
+        first = next(
+            (s.field for s in card.steps if s.kind == "collect" and s.field in _SLOT_INPUTS), None
+        )
         if first is not None and first in fields:
             out.corrected.add(first)
     return out
 
 
-def _earliest_day(card: Card, und: Understanding, business: Business, fields: dict[str, str],
-                  out: Accepted, now: datetime, fresh: bool) -> None:
+def _earliest_day(
+    card: Card,
+    und: Understanding,
+    business: Business,
+    fields: dict[str, str],
+    out: Accepted,
+    now: datetime,
+    fresh: bool,
+) -> None:
     """With "as soon as possible" and no day said this turn, the day is the first open one."""
     spec = next((f for f in card.required_fields if f.type == "date"), None)
     if spec is None or any(c.type == "date" and not c.problem for c in und.fields):
         return
     today = now.date()
-    day = next((today + timedelta(days=i) for i in range(business.booking.horizon_days + 1)
-                if business.hours_of(None, today + timedelta(days=i))), None)
+    day = next(
+        (
+            today + timedelta(days=i)
+            for i in range(business.booking.horizon_days + 1)
+            if business.hours_of(None, today + timedelta(days=i))
+        ),
+        None,
+    )
     if day is None or fields.get(spec.name) == day.isoformat():
         return
     old = fields.get(spec.name)

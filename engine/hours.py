@@ -35,9 +35,7 @@ _CLOSED: dict[str, str] = {"en": "closed", "de": "geschlossen"}
 Span = tuple[datetime, datetime]
 
 
-def open_intervals_on(
-    business: Business, day: date, staff: Staff | None = None
-) -> list[Span]:
+def open_intervals_on(business: Business, day: date, staff: Staff | None = None) -> list[Span]:
     """The open intervals of a local ``day`` as aware datetimes in the business timezone.
 
     Ordered and disjoint (touching or overlapping configured intervals are merged); empty on
@@ -61,9 +59,7 @@ def is_open(business: Business, local_dt: datetime) -> bool:
     """Whether the business is open at the instant ``local_dt`` (aware, any timezone)."""
     moment = _utc(_aware(local_dt))
     local = moment.astimezone(ZoneInfo(business.timezone))
-    return any(
-        _utc(s) <= moment < _utc(e) for s, e in open_intervals_on(business, local.date())
-    )
+    return any(_utc(s) <= moment < _utc(e) for s, e in open_intervals_on(business, local.date()))
 
 
 def next_opening(business: Business, local_dt: datetime) -> datetime | None:

@@ -214,9 +214,7 @@ class Store(Protocol):
 
     async def turn_for(self, business: str, provider_msg_id: str) -> StoredTurn | None: ...
 
-    def transaction(
-        self, business: str, conversation_key: str
-    ) -> AbstractAsyncContextManager[Tx]:
+    def transaction(self, business: str, conversation_key: str) -> AbstractAsyncContextManager[Tx]:
         """A transaction holding the per-conversation lock (one writer per conversation)."""
         ...
 

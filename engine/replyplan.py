@@ -72,21 +72,37 @@ def _clarify_topic(brain: Brain, facts: Facts, lang: str) -> PlanItem:
     if runner and runner not in _NOT_OFFERED and runner in brain.topics:
         topics.append(runner)
     cards = [brain.topics[tid].card for tid in topics if tid in brain.topics]
-    return PlanItem(kind="clarify_topic", data={
-        "topics": " ".join(c.id for c in cards),
-        "phrases": "|".join(_text(c.phrase, lang) or _text(c.title, lang) for c in cards),
-        "titles": "|".join(_text(c.title, lang) for c in cards)})
+    return PlanItem(
+        kind="clarify_topic",
+        data={
+            "topics": " ".join(c.id for c in cards),
+            "phrases": "|".join(_text(c.phrase, lang) or _text(c.title, lang) for c in cards),
+            "titles": "|".join(_text(c.title, lang) for c in cards),
+        },
+    )
 
 
 def _names(b: Business, lang: str, ftype: str, ids: tuple[str, ...]) -> str:
     """Services or staff members by the names the customer knows them by."""
-    return ", ".join(b.service(i).display(lang) if ftype == "service"
-                     else b.staff_member(i).name for i in ids)
+    return ", ".join(
+        b.service(i).display(lang) if ftype == "service" else b.staff_member(i).name for i in ids
+    )
 
 
-def item(say: Say, *, brain: Brain, state: ConversationState, facts: Facts, signals: Signals,
-         lang: str, channel: str, items: Sequence[PlanItem], start_asked: str,
-         choices: Mapping[str, tuple[str, ...]], rejected: Mapping[str, str]) -> PlanItem:
+def item(
+    say: Say,
+    *,
+    brain: Brain,
+    state: ConversationState,
+    facts: Facts,
+    signals: Signals,
+    lang: str,
+    channel: str,
+    items: Sequence[PlanItem],
+    start_asked: str,
+    choices: Mapping[str, tuple[str, ...]],
+    rejected: Mapping[str, str],
+) -> PlanItem:
     """The reply-plan item ``say`` stands for, said in ``lang`` on ``channel``.
 
     ``items`` are those already planned in this turn; ``start_asked`` the field the topic
@@ -97,10 +113,13 @@ def item(say: Say, *, brain: Brain, state: ConversationState, facts: Facts, sign
     active = state.active
     if say.kind == "smalltalk":  # the one say key worded by what the customer said
         if signals.asks_identity:  # the desk never passes for a person
-            return PlanItem(kind="identity", data={
-                "business": b.name, "human": "1" if "human" in brain.topics else ""})
-        worded: PlanKind = ("goodbye" if signals.goodbye
-                            else "anything_else" if signals.thanks else "greet")
+            return PlanItem(
+                kind="identity",
+                data={"business": b.name, "human": "1" if "human" in brain.topics else ""},
+            )
+        worded: PlanKind = (
+            "goodbye" if signals.goodbye else "anything_else" if signals.thanks else "greet"
+        )
         return PlanItem(kind=worded, data={"business": b.name})
     kind = plan_kind(say.kind)  # a card says only what the registry lets it (the loader checks)
     if kind in ("ask", "invalid") and active is not None:
@@ -108,16 +127,22 @@ def item(say: Say, *, brain: Brain, state: ConversationState, facts: Facts, sign
         spec = card.field(say.arg)
         data = {"field": spec.name, "type": spec.type, "prompt": _text(spec.prompt, lang)}
         slots: tuple[Slot, ...] = ()
-        refused_now = any(i.kind == "invalid" and i.data.get("field") == spec.name
-                          for i in items)  # the refusal already says why we ask again
+        refused_now = any(
+            i.kind == "invalid" and i.data.get("field") == spec.name for i in items
+        )  # the refusal already says why we ask again
         # new offers for a new day or time ("no, Thursday") are asked about afresh
-        offered_now = spec.type == "offered_slot" and any(i.kind == "offer_slots"
-                                                          for i in items)
+        offered_now = spec.type == "offered_slot" and any(i.kind == "offer_slots" for i in items)
         # a message that changed something ("no, Thursday" when the name was asked: the
         # day is corrected, the free slot read back, the name asked again) was understood
         took = any(k.startswith("input.") for k in facts)
-        if (kind == "ask" and start_asked == spec.name and not facts.get("turn.empty")
-                and not refused_now and not offered_now and not took):
+        if (
+            kind == "ask"
+            and start_asked == spec.name
+            and not facts.get("turn.empty")
+            and not refused_now
+            and not offered_now
+            and not took
+        ):
             data["retry"] = "1"
         if kind == "invalid":
             data["problem"] = str(facts.get(f"invalid.{spec.name}", ""))
@@ -144,25 +169,39 @@ def item(say: Say, *, brain: Brain, state: ConversationState, facts: Facts, sign
         if spec.type == "offered_slot":
             slots = state.last_offered
         if spec.type == "choice":
-            slots = tuple(Slot(start=a.start, end=a.end, staff=a.staff, staff_name=a.staff_name,
-                               service=a.service) for a in state.found)
+            slots = tuple(
+                Slot(
+                    start=a.start,
+                    end=a.end,
+                    staff=a.staff,
+                    staff_name=a.staff_name,
+                    service=a.service,
+                )
+                for a in state.found
+            )
         return PlanItem(kind=kind, data=data, slots=slots)
     if kind == "confirm":
         return _summary(b, state, lang, channel)
     if kind == "late_fee":
-        return PlanItem(kind="late_fee", data={"fee": _text(b.changes.late_fee, lang),
-                                               "hours": str(b.changes.late_window_hours)})
+        return PlanItem(
+            kind="late_fee",
+            data={
+                "fee": _text(b.changes.late_fee, lang),
+                "hours": str(b.changes.late_window_hours),
+            },
+        )
     if kind == "safety":
         texts = b.emergency.hazard_instructions.get(signals.hazard, {})
-        return PlanItem(kind="safety", data={"instructions": _text(texts, lang)}
-                        if texts else {})
+        return PlanItem(kind="safety", data={"instructions": _text(texts, lang)} if texts else {})
     if kind == "resume":
         suspended = state.suspended[-1].card if state.suspended else ""
         if not suspended:
             return PlanItem(kind="resume")
         card = brain.topics[suspended].card
-        return PlanItem(kind="resume", data={
-            "topic": suspended, "title": _text(card.phrase, lang) or _text(card.title, lang)})
+        return PlanItem(
+            kind="resume",
+            data={"topic": suspended, "title": _text(card.phrase, lang) or _text(card.title, lang)},
+        )
     if kind == "clarify_topic":
         return _clarify_topic(brain, facts, lang)
     if kind == "how_can_i_help":
@@ -187,9 +226,17 @@ def options(items: Sequence[PlanItem], lang: str, brain: Brain) -> tuple[str, ..
         return ("Ja", "Nein") if label_lang == "de" else ("Yes", "No")
     # "the women's or the men's haircut?", "Alex Rivera or Sam Rivera?": a button each —
     # the question which one is what the customer must answer first, even after an offer
-    which = next((i for i in items if i.kind == "invalid"
-                  and i.data.get("problem") == "ambiguous"
-                  or i.kind == "ask" and i.data.get("which") == "1"), None)
+    which = next(
+        (
+            i
+            for i in items
+            if i.kind == "invalid"
+            and i.data.get("problem") == "ambiguous"
+            or i.kind == "ask"
+            and i.data.get("which") == "1"
+        ),
+        None,
+    )
     if which is not None:
         return tuple(o.strip() for o in which.data.get("options", "").split(",") if o.strip())
     if last.kind == "no_answer" and "message" in brain.topics:

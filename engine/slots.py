@@ -53,7 +53,10 @@ from .ports import Appointment
 
 # local wall-clock bounds of a part of the day, minutes since midnight, end exclusive
 PARTS: dict[str, tuple[int, int]] = {
-    "morning": (0, 12 * 60), "afternoon": (12 * 60, 17 * 60), "evening": (17 * 60, 23 * 60 + 59)}
+    "morning": (0, 12 * 60),
+    "afternoon": (12 * 60, 17 * 60),
+    "evening": (17 * 60, 23 * 60 + 59),
+}
 NOTES = ("", "other_day", "other_staff", "dst_gap", "closed", "away")
 REOPEN_LOOKAHEAD_DAYS = 366
 
@@ -118,15 +121,20 @@ class _Calendar:
         return [a for a in appointments[first:stop] if a.end > lo]
 
 
-def _subtract(spans: list[tuple[float, float, float]],
-              off: list[Span]) -> list[tuple[float, float, float]]:
+def _subtract(
+    spans: list[tuple[float, float, float]], off: list[Span]
+) -> list[tuple[float, float, float]]:
     """``(grid anchor, start, end)`` spans less the ``off`` intervals (anchors kept)."""
     out: list[tuple[float, float, float]] = []
     for anchor, start, end in spans:
         pieces = [(start, end)]
         for o_start, o_end in off:
-            pieces = [p for s, e in pieces
-                      for p in ((s, min(e, o_start)), (max(s, o_end), e)) if p[0] < p[1]]
+            pieces = [
+                p
+                for s, e in pieces
+                for p in ((s, min(e, o_start)), (max(s, o_end), e))
+                if p[0] < p[1]
+            ]
         out.extend((anchor, s, e) for s, e in pieces)
     return out
 
@@ -134,8 +142,9 @@ def _subtract(spans: list[tuple[float, float, float]],
 class _Search:
     """One call's search state: the indexed calendars, caches, and the constraints."""
 
-    def __init__(self, b: Business, q: SlotQuery, appointments: Sequence[Appointment],
-                 now: datetime) -> None:
+    def __init__(
+        self, b: Business, q: SlotQuery, appointments: Sequence[Appointment], now: datetime
+    ) -> None:
         self.b, self.q = b, q
         self.tz = ZoneInfo(b.timezone)
         service = b.service(q.service)
@@ -179,8 +188,12 @@ class _Search:
         off = self._off.get(member.id)
         if off is None:
             off = self._off[member.id] = [
-                (wall_instant(x.begins, self.tz).timestamp(),
-                 wall_instant(x.ends, self.tz).timestamp()) for x in member.time_off]
+                (
+                    wall_instant(x.begins, self.tz).timestamp(),
+                    wall_instant(x.ends, self.tz).timestamp(),
+                )
+                for x in member.time_off
+            ]
         return off
 
     def spans(self, member: Staff | None, day: date) -> list[tuple[float, float, float]]:
@@ -190,19 +203,26 @@ class _Search:
         if spans is None:
             spans = self._spans[key] = [
                 (s.timestamp(), s.timestamp(), e.timestamp())
-                for s, e in open_intervals_on(self.b, day, member)]
+                for s, e in open_intervals_on(self.b, day, member)
+            ]
         if member is not None and member.time_off and spans:
             spans = _subtract(spans, self.time_off(member))
         return spans
 
     def busy(self, staff: str, lo: float, hi: float) -> list[Span]:
         """Padded busy intervals of ``staff`` around ``[lo, hi)``: sorted, merged."""
-        near = self.calendars[staff].around(datetime.fromtimestamp(lo - self.max_pad, UTC),
-                                            datetime.fromtimestamp(hi + self.max_pad, UTC))
+        near = self.calendars[staff].around(
+            datetime.fromtimestamp(lo - self.max_pad, UTC),
+            datetime.fromtimestamp(hi + self.max_pad, UTC),
+        )
         out: list[Span] = []
         for start, end in sorted(
-                (a.start.timestamp() - (pad := self.pads.get(a.service, self.own_pad)),
-                 a.end.timestamp() + pad) for a in near):
+            (
+                a.start.timestamp() - (pad := self.pads.get(a.service, self.own_pad)),
+                a.end.timestamp() + pad,
+            )
+            for a in near
+        ):
             if out and start <= out[-1][1]:
                 if end > out[-1][1]:
                     out[-1] = (out[-1][0], end)
@@ -252,8 +272,7 @@ class _Search:
     def works(self, members: Sequence[Staff | None], days: list[date], after: float) -> bool:
         """Whether any of ``members`` (None: the business) has working time ending after
         ``after`` on one of ``days``."""
-        return any(span[2] > after for day in days for m in members
-                   for span in self.spans(m, day))
+        return any(span[2] > after for day in days for m in members for span in self.spans(m, day))
 
     def first_day(self, members: Sequence[Staff | None], start: date) -> date | None:
         for i in range(REOPEN_LOOKAHEAD_DAYS):
@@ -287,8 +306,7 @@ class _Search:
         plenty = len(times) > q.count * 4
         picked: list[float] = []
         for t in times:
-            if picked and q.at is None and plenty and not q.earliest and abs(
-                    t - picked[-1]) < 3600:
+            if picked and q.at is None and plenty and not q.earliest and abs(t - picked[-1]) < 3600:
                 continue
             picked.append(t)
             if len(picked) == q.count:
@@ -304,13 +322,25 @@ class _Search:
     def slots(self, found: list[tuple[float, str]]) -> tuple[Slot, ...]:
         names = {m.id: m.name for m in self.able}
         return tuple(
-            Slot(start=self.local(t), end=datetime.fromtimestamp(t + self.duration, self.tz),
-                 staff=staff, staff_name=names[staff], service=self.q.service)
-            for t, staff in found)
+            Slot(
+                start=self.local(t),
+                end=datetime.fromtimestamp(t + self.duration, self.tz),
+                staff=staff,
+                staff_name=names[staff],
+                service=self.q.service,
+            )
+            for t, staff in found
+        )
 
 
-def find_slots(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
-               now: datetime, *, through: date | None = None) -> SlotOffer:
+def find_slots(
+    b: Business,
+    q: SlotQuery,
+    appointments: Sequence[Appointment],
+    now: datetime,
+    *,
+    through: date | None = None,
+) -> SlotOffer:
     """Up to ``q.count`` bookable slots, honouring every constraint of the business.
 
     ``appointments`` may be in any order (sorted by start is fastest) and need only cover
@@ -325,8 +355,7 @@ def find_slots(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
     start_day = q.day or today
     if start_day < today or start_day > horizon:
         return SlotOffer(())
-    wanted = ([m for m in s.able if m.id == q.staff] if q.staff not in ("", "any")
-              else s.able)
+    wanted = [m for m in s.able if m.id == q.staff] if q.staff not in ("", "any") else s.able
     following = [start_day + timedelta(days=i) for i in range(1, (last - start_day).days + 1)]
     found: list[tuple[float, str]] = []
     note = ""
@@ -374,11 +403,22 @@ def asked_slot(q: SlotQuery, offer: SlotOffer) -> Slot | None:
     if q.day is None or q.at is None or offer.note:
         return None
     at = (q.at.hour, q.at.minute)
-    hits = [s for s in offer.slots if s.start.date() == q.day
-            and (s.start.hour, s.start.minute) == at
-            and q.staff in ("", "any", s.staff)]
+    hits = [
+        s
+        for s in offer.slots
+        if s.start.date() == q.day
+        and (s.start.hour, s.start.minute) == at
+        and q.staff in ("", "any", s.staff)
+    ]
     return hits[0] if len({s.start.timestamp() for s in hits}) == 1 else None
 
 
-__all__ = ["NOTES", "PARTS", "SlotOffer", "SlotQuery", "asked_slot", "find_slots",
-           "wall_time_exists"]
+__all__ = [
+    "NOTES",
+    "PARTS",
+    "SlotOffer",
+    "SlotQuery",
+    "asked_slot",
+    "find_slots",
+    "wall_time_exists",
+]

@@ -171,6 +171,14 @@ class Decision(_Value):
 
 
 __all__ = [
-    "ActionCall", "ActionResult", "ConversationState", "Decision", "FiringRecord",
-    "FoundAppointment", "Snapshot", "TopicState", "TopicSwitch", "TransitionRecord",
+    "ActionCall",
+    "ActionResult",
+    "ConversationState",
+    "Decision",
+    "FiringRecord",
+    "FoundAppointment",
+    "Snapshot",
+    "TopicState",
+    "TopicSwitch",
+    "TransitionRecord",
 ]

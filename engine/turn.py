@@ -88,11 +88,16 @@ class Turn:
     def record(self, phase: str, rnd: int, rules: list[Rule]) -> None:
         for r in rules:
             names = self.brain.rule_names.get(r.name, frozenset())
-            self.firings.append(FiringRecord(
-                rule=r.name, phase=phase, round=rnd,
-                matched={n: self.facts.get(n) for n in sorted(names)},
-                then=tuple(_describe(c) for c in r.then), reason=r.reason,
-            ))
+            self.firings.append(
+                FiringRecord(
+                    rule=r.name,
+                    phase=phase,
+                    round=rnd,
+                    matched={n: self.facts.get(n) for n in sorted(names)},
+                    then=tuple(_describe(c) for c in r.then),
+                    reason=r.reason,
+                )
+            )
 
     def run_phase(self, phase: str, engine_rules: RuleEngine, topic: Topic | None) -> None:
         """Run ``engine_rules`` to a fixpoint (``rules.fixpoint.run_rounds``), each round
@@ -118,9 +123,14 @@ class Turn:
         for i in range(start, len(self.firings)):
             f = self.firings[i]
             if any((f.rule, k) in self.superseded for k in range(len(f.then))):
-                self.firings[i] = f.model_copy(update={"then": tuple(
-                    text + (" (superseded)" if (f.rule, k) in self.superseded else "")
-                    for k, text in enumerate(f.then))})
+                self.firings[i] = f.model_copy(
+                    update={
+                        "then": tuple(
+                            text + (" (superseded)" if (f.rule, k) in self.superseded else "")
+                            for k, text in enumerate(f.then)
+                        )
+                    }
+                )
 
     def apply(self, rules: list[Rule], topic: Topic | None, phase: str) -> bool:
         """Apply one round's consequences; True when the machine changed state.
@@ -151,8 +161,9 @@ class Turn:
         floor = event_rule.salience if moved and event_rule is not None else None
         for r in rules:
             if floor is not None and r.salience < floor:
-                self.superseded.update((r.name, k) for k, c in enumerate(r.then)
-                                       if not isinstance(c, Set | Emit))
+                self.superseded.update(
+                    (r.name, k) for k, c in enumerate(r.then) if not isinstance(c, Set | Emit)
+                )
                 continue  # superseded by the transition this round made
             for k, c in enumerate(r.then):
                 if isinstance(c, Plan) and moved:
@@ -160,8 +171,7 @@ class Turn:
                 if isinstance(c, Say):
                     self.said.append((c, str(self.facts.get("machine.card", ""))))
                     self.items.append(self.item(c))
-                    if c.kind == "invalid" and topic is not None \
-                            and c.arg not in topic.collected:
+                    if c.kind == "invalid" and topic is not None and c.arg not in topic.collected:
                         self.facts.pop(f"invalid.{c.arg}", None)  # said once is enough
                 elif isinstance(c, Escalate):
                     self.escalations.append(c.reason)
@@ -169,24 +179,48 @@ class Turn:
                     self.count("unanswered", reset=True)
                     self.count("failed_attempts", reset=True)
                     self.state = self.state.model_copy(update={"suspended": ()})
-                    self.plan(escalate_call(c.reason, business=self.brain.business,
-                                            state=self.state, lang=self.lang,
-                                            conversation=self.snap.conversation_id),
-                              topic, phase)
+                    self.plan(
+                        escalate_call(
+                            c.reason,
+                            business=self.brain.business,
+                            state=self.state,
+                            lang=self.lang,
+                            conversation=self.snap.conversation_id,
+                        ),
+                        topic,
+                        phase,
+                    )
                 elif isinstance(c, Plan) and topic is not None and not moved:
-                    self.plan(action_call(c.action, topic.card.id, business=self.brain.business,
-                                          state=self.state, und=self.und, lang=self.lang,
-                                          conversation=self.snap.conversation_id),
-                              topic, phase)
+                    self.plan(
+                        action_call(
+                            c.action,
+                            topic.card.id,
+                            business=self.brain.business,
+                            state=self.state,
+                            und=self.und,
+                            lang=self.lang,
+                            conversation=self.snap.conversation_id,
+                        ),
+                        topic,
+                        phase,
+                    )
         return moved
 
     def item(self, say: Say) -> PlanItem:
         """The reply-plan item ``say`` stands for, as this turn stands."""
-        return replyplan.item(say, brain=self.brain, state=self.state, facts=self.facts,
-                              signals=self.und.signals, lang=self.lang,
-                              channel=self.snap.channel, items=self.items,
-                              start_asked=self.start_asked, choices=self.choices,
-                              rejected=self.rejected)
+        return replyplan.item(
+            say,
+            brain=self.brain,
+            state=self.state,
+            facts=self.facts,
+            signals=self.und.signals,
+            lang=self.lang,
+            channel=self.snap.channel,
+            items=self.items,
+            start_asked=self.start_asked,
+            choices=self.choices,
+            rejected=self.rejected,
+        )
 
     # ------------------------------------------------------------------ machine
 
@@ -197,20 +231,35 @@ class Turn:
         try:
             target = topic.machine.fire(source, event)
         except TransitionRefused:
-            self.transitions.append(TransitionRecord(card=topic.card.id, source=source,
-                                                     event=event, target=source,
-                                                     refused=True, rule=rule))
+            self.transitions.append(
+                TransitionRecord(
+                    card=topic.card.id,
+                    source=source,
+                    event=event,
+                    target=source,
+                    refused=True,
+                    rule=rule,
+                )
+            )
             return False
-        self.transitions.append(TransitionRecord(card=topic.card.id, source=source,
-                                                 event=event, target=target, rule=rule))
+        self.transitions.append(
+            TransitionRecord(
+                card=topic.card.id, source=source, event=event, target=target, rule=rule
+            )
+        )
         fields = active.fields
         back = topic.card.step(target) if target not in TERMINAL_STATES else None
         if event in ("action_failed", "deny") and back is not None and back.kind == "collect":
             # returning to a question re-asks it: the answer that led here is dropped
             fields = {k: v for k, v in fields.items() if k != back.field}
             self.facts.pop(f"field.{back.field}", None)
-        self.state = self.state.model_copy(update={"active": active.model_copy(
-            update={"state": target, "since": self.now, "fields": fields})})
+        self.state = self.state.model_copy(
+            update={
+                "active": active.model_copy(
+                    update={"state": target, "since": self.now, "fields": fields}
+                )
+            }
+        )
         self.facts["machine.state"] = target
         self.facts["machine.fresh"] = True
         terminal = target in TERMINAL_STATES
@@ -245,8 +294,10 @@ class Turn:
             raise NeedAction(call)
         result = self.results[self.used]
         if result.name != call.name or result.key != call.key:
-            raise ReplayMismatch(f"action #{self.used} planned {call.name} [{call.key}] "
-                                 f"but the result is for {result.name} [{result.key}]")
+            raise ReplayMismatch(
+                f"action #{self.used} planned {call.name} [{call.key}] "
+                f"but the result is for {result.name} [{result.key}]"
+            )
         self.used += 1
         self.facts["turn.action_round"] = self.used
         self.consume(result)
@@ -285,7 +336,6 @@ class Turn:
         if self.state.active is not None:
             self.facts["policy.late_change"] = late_change(self, self.state.active.fields)
 
-
     def _asked_slot(self, active: TopicState, start: str) -> dict[str, str]:
         """The slot the customer named, found free, as the value of the topic's offered-slot
         fields: chosen as if picked from a one-slot offer (it is in the offer)."""
@@ -294,23 +344,27 @@ class Turn:
             return {}
         return {f.name: start for f in topic.card.required_fields if f.type == "offered_slot"}
 
-    def _drop_stale_choices(self, active: TopicState,
-                            offered: tuple[Slot, ...]) -> TopicState:
+    def _drop_stale_choices(self, active: TopicState, offered: tuple[Slot, ...]) -> TopicState:
         """A new offer replaces the last one: a slot chosen from an earlier offer that the
         new one does not hold (it was just taken, or the search changed) is chosen again."""
         topic = self.brain.topics.get(active.card)
         if topic is None:
             return active
         fresh = {s.start.isoformat() for s in offered}
-        stale = [f.name for f in topic.card.required_fields
-                 if f.type == "offered_slot" and f.name in active.fields
-                 and active.fields[f.name] not in fresh]
+        stale = [
+            f.name
+            for f in topic.card.required_fields
+            if f.type == "offered_slot"
+            and f.name in active.fields
+            and active.fields[f.name] not in fresh
+        ]
         for name in stale:
             self.facts.pop(f"field.{name}", None)
         if not stale:
             return active
-        return active.model_copy(update={"fields": {
-            k: v for k, v in active.fields.items() if k not in stale}})
+        return active.model_copy(
+            update={"fields": {k: v for k, v in active.fields.items() if k not in stale}}
+        )
 
 
 def late_change(t: Turn, fields: dict[str, str]) -> bool:

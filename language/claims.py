@@ -46,9 +46,17 @@ def _blank(text: str, start: int, end: int) -> str:
 _MONTHS: dict[str, int] = {}
 for _i, _spellings in enumerate(
     (
-        "january jan januar jän", "february feb februar", "march mar märz mär maerz",
-        "april apr", "may mai", "june jun juni", "july jul juli", "august aug",
-        "september sep sept", "october oct oktober okt", "november nov",
+        "january jan januar jän",
+        "february feb februar",
+        "march mar märz mär maerz",
+        "april apr",
+        "may mai",
+        "june jun juni",
+        "july jul juli",
+        "august aug",
+        "september sep sept",
+        "october oct oktober okt",
+        "november nov",
         "december dec dezember dez",
     ),
     start=1,
@@ -60,9 +68,13 @@ _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAYS: dict[str, int] = {}
 for _i, _spellings in enumerate(
     (
-        "monday mon montag", "tuesday tue tues dienstag", "wednesday wed mittwoch",
-        "thursday thu thur thurs donnerstag", "friday fri freitag",
-        "saturday sat samstag sonnabend", "sunday sun sonntag",
+        "monday mon montag",
+        "tuesday tue tues dienstag",
+        "wednesday wed mittwoch",
+        "thursday thu thur thurs donnerstag",
+        "friday fri freitag",
+        "saturday sat samstag sonnabend",
+        "sunday sun sonntag",
     )
 ):
     for _name in _spellings.split():
@@ -109,8 +121,10 @@ def _dates(text: str, out: list[Claim]) -> str:
         text = _blank(text, m.start(), m.end())
     take(_ISO_DATE, lambda m: [_day(int(m.group(2)), int(m.group(3)))])
     take(_DOT_DATE, lambda m: [_day(int(m.group(2)), int(m.group(1)))])
-    take(_SLASH_DATE, lambda m: [_day(int(m.group(1)), int(m.group(2))),
-                                 _day(int(m.group(2)), int(m.group(1)))])
+    take(
+        _SLASH_DATE,
+        lambda m: [_day(int(m.group(1)), int(m.group(2))), _day(int(m.group(2)), int(m.group(1)))],
+    )
     take(_DAY_MONTH, lambda m: [_day(_MONTHS[m.group(2).lower()], int(m.group(1)))])
     take(_MONTH_DAY, lambda m: [_day(_MONTHS[m.group(1).lower()], int(m.group(2)))])
     return text
@@ -168,8 +182,18 @@ _PRICE = re.compile(
     rf"|(?<![\d.,])({_AMOUNT})\s?(€|\$|eur\b|euros?\b|usd\b|dollars?\b|bucks\b)",
     re.IGNORECASE,
 )
-_CURRENCY = {"$": "$", "usd": "$", "dollar": "$", "dollars": "$", "bucks": "$",
-             "€": "€", "eur": "€", "euro": "€", "euros": "€", "£": "£"}
+_CURRENCY = {
+    "$": "$",
+    "usd": "$",
+    "dollar": "$",
+    "dollars": "$",
+    "bucks": "$",
+    "€": "€",
+    "eur": "€",
+    "euro": "€",
+    "euros": "€",
+    "£": "£",
+}
 _AMOUNT_PARTS = re.compile(r"(\d+(?:[.,]\d{3})*)(?:[.,](\d{1,2}))?")
 
 

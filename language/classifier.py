@@ -53,8 +53,9 @@ class ModelStore(Protocol):
     """Keeps trained models between runs (the edge implements it with files; see
     ``adapters.cache``): the arrays under ``kind``/``key``, built once when missing."""
 
-    def load_or_build(self, kind: str, key: str, build: Callable[[], dict[str, Matrix]],
-                      what: str = "") -> dict[str, Matrix]: ...
+    def load_or_build(
+        self, kind: str, key: str, build: Callable[[], dict[str, Matrix]], what: str = ""
+    ) -> dict[str, Matrix]: ...
 
 
 class _NearestIndex:
@@ -154,8 +155,9 @@ class TopicModel:
 
     VERSION = "3"  # bump when features or training change: stored models are retrained
 
-    def __init__(self, topics: Sequence[TopicExamples], embedder: Embedder,
-                 faq_keywords: Sequence[str] = ()) -> None:
+    def __init__(
+        self, topics: Sequence[TopicExamples], embedder: Embedder, faq_keywords: Sequence[str] = ()
+    ) -> None:
         self.topic_ids: tuple[str, ...] = tuple(t.id for t in topics)
         self._embedder = embedder
         self._index = {tid: i for i, tid in enumerate(self.topic_ids)}
@@ -171,9 +173,15 @@ class TopicModel:
         self._owners = np.zeros(0, dtype=np.int64)
 
     @classmethod
-    def train(cls, topics: Sequence[TopicExamples], examples: Sequence[Example],
-              background: Sequence[Example], embedder: Embedder,
-              background_topic: str = "", faq_keywords: Sequence[str] = ()) -> TopicModel:
+    def train(
+        cls,
+        topics: Sequence[TopicExamples],
+        examples: Sequence[Example],
+        background: Sequence[Example],
+        embedder: Embedder,
+        background_topic: str = "",
+        faq_keywords: Sequence[str] = (),
+    ) -> TopicModel:
         model = cls(topics, embedder, faq_keywords)
         own = [e for e in examples if e.topic in model._index]
         if not own:
@@ -185,34 +193,52 @@ class TopicModel:
         model._owners = np.asarray([model._index[e.topic] for e in own], dtype=np.int64)
         # the nearest other example: an example is not its own neighbour
         near = model._nearest(emb, exclude_self=True)
-        features = np.hstack([emb, near,
-                              model._cue_matrix(e.text for e in (*own, *background)),
-                              model._entity_matrix(e.entities for e in (*own, *background))])
+        features = np.hstack(
+            [
+                emb,
+                near,
+                model._cue_matrix(e.text for e in (*own, *background)),
+                model._entity_matrix(e.entities for e in (*own, *background)),
+            ]
+        )
         labels = [e.topic for e in own] + [background_topic or _NONE] * len(background)
         weights = np.ones(len(labels), dtype=np.float64)
         if background:
             per_topic = len(own) / max(1, len({e.topic for e in own}))
-            weights[len(own):] = _BACKGROUND_WEIGHT * per_topic / len(background)
+            weights[len(own) :] = _BACKGROUND_WEIGHT * per_topic / len(background)
         model._fit(features, labels, weights)
         return model
 
     def state(self) -> dict[str, Matrix]:
         """The trained model as arrays (see :meth:`restore`)."""
-        return {"version": np.array(self.VERSION), "topics": np.array(self.topic_ids),
-                "classes": np.array(self._classes), "texts": np.array(self._texts),
-                "coef": self._coef if self._coef is not None else np.zeros((0, 0), np.float32),
-                "intercept": (self._intercept if self._intercept is not None
-                              else np.zeros(0, np.float32)),
-                "rows": self._rows, "owners": self._owners}
+        return {
+            "version": np.array(self.VERSION),
+            "topics": np.array(self.topic_ids),
+            "classes": np.array(self._classes),
+            "texts": np.array(self._texts),
+            "coef": self._coef if self._coef is not None else np.zeros((0, 0), np.float32),
+            "intercept": (
+                self._intercept if self._intercept is not None else np.zeros(0, np.float32)
+            ),
+            "rows": self._rows,
+            "owners": self._owners,
+        }
 
     @classmethod
-    def restore(cls, topics: Sequence[TopicExamples], state: dict[str, Matrix],
-                embedder: Embedder, faq_keywords: Sequence[str] = ()) -> TopicModel | None:
+    def restore(
+        cls,
+        topics: Sequence[TopicExamples],
+        state: dict[str, Matrix],
+        embedder: Embedder,
+        faq_keywords: Sequence[str] = (),
+    ) -> TopicModel | None:
         """A model from :meth:`state`, or ``None`` when the arrays are of another version
         or other topics."""
         model = cls(topics, embedder, faq_keywords)
-        if str(state["version"]) != cls.VERSION or \
-                tuple(str(x) for x in state["topics"]) != model.topic_ids:
+        if (
+            str(state["version"]) != cls.VERSION
+            or tuple(str(x) for x in state["topics"]) != model.topic_ids
+        ):
             return None
         model._classes = tuple(str(x) for x in state["classes"])
         model._texts = tuple(str(x) for x in state["texts"])
@@ -305,10 +331,16 @@ class TopicModel:
         p = np.exp(logits - logits.max())
         p = p / p.sum()
         ranked = sorted(range(len(self._classes)), key=lambda i: (-float(p[i]), i))
-        scores = tuple(TopicScore(topic=self._classes[i], score=round(float(p[i]), 4))
-                       for i in ranked if self._classes[i] != _NONE and p[i] >= MIN_REPORTED)
-        evidence = tuple(self._explain(self._classes[i], x, emb[0], near[0])
-                         for i in ranked[:2] if self._classes[i] != _NONE)
+        scores = tuple(
+            TopicScore(topic=self._classes[i], score=round(float(p[i]), 4))
+            for i in ranked
+            if self._classes[i] != _NONE and p[i] >= MIN_REPORTED
+        )
+        evidence = tuple(
+            self._explain(self._classes[i], x, emb[0], near[0])
+            for i in ranked[:2]
+            if self._classes[i] != _NONE
+        )
         return Reading(scores=scores, cues=cues, evidence=evidence)
 
     def _explain(self, topic: str, x: Matrix, emb: Matrix, near: Matrix) -> TopicEvidence:
@@ -331,10 +363,12 @@ class TopicModel:
             if len(cols):
                 sims = self._rows[cols] @ emb
                 best = cols[np.argsort(-sims)[:2]]
-                nearest = tuple((self._texts[i], round(float(self._rows[i] @ emb), 3))
-                                for i in best)
-        return TopicEvidence(topic=topic, nearest=nearest,
-                             features=tuple((k, round(v, 3)) for k, v in parts[:4]))
+                nearest = tuple(
+                    (self._texts[i], round(float(self._rows[i] @ emb), 3)) for i in best
+                )
+        return TopicEvidence(
+            topic=topic, nearest=nearest, features=tuple((k, round(v, 3)) for k, v in parts[:4])
+        )
 
 
 _NONE = "\x00none"  # the background's own class when the business has no out-of-scope card
@@ -382,8 +416,9 @@ class FaqIndex:
     than answer the nearest entry.
     """
 
-    def __init__(self, entries: Sequence[FaqEntry], embedder: Embedder,
-                 background: Sequence[str] = ()) -> None:
+    def __init__(
+        self, entries: Sequence[FaqEntry], embedder: Embedder, background: Sequence[str] = ()
+    ) -> None:
         self.entry_ids: tuple[str, ...] = tuple(e.id for e in entries)
         self._keywords = _Phrases(e.keywords for e in entries)
         self._embedder = embedder
@@ -402,8 +437,13 @@ class FaqIndex:
         self.needed = FAQ_FLOOR  # the raw similarity an entry needs to be answered
         if background and self.entry_ids and self._nearest.size:
             rows = np.ascontiguousarray(embedder.embed(list(background)), dtype=np.float32)
-            best = np.max([self._nearest.best_per_owner(rows[i : i + 1], len(self.entry_ids))
-                           for i in range(len(rows))], axis=1)
+            best = np.max(
+                [
+                    self._nearest.best_per_owner(rows[i : i + 1], len(self.entry_ids))
+                    for i in range(len(rows))
+                ],
+                axis=1,
+            )
             level = float(np.quantile(best, 0.99))
             self.needed = level + (1.0 - level) / 4
 
@@ -422,5 +462,14 @@ class FaqIndex:
         return _ranked(self.entry_ids, best)[:k]
 
 
-__all__ = ["ENTITIES", "FAQ_FLOOR", "KEYWORD_BONUS", "NO_EVIDENCE", "Example", "FaqIndex", "ModelStore",
-           "Reading", "TopicModel"]
+__all__ = [
+    "ENTITIES",
+    "FAQ_FLOOR",
+    "KEYWORD_BONUS",
+    "NO_EVIDENCE",
+    "Example",
+    "FaqIndex",
+    "ModelStore",
+    "Reading",
+    "TopicModel",
+]

@@ -165,7 +165,7 @@ class _Batcher:
         else:
             start = 0
             for job in batch:
-                job.rows = rows[start:start + len(job.texts)]
+                job.rows = rows[start : start + len(job.texts)]
                 start += len(job.texts)
         for job in batch:
             job.done = True
@@ -252,8 +252,9 @@ class MiniLMEmbedder(_KeptEmbedder):
             from language.embedding_onnx import OnnxExportError, load_onnx_minilm
 
             try:
-                session, self.exported = load_onnx_minilm(Path(onnx_dir), Path(model_path),
-                                                          threads or 1)
+                session, self.exported = load_onnx_minilm(
+                    Path(onnx_dir), Path(model_path), threads or 1
+                )
             except (OnnxExportError, ImportError) as e:
                 self.runtime_note = str(e)
             else:
@@ -265,8 +266,7 @@ class MiniLMEmbedder(_KeptEmbedder):
                 torch.set_num_threads(threads)
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(str(model_path), device=device,
-                                              local_files_only=True)
+            self._model = SentenceTransformer(str(model_path), device=device, local_files_only=True)
         self._cache = _RowCache(cache_size)
         # one forward pass at a time (each runtime has its own thread pool); callers from
         # other threads who arrive meanwhile share the next pass
@@ -290,7 +290,6 @@ class MiniLMEmbedder(_KeptEmbedder):
 
     def _compute(self, texts: list[str]) -> Matrix:
         return self._batcher.run(texts)
-
 
 
 def _unit_row(row: Matrix) -> Matrix:
@@ -405,7 +404,6 @@ class HashingEmbedder(_CachedEmbedder):
         for i, text in enumerate(texts):
             out[i] = self._row(text)
         return out
-
 
 
 __all__ = [

@@ -84,8 +84,9 @@ class _Session:
         options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(str(onnx_file), options,
-                                             providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(onnx_file), options, providers=["CPUExecutionProvider"]
+        )
         self._tokenizer = _tokenizer(model_path)
         self._tokenizer.enable_padding()
 
@@ -99,7 +100,7 @@ class _Session:
         out = np.empty((len(texts), 0), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: lengths[i])
         for start in range(0, len(order), BATCH):
-            chunk = order[start:start + BATCH]
+            chunk = order[start : start + BATCH]
             width = max(lengths[i] for i in chunk)
             ids = np.zeros((len(chunk), width), dtype=np.int64)
             mask = np.zeros((len(chunk), width), dtype=np.int64)
@@ -127,8 +128,9 @@ def _export(model_path: Path, target: Path, tokenizer: Any) -> Matrix:
     import torch
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager",
-                                      local_files_only=True).eval()
+    model = AutoModel.from_pretrained(
+        str(model_path), attn_implementation="eager", local_files_only=True
+    ).eval()
 
     class Pooled(torch.nn.Module):
         def __init__(self) -> None:
@@ -136,8 +138,9 @@ def _export(model_path: Path, target: Path, tokenizer: Any) -> Matrix:
             self.model = model
 
         def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            hidden = self.model(input_ids=input_ids,
-                                attention_mask=attention_mask).last_hidden_state
+            hidden = self.model(
+                input_ids=input_ids, attention_mask=attention_mask
+            ).last_hidden_state
             weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
             mean = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(mean, p=2.0, dim=1)
@@ -148,16 +151,27 @@ def _export(model_path: Path, target: Path, tokenizer: Any) -> Matrix:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the tracer's notes on shape-dependent Python
         torch.onnx.export(
-            pooled, (ids, mask), str(target), input_names=["input_ids",
-                                                           "attention_mask"],
-            output_names=["rows"], opset_version=17, dynamo=False,
-            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                          "attention_mask": {0: "batch", 1: "tokens"}, "rows": {0: "batch"}})
+            pooled,
+            (ids, mask),
+            str(target),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["rows"],
+            opset_version=17,
+            dynamo=False,
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "rows": {0: "batch"},
+            },
+        )
         rows = []
         for text in PROBES:  # one by one: no padding in the reference
             encoded = tokenizer.encode(text)
-            rows.append(pooled(torch.tensor([encoded.ids]),
-                               torch.tensor([encoded.attention_mask])).numpy()[0])
+            rows.append(
+                pooled(torch.tensor([encoded.ids]), torch.tensor([encoded.attention_mask])).numpy()[
+                    0
+                ]
+            )
     return np.asarray(rows, dtype=np.float32)
 
 
@@ -197,17 +211,28 @@ def load_onnx_minilm(directory: Path, model_path: Path, threads: int = 1) -> tup
             session = _Session(tmp, model_path, threads)
             worst = _check(session, reference)
             if not worst <= TOLERANCE:
-                raise OnnxExportError(f"the ONNX export differs from the torch model by "
-                                      f"{worst:.2e} (more than {TOLERANCE:.0e})")
-            note.write_text(json.dumps({"max_difference": worst, "probes": len(PROBES),
-                                        "export_version": EXPORT_VERSION}))
+                raise OnnxExportError(
+                    f"the ONNX export differs from the torch model by "
+                    f"{worst:.2e} (more than {TOLERANCE:.0e})"
+                )
+            note.write_text(
+                json.dumps(
+                    {
+                        "max_difference": worst,
+                        "probes": len(PROBES),
+                        "export_version": EXPORT_VERSION,
+                    }
+                )
+            )
             os.replace(note, checked)
             os.replace(tmp, onnx_file)
         except OnnxExportError:
             raise
         except Exception as e:
-            raise OnnxExportError(f"exporting all-MiniLM-L6-v2 to ONNX into {directory} "
-                                  f"failed: {type(e).__name__}: {e}") from e
+            raise OnnxExportError(
+                f"exporting all-MiniLM-L6-v2 to ONNX into {directory} "
+                f"failed: {type(e).__name__}: {e}"
+            ) from e
         return session, True  # the session holds the graph in memory, not the file
     finally:
         for leftover in (tmp, note):
@@ -215,5 +240,11 @@ def load_onnx_minilm(directory: Path, model_path: Path, threads: int = 1) -> tup
                 leftover.unlink(missing_ok=True)
 
 
-__all__ = ["EXPORT_VERSION", "PROBES", "TOLERANCE", "OnnxExportError", "export_ready",
-           "load_onnx_minilm"]
+__all__ = [
+    "EXPORT_VERSION",
+    "PROBES",
+    "TOLERANCE",
+    "OnnxExportError",
+    "export_ready",
+    "load_onnx_minilm",
+]

@@ -102,8 +102,13 @@ def _string_support(value: str) -> _Piece:
         digits = re.sub(r"\D", "", value)
         if len(digits) >= MIN_PHONE_OVERLAP:
             phones.add(digits)
-    return _Piece(quotes=quotes, values=tuple(values), phones=tuple(phones),
-                  words=tuple(w.lower() for w in WORD.findall(value)), moment=moment)
+    return _Piece(
+        quotes=quotes,
+        values=tuple(values),
+        phones=tuple(phones),
+        words=tuple(w.lower() for w in WORD.findall(value)),
+        moment=moment,
+    )
 
 
 def plan_support(plan: ReplyPlan) -> Support:

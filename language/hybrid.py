@@ -33,7 +33,8 @@ CANDIDATES = 3  # the offline topics the model chooses among
 
 def _answered(und: Understanding, context: UnderstandContext) -> bool:
     return context.expected_type is not None and any(
-        f.type == context.expected_type for f in und.fields)
+        f.type == context.expected_type for f in und.fields
+    )
 
 
 def _settled_by_signal(und: Understanding, context: UnderstandContext) -> bool:
@@ -79,10 +80,21 @@ def signals_reason(und: Understanding, context: UnderstandContext) -> str:
 
 def unresolved(und: Understanding, context: UnderstandContext) -> dict[str, str]:
     """purpose → reason, for what the model is to be asked this turn (maybe nothing)."""
-    reasons = {"topic": topic_reason(und, context), "fields": fields_reason(und, context),
-               "signals": signals_reason(und, context)}
+    reasons = {
+        "topic": topic_reason(und, context),
+        "fields": fields_reason(und, context),
+        "signals": signals_reason(und, context),
+    }
     return {purpose: why for purpose, why in reasons.items() if why}
 
 
-__all__ = ["CANDIDATES", "FLOOR", "MARGIN", "SURE_SCORE", "fields_reason", "signals_reason", "topic_reason",
-           "unresolved"]
+__all__ = [
+    "CANDIDATES",
+    "FLOOR",
+    "MARGIN",
+    "SURE_SCORE",
+    "fields_reason",
+    "signals_reason",
+    "topic_reason",
+    "unresolved",
+]

@@ -75,8 +75,14 @@ class LLMBackend:
     (default: in ``llm`` mode yes, in ``hybrid`` no).
     """
 
-    def __init__(self, model: LanguageModel, offline: LanguageBackend, brief: BusinessBrief,
-                 mode: Mode = "hybrid", words: bool | None = None) -> None:
+    def __init__(
+        self,
+        model: LanguageModel,
+        offline: LanguageBackend,
+        brief: BusinessBrief,
+        mode: Mode = "hybrid",
+        words: bool | None = None,
+    ) -> None:
         self.model = model
         self.offline = offline
         self.brief = brief
@@ -93,8 +99,9 @@ class LLMBackend:
 
     # ------------------------------------------------------------------ understanding
 
-    def understand(self, text: str, topics: tuple[TopicExamples, ...],
-                   context: UnderstandContext) -> Understanding:
+    def understand(
+        self, text: str, topics: tuple[TopicExamples, ...], context: UnderstandContext
+    ) -> Understanding:
         base = self.offline.understand(text, topics, context)
         mark = {"backend": self.name, "model": self.model_name}
         if base.problem:
@@ -124,13 +131,28 @@ class LLMBackend:
         if calls.failed:
             return None
 
-        def record(outcome: ModelOutcome = "ok", note: str = "", raw: str = "",
-                   tokens: tuple[int, int] = (0, 0), latency_ms: float = 0.0) -> None:
-            calls.records.append(ModelCall(
-                purpose=request.purpose, provider=self.model.provider,
-                model=self.model.model_id, prompt_hash=request.prompt_hash(),
-                raw=raw[:MAX_RAW], tokens_in=tokens[0], tokens_out=tokens[1],
-                latency_ms=latency_ms, outcome=outcome, reason=reason, note=note[:300]))
+        def record(
+            outcome: ModelOutcome = "ok",
+            note: str = "",
+            raw: str = "",
+            tokens: tuple[int, int] = (0, 0),
+            latency_ms: float = 0.0,
+        ) -> None:
+            calls.records.append(
+                ModelCall(
+                    purpose=request.purpose,
+                    provider=self.model.provider,
+                    model=self.model.model_id,
+                    prompt_hash=request.prompt_hash(),
+                    raw=raw[:MAX_RAW],
+                    tokens_in=tokens[0],
+                    tokens_out=tokens[1],
+                    latency_ms=latency_ms,
+                    outcome=outcome,
+                    reason=reason,
+                    note=note[:300],
+                )
+            )
 
         try:
             done = self.model.complete(request)
@@ -138,16 +160,16 @@ class LLMBackend:
             calls.failed = True
             record(e.kind, f"{e}"[:250] + "; offline for this turn", latency_ms=e.latency_ms)
             return None
-        seen = dict(raw=done.text, tokens=(done.tokens_in, done.tokens_out),
-                    latency_ms=done.latency_ms)
+        seen = dict(
+            raw=done.text, tokens=(done.tokens_in, done.tokens_out), latency_ms=done.latency_ms
+        )
         try:
             parsed = request.output.model_validate_json(done.text)
         except ValidationError as e:
             calls.failed = True
             first = e.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"]) or "output"
-            record("invalid", f"{where}: {first['msg']}"[:250] + "; offline for this turn",
-                   **seen)  # type: ignore[arg-type]
+            record("invalid", f"{where}: {first['msg']}"[:250] + "; offline for this turn", **seen)  # type: ignore[arg-type]
             return None
         record(**seen)  # type: ignore[arg-type]
         return parsed
@@ -156,12 +178,19 @@ class LLMBackend:
         last = calls.records[-1]
         calls.records[-1] = last.model_copy(update={"outcome": outcome, "note": note[:300]})
 
-    def _topic(self, und: Understanding, topics: tuple[TopicExamples, ...],
-               context: UnderstandContext, calls: _Calls, reason: str) -> Understanding:
+    def _topic(
+        self,
+        und: Understanding,
+        topics: tuple[TopicExamples, ...],
+        context: UnderstandContext,
+        calls: _Calls,
+        reason: str,
+    ) -> Understanding:
         if self.mode == "hybrid":  # the model arbitrates among the classifier's candidates
             ranked = [s.topic for s in und.topics[:CANDIDATES]]
-            topics = tuple(sorted((t for t in topics if t.id in ranked),
-                                  key=lambda t: ranked.index(t.id)))
+            topics = tuple(
+                sorted((t for t in topics if t.id in ranked), key=lambda t: ranked.index(t.id))
+            )
         request = topic_request(self.brief, topics, und.text, context, und.lang)
         out = self._ask(request, calls, reason)
         if out is None:
@@ -170,10 +199,18 @@ class LLMBackend:
         if chosen == NONE_TOPIC:
             return und.model_copy(update={"topics": ()})
         # the model's pick is clear evidence: the others are kept well below it
-        below = tuple(TopicScore(topic=s.topic, score=min(s.score, MODEL_TOPIC_SCORE - 0.4))
-                      for s in und.topics if s.topic != chosen) if self.mode == "hybrid" else ()
-        return und.model_copy(update={
-            "topics": (TopicScore(topic=chosen, score=MODEL_TOPIC_SCORE), *below)})
+        below = (
+            tuple(
+                TopicScore(topic=s.topic, score=min(s.score, MODEL_TOPIC_SCORE - 0.4))
+                for s in und.topics
+                if s.topic != chosen
+            )
+            if self.mode == "hybrid"
+            else ()
+        )
+        return und.model_copy(
+            update={"topics": (TopicScore(topic=chosen, score=MODEL_TOPIC_SCORE), *below)}
+        )
 
     def _card(self, und: Understanding, context: UnderstandContext) -> CardBrief | None:
         """The card whose fields to extract: the topic just recognised if it is a new one
@@ -184,23 +221,33 @@ class LLMBackend:
             return picked
         return self.brief.card(context.active_topic) or picked
 
-    def _fields(self, und: Understanding, context: UnderstandContext, calls: _Calls,
-                reason: str) -> Understanding:
+    def _fields(
+        self, und: Understanding, context: UnderstandContext, calls: _Calls, reason: str
+    ) -> Understanding:
         card = self._card(und, context)
         if card is None:
             return und
         # a choice among found appointments is picked as one of the slots they occupy,
         # the way the offline extractor reads it
-        wanted = tuple(f.model_copy(update={"type": "offered_slot"})
-                       if f.type == "choice" and not context.choices and context.offered
-                       else f for f in card.fields)
+        wanted = tuple(
+            f.model_copy(update={"type": "offered_slot"})
+            if f.type == "choice" and not context.choices and context.offered
+            else f
+            for f in card.fields
+        )
         if self.mode == "hybrid" and context.expected_field:  # only what is missing
             wanted = tuple(f for f in wanted if f.name == context.expected_field)
         output = fields_model(wanted, context)
         if output is None:
             return und
-        request = fields_request(self.brief, card.model_copy(update={"fields": wanted}),
-                                 output, und.text, context, und.lang)
+        request = fields_request(
+            self.brief,
+            card.model_copy(update={"fields": wanted}),
+            output,
+            und.text,
+            context,
+            und.lang,
+        )
         out = self._ask(request, calls, reason)
         if out is None:
             return und
@@ -221,16 +268,21 @@ class LLMBackend:
         if self.mode == "llm":  # the model's values for the card's types, offline's for others
             # — and offline's question which one, where the model's guess was refused
             given = {c.type for c in found}
-            kept = [c for c in und.fields if c.type not in asked
-                    or (c.problem == "ambiguous" and c.type not in given)]
+            kept = [
+                c
+                for c in und.fields
+                if c.type not in asked or (c.problem == "ambiguous" and c.type not in given)
+            ]
             return und.model_copy(update={"fields": (*found, *kept)})
         return und.model_copy(update={"fields": (*found, *und.fields)})
 
-    def _signals(self, und: Understanding, context: UnderstandContext, calls: _Calls,
-                 reason: str) -> Understanding:
+    def _signals(
+        self, und: Understanding, context: UnderstandContext, calls: _Calls, reason: str
+    ) -> Understanding:
         card = self.brief.card(context.active_topic)
-        out = self._ask(signals_request(self.brief, card, und.text, context, und.lang),
-                        calls, reason)
+        out = self._ask(
+            signals_request(self.brief, card, und.text, context, und.lang), calls, reason
+        )
         if not isinstance(out, SignalsOutput):
             return und
         if out.affirm and out.deny:
@@ -240,14 +292,27 @@ class LLMBackend:
         # safety first: the model may add urgency or a wish for a person, never remove one
         urgency = max(old.urgency, out.urgency, key=lambda u: _URGENCY_RANK[u])
         signals = Signals(
-            affirm=out.affirm, deny=out.deny, goodbye=out.goodbye, correction=out.correction,
-            wants_human=old.wants_human or out.wants_human, urgency=urgency,
-            greeting=old.greeting, thanks=old.thanks, hazard=old.hazard, earliest=old.earliest,
-            asks_identity=old.asks_identity)
+            affirm=out.affirm,
+            deny=out.deny,
+            goodbye=out.goodbye,
+            correction=out.correction,
+            wants_human=old.wants_human or out.wants_human,
+            urgency=urgency,
+            greeting=old.greeting,
+            thanks=old.thanks,
+            hazard=old.hazard,
+            earliest=old.earliest,
+            asks_identity=old.asks_identity,
+        )
         if self.mode == "hybrid":  # only the missing yes/no is filled in
-            signals = old.model_copy(update={"affirm": out.affirm, "deny": out.deny,
-                                             "urgency": urgency,
-                                             "wants_human": signals.wants_human})
+            signals = old.model_copy(
+                update={
+                    "affirm": out.affirm,
+                    "deny": out.deny,
+                    "urgency": urgency,
+                    "wants_human": signals.wants_human,
+                }
+            )
         return und.model_copy(update={"signals": signals})
 
     # ------------------------------------------------------------------ wording
@@ -258,8 +323,9 @@ class LLMBackend:
             return draft
         max_chars = min(700, max(200, 2 * len(draft.text)))
         output = reply_model(max_chars)
-        request = reply_request(self.brief, self.brief.card(plan.topic), plan, draft.text,
-                                output, max_chars)
+        request = reply_request(
+            self.brief, self.brief.card(plan.topic), plan, draft.text, output, max_chars
+        )
         calls = _Calls()
         out = self._ask(request, calls, "wording")
         if out is None:
@@ -268,9 +334,13 @@ class LLMBackend:
         problems = wording_problems(text, plan, draft.text)
         if problems:
             self._amend(calls, "refused", "refused: " + "; ".join(problems))
-            return draft.model_copy(update={
-                "grounded": False, "note": ("refused: " + "; ".join(problems))[:500],
-                "model_calls": tuple(calls.records)})
+            return draft.model_copy(
+                update={
+                    "grounded": False,
+                    "note": ("refused: " + "; ".join(problems))[:500],
+                    "model_calls": tuple(calls.records),
+                }
+            )
         return Rendered(text=text, options=plan.options, model_calls=tuple(calls.records))
 
 
@@ -283,7 +353,8 @@ def wording_problems(text: str, plan: ReplyPlan, draft: str) -> list[str]:
     said = {(c.kind, v) for c in extract_claims(text) for v in c.values}
     for claim in extract_claims(draft):
         if claim.kind in ("time", "date", "price", "phone") and not any(
-                (claim.kind, v) in said for v in claim.values):
+            (claim.kind, v) in said for v in claim.values
+        ):
             problems.append(f"{claim.kind} {claim.shown!r} of the plan is missing")
     if len(text) >= 20 and detect_language(text, ("en", "de"), plan.lang) != plan.lang:
         problems.append(f"not in {plan.lang}")

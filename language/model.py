@@ -44,9 +44,16 @@ class ModelRequest:
 
     def prompt_hash(self) -> str:
         """sha256 over the messages and the output schema: equal prompts, equal hashes."""
-        body = json.dumps({"messages": [list(m) for m in self.messages],
-                           "schema": self.schema(), "max_tokens": self.max_tokens},
-                          sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps(
+            {
+                "messages": [list(m) for m in self.messages],
+                "schema": self.schema(),
+                "max_tokens": self.max_tokens,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 

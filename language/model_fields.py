@@ -22,8 +22,7 @@ from language.types import FieldCandidate, FieldType, Lang, UnderstandContext
 
 MODEL_CONFIDENCE = 0.8
 HORIZON_DAYS = 400  # a date further ahead is a misreading, not a booking wish
-_VERBATIM: frozenset[FieldType] = frozenset({"person_name", "phone", "email", "address",
-                                             "text"})
+_VERBATIM: frozenset[FieldType] = frozenset({"person_name", "phone", "email", "address", "text"})
 
 
 def _squash(value: str) -> str:
@@ -43,17 +42,19 @@ def _digits(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-def check_value(kind: FieldType, value: str, text: str, context: UnderstandContext,
-                lang: Lang) -> FieldCandidate | str:
+def check_value(
+    kind: FieldType, value: str, text: str, context: UnderstandContext, lang: Lang
+) -> FieldCandidate | str:
     """The candidate for a model's ``value`` of type ``kind``, or why it is rejected."""
     value = value.strip()
     found = _span(text, value)
     span = found or (0, 0)
-    shown = text[span[0]:span[1]] if found else value
+    shown = text[span[0] : span[1]] if found else value
 
     def ok(canonical: str) -> FieldCandidate:
-        return FieldCandidate(type=kind, value=canonical, span=span, text=shown,
-                              confidence=MODEL_CONFIDENCE)
+        return FieldCandidate(
+            type=kind, value=canonical, span=span, text=shown, confidence=MODEL_CONFIDENCE
+        )
 
     if kind in ("service", "staff"):
         items = context.services if kind == "service" else context.staff
@@ -63,14 +64,19 @@ def check_value(kind: FieldType, value: str, text: str, context: UnderstandConte
             return f"{kind} {value!r} is not in the catalog"
         said = match_catalog(text, items, kind, context.expected_type == kind)
         if any(c.value == value and c.problem == "ambiguous" for c in said) and not any(
-                c.value == value and not c.problem for c in said):
+            c.value == value and not c.problem for c in said
+        ):
             tied = ", ".join(c.value for c in said if c.problem == "ambiguous")
             return f"{kind} {value!r} is a guess: the words fit {tied} alike"
         item = next(i for i in items if i.id == value)
         named = next((s for n in item.names if (s := _span(text, n))), None)
-        return FieldCandidate(type=kind, value=value, span=named or (0, 0),
-                              text=text[named[0]:named[1]] if named else value,
-                              confidence=MODEL_CONFIDENCE)
+        return FieldCandidate(
+            type=kind,
+            value=value,
+            span=named or (0, 0),
+            text=text[named[0] : named[1]] if named else value,
+            confidence=MODEL_CONFIDENCE,
+        )
     if kind == "offered_slot":
         starts = {s.start.isoformat() for s in context.offered}
         return ok(value) if value in starts else f"slot {value!r} was not offered"
@@ -95,8 +101,11 @@ def check_value(kind: FieldType, value: str, text: str, context: UnderstandConte
             return f"time {value!r}"
         return FieldCandidate(type="time", value=value, confidence=MODEL_CONFIDENCE)
     # what the customer typed: it must be in the message
-    if kind in _VERBATIM and found is None and not (
-            kind == "phone" and len(_digits(value)) >= 5 and _digits(value) in _digits(text)):
+    if (
+        kind in _VERBATIM
+        and found is None
+        and not (kind == "phone" and len(_digits(value)) >= 5 and _digits(value) in _digits(text))
+    ):
         return f"{kind} {value!r} is not in the message"
     if kind == "phone":
         phones = [c for c in extract_phones(value, context.phone_region) if not c.problem]

@@ -50,10 +50,14 @@ from language.types import (
 MAX_TEXT = 2000  # characters of the customer's text kept and processed
 # the context the background of unrelated requests is masked in: no business, no catalog
 BACKGROUND_CONTEXT = UnderstandContext(
-    now=datetime(2026, 1, 5, 12, 0, tzinfo=UTC), timezone="UTC", languages=("en",))
+    now=datetime(2026, 1, 5, 12, 0, tzinfo=UTC), timezone="UTC", languages=("en",)
+)
 PartOfDay = Literal["", "morning", "afternoon", "evening"]
 _PARTS_OF_DAY: dict[str, PartOfDay] = {
-    "": "", "morning": "morning", "afternoon": "afternoon", "evening": "evening",
+    "": "",
+    "morning": "morning",
+    "afternoon": "afternoon",
+    "evening": "evening",
 }
 
 K = TypeVar("K", bound=BaseModel)
@@ -75,8 +79,9 @@ class _IndexCache(Generic[K, V]):
 
     @staticmethod
     def _digest(items: Sequence[K]) -> str:
-        dump = json.dumps([[type(i).__name__, i.model_dump(mode="json")] for i in items],
-                          sort_keys=True)
+        dump = json.dumps(
+            [[type(i).__name__, i.model_dump(mode="json")] for i in items], sort_keys=True
+        )
         return hashlib.sha256(dump.encode("utf-8")).hexdigest()
 
     def get(self, items: tuple[K, ...], build: Callable[[], V]) -> V:
@@ -130,16 +135,21 @@ class OfflineBackend:
     def model(self) -> str:
         return self.embedder.model_id
 
-    def topic_model(self, topics: tuple[TopicExamples, ...],
-                    context: UnderstandContext) -> TopicModel:
+    def topic_model(
+        self, topics: tuple[TopicExamples, ...], context: UnderstandContext
+    ) -> TopicModel:
         """The (cached) topic model of a business: its topics, FAQ and catalog."""
         key: tuple[BaseModel, ...] = (*topics, *context.faq, *context.services, *context.staff)
         return self._models.get(key, lambda: self._train(topics, context))
 
     def faq_index(self, entries: tuple[FaqEntry, ...]) -> FaqIndex:
         """The (cached) FAQ index over ``entries``."""
-        return self._faq.get(entries, lambda: FaqIndex(
-            entries, self.embedder, background=[e.masked for e in self.masked_background()]))
+        return self._faq.get(
+            entries,
+            lambda: FaqIndex(
+                entries, self.embedder, background=[e.masked for e in self.masked_background()]
+            ),
+        )
 
     def prepare(self, topics: tuple[TopicExamples, ...], context: UnderstandContext) -> None:
         self.topic_model(topics, context)
@@ -152,29 +162,46 @@ class OfflineBackend:
         def train() -> TopicModel:
             ids = {t.id for t in topics}
             return TopicModel.train(
-                topics, self._examples(topics, context), self._background(context),
-                self.embedder, background_topic="out_of_scope" if "out_of_scope" in ids else "",
-                faq_keywords=keywords)
+                topics,
+                self._examples(topics, context),
+                self._background(context),
+                self.embedder,
+                background_topic="out_of_scope" if "out_of_scope" in ids else "",
+                faq_keywords=keywords,
+            )
 
         if self.store is None:
             return train()
-        key = _digest([t.model_dump(mode="json") for t in topics],
-                      [e.model_dump(mode="json") for e in context.faq],
-                      [c.model_dump(mode="json") for c in (*context.services, *context.staff)],
-                      context.languages, self.background, self.embedder.model_id,
-                      TopicModel.VERSION)
-        state = self.store.load_or_build("topics", key, lambda: train().state(),
-                                         what="training the topic model of a business")
+        key = _digest(
+            [t.model_dump(mode="json") for t in topics],
+            [e.model_dump(mode="json") for e in context.faq],
+            [c.model_dump(mode="json") for c in (*context.services, *context.staff)],
+            context.languages,
+            self.background,
+            self.embedder.model_id,
+            TopicModel.VERSION,
+        )
+        state = self.store.load_or_build(
+            "topics", key, lambda: train().state(), what="training the topic model of a business"
+        )
         restored = TopicModel.restore(topics, state, self.embedder, keywords)
         return restored if restored is not None else train()
 
-    def _examples(self, topics: tuple[TopicExamples, ...],
-                  context: UnderstandContext) -> list[Example]:
+    def _examples(
+        self, topics: tuple[TopicExamples, ...], context: UnderstandContext
+    ) -> list[Example]:
         """Every topic's training texts, masked: examples, descriptions, and for the FAQ
         topic the business's questions and keywords."""
-        plain = context.model_copy(update={
-            "expected_field": None, "expected_type": None, "offered": (), "choices": (),
-            "active_topic": None, "expects_confirm": False})
+        plain = context.model_copy(
+            update={
+                "expected_field": None,
+                "expected_type": None,
+                "offered": (),
+                "choices": (),
+                "active_topic": None,
+                "expects_confirm": False,
+            }
+        )
         examples: list[Example] = []
         for topic in topics:
             for lang, texts in topic.examples.items():
@@ -196,8 +223,8 @@ class OfflineBackend:
         with self._lock:
             if self._masked_background is None:
                 self._masked_background = tuple(
-                    _example(t, "", BACKGROUND_CONTEXT, "en") for t in self.background
-                    if t.strip())
+                    _example(t, "", BACKGROUND_CONTEXT, "en") for t in self.background if t.strip()
+                )
             return self._masked_background
 
     def _background(self, context: UnderstandContext) -> tuple[Example, ...]:
@@ -211,8 +238,11 @@ class OfflineBackend:
         problem = check_text(text)
         if problem:
             return Understanding(
-                text=kept, lang=_default_lang(context), problem=problem,
-                backend=self.name, model=self.model,
+                text=kept,
+                lang=_default_lang(context),
+                problem=problem,
+                backend=self.name,
+                model=self.model,
             )
         # a pressed button is too short to tell its language: it speaks the one it was worded in
         lang = label_language(kept, context.offered, _preferred(context), context.timezone)
@@ -220,10 +250,14 @@ class OfflineBackend:
             lang = detect_language(kept, context.languages, context.conversation_lang)
         fields = extract_all(kept, context, lang)
         masked = mask_entities(kept, fields)
-        reading = self.topic_model(topics, context).read(
-            kept, masked, entity_types(fields)) if topics else None
-        faq: tuple[TopicScore, ...] = self.faq_index(context.faq).search(
-            kept, embedded=masked) if context.faq else ()
+        reading = (
+            self.topic_model(topics, context).read(kept, masked, entity_types(fields))
+            if topics
+            else None
+        )
+        faq: tuple[TopicScore, ...] = (
+            self.faq_index(context.faq).search(kept, embedded=masked) if context.faq else ()
+        )
         signals = extract_signals(kept, lang, emergency_keywords=context.emergency_keywords)
         part, after = extract_part_of_day(kept, lang)
         return Understanding(
@@ -253,11 +287,13 @@ def _digest(*parts: object) -> str:
 
 def _example(text: str, topic: str, context: UnderstandContext, lang: str | None) -> Example:
     """A training text masked the way a message is."""
-    known: Lang = lang if lang in context.languages else detect_language(
-        text, context.languages, None)
+    known: Lang = (
+        lang if lang in context.languages else detect_language(text, context.languages, None)
+    )
     fields = extract_all(text, context, known)
-    return Example(masked=mask_entities(text, fields), text=text,
-                   entities=entity_types(fields), topic=topic)
+    return Example(
+        masked=mask_entities(text, fields), text=text, entities=entity_types(fields), topic=topic
+    )
 
 
 def _preferred(context: UnderstandContext) -> tuple[Lang, ...]:

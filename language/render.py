@@ -69,9 +69,7 @@ def _phone(item: PlanItem, value: str, lang: Lang) -> str:
     return tpl.spell_phone(value, lang) if _voice(item) else tpl.display_phone(value)
 
 
-def _phrase(
-    lang: Lang, service: str, when: str, staff: str, *, service_first: bool = True
-) -> str:
+def _phrase(lang: Lang, service: str, when: str, staff: str, *, service_first: bool = True) -> str:
     """``professional cleaning on Tue 24 Nov at 3:00 pm with Dr. Lena Sommer``.
 
     ``service_first=False`` puts the service last, in brackets: ``Tue 24 Nov at 3:00 pm
@@ -81,8 +79,11 @@ def _phrase(
     if service and service_first:
         parts.append(service)
     if when:
-        parts.append(tpl.when_phrase(when, lang) if service and service_first
-                     else tpl.format_when(when, lang))
+        parts.append(
+            tpl.when_phrase(when, lang)
+            if service and service_first
+            else tpl.format_when(when, lang)
+        )
     if staff:
         parts.append(tpl.text(lang, "with", staff=staff))
     if service and not service_first:
@@ -138,12 +139,14 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
         return ""  # the offer itself ends with "Which one suits you?"
     if _asked_which(item, plan):
         return ""  # "… the women's haircut or the men's haircut?" is the question now
-    offer = next((i for i in plan.items if i.kind == "no_appointment" and i.data.get("offer")),
-                 None)
+    offer = next(
+        (i for i in plan.items if i.kind == "no_appointment" and i.data.get("offer")), None
+    )
     if kind == "phone" and offer is not None:  # beside "book a new one?"
         return "" if offer.data.get("known") else tpl.text(lang, "ask.phone.other_number")
-    if kind == "phone" and any(i.kind == "invalid" and i.data.get("problem") == "not_your_number"
-                               for i in plan.items):
+    if kind == "phone" and any(
+        i.kind == "invalid" and i.data.get("problem") == "not_your_number" for i in plan.items
+    ):
         return tpl.text(lang, "ask.phone.contact_from_it")  # not the number it just refused
     prompt = _get(item, "prompt")
     if prompt:
@@ -160,14 +163,22 @@ def _ask(item: PlanItem, plan: ReplyPlan) -> str:
 
 
 INVALID_PROBLEMS = (
-    "past", "impossible_date", "unknown_service", "unknown_staff", "invalid_phone",
-    "invalid_email", "no_such_option", "closed", "staff_cannot", "not_your_number",
+    "past",
+    "impossible_date",
+    "unknown_service",
+    "unknown_staff",
+    "invalid_phone",
+    "invalid_email",
+    "no_such_option",
+    "closed",
+    "staff_cannot",
+    "not_your_number",
     "ambiguous",
 )
 
 
 def _which(item: PlanItem, plan: ReplyPlan) -> str:
-    """"Would you like the women's haircut or the men's haircut?": the items an ambiguous
+    """ "Would you like the women's haircut or the men's haircut?": the items an ambiguous
     mention fits, each named, as the question."""
     lang = plan.lang
     kind = "staff" if _get(item, "type") == "staff" else "service"
@@ -181,8 +192,10 @@ def _which(item: PlanItem, plan: ReplyPlan) -> str:
 def _asked_which(item: PlanItem, plan: ReplyPlan) -> bool:
     """Another item asks which of several items the customer meant: that is the one
     question of this reply (the next one comes once it is answered)."""
-    return any(other is not item and other.kind == "invalid"
-               and other.data.get("problem") == "ambiguous" for other in plan.items)
+    return any(
+        other is not item and other.kind == "invalid" and other.data.get("problem") == "ambiguous"
+        for other in plan.items
+    )
 
 
 def _invalid(item: PlanItem, plan: ReplyPlan) -> str:
@@ -194,8 +207,12 @@ def _invalid(item: PlanItem, plan: ReplyPlan) -> str:
         if when:
             return tpl.fill(lang, "invalid.closed.date", date=tpl.format_when(when, lang))
     if problem == "staff_cannot" and _get(item, "staff") and _get(item, "service"):
-        return tpl.fill(lang, "invalid.staff_cannot.named", staff=_get(item, "staff"),
-                        service=_get(item, "service"))
+        return tpl.fill(
+            lang,
+            "invalid.staff_cannot.named",
+            staff=_get(item, "staff"),
+            service=_get(item, "service"),
+        )
     key = f"invalid.{problem}" if problem in INVALID_PROBLEMS else "invalid.other"
     options = tpl.split_options(item.data.get("options", ""))
     if options and tpl.has(lang, f"{key}.options"):
@@ -211,15 +228,25 @@ def _offer_slots(item: PlanItem, plan: ReplyPlan) -> str:
     lead = ""
     if note == "other_day":
         day = _get(item, "date")
-        lead = (tpl.fill(lang, "offer.note.other_day.date", date=tpl.format_when(day, lang)) if day
-                else tpl.text(lang, "offer.note.other_day"))
+        lead = (
+            tpl.fill(lang, "offer.note.other_day.date", date=tpl.format_when(day, lang))
+            if day
+            else tpl.text(lang, "offer.note.other_day")
+        )
     elif note == "other_staff":
         lead = tpl.text(lang, "offer.note.other_staff")
     elif note == "dst_gap":
         day, wanted = _get(item, "date"), _get(item, "time")
-        lead = (tpl.fill(lang, "offer.note.dst_gap", time=tpl.format_when(wanted, lang),
-                         date=tpl.format_when(day, lang)) if day and wanted
-                else tpl.text(lang, "offer.note.dst_gap.bare"))
+        lead = (
+            tpl.fill(
+                lang,
+                "offer.note.dst_gap",
+                time=tpl.format_when(wanted, lang),
+                date=tpl.format_when(day, lang),
+            )
+            if day and wanted
+            else tpl.text(lang, "offer.note.dst_gap.bare")
+        )
     if len(item.slots) == 1:
         offer = tpl.fill(lang, "offer.one", slot=tpl.format_slot(item.slots[0], lang))
     else:
@@ -245,8 +272,12 @@ def _no_slots(item: PlanItem, plan: ReplyPlan) -> str:
     if note in ("closed", "away") and days:  # nothing at all within the booking horizon
         reopens = _get(item, "reopens")
         if reopens:
-            return tpl.fill(plan.lang, f"no_slots.{note}.reopens", days=days,
-                            date=tpl.format_when(reopens, plan.lang))
+            return tpl.fill(
+                plan.lang,
+                f"no_slots.{note}.reopens",
+                days=days,
+                date=tpl.format_when(reopens, plan.lang),
+            )
         return tpl.fill(plan.lang, f"no_slots.{note}", days=days)
     when = _get(item, "date") or _get(item, "when")
     if when:
@@ -256,9 +287,30 @@ def _no_slots(item: PlanItem, plan: ReplyPlan) -> str:
 
 _CONFIRM_DETAILS = ("name", "phone", "email", "address", "problem", "message")
 _CONFIRM_SKIP = frozenset(
-    {"service", "staff", "when", "date", "time", "fee", "action", "voice", "field", "type",
-     "retry", "prompt", "options", "topic", "business", "note", "count", "open", "emergency",
-     "appointment_service", "appointment_staff", "appointment_when"}
+    {
+        "service",
+        "staff",
+        "when",
+        "date",
+        "time",
+        "fee",
+        "action",
+        "voice",
+        "field",
+        "type",
+        "retry",
+        "prompt",
+        "options",
+        "topic",
+        "business",
+        "note",
+        "count",
+        "open",
+        "emergency",
+        "appointment_service",
+        "appointment_staff",
+        "appointment_when",
+    }
 )
 _CONFIRM_ACTIONS = ("book", "cancel", "reschedule", "message")
 
@@ -284,11 +336,18 @@ def _confirm(item: PlanItem, plan: ReplyPlan) -> str:
     lang = plan.lang
     action = _get(item, "action") or _get(item, "topic")
     action = action if action in _CONFIRM_ACTIONS else "other"
-    old = _phrase(lang, _get(item, "appointment_service"), _get(item, "appointment_when"),
-                  _get(item, "appointment_staff"))
+    old = _phrase(
+        lang,
+        _get(item, "appointment_service"),
+        _get(item, "appointment_when"),
+        _get(item, "appointment_staff"),
+    )
     new = _appointment(item, lang)
-    extra_when = [tpl.when_phrase(_get(item, k), lang) for k in ("date", "time")
-                  if _get(item, k) and not _get(item, "when") and not item.slots]
+    extra_when = [
+        tpl.when_phrase(_get(item, k), lang)
+        for k in ("date", "time")
+        if _get(item, k) and not _get(item, "when") and not item.slots
+    ]
     new = " ".join(p for p in [new, *extra_when] if p)
     parts: list[str] = []
     if old and action == "cancel":
@@ -386,8 +445,11 @@ def _escalate(item: PlanItem, plan: ReplyPlan) -> str:
 
 def _emergency_info(item: PlanItem, plan: ReplyPlan) -> str:
     phone = _phone(item, _get(item, "phone"), plan.lang)
-    out = (tpl.fill(plan.lang, "emergency_info", phone=phone) if phone
-           else tpl.text(plan.lang, "emergency_info.bare"))
+    out = (
+        tpl.fill(plan.lang, "emergency_info", phone=phone)
+        if phone
+        else tpl.text(plan.lang, "emergency_info.bare")
+    )
     instructions = _get(item, "instructions")
     return f"{out} {tpl.sentence(instructions)}" if instructions else out
 
@@ -415,7 +477,9 @@ def _out_of_scope(item: PlanItem, plan: ReplyPlan) -> str:
 
 def _goodbye(item: PlanItem, plan: ReplyPlan) -> str:
     name = _get(item, "name")
-    return tpl.fill(plan.lang, "goodbye.name", name=name) if name else tpl.text(plan.lang, "goodbye")
+    return (
+        tpl.fill(plan.lang, "goodbye.name", name=name) if name else tpl.text(plan.lang, "goodbye")
+    )
 
 
 _RESUME_TOPICS = ("book", "reschedule", "cancel")
@@ -449,8 +513,11 @@ def _how_can_i_help(item: PlanItem, plan: ReplyPlan) -> str:
 def _no_appointment(item: PlanItem, plan: ReplyPlan) -> str:
     """Nothing upcoming under the number searched; with ``offer``, a new booking offered."""
     phone = _phone(item, _get(item, "phone"), plan.lang)
-    out = (tpl.fill(plan.lang, "no_appointment.phone", phone=phone) if phone
-           else tpl.text(plan.lang, "no_appointment"))
+    out = (
+        tpl.fill(plan.lang, "no_appointment.phone", phone=phone)
+        if phone
+        else tpl.text(plan.lang, "no_appointment")
+    )
     if _get(item, "offer"):
         out = f"{out} {tpl.text(plan.lang, 'no_appointment.offer')}"
     return out

@@ -78,8 +78,9 @@ def _hours_table(item: PlanItem, lang: Lang) -> str:
         rows = _week_rows(week)
         return _table(rows, lang) if rows else week
     names = tpl.WEEKDAY_NAMES[lang]
-    return _table([(i, names[i], _get(item, day)) for i, day in enumerate(_DAYS)
-                   if day in item.data], lang)
+    return _table(
+        [(i, names[i], _get(item, day)) for i, day in enumerate(_DAYS) if day in item.data], lang
+    )
 
 
 def render_hours(item: PlanItem, plan: ReplyPlan) -> str:

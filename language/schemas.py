@@ -41,8 +41,7 @@ class ModelOutput(BaseModel):
 
 
 def _bounded(max_length: int, pattern: str | None = None) -> Any:
-    return Annotated[str, StringConstraints(min_length=1, max_length=max_length,
-                                            pattern=pattern)]
+    return Annotated[str, StringConstraints(min_length=1, max_length=max_length, pattern=pattern)]
 
 
 def _one_of(values: tuple[str, ...]) -> Any:
@@ -54,8 +53,10 @@ def topic_model(ids: tuple[str, ...]) -> type[ModelOutput]:
     """``{"topic": <one of ids or "none">}``."""
     choices = tuple(dict.fromkeys((*ids, NONE_TOPIC)))
     model: type[ModelOutput] = create_model(
-        "TopicChoice", __base__=ModelOutput,
-        topic=(_one_of(choices), Field(description="the card id, or none")))
+        "TopicChoice",
+        __base__=ModelOutput,
+        topic=(_one_of(choices), Field(description="the card id, or none")),
+    )
     return model
 
 
@@ -102,8 +103,9 @@ def _field_type(field: FieldBrief, context: UnderstandContext) -> Any | None:
     return _bounded(MAX_TEXT)  # text
 
 
-def fields_model(fields: tuple[FieldBrief, ...],
-                 context: UnderstandContext) -> type[ModelOutput] | None:
+def fields_model(
+    fields: tuple[FieldBrief, ...], context: UnderstandContext
+) -> type[ModelOutput] | None:
     """One nullable property per card field that can have a value this turn, in the card's
     order; ``None`` when there is none."""
     properties: dict[str, Any] = {}
@@ -121,7 +123,8 @@ def fields_model(fields: tuple[FieldBrief, ...],
 def reply_model(max_chars: int) -> type[ModelOutput]:
     """``{"text": <the reply, at most max_chars characters>}``."""
     model: type[ModelOutput] = create_model(
-        "Reply", __base__=ModelOutput, text=(_bounded(min(max_chars, MAX_REPLY)), ...))
+        "Reply", __base__=ModelOutput, text=(_bounded(min(max_chars, MAX_REPLY)), ...)
+    )
     return model
 
 
@@ -151,5 +154,15 @@ def output_bound(output: type[BaseModel]) -> int:
     return _chars(schema, schema.get("$defs", {}))
 
 
-__all__ = ["DATE_PATTERN", "MAX_REPLY", "NONE_TOPIC", "ModelOutput", "SignalsOutput",
-           "TIME_PATTERN", "fields_model", "output_bound", "reply_model", "topic_model"]
+__all__ = [
+    "DATE_PATTERN",
+    "MAX_REPLY",
+    "NONE_TOPIC",
+    "ModelOutput",
+    "SignalsOutput",
+    "TIME_PATTERN",
+    "fields_model",
+    "output_bound",
+    "reply_model",
+    "topic_model",
+]

@@ -141,8 +141,12 @@ def _zones(starts: Sequence[datetime], lang: Lang) -> list[str]:
     def offsets(members: list[int]) -> set[timedelta | None]:
         return {starts[i].utcoffset() for i in members}
 
-    out = [_zone(start, lang) if repeated_wall_time(start)
-           or len(offsets(walls[_wall(start, lang)])) > 1 else "" for start in starts]
+    out = [
+        _zone(start, lang)
+        if repeated_wall_time(start) or len(offsets(walls[_wall(start, lang)])) > 1
+        else ""
+        for start in starts
+    ]
     for members in walls.values():
         shown = {out[i] for i in members if out[i]}
         if len(shown) < len(offsets([i for i in members if out[i]])):
@@ -178,8 +182,9 @@ def slot_labels(slots: Sequence[Slot], lang: Lang, timezone: str = "") -> tuple[
     return tuple(labels)
 
 
-def _pressed(text: str, slots: Sequence[Slot], langs: Iterable[Lang], timezone: str
-             ) -> tuple[Slot, Lang] | None:
+def _pressed(
+    text: str, slots: Sequence[Slot], langs: Iterable[Lang], timezone: str
+) -> tuple[Slot, Lang] | None:
     said = normalise(text)
     if not said or not slots:
         return None
@@ -190,16 +195,18 @@ def _pressed(text: str, slots: Sequence[Slot], langs: Iterable[Lang], timezone: 
     return None
 
 
-def slot_for_label(text: str, slots: Sequence[Slot], langs: Iterable[Lang] = _LANGS,
-                   timezone: str = "") -> Slot | None:
+def slot_for_label(
+    text: str, slots: Sequence[Slot], langs: Iterable[Lang] = _LANGS, timezone: str = ""
+) -> Slot | None:
     """The offered slot whose label (in one of ``langs`` first, then any) the text is,
     ignoring case and white space; ``None`` when it is no label of this offer."""
     pressed = _pressed(text, slots, langs, timezone)
     return pressed[0] if pressed else None
 
 
-def label_language(text: str, slots: Sequence[Slot], langs: Iterable[Lang] = _LANGS,
-                   timezone: str = "") -> Lang | None:
+def label_language(
+    text: str, slots: Sequence[Slot], langs: Iterable[Lang] = _LANGS, timezone: str = ""
+) -> Lang | None:
     """The language of the offer's label the text is, if it is one. A label is too short
     to tell its language by its words (German ``Do`` reads as English "do"), and it was
     worded in the conversation's language, so that is the language it speaks."""

@@ -60,7 +60,9 @@ def sentence(value: str) -> str:
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
+_DATETIME_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
+)
 
 
 def parse_when(value: str) -> datetime | date | time | None:
@@ -135,8 +137,12 @@ def format_datetime(moment: datetime, lang: Lang) -> str:
     1:30 am CDT`` is an hour before ``… 1:30 am CST``."""
     shown = format_time(moment.time(), lang)
     label = zone_label(moment, lang)
-    return text(lang, "datetime", date=format_date(moment.date(), lang),
-                time=f"{shown} {label}" if label else shown)
+    return text(
+        lang,
+        "datetime",
+        date=format_date(moment.date(), lang),
+        time=f"{shown} {label}" if label else shown,
+    )
 
 
 def format_when(value: str, lang: Lang) -> str:
@@ -202,8 +208,13 @@ def spell_phone(value: str, lang: Lang) -> str:
     return spoken or value.strip()
 
 
-_EMAIL_WORDS = {"@": "spell.at", ".": "spell.dot", "-": "spell.dash", "_": "spell.underscore",
-                "+": "spell.plus"}
+_EMAIL_WORDS = {
+    "@": "spell.at",
+    ".": "spell.dot",
+    "-": "spell.dash",
+    "_": "spell.underscore",
+    "+": "spell.plus",
+}
 
 
 def spell_email(value: str, lang: Lang) -> str:

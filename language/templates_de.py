@@ -89,9 +89,7 @@ TEMPLATES: dict[str, str] = {
     "no_slots": (
         "Dafür habe ich leider keinen freien Termin gefunden. Vielleicht passt ein anderer Tag?"
     ),
-    "no_slots.date": (
-        "Am {date} ist leider nichts mehr frei. Vielleicht passt ein anderer Tag?"
-    ),
+    "no_slots.date": ("Am {date} ist leider nichts mehr frei. Vielleicht passt ein anderer Tag?"),
     "slot_free": "{slot} ist frei.",
     "already_holds": (
         "Sie haben bereits einen Termin: {appointment}. Wenn Sie lieber diesen verschieben "
@@ -118,7 +116,7 @@ TEMPLATES: dict[str, str] = {
     "cancelled": "Ihr Termin ({appointment}) wurde storniert.",
     "cancelled.bare": "Ihr Termin wurde storniert.",
     "already_cancelled": "Dieser Termin ({appointment}) war bereits storniert; es hat sich "
-                         "nichts geändert.",
+    "nichts geändert.",
     "already_cancelled.bare": "Dieser Termin war bereits storniert; es hat sich nichts geändert.",
     "message_taken": (
         "Vielen Dank, ich habe Ihre Nachricht notiert und an das Team weitergeleitet. "

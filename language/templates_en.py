@@ -109,7 +109,7 @@ TEMPLATES: dict[str, str] = {
     "cancelled": "Your appointment ({appointment}) has been cancelled.",
     "cancelled.bare": "Your appointment has been cancelled.",
     "already_cancelled": "That appointment ({appointment}) was already cancelled, so nothing "
-                         "has changed.",
+    "has changed.",
     "already_cancelled.bare": "That appointment was already cancelled, so nothing has changed.",
     "message_taken": (
         "Thank you, I've taken your message and passed it on to the team. "
@@ -249,7 +249,18 @@ TEMPLATES: dict[str, str] = {
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS: tuple[str, ...] = (
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
 )
 
 __all__ = ["MONTHS", "TEMPLATES", "WEEKDAYS"]

@@ -20,7 +20,6 @@ Urgency = Literal["none", "urgent", "emergency"]
 Hazard = Literal["none", "gas"]
 
 
-
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -203,16 +202,43 @@ class Understanding(_Frozen):
 
 PlanKind = Literal[
     # the conversation
-    "greet", "goodbye", "anything_else", "how_can_i_help", "identity", "resume",
-    "clarify", "clarify_topic", "out_of_scope", "fallback", "offer_help",
+    "greet",
+    "goodbye",
+    "anything_else",
+    "how_can_i_help",
+    "identity",
+    "resume",
+    "clarify",
+    "clarify_topic",
+    "out_of_scope",
+    "fallback",
+    "offer_help",
     # fields and read-backs
-    "ask", "invalid", "confirm", "late_fee",
+    "ask",
+    "invalid",
+    "confirm",
+    "late_fee",
     # what an action found or did
-    "offer_slots", "slot_free", "already_holds", "no_slots", "slot_taken",
-    "booked", "rescheduled", "cancelled", "already_cancelled", "appointment",
-    "no_appointment", "answer", "no_answer", "hours", "message_taken",
+    "offer_slots",
+    "slot_free",
+    "already_holds",
+    "no_slots",
+    "slot_taken",
+    "booked",
+    "rescheduled",
+    "cancelled",
+    "already_cancelled",
+    "appointment",
+    "no_appointment",
+    "answer",
+    "no_answer",
+    "hours",
+    "message_taken",
     # hand-offs and safety
-    "transfer", "escalate", "emergency_info", "safety",
+    "transfer",
+    "escalate",
+    "emergency_info",
+    "safety",
 ]
 """Every kind of :class:`PlanItem`: the closed set the renderer words (``RENDERERS`` has one
 wording each) and the engine plans. A kind outside it is refused where the item is made."""

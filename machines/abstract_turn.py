@@ -82,8 +82,18 @@ def _with_input(out: Outcome, inp: Input) -> Outcome:
     where the explorer keeps one: ``Outcome.step``, ``machines.trace.retold``)."""
     if out.trace.input == inp:
         return out
-    return Outcome(out.trace, out.end, out.findings, out.entered, out.asked, out.won,
-                   out.lost, out.held, _failed(out.trace.actions, inp), inp)
+    return Outcome(
+        out.trace,
+        out.end,
+        out.findings,
+        out.entered,
+        out.asked,
+        out.won,
+        out.lost,
+        out.held,
+        _failed(out.trace.actions, inp),
+        inp,
+    )
 
 
 def _failed(actions: tuple[tuple[str, bool], ...] | list[tuple[str, bool]], inp: Input) -> bool:
@@ -104,14 +114,41 @@ class _Turn:
     """The card phase of one ``engine.decide`` call over abstract facts."""
 
     __slots__ = (
-        "model", "start", "inp", "results", "facts", "state", "fields", "failed", "unanswered",
-        "confirmed", "completed", "previous", "event", "ran", "skipped", "stale", "used",
-        "actions_run", "fired_all", "moves", "actions", "says", "said", "findings", "entered",
-        "won", "lost", "held", "action_facts", "corrected", "dirty", "denied",
+        "model",
+        "start",
+        "inp",
+        "results",
+        "facts",
+        "state",
+        "fields",
+        "failed",
+        "unanswered",
+        "confirmed",
+        "completed",
+        "previous",
+        "event",
+        "ran",
+        "skipped",
+        "stale",
+        "used",
+        "actions_run",
+        "fired_all",
+        "moves",
+        "actions",
+        "says",
+        "said",
+        "findings",
+        "entered",
+        "won",
+        "lost",
+        "held",
+        "action_facts",
+        "corrected",
+        "dirty",
+        "denied",
     )
 
-    def __init__(self, model: Model, start: Config, inp: Input, results: tuple[bool, ...]
-                 ) -> None:
+    def __init__(self, model: Model, start: Config, inp: Input, results: tuple[bool, ...]) -> None:
         self.model, self.start, self.inp, self.results = model, start, inp, results
         self.facts: Facts = {}
         self.state = ""
@@ -157,13 +194,18 @@ class _Turn:
         # topic: topic.answered_expected)
         answered = self._answers()
         said = dict(inp.facts)
-        usable = answered and (inp.valid or bool(c.asked == CONFIRM_ASKED and (
-            said.get("signal.affirm") or said.get("signal.deny"))))
+        usable = answered and (
+            inp.valid
+            or bool(
+                c.asked == CONFIRM_ASKED and (said.get("signal.affirm") or said.get("signal.deny"))
+            )
+        )
         if fresh:
             self.unanswered = 0
         elif c.asked:
-            self.unanswered = 0 if usable else self._count("counter.unanswered",
-                                                              self.unanswered + 1)
+            self.unanswered = (
+                0 if usable else self._count("counter.unanswered", self.unanswered + 1)
+            )
         f["topic.answered_expected"] = answered
         f["machine.fresh"] = fresh
         # decide: _enter_card folds this turn's field into the topic
@@ -192,8 +234,11 @@ class _Turn:
         if inp.resume:
             return False
         if asked == CONFIRM_ASKED:
-            return bool(dict(inp.facts).get("signal.affirm") or dict(inp.facts).get("signal.deny")
-                        or inp.field)
+            return bool(
+                dict(inp.facts).get("signal.affirm")
+                or dict(inp.facts).get("signal.deny")
+                or inp.field
+            )
         return bool(asked) and inp.field == asked
 
     def _count(self, name: str, value: int) -> int:
@@ -204,10 +249,23 @@ class _Turn:
     def key(self) -> tuple[object, ...]:
         """Everything the rest of the turn reads, once :meth:`begin` has run."""
         m = self.model
-        return (tuple(map(self.facts.get, m._read)), tuple(map(self.facts.get, m._inv_read)),
-                self.state, frozenset(self.fields), self.failed, self.unanswered,
-                self.confirmed, self.completed, self.previous, self.event, frozenset(self.ran),
-                self.skipped, frozenset(self.stale), tuple(self.corrected), self.results)
+        return (
+            tuple(map(self.facts.get, m._read)),
+            tuple(map(self.facts.get, m._inv_read)),
+            self.state,
+            frozenset(self.fields),
+            self.failed,
+            self.unanswered,
+            self.confirmed,
+            self.completed,
+            self.previous,
+            self.event,
+            frozenset(self.ran),
+            self.skipped,
+            frozenset(self.stale),
+            tuple(self.corrected),
+            self.results,
+        )
 
     def run(self, begun: bool = False) -> Outcome:
         if not begun:
@@ -217,9 +275,17 @@ class _Turn:
         settled = self.rounds()
         end = self.finish() if settled else None
         failed = _failed(self.actions, self.inp)
-        return Outcome(trace=self.trace(), end=end, findings=self.findings, entered=self.entered,
-                       asked={s.arg for s in self.said if s.kind in ("ask", "invalid")},
-                       won=self.won, lost=self.lost, held=self.held, failed=failed)
+        return Outcome(
+            trace=self.trace(),
+            end=end,
+            findings=self.findings,
+            entered=self.entered,
+            asked={s.arg for s in self.said if s.kind in ("ask", "invalid")},
+            won=self.won,
+            lost=self.lost,
+            held=self.held,
+            failed=failed,
+        )
 
     def rounds(self) -> bool:
         """engine.turn.Turn.run_phase: True when the phase reached a fixpoint.
@@ -246,12 +312,15 @@ class _Turn:
                 return Step.CHANGED if self.dirty else Step.SETTLED
             now = self.situation()
             if now in seen:
-                moves = self.moves[seen[now]:]
+                moves = self.moves[seen[now] :]
                 loop = " -> ".join([moves[0].source] + [m.target for m in moves])
-                raise _Cycle("loop", f"the rules go round in a loop within one turn and never "
-                                     f"reach a fixpoint (the engine stops after "
-                                     f"{self.model.max_actions} actions or "
-                                     f"{self.model.max_rounds} rounds): {loop}")
+                raise _Cycle(
+                    "loop",
+                    f"the rules go round in a loop within one turn and never "
+                    f"reach a fixpoint (the engine stops after "
+                    f"{self.model.max_actions} actions or "
+                    f"{self.model.max_rounds} rounds): {loop}",
+                )
             seen[now] = len(self.moves)
             return Step.MOVED
 
@@ -262,9 +331,12 @@ class _Turn:
             return False
         except RuleCycle:
             names = ", ".join(sorted(dict.fromkeys(self.fired_all[-12:])))
-            self.finding("rule_cycle", "rounds",
-                         f"the rules do not reach a fixpoint: still firing after "
-                         f"{self.model.max_rounds} rounds in one turn (last: {names})")
+            self.finding(
+                "rule_cycle",
+                "rounds",
+                f"the rules do not reach a fixpoint: still firing after "
+                f"{self.model.max_rounds} rounds in one turn (last: {names})",
+            )
             return False
         return True
 
@@ -299,8 +371,11 @@ class _Turn:
                     self.said.append(c)
                     self.says.append(f"{c.kind} {c.arg}".strip())
                     self.check_say(r.name, c)
-                    if c.kind == "invalid" and c.arg not in self.model.collected \
-                            and facts.pop(f"invalid.{c.arg}", None) is not None:
+                    if (
+                        c.kind == "invalid"
+                        and c.arg not in self.model.collected
+                        and facts.pop(f"invalid.{c.arg}", None) is not None
+                    ):
                         self.dirty = True
                 elif isinstance(c, Escalate):
                     self.unanswered = 0
@@ -312,8 +387,9 @@ class _Turn:
                     self.plan(c.action)
         return moved
 
-    def conflicts(self, rules: list[Rule], event_rule: Rule | None
-                  ) -> list[tuple[Rule, str, Rule, str]]:
+    def conflicts(
+        self, rules: list[Rule], event_rule: Rule | None
+    ) -> list[tuple[Rule, str, Rule, str]]:
         """Rules whose event loses to a different one (leading elsewhere) in this round."""
         if event_rule is None:
             return []
@@ -324,8 +400,12 @@ class _Turn:
         out = []
         for r in rules:
             event = emits[r.name]
-            if event is None or r is event_rule or event == winner \
-                    or self._target(event) == self._target(winner):
+            if (
+                event is None
+                or r is event_rule
+                or event == winner
+                or self._target(event) == self._target(winner)
+            ):
                 continue
             out.append((r, event, event_rule, winner))
         return out
@@ -338,10 +418,12 @@ class _Turn:
                 self.lost.append(Loss(r.name, event, winner.name, winner_event, self.trace()))
             if r.salience == winner.salience:
                 self.finding(
-                    "salience_tie", f"{winner.name}|{r.name}",
+                    "salience_tie",
+                    f"{winner.name}|{r.name}",
                     f"rules {winner.name} ({winner_event}) and {r.name} ({event}) match the "
                     f"same facts with the same salience {r.salience}: which event happens "
-                    "is decided by the rules' names, not by the card")
+                    "is decided by the rules' names, not by the card",
+                )
 
     def _target(self, event: str) -> str | None:
         try:
@@ -351,10 +433,19 @@ class _Turn:
 
     def situation(self) -> tuple[object, ...]:
         m = self.model
-        return (self.state, tuple(map(self.facts.get, m._read_in.get(self.state, m._read))),
-                tuple(map(self.facts.get, m._inv_read)),
-                frozenset(self.fields), self.confirmed, self.completed, self.previous,
-                self.event, frozenset(self.ran), self.skipped, frozenset(self.stale))
+        return (
+            self.state,
+            tuple(map(self.facts.get, m._read_in.get(self.state, m._read))),
+            tuple(map(self.facts.get, m._inv_read)),
+            frozenset(self.fields),
+            self.confirmed,
+            self.completed,
+            self.previous,
+            self.event,
+            frozenset(self.ran),
+            self.skipped,
+            frozenset(self.stale),
+        )
 
     # ------------------------------------------------------------------ the machine
 
@@ -365,9 +456,12 @@ class _Turn:
             target = m.machine.fire(source, event)
         except TransitionRefused:
             self.moves.append(Move(rule, event, source, source, refused=True))
-            self.finding("refused_event", f"{rule}|{event}|{source}",
-                         f"rule {rule} emits '{event}' in state '{source}', which the machine "
-                         "does not accept there")
+            self.finding(
+                "refused_event",
+                f"{rule}|{event}|{source}",
+                f"rule {rule} emits '{event}' in state '{source}', which the machine "
+                "does not accept there",
+            )
             return False
         self.moves.append(Move(rule, event, source, target))
         self.entered.add(target)
@@ -375,8 +469,12 @@ class _Turn:
             self.denied = source
         card = m.card
         back = card.step(target) if target not in TERMINAL_STATES else None
-        if event in ("action_failed", "deny") and back is not None and back.kind == "collect" \
-                and back.field is not None:
+        if (
+            event in ("action_failed", "deny")
+            and back is not None
+            and back.kind == "collect"
+            and back.field is not None
+        ):
             if back.field in self.fields:
                 self.confirmed = False
             self.fields.discard(back.field)
@@ -416,14 +514,20 @@ class _Turn:
             return
         ahead = target == "done" or m.index(target) > m.index(source)
         if event == "deny" and ahead:
-            self.finding("deny_moves_forward", source,
-                         f"a 'no' to the read-back of step '{source}' moves the conversation "
-                         f"forward to '{target}' (on_deny), as if the customer had said yes")
+            self.finding(
+                "deny_moves_forward",
+                source,
+                f"a 'no' to the read-back of step '{source}' moves the conversation "
+                f"forward to '{target}' (on_deny), as if the customer had said yes",
+            )
         elif event == "action_failed" and ahead:
             action = m.card.step(source).action
-            self.finding("failure_moves_forward", source,
-                         f"when action '{action}' fails, step '{source}' moves forward to "
-                         f"'{target}' (on_fail), as if it had succeeded")
+            self.finding(
+                "failure_moves_forward",
+                source,
+                f"when action '{action}' fails, step '{source}' moves forward to "
+                f"'{target}' (on_fail), as if it had succeeded",
+            )
         elif event == "advance" and m.card.step(source).kind == "confirm":
             self.skipped = (source, rule)  # a fault once an action it guards runs
 
@@ -432,50 +536,73 @@ class _Turn:
         m = self.model
         if event == "confirm":
             self.confirmed = True
-        elif event in ("deny",) or event.startswith("correct_") or (
-                event == "action_failed" and source != target):
+        elif (
+            event in ("deny",)
+            or event.startswith("correct_")
+            or (event == "action_failed" and source != target)
+        ):
             self.confirmed = False
         if m.completing >= 0:
-            if source != target and source not in TERMINAL_STATES \
-                    and m.index(source) == m.completing and event in ("advance", "action_ok"):
+            if (
+                source != target
+                and source not in TERMINAL_STATES
+                and m.index(source) == m.completing
+                and event in ("advance", "action_ok")
+            ):
                 # done by its action or its say step; passed by its skip_if, it completes
                 # only what was done before it
-                self.completed = event == "action_ok" or rule == f"{m.card.id}.{source}.say" \
+                self.completed = (
+                    event == "action_ok"
+                    or rule == f"{m.card.id}.{source}.say"
                     or bool(m.results & self.ran)
+                )
             elif target not in TERMINAL_STATES and m.index(target) <= m.completing:
                 self.completed = False
         if m.history:
             self.previous, self.event = source, event
-        if self.skipped and (event == "confirm" or target in TERMINAL_STATES
-                             or m.index(target) <= m.index(self.skipped[0])):
+        if self.skipped and (
+            event == "confirm"
+            or target in TERMINAL_STATES
+            or m.index(target) <= m.index(self.skipped[0])
+        ):
             self.skipped = ()  # read back after all, or gone back before the read-back
         if target == "done" and m.completing >= 0 and not self.completed:
             step = m.card.steps[m.completing]
             if step.kind == "say":
                 what = f"its completing step '{step.id}' having said '{step.say}'"
             else:
-                done = "a committing action" if any(m.actions[a].commits for a in m.results) \
+                done = (
+                    "a committing action"
+                    if any(m.actions[a].commits for a in m.results)
                     else "any action"
-                what = (f"its completing action '{step.action}' (step '{step.id}') having "
-                        f"succeeded, nor {done} of the card before it")
-            self.finding("done_without_action", step.id,
-                         f"the card reaches 'done' without {what}")
+                )
+                what = (
+                    f"its completing action '{step.action}' (step '{step.id}') having "
+                    f"succeeded, nor {done} of the card before it"
+                )
+            self.finding("done_without_action", step.id, f"the card reaches 'done' without {what}")
 
     # ------------------------------------------------------------------ actions
 
     def plan(self, action: str, outcome: bool | None = None) -> None:
         """engine.turn.Turn.plan: the shell runs the action; here it succeeds or fails."""
         if self.actions_run >= self.model.max_actions:
-            raise _Cycle("actions", f"the turn plans more than {self.model.max_actions} "
-                         f"actions (the most one turn may run): {action} again after "
-                         + ", ".join(f"{a} {'ok' if ok else 'failed'}" for a, ok in self.actions))
+            raise _Cycle(
+                "actions",
+                f"the turn plans more than {self.model.max_actions} "
+                f"actions (the most one turn may run): {action} again after "
+                + ", ".join(f"{a} {'ok' if ok else 'failed'}" for a, ok in self.actions),
+            )
         if action != "escalate":
             self.check_action(action)
             if action in self.stale:
-                self.finding("retry_unchanged", action,
-                             f"action '{action}' runs again in state '{self.state}' after it "
-                             f"failed, with none of {_fields(sorted(self.model.retry[action]))}"
-                             " changed since: it can only fail the same way")
+                self.finding(
+                    "retry_unchanged",
+                    action,
+                    f"action '{action}' runs again in state '{self.state}' after it "
+                    f"failed, with none of {_fields(sorted(self.model.retry[action]))}"
+                    " changed since: it can only fail the same way",
+                )
         self.actions_run += 1
         if outcome is None:
             if self.used >= len(self.results):
@@ -514,36 +641,54 @@ class _Turn:
         missing = spec.missing(self.fields) if spec is not None else []
         asked = [n for n in missing if n in m.collected]
         if asked:
-            self.finding("action_before_fields", action,
-                         f"action '{action}' runs in state '{self.state}' before "
-                         f"{_fields(asked)} {'is' if len(asked) == 1 else 'are'} collected")
+            self.finding(
+                "action_before_fields",
+                action,
+                f"action '{action}' runs in state '{self.state}' before "
+                f"{_fields(asked)} {'is' if len(asked) == 1 else 'are'} collected",
+            )
         never = [n for n in missing if n not in m.collected and n not in m.known]
         if never:
             it = "it" if len(never) == 1 else "them"
-            self.finding("field_never_asked", action,
-                         f"action '{action}' needs {_fields(never)}, which no step asks for: "
-                         f"it runs without {it} unless the customer happens to say {it}")
+            self.finding(
+                "field_never_asked",
+                action,
+                f"action '{action}' needs {_fields(never)}, which no step asks for: "
+                f"it runs without {it} unless the customer happens to say {it}",
+            )
         if self.skipped:
             confirm, rule = self.skipped
-            self.finding("confirm_skipped", confirm,
-                         f"confirm step '{confirm}' is passed without a read-back (by {rule}) "
-                         f"and action '{action}' then runs in state '{self.state}': nothing was"
-                         " read back for a yes or a no")
+            self.finding(
+                "confirm_skipped",
+                confirm,
+                f"confirm step '{confirm}' is passed without a read-back (by {rule}) "
+                f"and action '{action}' then runs in state '{self.state}': nothing was"
+                " read back for a yes or a no",
+            )
         if action in card.confirm_before and not self.confirmed:
-            self.finding("action_unconfirmed", action,
-                         f"action '{action}' runs in state '{self.state}' without an explicit "
-                         "yes to a read-back of the current values (the card lists it in "
-                         "confirm_before)")
+            self.finding(
+                "action_unconfirmed",
+                action,
+                f"action '{action}' runs in state '{self.state}' without an explicit "
+                "yes to a read-back of the current values (the card lists it in "
+                "confirm_before)",
+            )
         commits = f"action '{action}' commits ({spec.description if spec else action})"
         if action in m.exempt and action in self.ran:
-            self.finding("commit_unconfirmed", action,
-                         f"{commits} again in state '{self.state}': it already succeeded in "
-                         "this topic, and the card's confirm_exempt covers one run without a yes")
+            self.finding(
+                "commit_unconfirmed",
+                action,
+                f"{commits} again in state '{self.state}': it already succeeded in "
+                "this topic, and the card's confirm_exempt covers one run without a yes",
+            )
         if action in m.commits and not self.confirmed:
-            self.finding("commit_unconfirmed", action,
-                         f"{commits} in state '{self.state}' without an explicit yes to a "
-                         "read-back of its values: it is not in the card's confirm_before, and "
-                         "the card declares no confirm_exempt for it")
+            self.finding(
+                "commit_unconfirmed",
+                action,
+                f"{commits} in state '{self.state}' without an explicit yes to a "
+                "read-back of its values: it is not in the card's confirm_before, and "
+                "the card declares no confirm_exempt for it",
+            )
         self.observe(f"when {action} is about to run", action=action)
 
     def changed(self, name: str) -> None:
@@ -559,24 +704,36 @@ class _Turn:
         action = m.claims.get(say.kind)
         if action is not None:
             ok = (action, True) in self.actions
-            self.finding("claim_without_commit", rule,
-                         f"{_who(m, rule)} says '{say.kind}' in state '{self.state}', which only "
-                         f"action '{action}' succeeding may say"
-                         + (" (it did, so the reply says it twice)" if ok else
-                            f" — and '{action}' has not succeeded: the reply claims what "
-                            "was never done"))
+            self.finding(
+                "claim_without_commit",
+                rule,
+                f"{_who(m, rule)} says '{say.kind}' in state '{self.state}', which only "
+                f"action '{action}' succeeding may say"
+                + (
+                    " (it did, so the reply says it twice)"
+                    if ok
+                    else f" — and '{action}' has not succeeded: the reply claims what "
+                    "was never done"
+                ),
+            )
         if say.kind == "confirm" and self.denied == self.state:
-            self.finding("deny_ignored", self.state,
-                         f"a 'no' to the read-back of step '{self.state}' leads straight back "
-                         "to the same read-back, with nothing asked again or changed: the "
-                         "customer is asked the very question they said no to")
+            self.finding(
+                "deny_ignored",
+                self.state,
+                f"a 'no' to the read-back of step '{self.state}' leads straight back "
+                "to the same read-back, with nothing asked again or changed: the "
+                "customer is asked the very question they said no to",
+            )
         offers = m.offered.get(say.arg) if say.kind in ("ask", "invalid") else None
         if offers is not None and not offers & self.ran:
             by = " or ".join(f"'{a}'" for a in sorted(offers)) or "no action of the card"
-            self.finding("choice_before_options", say.arg,
-                         f"the card asks the customer to choose '{say.arg}' in state "
-                         f"'{self.state}' before {by} offered anything to choose from in "
-                         "this topic")
+            self.finding(
+                "choice_before_options",
+                say.arg,
+                f"the card asks the customer to choose '{say.arg}' in state "
+                f"'{self.state}' before {by} offered anything to choose from in "
+                "this topic",
+            )
 
     # ------------------------------------------------------------------ checks
 
@@ -596,17 +753,25 @@ class _Turn:
             if rules is not None:
                 when += ", ".join(r.name for r in rules)
                 rules = None
-            self.finding("invariant", name,
-                         f"invariant '{name}' ({cond.text}) does not hold {when}, in "
-                         f"state '{self.state}'")
+            self.finding(
+                "invariant",
+                name,
+                f"invariant '{name}' ({cond.text}) does not hold {when}, in state '{self.state}'",
+            )
 
     def finding(self, kind: str, key: str, message: str) -> None:
         if (kind, key) not in self.model.found:  # else the explorer has a shorter one
             self.findings.append(Finding(kind, key, message, self.trace()))
 
     def trace(self) -> Trace:
-        return Trace(input=self.inp, fired=tuple(self.fired_all), moves=tuple(self.moves),
-                    actions=tuple(self.actions), says=tuple(self.says), end=self.state)
+        return Trace(
+            input=self.inp,
+            fired=tuple(self.fired_all),
+            moves=tuple(self.moves),
+            actions=tuple(self.actions),
+            says=tuple(self.says),
+            end=self.state,
+        )
 
     def finish(self) -> Config:
         """decide._remember_question, and the configuration the next turn starts from."""
@@ -618,11 +783,22 @@ class _Turn:
                 asked = CONFIRM_ASKED
         if self.state in TERMINAL_STATES:
             return Config(state=self.state)  # nothing happens after the end
-        return replace(self.start, state=self.state, fields=frozenset(self.fields),
-                       failed=self.failed, unanswered=self.unanswered, asked=asked,
-                       fresh=False, confirmed=self.confirmed, completed=self.completed,
-                       previous=self.previous, event=self.event, ran=frozenset(self.ran),
-                       skipped=self.skipped, stale=frozenset(self.stale))
+        return replace(
+            self.start,
+            state=self.state,
+            fields=frozenset(self.fields),
+            failed=self.failed,
+            unanswered=self.unanswered,
+            asked=asked,
+            fresh=False,
+            confirmed=self.confirmed,
+            completed=self.completed,
+            previous=self.previous,
+            event=self.event,
+            ran=frozenset(self.ran),
+            skipped=self.skipped,
+            stale=frozenset(self.stale),
+        )
 
 
 def _base_facts(model: Model, config: Config) -> Facts:

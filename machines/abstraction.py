@@ -57,11 +57,21 @@ CONFIRM_ASKED = "<confirm>"
 _OTHER = "<other>"  # a text value equal to no literal a condition compares with
 _STATEFUL_SAYS = frozenset({"ask", "invalid", "confirm"})  # what is said that a turn remembers
 # facts this module computes itself; every other fact a rule reads is a free input
-_MODELLED = frozenset({
-    "machine.state", "machine.card", "machine.terminal", "machine.fresh", "topic.active",
-    "topic.active_done", "topic.active_oneshot", "topic.answered_expected",
-    "counter.failed_attempts", "counter.unanswered", "turn.action_round",
-})
+_MODELLED = frozenset(
+    {
+        "machine.state",
+        "machine.card",
+        "machine.terminal",
+        "machine.fresh",
+        "topic.active",
+        "topic.active_done",
+        "topic.active_oneshot",
+        "topic.answered_expected",
+        "counter.failed_attempts",
+        "counter.unanswered",
+        "turn.action_round",
+    }
+)
 _MODELLED_PREFIXES = ("field.", "input.", "invalid.", "corrected.", "action.", "verify.")
 
 
@@ -87,10 +97,28 @@ class Config:
 
     def __hash__(self) -> int:
         if not self._hash:
-            object.__setattr__(self, "_hash", hash((
-                self.state, self.fields, self.failed, self.unanswered, self.asked, self.fresh,
-                self.confirmed, self.completed, self.previous, self.event, self.ran,
-                self.skipped, self.stale)) or 1)
+            object.__setattr__(
+                self,
+                "_hash",
+                hash(
+                    (
+                        self.state,
+                        self.fields,
+                        self.failed,
+                        self.unanswered,
+                        self.asked,
+                        self.fresh,
+                        self.confirmed,
+                        self.completed,
+                        self.previous,
+                        self.event,
+                        self.ran,
+                        self.skipped,
+                        self.stale,
+                    )
+                )
+                or 1,
+            )
         return self._hash
 
 
@@ -164,13 +192,13 @@ class Model:
     shortcuts: bool = True
     _read: tuple[str, ...] = ()
     _read_in: dict[str, tuple[str, ...]] = field(default_factory=dict)  # state -> names read
-    _memo_in: dict[str, dict[tuple[Scalar | None, ...], list[Rule]]] = field(
-        default_factory=dict)
+    _memo_in: dict[str, dict[tuple[Scalar | None, ...], list[Rule]]] = field(default_factory=dict)
     _prefixed: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _inv_read: tuple[str, ...] = ()  # the facts invariants read, but verify.*
     _inv_history: tuple[str, ...] = ()  # the verify.* facts they read
-    _inv_memo: dict[tuple[tuple[Scalar | None, ...], tuple[Scalar | None, ...]],
-                    list[tuple[str, Condition]]] = field(default_factory=dict)
+    _inv_memo: dict[
+        tuple[tuple[Scalar | None, ...], tuple[Scalar | None, ...]], list[tuple[str, Condition]]
+    ] = field(default_factory=dict)
 
     @property
     def card(self) -> Card:
@@ -204,20 +232,25 @@ class Model:
     def broken(self, facts: Facts, history: Facts) -> list[tuple[str, Condition]]:
         """The invariants that do not hold for ``facts`` and the ``verify.*`` facts in
         ``history``, remembered like matches."""
-        key = (tuple(map(facts.get, self._inv_read)),
-               tuple(map(history.get, self._inv_history)))
+        key = (tuple(map(facts.get, self._inv_read)), tuple(map(history.get, self._inv_history)))
         found = self._inv_memo.get(key)
         if found is None:
             both = facts | history
-            found = self._inv_memo[key] = [(n, c) for n, c in self.invariants
-                                           if not c.evaluate(both)]
+            found = self._inv_memo[key] = [
+                (n, c) for n, c in self.invariants if not c.evaluate(both)
+            ]
         return found
 
 
-def build_model(machine: CompiledMachine, engine: RuleEngine, rulesets: Sequence[RuleSet],
-                fixed: Mapping[str, Scalar] | None = None,
-                actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS,
-                max_rounds: int = MAX_ROUNDS, max_actions: int = MAX_ACTIONS) -> Model:
+def build_model(
+    machine: CompiledMachine,
+    engine: RuleEngine,
+    rulesets: Sequence[RuleSet],
+    fixed: Mapping[str, Scalar] | None = None,
+    actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS,
+    max_rounds: int = MAX_ROUNDS,
+    max_actions: int = MAX_ACTIONS,
+) -> Model:
     """Prepare ``machine`` and the rules of its card phase for exploration.
 
     ``engine`` must be compiled from ``rulesets`` (as ``engine.brain.Topic`` holds them);
@@ -234,22 +267,37 @@ def build_model(machine: CompiledMachine, engine: RuleEngine, rulesets: Sequence
     # reply, and those an invariant reads
     relevant: dict[str, FactType] = {}
     literals: dict[str, set[Scalar]] = {}
-    deciding = [conditions[r.name] for r in rules if any(
-        not isinstance(c, Say) or c.kind in _STATEFUL_SAYS for c in r.then)]
+    deciding = [
+        conditions[r.name]
+        for r in rules
+        if any(not isinstance(c, Say) or c.kind in _STATEFUL_SAYS for c in r.then)
+    ]
     for cond in deciding + [c for _, c in invariants]:
         relevant.update(cond.types)
         _literals(cond.root, literals)
     fixed_facts = dict(fixed or {})
-    free = sorted(n for n in relevant if n not in fixed_facts and n not in _MODELLED
-                  and not n.startswith(_MODELLED_PREFIXES))
-    domains = tuple((n, _domain(schema.get(n, relevant[n]), literals.get(n, set())))
-                    for n in free)
+    free = sorted(
+        n
+        for n in relevant
+        if n not in fixed_facts and n not in _MODELLED and not n.startswith(_MODELLED_PREFIXES)
+    )
+    domains = tuple((n, _domain(schema.get(n, relevant[n]), literals.get(n, set()))) for n in free)
     read = sorted({n for c in conditions.values() for n in c.names})
     guards = {name: _guard(c.root) for name, c in conditions.items()}
-    read_in = {state: tuple(sorted({n for name, c in conditions.items()
-                                    if guards[name] is None or state in guards[name]  # type: ignore[operator]
-                                    for n in c.names} | {"machine.state"}))
-               for state in machine.states}
+    read_in = {
+        state: tuple(
+            sorted(
+                {
+                    n
+                    for name, c in conditions.items()
+                    if guards[name] is None or state in guards[name]  # type: ignore[operator]
+                    for n in c.names
+                }
+                | {"machine.state"}
+            )
+        )
+        for state in machine.states
+    }
     # which free facts a turn can depend on, given the states it passes through
     free_set = set(free)
     always = {n for _, c in invariants for n in c.names} & free_set
@@ -263,13 +311,26 @@ def build_model(machine: CompiledMachine, engine: RuleEngine, rulesets: Sequence
             for state in states:
                 by_state.setdefault(state, set()).update(reads)
     needed = {n for a in card.allowed_actions if a in actions for n in actions[a].needs}
-    tracked = frozenset(n for n in names if f"field.{n}" in relevant or n in needed
-                        or any(s.kind == "collect" and s.field == n for s in card.steps))
-    caps = {name: _cap(literals.get(name, set())) if name in relevant else 0
-            for name in ("counter.failed_attempts", "counter.unanswered")}
-    prefill = tuple(f.name for f in card.required_fields if f.name in tracked and (
-        (f.from_opening and f.type == "text")
-        or (f.name, f.type) in (("name", "person_name"), ("phone", "phone"))))
+    tracked = frozenset(
+        n
+        for n in names
+        if f"field.{n}" in relevant
+        or n in needed
+        or any(s.kind == "collect" and s.field == n for s in card.steps)
+    )
+    caps = {
+        name: _cap(literals.get(name, set())) if name in relevant else 0
+        for name in ("counter.failed_attempts", "counter.unanswered")
+    }
+    prefill = tuple(
+        f.name
+        for f in card.required_fields
+        if f.name in tracked
+        and (
+            (f.from_opening and f.type == "text")
+            or (f.name, f.type) in (("name", "person_name"), ("phone", "phone"))
+        )
+    )
     steps = card.steps
     # the step that does what the card is for: its last action, else its last say step
     completing = max((i for i, s in enumerate(steps) if s.kind == "action"), default=-1)
@@ -279,52 +340,85 @@ def build_model(machine: CompiledMachine, engine: RuleEngine, rulesets: Sequence
     exempt = {e.action for e in card.confirm_exempt}
     # a choice field lists the options some allowed action offers; a new offer replaces the
     # last one, so a choice made from it is made again (engine.turn._drop_stale_choices)
-    offered = {f.name: frozenset(a.name for a in allowed if a.offers == _offer_type(f.type))
-               for f in card.required_fields if _offer_type(f.type)
-               and any(s.kind == "collect" and s.field == f.name for s in steps)}
-    drops = {a.name: tuple(f.name for f in card.required_fields if f.type == a.offers
-                           and f.type == "offered_slot" and f.name in tracked)
-             for a in allowed if a.offers}
-    results = frozenset(a.name for a in allowed if a.commits) or frozenset(
-        a.name for a in allowed)
+    offered = {
+        f.name: frozenset(a.name for a in allowed if a.offers == _offer_type(f.type))
+        for f in card.required_fields
+        if _offer_type(f.type) and any(s.kind == "collect" and s.field == f.name for s in steps)
+    }
+    drops = {
+        a.name: tuple(
+            f.name
+            for f in card.required_fields
+            if f.type == a.offers and f.type == "offered_slot" and f.name in tracked
+        )
+        for a in allowed
+        if a.offers
+    }
+    results = frozenset(a.name for a in allowed if a.commits) or frozenset(a.name for a in allowed)
     ran_tracked = {a for names in offered.values() for a in names} | results
-    ran_tracked |= {n.removeprefix(RAN) for _, c in invariants for n in c.names
-                    if n.startswith(RAN)}
+    ran_tracked |= {
+        n.removeprefix(RAN) for _, c in invariants for n in c.names if n.startswith(RAN)
+    }
     inv_names = {n for _, c in invariants for n in c.names}
     collected = frozenset(s.field for s in steps if s.kind == "collect" and s.field)
-    unread = frozenset(n for n in names if n not in tracked and not any(
-        f"{p}.{n}" in relevant for p in ("field", "input", "corrected", "invalid")))
+    unread = frozenset(
+        n
+        for n in names
+        if n not in tracked
+        and not any(f"{p}.{n}" in relevant for p in ("field", "input", "corrected", "invalid"))
+    )
     steps_of: dict[str, frozenset[str]] = {}
     for n in names:  # the states whose rules read the refusal of a collected field
         readers = [guards[r.name] for r in rules if f"invalid.{n}" in conditions[r.name].names]
-        if n in collected and f"invalid.{n}" not in inv_names and all(
-                g is not None for g in readers):
+        if (
+            n in collected
+            and f"invalid.{n}" not in inv_names
+            and all(g is not None for g in readers)
+        ):
             steps_of[n] = frozenset(x for g in readers if g is not None for x in g)
     return Model(
-        machine=machine, engine=engine, rules=rules, fixed=fixed_facts, actions=actions,
-        max_rounds=max_rounds, max_actions=max_actions, invariants=invariants,
-        domains=domains, fields=tuple(names), tracked=tracked, prefill=prefill,
+        machine=machine,
+        engine=engine,
+        rules=rules,
+        fixed=fixed_facts,
+        actions=actions,
+        max_rounds=max_rounds,
+        max_actions=max_actions,
+        invariants=invariants,
+        domains=domains,
+        fields=tuple(names),
+        tracked=tracked,
+        prefill=prefill,
         collected=collected,
-        caps=caps, history=any(c.names & {"verify.previous", "verify.event"}
-                               for _, c in invariants),
-        completing=completing, claims=claims(actions),
-        commits=frozenset(a.name for a in allowed if a.commits and a.name not in exempt
-                          and a.name not in card.confirm_before),
+        caps=caps,
+        history=any(c.names & {"verify.previous", "verify.event"} for _, c in invariants),
+        completing=completing,
+        claims=claims(actions),
+        commits=frozenset(
+            a.name
+            for a in allowed
+            if a.commits and a.name not in exempt and a.name not in card.confirm_before
+        ),
         exempt=frozenset(a.name for a in allowed if a.commits and a.name in exempt),
-        known=frozenset(f.name for f in card.required_fields
-                        if f.from_opening and f.type == "text"),
-        offered=offered, drops={k: v for k, v in drops.items() if v},
-        ran_tracked=frozenset(ran_tracked), results=results,
+        known=frozenset(
+            f.name for f in card.required_fields if f.from_opening and f.type == "text"
+        ),
+        offered=offered,
+        drops={k: v for k, v in drops.items() if v},
+        ran_tracked=frozenset(ran_tracked),
+        results=results,
         retry={a.name: frozenset(a.retry_after) for a in allowed if a.retry_after},
-        unread=unread, steps_of=steps_of,
+        unread=unread,
+        steps_of=steps_of,
         always=frozenset(always),
         by_state={k: frozenset(v) for k, v in by_state.items()},
-        emits={r.name: next((c.event for c in r.then if isinstance(c, Emit)), None)
-               for r in rules},
+        emits={r.name: next((c.event for c in r.then if isinstance(c, Emit)), None) for r in rules},
         sets={r.name: tuple(c for c in r.then if isinstance(c, Set)) for r in rules},
-        acts={r.name: tuple(c for c in r.then if isinstance(c, Say | Escalate | Plan))
-              for r in rules},
-        _read=tuple(read), _read_in=read_in,
+        acts={
+            r.name: tuple(c for c in r.then if isinstance(c, Say | Escalate | Plan)) for r in rules
+        },
+        _read=tuple(read),
+        _read_in=read_in,
         _inv_read=tuple(sorted(n for n in inv_names if not n.startswith("verify."))),
         _inv_history=tuple(sorted(n for n in inv_names if n.startswith("verify."))),
     )
@@ -401,6 +495,12 @@ def initial_configs(model: Model) -> list[Config]:
 
 
 __all__ = [
-    "CONFIRM_ASKED", "MAX_ACTIONS", "MAX_ROUNDS", "Config", "Input", "Model", "build_model",
+    "CONFIRM_ASKED",
+    "MAX_ACTIONS",
+    "MAX_ROUNDS",
+    "Config",
+    "Input",
+    "Model",
+    "build_model",
     "initial_configs",
 ]

@@ -27,8 +27,18 @@ FieldType = Literal[
     "boolean",
 ]
 FIELD_TYPES: tuple[str, ...] = (
-    "service", "staff", "date", "time", "offered_slot", "person_name",
-    "phone", "email", "address", "text", "choice", "boolean",
+    "service",
+    "staff",
+    "date",
+    "time",
+    "offered_slot",
+    "person_name",
+    "phone",
+    "email",
+    "address",
+    "text",
+    "choice",
+    "boolean",
 )
 
 Channel = Literal["cli", "webchat", "sms", "voice", "whatsapp", "telegram"]
@@ -98,11 +108,14 @@ class Invariant(_Model):
     """A promise about the card that ``frontdesk verify`` proves in every reachable state."""
 
     name: str = Field(pattern=_ID, description="what the promise is called in a report")
-    holds: str = Field(description=(
-        "a condition in the safe condition language that must hold whenever facts change;"
-        " besides the card's facts it may name verify.action (the action about to run),"
-        " verify.confirmed (a fresh yes to the read-back), verify.previous and verify.event"
-        " (the machine's last transition)"))
+    holds: str = Field(
+        description=(
+            "a condition in the safe condition language that must hold whenever facts change;"
+            " besides the card's facts it may name verify.action (the action about to run),"
+            " verify.confirmed (a fresh yes to the read-back), verify.previous and verify.event"
+            " (the machine's last transition)"
+        )
+    )
 
 
 class Exemption(_Model):
@@ -152,5 +165,16 @@ class Card(_Model):
 
 TERMINAL_STATES: tuple[str, ...] = ("done", "escalated", "abandoned")
 
-__all__ = ["ALL_CHANNELS", "Card", "Channel", "Classifier", "EscalateIf", "Exemption",
-           "Invariant", "RequiredField", "Step", "TERMINAL_STATES", "Text"]
+__all__ = [
+    "ALL_CHANNELS",
+    "Card",
+    "Channel",
+    "Classifier",
+    "EscalateIf",
+    "Exemption",
+    "Invariant",
+    "RequiredField",
+    "Step",
+    "TERMINAL_STATES",
+    "Text",
+]

@@ -34,7 +34,14 @@ from machines.card import TERMINAL_STATES, Card, Step
 from machines.errors import TransitionRefused
 
 EVENT_ORDER: tuple[str, ...] = (
-    "advance", "confirm", "deny", "action_ok", "action_failed", "correct", "escalate", "abandon",
+    "advance",
+    "confirm",
+    "deny",
+    "action_ok",
+    "action_failed",
+    "correct",
+    "escalate",
+    "abandon",
 )
 """Events in the order they are listed; ``correct`` stands for every ``correct_<step>``."""
 
@@ -138,7 +145,10 @@ def compile_card(card: Card) -> CompiledMachine:
     present = {t.event for t in table}
     events = tuple(e for e in _ordered_events(card) if e in present)
     return CompiledMachine(
-        card=card, cls=_machine_class(card, states, table), states=states, events=events,
+        card=card,
+        cls=_machine_class(card, states, table),
+        states=states,
+        events=events,
         transitions=table,
     )
 

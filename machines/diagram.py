@@ -39,8 +39,9 @@ EdgeLabels = Mapping[tuple[str, str, str], Sequence[str]]
 # ---------------------------------------------------------------------- which rules fire an edge
 
 
-def rule_labels(machine: CompiledMachine,
-                rulesets: Sequence[RuleSet]) -> dict[tuple[str, str, str], list[str]]:
+def rule_labels(
+    machine: CompiledMachine, rulesets: Sequence[RuleSet]
+) -> dict[tuple[str, str, str], list[str]]:
     """Which rules can fire each transition ``(source, event, target)``: the rules whose
     first emitted event is the transition's event and whose condition can hold in its
     source state.
@@ -72,8 +73,11 @@ def _states(node: Expr, machine: CompiledMachine) -> tuple[frozenset[str], bool]
     every = frozenset(machine.states)
     if isinstance(node, Const):
         return (every if node.value else frozenset()), True
-    if isinstance(node, Compare) and node.op in ("==", "!=") \
-            and node.name in ("machine.state", "machine.card"):
+    if (
+        isinstance(node, Compare)
+        and node.op in ("==", "!=")
+        and node.name in ("machine.state", "machine.card")
+    ):
         return _one_of(node.name, (node.value,), node.op == "==", machine), True
     if isinstance(node, Member) and node.name in ("machine.state", "machine.card"):
         return _one_of(node.name, node.values, True, machine), True
@@ -90,8 +94,9 @@ def _states(node: Expr, machine: CompiledMachine) -> tuple[frozenset[str], bool]
     return every, False
 
 
-def _one_of(name: str, values: Sequence[object], equal: bool,
-            machine: CompiledMachine) -> frozenset[str]:
+def _one_of(
+    name: str, values: Sequence[object], equal: bool, machine: CompiledMachine
+) -> frozenset[str]:
     every = frozenset(machine.states)
     if name == "machine.card":  # within its own card's rules, machine.card is the card's id
         inside = machine.card.id in values
@@ -109,29 +114,35 @@ def to_mermaid(machine: CompiledMachine, edge_labels: EdgeLabels | None = None) 
     With ``edge_labels`` (see :func:`rule_labels`) each edge also names its rules, and an
     edge no rule fires is dashed; escalation edges are red (``linkStyle``) and marked ⚠.
     """
-    lines = ["flowchart TD", f"    start_((\"start\")) --> {_node(machine.initial)}"]
+    lines = ["flowchart TD", f'    start_(("start")) --> {_node(machine.initial)}']
     for step in machine.card.steps:
-        lines.append(f"    {_node(step.id)}[\"{_text(step.id)} ({step.kind})\"]")
+        lines.append(f'    {_node(step.id)}["{_text(step.id)} ({step.kind})"]')
     for final in machine.terminal:
-        lines.append(f"    {_node(final)}([\"{_text(final)}\"])")
+        lines.append(f'    {_node(final)}(["{_text(final)}"])')
     escalations: list[int] = []
     unfired: list[int] = []
     for index, t in enumerate(machine.transitions, start=1):  # link 0 is the start arrow
         text, rules = _label(t, edge_labels)
-        lines.append(f"    {_node(t.source)} -->|\"{_text(text)}\"| {_node(t.target)}")
+        lines.append(f'    {_node(t.source)} -->|"{_text(text)}"| {_node(t.target)}')
         if t.target == "escalated":
             escalations.append(index)
         elif edge_labels is not None and not rules:
             unfired.append(index)
-    lines.append(f"    classDef escalation stroke:{ESCALATION_COLOUR},stroke-width:3px,"
-                 f"color:{ESCALATION_COLOUR}")
+    lines.append(
+        f"    classDef escalation stroke:{ESCALATION_COLOUR},stroke-width:3px,"
+        f"color:{ESCALATION_COLOUR}"
+    )
     lines.append(f"    class {_node('escalated')} escalation")
     if escalations:
-        lines.append(f"    linkStyle {','.join(map(str, escalations))} "
-                     f"stroke:{ESCALATION_COLOUR},stroke-width:3px,color:{ESCALATION_COLOUR}")
+        lines.append(
+            f"    linkStyle {','.join(map(str, escalations))} "
+            f"stroke:{ESCALATION_COLOUR},stroke-width:3px,color:{ESCALATION_COLOUR}"
+        )
     if unfired:
-        lines.append(f"    linkStyle {','.join(map(str, unfired))} "
-                     f"stroke:{UNFIRED_COLOUR},stroke-dasharray:4 4,color:{UNFIRED_COLOUR}")
+        lines.append(
+            f"    linkStyle {','.join(map(str, unfired))} "
+            f"stroke:{UNFIRED_COLOUR},stroke-dasharray:4 4,color:{UNFIRED_COLOUR}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -163,33 +174,42 @@ def to_dot(machine: CompiledMachine, edge_labels: EdgeLabels | None = None) -> p
     edges no rule fires dashed and grey. ``.to_string()`` is its DOT source."""
     import pydot  # only drawings need it (and its parser library)
 
-    graph = pydot.Dot(f"card_{machine.card.id}", graph_type="digraph", rankdir="TB",
-                      fontname="Helvetica", label=_dot(f"card {machine.card.id}"),
-                      labelloc="t")
+    graph = pydot.Dot(
+        f"card_{machine.card.id}",
+        graph_type="digraph",
+        rankdir="TB",
+        fontname="Helvetica",
+        label=_dot(f"card {machine.card.id}"),
+        labelloc="t",
+    )
     graph.set_node_defaults(fontname="Helvetica", fontsize="11")
     graph.set_edge_defaults(fontname="Helvetica", fontsize="9")
     graph.add_node(pydot.Node("start_", shape="point", width="0.15"))
     for step in machine.card.steps:
-        graph.add_node(pydot.Node(_node(step.id), shape="box",
-                                  label=_dot(f"{step.id}\n({step.kind})")))
+        graph.add_node(
+            pydot.Node(_node(step.id), shape="box", label=_dot(f"{step.id}\n({step.kind})"))
+        )
     for final in machine.terminal:
-        extra: dict[str, Any] = {"color": ESCALATION_COLOUR, "fontcolor": ESCALATION_COLOUR,
-                                 "penwidth": "2"} if final == "escalated" else {}
-        graph.add_node(pydot.Node(_node(final), shape="box", style="rounded",
-                                  label=_dot(final), **extra))
+        extra: dict[str, Any] = (
+            {"color": ESCALATION_COLOUR, "fontcolor": ESCALATION_COLOUR, "penwidth": "2"}
+            if final == "escalated"
+            else {}
+        )
+        graph.add_node(
+            pydot.Node(_node(final), shape="box", style="rounded", label=_dot(final), **extra)
+        )
     graph.add_edge(pydot.Edge("start_", _node(machine.initial)))
     for t in machine.transitions:
         rules = (edge_labels or {}).get((t.source, t.event, t.target), ())
-        label = "\n".join([(f"{ESCALATION_MARK} " if t.target == "escalated" else "")
-                           + t.event, *rules])
+        label = "\n".join(
+            [(f"{ESCALATION_MARK} " if t.target == "escalated" else "") + t.event, *rules]
+        )
         style: dict[str, Any] = {}
         if t.target == "escalated":
-            style = {"color": ESCALATION_COLOUR, "fontcolor": ESCALATION_COLOUR,
-                     "penwidth": "2"}
+            style = {"color": ESCALATION_COLOUR, "fontcolor": ESCALATION_COLOUR, "penwidth": "2"}
         elif edge_labels is not None and not rules:
             style = {"color": UNFIRED_COLOUR, "fontcolor": UNFIRED_COLOUR, "style": "dashed"}
-        graph.add_edge(pydot.Edge(_node(t.source), _node(t.target), label=_dot(label),
-                                  **style))
+        graph.add_edge(pydot.Edge(_node(t.source), _node(t.target), label=_dot(label), **style))
     return graph
 
 
@@ -213,5 +233,14 @@ def card_json_schema() -> dict[str, Any]:
     }
 
 
-__all__ = ["CARD_SCHEMA_ID", "ESCALATION_COLOUR", "ESCALATION_MARK", "UNFIRED_COLOUR",
-           "EdgeLabels", "card_json_schema", "rule_labels", "to_dot", "to_mermaid"]
+__all__ = [
+    "CARD_SCHEMA_ID",
+    "ESCALATION_COLOUR",
+    "ESCALATION_MARK",
+    "UNFIRED_COLOUR",
+    "EdgeLabels",
+    "card_json_schema",
+    "rule_labels",
+    "to_dot",
+    "to_mermaid",
+]

@@ -32,8 +32,11 @@ def turns(model: Model, config: Config) -> list[Outcome]:
     """
     events: list[tuple[str, bool, bool]] = [("", True, False)]
     events += [(name, True, False) for name in model.fields]
-    events += [(name, False, False) for name in model.fields
-               if model.card.field(name).type not in _NO_INVALID]
+    events += [
+        (name, False, False)
+        for name in model.fields
+        if model.card.field(name).type not in _NO_INVALID
+    ]
     if not config.fresh:
         events.append(("", True, True))
     out: list[Outcome] = []
@@ -59,16 +62,14 @@ def turns(model: Model, config: Config) -> list[Outcome]:
     return out
 
 
-def _split(model: Model, config: Config, name: str, valid: bool, resume: bool
-           ) -> list[Outcome]:
+def _split(model: Model, config: Config, name: str, valid: bool, resume: bool) -> list[Outcome]:
     """The turns of one field event with every combination of free facts that matters,
     fewest facts set first (breadth first over the decisions)."""
     out: list[Outcome] = []
     queue: deque[tuple[dict[str, Scalar], frozenset[str]]] = deque([({}, frozenset())])
     while queue:
         chosen, settled = queue.popleft()
-        facts = tuple((n, chosen[n]) for n, _ in model.domains if n in chosen) if chosen \
-            else ()
+        facts = tuple((n, chosen[n]) for n, _ in model.domains if n in chosen) if chosen else ()
         runs = outcomes(model, config, Input(facts, name, valid, resume))
         out += runs
         matter = set(model.always)

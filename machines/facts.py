@@ -126,5 +126,11 @@ def invariant_facts(field_names: Iterable[str], actions: Iterable[str]) -> FactS
     return card_facts(field_names, actions) | VERIFY_FACTS | {f"{RAN}{a}": B for a in actions}
 
 
-__all__ = ["ACTION_RESULT_FACTS", "BASE_FACTS", "RAN", "VERIFY_FACTS", "card_facts",
-           "invariant_facts"]
+__all__ = [
+    "ACTION_RESULT_FACTS",
+    "BASE_FACTS",
+    "RAN",
+    "VERIFY_FACTS",
+    "card_facts",
+    "invariant_facts",
+]

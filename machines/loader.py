@@ -36,8 +36,9 @@ def load_card_text(text: str, source: str, actions: Actions = DEFAULT_ACTIONS) -
     return _load(text, source, actions)[0]
 
 
-def card_from_data(data: Mapping[str, Any], source: str,
-                   actions: Actions = DEFAULT_ACTIONS) -> Card:
+def card_from_data(
+    data: Mapping[str, Any], source: str, actions: Actions = DEFAULT_ACTIONS
+) -> Card:
     """Validate a card that is already plain data (a parsed file, a generated variant);
     raises :class:`InvalidCard` listing every problem (lines are unknown: each is 1)."""
     return _validated(copy.deepcopy(dict(data)), source, EMPTY_LINES, actions)
@@ -66,8 +67,13 @@ def load_cards(
             problems.extend(err.problems)
             continue
         if card.id in cards:
-            problems.append(Problem(source, lines.line_of(("id",)),
-                                    f"duplicate card id '{card.id}' (also in {where[card.id]})"))
+            problems.append(
+                Problem(
+                    source,
+                    lines.line_of(("id",)),
+                    f"duplicate card id '{card.id}' (also in {where[card.id]})",
+                )
+            )
             continue
         cards[card.id] = card
         where[card.id] = f"{source}:{lines.line_of(('id',))}"
@@ -168,8 +174,13 @@ def _load(text: str, source: str, actions: Actions) -> tuple[Card, LineMap]:
 
 def _validated(data: Any, source: str, lines: LineMap, actions: Actions) -> Card:
     if not isinstance(data, dict):
-        raise InvalidCard([Problem(source, lines.line_of(()),
-                                   "a card is a mapping of keys (id, title, steps, ...)")])
+        raise InvalidCard(
+            [
+                Problem(
+                    source, lines.line_of(()), "a card is a mapping of keys (id, title, steps, ...)"
+                )
+            ]
+        )
     problems: list[Problem] = []
     data, untyped = _check_field_types(data, source, lines, problems)
     try:
@@ -197,9 +208,14 @@ def _check_field_types(
     for index, item in enumerate(fields):
         kind = item.get("type") if isinstance(item, dict) else None
         if isinstance(kind, str) and kind not in FIELD_TYPES:
-            problems.append(Problem(source, lines.line_of(("required_fields", index, "type")),
-                                    f"unknown field type '{kind}'{did_you_mean(kind, FIELD_TYPES)}"
-                                    f" (known: {', '.join(FIELD_TYPES)})"))
+            problems.append(
+                Problem(
+                    source,
+                    lines.line_of(("required_fields", index, "type")),
+                    f"unknown field type '{kind}'{did_you_mean(kind, FIELD_TYPES)}"
+                    f" (known: {', '.join(FIELD_TYPES)})",
+                )
+            )
             item = {**item, "type": "text"}
             untyped.add(str(item.get("name", "")))
         patched.append(item)
@@ -247,6 +263,11 @@ class _OverrideLines(LineMap):
 
 
 __all__ = [
-    "apply_override", "bundled_cards", "card_from_data", "load_card_file", "load_card_text", "load_cards",
+    "apply_override",
+    "bundled_cards",
+    "card_from_data",
+    "load_card_file",
+    "load_card_text",
+    "load_cards",
     "validate_card",
 ]

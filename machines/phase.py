@@ -48,8 +48,9 @@ class PhaseViolation:
     decided: tuple[tuple[str, Scalar], ...]  # the decision.* facts the phase set
 
 
-def run_phase(engine: RuleEngine, facts: Facts, max_rounds: int = MAX_ROUNDS
-              ) -> tuple[Facts, list[str]]:
+def run_phase(
+    engine: RuleEngine, facts: Facts, max_rounds: int = MAX_ROUNDS
+) -> tuple[Facts, list[str]]:
     """The facts after one phase of ``engine``'s rules over ``facts``, and the rules fired.
 
     The engine's round loop (``rules.fixpoint.run_rounds``) runs it; only ``Set``
@@ -91,15 +92,19 @@ def vary(values: Mapping[str, Sequence[Scalar | None]]) -> Iterator[Facts]:
         yield {n: v for n, v in chosen.items() if v is not None}
 
 
-def check_phase(engine: RuleEngine, schema: FactSchema, fixed: Facts,
-                values: Mapping[str, Sequence[Scalar | None]],
-                properties: Sequence[PhaseProperty],
-                max_rounds: int = MAX_ROUNDS) -> list[PhaseViolation]:
+def check_phase(
+    engine: RuleEngine,
+    schema: FactSchema,
+    fixed: Facts,
+    values: Mapping[str, Sequence[Scalar | None]],
+    properties: Sequence[PhaseProperty],
+    max_rounds: int = MAX_ROUNDS,
+) -> list[PhaseViolation]:
     """Each property broken by some combination of ``values`` over ``fixed``, with the
     first (simplest) combination that breaks it."""
     parsed: list[tuple[PhaseProperty, Condition, Condition]] = [
-        (p, parse_condition(p.given, schema), parse_condition(p.never, schema))
-        for p in properties]
+        (p, parse_condition(p.given, schema), parse_condition(p.never, schema)) for p in properties
+    ]
     out: list[PhaseViolation] = []
     broken: set[str] = set()
     for chosen in vary(values):
@@ -111,12 +116,17 @@ def check_phase(engine: RuleEngine, schema: FactSchema, fixed: Facts,
         for prop, _, never in pending:
             if never.evaluate(end):
                 broken.add(prop.kind)
-                decided = tuple(sorted((k, v) for k, v in end.items()
-                                       if k.startswith("decision.")))
-                out.append(PhaseViolation(
-                    prop.kind, f"{prop.meaning or prop.kind}: {prop.never!r} holds after "
-                    f"the phase although {prop.given!r} held before it",
-                    tuple(sorted(chosen.items())), tuple(fired), decided))
+                decided = tuple(sorted((k, v) for k, v in end.items() if k.startswith("decision.")))
+                out.append(
+                    PhaseViolation(
+                        prop.kind,
+                        f"{prop.meaning or prop.kind}: {prop.never!r} holds after "
+                        f"the phase although {prop.given!r} held before it",
+                        tuple(sorted(chosen.items())),
+                        tuple(fired),
+                        decided,
+                    )
+                )
     return out
 
 

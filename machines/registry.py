@@ -66,8 +66,9 @@ class ActionSpec:
     def missing(self, present: set[str] | frozenset[str]) -> list[str]:
         """The needed fields absent from ``present`` that nothing there stands in for."""
         alternatives = dict(self.instead)
-        return [n for n in self.needs if n not in present
-                and alternatives.get(n, "\0") not in present]
+        return [
+            n for n in self.needs if n not in present and alternatives.get(n, "\0") not in present
+        ]
 
     def type_of(self, field: str) -> FieldType | None:
         """The type the action reads ``field`` as (None: it does not read it)."""
@@ -81,37 +82,96 @@ def _registry(*specs: ActionSpec) -> Mapping[str, ActionSpec]:
 
 
 DEFAULT_ACTIONS: Mapping[str, ActionSpec] = _registry(
-    ActionSpec("find_slots", ("service",), "search free slots for the service",
-               ("service",), offers="offered_slot", instead=(("service", "appointment"),),
-               reads=(("date", "date"), ("time", "time"), ("staff", "staff"),
-                      ("appointment", "choice")),
-               retry_after=("service", "date", "time", "staff", "appointment")),
-    ActionSpec("book", ("service", "slot", "name", "phone"), "book the offered slot",
-               ("service", "offered_slot", "person_name", "phone"), "commit", ("booked",),
-               reads=(("email", "email"),), retry_after=("slot",)),
-    ActionSpec("find_appointment", ("phone",), "look up the customer's upcoming appointments",
-               ("phone",), offers="choice", retry_after=("phone",), failure_offers="book"),
-    ActionSpec("reschedule", ("appointment", "slot"), "move an appointment to an offered slot",
-               ("choice", "offered_slot"), "commit", ("rescheduled",),
-               retry_after=("appointment", "slot")),
-    ActionSpec("cancel", ("appointment",), "cancel an appointment", ("choice",), "commit",
-               ("cancelled", "already_cancelled"), retry_after=("appointment",)),
-    ActionSpec("answer_faq", (), "answer from the business's FAQ and knowledge",
-               reads=(("service", "service"),)),
-    ActionSpec("business_hours", (), "state the opening hours in the business's timezone",
-               reads=(("date", "date"),)),
-    ActionSpec("take_message", ("name", "phone", "message"), "take a message for the business",
-               ("person_name", "phone", "text"), "commit", ("message_taken",)),
+    ActionSpec(
+        "find_slots",
+        ("service",),
+        "search free slots for the service",
+        ("service",),
+        offers="offered_slot",
+        instead=(("service", "appointment"),),
+        reads=(("date", "date"), ("time", "time"), ("staff", "staff"), ("appointment", "choice")),
+        retry_after=("service", "date", "time", "staff", "appointment"),
+    ),
+    ActionSpec(
+        "book",
+        ("service", "slot", "name", "phone"),
+        "book the offered slot",
+        ("service", "offered_slot", "person_name", "phone"),
+        "commit",
+        ("booked",),
+        reads=(("email", "email"),),
+        retry_after=("slot",),
+    ),
+    ActionSpec(
+        "find_appointment",
+        ("phone",),
+        "look up the customer's upcoming appointments",
+        ("phone",),
+        offers="choice",
+        retry_after=("phone",),
+        failure_offers="book",
+    ),
+    ActionSpec(
+        "reschedule",
+        ("appointment", "slot"),
+        "move an appointment to an offered slot",
+        ("choice", "offered_slot"),
+        "commit",
+        ("rescheduled",),
+        retry_after=("appointment", "slot"),
+    ),
+    ActionSpec(
+        "cancel",
+        ("appointment",),
+        "cancel an appointment",
+        ("choice",),
+        "commit",
+        ("cancelled", "already_cancelled"),
+        retry_after=("appointment",),
+    ),
+    ActionSpec(
+        "answer_faq",
+        (),
+        "answer from the business's FAQ and knowledge",
+        reads=(("service", "service"),),
+    ),
+    ActionSpec(
+        "business_hours",
+        (),
+        "state the opening hours in the business's timezone",
+        reads=(("date", "date"),),
+    ),
+    ActionSpec(
+        "take_message",
+        ("name", "phone", "message"),
+        "take a message for the business",
+        ("person_name", "phone", "text"),
+        "commit",
+        ("message_taken",),
+    ),
     ActionSpec("transfer", (), "transfer to a human or department", effect="handover"),
     ActionSpec("escalate", (), "hand the conversation to a human", effect="handover"),
-    ActionSpec("emergency", (), "alert the business to an emergency and give safety advice",
-               effect="commit"),
+    ActionSpec(
+        "emergency",
+        (),
+        "alert the business to an emergency and give safety advice",
+        effect="commit",
+    ),
     ActionSpec("end_conversation", (), "close the conversation (voice: hang up)"),
 )
 
 SAY_WORDINGS: tuple[str, ...] = (
-    "greet", "goodbye", "smalltalk", "out_of_scope", "anything_else", "offer_help", "clarify",
-    "fallback", "safety", "late_fee", "resume",
+    "greet",
+    "goodbye",
+    "smalltalk",
+    "out_of_scope",
+    "anything_else",
+    "offer_help",
+    "clarify",
+    "fallback",
+    "safety",
+    "late_fee",
+    "resume",
 )
 """What a ``say`` step may say: wording that reports no action's result. The claims of the
 committing actions (``booked``...) are known too, so a card that says one loads and
@@ -119,22 +179,26 @@ committing actions (``booked``...) are known too, so a card that says one loads 
 is refused at load."""
 
 
-def offer_states(card: Card, actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS
-                 ) -> tuple[str, ...]:
+def offer_states(
+    card: Card, actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS
+) -> tuple[str, ...]:
     """The states in which a card can leave a topic on offer while it stays open: where an
     action that offers one when it finds nothing (a lookup offers a new booking) goes on
     failing — its ``on_fail`` step, else its own. Only there does the card's turn read the
     customer's answer to that offer; () for a card that never offers one."""
-    states = [step.on_fail or step.id for step in card.steps
-              if step.action is not None and step.action in actions
-              and actions[step.action].failure_offers]
+    states = [
+        step.on_fail or step.id
+        for step in card.steps
+        if step.action is not None
+        and step.action in actions
+        and actions[step.action].failure_offers
+    ]
     return tuple(dict.fromkeys(states))
 
 
 def claims(actions: Mapping[str, ActionSpec]) -> dict[str, str]:
     """Each reply item only a committing action may say -> that action."""
-    return {claim: spec.name for spec in actions.values() if spec.commits
-            for claim in spec.claims}
+    return {claim: spec.name for spec in actions.values() if spec.commits for claim in spec.claims}
 
 
 __all__ = ["ActionSpec", "DEFAULT_ACTIONS", "Effect", "SAY_WORDINGS", "claims"]

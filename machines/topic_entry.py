@@ -28,8 +28,9 @@ from .facts import BASE_FACTS
 from .phase import PhaseProperty, PhaseViolation, check_phase
 
 
-def properties(commits: Collection[str], settings: PolicySettings = DEFAULT_POLICY
-               ) -> list[PhaseProperty]:
+def properties(
+    commits: Collection[str], settings: PolicySettings = DEFAULT_POLICY
+) -> list[PhaseProperty]:
     entered = f"decision.topic in [{', '.join(repr(c) for c in sorted(commits))}]"
     nothing_open = "(not topic.active or topic.active_done)"
     return [
@@ -37,7 +38,8 @@ def properties(commits: Collection[str], settings: PolicySettings = DEFAULT_POLI
             "bare_answer_commits",
             f"turn.bare != '' and not topic.offering and not topic.choice and {nothing_open}",
             entered,
-            "a bare yes, ok, thanks or no with nothing open enters a topic that commits"),
+            "a bare yes, ok, thanks or no with nothing open enters a topic that commits",
+        ),
         PhaseProperty(
             "unclear_commit",
             f"topic.candidate_commits and not topic.choice and not topic.offering "
@@ -45,12 +47,17 @@ def properties(commits: Collection[str], settings: PolicySettings = DEFAULT_POLI
             f"not topic.candidate_cue and topic.candidate_lead < {settings.commit_lead})",
             entered,
             "a topic that commits is entered on an unclear reading (no cue and no clear "
-            "lead, or another reading ahead of it)"),
+            "lead, or another reading ahead of it)",
+        ),
     ]
 
 
-def check(engine: RuleEngine, commits: Sequence[str], others: Sequence[str],
-          settings: PolicySettings = DEFAULT_POLICY) -> list[PhaseViolation]:
+def check(
+    engine: RuleEngine,
+    commits: Sequence[str],
+    others: Sequence[str],
+    settings: PolicySettings = DEFAULT_POLICY,
+) -> list[PhaseViolation]:
     """Both properties of a business's conversation policy (``engine``), for its cards that
     commit (``commits``) and those that do not (``others``), varying every fact the
     policy reads around its thresholds."""
@@ -70,10 +77,17 @@ def check(engine: RuleEngine, commits: Sequence[str], others: Sequence[str],
         "turn.bare": ["", "yes", "no"],
         "signal.goodbye": [False, True],
     }
-    fixed: dict[str, Scalar] = {"turn.empty": False, "topic.margin": 0.5, "topic.idle_seconds": 0,
-             "topic.answered_expected": False, "business.has_emergency": True,
-             "business.has_human": True, "signal.urgency": "none", "signal.hazard": "none",
-             "signal.wants_human": False}
+    fixed: dict[str, Scalar] = {
+        "turn.empty": False,
+        "topic.margin": 0.5,
+        "topic.idle_seconds": 0,
+        "topic.answered_expected": False,
+        "business.has_emergency": True,
+        "business.has_human": True,
+        "signal.urgency": "none",
+        "signal.hazard": "none",
+        "signal.wants_human": False,
+    }
     return check_phase(engine, BASE_FACTS, fixed, values, properties(commits, settings))
 
 

@@ -95,11 +95,19 @@ def retold(trace: Trace, said: Input) -> Trace:
 
 
 def trace_dict(number: int, step: Trace) -> dict[str, Any]:
-    return {"step": number, "input": step.input.describe(), "facts": dict(step.input.facts),
-            "field": step.input.field, "valid": step.input.valid, "resume": step.input.resume,
-            "rules": list(step.fired), "events": [m.describe() for m in step.moves],
-            "actions": [f"{a} {'ok' if ok else 'failed'}" for a, ok in step.actions],
-            "says": list(step.says), "state": step.end}
+    return {
+        "step": number,
+        "input": step.input.describe(),
+        "facts": dict(step.input.facts),
+        "field": step.input.field,
+        "valid": step.input.valid,
+        "resume": step.input.resume,
+        "rules": list(step.fired),
+        "events": [m.describe() for m in step.moves],
+        "actions": [f"{a} {'ok' if ok else 'failed'}" for a, ok in step.actions],
+        "says": list(step.says),
+        "state": step.end,
+    }
 
 
 def format_counterexample(steps: Sequence[Trace], indent: str = "    ") -> str:
@@ -113,11 +121,21 @@ def format_counterexample(steps: Sequence[Trace], indent: str = "    ") -> str:
         if step.moves:
             lines.append(f"{indent}   events: {'; '.join(m.describe() for m in step.moves)}")
         if step.actions:
-            lines.append(f"{indent}   actions: " + ", ".join(
-                f"{a} {'ok' if ok else 'failed'}" for a, ok in step.actions))
+            lines.append(
+                f"{indent}   actions: "
+                + ", ".join(f"{a} {'ok' if ok else 'failed'}" for a, ok in step.actions)
+            )
         lines.append(f"{indent}   state: {step.end}")
     return "\n".join(lines)
 
 
-__all__ = ["Finding", "Loss", "Move", "Outcome", "Trace", "format_counterexample", "retold",
-           "trace_dict"]
+__all__ = [
+    "Finding",
+    "Loss",
+    "Move",
+    "Outcome",
+    "Trace",
+    "format_counterexample",
+    "retold",
+    "trace_dict",
+]

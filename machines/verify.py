@@ -111,9 +111,11 @@ class StateLimitExceeded(FrontdeskError):
         super().__init__(card, limit, transitions)
 
     def __str__(self) -> str:
-        return (f"card '{self.card}': more than {self.limit} states (the bound --max-states "
-                f"{self.limit}) after {self.transitions} transitions; not proven — raise the "
-                "bound or split the card")
+        return (
+            f"card '{self.card}': more than {self.limit} states (the bound --max-states "
+            f"{self.limit}) after {self.transitions} transitions; not proven — raise the "
+            "bound or split the card"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +125,13 @@ class Violation:
     counterexample: tuple[Trace, ...]  # the shortest conversation that shows it
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "message": self.message,
-                "counterexample": [trace_dict(n, s) for n, s in
-                                   enumerate(self.counterexample, start=1)]}
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "counterexample": [
+                trace_dict(n, s) for n, s in enumerate(self.counterexample, start=1)
+            ],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +146,13 @@ class Report:
         return not self.violations
 
     def to_dict(self) -> dict[str, Any]:
-        return {"card": self.card, "states": self.states, "transitions": self.transitions,
-                "ok": self.ok, "violations": [v.to_dict() for v in self.violations]}
+        return {
+            "card": self.card,
+            "states": self.states,
+            "transitions": self.transitions,
+            "ok": self.ok,
+            "violations": [v.to_dict() for v in self.violations],
+        }
 
 
 def card_rulesets(card: Card, policy: PolicySettings = DEFAULT_POLICY) -> tuple[RuleSet, ...]:
@@ -149,20 +160,27 @@ def card_rulesets(card: Card, policy: PolicySettings = DEFAULT_POLICY) -> tuple[
     return (card_rules(card), guardrails_policy(policy, offer_states(card)))
 
 
-def compile_subject(card: Card, policy: PolicySettings = DEFAULT_POLICY,
-                    backend: str = "durable") -> tuple[CompiledMachine, RuleEngine,
-                                                       tuple[RuleSet, ...]]:
+def compile_subject(
+    card: Card, policy: PolicySettings = DEFAULT_POLICY, backend: str = "durable"
+) -> tuple[CompiledMachine, RuleEngine, tuple[RuleSet, ...]]:
     """A card's machine and compiled rules, built the way ``engine.brain.Brain`` builds them."""
     rulesets = card_rulesets(card, policy)
     schema = card_facts([f.name for f in card.required_fields], card.allowed_actions)
     return compile_card(card), compile_rules(rulesets, schema, backend=backend), rulesets
 
 
-def verify(machine: CompiledMachine, engine: RuleEngine, rulesets: Sequence[RuleSet], *,
-           fixed: Mapping[str, Scalar] | None = None,
-           actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS,
-           max_states: int = DEFAULT_MAX_STATES, max_rounds: int = MAX_ROUNDS,
-           max_actions: int = MAX_ACTIONS, first: bool = False) -> Report:
+def verify(
+    machine: CompiledMachine,
+    engine: RuleEngine,
+    rulesets: Sequence[RuleSet],
+    *,
+    fixed: Mapping[str, Scalar] | None = None,
+    actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS,
+    max_states: int = DEFAULT_MAX_STATES,
+    max_rounds: int = MAX_ROUNDS,
+    max_actions: int = MAX_ACTIONS,
+    first: bool = False,
+) -> Report:
     """Explore every configuration of ``machine`` under ``engine`` and check it.
 
     ``engine`` is compiled from ``rulesets`` (the card's rules and the business's
@@ -219,8 +237,10 @@ class _Explorer:
                 self.transitions += 1
                 for f in out.findings:
                     if (f.kind, f.key) not in self.found:
-                        self.found[(f.kind, f.key)] = (config, replace(
-                            f, trace=retold(f.trace, out.input)))
+                        self.found[(f.kind, f.key)] = (
+                            config,
+                            replace(f, trace=retold(f.trace, out.input)),
+                        )
                         self.model.found.add((f.kind, f.key))
                 if self.first and self.found:
                     queue.clear()
@@ -233,8 +253,10 @@ class _Explorer:
                 self.held |= out.held
                 for loss in out.lost:
                     if loss.rule not in self.lost:
-                        self.lost[loss.rule] = (config, replace(
-                            loss, trace=retold(loss.trace, out.input)))
+                        self.lost[loss.rule] = (
+                            config,
+                            replace(loss, trace=retold(loss.trace, out.input)),
+                        )
                 self.model.settled_rules |= out.won
                 self.model.settled_rules.update(loss.rule for loss in out.lost)
                 self.planned.update(a for a, _ in out.trace.actions)
@@ -248,8 +270,7 @@ class _Explorer:
                 if out.end in self.parent:
                     continue
                 if len(self.parent) >= self.max_states:
-                    raise StateLimitExceeded(self.model.card.id, self.max_states,
-                                             self.transitions)
+                    raise StateLimitExceeded(self.model.card.id, self.max_states, self.transitions)
                 self.parent[out.end] = (config, out.step)
                 self.depth[out.end] = self.depth[config] + 1
                 if out.end.state not in TERMINAL_STATES:
@@ -260,8 +281,12 @@ class _Explorer:
             violations = (Violation(f.kind, f.message, tuple(self.path(c) + [f.trace])),)
         else:
             violations = tuple(self.violations())
-        return Report(card=self.model.card.id, states=len(self.parent),
-                      transitions=self.transitions, violations=violations)
+        return Report(
+            card=self.model.card.id,
+            states=len(self.parent),
+            transitions=self.transitions,
+            violations=violations,
+        )
 
     def path(self, config: Config) -> list[Trace]:
         steps: list[Trace] = []
@@ -275,25 +300,32 @@ class _Explorer:
     # ------------------------------------------------------------------ checks
 
     def violations(self) -> list[Violation]:
-        out = [Violation(f.kind, f.message, tuple(self.path(c) + [f.trace]))
-               for c, f in self.found.values()]
+        out = [
+            Violation(f.kind, f.message, tuple(self.path(c) + [f.trace]))
+            for c, f in self.found.values()
+        ]
         out += self.unreachable()
         if "done" in self.entered:  # else 'done' is unreachable, which says it all
-            out += self.stuck("done", "dead_end",
-                              "step '{state}' is a dead end: once a conversation rests there "
-                              "(as below), no sequence of inputs completes the card; only "
-                              "escalation or abandoning leaves it")
-        out += self.stuck("escalated", "escalation_unreachable",
-                          "escalation is unreachable from step '{state}': once a conversation "
-                          "rests there (as below), no sequence of inputs hands it to a human")
+            out += self.stuck(
+                "done",
+                "dead_end",
+                "step '{state}' is a dead end: once a conversation rests there "
+                "(as below), no sequence of inputs completes the card; only "
+                "escalation or abandoning leaves it",
+            )
+        out += self.stuck(
+            "escalated",
+            "escalation_unreachable",
+            "escalation is unreachable from step '{state}': once a conversation "
+            "rests there (as below), no sequence of inputs hands it to a human",
+        )
         out += self.never_asked()
         out += self.overridden()
         out += self.never_holds()
         out += self.never_runs()
         out += self.endless_failure()
         order = list(KINDS)
-        return sorted(out, key=lambda v: (order.index(v.kind), len(v.counterexample),
-                                          v.message))
+        return sorted(out, key=lambda v: (order.index(v.kind), len(v.counterexample), v.message))
 
     def unreachable(self) -> list[Violation]:
         machine = self.model.machine
@@ -301,13 +333,18 @@ class _Explorer:
         for state in machine.states:
             if state in self.entered or state in _POLICY_EXITS:
                 continue
-            into = sorted({t.source for t in machine.transitions if t.target == state
-                           and t.source != state})
+            into = sorted(
+                {t.source for t in machine.transitions if t.target == state and t.source != state}
+            )
             lead = "leads" if len(into) == 1 else "lead"
             how = f" (only {', '.join(repr(s) for s in into)} {lead} there)" if into else ""
-            out.append(Violation("unreachable_state",
-                                 f"state '{state}' is never entered by any conversation{how}",
-                                 ()))
+            out.append(
+                Violation(
+                    "unreachable_state",
+                    f"state '{state}' is never entered by any conversation{how}",
+                    (),
+                )
+            )
         return out
 
     def stuck(self, goal: str, kind: str, message: str) -> list[Violation]:
@@ -329,8 +366,10 @@ class _Explorer:
                 continue  # a new topic always takes its first turn: it does not rest there
             worst.setdefault(config.state, config)  # the first found is a nearest one
         states = self.model.machine.states
-        return [Violation(kind, message.format(state=state), tuple(self.path(config)))
-                for state, config in sorted(worst.items(), key=lambda kv: states.index(kv[0]))]
+        return [
+            Violation(kind, message.format(state=state), tuple(self.path(config)))
+            for state, config in sorted(worst.items(), key=lambda kv: states.index(kv[0]))
+        ]
 
     def never_asked(self) -> list[Violation]:
         out = []
@@ -341,10 +380,14 @@ class _Explorer:
             if step.id not in self.entered:
                 continue  # reported as unreachable
             path = [] if link is None else self.path(link[0]) + [link[1]]
-            out.append(Violation(
-                "step_never_asks",
-                f"step '{step.id}' never asks for '{step.field}': every conversation passes "
-                "it without putting its question", tuple(path)))
+            out.append(
+                Violation(
+                    "step_never_asks",
+                    f"step '{step.id}' never asks for '{step.field}': every conversation passes "
+                    "it without putting its question",
+                    tuple(path),
+                )
+            )
         return out
 
     def overridden(self) -> list[Violation]:
@@ -352,21 +395,29 @@ class _Explorer:
         for rule, (config, loss) in sorted(self.lost.items()):
             if rule in self.won:
                 continue
-            out.append(Violation(
-                "contradictory_rules",
-                f"rule {rule} emits '{loss.event}', but whenever it matches a rule emits a "
-                f"different event from the same facts (first {loss.winner}: "
-                f"'{loss.winner_event}'), so '{loss.event}' can never happen there",
-                tuple(self.path(config) + [loss.trace])))
+            out.append(
+                Violation(
+                    "contradictory_rules",
+                    f"rule {rule} emits '{loss.event}', but whenever it matches a rule emits a "
+                    f"different event from the same facts (first {loss.winner}: "
+                    f"'{loss.winner_event}'), so '{loss.event}' can never happen there",
+                    tuple(self.path(config) + [loss.trace]),
+                )
+            )
         return out
-
 
     def never_runs(self) -> list[Violation]:
         """Actions the card allows that no conversation runs (a step deleted or skipped)."""
-        return [Violation("action_never_runs",
-                          f"action '{action}' is in allowed_actions but no conversation runs it"
-                          " (no step runs it, or every conversation passes that step by)", ())
-                for action in self.model.card.allowed_actions if action not in self.planned]
+        return [
+            Violation(
+                "action_never_runs",
+                f"action '{action}' is in allowed_actions but no conversation runs it"
+                " (no step runs it, or every conversation passes that step by)",
+                (),
+            )
+            for action in self.model.card.allowed_actions
+            if action not in self.planned
+        ]
 
     def endless_failure(self) -> list[Violation]:
         """A cycle of failed turns (a value refused, an action failing) between resting
@@ -378,28 +429,41 @@ class _Explorer:
         start = next(c for c in self.parent if c in cyclic)  # breadth first: a nearest one
         lap = _shortest_cycle(self.failing, start, cyclic)
         states = " -> ".join([start.state] + [t.end for t in lap])
-        return [Violation(
-            "failure_unbounded",
-            f"failures never end in a handover: from step '{start.state}' the last "
-            f"{len(lap)} turn(s) below ({states}), each with a refused value or a failed "
-            "action, can repeat for ever — they leave the failure counters where they found "
-            "them, so no escalation ever fires", tuple(self.path(start) + lap))]
+        return [
+            Violation(
+                "failure_unbounded",
+                f"failures never end in a handover: from step '{start.state}' the last "
+                f"{len(lap)} turn(s) below ({states}), each with a refused value or a failed "
+                "action, can repeat for ever — they leave the failure counters where they found "
+                "them, so no escalation ever fires",
+                tuple(self.path(start) + lap),
+            )
+        ]
 
     def never_holds(self) -> list[Violation]:
         """Conditions the card's author wrote (skip_if, auto_escalate_if) that never hold."""
         card, model = self.model.card, self.model
-        written = [(f"{card.id}.{s.id}.skip", f"skip_if of step '{s.id}'", s.skip_if)
-                   for s in card.steps if s.skip_if]
-        written += [(f"{card.id}.escalate.{i}", f"auto_escalate_if #{i}", e.when)
-                    for i, e in enumerate(card.auto_escalate_if, start=1)]
+        written = [
+            (f"{card.id}.{s.id}.skip", f"skip_if of step '{s.id}'", s.skip_if)
+            for s in card.steps
+            if s.skip_if
+        ]
+        written += [
+            (f"{card.id}.escalate.{i}", f"auto_escalate_if #{i}", e.when)
+            for i, e in enumerate(card.auto_escalate_if, start=1)
+        ]
         names = {r.name for r in model.rules}
         out = []
         for rule, what, text in written:
             if rule not in names or rule in self.held:
                 continue
-            out.append(Violation("condition_never_holds",
-                                 f"{what} ({text!r}) never holds in any conversation"
-                                 f"{self.state_hint(rule)}", ()))
+            out.append(
+                Violation(
+                    "condition_never_holds",
+                    f"{what} ({text!r}) never holds in any conversation{self.state_hint(rule)}",
+                    (),
+                )
+            )
         return out
 
     def state_hint(self, rule: str) -> str:
@@ -408,8 +472,9 @@ class _Explorer:
             for value in values:
                 if value not in states:
                     close = did_you_mean(str(value), states)
-                    return (f"; it compares {name} with '{value}', which is no state of the "
-                            f"card{close}")
+                    return (
+                        f"; it compares {name} with '{value}', which is no state of the card{close}"
+                    )
         return ""
 
 
@@ -463,8 +528,9 @@ def _cyclic(graph: Mapping[Config, Mapping[Config, Trace]]) -> set[Config]:
     return out
 
 
-def _shortest_cycle(graph: Mapping[Config, Mapping[Config, Trace]], start: Config,
-                    within: set[Config]) -> list[Trace]:
+def _shortest_cycle(
+    graph: Mapping[Config, Mapping[Config, Trace]], start: Config, within: set[Config]
+) -> list[Trace]:
     """The turns of a shortest cycle from ``start`` back to it, breadth first."""
     back: dict[Config, tuple[Config, Trace]] = {}
     queue = deque([start])
@@ -498,6 +564,13 @@ def _state_literals(node: Expr) -> list[tuple[str, tuple[Scalar, ...]]]:
 
 
 __all__ = [
-    "DEFAULT_MAX_STATES", "KINDS", "Report", "StateLimitExceeded", "Violation", "card_rulesets",
-    "compile_subject", "format_counterexample", "verify",
+    "DEFAULT_MAX_STATES",
+    "KINDS",
+    "Report",
+    "StateLimitExceeded",
+    "Violation",
+    "card_rulesets",
+    "compile_subject",
+    "format_counterexample",
+    "verify",
 ]

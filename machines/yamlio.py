@@ -193,8 +193,14 @@ def _scalar(value: Any) -> Any:
         return float(value)
     if isinstance(value, datetime):
         return datetime(
-            value.year, value.month, value.day, value.hour, value.minute, value.second,
-            value.microsecond, value.tzinfo,
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+            value.tzinfo,
         )
     if isinstance(value, date):
         return date(value.year, value.month, value.day)

@@ -125,13 +125,13 @@ def _leaf(expr: Durable) -> tuple[str, str, object] | None:
     """(property, operator, value) of a single comparison, else None."""
     if len(expr) != 1:
         return None
-    (key, inner), = expr.items()
+    ((key, inner),) = expr.items()
     if key in ("$and", "$or"):
         return None
     if key.startswith("$"):
         if not isinstance(inner, dict) or len(inner) != 1:
             return None
-        (prop, value), = inner.items()
+        ((prop, value),) = inner.items()
         return prop, key, value
     return key, "$eq", inner
 
@@ -168,8 +168,10 @@ def _width(expr: Durable) -> int:
         parts = [_width(e) for e in expr["$and"]]
         return sum(parts) - (len(parts) - 1)
     if _is(expr, "$or"):
-        return sum(1 if exclusive else sum(_width(b) for b in group)
-                   for group, exclusive in _branch_groups(expr["$or"]))
+        return sum(
+            1 if exclusive else sum(_width(b) for b in group)
+            for group, exclusive in _branch_groups(expr["$or"])
+        )
     return 1
 
 
@@ -177,8 +179,10 @@ def _paths(expr: Durable) -> int:
     if _is(expr, "$and"):
         return prod(_paths(e) for e in expr["$and"])
     if _is(expr, "$or"):
-        return sum(1 if exclusive else sum(_paths(b) for b in group)
-                   for group, exclusive in _branch_groups(expr["$or"]))
+        return sum(
+            1 if exclusive else sum(_paths(b) for b in group)
+            for group, exclusive in _branch_groups(expr["$or"])
+        )
     return 1
 
 
@@ -207,9 +211,13 @@ def cost(expr: Durable) -> Cost:
     leaves = [n for n in nodes if not (_is(n, "$and") or _is(n, "$or"))]
     connective_count = len(nodes) - len(leaves)
     leaves = [n for n in leaves if MARKER not in n]  # one node, shared by every rule
-    return Cost(width=_width(expr), paths=_paths(expr),
-                connectives=connective_count, tests=len(leaves),
-                absent_tests=sum(1 for n in leaves if _is(n, "$nex")))
+    return Cost(
+        width=_width(expr),
+        paths=_paths(expr),
+        connectives=connective_count,
+        tests=len(leaves),
+        absent_tests=sum(1 for n in leaves if _is(n, "$nex")),
+    )
 
 
 __all__ = ["MARKER", "Cost", "Durable", "cost", "property_name", "to_durable"]

@@ -103,8 +103,7 @@ class _Ruleset(_durable.Ruleset):  # type: ignore[misc]
         self._definition = definition
 
     def assert_fact(self, fact: dict[str, Scalar]) -> Any:
-        return self._handle_result(_native.assert_fact(self._handle, dumps_message(fact)),
-                                   fact)
+        return self._handle_result(_native.assert_fact(self._handle, dumps_message(fact)), fact)
 
     def do_actions(self, state_handle: Any, complete: Callable[[Any, Any], None]) -> None:
         try:
@@ -112,7 +111,7 @@ class _Ruleset(_durable.Ruleset):  # type: ignore[misc]
             payload = started[1] if started else None
             hits = _CURRENT[0]
             while payload:
-                key = payload[2:payload.index('"', 2)]  # {"r12": {...}} or {"sentinel": ...}
+                key = payload[2 : payload.index('"', 2)]  # {"r12": {...}} or {"sentinel": ...}
                 hits.add(SENTINEL if key == "sentinel" else int(key[1:]))
                 payload = _native.complete_and_start_action(self._handle, state_handle)
         except BaseException as error:  # durable's own loop reports errors the same way

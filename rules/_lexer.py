@@ -49,11 +49,20 @@ class Token:
 
 
 _KEYWORDS = {
-    "and": Kind.AND, "or": Kind.OR, "not": Kind.NOT, "in": Kind.IN,
-    "true": Kind.TRUE, "false": Kind.FALSE,
+    "and": Kind.AND,
+    "or": Kind.OR,
+    "not": Kind.NOT,
+    "in": Kind.IN,
+    "true": Kind.TRUE,
+    "false": Kind.FALSE,
 }
-_PUNCTUATION = {"(": Kind.LPAREN, ")": Kind.RPAREN, "[": Kind.LBRACKET, "]": Kind.RBRACKET,
-                ",": Kind.COMMA}
+_PUNCTUATION = {
+    "(": Kind.LPAREN,
+    ")": Kind.RPAREN,
+    "[": Kind.LBRACKET,
+    "]": Kind.RBRACKET,
+    ",": Kind.COMMA,
+}
 _OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t"}
 _WHITESPACE = " \t\r\n"
@@ -71,8 +80,7 @@ def _is_segment_char(ch: str) -> bool:
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into tokens, ending with an ``END`` token."""
     if len(text) > MAX_LENGTH:
-        raise ConditionError(text, MAX_LENGTH,
-                             f"condition is longer than {MAX_LENGTH} characters")
+        raise ConditionError(text, MAX_LENGTH, f"condition is longer than {MAX_LENGTH} characters")
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -134,11 +142,13 @@ def _read_string(text: str, start: int, tokens: list[Token]) -> int:
     while i < n:
         ch = text[i]
         if ch == quote:
-            tokens.append(Token(Kind.STRING, text[start:i + 1], start, "".join(parts)))
+            tokens.append(Token(Kind.STRING, text[start : i + 1], start, "".join(parts)))
             return i + 1
         if ch == "\\":
             if i + 1 >= n or text[i + 1] not in _ESCAPES:
-                raise ConditionError(text, i, "unknown escape in string (use \\\\, \\', \\\", \\n or \\t)")
+                raise ConditionError(
+                    text, i, "unknown escape in string (use \\\\, \\', \\\", \\n or \\t)"
+                )
             parts.append(_ESCAPES[text[i + 1]])
             i += 2
             continue

@@ -198,8 +198,11 @@ def parse_condition(text: str, schema: FactSchema) -> Condition:
 def _describe(token: Token) -> str:
     if token.kind is Kind.END:
         return "end of condition"
-    return f"{token.kind.value} {token.text!r}" if token.kind in (
-        Kind.NAME, Kind.STRING, Kind.INT, Kind.FLOAT, Kind.OP) else repr(token.text)
+    return (
+        f"{token.kind.value} {token.text!r}"
+        if token.kind in (Kind.NAME, Kind.STRING, Kind.INT, Kind.FLOAT, Kind.OP)
+        else repr(token.text)
+    )
 
 
 class _Parser:
@@ -270,8 +273,9 @@ class _Parser:
         if self.peek().kind is Kind.OP:
             op = self.take()
             if op.text in _ORDERING and kind not in _NUMERIC:
-                raise self.error(op, f"'{op.text}' needs a number, but {token.text} is a "
-                                     f"{kind.value} fact")
+                raise self.error(
+                    op, f"'{op.text}' needs a number, but {token.text} is a {kind.value} fact"
+                )
             return Compare(token.text, kind, op.text, self._literal(token.text, kind))
         if self.peek().kind is Kind.IN:
             self.take()
@@ -319,10 +323,26 @@ class _Parser:
             raise self.error(token, f"{name} is an integer fact; compare it with an integer")
         if token.kind not in (Kind.STRING, Kind.TRUE, Kind.FALSE, Kind.INT, Kind.FLOAT):
             raise self.error(token, f"expected a literal, found {_describe(token)}")
-        wanted = {FactType.BOOL: "true or false", FactType.STR: "a quoted string",
-                  FactType.INT: "an integer", FactType.FLOAT: "a number"}[kind]
+        wanted = {
+            FactType.BOOL: "true or false",
+            FactType.STR: "a quoted string",
+            FactType.INT: "an integer",
+            FactType.FLOAT: "a number",
+        }[kind]
         raise self.error(token, f"{name} is a {kind.value} fact; compare it with {wanted}")
 
 
-__all__ = ["And", "Compare", "Condition", "Const", "Expr", "Leaf", "Member", "Not", "Or",
-           "Present", "evaluate", "parse_condition"]
+__all__ = [
+    "And",
+    "Compare",
+    "Condition",
+    "Const",
+    "Expr",
+    "Leaf",
+    "Member",
+    "Not",
+    "Or",
+    "Present",
+    "evaluate",
+    "parse_condition",
+]

@@ -54,16 +54,19 @@ def _order(rule: Rule) -> tuple[int, str]:
     return (-rule.salience, rule.name)
 
 
-def _compile(rulesets: Sequence[RuleSet], schema: FactSchema) -> tuple[
-        tuple[Rule, ...], dict[str, Condition]]:
+def _compile(
+    rulesets: Sequence[RuleSet], schema: FactSchema
+) -> tuple[tuple[Rule, ...], dict[str, Condition]]:
     rules: list[Rule] = []
     conditions: dict[str, Condition] = {}
     owner: dict[str, str] = {}
     for ruleset in rulesets:
         for rule in ruleset.rules:
             if rule.name in owner:
-                raise RuleError(f"duplicate rule name {rule.name!r} (in {owner[rule.name]!r} "
-                                f"and {ruleset.name!r})")
+                raise RuleError(
+                    f"duplicate rule name {rule.name!r} (in {owner[rule.name]!r} "
+                    f"and {ruleset.name!r})"
+                )
             owner[rule.name] = ruleset.name
             try:
                 conditions[rule.name] = parse_condition(rule.when, schema)
@@ -91,8 +94,12 @@ def _fits(kind: FactType, value: object) -> bool:
     return kind is FactType.FLOAT and isinstance(value, float) and math.isfinite(value)
 
 
-_PYTHON_TYPE: dict[FactType, type] = {FactType.BOOL: bool, FactType.STR: str,
-                                     FactType.INT: int, FactType.FLOAT: float}
+_PYTHON_TYPE: dict[FactType, type] = {
+    FactType.BOOL: bool,
+    FactType.STR: str,
+    FactType.INT: int,
+    FactType.FLOAT: float,
+}
 
 
 def python_types(schema: FactSchema) -> dict[str, type]:
@@ -107,8 +114,11 @@ def check_facts(facts: Facts, schema: FactSchema, types: dict[str, type] | None 
         plain = types.get(name)
         if plain is None:
             continue
-        if type(value) is plain and (plain is bool or (plain is str and value.isascii())  # type: ignore[union-attr]
-                                     or (plain is int and -MAX_SAFE_INT <= value <= MAX_SAFE_INT)):  # type: ignore[operator]
+        if type(value) is plain and (
+            plain is bool
+            or (plain is str and value.isascii())  # type: ignore[union-attr]
+            or (plain is int and -MAX_SAFE_INT <= value <= MAX_SAFE_INT)  # type: ignore[operator]
+        ):
             continue  # the common cases, decided without the full check
         kind = schema[name]
         if not _fits(kind, value):
@@ -198,17 +208,25 @@ class DurableRuleEngine:
             need, types = cost(expr), condition.types
             problems = _exceeded(need, limit, len(types))
             if problems:
-                raise RuleError(f"rule {rule.name!r}: condition is too complex for "
-                                f"durable-rules: {'; '.join(problems)}")
-            if batch and (width + need.width > limit.width or tests + need.tests > limit.tests
-                          or absent + need.absent_tests > limit.absent_tests
-                          or len(names | types) > SHARD_NAMES):
+                raise RuleError(
+                    f"rule {rule.name!r}: condition is too complex for "
+                    f"durable-rules: {'; '.join(problems)}"
+                )
+            if batch and (
+                width + need.width > limit.width
+                or tests + need.tests > limit.tests
+                or absent + need.absent_tests > limit.absent_tests
+                or len(names | types) > SHARD_NAMES
+            ):
                 shards.append(self._shard(batch, names))
                 batch, names, width, tests, absent = [], {}, 0, 0, 0
             batch.append((index, expr))
             names.update(types)
-            width, tests, absent = (width + need.width, tests + need.tests,
-                                    absent + need.absent_tests)
+            width, tests, absent = (
+                width + need.width,
+                tests + need.tests,
+                absent + need.absent_tests,
+            )
         if batch:
             shards.append(self._shard(batch, names))
         return shards
@@ -222,11 +240,14 @@ class DurableRuleEngine:
                 raise RuleError(f"fact name {name!r} maps to durable property {prop!r}{other}")
             seen[prop] = name
         expressions = tuple(expr for _, expr in batch)
-        return _Shard(_durable_host.content_key(expressions), expressions,
-                      tuple(index for index, _ in batch), fields,
-                      tuple((prop, _DEFAULTS[kind]) for _, prop, kind in fields
-                            if kind is not FactType.STR),
-                      frozenset(name for name, _, kind in fields if kind is FactType.FLOAT))
+        return _Shard(
+            _durable_host.content_key(expressions),
+            expressions,
+            tuple(index for index, _ in batch),
+            fields,
+            tuple((prop, _DEFAULTS[kind]) for _, prop, kind in fields if kind is not FactType.STR),
+            frozenset(name for name, _, kind in fields if kind is FactType.FLOAT),
+        )
 
     def match(self, facts: Facts) -> list[Rule]:
         check_facts(facts, self._schema, self._types)
@@ -242,8 +263,9 @@ class DurableRuleEngine:
         return sorted(found, key=_order)
 
 
-def compile_rules(rulesets: Sequence[RuleSet], schema: FactSchema,
-                  backend: str = "durable") -> RuleEngine:
+def compile_rules(
+    rulesets: Sequence[RuleSet], schema: FactSchema, backend: str = "durable"
+) -> RuleEngine:
     """Compile ``rulesets`` with the named backend: ``"durable"`` or ``"python"``."""
     if backend == "durable":
         return DurableRuleEngine(rulesets, schema)
@@ -252,5 +274,11 @@ def compile_rules(rulesets: Sequence[RuleSet], schema: FactSchema,
     raise RuleError(f"unknown rule backend {backend!r} (expected 'durable' or 'python')")
 
 
-__all__ = ["DurableRuleEngine", "PythonRuleEngine", "RuleEngine", "check_facts",
-           "compile_rules", "python_types"]
+__all__ = [
+    "DurableRuleEngine",
+    "PythonRuleEngine",
+    "RuleEngine",
+    "check_facts",
+    "compile_rules",
+    "python_types",
+]

@@ -51,8 +51,9 @@ def resolve_ref(value: Scalar | Ref, facts: Facts) -> Scalar:
     return value
 
 
-def run_rounds(match: Match, facts: Facts, apply: Apply, *, max_rounds: int = MAX_ROUNDS,
-               where: str = "") -> int:
+def run_rounds(
+    match: Match, facts: Facts, apply: Apply, *, max_rounds: int = MAX_ROUNDS, where: str = ""
+) -> int:
     """Chain until no new rule holds or a round changes nothing; the rounds that fired.
 
     ``where`` names the phase in the ``RuleCycle`` message.
@@ -71,8 +72,13 @@ def run_rounds(match: Match, facts: Facts, apply: Apply, *, max_rounds: int = MA
             return number + 1
     # after a move every rule is armed again: the ones the last round fired are still firing
     still = tuple(sorted(fired.union(r.name for r in rules)))
-    raise RuleCycle(f"rules did not reach a fixpoint in {max_rounds} rounds"
-                    + (f" in {where}" if where else "") + ": " + ", ".join(still), still)
+    raise RuleCycle(
+        f"rules did not reach a fixpoint in {max_rounds} rounds"
+        + (f" in {where}" if where else "")
+        + ": "
+        + ", ".join(still),
+        still,
+    )
 
 
 __all__ = ["MAX_ROUNDS", "Apply", "Match", "Step", "resolve_ref", "run_rounds"]

@@ -384,12 +384,17 @@ class _MemoryTx:
     async def earlier_unanswered(self, event: InboundEvent, limit: int = 20) -> list[InboundEvent]:
         self._check_open()
         before = _utc(event.received_at)
-        waiting = [e for key, e in self._inbound.items()
-                   if (e.business, e.channel, e.sender) == (event.business, event.channel,
-                                                            event.sender)
-                   and e.received_at < before and self._view.turn_ids.get(key) is None]
-        return [e.model_copy(update={"payload": dict(e.payload)})
-                for e in sorted(waiting, key=lambda e: e.received_at)[:max(0, limit)]]
+        waiting = [
+            e
+            for key, e in self._inbound.items()
+            if (e.business, e.channel, e.sender) == (event.business, event.channel, event.sender)
+            and e.received_at < before
+            and self._view.turn_ids.get(key) is None
+        ]
+        return [
+            e.model_copy(update={"payload": dict(e.payload)})
+            for e in sorted(waiting, key=lambda e: e.received_at)[: max(0, limit)]
+        ]
 
     async def customer_by_phone(self, business: str, phone: str) -> Customer | None:
         self._check_open()
@@ -573,8 +578,11 @@ class MemoryStore:
         """Lease due pending rows (of ``kinds``, when given): attempts+1 and hidden until
         ``now + outbox_lease``; a sender that dies mid-send gets them back after the lease."""
         now = _utc(now)
-        due = [r for r in await self.outbox("pending") if r.next_attempt_at <= now
-               and (kinds is None or r.kind in kinds)][: max(limit, 0)]
+        due = [
+            r
+            for r in await self.outbox("pending")
+            if r.next_attempt_at <= now and (kinds is None or r.kind in kinds)
+        ][: max(limit, 0)]
         claimed = []
         for row in due:
             leased = row.model_copy(
@@ -639,10 +647,15 @@ class MemoryStore:
 
     async def unanswered_inbound(self, before: datetime, limit: int) -> list[InboundEvent]:
         before = _utc(before)
-        waiting = [e for key, e in self._tables.inbound.items()
-                   if key not in self._tables.turn_ids and e.received_at < before]
-        return [e.model_copy(update={"payload": dict(e.payload)})
-                for e in sorted(waiting, key=lambda e: e.received_at)[:max(0, limit)]]
+        waiting = [
+            e
+            for key, e in self._tables.inbound.items()
+            if key not in self._tables.turn_ids and e.received_at < before
+        ]
+        return [
+            e.model_copy(update={"payload": dict(e.payload)})
+            for e in sorted(waiting, key=lambda e: e.received_at)[: max(0, limit)]
+        ]
 
     @staticmethod
     def _turn_copy(turn: StoredTurn) -> StoredTurn:

@@ -34,8 +34,7 @@ class Migration:
 
 # Version -> name, for both databases. The name is recorded in ``schema_version``; only the
 # version decides whether a migration has been applied.
-NAMES = {1: "tables and unique indexes", 2: "no double booking",
-         3: "conversation inbox index"}
+NAMES = {1: "tables and unique indexes", 2: "no double booking", 3: "conversation inbox index"}
 
 _BOOTSTRAP = (
     'CREATE TABLE IF NOT EXISTS "schema_version" ("version" INTEGER PRIMARY KEY NOT NULL '

@@ -151,8 +151,10 @@ class PgLink:
                 except BaseException as e:
                     with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
                         await self.connection.execute("ROLLBACK TO SAVEPOINT guarded")
-                    if isinstance(e, asyncpg.exceptions.DeadlockDetectedError) \
-                            and attempt < _DEADLOCK_ATTEMPTS:
+                    if (
+                        isinstance(e, asyncpg.exceptions.DeadlockDetectedError)
+                        and attempt < _DEADLOCK_ATTEMPTS
+                    ):
                         continue
                     raise
                 await self.connection.execute("RELEASE SAVEPOINT guarded")
@@ -326,8 +328,7 @@ class PgStore(SqlStoreBase):
         """
         if limit <= 0 or (kinds is not None and not kinds):
             return []
-        only = "" if kinds is None else (
-            ' AND "kind" IN ' + one_of(kinds))
+        only = "" if kinds is None else (' AND "kind" IN ' + one_of(kinds))
         async with self._writing() as link:
             claimed = await link.run(
                 'UPDATE "outbox" SET "attempts" = "outbox"."attempts" + 1, '

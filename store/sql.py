@@ -66,8 +66,9 @@ class Link(Protocol):
     def stamp(self, moment: datetime) -> Any: ...
 
 
-def compiled(sql: str, args: Sequence[Any],
-             engine: Literal["sqlite", "postgres"]) -> tuple[str, list[Any]]:
+def compiled(
+    sql: str, args: Sequence[Any], engine: Literal["sqlite", "postgres"]
+) -> tuple[str, list[Any]]:
     """``sql`` with its ``{}`` placeholders as the database's own (``?``, ``$n``), and the
     parameters. The store passes plain values only, never a nested ``QueryString``, so
     the text depends on the statement and the number of parameters alone: it is compiled
@@ -127,8 +128,10 @@ class SqlTx:
     async def conversation(
         self, business: str, channel: ChannelKind, sender: str, now: datetime
     ) -> ConversationRow:
-        select = ('SELECT * FROM "conversation" WHERE "business" = {} AND "channel" = {} '
-                  'AND "sender" = {}')
+        select = (
+            'SELECT * FROM "conversation" WHERE "business" = {} AND "channel" = {} '
+            'AND "sender" = {}'
+        )
         rows = await self._run(select, business, channel, sender)
         if not rows:  # the first turn: make it (another transaction may just have done so)
             stamp = self._stamp(now)
@@ -165,7 +168,8 @@ class SqlTx:
         )  # fmt: skip
         if not added:
             raise DuplicateRecord(
-                f"conversation {turn.conversation_id} already has a turn {turn.seq}")
+                f"conversation {turn.conversation_id} already has a turn {turn.seq}"
+            )
         rows = await self._run(
             'UPDATE "conversation" SET "turns" = "turns" + 1, "state" = {}, '
             '"last_hash" = {}, "updated_at" = {} WHERE "id" = {} RETURNING "id"',
@@ -449,7 +453,10 @@ class SqlStoreBase(ABC):
         if statuses:
             rows = await self._read(
                 'SELECT "status", COUNT(*) AS "rows" FROM "outbox" WHERE "status" IN '
-                + one_of(statuses) + ' GROUP BY "status"', *statuses)
+                + one_of(statuses)
+                + ' GROUP BY "status"',
+                *statuses,
+            )
             depth.update((r["status"], int(r["rows"])) for r in rows)
         return depth
 

@@ -86,8 +86,7 @@ class SqlStore(SqlStoreBase):
         """
         if limit <= 0 or (kinds is not None and not kinds):
             return []
-        only = "" if kinds is None else (
-            ' AND "kind" IN ' + one_of(kinds))
+        only = "" if kinds is None else (' AND "kind" IN ' + one_of(kinds))
         due_at, lease_until = to_stamp(now), to_stamp(now + self._lease)
         async with self._db.write() as connection:
             due = await fetch(

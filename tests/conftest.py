@@ -32,7 +32,8 @@ def _on_the_pass_database(item: pytest.Item) -> bool:
     module = getattr(item, "module", None)
     return module is not None and any(
         value is dbs or getattr(value, "__module__", None) == dbs.__name__
-        for value in vars(module).values())
+        for value in vars(module).values()
+    )
 
 
 LEAK_GRACE_TICKS = 10
@@ -49,16 +50,18 @@ async def no_leaked_tasks():
     yield
     for _ in range(LEAK_GRACE_TICKS):
         # set-up and tear-down each run in a task of their own
-        left = {t for t in asyncio.all_tasks() - before - {asyncio.current_task()}
-                if not t.done()}
+        left = {t for t in asyncio.all_tasks() - before - {asyncio.current_task()} if not t.done()}
         if not left:
             return
         await asyncio.sleep(0)
     for task in left:
         task.cancel()
     await asyncio.gather(*left, return_exceptions=True)
-    pytest.fail("tasks still running after the test: " + ", ".join(
-        sorted(f"{t.get_name()} ({t.get_coro()!r})" for t in left)), pytrace=False)
+    pytest.fail(
+        "tasks still running after the test: "
+        + ", ".join(sorted(f"{t.get_name()} ({t.get_coro()!r})" for t in left)),
+        pytrace=False,
+    )
 
 
 def _is_coroutine_test(item: pytest.Item) -> bool:

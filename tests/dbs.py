@@ -105,10 +105,19 @@ def copy_postgres(url: str, name: str) -> str:
     """A copy of a PostgreSQL database nobody is connected to (``CREATE DATABASE ...
     TEMPLATE``); the copy's URL. The caller drops it."""
     source = urlsplit(url).path.lstrip("/")
-    run_sql(_with_database(server_dsn(), "postgres"),
-            f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    run_sql(
+        _with_database(server_dsn(), "postgres"), f'CREATE DATABASE "{name}" TEMPLATE "{source}"'
+    )
     return _with_database(server_dsn(), name)
 
 
-__all__ = ["DEFAULT_PG", "copy_postgres", "database_url", "database_url_sync",
-           "fresh_postgres", "kind", "run_sql", "server_dsn"]
+__all__ = [
+    "DEFAULT_PG",
+    "copy_postgres",
+    "database_url",
+    "database_url_sync",
+    "fresh_postgres",
+    "kind",
+    "run_sql",
+    "server_dsn",
+]

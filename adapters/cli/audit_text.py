@@ -16,8 +16,12 @@ from typing import Any
 from .output import quoted
 
 LANGUAGES = {"en": "English", "de": "German"}
-PHASES = {"conversation": "conversation rules", "card": "card rules", "after": "after the card",
-          "guard": "guardrails"}
+PHASES = {
+    "conversation": "conversation rules",
+    "card": "card rules",
+    "after": "after the card",
+    "guard": "guardrails",
+}
 _REF = re.compile(r"^Ref\(name='([^']*)'\)$")
 _SUPERSEDED = " (superseded)"
 
@@ -36,8 +40,11 @@ def value(v: object) -> str:
 
 def assignments(values: Mapping[str, object], skip_empty: bool = False) -> str:
     """``name = value, name = value`` (sorted by name)."""
-    return ", ".join(f"{k} = {value(v)}" for k, v in sorted(values.items())
-                     if not (skip_empty and v in ("", None)))
+    return ", ".join(
+        f"{k} = {value(v)}"
+        for k, v in sorted(values.items())
+        if not (skip_empty and v in ("", None))
+    )
 
 
 def consequence(text: str, matched: Mapping[str, object]) -> str:
@@ -52,8 +59,11 @@ def consequence(text: str, matched: Mapping[str, object]) -> str:
         ref = _REF.match(raw)
         if ref is not None:
             source = ref.group(1)
-            said = (f"{name} = {value(matched[source])} (from {source})" if source in matched
-                    else f"{name} = the value of {source}")
+            said = (
+                f"{name} = {value(matched[source])} (from {source})"
+                if source in matched
+                else f"{name} = the value of {source}"
+            )
         else:
             said = f"{name} = {value(_literal(raw))}"
         said = f"set {said}"
@@ -65,8 +75,11 @@ def consequence(text: str, matched: Mapping[str, object]) -> str:
         said = f"hand over to a person: {rest}"
     elif verb == "say":
         kind, _, arg = rest.partition(" ")
-        said = f"ask for {arg}" if kind == "ask" and arg else \
-            f"reply with {kind}" + (f" ({arg})" if arg else "")
+        said = (
+            f"ask for {arg}"
+            if kind == "ask" and arg
+            else f"reply with {kind}" + (f" ({arg})" if arg else "")
+        )
     else:
         said = text
     return said + (" — not applied: a rule before it decided this" if superseded else "")
@@ -97,8 +110,11 @@ def understanding(und: Mapping[str, Any]) -> list[str]:
     on += [f"{k} {v}" for k, v in sorted(signals.items()) if isinstance(v, str) and v != "none"]
     if on:
         parts.append("signals: " + ", ".join(on))
-    for key, label in (("part_of_day", "part of day"), ("after_time", "after"),
-                       ("before_time", "before")):
+    for key, label in (
+        ("part_of_day", "part of day"),
+        ("after_time", "after"),
+        ("before_time", "before"),
+    ):
         if und.get(key):
             parts.append(f"{label} {und[key]}")
     faq = und.get("faq") or ()
@@ -110,11 +126,15 @@ def understanding(und: Mapping[str, Any]) -> list[str]:
     for ev in und.get("evidence") or ():
         near = ", ".join(f"{quoted(text)} ({sim:.2f})" for text, sim in ev.get("nearest", ()))
         weighed = ", ".join(f"{name} ({weight:+.2f})" for name, weight in ev.get("features", ()))
-        lines.append(f"    why {ev['topic']}: nearest examples {near or '-'}; "
-                     f"weighed most: {weighed or '-'}")
+        lines.append(
+            f"    why {ev['topic']}: nearest examples {near or '-'}; weighed most: {weighed or '-'}"
+        )
     for f in und.get("fields") or ():
-        what = f"{f['type']} = {value(f['value'])}" if not f.get("problem") \
+        what = (
+            f"{f['type']} = {value(f['value'])}"
+            if not f.get("problem")
             else f"{f['type']}: not usable ({f['problem']})"
+        )
         sure = f", confidence {f['confidence']:.2f}" if f.get("confidence", 1.0) < 1.0 else ""
         came = f"from {quoted(f['text'])}" if f.get("text") else "from the conversation"
         lines.append(f"    {what}  {came}{sure}")
@@ -125,38 +145,50 @@ def turn_text(n: int, rec: Mapping[str, Any], digest: str) -> str:
     """One recorded turn (``rec``: a TurnRecord as JSON) in plain words."""
     d: Mapping[str, Any] = rec.get("decision") or {}
     und = rec["understanding"]
-    lines = [f"turn {n}  {rec['now']}  {rec['event']['channel']}",
-             f"  customer: {quoted(rec['event']['text'])}", *understanding(und)]
+    lines = [
+        f"turn {n}  {rec['now']}  {rec['event']['channel']}",
+        f"  customer: {quoted(rec['event']['text'])}",
+        *understanding(und),
+    ]
     if und.get("backend", "offline") != "offline":
         lines.append(f"  language: {und['backend']} ({und.get('model', '')})")
     for c in [*und.get("model_calls", []), *rec["reply"].get("model_calls", [])]:
         why = f" because {c['reason']}" if c.get("reason") else ""
         note = f"; {c['note']}" if c.get("note") else ""
-        lines.append(f"  model {c['purpose']}: {c['outcome']}{why}{note} "
-                     f"[{c['tokens_in']}+{c['tokens_out']} tokens, {c['latency_ms']:.0f} ms, "
-                     f"prompt {c['prompt_hash'][:12]}] raw {c['raw'][:200]!r}")
+        lines.append(
+            f"  model {c['purpose']}: {c['outcome']}{why}{note} "
+            f"[{c['tokens_in']}+{c['tokens_out']} tokens, {c['latency_ms']:.0f} ms, "
+            f"prompt {c['prompt_hash'][:12]}] raw {c['raw'][:200]!r}"
+        )
     reasons = {f["rule"]: f.get("reason", "") for f in d.get("firings", [])}
     for s in d.get("switches", []):
         why = "; ".join(f"{r} ({reasons[r]})" if reasons.get(r) else r for r in s["reasons"])
-        lines.append(f"  topic: {s['source'] or '(none)'} -> {s['target']} ({s['kind']}, "
-                     f"confidence {s['confidence']:.2f}) because {why}")
+        lines.append(
+            f"  topic: {s['source'] or '(none)'} -> {s['target']} ({s['kind']}, "
+            f"confidence {s['confidence']:.2f}) because {why}"
+        )
     for f in d.get("firings", []):
         phase = PHASES.get(f["phase"], f["phase"])
-        lines.append(f"  rule {f['rule']} ({phase}, round {f['round'] + 1}): "
-                     f"{f.get('reason') or '(no reason given)'}")
+        lines.append(
+            f"  rule {f['rule']} ({phase}, round {f['round'] + 1}): "
+            f"{f.get('reason') or '(no reason given)'}"
+        )
         if f["matched"]:
             lines.append(f"    facts: {assignments(f['matched'])}")
         if f["then"]:
-            lines.append("    then: " + "; ".join(consequence(t, f["matched"])
-                                                   for t in f["then"]))
+            lines.append("    then: " + "; ".join(consequence(t, f["matched"]) for t in f["then"]))
     for t in d.get("transitions", []):
         mark = " REFUSED" if t["refused"] else ""
-        lines.append(f"  transition {t['card']}: {t['source']} --{t['event']}--> "
-                     f"{t['target']}{mark} (by {t['rule']})")
+        lines.append(
+            f"  transition {t['card']}: {t['source']} --{t['event']}--> "
+            f"{t['target']}{mark} (by {t['rule']})"
+        )
     args = {a["key"]: a["args"] for a in d.get("actions", [])}
     for r in rec.get("results", []):
-        lines.append(f"  action {r['name']} [{r['key']}] -> {'ok' if r['ok'] else 'failed'}"
-                     f"{' (' + r['error'] + ')' if r['error'] else ''}")
+        lines.append(
+            f"  action {r['name']} [{r['key']}] -> {'ok' if r['ok'] else 'failed'}"
+            f"{' (' + r['error'] + ')' if r['error'] else ''}"
+        )
         if args.get(r["key"]):
             lines.append(f"    with {assignments(args[r['key']], skip_empty=True)}")
     for a in d.get("actions", []):

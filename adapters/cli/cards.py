@@ -29,8 +29,11 @@ def cards(args: argparse.Namespace, settings: Settings) -> int:
     brain = load_brains(settings, only=args.business)[args.business]
     topic = brain.topics.get(args.id)
     if topic is None:
-        print(f"error: business {args.business} has no card '{args.id}' "
-              f"(it has: {', '.join(sorted(brain.topics))})", file=sys.stderr)
+        print(
+            f"error: business {args.business} has no card '{args.id}' "
+            f"(it has: {', '.join(sorted(brain.topics))})",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     labels = rule_labels(topic.machine, topic.rulesets)
     if args.svg:
@@ -38,23 +41,28 @@ def cards(args: argparse.Namespace, settings: Settings) -> int:
             # pydot makes its create_<format> methods at run time: unknown to a type checker
             svg = to_dot(topic.machine, labels).create_svg()  # type: ignore[attr-defined]
         except FileNotFoundError:
-            print("error: --svg needs graphviz's 'dot' program, which is not installed "
-                  "(Debian package: graphviz)", file=sys.stderr)
+            print(
+                "error: --svg needs graphviz's 'dot' program, which is not installed "
+                "(Debian package: graphviz)",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         return _emit(svg.decode("utf-8"), args.out)
     if args.mermaid:
         return _emit(to_mermaid(topic.machine, labels), args.out)
     card = topic.card
-    lines = [f"{card.id}: {card.title.get('en', '')} (priority {card.priority})",
-             "fields: " + ", ".join(f"{f.name}:{f.type}" for f in card.required_fields),
-             "steps:  " + " -> ".join(f"{s.id}({s.kind})" for s in card.steps),
-             "transitions:"]
+    lines = [
+        f"{card.id}: {card.title.get('en', '')} (priority {card.priority})",
+        "fields: " + ", ".join(f"{f.name}:{f.type}" for f in card.required_fields),
+        "steps:  " + " -> ".join(f"{s.id}({s.kind})" for s in card.steps),
+        "transitions:",
+    ]
     for tr in topic.machine.transitions:
         rules = ", ".join(labels.get((tr.source, tr.event, tr.target), ()))
-        lines.append(f"  {tr.source} --{tr.event}--> {tr.target}"
-                     + (f"   [{rules}]" if rules else ""))
+        lines.append(
+            f"  {tr.source} --{tr.event}--> {tr.target}" + (f"   [{rules}]" if rules else "")
+        )
     return _emit("\n".join(lines) + "\n", args.out)
-
 
 
 def _check(paths: list[str]) -> int:
@@ -62,8 +70,9 @@ def _check(paths: list[str]) -> int:
     count = 0
     for raw in paths:
         path = Path(raw)
-        files = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() \
-            else [path]
+        files = (
+            sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")) if path.is_dir() else [path]
+        )
         for f in files:
             try:
                 load_card_file(f)
@@ -128,36 +137,65 @@ def verify_cards(args: argparse.Namespace, settings: Settings) -> int:
         else:
             compiled = compile_brains(settings)
             brains = compiled.brains
-            invalid = [{"file": str(f.path), "business": f.slug, "problems": list(f.problems)}
-                       for f in compiled.invalid]
+            invalid = [
+                {"file": str(f.path), "business": f.slug, "problems": list(f.problems)}
+                for f in compiled.invalid
+            ]
         for slug, brain in sorted(brains.items()):
-            fixed = {f"business.has_{c}": c in brain.topics
-                     for c in ("emergency", "human", "message")}
+            fixed = {
+                f"business.has_{c}": c in brain.topics for c in ("emergency", "human", "message")
+            }
             for card_id, topic in brain.topics.items():
-                subjects.append((f"{slug}/{card_id}", topic.machine, topic.rules,
-                                 topic.rulesets, fixed))
+                subjects.append(
+                    (f"{slug}/{card_id}", topic.machine, topic.rules, topic.rulesets, fixed)
+                )
     rows: list[dict[str, Any]] = []
     if not args.cards:
         rows += [_topic_entry_row(slug, brain) for slug, brain in sorted(brains.items())]
     for name, machine, engine, rulesets, fixed in subjects:
         start = time.perf_counter()
         try:
-            report = verify(machine, engine, rulesets, fixed=fixed, max_states=args.max_states,
-                            max_rounds=MAX_ROUNDS, max_actions=MAX_ACTIONS_PER_TURN)
+            report = verify(
+                machine,
+                engine,
+                rulesets,
+                fixed=fixed,
+                max_states=args.max_states,
+                max_rounds=MAX_ROUNDS,
+                max_actions=MAX_ACTIONS_PER_TURN,
+            )
         except StateLimitExceeded as e:
-            rows.append({"card": name, "states": e.limit, "transitions": e.transitions,
-                         "ms": round((time.perf_counter() - start) * 1000), "result": "LIMIT",
-                         "error": str(e), "violations": []})
+            rows.append(
+                {
+                    "card": name,
+                    "states": e.limit,
+                    "transitions": e.transitions,
+                    "ms": round((time.perf_counter() - start) * 1000),
+                    "result": "LIMIT",
+                    "error": str(e),
+                    "violations": [],
+                }
+            )
             continue
         ms = round((time.perf_counter() - start) * 1000)
-        rows.append({"card": name, "states": report.states, "transitions": report.transitions,
-                     "ms": ms, "result": "OK" if report.ok else "FAIL", "report": report,
-                     "violations": [v.to_dict() for v in report.violations]})
+        rows.append(
+            {
+                "card": name,
+                "states": report.states,
+                "transitions": report.transitions,
+                "ms": ms,
+                "result": "OK" if report.ok else "FAIL",
+                "report": report,
+                "violations": [v.to_dict() for v in report.violations],
+            }
+        )
     failed = any(r["result"] == "FAIL" for r in rows) or bool(invalid)
     limited = any(r["result"] == "LIMIT" for r in rows)
     if args.json:
-        result: dict[str, Any] = {"ok": not failed and not limited, "cards": [
-            {k: v for k, v in r.items() if k != "report"} for r in rows]}
+        result: dict[str, Any] = {
+            "ok": not failed and not limited,
+            "cards": [{k: v for k, v in r.items() if k != "report"} for r in rows],
+        }
         if invalid:
             result["invalid_businesses"] = invalid
         print_json(result)
@@ -165,8 +203,10 @@ def verify_cards(args: argparse.Namespace, settings: Settings) -> int:
         width = max((len(r["card"]) for r in rows), default=4)
         print(f"{'card':<{width}}  {'states':>7}  {'transitions':>11}  {'ms':>6}  result")
         for r in rows:
-            print(f"{r['card']:<{width}}  {r['states']:>7}  {r['transitions']:>11}  "
-                  f"{r['ms']:>6}  {r['result']}")
+            print(
+                f"{r['card']:<{width}}  {r['states']:>7}  {r['transitions']:>11}  "
+                f"{r['ms']:>6}  {r['result']}"
+            )
         for r in rows:
             if r["result"] == "LIMIT":
                 print(f"\n{r['card']}: {r['error']}")
@@ -195,12 +235,23 @@ def _topic_entry_row(slug: str, brain: Any) -> dict[str, Any]:
     commits = sorted(t for t, topic in brain.topics.items() if topic.commits)
     others = sorted(set(brain.topics) - set(commits))
     found = check(brain.conversation, commits, others, brain.settings)
-    return {"card": f"{slug}/(topic entry)", "states": 0, "transitions": 0,
-            "ms": round((time.perf_counter() - start) * 1000),
-            "result": "FAIL" if found else "OK",
-            "violations": [{"kind": v.kind, "message": v.message, "facts": list(v.facts),
-                            "fired": list(v.fired), "decided": list(v.decided)}
-                           for v in found]}
+    return {
+        "card": f"{slug}/(topic entry)",
+        "states": 0,
+        "transitions": 0,
+        "ms": round((time.perf_counter() - start) * 1000),
+        "result": "FAIL" if found else "OK",
+        "violations": [
+            {
+                "kind": v.kind,
+                "message": v.message,
+                "facts": list(v.facts),
+                "fired": list(v.fired),
+                "decided": list(v.decided),
+            }
+            for v in found
+        ],
+    }
 
 
 __all__ = ["cards", "verify_cards"]

@@ -58,17 +58,24 @@ async def chat(args: argparse.Namespace, settings: Settings) -> int:
             n += 1
             now = fixed or datetime.now(UTC)
             event = InboundEvent(
-                business=args.business, channel=args.channel, sender=sender,
-                text=line.rstrip("\r\n"), provider_msg_id=f"cli-{session}-{n}",
-                received_at=now, lang_hint=args.lang, customer_phone=args.customer)
+                business=args.business,
+                channel=args.channel,
+                sender=sender,
+                text=line.rstrip("\r\n"),
+                provider_msg_id=f"cli-{session}-{n}",
+                received_at=now,
+                lang_hint=args.lang,
+                customer_phone=args.customer,
+            )
             try:
                 reply = await app.desk.handle(event, direct=True)
                 await drainer.drain_once(now)  # deliver taken messages (file, webhook) at once
                 text = one_line(reply.text)
             except Exception:  # the desk already apologises; this is its last line of defence
                 logging.getLogger("frontdesk.cli").exception("turn failed")
-                text = one_line(APOLOGY.get(args.lang or brain.business.languages[0],
-                                            APOLOGY["en"]))
+                text = one_line(
+                    APOLOGY.get(args.lang or brain.business.languages[0], APOLOGY["en"])
+                )
                 reply = None
             if reply is not None and reply.options and interactive:
                 text += "  [" + " | ".join(reply.options) + "]"

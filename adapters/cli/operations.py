@@ -42,8 +42,10 @@ async def outbox(args: argparse.Namespace, settings: Settings) -> int:
             print_json([r.model_dump(mode="json") for r in rows])
         else:
             for r in rows:
-                print(f"{r.id} {r.status} {r.kind} attempts={r.attempts} "
-                      f"next={r.next_attempt_at.isoformat()} {r.last_error}".rstrip())
+                print(
+                    f"{r.id} {r.status} {r.kind} attempts={r.attempts} "
+                    f"next={r.next_attempt_at.isoformat()} {r.last_error}".rstrip()
+                )
             print(f"{len(rows)} pending or dead")
         return EXIT_OK
     finally:

@@ -52,19 +52,34 @@ def resolve_id(given: str, ids: Iterable[str], what: str) -> str:
     if given in known:
         return given
     if len(given) < MIN_PREFIX:
-        raise UnknownId(f"no {what} {given!r} (an id prefix needs at least {MIN_PREFIX} "
-                        "characters)")
+        raise UnknownId(
+            f"no {what} {given!r} (an id prefix needs at least {MIN_PREFIX} characters)"
+        )
     matches = sorted({i for i in known if i.startswith(given)})
     if not matches:
         raise UnknownId(f"no {what} {given!r}")
     if len(matches) > 1:
-        shown = ", ".join(matches[:10]) + (f", ... ({len(matches)} in all)"
-                                           if len(matches) > 10 else "")
-        raise AmbiguousId(f"{given!r} is the start of {len(matches)} {what} ids: {shown}; "
-                          "give more of it")
+        shown = ", ".join(matches[:10]) + (
+            f", ... ({len(matches)} in all)" if len(matches) > 10 else ""
+        )
+        raise AmbiguousId(
+            f"{given!r} is the start of {len(matches)} {what} ids: {shown}; give more of it"
+        )
     return matches[0]
 
 
-__all__ = ["EXIT_DIFF", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PIPE", "EXIT_USAGE", "MIN_PREFIX",
-           "AmbiguousId", "UnknownId", "local", "one_line", "print_json", "quoted",
-           "resolve_id"]
+__all__ = [
+    "EXIT_DIFF",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_PIPE",
+    "EXIT_USAGE",
+    "MIN_PREFIX",
+    "AmbiguousId",
+    "UnknownId",
+    "local",
+    "one_line",
+    "print_json",
+    "quoted",
+    "resolve_id",
+]

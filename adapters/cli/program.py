@@ -28,8 +28,7 @@ from .output import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE
 from .parser import build_parser
 
 
-def load_settings(args: argparse.Namespace,
-                  environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:
     """The settings for one run, read once: defaults < the configuration file < FRONTDESK_*
     variables < command-line flags (see ``adapters.settings``). Raises SettingsError."""
     settings = Settings.load(environ, config=args.config)
@@ -43,8 +42,7 @@ def load_settings(args: argparse.Namespace,
         if args.port is not None:
             settings = settings.with_(port=parse_port(str(args.port), "--port"))
         if args.public_url is not None:
-            settings = settings.with_(public_url=parse_public_url(args.public_url,
-                                                                  "--public-url"))
+            settings = settings.with_(public_url=parse_public_url(args.public_url, "--public-url"))
     return settings
 
 
@@ -62,8 +60,11 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args)
-        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                            format="%(levelname)s %(name)s %(message)s")
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            stream=sys.stderr,
+            format="%(levelname)s %(name)s %(message)s",
+        )
     except (FrontdeskError, ValueError) as e:  # a bad file, variable or flag: say which
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE

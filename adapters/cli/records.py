@@ -42,29 +42,58 @@ async def listing(args: argparse.Namespace, settings: Settings) -> int:
             for a in await store.list_appointments(b.slug):
                 service = next((s for s in b.services if s.id == a.service), None)
                 member = next((m for m in b.staff if m.id == a.staff), None)
-                rows.append({
-                    "id": a.id,
-                    "service": (service.name.get("en") or service.display(b.languages[0]))
-                    if service else a.service,
-                    "service_id": a.service, "staff": member.name if member else a.staff,
-                    "staff_id": a.staff, "start": local(a.start, b.timezone),
-                    "end": local(a.end, b.timezone), "customer_name": a.customer_name,
-                    "customer_phone": a.customer_phone, "status": a.status})
+                rows.append(
+                    {
+                        "id": a.id,
+                        "service": (service.name.get("en") or service.display(b.languages[0]))
+                        if service
+                        else a.service,
+                        "service_id": a.service,
+                        "staff": member.name if member else a.staff,
+                        "staff_id": a.staff,
+                        "start": local(a.start, b.timezone),
+                        "end": local(a.end, b.timezone),
+                        "customer_name": a.customer_name,
+                        "customer_phone": a.customer_phone,
+                        "status": a.status,
+                    }
+                )
         elif args.command == "conversations":
-            rows = [{"id": c.id, "channel": c.channel, "sender": c.sender, "turns": c.turns,
-                     "active_topic": (c.state.get("active") or {}).get("card", ""),
-                     "created_at": local(c.created_at, b.timezone),
-                     "updated_at": local(c.updated_at, b.timezone)}
-                    for c in await store.list_conversations(b.slug)]
+            rows = [
+                {
+                    "id": c.id,
+                    "channel": c.channel,
+                    "sender": c.sender,
+                    "turns": c.turns,
+                    "active_topic": (c.state.get("active") or {}).get("card", ""),
+                    "created_at": local(c.created_at, b.timezone),
+                    "updated_at": local(c.updated_at, b.timezone),
+                }
+                for c in await store.list_conversations(b.slug)
+            ]
         elif args.command == "escalations":
-            rows = [{"id": e.id, "conversation_id": e.conversation_id, "reason": e.reason,
-                     "created_at": local(e.created_at, b.timezone), "status": e.status}
-                    for e in await store.list_escalations(b.slug)]
+            rows = [
+                {
+                    "id": e.id,
+                    "conversation_id": e.conversation_id,
+                    "reason": e.reason,
+                    "created_at": local(e.created_at, b.timezone),
+                    "status": e.status,
+                }
+                for e in await store.list_escalations(b.slug)
+            ]
         else:
-            rows = [{"id": m.id, "conversation_id": m.conversation_id,
-                     "caller_name": m.caller_name, "callback_number": m.callback_number,
-                     "text": m.text, "created_at": local(m.created_at, b.timezone)}
-                    for m in await store.list_messages(b.slug)]
+            rows = [
+                {
+                    "id": m.id,
+                    "conversation_id": m.conversation_id,
+                    "caller_name": m.caller_name,
+                    "callback_number": m.callback_number,
+                    "text": m.text,
+                    "created_at": local(m.created_at, b.timezone),
+                }
+                for m in await store.list_messages(b.slug)
+            ]
     finally:
         await store.close()
     if args.json:
@@ -73,8 +102,18 @@ async def listing(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no {args.command}")
     else:
         for r in rows:
-            print("  ".join([str(r["id"]), *(f"{k}={'-' if v is None else one_line(str(v))}"
-                                             for k, v in r.items() if k != "id")]))
+            print(
+                "  ".join(
+                    [
+                        str(r["id"]),
+                        *(
+                            f"{k}={'-' if v is None else one_line(str(v))}"
+                            for k, v in r.items()
+                            if k != "id"
+                        ),
+                    ]
+                )
+            )
     return EXIT_OK
 
 
@@ -84,8 +123,7 @@ async def conversation_turns(store: Records, given: str) -> list[StoredTurn]:
     turns = await store.turns(given)
     if turns:
         return turns
-    return await store.turns(resolve_id(given, await store.all_conversation_ids(),
-                                        "conversation"))
+    return await store.turns(resolve_id(given, await store.all_conversation_ids(), "conversation"))
 
 
 async def audit(args: argparse.Namespace, settings: Settings) -> int:
@@ -112,12 +150,18 @@ async def audit(args: argparse.Namespace, settings: Settings) -> int:
             print(f"error: {e}", file=sys.stderr)
             return EXIT_DIFF
         if args.json:
-            print_json([{"seq": t.seq, "hash": t.hash, "prev_hash": t.prev_hash,
-                         "record": t.record} for t in turns])
+            print_json(
+                [
+                    {"seq": t.seq, "hash": t.hash, "prev_hash": t.prev_hash, "record": t.record}
+                    for t in turns
+                ]
+            )
         else:
             cid = turns[0].conversation_id
-            print(f"conversation {cid}  ({turns[0].record.get('business', '')}, "
-                  f"{len(turns)} turn{'s' if len(turns) != 1 else ''})\n")
+            print(
+                f"conversation {cid}  ({turns[0].record.get('business', '')}, "
+                f"{len(turns)} turn{'s' if len(turns) != 1 else ''})\n"
+            )
             print("\n\n".join(turn_text(t.seq, t.record, t.hash) for t in turns))
         return EXIT_OK
     finally:
@@ -148,8 +192,9 @@ async def replay(args: argparse.Namespace, settings: Settings) -> int:
         await store.close()
     count, diffs = replay_turns(brains, turns)
     if args.json:
-        print_json({"turns": count, "differ": len(diffs),
-                    "differences": [d.to_dict() for d in diffs]})
+        print_json(
+            {"turns": count, "differ": len(diffs), "differences": [d.to_dict() for d in diffs]}
+        )
         return EXIT_DIFF if diffs else EXIT_OK
     if not diffs:
         print(f"{count} turns identical")
@@ -175,8 +220,9 @@ def replay_brains(args: argparse.Namespace, settings: Settings) -> dict[str, Bra
     for raw in args.business_file or ():
         business = load_business(Path(raw), settings.env, templates)
         if args.business and business.slug != args.business:
-            raise FrontdeskError(f"--business-file {raw} is business '{business.slug}', "
-                                 f"not '{args.business}'")
+            raise FrontdeskError(
+                f"--business-file {raw} is business '{business.slug}', not '{args.business}'"
+            )
         changed[business.slug] = Brain.build(business, templates, source=raw)
     if args.business and args.business in changed:
         return dict(changed)

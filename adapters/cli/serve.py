@@ -51,27 +51,37 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
             raise ConfigError("\n".join(problems))
         if not any(f.business is not None for f in files):
             raise ConfigError("no valid business to serve")
-        return await supervise([sys.executable, "-m", "adapters.cli", *sys.argv[1:]],
-                               args.workers)
+        return await supervise([sys.executable, "-m", "adapters.cli", *sys.argv[1:]], args.workers)
     configure_logging(settings.log_level)
     log = logging.getLogger("frontdesk.serve")
-    app = await open_app(settings, understand_threads=UNDERSTAND_THREADS,
-                         skip_invalid=args.skip_invalid)
+    app = await open_app(
+        settings, understand_threads=UNDERSTAND_THREADS, skip_invalid=args.skip_invalid
+    )
     if not app.brains:
         await app.close()
         raise ConfigError("no valid business to serve")
-    server = Server(settings=settings, app=app, public_url=settings.public_url,
-                    metrics=Metrics(multiprocess_dir=os.environ.get(METRICS_VARIABLE)),
-                    limiter=RateLimiter(per_sender=settings.rate_per_sender,
-                                        per_business=settings.rate_per_business))
+    server = Server(
+        settings=settings,
+        app=app,
+        public_url=settings.public_url,
+        metrics=Metrics(multiprocess_dir=os.environ.get(METRICS_VARIABLE)),
+        limiter=RateLimiter(
+            per_sender=settings.rate_per_sender, per_business=settings.rate_per_business
+        ),
+    )
     businesses = {k: b.business for k, b in app.brains.items()}
     providers = aiohttp.ClientSession()
-    drainer = drainer_for(app.store, businesses,
-                          extra={"reply": reply_router(settings, businesses, providers)},
-                          metrics=server.metrics.deliveries, session=providers)
+    drainer = drainer_for(
+        app.store,
+        businesses,
+        extra={"reply": reply_router(settings, businesses, providers)},
+        metrics=server.metrics.deliveries,
+        session=providers,
+    )
     app.desk.outbox_ready = drainer.wake  # a turn's replies leave once it commits
-    runner = web.AppRunner(build_app(server), shutdown_timeout=args.shutdown_timeout,
-                           access_log=None)
+    runner = web.AppRunner(
+        build_app(server), shutdown_timeout=args.shutdown_timeout, access_log=None
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -102,15 +112,23 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
     cleaned = False
     try:
         await runner.setup()
-        await web.TCPSite(runner, settings.host, settings.port,
-                          reuse_port=bool(worker) or None).start()
+        await web.TCPSite(
+            runner, settings.host, settings.port, reuse_port=bool(worker) or None
+        ).start()
         # what start-up built (the model, the brains, their rules and indexes) lives as
         # long as the process: out of the collector's sight, a full collection no longer
         # walks it, which took tens of milliseconds from a turn now and then
         gc.collect()
         gc.freeze()
-        log.warning("serving", extra={"host": settings.host, "port": settings.port,
-                                      "worker": worker or "0", "pid": os.getpid()})
+        log.warning(
+            "serving",
+            extra={
+                "host": settings.host,
+                "port": settings.port,
+                "worker": worker or "0",
+                "pid": os.getpid(),
+            },
+        )
         background = [asyncio.create_task(drain_forever()), asyncio.create_task(recover())]
         if worker:
             background.append(asyncio.create_task(watch_supervisor(stop)))

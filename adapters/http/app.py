@@ -39,15 +39,13 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse oversized bodies before any handler runs; turn an unexpected exception into a
     plain 500 (logged here, never shown to the client)."""
     if request.content_length is not None and request.content_length > MAX_BODY:
-        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY,
-                                            actual_size=request.content_length)
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
     try:
         return await handler(request)
     except web.HTTPException:
         raise
     except Exception:
-        log.exception("unhandled error", extra={"path": request.path,
-                                                "method": request.method})
+        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return web.Response(status=500, text="internal server error")
 
 
@@ -64,8 +62,7 @@ async def readyz(request: web.Request) -> web.Response:
         log.warning("readiness: database unreachable: %s", type(e).__name__)
         return web.Response(status=503, text=f"database unreachable: {type(e).__name__}")
     if version != LATEST_SCHEMA:
-        return web.Response(status=503,
-                            text=f"schema version {version}, expected {LATEST_SCHEMA}")
+        return web.Response(status=503, text=f"schema version {version}, expected {LATEST_SCHEMA}")
     return web.Response(text="ready")
 
 
@@ -74,31 +71,42 @@ async def metrics(request: web.Request) -> web.Response:
     depth = await server.app.store.outbox_depth(("pending", "dead"))
     for status, rows in depth.items():
         server.metrics.outbox_depth.labels(status).set(rows)
-    return web.Response(body=server.metrics.exposition(),
-                        headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return web.Response(
+        body=server.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
 
 
-def reply_router(settings: Settings, businesses: Mapping[str, Business],
-                 session: aiohttp.ClientSession) -> ReplyRouter:
+def reply_router(
+    settings: Settings, businesses: Mapping[str, Business], session: aiohttp.ClientSession
+) -> ReplyRouter:
     """The senders of every channel's replies, at the configured provider URLs, all on one
     HTTP ``session``: its connections to a provider are kept open between replies, not
     made (a TCP and a TLS handshake) for each one."""
-    return ReplyRouter({
-        "sms": twilio.TwilioSmsSender.for_businesses(
-            businesses, base_url=settings.twilio_api_url, session=session),
-        "whatsapp": whatsapp.WhatsAppSender.for_businesses(
-            businesses, base_url=settings.whatsapp_api_url,
-            version=settings.whatsapp_api_version, session=session),
-        "telegram": telegram.TelegramSender.for_businesses(
-            businesses, base_url=settings.telegram_api_url, session=session),
-        "webchat": webchat.WebchatHistory()})
+    return ReplyRouter(
+        {
+            "sms": twilio.TwilioSmsSender.for_businesses(
+                businesses, base_url=settings.twilio_api_url, session=session
+            ),
+            "whatsapp": whatsapp.WhatsAppSender.for_businesses(
+                businesses,
+                base_url=settings.whatsapp_api_url,
+                version=settings.whatsapp_api_version,
+                session=session,
+            ),
+            "telegram": telegram.TelegramSender.for_businesses(
+                businesses, base_url=settings.telegram_api_url, session=session
+            ),
+            "webchat": webchat.WebchatHistory(),
+        }
+    )
 
 
 def build_app(server: Server, channels: Sequence[ModuleType] = CHANNELS) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY, middlewares=[guard])
     app[SERVER] = server
-    app.add_routes([web.get("/healthz", healthz), web.get("/readyz", readyz),
-                    web.get("/metrics", metrics)])
+    app.add_routes(
+        [web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics)]
+    )
     for module in channels:
         app.add_routes(module.routes(server))
     webchat.setup(app)

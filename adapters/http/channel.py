@@ -87,8 +87,9 @@ class Account(Protocol):
 AccountT = TypeVar("AccountT", bound=Account)
 
 
-def enabled_accounts(businesses: Mapping[str, Business],
-                     account_of: Callable[[Business], AccountT | None]) -> dict[str, AccountT]:
+def enabled_accounts(
+    businesses: Mapping[str, Business], account_of: Callable[[Business], AccountT | None]
+) -> dict[str, AccountT]:
     """Business slug → its account with one provider, for the businesses that have one
     switched on."""
     accounts = {slug: account_of(b) for slug, b in businesses.items()}
@@ -102,9 +103,13 @@ class ChannelSender(HttpSender, Generic[AccountT]):
     kind = "reply"
     account_name = ""
 
-    def __init__(self, accounts: Mapping[str, AccountT], base_url: str,
-                 options: RetryOptions = DEFAULT_RETRY,
-                 session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self,
+        accounts: Mapping[str, AccountT],
+        base_url: str,
+        options: RetryOptions = DEFAULT_RETRY,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         super().__init__(options, session)
         self.accounts = dict(accounts)  # business slug → its account
         self.base_url = base_url.rstrip("/")
@@ -112,8 +117,7 @@ class ChannelSender(HttpSender, Generic[AccountT]):
     def account(self, row: OutboxRow) -> AccountT:
         account = self.accounts.get(row.business)
         if account is None:
-            raise DeliveryError(f"no {self.account_name} configured for {row.business}",
-                                False)
+            raise DeliveryError(f"no {self.account_name} configured for {row.business}", False)
         return account
 
     @staticmethod
@@ -124,5 +128,14 @@ class ChannelSender(HttpSender, Generic[AccountT]):
         return to
 
 
-__all__ = ["DEFAULT_RETRY", "Account", "ChannelSender", "Clock", "enabled_accounts",
-           "or_none", "problem", "read_body", "utcnow"]
+__all__ = [
+    "DEFAULT_RETRY",
+    "Account",
+    "ChannelSender",
+    "Clock",
+    "enabled_accounts",
+    "or_none",
+    "problem",
+    "read_body",
+    "utcnow",
+]

@@ -38,25 +38,46 @@ SESSION_COOKIE = "fd_session"
 CSRF_COOKIE = "fd_csrf"
 
 UI: dict[str, dict[str, str]] = {
-    "en": {"title": "Chat with {name}", "businesses": "Our businesses", "languages": "Languages",
-           "open": "Chat with us", "close": "Close the chat", "message": "Your message",
-           "placeholder": "Type a message…", "send": "Send", "typing": "typing…",
-           "offline": "Reconnecting…", "ended": "The conversation has ended.",
-           "again": "Start a new conversation", "suggestions": "Things I can help with",
-           "options": "Choose an answer", "empty": "Please write a message first.",
-           "long": "That message is too long; please keep it under 2,000 characters.",
-           "expired": "This page had expired. Please send your message again.",
-           "busy": "Too many messages at once; please wait a moment."},
-    "de": {"title": "Chat mit {name}", "businesses": "Unsere Betriebe", "languages": "Sprachen",
-           "open": "Chatten Sie mit uns", "close": "Chat schließen", "message": "Ihre Nachricht",
-           "placeholder": "Nachricht eingeben…", "send": "Senden", "typing": "schreibt…",
-           "offline": "Verbindung wird wiederhergestellt…",
-           "ended": "Das Gespräch ist beendet.", "again": "Neues Gespräch beginnen",
-           "suggestions": "Womit ich helfen kann", "options": "Antwort wählen",
-           "empty": "Bitte schreiben Sie zuerst eine Nachricht.",
-           "long": "Die Nachricht ist zu lang; bitte höchstens 2.000 Zeichen.",
-           "expired": "Die Seite war abgelaufen. Bitte senden Sie Ihre Nachricht noch einmal.",
-           "busy": "Zu viele Nachrichten auf einmal; bitte warten Sie einen Moment."},
+    "en": {
+        "title": "Chat with {name}",
+        "businesses": "Our businesses",
+        "languages": "Languages",
+        "open": "Chat with us",
+        "close": "Close the chat",
+        "message": "Your message",
+        "placeholder": "Type a message…",
+        "send": "Send",
+        "typing": "typing…",
+        "offline": "Reconnecting…",
+        "ended": "The conversation has ended.",
+        "again": "Start a new conversation",
+        "suggestions": "Things I can help with",
+        "options": "Choose an answer",
+        "empty": "Please write a message first.",
+        "long": "That message is too long; please keep it under 2,000 characters.",
+        "expired": "This page had expired. Please send your message again.",
+        "busy": "Too many messages at once; please wait a moment.",
+    },
+    "de": {
+        "title": "Chat mit {name}",
+        "businesses": "Unsere Betriebe",
+        "languages": "Sprachen",
+        "open": "Chatten Sie mit uns",
+        "close": "Chat schließen",
+        "message": "Ihre Nachricht",
+        "placeholder": "Nachricht eingeben…",
+        "send": "Senden",
+        "typing": "schreibt…",
+        "offline": "Verbindung wird wiederhergestellt…",
+        "ended": "Das Gespräch ist beendet.",
+        "again": "Neues Gespräch beginnen",
+        "suggestions": "Womit ich helfen kann",
+        "options": "Antwort wählen",
+        "empty": "Bitte schreiben Sie zuerst eine Nachricht.",
+        "long": "Die Nachricht ist zu lang; bitte höchstens 2.000 Zeichen.",
+        "expired": "Die Seite war abgelaufen. Bitte senden Sie Ihre Nachricht noch einmal.",
+        "busy": "Zu viele Nachrichten auf einmal; bitte warten Sie einen Moment.",
+    },
 }
 
 
@@ -74,16 +95,21 @@ def _esc(text: str) -> str:
 
 
 def page(lang: str, title: str, body: str, *, style: str = "") -> web.Response:
-    return web.Response(content_type="text/html", charset="utf-8", text=(
-        f'<!doctype html>\n<html lang="{_esc(lang)}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title>"
-        '<link rel="icon" href="/favicon.svg" type="image/svg+xml">'
-        '<link rel="icon" href="/favicon.ico" sizes="32x32">'
-        "<style>body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d232b}"
-        "main.fd-list{max-width:44rem;margin:0 auto;padding:1.5rem}"
-        f".fd-list li{{margin:.6rem 0}}.fd-list a{{color:#0b5cad}}{style}</style></head>"
-        f"<body>{body}</body></html>\n"))
+    return web.Response(
+        content_type="text/html",
+        charset="utf-8",
+        text=(
+            f'<!doctype html>\n<html lang="{_esc(lang)}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_esc(title)}</title>"
+            '<link rel="icon" href="/favicon.svg" type="image/svg+xml">'
+            '<link rel="icon" href="/favicon.ico" sizes="32x32">'
+            "<style>body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d232b}"
+            "main.fd-list{max-width:44rem;margin:0 auto;padding:1.5rem}"
+            f".fd-list li{{margin:.6rem 0}}.fd-list a{{color:#0b5cad}}{style}</style></head>"
+            f"<body>{body}</body></html>\n"
+        ),
+    )
 
 
 async def index(request: web.Request) -> web.Response:
@@ -93,17 +119,21 @@ async def index(request: web.Request) -> web.Response:
     for slug, brain in sorted(brains.items()):
         b = brain.business
         city = f" · {_esc(b.city)}" if b.city else ""
-        items.append(f'<li><a href="/chat/{_esc(slug)}">{_esc(b.name)}</a>{city}'
-                     f' · {ui["languages"]}: {_esc(", ".join(b.languages))}</li>')
-    return page("en", "frontdesk", f'<main class="fd-list"><h1>{ui["businesses"]}</h1><ul>'
-                f'{"".join(items)}</ul></main>')
+        items.append(
+            f'<li><a href="/chat/{_esc(slug)}">{_esc(b.name)}</a>{city}'
+            f" · {ui['languages']}: {_esc(', '.join(b.languages))}</li>"
+        )
+    return page(
+        "en",
+        "frontdesk",
+        f'<main class="fd-list"><h1>{ui["businesses"]}</h1><ul>{"".join(items)}</ul></main>',
+    )
 
 
 # ------------------------------------------------------------------ the conversation
 
 
-async def conversation_view(server: Server, business: str, session: str
-                            ) -> list[dict[str, Any]]:
+async def conversation_view(server: Server, business: str, session: str) -> list[dict[str, Any]]:
     """The stored turns of the session's conversation, as the chat shows them: the
     customer's words, then the desk's reply with its buttons and whether it ended the
     conversation."""
@@ -120,35 +150,61 @@ async def conversation_view(server: Server, business: str, session: str
         said = event.get("text") or (event.get("payload") or {}).get("value", "")
         plan = (record.get("decision") or {}).get("plan") or {}
         out.append({"from": "customer", "text": said})
-        out.append({"from": "desk", "text": reply.get("text", ""),
-                    "options": list(reply.get("options") or ()),
-                    "end": bool(plan.get("end_conversation"))})
+        out.append(
+            {
+                "from": "desk",
+                "text": reply.get("text", ""),
+                "options": list(reply.get("options") or ()),
+                "end": bool(plan.get("end_conversation")),
+            }
+        )
     return out
 
 
-def _buttons(action: str, token: str, name: str, values: list[str] | tuple[str, ...],
-             label: str, extra: str = "") -> str:
+def _buttons(
+    action: str,
+    token: str,
+    name: str,
+    values: list[str] | tuple[str, ...],
+    label: str,
+    extra: str = "",
+) -> str:
     """A group of buttons, each posting its own text (``name`` = the text)."""
-    buttons = "".join(f'<button type="submit" name="{name}" value="{_esc(v)}">{_esc(v)}</button>'
-                      for v in values)
-    return (f'<form class="fd-options{extra}" method="post" action="{_esc(action)}" '
-            f'role="group" aria-label="{_esc(label)}">{_hidden(token)}{buttons}</form>')
+    buttons = "".join(
+        f'<button type="submit" name="{name}" value="{_esc(v)}">{_esc(v)}</button>' for v in values
+    )
+    return (
+        f'<form class="fd-options{extra}" method="post" action="{_esc(action)}" '
+        f'role="group" aria-label="{_esc(label)}">{_hidden(token)}{buttons}</form>'
+    )
 
 
 def _hidden(token: str) -> str:
-    return (f'<input type="hidden" name="csrf" value="{_esc(token)}">'
-            f'<input type="hidden" name="id" value="{secrets.token_urlsafe(9)}">')
+    return (
+        f'<input type="hidden" name="csrf" value="{_esc(token)}">'
+        f'<input type="hidden" name="id" value="{secrets.token_urlsafe(9)}">'
+    )
 
 
-def render_chat(slug: str, name: str, city: str, lang: str, hello: Greeting,
-                view: list[dict[str, Any]], token: str, session: str, error: str = "") -> str:
+def render_chat(
+    slug: str,
+    name: str,
+    city: str,
+    lang: str,
+    hello: Greeting,
+    view: list[dict[str, Any]],
+    token: str,
+    session: str,
+    error: str = "",
+) -> str:
     """The chat's markup (the JavaScript takes it over; see ``static/chat.js``)."""
     ui = UI.get(lang, UI["en"])
     action = f"/chat/{quote(slug)}?lang={quote(lang)}"
     log = [f'<p class="fd-msg fd-desk fd-greeting">{_esc(hello.text)}</p>']
     if not view and hello.suggestions:
-        log.append(_buttons(action, token, "text", hello.suggestions, ui["suggestions"],
-                            " fd-suggestions"))
+        log.append(
+            _buttons(action, token, "text", hello.suggestions, ui["suggestions"], " fd-suggestions")
+        )
     for i, item in enumerate(view):
         last = i == len(view) - 1
         anchor = ' id="fd-latest"' if last else ""
@@ -159,22 +215,28 @@ def render_chat(slug: str, name: str, city: str, lang: str, hello: Greeting,
     ended = bool(view) and bool(view[-1].get("end"))
     problem = f'<p class="fd-error" id="fd-error" role="alert">{_esc(error)}</p>' if error else ""
     described = ' aria-describedby="fd-error"' if error else ""
-    form = (f'<form class="fd-form" method="post" action="{_esc(action)}"{" hidden" if ended else ""}>'
-            f'{_hidden(token)}<label class="fd-sr" for="fd-input">{_esc(ui["message"])}</label>'
-            f'<input id="fd-input" name="text" type="text" maxlength="{MAX_TEXT}" '
-            f'autocomplete="off" placeholder="{_esc(ui["placeholder"])}"{described}>'
-            f'<button class="fd-send" type="submit">{_esc(ui["send"])}</button></form>')
-    again = (f'<form class="fd-ended" method="post" action="/chat/{quote(slug)}/new?lang='
-             f'{quote(lang)}"{"" if ended else " hidden"}>{_hidden(token)}'
-             f'<p>{_esc(ui["ended"])}</p>'
-             f'<button class="fd-again" type="submit">{_esc(ui["again"])}</button></form>')
+    form = (
+        f'<form class="fd-form" method="post" action="{_esc(action)}"{" hidden" if ended else ""}>'
+        f'{_hidden(token)}<label class="fd-sr" for="fd-input">{_esc(ui["message"])}</label>'
+        f'<input id="fd-input" name="text" type="text" maxlength="{MAX_TEXT}" '
+        f'autocomplete="off" placeholder="{_esc(ui["placeholder"])}"{described}>'
+        f'<button class="fd-send" type="submit">{_esc(ui["send"])}</button></form>'
+    )
+    again = (
+        f'<form class="fd-ended" method="post" action="/chat/{quote(slug)}/new?lang='
+        f'{quote(lang)}"{"" if ended else " hidden"}>{_hidden(token)}'
+        f"<p>{_esc(ui['ended'])}</p>"
+        f'<button class="fd-again" type="submit">{_esc(ui["again"])}</button></form>'
+    )
     sub = f'<span class="fd-sub">{_esc(city)}</span>' if city else ""
     title = ui["title"].format(name=name)
-    return (f'<div class="fd-root fd-page" data-session="{_esc(session)}">'
-            f'<section class="fd-panel" aria-label="{_esc(title)}">'
-            f'<header class="fd-head"><h1 class="fd-title">{_esc(title)}{sub}</h1></header>'
-            f'<div class="fd-log" role="log" aria-live="polite">{"".join(log)}</div>'
-            f'{problem}{form}{again}</section></div>')
+    return (
+        f'<div class="fd-root fd-page" data-session="{_esc(session)}">'
+        f'<section class="fd-panel" aria-label="{_esc(title)}">'
+        f'<header class="fd-head"><h1 class="fd-title">{_esc(title)}{sub}</h1></header>'
+        f'<div class="fd-log" role="log" aria-live="polite">{"".join(log)}</div>'
+        f"{problem}{form}{again}</section></div>"
+    )
 
 
 def _token(request: web.Request) -> tuple[str, bool]:
@@ -186,12 +248,14 @@ def _token(request: web.Request) -> tuple[str, bool]:
 
 
 def _cookie(response: web.StreamResponse, slug: str, name: str, value: str) -> None:
-    response.set_cookie(name, value, path=f"/chat/{slug}", httponly=True, samesite="Lax",
-                        max_age=30 * 24 * 3600)
+    response.set_cookie(
+        name, value, path=f"/chat/{slug}", httponly=True, samesite="Lax", max_age=30 * 24 * 3600
+    )
 
 
-async def _render(request: web.Request, slug: str, lang: str, error: str = "",
-                  status: int = 200) -> web.Response:
+async def _render(
+    request: web.Request, slug: str, lang: str, error: str = "", status: int = 200
+) -> web.Response:
     server = _server(request)
     brain = server.brain(slug)
     b = brain.business
@@ -200,10 +264,13 @@ async def _render(request: web.Request, slug: str, lang: str, error: str = "",
     view = await conversation_view(server, slug, session) if session else []
     token, fresh = _token(request)
     ui = UI.get(lang, UI["en"])
-    body = render_chat(slug, b.name, b.city, lang, greeting(brain, lang), view, token,
-                       session, error)
-    script = (f'<script src="/widget.js" data-business="{_esc(slug)}" data-lang="{_esc(lang)}" '
-              'data-mode="page" defer></script>')
+    body = render_chat(
+        slug, b.name, b.city, lang, greeting(brain, lang), view, token, session, error
+    )
+    script = (
+        f'<script src="/widget.js" data-business="{_esc(slug)}" data-lang="{_esc(lang)}" '
+        'data-mode="page" defer></script>'
+    )
     response = page(lang, ui["title"].format(name=b.name), body + script, style=stylesheet())
     response.set_status(status)
     if fresh:
@@ -248,9 +315,15 @@ async def post_message(request: web.Request) -> web.StreamResponse:
     if not SESSION.match(session):
         session = secrets.token_urlsafe(18)
     event = InboundEvent(
-        business=slug, channel="webchat", sender=session, text=text,
+        business=slug,
+        channel="webchat",
+        sender=session,
+        text=text,
         payload={"value": text} if kind == "choice" else {},
-        provider_msg_id=f"web-{session}-{cid}", received_at=datetime.now(UTC), lang_hint=lang)
+        provider_msg_id=f"web-{session}-{cid}",
+        received_at=datetime.now(UTC),
+        lang_hint=lang,
+    )
     reply = await server.inbound(event, direct=True)
     if reply is None:  # rate limited
         return await _render(request, slug, lang, ui["busy"], 429)
@@ -276,17 +349,34 @@ async def new_conversation(request: web.Request) -> web.StreamResponse:
 
 
 async def favicon_svg(request: web.Request) -> web.Response:
-    return web.Response(body=(STATIC / "favicon.svg").read_bytes(),
-                        content_type="image/svg+xml",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return web.Response(
+        body=(STATIC / "favicon.svg").read_bytes(),
+        content_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 async def favicon_ico(request: web.Request) -> web.Response:
-    return web.Response(body=(STATIC / "favicon.ico").read_bytes(),
-                        content_type="image/x-icon",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return web.Response(
+        body=(STATIC / "favicon.ico").read_bytes(),
+        content_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
-__all__ = ["CLIENT_ID", "MAX_TEXT", "SESSION", "UI", "chat_page", "conversation_view",
-           "favicon_ico", "favicon_svg", "index", "new_conversation", "page", "post_message",
-           "render_chat", "stylesheet"]
+__all__ = [
+    "CLIENT_ID",
+    "MAX_TEXT",
+    "SESSION",
+    "UI",
+    "chat_page",
+    "conversation_view",
+    "favicon_ico",
+    "favicon_svg",
+    "index",
+    "new_conversation",
+    "page",
+    "post_message",
+    "render_chat",
+    "stylesheet",
+]

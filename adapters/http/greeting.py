@@ -54,7 +54,8 @@ def greeting(brain: Brain, asked: str | None) -> Greeting:
     the business's first): the business's own greeting text if it set one."""
     lang = chat_language(brain, asked)
     text = brain.business.webchat.greeting.get(lang) or DEFAULT_GREETING.get(
-        lang, DEFAULT_GREETING["en"])
+        lang, DEFAULT_GREETING["en"]
+    )
     suggestions: list[str] = []
     for card_id in SUGGESTED:
         topic = brain.topics.get(card_id)

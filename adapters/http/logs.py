@@ -16,8 +16,9 @@ from typing import Any
 import structlog
 
 # keys whose values identify a person: kept to their last 4 characters
-MASKED = frozenset({"phone", "customer_phone", "sender", "to", "from", "callback_number",
-                    "caller", "session"})
+MASKED = frozenset(
+    {"phone", "customer_phone", "sender", "to", "from", "callback_number", "caller", "session"}
+)
 # keys whose values are what a person wrote: replaced by their length
 DROPPED = frozenset({"text", "body", "message_text"})
 
@@ -49,18 +50,25 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     ]
     structlog.configure(
         # below the level, a structlog call stops at once: no time stamp, no masking
-        processors=[structlog.stdlib.filter_by_level, *shared,
-                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    renderer: Any = (structlog.processors.JSONRenderer() if json
-                     else structlog.dev.ConsoleRenderer(colors=False))
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, renderer],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)

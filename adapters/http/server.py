@@ -44,26 +44,45 @@ class Metrics:
         sums all of them."""
         self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry()
-        self.turns = Counter("frontdesk_turns", "turns answered", ["channel", "outcome"],
-                             registry=self.registry)
+        self.turns = Counter(
+            "frontdesk_turns", "turns answered", ["channel", "outcome"], registry=self.registry
+        )
         self.turn_seconds = Histogram(
-            "frontdesk_turn_seconds", "time to answer one turn", ["channel"],
-            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=self.registry)
+            "frontdesk_turn_seconds",
+            "time to answer one turn",
+            ["channel"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
         self.switch_confidence = Histogram(
-            "frontdesk_topic_switch_confidence", "confidence of topic switches",
-            buckets=(0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), registry=self.registry)
-        self.actions = Counter("frontdesk_actions", "actions run", ["name", "result"],
-                               registry=self.registry)
-        self.outbox_depth = Gauge("frontdesk_outbox_depth", "outbox rows by status",
-                                  ["status"], registry=self.registry,
-                                  multiprocess_mode="mostrecent")
+            "frontdesk_topic_switch_confidence",
+            "confidence of topic switches",
+            buckets=(0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+            registry=self.registry,
+        )
+        self.actions = Counter(
+            "frontdesk_actions", "actions run", ["name", "result"], registry=self.registry
+        )
+        self.outbox_depth = Gauge(
+            "frontdesk_outbox_depth",
+            "outbox rows by status",
+            ["status"],
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
         self.signature_failures = Counter(
-            "frontdesk_webhook_signature_failures", "webhooks refused for their signature",
-            ["provider"], registry=self.registry)
-        self.rate_limited = Counter("frontdesk_rate_limited", "messages over the rate limit",
-                                    ["channel"], registry=self.registry)
+            "frontdesk_webhook_signature_failures",
+            "webhooks refused for their signature",
+            ["provider"],
+            registry=self.registry,
+        )
+        self.rate_limited = Counter(
+            "frontdesk_rate_limited",
+            "messages over the rate limit",
+            ["channel"],
+            registry=self.registry,
+        )
         self.deliveries = DeliveryMetrics(self.registry)  # fed by the outbox drainer
-
 
     def exposition(self) -> bytes:
         """The metrics in Prometheus's text format: this process's, or every worker's."""
@@ -74,7 +93,8 @@ class Metrics:
         merged = CollectorRegistry()
         # prometheus_client leaves MultiProcessCollector's __init__ unannotated
         multiprocess.MultiProcessCollector(  # type: ignore[no-untyped-call]
-            merged, path=self.multiprocess_dir)
+            merged, path=self.multiprocess_dir
+        )
         return generate_latest(merged)
 
 
@@ -99,8 +119,9 @@ class RateLimiter:
             q = self._seen.setdefault(key, deque())
             while q and q[0] <= now - self.window_s:
                 q.popleft()
-        over = [key for key, limit in zip(keys, limits, strict=True)
-                if len(self._seen[key]) >= limit]
+        over = [
+            key for key, limit in zip(keys, limits, strict=True) if len(self._seen[key]) >= limit
+        ]
         if not over:
             for key in keys:
                 self._seen[key].append(now)
@@ -113,10 +134,9 @@ class RateLimiter:
 
 
 RATE_LIMITED = {
-    "en": "You're sending messages faster than we can answer. Please wait a minute and try "
-          "again.",
+    "en": "You're sending messages faster than we can answer. Please wait a minute and try again.",
     "de": "Sie senden schneller Nachrichten, als wir antworten können. Bitte warten Sie eine "
-          "Minute und versuchen Sie es dann erneut.",
+    "Minute und versuchen Sie es dann erneut.",
 }
 
 
@@ -133,12 +153,14 @@ class Server:
         to let through."""
         brain = self.app.brains.get(business)
         if brain is None:
-            raise web.HTTPNotFound(text=json.dumps({"error": "unknown business"}),
-                                   content_type="application/json")
+            raise web.HTTPNotFound(
+                text=json.dumps({"error": "unknown business"}), content_type="application/json"
+            )
         return brain
 
-    async def inbound(self, event: InboundEvent, *, direct: bool,
-                      unsupported: str = "") -> Reply | None:
+    async def inbound(
+        self, event: InboundEvent, *, direct: bool, unsupported: str = ""
+    ) -> Reply | None:
         """One message into the desk. ``None`` means: say nothing (rate limited, silent).
 
         ``direct``: the channel answers in the HTTP response (TwiML, the web chat socket);
@@ -149,39 +171,49 @@ class Server:
         itself; this is the last line of defence.
         """
         brain = self.app.brains.get(event.business)
-        lang = (event.lang_hint if brain is not None and event.lang_hint in
-                brain.business.languages else (brain.business.languages[0] if brain else "en"))
+        lang = (
+            event.lang_hint
+            if brain is not None and event.lang_hint in brain.business.languages
+            else (brain.business.languages[0] if brain else "en")
+        )
         verdict = self.limiter.check(event.business, f"{event.channel}:{event.sender}")
         if verdict != "ok":
             # recorded (nothing is lost) with a turn saying so, but not understood
             self.metrics.rate_limited.labels(event.channel).inc()
-            log.warning("rate limited", extra={"business": event.business,
-                                               "channel": event.channel,
-                                               "provider_msg_id": event.provider_msg_id})
-            text = RATE_LIMITED.get(lang or "en", RATE_LIMITED["en"]) if verdict == "warn" \
-                else ""
+            log.warning(
+                "rate limited",
+                extra={
+                    "business": event.business,
+                    "channel": event.channel,
+                    "provider_msg_id": event.provider_msg_id,
+                },
+            )
+            text = RATE_LIMITED.get(lang or "en", RATE_LIMITED["en"]) if verdict == "warn" else ""
             return await self._refuse(event, "rate_limited", text, direct)
         if unsupported:
             return await self._refuse(event, "unsupported", unsupported, direct)
         started = time.perf_counter()
         reply = await self.app.desk.handle(event, direct=direct)
         self.metrics.turn_seconds.labels(event.channel).observe(time.perf_counter() - started)
-        self.metrics.turns.labels(event.channel,
-                                  "duplicate" if reply.duplicate else "answered").inc()
+        self.metrics.turns.labels(
+            event.channel, "duplicate" if reply.duplicate else "answered"
+        ).inc()
         for name, ok in reply.actions:
             self.metrics.actions.labels(name, "ok" if ok else "failed").inc()
         for confidence in reply.switches:
             self.metrics.switch_confidence.observe(confidence)
         return reply
 
-
-    async def _refuse(self, event: InboundEvent, problem: str, text: str,
-                      direct: bool) -> Reply | None:
+    async def _refuse(
+        self, event: InboundEvent, problem: str, text: str, direct: bool
+    ) -> Reply | None:
         try:
             refused = await self.app.desk.refuse(event, problem, text, direct=direct)
         except Exception:  # the database is down: still never an error page
-            log.exception("recording a refused message failed",
-                          extra={"business": event.business, "problem": problem})
+            log.exception(
+                "recording a refused message failed",
+                extra={"business": event.business, "problem": problem},
+            )
             return Reply(text=text, conversation_id="", problem=problem) if text else None
         return refused if refused.text else None
 

@@ -44,20 +44,29 @@ async def supervise(argv: Sequence[str], workers: int) -> int:
         loop.add_signal_handler(sig, stop.set)
 
     async def start(index: int) -> asyncio.subprocess.Process:
-        env = dict(os.environ, **{WORKER_VARIABLE: str(index), METRICS_VARIABLE: metrics_dir,
-                                  SUPERVISOR_VARIABLE: str(os.getpid())})
+        env = dict(
+            os.environ,
+            **{
+                WORKER_VARIABLE: str(index),
+                METRICS_VARIABLE: metrics_dir,
+                SUPERVISOR_VARIABLE: str(os.getpid()),
+            },
+        )
         return await asyncio.create_subprocess_exec(*argv, env=env)
 
     procs = {i: await start(i) for i in range(1, workers + 1)}
-    print(f"frontdesk serve: {workers} workers (pids "
-          f"{', '.join(str(p.pid) for p in procs.values())})", file=sys.stderr, flush=True)
+    print(
+        f"frontdesk serve: {workers} workers (pids "
+        f"{', '.join(str(p.pid) for p in procs.values())})",
+        file=sys.stderr,
+        flush=True,
+    )
     failed = False
     try:
         while not stop.is_set():
             waits = {asyncio.ensure_future(p.wait()): i for i, p in procs.items()}
             stopping = asyncio.ensure_future(stop.wait())
-            done, _ = await asyncio.wait([*waits, stopping],
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait([*waits, stopping], return_when=asyncio.FIRST_COMPLETED)
             for w in waits:
                 if w not in done:
                     w.cancel()
@@ -71,8 +80,11 @@ async def supervise(argv: Sequence[str], workers: int) -> int:
                     failed = True
                     stop.set()
                     break
-                log.error("serve worker %s exited with %s; starting it again", index,
-                          procs[index].returncode)
+                log.error(
+                    "serve worker %s exited with %s; starting it again",
+                    index,
+                    procs[index].returncode,
+                )
                 await asyncio.sleep(1.0)
                 procs[index] = await start(index)
         for p in procs.values():
@@ -100,5 +112,11 @@ async def watch_supervisor(stop: asyncio.Event) -> None:
     stop.set()
 
 
-__all__ = ["METRICS_VARIABLE", "SUPERVISOR_VARIABLE", "WORKER_VARIABLE", "supervise",
-           "watch_supervisor", "worker_index"]
+__all__ = [
+    "METRICS_VARIABLE",
+    "SUPERVISOR_VARIABLE",
+    "WORKER_VARIABLE",
+    "supervise",
+    "watch_supervisor",
+    "worker_index",
+]

@@ -69,12 +69,26 @@ LANGS = ("en", "de")
 
 # what a customer can send that is not text: these get the polite reply (service messages
 # such as a pinned message or a member joining a group are ignored)
-CONTENT = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
-           "animation", "location", "contact", "venue", "poll", "dice", "game", "story")
+CONTENT = (
+    "sticker",
+    "photo",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "document",
+    "animation",
+    "location",
+    "contact",
+    "venue",
+    "poll",
+    "dice",
+    "game",
+    "story",
+)
 TEXT_ONLY = {
     "en": "Sorry, I can only read text here. Please type your message.",
-    "de": "Entschuldigung, ich kann hier nur Text lesen. Bitte schreiben Sie mir Ihre "
-          "Nachricht.",
+    "de": "Entschuldigung, ich kann hier nur Text lesen. Bitte schreiben Sie mir Ihre Nachricht.",
 }
 
 
@@ -135,8 +149,9 @@ class Button(_Model):
     callback_data: Text = None
 
 
-Row = Annotated[list[Annotated[Button | None, WrapValidator(or_none)]] | None,
-                WrapValidator(or_none)]
+Row = Annotated[
+    list[Annotated[Button | None, WrapValidator(or_none)]] | None, WrapValidator(or_none)
+]
 
 
 class Markup(_Model):
@@ -224,8 +239,10 @@ async def _update(server: Server, request: web.Request, now: Clock) -> web.Respo
     given = request.headers.get(SECRET_HEADER, "")
     if not secret_matches(given, bot.secret_token):
         server.metrics.signature_failures.labels("telegram").inc()
-        log.warning("telegram secret token refused", extra={
-            "business": slug, "secret_present": bool(given), "remote": request.remote})
+        log.warning(
+            "telegram secret token refused",
+            extra={"business": slug, "secret_present": bool(given), "remote": request.remote},
+        )
         return web.Response(status=403, text="invalid secret token")
     body = await read_body(request, MAX_BODY)
     if isinstance(body, web.Response):
@@ -246,8 +263,9 @@ async def _update(server: Server, request: web.Request, now: Clock) -> web.Respo
     return _ok()  # edited messages, channel posts, member updates, ...: not for the desk
 
 
-async def _message(server: Server, slug: str, business: Business, message: Message,
-                   msg_id: str, at: datetime) -> web.Response:
+async def _message(
+    server: Server, slug: str, business: Business, message: Message, msg_id: str, at: datetime
+) -> web.Response:
     chat = message.chat_id
     if chat is None:
         return _bad("message.chat.id is required")
@@ -265,30 +283,55 @@ async def _message(server: Server, slug: str, business: Business, message: Messa
         said = lang if lang in business.languages else business.languages[0]
         unsupported = TEXT_ONLY.get(said, TEXT_ONLY["en"])
         payload["type"] = kinds[0]
-    event = InboundEvent(business=slug, channel="telegram", sender=str(chat), text=text,
-                         payload=payload, provider_msg_id=msg_id, received_at=at,
-                         lang_hint=lang)
+    event = InboundEvent(
+        business=slug,
+        channel="telegram",
+        sender=str(chat),
+        text=text,
+        payload=payload,
+        provider_msg_id=msg_id,
+        received_at=at,
+        lang_hint=lang,
+    )
     # the reply goes out through the outbox
     await server.inbound(event, direct=False, unsupported=unsupported)
     return _ok()
 
 
-async def _callback(server: Server, slug: str, query: CallbackQuery, msg_id: str,
-                    at: datetime) -> web.Response:
+async def _callback(
+    server: Server, slug: str, query: CallbackQuery, msg_id: str, at: datetime
+) -> web.Response:
     message = query.message
     chat = message.chat_id if message is not None else None
     data = query.data
     # answered in any case, so the button stops spinning
-    await _enqueue(server, slug, str(chat) if chat is not None else "", {
-        "channel": "telegram", "to": str(chat) if chat is not None else "", "text": "",
-        "options": [], "in_reply_to": msg_id, "callback_query_id": query.id},
-        f"telegram-callback:{slug}:{query.id}", at)
+    await _enqueue(
+        server,
+        slug,
+        str(chat) if chat is not None else "",
+        {
+            "channel": "telegram",
+            "to": str(chat) if chat is not None else "",
+            "text": "",
+            "options": [],
+            "in_reply_to": msg_id,
+            "callback_query_id": query.id,
+        },
+        f"telegram-callback:{slug}:{query.id}",
+        at,
+    )
     if chat is None or not data:
         return _ok()  # an inline-mode or game button: not one of ours
-    event = InboundEvent(business=slug, channel="telegram", sender=str(chat), text="",
-                         payload={"value": _button_text(message, data)},
-                         provider_msg_id=msg_id, received_at=at,
-                         lang_hint=query.lang)
+    event = InboundEvent(
+        business=slug,
+        channel="telegram",
+        sender=str(chat),
+        text="",
+        payload={"value": _button_text(message, data)},
+        provider_msg_id=msg_id,
+        received_at=at,
+        lang_hint=query.lang,
+    )
     await server.inbound(event, direct=False)  # the reply goes out through the outbox
     return _ok()
 
@@ -305,21 +348,35 @@ def _button_text(message: Message | None, data: str) -> str:
     return data
 
 
-async def _reply_row(server: Server, slug: str, chat: str, text: str, msg_id: str,
-                     at: datetime) -> None:
+async def _reply_row(
+    server: Server, slug: str, chat: str, text: str, msg_id: str, at: datetime
+) -> None:
     """A reply that needs no turn, as an outbox row keyed like the desk's replies: one per
     update however often Telegram delivers it."""
-    await _enqueue(server, slug, chat, {"channel": "telegram", "to": chat, "text": text,
-                                        "options": [], "in_reply_to": msg_id},
-                   f"reply:{slug}:{msg_id}", at)
+    await _enqueue(
+        server,
+        slug,
+        chat,
+        {"channel": "telegram", "to": chat, "text": text, "options": [], "in_reply_to": msg_id},
+        f"reply:{slug}:{msg_id}",
+        at,
+    )
 
 
-async def _enqueue(server: Server, slug: str, chat: str, payload: dict[str, Any], key: str,
-                   at: datetime) -> None:
+async def _enqueue(
+    server: Server, slug: str, chat: str, payload: dict[str, Any], key: str, at: datetime
+) -> None:
     async with server.app.store.transaction(slug, f"telegram:{chat}") as tx:
-        await tx.enqueue(OutboxRow(id=uuid.uuid4().hex, business=slug, kind="reply",
-                                   payload=payload, idempotency_key=key,
-                                   next_attempt_at=at.astimezone(UTC)))
+        await tx.enqueue(
+            OutboxRow(
+                id=uuid.uuid4().hex,
+                business=slug,
+                kind="reply",
+                payload=payload,
+                idempotency_key=key,
+                next_attempt_at=at.astimezone(UTC),
+            )
+        )
 
 
 # --------------------------------------------------------------------- sending
@@ -357,12 +414,17 @@ def buttons_data(options: list[str] | tuple[str, ...]) -> list[str]:
 def send_message(chat: str, text: str, options: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """The ``sendMessage`` request for a reply: the options as inline-keyboard buttons,
     one per row."""
-    body: dict[str, Any] = {"chat_id": int(chat) if chat.lstrip("-").isdigit() else chat,
-                            "text": cut(text.strip())}
+    body: dict[str, Any] = {
+        "chat_id": int(chat) if chat.lstrip("-").isdigit() else chat,
+        "text": cut(text.strip()),
+    }
     if options:
-        body["reply_markup"] = {"inline_keyboard": [
-            [{"text": cut(o, 256), "callback_data": d}]
-            for o, d in zip(options, buttons_data(options), strict=True)]}
+        body["reply_markup"] = {
+            "inline_keyboard": [
+                [{"text": cut(o, 256), "callback_data": d}]
+                for o, d in zip(options, buttons_data(options), strict=True)
+            ]
+        }
     return body
 
 
@@ -380,17 +442,23 @@ class TelegramSender(ChannelSender[TelegramChannel]):
     provider = "telegram"
     account_name = "Telegram bot"
 
-    def __init__(self, bots: Mapping[str, TelegramChannel],
-                 base_url: str = "https://api.telegram.org",
-                 options: RetryOptions = DEFAULT_RETRY,
-                 session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self,
+        bots: Mapping[str, TelegramChannel],
+        base_url: str = "https://api.telegram.org",
+        options: RetryOptions = DEFAULT_RETRY,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         super().__init__(bots, base_url, options, session)
 
     @classmethod
-    def for_businesses(cls, businesses: Mapping[str, Business],
-                       base_url: str = "https://api.telegram.org",
-                       options: RetryOptions = DEFAULT_RETRY,
-                       session: aiohttp.ClientSession | None = None) -> TelegramSender:
+    def for_businesses(
+        cls,
+        businesses: Mapping[str, Business],
+        base_url: str = "https://api.telegram.org",
+        options: RetryOptions = DEFAULT_RETRY,
+        session: aiohttp.ClientSession | None = None,
+    ) -> TelegramSender:
         bots = enabled_accounts(businesses, lambda b: channels_of(b).telegram)
         return cls(bots, base_url, options, session)
 
@@ -406,31 +474,50 @@ class TelegramSender(ChannelSender[TelegramChannel]):
         options = [str(o) for o in row.payload.get("options") or ()]
         await self._call(bot, row, "sendMessage", send_message(to, text, options))
 
-    async def _call(self, bot: TelegramChannel, row: OutboxRow, method: str,
-                    body: dict[str, Any]) -> None:
+    async def _call(
+        self, bot: TelegramChannel, row: OutboxRow, method: str, body: dict[str, Any]
+    ) -> None:
         url = f"{self.base_url}/bot{bot.bot_token}/{method}"
         try:
             async with self._post(url, json=body) as r:
                 data = await response_json(r)
                 if r.status < 300 and data.get("ok") is True:
-                    log.info("telegram %s done", method, extra={
-                        "row": row.id, "business": row.business})
+                    log.info(
+                        "telegram %s done", method, extra={"row": row.id, "business": row.business}
+                    )
                     return
                 parameters = data.get("parameters")
-                retry_after = parameters.get("retry_after") \
-                    if isinstance(parameters, dict) else None
-                what = (f"Telegram answered {r.status} to {method}: "
-                        f"{data.get('error_code', r.status)} {data.get('description', '')}"
-                        ).strip()
+                retry_after = (
+                    parameters.get("retry_after") if isinstance(parameters, dict) else None
+                )
+                what = (
+                    f"Telegram answered {r.status} to {method}: "
+                    f"{data.get('error_code', r.status)} {data.get('description', '')}"
+                ).strip()
                 if retry_after is not None:
                     what += f" (retry after {retry_after} s)"
-                raise ProviderStatusError(what.replace(bot.bot_token, "<token>"), r.status,
-                                          data.get("error_code"), data)
+                raise ProviderStatusError(
+                    what.replace(bot.bot_token, "<token>"), r.status, data.get("error_code"), data
+                )
         except aiohttp.ClientError as e:  # its message may hold the URL, token and all
-            raise DeliveryError(f"{type(e).__name__}: {e}".replace(bot.bot_token, "<token>"),
-                                retryable=True) from None
+            raise DeliveryError(
+                f"{type(e).__name__}: {e}".replace(bot.bot_token, "<token>"), retryable=True
+            ) from None
 
 
-__all__ = ["CONTENT", "MAX_BODY", "SECRET_HEADER", "TEXT_ONLY", "CallbackQuery", "Message",
-           "TelegramSender", "Update", "buttons_data", "callback_data", "cut", "routes",
-           "secret_matches", "send_message"]
+__all__ = [
+    "CONTENT",
+    "MAX_BODY",
+    "SECRET_HEADER",
+    "TEXT_ONLY",
+    "CallbackQuery",
+    "Message",
+    "TelegramSender",
+    "Update",
+    "buttons_data",
+    "callback_data",
+    "cut",
+    "routes",
+    "secret_matches",
+    "send_message",
+]

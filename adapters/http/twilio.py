@@ -76,8 +76,9 @@ def _first(value: str | None) -> str:
 
 def _parse_form(body: bytes) -> MultiDict[str] | None:
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True,
-                          errors="strict")
+        pairs = parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, errors="strict"
+        )
     except (UnicodeDecodeError, ValueError):
         return None
     return MultiDict(pairs)
@@ -121,10 +122,10 @@ class TwilioForm(BaseModel):
 class SmsForm(TwilioForm):
     """An incoming SMS."""
 
-    sender: Annotated[str, required(SENDER_AND_ID)] = Field(
-        "", alias="From", validate_default=True)
+    sender: Annotated[str, required(SENDER_AND_ID)] = Field("", alias="From", validate_default=True)
     message_sid: Annotated[str, required(SENDER_AND_ID)] = Field(
-        "", alias="MessageSid", validate_default=True)
+        "", alias="MessageSid", validate_default=True
+    )
     body: str = Field("", alias="Body")
     num_media: Annotated[int, BeforeValidator(_count)] = Field(0, alias="NumMedia")
 
@@ -152,8 +153,7 @@ class SignedForm:
     url: str
 
 
-async def signed_form(server: Server, request: web.Request,
-                      what: str) -> SignedForm | web.Response:
+async def signed_form(server: Server, request: web.Request, what: str) -> SignedForm | web.Response:
     """The checks every Twilio webhook (``what``: "SMS", "voice") makes, in order: a known
     business with Twilio set up (404), the size (413), a well-formed form (400), the
     signature (403, counted and logged; nothing reaches the desk)."""
@@ -163,8 +163,9 @@ async def signed_form(server: Server, request: web.Request,
         return web.Response(status=404, text="unknown business")
     account = channels_of(brain.business).twilio
     if account is None or not account.enabled:
-        log.warning(f"{what.lower()} webhook for a business without twilio",
-                    extra={"business": slug})
+        log.warning(
+            f"{what.lower()} webhook for a business without twilio", extra={"business": slug}
+        )
         return web.Response(status=404, text=f"{what} is not set up for this business")
     body = await read_body(request, MAX_BODY)
     if isinstance(body, web.Response):
@@ -178,9 +179,15 @@ async def signed_form(server: Server, request: web.Request,
     url = signed_url(server, request)
     if not signature or not RequestValidator(account.auth_token).validate(url, form, signature):
         server.metrics.signature_failures.labels("twilio").inc()
-        log.warning(f"twilio {what.lower()} signature refused", extra={
-            "business": slug, "url": url, "signature_present": bool(signature),
-            "remote": request.remote})
+        log.warning(
+            f"twilio {what.lower()} signature refused",
+            extra={
+                "business": slug,
+                "url": url,
+                "signature_present": bool(signature),
+                "remote": request.remote,
+            },
+        )
         return web.Response(status=403, text="invalid signature")
     return SignedForm(brain=brain, account=account, form=form, url=url)
 
@@ -194,10 +201,16 @@ async def _sms(server: Server, request: web.Request, now: Clock) -> web.Response
         return message
     text = message.body
     payload = {"media": "1"} if message.num_media > 0 and not text.strip() else {}
-    event = InboundEvent(business=checked.brain.business.slug, channel="sms",
-                         sender=message.sender, text=text, payload=payload,
-                         provider_msg_id=message.message_sid, received_at=now(),
-                         customer_phone=message.sender)
+    event = InboundEvent(
+        business=checked.brain.business.slug,
+        channel="sms",
+        sender=message.sender,
+        text=text,
+        payload=payload,
+        provider_msg_id=message.message_sid,
+        received_at=now(),
+        customer_phone=message.sender,
+    )
     await server.inbound(event, direct=False)  # the reply goes out through the outbox
     return _twiml("<Response/>")
 
@@ -214,7 +227,7 @@ def sms_text(text: str, options: list[str] | tuple[str, ...]) -> str:
     body = text.strip()
     if options:
         body += "\n\n" + "\n".join(f"{i}. {o}" for i, o in enumerate(options, 1))
-    return body if len(body) <= MAX_SMS else body[:MAX_SMS - 1] + "…"
+    return body if len(body) <= MAX_SMS else body[: MAX_SMS - 1] + "…"
 
 
 class TwilioSmsSender(ChannelSender[TwilioChannel]):
@@ -229,43 +242,68 @@ class TwilioSmsSender(ChannelSender[TwilioChannel]):
     provider = "twilio_sms"
     account_name = "Twilio account"
 
-    def __init__(self, accounts: Mapping[str, TwilioChannel],
-                 base_url: str = "https://api.twilio.com",
-                 options: RetryOptions = DEFAULT_RETRY,
-                 session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self,
+        accounts: Mapping[str, TwilioChannel],
+        base_url: str = "https://api.twilio.com",
+        options: RetryOptions = DEFAULT_RETRY,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         super().__init__(accounts, base_url, options, session)
 
     @classmethod
-    def for_businesses(cls, businesses: Mapping[str, Business],
-                       base_url: str = "https://api.twilio.com",
-                       options: RetryOptions = DEFAULT_RETRY,
-                       session: aiohttp.ClientSession | None = None) -> TwilioSmsSender:
+    def for_businesses(
+        cls,
+        businesses: Mapping[str, Business],
+        base_url: str = "https://api.twilio.com",
+        options: RetryOptions = DEFAULT_RETRY,
+        session: aiohttp.ClientSession | None = None,
+    ) -> TwilioSmsSender:
         accounts = enabled_accounts(businesses, lambda b: channels_of(b).twilio)
         return cls(accounts, base_url, options, session)
 
     async def _send(self, row: OutboxRow) -> None:
         account = self.account(row)
         to = self.recipient(row)
-        form = {"To": to, "From": account.from_number,
-                "Body": sms_text(str(row.payload.get("text", "")),
-                                 [str(o) for o in row.payload.get("options") or ()])}
+        form = {
+            "To": to,
+            "From": account.from_number,
+            "Body": sms_text(
+                str(row.payload.get("text", "")), [str(o) for o in row.payload.get("options") or ()]
+            ),
+        }
         url = f"{self.base_url}/2010-04-01/Accounts/{account.account_sid}/Messages.json"
         credentials = f"{account.account_sid}:{account.auth_token}".encode()
-        headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii"),
-                   "I-Twilio-Idempotency-Token": row.idempotency_key,
-                   "Accept": "application/json"}
+        headers = {
+            "Authorization": "Basic " + base64.b64encode(credentials).decode("ascii"),
+            "I-Twilio-Idempotency-Token": row.idempotency_key,
+            "Accept": "application/json",
+        }
         async with self._post(url, data=form, headers=headers) as r:
             if r.status < 300:
                 sid = (await response_json(r)).get("sid", "")
-                log.info("sms sent", extra={"row": row.id, "business": row.business,
-                                            "sid": sid})
+                log.info("sms sent", extra={"row": row.id, "business": row.business, "sid": sid})
                 return
             error = await response_json(r)
-            what = (f"Twilio answered {r.status}: code {error.get('code', '?')}: "
-                    f"{error.get('message', '')}").strip()
+            what = (
+                f"Twilio answered {r.status}: code {error.get('code', '?')}: "
+                f"{error.get('message', '')}"
+            ).strip()
             raise ProviderStatusError(what, r.status, error.get("code"), error)
 
 
-__all__ = ["EMPTY_TWIML", "MAX_BODY", "SignedForm", "SmsForm", "Stripped", "TwilioForm",
-           "TwilioSmsSender", "read_form", "required", "routes", "signed_form", "signed_url",
-           "sms_text"]
+__all__ = [
+    "EMPTY_TWIML",
+    "MAX_BODY",
+    "SignedForm",
+    "SmsForm",
+    "Stripped",
+    "TwilioForm",
+    "TwilioSmsSender",
+    "read_form",
+    "required",
+    "routes",
+    "signed_form",
+    "signed_url",
+    "sms_text",
+]

@@ -61,7 +61,7 @@ TEXTS = {
     "fallback": {
         "en": "I still can't hear you. A member of our team will call you back. Goodbye!",
         "de": "Ich kann Sie leider immer noch nicht hören. Jemand aus unserem Team ruft Sie "
-              "zurück. Auf Wiederhören!",
+        "zurück. Auf Wiederhören!",
     },
 }
 
@@ -75,8 +75,10 @@ def routes(server: Server, now: Clock = utcnow) -> list[web.RouteDef]:
     async def gather(request: web.Request) -> web.Response:
         return await _gather(server, request, now)
 
-    return [web.post("/twilio/voice/{business}", call),
-            web.post("/twilio/voice/{business}/gather", gather)]
+    return [
+        web.post("/twilio/voice/{business}", call),
+        web.post("/twilio/voice/{business}/gather", gather),
+    ]
 
 
 class VoiceForm(TwilioForm):
@@ -84,7 +86,8 @@ class VoiceForm(TwilioForm):
     caller said."""
 
     call_sid: Annotated[str, required("CallSid is required")] = Field(
-        "", alias="CallSid", validate_default=True)
+        "", alias="CallSid", validate_default=True
+    )
     caller: Stripped = Field("", alias="From")
     speech: Stripped = Field("", alias="SpeechResult")
 
@@ -127,8 +130,9 @@ async def _call(server: Server, request: web.Request) -> web.Response:
     twiml = _Twiml(checked.account, lang)
     if b.records_calls:
         twiml.say(TEXTS["consent"][_known(lang)])
-    greeting = render_plan(ReplyPlan(lang=lang, items=(PlanItem(kind="greet"),),
-                                     business_name=b.name))
+    greeting = render_plan(
+        ReplyPlan(lang=lang, items=(PlanItem(kind="greet"),), business_name=b.name)
+    )
     twiml.gather(greeting.text, _action(checked.base, 1, 0, lang))
     log.info("call answered", extra={"business": b.slug, "call": checked.sid})
     return twiml.response()
@@ -149,9 +153,16 @@ async def _gather(server: Server, request: web.Request, now: Clock) -> web.Respo
     caller = checked.form.caller
     digest = hashlib.sha256(speech.encode()).hexdigest()[:16]
     msg_id = f"{checked.sid}:{n}:{digest}"
-    event = InboundEvent(business=b.slug, channel="voice", sender=checked.sid, text=speech,
-                         provider_msg_id=msg_id, received_at=now(), lang_hint=lang,
-                         customer_phone=caller if caller.startswith("+") else None)
+    event = InboundEvent(
+        business=b.slug,
+        channel="voice",
+        sender=checked.sid,
+        text=speech,
+        provider_msg_id=msg_id,
+        received_at=now(),
+        lang_hint=lang,
+        customer_phone=caller if caller.startswith("+") else None,
+    )
     reply = await server.inbound(event, direct=True)
     twiml = _Twiml(checked.account, lang)
     if reply is None:  # rate limited, silently: end the call
@@ -188,13 +199,20 @@ async def _turn_facts(server: Server, slug: str, msg_id: str, lang: str) -> tupl
     if record.decision is None:  # a failed turn: its apology is in the caller's language
         return lang, ""
     plan = record.decision.plan
-    phone = next((str(i.data.get("phone", "")) for i in plan.items
-                  if i.kind == "transfer" and i.data.get("phone")), "")
+    phone = next(
+        (
+            str(i.data.get("phone", ""))
+            for i in plan.items
+            if i.kind == "transfer" and i.data.get("phone")
+        ),
+        "",
+    )
     return plan.lang, phone
 
 
-async def _silence(server: Server, call: _Call, n: int, silent: int, lang: str,
-                   now: Clock) -> web.Response:
+async def _silence(
+    server: Server, call: _Call, n: int, silent: int, lang: str, now: Clock
+) -> web.Response:
     twiml = _Twiml(call.account, lang)
     if silent < SILENT_LIMIT:
         twiml.gather(TEXTS["silence"][_known(lang)], _action(call.base, n + 1, silent, lang))
@@ -217,12 +235,20 @@ async def _escalate_silent_call(server: Server, call: _Call, at: datetime) -> No
     try:
         async with store.transaction(slug, f"voice:{call.sid}") as tx:
             conv = await tx.conversation(slug, "voice", call.sid, at)
-            await tx.insert_escalation(EscalationRow(
-                id=esc_id, business=slug, conversation_id=conv.id, created_at=at,
-                reason=f"a phone call from {caller} went silent; call them back"))
+            await tx.insert_escalation(
+                EscalationRow(
+                    id=esc_id,
+                    business=slug,
+                    conversation_id=conv.id,
+                    created_at=at,
+                    reason=f"a phone call from {caller} went silent; call them back",
+                )
+            )
     except Exception:  # the caller still hears the goodbye; the log keeps the number
-        log.exception("could not record the silent call's escalation",
-                      extra={"business": slug, "call": call.sid})
+        log.exception(
+            "could not record the silent call's escalation",
+            extra={"business": slug, "call": call.sid},
+        )
     else:
         log.info("silent call escalated", extra={"business": slug, "call": call.sid})
 
@@ -257,18 +283,30 @@ class _Twiml:
         self.root = ET.Element("Response")
 
     def _say(self, parent: ET.Element, text: str) -> None:
-        say = ET.SubElement(parent, "Say", voice=voice_for(self.account, self.lang),
-                            language=SPEECH_LANGUAGE.get(self.lang, "en-US"))
+        say = ET.SubElement(
+            parent,
+            "Say",
+            voice=voice_for(self.account, self.lang),
+            language=SPEECH_LANGUAGE.get(self.lang, "en-US"),
+        )
         say.text = text
 
     def say(self, text: str) -> None:
         self._say(self.root, text)
 
     def gather(self, text: str, action: str) -> None:
-        gather = ET.SubElement(self.root, "Gather", {
-            "input": "speech", "action": action, "method": "POST", "speechTimeout": "auto",
-            "language": SPEECH_LANGUAGE.get(self.lang, "en-US"),
-            "actionOnEmptyResult": "true"})  # silence posts to the action too
+        gather = ET.SubElement(
+            self.root,
+            "Gather",
+            {
+                "input": "speech",
+                "action": action,
+                "method": "POST",
+                "speechTimeout": "auto",
+                "language": SPEECH_LANGUAGE.get(self.lang, "en-US"),
+                "actionOnEmptyResult": "true",
+            },
+        )  # silence posts to the action too
         self._say(gather, text)
 
     def dial(self, number: str) -> None:

@@ -59,11 +59,16 @@ class BadFrame(ValueError):
 
 
 def routes(server: Server) -> list[web.RouteDef]:
-    return [web.get("/", index), web.get("/chat/{business}", chat_page),
-            web.post("/chat/{business}", post_message),
-            web.post("/chat/{business}/new", new_conversation),
-            web.get("/widget.js", widget), web.get("/ws/{business}", socket),
-            web.get("/favicon.ico", favicon_ico), web.get("/favicon.svg", favicon_svg)]
+    return [
+        web.get("/", index),
+        web.get("/chat/{business}", chat_page),
+        web.post("/chat/{business}", post_message),
+        web.post("/chat/{business}/new", new_conversation),
+        web.get("/widget.js", widget),
+        web.get("/ws/{business}", socket),
+        web.get("/favicon.ico", favicon_ico),
+        web.get("/favicon.svg", favicon_svg),
+    ]
 
 
 def setup(app: web.Application) -> None:
@@ -87,8 +92,10 @@ def _server(request: web.Request) -> Server:
 def widget_source() -> str:
     """``chat.js`` with the UI words and the stylesheet filled in (one file to embed)."""
     source = SCRIPT.read_text(encoding="utf-8")
-    for mark, value in (("/*@UI*/{ en: {} }", json.dumps(UI, ensure_ascii=False)),
-                        ('/*@CSS*/""', json.dumps(stylesheet(), ensure_ascii=False))):
+    for mark, value in (
+        ("/*@UI*/{ en: {} }", json.dumps(UI, ensure_ascii=False)),
+        ('/*@CSS*/""', json.dumps(stylesheet(), ensure_ascii=False)),
+    ):
         if mark not in source:
             raise RuntimeError(f"chat.js lost its placeholder {mark}")
         source = source.replace(mark, value.replace("</", "<\\/"), 1)
@@ -96,10 +103,12 @@ def widget_source() -> str:
 
 
 async def widget(request: web.Request) -> web.Response:
-    return web.Response(text=widget_source(),
-                        content_type="application/javascript", charset="utf-8",
-                        headers={"Cache-Control": "public, max-age=300",
-                                 "Access-Control-Allow-Origin": "*"})
+    return web.Response(
+        text=widget_source(),
+        content_type="application/javascript",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"},
+    )
 
 
 # ---------------------------------------------------------------------- the socket
@@ -122,8 +131,11 @@ def _text_of(frame: dict[str, Any]) -> tuple[str, str]:
         raise BadFrame("id must be 1-64 letters, digits or -_.:")
     text = frame.get("text" if frame["type"] == "message" else "value")
     if not isinstance(text, str) or not text.strip():
-        raise BadFrame("text must be a non-empty string" if frame["type"] == "message"
-                       else "value must be a non-empty string")
+        raise BadFrame(
+            "text must be a non-empty string"
+            if frame["type"] == "message"
+            else "value must be a non-empty string"
+        )
     if len(text) > MAX_TEXT:
         raise BadFrame(f"text longer than {MAX_TEXT} characters")
     return cid, text
@@ -164,12 +176,21 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                         raise BadFrame("hello needs a session string and lang en, de or null")
                     session = asked if SESSION.match(asked) else secrets.token_urlsafe(18)
                     lang = hint if hint in b.languages else None
-                    await _send(ws, {
-                        "type": "welcome", "session": session,
-                        "business": {"slug": b.slug, "name": b.name, "city": b.city,
-                                     "languages": list(b.languages)},
-                        "greeting": greeting(brain, hint).frame(),
-                        "history": await conversation_view(server, slug, session)})
+                    await _send(
+                        ws,
+                        {
+                            "type": "welcome",
+                            "session": session,
+                            "business": {
+                                "slug": b.slug,
+                                "name": b.name,
+                                "city": b.city,
+                                "languages": list(b.languages),
+                            },
+                            "greeting": greeting(brain, hint).frame(),
+                            "history": await conversation_view(server, slug, session),
+                        },
+                    )
                     continue
                 if kind not in ("message", "choice"):
                     raise BadFrame(f"unknown frame type {kind[:40]!r}")
@@ -181,23 +202,39 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                 continue
             await _send(ws, {"type": "typing"})
             event = InboundEvent(
-                business=slug, channel="webchat", sender=session, text=text,
+                business=slug,
+                channel="webchat",
+                sender=session,
+                text=text,
                 payload={"value": text} if kind == "choice" else {},
-                provider_msg_id=f"web-{session}-{cid}", received_at=datetime.now(UTC),
-                lang_hint=lang)
+                provider_msg_id=f"web-{session}-{cid}",
+                received_at=datetime.now(UTC),
+                lang_hint=lang,
+            )
             reply = await server.inbound(event, direct=True)
             if reply is None:  # rate limited: silence
                 continue
-            log.info("webchat turn", business=slug, channel="webchat",
-                     conversation_id=reply.conversation_id, duplicate=reply.duplicate,
-                     session=session)
-            await _send(ws, {"type": "reply", "in_reply_to": cid, "text": reply.text,
-                             "options": list(reply.options), "end": reply.end})
+            log.info(
+                "webchat turn",
+                business=slug,
+                channel="webchat",
+                conversation_id=reply.conversation_id,
+                duplicate=reply.duplicate,
+                session=session,
+            )
+            await _send(
+                ws,
+                {
+                    "type": "reply",
+                    "in_reply_to": cid,
+                    "text": reply.text,
+                    "options": list(reply.options),
+                    "end": reply.end,
+                },
+            )
     finally:
         request.app[SOCKETS].discard(ws)
     return ws
-
-
 
 
 class WebchatHistory(Sender):

@@ -92,8 +92,10 @@ def routes(server: Server, now: Clock = utcnow) -> list[web.RouteDef]:
     async def webhook(request: web.Request) -> web.Response:
         return await _webhook(server, request, now)
 
-    return [web.get("/whatsapp/{business}", verify, allow_head=False),
-            web.post("/whatsapp/{business}", webhook)]
+    return [
+        web.get("/whatsapp/{business}", verify, allow_head=False),
+        web.post("/whatsapp/{business}", webhook),
+    ]
 
 
 def signature(app_secret: str, body: bytes) -> str:
@@ -107,8 +109,7 @@ def _account(server: Server, slug: str) -> WhatsAppChannel | web.Response:
         return web.Response(status=404, text="unknown business")
     account = channels_of(brain.business).whatsapp
     if account is None or not account.enabled:
-        log.warning("whatsapp webhook for a business without whatsapp",
-                    extra={"business": slug})
+        log.warning("whatsapp webhook for a business without whatsapp", extra={"business": slug})
         return web.Response(status=404, text="WhatsApp is not set up for this business")
     return account
 
@@ -124,15 +125,21 @@ def _verify(server: Server, request: web.Request) -> web.Response:
         return account
     q = request.query
     challenge = q.get("hub.challenge", "")
-    if q.get("hub.mode") == "subscribe" and challenge \
-            and _same(q.get("hub.verify_token", ""), account.verify_token):
+    if (
+        q.get("hub.mode") == "subscribe"
+        and challenge
+        and _same(q.get("hub.verify_token", ""), account.verify_token)
+    ):
         return web.Response(text=challenge, content_type="text/plain")
-    log.warning("whatsapp verification refused", extra={
-        "business": slug, "mode": q.get("hub.mode", ""), "remote": request.remote})
+    log.warning(
+        "whatsapp verification refused",
+        extra={"business": slug, "mode": q.get("hub.mode", ""), "remote": request.remote},
+    )
     return web.Response(status=403, text="verification refused")
 
 
 # --------------------------------------------------------------------- the webhook's JSON
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -213,8 +220,11 @@ class WaMessage(_Model):
     def _readable(self) -> WaMessage:
         if self.type == "text" and (self.text is None or self.text.body is None):
             raise Malformed("a text message without text.body")
-        chosen = self.interactive.chosen if self.type == "interactive" \
-            and self.interactive is not None else None
+        chosen = (
+            self.interactive.chosen
+            if self.type == "interactive" and self.interactive is not None
+            else None
+        )
         if chosen is not None and not (chosen.id or chosen.title):
             raise Malformed("an interactive reply without id or title")
         return self
@@ -281,8 +291,10 @@ def parse_webhook(data: Any, phone_number_id: str) -> list[Incoming]:
             value = Value.model_validate(change.value)
             messages = value.messages
             if messages and value.number != phone_number_id:
-                log.warning("whatsapp messages for another phone number skipped",
-                            extra={"phone_number_id": value.number, "messages": len(messages)})
+                log.warning(
+                    "whatsapp messages for another phone number skipped",
+                    extra={"phone_number_id": value.number, "messages": len(messages)},
+                )
                 continue
             out.extend(WaMessage.model_validate(m).incoming() for m in messages)
     return out
@@ -299,8 +311,10 @@ async def _webhook(server: Server, request: web.Request, now: Clock) -> web.Resp
     given = request.headers.get("X-Hub-Signature-256", "")
     if not given or not _same(given.strip(), signature(account.app_secret, body)):
         server.metrics.signature_failures.labels("whatsapp").inc()
-        log.warning("whatsapp signature refused", extra={
-            "business": slug, "signature_present": bool(given), "remote": request.remote})
+        log.warning(
+            "whatsapp signature refused",
+            extra={"business": slug, "signature_present": bool(given), "remote": request.remote},
+        )
         return web.Response(status=403, text="invalid signature")
     try:
         messages = parse_webhook(json.loads(body.decode("utf-8")), account.phone_number_id)
@@ -324,22 +338,34 @@ async def _one(server: Server, slug: str, m: Incoming, lang: str, received: date
         log.info("whatsapp message ignored", extra={"business": slug, "type": m.type})
         return
     if m.kind == "unsupported":
-        log.info("whatsapp message type not supported", extra={"business": slug,
-                                                                "type": m.type})
-    event = InboundEvent(business=slug, channel="whatsapp", sender=m.sender, text=m.text,
-                         payload={"value": m.text} if m.kind == "choice"
-                         else {"type": m.type} if m.kind == "unsupported" else {},
-                         provider_msg_id=m.wamid, received_at=received,
-                         customer_phone="+" + m.sender)
+        log.info("whatsapp message type not supported", extra={"business": slug, "type": m.type})
+    event = InboundEvent(
+        business=slug,
+        channel="whatsapp",
+        sender=m.sender,
+        text=m.text,
+        payload={"value": m.text}
+        if m.kind == "choice"
+        else {"type": m.type}
+        if m.kind == "unsupported"
+        else {},
+        provider_msg_id=m.wamid,
+        received_at=received,
+        customer_phone="+" + m.sender,
+    )
     # the reply goes out through the outbox
-    await server.inbound(event, direct=False, unsupported=TEXT_ONLY.get(lang, TEXT_ONLY["en"])
-                         if m.kind == "unsupported" else "")
+    await server.inbound(
+        event,
+        direct=False,
+        unsupported=TEXT_ONLY.get(lang, TEXT_ONLY["en"]) if m.kind == "unsupported" else "",
+    )
 
 
 # --------------------------------------------------------------------- replies
 
+
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def numbered_text(text: str, options: Sequence[str]) -> str:
@@ -360,32 +386,46 @@ def _titles(options: Sequence[str], limit: int) -> list[str]:
     return [_cut(f"{i}. {o.strip()}", limit) for i, o in enumerate(options, 1)]
 
 
-def whatsapp_message(to: str, text: str, options: Sequence[str],
-                     lang: str = "en") -> dict[str, Any]:
+def whatsapp_message(
+    to: str, text: str, options: Sequence[str], lang: str = "en"
+) -> dict[str, Any]:
     """The Cloud API message for a reply. Up to 3 options are reply buttons, 4 to 10 a
     list (the whole option as the row's description when its title had to be cut), more
     a numbered text. Each button's or row's id is the option text itself, so a press
     comes back as the option the desk offered."""
-    base: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
-                            "to": to}
+    base: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+    }
     body = text.strip()
     interactive = _interactive(body, list(options), lang)
     if interactive is None:
-        return {**base, "type": "text",
-                "text": {"body": numbered_text(body, options), "preview_url": False}}
+        return {
+            **base,
+            "type": "text",
+            "text": {"body": numbered_text(body, options), "preview_url": False},
+        }
     return {**base, "type": "interactive", "interactive": interactive}
 
 
 def _interactive(body: str, options: list[str], lang: str) -> dict[str, Any] | None:
-    if not options or len(options) > MAX_ROWS or not body \
-            or len(body) > MAX_INTERACTIVE_BODY or any(not o.strip() for o in options):
+    if (
+        not options
+        or len(options) > MAX_ROWS
+        or not body
+        or len(body) > MAX_INTERACTIVE_BODY
+        or any(not o.strip() for o in options)
+    ):
         return None
     if len(options) <= MAX_BUTTONS:
         ids = [o[:BUTTON_ID] for o in options]
         if len(set(ids)) != len(ids):
             return None
-        buttons = [{"type": "reply", "reply": {"id": i, "title": t}}
-                   for i, t in zip(ids, _titles(options, BUTTON_TITLE), strict=True)]
+        buttons = [
+            {"type": "reply", "reply": {"id": i, "title": t}}
+            for i, t in zip(ids, _titles(options, BUTTON_TITLE), strict=True)
+        ]
         return {"type": "button", "body": {"text": body}, "action": {"buttons": buttons}}
     ids = [o[:ROW_ID] for o in options]
     if len(set(ids)) != len(ids):
@@ -397,8 +437,11 @@ def _interactive(body: str, options: list[str], lang: str) -> dict[str, Any] | N
             row["description"] = _cut(option.strip(), ROW_DESCRIPTION)
         rows.append(row)
     label = _cut(LIST_LABEL.get(lang, LIST_LABEL["en"]), LIST_BUTTON)
-    return {"type": "list", "body": {"text": body},
-            "action": {"button": label, "sections": [{"rows": rows}]}}
+    return {
+        "type": "list",
+        "body": {"text": body},
+        "action": {"button": label, "sections": [{"rows": rows}]},
+    }
 
 
 class WhatsAppSender(ChannelSender[WhatsAppChannel]):
@@ -414,20 +457,28 @@ class WhatsAppSender(ChannelSender[WhatsAppChannel]):
     provider = "whatsapp"
     account_name = "WhatsApp number"
 
-    def __init__(self, accounts: Mapping[str, WhatsAppChannel],
-                 base_url: str = DEFAULT_API_URL, version: str = DEFAULT_VERSION,
-                 options: RetryOptions = DEFAULT_RETRY,
-                 session: aiohttp.ClientSession | None = None,
-                 languages: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        accounts: Mapping[str, WhatsAppChannel],
+        base_url: str = DEFAULT_API_URL,
+        version: str = DEFAULT_VERSION,
+        options: RetryOptions = DEFAULT_RETRY,
+        session: aiohttp.ClientSession | None = None,
+        languages: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(accounts, base_url, options, session)
         self.version = version.strip("/")
         self.languages = dict(languages or {})  # business slug → language of list labels
 
     @classmethod
-    def for_businesses(cls, businesses: Mapping[str, Business],
-                       base_url: str = DEFAULT_API_URL, version: str = DEFAULT_VERSION,
-                       options: RetryOptions = DEFAULT_RETRY,
-                       session: aiohttp.ClientSession | None = None) -> WhatsAppSender:
+    def for_businesses(
+        cls,
+        businesses: Mapping[str, Business],
+        base_url: str = DEFAULT_API_URL,
+        version: str = DEFAULT_VERSION,
+        options: RetryOptions = DEFAULT_RETRY,
+        session: aiohttp.ClientSession | None = None,
+    ) -> WhatsAppSender:
         accounts = enabled_accounts(businesses, lambda b: channels_of(b).whatsapp)
         languages = {slug: b.languages[0] for slug, b in businesses.items()}
         return cls(accounts, base_url, version, options, session, languages)
@@ -441,27 +492,43 @@ class WhatsAppSender(ChannelSender[WhatsAppChannel]):
             raise DeliveryError("empty reply", retryable=False)
         message = whatsapp_message(to, text, options, self.languages.get(row.business, "en"))
         url = f"{self.base_url}/{self.version}/{account.phone_number_id}/messages"
-        headers = {"Authorization": f"Bearer {account.access_token}",
-                   "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {account.access_token}", "Accept": "application/json"}
         async with self._post(url, json=message, headers=headers) as r:
             data = await response_json(r)
             if r.status < 300:
                 sent = data.get("messages")
-                wamid = sent[0].get("id", "") if isinstance(sent, list) and sent \
-                    and isinstance(sent[0], dict) else ""
-                log.info("whatsapp sent", extra={"row": row.id, "business": row.business,
-                                                 "wamid": wamid})
+                wamid = (
+                    sent[0].get("id", "")
+                    if isinstance(sent, list) and sent and isinstance(sent[0], dict)
+                    else ""
+                )
+                log.info(
+                    "whatsapp sent", extra={"row": row.id, "business": row.business, "wamid": wamid}
+                )
                 return
             found = data.get("error")
             error: dict[str, Any] = found if isinstance(found, dict) else {}
             code = error.get("code")
-            what = (f"WhatsApp answered {r.status}: code {code if code is not None else '?'}"
-                    f" (subcode {error.get('error_subcode', '-')}): "
-                    f"{error.get('message', '')} [{error.get('type', '')}, fbtrace_id "
-                    f"{error.get('fbtrace_id', '-')}]")
+            what = (
+                f"WhatsApp answered {r.status}: code {code if code is not None else '?'}"
+                f" (subcode {error.get('error_subcode', '-')}): "
+                f"{error.get('message', '')} [{error.get('type', '')}, fbtrace_id "
+                f"{error.get('fbtrace_id', '-')}]"
+            )
             raise ProviderStatusError(what, r.status, code, error, RETRYABLE_CODES)
 
 
-__all__ = ["MAX_BODY", "TEXT_ONLY", "Incoming", "Malformed", "Notification", "WaMessage",
-           "WhatsAppSender",
-           "numbered_text", "parse_webhook", "routes", "signature", "whatsapp_message"]
+__all__ = [
+    "MAX_BODY",
+    "TEXT_ONLY",
+    "Incoming",
+    "Malformed",
+    "Notification",
+    "WaMessage",
+    "WhatsAppSender",
+    "numbered_text",
+    "parse_webhook",
+    "routes",
+    "signature",
+    "whatsapp_message",
+]

@@ -21,6 +21,17 @@ from .llamacpp import LlamaCppModel
 from .openai_compatible import OpenAIChatModel, openai_model
 from .transformers_model import TransformersModel, load_transformers
 
-__all__ = ["SMOLLM2", "LanguageSetupError", "LlamaCppModel", "OpenAIChatModel",
-           "TransformersModel", "build_model", "business_brief", "effective_config",
-           "llm_backends", "load_transformers", "openai_model", "smollm2_path"]
+__all__ = [
+    "SMOLLM2",
+    "LanguageSetupError",
+    "LlamaCppModel",
+    "OpenAIChatModel",
+    "TransformersModel",
+    "build_model",
+    "business_brief",
+    "effective_config",
+    "llm_backends",
+    "load_transformers",
+    "openai_model",
+    "smollm2_path",
+]

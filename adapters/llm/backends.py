@@ -25,18 +25,18 @@ from .transformers_model import load_transformers
 log = logging.getLogger("frontdesk.llm")
 
 
-def build_model(config: LanguageConfig, env: Mapping[str, str],
-                threads: int = 1) -> LanguageModel:
+def build_model(config: LanguageConfig, env: Mapping[str, str], threads: int = 1) -> LanguageModel:
     try:
         return _build_model(config, env, threads)
     except ImportError as e:
-        raise LanguageSetupError(f"language mode {config.mode} with provider "
-                                 f"{config.provider} needs the llm extra "
-                                 f"(pip install 'frontdesk[llm]'): {e}") from e
+        raise LanguageSetupError(
+            f"language mode {config.mode} with provider "
+            f"{config.provider} needs the llm extra "
+            f"(pip install 'frontdesk[llm]'): {e}"
+        ) from e
 
 
-def _build_model(config: LanguageConfig, env: Mapping[str, str],
-                 threads: int) -> LanguageModel:
+def _build_model(config: LanguageConfig, env: Mapping[str, str], threads: int) -> LanguageModel:
     if config.provider in ("openai", "openai-compatible"):
         return openai_model(config, env)
     model = config.model or SMOLLM2
@@ -56,28 +56,48 @@ def business_brief(brain: Brain) -> BusinessBrief:
     b = brain.business
     lang = b.languages[0]
     cards = tuple(
-        CardBrief(id=t.card.id, title=dict(t.card.title),
-                  description=dict(t.card.classifier.description), scope=dict(t.card.scope),
-                  instructions=dict(t.card.instructions),
-                  fields=tuple(FieldBrief(name=f.name, type=f.type, label=dict(f.label))
-                               for f in t.card.required_fields))
-        for t in brain.topics.values())
+        CardBrief(
+            id=t.card.id,
+            title=dict(t.card.title),
+            description=dict(t.card.classifier.description),
+            scope=dict(t.card.scope),
+            instructions=dict(t.card.instructions),
+            fields=tuple(
+                FieldBrief(name=f.name, type=f.type, label=dict(f.label))
+                for f in t.card.required_fields
+            ),
+        )
+        for t in brain.topics.values()
+    )
     return BusinessBrief(
-        name=b.name, kind=b.kind, city=b.city, timezone=b.timezone, languages=b.languages,
-        services=tuple(ServiceBrief(id=s.id, name=dict(s.name), price=dict(s.price),
-                                    duration_min=s.duration_min) for s in b.services),
+        name=b.name,
+        kind=b.kind,
+        city=b.city,
+        timezone=b.timezone,
+        languages=b.languages,
+        services=tuple(
+            ServiceBrief(
+                id=s.id, name=dict(s.name), price=dict(s.price), duration_min=s.duration_min
+            )
+            for s in b.services
+        ),
         staff=tuple(StaffBrief(id=m.id, name=m.name, services=m.services) for m in b.staff),
-        hours="; ".join(f"{d}: {h}" for d, h in week_summary(b, lang)), cards=cards)
+        hours="; ".join(f"{d}: {h}" for d, h in week_summary(b, lang)),
+        cards=cards,
+    )
 
 
 def effective_config(global_config: LanguageConfig, brain: Brain) -> LanguageConfig:
     return brain.business.language or global_config
 
 
-def llm_backends(global_config: LanguageConfig, brains: Mapping[str, Brain],
-                 offline: LanguageBackend | Mapping[str, LanguageBackend],
-                 env: Mapping[str, str] | None = None,
-                 threads: int = 1) -> dict[str, LanguageBackend]:
+def llm_backends(
+    global_config: LanguageConfig,
+    brains: Mapping[str, Brain],
+    offline: LanguageBackend | Mapping[str, LanguageBackend],
+    env: Mapping[str, str] | None = None,
+    threads: int = 1,
+) -> dict[str, LanguageBackend]:
     """An :class:`LLMBackend` for every business whose language is not offline, over the
     business's offline backend (``offline``: one for all, or one per business). Businesses
     with the same provider, model and URL share one model (a local one is loaded once)."""
@@ -88,16 +108,24 @@ def llm_backends(global_config: LanguageConfig, brains: Mapping[str, Brain],
         config = effective_config(global_config, brain)
         if config.mode == "offline":
             continue
-        key = (str(config.provider), config.model, config.base_url, config.api_key_env,
-               str(config.timeout_s))
+        key = (
+            str(config.provider),
+            config.model,
+            config.base_url,
+            config.api_key_env,
+            str(config.timeout_s),
+        )
         if key not in models:
             models[key] = build_model(config, env, threads=threads)
-            log.info("language model ready", extra={"business": slug, "mode": config.mode,
-                                                    "provider": config.provider})
+            log.info(
+                "language model ready",
+                extra={"business": slug, "mode": config.mode, "provider": config.provider},
+            )
         words = None if config.wording == "auto" else config.wording == "model"
         own = offline[slug] if isinstance(offline, Mapping) else offline
-        out[slug] = LLMBackend(models[key], own, business_brief(brain),
-                               mode=config.mode, words=words)
+        out[slug] = LLMBackend(
+            models[key], own, business_brief(brain), mode=config.mode, words=words
+        )
     return out
 
 

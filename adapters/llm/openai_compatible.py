@@ -44,7 +44,8 @@ class OpenAIChatModel:
         from outlines.inputs import Chat
 
         messages = self._adapter.format_input(
-            Chat([{"role": r, "content": c} for r, c in request.messages]))
+            Chat([{"role": r, "content": c} for r, c in request.messages])
+        )
         fmt = self._adapter.format_output_type(request.output)
         fmt["response_format"]["json_schema"]["name"] = request.purpose
         limit = "max_completion_tokens" if self._provider == "openai" else "max_tokens"
@@ -55,13 +56,13 @@ class OpenAIChatModel:
 
         start = time.perf_counter()
         try:
-            result = self.client.chat.completions.create(model=self._model,
-                                                         **self.body(request))
+            result = self.client.chat.completions.create(model=self._model, **self.body(request))
         except openai.APITimeoutError as e:
             raise ModelError("timeout", f"no answer in time: {e}", elapsed_ms(start)) from e
         except openai.APIStatusError as e:
-            raise ModelError("error", f"HTTP {e.status_code}: {e.message}"[:300],
-                             elapsed_ms(start)) from e
+            raise ModelError(
+                "error", f"HTTP {e.status_code}: {e.message}"[:300], elapsed_ms(start)
+            ) from e
         except openai.OpenAIError as e:
             raise ModelError("error", f"{type(e).__name__}: {e}"[:300], elapsed_ms(start)) from e
         latency = elapsed_ms(start)
@@ -72,10 +73,12 @@ class OpenAIChatModel:
         if getattr(message, "refusal", None):
             raise ModelError("error", f"the model refused: {message.refusal}"[:300], latency)
         usage = getattr(result, "usage", None)
-        return Completion(text=message.content or "",
-                          tokens_in=int(getattr(usage, "prompt_tokens", 0) or 0),
-                          tokens_out=int(getattr(usage, "completion_tokens", 0) or 0),
-                          latency_ms=latency)
+        return Completion(
+            text=message.content or "",
+            tokens_in=int(getattr(usage, "prompt_tokens", 0) or 0),
+            tokens_out=int(getattr(usage, "completion_tokens", 0) or 0),
+            latency_ms=latency,
+        )
 
 
 def openai_model(config: LanguageConfig, env: Mapping[str, str]) -> OpenAIChatModel:
@@ -85,8 +88,12 @@ def openai_model(config: LanguageConfig, env: Mapping[str, str]) -> OpenAIChatMo
     key = env.get(key_env, "") if key_env else ""
     if config.provider == "openai" and not key:
         raise LanguageSetupError(f"provider openai needs its key in ${key_env}")
-    client = openai.OpenAI(api_key=key or "none", base_url=config.base_url or None,
-                           timeout=config.timeout_s, max_retries=0)
+    client = openai.OpenAI(
+        api_key=key or "none",
+        base_url=config.base_url or None,
+        timeout=config.timeout_s,
+        max_retries=0,
+    )
     return OpenAIChatModel(client, config.model, provider=config.provider or "openai")
 
 

@@ -25,8 +25,14 @@ WHITESPACE = r"[ ]?"  # between JSON tokens: bounded, so every constrained outpu
 class TransformersModel:
     """A local causal LM; Outlines builds a logits processor per output schema (cached)."""
 
-    def __init__(self, model: Any, tokenizer: Any, model_id: str,
-                 timeout_s: float = 60.0, prefix_cache: bool = True) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        model_id: str,
+        timeout_s: float = 60.0,
+        prefix_cache: bool = True,
+    ) -> None:
         import outlines
         import torch._dynamo
         from outlines.backends.outlines_core import OutlinesCoreBackend
@@ -65,8 +71,11 @@ class TransformersModel:
     def prompt(self, request: ModelRequest) -> str:
         messages = [{"role": r, "content": c} for r, c in request.messages]
         if getattr(self.tokenizer, "chat_template", None):
-            return str(self.tokenizer.apply_chat_template(messages, tokenize=False,
-                                                          add_generation_prompt=True))
+            return str(
+                self.tokenizer.apply_chat_template(
+                    messages, tokenize=False, add_generation_prompt=True
+                )
+            )
         return "\n\n".join(c for _, c in request.messages) + "\n\n"
 
     def _prefix_cache(self, request: ModelRequest, prompt: str) -> Any | None:
@@ -92,7 +101,7 @@ class TransformersModel:
             cached = self._prefixes[prefix] = (ids, cache)
         ids, cache = cached
         full = self.tokenizer.encode(prompt, add_special_tokens=False)
-        if len(full) <= len(ids) or full[:len(ids)] != ids:
+        if len(full) <= len(ids) or full[: len(ids)] != ids:
             return None
         return copy.deepcopy(cache)
 
@@ -107,17 +116,25 @@ class TransformersModel:
                     cache = self._prefix_cache(request, prompt)
                     if cache is not None:
                         extra["cache"] = cache
-                text = generator(prompt, max_new_tokens=request.max_tokens, do_sample=False,
-                                 max_time=self.timeout_s, **extra)
+                text = generator(
+                    prompt,
+                    max_new_tokens=request.max_tokens,
+                    do_sample=False,
+                    max_time=self.timeout_s,
+                    **extra,
+                )
         except (RuntimeError, ValueError, TypeError, IndexError) as e:
             raise ModelError("error", f"{type(e).__name__}: {e}"[:300], elapsed_ms(start)) from e
         latency = elapsed_ms(start)
         if latency >= self.timeout_s * 1000:
             raise ModelError("timeout", f"generation passed {self.timeout_s} s", latency)
         encode = self.tokenizer.encode
-        return Completion(text=str(text), tokens_in=len(encode(prompt, add_special_tokens=False)),
-                          tokens_out=len(encode(str(text), add_special_tokens=False)),
-                          latency_ms=latency)
+        return Completion(
+            text=str(text),
+            tokens_in=len(encode(prompt, add_special_tokens=False)),
+            tokens_out=len(encode(str(text), add_special_tokens=False)),
+            latency_ms=latency,
+        )
 
 
 def load_transformers(model: str, timeout_s: float = 60.0) -> TransformersModel:

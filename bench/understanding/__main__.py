@@ -21,8 +21,9 @@ def timing(first: routing.FirstTurn, n: int) -> list[tuple[str, float, float, in
     pools = {
         "bloom-salon": [r["text"] for r in routing.rows("sgd_booking_requests.jsonl")]
         + [r["text"] for r in routing.rows("clinc150_unrelated.jsonl") if r["split"] == "val"],
-        "praxis-sommer": [r["text"] for r in routing.rows("xsid_unrelated.jsonl")
-                          if r["lang"] == "de"],
+        "praxis-sommer": [
+            r["text"] for r in routing.rows("xsid_unrelated.jsonl") if r["lang"] == "de"
+        ],
     }
     out = []
     rng = random.Random(7)
@@ -39,11 +40,16 @@ def timing(first: routing.FirstTurn, n: int) -> list[tuple[str, float, float, in
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--embedder", default="auto")
-    parser.add_argument("--timed", type=int, default=150,
-                        help="messages per business timed on a cold embedding cache")
+    parser.add_argument(
+        "--timed",
+        type=int,
+        default=150,
+        help="messages per business timed on a cold embedding cache",
+    )
     parser.add_argument("--misses", type=int, default=0, help="print N failures per data set")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -62,8 +68,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| {business} | {n} | {p50:.1f} | {p99:.1f} |")
     from bench.understanding import datetimes
 
-    print("\nDates and times (right / wrong / wrong where am-pm or the part of day was said / "
-          "missed):\n")
+    print(
+        "\nDates and times (right / wrong / wrong where am-pm or the part of day was said / "
+        "missed):\n"
+    )
     datetimes.main([])
 
 

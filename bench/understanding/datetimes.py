@@ -40,8 +40,10 @@ from zoneinfo import ZoneInfo
 DATA = Path(__file__).resolve().parent / "data" / "datetimes"
 DUCKLING_NOW = datetime(2013, 2, 12, 4, 30, tzinfo=ZoneInfo("Etc/GMT+2"))  # Duckling's UTC-2
 SGD_NOW = datetime(2019, 3, 1, 8, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
-FILES = {"duckling": ("duckling_en.jsonl", "duckling_de.jsonl"),
-         "sgd": ("sgd_services_train.jsonl",)}
+FILES = {
+    "duckling": ("duckling_en.jsonl", "duckling_de.jsonl"),
+    "sgd": ("sgd_services_train.jsonl",),
+}
 
 # what makes a phrase fix the half of the day: am/pm, a part of the day, noon/midnight or a
 # 24-hour clock ("15:30", "15h", "um 15", "09:30")
@@ -50,7 +52,8 @@ _FIXES = re.compile(
     r"noon|midday|mid\s+day|midnight|morgens|vormittags?|mittags?|nachmittags?|abends?|nachts?|"
     r"mitternacht|am\s+morgen|heute\s+morgen|fr(?:ü|ue)h)\b|"
     r"(?<![\d.:])(?:1[3-9]|2[0-3]|0\d)\s*(?::\d|h\b|h\d|uhr\b|\.\d\d)|\bum\s+(?:1[3-9]|2[0-3])\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _AM_EN = re.compile(r"(?<![a-z])a\s?m\b", re.IGNORECASE)  # in German "am" is "on the"
 
 
@@ -77,11 +80,28 @@ def load(data: Path = DATA) -> list[Example]:
                 row = json.loads(line)
                 if dataset == "duckling":
                     kind = "date" if row["grain"] == "Day" else "time"
-                    out.append(Example(dataset, row["lang"], kind, row["phrase"], row["phrase"],
-                                       row["expected"], row["grain"]))
+                    out.append(
+                        Example(
+                            dataset,
+                            row["lang"],
+                            kind,
+                            row["phrase"],
+                            row["phrase"],
+                            row["expected"],
+                            row["grain"],
+                        )
+                    )
                 else:
-                    out.append(Example(dataset, "en", row["kind"], row["utterance"],
-                                       row["span"], row["expected"]))
+                    out.append(
+                        Example(
+                            dataset,
+                            "en",
+                            row["kind"],
+                            row["utterance"],
+                            row["span"],
+                            row["expected"],
+                        )
+                    )
     return out
 
 
@@ -89,8 +109,12 @@ def _context(ex: Example) -> Any:
     from language.types import UnderstandContext
 
     now = DUCKLING_NOW if ex.dataset == "duckling" else SGD_NOW
-    return UnderstandContext(now=now, timezone=str(now.tzinfo), languages=(ex.lang,),  # type: ignore[arg-type]
-                             conversation_lang=ex.lang)  # type: ignore[arg-type]
+    return UnderstandContext(
+        now=now,
+        timezone=str(now.tzinfo),
+        languages=(ex.lang,),  # type: ignore[arg-type]
+        conversation_lang=ex.lang,  # type: ignore[arg-type]
+    )
 
 
 def _top(found: Iterable[Any], kind: str) -> str:
@@ -151,12 +175,21 @@ def rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
     table = []
     for (dataset, lang, kind), group in groups.items():
         count = {v: sum(1 for o in group if o.verdict == v) for v in ("right", "wrong", "missed")}
-        table.append({
-            "dataset": dataset, "lang": lang, "kind": kind, "n": len(group), **count,
-            "wrong_fixed": sum(1 for o in group if o.verdict == "wrong"
-                               and fixes_half_of_day(o.example.phrase, lang)),
-            "ms": round(sum(o.ms for o in group) / len(group), 3),
-        })
+        table.append(
+            {
+                "dataset": dataset,
+                "lang": lang,
+                "kind": kind,
+                "n": len(group),
+                **count,
+                "wrong_fixed": sum(
+                    1
+                    for o in group
+                    if o.verdict == "wrong" and fixes_half_of_day(o.example.phrase, lang)
+                ),
+                "ms": round(sum(o.ms for o in group) / len(group), 3),
+            }
+        )
     return table
 
 
@@ -166,24 +199,32 @@ def measure(data: Path = DATA) -> list[dict[str, Any]]:
 
 
 def table(measured: list[dict[str, Any]]) -> str:
-    lines = ["| data set | lang | kind |    n | right |  right % | wrong | wrong fixed | missed "
-             "| ms/item |",
-             "|----------|------|------|-----:|------:|---------:|------:|------------:|-------:"
-             "|--------:|"]
+    lines = [
+        "| data set | lang | kind |    n | right |  right % | wrong | wrong fixed | missed "
+        "| ms/item |",
+        "|----------|------|------|-----:|------:|---------:|------:|------------:|-------:"
+        "|--------:|",
+    ]
     for r in measured:
         share = 100 * r["right"] / r["n"] if r["n"] else float("nan")
-        lines.append(f"| {r['dataset']:<8} | {r['lang']:<4} | {r['kind']:<4} | {r['n']:>4} "
-                     f"| {r['right']:>5} | {share:>7.1f}% | {r['wrong']:>5} "
-                     f"| {r['wrong_fixed']:>11} | {r['missed']:>6} | {r['ms']:>7.3f} |")
+        lines.append(
+            f"| {r['dataset']:<8} | {r['lang']:<4} | {r['kind']:<4} | {r['n']:>4} "
+            f"| {r['right']:>5} | {share:>7.1f}% | {r['wrong']:>5} "
+            f"| {r['wrong_fixed']:>11} | {r['missed']:>6} | {r['ms']:>7.3f} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--show", choices=("wrong", "missed", "all"),
-                        help="also list the examples with that verdict")
+    parser.add_argument(
+        "--show",
+        choices=("wrong", "missed", "all"),
+        help="also list the examples with that verdict",
+    )
     args = parser.parse_args(argv)
     outcomes = run(load(args.data))
     print(table(rows(outcomes)))
@@ -191,10 +232,14 @@ def main(argv: list[str] | None = None) -> None:
         for o in outcomes:
             if args.show == "all" or o.verdict == args.show:
                 ex = o.example
-                print(f"{o.verdict:<6} {ex.dataset}/{ex.lang}/{ex.kind} {ex.text!r} "
-                      f"want {ex.expected} got date={o.top_date or '-'} time={o.top_time or '-'}")
-    print(f"\npython {sys.version.split()[0]}; today for Duckling {DUCKLING_NOW:%a %Y-%m-%d %H:%M},"
-          f" for SGD {SGD_NOW:%a %Y-%m-%d}")
+                print(
+                    f"{o.verdict:<6} {ex.dataset}/{ex.lang}/{ex.kind} {ex.text!r} "
+                    f"want {ex.expected} got date={o.top_date or '-'} time={o.top_time or '-'}"
+                )
+    print(
+        f"\npython {sys.version.split()[0]}; today for Duckling {DUCKLING_NOW:%a %Y-%m-%d %H:%M},"
+        f" for SGD {SGD_NOW:%a %Y-%m-%d}"
+    )
 
 
 if __name__ == "__main__":

@@ -57,16 +57,24 @@ class Result:
         return self.hits / self.n if self.n else 0.0
 
     def row(self) -> dict[str, object]:
-        return {"dataset": self.dataset, "lang": self.lang, "business": self.business,
-                "measure": self.measure, "n": self.n, "rate": round(self.rate, 4),
-                "ms_per_message": round(1000 * self.seconds / max(1, self.n), 2),
-                "topics": dict(self.topics.most_common())}
+        return {
+            "dataset": self.dataset,
+            "lang": self.lang,
+            "business": self.business,
+            "measure": self.measure,
+            "n": self.n,
+            "rate": round(self.rate, 4),
+            "ms_per_message": round(1000 * self.seconds / max(1, self.n), 2),
+            "topics": dict(self.topics.most_common()),
+        }
 
 
 class FirstTurn:
     """Understands and decides a first message for one business, as the desk does."""
 
-    def __init__(self, brains: Mapping[str, Brain], backends: Mapping[str, LanguageBackend]) -> None:
+    def __init__(
+        self, brains: Mapping[str, Brain], backends: Mapping[str, LanguageBackend]
+    ) -> None:
         self.brains = brains
         self.backends = backends
 
@@ -79,30 +87,41 @@ class FirstTurn:
         now = NOW.replace(tzinfo=ZoneInfo(brain.business.timezone))
         state = ConversationState()
         context = understand_context(brain, state, now)
-        und = self.backends[business].understand(
-            text, brain.examples, context)
-        snap = Snapshot(business=business, conversation_id="bench", channel="webchat",
-                        state=state)
+        und = self.backends[business].understand(text, brain.examples, context)
+        snap = Snapshot(business=business, conversation_id="bench", channel="webchat", state=state)
         decision = decide(brain, snap, und, now)
         active = decision.state.active
         return active.card if active is not None else ""
 
 
-def measure(first: FirstTurn, limit: int | None = None,
-            only: Iterable[str] = ()) -> list[Result]:
+def measure(first: FirstTurn, limit: int | None = None, only: Iterable[str] = ()) -> list[Result]:
     plan: list[tuple[Result, list[str], str]] = []
     sgd = [r["text"] for r in rows("sgd_booking_requests.jsonl")]
     plan.append((Result("SGD booking requests", "en", "bloom-salon", "opens book"), sgd, "book"))
     clinc = rows("clinc150_unrelated.jsonl")
     # the train splits are left out: the topic model's background comes from them
     for split in ("val", "oos_val"):
-        plan.append((Result(f"CLINC150 unrelated ({split})", "en", "bloom-salon",
-                            "enters a side-effecting topic"),
-                     [r["text"] for r in clinc if r["split"] == split], ""))
+        plan.append(
+            (
+                Result(
+                    f"CLINC150 unrelated ({split})",
+                    "en",
+                    "bloom-salon",
+                    "enters a side-effecting topic",
+                ),
+                [r["text"] for r in clinc if r["split"] == split],
+                "",
+            )
+        )
     xsid = rows("xsid_unrelated.jsonl")
     for lang, business in (("de", "praxis-sommer"), ("en", "bloom-salon")):
-        plan.append((Result("xSID unrelated", lang, business, "enters a side-effecting topic"),
-                     [r["text"] for r in xsid if r["lang"] == lang], ""))
+        plan.append(
+            (
+                Result("xSID unrelated", lang, business, "enters a side-effecting topic"),
+                [r["text"] for r in xsid if r["lang"] == lang],
+                "",
+            )
+        )
     wanted = tuple(only)
     out = []
     for result, texts, want in plan:
@@ -134,22 +153,25 @@ class Prepared:
         from engine.brain import understand_context
         from engine.state import ConversationState
 
-        self.settings = Settings(businesses=repo_path("examples", "businesses"),
-                                 embedder=embedder,
-                                 cache_dir=repo_path("var", "cache", "bench"))
+        self.settings = Settings(
+            businesses=repo_path("examples", "businesses"),
+            embedder=embedder,
+            cache_dir=repo_path("var", "cache", "bench"),
+        )
         self.brains = load_brains(self.settings)
         registry = Backends(self.settings)
-        self.backends = {slug: registry.for_business(b.business)
-                         for slug, b in self.brains.items()}
-        self.embedders = {id(e): e for e in (getattr(b, "embedder", None)
-                                             for b in self.backends.values()) if e}
+        self.backends = {slug: registry.for_business(b.business) for slug, b in self.brains.items()}
+        self.embedders = {
+            id(e): e for e in (getattr(b, "embedder", None) for b in self.backends.values()) if e
+        }
         self.loaded = {k: 0 for k in self.embedders}
         if rows:
             self.load_rows()
         for slug, brain in self.brains.items():
             now = NOW.replace(tzinfo=ZoneInfo(brain.business.timezone))
-            self.backends[slug].prepare(brain.examples,
-                                        understand_context(brain, ConversationState(), now))
+            self.backends[slug].prepare(
+                brain.examples, understand_context(brain, ConversationState(), now)
+            )
 
     def load_rows(self) -> None:
         """The rows earlier runs computed (a rerun then embeds only texts it has not seen)."""
@@ -173,8 +195,10 @@ def print_table(results: list[Result], misses: int = 0) -> None:
     print("| data set | lang | business | measure | n | rate | ms/message |")
     print("|---|---|---|---|---:|---:|---:|")
     for r in results:
-        print(f"| {r.dataset} | {r.lang} | {r.business} | {r.measure} | {r.n} | "
-              f"{100 * r.rate:.1f}% | {1000 * r.seconds / max(1, r.n):.1f} |")
+        print(
+            f"| {r.dataset} | {r.lang} | {r.business} | {r.measure} | {r.n} | "
+            f"{100 * r.rate:.1f}% | {1000 * r.seconds / max(1, r.n):.1f} |"
+        )
     for r in results:
         if misses and r.misses:
             print(f"\n{r.dataset} ({r.lang}): {dict(r.topics.most_common())}")
@@ -183,13 +207,19 @@ def print_table(results: list[Result], misses: int = 0) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--embedder", default="auto",
-                        help="auto (as the server: per business), minilm, e5, hashing")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--embedder", default="auto", help="auto (as the server: per business), minilm, e5, hashing"
+    )
     parser.add_argument("--limit", type=int, help="at most N messages per data set")
-    parser.add_argument("--only", action="append", default=[],
-                        help="data sets whose name contains this (repeatable)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="data sets whose name contains this (repeatable)",
+    )
     parser.add_argument("--misses", type=int, default=0, help="print N failures per data set")
     args = parser.parse_args(argv)
     start = time.perf_counter()

@@ -79,12 +79,23 @@ from rules.errors import RuleCycle
 from rules.ir import Say
 
 _BASE = (2025, 6, 3)  # a Tuesday, far from any daylight-saving change
-_FAILED_ITEMS: dict[str, PlanKind] = {"no_slots": "no_slots", "slot_taken": "slot_taken",
-                 "not_offered": "slot_taken", "not_found": "no_appointment"}
-_DONE_ITEMS: dict[str, PlanKind] = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled",
-               "take_message": "message_taken", "answer_faq": "answer",
-               "business_hours": "hours", "transfer": "transfer", "emergency": "escalate",
-               "escalate": "escalate"}
+_FAILED_ITEMS: dict[str, PlanKind] = {
+    "no_slots": "no_slots",
+    "slot_taken": "slot_taken",
+    "not_offered": "slot_taken",
+    "not_found": "no_appointment",
+}
+_DONE_ITEMS: dict[str, PlanKind] = {
+    "book": "booked",
+    "reschedule": "rescheduled",
+    "cancel": "cancelled",
+    "take_message": "message_taken",
+    "answer_faq": "answer",
+    "business_hours": "hours",
+    "transfer": "transfer",
+    "emergency": "escalate",
+    "escalate": "escalate",
+}
 
 
 # ---------------------------------------------------------------------- the world
@@ -121,8 +132,13 @@ def _calendar(b: Business, today: date) -> tuple[tuple[date, ...], tuple[date, .
     return tuple(days[:8]), tuple(closed)
 
 
-def catalog_of(brain: Brain, state: ConversationState, now: datetime, card: str,
-               calendar: tuple[tuple[date, ...], tuple[date, ...]] | None = None) -> Catalog:
+def catalog_of(
+    brain: Brain,
+    state: ConversationState,
+    now: datetime,
+    card: str,
+    calendar: tuple[tuple[date, ...], tuple[date, ...]] | None = None,
+) -> Catalog:
     """What a customer can name now, in a conversation about ``card`` (``calendar``: the
     days of :func:`_calendar` for today, when already known)."""
     b = brain.business
@@ -130,19 +146,27 @@ def catalog_of(brain: Brain, state: ConversationState, now: datetime, card: str,
     days, closed = calendar or _calendar(b, today)
     numbers = phones(b.phone_region)
     if state.customer_phone:
-        lookup = card in brain.topics and \
-            "find_appointment" in brain.topics[card].card.allowed_actions
+        lookup = (
+            card in brain.topics and "find_appointment" in brain.topics[card].card.allowed_actions
+        )
         # appointments are looked up only under the number the customer is known by
         numbers = (state.customer_phone,) if lookup else (state.customer_phone, *numbers)
     offered = tuple(s.start.isoformat() for s in state.last_offered)
     earlier = [s.start.isoformat() for s in state.offered]
     never = datetime.combine(today + timedelta(days=2), time(6, 7), tzinfo=ZoneInfo(b.timezone))
     return Catalog(
-        today=today, services=tuple(s.id for s in b.services),
-        staff=tuple((m.id, tuple(m.services)) for m in b.staff), days=days, closed=closed,
-        phones=numbers, offered=offered, found=tuple(a.start.isoformat() for a in state.found),
-        unoffered=tuple(dict.fromkeys([s for s in earlier if s not in offered]
-                                      + [never.isoformat()])))
+        today=today,
+        services=tuple(s.id for s in b.services),
+        staff=tuple((m.id, tuple(m.services)) for m in b.staff),
+        days=days,
+        closed=closed,
+        phones=numbers,
+        offered=offered,
+        found=tuple(a.start.isoformat() for a in state.found),
+        unoffered=tuple(
+            dict.fromkeys([s for s in earlier if s not in offered] + [never.isoformat()])
+        ),
+    )
 
 
 def understanding(brain: Brain, said: Said, card: str) -> Understanding:
@@ -161,21 +185,36 @@ def understanding(brain: Brain, said: Said, card: str) -> Understanding:
             continue
         # the engine reads an appointment choice as the offered slot it starts at
         kind = "offered_slot" if v.type == "choice" and v.field == "appointment" else v.type
-        found.append(FieldCandidate(type=kind, value=v.value,  # type: ignore[arg-type]
-                                    problem=v.problem, text=v.value or "?"))
+        found.append(
+            FieldCandidate(
+                type=kind,  # type: ignore[arg-type]
+                value=v.value,
+                problem=v.problem,
+                text=v.value or "?",
+            )
+        )
     flags = {name: True for name in said.signals}
     score = min(1.0, max(0.9, floor + 0.1))  # clearly this topic, above its own threshold
     return Understanding(
-        text=text, lang=lang, topics=(TopicScore(topic=topic, score=score),),
+        text=text,
+        lang=lang,
+        topics=(TopicScore(topic=topic, score=score),),
         signals=Signals(urgency=said.urgency, **flags),  # type: ignore[arg-type]
-        fields=tuple(found), backend="testing")
+        fields=tuple(found),
+        backend="testing",
+    )
 
 
 # ---------------------------------------------------------------------- action results
 
 
-def _slots(b: Business, args: Mapping[str, str], now: datetime, count: int,
-           taken: frozenset[str] = frozenset()) -> tuple[Slot, ...]:
+def _slots(
+    b: Business,
+    args: Mapping[str, str],
+    now: datetime,
+    count: int,
+    taken: frozenset[str] = frozenset(),
+) -> tuple[Slot, ...]:
     try:
         service = b.service(args.get("service", ""))
     except KeyError:
@@ -184,12 +223,20 @@ def _slots(b: Business, args: Mapping[str, str], now: datetime, count: int,
     chosen = [m for m in able if m.id == args.get("staff")] or able
     if not chosen:
         return ()
-    day = date.fromisoformat(args["date"]) if args.get("date") else next(
-        (now.date() + timedelta(days=n) for n in range(1, 15)
-         if b.hours_of(None, now.date() + timedelta(days=n))), now.date())
+    day = (
+        date.fromisoformat(args["date"])
+        if args.get("date")
+        else next(
+            (
+                now.date() + timedelta(days=n)
+                for n in range(1, 15)
+                if b.hours_of(None, now.date() + timedelta(days=n))
+            ),
+            now.date(),
+        )
+    )
     hours = b.hours_of(None, day)
-    first = datetime.combine(day, hours[0].start if hours else time(9),
-                             tzinfo=ZoneInfo(b.timezone))
+    first = datetime.combine(day, hours[0].start if hours else time(9), tzinfo=ZoneInfo(b.timezone))
     out: list[Slot] = []
     n = 0
     while len(out) < count:
@@ -197,8 +244,15 @@ def _slots(b: Business, args: Mapping[str, str], now: datetime, count: int,
         n += 1
         if start.isoformat() in taken:
             continue
-        out.append(Slot(start=start, end=start + timedelta(minutes=service.duration_min),
-                        staff=member.id, staff_name=member.name, service=service.id))
+        out.append(
+            Slot(
+                start=start,
+                end=start + timedelta(minutes=service.duration_min),
+                staff=member.id,
+                staff_name=member.name,
+                service=service.id,
+            )
+        )
     return tuple(out)
 
 
@@ -207,16 +261,29 @@ def _appointments(b: Business, now: datetime, count: int) -> tuple[FoundAppointm
     member = next((m for m in b.staff if service.id in m.services), b.staff[0])
     out = []
     for n in range(count):
-        start = datetime.combine(now.date() + timedelta(days=n + 1), time(10),
-                                 tzinfo=ZoneInfo(b.timezone))
-        out.append(FoundAppointment(
-            id=f"appt-{n + 1}", service=service.id, staff=member.id, staff_name=member.name,
-            start=start, end=start + timedelta(minutes=service.duration_min)))
+        start = datetime.combine(
+            now.date() + timedelta(days=n + 1), time(10), tzinfo=ZoneInfo(b.timezone)
+        )
+        out.append(
+            FoundAppointment(
+                id=f"appt-{n + 1}",
+                service=service.id,
+                staff=member.id,
+                staff_name=member.name,
+                start=start,
+                end=start + timedelta(minutes=service.duration_min),
+            )
+        )
     return tuple(out)
 
 
-def action_result(brain: Brain, call: ActionCall, outcome: Outcome, now: datetime,
-                  taken: frozenset[str] = frozenset()) -> ActionResult:
+def action_result(
+    brain: Brain,
+    call: ActionCall,
+    outcome: Outcome,
+    now: datetime,
+    taken: frozenset[str] = frozenset(),
+) -> ActionResult:
     """A plausible result of ``call`` with the drawn ``outcome``. A search that has
     nothing to search with fails as the real one does, whatever was drawn, and never
     offers a slot in ``taken`` (the starts a booking was refused for: the real search
@@ -224,8 +291,13 @@ def action_result(brain: Brain, call: ActionCall, outcome: Outcome, now: datetim
     b = brain.business
     if not outcome.ok:
         kind = _FAILED_ITEMS.get(outcome.error)
-        return ActionResult(name=call.name, key=call.key, ok=False, error=outcome.error,
-                            items=(PlanItem(kind=kind),) if kind else ())
+        return ActionResult(
+            name=call.name,
+            key=call.key,
+            ok=False,
+            error=outcome.error,
+            items=(PlanItem(kind=kind),) if kind else (),
+        )
     if call.name == "find_slots":
         slots = _slots(b, call.args, now, max(outcome.count, 1), taken)
         if not slots:
@@ -233,26 +305,54 @@ def action_result(brain: Brain, call: ActionCall, outcome: Outcome, now: datetim
         if outcome.count == 1 and call.args.get("date") and call.args.get("time"):
             # the very slot the customer named is free: it comes back alone, to be read back
             hour, minute = map(int, call.args["time"].split(":"))
-            start = datetime.combine(date.fromisoformat(call.args["date"]), time(hour, minute),
-                                     tzinfo=ZoneInfo(b.timezone))
-            named = slots[0].model_copy(update={
-                "start": start, "end": start + (slots[0].end - slots[0].start)})
-            return ActionResult(name=call.name, key=call.key, ok=True, count=1,
-                                offered=(named,), asked=start.isoformat(),
-                                items=(PlanItem(kind="slot_free", slots=(named,)),))
-        return ActionResult(name=call.name, key=call.key, ok=True, count=len(slots),
-                            offered=slots, items=(PlanItem(kind="offer_slots", slots=slots),))
+            start = datetime.combine(
+                date.fromisoformat(call.args["date"]),
+                time(hour, minute),
+                tzinfo=ZoneInfo(b.timezone),
+            )
+            named = slots[0].model_copy(
+                update={"start": start, "end": start + (slots[0].end - slots[0].start)}
+            )
+            return ActionResult(
+                name=call.name,
+                key=call.key,
+                ok=True,
+                count=1,
+                offered=(named,),
+                asked=start.isoformat(),
+                items=(PlanItem(kind="slot_free", slots=(named,)),),
+            )
+        return ActionResult(
+            name=call.name,
+            key=call.key,
+            ok=True,
+            count=len(slots),
+            offered=slots,
+            items=(PlanItem(kind="offer_slots", slots=slots),),
+        )
     if call.name == "find_appointment":
         found = _appointments(b, now, max(outcome.count, 1))
         return ActionResult(
-            name=call.name, key=call.key, ok=True, count=len(found), found=found,
+            name=call.name,
+            key=call.key,
+            ok=True,
+            count=len(found),
+            found=found,
             fields={"appointment": found[0].id} if len(found) == 1 else {},
-            items=(PlanItem(kind="appointment"),), data={"customer_id": "customer-1"})
-    data = {"appointment_id": "appt-new", "customer_id": "customer-1"} \
-        if call.name == "book" else {}
+            items=(PlanItem(kind="appointment"),),
+            data={"customer_id": "customer-1"},
+        )
+    data = (
+        {"appointment_id": "appt-new", "customer_id": "customer-1"} if call.name == "book" else {}
+    )
     kind = _DONE_ITEMS.get(call.name)
-    return ActionResult(name=call.name, key=call.key, ok=True,
-                        items=(PlanItem(kind=kind),) if kind else (), data=data)
+    return ActionResult(
+        name=call.name,
+        key=call.key,
+        ok=True,
+        items=(PlanItem(kind=kind),) if kind else (),
+        data=data,
+    )
 
 
 # ---------------------------------------------------------------------- the driver
@@ -270,19 +370,27 @@ class DecideDriver:
         self.taken: set[str] = set()  # slot starts a booking or a move was refused for
         self._calendars: dict[date, tuple[tuple[date, ...], tuple[date, ...]]] = {}
         self.state = (
-            ConversationState(customer_id="customer-1", customer_name=NAMES[0],
-                              customer_phone=number) if self.known
-            else ConversationState(customer_phone=number) if world.customer == "caller"
-            else ConversationState())
+            ConversationState(
+                customer_id="customer-1", customer_name=NAMES[0], customer_phone=number
+            )
+            if self.known
+            else ConversationState(customer_phone=number)
+            if world.customer == "caller"
+            else ConversationState()
+        )
 
     def view(self) -> View:
         active = self.state.active
         today = self.now.date()
         if today not in self._calendars:
             self._calendars[today] = _calendar(self.brain.business, today)
-        catalog = catalog_of(self.brain, self.state, self.now,
-                             active.card if active is not None else self.card,
-                             self._calendars[today])
+        catalog = catalog_of(
+            self.brain,
+            self.state,
+            self.now,
+            active.card if active is not None else self.card,
+            self._calendars[today],
+        )
         if active is None:
             return View(catalog)
         asked = CONFIRM if active.asked_confirm else active.asked
@@ -291,9 +399,13 @@ class DecideDriver:
     def turn(self, said: Said, outcome: Callable[[str], Outcome]) -> Sequence[Point]:
         b = self.brain.business
         und = understanding(self.brain, said, self.card)
-        snap = Snapshot(business=b.slug, conversation_id="testing",
-                        channel=self.channel,  # type: ignore[arg-type]
-                        state=self.state, customer_known=self.known)
+        snap = Snapshot(
+            business=b.slug,
+            conversation_id="testing",
+            channel=self.channel,  # type: ignore[arg-type]
+            state=self.state,
+            customer_known=self.known,
+        )
         points: list[Point] = []
         results: list[ActionResult] = []
         seen = (0, 0, 0)
@@ -305,53 +417,75 @@ class DecideDriver:
                 if call is None:
                     break
                 if len(results) >= MAX_ACTIONS_PER_TURN:
-                    points.append(Cycle(
-                        f"the turn plans more than {MAX_ACTIONS_PER_TURN} actions (the most "
-                        "one turn may run): " + ", ".join(
-                            f"{r.name} {'ok' if r.ok else 'failed'}" for r in results)
-                        + f", then {call.name} again"))
+                    points.append(
+                        Cycle(
+                            f"the turn plans more than {MAX_ACTIONS_PER_TURN} actions (the most "
+                            "one turn may run): "
+                            + ", ".join(f"{r.name} {'ok' if r.ok else 'failed'}" for r in results)
+                            + f", then {call.name} again"
+                        )
+                    )
                     return points
-                result = action_result(self.brain, call, outcome(call.name), self.now,
-                                       frozenset(self.taken))
+                result = action_result(
+                    self.brain, call, outcome(call.name), self.now, frozenset(self.taken)
+                )
                 if not result.ok and call.name in ("book", "reschedule"):
                     self.taken.add(call.args.get("start", ""))
                 active = decision.state.active
-                points.append(Acted(card=active.card if active else "", action=call.name,
-                                    ok=result.ok, fields=dict(active.fields) if active else {},
-                                    facts=dict(decision.facts)))
+                points.append(
+                    Acted(
+                        card=active.card if active else "",
+                        action=call.name,
+                        ok=result.ok,
+                        fields=dict(active.fields) if active else {},
+                        facts=dict(decision.facts),
+                    )
+                )
                 results.append(result)
                 decision = decide(self.brain, snap, und, self.now, tuple(results))
         except RuleCycle as err:
             points.append(Cycle(str(err)))
             return points
         active = decision.state.active
-        points.append(Settled(card=active.card if active else "",
-                              fields=dict(active.fields) if active else {},
-                              facts=dict(decision.facts)))
+        points.append(
+            Settled(
+                card=active.card if active else "",
+                fields=dict(active.fields) if active else {},
+                facts=dict(decision.facts),
+            )
+        )
         self.state = decision.state
         self.now += timedelta(seconds=20)
         return points
 
 
-def _progress(brain: Brain, decision: Decision, seen: tuple[int, int, int],
-              points: list[Point]) -> tuple[int, int, int]:
+def _progress(
+    brain: Brain, decision: Decision, seen: tuple[int, int, int], points: list[Point]
+) -> tuple[int, int, int]:
     """Append what this call of ``decide`` did beyond the previous one (each call replays
     the same turn up to its pending action, so the earlier records are a prefix)."""
     switches, moves, firings = seen
     # every topic start comes before the card rules run; only a resume comes later,
     # and a resume starts nothing anew, so its place does not change any check
     points += [Started(s.target, s.kind) for s in decision.switches[switches:]]
-    points += [Moved(t.card, t.source, t.event, t.target, t.refused, t.rule)
-               for t in decision.transitions[moves:]]
+    points += [
+        Moved(t.card, t.source, t.event, t.target, t.refused, t.rule)
+        for t in decision.transitions[moves:]
+    ]
     for fr in decision.firings[firings:]:  # what each rule put in the reply
         rule = brain.rules_by_name.get(fr.rule)
         if rule is None:
             continue
-        card = rule.source.removeprefix("card:") if rule.source.startswith("card:") \
+        card = (
+            rule.source.removeprefix("card:")
+            if rule.source.startswith("card:")
             else str(fr.matched.get("machine.card") or "")
-        points += [Spoke(card, rule.name, c.kind, c.arg)
-                   for c, text in zip(rule.then, fr.then, strict=True)
-                   if isinstance(c, Say) and not text.endswith("(superseded)")]
+        )
+        points += [
+            Spoke(card, rule.name, c.kind, c.arg)
+            for c, text in zip(rule.then, fr.then, strict=True)
+            if isinstance(c, Say) and not text.endswith("(superseded)")
+        ]
     return len(decision.switches), len(decision.transitions), len(decision.firings)
 
 
@@ -362,20 +496,29 @@ def card_machine(brain: Brain, card: str) -> type[RuleBasedStateMachine]:
     """A Hypothesis state machine holding conversations about ``card`` with ``brain``'s
     business through the real ``decide``; its ``TestCase`` runs under pytest."""
     if card not in brain.topics:
-        raise ValueError(f"business '{brain.business.slug}' does not use card '{card}' "
-                         f"(it uses {', '.join(sorted(brain.topics))})")
+        raise ValueError(
+            f"business '{brain.business.slug}' does not use card '{card}' "
+            f"(it uses {', '.join(sorted(brain.topics))})"
+        )
     machines = {cid: t.machine for cid, t in brain.topics.items()}
     others = sorted(cid for cid in brain.topics if cid != card)
-    return card_state_machine(card, machines, lambda world: DecideDriver(brain, card, world),
-                              topics=others)
+    return card_state_machine(
+        card, machines, lambda world: DecideDriver(brain, card, world), topics=others
+    )
 
 
 Paths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
 
-def card_test(business: str | os.PathLike[str], card: str, *, cards: Paths = (),
-              env: Mapping[str, str] | None = None, max_examples: int = 100,
-              steps: int = 30) -> type[unittest.TestCase]:
+def card_test(
+    business: str | os.PathLike[str],
+    card: str,
+    *,
+    cards: Paths = (),
+    env: Mapping[str, str] | None = None,
+    max_examples: int = 100,
+    steps: int = 30,
+) -> type[unittest.TestCase]:
     """A test case for ``card`` in the business of file ``business``.
 
     ``cards`` are card files or folders besides the bundled ones; a card the business
@@ -400,11 +543,24 @@ def machine_settings(max_examples: int = 100, steps: int = 30, **kw: object) -> 
     """Settings for a card's state machine: no deadline (a turn may run several actions),
     and no "explain" phase, which re-runs a shrunk failure hundreds of times over and
     takes minutes for what the conversation in the message already shows."""
-    return settings(max_examples=max_examples, stateful_step_count=steps, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow],
-                    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-                    **kw)  # type: ignore[arg-type]
+    return settings(
+        max_examples=max_examples,
+        stateful_step_count=steps,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        **kw,  # type: ignore[arg-type]
+    )
 
 
-__all__ = ["DecideDriver", "action_result", "card_machine", "card_test", "catalog_of",
-           "machine_settings", "moment", "phones", "understanding"]
+__all__ = [
+    "DecideDriver",
+    "action_result",
+    "card_machine",
+    "card_test",
+    "catalog_of",
+    "machine_settings",
+    "moment",
+    "phones",
+    "understanding",
+]

@@ -144,32 +144,42 @@ class _Card:
         self.machine = machine
         self.states = machine.states
         self.collected = frozenset(s.field for s in card.steps if s.kind == "collect")
-        self.completing = max((i for i, s in enumerate(card.steps) if s.kind == "action"),
-                              default=-1)
+        self.completing = max(
+            (i for i, s in enumerate(card.steps) if s.kind == "action"), default=-1
+        )
         if self.completing < 0:  # a card that only says something: its last say step
-            self.completing = max((i for i, s in enumerate(card.steps) if s.kind == "say"),
-                                  default=-1)
+            self.completing = max(
+                (i for i, s in enumerate(card.steps) if s.kind == "say"), default=-1
+            )
         self.specs = {a: actions[a] for a in card.allowed_actions if a in actions}
         exempt = {e.action for e in card.confirm_exempt}
-        self.commits = frozenset(a for a, spec in self.specs.items() if spec.commits
-                                 and a not in exempt and a not in card.confirm_before)
-        self.exempt = frozenset(a for a, spec in self.specs.items() if spec.commits
-                                and a in exempt)
-        self.known = frozenset(f.name for f in card.required_fields
-                               if f.from_opening and f.type == "text")
-        self.offered = {f.name: frozenset(a for a, spec in self.specs.items()
-                                          if spec.offers == f.type)
-                        for f in card.required_fields if f.type in ("offered_slot", "choice")}
+        self.commits = frozenset(
+            a
+            for a, spec in self.specs.items()
+            if spec.commits and a not in exempt and a not in card.confirm_before
+        )
+        self.exempt = frozenset(a for a, spec in self.specs.items() if spec.commits and a in exempt)
+        self.known = frozenset(
+            f.name for f in card.required_fields if f.from_opening and f.type == "text"
+        )
+        self.offered = {
+            f.name: frozenset(a for a, spec in self.specs.items() if spec.offers == f.type)
+            for f in card.required_fields
+            if f.type in ("offered_slot", "choice")
+        }
         self.fields = frozenset(f.name for f in card.required_fields)
-        self.results = frozenset(a for a, spec in self.specs.items() if spec.commits) or \
-            frozenset(self.specs)
+        self.results = frozenset(a for a, spec in self.specs.items() if spec.commits) or frozenset(
+            self.specs
+        )
         schema = invariant_facts([f.name for f in card.required_fields], card.allowed_actions)
         self.invariants: tuple[tuple[str, Condition], ...] = tuple(
-            (i.name, parse_condition(i.holds, schema)) for i in card.invariants)
+            (i.name, parse_condition(i.holds, schema)) for i in card.invariants
+        )
 
     def ahead(self, source: str, target: str) -> bool:
-        return target == "done" or (target not in TERMINAL_STATES
-                                    and self.states.index(target) > self.states.index(source))
+        return target == "done" or (
+            target not in TERMINAL_STATES and self.states.index(target) > self.states.index(source)
+        )
 
     def legal(self, m: Moved) -> bool:
         try:
@@ -185,8 +195,11 @@ def _visible(fields: Mapping[str, str]) -> dict[str, str]:
 class Monitor:
     """Checks one conversation turn by turn, for every card that takes part in it."""
 
-    def __init__(self, machines: Mapping[str, CompiledMachine],
-                 actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS) -> None:
+    def __init__(
+        self,
+        machines: Mapping[str, CompiledMachine],
+        actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS,
+    ) -> None:
         self.cards = {cid: _Card(m, actions) for cid, m in machines.items()}
         self.claims = claims(actions)
         self.instances: dict[str, _Instance] = {}
@@ -220,8 +233,7 @@ class Monitor:
             elif isinstance(p, Settled) and p.card in self.cards:
                 out += self._invariants(p.card, p.facts, p.fields, "when the turn settles")
                 out += self._denied(p, points, before)
-                if any(not v.usable and v.field in self.cards[p.card].fields
-                       for v in said.values):
+                if any(not v.usable and v.field in self.cards[p.card].fields for v in said.values):
                     failed.add(p.card)
                 out += self._failing(p.card, p.card in failed, p.card in handed)
             elif isinstance(p, Cycle):
@@ -230,15 +242,29 @@ class Monitor:
 
     def _denied(self, end: Settled, points: Sequence[Point], before: View) -> list[Breach]:
         """A "no" to a read-back that ends the turn on the same read-back, unchanged."""
-        denied = [m.source for m in points if isinstance(m, Moved) and m.card == end.card
-                  and m.event == "deny"]
+        denied = [
+            m.source
+            for m in points
+            if isinstance(m, Moved) and m.card == end.card and m.event == "deny"
+        ]
         state = end.facts.get("machine.state")
-        read_back = any(isinstance(p, Spoke) and p.card == end.card and p.kind == "confirm"
-                        for p in points)
-        if denied and denied[-1] == state and read_back and before.card == end.card \
-                and _visible(before.fields) == _visible(end.fields):
-            return [Breach("deny_ignored", f"a 'no' to the read-back of step '{state}' brings "
-                           "back the same read-back, with nothing asked again or changed")]
+        read_back = any(
+            isinstance(p, Spoke) and p.card == end.card and p.kind == "confirm" for p in points
+        )
+        if (
+            denied
+            and denied[-1] == state
+            and read_back
+            and before.card == end.card
+            and _visible(before.fields) == _visible(end.fields)
+        ):
+            return [
+                Breach(
+                    "deny_ignored",
+                    f"a 'no' to the read-back of step '{state}' brings "
+                    "back the same read-back, with nothing asked again or changed",
+                )
+            ]
         return []
 
     @staticmethod
@@ -252,22 +278,37 @@ class Monitor:
         inst.failing = inst.failing + 1 if failed and not handed else 0
         if inst.failing <= FAILED_RUN:
             return []
-        return [Breach("failure_unbounded", f"{inst.failing} failed turns in a row (a value "
-                       "refused or an action failing in each) and nothing hands the "
-                       "conversation over")]
+        return [
+            Breach(
+                "failure_unbounded",
+                f"{inst.failing} failed turns in a row (a value "
+                "refused or an action failing in each) and nothing hands the "
+                "conversation over",
+            )
+        ]
 
     def _spoke(self, p: Spoke) -> list[Breach]:
         c, inst = self.cards[p.card], self._instance(p.card)
         out = []
         action = self.claims.get(p.kind)
         if action is not None:
-            out.append(Breach("claim_without_commit", f"rule {p.rule} says '{p.kind}', which "
-                              f"only action '{action}' succeeding may say"))
+            out.append(
+                Breach(
+                    "claim_without_commit",
+                    f"rule {p.rule} says '{p.kind}', which "
+                    f"only action '{action}' succeeding may say",
+                )
+            )
         offers = c.offered.get(p.arg) if p.kind in ("ask", "invalid") else None
         if offers is not None and not offers & inst.ran:
-            out.append(Breach("choice_before_options", f"the customer is asked to choose "
-                              f"'{p.arg}' before anything was offered to choose from in this "
-                              "topic"))
+            out.append(
+                Breach(
+                    "choice_before_options",
+                    f"the customer is asked to choose "
+                    f"'{p.arg}' before anything was offered to choose from in this "
+                    "topic",
+                )
+            )
         return out
 
     def _instance(self, card: str) -> _Instance:
@@ -276,49 +317,99 @@ class Monitor:
     def _moved(self, m: Moved, said: Said, before: View, again: bool) -> list[Breach]:
         c, inst = self.cards[m.card], self._instance(m.card)
         if m.refused:
-            return [Breach("refused_event", f"rule {m.rule} emits '{m.event}' in state "
-                           f"'{m.source}', which the machine does not accept there")]
+            return [
+                Breach(
+                    "refused_event",
+                    f"rule {m.rule} emits '{m.event}' in state "
+                    f"'{m.source}', which the machine does not accept there",
+                )
+            ]
         out = []
         if not c.legal(m):
-            out.append(Breach("refused_event", f"'{m.event}' took '{m.source}' to "
-                              f"'{m.target}', which is no transition of the compiled machine"))
+            out.append(
+                Breach(
+                    "refused_event",
+                    f"'{m.event}' took '{m.source}' to "
+                    f"'{m.target}', which is no transition of the compiled machine",
+                )
+            )
         step = c.card.step(m.source) if m.source not in TERMINAL_STATES else None
         if m.event == "deny" and c.ahead(m.source, m.target):
-            out.append(Breach("deny_moves_forward", f"a 'no' to the read-back of step "
-                              f"'{m.source}' moves the conversation forward to '{m.target}'"))
+            out.append(
+                Breach(
+                    "deny_moves_forward",
+                    f"a 'no' to the read-back of step "
+                    f"'{m.source}' moves the conversation forward to '{m.target}'",
+                )
+            )
         elif m.event == "action_failed" and c.ahead(m.source, m.target):
-            out.append(Breach("failure_moves_forward", f"when '{step.action if step else ''}'"
-                              f" fails, step '{m.source}' moves forward to '{m.target}'"))
+            out.append(
+                Breach(
+                    "failure_moves_forward",
+                    f"when '{step.action if step else ''}'"
+                    f" fails, step '{m.source}' moves forward to '{m.target}'",
+                )
+            )
         elif m.event == "advance" and step is not None and step.kind == "confirm":
-            inst.skipped = (m.source, f"confirm step '{m.source}' was passed without a "
-                                      f"read-back (by {m.rule})")
-        if inst.skipped and (m.event == "confirm" or m.target in TERMINAL_STATES
-                             or c.states.index(m.target) <= c.states.index(inst.skipped[0])):
+            inst.skipped = (
+                m.source,
+                f"confirm step '{m.source}' was passed without a read-back (by {m.rule})",
+            )
+        if inst.skipped and (
+            m.event == "confirm"
+            or m.target in TERMINAL_STATES
+            or c.states.index(m.target) <= c.states.index(inst.skipped[0])
+        ):
             inst.skipped = ()  # read back after all, or gone back before the read-back
         if m.event == "confirm":
-            fresh = (not again and before.card == m.card and before.state == m.source
-                     and before.asked == CONFIRM and "affirm" in said.signals
-                     and "deny" not in said.signals)
+            fresh = (
+                not again
+                and before.card == m.card
+                and before.state == m.source
+                and before.asked == CONFIRM
+                and "affirm" in said.signals
+                and "deny" not in said.signals
+            )
             inst.confirmed = _visible(before.fields) if fresh else None
-            inst.undone = "" if fresh else (f"step '{m.source}' was confirmed by {m.rule} "
-                                            "without a yes to a read-back given before")
-        elif m.event == "deny" or m.event.startswith("correct_") or (
-                m.event == "action_failed" and m.source != m.target):
+            inst.undone = (
+                ""
+                if fresh
+                else (
+                    f"step '{m.source}' was confirmed by {m.rule} "
+                    "without a yes to a read-back given before"
+                )
+            )
+        elif (
+            m.event == "deny"
+            or m.event.startswith("correct_")
+            or (m.event == "action_failed" and m.source != m.target)
+        ):
             inst.confirmed, inst.undone = None, f"'{m.event}' came after the last yes"
         if c.completing >= 0:
-            if step is not None and c.states.index(m.source) == c.completing \
-                    and m.event in ("advance", "action_ok") and m.source != m.target:
-                inst.completed = m.event == "action_ok" \
-                    or m.rule == f"{c.card.id}.{m.source}.say" or bool(c.results & inst.ran)
+            if (
+                step is not None
+                and c.states.index(m.source) == c.completing
+                and m.event in ("advance", "action_ok")
+                and m.source != m.target
+            ):
+                inst.completed = (
+                    m.event == "action_ok"
+                    or m.rule == f"{c.card.id}.{m.source}.say"
+                    or bool(c.results & inst.ran)
+                )
             elif m.target not in TERMINAL_STATES and c.states.index(m.target) <= c.completing:
                 inst.completed = False
             if m.target == "done" and not inst.completed:
                 last = c.card.steps[c.completing]
-                what = f"action '{last.action}'" if last.kind == "action" else \
-                    f"say '{last.say}'"
-                out.append(Breach("done_without_action", f"the card reaches 'done' without its "
-                                  f"completing step '{last.id}' ({what}) having done it, nor "
-                                  "anything the card commits before it"))
+                what = f"action '{last.action}'" if last.kind == "action" else f"say '{last.say}'"
+                out.append(
+                    Breach(
+                        "done_without_action",
+                        f"the card reaches 'done' without its "
+                        f"completing step '{last.id}' ({what}) having done it, nor "
+                        "anything the card commits before it",
+                    )
+                )
         inst.previous, inst.event = m.source, m.event
         back = c.card.step(m.target) if m.target not in TERMINAL_STATES else None
         if m.event in ("action_failed", "deny") and back is not None and back.field:
@@ -326,15 +417,16 @@ class Monitor:
         return out
 
     def unconfirmed(self, card: str, fields: Mapping[str, str]) -> str:
-        """"" when ``fields`` hold the values a fresh yes agreed to; else why not."""
+        """ "" when ``fields`` hold the values a fresh yes agreed to; else why not."""
         inst = self._instance(card)
         if inst.confirmed is None:
             return inst.undone
         now = _visible(fields)
         for k in sorted(set(now) | set(inst.confirmed)):
             if now.get(k) != inst.confirmed.get(k):
-                return (f"'{k}' is {now.get(k)!r} but the customer agreed to "
-                        f"{inst.confirmed.get(k)!r}")
+                return (
+                    f"'{k}' is {now.get(k)!r} but the customer agreed to {inst.confirmed.get(k)!r}"
+                )
         return ""
 
     def _acted(self, a: Acted) -> list[Breach]:
@@ -347,34 +439,69 @@ class Monitor:
         confirms = a.action in c.card.confirm_before
         asked = [n for n in missing if n in c.collected]
         if asked:
-            out.append(Breach("action_before_fields", f"action '{a.action}' runs before "
-                              f"{', '.join(asked)} {'is' if len(asked) == 1 else 'are'} "
-                              "collected"))
+            out.append(
+                Breach(
+                    "action_before_fields",
+                    f"action '{a.action}' runs before "
+                    f"{', '.join(asked)} {'is' if len(asked) == 1 else 'are'} "
+                    "collected",
+                )
+            )
         never = [n for n in missing if n not in c.collected and n not in c.known]
         if never:
-            out.append(Breach("field_never_asked", f"action '{a.action}' runs without "
-                              f"{', '.join(never)}, which no step asks for"))
+            out.append(
+                Breach(
+                    "field_never_asked",
+                    f"action '{a.action}' runs without {', '.join(never)}, which no step asks for",
+                )
+            )
         if inst.skipped:
-            out.append(Breach("confirm_skipped", f"{inst.skipped[1]}, and action '{a.action}' "
-                              "then runs: nothing was read back for a yes or a no"))
+            out.append(
+                Breach(
+                    "confirm_skipped",
+                    f"{inst.skipped[1]}, and action '{a.action}' "
+                    "then runs: nothing was read back for a yes or a no",
+                )
+            )
         why = self.unconfirmed(a.card, a.fields)
         if confirms and why:
-            out.append(Breach("action_unconfirmed", f"action '{a.action}' runs without a "
-                              f"fresh yes to a read-back of its values: {why}"))
+            out.append(
+                Breach(
+                    "action_unconfirmed",
+                    f"action '{a.action}' runs without a "
+                    f"fresh yes to a read-back of its values: {why}",
+                )
+            )
         if a.action in c.exempt and a.action in inst.ran:
-            out.append(Breach("commit_unconfirmed", f"action '{a.action}' commits again: it "
-                              "already succeeded in this topic, and its exemption from the "
-                              "read-back covers one run"))
+            out.append(
+                Breach(
+                    "commit_unconfirmed",
+                    f"action '{a.action}' commits again: it "
+                    "already succeeded in this topic, and its exemption from the "
+                    "read-back covers one run",
+                )
+            )
         if a.action in c.commits and why:
-            out.append(Breach("commit_unconfirmed", f"action '{a.action}' commits without a "
-                              f"fresh yes to a read-back of its values: {why}"))
-        out += self._invariants(a.card, a.facts, a.fields, f"when '{a.action}' is about to run",
-                                a.action)
+            out.append(
+                Breach(
+                    "commit_unconfirmed",
+                    f"action '{a.action}' commits without a "
+                    f"fresh yes to a read-back of its values: {why}",
+                )
+            )
+        out += self._invariants(
+            a.card, a.facts, a.fields, f"when '{a.action}' is about to run", a.action
+        )
         if spec is not None and spec.retry_after:
             if a.action in inst.failed:
-                out.append(Breach("retry_unchanged", f"action '{a.action}' runs again after it "
-                                  f"failed, with none of {', '.join(spec.retry_after)} given or "
-                                  "asked again since: it can only fail the same way"))
+                out.append(
+                    Breach(
+                        "retry_unchanged",
+                        f"action '{a.action}' runs again after it "
+                        f"failed, with none of {', '.join(spec.retry_after)} given or "
+                        "asked again since: it can only fail the same way",
+                    )
+                )
             if not a.ok:
                 inst.failed[a.action] = frozenset(spec.retry_after)
             else:
@@ -389,8 +516,9 @@ class Monitor:
                 inst.confirmed, inst.undone = None, f"the yes was used by '{a.action}'"
         return out
 
-    def _invariants(self, card: str, facts: Facts, fields: Mapping[str, str], when: str,
-                    action: str = "") -> list[Breach]:
+    def _invariants(
+        self, card: str, facts: Facts, fields: Mapping[str, str], when: str, action: str = ""
+    ) -> list[Breach]:
         c = self.cards[card]
         if not c.invariants or facts.get("machine.card") != card:
             return []
@@ -403,10 +531,27 @@ class Monitor:
             seen["verify.previous"], seen["verify.event"] = inst.previous, inst.event
         for ran in inst.ran:
             seen[f"{RAN}{ran}"] = True
-        return [Breach("invariant", f"invariant '{name}' ({cond.text}) does not hold {when}, "
-                       f"in state '{facts.get('machine.state')}'")
-                for name, cond in c.invariants if not cond.evaluate(seen)]
+        return [
+            Breach(
+                "invariant",
+                f"invariant '{name}' ({cond.text}) does not hold {when}, "
+                f"in state '{facts.get('machine.state')}'",
+            )
+            for name, cond in c.invariants
+            if not cond.evaluate(seen)
+        ]
 
 
-__all__ = ["FAILED_RUN", "Acted", "Breach", "Cycle", "Monitor", "Moved", "Point", "Settled",
-           "Spoke", "Started", "View"]
+__all__ = [
+    "FAILED_RUN",
+    "Acted",
+    "Breach",
+    "Cycle",
+    "Monitor",
+    "Moved",
+    "Point",
+    "Settled",
+    "Spoke",
+    "Started",
+    "View",
+]

@@ -40,8 +40,12 @@ Data = dict[str, Any]
 CLAIMS = ("booked", "rescheduled", "cancelled", "message_taken")
 """What a say step may wrongly claim: the words of a commit."""
 
-_COMMIT_CLAIM = {"book": "booked", "reschedule": "rescheduled", "cancel": "cancelled",
-                 "take_message": "message_taken"}
+_COMMIT_CLAIM = {
+    "book": "booked",
+    "reschedule": "rescheduled",
+    "cancel": "cancelled",
+    "take_message": "message_taken",
+}
 _SKIP_CONDITIONS = ("customer.known", "channel.voice")
 
 
@@ -146,13 +150,18 @@ def _collect_other_field(base: Data) -> Iterator[tuple[str, str, Data]]:
     steps = _steps(base)
     collects = [i for i, s in enumerate(steps) if s["kind"] == "collect"]
     for n, i in enumerate(collects):
-        for j in (collects[n - 1] if n > 0 else None,
-                  collects[n + 1] if n + 1 < len(collects) else None):
+        for j in (
+            collects[n - 1] if n > 0 else None,
+            collects[n + 1] if n + 1 < len(collects) else None,
+        ):
             if j is None:
                 continue
             other = steps[j]["field"]
-            yield ("collect_other_field", f"{steps[i]['id']}->{other}",
-                   _edit_step(base, i, field=other))
+            yield (
+                "collect_other_field",
+                f"{steps[i]['id']}->{other}",
+                _edit_step(base, i, field=other),
+            )
 
 
 def _on_fail(base: Data) -> Iterator[tuple[str, str, Data]]:
@@ -164,8 +173,11 @@ def _on_fail(base: Data) -> Iterator[tuple[str, str, Data]]:
             yield "on_fail", f"{step['id']}->none", _edit_step(base, i, on_fail=None)
         for other in steps:
             if other["id"] != step["id"] and other["id"] != step.get("on_fail"):
-                yield ("on_fail", f"{step['id']}->{other['id']}",
-                       _edit_step(base, i, on_fail=other["id"]))
+                yield (
+                    "on_fail",
+                    f"{step['id']}->{other['id']}",
+                    _edit_step(base, i, on_fail=other["id"]),
+                )
 
 
 def _on_deny(base: Data) -> Iterator[tuple[str, str, Data]]:
@@ -177,8 +189,11 @@ def _on_deny(base: Data) -> Iterator[tuple[str, str, Data]]:
             yield "on_deny", f"{step['id']}->none", _edit_step(base, i, on_deny=None)
         for other in steps:
             if other["id"] != step["id"] and other["id"] != step.get("on_deny"):
-                yield ("on_deny", f"{step['id']}->{other['id']}",
-                       _edit_step(base, i, on_deny=other["id"]))
+                yield (
+                    "on_deny",
+                    f"{step['id']}->{other['id']}",
+                    _edit_step(base, i, on_deny=other["id"]),
+                )
 
 
 def _say_claims(base: Data) -> Iterator[tuple[str, str, Data]]:
@@ -263,7 +278,7 @@ def _drop_confirm_before(base: Data) -> Iterator[tuple[str, str, Data]]:
 def _drop_escalation(base: Data) -> Iterator[tuple[str, str, Data]]:
     escalations = base.get("auto_escalate_if", [])
     for n in range(len(escalations)):
-        rest = escalations[:n] + escalations[n + 1:]
+        rest = escalations[:n] + escalations[n + 1 :]
         yield "drop_escalation", str(n + 1), _with(base, auto_escalate_if=rest)
         negated = copy.deepcopy(escalations)
         negated[n]["when"] = f"not ({negated[n]['when']})"
@@ -296,23 +311,41 @@ def _unsafe_together(base: Data) -> Iterator[tuple[str, str, Data]]:
         del _steps(data)[i]
         for j, s in enumerate(_steps(data)):  # whatever pointed at it points on
             if s.get("on_deny") == step["id"] or s.get("on_fail") == step["id"]:
-                _steps(data)[j] = {k: v for k, v in s.items()
-                                   if v != step["id"] or k not in ("on_deny", "on_fail")}
+                _steps(data)[j] = {
+                    k: v for k, v in s.items() if v != step["id"] or k not in ("on_deny", "on_fail")
+                }
         data["confirm_before"] = []
         data["invariants"] = []
         yield "drop_read_back_and_guards", step["id"], data
 
 
 _OPERATORS = (
-    _delete_step, _swap_steps, _action_first, _duplicate_step, _collect_other_field,
-    _on_fail, _on_deny, _say_claims, _say_typo, _skip_if, _drop_field, _retype,
-    _from_opening, _drop_confirm_before, _drop_escalation, _drop_invariant, _drop_allowed,
+    _delete_step,
+    _swap_steps,
+    _action_first,
+    _duplicate_step,
+    _collect_other_field,
+    _on_fail,
+    _on_deny,
+    _say_claims,
+    _say_typo,
+    _skip_if,
+    _drop_field,
+    _retype,
+    _from_opening,
+    _drop_confirm_before,
+    _drop_escalation,
+    _drop_invariant,
+    _drop_allowed,
     _unsafe_together,
 )
 
 
-FULL: Mapping[str, bool] = {"business.has_emergency": True, "business.has_human": True,
-                            "business.has_message": True}
+FULL: Mapping[str, bool] = {
+    "business.has_emergency": True,
+    "business.has_human": True,
+    "business.has_message": True,
+}
 """The business facts a mutant is checked under: a business with every bundled card."""
 
 
@@ -325,23 +358,30 @@ class Verdict:
     states: int = 0
 
 
-def judge(mutant: Mutant, fixed: Mapping[str, bool] = FULL,
-          max_states: int = DEFAULT_MAX_STATES) -> Verdict:
+def judge(
+    mutant: Mutant, fixed: Mapping[str, bool] = FULL, max_states: int = DEFAULT_MAX_STATES
+) -> Verdict:
     """Load ``mutant`` and check it: refused, killed (with a counterexample) or survived."""
     try:
         card = card_from_data(mutant.data, f"{mutant.id}.yaml")
     except InvalidCard as err:
         return Verdict(mutant, "refused", err.problems[0].message if err.problems else "")
     try:
-        report = verify(*compile_subject(card), fixed=dict(fixed), max_states=max_states,
-                        first=True)
+        report = verify(
+            *compile_subject(card), fixed=dict(fixed), max_states=max_states, first=True
+        )
     except StateLimitExceeded as err:
         return Verdict(mutant, "killed", f"state_limit: {err}")
     if report.ok:
         return Verdict(mutant, "survived", states=report.states)
     first = report.violations[0]
-    return Verdict(mutant, "killed", f"{first.kind}: {first.message}",
-                   format_counterexample(first.counterexample), report.states)
+    return Verdict(
+        mutant,
+        "killed",
+        f"{first.kind}: {first.message}",
+        format_counterexample(first.counterexample),
+        report.states,
+    )
 
 
 __all__ = ["CLAIMS", "FULL", "Mutant", "Verdict", "judge", "mutants"]

@@ -42,8 +42,7 @@ RUN = 4
 class CardViolation(AssertionError):
     """A conversation broke a check; the message shows the conversation that did."""
 
-    def __init__(self, card: str, breaches: Sequence[Breach], conversation: Sequence[str]
-                 ) -> None:
+    def __init__(self, card: str, breaches: Sequence[Breach], conversation: Sequence[str]) -> None:
         self.card = card
         self.breaches = tuple(breaches)
         self.kinds = tuple(b.kind for b in breaches)
@@ -51,8 +50,9 @@ class CardViolation(AssertionError):
         lines = [f"card '{card}': {b.kind}: {b.message}" for b in breaches]
         super().__init__("\n".join(lines + ["in this conversation:", *self.conversation]))
 
-    def __reduce__(self) -> tuple[type[CardViolation], tuple[str, tuple[Breach, ...],
-                                                             tuple[str, ...]]]:
+    def __reduce__(
+        self,
+    ) -> tuple[type[CardViolation], tuple[str, tuple[Breach, ...], tuple[str, ...]]]:
         return CardViolation, (self.card, self.breaches, self.conversation)
 
 
@@ -70,8 +70,11 @@ class Driver(Protocol):
 
 def describe_turn(number: int, said: Said, points: Sequence[Point]) -> str:
     """One turn of a counterexample: what was said, the moves, the actions, where it ended."""
-    moves = [f"{p.card}: {p.source} --{p.event}--> {'REFUSED' if p.refused else p.target}"
-             for p in points if isinstance(p, Moved)]
+    moves = [
+        f"{p.card}: {p.source} --{p.event}--> {'REFUSED' if p.refused else p.target}"
+        for p in points
+        if isinstance(p, Moved)
+    ]
     acts = [f"{p.action} {'ok' if p.ok else 'failed'}" for p in points if isinstance(p, Acted)]
     end = next((p for p in reversed(points) if isinstance(p, Settled)), None)
     lines = [f"  {number}. customer: {said.describe()}"]
@@ -84,10 +87,14 @@ def describe_turn(number: int, said: Said, points: Sequence[Point]) -> str:
     return "\n".join(lines)
 
 
-def card_state_machine(card: str, machines: Mapping[str, CompiledMachine],
-                       start: Callable[[World], Driver], *, topics: Sequence[str] = (),
-                       actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS
-                       ) -> type[RuleBasedStateMachine]:
+def card_state_machine(
+    card: str,
+    machines: Mapping[str, CompiledMachine],
+    start: Callable[[World], Driver],
+    *,
+    topics: Sequence[str] = (),
+    actions: Mapping[str, ActionSpec] = DEFAULT_ACTIONS,
+) -> type[RuleBasedStateMachine]:
     """A state machine holding conversations about ``card``.
 
     ``machines`` are the compiled machines of every card the business uses (a
@@ -143,20 +150,25 @@ def card_state_machine(card: str, machines: Mapping[str, CompiledMachine],
             card (shrinking brings a run down to the turns that matter)."""
             for _ in range(data.draw(st.integers(1, RUN), label="answers in a row")):
                 about, view, asked = self.about()
-                self.talk(data, data.draw(answers(about, asked, view.catalog, view.fields),
-                                          label="answer"))
+                self.talk(
+                    data,
+                    data.draw(answers(about, asked, view.catalog, view.fields), label="answer"),
+                )
 
         @rule(data=st.data())
         def refuse(self, data: st.DataObject) -> None:
             about, view, asked = self.about()
-            self.talk(data, data.draw(answers(about, asked, view.catalog, view.fields, False),
-                                      label="unusable answer"))
+            self.talk(
+                data,
+                data.draw(
+                    answers(about, asked, view.catalog, view.fields, False), label="unusable answer"
+                ),
+            )
 
         @rule(data=st.data())
         def mention(self, data: st.DataObject) -> None:
             about, view, _ = self.about()
-            self.talk(data, data.draw(mentions(about, view.catalog, view.fields),
-                                      label="values"))
+            self.talk(data, data.draw(mentions(about, view.catalog, view.fields), label="values"))
 
         @rule(data=st.data())
         def signal(self, data: st.DataObject) -> None:

@@ -80,7 +80,7 @@ def nearest_year(today: date, month: int, day: int) -> date | None:
 
 
 def day_of_month(today: date, day: int) -> date | None:
-    """"The 3rd": this month's if not yet past, else the next month that has that day."""
+    """ "The 3rd": this month's if not yet past, else the next month that has that day."""
     if not 1 <= day <= 31:
         return None
     year, month = today.year, today.month

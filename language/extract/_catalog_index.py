@@ -42,16 +42,20 @@ _CACHED = 64  # catalogs kept; a deployment has two per business
 # Words that say *that* something is booked, not *what*: "Termin", "appointment", "visit".
 # Per language, and all of them apply to every catalog (a name or message may mix them).
 APPOINTMENT_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(wordlist("""
+    "en": frozenset(
+        wordlist("""
         appointment appointments appt appts booking bookings reservation reservations visit
         visits session sessions slot slots service services treatment treatments
         consultation consultations meeting
-        """)),
-    "de": frozenset(wordlist("""
+        """)
+    ),
+    "de": frozenset(
+        wordlist("""
         termin termine terminen termins besuch besuche besuchs buchung buchungen
         reservierung reservierungen sitzung sitzungen behandlung behandlungen leistung
         leistungen dienstleistung dienstleistungen beratung sprechstunde
-        """)),
+        """)
+    ),
 }
 # Words of a name that never carry a match alone: the appointment words, qualities
 # ("professional", "full"), function words and titles.
@@ -83,8 +87,16 @@ def name_words(name: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    for suffix, repl in (("ungen", "ung"), ("en", ""), ("er", ""), ("es", ""), ("em", ""),
-                         ("e", ""), ("n", ""), ("s", "")):
+    for suffix, repl in (
+        ("ungen", "ung"),
+        ("en", ""),
+        ("er", ""),
+        ("es", ""),
+        ("em", ""),
+        ("e", ""),
+        ("n", ""),
+        ("s", ""),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: len(word) - len(suffix)] + repl
     return word
@@ -101,8 +113,10 @@ def word_similarity(said: str, name_word: str) -> float:
     best = max(fuzz.ratio(said, name_word), fuzz.ratio(s_stem, n_stem))
     if len(name_word) >= len(said) + 3 and name_word.endswith((said, s_stem)):
         best = max(best, 88.0)  # "reinigung" is the head of "zahnreinigung"
-    if len(said) >= len(name_word) + 3 and len(name_word) >= 4 and said.endswith(
-        (name_word, n_stem)
+    if (
+        len(said) >= len(name_word) + 3
+        and len(name_word) >= 4
+        and said.endswith((name_word, n_stem))
     ):
         best = max(best, 90.0)  # "herrenhaarschnitt" contains "haarschnitt"
     if len(s_stem) >= 5 and name_word.startswith(s_stem) and len(name_word) > len(s_stem) + 2:
@@ -174,8 +188,9 @@ class CatalogIndex:
                 if words not in by_words:
                     by_words[words] = len(self.phrases)
                     significant = tuple(self._word(w) for w in words if _significant(w))
-                    self.phrases.append(Phrase(" ".join(words), "".join(words), len(words),
-                                               significant))
+                    self.phrases.append(
+                        Phrase(" ".join(words), "".join(words), len(words), significant)
+                    )
                 own.append(by_words[words])
             own_phrases.append(tuple(dict.fromkeys(own)))
         self.item_phrases = tuple(own_phrases)  # per item, its phrases in name order
@@ -208,8 +223,9 @@ class CatalogIndex:
         self._ends: dict[str, list[int]] = {}  # the word and its stem -> words
         self._heads: dict[str, list[int]] = {}  # every beginning of 5+ letters -> words
         self._stems: dict[str, list[int]] = {}  # a stem of 5+ letters -> words
-        for v, word, word_stem in zip(self._long_vocab, self._long_words, self._long_stems,
-                                      strict=True):
+        for v, word, word_stem in zip(
+            self._long_vocab, self._long_words, self._long_stems, strict=True
+        ):
             for n in range(4, len(word) + 1):
                 _add(self._tails, word[-n:], v)
             _add(self._ends, word, v)
@@ -243,8 +259,10 @@ class CatalogIndex:
         candidates = {s: self._rule_candidates(s) for s in new}
         long_new = [s for s in new if len(s) > 3]
         if long_new and self._long_words:
-            for queries, choices in ((long_new, self._long_words),
-                                     ([stem(s) for s in long_new], self._long_stems)):
+            for queries, choices in (
+                (long_new, self._long_words),
+                ([stem(s) for s in long_new], self._long_stems),
+            ):
                 rows, cols = np.nonzero(_close(queries, choices))
                 for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
                     candidates[long_new[r]].add(self._long_vocab[c])
@@ -298,7 +316,8 @@ class CatalogIndex:
         if long_new and self._long_phrases:
             joined = [g[0] for g in long_new]
             close = _close(self._long_joined, joined) | _close(
-                self._long_squashed, [j.replace(" ", "") for j in joined])
+                self._long_squashed, [j.replace(" ", "") for j in joined]
+            )
             rows, cols = np.nonzero(close)
             for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
                 pairs[long_new[c]].add(self._long_phrases[r])
@@ -307,10 +326,12 @@ class CatalogIndex:
         for (joined_gram, n), ps in pairs.items():
             scores = (
                 (p, phrase_score(joined_gram, self.phrases[p].joined, self.phrases[p].squashed))
-                for p in sorted(ps) if abs(self.phrases[p].k - n) <= 1
+                for p in sorted(ps)
+                if abs(self.phrases[p].k - n) <= 1
             )
             found[joined_gram, n] = self._grams[joined_gram, n] = tuple(
-                (p, score) for p, score in scores if score >= PHRASE_MATCH)
+                (p, score) for p, score in scores if score >= PHRASE_MATCH
+            )
         return found
 
 

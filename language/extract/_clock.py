@@ -61,17 +61,26 @@ _NOT_UNIT = (
     r"children|stunden?|tagen?|wochen?|monaten?|jahren?|minuten?|personen|leute|kinder|x\b|%|€|"
     r"\$|euro|dollars?|termine?n?|appointments?|slots?|spots?|plätze|platze|times|mal\b))"
 )
-_PREP = (r"(?:(?<!\w)(?:at|around|about|at\s+about|at\s+around|approximately|approx\.?|"
-         r"roughly|um|gegen|so\s+gegen|so\s+um|ca\.?|circa|zirka|ungefähr|ungefaehr|etwa)\s+"
-         r"|@\s*)")
+_PREP = (
+    r"(?:(?<!\w)(?:at|around|about|at\s+about|at\s+around|approximately|approx\.?|"
+    r"roughly|um|gegen|so\s+gegen|so\s+um|ca\.?|circa|zirka|ungefähr|ungefaehr|etwa)\s+"
+    r"|@\s*)"
+)
 # "at 7 to 8", "at 3 past 4": the number starts a range or a relative time, not a clock time
-_NOT_REL_AHEAD = (rf"(?!\s*(?:past|after|to|till|til|before|of|from|nach|vor|bis|-|–)\s*"
-                  rf"(?:\d|half|quarter|noon|midnight|halb|viertel|{NUMBER_RE}))")
-_STREET_AHEAD = re.compile(r"\s+(?:[^\W\d]+\s+){0,2}(?:st|street|ave|avenue|road|rd|blvd|"
-                           r"boulevard|drive|lane|ln|str|straße|strasse|weg|platz|allee|gasse)\b")
-_PHONE_WORDS = frozenset(wordlist(
-    "call reach text phone number ring dial extension ext cell mobile anrufen erreichen "
-    "nummer telefon handy durchwahl"))
+_NOT_REL_AHEAD = (
+    rf"(?!\s*(?:past|after|to|till|til|before|of|from|nach|vor|bis|-|–)\s*"
+    rf"(?:\d|half|quarter|noon|midnight|halb|viertel|{NUMBER_RE}))"
+)
+_STREET_AHEAD = re.compile(
+    r"\s+(?:[^\W\d]+\s+){0,2}(?:st|street|ave|avenue|road|rd|blvd|"
+    r"boulevard|drive|lane|ln|str|straße|strasse|weg|platz|allee|gasse)\b"
+)
+_PHONE_WORDS = frozenset(
+    wordlist(
+        "call reach text phone number ring dial extension ext cell mobile anrufen erreichen "
+        "nummer telefon handy durchwahl"
+    )
+)
 # words after which a clock time is a preference or a range bound, not a chosen time
 _NOT_A_TIME_AFTER = frozenset(
     wordlist("after before nach vor ab bis until till til between zwischen from von than")
@@ -85,30 +94,54 @@ def _pattern_list(lang: Lang) -> list[tuple[str, str]]:
         ("rel_halb", rf"\b(?P<mn>{NUMBER_RE})\s+(?P<dir>vor|nach)\s+halb\s+{_H}"),
         ("halb", rf"\bhalb\s+{_H}{_NOT_UNIT}(?:\s*uhr\b)?{_QUAL}"),
         ("dreiviertel", rf"\bdreiviertel\s+{_H}(?:\s*uhr\b)?{_QUAL}"),
-        ("rel", rf"\b(?:(?P<half>half)|(?:a\s+)?(?P<q4>quarter|viertel)|(?P<mn>{NUMBER_RE})"
-                rf"(?P<mins>\s+(?:minutes?|mins?|minuten))?)\s+(?P<dir>past|after|to|till|til|"
-                rf"before|of|from|nach|vor)\s+{hour_or_noon}{_NOT_UNIT}{ampm}?(?:\s*uhr\b)?{_QUAL}"),
+        (
+            "rel",
+            rf"\b(?:(?P<half>half)|(?:a\s+)?(?P<q4>quarter|viertel)|(?P<mn>{NUMBER_RE})"
+            rf"(?P<mins>\s+(?:minutes?|mins?|minuten))?)\s+(?P<dir>past|after|to|till|til|"
+            rf"before|of|from|nach|vor)\s+{hour_or_noon}{_NOT_UNIT}{ampm}?(?:\s*uhr\b)?{_QUAL}",
+        ),
         ("half_en", rf"\bhalf\s+{_H}{_NOT_UNIT}{ampm}?{_QUAL}"),
-        ("pre_qual", rf"\b{parts.QUAL_BEFORE}(?P<h>\d{{1,2}}|{NUMBER_RE})(?:[:.](?P<m>\d{{2}}))?"
-                     rf"(?!\d)(?:\s*uhr(?:\s+(?P<mw>\d{{2}}))?)?(?![\w:.]\d){_NOT_UNIT}{ampm}?"),
-        ("colon", rf"(?<![\d:])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?![\d:])(?:ish\b)?"
-                  rf"(?:{ampm}|{_AP_LETTER})?(?:\s*uhr)?{_QUAL}"),
+        (
+            "pre_qual",
+            rf"\b{parts.QUAL_BEFORE}(?P<h>\d{{1,2}}|{NUMBER_RE})(?:[:.](?P<m>\d{{2}}))?"
+            rf"(?!\d)(?:\s*uhr(?:\s+(?P<mw>\d{{2}}))?)?(?![\w:.]\d){_NOT_UNIT}{ampm}?",
+        ),
+        (
+            "colon",
+            rf"(?<![\d:])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?![\d:])(?:ish\b)?"
+            rf"(?:{ampm}|{_AP_LETTER})?(?:\s*uhr)?{_QUAL}",
+        ),
         ("hnote", rf"(?<![\w:.])(?P<h>\d{{1,2}})h(?:(?P<m>\d{{2}})(?!\d)|\b)(?:ish\b)?{_QUAL}"),
-        ("dot", rf"(?<![\d.])(?P<h>\d{{1,2}})\.(?P<m>\d{{2}})(?![\d]|\.\d)"
-                rf"(?:{ampm}|\s*(?P<uhr>uhr))?{_QUAL}"),
-        ("compact", rf"(?<![\w:.,/$€#-])(?P<c>\d{{3,4}})(?![\w:.,/]\d|\d)(?:ish\b)?"
-                    rf"{_NOT_UNIT}(?:{ampm})?{_QUAL}"),
+        (
+            "dot",
+            rf"(?<![\d.])(?P<h>\d{{1,2}})\.(?P<m>\d{{2}})(?![\d]|\.\d)"
+            rf"(?:{ampm}|\s*(?P<uhr>uhr))?{_QUAL}",
+        ),
+        (
+            "compact",
+            rf"(?<![\w:.,/$€#-])(?P<c>\d{{3,4}})(?![\w:.,/]\d|\d)(?:ish\b)?"
+            rf"{_NOT_UNIT}(?:{ampm})?{_QUAL}",
+        ),
         ("ampm", rf"(?<![\w:.]){_H}{_MIN_WORD}?{ampm}{_QUAL}"),
         ("uhr", rf"(?<![\w:.]){_H}\s*uhr(?:\s+(?P<m>\d{{2}}|{NUMBER_RE}))?{_QUAL}"),
         ("oclock", rf"(?<![\w:.]){_H}\s*o\s?['\"]?\s?clock{ampm}?{_QUAL}"),
-        ("noon", r"\b(?:(?:12|twelve)\s+)?(?P<noon>noon|midday|mid\s+day|midnight|mitternacht)\b|"
-                 r"\b(?:um|gegen)\s+(?P<mittag>mittag)\b"),
-        ("prep", rf"{_PREP}(?!(?:ein|eine)\b){_H}"
-                 rf"(?:{_MIN_WORD}|(?P<ap1x>[ap])\.?(?!\w))?{_NOT_UNIT}{_NOT_REL_AHEAD}"
-                 rf"(?!\s+(?:of|point)\b){ampm}?{_QUAL}"),
+        (
+            "noon",
+            r"\b(?:(?:12|twelve)\s+)?(?P<noon>noon|midday|mid\s+day|midnight|mitternacht)\b|"
+            r"\b(?:um|gegen)\s+(?P<mittag>mittag)\b",
+        ),
+        (
+            "prep",
+            rf"{_PREP}(?!(?:ein|eine)\b){_H}"
+            rf"(?:{_MIN_WORD}|(?P<ap1x>[ap])\.?(?!\w))?{_NOT_UNIT}{_NOT_REL_AHEAD}"
+            rf"(?!\s+(?:of|point)\b){ampm}?{_QUAL}",
+        ),
         ("qual", rf"(?<![\w:.]){_H}{_MIN_WORD}?(?P<qreq>){_QUAL}"),
-        ("dayword", rf"(?<![\w:.]){_H}(?:[:.](?P<m>\d{{2}}))?(?=\s+(?:tomorrow|today|tonight|"
-                    rf"this\s+(?:morning|afternoon|evening)|morgen|heute)\b)"),
+        (
+            "dayword",
+            rf"(?<![\w:.]){_H}(?:[:.](?P<m>\d{{2}}))?(?=\s+(?:tomorrow|today|tonight|"
+            rf"this\s+(?:morning|afternoon|evening)|morgen|heute)\b)",
+        ),
     ]
 
 
@@ -182,8 +215,12 @@ def _relative(name: str, m: re.Match[str]) -> _Raw | None:
                 return None
             delta = delta_or_none
             said_minutes = bool(_group(m, "mins"))
-            if said_minutes and not 1 <= delta <= 59 or not said_minutes and (
-                    delta % 5 or not 5 <= delta <= 25):
+            if (
+                said_minutes
+                and not 1 <= delta <= 59
+                or not said_minutes
+                and (delta % 5 or not 5 <= delta <= 25)
+            ):
                 return None  # "ten to five", not "from 2 to 4"
         direction = m["dir"]
         if direction == "from" and not _group(m, "mins"):
@@ -227,12 +264,17 @@ def _read_plain(name: str, m: re.Match[str], low: str) -> _Raw | None:
     if name == "compact":
         digits = m["c"]
         clock_hour, clock_minute = int(digits[:-2]), int(digits[-2:])
-        cue = _group(m, "ap") or _group(m, "q") or preceding_words(low, m.start(), 1) in (
-            ["at"], ["around"], ["about"], ["approximately"], ["um"], ["gegen"], ["tonight"])
+        cue = (
+            _group(m, "ap")
+            or _group(m, "q")
+            or preceding_words(low, m.start(), 1)
+            in (["at"], ["around"], ["about"], ["approximately"], ["um"], ["gegen"], ["tonight"])
+        )
         if not cue or not 1 <= clock_hour <= 12 or clock_minute > 59 or clock_minute % 5:
             return None  # a count, a year, a price or a house number
         if _STREET_AHEAD.match(low, m.end()) or _PHONE_WORDS.intersection(
-                preceding_words(low, m.start(), 4)):
+            preceding_words(low, m.start(), 4)
+        ):
             return None  # "at 1030 Main St", "call me at 555"
         return _Raw(m.start(), m.end(), clock_hour, clock_minute)
     raw_hour = _group(m, "h")
@@ -242,23 +284,36 @@ def _read_plain(name: str, m: re.Match[str], low: str) -> _Raw | None:
     minute = _minute_of(_group(m, "m") or _group(m, "mw"), bool(_group(m, "oh")))
     if minute is None:
         return None
-    if name == "hnote" and not _group(m, "m") and hour < 13 and preceding_words(
-            low, m.start(), 1) not in (["at"], ["um"], ["gegen"], ["ca"], ["around"]):
+    if (
+        name == "hnote"
+        and not _group(m, "m")
+        and hour < 13
+        and preceding_words(low, m.start(), 1)
+        not in (["at"], ["um"], ["gegen"], ["ca"], ["around"])
+    ):
         return None  # "in 1h", "for 2h" are durations
-    clock24 = hour >= 13 or name in ("colon", "dot", "uhr", "hnote", "pre_qual") and (
-        _zero_padded(raw_hour)) or hour == 0 and (name in ("colon", "dot", "hnote")
-                                                   or bool(_group(m, "m")))
+    clock24 = (
+        hour >= 13
+        or name in ("colon", "dot", "uhr", "hnote", "pre_qual")
+        and (_zero_padded(raw_hour))
+        or hour == 0
+        and (name in ("colon", "dot", "hnote") or bool(_group(m, "m")))
+    )
     if hour > 23:
         return None
     return _Raw(m.start(), m.end(), hour, minute, clock24=clock24)
 
 
-def _context_part(low: str, raw: _Raw,
-                  said: list[tuple[int, int, str]]) -> tuple[str, tuple[int, int]] | None:
+def _context_part(
+    low: str, raw: _Raw, said: list[tuple[int, int, str]]
+) -> tuple[str, tuple[int, int]] | None:
     """A part of the day naming the day around this time in the same clause."""
     for start, end, part in said:
-        if end <= raw.start and parts.linked(low, end, raw.start) or (
-                start >= raw.end and parts.linked(low, raw.end, start)):
+        if (
+            end <= raw.start
+            and parts.linked(low, end, raw.start)
+            or (start >= raw.end and parts.linked(low, raw.end, start))
+        ):
             return part, (start, end)
     return None
 
@@ -278,8 +333,11 @@ def _settle(raw: _Raw, part: str, attached: bool) -> tuple[int, float] | None:
             return None
         return hour, 1.0
     if raw.noon:
-        return (hour, 1.0) if not part or parts.apply_part(hour, part, True, True) is not None \
+        return (
+            (hour, 1.0)
+            if not part or parts.apply_part(hour, part, True, True) is not None
             else None
+        )
     if raw.clock24:
         if part and parts.apply_part(hour, part, attached, True) is None:
             return None
@@ -317,16 +375,34 @@ def _scan_all(low: str, lang: Lang) -> Iterator[tuple[ClockHit, bool]]:
         for m in pattern.finditer(low):
             if not claims.free(m.start(), m.end()):
                 continue
-            if name == "dot" and not (m["ap"] or m["uhr"] or preceding_words(
-                    low, m.start(), 1) in (["um"], ["gegen"], ["at"], ["ab"], ["nach"])):
+            if name == "dot" and not (
+                m["ap"]
+                or m["uhr"]
+                or preceding_words(low, m.start(), 1)
+                in (["um"], ["gegen"], ["at"], ["ab"], ["nach"])
+            ):
                 continue
             if name == "qual" and not m["q"]:
                 continue
             if name == "dayword" and preceding_words(low, m.start(), 1) not in (
-                    [], ["at"], ["um"], ["say"], ["maybe"], ["about"], ["around"], ["by"]):
+                [],
+                ["at"],
+                ["um"],
+                ["say"],
+                ["maybe"],
+                ["about"],
+                ["around"],
+                ["by"],
+            ):
                 continue
-            if name in ("uhr", "prep", "qual", "dayword", "compact", "pre_qual") and _is_date_context(
-                    low, m.end()):
+            if name in (
+                "uhr",
+                "prep",
+                "qual",
+                "dayword",
+                "compact",
+                "pre_qual",
+            ) and _is_date_context(low, m.end()):
                 continue
             raw = _read(name, m, low)
             if raw is None:
@@ -350,19 +426,30 @@ def _scan_all(low: str, lang: Lang) -> Iterator[tuple[ClockHit, bool]]:
             hour = 0
         if not (0 <= hour <= 23 and 0 <= raw.minute <= 59):
             continue
-        yield ClockHit(raw.start, raw.end, hour, raw.minute, confidence,
-                       part_span), _is_preference(low, raw.start, raw.end)
+        yield (
+            ClockHit(raw.start, raw.end, hour, raw.minute, confidence, part_span),
+            _is_preference(low, raw.start, raw.end),
+        )
 
 
 def _is_preference(low: str, start: int, end: int) -> bool:
     before = preceding_words(low, start, 4)
-    return bool(before and before[-1] in _NOT_A_TIME_AFTER) or bool(
-        before and before[-1] in ("and", "und", "to")
-        and {"between", "zwischen", "from", "von"}.intersection(before)
-    ) or bool(
-        before[-2:] in (["later", "than"], ["not", "before"], ["nicht", "vor"])
-    ) or bool(re.match(r"\s*(?:or\s+later|oder\s+sp(?:ä|ae|a)ter|onwards|and\s+later"
-                       r"|or\s+after)", low[end:]))
+    return (
+        bool(before and before[-1] in _NOT_A_TIME_AFTER)
+        or bool(
+            before
+            and before[-1] in ("and", "und", "to")
+            and {"between", "zwischen", "from", "von"}.intersection(before)
+        )
+        or bool(before[-2:] in (["later", "than"], ["not", "before"], ["nicht", "vor"]))
+        or bool(
+            re.match(
+                r"\s*(?:or\s+later|oder\s+sp(?:ä|ae|a)ter|onwards|and\s+later"
+                r"|or\s+after)",
+                low[end:],
+            )
+        )
+    )
 
 
 def _is_date_context(low: str, end: int) -> bool:
@@ -374,8 +461,11 @@ def parse_at(low: str, pos: int, lang: Lang, ranges: bool = False) -> ClockHit |
 
     ``ranges`` says the time opens a range ("from 10 to 2"), so "10 to 2" is not 1:50."""
     for name, pattern in _COMPILED[lang]:
-        if name in ("prep", "qual", "dayword", "compact", "pre_qual") or ranges and name in (
-                "rel", "rel_halb"):
+        if (
+            name in ("prep", "qual", "dayword", "compact", "pre_qual")
+            or ranges
+            and name in ("rel", "rel_halb")
+        ):
             continue
         m = pattern.match(low, pos)
         if m is None:
@@ -391,11 +481,18 @@ def parse_at(low: str, pos: int, lang: Lang, ranges: bool = False) -> ClockHit |
     hour = parse_number(m["h"])
     if hour is None:
         return None
-    raw = _Raw(m.start(), m.end(), hour, int(m["m"]) if m["m"] else 0, ap=_ap_of(m),
-               part=parts.part_name(_group(m, "q")),
-               clock24=_zero_padded(m["h"]) or bool(m["m"] and hour >= 13) or hour >= 13)
+    raw = _Raw(
+        m.start(),
+        m.end(),
+        hour,
+        int(m["m"]) if m["m"] else 0,
+        ap=_ap_of(m),
+        part=parts.part_name(_group(m, "q")),
+        clock24=_zero_padded(m["h"]) or bool(m["m"] and hour >= 13) or hour >= 13,
+    )
     if raw.minute > 59 or hour > 23:
         return None
     settled = _settle(raw, raw.part, bool(raw.part))
-    return ClockHit(m.start(), m.end(), settled[0] % 24, raw.minute, settled[1]) \
-        if settled else None
+    return (
+        ClockHit(m.start(), m.end(), settled[0] % 24, raw.minute, settled[1]) if settled else None
+    )

@@ -56,8 +56,10 @@ def day_marked(lang: Lang) -> str:
     """A day of the month that cannot be an hour: "19th", "the 3rd", German "15."; a word
     ordinal needs its article ("Tuesday the first", not "Tuesday first, then ...")."""
     dot = r"|\." if lang == "de" else ""
-    return (rf"(?:(?:(?:the|den|dem)\s+)?(?P<dn>\d{{1,2}})(?:st|nd|rd|th|te[nrms]?{dot})(?!\d)|"
-            rf"(?:the|den|dem)\s+(?P<dw>{ORDINAL_WORD_RE}))")
+    return (
+        rf"(?:(?:(?:the|den|dem)\s+)?(?P<dn>\d{{1,2}})(?:st|nd|rd|th|te[nrms]?{dot})(?!\d)|"
+        rf"(?:the|den|dem)\s+(?P<dw>{ORDINAL_WORD_RE}))"
+    )
 
 
 YEAR = r"(?:,?\s+(?P<y>\d{4})(?!\d))?"
@@ -66,13 +68,16 @@ NEXT_WEEK = (
     rf"kommende[rn]?\s+woche|in\s+der\s+(?:{de('nächsten')}|kommenden)\s+woche)"
 )
 THIS_WEEK = r"(?:this\s+week|diese[rn]?\s+woche|in\s+dieser\s+woche)"
-WEEK_AFTER = (rf"(?:(?:the\s+)?week\s+after\s+next|{de('übernächste')}[rn]?\s+woche|"
-               rf"in\s+der\s+{de('übernächsten')}\s+woche)")
+WEEK_AFTER = (
+    rf"(?:(?:the\s+)?week\s+after\s+next|{de('übernächste')}[rn]?\s+woche|"
+    rf"in\s+der\s+{de('übernächsten')}\s+woche)"
+)
 
 
 def resolve_explicit(ctx: Ctx, year: int | None, month: int, day: int) -> Hit:
-    found = cal.nearest_year(ctx.today, month, day) if year is None else cal.safe_date(
-        year, month, day)
+    found = (
+        cal.nearest_year(ctx.today, month, day) if year is None else cal.safe_date(year, month, day)
+    )
     if found is None:
         return Hit(None, "impossible_date", absolute=True)
     return Hit(found, "past" if found < ctx.today else "", absolute=True)

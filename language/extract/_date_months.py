@@ -26,12 +26,18 @@ def month_day(m: re.Match[str], ctx: Ctx) -> Hit | None:
     if month is None or day is None:
         return None
     day_first = m.start("mon") > m.start()
-    if day_first and m["mon"] == "may" and m["y"] is None and re.match(
-        r"\s+[a-z]", ctx.low[m.end() :]
+    if (
+        day_first
+        and m["mon"] == "may"
+        and m["y"] is None
+        and re.match(r"\s+[a-z]", ctx.low[m.end() :])
     ):
         return None  # "at 3 may I ..." — the modal verb, not the month
-    if not day_first and m["mon"] == "may" and not re.match(r"\s*(?:the\s+)?\d", ctx.low[
-            m.end("mon"):]):
+    if (
+        not day_first
+        and m["mon"] == "may"
+        and not re.match(r"\s*(?:the\s+)?\d", ctx.low[m.end("mon") :])
+    ):
         return None  # "may the first one work" — the verb
     if day == 0 or day > 31:
         return Hit(None, "impossible_date", absolute=True)
@@ -65,8 +71,11 @@ def _month_ref(m: re.Match[str], ctx: Ctx) -> tuple[int, int] | None:
             return None
         return (ctx.today.year, month)
     if group(m, "nm"):
-        return (ctx.today.year + 1, 1) if ctx.today.month == 12 else (
-            ctx.today.year, ctx.today.month + 1)
+        return (
+            (ctx.today.year + 1, 1)
+            if ctx.today.month == 12
+            else (ctx.today.year, ctx.today.month + 1)
+        )
     return (ctx.today.year, ctx.today.month)
 
 
@@ -128,21 +137,44 @@ def closest(m: re.Match[str], ctx: Ctx) -> Hit | None:
     target = resolve_explicit(ctx, None, month, day)
     if target.day is None:
         return target
-    near = sorted((abs(k), k) for k in range(-21, 22)
-                  if (target.day.toordinal() + k) % 7 == (weekday + 1) % 7)
+    near = sorted(
+        (abs(k), k) for k in range(-21, 22) if (target.day.toordinal() + k) % 7 == (weekday + 1) % 7
+    )
     found = cal.add_days(target.day, near[rank - 1][1])
     return Hit(found, "past" if found and found < ctx.today else "", absolute=True)
 
 
 # "before Christmas", "for Christmas", "bis Ostern": a deadline or an occasion, not the day
-_HOLIDAY_NOT_AFTER = frozenset(("before", "until", "till", "by", "for", "over", "during", "since",
-                                "after", "vor", "bis", "für", "fuer", "über", "ueber", "seit",
-                                "nach", "zu", "around"))
+_HOLIDAY_NOT_AFTER = frozenset(
+    (
+        "before",
+        "until",
+        "till",
+        "by",
+        "for",
+        "over",
+        "during",
+        "since",
+        "after",
+        "vor",
+        "bis",
+        "für",
+        "fuer",
+        "über",
+        "ueber",
+        "seit",
+        "nach",
+        "zu",
+        "around",
+    )
+)
 # "a Christmas party", "Easter eggs": the holiday names a thing (English; German writes
 # such things as one word, "Weihnachtsfeier", so "an Heiligabend offen" is the day)
-_HOLIDAY_THING = re.compile(r"\s+(?!(?:at|um|on|am|in|or|and|oder|und|morning|afternoon|evening|"
-                            r"night|vormittags?|nachmittags?|abends?|please|bitte|then|dann)\b)"
-                            r"[^\W\d]")
+_HOLIDAY_THING = re.compile(
+    r"\s+(?!(?:at|um|on|am|in|or|and|oder|und|morning|afternoon|evening|"
+    r"night|vormittags?|nachmittags?|abends?|please|bitte|then|dann)\b)"
+    r"[^\W\d]"
+)
 
 
 def holiday(m: re.Match[str], ctx: Ctx) -> Hit | None:

@@ -52,11 +52,17 @@ def _dotted(m: re.Match[str], ctx: Ctx) -> Hit | None:
     if not (1 <= day <= 31 and 1 <= month <= 12):
         return None  # "14.30." is a time, not a date
     before = preceding_words(ctx.low, m.start(), 1)
-    if before in (["um"], ["gegen"], ["at"]) or before in (["ab"], ["nach"], ["vor"]) and not (
-            m["end"]):
+    if (
+        before in (["um"], ["gegen"], ["at"])
+        or before in (["ab"], ["nach"], ["vor"])
+        and not (m["end"])
+    ):
         return None  # "um 10.10." is a time at the end of a sentence
-    if not m["end"] and (ctx.lang != "de" or re.match(r"\s*(?:uhr|h\b)", ctx.low[m.end():])
-                         or not (before in _DAY_PREPS or len(m["d"]) == len(m["m"]) == 2)):
+    if not m["end"] and (
+        ctx.lang != "de"
+        or re.match(r"\s*(?:uhr|h\b)", ctx.low[m.end() :])
+        or not (before in _DAY_PREPS or len(m["d"]) == len(m["m"]) == 2)
+    ):
         return None  # "10.10" without its final dot: a German date after "am", or as "10.10"
     return resolve_explicit(ctx, year_of(m["y"]), month, day)
 
@@ -83,8 +89,9 @@ def _day_only(m: re.Match[str], ctx: Ctx) -> Hit | None:
     if day == 0 or day > 31:
         return Hit(None, "impossible_date")
     found = cal.day_of_month(ctx.today, day)
-    return Hit(found, "" if found else "impossible_date", 0.8 if group(m, "dw") else 0.9,
-               absolute=True)
+    return Hit(
+        found, "" if found else "impossible_date", 0.8 if group(m, "dw") else 0.9, absolute=True
+    )
 
 
 # ---------------------------------------------------------------- relative days
@@ -100,8 +107,20 @@ def _offset(days: int) -> Handler:
 
 def _morgen(m: re.Match[str], ctx: Ctx) -> Hit | None:
     before = preceding_words(ctx.low, m.start(), 1)
-    if before and before[0] in ("guten", "am", "jeden", "heute", "gestern", "diesen", "dem",
-                                "den", "einen", "schönen", "schoenen", "morgen"):
+    if before and before[0] in (
+        "guten",
+        "am",
+        "jeden",
+        "heute",
+        "gestern",
+        "diesen",
+        "dem",
+        "den",
+        "einen",
+        "schönen",
+        "schoenen",
+        "morgen",
+    ):
         return None  # "Guten Morgen", "am Morgen", "heute Morgen" are not tomorrow
     return Hit(cal.add_days(ctx.today, 1))
 
@@ -112,23 +131,47 @@ _PRE_AFTER_NEXT = re.compile(de("übernächste") + "[nr]?")
 _BARE_PRE = ("", "on", "for", "am", "an dem", "für", "fur", "fuer")
 _DE_SHORT_NOT_WORDS = frozenset(("mo", "di", "mi", "fr", "sa"))
 # what may follow a short weekday name: a date, a clock time, a part of the day
-_SHORT_AHEAD = re.compile(r"\.?,?\s*(?:\d|the\s+\d|(?:at|um|@)\s*\d|(?:morning|afternoon|evening|"
-                          r"vormittag|nachmittag|abend)\b)")
-_SHORT_BEFORE = frozenset(("on", "this", "next", "coming", "until", "by", "from", "for", "am", "ab",
-                           "bis", "vom", "zum", "nächsten", "naechsten", "kommenden", "diesen"))
+_SHORT_AHEAD = re.compile(
+    r"\.?,?\s*(?:\d|the\s+\d|(?:at|um|@)\s*\d|(?:morning|afternoon|evening|"
+    r"vormittag|nachmittag|abend)\b)"
+)
+_SHORT_BEFORE = frozenset(
+    (
+        "on",
+        "this",
+        "next",
+        "coming",
+        "until",
+        "by",
+        "from",
+        "for",
+        "am",
+        "ab",
+        "bis",
+        "vom",
+        "zum",
+        "nächsten",
+        "naechsten",
+        "kommenden",
+        "diesen",
+    )
+)
 
 
 def _short_form_ok(m: re.Match[str], ctx: Ctx) -> bool:
     """ "sat", "So.", "Do": a weekday only where one is expected (see ``WEEKDAY_SHORT``)."""
     if not group(m, "ws"):
         return True
-    if not ctx.low[: m.start()].strip(" ,.!?-") and not ctx.low[m.end():].strip(" ,.!?-"):
+    if not ctx.low[: m.start()].strip(" ,.!?-") and not ctx.low[m.end() :].strip(" ,.!?-"):
         return True  # the whole message
     before = preceding_words(ctx.low, m.start("ws"), 1)
     if before and before[0] in _SHORT_BEFORE:
         return True
-    if ctx.lang == "de" and group(m, "ws") in _DE_SHORT_NOT_WORDS and ctx.low.startswith(
-            ".", m.end("ws")):
+    if (
+        ctx.lang == "de"
+        and group(m, "ws") in _DE_SHORT_NOT_WORDS
+        and ctx.low.startswith(".", m.end("ws"))
+    ):
         return True  # "Fr.", "Sa.": no German word is spelt so
     if ctx.lang == "de" and not ctx.low.startswith(".", m.end("ws")):
         return False  # "so um 3", "do 15 Uhr": German short forms need their dot here
@@ -145,14 +188,19 @@ def _weekday_rel(m: re.Match[str], ctx: Ctx) -> Hit | None:
         return None
     if "week" in post or "woche" in post or group(m, "weekpre"):
         this_week = "this" in post or "diese" in post
-        after = "after" in post or "übernächst" in post or "uebernaechst" in post or (
-            "ubernachst" in post)
+        after = (
+            "after" in post
+            or "übernächst" in post
+            or "uebernaechst" in post
+            or ("ubernachst" in post)
+        )
         found = cal.add_days(monday, weekday + (0 if this_week else 14 if after else 7))
     elif _PRE_LAST.fullmatch(pre):
         found = cal.previous_weekday(ctx.today, weekday)
     elif _PRE_THIS.fullmatch(pre):
-        found = cal.next_weekday(ctx.today, weekday, include_today=pre == "this"
-                                 or pre.startswith("dies"))
+        found = cal.next_weekday(
+            ctx.today, weekday, include_today=pre == "this" or pre.startswith("dies")
+        )
     elif _PRE_AFTER_NEXT.fullmatch(pre) or post.startswith(("after", "nach")):
         base = cal.next_weekday(ctx.today, weekday, include_today=False)
         found = cal.add_days(base, 7) if base else None
@@ -214,16 +262,35 @@ def _week(m: re.Match[str], ctx: Ctx) -> Hit | None:
 
 _WEEKDAY_PRE = (
     r"(?:(?P<pre>this\s+coming|next|coming|this|last|past|on|for|"
-    + "|".join(de(w) for w in ("übernächsten", "übernächster", "nächsten", "nächster", "nächste",
-                                "kommenden", "kommender", "diesen", "diesem", "dieser",
-                                "letzten", "letzter", "vergangenen", "vergangener", "an dem",
-                                "am", "für"))
+    + "|".join(
+        de(w)
+        for w in (
+            "übernächsten",
+            "übernächster",
+            "nächsten",
+            "nächster",
+            "nächste",
+            "kommenden",
+            "kommender",
+            "diesen",
+            "diesem",
+            "dieser",
+            "letzten",
+            "letzter",
+            "vergangenen",
+            "vergangener",
+            "an dem",
+            "am",
+            "für",
+        )
+    )
     + r")\s+)?"
 )
 _WEEKDAY_POST = (
     r"(?:,?\s+(?P<post>after\s+next|nach\s+dem\s+" + de("nächsten") + r"|"
     r"(?:of\s+)?(?:the\s+)?(?:next|following)\s+week|(?:of\s+)?this\s+week|"
-    + de("übernächste") + r"[rn]?\s+woche|"
+    + de("übernächste")
+    + r"[rn]?\s+woche|"
     rf"(?:in\s+)?(?:der\s+)?(?:{de('nächste')}[rn]?|kommende[rn]?|diese[rn]?)\s+woche))?"
 )
 
@@ -234,8 +301,10 @@ def _weekday_any(lang: Lang) -> str:
 
 def _month_ref_re() -> str:
     nxt = rf"(?P<nm>next|following|coming|{de('nächsten')}|kommenden)"
-    return (rf"(?:{MONTH_RE}|(?:(?:the|this|current|dem|diesem|dieses|des)\s+)?(?:{nxt}\s+)?"
-            r"(?:month|monats?)\b)")
+    return (
+        rf"(?:{MONTH_RE}|(?:(?:the|this|current|dem|diesem|dieses|des)\s+)?(?:{nxt}\s+)?"
+        r"(?:month|monats?)\b)"
+    )
 
 
 def pattern_list(lang: Lang) -> tuple[tuple[str, Handler], ...]:
@@ -245,21 +314,33 @@ def pattern_list(lang: Lang) -> tuple[tuple[str, Handler], ...]:
     of = r"\s+(?:of|in|im|des|in\s+the)\s+"
     return (
         (r"(?<![\d.])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)", _iso),
-        (r"(?<![\d.:])(?P<d>\d{1,2})\.(?P<m>\d{1,2})(?P<end>\.(?P<y>\d{4}|\d{2}(?!\d))?)?"
-         r"(?![\d]|\.\d)", _dotted),
+        (
+            r"(?<![\d.:])(?P<d>\d{1,2})\.(?P<m>\d{1,2})(?P<end>\.(?P<y>\d{4}|\d{2}(?!\d))?)?"
+            r"(?![\d]|\.\d)",
+            _dotted,
+        ),
         (r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/])", _slashed),
-        (rf"\b(?:the\s+)?(?:(?P<rank>{ORDINAL_WORD_RE})\s+)?closest\s+{wd_any}\s+to\s+"
-         rf"(?:the\s+)?{MONTH_RE}\s*(?:the\s+)?{DAY}", months.closest),
-        (rf"\b(?:the\s+|am\s+|der\s+|den\s+)?{ord_or_last}\s+{wd_any}{of}{_month_ref_re()}",
-         months.nth_weekday),
-        (rf"\b(?:the\s+|am\s+|der\s+|den\s+)?{ord_or_last}\s+(?:day|tag){of}{_month_ref_re()}",
-         months.nth_day),
+        (
+            rf"\b(?:the\s+)?(?:(?P<rank>{ORDINAL_WORD_RE})\s+)?closest\s+{wd_any}\s+to\s+"
+            rf"(?:the\s+)?{MONTH_RE}\s*(?:the\s+)?{DAY}",
+            months.closest,
+        ),
+        (
+            rf"\b(?:the\s+|am\s+|der\s+|den\s+)?{ord_or_last}\s+{wd_any}{of}{_month_ref_re()}",
+            months.nth_weekday,
+        ),
+        (
+            rf"\b(?:the\s+|am\s+|der\s+|den\s+)?{ord_or_last}\s+(?:day|tag){of}{_month_ref_re()}",
+            months.nth_day,
+        ),
         (rf"\b{wd_any},?\s+{MONTH_RE}\s*(?:the\s+)?{DAY}{YEAR}", months.weekday_and_date),
-        (rf"\b{wd_any},?\s+{marked}(?:\s*(?:of\s+)?{MONTH_RE})?{YEAR}",
-         months.weekday_and_date),
-        (rf"\b(?:(?:on\s+)?the\s+|am\s+|den\s+|zum\s+)?{DAY}(?:\s+day)?\s+(?:of\s+)?"
-         rf"(?:the\s+|des\s+)?(?:(?P<nm>next|following|coming|{de('nächsten')}|kommenden)|this|"
-         r"current|present|dieses|diesen)\s+(?:month|monats?)\b", months.day_of_month_ref),
+        (rf"\b{wd_any},?\s+{marked}(?:\s*(?:of\s+)?{MONTH_RE})?{YEAR}", months.weekday_and_date),
+        (
+            rf"\b(?:(?:on\s+)?the\s+|am\s+|den\s+|zum\s+)?{DAY}(?:\s+day)?\s+(?:of\s+)?"
+            rf"(?:the\s+|des\s+)?(?:(?P<nm>next|following|coming|{de('nächsten')}|kommenden)|this|"
+            r"current|present|dieses|diesen)\s+(?:month|monats?)\b",
+            months.day_of_month_ref,
+        ),
         (rf"\b{MONTH_RE}\s*(?:the\s+)?{DAY}{YEAR}", months.month_day),
         (rf"(?<!\w)(?:the\s+)?{DAY}\s*(?:of\s+)?{MONTH_RE}{YEAR}", months.month_day),
         (_holidays.PATTERN, months.holiday),
@@ -269,20 +350,32 @@ def pattern_list(lang: Lang) -> tuple[tuple[str, Handler], ...]:
         (rf"\b(?P<n>{NUMBER_RE}|an?)\s+{WEEKDAY_RE}\s+from\s+(?:now|today)\b", _weekdays_from_now),
         (rf"\b(?P<weekpre>{NEXT_WEEK}\s+(?:on\s+|am\s+)?){WEEKDAY_RE}", _weekday_rel),
         (rf"\b{_WEEKDAY_PRE}{wd_any}{_WEEKDAY_POST}", _weekday_rel),
-        (rf"\b(?P<n2>an?|one|{NUMBER_RE})\s+(?P<unit2>days?|weeks?|months?|fortnight)\s+"
-         r"(?:hence|from\s+(?:now|today))\b", _in_n),
+        (
+            rf"\b(?P<n2>an?|one|{NUMBER_RE})\s+(?P<unit2>days?|weeks?|months?|fortnight)\s+"
+            r"(?:hence|from\s+(?:now|today))\b",
+            _in_n,
+        ),
         (r"\b(?:tomorrow|tomorow|tommorow|tommorrow|tmrw)(?:'?s)?\b", _offset(1)),
         (r"\bmorgen\b", _morgen),
         (r"\b(?:today|tonight|this\s+(?:morning|afternoon|evening))\b|\bheute\b", _offset(0)),
         (r"\byesterday\b|\bgestern\b", _offset(-1)),
-        (rf"\bin\s+(?P<n>a\s+couple\s+of|a\s+couple|a\s+few|ein\s+paar|an?|einem|einer|"
-         rf"{NUMBER_RE})\s+(?P<unit>days?|weeks?|months?|fortnight|tag(?:en)?|wochen?|"
-         r"monat(?:en)?)\b", _in_n),
+        (
+            rf"\bin\s+(?P<n>a\s+couple\s+of|a\s+couple|a\s+few|ein\s+paar|an?|einem|einer|"
+            rf"{NUMBER_RE})\s+(?P<unit>days?|weeks?|months?|fortnight|tag(?:en)?|wochen?|"
+            r"monat(?:en)?)\b",
+            _in_n,
+        ),
         (rf"\b(?P<after>{WEEK_AFTER})|\b(?P<this>{THIS_WEEK})|\b{NEXT_WEEK}", _week),
-        (rf"\b(?:on\s+the\s+(?:(?P<dn>\d{{1,2}})(?:st|nd|rd|th)|(?P<dw>{ORDINAL_WORD_RE}))|"
-         r"the\s+(?P<dn2>\d{1,2})(?:st|nd|rd|th)\b)", _day_only),
+        (
+            rf"\b(?:on\s+the\s+(?:(?P<dn>\d{{1,2}})(?:st|nd|rd|th)|(?P<dw>{ORDINAL_WORD_RE}))|"
+            r"the\s+(?P<dn2>\d{1,2})(?:st|nd|rd|th)\b)",
+            _day_only,
+        ),
         (r"(?<!\w)(?P<dn>\d{1,2})(?:st|nd|rd|th)\b(?P<dw>)", _day_only),
-        (rf"\b(?:am|den|der|dem|zum|vom|ab\s+dem|bis\s+zum|{de('für')}\s+den)\s+"
-         r"(?P<dn>\d{1,2})(?:\.|te[nrms]?\b)(?!\d)(?P<dw>)", _day_only),
+        (
+            rf"\b(?:am|den|der|dem|zum|vom|ab\s+dem|bis\s+zum|{de('für')}\s+den)\s+"
+            r"(?P<dn>\d{1,2})(?:\.|te[nrms]?\b)(?!\d)(?P<dw>)",
+            _day_only,
+        ),
         (rf"\b(?:am|zum|vom|ab\s+dem|bis\s+zum)\s+(?P<dn>)(?P<dw>{ORDINAL_WORD_RE})", _day_only),
     )

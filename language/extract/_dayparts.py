@@ -31,7 +31,8 @@ QUAL_AFTER = (
     r"(?:\s+(?P<q>in\s+the\s+(?:morning|afternoon|evening|night)|in\s+(?:afternoon|morning|evening)"
     r"|at\s+night|tonight|this\s+(?:morning|afternoon|evening)|morgens|" + _FRUEH + r"|vormittags"
     r"|nachmittags|abends|nachts|mittags|am\s+(?:morgen|vormittag|nachmittag|abend)|in\s+der\s+"
-    + _FRUEH + r"|in\s+der\s+nacht|zu\s+mittag)(?!\w))?"
+    + _FRUEH
+    + r"|in\s+der\s+nacht|zu\s+mittag)(?!\w))?"
 )
 # a part of the day said right before a clock time ("afternoon 3", "abends um 7")
 QUAL_BEFORE = (
@@ -53,7 +54,10 @@ _LINK = re.compile(
 _NOT_A_PART_BEFORE = ("good", "guten", "einen", "schönen", "schoenen", "jeden", "every")
 
 _SPANS_24H: dict[str, tuple[int, int]] = {
-    "morning": (0, 12), "afternoon": (12, 24), "evening": (12, 24), "night": (18, 30),
+    "morning": (0, 12),
+    "afternoon": (12, 24),
+    "evening": (12, 24),
+    "night": (18, 30),
     "midday": (11, 15),
 }
 
@@ -63,8 +67,14 @@ def part_name(words: str) -> str:
     w = words.lower()
     if "after" in w or "nachmittag" in w:
         return "afternoon"
-    if "morning" in w or "morgen" in w or "vormittag" in w or "früh" in w or "fruh" in w \
-            or "frueh" in w:
+    if (
+        "morning" in w
+        or "morgen" in w
+        or "vormittag" in w
+        or "früh" in w
+        or "fruh" in w
+        or "frueh" in w
+    ):
         return "morning"
     if "evening" in w or "abend" in w or "tonight" in w:
         return "evening"

@@ -21,8 +21,10 @@ from ._spans import de
 # name (regex) → ("fixed", month, day) or ("easter", offset in days)
 _HOLIDAYS: tuple[tuple[str, tuple[str, int, int]], ...] = (
     (r"christmas\s+eve|" + de("heiligabend") + r"|heilige[nr]?\s+abend", ("fixed", 12, 24)),
-    (r"christmas(?:\s+day)?|xmas|(?:erste[rnm]?\s+|1\.\s*)?weihnachts(?:feier)?tag|weihnachten",
-     ("fixed", 12, 25)),
+    (
+        r"christmas(?:\s+day)?|xmas|(?:erste[rnm]?\s+|1\.\s*)?weihnachts(?:feier)?tag|weihnachten",
+        ("fixed", 12, 25),
+    ),
     (r"boxing\s+day|(?:zweite[rnm]?\s+|2\.\s*)weihnachts(?:feier)?tag", ("fixed", 12, 26)),
     (r"new\s+year'?s\s+eve|silvester|sylvester", ("fixed", 12, 31)),
     (r"new\s+year'?s(?:\s+day)?|neujahr(?:stag)?", ("fixed", 1, 1)),
@@ -85,8 +87,9 @@ def resolve(match: re.Match[str], today: date) -> tuple[date | None, bool]:
     if day is None or not match["hdir"]:
         return day, bool(match["hy"])
     raw = match["hn"]
-    count = 1 if raw in ("a", "an", "one", "the", "dem", "einem", "ein", "am") else parse_number(
-        raw)
+    count = (
+        1 if raw in ("a", "an", "one", "the", "dem", "einem", "ein", "am") else parse_number(raw)
+    )
     if count is None:
         return None, False
     per = 7 if match["hunit"].startswith(("week", "woch")) else 1

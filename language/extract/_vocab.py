@@ -11,11 +11,28 @@ import re
 from ._spans import preceding_words, wordlist, words_re
 
 WEEKDAYS: dict[str, int] = {
-    "monday": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2,
-    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4,
-    "saturday": 5, "sunday": 6,
-    "montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4,
-    "samstag": 5, "sonnabend": 5, "sonntag": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "tues": 1,
+    "tue": 1,
+    "wednesday": 2,
+    "weds": 2,
+    "thursday": 3,
+    "thurs": 3,
+    "thur": 3,
+    "thu": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sunday": 6,
+    "montag": 0,
+    "dienstag": 1,
+    "mittwoch": 2,
+    "donnerstag": 3,
+    "freitag": 4,
+    "samstag": 5,
+    "sonnabend": 5,
+    "sonntag": 6,
 }
 # "monday", "mondays", "monday's", "montags"
 WEEKDAY_RE = rf"(?P<wd>{words_re(list(WEEKDAYS))})(?:'?s)?\b"
@@ -31,12 +48,43 @@ WEEKDAY_SHORT_RE = {
 }
 
 MONTHS: dict[str, int] = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
-    "januar": 1, "jänner": 1, "februar": 2, "feber": 2, "märz": 3, "mär": 3, "mai": 5,
-    "juni": 6, "juli": 7, "oktober": 10, "okt": 10, "dezember": 12, "dez": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
+    "januar": 1,
+    "jänner": 1,
+    "februar": 2,
+    "feber": 2,
+    "märz": 3,
+    "mär": 3,
+    "mai": 5,
+    "juni": 6,
+    "juli": 7,
+    "oktober": 10,
+    "okt": 10,
+    "dezember": 12,
+    "dez": 12,
 }
 # "march", "mar.", "Feb13" (a day may follow without a space)
 MONTH_RE = rf"(?P<mon>{words_re(list(MONTHS))})\.?(?![^\W\d])"
@@ -64,15 +112,19 @@ def _lookup(table: dict[str, int], *keys: str) -> int | None:
 
 
 NEGATORS = frozenset(
-    wordlist("no not never without don't doesn't didn't isn't wasn't aren't won't can't nothing none "
-    "dont doesnt isnt wasnt arent kein keine keinen keiner keinem nicht ohne nie niemals "
-    "nichts")
+    wordlist(
+        "no not never without don't doesn't didn't isn't wasn't aren't won't can't nothing none "
+        "dont doesnt isnt wasnt arent kein keine keinen keiner keinem nicht ohne nie niemals "
+        "nichts"
+    )
 )
 
 # a mention right after these is the one not wanted ("not Monday", "rather than 3pm")
 _NOT_THIS = frozenset(NEGATORS | {"than", "statt", "anstatt", "anstelle"})
-_INSTEAD_OF = re.compile(r"(?:instead\s+of|rather\s+than|other\s+than|statt|anstatt|anstelle"
-                         r"(?:\s+von)?)\s*$")
+_INSTEAD_OF = re.compile(
+    r"(?:instead\s+of|rather\s+than|other\s+than|statt|anstatt|anstelle"
+    r"(?:\s+von)?)\s*$"
+)
 # a mention right before these is the one not wanted ("Monday doesn't work")
 _NOT_AFTER = re.compile(
     r"\s*(?:is\s+|would\s+be\s+)?(?:doesn'?t|does\s+not|won'?t|will\s+not|isn'?t|is\s+not|"
@@ -80,7 +132,8 @@ _NOT_AFTER = re.compile(
     r"be\s+(?:good|possible))|\s*(?:is\s+)?(?:bad|out|no\s+good|not\s+good|impossible)\b|"
     r"\s*(?:geht|passt|klappt)\s+(?:mir\s+|leider\s+|bei\s+mir\s+|da\s+)*(?:nicht|schlecht)|"
     r"\s*(?:ist|wäre|waere)\s+(?:mir\s+|leider\s+)*(?:schlecht|ungünstig|unguenstig)|"
-    r"\s*kann\s+ich\s+(?:leider\s+)?nicht")
+    r"\s*kann\s+ich\s+(?:leider\s+)?nicht"
+)
 
 
 def negated(low: str, start: int, end: int) -> bool:
@@ -96,7 +149,8 @@ def negated(low: str, start: int, end: int) -> bool:
 _CORRECTING = re.compile(
     r"\b(?:no|nope|nah|nein|actually|i\s+meant|i\s+mean|sorry|instead|rather|not|"
     r"ich\s+meinte|ich\s+meine|eigentlich|lieber|stattdessen|doch|sondern|make\s+it|change\s+it|"
-    r"switch\s+it)\b")
+    r"switch\s+it)\b"
+)
 
 
 def correcting(low: str) -> bool:
@@ -134,8 +188,10 @@ COMMON_WORDS = frozenset(
 )
 
 FILLERS = frozenset(
-    wordlist("uh um uhm erm hmm oh ah well so okay ok yes yeah yep sure hi hello hey please ja also "
-    "äh ähm naja gerne klar hallo bitte")
+    wordlist(
+        "uh um uhm erm hmm oh ah well so okay ok yes yeah yep sure hi hello hey please ja also "
+        "äh ähm naja gerne klar hallo bitte"
+    )
 )
 
 
@@ -144,5 +200,11 @@ def plain_words() -> frozenset[str]:
     months and number words (both languages)."""
     from ._numbers import CARDINALS, ORDINALS
 
-    return (COMMON_WORDS | FILLERS | frozenset(WEEKDAYS) | frozenset(MONTHS)
-            | frozenset(CARDINALS) | frozenset(ORDINALS))
+    return (
+        COMMON_WORDS
+        | FILLERS
+        | frozenset(WEEKDAYS)
+        | frozenset(MONTHS)
+        | frozenset(CARDINALS)
+        | frozenset(ORDINALS)
+    )

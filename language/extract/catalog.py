@@ -47,16 +47,13 @@ _ANY_WEAK = re.compile(
     r"\b(?:any|either|egal|doesn't\s+matter|does\s+not\s+matter|don't\s+care|whichever|"
     r"no\s+one\s+in\s+particular|nobody\s+in\s+particular|spielt\s+keine\s+rolle)\b"
 )
-_NOT_CONTENT = (
-    plain_words()
-    | frozenset(
-        wordlist("""
+_NOT_CONTENT = plain_words() | frozenset(
+    wordlist("""
         like want need would love get have book booking make do some something anything
         nothing service services thing stuff help appointment please thanks thank nope nah
         i'd i'm it's that's that's what's gerne hätte haette moechte möchten brauche buchen
         machen lassen einen eine bitte danke nein doch sorry else other again
         """)
-    )
 )
 
 
@@ -78,8 +75,13 @@ def _phrase_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tupl
     to it: close is not enough, as "appointment" is close to "xyz appointment"."""
     norms = [t.norm for t in tokens]
     grams = [
-        (" ".join(norms[i : i + n]), n, tokens[i].start, tokens[i + n - 1].end,
-         all(w in QUIET for w in norms[i : i + n]))
+        (
+            " ".join(norms[i : i + n]),
+            n,
+            tokens[i].start,
+            tokens[i + n - 1].end,
+            all(w in QUIET for w in norms[i : i + n]),
+        )
         for n in range(1, min(index.max_k + 1, len(tokens)) + 1)
         for i in range(len(tokens) - n + 1)
     ]
@@ -113,7 +115,9 @@ def _word_matches(index: CatalogIndex, tokens: list[_Token]) -> dict[int, tuple[
 
 
 def _coverage(
-    phrase: Phrase, words: dict[int, tuple[float, _Token]], head_needed: bool,
+    phrase: Phrase,
+    words: dict[int, tuple[float, _Token]],
+    head_needed: bool,
     head_optional: bool = False,
 ) -> tuple[float, tuple[int, int]]:
     """How well the name's significant words are found among the text's words.
@@ -135,9 +139,12 @@ def _coverage(
             ends.append(where.end)
     if not sims:
         return 0.0, (0, 0)
-    if head_needed and len(sims) < len(phrase.significant) and phrase.significant[-1] not in words \
-            and not (head_optional and phrase.shared_head
-                     and len(sims) == len(phrase.significant) - 1):
+    if (
+        head_needed
+        and len(sims) < len(phrase.significant)
+        and phrase.significant[-1] not in words
+        and not (head_optional and phrase.shared_head and len(sims) == len(phrase.significant) - 1)
+    ):
         return 0.0, (0, 0)
     score = sum(sims) / len(sims) * (0.75 + 0.25 * len(sims) / len(phrase.significant))
     return score, (min(starts), max(ends))
@@ -146,9 +153,12 @@ def _coverage(
 def _tells(phrase: Phrase, words: dict[int, tuple[float, _Token]]) -> bool:
     """The text has every word of the name but its head, and other items share the head:
     "men's" of "men's haircut" in "a men's trim"."""
-    return (phrase.shared_head and len(phrase.significant) > 1
-            and phrase.significant[-1] not in words
-            and all(v in words for v in phrase.significant[:-1]))
+    return (
+        phrase.shared_head
+        and len(phrase.significant) > 1
+        and phrase.significant[-1] not in words
+        and all(v in words for v in phrase.significant[:-1])
+    )
 
 
 def _scores(
@@ -182,8 +192,11 @@ def _scores(
                 best, span = coverage[p]
         if best >= _THRESHOLD:
             scored.append((best, span, item.id))
-    telling = frozenset(item.id for item, own in zip(index.items, index.item_phrases, strict=True)
-                        if any(p in touched and _tells(index.phrases[p], words) for p in own))
+    telling = frozenset(
+        item.id
+        for item, own in zip(index.items, index.item_phrases, strict=True)
+        if any(p in touched and _tells(index.phrases[p], words) for p in own)
+    )
     return scored, telling
 
 
@@ -199,9 +212,15 @@ def match_catalog(
     if kind == "staff":
         any_match = _ANY_STRONG.search(low) or (_ANY_WEAK.search(low) if expected else None)
         if any_match:
-            return [FieldCandidate(type=field, value="any", span=any_match.span(),
-                                   text=text[any_match.start() : any_match.end()],
-                                   confidence=0.9)]
+            return [
+                FieldCandidate(
+                    type=field,
+                    value="any",
+                    span=any_match.span(),
+                    text=text[any_match.start() : any_match.end()],
+                    confidence=0.9,
+                )
+            ]
     tokens = _tokens(low)
     found = _rank(text, field, *_scores(text, tokens, catalog_index(items), kind, expected))
     if not found and expected:
@@ -212,7 +231,9 @@ def match_catalog(
 
 
 def _rank(
-    text: str, field: FieldType, scored: list[tuple[float, tuple[int, int], str]],
+    text: str,
+    field: FieldType,
+    scored: list[tuple[float, tuple[int, int], str]],
     telling: frozenset[str] = frozenset(),
 ) -> list[FieldCandidate]:
     """Best first. A match whose words lie inside a longer match of another item is
@@ -227,7 +248,9 @@ def _rank(
     def dominated(entry: tuple[float, tuple[int, int], str]) -> bool:
         score, (start, end), _ = entry
         return any(
-            other[0] >= score and other[1][0] <= start and end <= other[1][1]
+            other[0] >= score
+            and other[1][0] <= start
+            and end <= other[1][1]
             and other[1][1] - other[1][0] > end - start
             for other in scored
         )
@@ -241,8 +264,11 @@ def _rank(
     open_spans: list[tuple[int, int]] = []  # words that fit several items: asked about
     for lead in list(top):
         score, span, _ = lead
-        if lead not in top or any(_overlap(span, s) for s in open_spans) or any(
-                _overlap(span, e[1]) for e in top[: top.index(lead)]):
+        if (
+            lead not in top
+            or any(_overlap(span, s) for s in open_spans)
+            or any(_overlap(span, e[1]) for e in top[: top.index(lead)])
+        ):
             continue  # told apart already, or not the best reading of its words
         tied = [e for e in top if abs(e[0] - score) <= 3 and _overlap(e[1], span)]
         told = [e for e in tied if e[2] in telling]
@@ -253,10 +279,17 @@ def _rank(
             continue
         if len(tied) > 1:
             open_spans.append(span)
-            found += [FieldCandidate(type=field, value=item_id, problem="ambiguous",
-                                     span=span, text=text[span[0] : span[1]],
-                                     confidence=round(score / 100 * 0.7, 3))
-                      for _, _, item_id in (e for e in scored if e in tied)]
+            found += [
+                FieldCandidate(
+                    type=field,
+                    value=item_id,
+                    problem="ambiguous",
+                    span=span,
+                    text=text[span[0] : span[1]],
+                    confidence=round(score / 100 * 0.7, 3),
+                )
+                for _, _, item_id in (e for e in scored if e in tied)
+            ]
     ranked = [(flag, e) for flag, e in ranked if not any(_overlap(e[1], s) for s in open_spans)]
     cap = 1.0
     for flag, (score, span, item_id) in ranked:
@@ -265,9 +298,15 @@ def _rank(
             confidence *= 0.7  # several items fit equally well
         confidence = min(confidence, cap)
         cap = confidence
-        found.append(FieldCandidate(type=field, value=item_id, span=span,
-                                    text=text[span[0] : span[1]],
-                                    confidence=round(confidence, 3)))
+        found.append(
+            FieldCandidate(
+                type=field,
+                value=item_id,
+                span=span,
+                text=text[span[0] : span[1]],
+                confidence=round(confidence, 3),
+            )
+        )
     return found
 
 
@@ -279,13 +318,21 @@ def _unknown(text: str, tokens: list[_Token], kind: str) -> FieldCandidate | Non
     if text.rstrip().endswith("?"):
         return None
     content = [
-        t for t in tokens
-        if t.norm.isalpha() and len(t.norm) >= 3 and t.norm not in _NOT_CONTENT
+        t
+        for t in tokens
+        if t.norm.isalpha()
+        and len(t.norm) >= 3
+        and t.norm not in _NOT_CONTENT
         and text[t.start : t.end].lower() not in _NOT_CONTENT
     ]
     if not 1 <= len(content) <= 5:
         return None
     span = (content[0].start, content[-1].end)
     field: FieldType = "staff" if kind == "staff" else "service"
-    return FieldCandidate(type=field, problem=f"unknown_{kind}", span=span,
-                          text=text[span[0] : span[1]], confidence=0.6)
+    return FieldCandidate(
+        type=field,
+        problem=f"unknown_{kind}",
+        span=span,
+        text=text[span[0] : span[1]],
+        confidence=0.6,
+    )

@@ -40,19 +40,30 @@ from .catalog import word_similarity
 from .signals import extract_signals
 
 _NUMWORD = "|".join(sorted((w for w in CARDINALS if " " not in w), key=len, reverse=True))
-_NUMWORD_FILLERS = "|".join(re.escape(w) for w in sorted(set(wordlist(
-    "great good ok okay fine perfect yes yeah yep sure then please thanks so um uh well "
-    "let's lets do say make it that one works is how about the ja gut gerne dann bitte "
-    "danke also na die den der das nehme ich genau passt prima super"
-)), key=len, reverse=True))
+_NUMWORD_FILLERS = "|".join(
+    re.escape(w)
+    for w in sorted(
+        set(
+            wordlist(
+                "great good ok okay fine perfect yes yeah yep sure then please thanks so um uh well "
+                "let's lets do say make it that one works is how about the ja gut gerne dann bitte "
+                "danke also na die den der das nehme ich genau passt prima super"
+            )
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 _LABELLED = re.compile(
     rf"\b(?:option|number|nummer|nr\.?|no\.|choice|slot|vorschlag)\s*(?P<n>\d{{1,2}}(?!\d)|"
     rf"(?:{_NUMWORD})\b)|#\s*(?P<h>\d{{1,2}})(?!\d)"
 )
 _ORD = re.compile(rf"\b(?P<o>{ORDINAL_WORD_RE}|\d{{1,2}}(?:st|nd|rd|th)\b)")
 _ORD_BEFORE = frozenset(
-    wordlist("the den der die das dem take nehme nehm nehmen nehmen's lieber choose pick want "
-    "like go with")
+    wordlist(
+        "the den der die das dem take nehme nehm nehmen nehmen's lieber choose pick want "
+        "like go with"
+    )
 )
 _ORD_AFTER = re.compile(
     r"\s*(?:one|option|slot|appointment|time|termin|vorschlag|please|bitte|is\s+fine|works|"
@@ -111,8 +122,12 @@ def _bare_number(low: str, offered: tuple[Slot, ...], wanted: _Wanted) -> bool:
     if value is None:
         return False
     span = m.span("n") if m["n"] else m.span("w")
-    hours = {s.start.hour for s in offered if s.start.minute == 0 and (
-        s.start.hour == value or 1 <= value <= 12 and s.start.hour % 12 == value % 12)}
+    hours = {
+        s.start.hour
+        for s in offered
+        if s.start.minute == 0
+        and (s.start.hour == value or 1 <= value <= 12 and s.start.hour % 12 == value % 12)
+    }
     if hours:
         wanted.times.append(({(h, 0) for h in hours}, len(hours) > 1))
     else:
@@ -134,9 +149,14 @@ def _ordinal(low: str, wanted: _Wanted, offered: tuple[Slot, ...]) -> None:
         if NEGATORS.intersection(before):
             continue
         whole = not low[: m.start()].strip(" ,.!") or all(w in FILLERS for w in before)
-        if before and before[-1] in _ORD_BEFORE or _ORD_AFTER.match(low[m.end() :]) and (
-            whole or before and before[-1] in _ORD_BEFORE
-        ) or whole and _ORD_AFTER.match(low[m.end() :]):
+        if (
+            before
+            and before[-1] in _ORD_BEFORE
+            or _ORD_AFTER.match(low[m.end() :])
+            and (whole or before and before[-1] in _ORD_BEFORE)
+            or whole
+            and _ORD_AFTER.match(low[m.end() :])
+        ):
             wanted.index = parse_ordinal(m["o"])
             wanted.spans.append(m.span())
             return
@@ -184,8 +204,9 @@ def _filter(offered: tuple[Slot, ...], wanted: _Wanted) -> list[Slot]:
     return pool
 
 
-def choose_offered(text: str, lang: Lang, offered: tuple[Slot, ...],
-                   timezone: str = "") -> FieldCandidate | None:
+def choose_offered(
+    text: str, lang: Lang, offered: tuple[Slot, ...], timezone: str = ""
+) -> FieldCandidate | None:
     """The offered slot the text picks, ``no_such_option`` for a clear miss, else ``None``.
 
     ``timezone`` (the business's) is where the buttons' labels read the slots' times."""
@@ -193,8 +214,13 @@ def choose_offered(text: str, lang: Lang, offered: tuple[Slot, ...],
         return None
     pressed = slot_for_label(text, offered, (lang,), timezone)
     if pressed is not None:
-        return FieldCandidate(type="offered_slot", value=pressed.start.isoformat(),
-                              span=(0, len(text)), text=text, confidence=1.0)
+        return FieldCandidate(
+            type="offered_slot",
+            value=pressed.start.isoformat(),
+            span=(0, len(text)),
+            text=text,
+            confidence=1.0,
+        )
     low = lower_keep(text)
     wanted = _Wanted()
     _ordinal(low, wanted, offered)
@@ -223,7 +249,9 @@ def choose_offered(text: str, lang: Lang, offered: tuple[Slot, ...],
             return _miss(text, wanted, "not_offered")
         ordered = sorted(pool, key=lambda s: s.start)
         chosen = {
-            "last": pool[-1], "first": ordered[0], "late": ordered[-1],
+            "last": pool[-1],
+            "first": ordered[0],
+            "late": ordered[-1],
             "middle": pool[len(pool) // 2],
         }[wanted.special]
     elif wanted.filtered:
@@ -256,13 +284,23 @@ def _span(wanted: _Wanted, size: int) -> tuple[int, int]:
 
 def _found(text: str, slot: Slot, wanted: _Wanted, confidence: float) -> FieldCandidate:
     span = _span(wanted, len(text))
-    return FieldCandidate(type="offered_slot", value=slot.start.isoformat(), span=span,
-                          text=text[span[0] : span[1]], confidence=confidence)
+    return FieldCandidate(
+        type="offered_slot",
+        value=slot.start.isoformat(),
+        span=span,
+        text=text[span[0] : span[1]],
+        confidence=confidence,
+    )
 
 
 def _miss(text: str, wanted: _Wanted, problem: str = "no_such_option") -> FieldCandidate:
     """``no_such_option``: a position that is not there; ``not_offered``: a day, time or
     person none of the offers has (a new wish, which the desk searches for)."""
     span = _span(wanted, len(text))
-    return FieldCandidate(type="offered_slot", problem=problem, span=span,
-                          text=text[span[0] : span[1]], confidence=0.8)
+    return FieldCandidate(
+        type="offered_slot",
+        problem=problem,
+        span=span,
+        text=text[span[0] : span[1]],
+        confidence=0.8,
+    )

@@ -60,8 +60,10 @@ from ._date_rules import pattern_list
 from ._spans import Claims, lower_keep
 from ._vocab import correcting, negated
 
-_COMPILED = {lang: tuple((re.compile(p), h) for p, h in pattern_list(lang))
-             for lang in ("en", "de")}
+_COMPILED = {
+    lang: tuple((re.compile(p), h) for p, h in pattern_list(lang)) for lang in ("en", "de")
+}
+
 
 def _scan(low: str, ctx: Ctx) -> list[tuple[int, int, Hit]]:
     claims = Claims()
@@ -79,8 +81,7 @@ def _scan(low: str, ctx: Ctx) -> list[tuple[int, int, Hit]]:
     return found
 
 
-def _place_in_week(found: list[tuple[int, int, Hit]], today: date) -> list[
-        tuple[int, int, Hit]]:
+def _place_in_week(found: list[tuple[int, int, Hit]], today: date) -> list[tuple[int, int, Hit]]:
     """A bare weekday said with one named week is that week's weekday; the week itself is
     then no separate date."""
     weeks = {h.week for _s, _e, h in found if h.week is not None}
@@ -119,7 +120,8 @@ def extract_dates(text: str, lang: Lang, now: datetime, tz: str) -> list[FieldCa
             text=text[start:end],
             confidence=confidence,
         )
-        ranked.append(((-confidence, 0 if hit.absolute else 1,
-                        -start if later_first else start), candidate))
+        ranked.append(
+            ((-confidence, 0 if hit.absolute else 1, -start if later_first else start), candidate)
+        )
     ranked.sort(key=lambda r: r[0])
     return [c for _k, c in ranked]

@@ -21,8 +21,17 @@ _TYPED = re.compile(r"(?<![\w.%+\-])[\w.%+\-]*@[\w.@\-]*")
 
 _AT = r"(?:at|ät|@|klammeraffe|at-zeichen)"
 _DOT = r"(?:dot|punkt|\.)"
-_JOIN = {"dot": ".", "punkt": ".", "underscore": "_", "unterstrich": "_", "dash": "-",
-         "hyphen": "-", "minus": "-", "bindestrich": "-", "strich": "-"}
+_JOIN = {
+    "dot": ".",
+    "punkt": ".",
+    "underscore": "_",
+    "unterstrich": "_",
+    "dash": "-",
+    "hyphen": "-",
+    "minus": "-",
+    "bindestrich": "-",
+    "strich": "-",
+}
 _PIECE = r"[a-z0-9][a-z0-9.\-_]*"
 _CONNECT = r"(?:dot|punkt|underscore|unterstrich|dash|hyphen|minus|bindestrich|strich)"
 _SPOKEN = re.compile(

@@ -50,13 +50,20 @@ def _explained(text: str, name: FieldCandidate, others: list[FieldCandidate]) ->
     member's name is a person's name, so it explains nothing ("Sam" asked for the
     customer's name is the customer's) — unless it reaches beyond the name, over the title
     the name leaves out ("Dr. Weber")."""
-    things = [o for o in others if o.type != "staff" or (
-        _covers(o, name) and o.span[1] - o.span[0] > name.span[1] - name.span[0])]
+    things = [
+        o
+        for o in others
+        if o.type != "staff"
+        or (_covers(o, name) and o.span[1] - o.span[0] > name.span[1] - name.span[0])
+    ]
     start = name.span[0]
-    words = [(start + m.start(), start + m.end())
-             for m in _NAME_PART.finditer(text[name.span[0] : name.span[1]])]
+    words = [
+        (start + m.start(), start + m.end())
+        for m in _NAME_PART.finditer(text[name.span[0] : name.span[1]])
+    ]
     return bool(words) and all(
-        any(o.span[0] < end and start_ < o.span[1] for o in things) for start_, end in words)
+        any(o.span[0] < end and start_ < o.span[1] for o in things) for start_, end in words
+    )
 
 
 def _boolean(text: str, lang: Lang) -> list[FieldCandidate]:
@@ -64,8 +71,9 @@ def _boolean(text: str, lang: Lang) -> list[FieldCandidate]:
     if signals.affirm == signals.deny:
         return []
     value = "yes" if signals.affirm else "no"
-    return [FieldCandidate(type="boolean", value=value, span=(0, len(text)), text=text,
-                           confidence=0.9)]
+    return [
+        FieldCandidate(type="boolean", value=value, span=(0, len(text)), text=text, confidence=0.9)
+    ]
 
 
 def _choice(text: str, choices: tuple[str, ...]) -> list[FieldCandidate]:
@@ -87,8 +95,16 @@ def _choice(text: str, choices: tuple[str, ...]) -> list[FieldCandidate]:
         if position and 1 <= position <= len(choices):
             found.append((90.0, choices[position - 1]))
     found.sort(key=lambda f: -f[0])
-    return [FieldCandidate(type="choice", value=label, span=(0, len(text)), text=text,
-                           confidence=round(score / 100, 3)) for score, label in found]
+    return [
+        FieldCandidate(
+            type="choice",
+            value=label,
+            span=(0, len(text)),
+            text=text,
+            confidence=round(score / 100, 3),
+        )
+        for score, label in found
+    ]
 
 
 def _free_text(text: str, kind: str) -> list[FieldCandidate]:
@@ -99,26 +115,40 @@ def _free_text(text: str, kind: str) -> list[FieldCandidate]:
     if kind == "address":
         if not _ADDRESS.search(stripped):
             return []
-        return [FieldCandidate(type="address", value=stripped, span=(start, start + len(stripped)),
-                               text=stripped, confidence=0.6)]
-    return [FieldCandidate(type="text", value=stripped, span=(start, start + len(stripped)),
-                           text=stripped, confidence=0.7)]
+        return [
+            FieldCandidate(
+                type="address",
+                value=stripped,
+                span=(start, start + len(stripped)),
+                text=stripped,
+                confidence=0.6,
+            )
+        ]
+    return [
+        FieldCandidate(
+            type="text",
+            value=stripped,
+            span=(start, start + len(stripped)),
+            text=stripped,
+            confidence=0.7,
+        )
+    ]
 
 
-def extract_all(
-    text: str, context: UnderstandContext, lang: Lang
-) -> tuple[FieldCandidate, ...]:
+def extract_all(text: str, context: UnderstandContext, lang: Lang) -> tuple[FieldCandidate, ...]:
     """Every typed candidate in ``text``: expected type first, best first within a type."""
     text = text[:MAX_CHARS]
     expected = context.expected_type
     contacts = extract_phones(text, context.phone_region) + extract_emails(text)
     usable_contacts = [c for c in contacts if not c.problem]
     dates = [
-        c for c in extract_dates(text, lang, context.now, context.timezone)
+        c
+        for c in extract_dates(text, lang, context.now, context.timezone)
         if not any(_overlaps(c, k) for k in usable_contacts)
     ]
     times = [
-        c for c in extract_times(text, lang, context.now, context.timezone)
+        c
+        for c in extract_times(text, lang, context.now, context.timezone)
         if not any(_overlaps(c, k) for k in usable_contacts)
     ]
     if expected == "time" and not times:
@@ -126,20 +156,35 @@ def extract_all(
     times = _not_past_today(dates, times, context)
     services = match_catalog(text, context.services, "service", expected == "service")
     staff = match_catalog(text, context.staff, "staff", expected == "staff")
-    offered = (choose_offered(text, lang, context.offered, context.timezone)
-               if context.offered else None)
-    if (expected == "offered_slot" and not times and offered is not None
-            and offered.problem == "not_offered"):
+    offered = (
+        choose_offered(text, lang, context.offered, context.timezone) if context.offered else None
+    )
+    if (
+        expected == "offered_slot"
+        and not times
+        and offered is not None
+        and offered.problem == "not_offered"
+    ):
         times = _bare_hour(text, lang, context)  # "10" when no offer is at 10: a new hour
     others = [c for c in (*contacts, *dates, *times, *services, *staff) if not c.problem]
-    names = [c for c in extract_names(text, lang, expected == "person_name")
-             if not _explained(text, c, others)]
+    names = [
+        c
+        for c in extract_names(text, lang, expected == "person_name")
+        if not _explained(text, c, others)
+    ]
     if names:  # the words of a name are the name's: "Sam Lee" is no stylist Sam
         dates, times, services, staff = (
             [c for c in group if not any(_covers(n, c) for n in names)]
-            for group in (dates, times, services, staff))
+            for group in (dates, times, services, staff)
+        )
     groups: list[list[FieldCandidate]] = [
-        [offered] if offered else [], services, staff, dates, times, names, contacts,
+        [offered] if offered else [],
+        services,
+        staff,
+        dates,
+        times,
+        names,
+        contacts,
     ]
     if expected == "boolean":
         groups.append(_boolean(text, lang))
@@ -154,8 +199,9 @@ def extract_all(
     return tuple(flat)
 
 
-def _not_past_today(dates: list[FieldCandidate], times: list[FieldCandidate],
-                    context: UnderstandContext) -> list[FieldCandidate]:
+def _not_past_today(
+    dates: list[FieldCandidate], times: list[FieldCandidate], context: UnderstandContext
+) -> list[FieldCandidate]:
     """A time said for today that has already gone ("this morning at 3" at 4:30) is
     ``past``: the customer is told so instead of being booked into another day."""
     usable = [d for d in dates if not d.problem]
@@ -165,14 +211,31 @@ def _not_past_today(dates: list[FieldCandidate], times: list[FieldCandidate],
     if usable[0].value != now.date().isoformat():
         return times
     clock = f"{now:%H:%M}"
-    return [FieldCandidate(type="time", problem="past", span=t.span, text=t.text,
-                           confidence=t.confidence)
-            if not t.problem and t.value < clock else t for t in times]
+    return [
+        FieldCandidate(
+            type="time", problem="past", span=t.span, text=t.text, confidence=t.confidence
+        )
+        if not t.problem and t.value < clock
+        else t
+        for t in times
+    ]
 
 
 def _type_order(expected: str | None) -> dict[str, int]:
-    base = ["offered_slot", "service", "staff", "date", "time", "person_name", "phone",
-            "email", "boolean", "choice", "address", "text"]
+    base = [
+        "offered_slot",
+        "service",
+        "staff",
+        "date",
+        "time",
+        "person_name",
+        "phone",
+        "email",
+        "boolean",
+        "choice",
+        "address",
+        "text",
+    ]
     if expected in base:
         base.remove(expected)
         base.insert(0, expected)
@@ -189,8 +252,13 @@ def _bare_hour(text: str, lang: Lang, context: UnderstandContext) -> list[FieldC
         return []
     word = low[span[0] : span[1]]
     return [
-        FieldCandidate(type="time", value=c.value, span=span,
-                       text=text[span[0] : span[1]], confidence=c.confidence * 0.9)
+        FieldCandidate(
+            type="time",
+            value=c.value,
+            span=span,
+            text=text[span[0] : span[1]],
+            confidence=c.confidence * 0.9,
+        )
         for c in extract_times("at " + word, "en", context.now, context.timezone)
         if c.span == (0, len(word) + 3)
     ]

@@ -32,9 +32,13 @@ def mask_entities(text: str, fields: Iterable[FieldCandidate]) -> str:
     one. A value the extractor refused (a date in the past) is masked too: it is still a
     date."""
     spans = sorted(
-        ((f.span, PLACEHOLDERS[f.type]) for f in fields
-         if f.type in PLACEHOLDERS and 0 <= f.span[0] < f.span[1] <= len(text)),
-        key=lambda s: (s[0][0], -s[0][1]))
+        (
+            (f.span, PLACEHOLDERS[f.type])
+            for f in fields
+            if f.type in PLACEHOLDERS and 0 <= f.span[0] < f.span[1] <= len(text)
+        ),
+        key=lambda s: (s[0][0], -s[0][1]),
+    )
     out: list[str] = []
     pos = 0
     for (start, end), placeholder in spans:

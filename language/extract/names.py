@@ -27,10 +27,12 @@ from ._vocab import FILLERS, MONTHS, plain_words
 
 _WORD = r"[^\W\d_](?:[^\W\d_]|['\-](?=[^\W\d_]))*"
 _NAME_WORD = re.compile(_WORD)
-_PARTICLES = frozenset(wordlist("""
+_PARTICLES = frozenset(
+    wordlist("""
     von van der den de da di del della dei degli des dos das do du la le lo zu vom zur ten
     ter bin ibn ben bint binti al el y
-    """))
+    """)
+)
 _MAX_REAL = 4  # name words besides particles
 _HONORIFICS = re.compile(
     r"(?:mr|mrs|ms|miss|mister|dr|prof|herr|frau|doktor|doctor)\.?\s+", re.IGNORECASE
@@ -47,10 +49,8 @@ _WEAK = re.compile(
     re.IGNORECASE,
 )
 _AFTER_CUE = re.compile(r"(?<=[^\W\d_])\s+(?:here|speaking|hier|am\s+apparat)\b", re.IGNORECASE)
-_NOT_NAMES = (
-    plain_words()
-    | frozenset(
-        wordlist("""
+_NOT_NAMES = plain_words() | frozenset(
+    wordlist("""
         calling looking interested wondering trying hoping going sorry glad happy fine good
         great new patient customer client back ready available free late early sick krank
         neu neue neuer kunde kundin patient patientin hier da wieder unsicher sure nicht
@@ -58,7 +58,6 @@ _NOT_NAMES = (
         haircut cut cleaning appointment termin emergency notfall pain schmerzen
         mr mrs ms miss mister dr prof herr frau doktor doctor
         """)
-    )
 )
 # months that are first names too ("May", "June", "Jan", "Mai"): a name when asked for one
 _MONTH_NAMES = frozenset(MONTHS)
@@ -88,7 +87,7 @@ _SENTENCE_ONLY = frozenset(
 
 
 def title_case(name: str) -> str:
-    """"anna-lena o'brien" → "Anna-Lena O'Brien", "ludwig VAN beethoven" → "Ludwig van
+    """ "anna-lena o'brien" → "Anna-Lena O'Brien", "ludwig VAN beethoven" → "Ludwig van
     Beethoven"; a word in mixed case ("McDonald", "Le" in "Klaus Le Grand") is kept."""
     words = []
     for i, word in enumerate(name.split()):
@@ -96,16 +95,30 @@ def title_case(name: str) -> str:
         if i and word.lower() in _PARTICLES and typed_one_case:
             words.append(word.lower())
         elif typed_one_case:
-            words.append(re.sub(r"(^|['\-])(\w)", lambda m: m.group(1) + m.group(2).upper(),
-                                word.lower()))
+            words.append(
+                re.sub(r"(^|['\-])(\w)", lambda m: m.group(1) + m.group(2).upper(), word.lower())
+            )
         else:
             words.append(word)
     return " ".join(words)
 
 
 # German capitalises nouns, so "Ich bin Privatpatientin" looks like a name; roles end so
-_ROLE_ENDINGS = ("patient", "patientin", "kunde", "kundin", "mitglied", "student", "studentin",
-                 "rentner", "rentnerin", "mutter", "vater", "versichert", "versicherte")
+_ROLE_ENDINGS = (
+    "patient",
+    "patientin",
+    "kunde",
+    "kundin",
+    "mitglied",
+    "student",
+    "studentin",
+    "rentner",
+    "rentnerin",
+    "mutter",
+    "vater",
+    "versichert",
+    "versicherte",
+)
 
 
 def _is_name_word(word: str, month_ok: bool = False, common_ok: bool = False) -> bool:
@@ -117,8 +130,9 @@ def _is_name_word(word: str, month_ok: bool = False, common_ok: bool = False) ->
     return low not in _NOT_NAMES or month_ok and low in _MONTH_NAMES or common_ok
 
 
-def _take_name(text: str, pos: int, need_capital: bool, strong: bool,
-               month_alone: bool) -> tuple[int, int] | None:
+def _take_name(
+    text: str, pos: int, need_capital: bool, strong: bool, month_alone: bool
+) -> tuple[int, int] | None:
     """Span of 1-4 name words (plus particles) starting at ``pos``. After a strong cue the
     first word may be a common word ("my name is Will Smith"); a month is a name alone
     only when ``month_alone``, else with a surname after it ("it's May" is no name)."""
@@ -135,8 +149,11 @@ def _take_name(text: str, pos: int, need_capital: bool, strong: bool,
         word = m.group(0)
         is_particle = bool(words) and word.lower() in _PARTICLES
         if not words:
-            if not _is_name_word(word, month_ok=True, common_ok=strong) \
-                    or need_capital and not word[0].isupper():
+            if (
+                not _is_name_word(word, month_ok=True, common_ok=strong)
+                or need_capital
+                and not word[0].isupper()
+            ):
                 return None
             first_capital = word[0].isupper()
         elif not is_particle and (
@@ -153,8 +170,9 @@ def _take_name(text: str, pos: int, need_capital: bool, strong: bool,
     real = [w for w in words if w.group(0).lower() not in _PARTICLES]
     if not real or len(real) > _MAX_REAL:
         return None
-    if len(real) == 1 and not _is_name_word(real[0].group(0), month_ok=month_alone,
-                                             common_ok=strong):
+    if len(real) == 1 and not _is_name_word(
+        real[0].group(0), month_ok=month_alone, common_ok=strong
+    ):
         return None  # a month alone after "it's"
     return words[0].start(), words[-1].end()
 
@@ -175,8 +193,9 @@ def extract_names(text: str, lang: Lang, expected: bool) -> list[FieldCandidate]
         if span:
             found.append(_candidate(text, span, 0.95))
     for m in _WEAK.finditer(text):
-        span = _take_name(text, m.end(), need_capital=not expected, strong=False,
-                          month_alone=expected)
+        span = _take_name(
+            text, m.end(), need_capital=not expected, strong=False, month_alone=expected
+        )
         if span:
             found.append(_candidate(text, span, 0.85 if text[span[0]].isupper() else 0.7))
     for m in _AFTER_CUE.finditer(text):
@@ -201,7 +220,7 @@ _BEFORE_CUE = re.compile(
 
 
 def _name_before(text: str, end: int) -> tuple[int, int] | None:
-    """"Anna Schmidt here": 1-3 capitalised name words ending at ``end``, starting a clause."""
+    """ "Anna Schmidt here": 1-3 capitalised name words ending at ``end``, starting a clause."""
     m = _BEFORE_CUE.search(text, max(0, end - 120), end)
     if m is None:
         return None
@@ -216,9 +235,14 @@ def _short_replies(text: str) -> list[tuple[int, int]]:
     spans = []
     for segment in re.finditer(r"[^,;.!?\n]+", text):
         words = list(re.finditer(r"\S+", segment.group(0)))
-        while words and words[0].group(0).lower().strip(".!:") in FILLERS | {"it's", "it",
-                                                                               "is", "that's",
-                                                                               "es", "ist"}:
+        while words and words[0].group(0).lower().strip(".!:") in FILLERS | {
+            "it's",
+            "it",
+            "is",
+            "that's",
+            "es",
+            "ist",
+        }:
             words.pop(0)
         if not 1 <= len(words) <= 2 * _MAX_REAL:
             continue

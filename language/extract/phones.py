@@ -24,10 +24,31 @@ from ._spans import Claims, lower_keep
 _MIN_DIGITS = 7
 _MAX_DIGITS = 17
 _SPOKEN_DIGITS: dict[str, str] = {
-    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
-    "null": "0", "eins": "1", "ein": "1", "zwei": "2", "zwo": "2", "drei": "3", "vier": "4",
-    "fünf": "5", "fuenf": "5", "funf": "5", "sechs": "6", "sieben": "7", "acht": "8",
+    "zero": "0",
+    "oh": "0",
+    "o": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "null": "0",
+    "eins": "1",
+    "ein": "1",
+    "zwei": "2",
+    "zwo": "2",
+    "drei": "3",
+    "vier": "4",
+    "fünf": "5",
+    "fuenf": "5",
+    "funf": "5",
+    "sechs": "6",
+    "sieben": "7",
+    "acht": "8",
     "neun": "9",
 }
 _REPEAT = {"double": 2, "triple": 3, "doppel": 2, "doppelt": 2, "doppelte": 2}
@@ -36,9 +57,7 @@ _TOKEN = re.compile(r"[^\W_]+|\+")
 _GAP = re.compile(r"[\s,.\-/()]*")
 
 _TYPED = re.compile(r"(?<![\w@.+])(?:\+|00)?\(?\d(?:[\s().\-/]{0,3}\d){5,}(?![\w@])")
-_NOT_PHONE = re.compile(
-    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{2,4}|\d{1,2}/\d{1,2}/\d{2,4}"
-)
+_NOT_PHONE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{2,4}|\d{1,2}/\d{1,2}/\d{2,4}")
 
 
 def extract_phones(text: str, region: str) -> list[FieldCandidate]:

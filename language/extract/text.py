@@ -91,8 +91,10 @@ def language_scores(text: str) -> tuple[float, float]:
 
 def detect_language(text: str, allowed: tuple[Lang, ...], previous: Lang | None) -> Lang:
     """German or English. Switching away from ``previous`` needs a clear margin."""
-    fallback: Lang = previous if previous is not None and previous in allowed else (
-        allowed[0] if allowed else "en"
+    fallback: Lang = (
+        previous
+        if previous is not None and previous in allowed
+        else (allowed[0] if allowed else "en")
     )
     if len(allowed) == 1:
         return allowed[0]

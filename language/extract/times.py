@@ -72,21 +72,34 @@ def _candidate(text: str, start: int, end: int, value: str, confidence: float) -
 
 _FRUEH = de("früh")
 _PARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("morning", re.compile(
-        r"\b(?:mornings?|before\s+(?:noon|lunch|midday|12(?:\s*pm)?|twelve)|vormittags?|morgens|"
-        rf"(?:morgen|heute|in\s+der|ganz)\s+{_FRUEH}|{_FRUEH}morgens|am\s+morgen|"
-        r"vor\s+(?:12|zwölf|zwoelf)(?:\s+uhr)?|vor\s+(?:der\s+)?mittag(?:spause)?|"
-        r"bis\s+mittag)\b")),
-    ("afternoon", re.compile(
-        r"\b(?:afternoons?|after\s+lunch|nachmittags?|nach\s+(?:dem\s+)?mittag(?:essen)?|"
-        r"nach\s+der\s+mittagspause|am\s+nachmittag)\b")),
-    ("evening", re.compile(
-        r"\b(?:evenings?|tonight|after\s+work|abends?|am\s+abend|nach\s+der\s+arbeit|"
-        r"nach\s+feierabend|feierabend)\b")),
+    (
+        "morning",
+        re.compile(
+            r"\b(?:mornings?|before\s+(?:noon|lunch|midday|12(?:\s*pm)?|twelve)|vormittags?|morgens|"
+            rf"(?:morgen|heute|in\s+der|ganz)\s+{_FRUEH}|{_FRUEH}morgens|am\s+morgen|"
+            r"vor\s+(?:12|zwölf|zwoelf)(?:\s+uhr)?|vor\s+(?:der\s+)?mittag(?:spause)?|"
+            r"bis\s+mittag)\b"
+        ),
+    ),
+    (
+        "afternoon",
+        re.compile(
+            r"\b(?:afternoons?|after\s+lunch|nachmittags?|nach\s+(?:dem\s+)?mittag(?:essen)?|"
+            r"nach\s+der\s+mittagspause|am\s+nachmittag)\b"
+        ),
+    ),
+    (
+        "evening",
+        re.compile(
+            r"\b(?:evenings?|tonight|after\s+work|abends?|am\s+abend|nach\s+der\s+arbeit|"
+            r"nach\s+feierabend|feierabend)\b"
+        ),
+    ),
 )
 _AFTER = re.compile(
     r"\b(?:after|later\s+than|not\s+before|from|between|nach|ab|nicht\s+vor|zwischen|"
-    + de("frühestens") + r"|earliest)\s+(?:(?:um|at)\s+)?"
+    + de("frühestens")
+    + r"|earliest)\s+(?:(?:um|at)\s+)?"
 )
 _GREETING_BEFORE = ("good", "guten", "einen", "schönen", "schoenen")
 
@@ -106,9 +119,11 @@ def extract_part_of_day(text: str, lang: Lang) -> tuple[str, str]:
     part, part_at = "", len(low) + 1
     for name, pattern in _PARTS:
         for m in pattern.finditer(low):
-            if preceding_words(low, m.start(), 1) and preceding_words(low, m.start(), 1)[0] in (
-                _GREETING_BEFORE
-            ) or not consumed.free(m.start(), m.end()):
+            if (
+                preceding_words(low, m.start(), 1)
+                and preceding_words(low, m.start(), 1)[0] in (_GREETING_BEFORE)
+                or not consumed.free(m.start(), m.end())
+            ):
                 continue
             if m.start() < part_at:
                 part, part_at = name, m.start()
@@ -133,11 +148,17 @@ _DAY_MONTH = re.compile(r"\d{1,2}\.(\d{1,2})\.")
 def _after_time(low: str, lang: Lang) -> str:
     for m in _AFTER.finditer(low):
         before = preceding_words(low, m.start(), 1)
-        if before and (before[0] in ("not", "nicht") and m.group(0).startswith(("nach", "after"))
-                       or before[0] == "no" and m.group(0).startswith("later")):
+        if before and (
+            before[0] in ("not", "nicht")
+            and m.group(0).startswith(("nach", "after"))
+            or before[0] == "no"
+            and m.group(0).startswith("later")
+        ):
             continue  # "not after 5", "no later than 4" are upper bounds
-        if m.group(0).startswith(("nach", "after")) and before and (
-            before[0] in ("viertel", "quarter", "half") or parse_number(before[0]) is not None
+        if (
+            m.group(0).startswith(("nach", "after"))
+            and before
+            and (before[0] in ("viertel", "quarter", "half") or parse_number(before[0]) is not None)
         ):
             continue  # "viertel nach zehn", "ten after three" are clock times
         keyword = m.group(0).split()[0]
@@ -146,8 +167,11 @@ def _after_time(low: str, lang: Lang) -> str:
         if hit is not None:
             return hit.hhmm
     for hit, preference in _clock.scan(low, lang):
-        if preference and re.match(r"\s*(?:or\s+later|oder\s+" + de("später") + r"|onwards|and"
-                                   r"\s+later|or\s+after)", low[hit.end :]):
+        if preference and re.match(
+            r"\s*(?:or\s+later|oder\s+" + de("später") + r"|onwards|and"
+            r"\s+later|or\s+after)",
+            low[hit.end :],
+        ):
             return hit.hhmm
     bounds = _range(low, lang)  # "von 10 bis 12" ("von" alone is too common to read)
     return bounds[0].hhmm if bounds else ""
@@ -182,9 +206,13 @@ def extract_before_time(text: str, lang: Lang) -> str:
         before = preceding_words(low, m.start(), 1)
         if before and before[0] in ("not", "nicht") and m.group(0).startswith(("vor", "before")):
             continue  # "not before 9" is a lower bound
-        if m.group(0).startswith(("vor", "before")) and before and (
-            before[0] in ("viertel", "quarter", "half", "minutes", "minuten")
-            or parse_number(before[0]) is not None
+        if (
+            m.group(0).startswith(("vor", "before"))
+            and before
+            and (
+                before[0] in ("viertel", "quarter", "half", "minutes", "minuten")
+                or parse_number(before[0]) is not None
+            )
         ):
             continue  # "viertel vor zehn", "ten before five" are clock times
         hit = _clock.parse_at(low, m.end(), lang, ranges=True)

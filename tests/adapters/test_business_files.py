@@ -23,15 +23,27 @@ from rules.errors import FrontdeskError
 from tests.fakes.business_files import TINY, line_of
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "examples" / "businesses"
-CARDS = ("book", "reschedule", "cancel", "faq", "hours", "message", "human", "emergency",
-         "smalltalk", "out_of_scope")
+CARDS = (
+    "book",
+    "reschedule",
+    "cancel",
+    "faq",
+    "hours",
+    "message",
+    "human",
+    "emergency",
+    "smalltalk",
+    "out_of_scope",
+)
 
 
 def yaml_quoted(value: str) -> str:
     """A YAML double-quoted scalar for any text (every non-plain character escaped)."""
-    return '"' + "".join(
-        c if " " <= c <= "~" and c not in '"\\' else f"\\U{ord(c):08x}" for c in value
-    ) + '"'
+    return (
+        '"'
+        + "".join(c if " " <= c <= "~" and c not in '"\\' else f"\\U{ord(c):08x}" for c in value)
+        + '"'
+    )
 
 
 def fails(text: str, env: dict[str, str] | None = None) -> ConfigError:
@@ -69,26 +81,54 @@ def test_praxis_sommer_facts(demo: dict[str, Business]) -> None:
     assert (b.name, b.kind, b.city) == ("Zahnarztpraxis Dr. Sommer", "dental", "Berlin")
     assert (b.timezone, b.languages, b.phone_region) == ("Europe/Berlin", ("de", "en"), "DE")
     long_day = [("08:00", "12:30"), ("13:30", "18:00")]
-    assert hours_table(b) == {"mon": long_day, "tue": long_day, "wed": long_day,
-                              "thu": long_day, "fri": [("08:00", "14:00")], "sat": [], "sun": []}
+    assert hours_table(b) == {
+        "mon": long_day,
+        "tue": long_day,
+        "wed": long_day,
+        "thu": long_day,
+        "fri": [("08:00", "14:00")],
+        "sat": [],
+        "sun": [],
+    }
     assert set(b.closures_yearly) == {"12-24", "12-25", "12-26", "12-31", "01-01"}
     assert {m.id: m.name for m in b.staff} == {
-        "lena_sommer": "Dr. Lena Sommer", "jonas_weber": "Dr. Jonas Weber", "mia_keller": "Mia Keller"}
+        "lena_sommer": "Dr. Lena Sommer",
+        "jonas_weber": "Dr. Jonas Weber",
+        "mia_keller": "Mia Keller",
+    }
     assert staff_matrix(b) == {
         "lena_sommer": {"checkup", "filling", "root_canal", "emergency"},
         "jonas_weber": {"checkup", "filling", "emergency"},
         "mia_keller": {"cleaning"},
     }
-    catalogue = {s.id: (s.name["de"], s.name["en"], s.duration_min, s.price["de"], s.price["en"])
-                 for s in b.services}
+    catalogue = {
+        s.id: (s.name["de"], s.name["en"], s.duration_min, s.price["de"], s.price["en"])
+        for s in b.services
+    }
     assert catalogue == {
-        "checkup": ("Kontrolluntersuchung", "check-up", 30, "Kassenleistung", "covered by insurance"),
+        "checkup": (
+            "Kontrolluntersuchung",
+            "check-up",
+            30,
+            "Kassenleistung",
+            "covered by insurance",
+        ),
         "cleaning": ("Professionelle Zahnreinigung", "professional cleaning", 60, "95 €", "95 €"),
         "filling": ("Füllung", "filling", 45, "ab 60 €", "from 60 €"),
-        "root_canal": ("Wurzelbehandlung", "root canal treatment", 90,
-                       "nach Kostenvoranschlag", "by estimate"),
-        "emergency": ("Notfallbehandlung", "emergency treatment", 30,
-                      "Kassenleistung", "covered by insurance"),
+        "root_canal": (
+            "Wurzelbehandlung",
+            "root canal treatment",
+            90,
+            "nach Kostenvoranschlag",
+            "by estimate",
+        ),
+        "emergency": (
+            "Notfallbehandlung",
+            "emergency treatment",
+            30,
+            "Kassenleistung",
+            "covered by insurance",
+        ),
     }
     assert [s.id for s in b.services if s.emergency] == ["emergency"]
     assert {d.id: (d.name["de"], d.name["en"], d.phone) for d in b.departments} == {
@@ -121,8 +161,15 @@ def test_bloom_salon_facts(demo: dict[str, Business]) -> None:
     assert (b.name, b.kind) == ("Bloom Hair Studio", "salon")
     assert (b.timezone, b.languages, b.phone_region) == ("America/Los_Angeles", ("en",), "US")
     day = [("09:00", "19:00")]
-    assert hours_table(b) == {"mon": [], "tue": day, "wed": day, "thu": day, "fri": day,
-                              "sat": [("09:00", "17:00")], "sun": []}
+    assert hours_table(b) == {
+        "mon": [],
+        "tue": day,
+        "wed": day,
+        "thu": day,
+        "fri": day,
+        "sat": [("09:00", "17:00")],
+        "sun": [],
+    }
     assert b.closures == () and b.closures_yearly == ()
     assert staff_matrix(b) == {
         "alex": {"womens_cut", "mens_cut", "root_color"},
@@ -130,8 +177,12 @@ def test_bloom_salon_facts(demo: dict[str, Business]) -> None:
         "jordan": {"root_color", "full_highlights", "balayage"},
     }
     assert {s.id: (s.duration_min, s.price["en"]) for s in b.services} == {
-        "womens_cut": (60, "$65"), "mens_cut": (30, "$35"), "kids_cut": (30, "$25"),
-        "blowout": (45, "$45"), "root_color": (90, "$95"), "full_highlights": (150, "$180"),
+        "womens_cut": (60, "$65"),
+        "mens_cut": (30, "$35"),
+        "kids_cut": (30, "$25"),
+        "blowout": (45, "$45"),
+        "root_color": (90, "$95"),
+        "full_highlights": (150, "$180"),
         "balayage": (180, "$220"),
     }
     assert not any(s.emergency for s in b.services)
@@ -140,8 +191,13 @@ def test_bloom_salon_facts(demo: dict[str, Business]) -> None:
     assert [(d.id, d.phone) for d in b.departments] == [("front_desk", "+15035550140")]
     assert b.emergency.during_hours_transfer == "front_desk"
     faq = " ".join(f.answer["en"] for f in b.faq)
-    for fact in ("street parking", "garage on the corner", "only when a stylist is free",
-                 "gift cards are sold in the studio", "Aveda"):
+    for fact in (
+        "street parking",
+        "garage on the corner",
+        "only when a stylist is free",
+        "gift cards are sold in the studio",
+        "Aveda",
+    ):
         assert fact in faq
 
 
@@ -150,13 +206,29 @@ def test_rapid_rooter_facts(demo: dict[str, Business]) -> None:
     assert (b.name, b.kind, b.city) == ("Rapid Rooter Plumbing", "trades", "Chicago")
     assert (b.timezone, b.languages, b.phone_region) == ("America/Chicago", ("en",), "US")
     day = [("07:00", "18:00")]
-    assert hours_table(b) == {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day,
-                              "sat": [("08:00", "12:00")], "sun": []}
-    everything = {"diagnostic", "drain_cleaning", "water_heater", "leak_repair", "emergency_callout"}
+    assert hours_table(b) == {
+        "mon": day,
+        "tue": day,
+        "wed": day,
+        "thu": day,
+        "fri": day,
+        "sat": [("08:00", "12:00")],
+        "sun": [],
+    }
+    everything = {
+        "diagnostic",
+        "drain_cleaning",
+        "water_heater",
+        "leak_repair",
+        "emergency_callout",
+    }
     assert staff_matrix(b) == {"mike": everything, "priya": everything, "dan": everything}
     assert {s.id: (s.duration_min, s.price["en"]) for s in b.services} == {
-        "diagnostic": (60, "$89"), "drain_cleaning": (90, "$149"), "water_heater": (120, "$199"),
-        "leak_repair": (60, "from $120"), "emergency_callout": (60, "$250"),
+        "diagnostic": (60, "$89"),
+        "drain_cleaning": (90, "$149"),
+        "water_heater": (120, "$199"),
+        "leak_repair": (60, "from $120"),
+        "emergency_callout": (60, "$250"),
     }
     assert [s.id for s in b.services if s.emergency] == ["emergency_callout"]
     assert {"drain", "clogged drain"} <= set(b.service("drain_cleaning").aliases["en"])
@@ -166,10 +238,17 @@ def test_rapid_rooter_facts(demo: dict[str, Business]) -> None:
     assert (oncall.phone, oncall.after_hours) == ("+13125550199", True)
     e = b.emergency
     assert (e.during_hours_transfer, e.after_hours_transfer) == ("oncall", "oncall")
-    assert {"flooding", "burst pipe", "sewage backing up", "no water at all"} <= set(e.keywords["en"])
+    assert {"flooding", "burst pipe", "sewage backing up", "no water at all"} <= set(
+        e.keywords["en"]
+    )
     gas = e.hazard_instructions["gas"]["en"]
-    for instruction in ("leave the building", "Do not switch anything on or off",
-                        "gas utility's emergency line", "911", "outside"):
+    for instruction in (
+        "leave the building",
+        "Do not switch anything on or off",
+        "gas utility's emergency line",
+        "911",
+        "outside",
+    ):
         assert instruction in gas
 
 
@@ -180,14 +259,30 @@ def test_rapid_rooter_book_collects_address_and_problem_before_confirming(
     fields = [RequiredField.model_validate(f) for f in book.override["required_fields"]]
     steps = [Step.model_validate(s) for s in book.override["steps"]]
     assert [(f.name, f.type) for f in fields] == [
-        ("service", "service"), ("staff", "staff"), ("date", "date"), ("time", "time"),
-        ("slot", "offered_slot"), ("name", "person_name"), ("phone", "phone"),
-        ("address", "address"), ("problem", "text"),
+        ("service", "service"),
+        ("staff", "staff"),
+        ("date", "date"),
+        ("time", "time"),
+        ("slot", "offered_slot"),
+        ("name", "person_name"),
+        ("phone", "phone"),
+        ("address", "address"),
+        ("problem", "text"),
     ]
     assert fields[7].prompt == {"en": "What is the service address?"}
     assert fields[8].prompt == {"en": "Please describe the problem briefly."}
-    assert [s.id for s in steps] == ["service", "date", "find", "slot", "name", "phone",
-                                     "address", "problem", "confirm", "book"]
+    assert [s.id for s in steps] == [
+        "service",
+        "date",
+        "find",
+        "slot",
+        "name",
+        "phone",
+        "address",
+        "problem",
+        "confirm",
+        "book",
+    ]
     by_id = {s.id: s for s in steps}
     assert (by_id["find"].action, by_id["find"].on_fail) == ("find_slots", "date")
     assert (by_id["confirm"].kind, by_id["confirm"].on_deny) == ("confirm", "date")
@@ -200,7 +295,8 @@ def test_rapid_rooter_book_collects_address_and_problem_before_confirming(
 
 @pytest.mark.parametrize("slug", ["praxis-sommer", "bloom-salon", "rapid-rooter"])
 def test_every_demo_business_is_complete_in_its_languages(
-    demo: dict[str, Business], slug: str,
+    demo: dict[str, Business],
+    slug: str,
 ) -> None:
     b = demo[slug]
     langs = set(b.languages)
@@ -264,7 +360,10 @@ def test_unknown_key_names_file_line_and_field() -> None:
 
 def test_unknown_top_level_key() -> None:
     text = TINY + "opening_hours: always\n"
-    assert str(fails(text)) == f"shop.yaml:{line_of(text, 'opening_hours')}: opening_hours: unknown key"
+    assert (
+        str(fails(text))
+        == f"shop.yaml:{line_of(text, 'opening_hours')}: opening_hours: unknown key"
+    )
 
 
 def test_wrong_type_names_file_line_and_field() -> None:
@@ -338,10 +437,18 @@ def test_missing_required_key() -> None:
 
 
 def test_every_problem_is_reported_in_line_order() -> None:
-    text = (TINY.replace("duration_min: 30", "duration_min: -5")
-                .replace("Europe/Berlin", "Nowhere/City") + "records: true\n")
+    text = (
+        TINY.replace("duration_min: 30", "duration_min: -5").replace(
+            "Europe/Berlin", "Nowhere/City"
+        )
+        + "records: true\n"
+    )
     problems = fails(text).problems
-    assert [p.split(": ")[1] for p in problems] == ["timezone", "services[0].duration_min", "records"]
+    assert [p.split(": ")[1] for p in problems] == [
+        "timezone",
+        "services[0].duration_min",
+        "records",
+    ]
     numbers = [int(p.split(":")[1]) for p in problems]
     assert numbers == sorted(numbers)
 
@@ -411,8 +518,11 @@ def test_interpolation_rules() -> None:
     assert interpolate("${EMPTY}", env) == ""
     assert interpolate("${EMPTY:-d}", env) == "d"
     assert interpolate("$${A} costs $65", env) == "${A} costs $65"
-    for bad, reason in [("${A", "unclosed"), ("${1X}", "not a variable reference"),
-                        ("${A:-${B}}", "cannot contain another reference")]:
+    for bad, reason in [
+        ("${A", "unclosed"),
+        ("${1X}", "not a variable reference"),
+        ("${A:-${B}}", "cannot contain another reference"),
+    ]:
         with pytest.raises(ConfigError, match=reason):
             interpolate(bad, env)
 
@@ -421,7 +531,10 @@ def test_webhook_delivery_from_the_environment() -> None:
     text = TINY + "messages:\n  webhook:\n    url: ${HOOK_URL}\n    secret: ${HOOK_SECRET}\n"
     env = {"HOOK_URL": "https://example.test/hook", "HOOK_SECRET": "s3cret-s3cret"}
     webhook = load_business_text(text, "shop.yaml", env).messages.webhook
-    assert webhook is not None and (webhook.url, webhook.secret) == (env["HOOK_URL"], "s3cret-s3cret")
+    assert webhook is not None and (webhook.url, webhook.secret) == (
+        env["HOOK_URL"],
+        "s3cret-s3cret",
+    )
     message = str(fails(text, {**env, "HOOK_SECRET": "short"}))
     assert message.startswith(f"shop.yaml:{line_of(text, 'secret')}: messages.webhook.secret: ")
     assert "short" not in message.split(": ", 2)[2]  # the secret itself is not echoed
@@ -429,7 +542,9 @@ def test_webhook_delivery_from_the_environment() -> None:
 
 _NAMES = ("A", "B_2", "_c")
 _plain = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="$"), max_size=8)
-_default = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="$}"), max_size=6)
+_default = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="$}"), max_size=6
+)
 _part = st.one_of(
     _plain.map(lambda s: ("text", s, None)),
     st.just(("escape", "", None)),
@@ -440,7 +555,8 @@ _part = st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_part, max_size=6), st.dictionaries(st.sampled_from(_NAMES), _plain))
 def test_interpolation_matches_its_parts(
-    parts: list[tuple[str, str, str | None]], env: dict[str, str],
+    parts: list[tuple[str, str, str | None]],
+    env: dict[str, str],
 ) -> None:
     template, expected, missing = "", "", []
     for kind, value, default in parts:
@@ -463,8 +579,9 @@ def test_interpolation_matches_its_parts(
         assert interpolate(template, env) == expected
 
 
-_noisy = st.text(st.sampled_from("$${}:-AB_x 1") | st.characters(blacklist_categories=("Cs",)),
-                 max_size=20)
+_noisy = st.text(
+    st.sampled_from("$${}:-AB_x 1") | st.characters(blacklist_categories=("Cs",)), max_size=20
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -505,12 +622,16 @@ def test_problems_of_every_file_are_reported_together(tmp_path: Path) -> None:
         load_businesses(tmp_path, {})
     # b.yaml: its unknown key, and the slug a.yaml (broken as it is) already declares
     assert [p.split(":")[0] for p in caught.value.problems] == [
-        str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), str(tmp_path / "b.yaml")]
+        str(tmp_path / "a.yaml"),
+        str(tmp_path / "b.yaml"),
+        str(tmp_path / "b.yaml"),
+    ]
     assert "duplicate slug 'tiny-shop'" in caught.value.problems[-1]
 
 
 def test_businesses_are_keyed_by_slug(tmp_path: Path) -> None:
     (tmp_path / "one.yaml").write_text(TINY, encoding="utf-8")
-    (tmp_path / "two.yaml").write_text(TINY.replace("slug: tiny-shop", "slug: other-shop"),
-                                       encoding="utf-8")
+    (tmp_path / "two.yaml").write_text(
+        TINY.replace("slug: tiny-shop", "slug: other-shop"), encoding="utf-8"
+    )
     assert sorted(load_businesses(tmp_path, {})) == ["other-shop", "tiny-shop"]

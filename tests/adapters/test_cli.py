@@ -50,8 +50,16 @@ PRAXIS_SCRIPT = [
     "morgen Vormittag",
     "Wo kann ich parken?",
 ]
-APPOINTMENT_KEYS = {"id", "service", "staff", "start", "end", "customer_name",
-                    "customer_phone", "status"}
+APPOINTMENT_KEYS = {
+    "id",
+    "service",
+    "staff",
+    "start",
+    "end",
+    "customer_name",
+    "customer_phone",
+    "status",
+}
 ISO_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?[+-]\d\d:\d\d$")
 
 
@@ -62,9 +70,16 @@ class PipedChat:
         self.stderr_path = stderr
         self._stderr = stderr.open("w", encoding="utf-8")
         self.proc = subprocess.Popen(
-            [*CLI, "chat", *args], cwd=REPO, env=env, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self._stderr, text=True, encoding="utf-8",
-            bufsize=1)
+            [*CLI, "chat", *args],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+        )
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -186,11 +201,28 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def _world(tmp: Path, dbs: dict[str, str]) -> World:
     w = World(tmp=tmp, envs={name: environment(url, tmp / "cache") for name, url in dbs.items()})
-    bloom = PipedChat(w.envs["bloom"], tmp / "bloom.err", "--business", "bloom-salon",
-                      "--now", "2026-11-24T10:00", "--customer", BLOOM_CUSTOMER)
-    praxis = PipedChat(w.envs["praxis"], tmp / "praxis.err", "--business", "praxis-sommer",
-                       "--lang", "de", "--now", "2026-11-24T10:00",
-                       "--customer", PRAXIS_CUSTOMER)
+    bloom = PipedChat(
+        w.envs["bloom"],
+        tmp / "bloom.err",
+        "--business",
+        "bloom-salon",
+        "--now",
+        "2026-11-24T10:00",
+        "--customer",
+        BLOOM_CUSTOMER,
+    )
+    praxis = PipedChat(
+        w.envs["praxis"],
+        tmp / "praxis.err",
+        "--business",
+        "praxis-sommer",
+        "--lang",
+        "de",
+        "--now",
+        "2026-11-24T10:00",
+        "--customer",
+        PRAXIS_CUSTOMER,
+    )
     try:
         # the first turns (model and classifier loading) run side by side
         first = bloom.send(BLOOM_SCRIPT[0])
@@ -203,17 +235,32 @@ def _world(tmp: Path, dbs: dict[str, str]) -> World:
         bloom.kill()
         praxis.kill()
     w.stderr = {name: (tmp / f"{name}.err").read_text() for name in ("bloom", "praxis")}
-    w.prefetch([(db, command, "--business", business, "--json")
-                for command in ("appointments", "conversations", "messages", "escalations")
-                for db, business in (("bloom", "bloom-salon"), ("praxis", "praxis-sommer"))]
-               + [("bloom", listing, "--business", "bloom-salon")
-                  for listing in ("appointments", "conversations", "messages", "escalations")]
-               + [("praxis", "escalations", "--business", "praxis-sommer"),
-                  ("bloom", "audit", "verify"), ("praxis", "audit", "verify"),
-                  ("bloom", "replay", "--all"), ("praxis", "replay", "--all")])
-    w.prefetch([("bloom", "audit", w.conversation()),
-                ("bloom", "audit", w.conversation(), "--json"),
-                ("praxis", "replay", w.conversation("praxis")), ("bloom", "replay")])
+    w.prefetch(
+        [
+            (db, command, "--business", business, "--json")
+            for command in ("appointments", "conversations", "messages", "escalations")
+            for db, business in (("bloom", "bloom-salon"), ("praxis", "praxis-sommer"))
+        ]
+        + [
+            ("bloom", listing, "--business", "bloom-salon")
+            for listing in ("appointments", "conversations", "messages", "escalations")
+        ]
+        + [
+            ("praxis", "escalations", "--business", "praxis-sommer"),
+            ("bloom", "audit", "verify"),
+            ("praxis", "audit", "verify"),
+            ("bloom", "replay", "--all"),
+            ("praxis", "replay", "--all"),
+        ]
+    )
+    w.prefetch(
+        [
+            ("bloom", "audit", w.conversation()),
+            ("bloom", "audit", w.conversation(), "--json"),
+            ("praxis", "replay", w.conversation("praxis")),
+            ("bloom", "replay"),
+        ]
+    )
     return w
 
 
@@ -223,8 +270,10 @@ def _world(tmp: Path, dbs: dict[str, str]) -> World:
 def test_chat_answers_each_line_with_one_desk_line_and_exits_0_at_eof(world) -> None:
     # no banner or prompt: the first line out is already the reply to the first line in
     assert world.praxis_before_first == [], "printed before the first message"
-    assert "day" in world.bloom[0].lower() and "Tag" in world.praxis[0], (world.bloom[0],
-                                                                         world.praxis[0])
+    assert "day" in world.bloom[0].lower() and "Tag" in world.praxis[0], (
+        world.bloom[0],
+        world.praxis[0],
+    )
     for name, replies in (("bloom", world.bloom), ("praxis", world.praxis)):
         assert all(r.startswith("desk: ") and len(r) > len("desk: ") for r in replies), replies
         code, rest = world.exits[name]
@@ -251,18 +300,29 @@ def test_chat_books_tomorrow_relative_to_now_for_the_customer(world) -> None:
 
 
 def test_chat_from_an_empty_directory_with_no_configuration_talks_to_the_packaged_demo(
-        world, tmp_path) -> None:
+    world, tmp_path
+) -> None:
     # nothing configured: no FRONTDESK_* variable, no frontdesk.toml, no --businesses; only
     # the embedding cache is shared with this module's chats (the model cache is another
     # matter), so the run does not export the model again
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
-    env.update(FRONTDESK_CACHE_DIR=str(world.tmp / "cache"), HF_HUB_OFFLINE="1",
-               TOKENIZERS_PARALLELISM="false")
+    env.update(
+        FRONTDESK_CACHE_DIR=str(world.tmp / "cache"),
+        HF_HUB_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+    )
     empty = tmp_path / "anywhere"
     empty.mkdir()
-    done = subprocess.run([*CLI, "chat", "--business", "bloom-salon"], cwd=empty, env=env,
-                          input="What are your opening hours?\n", capture_output=True,
-                          text=True, encoding="utf-8", timeout=TIMEOUT)
+    done = subprocess.run(
+        [*CLI, "chat", "--business", "bloom-salon"],
+        cwd=empty,
+        env=env,
+        input="What are your opening hours?\n",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+    )
     assert done.returncode == 0, done.stderr
     [reply] = done.stdout.splitlines()
     assert reply.startswith("desk: ") and "Saturday" in reply, reply
@@ -271,11 +331,18 @@ def test_chat_from_an_empty_directory_with_no_configuration_talks_to_the_package
 
 def test_a_listing_piped_into_head_ends_without_a_traceback(world) -> None:
     conv = world.conversation()
-    for command in ("appointments --business bloom-salon --json | head -1",
-                    f"audit {conv} --json | head -1"):  # the audit is more than a pipe holds
-        done = subprocess.run(["sh", "-c", " ".join(CLI) + " " + command], cwd=REPO,
-                              env=world.envs["bloom"], capture_output=True, text=True,
-                              timeout=TIMEOUT)
+    for command in (
+        "appointments --business bloom-salon --json | head -1",
+        f"audit {conv} --json | head -1",
+    ):  # the audit is more than a pipe holds
+        done = subprocess.run(
+            ["sh", "-c", " ".join(CLI) + " " + command],
+            cwd=REPO,
+            env=world.envs["bloom"],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
         assert done.stdout == "[\n" and done.stderr == "", (command, done.stderr)
 
 
@@ -298,8 +365,10 @@ def _check_local_time(value: object, offset: str) -> None:
 
 
 def test_appointments_json_shape(world) -> None:
-    for db, business, offset in (("bloom", "bloom-salon", "-08:00"),
-                                 ("praxis", "praxis-sommer", "+01:00")):
+    for db, business, offset in (
+        ("bloom", "bloom-salon", "-08:00"),
+        ("praxis", "praxis-sommer", "+01:00"),
+    ):
         for row in world.json("appointments", "--business", business, db=db):
             assert APPOINTMENT_KEYS <= set(row) <= APPOINTMENT_KEYS | {"service_id", "staff_id"}
             assert row["status"] in ("booked", "cancelled")
@@ -340,15 +409,13 @@ def test_listings_as_text(world) -> None:
     assert done.returncode == 0 and done.stdout.strip() == "no escalations"
 
 
-@pytest.mark.parametrize("listing", ["appointments", "conversations", "escalations",
-                                     "messages"])
+@pytest.mark.parametrize("listing", ["appointments", "conversations", "escalations", "messages"])
 def test_every_text_listing_starts_each_row_with_its_id(world, listing) -> None:
     rows = world.json(listing, "--business", "bloom-salon")
     assert rows, f"the bloom chat leaves at least one row in {listing}"
     done = world.run(listing, "--business", "bloom-salon")
     assert done.returncode == 0, done.stderr
-    assert [line.split("  ")[0] for line in done.stdout.splitlines()] == \
-        [row["id"] for row in rows]
+    assert [line.split("  ")[0] for line in done.stdout.splitlines()] == [row["id"] for row in rows]
 
 
 # ---------------------------------------------------------------------- audit
@@ -363,25 +430,40 @@ def test_audit_shows_the_whole_decision_of_every_turn_in_plain_words(world) -> N
     assert len(re.findall(r"^turn \d+ ", text, re.M)) == len(BLOOM_SCRIPT)
     assert "customer: \"Hi, I'd like to book a men's haircut\"" in text
     # the understanding: the topic with its confidence and runner-up, fields with their words
-    assert re.search(r"^  understood: English; topic book \(confidence [01]\.\d\d(, runner-up "
-                     r"\w+ 0\.\d\d)?\)", text, re.M)
+    assert re.search(
+        r"^  understood: English; topic book \(confidence [01]\.\d\d(, runner-up "
+        r"\w+ 0\.\d\d)?\)",
+        text,
+        re.M,
+    )
     # why: the examples nearest to the message and the features that weighed most
-    assert re.search(r"^    why book: nearest examples \".+\" \(0\.\d\d\).*; weighed most: ",
-                     text, re.M)
+    assert re.search(
+        r"^    why book: nearest examples \".+\" \(0\.\d\d\).*; weighed most: ", text, re.M
+    )
     assert re.search(r'^    service = mens_cut  from "men\'s haircut"$', text, re.M)
     assert re.search(r'^    date = 2026-11-25  from "tomorrow"', text, re.M)
     # every rule with its reason, the facts it matched and what it did, in words
-    assert re.search(r"^  rule book\.service\.collected \(card rules, round \d+\): we have "
-                     r"the service, so we move on$", text, re.M)
-    assert re.search(r"^    facts: field\.service = mens_cut, machine\.state = service$",
-                     text, re.M)
-    assert re.search(r"^    then: set decision\.topic = book \(from topic\.candidate\)$",
-                     text, re.M)
+    assert re.search(
+        r"^  rule book\.service\.collected \(card rules, round \d+\): we have "
+        r"the service, so we move on$",
+        text,
+        re.M,
+    )
+    assert re.search(
+        r"^    facts: field\.service = mens_cut, machine\.state = service$", text, re.M
+    )
+    assert re.search(
+        r"^    then: set decision\.topic = book \(from topic\.candidate\)$", text, re.M
+    )
     assert re.search(r"^    then: machine event advance$", text, re.M)
     assert "not applied: a rule before it decided this" in text  # a superseded consequence
     assert "Ref(" not in text and "{'" not in text and "=None" not in text
-    assert re.search(r"^  topic: \(none\) -> book \(new, confidence [\d.]+\) because "
-                     r"topic\.new \(the best-matching topic takes the turn\)", text, re.M)
+    assert re.search(
+        r"^  topic: \(none\) -> book \(new, confidence [\d.]+\) because "
+        r"topic\.new \(the best-matching topic takes the turn\)",
+        text,
+        re.M,
+    )
     assert re.search(r"^  transition book: confirm --confirm--> book ", text, re.M)
     assert re.search(r"^  action book \[book:[0-9a-f]{32}\] -> ok", text, re.M)  # key
     assert re.search(r"^  action find_slots \[find_slots:[0-9a-f]{32}\] -> ok", text, re.M)
@@ -397,8 +479,10 @@ def test_an_id_prefix_is_taken_wherever_an_id_is(world) -> None:
     assert by_prefix.returncode == 0, by_prefix.stderr
     assert by_prefix.stdout == whole.stdout
     replayed = world.run("replay", conv[:6])
-    assert replayed.returncode == 0 and replayed.stdout.strip() == \
-        f"{len(BLOOM_SCRIPT)} turns identical", replayed.stdout + replayed.stderr
+    assert (
+        replayed.returncode == 0
+        and replayed.stdout.strip() == f"{len(BLOOM_SCRIPT)} turns identical"
+    ), replayed.stdout + replayed.stderr
     short = world.run("audit", conv[:3])
     assert short.returncode == 1 and "at least 4 characters" in short.stderr
     other = "0123" if not conv.startswith("0123") else "4567"
@@ -438,23 +522,33 @@ def _tampered_copy(world: World, conv: str) -> Iterator[str]:
     if world.db().startswith("postgresql"):
         url = copy_postgres(world.db(), f"fd_tampered_{os.getpid()}")
         try:
-            status = run_sql(url, """UPDATE turn SET record = jsonb_set(record::jsonb,
+            status = run_sql(
+                url,
+                """UPDATE turn SET record = jsonb_set(record::jsonb,
                 '{reply,text}', '"You are booked for free!"')::text
-                WHERE conversation_id = $1 AND seq = 5""", conv)
+                WHERE conversation_id = $1 AND seq = 5""",
+                conv,
+            )
             assert status == "UPDATE 1"
             yield url
         finally:
-            run_sql(url.rsplit("/", 1)[0] + "/postgres",
-                    f'DROP DATABASE IF EXISTS "fd_tampered_{os.getpid()}" WITH (FORCE)')
+            run_sql(
+                url.rsplit("/", 1)[0] + "/postgres",
+                f'DROP DATABASE IF EXISTS "fd_tampered_{os.getpid()}" WITH (FORCE)',
+            )
         return
     tampered = world.tmp / "tampered.db"
-    with sqlite3.connect(world.db().removeprefix("sqlite:///")) as src, \
-            sqlite3.connect(tampered) as dst:
+    with (
+        sqlite3.connect(world.db().removeprefix("sqlite:///")) as src,
+        sqlite3.connect(tampered) as dst,
+    ):
         src.backup(dst)
     with sqlite3.connect(tampered) as con:
         changed = con.execute(
             "UPDATE turn SET record = json_set(record, '$.reply.text', 'You are booked for free!')"
-            " WHERE conversation_id = ? AND seq = 5", (conv,)).rowcount
+            " WHERE conversation_id = ? AND seq = 5",
+            (conv,),
+        ).rowcount
     assert changed == 1
     yield str(tampered)
 
@@ -501,15 +595,22 @@ def test_cards_check_accepts_the_bundled_cards(tmp_path) -> None:
 
 
 BROKEN_CARDS = {
-    "unknown_action.yaml": (("    action: find_slots\n", "    action: find_slot  # <-\n"),
-                            "unknown action 'find_slot'"),
-    "unknown_condition.yaml": (("    skip_if: customer.has_phone\n",
-                                "    skip_if: customer.has_fone  # <-\n"),
-                               "unknown name 'customer.has_fone'"),
-    "bad_field_type.yaml": (("    type: person_name\n", "    type: fullname  # <-\n"),
-                            "unknown field type 'fullname'"),
-    "not_yaml.yaml": (("    kind: confirm\n", "    kind: confirm: now  # <-\n"),
-                      "invalid YAML: mapping values are not allowed here"),
+    "unknown_action.yaml": (
+        ("    action: find_slots\n", "    action: find_slot  # <-\n"),
+        "unknown action 'find_slot'",
+    ),
+    "unknown_condition.yaml": (
+        ("    skip_if: customer.has_phone\n", "    skip_if: customer.has_fone  # <-\n"),
+        "unknown name 'customer.has_fone'",
+    ),
+    "bad_field_type.yaml": (
+        ("    type: person_name\n", "    type: fullname  # <-\n"),
+        "unknown field type 'fullname'",
+    ),
+    "not_yaml.yaml": (
+        ("    kind: confirm\n", "    kind: confirm: now  # <-\n"),
+        "invalid YAML: mapping values are not allowed here",
+    ),
 }
 
 
@@ -520,8 +621,9 @@ def test_cards_check_reports_file_and_line_of_each_problem(tmp_path) -> None:
         text = GOOD.replace(old, new, 1)
         (tmp_path / name).write_text(text)
         expected[name] = (marked_line(text), message)
-    done = frontdesk(environment(tmp_path / "x.db"), "cards", "check", "machines/cards",
-                     str(tmp_path))
+    done = frontdesk(
+        environment(tmp_path / "x.db"), "cards", "check", "machines/cards", str(tmp_path)
+    )
     assert done.returncode == 2, done.stdout
     assert "Traceback" not in done.stdout + done.stderr
     seen: dict[str, list[tuple[int, str]]] = {}
@@ -551,13 +653,17 @@ def test_cards_show_lists_transitions_with_their_rules(tmp_path) -> None:
     assert lines[0].startswith("book: Book an appointment")
     assert "transitions:" in lines
     assert re.search(r"^  confirm --confirm--> book +\[book\.confirm\.yes\]$", done.stdout, re.M)
-    assert re.search(r"^  date --escalate--> escalated +\[.*escalate\.unanswered.*\]$",
-                     done.stdout, re.M)
+    assert re.search(
+        r"^  date --escalate--> escalated +\[.*escalate\.unanswered.*\]$", done.stdout, re.M
+    )
     mermaid = frontdesk(env, "cards", "show", "book", "--business", "bloom-salon", "--mermaid")
     assert mermaid.returncode == 0 and mermaid.stdout.startswith("flowchart TD\n")
     assert '    s_confirm -->|"confirm [book.confirm.yes]"| s_book\n' in mermaid.stdout
-    assert re.search(r'^    s_date -->\|"⚠ escalate \[.*escalate\.unanswered.*\]"\| s_escalated$',
-                     mermaid.stdout, re.M)
+    assert re.search(
+        r'^    s_date -->\|"⚠ escalate \[.*escalate\.unanswered.*\]"\| s_escalated$',
+        mermaid.stdout,
+        re.M,
+    )
     assert re.search(r"^    linkStyle [\d,]+ stroke:#d32f2f,stroke-width:3px", mermaid.stdout, re.M)
     unknown = frontdesk(env, "cards", "show", "tattoo", "--business", "bloom-salon")
     assert unknown.returncode == 2 and "tattoo" in unknown.stderr
@@ -574,15 +680,27 @@ def test_cards_show_svg_to_stdout_or_a_file(tmp_path) -> None:
     root = ET.fromstring(done.stdout.encode())
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
-    assert {"phone", "lookup", "appointment", "confirm", "cancel", "done", "escalated",
-            "abandoned", "cancel.confirm.yes", "escalate.unanswered"} <= texts
+    assert {
+        "phone",
+        "lookup",
+        "appointment",
+        "confirm",
+        "cancel",
+        "done",
+        "escalated",
+        "abandoned",
+        "cancel.confirm.yes",
+        "escalate.unanswered",
+    } <= texts
     out = tmp_path / "cancel.svg"
-    written = frontdesk(env, "cards", "show", "cancel", "--business", "bloom-salon", "--svg",
-                        "--out", str(out))
+    written = frontdesk(
+        env, "cards", "show", "cancel", "--business", "bloom-salon", "--svg", "--out", str(out)
+    )
     assert (written.returncode, written.stdout) == (0, "")
     assert out.read_text() == done.stdout
-    both = frontdesk(env, "cards", "show", "cancel", "--business", "bloom-salon", "--svg",
-                     "--mermaid")
+    both = frontdesk(
+        env, "cards", "show", "cancel", "--business", "bloom-salon", "--svg", "--mermaid"
+    )
     assert both.returncode == 2 and "not allowed with" in both.stderr
 
 
@@ -594,12 +712,22 @@ def test_cards_show_svg_without_graphviz_is_one_clear_line(tmp_path) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip().splitlines() == [
         "error: --svg needs graphviz's 'dot' program, which is not installed "
-        "(Debian package: graphviz)"]
+        "(Debian package: graphviz)"
+    ]
 
 
 def test_cards_show_out_to_a_directory_that_is_not_there(tmp_path) -> None:
-    done = frontdesk(environment(tmp_path / "x.db"), "cards", "show", "book", "--business",
-                     "bloom-salon", "--mermaid", "--out", str(tmp_path / "no" / "such.mmd"))
+    done = frontdesk(
+        environment(tmp_path / "x.db"),
+        "cards",
+        "show",
+        "book",
+        "--business",
+        "bloom-salon",
+        "--mermaid",
+        "--out",
+        str(tmp_path / "no" / "such.mmd"),
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"error: --out {tmp_path / 'no' / 'such.mmd'}: ")
 
@@ -615,7 +743,8 @@ def test_an_invalid_business_file_is_refused_with_file_line_field_reason(tmp_pat
     path = businesses / "bloom-salon.yaml"
     text = path.read_text()
     broken = text.replace("duration_min: 60", "duration_min: -5", 1).replace(
-        "timezone: America/Los_Angeles", "timezone: Mars/Olympus_Mons", 1)
+        "timezone: America/Los_Angeles", "timezone: Mars/Olympus_Mons", 1
+    )
     path.write_text(broken)
     lines = broken.splitlines()
     duration_line = next(i for i, x in enumerate(lines, 1) if "duration_min: -5" in x)
@@ -624,10 +753,14 @@ def test_an_invalid_business_file_is_refused_with_file_line_field_reason(tmp_pat
     done = frontdesk(env, "appointments", "--business", "bloom-salon")
     assert done.returncode == 2, done.stdout
     assert "Traceback" not in done.stderr and done.stdout == ""
-    assert re.search(rf"{re.escape(str(path))}:{tz_line}: timezone: .*Mars/Olympus_Mons",
-                     done.stderr), done.stderr
-    assert re.search(rf"{re.escape(str(path))}:{duration_line}: services\[0\]\.duration_min: "
-                     r"\S", done.stderr), done.stderr
+    assert re.search(
+        rf"{re.escape(str(path))}:{tz_line}: timezone: .*Mars/Olympus_Mons", done.stderr
+    ), done.stderr
+    assert re.search(
+        rf"{re.escape(str(path))}:{duration_line}: services\[0\]\.duration_min: "
+        r"\S",
+        done.stderr,
+    ), done.stderr
     # another business is not held up by it
     other = frontdesk(env, "appointments", "--business", "praxis-sommer")
     assert other.returncode == 0 and other.stdout == "no appointments\n", other.stderr
@@ -636,10 +769,10 @@ def test_an_invalid_business_file_is_refused_with_file_line_field_reason(tmp_pat
     assert "Traceback" not in unknown.stderr
 
 
-@pytest.mark.parametrize(("variable", "value"), [("FRONTDESK_EMBEDDER", "word2vec"),
-                                                 ("FRONTDESK_LOG_LEVEL", "LOUD")])
-def test_a_bad_environment_variable_is_an_error_not_a_traceback(tmp_path, variable,
-                                                                value) -> None:
+@pytest.mark.parametrize(
+    ("variable", "value"), [("FRONTDESK_EMBEDDER", "word2vec"), ("FRONTDESK_LOG_LEVEL", "LOUD")]
+)
+def test_a_bad_environment_variable_is_an_error_not_a_traceback(tmp_path, variable, value) -> None:
     env = environment(tmp_path / "x.db", **{variable: value})
     done = frontdesk(env, "appointments", "--business", "bloom-salon")
     assert done.returncode == 2
@@ -647,14 +780,22 @@ def test_a_bad_environment_variable_is_an_error_not_a_traceback(tmp_path, variab
 
 
 def test_chat_answers_bytes_that_are_not_text_and_huge_lines_without_a_traceback(tmp_path) -> None:
-    lines = [b"hello", b"\xff\xfe\x00\x01garbage\x80", b"a" * 100_000,
-             "\U0001F600\U0001F600".encode(), b""]
+    lines = [
+        b"hello",
+        b"\xff\xfe\x00\x01garbage\x80",
+        b"a" * 100_000,
+        "\U0001f600\U0001f600".encode(),
+        b"",
+    ]
     with database_url_sync(tmp_path) as db:
-        proc = subprocess.run([*CLI, "chat", "--business", "bloom-salon", "--now",
-                               "2026-11-24T10:00"], cwd=REPO,
-                              env=environment(db, tmp_path / "cache"),
-                              input=b"\n".join(lines) + b"\n", capture_output=True,
-                              timeout=TIMEOUT)
+        proc = subprocess.run(
+            [*CLI, "chat", "--business", "bloom-salon", "--now", "2026-11-24T10:00"],
+            cwd=REPO,
+            env=environment(db, tmp_path / "cache"),
+            input=b"\n".join(lines) + b"\n",
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
     out = proc.stdout.decode("utf-8").splitlines()
     assert proc.returncode == 0
     assert len(out) == len(lines) and all(line.startswith("desk: ") for line in out)

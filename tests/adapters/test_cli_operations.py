@@ -17,8 +17,14 @@ NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 
 
 def row(i: int, kind: str = "message_file", **payload: object) -> OutboxRow:
-    return OutboxRow(id=f"row{i}", business="bloom-salon", kind=kind, payload=payload,
-                     idempotency_key=f"key-{i}", next_attempt_at=NOW)
+    return OutboxRow(
+        id=f"row{i}",
+        business="bloom-salon",
+        kind=kind,
+        payload=payload,
+        idempotency_key=f"key-{i}",
+        next_attempt_at=NOW,
+    )
 
 
 async def run(env: dict[str, str], *args: str):
@@ -45,15 +51,19 @@ async def test_outbox_lists_retries_and_drains(tmp_path: Path) -> None:
         listed = await run(env, "outbox", "--json")
         assert listed.returncode == 0, listed.stderr
         assert {(r["id"], r["status"]) for r in json.loads(listed.stdout)} == {
-            ("row0", "dead"), ("row1", "dead")}
+            ("row0", "dead"),
+            ("row1", "dead"),
+        }
         text = await run(env, "outbox")
         assert "row0 dead message_file attempts=6" in text.stdout
         assert "webhook answered 503" in text.stdout and "2 pending or dead" in text.stdout
 
-        for args, says in ((("outbox", "retry"), "needs a row ID or --dead"),
-                           (("outbox", "retry", "row0", "--dead"), "needs a row ID or --dead"),
-                           (("outbox", "retry", "nope"), "nope"),
-                           (("outbox", "retry", "row2"), "sent")):
+        for args, says in (
+            (("outbox", "retry"), "needs a row ID or --dead"),
+            (("outbox", "retry", "row0", "--dead"), "needs a row ID or --dead"),
+            (("outbox", "retry", "nope"), "nope"),
+            (("outbox", "retry", "row2"), "sent"),
+        ):
             refused = await run(env, *args)
             assert refused.returncode == 2, (args, refused.stdout, refused.stderr)
             assert says in refused.stderr and "Traceback" not in refused.stderr
@@ -64,7 +74,9 @@ async def test_outbox_lists_retries_and_drains(tmp_path: Path) -> None:
         assert rest.returncode == 0 and "re-queued 1 row" in rest.stdout
         after = {r["id"]: r for r in json.loads((await run(env, "outbox", "--json")).stdout)}
         assert {k: (v["status"], v["attempts"]) for k, v in after.items()} == {
-            "row0": ("pending", 0), "row1": ("pending", 0)}
+            "row0": ("pending", 0),
+            "row1": ("pending", 0),
+        }
 
         drained = await run(env, "outbox", "drain", "--once")
         assert drained.returncode == 0 and "sent=2" in drained.stdout, drained.stderr
@@ -74,10 +86,15 @@ async def test_outbox_lists_retries_and_drains(tmp_path: Path) -> None:
 
 
 async def test_recover_answers_an_event_whose_turn_never_committed(tmp_path: Path) -> None:
-    event = InboundEvent(business="bloom-salon", channel="sms", sender="+15035550188",
-                         text="What are your opening hours?", provider_msg_id="SMlost",
-                         received_at=datetime.now(UTC) - timedelta(minutes=5),
-                         customer_phone="+15035550188")
+    event = InboundEvent(
+        business="bloom-salon",
+        channel="sms",
+        sender="+15035550188",
+        text="What are your opening hours?",
+        provider_msg_id="SMlost",
+        received_at=datetime.now(UTC) - timedelta(minutes=5),
+        customer_phone="+15035550188",
+    )
     async with database_url(tmp_path) as db:
         env = environment(db, tmp_path / "cache")
         store = await open_store(db)
@@ -126,7 +143,8 @@ async def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 async def test_outbox_retry_takes_a_unique_id_prefix_and_names_the_rows_of_an_ambiguous_one(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     async with database_url(tmp_path) as db:
         env = environment(db, tmp_path / "cache")
         store = await open_store(db)
@@ -134,20 +152,25 @@ async def test_outbox_retry_takes_a_unique_id_prefix_and_names_the_rows_of_an_am
             await store.migrate()
             async with store.transaction("bloom-salon", "seed") as tx:
                 for name in ("feed01", "feed02", "beef01"):
-                    await tx.enqueue(row(0, path=str(tmp_path / "m.jsonl")).model_copy(
-                        update={"id": name, "idempotency_key": f"key-{name}"}))
+                    await tx.enqueue(
+                        row(0, path=str(tmp_path / "m.jsonl")).model_copy(
+                            update={"id": name, "idempotency_key": f"key-{name}"}
+                        )
+                    )
             for name in ("feed01", "feed02", "beef01"):
                 await store.mark_outbox(name, "dead", 6, NOW, "webhook answered 503")
         finally:
             await store.close()
         ambiguous = await run(env, "outbox", "retry", "feed")
         assert ambiguous.returncode == 2 and "Traceback" not in ambiguous.stderr
-        assert ambiguous.stderr.strip() == ("error: 'feed' is the start of 2 outbox row ids: "
-                                            "feed01, feed02; give more of it")
+        assert ambiguous.stderr.strip() == (
+            "error: 'feed' is the start of 2 outbox row ids: feed01, feed02; give more of it"
+        )
         short = await run(env, "outbox", "retry", "bee")
         assert short.returncode == 2 and "at least 4 characters" in short.stderr
         one = await run(env, "outbox", "retry", "beef")
         assert one.returncode == 0 and "re-queued 1 row" in one.stdout, one.stderr
-        listed = {r["id"]: r["status"] for r in
-                  json.loads((await run(env, "outbox", "--json")).stdout)}
+        listed = {
+            r["id"]: r["status"] for r in json.loads((await run(env, "outbox", "--json")).stdout)
+        }
         assert listed == {"beef01": "pending", "feed01": "dead", "feed02": "dead"}

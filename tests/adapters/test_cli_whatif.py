@@ -28,8 +28,13 @@ from tests.fakes.cli import REPO, environment, frontdesk
 
 LA = ZoneInfo("America/Los_Angeles")
 PHONE = "+15035550177"
-BOOKING = ["Hi, I'd like to book a men's haircut", "Thursday afternoon", "the first one",
-           "Jamie Rivera", "yes"]
+BOOKING = [
+    "Hi, I'd like to book a men's haircut",
+    "Thursday afternoon",
+    "the first one",
+    "Jamie Rivera",
+    "yes",
+]
 MOVE = ["I need to reschedule my appointment", "Saturday morning", "the first one", "yes"]
 BUSINESSES = REPO / "examples" / "businesses"
 
@@ -49,17 +54,24 @@ class Recorded:
 
 
 async def _record(db: str, language: object) -> tuple[str, str, dict[str, list[list[str]]]]:
-    app = await open_app(Settings(db=db, businesses=BUSINESSES),
-                         language=language)  # type: ignore[arg-type]
+    app = await open_app(Settings(db=db, businesses=BUSINESSES), language=language)  # type: ignore[arg-type]
     try:
         n = 0
 
         async def say(text: str, at: datetime, who: str) -> str:
             nonlocal n
             n += 1
-            reply = await app.desk.handle(InboundEvent(
-                business="bloom-salon", channel="sms", sender=f"{PHONE}/{who}", text=text,
-                provider_msg_id=f"whatif-{n}", received_at=at, customer_phone=PHONE))
+            reply = await app.desk.handle(
+                InboundEvent(
+                    business="bloom-salon",
+                    channel="sms",
+                    sender=f"{PHONE}/{who}",
+                    text=text,
+                    provider_msg_id=f"whatif-{n}",
+                    received_at=at,
+                    customer_phone=PHONE,
+                )
+            )
             return reply.conversation_id
 
         for text in BOOKING:
@@ -67,8 +79,13 @@ async def _record(db: str, language: object) -> tuple[str, str, dict[str, list[l
         [appt] = await app.store.list_appointments("bloom-salon")
         for text in MOVE:  # 30 hours before the appointment: outside the 24-hour window
             move = await say(text, appt.start - timedelta(hours=30), "move")
-        kinds = {cid: [[i["kind"] for i in (t.record["decision"] or {})["plan"]["items"]]
-                       for t in await app.store.turns(cid)] for cid in (booking, move)}
+        kinds = {
+            cid: [
+                [i["kind"] for i in (t.record["decision"] or {})["plan"]["items"]]
+                for t in await app.store.turns(cid)
+            ]
+            for cid in (booking, move)
+        }
         [moved] = await app.store.list_appointments("bloom-salon")
         assert moved.start != appt.start, "the recorded conversation did not reschedule"
         return booking, move, kinds
@@ -92,8 +109,9 @@ def late_window(tmp: Path, hours: int) -> Path:
         path = target / "bloom-salon.yaml"
         text = path.read_text()
         assert "  late_window_hours: 24\n" in text
-        path.write_text(text.replace("  late_window_hours: 24\n",
-                                     f"  late_window_hours: {hours}\n"))
+        path.write_text(
+            text.replace("  late_window_hours: 24\n", f"  late_window_hours: {hours}\n")
+        )
     return target
 
 
@@ -108,23 +126,33 @@ def test_unchanged_cards_and_businesses_replay_identically(recorded) -> None:
     total = len(BOOKING) + len(MOVE)
     code, out, _ = recorded.run("replay", "--all")
     assert (code, out) == (0, f"{total} turns identical\n")
-    code, out, _ = recorded.run("--businesses", str(late_window(recorded.tmp, 24)),
-                                "replay", "--all")
+    code, out, _ = recorded.run(
+        "--businesses", str(late_window(recorded.tmp, 24)), "replay", "--all"
+    )
     assert (code, out) == (0, f"{total} turns identical\n")
-    code, out, _ = recorded.run("replay", recorded.move, "--business-file",
-                                str(BUSINESSES / "bloom-salon.yaml"), "--json")
+    code, out, _ = recorded.run(
+        "replay", recorded.move, "--business-file", str(BUSINESSES / "bloom-salon.yaml"), "--json"
+    )
     assert code == 0
     assert json.loads(out) == {"turns": len(MOVE), "differ": 0, "differences": []}
 
 
 def test_a_48_hour_late_window_lists_the_fee_notice_the_move_would_have_had(recorded) -> None:
-    code, out, _ = recorded.run("--businesses", str(late_window(recorded.tmp, 48)),
-                                "replay", "--all", "--business", "bloom-salon")
+    code, out, _ = recorded.run(
+        "--businesses",
+        str(late_window(recorded.tmp, 48)),
+        "replay",
+        "--all",
+        "--business",
+        "bloom-salon",
+    )
     assert code == 1, out
     lines = out.splitlines()
     at = lines.index(f"{recorded.move} turn 3 (bloom-salon) customer: 'the first one'")
-    assert lines[at + 1:at + 3] == ["  + rule changes.late_fee_notice",
-                                    "  + reply late_fee (fee $25, hours 48)"]
+    assert lines[at + 1 : at + 3] == [
+        "  + rule changes.late_fee_notice",
+        "  + reply late_fee (fee $25, hours 48)",
+    ]
     # at the yes the rule fires as well, but the confirmation supersedes it
     assert f"{recorded.move} turn 4 (bloom-salon) customer: 'yes'" in lines
     assert "  + rule changes.late_fee_notice (superseded: no effect)" in lines
@@ -140,19 +168,31 @@ def test_a_changed_business_file_as_json(recorded) -> None:
     assert (data["turns"], data["differ"]) == (len(BOOKING) + len(MOVE), 2)
     first = data["differences"][0]
     assert {k: first[k] for k in ("conversation_id", "business", "seq", "text")} == {
-        "conversation_id": recorded.move, "business": "bloom-salon", "seq": 3,
-        "text": "the first one"}
+        "conversation_id": recorded.move,
+        "business": "bloom-salon",
+        "seq": 3,
+        "text": "the first one",
+    }
     assert first["changes"] == [
-        {"sign": "+", "part": "rule", "what": "changes.late_fee_notice",
-         "text": "+ rule changes.late_fee_notice"},
-        {"sign": "+", "part": "reply", "what": "late_fee (fee $25, hours 48)",
-         "text": "+ reply late_fee (fee $25, hours 48)"},
+        {
+            "sign": "+",
+            "part": "rule",
+            "what": "changes.late_fee_notice",
+            "text": "+ rule changes.late_fee_notice",
+        },
+        {
+            "sign": "+",
+            "part": "reply",
+            "what": "late_fee (fee $25, hours 48)",
+            "text": "+ reply late_fee (fee $25, hours 48)",
+        },
     ]
 
 
 def test_a_shorter_window_changes_nothing_here(recorded) -> None:
-    code, out, _ = recorded.run("--businesses", str(late_window(recorded.tmp, 12)),
-                                "replay", "--all")
+    code, out, _ = recorded.run(
+        "--businesses", str(late_window(recorded.tmp, 12)), "replay", "--all"
+    )
     assert (code, out) == (0, f"{len(BOOKING) + len(MOVE)} turns identical\n")
 
 
@@ -168,25 +208,35 @@ def test_a_card_without_the_read_back_lists_the_booking_that_would_run_at_once(r
     assert code == 1, out
     lines = out.splitlines()
     at = lines.index(f"{recorded.booking} turn 4 (bloom-salon) customer: 'Jamie Rivera'")
-    block = lines[at + 1:lines.index(f"{recorded.booking} turn 5 (bloom-salon) customer: 'yes'")]
+    block = lines[at + 1 : lines.index(f"{recorded.booking} turn 5 (bloom-salon) customer: 'yes'")]
     assert "  - rule book.confirm.read_back" in block
     assert "  - transition book: phone --advance--> confirm" in block
     assert "  + transition book: phone --advance--> book" in block
     [run] = [line for line in block if line.startswith("  + would run action book(")]
-    assert "name=Jamie Rivera" in run and run.endswith("(not recorded: the rest of the turn "
-                                                       "is unknown)")
-    assert ("  ~ decision cannot be replayed: card 'book' has no step 'confirm' any more"
-            in lines)
+    assert "name=Jamie Rivera" in run and run.endswith(
+        "(not recorded: the rest of the turn is unknown)"
+    )
+    assert "  ~ decision cannot be replayed: card 'book' has no step 'confirm' any more" in lines
     assert recorded.move not in out  # the move never used the booking card
     assert lines[-1] == f"2 of {len(BOOKING) + len(MOVE)} turns differ"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--cards", "no/such/dir"), "--cards no/such/dir: no such file or directory"),
-    (("--business-file", "no/such.yaml"), "no/such.yaml:1: "),
-    (("--business-file", str(BUSINESSES / "praxis-sommer.yaml"), "--business", "bloom-salon"),
-     "is business 'praxis-sommer', not 'bloom-salon'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--cards", "no/such/dir"), "--cards no/such/dir: no such file or directory"),
+        (("--business-file", "no/such.yaml"), "no/such.yaml:1: "),
+        (
+            (
+                "--business-file",
+                str(BUSINESSES / "praxis-sommer.yaml"),
+                "--business",
+                "bloom-salon",
+            ),
+            "is business 'praxis-sommer', not 'bloom-salon'",
+        ),
+    ],
+)
 def test_what_if_inputs_that_are_not_there_are_usage_errors(recorded, args, message) -> None:
     code, out, err = recorded.run("replay", "--all", *args)
     assert code == 2 and out == ""

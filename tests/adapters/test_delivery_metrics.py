@@ -42,8 +42,9 @@ LATER = timedelta(minutes=1)  # past any backoff of FAST's first attempts
 
 
 @asynccontextmanager
-async def serving(path: str, handler: Callable[[web.Request], Awaitable[web.Response]]
-                  ) -> AsyncIterator[str]:
+async def serving(
+    path: str, handler: Callable[[web.Request], Awaitable[web.Response]]
+) -> AsyncIterator[str]:
     """A fake provider API on a local port; yields its base URL."""
     api = web.Application()
     api.router.add_post(path, handler)
@@ -80,13 +81,19 @@ async def telegram() -> AsyncIterator[tg.FakeTelegram]:
 
 
 def sms(fake: tw.FakeTwilio) -> TwilioSmsSender:
-    return TwilioSmsSender({BLOOM: TwilioChannel(account_sid=tw.SID, auth_token=tw.TOKEN,
-                                                 from_number=tw.FROM)}, base_url=fake.url)
+    return TwilioSmsSender(
+        {BLOOM: TwilioChannel(account_sid=tw.SID, auth_token=tw.TOKEN, from_number=tw.FROM)},
+        base_url=fake.url,
+    )
 
 
 def whatsapp(fake: wa.FakeGraph) -> WhatsAppSender:
-    account = WhatsAppChannel(phone_number_id=wa.PHONE_ID, access_token=wa.TOKEN,
-                              app_secret=wa.SECRET, verify_token=wa.VERIFY)
+    account = WhatsAppChannel(
+        phone_number_id=wa.PHONE_ID,
+        access_token=wa.TOKEN,
+        app_secret=wa.SECRET,
+        verify_token=wa.VERIFY,
+    )
     return WhatsAppSender({BLOOM: account}, base_url=fake.url, version=wa.VERSION)
 
 
@@ -99,38 +106,60 @@ async def reply(store: Store, channel: str, to: str = "+15035550123") -> None:
     """A reply row on ``channel``, due at ``NOW``."""
     key = uuid.uuid4().hex
     async with store.transaction(BLOOM, "c1") as tx:
-        await tx.enqueue(OutboxRow(
-            id=key, business=BLOOM, kind="reply",
-            payload={"channel": channel, "to": to, "text": "Hello", "options": [],
-                     "in_reply_to": "m1"},
-            idempotency_key=f"reply:{key}", next_attempt_at=NOW))
+        await tx.enqueue(
+            OutboxRow(
+                id=key,
+                business=BLOOM,
+                kind="reply",
+                payload={
+                    "channel": channel,
+                    "to": to,
+                    "text": "Hello",
+                    "options": [],
+                    "in_reply_to": "m1",
+                },
+                idempotency_key=f"reply:{key}",
+                next_attempt_at=NOW,
+            )
+        )
 
 
 def count(registry: CollectorRegistry, provider: str, result: str) -> float:
-    value = registry.get_sample_value("frontdesk_deliveries_total",
-                                      {"provider": provider, "result": result})
+    value = registry.get_sample_value(
+        "frontdesk_deliveries_total", {"provider": provider, "result": result}
+    )
     return value or 0.0
 
 
 def counted(registry: CollectorRegistry) -> dict[tuple[str, str], float]:
     """Every non-zero delivery counter: (provider, result) → count."""
-    return {(s.labels["provider"], s.labels["result"]): s.value
-            for metric in registry.collect() if metric.name == "frontdesk_deliveries"
-            for s in metric.samples if s.name.endswith("_total") and s.value}
+    return {
+        (s.labels["provider"], s.labels["result"]): s.value
+        for metric in registry.collect()
+        if metric.name == "frontdesk_deliveries"
+        for s in metric.samples
+        if s.name.endswith("_total") and s.value
+    }
 
 
 def timed(registry: CollectorRegistry, provider: str) -> float:
     """How many attempts of ``provider`` the latency histogram holds."""
-    value = registry.get_sample_value("frontdesk_delivery_seconds_count",
-                                      {"provider": provider})
+    value = registry.get_sample_value("frontdesk_delivery_seconds_count", {"provider": provider})
     return value or 0.0
 
 
 # --------------------------------------------------------------------- each provider
 
-async def _sent_retried_dead(store: MemoryStore, drainer: Drainer,
-                             fail_with: Callable[[str], None], channel: str, to: str,
-                             retry: str, dead: str) -> None:
+
+async def _sent_retried_dead(
+    store: MemoryStore,
+    drainer: Drainer,
+    fail_with: Callable[[str], None],
+    channel: str,
+    to: str,
+    retry: str,
+    dead: str,
+) -> None:
     """One reply fails with ``retry`` then goes out; a second is refused for good."""
     await reply(store, channel, to)
     fail_with(retry)
@@ -150,41 +179,50 @@ async def test_twilio_sent_retried_and_dead(twilio: tw.FakeTwilio, retry: str) -
         twilio.fail_with = [int(status)]
 
     await _sent_retried_dead(store, drainer, fail_with, "sms", "+15035550123", retry, "400")
-    assert counted(registry) == {("twilio_sms", "sent"): 1, ("twilio_sms", "retry"): 1,
-                                 ("twilio_sms", "dead"): 1}
+    assert counted(registry) == {
+        ("twilio_sms", "sent"): 1,
+        ("twilio_sms", "retry"): 1,
+        ("twilio_sms", "dead"): 1,
+    }
     assert timed(registry, "twilio_sms") == 3 == len(twilio.attempts)
 
 
 @pytest.mark.parametrize("retry", ["500/131000", "429/4", "400/131048"])
 async def test_whatsapp_sent_retried_and_dead(graph: wa.FakeGraph, retry: str) -> None:
     store, metrics = MemoryStore(), DeliveryMetrics(registry := CollectorRegistry())
-    drainer = Drainer(store, {"reply": ReplyRouter({"whatsapp": whatsapp(graph)}, FAST)},
-                      metrics)
+    drainer = Drainer(store, {"reply": ReplyRouter({"whatsapp": whatsapp(graph)}, FAST)}, metrics)
 
     def fail_with(answer: str) -> None:
         status, code = answer.split("/")
         graph.fail_with = [(int(status), int(code))]
 
-    await _sent_retried_dead(store, drainer, fail_with, "whatsapp", wa.CUSTOMER, retry,
-                             "400/131026")
-    assert counted(registry) == {("whatsapp", "sent"): 1, ("whatsapp", "retry"): 1,
-                                 ("whatsapp", "dead"): 1}
+    await _sent_retried_dead(
+        store, drainer, fail_with, "whatsapp", wa.CUSTOMER, retry, "400/131026"
+    )
+    assert counted(registry) == {
+        ("whatsapp", "sent"): 1,
+        ("whatsapp", "retry"): 1,
+        ("whatsapp", "dead"): 1,
+    }
     assert timed(registry, "whatsapp") == 3 == len(graph.attempts)
 
 
 @pytest.mark.parametrize("retry", ["500", "429"])
 async def test_telegram_sent_retried_and_dead(telegram: tg.FakeTelegram, retry: str) -> None:
     store, metrics = MemoryStore(), DeliveryMetrics(registry := CollectorRegistry())
-    drainer = Drainer(store, {"reply": ReplyRouter({"telegram": telegram_bot(telegram)},
-                                                   FAST)}, metrics)
+    drainer = Drainer(
+        store, {"reply": ReplyRouter({"telegram": telegram_bot(telegram)}, FAST)}, metrics
+    )
 
     def fail_with(status: str) -> None:
         telegram.fail_with = [int(status)]
 
-    await _sent_retried_dead(store, drainer, fail_with, "telegram", str(tg.CHAT), retry,
-                             "403")
-    assert counted(registry) == {("telegram", "sent"): 1, ("telegram", "retry"): 1,
-                                 ("telegram", "dead"): 1}
+    await _sent_retried_dead(store, drainer, fail_with, "telegram", str(tg.CHAT), retry, "403")
+    assert counted(registry) == {
+        ("telegram", "sent"): 1,
+        ("telegram", "retry"): 1,
+        ("telegram", "dead"): 1,
+    }
     assert timed(registry, "telegram") == 3 == len(telegram.attempts)
 
 
@@ -211,12 +249,20 @@ async def test_an_unreachable_provider_is_a_timed_retry() -> None:
 
 # --------------------------------------------------------------------- the reply router
 
+
 async def test_the_router_counts_each_reply_once_under_its_channel_s_provider(
-        twilio: tw.FakeTwilio, graph: wa.FakeGraph, telegram: tg.FakeTelegram) -> None:
+    twilio: tw.FakeTwilio, graph: wa.FakeGraph, telegram: tg.FakeTelegram
+) -> None:
     store, metrics = MemoryStore(), DeliveryMetrics(registry := CollectorRegistry())
-    router = ReplyRouter({"sms": sms(twilio), "whatsapp": whatsapp(graph),
-                          "telegram": telegram_bot(telegram), "webchat": WebchatHistory()},
-                         FAST)
+    router = ReplyRouter(
+        {
+            "sms": sms(twilio),
+            "whatsapp": whatsapp(graph),
+            "telegram": telegram_bot(telegram),
+            "webchat": WebchatHistory(),
+        },
+        FAST,
+    )
     await reply(store, "sms")
     await reply(store, "whatsapp", wa.CUSTOMER)
     await reply(store, "telegram", str(tg.CHAT))
@@ -224,16 +270,26 @@ async def test_the_router_counts_each_reply_once_under_its_channel_s_provider(
     await reply(store, "voice")  # no sender for it: dead at once
     drainer = Drainer(store, {"reply": router}, metrics)
     assert await drainer.drain_once(NOW) == {"sent": 4, "dead": 1}
-    assert counted(registry) == {("twilio_sms", "sent"): 1, ("whatsapp", "sent"): 1,
-                                 ("telegram", "sent"): 1, ("webchat", "sent"): 1,
-                                 ("unrouted", "dead"): 1}
+    assert counted(registry) == {
+        ("twilio_sms", "sent"): 1,
+        ("whatsapp", "sent"): 1,
+        ("telegram", "sent"): 1,
+        ("webchat", "sent"): 1,
+        ("unrouted", "dead"): 1,
+    }
     assert timed(registry, "reply") == 0
-    assert sum(timed(registry, p) for p in
-               ("twilio_sms", "whatsapp", "telegram", "webchat", "unrouted")) == 5
+    assert (
+        sum(
+            timed(registry, p)
+            for p in ("twilio_sms", "whatsapp", "telegram", "webchat", "unrouted")
+        )
+        == 5
+    )
 
 
 async def test_without_metrics_nothing_is_counted_and_delivery_is_the_same(
-        twilio: tw.FakeTwilio) -> None:
+    twilio: tw.FakeTwilio,
+) -> None:
     store = MemoryStore()
     await reply(store, "sms")
     drainer = Drainer(store, {"reply": ReplyRouter({"sms": sms(twilio)}, FAST)})
@@ -243,25 +299,44 @@ async def test_without_metrics_nothing_is_counted_and_delivery_is_the_same(
 
 # --------------------------------------------------------------------- drainer_for
 
-async def test_drainer_for_gives_the_metrics_to_built_in_and_extra_senders(
-        tmp_path: Path) -> None:
+
+async def test_drainer_for_gives_the_metrics_to_built_in_and_extra_senders(tmp_path: Path) -> None:
     store, metrics = MemoryStore(), DeliveryMetrics(registry := CollectorRegistry())
     async with store.transaction(BLOOM, "c1") as tx:
-        await tx.enqueue(OutboxRow(
-            id="m1", business=BLOOM, kind="message_file",
-            payload={"path": str(tmp_path / "messages.jsonl"), "message": {"text": "Call me"}},
-            idempotency_key="message:m1", next_attempt_at=NOW))
-        await tx.enqueue(OutboxRow(
-            id="m2", business=BLOOM, kind="message_webhook",
-            payload={"url": "http://127.0.0.1:9/hook", "message": {"text": "Call me"}},
-            idempotency_key="message:m2", next_attempt_at=NOW))  # no secret: dead
+        await tx.enqueue(
+            OutboxRow(
+                id="m1",
+                business=BLOOM,
+                kind="message_file",
+                payload={"path": str(tmp_path / "messages.jsonl"), "message": {"text": "Call me"}},
+                idempotency_key="message:m1",
+                next_attempt_at=NOW,
+            )
+        )
+        await tx.enqueue(
+            OutboxRow(
+                id="m2",
+                business=BLOOM,
+                kind="message_webhook",
+                payload={"url": "http://127.0.0.1:9/hook", "message": {"text": "Call me"}},
+                idempotency_key="message:m2",
+                next_attempt_at=NOW,
+            )
+        )  # no secret: dead
     await reply(store, "webchat", "session-1")
-    drainer = drainer_for(store, {}, FAST,
-                          extra={"reply": ReplyRouter({"webchat": WebchatHistory()}, FAST)},
-                          metrics=metrics)
+    drainer = drainer_for(
+        store,
+        {},
+        FAST,
+        extra={"reply": ReplyRouter({"webchat": WebchatHistory()}, FAST)},
+        metrics=metrics,
+    )
     assert await drainer.drain_once(NOW) == {"sent": 2, "dead": 1}
-    assert counted(registry) == {("message_file", "sent"): 1,
-                                 ("message_webhook", "dead"): 1, ("webchat", "sent"): 1}
+    assert counted(registry) == {
+        ("message_file", "sent"): 1,
+        ("message_webhook", "dead"): 1,
+        ("webchat", "sent"): 1,
+    }
 
 
 def test_the_server_s_registry_holds_the_delivery_metrics() -> None:
@@ -273,17 +348,26 @@ def test_the_server_s_registry_holds_the_delivery_metrics() -> None:
 
 # --------------------------------------------------------------------- /metrics
 
+
 async def test_metrics_exposes_deliveries_and_outbox_depth(
-        tmp_path: Path, language: LanguageBackend, twilio: tw.FakeTwilio) -> None:
+    tmp_path: Path, language: LanguageBackend, twilio: tw.FakeTwilio
+) -> None:
     async with database_url(tmp_path) as db:
-        app = await open_app(Settings(db=db, businesses=repo_path("examples", "businesses")),
-                             only=BLOOM, language=language)
+        app = await open_app(
+            Settings(db=db, businesses=repo_path("examples", "businesses")),
+            only=BLOOM,
+            language=language,
+        )
         try:
             server = Server(settings=app.settings, app=app)
             businesses = {k: b.business for k, b in app.brains.items()}
-            drainer = drainer_for(app.store, businesses, FAST,
-                                  extra={"reply": ReplyRouter({"sms": sms(twilio)}, FAST)},
-                                  metrics=server.metrics.deliveries)
+            drainer = drainer_for(
+                app.store,
+                businesses,
+                FAST,
+                extra={"reply": ReplyRouter({"sms": sms(twilio)}, FAST)},
+                metrics=server.metrics.deliveries,
+            )
             await reply(app.store, "sms")
             await reply(app.store, "sms")
             twilio.fail_with = [500]

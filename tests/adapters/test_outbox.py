@@ -22,8 +22,11 @@ from store.memory import MemoryStore
 
 SECRET = "s3cret-value"
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
-MESSAGE = {"caller_name": "Morgan Blake", "callback_number": "+15035550104",
-           "text": "Please call me back"}
+MESSAGE = {
+    "caller_name": "Morgan Blake",
+    "callback_number": "+15035550104",
+    "text": "Please call me back",
+}
 
 
 class Receiver:
@@ -34,14 +37,15 @@ class Receiver:
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         stamp = request.headers["X-Frontdesk-Timestamp"]
-        expected = "sha256=" + hmac.new(SECRET.encode(), stamp.encode() + b"." + body,
-                                        hashlib.sha256).hexdigest()
+        expected = (
+            "sha256="
+            + hmac.new(SECRET.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        )
         if not hmac.compare_digest(expected, request.headers["X-Frontdesk-Signature"]):
             return web.Response(status=401)
         if self.fail_with:
             return web.Response(status=self.fail_with)
-        self.received.append({"key": request.headers["Idempotency-Key"],
-                              "body": json.loads(body)})
+        self.received.append({"key": request.headers["Idempotency-Key"], "body": json.loads(body)})
         return web.Response(status=204)
 
 
@@ -62,8 +66,16 @@ async def receiver():
 
 async def _enqueue(store: MemoryStore, kind: str, payload: dict[str, object], key: str) -> None:
     async with store.transaction("bloom-salon", "c1") as tx:
-        await tx.enqueue(OutboxRow(id=key, business="bloom-salon", kind=kind, payload=payload,
-                                   idempotency_key=key, next_attempt_at=NOW))
+        await tx.enqueue(
+            OutboxRow(
+                id=key,
+                business="bloom-salon",
+                kind=kind,
+                payload=payload,
+                idempotency_key=key,
+                next_attempt_at=NOW,
+            )
+        )
 
 
 async def test_webhook_is_signed_and_delivered_once(receiver):
@@ -105,10 +117,16 @@ async def test_webhook_client_error_is_not_retried(receiver):
 
 async def test_unreachable_webhook_is_retried():
     store = MemoryStore()
-    await _enqueue(store, "message_webhook",
-                   {"url": "http://127.0.0.1:9/nothing-listens", "message": MESSAGE}, "k4")
-    drainer = Drainer(store, {"message_webhook": WebhookSender(
-        {"bloom-salon": SECRET}, RetryOptions(timeout_s=2.0))})
+    await _enqueue(
+        store,
+        "message_webhook",
+        {"url": "http://127.0.0.1:9/nothing-listens", "message": MESSAGE},
+        "k4",
+    )
+    drainer = Drainer(
+        store,
+        {"message_webhook": WebhookSender({"bloom-salon": SECRET}, RetryOptions(timeout_s=2.0))},
+    )
     assert await drainer.drain_once(NOW) == {"pending": 1}
 
 

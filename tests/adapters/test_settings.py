@@ -56,13 +56,13 @@ def test_the_example_file_loads_and_documents_every_key_with_its_default(tmp_pat
     assert as_shipped.config_file == EXAMPLE
     # uncommented, every documented default is a valid value and is the default (its paths
     # now relative to the file's directory)
-    here = write(tmp_path / "frontdesk.toml", re.sub(r"^# ([a-z_]+ = )", r"\1", text,
-                                                     flags=re.M))
+    here = write(tmp_path / "frontdesk.toml", re.sub(r"^# ([a-z_]+ = )", r"\1", text, flags=re.M))
     loaded = Settings.load({}, config=here)
     expected = values(Settings.from_env({})) | {
         "db": f"sqlite:///{tmp_path}/frontdesk.db",
         "businesses": tmp_path / "businesses",
-        "cache_dir": Path("~/.cache/frontdesk").expanduser()}
+        "cache_dir": Path("~/.cache/frontdesk").expanduser(),
+    }
     assert values(loaded) == expected
 
 
@@ -70,16 +70,30 @@ def test_the_example_file_loads_and_documents_every_key_with_its_default(tmp_pat
 
 
 def test_the_environment_beats_the_file_and_flags_beat_both(tmp_path) -> None:
-    config = write(tmp_path / "desk.toml", 'host = "0.0.0.0"\nport = 9000\n'
-                   'rate_per_sender = 5\nlog_level = "info"\ndb = "file.db"\n'
-                   'public_url = "https://file.example.com/"\n')
+    config = write(
+        tmp_path / "desk.toml",
+        'host = "0.0.0.0"\nport = 9000\n'
+        'rate_per_sender = 5\nlog_level = "info"\ndb = "file.db"\n'
+        'public_url = "https://file.example.com/"\n',
+    )
     env = {"FRONTDESK_PORT": "9100", "FRONTDESK_DB": "sqlite:///env.db"}
     s = Settings.load(env, config=config)
     assert (s.host, s.port, s.rate_per_sender, s.log_level) == ("0.0.0.0", 9100, 5, "INFO")
     assert (s.db, s.public_url) == ("sqlite:///env.db", "https://file.example.com")
     assert s.rate_per_business == 600  # in neither: the default
-    args = build_parser().parse_args(["--config", str(config), "--db", "flag.db", "serve",
-                                      "--port", "9200", "--public-url", "http://flag:1"])
+    args = build_parser().parse_args(
+        [
+            "--config",
+            str(config),
+            "--db",
+            "flag.db",
+            "serve",
+            "--port",
+            "9200",
+            "--public-url",
+            "http://flag:1",
+        ]
+    )
     f = load_settings(args, env)
     assert (f.host, f.port, f.db, f.public_url) == ("0.0.0.0", 9200, "flag.db", "http://flag:1")
     bad = build_parser().parse_args(["--config", str(config), "serve", "--port", "0"])
@@ -114,8 +128,9 @@ def test_a_named_file_must_exist_the_default_one_need_not(tmp_path, monkeypatch)
     assert str(e.value) == "nope.toml: no such configuration file (named by --config)"
     with pytest.raises(SettingsError) as e:
         Settings.load({"FRONTDESK_CONFIG": "gone/desk.toml"})
-    assert str(e.value) == ("gone/desk.toml: no such configuration file "
-                            "(named by FRONTDESK_CONFIG)")
+    assert str(e.value) == (
+        "gone/desk.toml: no such configuration file (named by FRONTDESK_CONFIG)"
+    )
     (tmp_path / "adir").mkdir()
     with pytest.raises(SettingsError, match=r"^adir: cannot read: "):
         Settings.load({}, config="adir")
@@ -124,81 +139,119 @@ def test_a_named_file_must_exist_the_default_one_need_not(tmp_path, monkeypatch)
 # ---------------------------------------------------------------------- paths
 
 
-def test_relative_paths_in_the_file_are_relative_to_its_directory(tmp_path,
-                                                                   monkeypatch) -> None:
+def test_relative_paths_in_the_file_are_relative_to_its_directory(tmp_path, monkeypatch) -> None:
     conf = tmp_path / "etc" / "frontdesk"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    config = write(conf / "frontdesk.toml",
-                   'businesses = "biz"\ncards = ["cards", "/srv/cards", "~/mine"]\n'
-                   'cache_dir = "../cache"\ndb = "sqlite:///data/desk.db"\n')
+    config = write(
+        conf / "frontdesk.toml",
+        'businesses = "biz"\ncards = ["cards", "/srv/cards", "~/mine"]\n'
+        'cache_dir = "../cache"\ndb = "sqlite:///data/desk.db"\n',
+    )
     s = Settings.load({}, config=Path("../etc/frontdesk/frontdesk.toml"))
     assert s.businesses == conf / "biz"
     assert s.cards == (conf / "cards", Path("/srv/cards"), tmp_path / "home" / "mine")
     assert s.cache_dir == tmp_path / "etc" / "cache"
     assert s.db == f"sqlite:///{conf}/data/desk.db"  # i.e. sqlite:////abs/path
     assert s.config_file == config
-    for db, resolved in [("desk.db", f"{conf}/desk.db"),
-                         ("sqlite:////var/lib/desk.db", "sqlite:////var/lib/desk.db"),
-                         ("postgresql://desk@127.0.0.1:5432/desk",
-                          "postgresql://desk@127.0.0.1:5432/desk")]:
+    for db, resolved in [
+        ("desk.db", f"{conf}/desk.db"),
+        ("sqlite:////var/lib/desk.db", "sqlite:////var/lib/desk.db"),
+        ("postgresql://desk@127.0.0.1:5432/desk", "postgresql://desk@127.0.0.1:5432/desk"),
+    ]:
         write(config, f"db = {json.dumps(db)}\n")
         assert Settings.load({}, config=config).db == resolved
     write(config, 'cache_dir = ""\n')
     assert Settings.load({}, config=config).cache_dir is None  # "" turns the cache off
     # variables and defaults stay relative to the working directory, as without a file
-    s = Settings.load({"FRONTDESK_BUSINESSES": "biz", "FRONTDESK_CACHE_DIR": "c",
-                       "FRONTDESK_CARDS": f"a{os.pathsep}b"}, config=config)
-    assert (s.businesses, s.cache_dir, s.cards) == (Path("biz"), Path("c"),
-                                                    (Path("a"), Path("b")))
+    s = Settings.load(
+        {
+            "FRONTDESK_BUSINESSES": "biz",
+            "FRONTDESK_CACHE_DIR": "c",
+            "FRONTDESK_CARDS": f"a{os.pathsep}b",
+        },
+        config=config,
+    )
+    assert (s.businesses, s.cache_dir, s.cards) == (Path("biz"), Path("c"), (Path("a"), Path("b")))
     assert s.db == Settings.from_env({}).db == "sqlite:///frontdesk.db"
 
 
 # ---------------------------------------------------------------------- mistakes
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("port = 70000", "port must be a port number (1-65535), not 70000"),
-    ("port = 0", "port must be a port number (1-65535), not 0"),
-    ('port = "8080"', "port must be an integer, not a string ('8080')"),
-    ("port = true", "port must be an integer, not a boolean (True)"),
-    ("torch_threads = 0", "torch_threads must be a positive integer, not 0"),
-    ("rate_per_sender = -1", "rate_per_sender must be a positive integer, not -1"),
-    ("rate_per_business = 1.5", "rate_per_business must be an integer, not a float (1.5)"),
-    ('embedder = "word2vec"', "embedder must be one of auto, minilm, e5, minilm-torch, hashing, "
-                              "not 'word2vec'"),
-    ('log_level = "LOUD"',
-     "log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'"),
-    ('public_url = "desk.example.com"', "public_url must be an http(s) URL like "
-                                        "https://desk.example.com, not 'desk.example.com'"),
-    ('twilio_api_url = "ftp://api.example.com"', "twilio_api_url must be an http(s) URL like "
-                                                 "https://api.example.com, not "
-                                                 "'ftp://api.example.com'"),
-    ('host = " "', "host must not be empty"),
-    ('whatsapp_api_version = "/"', "whatsapp_api_version must not be empty"),
-    ('cards = "cards"',
-     """cards must be an array of directory paths, e.g. ["cards"], not a string ('cards')"""),
-    ("cards = [1]", """cards must be an array of directory paths, e.g. ["cards"], """
-                    "not an array ([1])"),
-    ("businesses = 2026-01-01", "businesses must be a string, not a date/time "
-                                "(datetime.date(2026, 1, 1))"),
-    ("prot = 8080", "unknown key 'prot' (did you mean 'port'?)"),
-    ("FRONTDESK_PORT = 8080", "unknown key 'FRONTDESK_PORT' (did you mean 'port'?)"),
-    ("public-url = 'https://x.example'", "unknown key 'public-url' (did you mean 'public_url'?)"),
-    ('colour = "red"', "unknown key 'colour'; the keys are " + ", ".join(KEYS)),
-    ('[server]\nhost = "0.0.0.0"\nport = 80',
-     "[server] is a table, but settings are top-level keys: put host, port above the first "
-     "[header]"),
-    ('[server]\nhost = "0.0.0.0"\nprot = 80',
-     "[server] is a table, but settings are top-level keys: put host, prot above the first "
-     "[header]"),
-    ("port = ", "not valid TOML: Invalid value (at line 1, column 8)"),
-    ('host = "a"\nhost = "b"', "not valid TOML: Cannot overwrite a value (at line 2, column 11)"),
-])
-def test_a_mistake_in_the_file_is_one_line_naming_the_file_and_key(tmp_path, monkeypatch,
-                                                                   text, message) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("port = 70000", "port must be a port number (1-65535), not 70000"),
+        ("port = 0", "port must be a port number (1-65535), not 0"),
+        ('port = "8080"', "port must be an integer, not a string ('8080')"),
+        ("port = true", "port must be an integer, not a boolean (True)"),
+        ("torch_threads = 0", "torch_threads must be a positive integer, not 0"),
+        ("rate_per_sender = -1", "rate_per_sender must be a positive integer, not -1"),
+        ("rate_per_business = 1.5", "rate_per_business must be an integer, not a float (1.5)"),
+        (
+            'embedder = "word2vec"',
+            "embedder must be one of auto, minilm, e5, minilm-torch, hashing, not 'word2vec'",
+        ),
+        (
+            'log_level = "LOUD"',
+            "log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'",
+        ),
+        (
+            'public_url = "desk.example.com"',
+            "public_url must be an http(s) URL like "
+            "https://desk.example.com, not 'desk.example.com'",
+        ),
+        (
+            'twilio_api_url = "ftp://api.example.com"',
+            "twilio_api_url must be an http(s) URL like "
+            "https://api.example.com, not "
+            "'ftp://api.example.com'",
+        ),
+        ('host = " "', "host must not be empty"),
+        ('whatsapp_api_version = "/"', "whatsapp_api_version must not be empty"),
+        (
+            'cards = "cards"',
+            """cards must be an array of directory paths, e.g. ["cards"], not a string ('cards')""",
+        ),
+        (
+            "cards = [1]",
+            """cards must be an array of directory paths, e.g. ["cards"], """
+            "not an array ([1])",
+        ),
+        (
+            "businesses = 2026-01-01",
+            "businesses must be a string, not a date/time (datetime.date(2026, 1, 1))",
+        ),
+        ("prot = 8080", "unknown key 'prot' (did you mean 'port'?)"),
+        ("FRONTDESK_PORT = 8080", "unknown key 'FRONTDESK_PORT' (did you mean 'port'?)"),
+        (
+            "public-url = 'https://x.example'",
+            "unknown key 'public-url' (did you mean 'public_url'?)",
+        ),
+        ('colour = "red"', "unknown key 'colour'; the keys are " + ", ".join(KEYS)),
+        (
+            '[server]\nhost = "0.0.0.0"\nport = 80',
+            "[server] is a table, but settings are top-level keys: put host, port above the first "
+            "[header]",
+        ),
+        (
+            '[server]\nhost = "0.0.0.0"\nprot = 80',
+            "[server] is a table, but settings are top-level keys: put host, prot above the first "
+            "[header]",
+        ),
+        ("port = ", "not valid TOML: Invalid value (at line 1, column 8)"),
+        (
+            'host = "a"\nhost = "b"',
+            "not valid TOML: Cannot overwrite a value (at line 2, column 11)",
+        ),
+    ],
+)
+def test_a_mistake_in_the_file_is_one_line_naming_the_file_and_key(
+    tmp_path, monkeypatch, text, message
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "frontdesk.toml", text + "\n")
     with pytest.raises(SettingsError) as e:
@@ -215,31 +268,44 @@ def test_every_problem_is_reported_at_once(tmp_path) -> None:
         f"{config}: port must be a port number (1-65535), not 70000",
         f"{config}: unknown key 'prot' (did you mean 'port'?)",
         f"{config}: embedder must be one of auto, minilm, e5, minilm-torch, hashing, not 'x'",
-        "FRONTDESK_RATE_PER_SENDER must be a positive integer, not 'many'"]
+        "FRONTDESK_RATE_PER_SENDER must be a positive integer, not 'many'",
+    ]
     assert str(e.value) == "; ".join(e.value.problems)
 
 
 def test_text_that_is_not_utf8_is_named(tmp_path) -> None:
     config = tmp_path / "desk.toml"
     config.write_bytes(b'host = "caf\xe9"\n')
-    with pytest.raises(SettingsError, match=rf"^{re.escape(str(config))}: not valid TOML: "
-                                            r"not UTF-8 text \(invalid continuation byte "
-                                            r"at byte 11\)$"):
+    with pytest.raises(
+        SettingsError,
+        match=rf"^{re.escape(str(config))}: not valid TOML: "
+        r"not UTF-8 text \(invalid continuation byte "
+        r"at byte 11\)$",
+    ):
         Settings.load({}, config=config)
 
 
 def test_a_variable_is_still_checked_and_named(tmp_path) -> None:
     for env, message in [
-            ({"FRONTDESK_PORT": "70000"},
-             "FRONTDESK_PORT must be a port number (1-65535), not '70000'"),
-            ({"FRONTDESK_PORT": "²"}, "FRONTDESK_PORT must be a port number (1-65535), not '²'"),
-            ({"FRONTDESK_TORCH_THREADS": "0"},
-             "FRONTDESK_TORCH_THREADS must be a positive integer, not '0'"),
-            ({"FRONTDESK_LOG_LEVEL": "LOUD"}, "FRONTDESK_LOG_LEVEL must be one of DEBUG, INFO, "
-                                             "WARNING, ERROR, CRITICAL, not 'LOUD'"),
-            ({"FRONTDESK_TELEGRAM_API_URL": "api.telegram.org"},
-             "FRONTDESK_TELEGRAM_API_URL must be an http(s) URL like https://api.example.com, "
-             "not 'api.telegram.org'")]:
+        (
+            {"FRONTDESK_PORT": "70000"},
+            "FRONTDESK_PORT must be a port number (1-65535), not '70000'",
+        ),
+        ({"FRONTDESK_PORT": "²"}, "FRONTDESK_PORT must be a port number (1-65535), not '²'"),
+        (
+            {"FRONTDESK_TORCH_THREADS": "0"},
+            "FRONTDESK_TORCH_THREADS must be a positive integer, not '0'",
+        ),
+        (
+            {"FRONTDESK_LOG_LEVEL": "LOUD"},
+            "FRONTDESK_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'",
+        ),
+        (
+            {"FRONTDESK_TELEGRAM_API_URL": "api.telegram.org"},
+            "FRONTDESK_TELEGRAM_API_URL must be an http(s) URL like https://api.example.com, "
+            "not 'api.telegram.org'",
+        ),
+    ]:
         with pytest.raises(SettingsError) as e:
             Settings.load(env)
         assert str(e.value) == message
@@ -272,16 +338,34 @@ def test_frontdesk_config_end_to_end(tmp_path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     bad = write(tmp_path / "conf" / "bad.toml", "port = 70000\n")
-    done = subprocess.run([sys.executable, "-m", "adapters.cli", "--config", str(bad),
-                           "db", "check"], cwd=elsewhere, env=_cli_env(), capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "--config", str(bad), "db", "check"],
+        cwd=elsewhere,
+        env=_cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == f"error: {bad}: port must be a port number (1-65535), not 70000\n"
     good = write(tmp_path / "conf" / "frontdesk.toml", 'db = "state/desk.db"\n')
     (tmp_path / "conf" / "state").mkdir()
-    done = subprocess.run([sys.executable, "-m", "adapters.cli", "--config",
-                           "../conf/frontdesk.toml", "db", "migrate"], cwd=elsewhere,
-                          env=_cli_env(), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "adapters.cli",
+            "--config",
+            "../conf/frontdesk.toml",
+            "db",
+            "migrate",
+        ],
+        cwd=elsewhere,
+        env=_cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("schema version ")
     assert (good.parent / "state" / "desk.db").is_file()
@@ -291,36 +375,51 @@ def test_frontdesk_config_end_to_end(tmp_path) -> None:
 # ---------------------------------------------------------------------- properties
 
 _PROPERTY = hypothesis.settings(
-    max_examples=60, deadline=None,
-    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)
 _INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 
 
 @_PROPERTY
-@hypothesis.given(port=st.integers(1, 65535), threads=st.integers(1, 2**63 - 1),
-                  per_sender=st.integers(1, 10**6), per_business=st.integers(1, 10**9),
-                  host=st.text(min_size=1).filter(str.strip))
-def test_any_valid_number_in_the_file_is_what_load_returns(tmp_path, port, threads,
-                                                           per_sender, per_business,
-                                                           host) -> None:
+@hypothesis.given(
+    port=st.integers(1, 65535),
+    threads=st.integers(1, 2**63 - 1),
+    per_sender=st.integers(1, 10**6),
+    per_business=st.integers(1, 10**9),
+    host=st.text(min_size=1).filter(str.strip),
+)
+def test_any_valid_number_in_the_file_is_what_load_returns(
+    tmp_path, port, threads, per_sender, per_business, host
+) -> None:
     toml_host = json.dumps(host, ensure_ascii=False).replace("\x7f", "\\u007f")
-    config = write(tmp_path / "frontdesk.toml",
-                   f"port = {port}\ntorch_threads = {threads}\nrate_per_sender = {per_sender}\n"
-                   f"rate_per_business = {per_business}\nhost = {toml_host}\n")
+    config = write(
+        tmp_path / "frontdesk.toml",
+        f"port = {port}\ntorch_threads = {threads}\nrate_per_sender = {per_sender}\n"
+        f"rate_per_business = {per_business}\nhost = {toml_host}\n",
+    )
     s = Settings.load({}, config=config)
     assert (s.port, s.torch_threads, s.rate_per_sender, s.rate_per_business, s.host) == (
-        port, threads, per_sender, per_business, host)
+        port,
+        threads,
+        per_sender,
+        per_business,
+        host,
+    )
 
 
 @_PROPERTY
-@hypothesis.given(port=_INT64.filter(lambda n: not 1 <= n <= 65535),
-                  count=_INT64.filter(lambda n: n < 1),
-                  key=st.sampled_from(["torch_threads", "rate_per_sender", "rate_per_business"]))
-def test_any_invalid_number_in_the_file_is_refused_by_name(tmp_path, port, count,
-                                                          key) -> None:
+@hypothesis.given(
+    port=_INT64.filter(lambda n: not 1 <= n <= 65535),
+    count=_INT64.filter(lambda n: n < 1),
+    key=st.sampled_from(["torch_threads", "rate_per_sender", "rate_per_business"]),
+)
+def test_any_invalid_number_in_the_file_is_refused_by_name(tmp_path, port, count, key) -> None:
     config = write(tmp_path / "frontdesk.toml", f"port = {port}\n{key} = {count}\n")
     with pytest.raises(SettingsError) as e:
         Settings.load({}, config=config)
     assert e.value.problems == [
         f"{config}: port must be a port number (1-65535), not {port}",
-        f"{config}: {key} must be a positive integer, not {count}"]
+        f"{config}: {key} must be a positive integer, not {count}",
+    ]

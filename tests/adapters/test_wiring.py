@@ -31,7 +31,8 @@ def test_embeddings_survive_a_restart_and_a_damaged_file_is_ignored(language, tm
 
 
 def test_the_embedding_model_runs_on_onnx_from_the_cache_directory_unless_told_otherwise(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     from adapters.wiring import onnx_export_dir
 
     assert onnx_export_dir(Settings(cache_dir=tmp_path)) == tmp_path / "onnx"

@@ -21,14 +21,18 @@ def test_with_no_folder_configured_the_packaged_demo_businesses_are_used() -> No
     assert settings.businesses is None
     assert business_folder(settings) == DEMO_BUSINESSES
     assert sorted(p.name for p in DEMO_BUSINESSES.glob("*.yaml")) == [
-        "bloom-salon.yaml", "praxis-sommer.yaml", "rapid-rooter.yaml"]
+        "bloom-salon.yaml",
+        "praxis-sommer.yaml",
+        "rapid-rooter.yaml",
+    ]
     # the repository's examples/businesses is the same folder (a link to it)
     assert repo_path("examples", "businesses").resolve() == DEMO_BUSINESSES
     assert business_of(settings, "bloom-salon").name == "Bloom Hair Studio"
 
 
 def test_a_configured_folder_that_is_not_there_is_one_line_saying_what_to_do(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     for missing in (tmp_path / "nowhere", tmp_path / "a-file"):
         if missing.name == "a-file":
             missing.write_text("", encoding="utf-8")
@@ -36,7 +40,8 @@ def test_a_configured_folder_that_is_not_there_is_one_line_saying_what_to_do(
             business_folder(Settings(businesses=missing))
         assert str(caught.value) == (
             f"no business folder at {missing} (set --businesses DIR or FRONTDESK_BUSINESSES; "
-            "frontdesk init DIR writes a starter business)")
+            "frontdesk init DIR writes a starter business)"
+        )
 
 
 @pytest.fixture
@@ -45,9 +50,10 @@ def folder(tmp_path: Path) -> Path:
     target = tmp_path / "businesses"
     shutil.copytree(DEMO_BUSINESSES, target)
     bloom = target / "bloom-salon.yaml"
-    bloom.write_text(bloom.read_text(encoding="utf-8").replace("  - card: faq\n",
-                                                                "  - card: fqa\n"),
-                     encoding="utf-8")
+    bloom.write_text(
+        bloom.read_text(encoding="utf-8").replace("  - card: faq\n", "  - card: fqa\n"),
+        encoding="utf-8",
+    )
     return target
 
 
@@ -56,13 +62,17 @@ def test_one_business_is_read_alone(folder: Path) -> None:
     [read] = business_files(settings, only="praxis-sommer")
     assert read.path == folder / "praxis-sommer.yaml" and read.business is not None
     assert list(load_brains(settings, only="rapid-rooter")) == ["rapid-rooter"]
-    with pytest.raises(ConfigError, match=r"bloom-salon\.yaml:\d+: topics\[3\]\.card: unknown "
-                                          r"card 'fqa'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"bloom-salon\.yaml:\d+: topics\[3\]\.card: unknown "
+        r"card 'fqa'",
+    ):
         load_brains(settings, only="bloom-salon", skip_invalid=True)  # asked for by name
 
 
 def test_every_business_refuses_a_broken_file_unless_told_to_skip_it(
-        folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     settings = Settings(businesses=folder)
     with pytest.raises(ConfigError) as caught:
         load_brains(settings)

@@ -32,21 +32,25 @@ CASES = [(slug, cid) for slug, brain in sorted(BRAINS.items()) for cid in sorted
 
 @pytest.mark.parametrize(("slug", "cid"), CASES, ids=[f"{s}-{c}" for s, c in CASES])
 def test_conversations_about_a_card_keep_every_check(slug: str, cid: str) -> None:
-    run_state_machine_as_test(card_machine(BRAINS[slug], cid), settings=machine_settings(
-        25, 20, derandomize=True, database=None))
+    run_state_machine_as_test(
+        card_machine(BRAINS[slug], cid),
+        settings=machine_settings(25, 20, derandomize=True, database=None),
+    )
 
 
 def _run(test: type[unittest.TestCase], max_examples: int = 30) -> unittest.TestResult:
     test.settings = machine_settings(  # type: ignore[attr-defined]
-        max_examples, 15, derandomize=True, database=None)
+        max_examples, 15, derandomize=True, database=None
+    )
     result = unittest.TestResult()
     test("runTest").run(result)
     return result
 
 
 def test_a_developer_tests_a_card_from_files_in_one_line() -> None:
-    broken = card_test(EXAMPLES / "bloom-salon.yaml", "book_no_means_yes",
-                       cards=BROKEN / "no_means_book.yaml")
+    broken = card_test(
+        EXAMPLES / "bloom-salon.yaml", "book_no_means_yes", cards=BROKEN / "no_means_book.yaml"
+    )
     assert issubclass(broken, unittest.TestCase)
     # enough to find it whatever ran before (see above); 200 no longer were once refused
     # values counted until an action succeeds: random conversations hand over sooner

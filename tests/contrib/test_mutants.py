@@ -22,8 +22,9 @@ from bench.verify import EQUIVALENT, all_mutants, equivalent, subjects
 from contrib.testing.mutants import Mutant, judge
 from tests.dbs import kind
 
-pytestmark = pytest.mark.skipif(kind() == "postgresql",
-                                reason="needs no database: runs in the SQLite pass")
+pytestmark = pytest.mark.skipif(
+    kind() == "postgresql", reason="needs no database: runs in the SQLite pass"
+)
 
 MUTANTS = all_mutants()
 REVIEWED = equivalent()
@@ -59,13 +60,16 @@ def test_a_mutant_is_the_card_with_one_slip() -> None:
     assert first["steps"][0]["action"] == "cancel"
 
 
-@pytest.mark.parametrize(("mutant_id", "outcome", "why"), [
-    ("book:say_claim:booked_before_book", "killed", "claim_without_commit"),
-    ("book:say_typo:thanks", "refused", "no known say key"),
-    ("book:retype:phone:text", "refused", "reads field 'phone' as a phone"),
-    ("emergency:delete_step:alert", "killed", "done_without_action"),  # in opening hours
-    ("book:swap_steps:service<>date", "survived", ""),
-])
+@pytest.mark.parametrize(
+    ("mutant_id", "outcome", "why"),
+    [
+        ("book:say_claim:booked_before_book", "killed", "claim_without_commit"),
+        ("book:say_typo:thanks", "refused", "no known say key"),
+        ("book:retype:phone:text", "refused", "reads field 'phone' as a phone"),
+        ("emergency:delete_step:alert", "killed", "done_without_action"),  # in opening hours
+        ("book:swap_steps:service<>date", "survived", ""),
+    ],
+)
 def test_verdicts(mutant_id: str, outcome: str, why: str) -> None:
     verdict = judge(_mutant(mutant_id))
     assert verdict.outcome == outcome and why in verdict.detail, verdict.detail
@@ -80,5 +84,7 @@ def test_every_mutant_not_reviewed_as_equivalent_is_caught(subject: str) -> None
         verdict = judge(mutant)
         if verdict.outcome == "survived":
             survivors.append(mutant.id)
-    assert not survivors, (f"verify calls these mutants sound; each is a hole in the checker, "
-                           f"or (reviewed, with a reason) equivalent: {survivors}")
+    assert not survivors, (
+        f"verify calls these mutants sound; each is a hole in the checker, "
+        f"or (reviewed, with a reason) equivalent: {survivors}"
+    )

@@ -66,14 +66,24 @@ from tests.fakes.cards import BROKEN, expected
 from tests.fakes.demo import demo_brains
 
 BRAINS = demo_brains()
-FIELDS = [(slug, cid, f.name) for slug, brain in sorted(BRAINS.items())
-          for cid, topic in sorted(brain.topics.items()) for f in topic.card.required_fields]
+FIELDS = [
+    (slug, cid, f.name)
+    for slug, brain in sorted(BRAINS.items())
+    for cid, topic in sorted(brain.topics.items())
+    for f in topic.card.required_fields
+]
 # what the state machine reports for a broken card, where it differs from verify's kind:
 # a step that never asks shows as the action that then runs without its field
 SEEN_AS = {"step_never_asks": "action_before_fields"}
 # mistakes of the whole graph, which no single conversation shows
-GRAPH = {"dead_end", "unreachable_state", "escalation_unreachable", "condition_never_holds",
-         "contradictory_rules", "action_never_runs"}
+GRAPH = {
+    "dead_end",
+    "unreachable_state",
+    "escalation_unreachable",
+    "condition_never_holds",
+    "contradictory_rules",
+    "action_never_runs",
+}
 FOUND = [p for p in sorted(BROKEN.glob("*.yaml")) if expected(p) not in GRAPH]
 
 
@@ -81,32 +91,48 @@ def _conversation(brain: Brain, cid: str) -> tuple[ConversationState, datetime]:
     """A conversation that has been offered slots and has found the customer's appointments."""
     now = moment(brain.business, True)
     service = brain.business.services[0].id
-    slots = action_result(brain, ActionCall(name="find_slots", args={"service": service},
-                                            key="s"), Outcome(True, count=3), now)
-    found = action_result(brain, ActionCall(name="find_appointment", args={}, key="f"),
-                          Outcome(True, count=2), now)
-    return ConversationState(offered=slots.offered, last_offered=slots.offered,
-                             found=found.found), now
+    slots = action_result(
+        brain,
+        ActionCall(name="find_slots", args={"service": service}, key="s"),
+        Outcome(True, count=3),
+        now,
+    )
+    found = action_result(
+        brain, ActionCall(name="find_appointment", args={}, key="f"), Outcome(True, count=2), now
+    )
+    return ConversationState(
+        offered=slots.offered, last_offered=slots.offered, found=found.found
+    ), now
 
 
 # ---------------------------------------------------------------------- values
 
 
-@pytest.mark.parametrize(("slug", "cid", "name"), FIELDS,
-                         ids=[f"{s}-{c}-{n}" for s, c, n in FIELDS])
+@pytest.mark.parametrize(
+    ("slug", "cid", "name"), FIELDS, ids=[f"{s}-{c}-{n}" for s, c, n in FIELDS]
+)
 @settings(max_examples=15, deadline=None)
 @given(data=st.data(), usable=st.booleans())
 def test_usable_values_are_accepted_and_refused_ones_refused(
-        slug: str, cid: str, name: str, data: st.DataObject, usable: bool) -> None:
+    slug: str, cid: str, name: str, data: st.DataObject, usable: bool
+) -> None:
     brain = BRAINS[slug]
     card = brain.topics[cid].card
     state, now = _conversation(brain, cid)
     catalog = catalog_of(brain, state, now, cid)
-    chosen = {"service": data.draw(st.sampled_from(catalog.services), label="service")} \
-        if name != "service" and any(f.name == "service" for f in card.required_fields) else {}
+    chosen = (
+        {"service": data.draw(st.sampled_from(catalog.services), label="service")}
+        if name != "service" and any(f.name == "service" for f in card.required_fields)
+        else {}
+    )
     if not can_give(card, name, catalog, usable, chosen):
-        assert not usable and card.field(name).type in ("text", "address", "person_name",
-                                                        "time", "boolean")
+        assert not usable and card.field(name).type in (
+            "text",
+            "address",
+            "person_name",
+            "time",
+            "boolean",
+        )
         return
     value = data.draw(field_values(card, name, catalog, usable, chosen), label="value")
     assert (value.field, value.type, value.usable) == (name, card.field(name).type, usable)
@@ -159,27 +185,42 @@ def test_usable_values_are_what_the_extractors_read(data: st.DataObject) -> None
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_refused_values_carry_an_extractors_problem_or_a_value_the_desk_refuses(
-        data: st.DataObject) -> None:
+    data: st.DataObject,
+) -> None:
     brain = BRAINS["bloom-salon"]
     card = brain.topics["book"].card
     state, now = _conversation(brain, "book")
     catalog = catalog_of(brain, state, now, "book")
-    name = data.draw(st.sampled_from([f.name for f in card.required_fields
-                                      if can_give(card, f.name, catalog, False)]))
+    name = data.draw(
+        st.sampled_from(
+            [f.name for f in card.required_fields if can_give(card, f.name, catalog, False)]
+        )
+    )
     value = data.draw(field_values(card, name, catalog, usable=False))
     assert bool(value.value) != bool(value.problem)
     if value.type == "date" and value.value:
         day = date.fromisoformat(value.value)
         assert day in catalog.closed and day not in catalog.days
     if value.problem:  # one of the codes FieldCandidate documents
-        assert value.problem in ("past", "impossible_date", "unknown_service", "unknown_staff",
-                                 "invalid_phone", "invalid_email", "no_such_option")
+        assert value.problem in (
+            "past",
+            "impossible_date",
+            "unknown_service",
+            "unknown_staff",
+            "invalid_phone",
+            "invalid_email",
+            "no_such_option",
+        )
 
 
 def test_free_text_is_never_refused() -> None:
     card = bundled_cards()["message"]
-    catalog = catalog_of(BRAINS["bloom-salon"], ConversationState(),
-                         moment(BRAINS["bloom-salon"].business, True), "message")
+    catalog = catalog_of(
+        BRAINS["bloom-salon"],
+        ConversationState(),
+        moment(BRAINS["bloom-salon"].business, True),
+        "message",
+    )
     assert can_give(card, "message", catalog) and not can_give(card, "message", catalog, False)
     assert not can_give(bundled_cards()["book"], "slot", catalog)  # nothing offered yet
 
@@ -240,29 +281,56 @@ def _confirmed_then(fields: dict[str, str], said: Said) -> list[str]:
     """The read-back of ``confirm`` with some values, ``said``, then book with ``fields``."""
     brain = BRAINS["bloom-salon"]
     monitor = Monitor({c: t.machine for c, t in brain.topics.items()})
-    read_back = {"service": "womens_cut", "date": "2025-06-04", "slot": "2025-06-04T09:00",
-                 "name": "Jo", "phone": "+15035550123"}
+    read_back = {
+        "service": "womens_cut",
+        "date": "2025-06-04",
+        "slot": "2025-06-04T09:00",
+        "name": "Jo",
+        "phone": "+15035550123",
+    }
     catalog = catalog_of(brain, ConversationState(), moment(brain.business, True), "book")
     before = View(catalog, "book", "confirm", CONFIRM, read_back)
     monitor.observe(said, View(catalog), [Started("book", "new")])
     facts = {"machine.card": "book", "machine.state": "book"} | {
-        f"field.{k}": v for k, v in fields.items()}
-    return [b.kind for b in monitor.observe(said, before, [
-        Moved("book", "confirm", "confirm", "book", rule="book.confirm.yes"),
-        Acted("book", "book", True, fields, facts)])]
+        f"field.{k}": v for k, v in fields.items()
+    }
+    return [
+        b.kind
+        for b in monitor.observe(
+            said,
+            before,
+            [
+                Moved("book", "confirm", "confirm", "book", rule="book.confirm.yes"),
+                Acted("book", "book", True, fields, facts),
+            ],
+        )
+    ]
 
 
 def test_an_action_runs_only_with_the_values_a_fresh_yes_agreed_to() -> None:
     yes = Said(signals=frozenset({"affirm"}))
-    agreed = {"service": "womens_cut", "date": "2025-06-04", "slot": "2025-06-04T09:00",
-              "name": "Jo", "phone": "+15035550123"}
+    agreed = {
+        "service": "womens_cut",
+        "date": "2025-06-04",
+        "slot": "2025-06-04T09:00",
+        "name": "Jo",
+        "phone": "+15035550123",
+    }
     assert _confirmed_then(agreed, yes) == []
     assert _confirmed_then(agreed | {"slot": "2025-06-04T10:00"}, yes) == [
-        "action_unconfirmed", "invariant"]  # and the card's own book_only_after_yes
+        "action_unconfirmed",
+        "invariant",
+    ]  # and the card's own book_only_after_yes
     assert _confirmed_then(agreed, Said(signals=frozenset({"affirm", "deny"}))) == [
-        "action_unconfirmed", "invariant"]
+        "action_unconfirmed",
+        "invariant",
+    ]
     assert _confirmed_then({k: v for k, v in agreed.items() if k != "phone"}, yes) == [
-        "action_before_fields", "action_unconfirmed", "invariant", "invariant"]
+        "action_before_fields",
+        "action_unconfirmed",
+        "invariant",
+        "invariant",
+    ]
 
 
 # ---------------------------------------------------------------------- broken cards
@@ -278,8 +346,13 @@ def _broken_machine(path: Path) -> tuple[Card, type]:
 
 def test_most_broken_cards_make_mistakes_a_conversation_shows() -> None:
     assert len(FOUND) >= 9
-    assert {expected(p) for p in FOUND} >= {"action_unconfirmed", "done_without_action",
-                                             "deny_moves_forward", "invariant", "rule_cycle"}
+    assert {expected(p) for p in FOUND} >= {
+        "action_unconfirmed",
+        "done_without_action",
+        "deny_moves_forward",
+        "invariant",
+        "rule_cycle",
+    }
 
 
 @pytest.mark.parametrize("path", FOUND, ids=[p.stem for p in FOUND])
@@ -289,8 +362,9 @@ def test_the_state_machine_finds_the_broken_cards_mistake(path: Path) -> None:
         # 200 examples: derandomized draws still depend on the modules loaded before
         # (Hypothesis draws constants from them); with 200 the three hardest to find
         # were each caught in 30 of 30 unseeded runs, with 30 a quarter of runs missed
-        run_state_machine_as_test(machine, settings=machine_settings(
-            200, 20, derandomize=True, database=None))
+        run_state_machine_as_test(
+            machine, settings=machine_settings(200, 20, derandomize=True, database=None)
+        )
     violation = caught.value
     kind = expected(path)
     assert SEEN_AS.get(kind, kind) in violation.kinds, str(violation)
@@ -307,6 +381,8 @@ def test_the_state_machine_finds_the_broken_cards_mistake(path: Path) -> None:
 
 
 def test_values_describe_themselves() -> None:
-    assert Value("phone", "phone", problem="invalid_phone", usable=False).describe() == \
-        "phone=<invalid_phone> (unusable)"
+    assert (
+        Value("phone", "phone", problem="invalid_phone", usable=False).describe()
+        == "phone=<invalid_phone> (unusable)"
+    )
     assert Said(topic="faq").describe() == "about faq:"

@@ -32,24 +32,43 @@ class Worker:
         return [json.loads(line) for line in self.out.read_text().splitlines() if line]
 
 
-def start(tmp: Path, name: str, db: str, events: Sequence[InboundEvent], *,
-          go: Path | None = None, die_at: str = "", direct: bool = False) -> Worker:
+def start(
+    tmp: Path,
+    name: str,
+    db: str,
+    events: Sequence[InboundEvent],
+    *,
+    go: Path | None = None,
+    die_at: str = "",
+    direct: bool = False,
+) -> Worker:
     jobs = tmp / f"{name}.jobs.json"
     jobs.write_text(json.dumps([e.model_dump(mode="json") for e in events]))
     out, ready, log = tmp / f"{name}.out.jsonl", tmp / f"{name}.ready", tmp / f"{name}.log"
-    argv = [sys.executable, "-m", "bench.fleet", "--db", db, "--jobs", str(jobs),
-            "--out", str(out), "--ready", str(ready)]
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.fleet",
+        "--db",
+        db,
+        "--jobs",
+        str(jobs),
+        "--out",
+        str(out),
+        "--ready",
+        str(ready),
+    ]
     if go is not None:
         argv += ["--go", str(go)]
     if die_at:
         argv += ["--die-at", die_at]
     if direct:
         argv.append("--direct")
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               FRONTDESK_LOG_LEVEL="ERROR")
+    env = dict(
+        os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", FRONTDESK_LOG_LEVEL="ERROR"
+    )
     with log.open("wb") as sink:
-        process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=sink,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT)
     return Worker(process, out, ready, log)
 
 

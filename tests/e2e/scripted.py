@@ -45,11 +45,18 @@ def load_scripts(path: Path = SCRIPTS) -> list[Conversation]:
     out = []
     for business, convs in data.items():
         for c in convs:
-            out.append(Conversation(
-                business=business, name=c["name"], now=c["now"], lang=c.get("lang"),
-                customer=c.get("customer"), channel=c.get("channel", "webchat"),
-                turns=[Turn(t["say"], list(t.get("expect", []))) for t in c["turns"]],
-                after=c.get("after", {})))
+            out.append(
+                Conversation(
+                    business=business,
+                    name=c["name"],
+                    now=c["now"],
+                    lang=c.get("lang"),
+                    customer=c.get("customer"),
+                    channel=c.get("channel", "webchat"),
+                    turns=[Turn(t["say"], list(t.get("expect", []))) for t in c["turns"]],
+                    after=c.get("after", {}),
+                )
+            )
     return out
 
 
@@ -57,9 +64,16 @@ def events(conv: Conversation, tz: str) -> Iterator[InboundEvent]:
     now = datetime.fromisoformat(conv.now).replace(tzinfo=ZoneInfo(tz))
     sender = f"{conv.customer or 'guest'}#{next(_ids)}"
     for i, turn in enumerate(conv.turns):
-        yield InboundEvent(business=conv.business, channel=conv.channel,  # type: ignore[arg-type]
-                           sender=sender, text=turn.say, provider_msg_id=f"{sender}-{i}",
-                           received_at=now, lang_hint=conv.lang, customer_phone=conv.customer)
+        yield InboundEvent(
+            business=conv.business,
+            channel=conv.channel,  # type: ignore[arg-type]
+            sender=sender,
+            text=turn.say,
+            provider_msg_id=f"{sender}-{i}",
+            received_at=now,
+            lang_hint=conv.lang,
+            customer_phone=conv.customer,
+        )
 
 
 async def run(desk: Desk, conv: Conversation) -> list[tuple[Turn, Reply, list[str]]]:

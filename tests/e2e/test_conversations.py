@@ -45,33 +45,45 @@ async def test_scripted_conversations(app, business):
         for turn, reply, kinds in results:
             missing = [k for k in turn.expect if k not in kinds]
             if missing:
-                failures.append(f"[{conv.name}] {turn.say!r}: plan {kinds}, missing {missing};"
-                                f" replied {reply.text!r}")
+                failures.append(
+                    f"[{conv.name}] {turn.say!r}: plan {kinds}, missing {missing};"
+                    f" replied {reply.text!r}"
+                )
         conversation_id = results[-1][1].conversation_id
         after = conv.after
         if "appointments" in after:
-            rows = [{"service_id": a.service, "status": a.status,
-                     "date": a.start.astimezone(tz).date().isoformat(),
-                     "customer_name": a.customer_name}
-                    for a in await store.list_appointments(business)]
+            rows = [
+                {
+                    "service_id": a.service,
+                    "status": a.status,
+                    "date": a.start.astimezone(tz).date().isoformat(),
+                    "customer_name": a.customer_name,
+                }
+                for a in await store.list_appointments(business)
+            ]
             want = after["appointments"]
             unmatched = [w for w in want if not any(_matches(r, w) for r in rows)]
             if len(rows) != len(want) or unmatched:
                 failures.append(f"[{conv.name}] appointments {rows}, expected {want}")
         if "messages" in after:
-            rows = [{"caller_name": m.caller_name, "callback_number": m.callback_number,
-                     "text": m.text}
-                    for m in await store.list_messages(business)
-                    if m.conversation_id == conversation_id]
+            rows = [
+                {"caller_name": m.caller_name, "callback_number": m.callback_number, "text": m.text}
+                for m in await store.list_messages(business)
+                if m.conversation_id == conversation_id
+            ]
             want = after["messages"]
             if len(rows) != len(want) or not all(any(_matches(r, w) for r in rows) for w in want):
                 failures.append(f"[{conv.name}] messages {rows}, expected {want}")
         if "escalations" in after:
-            rows = [e for e in await store.list_escalations(business)
-                    if e.conversation_id == conversation_id]
+            rows = [
+                e
+                for e in await store.list_escalations(business)
+                if e.conversation_id == conversation_id
+            ]
             if len(rows) != after["escalations"]:
-                failures.append(f"[{conv.name}] {len(rows)} escalations, expected "
-                                f"{after['escalations']}")
+                failures.append(
+                    f"[{conv.name}] {len(rows)} escalations, expected {after['escalations']}"
+                )
     assert not failures, "\n".join(failures)
 
     turns = []

@@ -40,9 +40,15 @@ POINTS = ("understood", "acted", "before_commit", "committed")
 
 
 def event(n: int, text: str) -> InboundEvent:
-    return InboundEvent(business=BUSINESS, channel="sms", sender=PHONE, text=text,
-                        provider_msg_id=f"SM{n:032d}", customer_phone=PHONE,
-                        received_at=NOW + timedelta(minutes=n))
+    return InboundEvent(
+        business=BUSINESS,
+        channel="sms",
+        sender=PHONE,
+        text=text,
+        provider_msg_id=f"SM{n:032d}",
+        customer_phone=PHONE,
+        received_at=NOW + timedelta(minutes=n),
+    )
 
 
 class ReplyLog(Sender):
@@ -66,7 +72,8 @@ async def _app(url: str, language) -> App:
 @pytest.mark.slow
 @pytest.mark.parametrize("point", POINTS)
 async def test_a_turn_killed_at_any_point_loses_nothing_and_repeats_nothing(
-        tmp_path: Path, language, point: str) -> None:
+    tmp_path: Path, language, point: str
+) -> None:
     async with database_url(tmp_path) as url:
         app = await _app(url, language)
         try:
@@ -94,8 +101,9 @@ async def test_a_turn_killed_at_any_point_loses_nothing_and_repeats_nothing(
 
             events = await store.inbound_events(BUSINESS)
             ids = [e.provider_msg_id for e in events]
-            assert sorted(ids) == sorted(event(n, "").provider_msg_id
-                                         for n in range(len(SCRIPT) + 1))
+            assert sorted(ids) == sorted(
+                event(n, "").provider_msg_id for n in range(len(SCRIPT) + 1)
+            )
             [cid] = await store.all_conversation_ids()
             turns = await store.turns(cid)
             assert Counter(t.provider_msg_id for t in turns) == Counter(ids)  # one turn each
@@ -103,9 +111,12 @@ async def test_a_turn_killed_at_any_point_loses_nothing_and_repeats_nothing(
 
             [appt] = await store.list_appointments(BUSINESS)
             assert appt.status == "booked" and appt.customer_phone == PHONE
-            booked_by = [r for r in records.values() for res in r.results
-                         if res.name == "book" and res.ok
-                         and res.data.get("appointment_id") == appt.id]
+            booked_by = [
+                r
+                for r in records.values()
+                for res in r.results
+                if res.name == "book" and res.ok and res.data.get("appointment_id") == appt.id
+            ]
             assert len(booked_by) == 1 and booked_by[0].event.provider_msg_id == yes.provider_msg_id
 
             sent = Counter(r.payload["in_reply_to"] for r in log.sent)

@@ -43,28 +43,43 @@ class Chat:
         """The plan's item kinds, the slots it offers (local starts) and the reply text."""
         self.n += 1
         msg_id = f"{self.sender}-{self.n}"
-        reply = await self.app.desk.handle(InboundEvent(
-            business=self.business, channel="webchat", sender=self.sender, text=text,
-            provider_msg_id=msg_id, received_at=self.now, customer_phone=self.sender))
+        reply = await self.app.desk.handle(
+            InboundEvent(
+                business=self.business,
+                channel="webchat",
+                sender=self.sender,
+                text=text,
+                provider_msg_id=msg_id,
+                received_at=self.now,
+                customer_phone=self.sender,
+            )
+        )
         stored = await self.app.desk.store.turn_for(self.business, msg_id)
         items = (stored.record["decision"] or {}).get("plan", {}).get("items", [])
         kinds = [i["kind"] for i in items]
         tz = self.now.tzinfo
-        offered = [datetime.fromisoformat(s["start"]).astimezone(tz)
-                   for i in items if i["kind"] == "offer_slots" for s in i.get("slots", [])]
+        offered = [
+            datetime.fromisoformat(s["start"]).astimezone(tz)
+            for i in items
+            if i["kind"] == "offer_slots"
+            for s in i.get("slots", [])
+        ]
         return kinds, offered, reply.text
 
     async def booked(self) -> list[datetime]:
-        return [a.start.astimezone(self.now.tzinfo)
-                for a in await self.app.store.list_appointments(self.business)
-                if a.status == "booked" and a.customer_phone == self.sender]
+        return [
+            a.start.astimezone(self.now.tzinfo)
+            for a in await self.app.store.list_appointments(self.business)
+            if a.status == "booked" and a.customer_phone == self.sender
+        ]
 
 
 async def test_the_earliest_you_can_fit_me_in_offers_the_first_free_times(app: Any) -> None:
     # Monday 23 November 2026, 10:00: the salon is closed on Mondays and opens Tuesday at 9
     chat = Chat(app, "bloom-salon", datetime(2026, 11, 23, 10, 0, tzinfo=SALON), "+15035550171")
     kinds, offered, _ = await chat.say(
-        "I'd like a men's cut with Alex, what's the earliest you can fit me in?")
+        "I'd like a men's cut with Alex, what's the earliest you can fit me in?"
+    )
     assert "offer_slots" in kinds and "invalid" not in kinds
     # the first free starts of the first open day, not spread over it
     assert offered[0] == datetime(2026, 11, 24, 9, 0, tzinfo=SALON)
@@ -81,8 +96,7 @@ async def test_the_earliest_you_can_fit_me_in_offers_the_first_free_times(app: A
 async def test_so_bald_wie_moeglich_searches_from_now(app: Any) -> None:
     # Tuesday 24 November 2026, 11:10: an hour's notice makes 12:10 the first possible
     # start, where an hour's cleaning runs into the lunch break (12:30-13:30)
-    chat = Chat(app, "praxis-sommer", datetime(2026, 11, 24, 11, 10, tzinfo=PRAXIS),
-                "+4930555017")
+    chat = Chat(app, "praxis-sommer", datetime(2026, 11, 24, 11, 10, tzinfo=PRAXIS), "+4930555017")
     kinds, offered, _ = await chat.say("Ich brauche eine Zahnreinigung, so bald wie möglich")
     assert "offer_slots" in kinds
     assert offered[0] == datetime(2026, 11, 24, 13, 30, tzinfo=PRAXIS)

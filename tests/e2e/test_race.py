@@ -42,9 +42,15 @@ def phone(i: int) -> str:
 
 
 def event(i: int, n: int, text: str, minutes: int) -> InboundEvent:
-    return InboundEvent(business=BUSINESS, channel="sms", sender=phone(i), text=text,
-                        provider_msg_id=f"race-{i}-{n}", received_at=NOW + timedelta(
-                            minutes=minutes), customer_phone=phone(i))
+    return InboundEvent(
+        business=BUSINESS,
+        channel="sms",
+        sender=phone(i),
+        text=text,
+        provider_msg_id=f"race-{i}-{n}",
+        received_at=NOW + timedelta(minutes=minutes),
+        customer_phone=phone(i),
+    )
 
 
 async def _to_the_read_back(url: str, language) -> None:
@@ -61,8 +67,9 @@ async def _to_the_read_back(url: str, language) -> None:
         await app.close()
 
 
-async def _check(url: str, language, confirmations: list[InboundEvent],
-                 answers: list[dict]) -> None:
+async def _check(
+    url: str, language, confirmations: list[InboundEvent], answers: list[dict]
+) -> None:
     settings = Settings(db=url, businesses=repo_path("examples", "businesses"))
     app = await open_app(settings, only=BUSINESS, language=language)
     try:
@@ -71,13 +78,15 @@ async def _check(url: str, language, confirmations: list[InboundEvent],
         assert len(booked) == 1, booked
         [won] = booked
         assert (won.staff, won.start) == ("alex", SLOT)
-        assert {a["provider_msg_id"] for a in answers} == {
-            e.provider_msg_id for e in confirmations}
+        assert {a["provider_msg_id"] for a in answers} == {e.provider_msg_id for e in confirmations}
         winners = [a for a in answers if "You're booked" in a["text"]]
         losers = [a for a in answers if "just been taken" in a["text"]]
         assert len(winners) == 1 and len(losers) == CUSTOMERS - 1, answers
-        assert all("I have these times" in a["text"] and "9:00 am with Alex" not in
-                   a["text"].split("I have these times")[1] for a in losers), losers[:3]
+        assert all(
+            "I have these times" in a["text"]
+            and "9:00 am with Alex" not in a["text"].split("I have these times")[1]
+            for a in losers
+        ), losers[:3]
         assert not any(a["duplicate"] for a in answers)
         for cid in await store.all_conversation_ids():
             turns = await store.turns(cid)
@@ -90,14 +99,17 @@ async def _check(url: str, language, confirmations: list[InboundEvent],
 
 
 @pytest.mark.slow
-async def test_fifty_confirmations_of_one_slot_across_four_processes(tmp_path: Path,
-                                                                     language) -> None:
+async def test_fifty_confirmations_of_one_slot_across_four_processes(
+    tmp_path: Path, language
+) -> None:
     async with database_url(tmp_path) as url:
         await _to_the_read_back(url, language)
         confirmations = [event(i, 9, "yes", 10) for i in range(CUSTOMERS)]
         go = tmp_path / "go"
-        workers = [start(tmp_path, f"w{k}", url, confirmations[k::WORKERS], go=go,
-                         direct=True) for k in range(WORKERS)]
+        workers = [
+            start(tmp_path, f"w{k}", url, confirmations[k::WORKERS], go=go, direct=True)
+            for k in range(WORKERS)
+        ]
         await asyncio.to_thread(wait_ready, workers)
         go.touch()
         codes = await asyncio.to_thread(finish, workers)
@@ -106,8 +118,9 @@ async def test_fifty_confirmations_of_one_slot_across_four_processes(tmp_path: P
         await _check(url, language, confirmations, answers)
 
 
-async def test_fifty_confirmations_of_one_slot_from_four_concurrent_tasks(tmp_path: Path,
-                                                                          language) -> None:
+async def test_fifty_confirmations_of_one_slot_from_four_concurrent_tasks(
+    tmp_path: Path, language
+) -> None:
     async with database_url(tmp_path) as url:
         await _to_the_read_back(url, language)
         confirmations = [event(i, 9, "yes", 10) for i in range(CUSTOMERS)]
@@ -115,11 +128,17 @@ async def test_fifty_confirmations_of_one_slot_from_four_concurrent_tasks(tmp_pa
         app = await open_app(settings, only=BUSINESS, language=language)
         answers: list[dict] = []
         try:
+
             async def task(mine: list[InboundEvent]) -> None:
                 for e in mine:
                     r = await app.desk.handle(e, direct=True)
-                    answers.append({"provider_msg_id": e.provider_msg_id, "text": r.text,
-                                    "duplicate": r.duplicate})
+                    answers.append(
+                        {
+                            "provider_msg_id": e.provider_msg_id,
+                            "text": r.text,
+                            "duplicate": r.duplicate,
+                        }
+                    )
 
             await asyncio.gather(*(task(confirmations[k::WORKERS]) for k in range(WORKERS)))
         finally:

@@ -28,8 +28,9 @@ TUESDAY = datetime(2026, 11, 24, 10, 0)
 @pytest.fixture
 async def app(tmp_path: Any, language: Any) -> AsyncIterator[Any]:
     async with database_url(tmp_path) as db:
-        app = await open_app(Settings(db=db, businesses=repo_path("examples", "businesses")),
-                             language=language)
+        app = await open_app(
+            Settings(db=db, businesses=repo_path("examples", "businesses")), language=language
+        )
         yield app
         await app.close()
 
@@ -43,10 +44,17 @@ class Chat:
     async def say(self, text: str) -> tuple[str, dict[str, Any]]:
         self.n += 1
         msg_id = f"{self.sender}-{self.n}"
-        reply = await self.app.desk.handle(InboundEvent(
-            business=self.business, channel=self.channel, sender=self.sender, text=text,
-            provider_msg_id=msg_id, received_at=self.now,
-            customer_phone=self.sender if self.channel == "sms" else ""))
+        reply = await self.app.desk.handle(
+            InboundEvent(
+                business=self.business,
+                channel=self.channel,
+                sender=self.sender,
+                text=text,
+                provider_msg_id=msg_id,
+                received_at=self.now,
+                customer_phone=self.sender if self.channel == "sms" else "",
+            )
+        )
         stored = await self.app.desk.store.turn_for(self.business, msg_id)
         assert reply.text.strip() and "Traceback" not in reply.text
         return reply.text, stored.record
@@ -91,7 +99,8 @@ async def test_only_a_name_at_the_first_turn_is_met_with_a_question(app: Any) ->
 
 @pytest.mark.parametrize("word", ["yes", "ok", "no", "ja", "sure", "thanks"])
 async def test_a_bare_answer_as_the_first_message_opens_nothing_that_commits(
-        app: Any, word: str) -> None:
+    app: Any, word: str
+) -> None:
     chat = Chat(app, "bloom-salon", f"+1503555031{len(word)}")
     text, record = await chat.say(word)
     assert await chat.active(record) not in ("book", "reschedule", "cancel")
@@ -107,8 +116,11 @@ async def test_yes_no_and_ok_at_every_step_of_a_booking_change_nothing_early(app
             for step in steps[:k]:
                 await chat.say(step)
             text, record = await chat.say(word)
-            booked = [a for a in await app.store.list_appointments("bloom-salon")
-                      if a.customer_phone == chat.sender]
+            booked = [
+                a
+                for a in await app.store.list_appointments("bloom-salon")
+                if a.customer_phone == chat.sender
+            ]
             # only a yes to the read-back (after every step) may book
             assert booked == [] or (k == len(steps) and word == "yes"), (k, word, text)
             assert _plan(record), (k, word)
@@ -146,12 +158,16 @@ async def test_mixed_languages_in_one_message(app: Any) -> None:
     await _nothing_changed(app)
 
 
-@pytest.mark.parametrize(("business", "text", "said"), [
-    ("bloom-salon", "are you a bot?", "automated assistant of Bloom Hair Studio"),
-    ("praxis-sommer", "Sind Sie ein Computer?", "digitale Assistent von Zahnarztpraxis"),
-])
-async def test_the_desk_says_it_is_an_assistant_when_asked(app: Any, business: str, text: str,
-                                                           said: str) -> None:
+@pytest.mark.parametrize(
+    ("business", "text", "said"),
+    [
+        ("bloom-salon", "are you a bot?", "automated assistant of Bloom Hair Studio"),
+        ("praxis-sommer", "Sind Sie ein Computer?", "digitale Assistent von Zahnarztpraxis"),
+    ],
+)
+async def test_the_desk_says_it_is_an_assistant_when_asked(
+    app: Any, business: str, text: str, said: str
+) -> None:
     chat = Chat(app, business, "+15035550330" if business == "bloom-salon" else "+4915112345630")
     reply, record = await chat.say(text)
     assert said in reply
@@ -169,8 +185,7 @@ async def test_a_service_asked_about_is_the_one_a_booking_right_after_takes(app:
     await _nothing_changed(app)
 
 
-async def test_nothing_on_file_under_the_caller_s_number_invites_no_other_number(
-        app: Any) -> None:
+async def test_nothing_on_file_under_the_caller_s_number_invites_no_other_number(app: Any) -> None:
     # an SMS comes with its sender's number: appointments are found under that one only,
     # so the reply offers a booking and does not ask for a number it would refuse
     chat = Chat(app, "bloom-salon", "+15035550332", channel="sms")
@@ -184,7 +199,8 @@ async def test_nothing_on_file_under_the_caller_s_number_invites_no_other_number
 
 
 async def test_a_message_is_neither_a_yes_nor_the_callback_details_and_bye_is_no_name(
-        app: Any) -> None:
+    app: Any,
+) -> None:
     chat = Chat(app, "praxis-sommer", "+4915112345631")
     await chat.say("Ich möchte eine Nachricht hinterlassen")
     for answer in ("ja", "Katrin Vogel, 0171 2223344"):  # asked what to pass on
@@ -200,8 +216,7 @@ async def test_a_message_is_neither_a_yes_nor_the_callback_details_and_bye_is_no
     assert await app.store.list_messages("praxis-sommer") == []  # nothing passed on
 
 
-async def test_the_hours_answer_the_day_asked_about_first_and_name_closures_soon(
-        app: Any) -> None:
+async def test_the_hours_answer_the_day_asked_about_first_and_name_closures_soon(app: Any) -> None:
     chat = Chat(app, "praxis-sommer", "+4915112345632")
     chat.now = datetime(2026, 12, 14, 10, 0, tzinfo=PRAXIS)
     text, _ = await chat.say("Haben Sie an Heiligabend offen?")
@@ -212,8 +227,7 @@ async def test_the_hours_answer_the_day_asked_about_first_and_name_closures_soon
     assert text.startswith("On Sat 28 Nov: 9:00 am to 5:00 pm.")
 
 
-async def test_a_short_follow_up_asks_the_last_answer_again_about_what_it_names(
-        app: Any) -> None:
+async def test_a_short_follow_up_asks_the_last_answer_again_about_what_it_names(app: Any) -> None:
     chat = Chat(app, "bloom-salon", "+15035550334")
     await chat.say("what are your hours on saturday?")
     text, record = await chat.say("what about sunday")  # a day: the hours again
@@ -228,7 +242,8 @@ async def test_a_short_follow_up_asks_the_last_answer_again_about_what_it_names(
 
 
 async def test_a_new_booking_names_the_same_service_already_held_and_a_move_takes_it(
-        app: Any) -> None:
+    app: Any,
+) -> None:
     chat = Chat(app, "praxis-sommer", "+4915112345633", channel="sms")
     for text in ("Ich brauche eine Füllung am Donnerstag um 11", "Max Meier", "ja"):
         reply, _ = await chat.say(text)
@@ -238,17 +253,20 @@ async def test_a_new_booking_names_the_same_service_already_held_and_a_move_take
     assert reply.startswith("Sie haben bereits einen Termin: Füllung am Do., 26.11.")
     reply, record = await chat.say("ja, bitte verschieben")
     assert await chat.active(record) == "reschedule", reply
-    booked = [a for a in await app.store.list_appointments("praxis-sommer")
-              if a.status == "booked"]
+    booked = [a for a in await app.store.list_appointments("praxis-sommer") if a.status == "booked"]
     assert len(booked) == 1  # nothing booked twice
 
 
-@pytest.mark.parametrize(("text", "phone"), [
-    ("Hallo, kann ich mit jemandem von der Abrechnung sprechen?", "+49 30 1234568"),
-    ("Ich möchte mit der Rezeption sprechen", "+49 30 1234567"),
-])
-async def test_a_person_asked_for_by_department_is_that_department(app: Any, text: str,
-                                                                   phone: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Hallo, kann ich mit jemandem von der Abrechnung sprechen?", "+49 30 1234568"),
+        ("Ich möchte mit der Rezeption sprechen", "+49 30 1234567"),
+    ],
+)
+async def test_a_person_asked_for_by_department_is_that_department(
+    app: Any, text: str, phone: str
+) -> None:
     reply, record = await Chat(app, "praxis-sommer", "+4915112345634").say(text)
     assert phone in reply, reply
 
@@ -265,13 +283,14 @@ async def test_an_address_is_an_address_and_a_name_may_end_in_an_initial(app: An
     assert "address" in text
     text, record = await chat.say("1450 W Addison St, Chicago")
     assert (record["decision"] or {})["state"]["active"]["fields"]["address"] == (
-        "1450 W Addison St, Chicago")
+        "1450 W Addison St, Chicago"
+    )
 
 
-async def test_an_emergency_is_answered_at_once_without_a_question_which_topic(
-        app: Any) -> None:
+async def test_an_emergency_is_answered_at_once_without_a_question_which_topic(app: Any) -> None:
     chat = Chat(app, "praxis-sommer", "+4915112345635")
     text, record = await chat.say(
-        "hallo, ich hab seit gestern zahnschmerzen und die backe ist dick geschwollen")
+        "hallo, ich hab seit gestern zahnschmerzen und die backe ist dick geschwollen"
+    )
     assert "+49 30 1234567" in text and "Möchten Sie" not in text, text
     assert "topic.unsure" not in _rules(record)

@@ -23,8 +23,12 @@ from engine.ports import Appointment, StoredTurn
 from engine.state import ActionCall, ActionResult, TopicSwitch, TransitionRecord
 from machines.registry import DEFAULT_ACTIONS
 
-CLAIMS = {"booked": "book", "rescheduled": "reschedule", "cancelled": "cancel",
-          "message_taken": "take_message"}
+CLAIMS = {
+    "booked": "book",
+    "rescheduled": "reschedule",
+    "cancelled": "cancel",
+    "message_taken": "take_message",
+}
 SIDE_EFFECTS = frozenset(CLAIMS.values())
 _STARTS = ("new", "switch", "restart")  # switches that begin a new topic instance
 
@@ -39,8 +43,9 @@ def calls_and_results(record: TurnRecord) -> list[tuple[ActionCall, ActionResult
     return list(zip(record.decision.actions, record.results, strict=True))
 
 
-def _log(switches: Sequence[TopicSwitch], transitions: Sequence[TransitionRecord]
-         ) -> list[tuple[str, ...]]:
+def _log(
+    switches: Sequence[TopicSwitch], transitions: Sequence[TransitionRecord]
+) -> list[tuple[str, ...]]:
     """A turn's topic starts and machine moves, in the order decide made them (a topic
     starts before its card's rules run; a resumed topic goes on where it was)."""
     out: list[tuple[str, ...]] = [("start", s.target) for s in switches if s.kind in _STARTS]
@@ -49,7 +54,7 @@ def _log(switches: Sequence[TopicSwitch], transitions: Sequence[TransitionRecord
 
 
 def _confirmed(log: Sequence[tuple[str, ...]], card: str) -> str:
-    """"" when the latest decisive answer of this topic instance was a yes; else why not."""
+    """ "" when the latest decisive answer of this topic instance was a yes; else why not."""
     for entry in reversed(log):
         if entry[0] == "start" and entry[1] == card:
             return "no confirm since the topic started"
@@ -76,13 +81,16 @@ def check_actions(brains: Mapping[str, Brain], recs: Sequence[TurnRecord]) -> li
             continue
         brain = brains[rec.business]
         if len(d.actions) != len(rec.results) or d.pending is not None:
-            problems.append(f"turn {rec.seq}: {len(d.actions)} actions planned, "
-                            f"{len(rec.results)} results, pending {d.pending}")
+            problems.append(
+                f"turn {rec.seq}: {len(d.actions)} actions planned, "
+                f"{len(rec.results)} results, pending {d.pending}"
+            )
             continue
         for i, (call, result) in enumerate(calls_and_results(rec)):
             if result.name != call.name or result.key != call.key:
-                problems.append(f"turn {rec.seq}: result {i} answers {result.name}, "
-                                f"not {call.name}")
+                problems.append(
+                    f"turn {rec.seq}: result {i} answers {result.name}, not {call.name}"
+                )
             if call.name not in SIDE_EFFECTS:
                 continue
             at = decide(brain, rec.snapshot, rec.understanding, rec.now, rec.results[:i])
@@ -92,8 +100,10 @@ def check_actions(brains: Mapping[str, Brain], recs: Sequence[TurnRecord]) -> li
             active = at.state.active
             missing = [n for n in DEFAULT_ACTIONS[call.name].needs if not active.fields.get(n)]
             if missing:
-                problems.append(f"turn {rec.seq}: {call.name} ran in '{active.card}' without "
-                                f"{missing} (fields {active.fields})")
+                problems.append(
+                    f"turn {rec.seq}: {call.name} ran in '{active.card}' without "
+                    f"{missing} (fields {active.fields})"
+                )
             card = brain.topics[active.card].card
             if call.name in card.confirm_before:
                 why = _confirmed(log + _log(at.switches, at.transitions), active.card)
@@ -103,8 +113,9 @@ def check_actions(brains: Mapping[str, Brain], recs: Sequence[TurnRecord]) -> li
     return problems
 
 
-def check_claims(recs: Sequence[TurnRecord], appointments: Sequence[Appointment],
-                 seeded: Iterable[str] = ()) -> list[str]:
+def check_claims(
+    recs: Sequence[TurnRecord], appointments: Sequence[Appointment], seeded: Iterable[str] = ()
+) -> list[str]:
     """No reply claims a change that no action committed; every row has its action."""
     problems: list[str] = []
     done: list[tuple[int, ActionCall, ActionResult]] = []
@@ -116,8 +127,10 @@ def check_claims(recs: Sequence[TurnRecord], appointments: Sequence[Appointment]
         for item in rec.decision.plan.items:
             action = CLAIMS.get(item.kind)
             if action and not any(c.name == action for c, _ in ok):
-                problems.append(f"turn {rec.seq}: the reply says '{item.kind}' but no {action} "
-                                f"succeeded (results {[r.name for r in rec.results]})")
+                problems.append(
+                    f"turn {rec.seq}: the reply says '{item.kind}' but no {action} "
+                    f"succeeded (results {[r.name for r in rec.results]})"
+                )
     seeded = set(seeded)
     rows: dict[str, Appointment] = {a.id: a for a in appointments}
     for appt in appointments:
@@ -130,8 +143,10 @@ def check_claims(recs: Sequence[TurnRecord], appointments: Sequence[Appointment]
         if moves and moves[-1].args.get("start"):
             want = moves[-1].args["start"]
             if appt.start.isoformat() != _utc_iso(want):
-                problems.append(f"appointment {appt.id} starts {appt.start.isoformat()}, the "
-                                f"last {moves[-1].name} said {want}")
+                problems.append(
+                    f"appointment {appt.id} starts {appt.start.isoformat()}, the "
+                    f"last {moves[-1].name} said {want}"
+                )
     for i, (seq, call, result) in enumerate(done):
         if call.name not in ("book", "reschedule", "cancel"):
             continue
@@ -140,11 +155,15 @@ def check_claims(recs: Sequence[TurnRecord], appointments: Sequence[Appointment]
         if row is None:
             problems.append(f"turn {seq}: {call.name} succeeded with no appointment row")
             continue
-        cancels = [j for j, (_, c, r) in enumerate(done)
-                   if c.name == "cancel" and r.data.get("appointment_id") == appt_id]
+        cancels = [
+            j
+            for j, (_, c, r) in enumerate(done)
+            if c.name == "cancel" and r.data.get("appointment_id") == appt_id
+        ]
         if call.name != "cancel" and row.status != "booked" and not any(j > i for j in cancels):
-            problems.append(f"turn {seq}: {call.name} succeeded but appointment {appt_id} is "
-                            f"{row.status}")
+            problems.append(
+                f"turn {seq}: {call.name} succeeded but appointment {appt_id} is {row.status}"
+            )
     return problems
 
 
@@ -165,29 +184,39 @@ def check_machines(brains: Mapping[str, Brain], recs: Sequence[TurnRecord]) -> l
             machine = topics[t.card].machine
             table = {(x.source, x.event): x.target for x in machine.transitions}
             if t.source not in machine.states or t.target not in machine.states:
-                problems.append(f"turn {rec.seq}: {t.card} {t.source}->{t.target} leaves the "
-                                "machine's states")
+                problems.append(
+                    f"turn {rec.seq}: {t.card} {t.source}->{t.target} leaves the machine's states"
+                )
             if t.refused and (t.target != t.source or (t.source, t.event) in table):
-                problems.append(f"turn {rec.seq}: refused {t.card} {t.source}-{t.event} "
-                                f"recorded as going to {t.target}")
+                problems.append(
+                    f"turn {rec.seq}: refused {t.card} {t.source}-{t.event} "
+                    f"recorded as going to {t.target}"
+                )
             if not t.refused and table.get((t.source, t.event)) != t.target:
-                problems.append(f"turn {rec.seq}: {t.card} {t.source}-{t.event}->{t.target} is "
-                                "not a transition of the machine")
+                problems.append(
+                    f"turn {rec.seq}: {t.card} {t.source}-{t.event}->{t.target} is "
+                    "not a transition of the machine"
+                )
             if t.card in last and last[t.card] != t.source:
-                problems.append(f"turn {rec.seq}: {t.card} moved from {t.source} but was in "
-                                f"{last[t.card]}")
+                problems.append(
+                    f"turn {rec.seq}: {t.card} moved from {t.source} but was in {last[t.card]}"
+                )
             last[t.card] = t.target
         for topic in (d.state.active, *d.state.suspended):
             if topic is not None and topic.state not in topics[topic.card].machine.states:
-                problems.append(f"turn {rec.seq}: topic {topic.card} in unknown state "
-                                f"{topic.state}")
+                problems.append(
+                    f"turn {rec.seq}: topic {topic.card} in unknown state {topic.state}"
+                )
     return problems
 
 
 def check_turns(recs: Sequence[TurnRecord]) -> list[str]:
     """No internal error reached a customer; every turn answered."""
-    return [f"turn {r.seq}: error {r.error!r}, reply {r.reply.text!r}" for r in recs
-            if r.error or not r.reply.text.strip() or r.decision is None]
+    return [
+        f"turn {r.seq}: error {r.error!r}, reply {r.reply.text!r}"
+        for r in recs
+        if r.error or not r.reply.text.strip() or r.decision is None
+    ]
 
 
 def check_audit(brains: Mapping[str, Brain], turns: Sequence[StoredTurn]) -> list[str]:
@@ -200,15 +229,32 @@ def check_audit(brains: Mapping[str, Brain], turns: Sequence[StoredTurn]) -> lis
     return problems
 
 
-def check_all(brains: Mapping[str, Brain], turns: Sequence[StoredTurn],
-              appointments: Sequence[Appointment], seeded: Iterable[str] = ()) -> list[str]:
+def check_all(
+    brains: Mapping[str, Brain],
+    turns: Sequence[StoredTurn],
+    appointments: Sequence[Appointment],
+    seeded: Iterable[str] = (),
+) -> list[str]:
     recs = records(turns)
     errors = check_turns(recs)
     if errors:  # the rest assumes every turn has a decision
         return errors
-    return (check_actions(brains, recs) + check_claims(recs, appointments, seeded)
-            + check_machines(brains, recs) + check_audit(brains, turns))
+    return (
+        check_actions(brains, recs)
+        + check_claims(recs, appointments, seeded)
+        + check_machines(brains, recs)
+        + check_audit(brains, turns)
+    )
 
 
-__all__ = ["CLAIMS", "SIDE_EFFECTS", "check_actions", "check_all", "check_audit",
-           "check_claims", "check_machines", "check_turns", "records"]
+__all__ = [
+    "CLAIMS",
+    "SIDE_EFFECTS",
+    "check_actions",
+    "check_all",
+    "check_audit",
+    "check_claims",
+    "check_machines",
+    "check_turns",
+    "records",
+]

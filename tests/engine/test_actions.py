@@ -39,8 +39,13 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 def slot(hour: int, staff: str = "sam", service: str = "mens_cut", day: date = WED) -> Slot:
     minutes = BLOOM.service(service).duration_min
     start = local(day, hour)
-    return Slot(start=start, end=start + timedelta(minutes=minutes), staff=staff,
-                staff_name=BLOOM.staff_member(staff).name, service=service)
+    return Slot(
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        staff=staff,
+        staff_name=BLOOM.staff_member(staff).name,
+        service=service,
+    )
 
 
 def call(action: str, **args: str) -> ActionCall:
@@ -48,32 +53,62 @@ def call(action: str, **args: str) -> ActionCall:
 
 
 def book_call(s: Slot, name: str = "Jamie Rivera", phone: str = PHONE) -> ActionCall:
-    return call("book", service=s.service, staff=s.staff, start=s.start.isoformat(),
-                end=s.end.isoformat(), name=name, phone=phone, email="", lang="en")
+    return call(
+        "book",
+        service=s.service,
+        staff=s.staff,
+        start=s.start.isoformat(),
+        end=s.end.isoformat(),
+        name=name,
+        phone=phone,
+        email="",
+        lang="en",
+    )
 
 
-def ctx(tx: Tx, state: ConversationState | None = None, business: Business = BLOOM,
-        conversation: str = "conv-1", now: datetime = NOW) -> ActionContext:
-    return ActionContext(business=business, tx=tx, now=now, conversation_id=conversation,
-                         state=state or ConversationState(), channel="webchat", lang="en")
+def ctx(
+    tx: Tx,
+    state: ConversationState | None = None,
+    business: Business = BLOOM,
+    conversation: str = "conv-1",
+    now: datetime = NOW,
+) -> ActionContext:
+    return ActionContext(
+        business=business,
+        tx=tx,
+        now=now,
+        conversation_id=conversation,
+        state=state or ConversationState(),
+        channel="webchat",
+        lang="en",
+    )
 
 
-async def run(store: MemoryStore, c: ActionCall, state: ConversationState | None = None,
-              **kw: Any) -> ActionResult:
+async def run(
+    store: MemoryStore, c: ActionCall, state: ConversationState | None = None, **kw: Any
+) -> ActionResult:
     async with store.transaction(BLOOM.slug, kw.pop("key", "webchat:guest")) as tx:
         return await run_action(c, ctx(tx, state, **kw))
 
 
-async def existing(store: MemoryStore, s: Slot, phone: str = "+15035550999",
-                   status: str = "booked") -> Appointment:
+async def existing(
+    store: MemoryStore, s: Slot, phone: str = "+15035550999", status: str = "booked"
+) -> Appointment:
     """An appointment made elsewhere (another conversation, the salon's own calendar)."""
     async with store.transaction(BLOOM.slug, "seed") as tx:
         customer = await tx.upsert_customer(BLOOM.slug, "Someone Else", phone, "")
-        a = Appointment(id=AppointmentId(f"seed-{s.start:%d%H%M}-{s.staff}"),
-                        business=BLOOM.slug, service=s.service, staff=s.staff,
-                        start=s.start.astimezone(UTC), end=s.end.astimezone(UTC),
-                        customer_id=customer.id, customer_name=customer.name,
-                        customer_phone=phone, status=status)  # type: ignore[arg-type]
+        a = Appointment(
+            id=AppointmentId(f"seed-{s.start:%d%H%M}-{s.staff}"),
+            business=BLOOM.slug,
+            service=s.service,
+            staff=s.staff,
+            start=s.start.astimezone(UTC),
+            end=s.end.astimezone(UTC),
+            customer_id=customer.id,
+            customer_name=customer.name,
+            customer_phone=phone,
+            status=status,
+        )  # type: ignore[arg-type]
         await tx.insert_appointment(a)
         if status == "cancelled":
             await tx.cancel_appointment(a.id)
@@ -122,11 +157,13 @@ async def test_booking_twice_with_the_same_key_is_one_appointment(store) -> None
     state = ConversationState(offered=(s,))
     first = await run(store, book_call(s), state)
     again = await run(store, book_call(s), state)  # a retried turn: the stored result
-    other = await run(store, book_call(s), state, key="sms:+15035550101",
-                      conversation="conv-2")  # the same booking from another conversation
+    other = await run(
+        store, book_call(s), state, key="sms:+15035550101", conversation="conv-2"
+    )  # the same booking from another conversation
     assert first.ok and again.ok and other.ok
-    assert first.data["appointment_id"] == again.data["appointment_id"] \
-        == other.data["appointment_id"]
+    assert (
+        first.data["appointment_id"] == again.data["appointment_id"] == other.data["appointment_id"]
+    )
     assert len(await store.list_appointments(BLOOM.slug)) == 1
 
 
@@ -149,8 +186,16 @@ async def test_book_is_idempotent_even_without_the_stored_result(store) -> None:
 async def test_book_refuses_a_slot_taken_meanwhile(store, taken_at, minutes) -> None:
     s = slot(9)  # 09:00-09:30 with Sam
     start = local(WED, taken_at, minutes)
-    await existing(store, Slot(start=start, end=start + timedelta(minutes=30), staff="sam",
-                               staff_name="Sam", service="mens_cut"))
+    await existing(
+        store,
+        Slot(
+            start=start,
+            end=start + timedelta(minutes=30),
+            staff="sam",
+            staff_name="Sam",
+            service="mens_cut",
+        ),
+    )
     result = await run(store, book_call(s), ConversationState(offered=(s,)))
     assert not result.ok and result.error == "slot_taken"
     assert [i.kind for i in result.items] == ["slot_taken"]
@@ -172,17 +217,26 @@ async def test_book_ignores_other_staff_and_cancelled_appointments(store) -> Non
 
 
 def _message_call(**extra: str) -> ActionCall:
-    return call("take_message", name="Morgan Blake", phone="+15035550104",
-                message="Please call me back about a wedding party", topic="message",
-                lang="en", **extra)
+    return call(
+        "take_message",
+        name="Morgan Blake",
+        phone="+15035550104",
+        message="Please call me back about a wedding party",
+        topic="message",
+        lang="en",
+        **extra,
+    )
 
 
 @pytest.mark.parametrize("delivery", ["none", "file", "webhook", "both"])
 async def test_take_message_stores_it_and_queues_each_delivery(store, delivery) -> None:
     hook = WebhookDelivery(url="https://example.test/hook", secret="s3cret-s3cret")
-    messages = {"none": MessageDelivery(), "file": MessageDelivery(file="var/m.jsonl"),
-                "webhook": MessageDelivery(webhook=hook),
-                "both": MessageDelivery(file="var/m.jsonl", webhook=hook)}[delivery]
+    messages = {
+        "none": MessageDelivery(),
+        "file": MessageDelivery(file="var/m.jsonl"),
+        "webhook": MessageDelivery(webhook=hook),
+        "both": MessageDelivery(file="var/m.jsonl", webhook=hook),
+    }[delivery]
     b = BLOOM.model_copy(update={"messages": messages})
     c = _message_call()
     result = await run(store, c, business=b)
@@ -193,8 +247,12 @@ async def test_take_message_stores_it_and_queues_each_delivery(store, delivery) 
     assert m.text == "Please call me back about a wedding party"
     assert m.created_at == NOW
     rows = {r.kind: r for r in await store.outbox()}
-    want = {"none": set(), "file": {"message_file"}, "webhook": {"message_webhook"},
-            "both": {"message_file", "message_webhook"}}[delivery]
+    want = {
+        "none": set(),
+        "file": {"message_file"},
+        "webhook": {"message_webhook"},
+        "both": {"message_file", "message_webhook"},
+    }[delivery]
     assert set(rows) == want
     for kind, row in rows.items():
         assert row.status == "pending" and row.business == BLOOM.slug
@@ -222,8 +280,12 @@ async def test_take_message_twice_with_the_same_key_is_one_message(store) -> Non
 
 
 async def _mine(store: MemoryStore, s: Slot, phone: str = PHONE) -> str:
-    result = await run(store, book_call(s, phone=phone), ConversationState(offered=(s,)),
-                       now=s.start - timedelta(days=1))
+    result = await run(
+        store,
+        book_call(s, phone=phone),
+        ConversationState(offered=(s,)),
+        now=s.start - timedelta(days=1),
+    )
     assert result.ok
     return str(result.data["appointment_id"])
 
@@ -233,10 +295,22 @@ async def test_find_appointment_finds_only_future_bookings_of_that_phone(store) 
     upcoming = await _mine(store, slot(9))
     later = await _mine(store, slot(14, staff="alex", day=date(2026, 11, 27)))
     gone = await _mine(store, slot(16, day=date(2026, 11, 28)))
-    await run(store, call("cancel", appointment=gone, lang="en"), ConversationState(
-        found=(FoundAppointment(id=gone, service="mens_cut", staff="sam", staff_name="Sam",
-                                start=local(date(2026, 11, 28), 16),
-                                end=local(date(2026, 11, 28), 16, 30)),)))
+    await run(
+        store,
+        call("cancel", appointment=gone, lang="en"),
+        ConversationState(
+            found=(
+                FoundAppointment(
+                    id=gone,
+                    service="mens_cut",
+                    staff="sam",
+                    staff_name="Sam",
+                    start=local(date(2026, 11, 28), 16),
+                    end=local(date(2026, 11, 28), 16, 30),
+                ),
+            )
+        ),
+    )
     await _mine(store, slot(11), phone="+15035550777")  # someone else's
     assert {past, upcoming, later, gone}
 
@@ -249,16 +323,18 @@ async def test_find_appointment_finds_only_future_bookings_of_that_phone(store) 
     assert [i.kind for i in result.items] == ["appointment"]
 
     # only one left in the future: it is chosen at once
-    result = await run(store, call("find_appointment", phone=PHONE, lang="en"),
-                       now=local(date(2026, 11, 26), 9))
+    result = await run(
+        store, call("find_appointment", phone=PHONE, lang="en"), now=local(date(2026, 11, 26), 9)
+    )
     assert [f.id for f in result.found] == [later] and result.fields == {"appointment": later}
 
     for phone in ("+15035550000", ""):
         nothing = await run(store, call("find_appointment", phone=phone, lang="en"))
         assert not nothing.ok and nothing.error == "not_found"
         assert [i.kind for i in nothing.items] == ["no_appointment"]
-    after_all = await run(store, call("find_appointment", phone=PHONE, lang="en"),
-                          now=local(date(2026, 12, 1), 9))
+    after_all = await run(
+        store, call("find_appointment", phone=PHONE, lang="en"), now=local(date(2026, 12, 1), 9)
+    )
     assert not after_all.ok and after_all.error == "not_found"
 
 
@@ -279,8 +355,9 @@ async def test_cancel_cancels_the_chosen_appointment(store) -> None:
     assert a.id == mine and a.status == "cancelled"
     # the time is free again
     s = slot(9)
-    assert (await run(store, book_call(s, phone="+15035550777"),
-                      ConversationState(offered=(s,)))).ok
+    assert (
+        await run(store, book_call(s, phone="+15035550777"), ConversationState(offered=(s,)))
+    ).ok
 
 
 async def test_cancel_needs_an_appointment_found_in_the_conversation(store) -> None:
@@ -312,19 +389,30 @@ async def test_cancel_of_an_appointment_cancelled_elsewhere_says_so(store) -> No
 
 
 async def test_an_appointment_of_another_business_is_not_found_and_not_touched(store) -> None:
-    other = DEMOS["brightsmile-dental"] if "brightsmile-dental" in DEMOS else next(
-        b for slug, b in DEMOS.items() if slug != BLOOM.slug)
+    other = (
+        DEMOS["brightsmile-dental"]
+        if "brightsmile-dental" in DEMOS
+        else next(b for slug, b in DEMOS.items() if slug != BLOOM.slug)
+    )
     mine = await _mine(store, slot(9))
     state = await _found(store)
-    for action, extra in (("cancel", {}), ("reschedule", {
-            "start": slot(15).start.isoformat(), "end": slot(15).end.isoformat(),
-            "staff": "sam"})):
+    for action, extra in (
+        ("cancel", {}),
+        (
+            "reschedule",
+            {"start": slot(15).start.isoformat(), "end": slot(15).end.isoformat(), "staff": "sam"},
+        ),
+    ):
         state_here = state.model_copy(update={"offered": (slot(15),)})
         async with store.transaction(other.slug, "x") as tx:
             result = await run_action(
-                ActionCall(name=action, args={"appointment": mine, "lang": "en", **extra},
-                           key=idempotency_key(other.slug, action, {"appointment": mine})),
-                ctx(tx, state_here, business=other))
+                ActionCall(
+                    name=action,
+                    args={"appointment": mine, "lang": "en", **extra},
+                    key=idempotency_key(other.slug, action, {"appointment": mine}),
+                ),
+                ctx(tx, state_here, business=other),
+            )
         assert not result.ok and result.error == "not_found", action
     [a] = await store.list_appointments(BLOOM.slug)
     assert a.status == "booked" and a.start == slot(9).start
@@ -335,10 +423,22 @@ async def test_reschedule_moves_the_appointment_to_an_offered_slot(store) -> Non
     found = await _found(store)
     new = slot(15, staff="alex", day=date(2026, 11, 27))
     state = found.model_copy(update={"offered": (new,)})
-    move = call("reschedule", appointment=mine, start=new.start.isoformat(),
-                end=new.end.isoformat(), staff="alex", lang="en")
-    not_offered = call("reschedule", appointment=mine, start=slot(16).start.isoformat(),
-                       end=slot(16).end.isoformat(), staff="sam", lang="en")
+    move = call(
+        "reschedule",
+        appointment=mine,
+        start=new.start.isoformat(),
+        end=new.end.isoformat(),
+        staff="alex",
+        lang="en",
+    )
+    not_offered = call(
+        "reschedule",
+        appointment=mine,
+        start=slot(16).start.isoformat(),
+        end=slot(16).end.isoformat(),
+        staff="sam",
+        lang="en",
+    )
     refused = await run(store, not_offered, state)
     assert not refused.ok and refused.error == "not_offered"
     result = await run(store, move, state)
@@ -355,9 +455,18 @@ async def test_reschedule_into_a_taken_slot_is_refused(store) -> None:
     target = slot(15, staff="alex", day=date(2026, 11, 27))
     await existing(store, target)
     state = (await _found(store)).model_copy(update={"offered": (target,)})
-    result = await run(store, call("reschedule", appointment=mine,
-                                   start=target.start.isoformat(), end=target.end.isoformat(),
-                                   staff="alex", lang="en"), state)
+    result = await run(
+        store,
+        call(
+            "reschedule",
+            appointment=mine,
+            start=target.start.isoformat(),
+            end=target.end.isoformat(),
+            staff="alex",
+            lang="en",
+        ),
+        state,
+    )
     assert not result.ok and result.error == "slot_taken"
     a = next(a for a in await store.list_appointments(BLOOM.slug) if a.id == mine)
     assert (a.start, a.staff) == (slot(9).start, "sam")  # unchanged
@@ -381,14 +490,17 @@ async def test_a_free_slot_named_by_day_and_time_comes_back_alone_to_be_read_bac
 async def test_a_taken_or_unclear_slot_gets_the_offer(store) -> None:
     thursday = date(2026, 11, 26)
     await existing(store, slot(13, service="blowout", day=thursday))
-    for args in ({"date": thursday.isoformat(), "time": "13:00"},  # taken
-                 {"date": thursday.isoformat(), "part": "afternoon"},  # no time
-                 {"time": "13:00"}):  # no day
+    for args in (
+        {"date": thursday.isoformat(), "time": "13:00"},  # taken
+        {"date": thursday.isoformat(), "part": "afternoon"},  # no time
+        {"time": "13:00"},
+    ):  # no day
         result = await run(store, _find(**args))
         assert result.ok and result.asked == "" and len(result.offered) == 3, args
         assert [i.kind for i in result.items] == ["offer_slots"]
         assert slot(13, service="blowout", day=thursday).start not in {
-            s.start for s in result.offered}
+            s.start for s in result.offered
+        }
 
 
 async def test_the_slot_read_back_is_booked_only_if_still_free(store) -> None:

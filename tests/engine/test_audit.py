@@ -34,9 +34,14 @@ AT = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12))
 RECORDS = st.dictionaries(
     st.text(min_size=1, max_size=8),
-    st.one_of(_SCALARS, st.lists(_SCALARS, max_size=3),
-              st.dictionaries(st.text(max_size=5), _SCALARS, max_size=3)),
-    min_size=1, max_size=5)
+    st.one_of(
+        _SCALARS,
+        st.lists(_SCALARS, max_size=3),
+        st.dictionaries(st.text(max_size=5), _SCALARS, max_size=3),
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 def chained(records: list[dict[str, Any]]) -> list[StoredTurn]:
@@ -44,15 +49,27 @@ def chained(records: list[dict[str, Any]]) -> list[StoredTurn]:
     turns, prev = [], ""
     for seq, record in enumerate(records, start=1):
         digest = chain_hash(prev, record)
-        turns.append(StoredTurn(conversation_id="c1", seq=seq, provider_msg_id=f"m{seq}",
-                                record=record, hash=digest, prev_hash=prev, created_at=AT))
+        turns.append(
+            StoredTurn(
+                conversation_id="c1",
+                seq=seq,
+                provider_msg_id=f"m{seq}",
+                record=record,
+                hash=digest,
+                prev_hash=prev,
+                created_at=AT,
+            )
+        )
         prev = digest
     return turns
 
 
 def test_canonical_json_does_not_depend_on_key_order_or_escape_letters() -> None:
-    assert canonical({"b": 1, "a": "Müller"}) == canonical({"a": "Müller", "b": 1}) \
+    assert (
+        canonical({"b": 1, "a": "Müller"})
+        == canonical({"a": "Müller", "b": 1})
         == '{"a":"Müller","b":1}'
+    )
 
 
 @given(st.lists(RECORDS, max_size=6))
@@ -85,14 +102,17 @@ def test_a_removed_turn_breaks_the_chain_where_it_was(records, data) -> None:
     else:
         assert problems and problems[0].seq == i + 2
         assert {p.message for p in problems if p.seq == i + 2} >= {
-            f"expected seq {i + 1}", "broken link to previous"}
+            f"expected seq {i + 1}",
+            "broken link to previous",
+        }
 
 
 def test_a_rehashed_edit_still_breaks_the_link_of_the_next_turn() -> None:
     turns = chained([{"n": 1}, {"n": 2}, {"n": 3}])
     forged = {"n": 20}
-    turns[1] = turns[1].model_copy(update={
-        "record": forged, "hash": chain_hash(turns[1].prev_hash, forged)})
+    turns[1] = turns[1].model_copy(
+        update={"record": forged, "hash": chain_hash(turns[1].prev_hash, forged)}
+    )
     assert [(p.seq, p.message) for p in verify_chain(turns)] == [(3, "broken link to previous")]
 
 
@@ -104,8 +124,9 @@ BOOK_YAML = Path(machines.__file__).parent / "cards" / "book.yaml"
 
 
 def with_late_window(hours: int) -> dict[str, Brain]:
-    changed = BLOOM.model_copy(update={"changes": BLOOM.changes.model_copy(
-        update={"late_window_hours": hours})})
+    changed = BLOOM.model_copy(
+        update={"changes": BLOOM.changes.model_copy(update={"late_window_hours": hours})}
+    )
     return {"bloom-salon": Brain.build(changed, bundled_cards())}
 
 
@@ -123,12 +144,12 @@ async def late_cancellation() -> tuple[MemoryStore, str]:
     """A booking, then its cancellation 20 hours ahead (inside bloom-salon's 24 hours)."""
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
-    await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"),
-               said(affirm=True))
+    await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"), said(affirm=True))
     [appt] = await store.list_appointments("bloom-salon")
     late = appt.start - timedelta(hours=20)
-    language.push(said(("phone", "+15035550009"), topic="cancel"),
-                  said(affirm=True, topic="cancel"))
+    language.push(
+        said(("phone", "+15035550009"), topic="cancel"), said(affirm=True, topic="cancel")
+    )
     asked = await desk.handle(event("+15035550010", 0, at=late))
     await desk.handle(event("+15035550010", 1, at=late + timedelta(minutes=1)))
     return store, asked.conversation_id
@@ -172,10 +193,10 @@ async def test_an_action_the_changed_rules_plan_but_nobody_ran_is_reported_not_r
     slot search the replay plans the escalation instead, which was never run."""
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
-    reply = await talk(desk, language, "+15035550011", said(("service", "mens_cut")),
-                       said(("date", "2025-03-05")))
-    changed = with_book_card(("  - when: counter.failed_attempts >= 3\n",
-                              "  - when: field.date\n"))
+    reply = await talk(
+        desk, language, "+15035550011", said(("service", "mens_cut")), said(("date", "2025-03-05"))
+    )
+    changed = with_book_card(("  - when: counter.failed_attempts >= 3\n", "  - when: field.date\n"))
     count, diffs = replay(changed, await store.turns(reply.conversation_id))
     assert count == 2
     [d] = diffs
@@ -186,8 +207,10 @@ async def test_an_action_the_changed_rules_plan_but_nobody_ran_is_reported_not_r
     assert "- transition book: date --advance--> find" in d.lines
     assert "- action find_slots(date=2025-03-05, lang=en, service=mens_cut)" in d.lines
     assert "+ escalation 'repeated failure'" in d.lines
-    assert ("+ would run action escalate(lang=en, reason=repeated failure) (not recorded: "
-            "the rest of the turn is unknown)") in d.lines
+    assert (
+        "+ would run action escalate(lang=en, reason=repeated failure) (not recorded: "
+        "the rest of the turn is unknown)"
+    ) in d.lines
     # a turn cut short has no reply or state to compare
     assert "reply" not in lines and "state" not in lines
 
@@ -195,14 +218,18 @@ async def test_an_action_the_changed_rules_plan_but_nobody_ran_is_reported_not_r
 async def test_a_turn_in_a_step_the_changed_card_lacks_says_so() -> None:
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
-    reply = await talk(desk, language, "+15035550012", *up_to_confirm("+15035550012"),
-                       said(affirm=True))
-    changed = with_book_card(("  - id: confirm\n    kind: confirm\n    on_deny: date\n", ""),
-                             ("confirm_before: [book]\n", ""))
+    reply = await talk(
+        desk, language, "+15035550012", *up_to_confirm("+15035550012"), said(affirm=True)
+    )
+    changed = with_book_card(
+        ("  - id: confirm\n    kind: confirm\n    on_deny: date\n", ""),
+        ("confirm_before: [book]\n", ""),
+    )
     _, diffs = replay(changed, await store.turns(reply.conversation_id))
     by_seq = {d.seq: d.lines for d in diffs}
-    assert by_seq[6] == ("~ decision cannot be replayed: card 'book' has no step 'confirm' "
-                         "any more",)
+    assert by_seq[6] == (
+        "~ decision cannot be replayed: card 'book' has no step 'confirm' any more",
+    )
     # the read-back turn: the booking would now run at once, and that was never recorded
     assert any(line.startswith("+ would run action book(") for line in by_seq[5])
     assert "- rule book.confirm.read_back" in by_seq[5]
@@ -211,18 +238,22 @@ async def test_a_turn_in_a_step_the_changed_card_lacks_says_so() -> None:
 async def test_a_card_the_business_no_longer_uses_is_a_difference_not_a_crash() -> None:
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
-    reply = await talk(desk, language, "+15035550013", said(("service", "mens_cut")),
-                       said(("date", "2025-03-05")))
-    without_book = BLOOM.model_copy(update={"topics": tuple(
-        t for t in BLOOM.topics if t.card != "book")})
+    reply = await talk(
+        desk, language, "+15035550013", said(("service", "mens_cut")), said(("date", "2025-03-05"))
+    )
+    without_book = BLOOM.model_copy(
+        update={"topics": tuple(t for t in BLOOM.topics if t.card != "book")}
+    )
     brains = {"bloom-salon": Brain.build(without_book, bundled_cards())}
     _, diffs = replay(brains, await store.turns(reply.conversation_id))
-    assert [d.lines for d in diffs if d.seq == 2] == [(
-        "~ decision cannot be replayed: the conversation was in card 'book', which the "
-        "business no longer uses",)]
+    assert [d.lines for d in diffs if d.seq == 2] == [
+        (
+            "~ decision cannot be replayed: the conversation was in card 'book', which the "
+            "business no longer uses",
+        )
+    ]
 
 
 async def test_turns_of_other_businesses_are_not_counted() -> None:
     store, _ = await late_cancellation()
     assert replay({}, await all_turns(store)) == (0, [])
-

@@ -27,8 +27,10 @@ from tests.dbs import database_url
 BLOOM = "bloom-salon"
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # Tuesday
 _senders = itertools.count(1)
-_ERROR_TEXT = re.compile(r"Traceback|Exception|Error\b|errno|File \"|line \d+|"
-                         r"\b(?:None|KeyError|ValueError|TypeError)\b")
+_ERROR_TEXT = re.compile(
+    r"Traceback|Exception|Error\b|errno|File \"|line \d+|"
+    r"\b(?:None|KeyError|ValueError|TypeError)\b"
+)
 
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -58,9 +60,17 @@ class Chat:
     async def say(self, text: str) -> Reply:
         self.n += 1
         msg_id = f"{self.sender}-{self.n}"
-        reply = await self.app.desk.handle(InboundEvent(
-            business=BLOOM, channel="webchat", sender=self.sender, text=text,
-            provider_msg_id=msg_id, received_at=NOW, customer_phone=self.customer))
+        reply = await self.app.desk.handle(
+            InboundEvent(
+                business=BLOOM,
+                channel="webchat",
+                sender=self.sender,
+                text=text,
+                provider_msg_id=msg_id,
+                received_at=NOW,
+                customer_phone=self.customer,
+            )
+        )
         assert reply.text.strip(), f"empty reply to {text[:60]!r}"
         assert not _ERROR_TEXT.search(reply.text), f"error text in the reply: {reply.text!r}"
         assert len(reply.text) < 1000, "the reply should be short and clear"
@@ -84,12 +94,18 @@ class Chat:
         return active["card"], active["state"], active["fields"], active["asked"]
 
     async def escalations(self) -> list[EscalationRow]:
-        return [e for e in await self.app.store.list_escalations(BLOOM)
-                if e.conversation_id == self.conversation_id]
+        return [
+            e
+            for e in await self.app.store.list_escalations(BLOOM)
+            if e.conversation_id == self.conversation_id
+        ]
 
     async def nothing_booked(self) -> None:
-        assert [a for a in await self.app.store.list_appointments(BLOOM)
-                if a.conversation_id == self.conversation_id] == []
+        assert [
+            a
+            for a in await self.app.store.list_appointments(BLOOM)
+            if a.conversation_id == self.conversation_id
+        ] == []
 
     @property
     def plan(self) -> list[str]:
@@ -155,12 +171,15 @@ async def test_the_whole_long_text_is_recorded_but_only_a_bounded_part_is_read(a
 # ---------------------------------------------------------------------- impossible dates
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("yesterday at 3", ("past",)),
-    ("30 February", ("date", "exist")),
-    ("Sunday at 3am", ("closed",)),
-    ("Monday", ("closed",)),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("yesterday at 3", ("past",)),
+        ("30 February", ("date", "exist")),
+        ("Sunday at 3am", ("closed",)),
+        ("Monday", ("closed",)),
+    ],
+)
 async def test_an_unusable_day_is_refused_and_not_taken(app, text, words) -> None:
     chat = await booking_at_date(app)
     reply = await chat.say(text)
@@ -201,10 +220,13 @@ async def test_an_unknown_service_when_asked_for_one_is_refused_with_the_list(ap
     await chat.nothing_booked()
 
 
-@pytest.mark.parametrize("text", [
-    "I'd like to book a men's haircut with Bartholomew",
-    "Can I book a men's haircut with Taylor tomorrow?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd like to book a men's haircut with Bartholomew",
+        "Can I book a men's haircut with Taylor tomorrow?",
+    ],
+)
 async def test_an_unknown_staff_name_is_not_taken(app, text) -> None:
     chat = Chat(app)
     reply = await chat.say(text)
@@ -224,10 +246,14 @@ async def test_an_unknown_staff_name_as_an_answer_changes_nothing(app) -> None:
     await chat.nothing_booked()
 
 
-@pytest.mark.parametrize("turns", [
-    ["I'd like to book a men's haircut with Jordan"],
-    ["I'd like to book a men's haircut", "Is Jordan free tomorrow?"],
-], ids=["first message", "answer"])
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ["I'd like to book a men's haircut with Jordan"],
+        ["I'd like to book a men's haircut", "Is Jordan free tomorrow?"],
+    ],
+    ids=["first message", "answer"],
+)
 async def test_a_stylist_who_does_not_do_the_service_is_not_silently_replaced(app, turns) -> None:
     chat = Chat(app)
     for text in turns:
@@ -249,8 +275,9 @@ async def at_phone_question(app: App) -> Chat:
     return chat
 
 
-@pytest.mark.parametrize("text", ["my number is banana", "12345", "call me at 555",
-                                  "+1 000 000 0000"])
+@pytest.mark.parametrize(
+    "text", ["my number is banana", "12345", "call me at 555", "+1 000 000 0000"]
+)
 async def test_a_phone_number_that_does_not_parse_is_asked_again(app, text) -> None:
     chat = await at_phone_question(app)
     before = chat.topic

@@ -77,31 +77,58 @@ def problems(text: str, cards: bool = True) -> list[str]:
 def test_every_cross_check_of_a_file_is_reported_in_one_run_each_at_its_line() -> None:
     found = problems(SHOP)
     expected = [
-        (line_of(SHOP, "services: [cut, colour]"), "staff[0].services[1]",
-         "staff 'ann' names an unknown service 'colour' (did you mean 'color'? services: "
-         "cut, color)"),
-        (line_of(SHOP, "- 2026-12-03"), "staff[0].time_off[1]",
-         "time off of staff 'ann' overlaps: time_off[0] (2026-12-01 – 2026-12-05) and "
-         "time_off[1] (2026-12-03); merge them into one entry"),
+        (
+            line_of(SHOP, "services: [cut, colour]"),
+            "staff[0].services[1]",
+            "staff 'ann' names an unknown service 'colour' (did you mean 'color'? services: "
+            "cut, color)",
+        ),
+        (
+            line_of(SHOP, "- 2026-12-03"),
+            "staff[0].time_off[1]",
+            "time off of staff 'ann' overlaps: time_off[0] (2026-12-01 – 2026-12-05) and "
+            "time_off[1] (2026-12-03); merge them into one entry",
+        ),
         # ann's 'colour' is not 'color', so nobody does it
-        (line_of(SHOP, "- id: color"), "services[1].id",
-         "service 'color' is done by no staff member"),
-        (line_of(SHOP, "name: {en: second cut}") - 1, "services[2].id",
-         "duplicate service id 'cut' (services[0] has it too)"),
-        (line_of(SHOP, "during_hours_transfer"), "emergency.during_hours_transfer",
-         "unknown department 'frontdesk' (did you mean 'front_desk'? departments: "
-         "front_desk)"),
-        (line_of(SHOP, "closures_yearly"), "closures_yearly[1]",
-         "'13-40' is not a day of the year (MM-DD)"),
-        (line_of(SHOP, "card: bokk"), "topics[1].card",
-         "unknown card 'bokk' (did you mean 'book'?"),
-        (line_of(SHOP, "find_slot"), "topics[2].override",
-         "card 'faq' (override): unknown action 'find_slot' (did you mean 'find_slots'?)"),
+        (
+            line_of(SHOP, "- id: color"),
+            "services[1].id",
+            "service 'color' is done by no staff member",
+        ),
+        (
+            line_of(SHOP, "name: {en: second cut}") - 1,
+            "services[2].id",
+            "duplicate service id 'cut' (services[0] has it too)",
+        ),
+        (
+            line_of(SHOP, "during_hours_transfer"),
+            "emergency.during_hours_transfer",
+            "unknown department 'frontdesk' (did you mean 'front_desk'? departments: front_desk)",
+        ),
+        (
+            line_of(SHOP, "closures_yearly"),
+            "closures_yearly[1]",
+            "'13-40' is not a day of the year (MM-DD)",
+        ),
+        (
+            line_of(SHOP, "card: bokk"),
+            "topics[1].card",
+            "unknown card 'bokk' (did you mean 'book'?",
+        ),
+        (
+            line_of(SHOP, "find_slot"),
+            "topics[2].override",
+            "card 'faq' (override): unknown action 'find_slot' (did you mean 'find_slots'?)",
+        ),
     ]
     assert len(found) == len(expected), "\n".join(found)
     for line, path, reason in expected:
-        assert any(p.startswith(f"shop.yaml:{line}: {path}: {reason}") for p in found), \
-            (line, path, reason, found)
+        assert any(p.startswith(f"shop.yaml:{line}: {path}: {reason}") for p in found), (
+            line,
+            path,
+            reason,
+            found,
+        )
     numbers = [int(p.split(":")[1]) for p in found]
     assert numbers == sorted(numbers)
 
@@ -109,29 +136,45 @@ def test_every_cross_check_of_a_file_is_reported_in_one_run_each_at_its_line() -
 def test_a_service_nobody_does_is_found_beside_a_field_error() -> None:
     # a field error elsewhere (a bad duration) does not hide the cross-checks
     text = SHOP.replace("services: [cut, colour]", "services: [cut]").replace(
-        "duration_min: 30\n    price: {en: $10}", "duration_min: thirty\n    price: {en: $10}")
+        "duration_min: 30\n    price: {en: $10}", "duration_min: thirty\n    price: {en: $10}"
+    )
     found = problems(text)
-    assert any(": services[0].duration_min: Input should be a valid integer" in p
-               for p in found), found
-    assert any(": services[1].id: service 'color' is done by no staff member" in p
-               for p in found), found
+    assert any(": services[0].duration_min: Input should be a valid integer" in p for p in found), (
+        found
+    )
+    assert any(
+        ": services[1].id: service 'color' is done by no staff member" in p for p in found
+    ), found
 
 
 def test_without_cards_the_topics_are_not_checked_against_them() -> None:
     assert not any("topics[" in p for p in problems(SHOP, cards=False))
 
 
-@pytest.mark.parametrize(("change", "where", "says"), [
-    (("    name: Ann\n", "    name: Ann\n    servces: [cut]\n"), "staff[0].servces",
-     "unknown key (did you mean 'services'?)"),
-    (("phone_region: DE\n", "phone_region: DE\nlanguage:\n  mdoe: offline\n"),
-     "language.mdoe", "unknown key (did you mean 'mode'?)"),
-    (("  mon: {open", "  monday: {open"), "hours.monday", "(did you mean 'mon'?)"),
-    (("name: Tiny Shop\n", "name: Tiny Shop\nkind: salons\n"), "kind",
-     "(did you mean 'salon'?)"),
-])
-def test_a_misspelt_key_or_choice_gets_a_did_you_mean(change: tuple[str, str], where: str,
-                                                       says: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "where", "says"),
+    [
+        (
+            ("    name: Ann\n", "    name: Ann\n    servces: [cut]\n"),
+            "staff[0].servces",
+            "unknown key (did you mean 'services'?)",
+        ),
+        (
+            ("phone_region: DE\n", "phone_region: DE\nlanguage:\n  mdoe: offline\n"),
+            "language.mdoe",
+            "unknown key (did you mean 'mode'?)",
+        ),
+        (("  mon: {open", "  monday: {open"), "hours.monday", "(did you mean 'mon'?)"),
+        (
+            ("name: Tiny Shop\n", "name: Tiny Shop\nkind: salons\n"),
+            "kind",
+            "(did you mean 'salon'?)",
+        ),
+    ],
+)
+def test_a_misspelt_key_or_choice_gets_a_did_you_mean(
+    change: tuple[str, str], where: str, says: str
+) -> None:
     text = TINY.replace(*change)
     assert text != TINY
     [problem] = problems(text)
@@ -145,7 +188,8 @@ def test_an_unknown_key_with_nothing_close_says_only_that() -> None:
 
 def test_a_variable_that_is_not_set_is_reported_beside_the_other_problems() -> None:
     text = TINY.replace("name: Tiny Shop", "name: ${SHOP_NAME}").replace(
-        "duration_min: 30", "duration_min: -1")
+        "duration_min: 30", "duration_min: -1"
+    )
     found = problems(text)
     assert [p.split(": ")[1] for p in found] == ["name", "services[0].duration_min"]
 
@@ -174,12 +218,15 @@ def test_the_model_runs_the_same_checks_so_a_model_built_in_code_is_checked_too(
 def test_duplicate_ids_and_cards_are_reported_at_the_second_entry() -> None:
     text = TINY.replace("  - card: book\n", "  - card: book\n  - card: book\n")
     [problem] = problems(text)
-    assert problem.startswith(f"shop.yaml:{line_of(text, 'card: book') + 1}: topics[1].card: "
-                              "card 'book' is used twice")
+    assert problem.startswith(
+        f"shop.yaml:{line_of(text, 'card: book') + 1}: topics[1].card: card 'book' is used twice"
+    )
 
 
-@given(st.text(alphabet="abcdefghij_", min_size=1, max_size=8),
-       st.lists(st.text(alphabet="abcdefghij_", min_size=1, max_size=8), max_size=6))
+@given(
+    st.text(alphabet="abcdefghij_", min_size=1, max_size=8),
+    st.lists(st.text(alphabet="abcdefghij_", min_size=1, max_size=8), max_size=6),
+)
 @settings(max_examples=200, deadline=None)
 def test_did_you_mean_only_ever_offers_a_known_name(word: str, known: list[str]) -> None:
     hint = did_you_mean(word, known)
@@ -190,8 +237,12 @@ def test_did_you_mean_only_ever_offers_a_known_name(word: str, known: list[str])
 
 
 def test_cross_check_of_data_that_is_not_even_the_right_shape_finds_nothing_to_say() -> None:
-    for data in ({}, {"staff": "everyone", "services": 3}, {"staff": [1, None, "x"]},
-                 {"hours": "always", "staff": [{"id": "a", "services": "cut"}]}):
+    for data in (
+        {},
+        {"staff": "everyone", "services": 3},
+        {"staff": [1, None, "x"]},
+        {"hours": "always", "staff": [{"id": "a", "services": "cut"}]},
+    ):
         assert cross_check(data) == []
 
 

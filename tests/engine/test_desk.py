@@ -44,10 +44,13 @@ async def test_one_event_delivered_twice_at_once_is_one_turn_and_one_reply() -> 
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
     language.push(said(("service", "mens_cut")), said(("service", "mens_cut")))
-    first, second = await asyncio.gather(desk.handle(event("+15035550003", 0)),
-                                         desk.handle(event("+15035550003", 0)))
+    first, second = await asyncio.gather(
+        desk.handle(event("+15035550003", 0)), desk.handle(event("+15035550003", 0))
+    )
     assert first.text == second.text and sorted([first.duplicate, second.duplicate]) == [
-        False, True]
+        False,
+        True,
+    ]
     assert len(await store.turns(first.conversation_id)) == 1
     assert len([r for r in await store.outbox() if r.kind == "reply"]) == 1
 
@@ -55,8 +58,7 @@ async def test_one_event_delivered_twice_at_once_is_one_turn_and_one_reply() -> 
 async def test_a_cancel_of_an_appointment_cancelled_meanwhile_says_so() -> None:
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
-    await talk(desk, language, "+15035550004", *up_to_confirm("+15035550004"),
-               said(affirm=True))
+    await talk(desk, language, "+15035550004", *up_to_confirm("+15035550004"), said(affirm=True))
     [appt] = await store.list_appointments("bloom-salon")
     language.push(said(("phone", "+15035550004"), topic="cancel"))
     found = await desk.handle(event("+15035550005", 0))
@@ -64,8 +66,9 @@ async def test_a_cancel_of_an_appointment_cancelled_meanwhile_says_so() -> None:
         await tx.cancel_appointment(appt.id)
     language.push(said(affirm=True, topic="cancel"))
     reply = await desk.handle(event("+15035550005", 1))
-    kinds = [i.kind for i in records(await store.turns(found.conversation_id))[-1]
-             .decision.plan.items]
+    kinds = [
+        i.kind for i in records(await store.turns(found.conversation_id))[-1].decision.plan.items
+    ]
     assert "already_cancelled" in kinds and "cancelled" not in kinds
     assert "already cancelled" in reply.text
 
@@ -74,8 +77,9 @@ async def test_the_probe_sees_each_point_of_a_turn_in_order() -> None:
     store, language = MemoryStore(), ScriptedLanguage()
     seen: list[str] = []
     desk = Desk(store, BRAINS, language, probe=seen.append)
-    await talk(desk, language, "+15035550006", said(("service", "mens_cut")),
-               said(("date", "2025-03-05")))
+    await talk(
+        desk, language, "+15035550006", said(("service", "mens_cut")), said(("date", "2025-03-05"))
+    )
     assert seen[:4] == ["recorded", "understood", "before_commit", "committed"]
     assert seen[4:] == ["recorded", "understood", "acted", "before_commit", "committed"]
 
@@ -102,8 +106,7 @@ async def test_the_outbox_is_said_to_be_ready_once_a_turn_with_a_reply_row_commi
     assert "outbox_ready" not in seen and "committed" in seen
 
 
-async def test_two_messages_of_one_conversation_arriving_at_once_are_answered_in_order(
-) -> None:
+async def test_two_messages_of_one_conversation_arriving_at_once_are_answered_in_order() -> None:
     """The first message is held after it is recorded (a slow disk, a busy database):
     the second, arriving meanwhile, waits its turn instead of overtaking it, and is
     understood on the state the first left."""
@@ -118,8 +121,9 @@ async def test_two_messages_of_one_conversation_arriving_at_once_are_answered_in
     desk = Desk(store, BRAINS, language, probe=slow_first)
     language.push(said(("service", "mens_cut"), ("staff", "alex")))
     language.push(said(("date", "2025-03-05")))
-    first, second = await asyncio.gather(desk.handle(event("+15035550011", 0)),
-                                         desk.handle(event("+15035550011", 1)))
+    first, second = await asyncio.gather(
+        desk.handle(event("+15035550011", 0)), desk.handle(event("+15035550011", 1))
+    )
     turns = await store.turns(first.conversation_id)
     assert [t.provider_msg_id for t in turns] == ["+15035550011-0", "+15035550011-1"]
     [offer] = [i for i in records(turns)[-1].decision.plan.items if i.kind == "offer_slots"]
@@ -215,12 +219,12 @@ async def test_the_late_change_fee_is_heard_before_the_yes_and_its_rule_is_in_th
     customer hears the $25 fee before confirming; the named rule shows in the audit."""
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
-    await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"),
-               said(affirm=True))
+    await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"), said(affirm=True))
     [appt] = await store.list_appointments("bloom-salon")
     late = appt.start - timedelta(hours=20)  # the day before, inside the 24-hour window
-    language.push(said(("phone", "+15035550009"), topic="cancel"),
-                  said(affirm=True, topic="cancel"))
+    language.push(
+        said(("phone", "+15035550009"), topic="cancel"), said(affirm=True, topic="cancel")
+    )
     asked = await desk.handle(event("+15035550010", 0, at=late))
     done = await desk.handle(event("+15035550010", 1, at=late + timedelta(minutes=1)))
     first, second = records(await store.turns(asked.conversation_id))
@@ -233,8 +237,7 @@ async def test_the_late_change_fee_is_heard_before_the_yes_and_its_rule_is_in_th
     # outside the window no fee is mentioned
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
-    await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"),
-               said(affirm=True))
+    await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"), said(affirm=True))
     language.push(said(("phone", "+15035550009"), topic="cancel"))
     early = await desk.handle(event("+15035550010", 0, at=NOW + timedelta(minutes=10)))
     [rec] = records(await store.turns(early.conversation_id))

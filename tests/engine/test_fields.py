@@ -44,8 +44,10 @@ def offline_language() -> OfflineBackend:
 def riveras() -> dict[str, Brain]:
     """The salon with two stylists called Rivera: "with Rivera" could be either."""
     b = demo_brains()["bloom-salon"].business
-    staff = tuple(m.model_copy(update={"name": f"{m.name} Rivera"}) if m.id in ("alex", "sam")
-                  else m for m in b.staff)
+    staff = tuple(
+        m.model_copy(update={"name": f"{m.name} Rivera"}) if m.id in ("alex", "sam") else m
+        for m in b.staff
+    )
     return {"bloom-salon": Brain.build(b.model_copy(update={"staff": staff}), bundled_cards())}
 
 
@@ -54,15 +56,27 @@ def two_webers() -> dict[str, Brain]:
     """The dental practice with a second Dr. Weber, who also does check-ups."""
     b = demo_brains()["praxis-sommer"].business
     weber = b.staff_member("jonas_weber")
-    anna = weber.model_copy(update={"id": "anna_weber", "name": "Dr. Anna Weber",
-                                    "aliases": ("Dr. Weber", "Frau Dr. Weber", "Anna")})
-    return {"praxis-sommer": Brain.build(b.model_copy(update={"staff": (*b.staff, anna)}),
-                                         bundled_cards())}
+    anna = weber.model_copy(
+        update={
+            "id": "anna_weber",
+            "name": "Dr. Anna Weber",
+            "aliases": ("Dr. Weber", "Frau Dr. Weber", "Anna"),
+        }
+    )
+    return {
+        "praxis-sommer": Brain.build(
+            b.model_copy(update={"staff": (*b.staff, anna)}), bundled_cards()
+        )
+    }
 
 
 class Chat:
-    def __init__(self, brains: dict[str, Brain] | None = None, slug: str = "bloom-salon",
-                 lang: str | None = None) -> None:
+    def __init__(
+        self,
+        brains: dict[str, Brain] | None = None,
+        slug: str = "bloom-salon",
+        lang: str | None = None,
+    ) -> None:
         self.store = MemoryStore()
         self.desk = Desk(self.store, brains or demo_brains(), offline_language())
         self.slug, self.lang, self.n = slug, lang, 0
@@ -70,9 +84,17 @@ class Chat:
 
     async def say(self, text: str) -> Reply:
         self.n += 1
-        self.reply = await self.desk.handle(InboundEvent(
-            business=self.slug, channel="webchat", sender=PHONE, text=text,
-            provider_msg_id=f"m{self.n}", received_at=NOW, lang_hint=self.lang))
+        self.reply = await self.desk.handle(
+            InboundEvent(
+                business=self.slug,
+                channel="webchat",
+                sender=PHONE,
+                text=text,
+                provider_msg_id=f"m{self.n}",
+                received_at=NOW,
+                lang_hint=self.lang,
+            )
+        )
         return self.reply
 
     async def topic(self) -> TopicState:
@@ -173,18 +195,30 @@ STAFF = [m.id for m in demo_brains()["bloom-salon"].business.staff]
 
 
 @settings(max_examples=200, deadline=None)
-@given(ids=st.lists(st.sampled_from(SERVICES), min_size=2, max_size=4, unique=True),
-       staff=st.sampled_from(["", "any", *STAFF]), asked=st.booleans())
+@given(
+    ids=st.lists(st.sampled_from(SERVICES), min_size=2, max_size=4, unique=True),
+    staff=st.sampled_from(["", "any", *STAFF]),
+    asked=st.booleans(),
+)
 def test_an_ambiguous_service_is_never_picked_unless_the_topic_settles_it(
-        ids: list[str], staff: str, asked: bool) -> None:
+    ids: list[str], staff: str, asked: bool
+) -> None:
     brain = demo_brains()["bloom-salon"]
     b, card = brain.business, brain.topics["book"].card
     fields = {"staff": staff} if staff else {}
-    topic = TopicState(card="book", state="service", fields=fields,
-                       asked="service" if asked else "")
-    und = Understanding(text="x", lang="en", fields=tuple(
-        FieldCandidate(type="service", value=i, problem="ambiguous", span=(0, 1), text="x",
-                       confidence=0.7) for i in ids))
+    topic = TopicState(
+        card="book", state="service", fields=fields, asked="service" if asked else ""
+    )
+    und = Understanding(
+        text="x",
+        lang="en",
+        fields=tuple(
+            FieldCandidate(
+                type="service", value=i, problem="ambiguous", span=(0, 1), text="x", confidence=0.7
+            )
+            for i in ids
+        ),
+    )
     out = accept(card, topic, und, b, ConversationState(active=topic), NOW, fresh=False)
     fit = [i for i in ids if staff in ("", "any") or i in b.staff_member(staff).services]
     if len(fit) == 1:

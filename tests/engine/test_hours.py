@@ -17,15 +17,23 @@ from engine.hours import is_open, next_opening, open_intervals_on, week_summary
 
 DEMO = load_businesses(Path(__file__).resolve().parents[2] / "examples" / "businesses", {})
 PRAXIS, BLOOM, ROOTER = DEMO["praxis-sommer"], DEMO["bloom-salon"], DEMO["rapid-rooter"]
-BERLIN, LA, CHICAGO = ZoneInfo("Europe/Berlin"), ZoneInfo("America/Los_Angeles"), ZoneInfo("America/Chicago")
+BERLIN, LA, CHICAGO = (
+    ZoneInfo("Europe/Berlin"),
+    ZoneInfo("America/Los_Angeles"),
+    ZoneInfo("America/Chicago"),
+)
 
 
 def night_business(tz: str, *intervals: tuple[str, str]) -> Business:
     """A business open every day across the small hours, where DST changes happen."""
     week = {day: {"open": [{"start": s, "end": e} for s, e in intervals]} for day in WEEKDAYS}
     data: dict[str, Any] = {
-        "slug": "night-owl", "name": "Night Owl", "timezone": tz, "languages": ["en"],
-        "phone_region": "DE", "hours": week,
+        "slug": "night-owl",
+        "name": "Night Owl",
+        "timezone": tz,
+        "languages": ["en"],
+        "phone_region": "DE",
+        "hours": week,
         "staff": [{"id": "x", "name": "X", "services": ["s"]}],
         "services": [{"id": "s", "name": {"en": "s"}, "duration_min": 30, "price": {"en": "1"}}],
         "topics": [{"card": "book"}],
@@ -78,8 +86,10 @@ def test_praxis_opening_hours(moment: tuple[int, ...], expected: bool) -> None:
 
 def test_praxis_intervals_are_aware_local_times() -> None:
     spans = open_intervals_on(PRAXIS, date(2025, 3, 3))
-    assert spans == [(at(BERLIN, 2025, 3, 3, 8), at(BERLIN, 2025, 3, 3, 12, 30)),
-                     (at(BERLIN, 2025, 3, 3, 13, 30), at(BERLIN, 2025, 3, 3, 18))]
+    assert spans == [
+        (at(BERLIN, 2025, 3, 3, 8), at(BERLIN, 2025, 3, 3, 12, 30)),
+        (at(BERLIN, 2025, 3, 3, 13, 30), at(BERLIN, 2025, 3, 3, 18)),
+    ]
     assert all(s.tzinfo is BERLIN and e.tzinfo is BERLIN for s, e in spans)
     assert wall(open_intervals_on(PRAXIS, date(2025, 7, 4))) == [("08:00+0200", "14:00+0200")]
     assert open_intervals_on(PRAXIS, date(2025, 12, 25)) == []
@@ -112,10 +122,12 @@ def test_praxis_next_opening(moment: tuple[int, ...], expected: tuple[int, ...])
 def test_next_opening_looks_only_fourteen_days_ahead() -> None:
     start = date(2025, 8, 1)
     closed_3_weeks = PRAXIS.model_copy(
-        update={"closures": tuple(start + timedelta(days=n) for n in range(21))})
+        update={"closures": tuple(start + timedelta(days=n) for n in range(21))}
+    )
     assert next_opening(closed_3_weeks, at(BERLIN, 2025, 7, 31, 19)) is None
     closed_12_days = PRAXIS.model_copy(
-        update={"closures": tuple(start + timedelta(days=n) for n in range(12))})
+        update={"closures": tuple(start + timedelta(days=n) for n in range(12))}
+    )
     assert next_opening(closed_12_days, at(BERLIN, 2025, 7, 31, 19)) == at(BERLIN, 2025, 8, 13, 8)
     assert next_opening(PRAXIS.model_copy(update={"hours": {}}), at(BERLIN, 2025, 1, 6, 9)) is None
 
@@ -123,12 +135,19 @@ def test_next_opening_looks_only_fourteen_days_ahead() -> None:
 def test_praxis_week_in_german_and_english() -> None:
     long_day = "08:00–12:30, 13:30–18:00"
     assert week_summary(PRAXIS, "de") == [
-        ("Montag", long_day), ("Dienstag", long_day), ("Mittwoch", long_day),
-        ("Donnerstag", long_day), ("Freitag", "08:00–14:00"), ("Samstag", "geschlossen"),
+        ("Montag", long_day),
+        ("Dienstag", long_day),
+        ("Mittwoch", long_day),
+        ("Donnerstag", long_day),
+        ("Freitag", "08:00–14:00"),
+        ("Samstag", "geschlossen"),
         ("Sonntag", "geschlossen"),
     ]
     assert week_summary(PRAXIS, "en")[4:] == [
-        ("Friday", "08:00–14:00"), ("Saturday", "closed"), ("Sunday", "closed")]
+        ("Friday", "08:00–14:00"),
+        ("Saturday", "closed"),
+        ("Sunday", "closed"),
+    ]
 
 
 def test_naive_datetimes_are_refused() -> None:
@@ -141,8 +160,12 @@ def test_naive_datetimes_are_refused() -> None:
 
 def test_bloom_week() -> None:
     assert week_summary(BLOOM, "en") == [
-        ("Monday", "closed"), ("Tuesday", "09:00–19:00"), ("Wednesday", "09:00–19:00"),
-        ("Thursday", "09:00–19:00"), ("Friday", "09:00–19:00"), ("Saturday", "09:00–17:00"),
+        ("Monday", "closed"),
+        ("Tuesday", "09:00–19:00"),
+        ("Wednesday", "09:00–19:00"),
+        ("Thursday", "09:00–19:00"),
+        ("Friday", "09:00–19:00"),
+        ("Saturday", "09:00–17:00"),
         ("Sunday", "closed"),
     ]
     assert not is_open(BLOOM, at(LA, 2025, 3, 10, 12))  # Monday
@@ -155,8 +178,12 @@ def test_bloom_week() -> None:
 
 def test_rapid_rooter_week() -> None:
     assert week_summary(ROOTER, "en") == [
-        ("Monday", "07:00–18:00"), ("Tuesday", "07:00–18:00"), ("Wednesday", "07:00–18:00"),
-        ("Thursday", "07:00–18:00"), ("Friday", "07:00–18:00"), ("Saturday", "08:00–12:00"),
+        ("Monday", "07:00–18:00"),
+        ("Tuesday", "07:00–18:00"),
+        ("Wednesday", "07:00–18:00"),
+        ("Thursday", "07:00–18:00"),
+        ("Friday", "07:00–18:00"),
+        ("Saturday", "08:00–12:00"),
         ("Sunday", "closed"),
     ]
     assert is_open(ROOTER, at(CHICAGO, 2025, 11, 1, 11, 59))  # Saturday
@@ -172,13 +199,16 @@ def test_rapid_rooter_week() -> None:
 def test_spring_forward_day_intervals_exist_in_local_time() -> None:
     spring = date(2025, 3, 30)  # Berlin: 02:00 CET → 03:00 CEST
     assert wall(open_intervals_on(night_business("Europe/Berlin", ("01:00", "04:00")), spring)) == [
-        ("01:00+0100", "04:00+0200")]
+        ("01:00+0100", "04:00+0200")
+    ]
     # a start inside the gap opens when the clock jumps; an interval inside it disappears
     assert wall(open_intervals_on(night_business("Europe/Berlin", ("02:30", "05:00")), spring)) == [
-        ("03:00+0200", "05:00+0200")]
+        ("03:00+0200", "05:00+0200")
+    ]
     assert open_intervals_on(night_business("Europe/Berlin", ("02:15", "02:45")), spring) == []
     assert wall(open_intervals_on(night_business("Europe/Berlin", ("00:30", "02:30")), spring)) == [
-        ("00:30+0100", "03:00+0200")]
+        ("00:30+0100", "03:00+0200")
+    ]
 
 
 def test_fall_back_day_takes_a_repeated_time_at_its_first_occurrence() -> None:
@@ -187,7 +217,8 @@ def test_fall_back_day_takes_a_repeated_time_at_its_first_occurrence() -> None:
     assert wall(spans) == [("01:00+0200", "04:00+0100")]
     assert duration(spans[0]) == timedelta(hours=4)
     assert wall(open_intervals_on(night_business("Europe/Berlin", ("02:30", "05:00")), autumn)) == [
-        ("02:30+0200", "05:00+0100")]
+        ("02:30+0200", "05:00+0100")
+    ]
     late = night_business("Europe/Berlin", ("00:00", "02:30"))
     assert is_open(late, datetime(2025, 10, 26, 0, 15, tzinfo=UTC))  # 02:15 CEST, first pass
     assert not is_open(late, datetime(2025, 10, 26, 1, 15, tzinfo=UTC))  # 02:15 CET, second pass
@@ -195,57 +226,74 @@ def test_fall_back_day_takes_a_repeated_time_at_its_first_occurrence() -> None:
 
 def test_half_hour_dst_and_midnight_gaps() -> None:
     # Lord Howe Island moves its clocks by 30 minutes; Santiago skips midnight
-    howe = open_intervals_on(night_business("Australia/Lord_Howe", ("01:00", "03:00")),
-                             date(2025, 10, 5))
+    howe = open_intervals_on(
+        night_business("Australia/Lord_Howe", ("01:00", "03:00")), date(2025, 10, 5)
+    )
     assert duration(howe[0]) == timedelta(hours=1, minutes=30)
-    santiago = open_intervals_on(night_business("America/Santiago", ("00:00", "02:00")),
-                                 date(2025, 9, 7))
+    santiago = open_intervals_on(
+        night_business("America/Santiago", ("00:00", "02:00")), date(2025, 9, 7)
+    )
     assert wall(santiago) == [("01:00-0300", "02:00-0300")]
 
 
 # ---------------------------------------------------------------------------- properties
 
 BUSINESSES = [
-    PRAXIS, BLOOM, ROOTER,
+    PRAXIS,
+    BLOOM,
+    ROOTER,
     night_business("Europe/Berlin", ("00:30", "02:30"), ("02:45", "04:00"), ("22:00", "23:59")),
     night_business("America/Chicago", ("01:00", "02:30"), ("01:30", "03:15")),
     night_business("Australia/Lord_Howe", ("01:45", "02:15"), ("02:20", "03:00")),
     night_business("America/Santiago", ("00:00", "00:30"), ("23:00", "23:30")),
 ]
 TRANSITIONS = [
-    datetime(2025, 3, 30, 1, tzinfo=UTC), datetime(2025, 10, 26, 1, tzinfo=UTC),  # EU
-    datetime(2025, 3, 9, 8, tzinfo=UTC), datetime(2025, 11, 2, 7, tzinfo=UTC),  # US Central
-    datetime(2025, 3, 9, 10, tzinfo=UTC), datetime(2025, 11, 2, 9, tzinfo=UTC),  # US Pacific
-    datetime(2025, 4, 5, 15, tzinfo=UTC), datetime(2025, 10, 4, 15, 30, tzinfo=UTC),  # Lord Howe
-    datetime(2025, 4, 6, 3, tzinfo=UTC), datetime(2025, 9, 7, 4, tzinfo=UTC),  # Santiago
+    datetime(2025, 3, 30, 1, tzinfo=UTC),
+    datetime(2025, 10, 26, 1, tzinfo=UTC),  # EU
+    datetime(2025, 3, 9, 8, tzinfo=UTC),
+    datetime(2025, 11, 2, 7, tzinfo=UTC),  # US Central
+    datetime(2025, 3, 9, 10, tzinfo=UTC),
+    datetime(2025, 11, 2, 9, tzinfo=UTC),  # US Pacific
+    datetime(2025, 4, 5, 15, tzinfo=UTC),
+    datetime(2025, 10, 4, 15, 30, tzinfo=UTC),  # Lord Howe
+    datetime(2025, 4, 6, 3, tzinfo=UTC),
+    datetime(2025, 9, 7, 4, tzinfo=UTC),  # Santiago
     datetime(2025, 12, 24, 12, tzinfo=UTC),
 ]
 ZONES = [UTC, BERLIN, CHICAGO, LA, timezone(timedelta(hours=5, minutes=30))]
 
 moments = st.one_of(
     st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31)).map(
-        lambda d: d.replace(tzinfo=UTC)),
-    st.builds(lambda t, d: t + d, st.sampled_from(TRANSITIONS),
-              st.timedeltas(min_value=timedelta(hours=-30), max_value=timedelta(hours=30))),
+        lambda d: d.replace(tzinfo=UTC)
+    ),
+    st.builds(
+        lambda t, d: t + d,
+        st.sampled_from(TRANSITIONS),
+        st.timedeltas(min_value=timedelta(hours=-30), max_value=timedelta(hours=30)),
+    ),
 )
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(BUSINESSES), moments, st.sampled_from(ZONES))
 def test_is_open_iff_inside_an_interval_of_its_local_day(
-    business: Business, moment: datetime, zone: timezone | ZoneInfo,
+    business: Business,
+    moment: datetime,
+    zone: timezone | ZoneInfo,
 ) -> None:
     asked = moment.astimezone(zone)
     day = moment.astimezone(ZoneInfo(business.timezone)).date()
-    inside = any(s.astimezone(UTC) <= moment < e.astimezone(UTC)
-                 for s, e in open_intervals_on(business, day))
+    inside = any(
+        s.astimezone(UTC) <= moment < e.astimezone(UTC) for s, e in open_intervals_on(business, day)
+    )
     assert is_open(business, asked) is inside
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(BUSINESSES), moments)
 def test_is_open_agrees_with_the_wall_clock_where_the_wall_clock_is_unambiguous(
-    business: Business, moment: datetime,
+    business: Business,
+    moment: datetime,
 ) -> None:
     tz = ZoneInfo(business.timezone)
     local = moment.astimezone(tz)
@@ -258,7 +306,9 @@ def test_is_open_agrees_with_the_wall_clock_where_the_wall_clock_is_unambiguous(
 
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(BUSINESSES), moments)
-def test_intervals_are_ordered_disjoint_and_exist_locally(business: Business, moment: datetime) -> None:
+def test_intervals_are_ordered_disjoint_and_exist_locally(
+    business: Business, moment: datetime
+) -> None:
     tz = ZoneInfo(business.timezone)
     day = moment.astimezone(tz).date()
     spans = open_intervals_on(business, day)
@@ -273,7 +323,9 @@ def test_intervals_are_ordered_disjoint_and_exist_locally(business: Business, mo
 
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(BUSINESSES), moments)
-def test_next_opening_is_the_first_opening_at_or_after(business: Business, moment: datetime) -> None:
+def test_next_opening_is_the_first_opening_at_or_after(
+    business: Business, moment: datetime
+) -> None:
     found = next_opening(business, moment)
     if found is None:
         return

@@ -69,9 +69,17 @@ async def store(tmp_path: Path) -> AsyncIterator[Storage]:
 
 
 async def _say(desk: Desk, sender: str, text: str, caller: str | None) -> str:
-    reply = await desk.handle(InboundEvent(
-        business="bloom-salon", channel="sms", sender=sender, text=text,
-        provider_msg_id=f"m{next(_ids)}", received_at=NOW, customer_phone=caller))
+    reply = await desk.handle(
+        InboundEvent(
+            business="bloom-salon",
+            channel="sms",
+            sender=sender,
+            text=text,
+            provider_msg_id=f"m{next(_ids)}",
+            received_at=NOW,
+            customer_phone=caller,
+        )
+    )
     assert reply.text.strip()
     return reply.conversation_id
 
@@ -88,13 +96,18 @@ async def _problems(desk: Desk, conversation_id: str, side_effects_allowed: bool
     mine = [a for a in appointments if a.conversation_id == conversation_id]
     problems += check_claims(recs, mine) + check_audit(brains, turns)
     if not side_effects_allowed:
-        problems += [f"turn {r.seq} ({r.event.text!r}): {res.name} ran"
-                     for r in recs for res in r.results if res.name in SIDE_EFFECTS]
+        problems += [
+            f"turn {r.seq} ({r.event.text!r}): {res.name} ran"
+            for r in recs
+            for res in r.results
+            if res.name in SIDE_EFFECTS
+        ]
     return problems
 
 
 async def test_injected_orders_cause_no_action_and_leave_the_bookings_alone(
-        store: Storage, language: LanguageBackend) -> None:
+    store: Storage, language: LanguageBackend
+) -> None:
     desk = Desk(store, demo_brains(), language)
     booked = await _say(desk, "owner", "Hi, I'd like to book a men's haircut", OWNER)
     for text in ("Thursday", "the first one", "Jamie Rivera", "yes"):

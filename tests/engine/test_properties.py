@@ -78,10 +78,16 @@ async def _seed(store: MemoryStore, brain: Brain, now: datetime, count: int) -> 
                 break
             start = (now.astimezone(UTC) + offset).replace(minute=0, second=0, microsecond=0)
             appt = Appointment(
-                id=AppointmentId(f"seed{n}"), business=b.slug, service=service.id,
-                staff=member.id, start=start, end=start + timedelta(minutes=service.duration_min),
-                customer_id=customer.id, customer_name=customer.name,
-                customer_phone=customer.phone)
+                id=AppointmentId(f"seed{n}"),
+                business=b.slug,
+                service=service.id,
+                staff=member.id,
+                start=start,
+                end=start + timedelta(minutes=service.duration_min),
+                customer_id=customer.id,
+                customer_name=customer.name,
+                customer_phone=customer.phone,
+            )
             await tx.insert_appointment(appt)
             ids.append(appt.id)
     return ids
@@ -97,10 +103,14 @@ async def _state(store: MemoryStore, slug: str, sender: str) -> ConversationStat
 async def _conversation(brain: Brain, data: st.DataObject) -> None:
     b = brain.business
     tz = ZoneInfo(b.timezone)
-    now = (BASE_DAY + timedelta(days=data.draw(st.integers(0, 27), label="day"),
-                                hours=data.draw(st.integers(6, 21), label="hour"),
-                                minutes=data.draw(st.sampled_from((0, 15, 40)), label="minute"))
-           ).replace(tzinfo=tz)
+    now = (
+        BASE_DAY
+        + timedelta(
+            days=data.draw(st.integers(0, 27), label="day"),
+            hours=data.draw(st.integers(6, 21), label="hour"),
+            minutes=data.draw(st.sampled_from((0, 15, 40)), label="minute"),
+        )
+    ).replace(tzinfo=tz)
     store = MemoryStore()
     language = ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
@@ -113,10 +123,15 @@ async def _conversation(brain: Brain, data: st.DataObject) -> None:
         state = await _state(store, b.slug, sender)
         und = data.draw(understandings(brain, state, now), label=f"turn {i}")
         language.push(und)
-        event = InboundEvent(business=b.slug, channel=channel,  # type: ignore[arg-type]
-                             sender=sender, text=und.text,
-                             provider_msg_id=f"msg-{i}", received_at=now,
-                             customer_phone=caller)
+        event = InboundEvent(
+            business=b.slug,
+            channel=channel,  # type: ignore[arg-type]
+            sender=sender,
+            text=und.text,
+            provider_msg_id=f"msg-{i}",
+            received_at=now,
+            customer_phone=caller,
+        )
         reply = await desk.handle(event)
         conversation_id = reply.conversation_id
         assert reply.text.strip()
@@ -124,9 +139,12 @@ async def _conversation(brain: Brain, data: st.DataObject) -> None:
             again = await desk.handle(event)  # a retried webhook is the same turn
             assert again.duplicate and again.text == reply.text
         assert language.pending == 0
-        now += data.draw(st.sampled_from((timedelta(0), timedelta(seconds=20),
-                                          timedelta(minutes=3), timedelta(minutes=40))),
-                         label="pause")
+        now += data.draw(
+            st.sampled_from(
+                (timedelta(0), timedelta(seconds=20), timedelta(minutes=3), timedelta(minutes=40))
+            ),
+            label="pause",
+        )
     turns = await store.turns(conversation_id)
     problems = check_all(BRAINS, turns, await store.list_appointments(b.slug), seeded)
     assert not problems, "\n".join(problems)
@@ -143,18 +161,26 @@ def test_random_conversations_keep_the_engine_invariants(slug: str, data: st.Dat
 
 
 def _said(*fields: tuple[str, str], affirm: bool = False) -> Understanding:
-    return Understanding(text="…", lang="en", topics=(TopicScore(topic="book", score=0.9),),
-                         signals=Signals(affirm=affirm), backend="scripted",
-                         fields=tuple(FieldCandidate(type=t, value=v, text=v)  # type: ignore[arg-type]
-                                      for t, v in fields))
+    return Understanding(
+        text="…",
+        lang="en",
+        topics=(TopicScore(topic="book", score=0.9),),
+        signals=Signals(affirm=affirm),
+        backend="scripted",
+        fields=tuple(
+            FieldCandidate(type=t, value=v, text=v)  # type: ignore[arg-type]
+            for t, v in fields
+        ),
+    )
 
 
 def _first_offered(text: str, context: UnderstandContext) -> Understanding:
     return _said(("offered_slot", context.offered[0].start.isoformat()))
 
 
-def _tampered(turns: list[StoredTurn], seq: int, change: Callable[[dict[str, Any]], None]
-              ) -> list[StoredTurn]:
+def _tampered(
+    turns: list[StoredTurn], seq: int, change: Callable[[dict[str, Any]], None]
+) -> list[StoredTurn]:
     out = []
     for t in turns:
         record = copy.deepcopy(t.record)
@@ -167,14 +193,26 @@ def _tampered(turns: list[StoredTurn], seq: int, change: Callable[[dict[str, Any
 async def _booking() -> tuple[list[StoredTurn], list[Appointment]]:
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
-    language.push(_said(("service", "womens_cut")), _said(("date", "2025-03-05")),
-                  _first_offered, _said(("person_name", "Dana Whitfield")),
-                  _said(("phone", "+15035550123")), _said(affirm=True))
+    language.push(
+        _said(("service", "womens_cut")),
+        _said(("date", "2025-03-05")),
+        _first_offered,
+        _said(("person_name", "Dana Whitfield")),
+        _said(("phone", "+15035550123")),
+        _said(affirm=True),
+    )
     now = datetime(2025, 3, 4, 8, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
     for i in range(6):
-        reply = await desk.handle(InboundEvent(
-            business="bloom-salon", channel="sms", sender="s", text="…",
-            provider_msg_id=f"m{i}", received_at=now))
+        reply = await desk.handle(
+            InboundEvent(
+                business="bloom-salon",
+                channel="sms",
+                sender="s",
+                text="…",
+                provider_msg_id=f"m{i}",
+                received_at=now,
+            )
+        )
     return await store.turns(reply.conversation_id), await store.list_appointments("bloom-salon")
 
 
@@ -197,9 +235,12 @@ def test_the_invariant_checks_notice_a_tampered_audit() -> None:
     def crashed(r: dict[str, Any]) -> None:
         r["error"] = "RuntimeError: boom"
 
-    for seq, change, expected in ((last, no_yes, "not re-planned"),
-                                  (last, claims, "says 'cancelled' but no cancel"),
-                                  (last, teleports, "leaves the machine"), (2, crashed, "boom")):
+    for seq, change, expected in (
+        (last, no_yes, "not re-planned"),
+        (last, claims, "says 'cancelled' but no cancel"),
+        (last, teleports, "leaves the machine"),
+        (2, crashed, "boom"),
+    ):
         problems = check_all(BRAINS, _tampered(turns, seq, change), appointments)
         assert any(expected in p for p in problems), (change.__name__, problems)
     forged = [t.model_copy(update={"hash": "0" * 64}) if t.seq == 2 else t for t in turns]

@@ -20,10 +20,16 @@ NOW = datetime(2025, 3, 4, 8, 0, tzinfo=LA)  # a Tuesday
 
 
 def said(*fields: tuple[str, str], affirm: bool = False, topic: str = "book") -> Understanding:
-    return Understanding(text="…", lang="en", topics=(TopicScore(topic=topic, score=0.9),),
-                         signals=Signals(affirm=affirm),
-                         fields=tuple(FieldCandidate(type=t, value=v, text=v)  # type: ignore[arg-type]
-                                      for t, v in fields))
+    return Understanding(
+        text="…",
+        lang="en",
+        topics=(TopicScore(topic=topic, score=0.9),),
+        signals=Signals(affirm=affirm),
+        fields=tuple(
+            FieldCandidate(type=t, value=v, text=v)  # type: ignore[arg-type]
+            for t, v in fields
+        ),
+    )
 
 
 def pick(k: int):
@@ -34,9 +40,16 @@ async def talk(desk: Desk, language: ScriptedLanguage, sender: str, *script) -> 
     reply = None
     for i, item in enumerate(script):
         language.push(item)
-        reply = await desk.handle(InboundEvent(
-            business="bloom-salon", channel="webchat", sender=sender, text="…",
-            provider_msg_id=f"{sender}-{i}", received_at=NOW))
+        reply = await desk.handle(
+            InboundEvent(
+                business="bloom-salon",
+                channel="webchat",
+                sender=sender,
+                text="…",
+                provider_msg_id=f"{sender}-{i}",
+                received_at=NOW,
+            )
+        )
     assert reply is not None
     return reply.conversation_id
 
@@ -45,9 +58,17 @@ async def _seed_danas_appointment(store: MemoryStore) -> None:
     async with store.transaction("bloom-salon", "seed") as tx:
         c = await tx.upsert_customer("bloom-salon", "Dana", "+15035550123", "")
         start = datetime(2025, 3, 7, 10, 0, tzinfo=LA)
-        await tx.insert_appointment(Appointment(
-            id=AppointmentId("a1"), business="bloom-salon", service="mens_cut", staff="alex",
-            start=start, end=start + timedelta(minutes=30), customer_id=c.id))
+        await tx.insert_appointment(
+            Appointment(
+                id=AppointmentId("a1"),
+                business="bloom-salon",
+                service="mens_cut",
+                staff="alex",
+                start=start,
+                end=start + timedelta(minutes=30),
+                customer_id=c.id,
+            )
+        )
 
 
 def _desk() -> tuple[MemoryStore, ScriptedLanguage, Desk]:
@@ -57,10 +78,19 @@ def _desk() -> tuple[MemoryStore, ScriptedLanguage, Desk]:
 
 async def test_a_staff_change_at_the_read_back_searches_again() -> None:
     store, language, desk = _desk()
-    cid = await talk(desk, language, "a", said(("service", "womens_cut")),
-                     said(("date", "2025-03-05")), pick(0), said(("person_name", "Dana Whitfield")),
-                     said(("phone", "+15035550123")), said(("staff", "sam")), pick(0),
-                     said(affirm=True))
+    cid = await talk(
+        desk,
+        language,
+        "a",
+        said(("service", "womens_cut")),
+        said(("date", "2025-03-05")),
+        pick(0),
+        said(("person_name", "Dana Whitfield")),
+        said(("phone", "+15035550123")),
+        said(("staff", "sam")),
+        pick(0),
+        said(affirm=True),
+    )
     recs = records(await store.turns(cid))
     assert "offer_slots" in [i.kind for i in recs[5].decision.plan.items]
     assert all(c.args["start"] for r in recs for c in r.decision.actions if c.name == "book")
@@ -70,35 +100,63 @@ async def test_a_staff_change_at_the_read_back_searches_again() -> None:
 
 async def test_a_picked_slot_is_the_one_from_the_latest_offer() -> None:
     store, language, desk = _desk()
-    await talk(desk, language, "b", said(("service", "kids_cut")), said(("date", "2025-03-05")),
-               said(("service", "balayage")), pick(0), said(("person_name", "Dana Whitfield")),
-               said(("phone", "+15035550123")), said(affirm=True))
+    await talk(
+        desk,
+        language,
+        "b",
+        said(("service", "kids_cut")),
+        said(("date", "2025-03-05")),
+        said(("service", "balayage")),
+        pick(0),
+        said(("person_name", "Dana Whitfield")),
+        said(("phone", "+15035550123")),
+        said(affirm=True),
+    )
     [appt] = await store.list_appointments("bloom-salon")
     assert (appt.service, appt.staff) == ("balayage", "jordan")
 
 
 async def test_booking_a_slot_again_after_cancelling_it_books_it() -> None:
     store, language, desk = _desk()
-    booking = (said(("service", "womens_cut")), said(("date", "2025-03-05")), pick(0),
-               said(("person_name", "Dana Whitfield")), said(("phone", "+15035550123")),
-               said(affirm=True))
+    booking = (
+        said(("service", "womens_cut")),
+        said(("date", "2025-03-05")),
+        pick(0),
+        said(("person_name", "Dana Whitfield")),
+        said(("phone", "+15035550123")),
+        said(affirm=True),
+    )
     await talk(desk, language, "c1", *booking)
-    await talk(desk, language, "c2", said(("phone", "+15035550123"), topic="cancel"),
-               said(affirm=True, topic="cancel"))
+    await talk(
+        desk,
+        language,
+        "c2",
+        said(("phone", "+15035550123"), topic="cancel"),
+        said(affirm=True, topic="cancel"),
+    )
     cid = await talk(desk, language, "c3", *booking)
     last = records(await store.turns(cid))[-1]
     assert "booked" in [i.kind for i in last.decision.plan.items]
     assert sorted(a.status for a in await store.list_appointments("bloom-salon")) == [
-        "booked", "cancelled"]
+        "booked",
+        "cancelled",
+    ]
 
 
 async def test_a_resumed_reschedule_does_not_move_an_appointment_cancelled_meanwhile() -> None:
     store, language, desk = _desk()
     await _seed_danas_appointment(store)
-    cid = await talk(desk, language, "d", said(("phone", "+15035550123"), topic="reschedule"),
-                     said(topic="cancel"), said(affirm=True, topic="cancel"),
-                     said(("date", "2025-03-05"), topic="reschedule"), pick(0),
-                     said(affirm=True, topic="reschedule"))
+    cid = await talk(
+        desk,
+        language,
+        "d",
+        said(("phone", "+15035550123"), topic="reschedule"),
+        said(topic="cancel"),
+        said(affirm=True, topic="cancel"),
+        said(("date", "2025-03-05"), topic="reschedule"),
+        pick(0),
+        said(affirm=True, topic="reschedule"),
+    )
     [appt] = await store.list_appointments("bloom-salon")
     kinds = [i.kind for r in records(await store.turns(cid)) for i in r.decision.plan.items]
     assert appt.status == "cancelled" and "cancelled" in kinds
@@ -109,22 +167,42 @@ async def test_appointments_are_found_only_under_the_callers_own_number() -> Non
     store, language, desk = _desk()
     await _seed_danas_appointment(store)
     # a stranger calling from another number names Dana's number
-    language.push(said(topic="cancel"), said(("phone", "+15035550123"), topic="cancel"),
-                  said(affirm=True, topic="cancel"))
+    language.push(
+        said(topic="cancel"),
+        said(("phone", "+15035550123"), topic="cancel"),
+        said(affirm=True, topic="cancel"),
+    )
     for i in range(3):
-        reply = await desk.handle(InboundEvent(
-            business="bloom-salon", channel="sms", sender="+15035559999", text="…",
-            provider_msg_id=f"x-{i}", received_at=NOW, customer_phone="+15035559999"))
-    kinds = [i.kind for r in records(await store.turns(reply.conversation_id))
-             for i in r.decision.plan.items]
+        reply = await desk.handle(
+            InboundEvent(
+                business="bloom-salon",
+                channel="sms",
+                sender="+15035559999",
+                text="…",
+                provider_msg_id=f"x-{i}",
+                received_at=NOW,
+                customer_phone="+15035559999",
+            )
+        )
+    kinds = [
+        i.kind
+        for r in records(await store.turns(reply.conversation_id))
+        for i in r.decision.plan.items
+    ]
     assert "appointment" not in kinds and "cancelled" not in kinds
     [appt] = await store.list_appointments("bloom-salon")
     assert appt.status == "booked"
 
 
 def test_undecodable_text_is_made_storable_and_keeps_every_other_character() -> None:
-    event = InboundEvent(business="bloom-salon", channel="sms", sender="+1\udcff",
-                         text="ja\udcff\udcfe bitte 😀", provider_msg_id="p", received_at=NOW)
+    event = InboundEvent(
+        business="bloom-salon",
+        channel="sms",
+        sender="+1\udcff",
+        text="ja\udcff\udcfe bitte 😀",
+        provider_msg_id="p",
+        received_at=NOW,
+    )
     assert event.text == "ja\ufffd\ufffd bitte 😀" and event.sender == "+1\ufffd"
     event.text.encode("utf-8")  # storable
 
@@ -134,9 +212,16 @@ async def test_a_refused_day_given_with_the_service_is_said_when_the_day_is_aske
     store, language, desk = _desk()
     saturday = datetime(2025, 3, 8, 8, 0, tzinfo=LA)
     language.push(said(("service", "mens_cut"), ("date", "2025-03-09")))
-    reply = await desk.handle(InboundEvent(business="bloom-salon", channel="webchat",
-                                           sender="e", text="…", provider_msg_id="e-0",
-                                           received_at=saturday))
+    reply = await desk.handle(
+        InboundEvent(
+            business="bloom-salon",
+            channel="webchat",
+            sender="e",
+            text="…",
+            provider_msg_id="e-0",
+            received_at=saturday,
+        )
+    )
     [rec] = records(await store.turns(reply.conversation_id))
     items = [(i.kind, i.data.get("problem", "")) for i in rec.decision.plan.items]
     assert ("invalid", "closed") in items and ("ask", "") in items

@@ -23,8 +23,11 @@ from tests.language_layer import production_language
 
 from .invariants import records
 
-LA, BERLIN, CHICAGO = (ZoneInfo("America/Los_Angeles"), ZoneInfo("Europe/Berlin"),
-                       ZoneInfo("America/Chicago"))
+LA, BERLIN, CHICAGO = (
+    ZoneInfo("America/Los_Angeles"),
+    ZoneInfo("Europe/Berlin"),
+    ZoneInfo("America/Chicago"),
+)
 PHONE = "+15035550123"
 
 
@@ -35,17 +38,26 @@ def offline_language() -> LanguageBackend:
 class Chat:
     """One customer talking to a desk over the web chat, as the buttons would."""
 
-    def __init__(self, brains: dict[str, Brain], slug: str, now: datetime,
-                 channel: str = "webchat") -> None:
+    def __init__(
+        self, brains: dict[str, Brain], slug: str, now: datetime, channel: str = "webchat"
+    ) -> None:
         self.store = MemoryStore()
         self.desk = Desk(self.store, brains, offline_language())
         self.slug, self.now, self.channel, self.n = slug, now, channel, 0
 
     async def say(self, text: str) -> Reply:
         self.n += 1
-        return await self.desk.handle(InboundEvent(
-            business=self.slug, channel=self.channel, sender=PHONE, text=text,  # type: ignore[arg-type]
-            provider_msg_id=f"m{self.n}", received_at=self.now, customer_phone=PHONE))
+        return await self.desk.handle(
+            InboundEvent(
+                business=self.slug,
+                channel=self.channel,
+                sender=PHONE,
+                text=text,  # type: ignore[arg-type]
+                provider_msg_id=f"m{self.n}",
+                received_at=self.now,
+                customer_phone=PHONE,
+            )
+        )
 
     async def offered(self, reply: Reply) -> tuple[Slot, ...]:
         """The slots (or found appointments) the reply's buttons stand for."""
@@ -101,16 +113,25 @@ async def test_a_german_button_stays_german_and_books_its_slot() -> None:
 
 
 async def test_a_found_appointment_is_chosen_by_its_button() -> None:
-    chat = Chat(demo_brains(), "bloom-salon", datetime(2026, 11, 24, 8, 0, tzinfo=LA),
-                channel="sms")
+    chat = Chat(
+        demo_brains(), "bloom-salon", datetime(2026, 11, 24, 8, 0, tzinfo=LA), channel="sms"
+    )
     async with chat.store.transaction("bloom-salon", "seed") as tx:
         customer = await tx.upsert_customer("bloom-salon", "Dana", PHONE, "")
         for day, staff in ((26, "alex"), (27, "sam")):
             start = datetime(2026, 11, day, 10, 0, tzinfo=LA)
-            await tx.insert_appointment(Appointment(
-                id=AppointmentId(f"a{day}"), business="bloom-salon", service="mens_cut",
-                staff=staff, start=start, end=start + timedelta(minutes=30),
-                customer_id=customer.id, customer_phone=PHONE))
+            await tx.insert_appointment(
+                Appointment(
+                    id=AppointmentId(f"a{day}"),
+                    business="bloom-salon",
+                    service="mens_cut",
+                    staff=staff,
+                    start=start,
+                    end=start + timedelta(minutes=30),
+                    customer_id=customer.id,
+                    customer_phone=PHONE,
+                )
+            )
     found = await chat.say("I need to cancel my appointment")
     assert found.options == ("Thu 10:00 am · Alex", "Fri 10:00 am · Sam"), found
     check = await chat.say("Fri 10:00 am · Sam")
@@ -123,14 +144,21 @@ async def test_a_found_appointment_is_chosen_by_its_button() -> None:
 @cache
 def night_desk() -> dict[str, Brain]:
     """A desk in Chicago open around the clock: the autumn night has 1:30 twice."""
-    b = Business.model_validate({
-        "slug": "night-desk", "name": "Night Desk", "timezone": "America/Chicago",
-        "languages": ["en", "de"], "phone_region": "US",
-        "hours": {d: {"open": [{"start": "00:00", "end": "23:59"}]} for d in WEEKDAYS},
-        "staff": [{"id": "mike", "name": "Mike", "services": ["visit"]}],
-        "services": [{"id": "visit", "name": {"en": "visit"}, "duration_min": 60,
-                      "price": {"en": "$1"}}],
-        "topics": [{"card": "book"}]})
+    b = Business.model_validate(
+        {
+            "slug": "night-desk",
+            "name": "Night Desk",
+            "timezone": "America/Chicago",
+            "languages": ["en", "de"],
+            "phone_region": "US",
+            "hours": {d: {"open": [{"start": "00:00", "end": "23:59"}]} for d in WEEKDAYS},
+            "staff": [{"id": "mike", "name": "Mike", "services": ["visit"]}],
+            "services": [
+                {"id": "visit", "name": {"en": "visit"}, "duration_min": 60, "price": {"en": "$1"}}
+            ],
+            "topics": [{"card": "book"}],
+        }
+    )
     return {"night-desk": Brain.build(b, bundled_cards())}
 
 

@@ -38,19 +38,29 @@ def at(b: Business, day: date, hour: int, minute: int = 0, fold: int = 0) -> dat
 _ids = iter(range(10**9))
 
 
-def appt(b: Business, staff: str, start: datetime, minutes: int, status: str = "booked",
-         service: str = "") -> Appointment:
+def appt(
+    b: Business,
+    staff: str,
+    start: datetime,
+    minutes: int,
+    status: str = "booked",
+    service: str = "",
+) -> Appointment:
     n = next(_ids)
     return Appointment(
-        id=AppointmentId(f"a{n}"), business=b.slug, service=service or b.services[0].id,
-        staff=staff, start=start.astimezone(UTC), end=(start.astimezone(UTC)
-                                                       + timedelta(minutes=minutes)),
-        customer_id=CustomerId(f"c{n}"), status=status)  # type: ignore[arg-type]
+        id=AppointmentId(f"a{n}"),
+        business=b.slug,
+        service=service or b.services[0].id,
+        staff=staff,
+        start=start.astimezone(UTC),
+        end=(start.astimezone(UTC) + timedelta(minutes=minutes)),
+        customer_id=CustomerId(f"c{n}"),
+        status=status,
+    )  # type: ignore[arg-type]
 
 
 def every_day(*spans: tuple[time, time]) -> dict[str, DayHours]:
-    return {d: DayHours(open=tuple(Interval(start=s, end=e) for s, e in spans))
-            for d in WEEKDAYS}
+    return {d: DayHours(open=tuple(Interval(start=s, end=e) for s, e in spans)) for d in WEEKDAYS}
 
 
 def real_minutes(slot: Slot) -> float:
@@ -61,14 +71,17 @@ def exists(moment: datetime, tz: ZoneInfo) -> bool:
     """The wall time survives a round trip through UTC (it is not in a DST gap)."""
     back = moment.astimezone(UTC).astimezone(tz)
     return (back.replace(tzinfo=None), back.utcoffset()) == (
-        moment.replace(tzinfo=None), moment.utcoffset())
+        moment.replace(tzinfo=None),
+        moment.utcoffset(),
+    )
 
 
 # ---------------------------------------------------------------------- the invariants
 
 
-def check_offer(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
-                now: datetime, offer: SlotOffer) -> None:
+def check_offer(
+    b: Business, q: SlotQuery, appointments: Sequence[Appointment], now: datetime, offer: SlotOffer
+) -> None:
     """Everything that must hold for any offer, whatever the data."""
     tz = ZoneInfo(b.timezone)
     service = b.service(q.service)
@@ -90,8 +103,9 @@ def check_offer(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
         where = f"{s.start.isoformat()} with {s.staff}"
         assert s.service == q.service and s.staff_name == member.name
         assert q.service in member.services, f"{where}: {s.staff} does not do {q.service}"
-        assert s.start.tzinfo is not None and s.start.utcoffset() == s.start.astimezone(
-            tz).utcoffset(), f"{where}: not in the business timezone"
+        assert (
+            s.start.tzinfo is not None and s.start.utcoffset() == s.start.astimezone(tz).utcoffset()
+        ), f"{where}: not in the business timezone"
         assert exists(s.start, tz) and exists(s.end, tz), f"{where}: no such local time"
         assert real_minutes(s) == service.duration_min, f"{where}: {real_minutes(s)} min"
         assert s.start.astimezone(UTC) >= earliest, f"{where}: before now + min notice"
@@ -101,18 +115,23 @@ def check_offer(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
         local_start = s.start.astimezone(tz)
         local_end = s.end.astimezone(tz)
         assert local_end.date() == day, f"{where}: runs past midnight"
-        assert any(iv.start <= local_start.time() and local_end.time() <= iv.end
-                   for iv in b.hours_of(member, day)), \
-            f"{where}-{local_end.time()}: outside {s.staff}'s hours {b.hours_of(member, day)}"
+        assert any(
+            iv.start <= local_start.time() and local_end.time() <= iv.end
+            for iv in b.hours_of(member, day)
+        ), f"{where}-{local_end.time()}: outside {s.staff}'s hours {b.hours_of(member, day)}"
         for a in appointments:
             if a.staff != s.staff or a.status != "booked" or a.id == q.exclude:
                 continue
-            assert (s.end.astimezone(UTC) <= a.start - buffer
-                    or s.start.astimezone(UTC) >= a.end + buffer), \
-                f"{where}: clashes with {a.start.isoformat()}-{a.end.isoformat()} (+{buffer})"
+            assert (
+                s.end.astimezone(UTC) <= a.start - buffer
+                or s.start.astimezone(UTC) >= a.end + buffer
+            ), f"{where}: clashes with {a.start.isoformat()}-{a.end.isoformat()} (+{buffer})"
         if q.part:
-            lo, hi = {"morning": (time(0), time(12)), "afternoon": (time(12), time(17)),
-                      "evening": (time(17), time(23, 59))}[q.part]
+            lo, hi = {
+                "morning": (time(0), time(12)),
+                "afternoon": (time(12), time(17)),
+                "evening": (time(17), time(23, 59)),
+            }[q.part]
             assert lo <= local_start.time() < hi, f"{where}: not in the {q.part}"
         if q.after is not None:
             assert local_start.time() >= q.after
@@ -133,8 +152,7 @@ def check_offer(b: Business, q: SlotQuery, appointments: Sequence[Appointment],
 # ---------------------------------------------------------------------- property tests
 
 # weeks around each DST change of the demo timezones, and an ordinary week
-BASE_DAYS = (TUESDAY, date(2027, 3, 12), date(2027, 3, 26), date(2026, 10, 23),
-             date(2026, 10, 30))
+BASE_DAYS = (TUESDAY, date(2027, 3, 12), date(2027, 3, 26), date(2026, 10, 23), date(2026, 10, 30))
 QUARTERS = st.integers(0, 24 * 4 - 1).map(lambda q: time(q // 4, q % 4 * 15))
 
 
@@ -146,8 +164,9 @@ def week_hours(draw: st.DrawFn) -> dict[str, DayHours]:
         cuts = sorted(set(draw(st.lists(QUARTERS, min_size=0, max_size=4))))
         if len(cuts) % 2:
             cuts = cuts[:-1]
-        out[d] = DayHours(open=tuple(Interval(start=cuts[i], end=cuts[i + 1])
-                                     for i in range(0, len(cuts), 2)))
+        out[d] = DayHours(
+            open=tuple(Interval(start=cuts[i], end=cuts[i + 1]) for i in range(0, len(cuts), 2))
+        )
     return out
 
 
@@ -159,32 +178,44 @@ def scenarios(draw: st.DrawFn) -> tuple[Business, SlotQuery, list[Appointment], 
     if draw(st.booleans()):
         update["hours"] = draw(week_hours())
     if draw(st.booleans()):
-        update["closures"] = tuple(base + timedelta(days=d) for d in
-                                   draw(st.lists(st.integers(0, 10), max_size=4)))
+        update["closures"] = tuple(
+            base + timedelta(days=d) for d in draw(st.lists(st.integers(0, 10), max_size=4))
+        )
     if draw(st.booleans()):
         buffer = draw(st.sampled_from([5, 10, 15, 30]))
-        update["services"] = tuple(s.model_copy(update={"buffer_min": buffer})
-                                   for s in b.services)
+        update["services"] = tuple(s.model_copy(update={"buffer_min": buffer}) for s in b.services)
     if draw(st.booleans()):  # one staff member works their own, shorter hours
         member = draw(st.sampled_from(b.staff))
         own = member.model_copy(update={"hours": draw(week_hours())})
         update["staff"] = tuple(own if m.id == member.id else m for m in b.staff)
     if draw(st.booleans()):
-        update["booking"] = b.booking.model_copy(update={
-            "min_notice_min": draw(st.sampled_from([0, 30, 60, 240, 24 * 60])),
-            "slot_step_min": draw(st.sampled_from([5, 15, 30]))})
+        update["booking"] = b.booking.model_copy(
+            update={
+                "min_notice_min": draw(st.sampled_from([0, 30, 60, 240, 24 * 60])),
+                "slot_step_min": draw(st.sampled_from([5, 15, 30])),
+            }
+        )
     b = b.model_copy(update=update)
     tz = ZoneInfo(b.timezone)
-    now = (datetime.combine(base, time(0), tzinfo=tz).astimezone(UTC)
-           + timedelta(minutes=draw(st.integers(0, 3 * 24 * 60)))).astimezone(tz)
+    now = (
+        datetime.combine(base, time(0), tzinfo=tz).astimezone(UTC)
+        + timedelta(minutes=draw(st.integers(0, 3 * 24 * 60)))
+    ).astimezone(tz)
     service = draw(st.sampled_from(b.services)).id
     appointments = []
     for _ in range(draw(st.integers(0, 25))):
-        start = datetime.combine(now.date() + timedelta(days=draw(st.integers(0, 8))),
-                                 draw(QUARTERS), tzinfo=tz)
-        appointments.append(appt(b, draw(st.sampled_from(b.staff)).id, start,
-                                 draw(st.sampled_from([15, 30, 45, 60, 90, 150])),
-                                 draw(st.sampled_from(["booked", "booked", "cancelled"]))))
+        start = datetime.combine(
+            now.date() + timedelta(days=draw(st.integers(0, 8))), draw(QUARTERS), tzinfo=tz
+        )
+        appointments.append(
+            appt(
+                b,
+                draw(st.sampled_from(b.staff)).id,
+                start,
+                draw(st.sampled_from([15, 30, 45, 60, 90, 150])),
+                draw(st.sampled_from(["booked", "booked", "cancelled"])),
+            )
+        )
     q = SlotQuery(
         service=service,
         staff=draw(st.sampled_from(["", "any", *(m.id for m in b.staff)])),
@@ -206,8 +237,11 @@ def test_every_offered_slot_is_bookable(scenario) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(b=st.sampled_from([BLOOM, PRAXIS, ROOTER]), days=st.integers(0, 40),
-       minute=st.integers(0, 24 * 60 - 1))
+@given(
+    b=st.sampled_from([BLOOM, PRAXIS, ROOTER]),
+    days=st.integers(0, 40),
+    minute=st.integers(0, 24 * 60 - 1),
+)
 def test_an_empty_calendar_always_has_something_within_two_weeks(b, days, minute) -> None:
     now = at(b, TUESDAY, 0) + timedelta(days=days, minutes=minute)
     for service in b.services:
@@ -226,9 +260,15 @@ def test_the_asked_slot_is_exactly_what_was_asked_and_offered(scenario) -> None:
     b, q, appointments, now = scenario
     offer = find_slots(b, q, appointments, now)
     asked = asked_slot(q, offer)
-    exact = [s for s in offer.slots if q.day is not None and q.at is not None
-             and s.start.date() == q.day and s.start.time().replace(fold=0) == q.at
-             and q.staff in ("", "any", s.staff)]
+    exact = [
+        s
+        for s in offer.slots
+        if q.day is not None
+        and q.at is not None
+        and s.start.date() == q.day
+        and s.start.time().replace(fold=0) == q.at
+        and q.staff in ("", "any", s.staff)
+    ]
     if asked is None:
         assert not exact or offer.note or len({s.start.timestamp() for s in exact}) > 1
     else:
@@ -237,22 +277,35 @@ def test_the_asked_slot_is_exactly_what_was_asked_and_offered(scenario) -> None:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), st.integers(0, 5), st.booleans())
-def test_a_free_slot_asked_for_by_its_day_and_time_is_read_back(scenario, pick: int,
-                                                                with_staff: bool) -> None:
+def test_a_free_slot_asked_for_by_its_day_and_time_is_read_back(
+    scenario, pick: int, with_staff: bool
+) -> None:
     """Whatever the calendar: ask for a slot the search has free, by its day and wall time
     (and its person, or anyone), and that slot is what comes back to be read back."""
     b, q, appointments, now = scenario
-    first = find_slots(b, SlotQuery(service=q.service, staff=q.staff, day=q.day,
-                                    exclude=q.exclude), appointments, now)
+    first = find_slots(
+        b,
+        SlotQuery(service=q.service, staff=q.staff, day=q.day, exclude=q.exclude),
+        appointments,
+        now,
+    )
     assume(first.slots)
     free = first.slots[pick % len(first.slots)]
     wall = free.start.time().replace(fold=0)
     tz = ZoneInfo(b.timezone)
     day = free.start.date()
-    assume(datetime.combine(day, wall, tzinfo=tz).utcoffset()
-           == datetime.combine(day, wall, tzinfo=tz).replace(fold=1).utcoffset())
-    ask = SlotQuery(service=q.service, staff=free.staff if with_staff else "", day=day,
-                    at=wall, exclude=q.exclude, count=q.count)
+    assume(
+        datetime.combine(day, wall, tzinfo=tz).utcoffset()
+        == datetime.combine(day, wall, tzinfo=tz).replace(fold=1).utcoffset()
+    )
+    ask = SlotQuery(
+        service=q.service,
+        staff=free.staff if with_staff else "",
+        day=day,
+        at=wall,
+        exclude=q.exclude,
+        count=q.count,
+    )
     got = asked_slot(ask, find_slots(b, ask, appointments, now))
     assert got is not None
     assert (got.start, got.start.time()) == (free.start, wall)
@@ -268,10 +321,12 @@ def test_the_asked_slot_when_free_and_none_when_not() -> None:
     taken = [appt(BLOOM, "sam", at(BLOOM, thursday, 12, 30), 60)]
     offer = find_slots(BLOOM, q, taken, now)
     assert asked_slot(q, offer) is None and offer.slots  # the neighbours are offered
-    for other in (SlotQuery(service="blowout", day=thursday, part="afternoon"),  # no time
-                  SlotQuery(service="blowout", day=thursday, at=time(20)),  # after hours
-                  SlotQuery(service="blowout", at=time(13)),  # no day
-                  SlotQuery(service="mens_cut", day=thursday, at=time(13), staff="alex")):
+    for other in (
+        SlotQuery(service="blowout", day=thursday, part="afternoon"),  # no time
+        SlotQuery(service="blowout", day=thursday, at=time(20)),  # after hours
+        SlotQuery(service="blowout", at=time(13)),  # no day
+        SlotQuery(service="mens_cut", day=thursday, at=time(13), staff="alex"),
+    ):
         busy = [appt(BLOOM, "alex", at(BLOOM, thursday, 9), 10 * 60)]  # Sam is free
         found = find_slots(BLOOM, other, busy, now)
         assert found.slots and asked_slot(other, found) is None, other
@@ -279,9 +334,13 @@ def test_the_asked_slot_when_free_and_none_when_not() -> None:
 
 def test_a_wall_time_the_autumn_night_has_twice_is_not_read_back() -> None:
     chicago = ZoneInfo("America/Chicago")
-    b = BLOOM.model_copy(update={"timezone": "America/Chicago", "hours": every_day(
-        (time(0), time(23, 59))), "booking": BLOOM.booking.model_copy(
-        update={"min_notice_min": 0})})
+    b = BLOOM.model_copy(
+        update={
+            "timezone": "America/Chicago",
+            "hours": every_day((time(0), time(23, 59))),
+            "booking": BLOOM.booking.model_copy(update={"min_notice_min": 0}),
+        }
+    )
     night = date(2026, 11, 1)  # 1:30 comes twice
     q = SlotQuery(service="blowout", day=night, at=time(1, 30), staff="sam")
     offer = find_slots(b, q, [], datetime(2026, 10, 31, 12, 0, tzinfo=chicago))
@@ -293,8 +352,9 @@ def test_a_wall_time_the_autumn_night_has_twice_is_not_read_back() -> None:
 
 
 def test_slots_keep_clear_of_booked_appointments_and_their_buffer() -> None:
-    b = BLOOM.model_copy(update={"services": tuple(
-        s.model_copy(update={"buffer_min": 15}) for s in BLOOM.services)})
+    b = BLOOM.model_copy(
+        update={"services": tuple(s.model_copy(update={"buffer_min": 15}) for s in BLOOM.services)}
+    )
     day = TUESDAY + timedelta(days=1)
     taken = [appt(b, "sam", at(b, day, 10), 60), appt(b, "alex", at(b, day, 9), 10 * 60)]
     cancelled = appt(b, "sam", at(b, day, 14), 60, status="cancelled")
@@ -307,8 +367,12 @@ def test_slots_keep_clear_of_booked_appointments_and_their_buffer() -> None:
     # and at 11:15 at the earliest
     assert time(9, 15) in starts and time(11, 15) in starts
     assert not starts & {time(9, 30), time(9, 45), time(10), time(10, 30), time(11)}
-    late = find_slots(b, SlotQuery(service="mens_cut", day=day, at=time(14), staff="sam"),
-                      [*taken, cancelled], at(b, TUESDAY, 10))
+    late = find_slots(
+        b,
+        SlotQuery(service="mens_cut", day=day, at=time(14), staff="sam"),
+        [*taken, cancelled],
+        at(b, TUESDAY, 10),
+    )
     assert time(14) in {s.start.time() for s in late.slots}  # a cancelled one frees the time
 
 
@@ -316,11 +380,13 @@ def test_the_appointment_being_moved_does_not_block_its_own_time() -> None:
     day = TUESDAY + timedelta(days=1)
     mine = appt(BLOOM, "sam", at(BLOOM, day, 11), 30)
     q = SlotQuery(service="mens_cut", staff="sam", day=day, at=time(11))
-    assert time(11) not in {s.start.time() for s in find_slots(
-        BLOOM, q, [mine], at(BLOOM, TUESDAY, 10)).slots}
+    assert time(11) not in {
+        s.start.time() for s in find_slots(BLOOM, q, [mine], at(BLOOM, TUESDAY, 10)).slots
+    }
     moved = SlotQuery(service="mens_cut", staff="sam", day=day, at=time(11), exclude=mine.id)
-    assert at(BLOOM, day, 11) in {s.start for s in find_slots(
-        BLOOM, moved, [mine], at(BLOOM, TUESDAY, 10)).slots}
+    assert at(BLOOM, day, 11) in {
+        s.start for s in find_slots(BLOOM, moved, [mine], at(BLOOM, TUESDAY, 10)).slots
+    }
 
 
 def test_breaks_closures_and_closed_weekdays_are_never_offered() -> None:
@@ -331,16 +397,19 @@ def test_breaks_closures_and_closed_weekdays_are_never_offered() -> None:
     for s in offer.slots:  # the lunch break 12:30-13:30
         assert s.end.time() <= time(12, 30) or s.start.time() >= time(13, 30)
     christmas = date(2026, 12, 24)  # a yearly closure, a Thursday
-    offer = find_slots(PRAXIS, SlotQuery(service="checkup", day=christmas),
-                       [], at(PRAXIS, TUESDAY, 9))
+    offer = find_slots(
+        PRAXIS, SlotQuery(service="checkup", day=christmas), [], at(PRAXIS, TUESDAY, 9)
+    )
     assert offer.note == "other_day"
     assert offer.slots[0].start.date() == date(2026, 12, 28)  # Sat, Sun, 25, 26 closed
     closed = PRAXIS.model_copy(update={"closures": (date(2026, 11, 25),)})
-    offer = find_slots(closed, SlotQuery(service="checkup", day=date(2026, 11, 25)),
-                       [], at(PRAXIS, TUESDAY, 9))
+    offer = find_slots(
+        closed, SlotQuery(service="checkup", day=date(2026, 11, 25)), [], at(PRAXIS, TUESDAY, 9)
+    )
     assert offer.note == "other_day" and offer.slots[0].start.date() == date(2026, 11, 26)
-    sunday = find_slots(BLOOM, SlotQuery(service="mens_cut", day=date(2026, 11, 29)),
-                        [], at(BLOOM, TUESDAY, 9))
+    sunday = find_slots(
+        BLOOM, SlotQuery(service="mens_cut", day=date(2026, 11, 29)), [], at(BLOOM, TUESDAY, 9)
+    )
     assert sunday.note == "other_day" and sunday.slots[0].start.date() == date(2026, 12, 1)
 
 
@@ -348,30 +417,35 @@ def test_nothing_before_now_plus_the_minimum_notice() -> None:
     now = at(BLOOM, TUESDAY, 10, 7)
     offer = find_slots(BLOOM, SlotQuery(service="mens_cut", day=TUESDAY, count=6), [], now)
     assert offer.slots[0].start == at(BLOOM, TUESDAY, 11, 15)  # 60 min notice, 15 min grid
-    notice = BLOOM.model_copy(update={"booking": BLOOM.booking.model_copy(
-        update={"min_notice_min": 24 * 60})})
+    notice = BLOOM.model_copy(
+        update={"booking": BLOOM.booking.model_copy(update={"min_notice_min": 24 * 60})}
+    )
     offer = find_slots(notice, SlotQuery(service="mens_cut", day=TUESDAY), [], now)
     assert offer.note == "other_day" and offer.slots[0].start >= now + timedelta(days=1)
-    past = find_slots(BLOOM, SlotQuery(service="mens_cut", day=TUESDAY - timedelta(days=1)),
-                      [], now)
+    past = find_slots(
+        BLOOM, SlotQuery(service="mens_cut", day=TUESDAY - timedelta(days=1)), [], now
+    )
     assert past.slots == ()
 
 
 def test_staff_with_their_own_hours_are_offered_only_then() -> None:
     short = {d: DayHours(open=(Interval(start=time(13), end=time(15)),)) for d in WEEKDAYS}
     sam = BLOOM.staff_member("sam").model_copy(update={"hours": short})
-    b = BLOOM.model_copy(update={"staff": tuple(sam if m.id == "sam" else m
-                                                for m in BLOOM.staff)})
+    b = BLOOM.model_copy(update={"staff": tuple(sam if m.id == "sam" else m for m in BLOOM.staff)})
     q = SlotQuery(service="blowout", day=TUESDAY + timedelta(days=1), count=6)
     offer = find_slots(b, q, [], at(b, TUESDAY, 9))
     check_offer(b, q, [], at(b, TUESDAY, 9), offer)
-    assert offer.slots and all(time(13) <= s.start.time() and s.end.time() <= time(15)
-                               for s in offer.slots)
+    assert offer.slots and all(
+        time(13) <= s.start.time() and s.end.time() <= time(15) for s in offer.slots
+    )
 
 
 def test_only_staff_who_do_the_service() -> None:
-    for service, able in (("balayage", {"jordan"}), ("kids_cut", {"sam"}),
-                          ("root_color", {"alex", "jordan"})):
+    for service, able in (
+        ("balayage", {"jordan"}),
+        ("kids_cut", {"sam"}),
+        ("root_color", {"alex", "jordan"}),
+    ):
         seen: set[str] = set()
         for hour in (9, 11, 13, 15):
             q = SlotQuery(service=service, day=TUESDAY + timedelta(days=1), at=time(hour))
@@ -379,10 +453,12 @@ def test_only_staff_who_do_the_service() -> None:
         assert seen and seen <= able
     alex_busy = [appt(BLOOM, "alex", at(BLOOM, TUESDAY + timedelta(days=1), 9), 10 * 60)]
     q = SlotQuery(service="root_color", day=TUESDAY + timedelta(days=1))
-    assert {s.staff for s in find_slots(BLOOM, q, alex_busy, at(BLOOM, TUESDAY, 9)).slots} \
-        == {"jordan"}
-    nobody = find_slots(BLOOM, SlotQuery(service="balayage", staff="sam"), [],
-                        at(BLOOM, TUESDAY, 9))
+    assert {s.staff for s in find_slots(BLOOM, q, alex_busy, at(BLOOM, TUESDAY, 9)).slots} == {
+        "jordan"
+    }
+    nobody = find_slots(
+        BLOOM, SlotQuery(service="balayage", staff="sam"), [], at(BLOOM, TUESDAY, 9)
+    )
     assert all(s.staff == "jordan" for s in nobody.slots)
 
 
@@ -401,17 +477,24 @@ def test_a_preferred_time_comes_first_or_nearest() -> None:
     check_offer(BLOOM, q, busy, at(BLOOM, TUESDAY, 9), offer)
 
 
-@pytest.mark.parametrize(("part", "lo", "hi"), [
-    ("morning", time(9), time(12)), ("afternoon", time(12), time(17)),
-    ("evening", time(17), time(19))])
+@pytest.mark.parametrize(
+    ("part", "lo", "hi"),
+    [
+        ("morning", time(9), time(12)),
+        ("afternoon", time(12), time(17)),
+        ("evening", time(17), time(19)),
+    ],
+)
 def test_a_part_of_the_day_is_honoured(part, lo, hi) -> None:
     q = SlotQuery(service="mens_cut", day=TUESDAY + timedelta(days=1), part=part, count=6)
     offer = find_slots(BLOOM, q, [], at(BLOOM, TUESDAY, 9))
     assert offer.slots and offer.note == ""
     assert all(lo <= s.start.time() < hi for s in offer.slots)
     after = SlotQuery(service="mens_cut", day=TUESDAY + timedelta(days=1), after=time(16))
-    assert all(s.start.time() >= time(16) for s in find_slots(
-        BLOOM, after, [], at(BLOOM, TUESDAY, 9)).slots)
+    assert all(
+        s.start.time() >= time(16)
+        for s in find_slots(BLOOM, after, [], at(BLOOM, TUESDAY, 9)).slots
+    )
 
 
 def test_a_specific_staff_member_is_honoured() -> None:
@@ -461,8 +544,9 @@ DST_DAYS = [
 ]
 
 
-@pytest.mark.parametrize(("base", "day"), DST_DAYS, ids=lambda v: str(v) if isinstance(
-    v, date) else v.slug)
+@pytest.mark.parametrize(
+    ("base", "day"), DST_DAYS, ids=lambda v: str(v) if isinstance(v, date) else v.slug
+)
 def test_on_dst_days_every_slot_exists_and_lasts_its_duration(base, day) -> None:
     b = base.model_copy(update={"hours": every_day((time(0), time(23, 45)))})
     tz = ZoneInfo(b.timezone)
@@ -487,8 +571,9 @@ def test_on_dst_days_every_slot_exists_and_lasts_its_duration(base, day) -> None
             moment += timedelta(minutes=15)
         missing = expected - starts
         # the hour the clocks skip or repeat is offered once, on the local grid
-        assert all(m.astimezone(tz).fold == 1 or m.astimezone(tz).minute % 15 for m in missing), \
+        assert all(m.astimezone(tz).fold == 1 or m.astimezone(tz).minute % 15 for m in missing), (
             sorted(m.astimezone(tz).isoformat() for m in missing)
+        )
 
 
 @pytest.mark.parametrize(("base", "day"), DST_DAYS[::2], ids=["berlin", "chicago"])

@@ -27,8 +27,24 @@ from language.types import FieldCandidate, Signals, TopicScore, Understanding
 from tests.fakes.demo import demo_brains
 
 BRAINS = demo_brains()
-WORDS = ("yes", "ok", "please", "thanks", "no", "book", "friday", "my", "appointment",
-         "the", "rain", "ja", "bitte", "gerne", "absagen", "Termin")
+WORDS = (
+    "yes",
+    "ok",
+    "please",
+    "thanks",
+    "no",
+    "book",
+    "friday",
+    "my",
+    "appointment",
+    "the",
+    "rain",
+    "ja",
+    "bitte",
+    "gerne",
+    "absagen",
+    "Termin",
+)
 
 
 @st.composite
@@ -39,26 +55,51 @@ def situations(draw: st.DrawFn) -> tuple[str, ConversationState, Understanding]:
     chosen = draw(st.lists(st.sampled_from(ids), unique=True, max_size=4))
     raw = [draw(st.integers(1, 100)) for _ in chosen]
     total = sum(raw) + draw(st.integers(0, 100))
-    scores = sorted((TopicScore(topic=t, score=round(r / total, 4)) for t, r in zip(
-        chosen, raw, strict=True)), key=lambda s: -s.score)
+    scores = sorted(
+        (TopicScore(topic=t, score=round(r / total, 4)) for t, r in zip(chosen, raw, strict=True)),
+        key=lambda s: -s.score,
+    )
     flag = st.booleans()
-    signals = Signals(affirm=draw(flag), deny=draw(flag), thanks=draw(flag),
-                      greeting=draw(flag), goodbye=draw(st.sampled_from((False,) * 5 + (True,))))
-    fields = tuple(draw(st.lists(st.sampled_from((
-        FieldCandidate(type="date", value="2026-11-27", text="friday"),
-        FieldCandidate(type="time", value="15:00", text="3 pm"),
-    )), max_size=2, unique=True)))
+    signals = Signals(
+        affirm=draw(flag),
+        deny=draw(flag),
+        thanks=draw(flag),
+        greeting=draw(flag),
+        goodbye=draw(st.sampled_from((False,) * 5 + (True,))),
+    )
+    fields = tuple(
+        draw(
+            st.lists(
+                st.sampled_from(
+                    (
+                        FieldCandidate(type="date", value="2026-11-27", text="friday"),
+                        FieldCandidate(type="time", value="15:00", text="3 pm"),
+                    )
+                ),
+                max_size=2,
+                unique=True,
+            )
+        )
+    )
     text = " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=9)))
-    und = Understanding(text=text, lang=brain.business.languages[0], topics=tuple(scores),
-                        cues=tuple(draw(st.lists(st.sampled_from(ids), unique=True, max_size=2))),
-                        signals=signals, fields=fields)
+    und = Understanding(
+        text=text,
+        lang=brain.business.languages[0],
+        topics=tuple(scores),
+        cues=tuple(draw(st.lists(st.sampled_from(ids), unique=True, max_size=2))),
+        signals=signals,
+        fields=fields,
+    )
     where = draw(st.sampled_from(("none", "finished", "open")))
     active = None
     if where != "none":
         card = draw(st.sampled_from(ids))
         steps = brain.topics[card].card.steps
-        active = TopicState(card=card, state="done" if where == "finished" else steps[0].id,
-                            asked=steps[0].field or "" if where == "open" else "")
+        active = TopicState(
+            card=card,
+            state="done" if where == "finished" else steps[0].id,
+            asked=steps[0].field or "" if where == "open" else "",
+        )
     offered = tuple(draw(st.lists(st.sampled_from(ids), unique=True, max_size=2)))
     return slug, ConversationState(active=active, offered_topics=offered), und
 
@@ -72,14 +113,21 @@ def _decide(slug: str, state: ConversationState, und: Understanding):
 
 def _bare(und: Understanding) -> bool:
     s = und.signals
-    return ((s.affirm or s.deny or s.thanks) and not (s.affirm and s.deny) and not und.fields
-            and not und.cues and not s.goodbye and len(und.text.split()) <= 5)
+    return (
+        (s.affirm or s.deny or s.thanks)
+        and not (s.affirm and s.deny)
+        and not und.fields
+        and not und.cues
+        and not s.goodbye
+        and len(und.text.split()) <= 5
+    )
 
 
 @settings(max_examples=400, deadline=None)
 @given(situations())
 def test_a_committing_topic_is_entered_only_on_clear_evidence(
-        situation: tuple[str, ConversationState, Understanding]) -> None:
+    situation: tuple[str, ConversationState, Understanding],
+) -> None:
     slug, state, und = situation
     brain, decision = _decide(slug, state, und)
     policy = brain.settings
@@ -91,7 +139,8 @@ def test_a_committing_topic_is_entered_only_on_clear_evidence(
         runner = max((v for k, v in scores.items() if k != target), default=0.0)
         clear = target in und.cues or (
             scores.get(target, 0.0) >= policy.commit_min_score
-            and scores.get(target, 0.0) - runner >= policy.commit_lead)
+            and scores.get(target, 0.0) - runner >= policy.commit_lead
+        )
         picked = target in state.offered_topics
         assert clear or picked, (target, und, state)
 
@@ -99,10 +148,14 @@ def test_a_committing_topic_is_entered_only_on_clear_evidence(
 @settings(max_examples=400, deadline=None)
 @given(situations())
 def test_a_bare_answer_with_nothing_open_enters_no_topic(
-        situation: tuple[str, ConversationState, Understanding]) -> None:
+    situation: tuple[str, ConversationState, Understanding],
+) -> None:
     slug, state, und = situation
-    if not _bare(und) or state.offered_topics or (
-            state.active is not None and not state.active.finished):
+    if (
+        not _bare(und)
+        or state.offered_topics
+        or (state.active is not None and not state.active.finished)
+    ):
         return
     _, decision = _decide(slug, state, und)
     assert decision.switches == (), (und, decision.switches)
@@ -111,7 +164,8 @@ def test_a_bare_answer_with_nothing_open_enters_no_topic(
 @settings(max_examples=300, deadline=None)
 @given(situations())
 def test_the_topics_a_reply_offers_are_remembered_for_the_next_turn(
-        situation: tuple[str, ConversationState, Understanding]) -> None:
+    situation: tuple[str, ConversationState, Understanding],
+) -> None:
     slug, state, und = situation
     _, decision = _decide(slug, state, und)
     asked = [i for i in decision.plan.items if i.kind == "clarify_topic"]
@@ -125,27 +179,34 @@ def test_the_topics_a_reply_offers_are_remembered_for_the_next_turn(
 def test_examples_of_each_rule() -> None:
     """One concrete turn per rule, read as the customer would meet them."""
     bloom = "bloom-salon"
-    unclear = Understanding(text="can I come friday at 3", lang="en", topics=(
-        TopicScore(topic="book", score=0.45), TopicScore(topic="reschedule", score=0.35)),
-        fields=(FieldCandidate(type="date", value="2026-11-27", text="friday"),))
+    unclear = Understanding(
+        text="can I come friday at 3",
+        lang="en",
+        topics=(TopicScore(topic="book", score=0.45), TopicScore(topic="reschedule", score=0.35)),
+        fields=(FieldCandidate(type="date", value="2026-11-27", text="friday"),),
+    )
     _, asked = _decide(bloom, ConversationState(), unclear)
     assert [i.kind for i in asked.plan.items] == ["clarify_topic"]
     assert asked.state.active is None and asked.state.offered_topics == ("book", "reschedule")
     assert asked.plan.options == ("Book an appointment", "Reschedule an appointment")
     # pressing a button enters that topic, with the day the first message named
-    pressed = Understanding(text="Book an appointment", lang="en", topics=(
-        TopicScore(topic="book", score=0.9),))
+    pressed = Understanding(
+        text="Book an appointment", lang="en", topics=(TopicScore(topic="book", score=0.9),)
+    )
     _, entered = _decide(bloom, asked.state, pressed)
     assert entered.state.active is not None and entered.state.active.card == "book"
     assert entered.state.active.fields.get("date") == "2026-11-27"
     # or answering with a word of one offered topic only ("move" is the reschedule's)
-    worded = Understanding(text="move it", lang="en", topics=(TopicScore(topic="faq",
-                                                                          score=0.6),))
+    worded = Understanding(text="move it", lang="en", topics=(TopicScore(topic="faq", score=0.6),))
     _, moved = _decide(bloom, asked.state, worded)
     assert moved.state.active is not None and moved.state.active.card == "reschedule"
     # a yes with nothing open: "What can I help you with?"
-    yes = Understanding(text="ja, bitte", lang="en", signals=Signals(affirm=True),
-                        topics=(TopicScore(topic="cancel", score=0.6),))
+    yes = Understanding(
+        text="ja, bitte",
+        lang="en",
+        signals=Signals(affirm=True),
+        topics=(TopicScore(topic="cancel", score=0.6),),
+    )
     done = ConversationState(active=TopicState(card="book", state="done"))
     _, acknowledged = _decide(bloom, done, yes)
     assert [i.kind for i in acknowledged.plan.items] == ["how_can_i_help"]
@@ -159,8 +220,12 @@ def test_examples_of_each_rule() -> None:
     _, booked = _decide(bloom, ConversationState(), cued)
     assert booked.state.active is not None and booked.state.active.card == "book"
     # ... unless "none of these" reads higher: the cued topic is offered, not entered
-    elsewhere = Understanding(text="book please", lang="en", cues=("book",), topics=(
-        TopicScore(topic="out_of_scope", score=0.77), TopicScore(topic="book", score=0.2)))
+    elsewhere = Understanding(
+        text="book please",
+        lang="en",
+        cues=("book",),
+        topics=(TopicScore(topic="out_of_scope", score=0.77), TopicScore(topic="book", score=0.2)),
+    )
     _, offered = _decide(bloom, ConversationState(), elsewhere)
     assert [i.kind for i in offered.plan.items] == ["clarify_topic"]
     assert offered.state.active is None and offered.state.offered_topics == ("book",)
@@ -171,9 +236,12 @@ def test_examples_of_each_rule() -> None:
     assert entered.state.active is not None and entered.state.active.card == "book"
     # so does one of the business's services named: "none of these" does not outweigh it
     service = FieldCandidate(type="service", value="womens_cut", text="haircut")
-    named = Understanding(text="new in town, need a haircut", lang="en", fields=(service,),
-                          topics=(TopicScore(topic="out_of_scope", score=0.8),
-                                  TopicScore(topic="book", score=0.15)))
+    named = Understanding(
+        text="new in town, need a haircut",
+        lang="en",
+        fields=(service,),
+        topics=(TopicScore(topic="out_of_scope", score=0.8), TopicScore(topic="book", score=0.15)),
+    )
     _, asked_again = _decide(bloom, ConversationState(), named)
     assert [i.kind for i in asked_again.plan.items] == ["clarify_topic"]
     assert asked_again.state.offered_topics == ("book",)

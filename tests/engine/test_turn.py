@@ -40,9 +40,17 @@ class Chat:
 
     async def say(self, text: str) -> Reply:
         self.n += 1
-        self.reply = await self.desk.handle(InboundEvent(
-            business="bloom-salon", channel="webchat", sender=PHONE, text=text,
-            provider_msg_id=f"m{self.n}", received_at=NOW, customer_phone=self.customer))
+        self.reply = await self.desk.handle(
+            InboundEvent(
+                business="bloom-salon",
+                channel="webchat",
+                sender=PHONE,
+                text=text,
+                provider_msg_id=f"m{self.n}",
+                received_at=NOW,
+                customer_phone=self.customer,
+            )
+        )
         return self.reply
 
     async def last(self) -> tuple[list[str], TopicState | None, list[str]]:
@@ -50,21 +58,35 @@ class Chat:
         assert self.reply is not None
         record = records(await self.store.turns(self.reply.conversation_id))[-1]
         assert record.decision is not None
-        return ([i.kind for i in record.decision.plan.items], record.decision.state.active,
-                [a.name for a in record.decision.actions])
+        return (
+            [i.kind for i in record.decision.plan.items],
+            record.decision.state.active,
+            [a.name for a in record.decision.actions],
+        )
 
     async def booked(self) -> list[Appointment]:
-        return [a for a in await self.store.list_appointments("bloom-salon")
-                if a.status == "booked"]
+        return [
+            a for a in await self.store.list_appointments("bloom-salon") if a.status == "booked"
+        ]
 
-    async def seed(self, start: datetime, staff: str = "sam", phone: str = "+15035550999",
-                   minutes: int = 45) -> None:
+    async def seed(
+        self, start: datetime, staff: str = "sam", phone: str = "+15035550999", minutes: int = 45
+    ) -> None:
         async with self.store.transaction("bloom-salon", "seed") as tx:
             customer = await tx.upsert_customer("bloom-salon", "Someone", phone, "")
-            await tx.insert_appointment(Appointment(
-                id=AppointmentId(f"seed-{start:%d%H%M}"), business="bloom-salon",
-                service="blowout", staff=staff, start=start, end=start + timedelta(minutes=minutes),
-                customer_id=customer.id, customer_name="Someone", customer_phone=phone))
+            await tx.insert_appointment(
+                Appointment(
+                    id=AppointmentId(f"seed-{start:%d%H%M}"),
+                    business="bloom-salon",
+                    service="blowout",
+                    staff=staff,
+                    start=start,
+                    end=start + timedelta(minutes=minutes),
+                    customer_id=customer.id,
+                    customer_name="Someone",
+                    customer_phone=phone,
+                )
+            )
 
 
 async def test_the_slot_named_and_free_is_read_back_and_booked_only_after_yes() -> None:
@@ -82,7 +104,11 @@ async def test_the_slot_named_and_free_is_read_back_and_booked_only_after_yes() 
     await chat.say("yes")
     [appt] = await chat.booked()
     assert (appt.start, appt.staff, appt.service, appt.customer_name) == (
-        THU_1PM, "sam", "blowout", "Jan Richter")
+        THU_1PM,
+        "sam",
+        "blowout",
+        "Jan Richter",
+    )
 
 
 async def test_a_known_customer_hears_the_read_back_at_once_with_the_time_said_once() -> None:

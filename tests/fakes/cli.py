@@ -19,14 +19,25 @@ def environment(db: Path | str, cache: Path | None = None, **extra: str) -> dict
         assert isinstance(db, Path), "a database URL needs its cache directory given"
         cache = db.parent / "cache"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
-    env.update(FRONTDESK_DB=str(db), FRONTDESK_BUSINESSES=str(REPO / "examples" / "businesses"),
-               FRONTDESK_CACHE_DIR=str(cache),
-               HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               HF_HUB_DISABLE_PROGRESS_BARS="1")
+    env.update(
+        FRONTDESK_DB=str(db),
+        FRONTDESK_BUSINESSES=str(REPO / "examples" / "businesses"),
+        FRONTDESK_CACHE_DIR=str(cache),
+        HF_HUB_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+    )
     env.update(extra)
     return env
 
 
 def frontdesk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          encoding="utf-8", timeout=TIMEOUT)
+    return subprocess.run(
+        [*CLI, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+    )

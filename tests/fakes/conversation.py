@@ -16,10 +16,16 @@ NOW = datetime(2025, 3, 4, 8, 0, tzinfo=LA)  # a Tuesday
 
 
 def said(*fields: tuple[str, str], affirm: bool = False, topic: str = "book") -> Understanding:
-    return Understanding(text="…", lang="en", topics=(TopicScore(topic=topic, score=0.9),),
-                         signals=Signals(affirm=affirm),
-                         fields=tuple(FieldCandidate(type=t, value=v, text=v)  # type: ignore[arg-type]
-                                      for t, v in fields))
+    return Understanding(
+        text="…",
+        lang="en",
+        topics=(TopicScore(topic=topic, score=0.9),),
+        signals=Signals(affirm=affirm),
+        fields=tuple(
+            FieldCandidate(type=t, value=v, text=v)  # type: ignore[arg-type]
+            for t, v in fields
+        ),
+    )
 
 
 def first_offer(text, ctx) -> Understanding:
@@ -27,8 +33,14 @@ def first_offer(text, ctx) -> Understanding:
 
 
 def event(sender: str, i: int, at: datetime = NOW) -> InboundEvent:
-    return InboundEvent(business="bloom-salon", channel="sms", sender=sender, text="…",
-                        provider_msg_id=f"{sender}-{i}", received_at=at)
+    return InboundEvent(
+        business="bloom-salon",
+        channel="sms",
+        sender=sender,
+        text="…",
+        provider_msg_id=f"{sender}-{i}",
+        received_at=at,
+    )
 
 
 async def talk(desk: Desk, language: ScriptedLanguage, sender: str, *script, first: int = 0):
@@ -41,5 +53,10 @@ async def talk(desk: Desk, language: ScriptedLanguage, sender: str, *script, fir
 
 
 def up_to_confirm(phone: str) -> tuple:
-    return (said(("service", "mens_cut"), ("staff", "alex")), said(("date", "2025-03-05")),
-            first_offer, said(("person_name", "Dana Whitfield")), said(("phone", phone)))
+    return (
+        said(("service", "mens_cut"), ("staff", "alex")),
+        said(("date", "2025-03-05")),
+        first_offer,
+        said(("person_name", "Dana Whitfield")),
+        said(("phone", phone)),
+    )

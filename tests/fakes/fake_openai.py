@@ -61,16 +61,31 @@ def draft(body: dict[str, Any]) -> str:
     return m.group(1) if m else ""
 
 
-def completion(content: str | None, model: str, prompt_tokens: int = 0,
-               completion_tokens: int = 0, refusal: str | None = None) -> dict[str, Any]:
+def completion(
+    content: str | None,
+    model: str,
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    refusal: str | None = None,
+) -> dict[str, Any]:
     return {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": 1_700_000_000,
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
         "model": model,
-        "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                     "message": {"role": "assistant", "content": content,
-                                 "refusal": refusal}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "message": {"role": "assistant", "content": content, "refusal": refusal},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -81,8 +96,16 @@ def null_answer(body: dict[str, Any]) -> str:
     if kind == "topic":
         return json.dumps({"topic": "none"})
     if kind == "signals":
-        return json.dumps({"affirm": False, "deny": False, "wants_human": False,
-                           "urgency": "none", "goodbye": False, "correction": False})
+        return json.dumps(
+            {
+                "affirm": False,
+                "deny": False,
+                "wants_human": False,
+                "urgency": "none",
+                "goodbye": False,
+                "correction": False,
+            }
+        )
     if kind == "reply":
         return json.dumps({"text": draft(body)})
     return json.dumps({name: None for name in schema(body)["properties"]})
@@ -110,8 +133,9 @@ class FakeOpenAI:
         if isinstance(answer, Slow):
             await asyncio.sleep(answer.seconds)
             answer = answer.content
-        return web.json_response(completion(answer, body.get("model", ""), tokens_in,
-                                            len(answer.split())))
+        return web.json_response(
+            completion(answer, body.get("model", ""), tokens_in, len(answer.split()))
+        )
 
     async def _start(self) -> None:
         app = web.Application()
@@ -151,5 +175,15 @@ class FakeOpenAI:
         return [purpose(b) for b in self.requests]
 
 
-__all__ = ["FakeOpenAI", "Http", "Raw", "Slow", "completion", "customer_text", "draft",
-           "null_answer", "purpose", "schema"]
+__all__ = [
+    "FakeOpenAI",
+    "Http",
+    "Raw",
+    "Slow",
+    "completion",
+    "customer_text",
+    "draft",
+    "null_answer",
+    "purpose",
+    "schema",
+]

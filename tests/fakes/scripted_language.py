@@ -63,8 +63,9 @@ class ScriptedLanguage:
     def pending(self) -> int:
         return len(self._queue)
 
-    def understand(self, text: str, topics: tuple[TopicExamples, ...],
-                   context: UnderstandContext) -> Understanding:
+    def understand(
+        self, text: str, topics: tuple[TopicExamples, ...], context: UnderstandContext
+    ) -> Understanding:
         self.contexts.append(context)
         if not self._queue:
             raise ScriptExhausted(f"no scripted understanding left for {text!r}")
@@ -87,12 +88,20 @@ PHONES = {  # E.164, per business phone region
 }
 EMAILS = ("dana@example.com", "jo@example.org")
 TEXTS = (
-    "the kitchen sink is blocked", "please call me back about my invoice",
-    "12 Elm Street, Springfield", "I'll be ten minutes late", "Hauptstraße 5, Berlin",
+    "the kitchen sink is blocked",
+    "please call me back about my invoice",
+    "12 Elm Street, Springfield",
+    "I'll be ten minutes late",
+    "Hauptstraße 5, Berlin",
     "the pipe under the bathroom sink drips",
 )
-GARBAGE = (("", "empty"), ("   ", "empty"), ("🙂🙂🙂", "emoji_only"), ("\x00\x01\x02", "binary"),
-           ("x" * 2000, "too_long"))
+GARBAGE = (
+    ("", "empty"),
+    ("   ", "empty"),
+    ("🙂🙂🙂", "emoji_only"),
+    ("\x00\x01\x02", "binary"),
+    ("x" * 2000, "too_long"),
+)
 CANDIDATE_PROBLEMS = ("past", "no_such_option", "invalid_phone")
 TIMES = tuple(f"{h:02d}:{m:02d}" for h in range(7, 21) for m in (0, 30))
 TASKS = ("book", "book", "book", "reschedule", "cancel", "message")
@@ -106,15 +115,20 @@ def phones_of(brain: Brain) -> tuple[str, ...]:
 
 def open_days(brain: Brain, today: date, days: int = 20) -> list[date]:
     b = brain.business
-    return [d for d in (today + timedelta(n) for n in range(days))
-            if not b.is_closed_on(d) and b.hours_of(None, d)]
+    return [
+        d
+        for d in (today + timedelta(n) for n in range(days))
+        if not b.is_closed_on(d) and b.hours_of(None, d)
+    ]
 
 
 def _score() -> st.SearchStrategy[float]:
     return st.integers(0, 1000).map(lambda n: n / 1000)
 
 
-def topic_scores(brain: Brain, favour: str | None = None) -> st.SearchStrategy[tuple[TopicScore, ...]]:
+def topic_scores(
+    brain: Brain, favour: str | None = None
+) -> st.SearchStrategy[tuple[TopicScore, ...]]:
     """Scores over the business's card ids, in random order; ``favour`` scores high."""
     ids = sorted(brain.topics)
 
@@ -132,8 +146,14 @@ def topic_scores(brain: Brain, favour: str | None = None) -> st.SearchStrategy[t
 
 def signals() -> st.SearchStrategy[Signals]:
     return st.builds(
-        Signals, affirm=_rare, deny=_rare, wants_human=_rare, goodbye=_rare, greeting=_rare,
-        thanks=_rare, correction=_rare,
+        Signals,
+        affirm=_rare,
+        deny=_rare,
+        wants_human=_rare,
+        goodbye=_rare,
+        greeting=_rare,
+        thanks=_rare,
+        correction=_rare,
         urgency=st.sampled_from(("none", "none", "none", "none", "urgent", "emergency")),
         hazard=st.sampled_from(("none",) * 7 + ("gas",)),
     )
@@ -149,8 +169,15 @@ def _slot_starts(state: ConversationState, choice: bool) -> list[str]:
 
 
 @st.composite
-def candidate(draw: st.DrawFn, brain: Brain, state: ConversationState, now: datetime,
-              ftype: str, valid: bool = False, choice: bool = False) -> FieldCandidate:
+def candidate(
+    draw: st.DrawFn,
+    brain: Brain,
+    state: ConversationState,
+    now: datetime,
+    ftype: str,
+    valid: bool = False,
+    choice: bool = False,
+) -> FieldCandidate:
     """One candidate of ``ftype``; ``valid`` keeps to values the business can use."""
     b = brain.business
     today = now.date()
@@ -162,9 +189,8 @@ def candidate(draw: st.DrawFn, brain: Brain, state: ConversationState, now: date
         ids = [s.id for s in b.services] + ([] if valid else ["haircut_deluxe"])
         value = draw(st.sampled_from(ids))
     elif ftype == "staff":
-        service = (state.active.fields.get("service") if state.active else None)
-        members = [m.id for m in b.staff if valid is False or not service
-                   or service in m.services]
+        service = state.active.fields.get("service") if state.active else None
+        members = [m.id for m in b.staff if valid is False or not service or service in m.services]
         value = draw(st.sampled_from(members + ["any"] + ([] if valid else ["nobody"])))
     elif ftype == "date":
         days = open_days(brain, today) if valid else []
@@ -173,8 +199,12 @@ def candidate(draw: st.DrawFn, brain: Brain, state: ConversationState, now: date
         else:
             day = today + timedelta(days=draw(st.integers(-5, 20)))
             past = day < today and draw(st.booleans())
-            return FieldCandidate(type="date", value="" if past else day.isoformat(),
-                                  problem="past" if past else "", text=day.isoformat())
+            return FieldCandidate(
+                type="date",
+                value="" if past else day.isoformat(),
+                problem="past" if past else "",
+                text=day.isoformat(),
+            )
     elif ftype == "time":
         value = draw(st.sampled_from(TIMES))
     elif ftype == "offered_slot":
@@ -197,8 +227,7 @@ def candidate(draw: st.DrawFn, brain: Brain, state: ConversationState, now: date
     return FieldCandidate(type=ftype, value=value, text=value)  # type: ignore[arg-type]
 
 
-CHAOS_TYPES = ("service", "staff", "date", "time", "offered_slot", "person_name", "phone",
-               "email")
+CHAOS_TYPES = ("service", "staff", "date", "time", "offered_slot", "person_name", "phone", "email")
 
 
 # ---------------------------------------------------------------------- understandings
@@ -209,8 +238,9 @@ def _text() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def _cooperative(draw: st.DrawFn, brain: Brain, state: ConversationState,
-                 now: datetime) -> Understanding:
+def _cooperative(
+    draw: st.DrawFn, brain: Brain, state: ConversationState, now: datetime
+) -> Understanding:
     lang = draw(st.sampled_from(brain.business.languages))
     active = state.active
     live = active is not None and active.state not in ("done", "escalated", "abandoned")
@@ -225,8 +255,9 @@ def _cooperative(draw: st.DrawFn, brain: Brain, state: ConversationState,
             text = draw(st.sampled_from(TEXTS))
         else:
             ftype = "offered_slot" if spec.type == "choice" else spec.type
-            fields.append(draw(candidate(brain, state, now, ftype, valid=valid,
-                                         choice=spec.type == "choice")))
+            fields.append(
+                draw(candidate(brain, state, now, ftype, valid=valid, choice=spec.type == "choice"))
+            )
         if draw(_rare):  # and, by the way, another of the card's fields (a correction?)
             other: str = draw(st.sampled_from([f.type for f in card.required_fields]))
             if other in CHAOS_TYPES:
@@ -239,16 +270,24 @@ def _cooperative(draw: st.DrawFn, brain: Brain, state: ConversationState,
         favour = active.card
     else:
         favour = draw(st.sampled_from(TASKS))
-        for kind in draw(st.lists(st.sampled_from(("service", "date", "phone")),
-                                  unique=True, max_size=2)):
+        for kind in draw(
+            st.lists(st.sampled_from(("service", "date", "phone")), unique=True, max_size=2)
+        ):
             fields.append(draw(candidate(brain, state, now, kind, valid=True)))
-    return Understanding(text=text, lang=lang, topics=draw(topic_scores(brain, favour)),
-                         signals=sig, fields=tuple(fields), backend="scripted")
+    return Understanding(
+        text=text,
+        lang=lang,
+        topics=draw(topic_scores(brain, favour)),
+        signals=sig,
+        fields=tuple(fields),
+        backend="scripted",
+    )
 
 
 @st.composite
-def _chaotic(draw: st.DrawFn, brain: Brain, state: ConversationState,
-             now: datetime) -> Understanding:
+def _chaotic(
+    draw: st.DrawFn, brain: Brain, state: ConversationState, now: datetime
+) -> Understanding:
     lang = draw(st.sampled_from(brain.business.languages))
     if draw(_rare):
         text, problem = draw(st.sampled_from(GARBAGE))
@@ -256,30 +295,52 @@ def _chaotic(draw: st.DrawFn, brain: Brain, state: ConversationState,
     types = draw(st.lists(st.sampled_from(CHAOS_TYPES), max_size=3))
     fields = tuple(draw(candidate(brain, state, now, t)) for t in types)
     return Understanding(
-        text=draw(_text()), lang=lang, topics=draw(topic_scores(brain)), signals=draw(signals()),
-        fields=fields, faq=tuple(TopicScore(topic=f.id, score=0.6) for f in
-                                 draw(st.lists(st.sampled_from(brain.business.faq), max_size=1))),
+        text=draw(_text()),
+        lang=lang,
+        topics=draw(topic_scores(brain)),
+        signals=draw(signals()),
+        fields=fields,
+        faq=tuple(
+            TopicScore(topic=f.id, score=0.6)
+            for f in draw(st.lists(st.sampled_from(brain.business.faq), max_size=1))
+        ),
         part_of_day=draw(st.sampled_from(("", "", "morning", "afternoon", "evening"))),
-        after_time=draw(st.sampled_from(("", "", "", "15:00"))), backend="scripted")
+        after_time=draw(st.sampled_from(("", "", "", "15:00"))),
+        backend="scripted",
+    )
 
 
 @st.composite
-def _evasive(draw: st.DrawFn, brain: Brain, state: ConversationState,
-             now: datetime) -> Understanding:
+def _evasive(
+    draw: st.DrawFn, brain: Brain, state: ConversationState, now: datetime
+) -> Understanding:
     """Stays on the topic but answers nothing ("hmm, let me think")."""
     active = state.active.card if state.active is not None else None
-    return Understanding(text="hmm, let me think", lang=draw(st.sampled_from(
-        brain.business.languages)), topics=draw(topic_scores(brain, active)),
-        backend="scripted")
+    return Understanding(
+        text="hmm, let me think",
+        lang=draw(st.sampled_from(brain.business.languages)),
+        topics=draw(topic_scores(brain, active)),
+        backend="scripted",
+    )
 
 
-def understandings(brain: Brain, state: ConversationState,
-                   now: datetime) -> st.SearchStrategy[Understanding]:
+def understandings(
+    brain: Brain, state: ConversationState, now: datetime
+) -> st.SearchStrategy[Understanding]:
     """One message's meaning, given the conversation so far (mostly cooperative)."""
     modes = {"coop": _cooperative, "evasive": _evasive, "chaos": _chaotic}
     return st.sampled_from(("coop", "coop", "coop", "coop", "evasive", "chaos")).flatmap(
-        lambda mode: modes[mode](brain, state, now))
+        lambda mode: modes[mode](brain, state, now)
+    )
 
 
-__all__ = ["ScriptExhausted", "ScriptedLanguage", "candidate", "open_days", "phones_of",
-           "signals", "topic_scores", "understandings"]
+__all__ = [
+    "ScriptExhausted",
+    "ScriptedLanguage",
+    "candidate",
+    "open_days",
+    "phones_of",
+    "signals",
+    "topic_scores",
+    "understandings",
+]

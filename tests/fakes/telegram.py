@@ -44,9 +44,12 @@ class FakeTelegram:
         if method == "sendMessage":
             problem = _check_message(body)
         elif method == "answerCallbackQuery":
-            problem = "" if isinstance(body.get("callback_query_id"), str) else \
-                "Bad Request: query is too old and response timeout expired or query ID is " \
+            problem = (
+                ""
+                if isinstance(body.get("callback_query_id"), str)
+                else "Bad Request: query is too old and response timeout expired or query ID is "
                 "invalid"
+            )
         else:
             return _error(404, "Not Found")
         if problem:
@@ -57,17 +60,25 @@ class FakeTelegram:
                 return _error(429, "Too Many Requests: retry after 3", retry_after=3)
             if status == 403:
                 return _error(403, "Forbidden: bot was blocked by the user")
-            return _error(status, "Bad Request: chat not found" if status < 500
-                          else "Internal Server Error")
+            return _error(
+                status, "Bad Request: chat not found" if status < 500 else "Internal Server Error"
+            )
         if method == "answerCallbackQuery":
             self.answered.append(body["callback_query_id"])
             return web.json_response({"ok": True, "result": True})
         self.sent.append(body)
-        result = {"message_id": 1000 + len(self.sent),
-                  "from": {"id": 123456789, "is_bot": True, "first_name": "Bloom",
-                           "username": "bloom_salon_bot"},
-                  "chat": {"id": body["chat_id"], "first_name": "Jamie", "type": "private"},
-                  "date": int(NOW.timestamp()), "text": body["text"]}
+        result = {
+            "message_id": 1000 + len(self.sent),
+            "from": {
+                "id": 123456789,
+                "is_bot": True,
+                "first_name": "Bloom",
+                "username": "bloom_salon_bot",
+            },
+            "chat": {"id": body["chat_id"], "first_name": "Jamie", "type": "private"},
+            "date": int(NOW.timestamp()),
+            "text": body["text"],
+        }
         if "reply_markup" in body:
             result["reply_markup"] = body["reply_markup"]
         return web.json_response({"ok": True, "result": result})

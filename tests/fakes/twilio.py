@@ -30,36 +30,59 @@ class FakeTwilio:
 
     async def messages(self, request: web.Request) -> web.Response:
         form = await request.post()
-        self.peers.append(request.transport.get_extra_info("peername")
-                          if request.transport else None)
+        self.peers.append(
+            request.transport.get_extra_info("peername") if request.transport else None
+        )
         seen = {k: str(v) for k, v in form.items()}
         seen["token"] = request.headers.get("I-Twilio-Idempotency-Token", "")
         self.attempts.append(seen)
         expected = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
-        if (request.headers.get("Authorization") != expected
-                or request.match_info["sid"] != SID):
+        if request.headers.get("Authorization") != expected or request.match_info["sid"] != SID:
             return _error(401, 20003, "Authenticate")
         if not seen.get("To") or not seen.get("Body") or not seen.get("From"):
             return _error(400, 21604, "A 'To' phone number is required.")
         if self.fail_with:
             status = self.fail_with.pop(0)
-            return _error(status, 21211 if status < 500 else 20500,
-                          "The 'To' number is not a valid phone number." if status < 500
-                          else "An internal server error has occurred")
+            return _error(
+                status,
+                21211 if status < 500 else 20500,
+                "The 'To' number is not a valid phone number."
+                if status < 500
+                else "An internal server error has occurred",
+            )
         self.sent.append(seen)
         msg_sid = f"SM{len(self.sent):032x}"
-        return web.json_response({
-            "sid": msg_sid, "account_sid": SID, "to": seen["To"], "from": seen["From"],
-            "body": seen["Body"], "status": "queued", "direction": "outbound-api",
-            "num_segments": "1", "num_media": "0", "price": None, "error_code": None,
-            "error_message": None, "api_version": "2010-04-01",
-            "uri": f"/2010-04-01/Accounts/{SID}/Messages/{msg_sid}.json"}, status=201)
+        return web.json_response(
+            {
+                "sid": msg_sid,
+                "account_sid": SID,
+                "to": seen["To"],
+                "from": seen["From"],
+                "body": seen["Body"],
+                "status": "queued",
+                "direction": "outbound-api",
+                "num_segments": "1",
+                "num_media": "0",
+                "price": None,
+                "error_code": None,
+                "error_message": None,
+                "api_version": "2010-04-01",
+                "uri": f"/2010-04-01/Accounts/{SID}/Messages/{msg_sid}.json",
+            },
+            status=201,
+        )
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
-    return web.json_response({"code": code, "message": message, "status": status,
-                              "more_info": f"https://www.twilio.com/docs/errors/{code}"},
-                             status=status)
+    return web.json_response(
+        {
+            "code": code,
+            "message": message,
+            "status": status,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        },
+        status=status,
+    )
 
 
 @pytest.fixture

@@ -34,24 +34,32 @@ class FakeGraph:
         body = await request.json()
         self.attempts.append(body)
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return _error(401, 190, "Invalid OAuth access token - Cannot parse access token",
-                          "OAuthException")
+            return _error(
+                401, 190, "Invalid OAuth access token - Cannot parse access token", "OAuthException"
+            )
         if request.match_info["version"] != VERSION or request.match_info["phone"] != PHONE_ID:
             return _error(400, 100, "Unsupported post request.", "GraphMethodException")
         if problem := _invalid(body):
             return _error(400, 131009, f"(#131009) Parameter value is not valid: {problem}")
         if self.fail_with:
             status, code = self.fail_with.pop(0)
-            return _error(status, code, {
-                131048: "(#131048) Spam rate limit hit",
-                131026: "(#131026) Message undeliverable",
-                131000: "(#131000) Something went wrong"}.get(code, "(#4) Application "
-                                                                    "request limit reached"))
+            return _error(
+                status,
+                code,
+                {
+                    131048: "(#131048) Spam rate limit hit",
+                    131026: "(#131026) Message undeliverable",
+                    131000: "(#131000) Something went wrong",
+                }.get(code, "(#4) Application request limit reached"),
+            )
         self.sent.append(body)
-        return web.json_response({
-            "messaging_product": "whatsapp",
-            "contacts": [{"input": body["to"], "wa_id": body["to"].lstrip("+")}],
-            "messages": [{"id": f"wamid.OUT{len(self.sent):020d}"}]})
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": body["to"], "wa_id": body["to"].lstrip("+")}],
+                "messages": [{"id": f"wamid.OUT{len(self.sent):020d}"}],
+            }
+        )
 
     def last_text(self) -> str:
         message = self.sent[-1]
@@ -88,8 +96,12 @@ def _invalid(body: dict[str, Any]) -> str:
         rows = [r for s in action["sections"] for r in s["rows"]]
         if not 0 < len(action["button"]) <= 20 or not 1 <= len(rows) <= 10:
             return "list button or rows"
-        if any(not 0 < len(r["title"]) <= 24 or len(r.get("description", "")) > 72
-               or not 0 < len(r["id"]) <= 200 for r in rows):
+        if any(
+            not 0 < len(r["title"]) <= 24
+            or len(r.get("description", "")) > 72
+            or not 0 < len(r["id"]) <= 200
+            for r in rows
+        ):
             return "row title/description/id length"
         if len({r["id"] for r in rows}) < len(rows):
             return "row ids must be distinct"
@@ -98,9 +110,18 @@ def _invalid(body: dict[str, Any]) -> str:
 
 
 def _error(status: int, code: int, message: str, kind: str = "OAuthException") -> web.Response:
-    return web.json_response({"error": {"message": message, "type": kind, "code": code,
-                                        "error_subcode": 2494010,
-                                        "fbtrace_id": "AbCdEfGhIjKlMnOp"}}, status=status)
+    return web.json_response(
+        {
+            "error": {
+                "message": message,
+                "type": kind,
+                "code": code,
+                "error_subcode": 2494010,
+                "fbtrace_id": "AbCdEfGhIjKlMnOp",
+            }
+        },
+        status=status,
+    )
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from language.embedding import MiniLMEmbedder
 from language.offline import OfflineBackend
 from tests.language.contract import CONTEXT, FAQ, TOPICS
 
-OUT_OF_SCOPE = TopicExamples(id="out_of_scope",
-                             examples={"en": ("tell me a joke", "what's the weather tomorrow?")})
+OUT_OF_SCOPE = TopicExamples(
+    id="out_of_scope", examples={"en": ("tell me a joke", "what's the weather tomorrow?")}
+)
 BUSINESS = (*TOPICS, OUT_OF_SCOPE)
 
 
@@ -74,12 +75,18 @@ def test_typical_requests_find_their_topic(praxis, text: str, topic: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "text", ["what's the capital of France", "tell me a joke about penguins",
-             "how do I install python on windows", "transfer 50 dollars to my savings account",
-             "Wie wird das Wetter am Samstag?"],
+    "text",
+    [
+        "what's the capital of France",
+        "tell me a joke about penguins",
+        "how do I install python on windows",
+        "transfer 50 dollars to my savings account",
+        "Wie wird das Wetter am Samstag?",
+    ],
 )
-def test_unrelated_text_is_read_as_none_of_the_business_topics(backend: OfflineBackend,
-                                                                text: str) -> None:
+def test_unrelated_text_is_read_as_none_of_the_business_topics(
+    backend: OfflineBackend, text: str
+) -> None:
     scores = {s.topic: s.score for s in backend.understand(text, BUSINESS, CONTEXT).topics}
     assert max(scores, key=lambda k: scores[k]) == "out_of_scope"
     assert scores.get("book", 0.0) < 0.3 and scores.get("cancel", 0.0) < 0.3
@@ -97,17 +104,28 @@ def test_every_reading_explains_its_best_topics(backend: OfflineBackend) -> None
     u = backend.understand("Can I book a cleaning on Friday?", BUSINESS, CONTEXT)
     best = u.evidence[0]
     assert best.topic == "book" == u.topics[0].topic
-    assert best.nearest and all(text in TOPICS[0].examples["en"] + TOPICS[0].examples["de"]
-                                + tuple(TOPICS[0].description.values()) for text, _ in best.nearest)
+    assert best.nearest and all(
+        text
+        in TOPICS[0].examples["en"]
+        + TOPICS[0].examples["de"]
+        + tuple(TOPICS[0].description.values())
+        for text, _ in best.nearest
+    )
     assert best.features and all(isinstance(w, float) for _, w in best.features)
     assert u.cues == ("book",) or "book" in u.cues or u.cues == ()
 
 
 def test_cues_are_the_topics_whose_phrase_the_text_carries(minilm: MiniLMEmbedder) -> None:
-    topics = (TopicExamples(id="book", examples={"en": ("book me in",)},
-                            keywords={"en": ("book",), "de": ("buchen",)}),
-              TopicExamples(id="cancel", examples={"en": ("cancel it",)},
-                            keywords={"en": ("cancel", "call off")}))
+    topics = (
+        TopicExamples(
+            id="book",
+            examples={"en": ("book me in",)},
+            keywords={"en": ("book",), "de": ("buchen",)},
+        ),
+        TopicExamples(
+            id="cancel", examples={"en": ("cancel it",)}, keywords={"en": ("cancel", "call off")}
+        ),
+    )
     model = TopicModel(topics, minilm)
     assert model.cues("Please BOOK me in") == ("book",)
     assert model.cues("can we call it off") == ()  # a phrase is a run of whole words
@@ -122,22 +140,32 @@ def test_adding_one_example_fixes_a_misreading(minilm: MiniLMEmbedder) -> None:
     text = "my crown fell out while eating"
     before = backend.understand(text, BUSINESS, CONTEXT)
     target = "hours" if before.topics[0].topic != "hours" else "faq"
-    fixed = tuple(t.model_copy(update={"examples": {**t.examples, "en": (
-        *t.examples.get("en", ()), text)}}) if t.id == target else t for t in BUSINESS)
+    fixed = tuple(
+        t.model_copy(update={"examples": {**t.examples, "en": (*t.examples.get("en", ()), text)}})
+        if t.id == target
+        else t
+        for t in BUSINESS
+    )
     after = backend.understand(text, fixed, CONTEXT)
     assert after.topics[0].topic == target
-    assert backend.understand("my crown fell out while I was eating",
-                              fixed, CONTEXT).topics[0].topic == target
+    assert (
+        backend.understand("my crown fell out while I was eating", fixed, CONTEXT).topics[0].topic
+        == target
+    )
 
 
-def test_a_stored_model_reads_exactly_like_the_trained_one(model: TopicModel,
-                                                          backend: OfflineBackend) -> None:
+def test_a_stored_model_reads_exactly_like_the_trained_one(
+    model: TopicModel, backend: OfflineBackend
+) -> None:
     embedder = backend.embedder
-    again = TopicModel.restore(BUSINESS, model.state(), embedder,
-                               [k for e in FAQ for k in e.keywords])
+    again = TopicModel.restore(
+        BUSINESS, model.state(), embedder, [k for e in FAQ for k in e.keywords]
+    )
     assert again is not None
-    for text, masked in (("I'd like to book a cleaning", "I'd like to book a SERVICE"),
-                         ("Wann haben Sie geöffnet?", "Wann haben Sie geöffnet?")):
+    for text, masked in (
+        ("I'd like to book a cleaning", "I'd like to book a SERVICE"),
+        ("Wann haben Sie geöffnet?", "Wann haben Sie geöffnet?"),
+    ):
         assert again.read(text, masked, frozenset()) == model.read(text, masked, frozenset())
     other = tuple(t for t in BUSINESS if t.id != "faq")
     assert TopicModel.restore(other, model.state(), embedder) is None  # not these topics
@@ -149,8 +177,12 @@ def test_topics_without_examples_and_no_topics_at_all() -> None:
     embedder = HashingEmbedder()
     empty = TopicModel.train((TopicExamples(id="empty"),), [], [], embedder)
     assert empty.read("anything", "anything", frozenset()).scores == ()
-    one = TopicModel.train((TopicExamples(id="book"),),
-                           [Example("book me in", "book me in", frozenset(), "book")], [], embedder)
+    one = TopicModel.train(
+        (TopicExamples(id="book"),),
+        [Example("book me in", "book me in", frozenset(), "book")],
+        [],
+        embedder,
+    )
     assert [s.topic for s in one.read("x", "x", frozenset()).scores] == ["book"]
     assert OfflineBackend(embedder=embedder).understand("hello", (), CONTEXT).topics == ()
 
@@ -173,39 +205,54 @@ def test_faq_index_finds_the_closest_entry(minilm: MiniLMEmbedder) -> None:
 
 def test_faq_keyword_in_the_text_adds_a_bonus() -> None:
     embedder = HashingEmbedder()
-    entries = (FaqEntry(id="gift", question={"en": "Do you sell vouchers?"}, answer={"en": "yes"},
-                        keywords=("gift card",)),)
+    entries = (
+        FaqEntry(
+            id="gift",
+            question={"en": "Do you sell vouchers?"},
+            answer={"en": "yes"},
+            keywords=("gift card",),
+        ),
+    )
     index = FaqIndex(entries, embedder)
 
     def similarity(text: str) -> float:
         q, question, keyword = embedder.embed([text, "Do you sell vouchers?", "gift card"])
         return max(float(q @ question), float(q @ keyword))
 
-    for text, bonus in (("Can I buy a Gift Card?", KEYWORD_BONUS), ("any vouchers", 0.0),
-                        ("a gift for my card", 0.0)):
+    for text, bonus in (
+        ("Can I buy a Gift Card?", KEYWORD_BONUS),
+        ("any vouchers", 0.0),
+        ("a gift for my card", 0.0),
+    ):
         expected = round(min(1.0, similarity(text) + bonus), 4)
         assert index.search(text)[0].score == pytest.approx(expected, abs=1e-4), text
 
 
-_WORDS = st.sampled_from(["gift", "card", "Gift", "CARD", "park", "parking", "the", "Straße",
-                          "strasse", "a", "ß"])
+_WORDS = st.sampled_from(
+    ["gift", "card", "Gift", "CARD", "park", "parking", "the", "Straße", "strasse", "a", "ß"]
+)
 _PHRASE = st.lists(_WORDS, min_size=0, max_size=3).map(" ".join)
 
 
 @settings(max_examples=300, deadline=None)
-@given(phrases=st.lists(st.lists(_PHRASE, max_size=3), max_size=4),
-       text=st.lists(st.one_of(_WORDS, st.sampled_from([",", "!", "  ", "-"])),
-                     max_size=12).map(" ".join))
+@given(
+    phrases=st.lists(st.lists(_PHRASE, max_size=3), max_size=4),
+    text=st.lists(st.one_of(_WORDS, st.sampled_from([",", "!", "  ", "-"])), max_size=12).map(
+        " ".join
+    ),
+)
 def test_keyword_owners_are_those_with_a_phrase_as_a_run_of_whole_words(
-        phrases: list[list[str]], text: str) -> None:
+    phrases: list[list[str]], text: str
+) -> None:
     """The indexed lookup finds exactly the owners the plain definition does: some phrase
     of theirs, split into case-folded words, is a run of the text's words."""
     words = re.findall(r"\w+", text.casefold())
 
     def has(phrase: str) -> bool:
         needle = re.findall(r"\w+", phrase.casefold())
-        return bool(needle) and any(words[i:i + len(needle)] == needle
-                                    for i in range(len(words) - len(needle) + 1))
+        return bool(needle) and any(
+            words[i : i + len(needle)] == needle for i in range(len(words) - len(needle) + 1)
+        )
 
     expected = [owner for owner, mine in enumerate(phrases) if any(has(p) for p in mine)]
     assert _Phrases(phrases).owners_in(text) == expected

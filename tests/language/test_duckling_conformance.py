@@ -45,15 +45,23 @@ def outcomes() -> list[Outcome]:
 
 
 def _show(found: list[Outcome]) -> str:
-    return "\n".join(f"{o.example.lang} {o.example.text!r}: want {o.example.expected}, got "
-                     f"date={o.top_date or '-'} time={o.top_time or '-'}" for o in found)
+    return "\n".join(
+        f"{o.example.lang} {o.example.text!r}: want {o.example.expected}, got "
+        f"date={o.top_date or '-'} time={o.top_time or '-'}"
+        for o in found
+    )
 
 
 def test_the_vendored_subsets_are_all_there(outcomes: list[Outcome]) -> None:
     sizes = {(r["dataset"], r["lang"], r["kind"]): r["n"] for r in bench.rows(outcomes)}
-    assert sizes == {("duckling", "en", "date"): 98, ("duckling", "en", "time"): 156,
-                     ("duckling", "de", "date"): 59, ("duckling", "de", "time"): 68,
-                     ("sgd", "en", "date"): 812, ("sgd", "en", "time"): 1179}
+    assert sizes == {
+        ("duckling", "en", "date"): 98,
+        ("duckling", "en", "time"): 156,
+        ("duckling", "de", "date"): 59,
+        ("duckling", "de", "time"): 68,
+        ("sgd", "en", "date"): 812,
+        ("sgd", "en", "time"): 1179,
+    }
 
 
 def test_no_wrong_value_on_duckling(outcomes: list[Outcome]) -> None:
@@ -64,8 +72,11 @@ def test_no_wrong_value_on_duckling(outcomes: list[Outcome]) -> None:
 def test_no_wrong_value_where_the_phrase_fixes_am_pm_or_the_part_of_day(
     outcomes: list[Outcome],
 ) -> None:
-    wrong = [o for o in outcomes if o.verdict == "wrong"
-             and bench.fixes_half_of_day(o.example.phrase, o.example.lang)]
+    wrong = [
+        o
+        for o in outcomes
+        if o.verdict == "wrong" and bench.fixes_half_of_day(o.example.phrase, o.example.lang)
+    ]
     assert not wrong, _show(wrong)
 
 
@@ -77,8 +88,9 @@ def test_duckling_floor_per_language(outcomes: list[Outcome], lang: str) -> None
 
 
 @pytest.mark.parametrize("key", sorted(KIND_FLOORS))
-def test_floor_per_data_set_language_and_kind(outcomes: list[Outcome],
-                                              key: tuple[str, str, str]) -> None:
+def test_floor_per_data_set_language_and_kind(
+    outcomes: list[Outcome], key: tuple[str, str, str]
+) -> None:
     mine = [o for o in outcomes if (o.example.dataset, o.example.lang, o.example.kind) == key]
     right = sum(o.verdict == "right" for o in mine)
     assert right / len(mine) >= KIND_FLOORS[key], _show([o for o in mine if o.verdict != "right"])
@@ -91,11 +103,13 @@ def test_the_judge_tells_right_from_wrong_and_missed() -> None:
     assert bench.judge(day, "2013-02-13", "") == "wrong"
     assert bench.judge(day, "", "09:00") == "missed"
     # a clock time without am/pm: either reading counts; with pm only its own
-    loose = bench.Example("duckling", "en", "time", "at 3:30", "at 3:30", "2013-02-12T15:30",
-                          "Minute")
+    loose = bench.Example(
+        "duckling", "en", "time", "at 3:30", "at 3:30", "2013-02-12T15:30", "Minute"
+    )
     assert bench.judge(loose, "", "03:30") == bench.judge(loose, "", "15:30") == "right"
-    fixed = bench.Example("duckling", "en", "time", "3:30 pm", "3:30 pm", "2013-02-12T15:30",
-                          "Minute")
+    fixed = bench.Example(
+        "duckling", "en", "time", "3:30 pm", "3:30 pm", "2013-02-12T15:30", "Minute"
+    )
     assert bench.judge(fixed, "", "03:30") == "wrong"
     # a date is needed when the moment is later than tomorrow, and must agree when found
     later = bench.Example("duckling", "en", "time", "x", "x", "2013-02-16T09:00", "Hour")

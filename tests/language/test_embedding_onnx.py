@@ -42,8 +42,9 @@ def onnx_minilm(onnx_dir: Path) -> MiniLMEmbedder:
     return embedder
 
 
-def test_the_first_load_exports_and_checks_the_model(onnx_minilm: MiniLMEmbedder,
-                                                     onnx_dir: Path) -> None:
+def test_the_first_load_exports_and_checks_the_model(
+    onnx_minilm: MiniLMEmbedder, onnx_dir: Path
+) -> None:
     assert onnx_minilm.exported
     graphs = list(onnx_dir.glob("minilm-*.onnx"))
     assert len(graphs) == 1
@@ -79,27 +80,29 @@ def test_an_unwritable_directory_leaves_the_torch_model_running(tmp_path: Path) 
     assert embedder.embed(["hello"]).shape == (1, 384)
 
 
-def test_rows_equal_the_torch_models_in_any_batch(onnx_minilm: MiniLMEmbedder,
-                                                  torch_minilm: MiniLMEmbedder) -> None:
+def test_rows_equal_the_torch_models_in_any_batch(
+    onnx_minilm: MiniLMEmbedder, torch_minilm: MiniLMEmbedder
+) -> None:
     torch_model = torch_minilm
     for size in (1, 2, 3, 5, 8):
         for start in range(0, len(TEXTS) - size + 1, 2):
-            batch = TEXTS[start:start + size]
-            np.testing.assert_allclose(onnx_minilm.embed(batch), torch_model.embed(batch),
-                                       atol=TOLERANCE)
+            batch = TEXTS[start : start + size]
+            np.testing.assert_allclose(
+                onnx_minilm.embed(batch), torch_model.embed(batch), atol=TOLERANCE
+            )
     rows = onnx_minilm.embed(TEXTS)
     np.testing.assert_allclose(np.linalg.norm(rows[:-1], axis=1), 1.0, atol=1e-5)
     assert torch_model.model_id == onnx_minilm.model_id  # cached rows are interchangeable
 
 
-_words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
-                 max_size=60)
+_words = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=60
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_words, min_size=1, max_size=6))
-def test_any_texts_get_the_torch_models_rows(onnx_minilm: MiniLMEmbedder,
-                                             torch_minilm: MiniLMEmbedder,
-                                             texts: list[str]) -> None:
-    np.testing.assert_allclose(onnx_minilm.embed(texts), torch_minilm.embed(texts),
-                               atol=TOLERANCE)
+def test_any_texts_get_the_torch_models_rows(
+    onnx_minilm: MiniLMEmbedder, torch_minilm: MiniLMEmbedder, texts: list[str]
+) -> None:
+    np.testing.assert_allclose(onnx_minilm.embed(texts), torch_minilm.embed(texts), atol=TOLERANCE)

@@ -30,18 +30,32 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 26, 10, 0, tzinfo=BERLIN)
 _SLOT_START = datetime(2026, 3, 27, 15, 0, tzinfo=BERLIN)
 OFFERED = (
-    Slot(start=_SLOT_START, end=_SLOT_START + timedelta(minutes=30), staff="jonas_weber",
-         staff_name="Dr. Jonas Weber", service="checkup"),
-    Slot(start=_SLOT_START + timedelta(days=3), end=_SLOT_START + timedelta(days=3, minutes=30),
-         staff="lena_sommer", staff_name="Dr. Lena Sommer", service="checkup"),
+    Slot(
+        start=_SLOT_START,
+        end=_SLOT_START + timedelta(minutes=30),
+        staff="jonas_weber",
+        staff_name="Dr. Jonas Weber",
+        service="checkup",
+    ),
+    Slot(
+        start=_SLOT_START + timedelta(days=3),
+        end=_SLOT_START + timedelta(days=3, minutes=30),
+        staff="lena_sommer",
+        staff_name="Dr. Lena Sommer",
+        service="checkup",
+    ),
 )
 
 
 def context(expected: FieldType | None = None, **extra: object) -> UnderstandContext:
     values: dict[str, object] = {"services": DENTAL, "staff": DENTAL_STAFF, **extra}
     return UnderstandContext(
-        now=NOW, timezone="Europe/Berlin", languages=("de", "en"), phone_region="DE",
-        expected_type=expected, **values,  # type: ignore[arg-type]
+        now=NOW,
+        timezone="Europe/Berlin",
+        languages=("de", "en"),
+        phone_region="DE",
+        expected_type=expected,
+        **values,  # type: ignore[arg-type]
     )
 
 
@@ -50,7 +64,9 @@ def pairs(text: str, ctx: UnderstandContext, lang: str = "de") -> list[tuple[str
 
 
 def test_one_sentence_many_fields() -> None:
-    text = "Zahnreinigung bei Frau Keller morgen um halb drei, ich bin unter 0151 23456789 erreichbar"
+    text = (
+        "Zahnreinigung bei Frau Keller morgen um halb drei, ich bin unter 0151 23456789 erreichbar"
+    )
     found = pairs(text, context())
     assert ("service", "cleaning", "") in found
     assert ("staff", "mia_keller", "") in found
@@ -67,8 +83,11 @@ def test_expected_type_comes_first() -> None:
 
 
 def test_best_first_within_a_type() -> None:
-    found = [c for c in extract_all("nicht Montag, sondern Dienstag", context(), "de")
-             if c.type == "date"]
+    found = [
+        c
+        for c in extract_all("nicht Montag, sondern Dienstag", context(), "de")
+        if c.type == "date"
+    ]
     assert [c.value for c in found] == ["2026-03-31", "2026-03-30"]
 
 
@@ -82,7 +101,9 @@ def test_boolean_only_when_expected() -> None:
 def test_name_when_expected_but_not_a_service_or_date() -> None:
     assert ("person_name", "Anna Schmidt", "") in pairs("anna schmidt", context("person_name"))
     for other in ("Kontrolle", "morgen", "Dr. Weber", "ja"):
-        assert not any(c.type == "person_name" for c in extract_all(other, context("person_name"), "de"))
+        assert not any(
+            c.type == "person_name" for c in extract_all(other, context("person_name"), "de")
+        )
 
 
 def test_name_that_only_starts_like_a_staff_member_stays_a_name() -> None:
@@ -91,12 +112,15 @@ def test_name_that_only_starts_like_a_staff_member_stays_a_name() -> None:
     assert found[0] == ("person_name", "Lena Schulz", "")
 
 
-@pytest.mark.parametrize(("text", "name"), [
-    ("Jan Richter", "Jan Richter"),  # "Jan" is also a month
-    ("Lena Schulz", "Lena Schulz"),  # "Lena" is also a dentist
-    ("Montag Okafor", "Montag Okafor"),  # "Montag" is also a day
-    ("Mia", "Mia"),  # asked for the customer's name, a stylist's first name is theirs
-])
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Jan Richter", "Jan Richter"),  # "Jan" is also a month
+        ("Lena Schulz", "Lena Schulz"),  # "Lena" is also a dentist
+        ("Montag Okafor", "Montag Okafor"),  # "Montag" is also a day
+        ("Mia", "Mia"),  # asked for the customer's name, a stylist's first name is theirs
+    ],
+)
 def test_asked_for_a_name_its_words_are_the_name_only(text: str, name: str) -> None:
     found = pairs(text, context("person_name"))
     assert found == [("person_name", name, "")]
@@ -165,21 +189,76 @@ def test_spans_always_point_into_the_text(lang: str) -> None:
 
 # ---------------------------------------------------------------- never raise
 
-_HUGE = st.builds(lambda piece, times: piece * times, st.text(min_size=1, max_size=30),
-                  st.integers(100, 4000))
+_HUGE = st.builds(
+    lambda piece, times: piece * times, st.text(min_size=1, max_size=30), st.integers(100, 4000)
+)
 _BINARY = st.binary(max_size=300).map(lambda raw: raw.decode("latin-1"))
-_WORDS = st.lists(st.sampled_from(
-    ["morgen", "um", "halb", "drei", "the", "second", "3pm", "no", "at", "dot", "0151", "@",
-     "next", "Monday", "Zahnreinigung", "Dr.", "my", "name", "is", "14.3.", "nicht", ".", ",",
-     "five", "oh", "null", "eins", "plus", "after", "quarter", "to", "egal", "Sam", "4/31"]
-), max_size=40).map(" ".join)
+_WORDS = st.lists(
+    st.sampled_from(
+        [
+            "morgen",
+            "um",
+            "halb",
+            "drei",
+            "the",
+            "second",
+            "3pm",
+            "no",
+            "at",
+            "dot",
+            "0151",
+            "@",
+            "next",
+            "Monday",
+            "Zahnreinigung",
+            "Dr.",
+            "my",
+            "name",
+            "is",
+            "14.3.",
+            "nicht",
+            ".",
+            ",",
+            "five",
+            "oh",
+            "null",
+            "eins",
+            "plus",
+            "after",
+            "quarter",
+            "to",
+            "egal",
+            "Sam",
+            "4/31",
+        ]
+    ),
+    max_size=40,
+).map(" ".join)
 _ANY_TEXT = st.one_of(st.text(), _BINARY, _WORDS, _HUGE)
 
 
 @settings(max_examples=60, deadline=None)
-@given(text=_ANY_TEXT, lang=st.sampled_from(["en", "de"]), expected=st.sampled_from(
-    [None, "service", "staff", "date", "time", "offered_slot", "person_name", "phone",
-     "email", "boolean", "choice", "address", "text"]))
+@given(
+    text=_ANY_TEXT,
+    lang=st.sampled_from(["en", "de"]),
+    expected=st.sampled_from(
+        [
+            None,
+            "service",
+            "staff",
+            "date",
+            "time",
+            "offered_slot",
+            "person_name",
+            "phone",
+            "email",
+            "boolean",
+            "choice",
+            "address",
+            "text",
+        ]
+    ),
+)
 def test_extract_all_never_raises(text: str, lang: str, expected: FieldType | None) -> None:
     ctx = context(expected, offered=OFFERED, choices=("A", "B"))
     for found in extract_all(text, ctx, lang):  # type: ignore[arg-type]

@@ -19,7 +19,9 @@ PLUMBERS = (
 )
 
 
-def best(text: str, items: tuple[CatalogItem, ...], kind: str = "service", expected: bool = False) -> str:
+def best(
+    text: str, items: tuple[CatalogItem, ...], kind: str = "service", expected: bool = False
+) -> str:
     found = match_catalog(text, items, kind, expected)  # type: ignore[arg-type]
     assert found, f"nothing matched {text!r}"
     return found[0].value or found[0].problem
@@ -63,14 +65,19 @@ def test_words_shared_by_several_services_are_ambiguous() -> None:
     weaker readings of the same words ("kids haircut" from "haircut") are not offered."""
     found = match_catalog("I need a haircut", SALON, "service", False)
     assert [(c.value, c.problem) for c in found] == [
-        ("womens_cut", "ambiguous"), ("mens_cut", "ambiguous")]
+        ("womens_cut", "ambiguous"),
+        ("mens_cut", "ambiguous"),
+    ]
     assert all(c.text == "haircut" and c.confidence < 0.8 for c in found)
 
 
 def test_an_ambiguous_mention_does_not_hide_a_clear_one() -> None:
     found = match_catalog("a trim and a blowout", SALON, "service", False)
     assert [(c.value, c.problem) for c in found] == [
-        ("womens_cut", "ambiguous"), ("mens_cut", "ambiguous"), ("blowout", "")]
+        ("womens_cut", "ambiguous"),
+        ("mens_cut", "ambiguous"),
+        ("blowout", ""),
+    ]
 
 
 def test_a_longer_name_settles_what_its_head_alone_leaves_open() -> None:
@@ -78,27 +85,37 @@ def test_a_longer_name_settles_what_its_head_alone_leaves_open() -> None:
     assert best("the ladies cut", SALON) == "womens_cut"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("a men's trim please", "mens_cut"), ("I'd like a women's trim", "womens_cut"),
-    ("gents, just a trim", "mens_cut"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a men's trim please", "mens_cut"),
+        ("I'd like a women's trim", "womens_cut"),
+        ("gents, just a trim", "mens_cut"),
+    ],
+)
 def test_a_telling_word_elsewhere_settles_a_tie(text: str, expected: str) -> None:
-    """"trim" fits both haircuts; "men's" is the word that tells them apart, although
+    """ "trim" fits both haircuts; "men's" is the word that tells them apart, although
     "men's trim" is no name of either."""
     [found] = match_catalog(text, SALON, "service", False)
     assert (found.value, found.problem) == (expected, "")
 
 
 def test_a_short_word_does_not_glue_onto_the_next_one() -> None:
-    """"a" + "womens" is no "awomens" ending in "mens": quiet words join no compound."""
+    """ "a" + "womens" is no "awomens" ending in "mens": quiet words join no compound."""
     [found] = match_catalog("I'd like a women's trim", SALON, "service", False)
     assert found.value == "womens_cut"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("men's", "mens_cut"), ("mens please", "mens_cut"), ("the women's one", "womens_cut"),
-    ("gents", "mens_cut"), ("kids", "kids_cut"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("men's", "mens_cut"),
+        ("mens please", "mens_cut"),
+        ("the women's one", "womens_cut"),
+        ("gents", "mens_cut"),
+        ("kids", "kids_cut"),
+    ],
+)
 def test_asked_which_the_telling_word_alone_will_do(text: str, expected: str) -> None:
     """Asked which service, a modifier of names whose head other items share is enough;
     not asked, it is not (a word in passing is no booking)."""
@@ -107,8 +124,10 @@ def test_asked_which_the_telling_word_alone_will_do(text: str, expected: str) ->
 
 
 def test_asked_a_lone_word_of_a_name_with_its_own_head_is_still_not_enough() -> None:
-    heater = (CatalogItem(id="water_heater", names=("water heater repair",)),
-              CatalogItem(id="leak", names=("leak repair",)))
+    heater = (
+        CatalogItem(id="water_heater", names=("water heater repair",)),
+        CatalogItem(id="leak", names=("leak repair",)),
+    )
     assert [c.value for c in match_catalog("water", heater, "service", True)] == [""]
 
 
@@ -168,7 +187,9 @@ def test_short_staff_names_need_an_exact_word(text: str) -> None:
         ("bei Doktor Braun", DENTAL_STAFF, "staff", "unknown_staff"),
     ],
 )
-def test_unknown_when_expected(text: str, items: tuple[CatalogItem, ...], kind: str, problem: str) -> None:
+def test_unknown_when_expected(
+    text: str, items: tuple[CatalogItem, ...], kind: str, problem: str
+) -> None:
     [found] = match_catalog(text, items, kind, True)  # type: ignore[arg-type]
     assert (found.value, found.problem) == ("", problem)
     assert found.type == kind
@@ -216,8 +237,13 @@ GENERIC_WORDS = sorted({w for words in APPOINTMENT_WORDS.values() for w in words
     ("text", "items"),
     [
         ("Ich möchte einen Termin", DENTAL + (CatalogItem(id="x", names=("Kontrolltermin",)),)),
-        ("Was muss ich zum Termin mitbringen?",
-         (CatalogItem(id="a", names=("Notfalltermin",)), CatalogItem(id="b", names=("Schmerztermin",)))),
+        (
+            "Was muss ich zum Termin mitbringen?",
+            (
+                CatalogItem(id="a", names=("Notfalltermin",)),
+                CatalogItem(id="b", names=("Schmerztermin",)),
+            ),
+        ),
         ("I'd like an appointment", (CatalogItem(id="c", names=("hygiene appointment",)),)),
         ("Kommen Sie auch zu Besuch?", (CatalogItem(id="h", names=("Hausbesuch",)),)),
         ("can I book a visit", (CatalogItem(id="v", names=("home visit", "housevisit")),)),
@@ -233,23 +259,29 @@ def test_generic_appointment_words_name_nothing(text: str, items: tuple[CatalogI
 @given(
     word=st.sampled_from(GENERIC_WORDS + sorted(COMMON_WORDS)),
     head=st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüß", min_size=3, max_size=9),
-    frame=st.sampled_from(["{w}", "I need a {w}", "Ich hätte gern einen {w} bitte",
-                           "{W}?", "the {w} on friday"]),
+    frame=st.sampled_from(
+        ["{w}", "I need a {w}", "Ich hätte gern einen {w} bitte", "{W}?", "the {w} on friday"]
+    ),
 )
 def test_a_generic_or_common_word_never_matches_inside_a_longer_name(
-        word: str, head: str, frame: str) -> None:
+    word: str, head: str, frame: str
+) -> None:
     """Whatever the catalog, a generic or common word of booking talk alone names no item
     whose name merely contains it ("Termin" in "Kontrolltermin", "check" in "Zahncheck")."""
-    items = (CatalogItem(id="compound", names=(head + word, head.capitalize() + word)),
-             CatalogItem(id="phrase", names=(f"{head} {word}",)))
+    items = (
+        CatalogItem(id="compound", names=(head + word, head.capitalize() + word)),
+        CatalogItem(id="phrase", names=(f"{head} {word}",)),
+    )
     text = frame.format(w=word, W=word.capitalize())
     found = match_catalog(text, items, "service", False)
     spans = {(c.span, c.value) for c in found}
-    assert not any(text[s[0]:s[1]].lower() == word.lower() for s, _ in spans), found
+    assert not any(text[s[0] : s[1]].lower() == word.lower() for s, _ in spans), found
 
 
 def test_the_whole_compound_still_matches() -> None:
-    items = (CatalogItem(id="checkup", names=("Kontrolltermin",)),
-             CatalogItem(id="emergency", names=("Notfalltermin",)))
+    items = (
+        CatalogItem(id="checkup", names=("Kontrolltermin",)),
+        CatalogItem(id="emergency", names=("Notfalltermin",)),
+    )
     assert best("einen Kontrolltermin bitte", items) == "checkup"
     assert best("Notfall Termin", items) == "emergency"

@@ -29,8 +29,22 @@ WORDS = sorted({w for items in ALL for i in items for n in i.names for w in n.lo
 def said_words(draw: st.DrawFn) -> str:
     """A word as a customer might type it: a catalog word changed a little, or two joined."""
     word = draw(st.sampled_from(WORDS)).strip("().,").replace("-", "")
-    change = draw(st.sampled_from(["same", "cut", "insert", "swap", "suffix", "prefix",
-                                   "compound", "head", "tail", "random"]))
+    change = draw(
+        st.sampled_from(
+            [
+                "same",
+                "cut",
+                "insert",
+                "swap",
+                "suffix",
+                "prefix",
+                "compound",
+                "head",
+                "tail",
+                "random",
+            ]
+        )
+    )
     ending = draw(st.sampled_from(["", "en", "e", "s", "ungen", "er", "es", "n", "termin"]))
     i = draw(st.integers(min_value=0, max_value=max(0, len(word) - 1)))
     letter = draw(st.sampled_from("aeinrstuhlmcgzäöüß"))
@@ -59,8 +73,14 @@ def said_words(draw: st.DrawFn) -> str:
 @given(items=st.sampled_from(ALL), said=st.lists(said_words(), min_size=1, max_size=6))
 @example(  # one word for each compound and inflection rule, and a typo
     items=CATALOGS["praxis-sommer"]["service"],
-    said=["behandlungen", "reinigung", "zahnreinigungstermin", "wurzel", "kontrolltermin",
-          "zahnreinigng"],
+    said=[
+        "behandlungen",
+        "reinigung",
+        "zahnreinigungstermin",
+        "wurzel",
+        "kontrolltermin",
+        "zahnreinigng",
+    ],
 )
 @example(items=CATALOGS["bloom-salon"]["service"], said=["herrenhaircut", "haircuts", "a"])
 @example(items=(CatalogItem(id="x", names=("Wurzelbehandlungen",)),), said=["behandlungen"])
@@ -70,8 +90,11 @@ def test_word_matches_are_every_pair_word_similarity_accepts(
     for index in (CatalogIndex(items), catalog_index(items)):
         found = index.word_matches(said)
         for s in said:
-            exact = {(v, sim) for v, w in enumerate(index.vocab)
-                     if (sim := word_similarity(s, w)) >= WORD_MATCH}
+            exact = {
+                (v, sim)
+                for v, w in enumerate(index.vocab)
+                if (sim := word_similarity(s, w)) >= WORD_MATCH
+            }
             assert set(found[s]) == exact, s
 
 
@@ -80,13 +103,17 @@ def test_word_matches_are_every_pair_word_similarity_accepts(
 def test_gram_matches_are_every_phrase_of_about_its_length_it_matches(
     items: tuple[CatalogItem, ...], words: list[str]
 ) -> None:
-    grams = [(" ".join(words[i : i + n]), n)
-             for n in range(1, len(words) + 1) for i in range(len(words) - n + 1)]
+    grams = [
+        (" ".join(words[i : i + n]), n)
+        for n in range(1, len(words) + 1)
+        for i in range(len(words) - n + 1)
+    ]
     for index in (CatalogIndex(items), catalog_index(items)):
         found = index.gram_matches(grams)
         for joined, n in grams:
             exact = {
-                (p, score) for p, phrase in enumerate(index.phrases)
+                (p, score)
+                for p, phrase in enumerate(index.phrases)
                 if abs(phrase.k - n) <= 1
                 and (score := phrase_score(joined, phrase.joined, phrase.squashed)) >= PHRASE_MATCH
             }

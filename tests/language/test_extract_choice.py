@@ -17,13 +17,21 @@ LA = ZoneInfo("America/Los_Angeles")
 
 def _slot(day: int, hour: int, minute: int, staff: str, name: str) -> Slot:
     start = datetime(2026, 3, day, hour, minute, tzinfo=LA)
-    return Slot(start=start, end=start + timedelta(hours=1), staff=staff, staff_name=name,
-                service="womens_cut")
+    return Slot(
+        start=start,
+        end=start + timedelta(hours=1),
+        staff=staff,
+        staff_name=name,
+        service="womens_cut",
+    )
 
 
 # Thursday 10:00 with Alex, Thursday 15:00 with Sam, Friday 11:30 with Alex
-OFFERED = (_slot(26, 10, 0, "alex", "Alex"), _slot(26, 15, 0, "sam", "Sam"),
-           _slot(27, 11, 30, "alex", "Alex"))
+OFFERED = (
+    _slot(26, 10, 0, "alex", "Alex"),
+    _slot(26, 15, 0, "sam", "Sam"),
+    _slot(27, 11, 30, "alex", "Alex"),
+)
 FIRST, SECOND, THIRD = (s.start.isoformat() for s in OFFERED)
 
 
@@ -132,8 +140,11 @@ def test_a_correction_picks_what_it_names_not_what_it_negates(text: str, expecte
 
 
 # Thursday 10:00 with Alex, Thursday 14:00 with Sam, Friday 09:30 with Alex
-BY_CLOCK = (_slot(26, 10, 0, "alex", "Alex"), _slot(26, 14, 0, "sam", "Sam"),
-            _slot(27, 9, 30, "alex", "Alex"))
+BY_CLOCK = (
+    _slot(26, 10, 0, "alex", "Alex"),
+    _slot(26, 14, 0, "sam", "Sam"),
+    _slot(27, 9, 30, "alex", "Alex"),
+)
 
 
 @pytest.mark.parametrize(
@@ -192,10 +203,14 @@ _HOURS = st.lists(st.integers(8, 18), min_size=1, max_size=5, unique=True)
 
 
 @settings(max_examples=200, deadline=None)
-@given(hours=_HOURS, number=st.integers(1, 12), filler=st.sampled_from(["{}", "great, {} then",
-                                                                        "{} please", "ok {}"]))
-def test_a_bare_number_is_an_offered_hour_else_an_option(hours: list[int], number: int,
-                                                         filler: str) -> None:
+@given(
+    hours=_HOURS,
+    number=st.integers(1, 12),
+    filler=st.sampled_from(["{}", "great, {} then", "{} please", "ok {}"]),
+)
+def test_a_bare_number_is_an_offered_hour_else_an_option(
+    hours: list[int], number: int, filler: str
+) -> None:
     offered = tuple(_slot(26, h, 0, "alex", "Alex") for h in sorted(hours))
     found = choose_offered(filler.format(number), "en", offered)
     at_that_hour = [s for s in offered if s.start.hour % 12 == number % 12]

@@ -17,7 +17,9 @@ CHICAGO = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 3, 26, 10, 0, tzinfo=BERLIN)
 
 
-def first(text: str, lang: str = "en", now: datetime = NOW, tz: str = "Europe/Berlin") -> tuple[str, str]:
+def first(
+    text: str, lang: str = "en", now: datetime = NOW, tz: str = "Europe/Berlin"
+) -> tuple[str, str]:
     found = extract_dates(text, lang, now, tz)  # type: ignore[arg-type]
     assert found, f"no date in {text!r}"
     return found[0].value, found[0].problem
@@ -185,7 +187,8 @@ def test_local_date_is_used_not_utc() -> None:
     # 23:30 in Chicago on Sunday is already Monday in UTC
     now = datetime(2026, 3, 8, 23, 30, tzinfo=CHICAGO)
     assert first("tomorrow", now=now.astimezone(ZoneInfo("UTC")), tz="America/Chicago") == (
-        "2026-03-09", ""
+        "2026-03-09",
+        "",
     )
     assert first("today", now=now, tz="America/Chicago") == ("2026-03-08", "")
 
@@ -211,9 +214,15 @@ def _dst_days() -> list[date]:
     days: list[date] = []
     for year in range(2024, 2031):
         march_last = max(date(year, 3, d) for d in range(25, 32) if date(year, 3, d).weekday() == 6)
-        october_last = max(date(year, 10, d) for d in range(25, 32) if date(year, 10, d).weekday() == 6)
-        march_second = [date(year, 3, d) for d in range(1, 15) if date(year, 3, d).weekday() == 6][1]
-        november_first = next(date(year, 11, d) for d in range(1, 8) if date(year, 11, d).weekday() == 6)
+        october_last = max(
+            date(year, 10, d) for d in range(25, 32) if date(year, 10, d).weekday() == 6
+        )
+        march_second = [date(year, 3, d) for d in range(1, 15) if date(year, 3, d).weekday() == 6][
+            1
+        ]
+        november_first = next(
+            date(year, 11, d) for d in range(1, 8) if date(year, 11, d).weekday() == 6
+        )
         for pivot in (march_last, october_last, march_second, november_first):
             days.extend(pivot + timedelta(days=k) for k in range(-2, 3))
     return days
@@ -231,23 +240,35 @@ _ANY_TIME = st.datetimes(
 )
 _NOWS = st.one_of(_NEAR_DST, _ANY_TIME)
 _WEEKDAYS = [
-    ("Monday", "Montag"), ("Tuesday", "Dienstag"), ("Wednesday", "Mittwoch"),
-    ("Thursday", "Donnerstag"), ("Friday", "Freitag"), ("Saturday", "Samstag"),
+    ("Monday", "Montag"),
+    ("Tuesday", "Dienstag"),
+    ("Wednesday", "Mittwoch"),
+    ("Thursday", "Donnerstag"),
+    ("Friday", "Freitag"),
+    ("Saturday", "Samstag"),
     ("Sunday", "Sonntag"),
 ]
 
 
 @settings(max_examples=150, deadline=None)
-@given(now=_NOWS, weekday=st.integers(0, 6), business=st.sampled_from(["Europe/Berlin", "America/Chicago"]),
-       as_utc=st.booleans())
+@given(
+    now=_NOWS,
+    weekday=st.integers(0, 6),
+    business=st.sampled_from(["Europe/Berlin", "America/Chicago"]),
+    as_utc=st.booleans(),
+)
 def test_a_weekday_is_the_coming_one_and_english_next_is_next_weeks(
     now: datetime, weekday: int, business: str, as_utc: bool
 ) -> None:
     local_today = now.astimezone(ZoneInfo(business)).date()
     given_now = now.astimezone(ZoneInfo("UTC")) if as_utc else now
     english, german = _WEEKDAYS[weekday]
-    for text, lang in ((f"nächsten {german}", "de"), (english, "en"), (f"on {english}", "en"),
-                       (f"am {german}", "de")):
+    for text, lang in (
+        (f"nächsten {german}", "de"),
+        (english, "en"),
+        (f"on {english}", "en"),
+        (f"am {german}", "de"),
+    ):
         [found] = extract_dates(text, lang, given_now, business)  # type: ignore[arg-type]
         day = date.fromisoformat(found.value)
         assert 1 <= (day - local_today).days <= 7
@@ -263,8 +284,15 @@ def test_a_weekday_is_the_coming_one_and_english_next_is_next_weeks(
 @given(now=_NOWS, business=st.sampled_from(["Europe/Berlin", "America/Chicago"]))
 def test_relative_days_follow_the_local_calendar(now: datetime, business: str) -> None:
     local_today = now.astimezone(ZoneInfo(business)).date()
-    cases = [("tomorrow", "en", 1), ("morgen", "de", 1), ("today", "en", 0), ("heute", "de", 0),
-             ("day after tomorrow", "en", 2), ("übermorgen", "de", 2), ("in 2 weeks", "en", 14)]
+    cases = [
+        ("tomorrow", "en", 1),
+        ("morgen", "de", 1),
+        ("today", "en", 0),
+        ("heute", "de", 0),
+        ("day after tomorrow", "en", 2),
+        ("übermorgen", "de", 2),
+        ("in 2 weeks", "en", 14),
+    ]
     for text, lang, days in cases:
         [found] = extract_dates(text, lang, now, business)  # type: ignore[arg-type]
         assert found.value == (local_today + timedelta(days=days)).isoformat()
@@ -386,8 +414,11 @@ def test_wider_german_grammar(text: str, expected: str) -> None:
     ],
 )
 def test_no_date_rather_than_a_wrong_one(text: str, lang: str) -> None:
-    assert [c for c in extract_dates(text, lang, NOW, "Europe/Berlin")  # type: ignore[arg-type]
-            if not c.problem] == []
+    assert [
+        c
+        for c in extract_dates(text, lang, NOW, "Europe/Berlin")  # type: ignore[arg-type]
+        if not c.problem
+    ] == []
 
 
 @pytest.mark.parametrize(
@@ -410,29 +441,79 @@ def test_a_correction_ranks_the_wanted_day_first(text: str, lang: str, expected:
     assert first(text, lang) == (expected, "")
 
 
-_EN_DAY_PHRASES = st.sampled_from([
-    "today", "tomorrow", "tonight", "the day after tomorrow", "Monday", "on Friday",
-    "next Tuesday", "this Sunday", "Saturday next week", "Wednesday after next",
-    "next week", "in 3 days", "in two weeks", "the 3rd", "on the 31st", "the 20th of next month",
-    "March 3", "3/4", "12/31", "the first Tuesday of October", "last Friday of the month",
-    "Thu 15th", "Fri, Sep 20", "2 fridays from now", "a week hence", "christmas",
-    "the day after Easter", "Feb 29", "the 30th of this month", "sat", "the ides of March",
-])
-_DE_DAY_PHRASES = st.sampled_from([
-    "heute", "morgen", "übermorgen", "Montag", "am Freitag", "nächsten Dienstag",
-    "übernächsten Mittwoch", "Mittwoch in zwei Wochen", "nächste Woche", "in 3 Tagen",
-    "am 3.", "am dritten", "3. März", "14.2.", "am 10.10", "erster Dienstag im Oktober",
-    "letzter Montag im März", "Sa., 21. Sept", "am 20. nächsten Monats", "Weihnachten",
-    "So.", "Do.",
-])
+_EN_DAY_PHRASES = st.sampled_from(
+    [
+        "today",
+        "tomorrow",
+        "tonight",
+        "the day after tomorrow",
+        "Monday",
+        "on Friday",
+        "next Tuesday",
+        "this Sunday",
+        "Saturday next week",
+        "Wednesday after next",
+        "next week",
+        "in 3 days",
+        "in two weeks",
+        "the 3rd",
+        "on the 31st",
+        "the 20th of next month",
+        "March 3",
+        "3/4",
+        "12/31",
+        "the first Tuesday of October",
+        "last Friday of the month",
+        "Thu 15th",
+        "Fri, Sep 20",
+        "2 fridays from now",
+        "a week hence",
+        "christmas",
+        "the day after Easter",
+        "Feb 29",
+        "the 30th of this month",
+        "sat",
+        "the ides of March",
+    ]
+)
+_DE_DAY_PHRASES = st.sampled_from(
+    [
+        "heute",
+        "morgen",
+        "übermorgen",
+        "Montag",
+        "am Freitag",
+        "nächsten Dienstag",
+        "übernächsten Mittwoch",
+        "Mittwoch in zwei Wochen",
+        "nächste Woche",
+        "in 3 Tagen",
+        "am 3.",
+        "am dritten",
+        "3. März",
+        "14.2.",
+        "am 10.10",
+        "erster Dienstag im Oktober",
+        "letzter Montag im März",
+        "Sa., 21. Sept",
+        "am 20. nächsten Monats",
+        "Weihnachten",
+        "So.",
+        "Do.",
+    ]
+)
 _FILLER = st.sampled_from(["", "can I come ", "ok ", "Termin ", "maybe ", "or ", ", "])
 
 
 @settings(max_examples=300, deadline=None)
-@given(now=_NOWS, business=st.sampled_from(["Europe/Berlin", "America/Chicago"]),
-       parts=st.lists(st.tuples(_FILLER, st.one_of(_EN_DAY_PHRASES, _DE_DAY_PHRASES)),
-                      min_size=1, max_size=3),
-       lang=st.sampled_from(["en", "de"]))
+@given(
+    now=_NOWS,
+    business=st.sampled_from(["Europe/Berlin", "America/Chicago"]),
+    parts=st.lists(
+        st.tuples(_FILLER, st.one_of(_EN_DAY_PHRASES, _DE_DAY_PHRASES)), min_size=1, max_size=3
+    ),
+    lang=st.sampled_from(["en", "de"]),
+)
 def test_a_usable_date_is_never_before_today(
     now: datetime, business: str, parts: list[tuple[str, str]], lang: str
 ) -> None:
@@ -459,14 +540,22 @@ _PRE_DE = st.sampled_from(["", "am ", "nächsten ", "kommenden ", "diesen ", "ü
 
 
 @settings(max_examples=200, deadline=None)
-@given(now=_NOWS, weekday=st.integers(0, 6), pre_en=_PRE_EN, pre_de=_PRE_DE,
-       tail=st.sampled_from(["", " at 3pm", " morning", " please", " or so", " um 10 Uhr"]))
+@given(
+    now=_NOWS,
+    weekday=st.integers(0, 6),
+    pre_en=_PRE_EN,
+    pre_de=_PRE_DE,
+    tail=st.sampled_from(["", " at 3pm", " morning", " please", " or so", " um 10 Uhr"]),
+)
 def test_a_weekday_name_yields_that_weekday(
     now: datetime, weekday: int, pre_en: str, pre_de: str, tail: str
 ) -> None:
     english, german = _WEEKDAYS[weekday]
-    for text, lang in ((f"{pre_en}{english}{tail}", "en"), (f"{pre_de}{german}{tail}", "de"),
-                       (f"{pre_en}{english[:3]}{tail}", "en")):
+    for text, lang in (
+        (f"{pre_en}{english}{tail}", "en"),
+        (f"{pre_de}{german}{tail}", "de"),
+        (f"{pre_en}{english[:3]}{tail}", "en"),
+    ):
         found = extract_dates(text, lang, now, "Europe/Berlin")  # type: ignore[arg-type]
         if pre_en == "" and text.startswith(english[:3]) and len(text) > 3 and tail:
             continue  # "sat please": a short form followed by a word may be that word

@@ -110,14 +110,34 @@ def test_span_points_into_the_original() -> None:
 
 # ---------------------------------------------------------------- names are names (issue 15)
 
+
 @pytest.mark.parametrize(
     "text",
     [
-        "Jan Richter", "May Lee", "Will Smith", "Sunday Adeyemi", "José Álvarez",
-        "Jürgen Straßburger", "Иван Петров", "王伟", "محمد علي", "Ludwig van Beethoven",
-        "Anna Maria de la Cruz", "Ahmed bin Said", "Omar al Hashimi", "Siobhán O'Brien",
-        "D'Angelo", "Jean-Luc Picard", "Müller-Lüdenscheidt", "Nguyen Van An",
-        "Klaus Le Grand", "Leonardo da Vinci", "Jan", "May", "Zoë", "Anna K",
+        "Jan Richter",
+        "May Lee",
+        "Will Smith",
+        "Sunday Adeyemi",
+        "José Álvarez",
+        "Jürgen Straßburger",
+        "Иван Петров",
+        "王伟",
+        "محمد علي",
+        "Ludwig van Beethoven",
+        "Anna Maria de la Cruz",
+        "Ahmed bin Said",
+        "Omar al Hashimi",
+        "Siobhán O'Brien",
+        "D'Angelo",
+        "Jean-Luc Picard",
+        "Müller-Lüdenscheidt",
+        "Nguyen Van An",
+        "Klaus Le Grand",
+        "Leonardo da Vinci",
+        "Jan",
+        "May",
+        "Zoë",
+        "Anna K",
     ],
 )
 def test_asked_for_a_name_any_name_is_one(text: str) -> None:
@@ -145,9 +165,16 @@ def test_names_with_every_kind_of_word_after_a_cue(text: str, expected: str) -> 
 @pytest.mark.parametrize(
     "text",
     [
-        "Actually Friday", "Friday instead", "only mornings", "yes please", "I'm not sure",
-        "why do you need it", "Der Termin passt", "lieber Donnerstag",
-        "next Tuesday afternoon", "i'm fine thanks",
+        "Actually Friday",
+        "Friday instead",
+        "only mornings",
+        "yes please",
+        "I'm not sure",
+        "why do you need it",
+        "Der Termin passt",
+        "lieber Donnerstag",
+        "next Tuesday afternoon",
+        "i'm fine thanks",
     ],
 )
 def test_asked_for_a_name_a_sentence_is_not_one(text: str) -> None:
@@ -157,8 +184,12 @@ def test_asked_for_a_name_a_sentence_is_not_one(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Jan Richter", "Can I book with Sam on Friday?", "Is Dr. Weber in on Monday?",
-        "Kann ich am Freitag zu Frau Keller kommen?", "It's May", "Hello Priya, can you come?",
+        "Jan Richter",
+        "Can I book with Sam on Friday?",
+        "Is Dr. Weber in on Monday?",
+        "Kann ich am Freitag zu Frau Keller kommen?",
+        "It's May",
+        "Hello Priya, can you come?",
         "I need a Blowout next Thursday",
     ],
 )
@@ -166,25 +197,39 @@ def test_not_asked_capitalised_words_are_not_a_name(text: str) -> None:
     assert names(text) == []
 
 
-_LETTERS = st.sampled_from(["abcdefghijklmnopqrstuvwxyz", "äöüßéèáñçøå", "абвгдежзиклмнопрст",
-                            "αβγδεζηθικλμνξοπρστ"])
+_LETTERS = st.sampled_from(
+    ["abcdefghijklmnopqrstuvwxyz", "äöüßéèáñçøå", "абвгдежзиклмнопрст", "αβγδεζηθικλμνξοπρστ"]
+)
 _NAME_WORDS = _LETTERS.flatmap(lambda a: st.text(alphabet=a, min_size=3, max_size=9)).filter(
-    lambda w: w not in _NOT_NAMES and w not in _SENTENCE_ONLY and w not in _PARTICLES
-    and not w.endswith(_ROLE_ENDINGS))
+    lambda w: (
+        w not in _NOT_NAMES
+        and w not in _SENTENCE_ONLY
+        and w not in _PARTICLES
+        and not w.endswith(_ROLE_ENDINGS)
+    )
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    given_name=_NAME_WORDS, surname=_NAME_WORDS, middle=st.sampled_from(["", "van", "de la", "bin", "al"]),
-    joiner=st.sampled_from([" ", "-", "'"]), cue=st.sampled_from(["", "my name is ", "Mein Name ist "]),
+    given_name=_NAME_WORDS,
+    surname=_NAME_WORDS,
+    middle=st.sampled_from(["", "van", "de la", "bin", "al"]),
+    joiner=st.sampled_from([" ", "-", "'"]),
+    cue=st.sampled_from(["", "my name is ", "Mein Name ist "]),
 )
-def test_any_letters_and_particles_make_a_name(given_name: str, surname: str, middle: str,
-                                               joiner: str, cue: str) -> None:
+def test_any_letters_and_particles_make_a_name(
+    given_name: str, surname: str, middle: str, joiner: str, cue: str
+) -> None:
     """Whatever the script, a given name and a surname (with particles, hyphens and
     apostrophes) are the name, asked for or after a strong cue; read back as typed when
     typed in mixed case."""
     first = given_name.capitalize()
-    last = surname.capitalize() if joiner == " " else f"{surname.capitalize()}{joiner}{given_name.capitalize()}"
+    last = (
+        surname.capitalize()
+        if joiner == " "
+        else f"{surname.capitalize()}{joiner}{given_name.capitalize()}"
+    )
     full = " ".join(p for p in (first, middle, last) if p)
     found = names(cue + full, "en", expected=not cue)
     assert found[:1] == [full]

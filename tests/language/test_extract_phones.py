@@ -92,15 +92,16 @@ _TYPES = [PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE]
 
 @settings(max_examples=150, deadline=None)
 @given(region=st.sampled_from(_REGIONS), kind=st.sampled_from(_TYPES), tail=st.integers(0, 999))
-def test_any_valid_number_in_national_format_parses_back(
-    region: str, kind: int, tail: int
-) -> None:
+def test_any_valid_number_in_national_format_parses_back(region: str, kind: int, tail: int) -> None:
     example = phonenumbers.example_number_for_type(region, kind)
     assert example is not None
     national = str(example.national_number)
     mutated = national[:-3] + f"{tail:03d}"
     number = phonenumbers.parse("+" + str(example.country_code) + mutated)
-    assume(phonenumbers.is_valid_number(number) and phonenumbers.region_code_for_number(number) == region)
+    assume(
+        phonenumbers.is_valid_number(number)
+        and phonenumbers.region_code_for_number(number) == region
+    )
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     formatted = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
     assert values(formatted, region) == [(e164, "")]

@@ -14,15 +14,64 @@ def on(text: str, lang: str = "en", keywords: tuple[str, ...] = ()) -> dict[str,
     return {k: v for k, v in signals.model_dump().items() if v not in (False, "none")}
 
 
-AFFIRM = ["yes", "Yes.", "yeah", "yep", "sure", "correct", "that's right", "That’s right",
-          "sounds good", "ok", "okay", "perfect", "absolutely", "yes please", "Right.",
-          "go ahead", "that works"]
-AFFIRM_DE = ["ja", "Ja!", "genau", "passt", "stimmt", "gerne", "gern", "richtig",
-             "in Ordnung", "alles klar", "einverstanden", "ja, passt", "klar", "jawohl"]
-DENY = ["no", "No.", "nope", "nah", "not really", "no thanks", "that's wrong",
-        "that's not right", "that doesn't work", "incorrect"]
-DENY_DE = ["nein", "Nein.", "nö", "lieber nicht", "stimmt nicht", "passt nicht",
-           "das geht leider nicht", "falsch", "eher nicht"]
+AFFIRM = [
+    "yes",
+    "Yes.",
+    "yeah",
+    "yep",
+    "sure",
+    "correct",
+    "that's right",
+    "That’s right",
+    "sounds good",
+    "ok",
+    "okay",
+    "perfect",
+    "absolutely",
+    "yes please",
+    "Right.",
+    "go ahead",
+    "that works",
+]
+AFFIRM_DE = [
+    "ja",
+    "Ja!",
+    "genau",
+    "passt",
+    "stimmt",
+    "gerne",
+    "gern",
+    "richtig",
+    "in Ordnung",
+    "alles klar",
+    "einverstanden",
+    "ja, passt",
+    "klar",
+    "jawohl",
+]
+DENY = [
+    "no",
+    "No.",
+    "nope",
+    "nah",
+    "not really",
+    "no thanks",
+    "that's wrong",
+    "that's not right",
+    "that doesn't work",
+    "incorrect",
+]
+DENY_DE = [
+    "nein",
+    "Nein.",
+    "nö",
+    "lieber nicht",
+    "stimmt nicht",
+    "passt nicht",
+    "das geht leider nicht",
+    "falsch",
+    "eher nicht",
+]
 
 
 @pytest.mark.parametrize("text", AFFIRM)
@@ -49,10 +98,21 @@ def test_deny_de(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("yesterday", "en"), ("I'm not sure", "en"), ("right now?", "en"), ("make sure", "en"),
-     ("Ich bin nicht sicher", "de"), ("no pain", "en"), ("I have no preference", "en"),
-     ("Guten Tag", "de"), ("good morning", "en"), ("Jahr", "de"), ("Nordseite", "de"),
-     ("Ich hätte gern einen Termin", "de"), ("ist das klar?", "de")],
+    [
+        ("yesterday", "en"),
+        ("I'm not sure", "en"),
+        ("right now?", "en"),
+        ("make sure", "en"),
+        ("Ich bin nicht sicher", "de"),
+        ("no pain", "en"),
+        ("I have no preference", "en"),
+        ("Guten Tag", "de"),
+        ("good morning", "en"),
+        ("Jahr", "de"),
+        ("Nordseite", "de"),
+        ("Ich hätte gern einen Termin", "de"),
+        ("ist das klar?", "de"),
+    ],
 )
 def test_neither_affirm_nor_deny(text: str, lang: str) -> None:
     signals = on(text, lang)
@@ -61,9 +121,16 @@ def test_neither_affirm_nor_deny(text: str, lang: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("No, Thursday", "en"), ("no thursday", "en"), ("No, I said 3pm", "en"),
-     ("no, the other one", "en"), ("nein, lieber Donnerstag", "de"),
-     ("Nein, am Freitag", "de"), ("Nein, Anna", "de"), ("nope, it's Schmidt", "en")],
+    [
+        ("No, Thursday", "en"),
+        ("no thursday", "en"),
+        ("No, I said 3pm", "en"),
+        ("no, the other one", "en"),
+        ("nein, lieber Donnerstag", "de"),
+        ("Nein, am Freitag", "de"),
+        ("Nein, Anna", "de"),
+        ("nope, it's Schmidt", "en"),
+    ],
 )
 def test_no_followed_by_a_value_is_deny_and_correction(text: str, lang: str) -> None:
     signals = on(text, lang)
@@ -72,8 +139,14 @@ def test_no_followed_by_a_value_is_deny_and_correction(text: str, lang: str) -> 
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("no", "en"), ("no thanks", "en"), ("No, that's all", "en"), ("nein danke", "de"),
-     ("nein, das ist alles", "de"), ("lieber nicht", "de")],
+    [
+        ("no", "en"),
+        ("no thanks", "en"),
+        ("No, that's all", "en"),
+        ("nein danke", "de"),
+        ("nein, das ist alles", "de"),
+        ("lieber nicht", "de"),
+    ],
 )
 def test_plain_no_is_not_a_correction(text: str, lang: str) -> None:
     assert "correction" not in on(text, lang)
@@ -81,10 +154,17 @@ def test_plain_no_is_not_a_correction(text: str, lang: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("actually, make it Friday", "en"), ("I meant Tuesday", "en"), ("Tuesday instead", "en"),
-     ("not Monday but Tuesday", "en"), ("ich meinte Freitag", "de"), ("doch", "de"),
-     ("Doch, am Montag", "de"), ("eigentlich lieber um 10", "de"),
-     ("nicht Montag, sondern Dienstag", "de")],
+    [
+        ("actually, make it Friday", "en"),
+        ("I meant Tuesday", "en"),
+        ("Tuesday instead", "en"),
+        ("not Monday but Tuesday", "en"),
+        ("ich meinte Freitag", "de"),
+        ("doch", "de"),
+        ("Doch, am Montag", "de"),
+        ("eigentlich lieber um 10", "de"),
+        ("nicht Montag, sondern Dienstag", "de"),
+    ],
 )
 def test_correction(text: str, lang: str) -> None:
     assert on(text, lang).get("correction") is True
@@ -155,10 +235,17 @@ def test_emergency(text: str, lang: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("asap please", "en"), ("it's urgent", "en"), ("as soon as possible", "en"),
-     ("today if possible", "en"), ("my tooth hurts", "en"), ("dringend", "de"),
-     ("so schnell wie möglich", "de"), ("heute noch, wenn es geht", "de"),
-     ("Ich habe Zahnschmerzen", "de")],
+    [
+        ("asap please", "en"),
+        ("it's urgent", "en"),
+        ("as soon as possible", "en"),
+        ("today if possible", "en"),
+        ("my tooth hurts", "en"),
+        ("dringend", "de"),
+        ("so schnell wie möglich", "de"),
+        ("heute noch, wenn es geht", "de"),
+        ("Ich habe Zahnschmerzen", "de"),
+    ],
 )
 def test_urgent(text: str, lang: str) -> None:
     assert on(text, lang).get("urgency") == "urgent"
@@ -166,10 +253,20 @@ def test_urgent(text: str, lang: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("no pain", "en"), ("I have no pain at all", "en"), ("not urgent", "en"),
-     ("it's not an emergency", "en"), ("no swelling", "en"), ("there was no accident", "en"),
-     ("keine Schmerzen", "de"), ("nicht dringend", "de"), ("nicht geschwollen", "de"),
-     ("kein Notfall", "de"), ("just a check-up", "en"), ("Kontrolle bitte", "de")],
+    [
+        ("no pain", "en"),
+        ("I have no pain at all", "en"),
+        ("not urgent", "en"),
+        ("it's not an emergency", "en"),
+        ("no swelling", "en"),
+        ("there was no accident", "en"),
+        ("keine Schmerzen", "de"),
+        ("nicht dringend", "de"),
+        ("nicht geschwollen", "de"),
+        ("kein Notfall", "de"),
+        ("just a check-up", "en"),
+        ("Kontrolle bitte", "de"),
+    ],
 )
 def test_negated_or_absent_urgency(text: str, lang: str) -> None:
     assert "urgency" not in on(text, lang)
@@ -182,8 +279,13 @@ def test_negation_stays_in_its_clause() -> None:
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("I smell gas", "en"), ("it smells like gas in here", "en"), ("I think there's a gas leak", "en"),
-     ("Es riecht nach Gas", "de"), ("starker Gasgeruch im Flur", "de")],
+    [
+        ("I smell gas", "en"),
+        ("it smells like gas in here", "en"),
+        ("I think there's a gas leak", "en"),
+        ("Es riecht nach Gas", "de"),
+        ("starker Gasgeruch im Flur", "de"),
+    ],
 )
 def test_gas_hazard_is_also_an_emergency(text: str, lang: str) -> None:
     signals = on(text, lang)

@@ -309,9 +309,22 @@ _HOUR12 = st.integers(1, 12)
 _MINUTE = st.sampled_from([None, 0, 5, 15, 30, 45, 59])
 _PM = st.sampled_from(["pm", "PM", "p.m.", " pm", " p.m.", " p m", "p", " in the pm"])
 _AM = st.sampled_from(["am", "AM", "a.m.", " am", " a.m.", " a m", "a", " in the am"])
-_AROUND = st.sampled_from(["{}", "at {}", "around {}", "tomorrow at {}", "{} on Friday",
-                           "can I come {} please", "Friday {}", "{} tomorrow", "@ {}",
-                           "this morning at {}", "tonight at {}", "this afternoon at {}"])
+_AROUND = st.sampled_from(
+    [
+        "{}",
+        "at {}",
+        "around {}",
+        "tomorrow at {}",
+        "{} on Friday",
+        "can I come {} please",
+        "Friday {}",
+        "{} tomorrow",
+        "@ {}",
+        "this morning at {}",
+        "tonight at {}",
+        "this afternoon at {}",
+    ]
+)
 
 
 def _clock(hour: int, minute: int | None, suffix: str) -> str:
@@ -334,19 +347,29 @@ def test_am_and_pm_decide_the_half_of_the_day(
 
 
 _PARTS = {
-    "morning": (0, 12), "afternoon": (12, 24), "evening": (12, 24),
+    "morning": (0, 12),
+    "afternoon": (12, 24),
+    "evening": (12, 24),
 }
-_PART_FORMS = st.sampled_from([
-    ("{p} {h}", "en"), ("in the {p} {h}", "en"), ("{h} in the {p}", "en"),
-    ("this {p} at {h}", "en"), ("tomorrow {p} at {h}", "en"), ("{h} tomorrow {p}", "en"),
-    ("{h} o'clock in the {p}", "en"), ("Friday {p} at {h}:30", "en"),
-])
+_PART_FORMS = st.sampled_from(
+    [
+        ("{p} {h}", "en"),
+        ("in the {p} {h}", "en"),
+        ("{h} in the {p}", "en"),
+        ("this {p} at {h}", "en"),
+        ("tomorrow {p} at {h}", "en"),
+        ("{h} tomorrow {p}", "en"),
+        ("{h} o'clock in the {p}", "en"),
+        ("Friday {p} at {h}:30", "en"),
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
 @given(hour=_HOUR12, part=st.sampled_from(sorted(_PARTS)), form=_PART_FORMS)
-def test_a_time_read_with_a_part_of_the_day_lies_in_it(hour: int, part: str,
-                                                       form: tuple[str, str]) -> None:
+def test_a_time_read_with_a_part_of_the_day_lies_in_it(
+    hour: int, part: str, form: tuple[str, str]
+) -> None:
     text = form[0].format(p=part, h=hour)
     low, high = _PARTS[part]
     for value in times(text, form[1]):

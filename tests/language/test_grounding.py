@@ -16,15 +16,35 @@ from language.grounding import plan_support
 from tests.fakes.plans import PLANS
 
 BERLIN = ZoneInfo("Europe/Berlin")
-SLOT = Slot(start=datetime(2026, 11, 24, 15, 0, tzinfo=BERLIN),
-            end=datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN),
-            staff="sommer", staff_name="Dr. Lena Sommer", service="cleaning")
+SLOT = Slot(
+    start=datetime(2026, 11, 24, 15, 0, tzinfo=BERLIN),
+    end=datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN),
+    staff="sommer",
+    staff_name="Dr. Lena Sommer",
+    service="cleaning",
+)
 OFFER = ReplyPlan(lang="en", items=(PlanItem(kind="offer_slots", slots=(SLOT,)),))
-BOOKED = ReplyPlan(lang="en", items=(PlanItem(kind="booked", slots=(SLOT,), data={
-    "service": "professional cleaning", "staff": "Dr. Lena Sommer",
-    "when": SLOT.start.isoformat()}),))
-FEE = ReplyPlan(lang="de", items=(PlanItem(kind="late_fee", data={"fee": "95 €"}),
-                                  PlanItem(kind="transfer", data={"phone": "+49 30 1234567"})))
+BOOKED = ReplyPlan(
+    lang="en",
+    items=(
+        PlanItem(
+            kind="booked",
+            slots=(SLOT,),
+            data={
+                "service": "professional cleaning",
+                "staff": "Dr. Lena Sommer",
+                "when": SLOT.start.isoformat(),
+            },
+        ),
+    ),
+)
+FEE = ReplyPlan(
+    lang="de",
+    items=(
+        PlanItem(kind="late_fee", data={"fee": "95 €"}),
+        PlanItem(kind="transfer", data={"phone": "+49 30 1234567"}),
+    ),
+)
 
 
 @pytest.mark.parametrize(
@@ -90,8 +110,15 @@ def test_prices_and_phones_match_across_notations() -> None:
 
 
 def test_text_quoted_from_the_plan_is_not_a_claim() -> None:
-    plan = ReplyPlan(lang="en", items=(PlanItem(kind="confirm", data={
-        "problem": "my last appointment was cancelled and moved twice"}),))
+    plan = ReplyPlan(
+        lang="en",
+        items=(
+            PlanItem(
+                kind="confirm",
+                data={"problem": "my last appointment was cancelled and moved twice"},
+            ),
+        ),
+    )
     text = render_plan(plan).text
     assert "cancelled" in text
     assert check_grounded(text, plan) == []

@@ -26,33 +26,61 @@ from tests.fakes.fake_openai import FakeOpenAI, Http, Raw, Slow, customer_text, 
 from .contract import BERLIN, CONTEXT, TOPICS, check_backend_contract
 
 BOOK = CardBrief(
-    id="book", title={"en": "Book an appointment"},
-    description={"en": "A new appointment."}, scope={"en": "Book one appointment."},
+    id="book",
+    title={"en": "Book an appointment"},
+    description={"en": "A new appointment."},
+    scope={"en": "Book one appointment."},
     instructions={"en": "Ask for one thing at a time."},
-    fields=(FieldBrief(name="service", type="service"), FieldBrief(name="staff", type="staff"),
-            FieldBrief(name="date", type="date"), FieldBrief(name="time", type="time"),
-            FieldBrief(name="slot", type="offered_slot"),
-            FieldBrief(name="name", type="person_name"), FieldBrief(name="phone", type="phone"),
-            FieldBrief(name="problem", type="text")))
+    fields=(
+        FieldBrief(name="service", type="service"),
+        FieldBrief(name="staff", type="staff"),
+        FieldBrief(name="date", type="date"),
+        FieldBrief(name="time", type="time"),
+        FieldBrief(name="slot", type="offered_slot"),
+        FieldBrief(name="name", type="person_name"),
+        FieldBrief(name="phone", type="phone"),
+        FieldBrief(name="problem", type="text"),
+    ),
+)
 BRIEF = BusinessBrief(
-    name="Zahnarztpraxis Dr. Sommer", kind="dental", timezone="Europe/Berlin",
+    name="Zahnarztpraxis Dr. Sommer",
+    kind="dental",
+    timezone="Europe/Berlin",
     languages=("de", "en"),
-    services=(ServiceBrief(id="cleaning", name={"en": "professional cleaning"},
-                           price={"en": "95 €"}, duration_min=60),),
+    services=(
+        ServiceBrief(
+            id="cleaning",
+            name={"en": "professional cleaning"},
+            price={"en": "95 €"},
+            duration_min=60,
+        ),
+    ),
     staff=(StaffBrief(id="sommer", name="Dr. Lena Sommer", services=("cleaning",)),),
-    hours="mon: 08:00-18:00", cards=(BOOK,))
-ASKED_DATE = CONTEXT.model_copy(update={"active_topic": "book", "expected_field": "date",
-                                        "expected_type": "date"})
+    hours="mon: 08:00-18:00",
+    cards=(BOOK,),
+)
+ASKED_DATE = CONTEXT.model_copy(
+    update={"active_topic": "book", "expected_field": "date", "expected_type": "date"}
+)
 
 
-def backend(fake: FakeOpenAI, mode: str = "llm", timeout: float = 5.0,
-            offline: Any = None, **config: Any) -> LLMBackend:
-    model = openai_model(LanguageConfig(mode=mode, provider="openai-compatible",  # type: ignore[arg-type]
-                                        base_url=fake.url, model="fake-model",
-                                        timeout_s=timeout, **config),
-                         {"FAKE_KEY": "sk-test-123"})
-    return LLMBackend(model, offline or OfflineBackend(embedder=HashingEmbedder()), BRIEF,
-                      mode=mode)  # type: ignore[arg-type]
+def backend(
+    fake: FakeOpenAI, mode: str = "llm", timeout: float = 5.0, offline: Any = None, **config: Any
+) -> LLMBackend:
+    model = openai_model(
+        LanguageConfig(
+            mode=mode,
+            provider="openai-compatible",  # type: ignore[arg-type]
+            base_url=fake.url,
+            model="fake-model",
+            timeout_s=timeout,
+            **config,
+        ),
+        {"FAKE_KEY": "sk-test-123"},
+    )
+    return LLMBackend(
+        model, offline or OfflineBackend(embedder=HashingEmbedder()), BRIEF, mode=mode
+    )  # type: ignore[arg-type]
 
 
 def answering(**by_purpose: Any) -> Any:
@@ -61,6 +89,7 @@ def answering(**by_purpose: Any) -> Any:
         if canned is None:
             return null_answer(body)
         return canned(body) if callable(canned) else canned
+
     return answer
 
 
@@ -105,9 +134,13 @@ def _strings(node: Any) -> list[dict[str, Any]]:
 
 
 def test_the_fields_schema_is_the_cards_fields_each_bounded_and_nullable() -> None:
-    slot = Slot(start=datetime(2026, 11, 24, 15, 0, tzinfo=BERLIN),
-                end=datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN), staff="sommer",
-                staff_name="Dr. Lena Sommer", service="cleaning")
+    slot = Slot(
+        start=datetime(2026, 11, 24, 15, 0, tzinfo=BERLIN),
+        end=datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN),
+        staff="sommer",
+        staff_name="Dr. Lena Sommer",
+        service="cleaning",
+    )
     context = CONTEXT.model_copy(update={"active_topic": "book", "offered": (slot,)})
     with FakeOpenAI(answering(topic='{"topic": "book"}')).running() as fake:
         backend(fake).understand("the 3 pm one please", TOPICS, context)
@@ -132,21 +165,30 @@ def test_the_fields_schema_is_the_cards_fields_each_bounded_and_nullable() -> No
 def test_values_are_checked_like_offline_values() -> None:
     past = (CONTEXT.now - timedelta(days=3)).date().isoformat()
     said = "Anna Schmidt here, about a cleaning"
-    fields = {"service": "cleaning", "staff": None, "date": past, "time": "25:00",
-              "name": "Anna Schmidt", "phone": "+49 30 999999",
-              "problem": "my tooth hurts"}
+    fields = {
+        "service": "cleaning",
+        "staff": None,
+        "date": past,
+        "time": "25:00",
+        "name": "Anna Schmidt",
+        "phone": "+49 30 999999",
+        "problem": "my tooth hurts",
+    }
     answer = answering(topic='{"topic": "book"}', fields=json.dumps(fields))
     with FakeOpenAI(answer).running() as fake:
-        u = backend(fake).understand(said, TOPICS, CONTEXT.model_copy(
-            update={"active_topic": "book"}))
+        u = backend(fake).understand(
+            said, TOPICS, CONTEXT.model_copy(update={"active_topic": "book"})
+        )
     # a time of 25:00 breaks the schema's pattern: the whole output is refused
     call = next(c for c in u.model_calls if c.purpose == "fields")
     assert call.outcome == "invalid" and "time" in call.note
     fields["time"] = None
-    with FakeOpenAI(answering(topic='{"topic": "book"}', fields=json.dumps(fields))
-                    ).running() as fake:
-        u = backend(fake).understand(said, TOPICS, CONTEXT.model_copy(
-            update={"active_topic": "book"}))
+    with FakeOpenAI(
+        answering(topic='{"topic": "book"}', fields=json.dumps(fields))
+    ).running() as fake:
+        u = backend(fake).understand(
+            said, TOPICS, CONTEXT.model_copy(update={"active_topic": "book"})
+        )
     call = next(c for c in u.model_calls if c.purpose == "fields")
     assert call.outcome == "rejected"
     assert "has passed" in call.note and "phone" in call.note and "text" in call.note
@@ -154,19 +196,33 @@ def test_values_are_checked_like_offline_values() -> None:
     assert ("service", "cleaning") in found and ("person_name", "Anna Schmidt") in found
     assert not any(f.type in ("date", "phone", "text") for f in u.fields)
     name = next(f for f in u.fields if f.type == "person_name")
-    assert said[name.span[0]:name.span[1]] == "Anna Schmidt"
+    assert said[name.span[0] : name.span[1]] == "Anna Schmidt"
 
 
 def test_a_model_guess_among_equally_fitting_services_leaves_the_question_which() -> None:
     """The words fit two services alike: the model's pick is refused and the offline
     candidates that ask which one stay, so the desk asks instead of booking a guess."""
-    salon = CONTEXT.model_copy(update={"active_topic": "book", "services": (
-        CatalogItem(id="womens_cut", names=("women's haircut", "haircut")),
-        CatalogItem(id="mens_cut", names=("men's haircut", "haircut")))})
-    fields = {"service": "womens_cut", "staff": None, "date": None, "time": None,
-              "name": None, "phone": None, "problem": None}
-    with FakeOpenAI(answering(topic='{"topic": "book"}', fields=json.dumps(fields))
-                    ).running() as fake:
+    salon = CONTEXT.model_copy(
+        update={
+            "active_topic": "book",
+            "services": (
+                CatalogItem(id="womens_cut", names=("women's haircut", "haircut")),
+                CatalogItem(id="mens_cut", names=("men's haircut", "haircut")),
+            ),
+        }
+    )
+    fields = {
+        "service": "womens_cut",
+        "staff": None,
+        "date": None,
+        "time": None,
+        "name": None,
+        "phone": None,
+        "problem": None,
+    }
+    with FakeOpenAI(
+        answering(topic='{"topic": "book"}', fields=json.dumps(fields))
+    ).running() as fake:
         u = backend(fake).understand("I'd like a haircut", TOPICS, salon)
     call = next(c for c in u.model_calls if c.purpose == "fields")
     assert call.outcome == "rejected" and "guess" in call.note
@@ -190,10 +246,12 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize("answer,outcome", HOSTILE,
-                         ids=[f"{i}-{o}" for i, (_, o) in enumerate(HOSTILE)])
-def test_a_failed_or_malformed_call_falls_back_to_offline_for_the_turn(answer: Any,
-                                                                       outcome: str) -> None:
+@pytest.mark.parametrize(
+    "answer,outcome", HOSTILE, ids=[f"{i}-{o}" for i, (_, o) in enumerate(HOSTILE)]
+)
+def test_a_failed_or_malformed_call_falls_back_to_offline_for_the_turn(
+    answer: Any, outcome: str
+) -> None:
     offline = OfflineBackend(embedder=HashingEmbedder())
     text = "I'd like to book a cleaning tomorrow at 3pm"
     with FakeOpenAI(answering(topic=answer)).running() as fake:
@@ -223,23 +281,42 @@ def test_a_call_records_prompt_hash_raw_output_tokens_and_latency() -> None:
 # ---------------------------------------------------------------------- wording
 
 
-SLOT = Slot(start=datetime(2026, 11, 24, 15, 0, tzinfo=BERLIN),
-            end=datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN), staff="sommer",
-            staff_name="Dr. Lena Sommer", service="cleaning")
-ASK = ReplyPlan(lang="en", items=(PlanItem(kind="ask", data={"field": "date", "type": "date"}),),
-                business_name="Zahnarztpraxis Dr. Sommer", topic="book")
+SLOT = Slot(
+    start=datetime(2026, 11, 24, 15, 0, tzinfo=BERLIN),
+    end=datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN),
+    staff="sommer",
+    staff_name="Dr. Lena Sommer",
+    service="cleaning",
+)
+ASK = ReplyPlan(
+    lang="en",
+    items=(PlanItem(kind="ask", data={"field": "date", "type": "date"}),),
+    business_name="Zahnarztpraxis Dr. Sommer",
+    topic="book",
+)
 OFFER = ReplyPlan(lang="en", items=(PlanItem(kind="offer_slots", slots=(SLOT,)),), topic="book")
 
 
-@pytest.mark.parametrize("plan,text,why", [
-    (ASK, "Booking confirmed! See you Friday at 9:00.", "status"),
-    (ASK, "Which day suits you? Call us on +49 30 5555555.", "phone"),
-    (OFFER, "We have Tuesday, 24 November with Dr. Lena Sommer. Does that suit you?",
-     "missing"),
-    (OFFER, "Wir haben Dienstag, 24. November um 15:00 Uhr bei Dr. Lena Sommer frei.", "not in"),
-])
-def test_a_reply_that_claims_or_drops_a_fact_is_refused(plan: ReplyPlan, text: str,
-                                                        why: str) -> None:
+@pytest.mark.parametrize(
+    "plan,text,why",
+    [
+        (ASK, "Booking confirmed! See you Friday at 9:00.", "status"),
+        (ASK, "Which day suits you? Call us on +49 30 5555555.", "phone"),
+        (
+            OFFER,
+            "We have Tuesday, 24 November with Dr. Lena Sommer. Does that suit you?",
+            "missing",
+        ),
+        (
+            OFFER,
+            "Wir haben Dienstag, 24. November um 15:00 Uhr bei Dr. Lena Sommer frei.",
+            "not in",
+        ),
+    ],
+)
+def test_a_reply_that_claims_or_drops_a_fact_is_refused(
+    plan: ReplyPlan, text: str, why: str
+) -> None:
     with FakeOpenAI(answering(reply=json.dumps({"text": text}))).running() as fake:
         rendered = backend(fake).render(plan)
     assert rendered.text == render_plan(plan).text  # the template wording instead
@@ -269,21 +346,26 @@ def test_hybrid_words_with_the_templates_unless_told_otherwise() -> None:
 # ---------------------------------------------------------------------- hybrid
 
 
-@pytest.mark.parametrize("text,context,asked", [
-    ("Friday", ASKED_DATE, []),  # the question asked is answered
-    ("whenever suits Dr. Sommer", ASKED_DATE, ["fields"]),  # no other topic in sight
-    ("I'd like to book a cleaning", CONTEXT, []),  # the classifier is sure
-    ("I want to come in on Saturday", CONTEXT, ["topic"]),  # it is not (book 0.52, hours 0.29)
-    ("hmm well", CONTEXT, []),  # nothing this business does: out of scope, no call
-    ("yes", CONTEXT.model_copy(update={"expects_confirm": True}), []),
-    ("hmm, let me think about that", CONTEXT.model_copy(update={"expects_confirm": True,
-                                                                "active_topic": "book"}),
-     ["signals"]),
-    ("I have terrible tooth pain and my face is swollen", CONTEXT, []),  # policy decides
-])
-def test_hybrid_asks_only_for_what_offline_could_not_resolve(minilm: Any, text: str,
-                                                             context: Any,
-                                                             asked: list[str]) -> None:
+@pytest.mark.parametrize(
+    "text,context,asked",
+    [
+        ("Friday", ASKED_DATE, []),  # the question asked is answered
+        ("whenever suits Dr. Sommer", ASKED_DATE, ["fields"]),  # no other topic in sight
+        ("I'd like to book a cleaning", CONTEXT, []),  # the classifier is sure
+        ("I want to come in on Saturday", CONTEXT, ["topic"]),  # it is not (book 0.52, hours 0.29)
+        ("hmm well", CONTEXT, []),  # nothing this business does: out of scope, no call
+        ("yes", CONTEXT.model_copy(update={"expects_confirm": True}), []),
+        (
+            "hmm, let me think about that",
+            CONTEXT.model_copy(update={"expects_confirm": True, "active_topic": "book"}),
+            ["signals"],
+        ),
+        ("I have terrible tooth pain and my face is swollen", CONTEXT, []),  # policy decides
+    ],
+)
+def test_hybrid_asks_only_for_what_offline_could_not_resolve(
+    minilm: Any, text: str, context: Any, asked: list[str]
+) -> None:
     with FakeOpenAI().running() as fake:
         offline = OfflineBackend(embedder=minilm, background=load_background())
         u = backend(fake, mode="hybrid", offline=offline).understand(text, TOPICS, context)

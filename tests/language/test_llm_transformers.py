@@ -28,12 +28,21 @@ from .contract import BERLIN, CONTEXT, TOPICS, check_backend_contract
 
 CARDS = bundled_cards()
 START = datetime(2026, 11, 24, 15, 0, tzinfo=BERLIN)
-OFFERED = tuple(Slot(start=START + timedelta(hours=h), end=START + timedelta(hours=h + 1),
-                     staff="sommer", staff_name="Dr. Lena Sommer", service="cleaning")
-                for h in range(3))
+OFFERED = tuple(
+    Slot(
+        start=START + timedelta(hours=h),
+        end=START + timedelta(hours=h + 1),
+        staff="sommer",
+        staff_name="Dr. Lena Sommer",
+        service="cleaning",
+    )
+    for h in range(3)
+)
 RICH = CONTEXT.model_copy(update={"offered": OFFERED, "choices": ("Morning", "Afternoon")})
-PROMPTS = ("I'd like to book a cleaning with Dr. Sommer tomorrow at 3pm, I'm Anna Schmidt",
-           "Ich möchte meinen Termin absagen, meine Nummer ist +49 30 1234567")
+PROMPTS = (
+    "I'd like to book a cleaning with Dr. Sommer tomorrow at 3pm, I'm Anna Schmidt",
+    "Ich möchte meinen Termin absagen, meine Nummer ist +49 30 1234567",
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +52,21 @@ def tiny() -> TransformersModel:
 
 
 def _ask(model: TransformersModel, output: Any, text: str, purpose: str = "fields") -> Any:
-    request = ModelRequest(purpose=purpose, messages=(("system", "Extract."), ("user", text)),
-                           output=output, max_tokens=2000)  # type: ignore[arg-type]
+    request = ModelRequest(
+        purpose=purpose,
+        messages=(("system", "Extract."), ("user", text)),
+        output=output,
+        max_tokens=2000,
+    )  # type: ignore[arg-type]
     done = model.complete(request)
     assert done.tokens_in > 0 and done.tokens_out > 0 and done.latency_ms > 0
     return output.model_validate_json(done.text)  # raises if the constraint failed
 
 
 @pytest.mark.parametrize("card_id", sorted(CARDS))
-def test_every_constrained_output_validates_for_every_card(tiny: TransformersModel,
-                                                           card_id: str) -> None:
+def test_every_constrained_output_validates_for_every_card(
+    tiny: TransformersModel, card_id: str
+) -> None:
     card = CARDS[card_id]
     fields = tuple(FieldBrief(name=f.name, type=f.type) for f in card.required_fields)
     output = fields_model(fields, RICH)
@@ -77,16 +91,26 @@ def test_topic_signals_and_reply_outputs_validate(tiny: TransformersModel) -> No
 
 def test_generation_is_deterministic(tiny: TransformersModel) -> None:
     output = topic_model(("book", "cancel"))
-    request = ModelRequest(purpose="topic", messages=(("system", "x"), ("user", "y")),
-                           output=output, max_tokens=50)
+    request = ModelRequest(
+        purpose="topic", messages=(("system", "x"), ("user", "y")), output=output, max_tokens=50
+    )
     assert tiny.complete(request).text == tiny.complete(request).text
 
 
 def test_the_llm_backend_on_a_local_model_keeps_the_contract(tiny: TransformersModel) -> None:
-    brief = BusinessBrief(name="Zahnarztpraxis Dr. Sommer", cards=tuple(
-        CardBrief(id=t.id, fields=(FieldBrief(name="service", type="service"),
-                                   FieldBrief(name="date", type="date")))
-        for t in TOPICS))
+    brief = BusinessBrief(
+        name="Zahnarztpraxis Dr. Sommer",
+        cards=tuple(
+            CardBrief(
+                id=t.id,
+                fields=(
+                    FieldBrief(name="service", type="service"),
+                    FieldBrief(name="date", type="date"),
+                ),
+            )
+            for t in TOPICS
+        ),
+    )
     # hybrid over a hashing embedder asks the model about nearly every topic; the other
     # outputs and the wording are exercised above (random replies run to the bound, and
     # the grounding check would refuse each)
@@ -104,8 +128,12 @@ def test_the_prefix_cache_changes_nothing_but_time(tiny: TransformersModel) -> N
     system = "Stable business facts. " * 20
     for text in PROMPTS:
         for output in (topic_model(("book", "cancel")), SignalsOutput):
-            request = ModelRequest(purpose="topic", messages=(("system", system), ("user", text)),
-                                   output=output, max_tokens=200)
+            request = ModelRequest(
+                purpose="topic",
+                messages=(("system", system), ("user", text)),
+                output=output,
+                max_tokens=200,
+            )
             assert tiny.complete(request).text == plain.complete(request).text
     assert sum(system in key for key in tiny._prefixes) == 1  # computed once, used four times
     assert not plain._prefixes

@@ -14,10 +14,14 @@ TEXT = "I'm Anna Schmidt, +49 30 1234567, anna@example.com, a cleaning with Dr. 
 
 
 @settings(max_examples=300, deadline=None)
-@given(kind=st.sampled_from(FIELD_TYPES), value=st.text(max_size=60),
-       text=st.sampled_from((TEXT, "", "ja bitte", "x" * 300)))
-def test_any_value_is_either_a_well_formed_candidate_or_a_reason(kind: str, value: str,
-                                                                  text: str) -> None:
+@given(
+    kind=st.sampled_from(FIELD_TYPES),
+    value=st.text(max_size=60),
+    text=st.sampled_from((TEXT, "", "ja bitte", "x" * 300)),
+)
+def test_any_value_is_either_a_well_formed_candidate_or_a_reason(
+    kind: str, value: str, text: str
+) -> None:
     checked = check_value(kind, value, text, CONTEXT, "en")  # type: ignore[arg-type]
     if isinstance(checked, str):
         assert checked
@@ -57,9 +61,14 @@ def test_the_offline_rules_apply() -> None:
 def test_a_model_guess_among_items_the_words_fit_alike_is_refused() -> None:
     """ "haircut" fits the women's and the men's haircut: the model may not pick one; a
     message that names one clearly is the model's to take."""
-    salon = CONTEXT.model_copy(update={"services": (
-        CatalogItem(id="womens_cut", names=("women's haircut", "haircut")),
-        CatalogItem(id="mens_cut", names=("men's haircut", "haircut")))})
+    salon = CONTEXT.model_copy(
+        update={
+            "services": (
+                CatalogItem(id="womens_cut", names=("women's haircut", "haircut")),
+                CatalogItem(id="mens_cut", names=("men's haircut", "haircut")),
+            )
+        }
+    )
     guess = check_value("service", "womens_cut", "I'd like a haircut", salon, "en")
     assert isinstance(guess, str) and "womens_cut, mens_cut" in guess
     clear = check_value("service", "mens_cut", "a men's haircut please", salon, "en")

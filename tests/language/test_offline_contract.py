@@ -79,8 +79,9 @@ def test_a_context_validated_afresh_finds_its_indexes_without_digesting_them() -
     cache knows them by the entries themselves, and never dumps them to digest them."""
     backend = OfflineBackend(embedder=HashingEmbedder())
     first = backend.faq_index(CONTEXT.faq)
-    again = CONTEXT.model_validate(CONTEXT.model_dump(mode="python", round_trip=True)
-                                   | {"faq": list(CONTEXT.faq)})
+    again = CONTEXT.model_validate(
+        CONTEXT.model_dump(mode="python", round_trip=True) | {"faq": list(CONTEXT.faq)}
+    )
     assert again.faq is not CONTEXT.faq and again.faq[0] is CONTEXT.faq[0]
     dumps: list[object] = []
     original = type(CONTEXT.faq[0]).model_dump

@@ -23,19 +23,29 @@ LANGS: tuple[Lang, ...] = ("en", "de")
 
 
 def _slot(start: datetime, staff: str = "alex", name: str = "Alex") -> Slot:
-    return Slot(start=start, end=start + timedelta(minutes=45), staff=staff, staff_name=name,
-                service="mens_cut")
+    return Slot(
+        start=start,
+        end=start + timedelta(minutes=45),
+        staff=staff,
+        staff_name=name,
+        service="mens_cut",
+    )
 
 
 # Thursday 26 Nov 10:00 with Alex, 15:00 with Sam, Friday 11:30 with Alex
-OFFER = (_slot(datetime(2026, 11, 26, 10, 0, tzinfo=LA)),
-         _slot(datetime(2026, 11, 26, 15, 0, tzinfo=LA), "sam", "Sam"),
-         _slot(datetime(2026, 11, 27, 11, 30, tzinfo=LA)))
+OFFER = (
+    _slot(datetime(2026, 11, 26, 10, 0, tzinfo=LA)),
+    _slot(datetime(2026, 11, 26, 15, 0, tzinfo=LA), "sam", "Sam"),
+    _slot(datetime(2026, 11, 27, 11, 30, tzinfo=LA)),
+)
 
 
 def test_a_label_is_weekday_time_and_staff_in_the_conversation_s_language() -> None:
-    assert slot_labels(OFFER, "en") == ("Thu 10:00 am · Alex", "Thu 3:00 pm · Sam",
-                                        "Fri 11:30 am · Alex")
+    assert slot_labels(OFFER, "en") == (
+        "Thu 10:00 am · Alex",
+        "Thu 3:00 pm · Sam",
+        "Fri 11:30 am · Alex",
+    )
     assert slot_labels(OFFER, "de") == ("Do 10:00 · Alex", "Do 15:00 · Sam", "Fr 11:30 · Alex")
     for lang in LANGS:  # a WhatsApp button's title
         assert all(len(label) <= 20 for label in slot_labels(OFFER, lang))
@@ -59,14 +69,18 @@ def test_long_staff_names_are_short_unless_two_would_read_the_same() -> None:
     sommer = _slot(at + timedelta(hours=1), "lena_sommer", "Dr. Lena Sommer")
     assert slot_labels((weber, sommer), "de") == ("Mi 09:00 · Dr. Weber", "Mi 10:00 · Dr. Sommer")
     other = _slot(at + timedelta(hours=2), "max_weber", "Dr. Max Weber")
-    assert slot_labels((weber, other), "en") == ("Wed 9:00 am · Dr. Jonas Weber",
-                                                 "Wed 11:00 am · Dr. Max Weber")
+    assert slot_labels((weber, other), "en") == (
+        "Wed 9:00 am · Dr. Jonas Weber",
+        "Wed 11:00 am · Dr. Max Weber",
+    )
 
 
 def test_the_repeated_autumn_hour_carries_the_zone() -> None:
     first = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 1:30 CDT, then 1:30 CST
-    offer = (_slot(first.astimezone(CHICAGO)),
-             _slot((first + timedelta(hours=1)).astimezone(CHICAGO)))
+    offer = (
+        _slot(first.astimezone(CHICAGO)),
+        _slot((first + timedelta(hours=1)).astimezone(CHICAGO)),
+    )
     assert offer[0].start.replace(tzinfo=None) == offer[1].start.replace(tzinfo=None)
     assert slot_labels(offer, "en") == ("Sun 1:30 am CDT", "Sun 1:30 am CST")
     # read back from the stored conversation, the slots carry bare offsets: given the
@@ -74,11 +88,15 @@ def test_the_repeated_autumn_hour_carries_the_zone() -> None:
     stored = tuple(Slot.model_validate_json(s.model_dump_json()) for s in offer)
     assert slot_labels(stored, "en", "America/Chicago") == ("Sun 1:30 am CDT", "Sun 1:30 am CST")
     assert slot_labels(stored, "en") == ("Sun 1:30 am UTC-5", "Sun 1:30 am UTC-6")
-    assert choose_offered("sun 1:30AM cst", "en", stored, "America/Chicago").value == \
-        offer[1].start.isoformat()  # type: ignore[union-attr]
+    assert (
+        choose_offered("sun 1:30AM cst", "en", stored, "America/Chicago").value
+        == offer[1].start.isoformat()
+    )  # type: ignore[union-attr]
     first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 2:30 MESZ, then 2:30 MEZ
-    offer = (_slot(first.astimezone(BERLIN)),
-             _slot((first + timedelta(hours=1)).astimezone(BERLIN)))
+    offer = (
+        _slot(first.astimezone(BERLIN)),
+        _slot((first + timedelta(hours=1)).astimezone(BERLIN)),
+    )
     assert slot_labels(offer, "de") == ("So 02:30 MESZ", "So 02:30 MEZ")
     assert slot_labels(offer, "en") == ("Sun 2:30 am CEST", "Sun 2:30 am CET")
     for label, slot in zip(slot_labels(offer, "de"), offer, strict=True):
@@ -87,8 +105,10 @@ def test_the_repeated_autumn_hour_carries_the_zone() -> None:
 
 def test_fixed_offsets_that_share_a_wall_time_are_told_apart_by_offset() -> None:
     wall = datetime(2026, 5, 6, 9, 0)
-    offer = (_slot(wall.replace(tzinfo=ZoneInfo("Etc/GMT-2"))),  # abbreviation "+02"
-             _slot(wall.replace(tzinfo=ZoneInfo("Etc/GMT-3"))))
+    offer = (
+        _slot(wall.replace(tzinfo=ZoneInfo("Etc/GMT-2"))),  # abbreviation "+02"
+        _slot(wall.replace(tzinfo=ZoneInfo("Etc/GMT-3"))),
+    )
     assert slot_labels(offer, "en") == ("Wed 9:00 am UTC+2", "Wed 9:00 am UTC+3")
 
 
@@ -101,14 +121,22 @@ def test_labels_that_would_still_read_the_same_are_numbered() -> None:
 
 def test_a_pressed_german_label_is_german_although_do_reads_as_english() -> None:
     at = datetime(2026, 3, 5, 10, 0, tzinfo=BERLIN)  # Thursday: "Do"
-    offer = (_slot(at - timedelta(hours=2), "jonas_weber", "Dr. Jonas Weber"),
-             _slot(at, "jonas_weber", "Dr. Jonas Weber"),
-             _slot(at, "lena_sommer", "Dr. Lena Sommer"))
+    offer = (
+        _slot(at - timedelta(hours=2), "jonas_weber", "Dr. Jonas Weber"),
+        _slot(at, "jonas_weber", "Dr. Jonas Weber"),
+        _slot(at, "lena_sommer", "Dr. Lena Sommer"),
+    )
     labels = slot_labels(offer, "de", "Europe/Berlin")
     assert labels[1] == "Do 10:00 · Dr. Weber"
-    ctx = UnderstandContext(now=at - timedelta(days=2), timezone="Europe/Berlin",
-                            languages=("de", "en"), conversation_lang="de",
-                            expected_field="slot", expected_type="offered_slot", offered=offer)
+    ctx = UnderstandContext(
+        now=at - timedelta(days=2),
+        timezone="Europe/Berlin",
+        languages=("de", "en"),
+        conversation_lang="de",
+        expected_field="slot",
+        expected_type="offered_slot",
+        offered=offer,
+    )
     und = OfflineBackend(embedder=HashingEmbedder()).understand(labels[1], (), ctx)
     assert und.lang == "de"
     assert (und.fields[0].type, und.fields[0].value) == ("offered_slot", at.isoformat())
@@ -125,8 +153,10 @@ def test_a_label_said_back_picks_its_slot_before_any_other_reading(lang: Lang) -
             assert found.confidence == 1.0 and not found.problem
     # the other language's label is still the button the customer pressed
     other: Lang = "de" if lang == "en" else "en"
-    assert choose_offered(slot_labels(OFFER, other)[2], lang, OFFER).value == \
-        OFFER[2].start.isoformat()  # type: ignore[union-attr]
+    assert (
+        choose_offered(slot_labels(OFFER, other)[2], lang, OFFER).value
+        == OFFER[2].start.isoformat()
+    )  # type: ignore[union-attr]
 
 
 def test_a_label_shows_its_time_as_the_reply_text_does() -> None:
@@ -150,8 +180,10 @@ def test_a_label_worded_the_old_way_still_picks_its_slot() -> None:
     assert slot_for_label("Fr 11:30 · Alex", OFFER) == OFFER[2]
     assert label_language("Fr 11:30 · Alex", OFFER) == "de"
     at = datetime(2026, 3, 4, 9, 0, tzinfo=BERLIN)
-    offer = (_slot(at, "jonas_weber", "Dr. Jonas Weber"),
-             _slot(at + timedelta(hours=1), "lena_sommer", "Dr. Lena Sommer"))
+    offer = (
+        _slot(at, "jonas_weber", "Dr. Jonas Weber"),
+        _slot(at + timedelta(hours=1), "lena_sommer", "Dr. Lena Sommer"),
+    )
     assert slot_labels(offer, "de") == ("Mi 09:00 · Dr. Weber", "Mi 10:00 · Dr. Sommer")
     assert slot_for_label("Mi 9:00 · Dr. Weber", offer) == offer[0]
     assert slot_for_label("mi 09:00 uhr · dr. weber", offer) == offer[0]
@@ -179,38 +211,70 @@ def test_a_label_of_an_older_offer_is_no_button_of_this_one() -> None:
 
 def test_extract_all_puts_the_pressed_slot_first() -> None:
     now = datetime(2026, 11, 24, 10, 0, tzinfo=LA)
-    ctx = UnderstandContext(now=now, timezone="America/Los_Angeles", languages=("en",),
-                            expected_field="slot", expected_type="offered_slot",
-                            offered=OFFER)
+    ctx = UnderstandContext(
+        now=now,
+        timezone="America/Los_Angeles",
+        languages=("en",),
+        expected_field="slot",
+        expected_type="offered_slot",
+        offered=OFFER,
+    )
     label = slot_labels(OFFER, "en")[2]
     first = extract_all(label, ctx, "en")[0]
-    assert (first.type, first.value, first.problem) == \
-        ("offered_slot", OFFER[2].start.isoformat(), "")
+    assert (first.type, first.value, first.problem) == (
+        "offered_slot",
+        OFFER[2].start.isoformat(),
+        "",
+    )
 
 
 # ------------------------------------------------------------------ for every offer
 
-ZONES = st.sampled_from(["America/Chicago", "Europe/Berlin", "America/Los_Angeles", "UTC",
-                         "Asia/Kolkata", "Australia/Lord_Howe", "Etc/GMT+5"])
+ZONES = st.sampled_from(
+    [
+        "America/Chicago",
+        "Europe/Berlin",
+        "America/Los_Angeles",
+        "UTC",
+        "Asia/Kolkata",
+        "Australia/Lord_Howe",
+        "Etc/GMT+5",
+    ]
+)
 # autumn changes (UTC) where a wall hour repeats, and ordinary moments
-ANCHORS = st.sampled_from([
-    datetime(2026, 11, 1, 6, 0, tzinfo=UTC),   # America/Chicago
-    datetime(2026, 11, 1, 8, 0, tzinfo=UTC),   # America/Los_Angeles
-    datetime(2026, 10, 25, 0, 0, tzinfo=UTC),  # Europe/Berlin
-    datetime(2026, 4, 4, 14, 30, tzinfo=UTC),  # Australia/Lord_Howe (half an hour back)
-    datetime(2026, 6, 15, 12, 0, tzinfo=UTC),
-]) | st.datetimes(datetime(2025, 1, 1), datetime(2028, 12, 31)).map(
-    lambda d: d.replace(second=0, microsecond=0, tzinfo=UTC))
+ANCHORS = st.sampled_from(
+    [
+        datetime(2026, 11, 1, 6, 0, tzinfo=UTC),  # America/Chicago
+        datetime(2026, 11, 1, 8, 0, tzinfo=UTC),  # America/Los_Angeles
+        datetime(2026, 10, 25, 0, 0, tzinfo=UTC),  # Europe/Berlin
+        datetime(2026, 4, 4, 14, 30, tzinfo=UTC),  # Australia/Lord_Howe (half an hour back)
+        datetime(2026, 6, 15, 12, 0, tzinfo=UTC),
+    ]
+) | st.datetimes(datetime(2025, 1, 1), datetime(2028, 12, 31)).map(
+    lambda d: d.replace(second=0, microsecond=0, tzinfo=UTC)
+)
 STEPS = st.one_of(
     st.lists(st.integers(-8, 8), min_size=1, max_size=10, unique=True),  # within hours
     st.lists(st.integers(-2000, 2000), min_size=1, max_size=10, unique=True),  # ±3 weeks
 )
 STAFF = st.dictionaries(
     st.sampled_from(["a", "b", "c", "d"]),
-    st.sampled_from(["Alex", "Sam", "Dr. Jonas Weber", "Dr. Max Weber", "dr. jonas weber",
-                     "Mia Keller", "Alexandra Montgomery-Smith", "Alexandra Montgomery", "",
-                     "Dr. Lena Sommer"]),
-    min_size=1)
+    st.sampled_from(
+        [
+            "Alex",
+            "Sam",
+            "Dr. Jonas Weber",
+            "Dr. Max Weber",
+            "dr. jonas weber",
+            "Mia Keller",
+            "Alexandra Montgomery-Smith",
+            "Alexandra Montgomery",
+            "",
+            "Dr. Lena Sommer",
+        ]
+    ),
+    min_size=1,
+)
 
 
 @st.composite
@@ -232,7 +296,8 @@ def offers(draw: st.DrawFn) -> tuple[str, tuple[Slot, ...]]:
 @settings(max_examples=300, deadline=None)
 @given(offer=offers(), lang=st.sampled_from(LANGS))
 def test_every_offer_has_distinct_labels_that_read_back_as_their_slot(
-        offer: tuple[str, tuple[Slot, ...]], lang: Lang) -> None:
+    offer: tuple[str, tuple[Slot, ...]], lang: Lang
+) -> None:
     zone, slots = offer
     labels = slot_labels(slots, lang, zone)
     assert len(labels) == len(slots)

@@ -20,7 +20,8 @@ from bench.understanding import routing
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FRONTDESK_TEST_DB") == "postgresql",
-    reason="no database involved: measured once, in the SQLite pass")
+    reason="no database involved: measured once, in the SQLite pass",
+)
 
 # data set → (floor or ceiling, "at least" | "at most")
 FLOORS = {
@@ -43,8 +44,9 @@ def results(language) -> dict[tuple[str, str], routing.Result]:
 
 
 @pytest.mark.parametrize(("dataset", "lang"), sorted(FLOORS))
-def test_routing_holds_its_floor(results: dict[tuple[str, str], routing.Result],
-                                 dataset: str, lang: str) -> None:
+def test_routing_holds_its_floor(
+    results: dict[tuple[str, str], routing.Result], dataset: str, lang: str
+) -> None:
     bound, how = FLOORS[(dataset, lang)]
     result = results[(dataset, lang)]
     assert result.n >= 100

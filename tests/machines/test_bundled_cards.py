@@ -14,8 +14,10 @@ IDS = sorted(CARDS)
 
 EXPECTED = {
     "book": (50, ["service", "date", "find", "slot", "name", "phone", "confirm", "book"]),
-    "reschedule": (55, ["phone", "lookup", "appointment", "date", "find", "slot", "confirm",
-                        "move"]),
+    "reschedule": (
+        55,
+        ["phone", "lookup", "appointment", "date", "find", "slot", "confirm", "move"],
+    ),
     "cancel": (55, ["phone", "lookup", "appointment", "confirm", "cancel"]),
     "faq": (40, ["answer"]),
     "hours": (40, ["hours"]),
@@ -56,16 +58,31 @@ def test_fields_the_engine_relies_on() -> None:
     def fields(card_id: str) -> dict[str, str]:
         return {f.name: f.type for f in CARDS[card_id].required_fields}
 
-    assert fields("book") == {"service": "service", "staff": "staff", "date": "date",
-                              "time": "time", "slot": "offered_slot", "name": "person_name",
-                              "phone": "phone"}
-    assert fields("reschedule") == {"phone": "phone", "appointment": "choice", "date": "date",
-                                    "time": "time", "staff": "staff", "slot": "offered_slot",
-                                    "service": "service"}
+    assert fields("book") == {
+        "service": "service",
+        "staff": "staff",
+        "date": "date",
+        "time": "time",
+        "slot": "offered_slot",
+        "name": "person_name",
+        "phone": "phone",
+    }
+    assert fields("reschedule") == {
+        "phone": "phone",
+        "appointment": "choice",
+        "date": "date",
+        "time": "time",
+        "staff": "staff",
+        "slot": "offered_slot",
+        "service": "service",
+    }
     assert fields("cancel") == {"phone": "phone", "appointment": "choice"}
     assert fields("faq") == {"service": "service"}
-    assert fields("message") == fields("emergency") == {
-        "message": "text", "name": "person_name", "phone": "phone"}
+    assert (
+        fields("message")
+        == fields("emergency")
+        == {"message": "text", "name": "person_name", "phone": "phone"}
+    )
     for card_id in ("hours", "human", "smalltalk", "out_of_scope"):
         assert fields(card_id) == {}
 
@@ -76,7 +93,8 @@ def test_steps_the_engine_relies_on() -> None:
     assert book.step("confirm").on_deny == "date"
     assert book.allowed_actions == ("find_slots", "book") and book.confirm_before == ("book",)
     assert [(e.when, e.reason) for e in book.auto_escalate_if] == [
-        ("counter.failed_attempts >= 3", "repeated failure")]
+        ("counter.failed_attempts >= 3", "repeated failure")
+    ]
     move = CARDS["reschedule"]
     assert move.step("lookup").on_fail == "phone" and move.step("move").on_fail == "find"
     assert move.step("move").action == "reschedule" and move.confirm_before == ("reschedule",)
@@ -90,8 +108,12 @@ def test_steps_the_engine_relies_on() -> None:
     assert [e.action for e in emergency.confirm_exempt] == ["emergency"]
     assert CARDS["smalltalk"].step("chat").say == "smalltalk"
     assert CARDS["out_of_scope"].step("decline").say == "out_of_scope"
-    assert {c.id for c in CARDS.values() if c.oneshot} == {"faq", "hours", "smalltalk",
-                                                          "out_of_scope"}
+    assert {c.id for c in CARDS.values() if c.oneshot} == {
+        "faq",
+        "hours",
+        "smalltalk",
+        "out_of_scope",
+    }
 
 
 @pytest.mark.parametrize("card_id", IDS)
@@ -102,8 +124,7 @@ def test_bundled_card_revalidates_cleanly(card_id: str) -> None:
 @pytest.mark.parametrize("card_id", IDS)
 def test_bundled_card_compiles(card_id: str) -> None:
     machine = compile_card(CARDS[card_id])
-    assert machine.states[: len(CARDS[card_id].steps)] == tuple(s.id for s in
-                                                                 CARDS[card_id].steps)
+    assert machine.states[: len(CARDS[card_id].steps)] == tuple(s.id for s in CARDS[card_id].steps)
 
 
 def test_bundled_cards_returns_a_fresh_dict() -> None:

@@ -63,7 +63,10 @@ def test_fire_and_a_fresh_instance_of_the_class_agree_with_the_table(card_id: st
                 with pytest.raises(TransitionRefused) as caught:
                     machine.fire(state, event)
                 assert (caught.value.event, caught.value.state, caught.value.card) == (
-                    event, state, card_id)
+                    event,
+                    state,
+                    card_id,
+                )
                 with pytest.raises(TransitionNotAllowed):
                     instance.send(event)
                 with pytest.raises(TransitionRefused):
@@ -85,7 +88,7 @@ def test_the_transition_rules() -> None:
     collects = ["service", "date", "slot", "name", "phone"]
     for c in collects:
         sources = {s for (s, e) in t if e == f"correct_{c}"}
-        assert sources == set(steps[steps.index(c) + 1:])
+        assert sources == set(steps[steps.index(c) + 1 :])
         assert all(t[(s, f"correct_{c}")] == c for s in sources)
     assert not any(s in TERMINAL_STATES for (s, _) in t)
 

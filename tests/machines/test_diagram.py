@@ -65,11 +65,16 @@ def test_mermaid_escalation_edges_are_red_and_unfired_edges_dashed(card_id: str)
     text = to_mermaid(machine, labels)
     # link 0 is the start arrow; link i is transition i - 1
     escalations = {i + 1 for i, t in enumerate(machine.transitions) if t.target == "escalated"}
-    unfired = {i + 1 for i, t in enumerate(machine.transitions)
-               if t.target != "escalated" and (t.source, t.event, t.target) not in labels}
+    unfired = {
+        i + 1
+        for i, t in enumerate(machine.transitions)
+        if t.target != "escalated" and (t.source, t.event, t.target) not in labels
+    }
     styles = dict((frozenset(n), s) for n, s in link_styles(text))
-    assert styles[frozenset(escalations)] == \
-        f"stroke:{ESCALATION_COLOUR},stroke-width:3px,color:{ESCALATION_COLOUR}"
+    assert (
+        styles[frozenset(escalations)]
+        == f"stroke:{ESCALATION_COLOUR},stroke-width:3px,color:{ESCALATION_COLOUR}"
+    )
     if unfired:
         assert "stroke-dasharray" in styles[frozenset(unfired)]
     assert len(styles) == 1 + bool(unfired)
@@ -94,13 +99,14 @@ def test_rules_label_only_the_transitions_they_can_fire() -> None:
     assert ("service", "correct_service", "service") not in labels
     # no rule advances past a confirm step (only a yes does): the edge is unlabelled
     assert ("confirm", "advance", "book") not in labels
-    assert labels[("phone", "escalate", "escalated")] == ["book.escalate.1",
-                                                          "escalate.unanswered"]
+    assert labels[("phone", "escalate", "escalated")] == ["book.escalate.1", "escalate.unanswered"]
     # book finds nothing it would offer another topic for: no offer.declined here
     assert labels[("phone", "abandon", "abandoned")] == ["goodbye.abandons"]
     # cancel's lookup may find nothing and offer a booking: a no to that ends the task
-    assert LABELS["cancel"][("phone", "abandon", "abandoned")] == ["offer.declined",
-                                                                  "goodbye.abandons"]
+    assert LABELS["cancel"][("phone", "abandon", "abandoned")] == [
+        "offer.declined",
+        "goodbye.abandons",
+    ]
 
 
 def test_rule_labels_read_conditions_not_text() -> None:
@@ -109,16 +115,31 @@ def test_rule_labels_read_conditions_not_text() -> None:
 
     machine = MACHINES["book"]
     card = machine.card
-    rules = RuleSet("test", (
-        Rule("t.not_confirm", "signal.deny and not (machine.state == 'confirm')",
-             (Emit("abandon"),), 1),
-        Rule("t.either", "machine.state == 'date' or machine.state == 'slot'",
-             (Emit("escalate"),), 1),
-        Rule("t.other_card", "machine.card == 'cancel' and signal.deny", (Emit("abandon"),), 1),
-        Rule("t.not_name", "machine.state != 'name'", (Emit("correct_service"),), 1),
-        Rule("t.unknowable", "not (signal.deny and machine.state == 'date')",
-             (Emit("escalate"),), 1),
-    ))
+    rules = RuleSet(
+        "test",
+        (
+            Rule(
+                "t.not_confirm",
+                "signal.deny and not (machine.state == 'confirm')",
+                (Emit("abandon"),),
+                1,
+            ),
+            Rule(
+                "t.either",
+                "machine.state == 'date' or machine.state == 'slot'",
+                (Emit("escalate"),),
+                1,
+            ),
+            Rule("t.other_card", "machine.card == 'cancel' and signal.deny", (Emit("abandon"),), 1),
+            Rule("t.not_name", "machine.state != 'name'", (Emit("correct_service"),), 1),
+            Rule(
+                "t.unknowable",
+                "not (signal.deny and machine.state == 'date')",
+                (Emit("escalate"),),
+                1,
+            ),
+        ),
+    )
     labels = rule_labels(machine, [card_rules(card), rules])
     abandon = {s for (s, e, _), names in labels.items() if "t.not_confirm" in names}
     assert abandon == {s.id for s in card.steps} - {"confirm"}
@@ -134,7 +155,7 @@ def test_rule_labels_read_conditions_not_text() -> None:
 
 def test_mermaid_without_labels_draws_events_only() -> None:
     text = to_mermaid(MACHINES["book"])
-    assert "    s_confirm -->|\"confirm\"| s_book" in text
+    assert '    s_confirm -->|"confirm"| s_book' in text
     assert "stroke-dasharray" not in text  # without rules nothing is known to be unfired
 
 
@@ -152,7 +173,9 @@ def test_steps_named_like_mermaid_keywords_get_their_own_node_ids() -> None:
     from .cards_for_tests import GOOD
 
     text = GOOD.replace("id: name\n", "id: end\n")
-    text = text.replace("id: service\n", "id: class\n").replace("on_fail: service", "on_fail: class")
+    text = text.replace("id: service\n", "id: class\n").replace(
+        "on_fail: service", "on_fail: class"
+    )
     text = to_mermaid(compile_card(load_card_text(text, "demo.yaml")))
     assert '    s_end["end (collect)"]' in text
     assert '    s_slot -->|"advance"| s_end' in text
@@ -188,8 +211,10 @@ def test_dot_has_every_state_and_transition_with_escalations_in_red() -> None:
 def _dot_required() -> None:
     if shutil.which("dot") is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("graphviz's dot is not installed (CI installs the Debian package "
-                        "graphviz in .ci/run)")
+            pytest.fail(
+                "graphviz's dot is not installed (CI installs the Debian package "
+                "graphviz in .ci/run)"
+            )
         pytest.skip("graphviz's dot is not installed (Debian package: graphviz)")
 
 

@@ -8,8 +8,9 @@ from rules.errors import FrontdeskError
 
 
 def test_invalid_card_prints_one_problem_per_line() -> None:
-    err = InvalidCard([Problem("cards/a.yaml", 3, "unknown action 'x'"),
-                       Problem("biz.yaml", 0, "no line known")])
+    err = InvalidCard(
+        [Problem("cards/a.yaml", 3, "unknown action 'x'"), Problem("biz.yaml", 0, "no line known")]
+    )
     assert str(err) == "cards/a.yaml:3: unknown action 'x'\nbiz.yaml: no line known"
     assert isinstance(err, InvalidDocument) and isinstance(err, FrontdeskError)
 

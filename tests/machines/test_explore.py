@@ -19,7 +19,8 @@ FULL = {"business.has_emergency": True, "business.has_human": True, "business.ha
 BROKEN = Path(__file__).resolve().parents[1] / "cards" / "broken"
 SMALL = ["cancel", "message", "emergency", "faq", "human"]
 CASES = [(c, bundled_cards()[c]) for c in SMALL] + [
-    (p.stem, load_card_file(p)) for p in sorted(BROKEN.glob("*.yaml"))]
+    (p.stem, load_card_file(p)) for p in sorted(BROKEN.glob("*.yaml"))
+]
 
 
 def _explore(card: Card, shortcuts: bool) -> tuple[Report, set[object]]:
@@ -36,6 +37,6 @@ def test_the_shortcuts_find_what_every_turn_finds(name: str, card: Card) -> None
     slow, everything = _explore(card, False)
     assert reached == everything
     assert fast.transitions <= slow.transitions
-    assert [(v.kind, v.message, format_counterexample(v.counterexample))
-            for v in fast.violations] == [
-        (v.kind, v.message, format_counterexample(v.counterexample)) for v in slow.violations]
+    assert [
+        (v.kind, v.message, format_counterexample(v.counterexample)) for v in fast.violations
+    ] == [(v.kind, v.message, format_counterexample(v.counterexample)) for v in slow.violations]

@@ -34,18 +34,32 @@ DEPTH = 3
 
 def _values(brain: Brain) -> dict[str, str]:
     """A usable value per field type, so the engine's reply plan can name it."""
-    return {"service": brain.business.services[0].id, "staff": "any", "date": "2026-12-01",
-            "time": "10:00", "offered_slot": "2026-12-01T10:00:00+00:00",
-            "person_name": "Jamie Rivera", "phone": "+15035550101", "email": "a@example.com",
-            "address": "1 Main Street", "text": "please call me back", "choice": "appt-1",
-            "boolean": "yes"}
+    return {
+        "service": brain.business.services[0].id,
+        "staff": "any",
+        "date": "2026-12-01",
+        "time": "10:00",
+        "offered_slot": "2026-12-01T10:00:00+00:00",
+        "person_name": "Jamie Rivera",
+        "phone": "+15035550101",
+        "email": "a@example.com",
+        "address": "1 Main Street",
+        "text": "please call me back",
+        "choice": "appt-1",
+        "boolean": "yes",
+    }
 
 
 def _fresh_slot(brain: Brain) -> Slot:
     start = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
     staff = brain.business.staff[0]
-    return Slot(start=start, end=start + timedelta(hours=1), staff=staff.id,
-                staff_name=staff.name, service=brain.business.services[0].id)
+    return Slot(
+        start=start,
+        end=start + timedelta(hours=1),
+        staff=staff.id,
+        staff_name=staff.name,
+        service=brain.business.services[0].id,
+    )
 
 
 def _model(brain: Brain, topic: Topic) -> Model:
@@ -53,8 +67,9 @@ def _model(brain: Brain, topic: Topic) -> Model:
     return build_model(topic.machine, topic.rules, topic.rulesets, fixed)
 
 
-def _engine(brain: Brain, topic: Topic, model: Model, config: Config, out: Outcome
-            ) -> tuple[Turn, int]:
+def _engine(
+    brain: Brain, topic: Topic, model: Model, config: Config, out: Outcome
+) -> tuple[Turn, int]:
     """Run the engine's card phase on the explorer's starting facts, feeding it the action
     results the explorer chose; the finished Turn and how many results it consumed."""
     values = _values(brain)
@@ -62,18 +77,32 @@ def _engine(brain: Brain, topic: Topic, model: Model, config: Config, out: Outco
     fields = {name: values[topic.card.field(name).type] for name in config.fields}
     if out.input.field and out.input.valid and out.input.field in model.tracked:
         fields[out.input.field] = values[topic.card.field(out.input.field).type]
-    counters = {"failed_attempts": int(facts["counter.failed_attempts"]),
-                "unanswered": int(facts["counter.unanswered"])}
-    state = ConversationState(lang="en", counters=counters, active=TopicState(
-        card=topic.card.id, state=config.state, fields=fields, since=NOW))
-    snap = Snapshot(business=brain.business.slug, conversation_id="c", channel="webchat",
-                    state=state)
+    counters = {
+        "failed_attempts": int(facts["counter.failed_attempts"]),
+        "unanswered": int(facts["counter.unanswered"]),
+    }
+    state = ConversationState(
+        lang="en",
+        counters=counters,
+        active=TopicState(card=topic.card.id, state=config.state, fields=fields, since=NOW),
+    )
+    snap = Snapshot(
+        business=brain.business.slug, conversation_id="c", channel="webchat", state=state
+    )
     und = Understanding(text="hello", lang="en")
     chosen = iter(ok for name, ok in out.trace.actions if name != "escalate")
     results: list[ActionResult] = []
     while True:
-        turn = Turn(brain=brain, snap=snap, und=und, now=NOW, results=tuple(results),
-                    state=state, facts=dict(facts), lang="en")
+        turn = Turn(
+            brain=brain,
+            snap=snap,
+            und=und,
+            now=NOW,
+            results=tuple(results),
+            state=state,
+            facts=dict(facts),
+            lang="en",
+        )
         try:
             turn.run_phase("card", topic.rules, topic)
             return turn, len(results)
@@ -82,8 +111,9 @@ def _engine(brain: Brain, topic: Topic, model: Model, config: Config, out: Outco
             # a search that succeeds offers slots, and a new offer is never the slot chosen
             # from the last one (it failed, or the search changed): the explorer drops it
             offered = (_fresh_slot(brain),) if ok and need.call.name == "find_slots" else ()
-            results.append(ActionResult(name=need.call.name, key=need.call.key, ok=ok,
-                                        offered=offered))
+            results.append(
+                ActionResult(name=need.call.name, key=need.call.key, ok=ok, offered=offered)
+            )
 
 
 def _cases(model: Model) -> list[tuple[Config, Outcome]]:
@@ -97,16 +127,27 @@ def _cases(model: Model) -> list[tuple[Config, Outcome]]:
             if out.end is None:
                 continue  # a loop: the engine's own bound would stop it (not in these cards)
             found.append((config, out))
-            if depth + 1 < DEPTH and out.end.state not in TERMINAL_STATES \
-                    and out.end not in seen:
+            if depth + 1 < DEPTH and out.end.state not in TERMINAL_STATES and out.end not in seen:
                 seen.add(out.end)
                 queue.append((out.end, depth + 1))
     step = max(1, len(found) // PER_CARD)
     return found[::step]
 
 
-CARDS = [("bloom-salon", c) for c in ("book", "reschedule", "cancel", "message", "emergency",
-                                      "faq", "hours", "human", "smalltalk")]
+CARDS = [
+    ("bloom-salon", c)
+    for c in (
+        "book",
+        "reschedule",
+        "cancel",
+        "message",
+        "emergency",
+        "faq",
+        "hours",
+        "human",
+        "smalltalk",
+    )
+]
 CARDS += [("rapid-rooter", "book"), ("praxis-sommer", "emergency")]
 
 
@@ -122,7 +163,8 @@ def test_the_explorer_takes_the_engines_card_phase(slug: str, card_id: str) -> N
         where = f"{card_id} from {config} with {out.input.describe()}"
         assert [f.rule for f in turn.firings] == list(out.trace.fired), where
         assert [(t.source, t.event, t.target, t.refused) for t in turn.transitions] == [
-            (m.source, m.event, m.target, m.refused) for m in out.trace.moves], where
+            (m.source, m.event, m.target, m.refused) for m in out.trace.moves
+        ], where
         assert [a.name for a in turn.actions] == [a for a, _ in out.trace.actions], where
         assert len(turn.escalations) == sum(a == "escalate" for a, _ in out.trace.actions)
         assert [f"{s.kind} {s.arg}".strip() for s, _ in turn.said] == list(out.trace.says), where

@@ -43,8 +43,10 @@ BROKEN = {
         "on_fail of step 'find' names no step: 'nowhere'",
     ),
     "bad on_deny": (
-        ("  - id: confirm\n    kind: confirm\n",
-         "  - id: confirm\n    kind: confirm\n    on_deny: servce  # <-\n"),
+        (
+            "  - id: confirm\n    kind: confirm\n",
+            "  - id: confirm\n    kind: confirm\n    on_deny: servce  # <-\n",
+        ),
         "on_deny of step 'confirm' names no step: 'servce' (did you mean 'service'?)",
     ),
     "missing field": (
@@ -72,8 +74,10 @@ BROKEN = {
         "step 'find' runs action 'find_slots', which is not in allowed_actions",
     ),
     "confirm with no action after it": (
-        ("  - id: book\n    kind: action\n    action: book\n    on_fail: find\n",
-         "  - id: bye\n    kind: say\n    say: bye\n"),
+        (
+            "  - id: book\n    kind: action\n    action: book\n    on_fail: find\n",
+            "  - id: bye\n    kind: say\n    say: bye\n",
+        ),
         "confirm step 'confirm' has no action after it to confirm",
     ),
     "wrong step kind": (
@@ -89,8 +93,10 @@ BROKEN = {
         "unknown key 'confirm_befor'",
     ),
     "a part that belongs to another kind of step": (
-        ("  - id: slot\n    kind: collect\n",
-         "  - id: slot\n    kind: collect\n    on_fail: service  # <-\n"),
+        (
+            "  - id: slot\n    kind: collect\n",
+            "  - id: slot\n    kind: collect\n    on_fail: service  # <-\n",
+        ),
         "step 'slot' is a collect step; 'on_fail' belongs to action steps",
     ),
     "a field of the wrong type for an action": (
@@ -98,24 +104,34 @@ BROKEN = {
         "action 'book' reads field 'phone' as a phone, but card 'demo' declares it as a text",
     ),
     "an unknown say key": (
-        ("  - id: confirm\n", "  - id: thanks\n    kind: say\n    say: anythng_else  # <-\n"
-                             "  - id: confirm\n"),
+        (
+            "  - id: confirm\n",
+            "  - id: thanks\n    kind: say\n    say: anythng_else  # <-\n  - id: confirm\n",
+        ),
         "step 'thanks' says 'anythng_else', which is no known say key (did you mean "
         "'anything_else'?)",
     ),
     "a say step that asks": (
-        ("  - id: confirm\n", "  - id: again\n    kind: say\n    say: ask  # <-\n"
-                             "  - id: confirm\n"),
+        (
+            "  - id: confirm\n",
+            "  - id: again\n    kind: say\n    say: ask  # <-\n  - id: confirm\n",
+        ),
         "step 'again' says 'ask', which is no known say key",
     ),
     "an exemption for an action that commits nothing": (
-        ("confirm_before: [book]\n", "confirm_before: [book]\nconfirm_exempt:\n"
-         "  - {action: find_slots, reason: searching changes nothing}  # <-\n"),
+        (
+            "confirm_before: [book]\n",
+            "confirm_before: [book]\nconfirm_exempt:\n"
+            "  - {action: find_slots, reason: searching changes nothing}  # <-\n",
+        ),
         "confirm_exempt names action 'find_slots', which commits nothing and needs no yes",
     ),
     "an exemption that contradicts confirm_before": (
-        ("confirm_before: [book]\n", "confirm_before: [book]\nconfirm_exempt:\n"
-         "  - {action: book, reason: regulars are booked without a read-back}  # <-\n"),
+        (
+            "confirm_before: [book]\n",
+            "confirm_before: [book]\nconfirm_exempt:\n"
+            "  - {action: book, reason: regulars are booked without a read-back}  # <-\n",
+        ),
         "action 'book' is both in confirm_before and exempt from it",
     ),
     "a reserved step id": (
@@ -150,8 +166,11 @@ def test_broken_card_reports_file_line_and_message(case: str) -> None:
 
 def test_confirm_must_come_after_every_collect_the_action_relies_on() -> None:
     text = replace_once(GOOD, "  - id: name\n    kind: collect\n    field: name\n", "")
-    text = replace_once(text, "    kind: confirm\n",
-                        "    kind: confirm\n  - id: name\n    kind: collect\n    field: name\n")
+    text = replace_once(
+        text,
+        "    kind: confirm\n",
+        "    kind: confirm\n  - id: name\n    kind: collect\n    field: name\n",
+    )
     found = problems_of(text)
     assert any("step 'name' collects 'name' after confirm step 'confirm'" in p for p in found)
 
@@ -177,11 +196,13 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
 
 
 def test_a_condition_that_does_not_parse() -> None:
-    text = replace_once(GOOD, "    skip_if: customer.has_phone\n",
-                        "    skip_if: customer.has_phone and (  # <-\n")
+    text = replace_once(
+        GOOD, "    skip_if: customer.has_phone\n", "    skip_if: customer.has_phone and (  # <-\n"
+    )
     found = problems_of(text)
-    assert any(p.startswith(f"cards/demo.yaml:{marked_line(text)}: invalid condition")
-               for p in found), found
+    assert any(
+        p.startswith(f"cards/demo.yaml:{marked_line(text)}: invalid condition") for p in found
+    ), found
 
 
 def test_a_document_that_is_not_a_mapping() -> None:
@@ -213,13 +234,17 @@ def test_load_cards_reports_problems_of_every_file(tmp_path: object) -> None:
 
     folder = Path(str(tmp_path))
     (folder / "a.yaml").write_text(GOOD.replace("action: book", "action: bok"), encoding="utf-8")
-    (folder / "b.yaml").write_text(GOOD.replace("id: demo", "id: other").replace(
-        "type: phone", "type: telephone"), encoding="utf-8")
+    (folder / "b.yaml").write_text(
+        GOOD.replace("id: demo", "id: other").replace("type: phone", "type: telephone"),
+        encoding="utf-8",
+    )
     (folder / "notes.txt").write_text("not a card", encoding="utf-8")
     with pytest.raises(InvalidCard) as caught:
         load_cards([folder])
-    assert {p.file for p in caught.value.problems} == {str(folder / "a.yaml"),
-                                                       str(folder / "b.yaml")}
+    assert {p.file for p in caught.value.problems} == {
+        str(folder / "a.yaml"),
+        str(folder / "b.yaml"),
+    }
 
 
 def test_load_cards_reads_files_and_folders(tmp_path: object) -> None:

@@ -33,8 +33,9 @@ def reachable(machine: CompiledMachine, start: str) -> set[str]:
 @pytest.mark.parametrize("card_id", IDS)
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
-def test_random_event_sequences_stay_in_the_declared_states(card_id: str,
-                                                            data: st.DataObject) -> None:
+def test_random_event_sequences_stay_in_the_declared_states(
+    card_id: str, data: st.DataObject
+) -> None:
     machine = MACHINES[card_id]
     events = st.sampled_from(machine.events + ("bogus",))
     state = machine.initial

@@ -29,8 +29,12 @@ def test_what_the_registry_says_an_action_does_is_what_the_engine_treats_it_as()
 
 def test_each_claim_belongs_to_the_commit_whose_success_says_it() -> None:
     assert claims(DEFAULT_ACTIONS) == {
-        "booked": "book", "rescheduled": "reschedule", "cancelled": "cancel",
-        "already_cancelled": "cancel", "message_taken": "take_message"}
+        "booked": "book",
+        "rescheduled": "reschedule",
+        "cancelled": "cancel",
+        "already_cancelled": "cancel",
+        "message_taken": "take_message",
+    }
     for action, claim in _DONE_ITEMS.items():  # the test driver's results say the same
         if DEFAULT_ACTIONS[action].claims:
             assert claim in DEFAULT_ACTIONS[action].claims

@@ -26,10 +26,17 @@ def test_every_demo_business_enters_topics_only_on_evidence() -> None:
 
 
 def test_a_policy_that_enters_any_candidate_is_caught_with_the_facts_that_show_it() -> None:
-    careless = RuleSet("policy:careless", (
-        Rule("careless.new", "topic.candidate",
-             (Set("decision.topic", Ref("topic.candidate")),), 40),
-    ))
+    careless = RuleSet(
+        "policy:careless",
+        (
+            Rule(
+                "careless.new",
+                "topic.candidate",
+                (Set("decision.topic", Ref("topic.candidate")),),
+                40,
+            ),
+        ),
+    )
     engine = compile_rules((careless,), BASE_FACTS, backend="python")
     found = {v.kind: v for v in check(engine, *_split("bloom-salon"))}
     assert set(found) == {"bare_answer_commits", "unclear_commit"}

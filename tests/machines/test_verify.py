@@ -76,8 +76,10 @@ def test_each_broken_card_is_caught(path: Path) -> None:
 @pytest.mark.parametrize("card_id", sorted(bundled_cards()))
 def test_every_bundled_card_is_sound(card_id: str) -> None:
     report = check(bundled_cards()[card_id])
-    assert report.ok, "\n".join(f"{v.kind}: {v.message}\n{format_counterexample(v.counterexample)}"
-                                for v in report.violations)
+    assert report.ok, "\n".join(
+        f"{v.kind}: {v.message}\n{format_counterexample(v.counterexample)}"
+        for v in report.violations
+    )
     assert report.states >= 3 and report.transitions >= 2
 
 
@@ -91,8 +93,10 @@ def test_the_bundled_cards_that_run_side_effects_state_invariants() -> None:
 def test_every_demo_business_is_sound() -> None:
     """Each business's compiled cards with its own rules; a card identical to a bundled one
     in a business with the same topics is proven above, and is not checked again."""
-    seen = {json.dumps([c.model_dump(mode="json"), sorted(FULL.items())])
-            for c in bundled_cards().values()}
+    seen = {
+        json.dumps([c.model_dump(mode="json"), sorted(FULL.items())])
+        for c in bundled_cards().values()
+    }
     checked = 0
     for slug, brain in sorted(demo_brains().items()):
         fixed = {f"business.has_{c}": c in brain.topics for c in ("emergency", "human", "message")}
@@ -124,11 +128,22 @@ def test_an_emergency_message_without_its_callback_questions_is_caught() -> None
     """take_message is not in confirm_before here either: the fields an action needs are
     asked for whatever the card confirms."""
     card = bundled_cards()["emergency"]
-    steps = [s.model_dump(mode="json", exclude_none=True) for s in card.steps
-             if s.id not in ("name", "phone", "confirm")]
-    report = check(_variant("emergency", steps=steps, confirm_before=[],
-                            confirm_exempt=[{"action": a, "reason": "no time to read back"}
-                                            for a in ("emergency", "take_message")]))
+    steps = [
+        s.model_dump(mode="json", exclude_none=True)
+        for s in card.steps
+        if s.id not in ("name", "phone", "confirm")
+    ]
+    report = check(
+        _variant(
+            "emergency",
+            steps=steps,
+            confirm_before=[],
+            confirm_exempt=[
+                {"action": a, "reason": "no time to read back"}
+                for a in ("emergency", "take_message")
+            ],
+        )
+    )
     (v,) = [v for v in report.violations if v.kind == "field_never_asked"]
     assert "'take_message' needs fields 'name' and 'phone'" in v.message
     # after hours, when the business wants a message: the alert, then straight to it
@@ -155,11 +170,16 @@ def test_a_commit_the_card_exempts_runs_without_a_yes() -> None:
 
 
 def test_every_committing_action_needs_a_yes_whatever_confirm_before_says() -> None:
-    for card_id, action in (("book", "book"), ("cancel", "cancel"), ("message", "take_message"),
-                            ("reschedule", "reschedule")):
+    for card_id, action in (
+        ("book", "book"),
+        ("cancel", "cancel"),
+        ("message", "take_message"),
+        ("reschedule", "reschedule"),
+    ):
         card = bundled_cards()[card_id]
-        steps = [s.model_dump(mode="json", exclude_none=True) for s in card.steps
-                 if s.kind != "confirm"]
+        steps = [
+            s.model_dump(mode="json", exclude_none=True) for s in card.steps if s.kind != "confirm"
+        ]
         for step in steps:
             if step.get("on_deny"):
                 del step["on_deny"]
@@ -193,8 +213,7 @@ def test_each_yes_before_a_failed_booking_does_not_restart_the_count() -> None:
     steps[-1]["on_fail"] = "confirm"
     report = check(_variant("book", steps=steps))
     assert "failure_unbounded" not in _kinds(report)
-    assert "failure_unbounded" in _kinds(check(_variant("book", steps=steps,
-                                                        auto_escalate_if=[])))
+    assert "failure_unbounded" in _kinds(check(_variant("book", steps=steps, auto_escalate_if=[])))
 
 
 # ---------------------------------------------------------------------- counterexamples
@@ -228,8 +247,7 @@ def test_the_counterexample_is_a_shortest_conversation() -> None:
     assert len(steps) == 4
     assert sorted(s.input.field for s in steps[:3]) == ["note", "number", "who"]
     assert dict(steps[3].input.facts) == {"signal.deny": True}
-    assert [(m.source, m.event, m.target) for m in steps[3].moves][0] == (
-        "confirm", "deny", "take")
+    assert [(m.source, m.event, m.target) for m in steps[3].moves][0] == ("confirm", "deny", "take")
     text = format_counterexample(steps)
     assert text.splitlines()[0].strip().startswith("1. customer gives")
     assert "confirm --deny--> take" in text and "state: take" in text
@@ -255,14 +273,20 @@ def _with(card: Card, *rules: Rule) -> Report:
     rulesets = (card_rules(card), guardrails_policy(), RuleSet("policy:test", rules))
     schema = card_facts([f.name for f in card.required_fields], card.allowed_actions)
     machine = compile_subject(card, backend="python")[0]
-    return verify(machine, compile_rules(rulesets, schema, backend="python"), rulesets,
-                  fixed=FULL)
+    return verify(machine, compile_rules(rulesets, schema, backend="python"), rulesets, fixed=FULL)
 
 
 def test_rules_of_equal_salience_that_disagree_are_a_tie() -> None:
     card = load_card_text(SMALL, "small.yaml")
-    report = _with(card, Rule("test.thanks", "machine.state == 'who' and signal.thanks",
-                              (Emit("escalate"),), salience=50))
+    report = _with(
+        card,
+        Rule(
+            "test.thanks",
+            "machine.state == 'who' and signal.thanks",
+            (Emit("escalate"),),
+            salience=50,
+        ),
+    )
     (tie,) = [v for v in report.violations if v.kind == "salience_tie"]
     assert "small.who.collected" in tie.message and "test.thanks" in tie.message
 
@@ -275,8 +299,10 @@ def test_an_event_the_machine_refuses_is_reported() -> None:
 
 def test_rules_that_go_round_in_circles_are_a_cycle() -> None:
     card = load_card_text(SMALL, "small.yaml")
-    report = _with(card, Rule("test.back", "machine.state == 'number' and field.who",
-                              (Emit("correct_who"),), 80))
+    report = _with(
+        card,
+        Rule("test.back", "machine.state == 'number' and field.who", (Emit("correct_who"),), 80),
+    )
     (cycle,) = [v for v in report.violations if v.kind == "rule_cycle"]
     assert re.search(r": (who -> number -> who|number -> who -> number)$", cycle.message)
 
@@ -285,7 +311,7 @@ def test_rules_that_go_round_in_circles_are_a_cycle() -> None:
 
 
 def test_invariants_are_checked_when_the_card_loads() -> None:
-    text = SMALL + "invariants:\n  - name: bad\n    holds: \"verify.confirmd\"  # <-\n"
+    text = SMALL + 'invariants:\n  - name: bad\n    holds: "verify.confirmd"  # <-\n'
     with pytest.raises(InvalidCard) as info:
         load_card_text(text, "small.yaml")
     (problem,) = info.value.problems
@@ -339,8 +365,10 @@ def test_verify_cards_exits_1_with_the_counterexample(tmp_path: Path, capsys) ->
 
 def test_verify_cards_json(tmp_path: Path, capsys) -> None:
     folder = copy_cards(tmp_path, "failing_message_never_escalates.yaml")
-    (folder / "good.yaml").write_text(SMALL.replace("id: small", "id: good").replace(
-        "on_deny: take", "on_deny: note"), encoding="utf-8")
+    (folder / "good.yaml").write_text(
+        SMALL.replace("id: small", "id: good").replace("on_deny: take", "on_deny: note"),
+        encoding="utf-8",
+    )
     code, out, _ = run(capsys, "verify", "--cards", str(folder), "--json")
     assert code == 1
     report = json.loads(out)
@@ -358,8 +386,9 @@ def test_verify_cards_json(tmp_path: Path, capsys) -> None:
 def test_verify_sound_cards_exits_0(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "cards"
     folder.mkdir()
-    (folder / "good.yaml").write_text(SMALL.replace("on_deny: take", "on_deny: note"),
-                                      encoding="utf-8")
+    (folder / "good.yaml").write_text(
+        SMALL.replace("on_deny: take", "on_deny: note"), encoding="utf-8"
+    )
     code, out, err = run(capsys, "verify", "--cards", str(folder))
     assert code == 0, out + err
     assert re.search(r"^small\s+\d+\s+\d+\s+\d+\s+OK$", out, re.MULTILINE)
@@ -396,37 +425,51 @@ def _business(tmp_path: Path, topics: str) -> Path:
     folder.mkdir()
     text = (EXAMPLES / "bloom-salon.yaml").read_text(encoding="utf-8")
     head, _, rest = text.partition("\ntopics:\n")
-    tail = rest[rest.index("\n\n"):] if "\n\n" in rest else ""
+    tail = rest[rest.index("\n\n") :] if "\n\n" in rest else ""
     (folder / "bloom-salon.yaml").write_text(f"{head}\ntopics:\n{topics}{tail}", encoding="utf-8")
     return folder
 
 
 def test_verify_a_business(tmp_path: Path, capsys) -> None:
-    folder = _business(tmp_path, "  - card: hours\n  - card: human\n  - card: smalltalk\n"
-                                 "  - card: message\n")
-    code, out, err = run(capsys, "--businesses", str(folder), "verify", "--business",
-                         "bloom-salon", "--json")
+    folder = _business(
+        tmp_path, "  - card: hours\n  - card: human\n  - card: smalltalk\n  - card: message\n"
+    )
+    code, out, err = run(
+        capsys, "--businesses", str(folder), "verify", "--business", "bloom-salon", "--json"
+    )
     assert code == 0, out + err
     rows = json.loads(out)["cards"]
     # the business's conversation policy first (which topic a turn may enter), then its cards
-    assert [r["card"] for r in rows] == ["bloom-salon/(topic entry)", "bloom-salon/hours",
-                                          "bloom-salon/human", "bloom-salon/smalltalk",
-                                          "bloom-salon/message"]
+    assert [r["card"] for r in rows] == [
+        "bloom-salon/(topic entry)",
+        "bloom-salon/hours",
+        "bloom-salon/human",
+        "bloom-salon/smalltalk",
+        "bloom-salon/message",
+    ]
     assert all(r["result"] == "OK" for r in rows)
 
 
 def test_verify_a_business_whose_override_does_not_load(tmp_path: Path, capsys) -> None:
-    folder = _business(tmp_path, "  - card: hours\n    override:\n      steps:\n"
-                                 "        - {id: hours, kind: collect, field: nope}\n")
+    folder = _business(
+        tmp_path,
+        "  - card: hours\n    override:\n      steps:\n"
+        "        - {id: hours, kind: collect, field: nope}\n",
+    )
     # every business: a file that does not load is a failure of its own, listed with its
     # problems; asked for by name, it cannot be verified at all (a usage error)
     code, out, err = run(capsys, "--businesses", str(folder), "verify")
     assert code == 1 and "Traceback" not in err
     assert "INVALID business file" in out
-    assert re.search(r"bloom-salon\.yaml:\d+: topics\[0\]\.override: card 'hours' "
-                     r"\(override\): .*'nope'", out), out
-    code, out, err = run(capsys, "--businesses", str(folder), "verify", "--business",
-                         "bloom-salon")
+    assert re.search(
+        r"bloom-salon\.yaml:\d+: topics\[0\]\.override: card 'hours' "
+        r"\(override\): .*'nope'",
+        out,
+    ), out
+    code, out, err = run(capsys, "--businesses", str(folder), "verify", "--business", "bloom-salon")
     assert code == 2 and "Traceback" not in err
-    assert re.search(r"bloom-salon\.yaml:\d+: topics\[0\]\.override: card 'hours' "
-                     r"\(override\): .*'nope'", err), err
+    assert re.search(
+        r"bloom-salon\.yaml:\d+: topics\[0\]\.override: card 'hours' "
+        r"\(override\): .*'nope'",
+        err,
+    ), err

@@ -70,11 +70,15 @@ _TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc", "Cf", "Zl", "Zp"))
 _WORDS = st.sampled_from(["yes", "no", "on", "off", "y", "n", "08:00", "~", "null", "1e3"])
 
 
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers() | _TEXT | _WORDS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT | _WORDS, inner, max_size=4),
-    max_leaves=20,
-))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | _TEXT | _WORDS,
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(_TEXT | _WORDS, inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
 def test_json_documents_read_back_unchanged(value: object) -> None:
     """JSON is YAML 1.2: any JSON document reads back as the same plain data."""
     data, _ = load_yaml(json.dumps({"v": value}, ensure_ascii=False), "t.json")

@@ -17,17 +17,24 @@ from rules.ir import Facts, FactType, Scalar
 
 B, I, F, S = FactType.BOOL, FactType.INT, FactType.FLOAT, FactType.STR
 SCHEMA = {
-    "signal.affirm": B, "customer.known": B,
-    "counter.failed": I, "topic.score": F,
-    "machine.state": S, "field.service": S,
+    "signal.affirm": B,
+    "customer.known": B,
+    "counter.failed": I,
+    "topic.score": F,
+    "machine.state": S,
+    "field.service": S,
 }
 NAMES = sorted(SCHEMA)
 MAX_INT = 2**53 - 1
 
 TEXTS = ["a", "b", "", "é", "it's", 'say "hi"', "😀", "a\\b", "x\ny", "日本", "\x00"]
 _OPS: dict[str, Callable[[Scalar, Scalar], bool]] = {
-    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-    ">": operator.gt, ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 _DEFAULT: dict[FactType, Scalar] = {B: False, I: 0, F: 0.0}
 
@@ -57,8 +64,10 @@ def _ints() -> st.SearchStrategy[int]:
 
 
 def _floats() -> st.SearchStrategy[float]:
-    return st.one_of(st.sampled_from([0.0, -0.0, 0.5, 1e-05, 1e16, 5e-324, 0.1 + 0.2]),
-                     st.floats(allow_nan=False, allow_infinity=False))
+    return st.one_of(
+        st.sampled_from([0.0, -0.0, 0.5, 1e-05, 1e16, 5e-324, 0.1 + 0.2]),
+        st.floats(allow_nan=False, allow_infinity=False),
+    )
 
 
 def literal(kind: FactType) -> st.SearchStrategy[tuple[str, Scalar]]:
@@ -68,8 +77,10 @@ def literal(kind: FactType) -> st.SearchStrategy[tuple[str, Scalar]]:
     if kind is I:
         return _ints().map(lambda v: (str(v), v))
     if kind is F:
-        return st.one_of(_floats().map(lambda v: (repr(v), v)),
-                         st.integers(-3, 3).map(lambda v: (str(v), float(v))))
+        return st.one_of(
+            _floats().map(lambda v: (repr(v), v)),
+            st.integers(-3, 3).map(lambda v: (str(v), float(v))),
+        )
     return st.sampled_from(TEXTS).map(lambda v: (quote(v), v))
 
 
@@ -82,16 +93,19 @@ def _atom(draw: st.DrawFn) -> Cond:
         constant = draw(st.booleans())
         return Cond("true" if constant else "false", lambda facts: constant, "atom")
     if shape == "bare":
+
         def bare(facts: Facts) -> bool:
             v = _value(facts, name)
             return v is not None if kind is S else (v is True if kind is B else v != 0)
+
         return Cond(name, bare, "atom")
     if shape == "in":
         items = draw(st.lists(literal(kind), min_size=1, max_size=4))
         values = [v for _, v in items]
         text = f"{name} in [{', '.join(t for t, _ in items)}]"
-        return Cond(text, lambda facts: (v := _value(facts, name)) is not None and v in values,
-                    "atom")
+        return Cond(
+            text, lambda facts: (v := _value(facts, name)) is not None and v in values, "atom"
+        )
     ops = ["==", "!="] + (["<", "<=", ">", ">="] if kind in (I, F) else [])
     op = draw(st.sampled_from(ops))
     text_value, value = draw(literal(kind))
@@ -99,6 +113,7 @@ def _atom(draw: st.DrawFn) -> Cond:
     def compare(facts: Facts) -> bool:
         v = _value(facts, name)
         return op == "!=" if v is None else _OPS[op](v, value)
+
     return Cond(f"{name} {op} {text_value}", compare, "atom")
 
 
@@ -115,8 +130,9 @@ def _combine(draw: st.DrawFn, children: st.SearchStrategy[Cond]) -> Cond:
         return Cond(text, lambda facts: not child.holds(facts), "not")
     parts = draw(st.lists(children, min_size=2, max_size=3))
     binds = {"not", "atom"} | ({"and"} if shape == "and" else {"and", "or"})
-    text = f" {shape} ".join(_wrap(p, binds, draw(st.booleans()) and draw(st.booleans()))
-                             for p in parts)
+    text = f" {shape} ".join(
+        _wrap(p, binds, draw(st.booleans()) and draw(st.booleans())) for p in parts
+    )
     if shape == "and":
         return Cond(text, lambda facts: all(p.holds(facts) for p in parts), "and")
     return Cond(text, lambda facts: any(p.holds(facts) for p in parts), "or")
@@ -132,8 +148,9 @@ def _fact_value(kind: FactType) -> st.SearchStrategy[Scalar]:
         return _ints()
     if kind is F:
         return st.one_of(_floats(), st.integers(-3, 3))
-    return st.one_of(st.sampled_from(TEXTS),
-                     st.text(st.characters(blacklist_categories=["Cs"]), max_size=4))
+    return st.one_of(
+        st.sampled_from(TEXTS), st.text(st.characters(blacklist_categories=["Cs"]), max_size=4)
+    )
 
 
 @st.composite

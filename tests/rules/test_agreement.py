@@ -23,8 +23,7 @@ from rules import (
 
 from .strategies import SCHEMA, Cond, conditions, facts
 
-_SETTINGS = settings(max_examples=150, deadline=None,
-                     suppress_health_check=[HealthCheck.too_slow])
+_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @_SETTINGS
@@ -36,11 +35,14 @@ def test_parsed_condition_means_what_the_text_says(cond: Cond, many: list[Facts]
 
 
 @_SETTINGS
-@given(st.lists(st.tuples(conditions, st.integers(-2, 2)), min_size=1, max_size=6),
-       st.lists(facts(), min_size=1, max_size=5))
+@given(
+    st.lists(st.tuples(conditions, st.integers(-2, 2)), min_size=1, max_size=6),
+    st.lists(facts(), min_size=1, max_size=5),
+)
 def test_durable_and_python_engines_agree(specs: list[tuple[Cond, int]], many: list[Facts]) -> None:
-    rules = RuleSet("random", tuple(Rule(f"r{i}", c.text, (), salience=s)
-                                    for i, (c, s) in enumerate(specs)))
+    rules = RuleSet(
+        "random", tuple(Rule(f"r{i}", c.text, (), salience=s) for i, (c, s) in enumerate(specs))
+    )
     try:
         durable = DurableRuleEngine([rules], SCHEMA)
     except RuleError as err:  # a condition beyond durable's fixed limits is refused, loudly
@@ -52,4 +54,5 @@ def test_durable_and_python_engines_agree(specs: list[tuple[Cond, int]], many: l
         assert durable.match(f) == expected, f
         assert [r.name for r in expected] == sorted(
             (r.name for r, (c, _) in zip(rules.rules, specs, strict=True) if c.holds(f)),
-            key=lambda name: (-rules.rules[int(name[1:])].salience, name))
+            key=lambda name: (-rules.rules[int(name[1:])].salience, name),
+        )

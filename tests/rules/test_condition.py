@@ -32,8 +32,12 @@ def error(text: str) -> ConditionError:
 
 def test_and_binds_tighter_than_or() -> None:
     root = parse("signal.affirm or customer.known and field.service").root
-    assert root == Or((Present("signal.affirm", B),
-                       And((Present("customer.known", B), Present("field.service", S)))))
+    assert root == Or(
+        (
+            Present("signal.affirm", B),
+            And((Present("customer.known", B), Present("field.service", S))),
+        )
+    )
 
 
 def test_not_binds_looser_than_a_comparison_and_tighter_than_and() -> None:
@@ -43,13 +47,18 @@ def test_not_binds_looser_than_a_comparison_and_tighter_than_and() -> None:
 
 def test_parentheses_override_precedence() -> None:
     root = parse("(signal.affirm or customer.known) and not (field.service)").root
-    assert root == And((Or((Present("signal.affirm", B), Present("customer.known", B))),
-                        Not(Present("field.service", S))))
+    assert root == And(
+        (
+            Or((Present("signal.affirm", B), Present("customer.known", B))),
+            Not(Present("field.service", S)),
+        )
+    )
 
 
 def test_chains_are_flat_and_not_nests() -> None:
     assert parse("signal.affirm and customer.known and field.service").root == And(
-        (Present("signal.affirm", B), Present("customer.known", B), Present("field.service", S)))
+        (Present("signal.affirm", B), Present("customer.known", B), Present("field.service", S))
+    )
     assert parse("not not signal.affirm").root == Not(Not(Present("signal.affirm", B)))
 
 
@@ -79,13 +88,15 @@ def test_literals_take_the_facts_type() -> None:
 def test_string_escapes() -> None:
     assert parse(r"machine.state == 'it\'s'").root == Compare("machine.state", S, "==", "it's")
     assert parse(r'machine.state == "a\\b\n\t\""').root == Compare(
-        "machine.state", S, "==", 'a\\b\n\t"')
+        "machine.state", S, "==", 'a\\b\n\t"'
+    )
     assert parse("machine.state == '日本 😀'").root == Compare("machine.state", S, "==", "日本 😀")
 
 
 def test_whitespace_and_newlines_are_free() -> None:
     assert parse("  signal.affirm\n\tand\r\n customer.known  ").evaluate(
-        {"signal.affirm": True, "customer.known": True})
+        {"signal.affirm": True, "customer.known": True}
+    )
 
 
 def test_names_and_text() -> None:
@@ -110,27 +121,30 @@ def test_keywords_may_be_segments_of_a_dotted_name() -> None:
 # ---------------------------------------------------------------- reference semantics
 
 
-@pytest.mark.parametrize(("text", "facts", "expected"), [
-    ("signal.affirm", {}, False),
-    ("signal.affirm", {"signal.affirm": True}, True),
-    ("counter.failed", {}, False),
-    ("counter.failed", {"counter.failed": -1}, True),
-    ("topic.score", {"topic.score": 0.0}, False),
-    ("topic.score", {"topic.score": 0.25}, True),
-    ("field.service", {}, False),
-    ("field.service", {"field.service": ""}, True),  # present, even if empty
-    ("not field.service", {}, True),
-    ("machine.state == 'a'", {}, False),
-    ("machine.state != 'a'", {}, True),
-    ("machine.state != 'a'", {"machine.state": "a"}, False),
-    ("machine.state in ['a', 'b']", {}, False),
-    ("not machine.state in ['a', 'b']", {}, True),
-    ("counter.failed < 1", {}, True),  # absent INT is 0
-    ("counter.failed >= 2", {"counter.failed": 2}, True),
-    ("topic.score > 0.5", {"topic.score": 0.5}, False),
-    ("topic.score == 1", {"topic.score": 1}, True),
-    ("signal.affirm == false", {}, True),
-])
+@pytest.mark.parametrize(
+    ("text", "facts", "expected"),
+    [
+        ("signal.affirm", {}, False),
+        ("signal.affirm", {"signal.affirm": True}, True),
+        ("counter.failed", {}, False),
+        ("counter.failed", {"counter.failed": -1}, True),
+        ("topic.score", {"topic.score": 0.0}, False),
+        ("topic.score", {"topic.score": 0.25}, True),
+        ("field.service", {}, False),
+        ("field.service", {"field.service": ""}, True),  # present, even if empty
+        ("not field.service", {}, True),
+        ("machine.state == 'a'", {}, False),
+        ("machine.state != 'a'", {}, True),
+        ("machine.state != 'a'", {"machine.state": "a"}, False),
+        ("machine.state in ['a', 'b']", {}, False),
+        ("not machine.state in ['a', 'b']", {}, True),
+        ("counter.failed < 1", {}, True),  # absent INT is 0
+        ("counter.failed >= 2", {"counter.failed": 2}, True),
+        ("topic.score > 0.5", {"topic.score": 0.5}, False),
+        ("topic.score == 1", {"topic.score": 1}, True),
+        ("signal.affirm == false", {}, True),
+    ],
+)
 def test_evaluate(text: str, facts: dict[str, bool | int | float | str], expected: bool) -> None:
     assert parse(text).evaluate(facts) is expected
 
@@ -138,46 +152,49 @@ def test_evaluate(text: str, facts: dict[str, bool | int | float | str], expecte
 # ---------------------------------------------------------------- errors and positions
 
 
-@pytest.mark.parametrize(("text", "position", "fragment"), [
-    ("", 0, "empty condition"),
-    ("   ", 0, "empty condition"),
-    ("signal.affirm and", 17, "expected a fact name, found end of condition"),
-    ("signal.affirm customer.known", 14, "unexpected name 'customer.known'"),
-    ("(signal.affirm", 14, "expected ')'"),
-    ("signal.affirm)", 13, "unexpected ')'"),
-    ("machine.state == 'open", 17, "string is not closed"),
-    ("machine.state = 'a'", 14, "compare with '=='"),
-    ("Signal.affirm", 0, "lowercase"),
-    ("signal.", 7, "expected a name segment after '.'"),
-    ("machine.state in []", 18, "expected a literal"),
-    ("machine.state in ['a',]", 22, "expected a literal"),
-    ("machine.state in 'a'", 17, "expected '[' after 'in'"),
-    ("machine.state == field.service", 17, "expected a literal"),
-    ("'a' == machine.state", 0, "expected a fact name"),
-    ("true == signal.affirm", 5, "only a fact name can be compared"),
-    ("(signal.affirm) == true", 16, "only a fact name can be compared"),
-    ("signal.affirm == 1", 17, "signal.affirm is a bool fact; compare it with true or false"),
-    ("signal.affirm == 'yes'", 17, "compare it with true or false"),
-    ("machine.state == 3", 17, "machine.state is a str fact; compare it with a quoted string"),
-    ("counter.failed == 'x'", 18, "compare it with an integer"),
-    ("counter.failed == true", 18, "compare it with an integer"),
-    ("counter.failed == 1.5", 18, "counter.failed is an integer fact"),
-    ("topic.score == 'x'", 15, "compare it with a number"),
-    ("machine.state < 'b'", 14, "'<' needs a number, but machine.state is a str fact"),
-    ("signal.affirm >= true", 14, "needs a number"),
-    ("counter.failed == 1.", 18, "malformed number"),
-    ("counter.failed == .5", 18, "unexpected character '.'"),
-    ("counter.failed == 1x", 19, "malformed number"),
-    ("topic.score > 1e", 14, "malformed number"),
-    ("topic.score > 1e400", 14, "number is too large"),
-    ("counter.failed > 9007199254740992", 17, "integer is outside"),
-    (r"machine.state == 'a\q'", 19, "unknown escape"),
-    ("signal.affirm && customer.known", 14, "unexpected character '&'"),
-    ("signal.affirm; import os", 13, "unexpected character ';'"),
-    ("{{7*7}}", 0, "unexpected character '{'"),
-    ("lambda: 1", 6, "unexpected character ':'"),
-    ("signal.affirm - 1", 14, "unexpected character '-'"),
-])
+@pytest.mark.parametrize(
+    ("text", "position", "fragment"),
+    [
+        ("", 0, "empty condition"),
+        ("   ", 0, "empty condition"),
+        ("signal.affirm and", 17, "expected a fact name, found end of condition"),
+        ("signal.affirm customer.known", 14, "unexpected name 'customer.known'"),
+        ("(signal.affirm", 14, "expected ')'"),
+        ("signal.affirm)", 13, "unexpected ')'"),
+        ("machine.state == 'open", 17, "string is not closed"),
+        ("machine.state = 'a'", 14, "compare with '=='"),
+        ("Signal.affirm", 0, "lowercase"),
+        ("signal.", 7, "expected a name segment after '.'"),
+        ("machine.state in []", 18, "expected a literal"),
+        ("machine.state in ['a',]", 22, "expected a literal"),
+        ("machine.state in 'a'", 17, "expected '[' after 'in'"),
+        ("machine.state == field.service", 17, "expected a literal"),
+        ("'a' == machine.state", 0, "expected a fact name"),
+        ("true == signal.affirm", 5, "only a fact name can be compared"),
+        ("(signal.affirm) == true", 16, "only a fact name can be compared"),
+        ("signal.affirm == 1", 17, "signal.affirm is a bool fact; compare it with true or false"),
+        ("signal.affirm == 'yes'", 17, "compare it with true or false"),
+        ("machine.state == 3", 17, "machine.state is a str fact; compare it with a quoted string"),
+        ("counter.failed == 'x'", 18, "compare it with an integer"),
+        ("counter.failed == true", 18, "compare it with an integer"),
+        ("counter.failed == 1.5", 18, "counter.failed is an integer fact"),
+        ("topic.score == 'x'", 15, "compare it with a number"),
+        ("machine.state < 'b'", 14, "'<' needs a number, but machine.state is a str fact"),
+        ("signal.affirm >= true", 14, "needs a number"),
+        ("counter.failed == 1.", 18, "malformed number"),
+        ("counter.failed == .5", 18, "unexpected character '.'"),
+        ("counter.failed == 1x", 19, "malformed number"),
+        ("topic.score > 1e", 14, "malformed number"),
+        ("topic.score > 1e400", 14, "number is too large"),
+        ("counter.failed > 9007199254740992", 17, "integer is outside"),
+        (r"machine.state == 'a\q'", 19, "unknown escape"),
+        ("signal.affirm && customer.known", 14, "unexpected character '&'"),
+        ("signal.affirm; import os", 13, "unexpected character ';'"),
+        ("{{7*7}}", 0, "unexpected character '{'"),
+        ("lambda: 1", 6, "unexpected character ':'"),
+        ("signal.affirm - 1", 14, "unexpected character '-'"),
+    ],
+)
 def test_errors_say_what_and_where(text: str, position: int, fragment: str) -> None:
     err = error(text)
     assert err.position == position
@@ -196,13 +213,16 @@ def test_unknown_name_is_named_with_a_suggestion() -> None:
     assert (err.unknown_name, err.position) == ("nothing.like_it", 19)
 
 
-@pytest.mark.parametrize(("text", "unknown"), [
-    ("__import__('os')", "__import__"),
-    ("os.system('rm -rf /')", "os.system"),
-    ("signal.affirm and exec('x')", "exec"),
-    ("globals", "globals"),
-    ("signal.affirm.__class__", "signal.affirm.__class__"),
-])
+@pytest.mark.parametrize(
+    ("text", "unknown"),
+    [
+        ("__import__('os')", "__import__"),
+        ("os.system('rm -rf /')", "os.system"),
+        ("signal.affirm and exec('x')", "exec"),
+        ("globals", "globals"),
+        ("signal.affirm.__class__", "signal.affirm.__class__"),
+    ],
+)
 def test_code_is_just_an_unknown_name(text: str, unknown: str) -> None:
     assert error(text).unknown_name == unknown
 
@@ -248,10 +268,37 @@ def test_any_text_parses_or_raises_condition_error(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(
-    ["signal.affirm", "machine.state", "counter.failed", "and", "or", "not", "in", "(", ")",
-     "[", "]", ",", "==", "!=", "<", ">=", "'a'", "1", "2.5", "true", "false", "nope"]),
-    max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "signal.affirm",
+                "machine.state",
+                "counter.failed",
+                "and",
+                "or",
+                "not",
+                "in",
+                "(",
+                ")",
+                "[",
+                "]",
+                ",",
+                "==",
+                "!=",
+                "<",
+                ">=",
+                "'a'",
+                "1",
+                "2.5",
+                "true",
+                "false",
+                "nope",
+            ]
+        ),
+        max_size=12,
+    )
+)
 def test_token_soup_parses_or_raises_condition_error(words: list[str]) -> None:
     try:
         parse(" ".join(words))

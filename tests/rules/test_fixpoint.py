@@ -64,11 +64,14 @@ def test_rules_chain_round_by_round(backend: str) -> None:
 
 
 def test_one_round_hands_over_every_rule_that_holds_highest_salience_first(backend: str) -> None:
-    rules = RuleSet("topics", (
-        Rule("stay", "topic", (Set("topic", Ref("topic")),), 50),
-        Rule("switch", "candidate and topic", (Set("topic", Ref("candidate")),), 60),
-        Rule("new", "candidate and not topic", (Set("topic", Ref("candidate")),), 40),
-    ))
+    rules = RuleSet(
+        "topics",
+        (
+            Rule("stay", "topic", (Set("topic", Ref("topic")),), 50),
+            Rule("switch", "candidate and topic", (Set("topic", Ref("candidate")),), 60),
+            Rule("new", "candidate and not topic", (Set("topic", Ref("candidate")),), 40),
+        ),
+    )
     engine = compile_rules([rules], SCHEMA, backend=backend)
     facts: Facts = {"topic": "book", "candidate": "faq"}
     seen, apply = sets(facts)
@@ -78,9 +81,14 @@ def test_one_round_hands_over_every_rule_that_holds_highest_salience_first(backe
 
 
 def test_refraction_a_rule_fires_once_until_a_move(backend: str) -> None:
-    rules = RuleSet("r", (Rule("always", "true", (Say("hello"),)),
-                          Rule("flip", "not x", (Set("x", True),)),
-                          Rule("flop", "x", (Set("x", False),))))
+    rules = RuleSet(
+        "r",
+        (
+            Rule("always", "true", (Say("hello"),)),
+            Rule("flip", "not x", (Set("x", True),)),
+            Rule("flop", "x", (Set("x", False),)),
+        ),
+    )
     engine = compile_rules([rules], SCHEMA, backend=backend)
     facts: Facts = {}
     seen, apply = sets(facts)
@@ -90,9 +98,13 @@ def test_refraction_a_rule_fires_once_until_a_move(backend: str) -> None:
 
 
 def test_a_move_re_arms_every_rule() -> None:
-    rules = RuleSet("m", (Rule("go", "state == 'a'", (Set("state", "b"),)),
-                          Rule("back", "state == 'b' and not x", (Set("state", "a"),
-                                                                  Set("x", True)))))
+    rules = RuleSet(
+        "m",
+        (
+            Rule("go", "state == 'a'", (Set("state", "b"),)),
+            Rule("back", "state == 'b' and not x", (Set("state", "a"), Set("x", True))),
+        ),
+    )
     engine = PythonRuleEngine([rules], SCHEMA)
     facts: Facts = {"state": "a"}
     fired: list[str] = []
@@ -129,8 +141,9 @@ def test_nothing_holds_means_no_rounds(backend: str) -> None:
 
 
 def test_a_chain_longer_than_the_bound_raises_rule_cycle(backend: str) -> None:
-    rules = RuleSet("count", tuple(Rule(f"step{k:02}", f"n == {k}", (Set("n", k + 1),))
-                                   for k in range(40)))
+    rules = RuleSet(
+        "count", tuple(Rule(f"step{k:02}", f"n == {k}", (Set("n", k + 1),)) for k in range(40))
+    )
     engine = compile_rules([rules], SCHEMA, backend=backend)
     facts: Facts = {"n": 0}
     _, apply = sets(facts)
@@ -138,8 +151,9 @@ def test_a_chain_longer_than_the_bound_raises_rule_cycle(backend: str) -> None:
         run_rounds(engine.match, facts, apply, max_rounds=32, where="card")
     names = tuple(f"step{k:02}" for k in range(32))
     assert info.value.rules == names
-    assert str(info.value) == ("rules did not reach a fixpoint in 32 rounds in card: "
-                               + ", ".join(names))
+    assert str(info.value) == (
+        "rules did not reach a fixpoint in 32 rounds in card: " + ", ".join(names)
+    )
     facts = {"n": 0}
     _, apply = sets(facts)
     with pytest.raises(RuleCycle):  # the round that finds nothing left to fire counts too
@@ -151,8 +165,13 @@ def test_a_chain_longer_than_the_bound_raises_rule_cycle(backend: str) -> None:
 
 
 def test_a_loop_of_moves_names_the_rules_of_its_last_round() -> None:
-    rules = RuleSet("m", (Rule("ping", "state == 'a'", (Set("state", "b"),)),
-                          Rule("pong", "state == 'b'", (Set("state", "a"),))))
+    rules = RuleSet(
+        "m",
+        (
+            Rule("ping", "state == 'a'", (Set("state", "b"),)),
+            Rule("pong", "state == 'b'", (Set("state", "a"),)),
+        ),
+    )
     engine = PythonRuleEngine([rules], SCHEMA)
     facts: Facts = {"state": "a"}
 
@@ -182,8 +201,10 @@ def test_apply_may_stop_the_loop_by_raising() -> None:
 
 
 def test_the_loop_matches_the_facts_apply_changes_in_place() -> None:
-    engine = DurableRuleEngine([RuleSet("r", (Rule("a", "not x", (Set("x", True),)),
-                                              Rule("b", "x", (Set("y", True),))))], SCHEMA)
+    engine = DurableRuleEngine(
+        [RuleSet("r", (Rule("a", "not x", (Set("x", True),)), Rule("b", "x", (Set("y", True),))))],
+        SCHEMA,
+    )
     facts: Facts = {}
     seen, apply = sets(facts)
     run_rounds(engine.match, facts, apply)

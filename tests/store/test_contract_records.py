@@ -298,8 +298,9 @@ async def test_claim_can_be_limited_to_the_kinds_a_drainer_sends(store: Storage)
         await tx.enqueue(outbox("o1", "k1", 1))
         await tx.enqueue(outbox("o2", "k2", 2).model_copy(update={"kind": "message_file"}))
     assert await store.claim_outbox(at(5), limit=10, kinds=[]) == []
-    assert [r.id for r in await store.claim_outbox(at(5), limit=10, kinds=["message_file"])] \
-        == ["o2"]
+    assert [r.id for r in await store.claim_outbox(at(5), limit=10, kinds=["message_file"])] == [
+        "o2"
+    ]
     untouched = [r for r in await store.outbox("pending") if r.id == "o1"][0]
     assert untouched.attempts == 0
     assert [r.id for r in await store.claim_outbox(at(5), limit=10, kinds=None)] == ["o1"]
@@ -317,8 +318,10 @@ async def test_requeue_sends_a_dead_or_pending_row_again(store: Storage) -> None
     assert await store.requeue_outbox("o1", False, at(60)) == 1
     assert await store.requeue_outbox("o2", False, at(60)) == 1
     by_id = {r.id: r for r in await store.outbox()}
-    assert [(by_id[i].status, by_id[i].attempts, by_id[i].next_attempt_at, by_id[i].last_error)
-            for i in ("o1", "o2", "o3")] == [
+    assert [
+        (by_id[i].status, by_id[i].attempts, by_id[i].next_attempt_at, by_id[i].last_error)
+        for i in ("o1", "o2", "o3")
+    ] == [
         ("pending", 0, at(60), "gave up"),  # the last error is kept
         ("pending", 0, at(60), "timeout"),
         ("pending", 0, at(3), ""),  # untouched
@@ -337,7 +340,10 @@ async def test_requeue_all_dead_rows(store: Storage) -> None:
     assert await store.requeue_outbox(None, True, at(9)) == 2
     assert await store.outbox("dead") == []
     assert [(r.id, r.attempts, r.next_attempt_at) for r in await store.outbox("pending")] == [
-        ("o2", 0, at(2)), ("o1", 0, at(9)), ("o3", 0, at(9))]
+        ("o2", 0, at(2)),
+        ("o1", 0, at(9)),
+        ("o3", 0, at(9)),
+    ]
     assert [r.id for r in await store.outbox("sent")] == ["o4"]
     assert await store.requeue_outbox(None, True, at(9)) == 0  # none left
 

@@ -316,21 +316,24 @@ async def test_unanswered_inbound_lists_events_without_a_committed_turn(store: S
     waiting = await store.unanswered_inbound(at(10), limit=10)
     # oldest first; the barber's "answered" has no turn of its own business
     assert [(e.business, e.provider_msg_id) for e in waiting] == [
-        ("salon", "other"), ("barber", "answered"), ("salon", "lost")]
+        ("salon", "other"),
+        ("barber", "answered"),
+        ("salon", "lost"),
+    ]
     assert all(e.received_at.tzinfo == UTC for e in waiting)
-    assert [e.provider_msg_id for e in await store.unanswered_inbound(at(10), limit=1)] \
-        == ["other"]
+    assert [e.provider_msg_id for e in await store.unanswered_inbound(at(10), limit=1)] == ["other"]
     assert await store.unanswered_inbound(at(10), limit=0) == []
     assert await store.unanswered_inbound(at(1), limit=10) == []  # strictly before
 
 
 async def test_earlier_unanswered_lists_the_conversation_s_older_waiting_events(
-        store: Storage) -> None:
-    for msg_id, minutes in [("done", 0), ("waiting", 1), ("also", 2), ("mine", 3),
-                            ("later", 4)]:
+    store: Storage,
+) -> None:
+    for msg_id, minutes in [("done", 0), ("waiting", 1), ("also", 2), ("mine", 3), ("later", 4)]:
         await store.record_inbound(inbound(msg_id, minutes=minutes))
-    await store.record_inbound(inbound("other-sender", minutes=1).model_copy(
-        update={"sender": "+15550002"}))
+    await store.record_inbound(
+        inbound("other-sender", minutes=1).model_copy(update={"sender": "+15550002"})
+    )
     await store.record_inbound(inbound("other-business", business="barber", minutes=1))
     async with store.transaction("salon", "sms:+15550001") as tx:
         conv = await tx.conversation("salon", "sms", "+15550001", NOW)
@@ -339,8 +342,9 @@ async def test_earlier_unanswered_lists_the_conversation_s_older_waiting_events(
     async with store.transaction("salon", "sms:+15550001") as tx:
         waiting = await tx.earlier_unanswered(mine)
         assert [e.provider_msg_id for e in waiting] == ["waiting", "also"]  # oldest first
-        assert [e.provider_msg_id for e in await tx.earlier_unanswered(mine, limit=1)] \
-            == ["waiting"]
+        assert [e.provider_msg_id for e in await tx.earlier_unanswered(mine, limit=1)] == [
+            "waiting"
+        ]
         # a turn written in this transaction answers its event for the rest of it
         await tx.append_turn(turn(conv.id, 2, "waiting"), {})
         assert [e.provider_msg_id for e in await tx.earlier_unanswered(mine)] == ["also"]
@@ -349,19 +353,40 @@ async def test_earlier_unanswered_lists_the_conversation_s_older_waiting_events(
 async def test_long_values_from_a_channel_are_stored_alike_everywhere(store: Storage) -> None:
     """What a channel delivers may be long: every store keeps it whole, none refuses it."""
     long_id, sender, caller = "M" * 600, "s" * 700, "+1" + "5" * 300
-    event = InboundEvent(business="salon", channel="sms", sender=sender, text="x" * 5000,
-                         provider_msg_id=long_id, received_at=at(0), customer_phone=caller)
+    event = InboundEvent(
+        business="salon",
+        channel="sms",
+        sender=sender,
+        text="x" * 5000,
+        provider_msg_id=long_id,
+        received_at=at(0),
+        customer_phone=caller,
+    )
     assert await store.record_inbound(event)
     async with store.transaction("salon", f"sms:{sender}") as tx:
         conv = await tx.conversation("salon", "sms", sender, NOW)
         await tx.append_turn(turn(conv.id, 1, long_id), {})
         customer = await tx.upsert_customer("salon", "N" * 400, caller, "e" * 300 + "@x.org")
-        await tx.insert_appointment(appointment("a-long", 0, 30, customer_id=customer.id,
-                                                customer_name="N" * 400,
-                                                customer_phone=caller))
-        await tx.enqueue(OutboxRow(id="o-long", business="salon", kind="reply", payload={},
-                                   idempotency_key=f"reply:salon:{long_id}",
-                                   next_attempt_at=NOW))
+        await tx.insert_appointment(
+            appointment(
+                "a-long",
+                0,
+                30,
+                customer_id=customer.id,
+                customer_name="N" * 400,
+                customer_phone=caller,
+            )
+        )
+        await tx.enqueue(
+            OutboxRow(
+                id="o-long",
+                business="salon",
+                kind="reply",
+                payload={},
+                idempotency_key=f"reply:salon:{long_id}",
+                next_attempt_at=NOW,
+            )
+        )
     [stored] = await store.inbound_events("salon")
     assert stored == event.model_copy(update={"received_at": event.received_at.astimezone(UTC)})
     found = await store.turn_for("salon", long_id)

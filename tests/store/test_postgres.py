@@ -49,8 +49,14 @@ async def raw(store: PgStore) -> AsyncIterator[asyncpg.Connection]:
 
 
 def outbox(id: str, minutes: int = 0) -> OutboxRow:
-    return OutboxRow(id=id, business="salon", kind="reply", payload={"n": id},
-                     idempotency_key=f"key-{id}", next_attempt_at=at(minutes))
+    return OutboxRow(
+        id=id,
+        business="salon",
+        kind="reply",
+        payload={"n": id},
+        idempotency_key=f"key-{id}",
+        next_attempt_at=at(minutes),
+    )
 
 
 # URLs and connecting
@@ -71,8 +77,10 @@ async def test_open_store_opens_postgresql_urls(scheme: str) -> None:
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("postgresql://postgres@127.0.0.1:1/test", "cannot connect to PostgreSQL at "
-         "postgresql://postgres@127.0.0.1:1/test: "),
+        (
+            "postgresql://postgres@127.0.0.1:1/test",
+            "cannot connect to PostgreSQL at postgresql://postgres@127.0.0.1:1/test: ",
+        ),
         ("postgresql://postgres:s3cret@127.0.0.1:1/test", r"postgres:\*\*\*@127.0.0.1:1"),
         ("postgresql://postgres@127.0.0.1:1/test?password=s3cret", r"password=\*\*\*"),
         ("postgresql://postgres@127.0.0.1:notaport/test", "cannot connect"),
@@ -125,10 +133,10 @@ async def test_migrations_are_recorded_and_idempotent(pg: PgStore) -> None:
     assert await pg.schema_version() == len(migrations_pg.MIGRATIONS)
     await pg.migrate()
     async with raw(pg) as db:
-        rows = await db.fetch('SELECT "version", "name", "applied_at" FROM "schema_version" '
-                              "ORDER BY 1")
-        tables = await db.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1",
-                                pg.schema)
+        rows = await db.fetch(
+            'SELECT "version", "name", "applied_at" FROM "schema_version" ORDER BY 1'
+        )
+        tables = await db.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", pg.schema)
     assert [(r["version"], r["name"]) for r in rows] == sorted(sqlite_migrations.NAMES.items())
     assert all(r["applied_at"].tzinfo is not None for r in rows)
     # every table is in the store's schema
@@ -139,8 +147,12 @@ async def test_an_unmigrated_schema_has_version_zero_and_is_not_created() -> Non
     async with fresh_pg_store(migrate=False) as fresh:
         assert await fresh.schema_version() == 0
         async with raw(fresh) as db:
-            assert await db.fetchval(
-                "SELECT count(*) FROM pg_namespace WHERE nspname = $1", fresh.schema) == 0
+            assert (
+                await db.fetchval(
+                    "SELECT count(*) FROM pg_namespace WHERE nspname = $1", fresh.schema
+                )
+                == 0
+            )
 
 
 async def test_several_processes_may_migrate_at_once() -> None:
@@ -216,11 +228,14 @@ async def test_timestamps_are_timestamptz_and_json_is_our_canonical_text(pg: PgS
 async def test_the_exclusion_constraint_guards_writes_that_bypass_the_store(pg: PgStore) -> None:
     async with pg.transaction("salon", "k") as tx:
         await tx.insert_appointment(appointment("a1", 60, 120))
-    insert = ('INSERT INTO "appointment" ("id", "business", "staff", "start_at", "end_at", '
-              '"status") VALUES ($1, $2, $3, $4, $5, $6)')
+    insert = (
+        'INSERT INTO "appointment" ("id", "business", "staff", "start_at", "end_at", '
+        '"status") VALUES ($1, $2, $3, $4, $5, $6)'
+    )
     async with raw(pg) as db:
-        with pytest.raises(asyncpg.exceptions.ExclusionViolationError,
-                           match=migrations_pg.EXCLUSION):
+        with pytest.raises(
+            asyncpg.exceptions.ExclusionViolationError, match=migrations_pg.EXCLUSION
+        ):
             await db.execute(insert, "x", "salon", "ana", at(90), at(150), "booked")
         await db.execute(insert, "before", "salon", "ana", at(0), at(60), "booked")  # touching
         await db.execute(insert, "after", "salon", "ana", at(120), at(180), "booked")
@@ -306,9 +321,11 @@ async def test_reads_outside_the_transaction_see_committed_data_only(pg: PgStore
     async with pg.transaction("salon", "k") as tx:
         await tx.insert_appointment(appointment("a1", 0, 30))
         assert await pg.list_appointments("salon") == []
-        assert await pg.record_inbound(InboundEvent(
-            business="salon", channel="sms", sender="+1", provider_msg_id="m1",
-            received_at=NOW))  # a store-level write inside a transaction commits on its own
+        assert await pg.record_inbound(
+            InboundEvent(
+                business="salon", channel="sms", sender="+1", provider_msg_id="m1", received_at=NOW
+            )
+        )  # a store-level write inside a transaction commits on its own
     assert [a.id for a in await pg.list_appointments("salon")] == ["a1"]
 
 
@@ -388,9 +405,15 @@ async def test_turns_that_read_through_the_store_never_exhaust_the_pool() -> Non
                 await tx.conversation("salon", "sms", f"+{n}", NOW)
                 await asyncio.sleep(0.01)
                 await store.turn_for("salon", f"m{n}")  # another connection, meanwhile
-                await store.record_inbound(InboundEvent(
-                    business="salon", channel="sms", sender=f"+{n}", provider_msg_id=f"m{n}",
-                    received_at=NOW))
+                await store.record_inbound(
+                    InboundEvent(
+                        business="salon",
+                        channel="sms",
+                        sender=f"+{n}",
+                        provider_msg_id=f"m{n}",
+                        received_at=NOW,
+                    )
+                )
 
         await asyncio.wait_for(asyncio.gather(*(turn(n) for n in range(12))), timeout=20)
         assert len(await store.list_conversations()) == 12
@@ -400,11 +423,16 @@ def test_the_conversation_lock_key_is_stable_across_processes() -> None:
     key = conversation_lock_key("s", "salon", "sms:+1")
     assert -(2**63) <= key < 2**63
     assert key == 3399284675509592098  # pinned: processes of two releases must agree
-    code = ("from store.postgres import conversation_lock_key as k; "
-            "print(k('s', 'salon', 'sms:+1'))")
+    code = "from store.postgres import conversation_lock_key as k; print(k('s', 'salon', 'sms:+1'))"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert int(out.stdout) == key
     assert conversation_lock_key("s", "salon", "sms:+2") != key
     assert conversation_lock_key("t", "salon", "sms:+1") != key
@@ -421,8 +449,7 @@ async def test_a_claim_skips_rows_another_drainer_holds_instead_of_waiting(pg: P
     async with raw(pg) as other:
         holding = other.transaction()
         await holding.start()
-        await other.fetch("SELECT \"id\" FROM \"outbox\" WHERE \"id\" IN ('o1', 'o3') "
-                          "FOR UPDATE")
+        await other.fetch('SELECT "id" FROM "outbox" WHERE "id" IN (\'o1\', \'o3\') FOR UPDATE')
         claimed = await asyncio.wait_for(pg.claim_outbox(at(10), limit=10), timeout=5)
         assert [(r.id, r.attempts) for r in claimed] == [("o2", 1), ("o4", 1)]
         await holding.rollback()
@@ -457,8 +484,15 @@ async def test_concurrent_drainers_claim_disjoint_rows() -> None:
 
 
 async def test_text_with_nul_is_stored(pg: PgStore) -> None:
-    event = InboundEvent(business="salon", channel="sms", sender="+1\x00", text="a\x00b",
-                         provider_msg_id="m\x00", received_at=NOW, customer_phone="+1\x00")
+    event = InboundEvent(
+        business="salon",
+        channel="sms",
+        sender="+1\x00",
+        text="a\x00b",
+        provider_msg_id="m\x00",
+        received_at=NOW,
+        customer_phone="+1\x00",
+    )
     assert await pg.record_inbound(event)
     [stored] = await pg.inbound_events()
     assert (stored.text, stored.sender) == ("a\ufffdb", "+1\ufffd")

@@ -8,13 +8,15 @@ from hypothesis import strategies as st
 
 from adapters.cli.output import MIN_PREFIX, AmbiguousId, UnknownId, resolve_id
 
-IDS = st.lists(st.text(alphabet="0123456789abcdef", min_size=1, max_size=10), max_size=12,
-               unique=True)
+IDS = st.lists(
+    st.text(alphabet="0123456789abcdef", min_size=1, max_size=10), max_size=12, unique=True
+)
 
 
 @given(IDS, st.text(alphabet="0123456789abcdef", max_size=10))
-def test_a_prefix_names_the_one_id_it_starts_or_fails_saying_why(ids: list[str],
-                                                                  given_: str) -> None:
+def test_a_prefix_names_the_one_id_it_starts_or_fails_saying_why(
+    ids: list[str], given_: str
+) -> None:
     matches = sorted(i for i in ids if i.startswith(given_))
     try:
         found = resolve_id(given_, ids, "row")
@@ -26,8 +28,9 @@ def test_a_prefix_names_the_one_id_it_starts_or_fails_saying_why(ids: list[str],
         assert len(given_) < MIN_PREFIX or not matches
         assert repr(given_) in str(e)
     else:
-        assert found == given_ if given_ in ids else (len(given_) >= MIN_PREFIX
-                                                      and matches == [found])
+        assert (
+            found == given_ if given_ in ids else (len(given_) >= MIN_PREFIX and matches == [found])
+        )
 
 
 def test_a_whole_id_wins_over_longer_ids_it_starts() -> None:

@@ -52,22 +52,29 @@ async def site(tmp_path: Path, language) -> AsyncIterator[str]:
     """``frontdesk serve``'s application on a real port, plus a business's own pages that
     embed the widget with one script tag (``/own-site?color=…&greeting=…&position=…``)."""
     async with database_url(tmp_path) as db:
-        app = await open_app(Settings(db=db, businesses=repo_path("examples", "businesses")),
-                             language=language)
+        app = await open_app(
+            Settings(db=db, businesses=repo_path("examples", "businesses")), language=language
+        )
         web_app = build_app(Server(settings=app.settings, app=app))
 
         async def own_site(request: web.Request) -> web.Response:
             import html
 
-            attrs = "".join(f' data-{key}="{html.escape(request.query[key])}"'
-                            for key in ("color", "greeting", "position", "lang")
-                            if key in request.query)
-            return web.Response(content_type="text/html", text=(
-                "<!doctype html><html lang='en'><head><title>Bloom Hair Studio</title>"
-                "<meta name='viewport' content='width=device-width, initial-scale=1'></head>"
-                "<body><h1>Welcome to Bloom</h1>"
-                f"<script src='/widget.js' data-business='bloom-salon'{attrs}></script>"
-                "</body></html>"))
+            attrs = "".join(
+                f' data-{key}="{html.escape(request.query[key])}"'
+                for key in ("color", "greeting", "position", "lang")
+                if key in request.query
+            )
+            return web.Response(
+                content_type="text/html",
+                text=(
+                    "<!doctype html><html lang='en'><head><title>Bloom Hair Studio</title>"
+                    "<meta name='viewport' content='width=device-width, initial-scale=1'></head>"
+                    "<body><h1>Welcome to Bloom</h1>"
+                    f"<script src='/widget.js' data-business='bloom-salon'{attrs}></script>"
+                    "</body></html>"
+                ),
+            )
 
         web_app.router.add_get("/test-site", own_site)
         server = TestServer(web_app, host="127.0.0.1")
@@ -84,8 +91,9 @@ async def browser() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                           args=["--no-sandbox"])
+        chromium = await p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
         try:
             yield chromium
         finally:
@@ -107,7 +115,8 @@ async def say(page: Any, text: str) -> str:
 
 async def answer(page: Any, before: int) -> str:
     await page.wait_for_function(
-        "n => document.querySelectorAll('.fd-desk').length > n", arg=before, timeout=30_000)
+        "n => document.querySelectorAll('.fd-desk').length > n", arg=before, timeout=30_000
+    )
     return str(await page.locator(".fd-desk").last.inner_text())
 
 
@@ -115,7 +124,9 @@ async def greeted(page: Any) -> None:
     """Wait until the script has taken the page over (the welcome frame came)."""
     await page.wait_for_function(
         "() => !!localStorage.getItem('frontdesk:bloom-salon:session') || "
-        "!!localStorage.getItem('frontdesk:praxis-sommer:session')", timeout=30_000)
+        "!!localStorage.getItem('frontdesk:praxis-sommer:session')",
+        timeout=30_000,
+    )
 
 
 async def box(page: Any, selector: str) -> dict[str, float]:
@@ -149,8 +160,9 @@ async def test_a_whole_booking_in_the_browser(site: str, browser: Any) -> None:
     assert weekday in offer and _clock(label) in offer, (label, offer)
     # a reload mid-way: the session is kept and the history comes back
     await page.reload()
-    await page.wait_for_function("() => document.querySelectorAll('.fd-desk').length >= 3",
-                                 timeout=30_000)
+    await page.wait_for_function(
+        "() => document.querySelectorAll('.fd-desk').length >= 3", timeout=30_000
+    )
     assert "I have these times" in await page.locator(".fd-desk").nth(2).inner_text()
     before = await page.locator(".fd-desk").count()
     await page.locator(".fd-options button", has_text=label).click()
@@ -170,7 +182,8 @@ async def test_a_whole_booking_in_the_browser(site: str, browser: Any) -> None:
 
 
 async def test_the_chat_opens_with_a_greeting_and_a_suggestion_is_a_message(
-        site: str, browser: Any) -> None:
+    site: str, browser: Any
+) -> None:
     page = await open_page(browser, PHONE)
     await page.goto(f"{site}/chat/bloom-salon")
     await greeted(page)
@@ -178,8 +191,12 @@ async def test_the_chat_opens_with_a_greeting_and_a_suggestion_is_a_message(
     assert "How can I help" in await greeting.inner_text()
     suggestions = page.locator(".fd-suggestions button")
     assert await suggestions.all_inner_texts() == [
-        "Book an appointment", "Reschedule an appointment", "Cancel an appointment",
-        "Opening hours", "Leave a message"]
+        "Book an appointment",
+        "Reschedule an appointment",
+        "Cancel an appointment",
+        "Opening hours",
+        "Leave a message",
+    ]
     await shoot(page, "greeting-phone.png", full_page=False)
     before = await page.locator(".fd-desk").count()
     await page.locator(".fd-suggestions button", has_text="Opening hours").click()
@@ -192,12 +209,12 @@ async def test_the_chat_opens_with_a_greeting_and_a_suggestion_is_a_message(
     await praxis.goto(f"{site}/chat/praxis-sommer")
     await greeted(praxis)
     assert "Wie kann ich Ihnen helfen" in await praxis.locator(".fd-greeting").inner_text()
-    assert (await praxis.locator(".fd-suggestions button").all_inner_texts())[0] == \
-        "Termin vereinbaren"
+    assert (await praxis.locator(".fd-suggestions button").all_inner_texts())[
+        0
+    ] == "Termin vereinbaren"
 
 
-async def test_bubbles_fit_their_words_at_desktop_and_phone_width(site: str,
-                                                                    browser: Any) -> None:
+async def test_bubbles_fit_their_words_at_desktop_and_phone_width(site: str, browser: Any) -> None:
     for size in (DESKTOP, PHONE):
         page = await open_page(browser, size)
         await page.goto(f"{site}/chat/bloom-salon")
@@ -210,23 +227,35 @@ async def test_bubbles_fit_their_words_at_desktop_and_phone_width(site: str,
         for i in range(await page.locator(".fd-msg").count()):
             bubble = await box(page, f".fd-msg >> nth={i}")
             assert bubble["width"] <= log["width"] * 0.86 + 1, (size, i, bubble)
-            assert bubble["x"] >= log["x"] and bubble["x"] + bubble["width"] <= \
-                log["x"] + log["width"], (size, i)
-        wide = max([(await box(page, f".fd-desk >> nth={i}"))["width"]
-                    for i in range(await page.locator(".fd-desk").count())])
+            assert (
+                bubble["x"] >= log["x"] and bubble["x"] + bubble["width"] <= log["x"] + log["width"]
+            ), (size, i)
+        wide = max(
+            [
+                (await box(page, f".fd-desk >> nth={i}"))["width"]
+                for i in range(await page.locator(".fd-desk").count())
+            ]
+        )
         assert wide > short["width"] * 3  # a long answer is wider than "yes"
         # nothing overflows the screen sideways
         assert await page.evaluate("document.documentElement.scrollWidth") <= size["width"]
         # 16 px in the message box: phones do not zoom in on focus
-        assert await page.eval_on_selector(
-            ".fd-form input[name=text]", "e => getComputedStyle(e).fontSize") == "16px"
+        assert (
+            await page.eval_on_selector(
+                ".fd-form input[name=text]", "e => getComputedStyle(e).fontSize"
+            )
+            == "16px"
+        )
 
 
-async def test_the_widget_takes_the_site_s_colour_greeting_and_corner(site: str,
-                                                                      browser: Any) -> None:
+async def test_the_widget_takes_the_site_s_colour_greeting_and_corner(
+    site: str, browser: Any
+) -> None:
     page = await open_page(browser, DESKTOP)
-    await page.goto(f"{site}/test-site?color=%23E4572E&position=bottom-left"
-                    "&greeting=Hi%20from%20Bloom!%20<b>bold</b>")
+    await page.goto(
+        f"{site}/test-site?color=%23E4572E&position=bottom-left"
+        "&greeting=Hi%20from%20Bloom!%20<b>bold</b>"
+    )
     launcher = page.locator(".fd-launcher")
     assert await launcher.get_attribute("aria-expanded") == "false"
     color = await launcher.evaluate("e => getComputedStyle(e).backgroundColor")
@@ -241,8 +270,12 @@ async def test_the_widget_takes_the_site_s_colour_greeting_and_corner(site: str,
     assert await page.locator(".fd-greeting b").count() == 0
     panel = await box(page, ".fd-panel")
     assert panel["x"] <= 24, panel
-    assert await page.eval_on_selector(
-        ".fd-form input[name=text]", "e => getComputedStyle(e).fontSize") == "16px"
+    assert (
+        await page.eval_on_selector(
+            ".fd-form input[name=text]", "e => getComputedStyle(e).fontSize"
+        )
+        == "16px"
+    )
     reply = await say(page, "What are your opening hours?")
     assert "Tuesday" in reply or "Tue" in reply, reply
     # the text on the accent colour is whichever of white or black reads better
@@ -252,11 +285,9 @@ async def test_the_widget_takes_the_site_s_colour_greeting_and_corner(site: str,
 
     # a colour that is not #rgb/#rrggbb is refused: the default, and no CSS from it
     hostile = await open_page(browser, PHONE)
-    await hostile.goto(f"{site}/test-site?color=red;}}body{{display:none}}"
-                       "&position=top-middle")
+    await hostile.goto(f"{site}/test-site?color=red;}}body{{display:none}}&position=top-middle")
     launcher = hostile.locator(".fd-launcher")
-    assert await launcher.evaluate("e => getComputedStyle(e).backgroundColor") == \
-        "rgb(11, 92, 173)"
+    assert await launcher.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 92, 173)"
     assert await hostile.evaluate("getComputedStyle(document.body).display") == "block"
     spot = await box(hostile, ".fd-launcher")
     assert spot["x"] + spot["width"] >= 390 - 24  # an unknown corner: bottom right
@@ -282,13 +313,16 @@ async def test_the_widget_works_from_the_keyboard(site: str, browser: Any) -> No
     await page.keyboard.press("Escape")
     assert await page.locator(".fd-panel").is_hidden()
     assert await page.evaluate("document.activeElement.className") == "fd-launcher"
-    label = await page.get_attribute(".fd-form input[name=text]", "aria-label") or \
-        await page.locator(".fd-form label").inner_text()
+    label = (
+        await page.get_attribute(".fd-form input[name=text]", "aria-label")
+        or await page.locator(".fd-form label").inner_text()
+    )
     assert label == "Your message"
 
 
 async def test_the_ended_state_closes_the_input_and_starts_a_new_conversation(
-        site: str, browser: Any) -> None:
+    site: str, browser: Any
+) -> None:
     page = await open_page(browser, PHONE)
     await page.goto(f"{site}/chat/bloom-salon")
     await greeted(page)
@@ -318,7 +352,8 @@ async def test_the_ended_state_closes_the_input_and_starts_a_new_conversation(
 
 
 async def test_the_page_icon_and_the_german_time_on_a_button_and_in_the_text(
-        site: str, browser: Any) -> None:
+    site: str, browser: Any
+) -> None:
     page = await open_page(browser, PHONE)
     icon = await page.request.get(f"{site}/favicon.ico")
     assert icon.ok and icon.headers["content-type"] == "image/x-icon"
@@ -326,7 +361,10 @@ async def test_the_page_icon_and_the_german_time_on_a_button_and_in_the_text(
     assert await page.get_attribute("html", "lang") == "de"
     assert await page.locator("link[rel=icon]").count() == 2
     await greeted(page)
-    assert await page.get_attribute(".fd-form input[name=text]", "placeholder") == "Nachricht eingeben…"
+    assert (
+        await page.get_attribute(".fd-form input[name=text]", "placeholder")
+        == "Nachricht eingeben…"
+    )
     reply = await say(page, "Ich hätte gern einen Termin für eine Kontrolluntersuchung")
     assert "Tag" in reply or "Wann" in reply, reply
     offer = await say(page, "nächsten Donnerstag")
@@ -356,8 +394,7 @@ async def test_the_page_works_without_javascript(site: str, browser: Any) -> Non
     assert "name" in (await page.locator(".fd-desk").last.inner_text()).lower()
 
 
-async def test_screenshots_of_an_offer_at_desktop_and_phone_width(site: str,
-                                                                  browser: Any) -> None:
+async def test_screenshots_of_an_offer_at_desktop_and_phone_width(site: str, browser: Any) -> None:
     """The pictures the README shows: a conversation offering times, on both widths."""
     for size, name in ((DESKTOP, "webchat-desktop.png"), (PHONE, "webchat-phone.png")):
         page = await open_page(browser, size)
@@ -369,8 +406,9 @@ async def test_screenshots_of_an_offer_at_desktop_and_phone_width(site: str,
         await say(page, "A men's cut with Alex")
         offer = await say(page, "next Wednesday afternoon")
         labels = await page.locator(".fd-options button").all_inner_texts()
-        assert labels and all(re.search(r"\d [ap]m", str(label)) and _clock(str(label)) in offer
-                              for label in labels), (labels, offer)
+        assert labels and all(
+            re.search(r"\d [ap]m", str(label)) and _clock(str(label)) in offer for label in labels
+        ), (labels, offer)
         await shoot(page, name, full_page=False)
 
 

@@ -28,8 +28,12 @@ PAGE = "/chat/bloom-salon"
 @asynccontextmanager
 async def served(tmp_path: Path, language: Any) -> AsyncIterator[tuple[TestClient, Server]]:
     async with database_url(tmp_path) as url:
-        app = await open_app(Settings(db=url, businesses=repo_path("examples", "businesses"),
-                                      cache_dir=tmp_path / "cache"), language=language)
+        app = await open_app(
+            Settings(
+                db=url, businesses=repo_path("examples", "businesses"), cache_dir=tmp_path / "cache"
+            ),
+            language=language,
+        )
         server = Server(settings=app.settings, app=app)
         client = TestClient(TestServer(build_app(server)))
         await client.start_server()
@@ -98,11 +102,17 @@ async def test_the_ended_state_and_a_new_conversation(tmp_path: Path, language: 
         page = await (await client.get(PAGE)).text()
         # the message box is closed, "start a new conversation" is open
         assert re.search(r'<form class="fd-form"[^>]* hidden>', page), page
-        assert re.search(r'<form class="fd-ended" method="post" action="/chat/bloom-salon/new'
-                         r'\?lang=en">', page), page
+        assert re.search(
+            r'<form class="fd-ended" method="post" action="/chat/bloom-salon/new'
+            r'\?lang=en">',
+            page,
+        ), page
         assert "The conversation has ended." in page
-        again = await client.post(f"{PAGE}/new?lang=en", allow_redirects=False,
-                                  data={"csrf": _field(page, "csrf"), "id": "x"})
+        again = await client.post(
+            f"{PAGE}/new?lang=en",
+            allow_redirects=False,
+            data={"csrf": _field(page, "csrf"), "id": "x"},
+        )
         assert again.status == 303
         page, bubbles = await _bubbles(client)
         assert len(bubbles) == 1 and "fd-suggestions" in page  # the greeting alone
@@ -111,11 +121,13 @@ async def test_the_ended_state_and_a_new_conversation(tmp_path: Path, language: 
 
 
 async def test_forged_empty_and_long_posts_get_an_error_next_to_the_field(
-        tmp_path: Path, language: Any) -> None:
+    tmp_path: Path, language: Any
+) -> None:
     async with served(tmp_path, language) as (client, server):
         page = await (await client.get(PAGE)).text()
-        forged = await client.post(PAGE, data={"csrf": "not-the-cookie", "id": "a",
-                                               "text": "hello"}, allow_redirects=False)
+        forged = await client.post(
+            PAGE, data={"csrf": "not-the-cookie", "id": "a", "text": "hello"}, allow_redirects=False
+        )
         assert forged.status == 403
         body = await forged.text()
         assert 'role="alert">This page had expired.' in body
@@ -127,8 +139,11 @@ async def test_forged_empty_and_long_posts_get_an_error_next_to_the_field(
         other = TestClient(TestServer(client.app))  # a visitor without our cookie
         await other.start_server()
         try:
-            refused = await other.post(PAGE, data={"csrf": _field(page, "csrf"), "id": "b",
-                                                   "text": "hi"}, allow_redirects=False)
+            refused = await other.post(
+                PAGE,
+                data={"csrf": _field(page, "csrf"), "id": "b", "text": "hi"},
+                allow_redirects=False,
+            )
             assert refused.status == 403
         finally:
             await other.close()
@@ -138,10 +153,17 @@ async def test_forged_empty_and_long_posts_get_an_error_next_to_the_field(
 def test_what_anyone_wrote_is_escaped() -> None:
     evil = '<img src=x onerror="alert(1)">'
     markup = render_chat(
-        "bloom-salon", f"Bloom {evil}", evil, "en",
+        "bloom-salon",
+        f"Bloom {evil}",
+        evil,
+        "en",
         Greeting(lang="en", text=f"Hi {evil}", suggestions=(evil,)),
-        [{"from": "customer", "text": evil},
-         {"from": "desk", "text": evil, "options": [evil], "end": False}],
-        token='"><script>', session="s")
+        [
+            {"from": "customer", "text": evil},
+            {"from": "desk", "text": evil, "options": [evil], "end": False},
+        ],
+        token='"><script>',
+        session="s",
+    )
     assert "<img" not in markup and "<script" not in markup
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in markup

@@ -24,8 +24,13 @@ def test_the_greeting_speaks_the_business_s_language_unless_another_is_asked() -
     praxis = demo_brains()["praxis-sommer"]
     german = greeting(praxis, None)
     assert (german.lang, german.text) == ("de", DEFAULT_GREETING["de"])
-    assert german.suggestions == ("Termin vereinbaren", "Termin verschieben", "Termin absagen",
-                                  "Öffnungszeiten", "Nachricht hinterlassen")
+    assert german.suggestions == (
+        "Termin vereinbaren",
+        "Termin verschieben",
+        "Termin absagen",
+        "Öffnungszeiten",
+        "Nachricht hinterlassen",
+    )
     assert greeting(praxis, "en").suggestions[0] == "Book an appointment"
     assert greeting(praxis, "fr").lang == "de"  # not spoken here: the first language
     assert chat_language(demo_brains()["rapid-rooter"], "de") == "en"
@@ -33,12 +38,14 @@ def test_the_greeting_speaks_the_business_s_language_unless_another_is_asked() -
 
 def test_suggestions_are_only_the_cards_the_business_uses_on_the_web_chat() -> None:
     slug = "bloom-salon"
-    topics = [t for t in demo_brains()[slug].business.model_dump(mode="json")["topics"]
-              if t["card"] not in ("reschedule", "hours")]
+    topics = [
+        t
+        for t in demo_brains()[slug].business.model_dump(mode="json")["topics"]
+        if t["card"] not in ("reschedule", "hours")
+    ]
     topics.append({"card": "hours", "override": {"channels": ["sms", "voice"]}})
     hello = greeting(_with(slug, topics=topics), "en")
-    assert hello.suggestions == ("Book an appointment", "Cancel an appointment",
-                                 "Leave a message")
+    assert hello.suggestions == ("Book an appointment", "Cancel an appointment", "Leave a message")
     assert set(SUGGESTED) >= {"book", "cancel", "message"}
 
 
@@ -46,7 +53,11 @@ def test_a_business_may_word_its_own_greeting_per_language() -> None:
     own = _with("praxis-sommer", webchat={"greeting": {"de": "  Willkommen in der Praxis!  "}})
     assert greeting(own, "de").text == "Willkommen in der Praxis!"
     assert greeting(own, "en").text == DEFAULT_GREETING["en"]  # not set: the default
-    for bad in ({"greeting": {"de": " "}}, {"greeting": {"de": "x" * 501}},
-                {"greeting": {"fr": "Bonjour"}}, {"colour": "red"}):
+    for bad in (
+        {"greeting": {"de": " "}},
+        {"greeting": {"de": "x" * 501}},
+        {"greeting": {"fr": "Bonjour"}},
+        {"colour": "red"},
+    ):
         with pytest.raises(ValidationError):
             WebChat.model_validate(bad)

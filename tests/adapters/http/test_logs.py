@@ -25,13 +25,20 @@ def restore_logging():
 
 
 def test_logs_are_json_with_phones_masked_and_texts_dropped(
-        capsys: pytest.CaptureFixture[str], restore_logging: None) -> None:
+    capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
     configure_logging("INFO")
     structlog.get_logger("frontdesk.test").info(
-        "turn", business="bloom-salon", conversation_id="c1", channel="sms",
-        customer_phone="+15035550142", text="my number is +15035550142")
-    logging.getLogger("frontdesk.other").warning("std", extra={"sender": "+4930123456789",
-                                                               "business": "praxis-sommer"})
+        "turn",
+        business="bloom-salon",
+        conversation_id="c1",
+        channel="sms",
+        customer_phone="+15035550142",
+        text="my number is +15035550142",
+    )
+    logging.getLogger("frontdesk.other").warning(
+        "std", extra={"sender": "+4930123456789", "business": "praxis-sommer"}
+    )
     err = capsys.readouterr().err
     first, second = (json.loads(line) for line in err.splitlines())
     assert first["event"] == "turn" and first["business"] == "bloom-salon"
@@ -47,7 +54,8 @@ def test_mask_keeps_only_the_last_four() -> None:
 
 
 def test_a_structlog_call_below_the_level_is_dropped_before_any_processing(
-        capsys: pytest.CaptureFixture[str], restore_logging: None) -> None:
+    capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
     """A turn's info line costs nothing when the level is WARNING: the masking (and every
     other processor) never sees it."""
     read: list[str] = []

@@ -16,7 +16,11 @@ def test_over_the_sender_limit_one_warning_then_silence_then_room_again() -> Non
     assert limiter.check("salon", "+2", now=6.0) == "ok"  # another sender is not affected
     # at 61 s the messages of 0 s and 1 s have left the window: room for two
     assert [limiter.check("salon", "+1", now=t) for t in (61.0, 61.5, 61.6, 61.7)] == [
-        "ok", "ok", "warn", "drop"]  # full again: warned afresh, once
+        "ok",
+        "ok",
+        "warn",
+        "drop",
+    ]  # full again: warned afresh, once
 
 
 def test_the_business_limit_holds_across_senders() -> None:
@@ -27,10 +31,13 @@ def test_the_business_limit_holds_across_senders() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.floats(0, 1)), max_size=80),
-       st.integers(1, 5))
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.floats(0, 1)), max_size=80),
+    st.integers(1, 5),
+)
 def test_no_sender_gets_more_than_its_limit_into_any_window(
-        arrivals: list[tuple[str, float]], limit: int) -> None:
+    arrivals: list[tuple[str, float]], limit: int
+) -> None:
     limiter = RateLimiter(per_sender=limit, per_business=1000, window_s=10)
     now, accepted = 0.0, {}
     for sender, gap in arrivals:
@@ -49,8 +56,9 @@ def test_the_limits_come_from_the_environment() -> None:
 
     default = Settings.from_env({})
     assert (default.rate_per_sender, default.rate_per_business) == (20, 600)
-    chosen = Settings.from_env({"FRONTDESK_RATE_PER_SENDER": "5",
-                                "FRONTDESK_RATE_PER_BUSINESS": "100"})
+    chosen = Settings.from_env(
+        {"FRONTDESK_RATE_PER_SENDER": "5", "FRONTDESK_RATE_PER_BUSINESS": "100"}
+    )
     assert (chosen.rate_per_sender, chosen.rate_per_business) == (5, 100)
     for bad in ("0", "-1", "many"):
         with pytest.raises(SettingsError, match="FRONTDESK_RATE_PER_SENDER"):

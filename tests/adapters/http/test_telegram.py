@@ -67,6 +67,7 @@ BOT_BLOCK = "  telegram:\n    bot_token: ${TG_BOT_TOKEN:-}\n    secret_token: ${
 
 # --------------------------------------------------------------------- the desk + webhook
 
+
 def businesses_with_bots(tmp_path: Path, *slugs: str) -> Path:
     """A copy of the demo businesses where ``slugs`` have a Telegram bot."""
     target = tmp_path / "businesses"
@@ -75,8 +76,7 @@ def businesses_with_bots(tmp_path: Path, *slugs: str) -> Path:
         path = target / f"{slug}.yaml"
         text = path.read_text(encoding="utf-8")
         if re.search(r"^channels:\s*$", text, re.M):
-            text = re.sub(r"^channels:\s*\n", "channels:\n" + BOT_BLOCK, text, count=1,
-                          flags=re.M)
+            text = re.sub(r"^channels:\s*\n", "channels:\n" + BOT_BLOCK, text, count=1, flags=re.M)
         else:
             text += "\nchannels:\n" + BOT_BLOCK
         path.write_text(text, encoding="utf-8")
@@ -92,16 +92,17 @@ class Rig:
     slug: str = BLOOM
     updates: int = 0
 
-    def message(self, text: str | None, lang: str | None = "en",
-                **content: Any) -> dict[str, Any]:
+    def message(self, text: str | None, lang: str | None = "en", **content: Any) -> dict[str, Any]:
         self.updates += 1
         user: dict[str, Any] = {"id": CHAT, "is_bot": False, "first_name": "Jamie"}
         if lang is not None:
             user["language_code"] = lang
         message: dict[str, Any] = {
-            "message_id": 500 + self.updates, "from": user,
+            "message_id": 500 + self.updates,
+            "from": user,
             "chat": {"id": CHAT, "first_name": "Jamie", "type": "private"},
-            "date": int(NOW.timestamp())}
+            "date": int(NOW.timestamp()),
+        }
         if text is not None:
             message["text"] = text
         message.update(content)
@@ -110,25 +111,33 @@ class Rig:
     def press(self, under: Mapping[str, Any], data: str) -> dict[str, Any]:
         """A button pressed under ``under`` (the message Telegram delivered for us)."""
         self.updates += 1
-        return {"update_id": 700000 + self.updates, "callback_query": {
-            "id": f"4382bfdwdsb323b2d9{self.updates}",
-            "from": {"id": CHAT, "is_bot": False, "first_name": "Jamie",
-                     "language_code": "en"},
-            "message": under, "chat_instance": "-5069215470224546", "data": data}}
+        return {
+            "update_id": 700000 + self.updates,
+            "callback_query": {
+                "id": f"4382bfdwdsb323b2d9{self.updates}",
+                "from": {"id": CHAT, "is_bot": False, "first_name": "Jamie", "language_code": "en"},
+                "message": under,
+                "chat_instance": "-5069215470224546",
+                "data": data,
+            },
+        }
 
-    async def post(self, update: Any, secret: str | None = SECRET, path: str | None = None,
-                   raw: bytes | None = None) -> aiohttp.ClientResponse:
+    async def post(
+        self,
+        update: Any,
+        secret: str | None = SECRET,
+        path: str | None = None,
+        raw: bytes | None = None,
+    ) -> aiohttp.ClientResponse:
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers[SECRET_HEADER] = secret
         body = raw if raw is not None else json.dumps(update).encode()
-        return await self.client.post(path or f"/telegram/{self.slug}", data=body,
-                                      headers=headers)
+        return await self.client.post(path or f"/telegram/{self.slug}", data=body, headers=headers)
 
     def drainer(self) -> Drainer:
         businesses = {s: b.business for s, b in self.app.brains.items()}
-        sender = TelegramSender.for_businesses(businesses, base_url=self.fake.url,
-                                               options=FAST)
+        sender = TelegramSender.for_businesses(businesses, base_url=self.fake.url, options=FAST)
         return Drainer(self.app.store, {"reply": ReplyRouter({"telegram": sender}, FAST)})
 
     async def drain(self) -> dict[str, int]:
@@ -146,15 +155,21 @@ class Rig:
 
     def signature_failures(self) -> float:
         value = self.server.metrics.registry.get_sample_value(
-            "frontdesk_webhook_signature_failures_total", {"provider": "telegram"})
+            "frontdesk_webhook_signature_failures_total", {"provider": "telegram"}
+        )
         return value or 0.0
 
 
-async def _rig(tmp_path: Path, language: LanguageBackend, fake: FakeTelegram,
-               slug: str) -> AsyncIterator[Rig]:
+async def _rig(
+    tmp_path: Path, language: LanguageBackend, fake: FakeTelegram, slug: str
+) -> AsyncIterator[Rig]:
     async with database_url(tmp_path) as db:
-        settings = Settings(db=db, businesses=businesses_with_bots(tmp_path, slug), env=ENV,
-                            telegram_api_url=fake.url)
+        settings = Settings(
+            db=db,
+            businesses=businesses_with_bots(tmp_path, slug),
+            env=ENV,
+            telegram_api_url=fake.url,
+        )
         app = await open_app(settings, only=slug, language=language)
         server = Server(settings=settings, app=app)
         web_app = web.Application()
@@ -169,36 +184,41 @@ async def _rig(tmp_path: Path, language: LanguageBackend, fake: FakeTelegram,
 
 
 @pytest.fixture
-async def rig(tmp_path: Path, language: LanguageBackend,
-              fake_telegram: FakeTelegram) -> AsyncIterator[Rig]:
+async def rig(
+    tmp_path: Path, language: LanguageBackend, fake_telegram: FakeTelegram
+) -> AsyncIterator[Rig]:
     async for rig in _rig(tmp_path, language, fake_telegram, BLOOM):
         yield rig
 
 
 @pytest.fixture
-async def praxis(tmp_path: Path, language: LanguageBackend,
-                 fake_telegram: FakeTelegram) -> AsyncIterator[Rig]:
+async def praxis(
+    tmp_path: Path, language: LanguageBackend, fake_telegram: FakeTelegram
+) -> AsyncIterator[Rig]:
     async for rig in _rig(tmp_path, language, fake_telegram, PRAXIS):
         yield rig
 
 
 # --------------------------------------------------------------------- tests
 
+
 async def test_a_text_message_is_answered_in_its_chat_exactly_once(rig: Rig) -> None:
     update = rig.message("Hi, what are your opening hours?")
     r = await rig.post(update)
     assert (r.status, await r.json()) == (200, {})
     [event] = await rig.app.store.inbound_events(BLOOM)
-    assert (event.channel, event.sender, event.text) == ("telegram", str(CHAT),
-                                                         "Hi, what are your opening hours?")
+    assert (event.channel, event.sender, event.text) == (
+        "telegram",
+        str(CHAT),
+        "Hi, what are your opening hours?",
+    )
     assert event.provider_msg_id == f"tg-{update['update_id']}"
     assert event.lang_hint == "en"
     assert event.customer_phone is None
     [conv] = await rig.app.store.list_conversations(BLOOM)
     assert len(await rig.app.store.turns(conv.id)) == 1
     [row] = await rig.app.store.outbox()
-    assert (row.kind, row.payload["channel"], row.payload["to"]) == ("reply", "telegram",
-                                                                     str(CHAT))
+    assert (row.kind, row.payload["channel"], row.payload["to"]) == ("reply", "telegram", str(CHAT))
 
     drainer = rig.drainer()
     assert await drainer.drain_once(NOW + timedelta(minutes=1)) == {"sent": 1}
@@ -218,15 +238,20 @@ async def test_a_booking_with_inline_buttons(rig: Rig) -> None:
     assert all(len(row) == 1 for row in offer["reply_markup"]["inline_keyboard"])
     [offered] = [r for r in await rig.app.store.outbox() if r.payload.get("options")]
     assert [b["text"] for b in buttons] == offered.payload["options"]
-    assert [b["callback_data"] for b in buttons] == [callback_data(o)
-                                                     for o in offered.payload["options"]]
+    assert [b["callback_data"] for b in buttons] == [
+        callback_data(o) for o in offered.payload["options"]
+    ]
 
     # the customer taps the second time; Telegram sends the message the button sits under
     chosen = buttons[1]
     [delivered] = [m for m in rig.fake.attempts if m.get("reply_markup")]
-    under = {"message_id": 1002, "chat": {"id": CHAT, "type": "private"},
-             "date": int(NOW.timestamp()), "text": delivered["text"],
-             "reply_markup": delivered["reply_markup"]}
+    under = {
+        "message_id": 1002,
+        "chat": {"id": CHAT, "type": "private"},
+        "date": int(NOW.timestamp()),
+        "text": delivered["text"],
+        "reply_markup": delivered["reply_markup"],
+    }
     press = rig.press(under, chosen["callback_data"])
     asked = await rig.send(press)
     assert rig.fake.answered == [press["callback_query"]["id"]]
@@ -262,8 +287,11 @@ async def test_a_pressed_label_books_that_slot_even_without_its_keyboard(rig: Ri
     chosen = buttons[2]
     assert chosen["callback_data"] == chosen["text"]  # short enough to be its own data
     assert not chosen["text"].isdigit()
-    bare = {"message_id": 1002, "chat": {"id": CHAT, "type": "private"},
-            "date": int(NOW.timestamp())}
+    bare = {
+        "message_id": 1002,
+        "chat": {"id": CHAT, "type": "private"},
+        "date": int(NOW.timestamp()),
+    }
     asked = await rig.send(rig.press(bare, chosen["callback_data"]))
     assert "name" in asked["text"].lower(), asked
     event = (await rig.app.store.inbound_events(BLOOM))[-1]
@@ -273,8 +301,10 @@ async def test_a_pressed_label_books_that_slot_even_without_its_keyboard(rig: Ri
     await rig.send(rig.message("yes"))
     [appointment] = await rig.app.store.list_appointments(BLOOM)
     local = appointment.start.astimezone(ZoneInfo("America/Los_Angeles"))
-    assert chosen["text"].split(" · ")[0] == \
-        f"{local:%a} {local:%-I:%M} {'am' if local.hour < 12 else 'pm'}", (chosen, local)
+    assert (
+        chosen["text"].split(" · ")[0]
+        == f"{local:%a} {local:%-I:%M} {'am' if local.hour < 12 else 'pm'}"
+    ), (chosen, local)
     if " · " in chosen["text"]:  # the salon's staff ids are their names: alex, sam, jordan
         assert appointment.staff == chosen["text"].split(" · ")[1].lower()
 
@@ -283,9 +313,16 @@ async def test_a_redelivered_button_press_is_one_turn_and_one_answer(rig: Rig) -
     await rig.send(rig.message("Hi, I'd like to book a men's haircut"))
     offer = await rig.send(rig.message("Thursday"))
     first = offer["reply_markup"]["inline_keyboard"][0][0]
-    press = rig.press({"message_id": 1002, "chat": {"id": CHAT, "type": "private"},
-                       "date": int(NOW.timestamp()), "text": offer["text"],
-                       "reply_markup": offer["reply_markup"]}, first["callback_data"])
+    press = rig.press(
+        {
+            "message_id": 1002,
+            "chat": {"id": CHAT, "type": "private"},
+            "date": int(NOW.timestamp()),
+            "text": offer["text"],
+            "reply_markup": offer["reply_markup"],
+        },
+        first["callback_data"],
+    )
     for _ in range(3):
         r = await rig.post(press)
         assert r.status == 200
@@ -298,17 +335,24 @@ async def test_a_redelivered_button_press_is_one_turn_and_one_answer(rig: Rig) -
 
 @pytest.mark.parametrize("how", ["wrong", "missing", "empty", "prefix", "case"])
 async def test_a_wrong_or_missing_secret_is_refused_and_reaches_nothing(
-        rig: Rig, how: str, caplog: pytest.LogCaptureFixture) -> None:
+    rig: Rig, how: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING, "frontdesk.http.telegram")
-    secret = {"wrong": "not-the-secret", "missing": None, "empty": "",
-              "prefix": SECRET[:-1], "case": SECRET.upper()}[how]
+    secret = {
+        "wrong": "not-the-secret",
+        "missing": None,
+        "empty": "",
+        "prefix": SECRET[:-1],
+        "case": SECRET.upper(),
+    }[how]
     r = await rig.post(rig.message("book me a blowout"), secret=secret)
     assert r.status == 403
     assert await rig.app.store.inbound_events(BLOOM) == []
     assert await rig.app.store.outbox() == []
     assert rig.signature_failures() == 1
-    assert any(rec.levelno == logging.WARNING and "secret" in rec.getMessage()
-               for rec in caplog.records)
+    assert any(
+        rec.levelno == logging.WARNING and "secret" in rec.getMessage() for rec in caplog.records
+    )
     assert not any(SECRET in rec.getMessage() for rec in caplog.records)
 
 
@@ -323,21 +367,51 @@ async def test_a_redelivered_update_is_one_turn_and_one_reply(rig: Rig) -> None:
     assert await rig.drain() == {"sent": 1}
     assert len(rig.fake.sent) == 1
     turns = rig.server.metrics.registry.get_sample_value(
-        "frontdesk_turns_total", {"channel": "telegram", "outcome": "duplicate"})
+        "frontdesk_turns_total", {"channel": "telegram", "outcome": "duplicate"}
+    )
     assert turns == 2
 
 
-@pytest.mark.parametrize("content", [
-    {"sticker": {"file_id": "CAACAgIAAxk", "file_unique_id": "AgAD", "type": "regular",
-                 "width": 512, "height": 512, "is_animated": False, "is_video": False,
-                 "emoji": "👍"}},
-    {"photo": [{"file_id": "AgACAgIAAxk", "file_unique_id": "AQAD", "width": 90,
-                "height": 67, "file_size": 1234}]},
-    {"voice": {"file_id": "AwACAgIAAxk", "file_unique_id": "AgAD", "duration": 3,
-               "mime_type": "audio/ogg", "file_size": 9000}},
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        {
+            "sticker": {
+                "file_id": "CAACAgIAAxk",
+                "file_unique_id": "AgAD",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": "👍",
+            }
+        },
+        {
+            "photo": [
+                {
+                    "file_id": "AgACAgIAAxk",
+                    "file_unique_id": "AQAD",
+                    "width": 90,
+                    "height": 67,
+                    "file_size": 1234,
+                }
+            ]
+        },
+        {
+            "voice": {
+                "file_id": "AwACAgIAAxk",
+                "file_unique_id": "AgAD",
+                "duration": 3,
+                "mime_type": "audio/ogg",
+                "file_size": 9000,
+            }
+        },
+    ],
+)
 async def test_a_message_without_text_gets_the_polite_reply_recorded_not_understood(
-        rig: Rig, content: dict[str, Any]) -> None:
+    rig: Rig, content: dict[str, Any]
+) -> None:
     update = rig.message(None, **content)
     for _ in range(2):  # redelivered: still one reply
         r = await rig.post(update)
@@ -355,18 +429,21 @@ async def test_a_message_without_text_gets_the_polite_reply_recorded_not_underst
 
 
 async def test_a_photo_with_a_caption_is_read(rig: Rig) -> None:
-    r = await rig.post(rig.message(None, caption="Can you do this colour?",
-                                   photo=[{"file_id": "x", "file_unique_id": "y",
-                                           "width": 90, "height": 90}]))
+    r = await rig.post(
+        rig.message(
+            None,
+            caption="Can you do this colour?",
+            photo=[{"file_id": "x", "file_unique_id": "y", "width": 90, "height": 90}],
+        )
+    )
     assert r.status == 200
     [event] = await rig.app.store.inbound_events(BLOOM)
     assert event.text == "Can you do this colour?"
 
 
-async def test_the_polite_reply_is_in_the_customers_language_or_the_first_one(
-        praxis: Rig) -> None:
+async def test_the_polite_reply_is_in_the_customers_language_or_the_first_one(praxis: Rig) -> None:
     for lang, expected in (("de", "de"), ("en-US", "en"), ("fr", "de"), (None, "de")):
-        text = (await praxis.send(praxis.message(None, lang=lang, sticker={"file_id": "s"})))
+        text = await praxis.send(praxis.message(None, lang=lang, sticker={"file_id": "s"}))
         assert text["text"] == TEXT_ONLY[expected], lang
 
 
@@ -377,14 +454,21 @@ async def test_a_german_customer_is_answered_in_german(praxis: Rig) -> None:
     assert any(w in reply["text"] for w in ("Montag", "Uhr", "geöffnet")), reply
 
 
-@pytest.mark.parametrize("body", [
-    b"{not json", b"\xff\xfe{}", b"[]", b"null", b'{"message": {"text": "hi"}}',
-    b'{"update_id": "7", "message": {"text": "hi"}}',
-    b'{"update_id": true, "message": {"text": "hi"}}',
-    b'{"update_id": 7, "message": "hi"}',
-    b'{"update_id": 7, "message": {"text": "hi", "chat": {"id": "x"}}}',
-    b'{"update_id": 7, "callback_query": {"data": "Thu 10:00"}}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"\xff\xfe{}",
+        b"[]",
+        b"null",
+        b'{"message": {"text": "hi"}}',
+        b'{"update_id": "7", "message": {"text": "hi"}}',
+        b'{"update_id": true, "message": {"text": "hi"}}',
+        b'{"update_id": 7, "message": "hi"}',
+        b'{"update_id": 7, "message": {"text": "hi", "chat": {"id": "x"}}}',
+        b'{"update_id": 7, "callback_query": {"data": "Thu 10:00"}}',
+    ],
+)
 async def test_malformed_updates_are_a_400(rig: Rig, body: bytes) -> None:
     r = await rig.post(None, raw=body)
     assert r.status == 400
@@ -392,23 +476,39 @@ async def test_malformed_updates_are_a_400(rig: Rig, body: bytes) -> None:
     assert await rig.app.store.outbox() == []
 
 
-@pytest.mark.parametrize("update", [
-    {"update_id": 9, "edited_message": {"message_id": 1, "chat": {"id": CHAT}, "date": 1,
-                                        "edit_date": 2, "text": "edited"}},
-    {"update_id": 9, "my_chat_member": {"chat": {"id": CHAT}, "date": 1}},
-    {"update_id": 9, "message": {"message_id": 1, "chat": {"id": CHAT, "type": "group"},
-                                 "date": 1, "pinned_message": {"message_id": 0}}},
-])
-async def test_other_updates_are_acknowledged_and_ignored(rig: Rig,
-                                                          update: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "update",
+    [
+        {
+            "update_id": 9,
+            "edited_message": {
+                "message_id": 1,
+                "chat": {"id": CHAT},
+                "date": 1,
+                "edit_date": 2,
+                "text": "edited",
+            },
+        },
+        {"update_id": 9, "my_chat_member": {"chat": {"id": CHAT}, "date": 1}},
+        {
+            "update_id": 9,
+            "message": {
+                "message_id": 1,
+                "chat": {"id": CHAT, "type": "group"},
+                "date": 1,
+                "pinned_message": {"message_id": 0},
+            },
+        },
+    ],
+)
+async def test_other_updates_are_acknowledged_and_ignored(rig: Rig, update: dict[str, Any]) -> None:
     r = await rig.post(update)
     assert (r.status, await r.json()) == (200, {})
     assert await rig.app.store.inbound_events(BLOOM) == []
     assert await rig.app.store.outbox() == []
 
 
-async def test_a_button_of_someone_elses_keyboard_is_answered_but_not_a_turn(
-        rig: Rig) -> None:
+async def test_a_button_of_someone_elses_keyboard_is_answered_but_not_a_turn(rig: Rig) -> None:
     query = rig.press({}, "game")  # an inline-mode button: no message, no chat
     r = await rig.post(query)
     assert r.status == 200
@@ -441,8 +541,7 @@ async def test_a_flooding_chat_gets_one_warning_then_silence(rig: Rig) -> None:
     assert r.status == 200
     assert len(await rig.app.store.inbound_events(BLOOM)) == 4  # every one recorded
     [conv] = await rig.app.store.list_conversations(BLOOM)
-    problems = [t.record["understanding"]["problem"]
-                for t in await rig.app.store.turns(conv.id)]
+    problems = [t.record["understanding"]["problem"] for t in await rig.app.store.turns(conv.id)]
     assert problems == ["", "rate_limited", "rate_limited", "rate_limited"]
     assert await rig.drain() == {"sent": 2}
     warnings = [m for m in rig.fake.sent if m["text"].startswith("You're sending messages")]
@@ -469,8 +568,9 @@ async def test_a_500_is_retried(rig: Rig) -> None:
     assert await rig.drain() == {"pending": 1}
 
 
-@pytest.mark.parametrize("status, words", [(400, "chat not found"),
-                                           (403, "bot was blocked by the user")])
+@pytest.mark.parametrize(
+    "status, words", [(400, "chat not found"), (403, "bot was blocked by the user")]
+)
 async def test_a_refusal_is_dead_at_once(rig: Rig, status: int, words: str) -> None:
     await rig.post(rig.message("Hi"))
     rig.fake.fail_with = [status]
@@ -495,8 +595,9 @@ async def test_a_wrong_bot_token_is_dead_and_never_recorded(rig: Rig) -> None:
 
 async def test_an_unreachable_api_is_retried_without_leaking_the_token(rig: Rig) -> None:
     await rig.post(rig.message("Hi"))
-    sender = TelegramSender.for_businesses({BLOOM: rig.app.brains[BLOOM].business},
-                                           base_url="http://127.0.0.1:9", options=FAST)
+    sender = TelegramSender.for_businesses(
+        {BLOOM: rig.app.brains[BLOOM].business}, base_url="http://127.0.0.1:9", options=FAST
+    )
     drainer = Drainer(rig.app.store, {"reply": ReplyRouter({"telegram": sender}, FAST)})
     assert await drainer.drain_once(NOW + timedelta(minutes=1)) == {"pending": 1}
     [row] = await rig.app.store.outbox()
@@ -504,27 +605,35 @@ async def test_an_unreachable_api_is_retried_without_leaking_the_token(rig: Rig)
 
 
 async def test_a_business_whose_bot_is_unset_takes_no_updates(
-        tmp_path: Path, language: LanguageBackend) -> None:
+    tmp_path: Path, language: LanguageBackend
+) -> None:
     """Empty defaults: no secret, no channel (an empty secret would match a missing
     header)."""
     async with database_url(tmp_path) as db:
-        settings = Settings(db=db, businesses=businesses_with_bots(tmp_path, BLOOM),
-                            env={"TG_BOT_TOKEN": TOKEN})
+        settings = Settings(
+            db=db, businesses=businesses_with_bots(tmp_path, BLOOM), env={"TG_BOT_TOKEN": TOKEN}
+        )
         app = await open_app(settings, only=BLOOM, language=language)
         assert app.brains[BLOOM].business.channels.telegram is not None
         web_app = web.Application()
         web_app.add_routes(routes(Server(settings=settings, app=app)))
         async with TestClient(TestServer(web_app, host="127.0.0.1")) as client:
             for headers in ({}, {SECRET_HEADER: ""}):
-                r = await client.post(PATH, json={"update_id": 1, "message": {
-                    "message_id": 1, "chat": {"id": CHAT}, "date": 1, "text": "hi"}},
-                    headers=headers)
+                r = await client.post(
+                    PATH,
+                    json={
+                        "update_id": 1,
+                        "message": {"message_id": 1, "chat": {"id": CHAT}, "date": 1, "text": "hi"},
+                    },
+                    headers=headers,
+                )
                 assert r.status == 404
         assert await app.store.inbound_events(BLOOM) == []
         await app.close()
 
 
 # --------------------------------------------------------------------- pieces
+
 
 def test_secrets_compare_exactly() -> None:
     assert secret_matches(SECRET, SECRET)
@@ -552,8 +661,7 @@ def test_options_that_cut_to_the_same_data_get_their_positions_as_data() -> None
     assert callback_data(options[0]) == callback_data(options[1])
     assert buttons_data(options) == ["1", "2", "Fr 9:00"]
     keyboard = send_message(str(CHAT), "Welche Zeit?", options)["reply_markup"]
-    assert [row[0]["callback_data"] for row in keyboard["inline_keyboard"]] == \
-        ["1", "2", "Fr 9:00"]
+    assert [row[0]["callback_data"] for row in keyboard["inline_keyboard"]] == ["1", "2", "Fr 9:00"]
     assert [row[0]["text"] for row in keyboard["inline_keyboard"]] == options
 
 

@@ -40,8 +40,7 @@ from tests.fakes.twilio import (
 
 BLOOM = "bloom-salon"
 CUSTOMER = "+15035550123"
-ENV = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN,
-       "BLOOM_SALON_TWILIO_NUMBER": FROM}
+ENV = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "BLOOM_SALON_TWILIO_NUMBER": FROM}
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # Tuesday
 PATH = f"/twilio/sms/{BLOOM}"
 FAST = RetryOptions(max_attempts=3, base_delay=timedelta(seconds=5), timeout_s=5)
@@ -51,6 +50,7 @@ FAST = RetryOptions(max_attempts=3, base_delay=timedelta(seconds=5), timeout_s=5
 
 
 # --------------------------------------------------------------------- the desk + webhook
+
 
 @dataclass
 class Rig:
@@ -62,17 +62,31 @@ class Rig:
 
     def form(self, body: str, **extra: str) -> dict[str, str]:
         self.sids += 1
-        return {"MessageSid": f"SM{self.sids:032d}", "AccountSid": SID, "From": CUSTOMER,
-                "To": FROM, "Body": body, "NumMedia": "0", **extra}
+        return {
+            "MessageSid": f"SM{self.sids:032d}",
+            "AccountSid": SID,
+            "From": CUSTOMER,
+            "To": FROM,
+            "Body": body,
+            "NumMedia": "0",
+            **extra,
+        }
 
-    async def post(self, form: Mapping[str, str], signed_url: str | None = None,
-                   headers: Mapping[str, str] | None = None, path: str = PATH,
-                   token: str = TOKEN, sign: bool = True) -> aiohttp.ClientResponse:
+    async def post(
+        self,
+        form: Mapping[str, str],
+        signed_url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        path: str = PATH,
+        token: str = TOKEN,
+        sign: bool = True,
+    ) -> aiohttp.ClientResponse:
         url = signed_url or str(self.client.make_url(path))
         all_headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
         if sign:
             all_headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(
-                url, dict(form))
+                url, dict(form)
+            )
         return await self.client.post(path, data=urlencode(form), headers=all_headers)
 
     async def say(self, text: str) -> str:
@@ -88,21 +102,28 @@ class Rig:
     def drainer(self) -> Drainer:
         businesses = {s: b.business for s, b in self.app.brains.items()}
         sms = TwilioSmsSender.for_businesses(businesses, base_url=self.fake.url, options=FAST)
-        return drainer_for(self.app.store, businesses, FAST,
-                           extra={"reply": ReplyRouter({"sms": sms}, FAST)})
+        return drainer_for(
+            self.app.store, businesses, FAST, extra={"reply": ReplyRouter({"sms": sms}, FAST)}
+        )
 
     def signature_failures(self) -> float:
         value = self.server.metrics.registry.get_sample_value(
-            "frontdesk_webhook_signature_failures_total", {"provider": "twilio"})
+            "frontdesk_webhook_signature_failures_total", {"provider": "twilio"}
+        )
         return value or 0.0
 
 
 @pytest.fixture
-async def rig(tmp_path: Path, language: LanguageBackend,
-              fake_twilio: FakeTwilio) -> AsyncIterator[Rig]:
+async def rig(
+    tmp_path: Path, language: LanguageBackend, fake_twilio: FakeTwilio
+) -> AsyncIterator[Rig]:
     async with database_url(tmp_path) as db:
-        settings = Settings(db=db, businesses=repo_path("examples", "businesses"), env=ENV,
-                            twilio_api_url=fake_twilio.url)
+        settings = Settings(
+            db=db,
+            businesses=repo_path("examples", "businesses"),
+            env=ENV,
+            twilio_api_url=fake_twilio.url,
+        )
         app = await open_app(settings, only=BLOOM, language=language)
         server = Server(settings=settings, app=app)
         web_app = web.Application()
@@ -117,6 +138,7 @@ async def rig(tmp_path: Path, language: LanguageBackend,
 
 
 # --------------------------------------------------------------------- tests
+
 
 async def test_a_valid_sms_is_answered_through_the_outbox_exactly_once(rig: Rig) -> None:
     r = await rig.post(rig.form("Hi, what are your opening hours?"))
@@ -143,9 +165,16 @@ async def test_a_valid_sms_is_answered_through_the_outbox_exactly_once(rig: Rig)
 
 
 async def test_a_whole_booking_by_sms(rig: Rig) -> None:
-    bodies = [await rig.say(text) for text in (
-        "Hi, I'd like to book a men's haircut", "Thursday", "the first one", "Jamie Rivera",
-        "yes")]
+    bodies = [
+        await rig.say(text)
+        for text in (
+            "Hi, I'd like to book a men's haircut",
+            "Thursday",
+            "the first one",
+            "Jamie Rivera",
+            "yes",
+        )
+    ]
     assert "1." in bodies[1], f"the offered times are a numbered list: {bodies[1]!r}"
     [appointment] = await rig.app.store.list_appointments(BLOOM)
     assert appointment.service == "mens_cut"
@@ -160,12 +189,12 @@ async def test_a_whole_booking_by_sms(rig: Rig) -> None:
 
 @pytest.mark.parametrize("how", ["wrong", "missing", "other-token", "tampered"])
 async def test_a_bad_signature_is_refused_and_reaches_nothing(
-        rig: Rig, how: str, caplog: pytest.LogCaptureFixture) -> None:
+    rig: Rig, how: str, caplog: pytest.LogCaptureFixture
+) -> None:
     form = rig.form("book me a blowout")
     caplog.set_level(logging.WARNING, "frontdesk.http.twilio")
     if how == "wrong":
-        r = await rig.post(form, headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"},
-                           sign=False)
+        r = await rig.post(form, headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}, sign=False)
     elif how == "missing":
         r = await rig.post(form, sign=False)
     elif how == "other-token":
@@ -173,14 +202,18 @@ async def test_a_bad_signature_is_refused_and_reaches_nothing(
     else:  # signed for one text, another sent
         url = str(rig.client.make_url(PATH))
         signature = RequestValidator(TOKEN).compute_signature(url, form)
-        r = await rig.post({**form, "Body": "cancel everything"},
-                           headers={"X-Twilio-Signature": signature}, sign=False)
+        r = await rig.post(
+            {**form, "Body": "cancel everything"},
+            headers={"X-Twilio-Signature": signature},
+            sign=False,
+        )
     assert r.status == 403
     assert await rig.app.store.inbound_events(BLOOM) == []
     assert await rig.app.store.outbox() == []
     assert rig.signature_failures() == 1
-    assert any(rec.levelno == logging.WARNING and "signature" in rec.getMessage()
-               for rec in caplog.records)
+    assert any(
+        rec.levelno == logging.WARNING and "signature" in rec.getMessage() for rec in caplog.records
+    )
 
 
 async def test_the_url_behind_a_proxy_is_the_one_checked(rig: Rig) -> None:
@@ -201,8 +234,11 @@ async def test_the_configured_public_url_is_the_one_checked(rig: Rig) -> None:
     r = await rig.post(form)  # signed for the local address
     assert r.status == 403
     # a proxy's headers do not override the configured public URL
-    r = await rig.post(form, signed_url="https://evil.example.net" + PATH,
-                       headers={"X-Forwarded-Host": "evil.example.net"})
+    r = await rig.post(
+        form,
+        signed_url="https://evil.example.net" + PATH,
+        headers={"X-Forwarded-Host": "evil.example.net"},
+    )
     assert r.status == 403
     r = await rig.post(form, signed_url="https://sms.example.org" + PATH)
     assert r.status == 200
@@ -221,18 +257,23 @@ async def test_a_redelivered_message_is_one_turn_and_one_reply(rig: Rig) -> None
     assert await rig.drainer().drain_once(NOW + timedelta(minutes=1)) == {"sent": 1}
     assert len(rig.fake.sent) == 1
     turns = rig.server.metrics.registry.get_sample_value(
-        "frontdesk_turns_total", {"channel": "sms", "outcome": "duplicate"})
+        "frontdesk_turns_total", {"channel": "sms", "outcome": "duplicate"}
+    )
     assert turns == 2
 
 
-async def test_two_messages_of_one_conversation_at_once_are_answered_in_order(
-        rig: Rig) -> None:
+async def test_two_messages_of_one_conversation_at_once_are_answered_in_order(rig: Rig) -> None:
     """Customers who send two texts in a row: both webhooks arrive at once; each
     conversation's turns follow the order its messages were taken in, and each message
     has exactly one turn and one reply."""
     senders = [f"+1503555{n:04d}" for n in range(5)]
-    forms = [(rig.form("Hi, I'd like a men's haircut", From=s),
-              rig.form("with Alex please, on Wednesday", From=s)) for s in senders]
+    forms = [
+        (
+            rig.form("Hi, I'd like a men's haircut", From=s),
+            rig.form("with Alex please, on Wednesday", From=s),
+        )
+        for s in senders
+    ]
     responses = await asyncio.gather(*(rig.post(f) for pair in forms for f in pair))
     assert [r.status for r in responses] == [200] * 10
     events = await rig.app.store.inbound_events(BLOOM)
@@ -246,8 +287,11 @@ async def test_two_messages_of_one_conversation_at_once_are_answered_in_order(
 
 
 async def test_a_picture_without_text_reaches_the_desk_marked_as_media(rig: Rig) -> None:
-    r = await rig.post(rig.form("", NumMedia="1", MediaUrl0="https://example.com/m.jpg",
-                                MediaContentType0="image/jpeg"))
+    r = await rig.post(
+        rig.form(
+            "", NumMedia="1", MediaUrl0="https://example.com/m.jpg", MediaContentType0="image/jpeg"
+        )
+    )
     assert r.status == 200
     [event] = await rig.app.store.inbound_events(BLOOM)
     assert (event.text, event.payload) == ("", {"media": "1"})
@@ -257,14 +301,18 @@ async def test_a_picture_without_text_reaches_the_desk_marked_as_media(rig: Rig)
     assert (second.text, second.payload) == ("and this one", {})
 
 
-@pytest.mark.parametrize("body, content_type", [
-    (b"From=%2B15035550123&Body=%ff%fe", "application/x-www-form-urlencoded"),  # not UTF-8
-    (b"From=+15035550123&&&Body", "application/x-www-form-urlencoded"),  # no '='
-    (b'{"From": "+15035550123"}', "application/json"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"From=%2B15035550123&Body=%ff%fe", "application/x-www-form-urlencoded"),  # not UTF-8
+        (b"From=+15035550123&&&Body", "application/x-www-form-urlencoded"),  # no '='
+        (b'{"From": "+15035550123"}', "application/json"),
+    ],
+)
 async def test_malformed_form_data_is_a_400(rig: Rig, body: bytes, content_type: str) -> None:
-    r = await rig.client.post(PATH, data=body, headers={"Content-Type": content_type,
-                                                         "X-Twilio-Signature": "x"})
+    r = await rig.client.post(
+        PATH, data=body, headers={"Content-Type": content_type, "X-Twilio-Signature": "x"}
+    )
     assert r.status == 400
     assert await rig.app.store.inbound_events(BLOOM) == []
 
@@ -300,13 +348,14 @@ async def test_a_flooding_sender_gets_one_warning_then_silence(rig: Rig) -> None
     assert (silent.status, await silent.text()) == (200, EMPTY_TWIML)
     assert len(await rig.app.store.inbound_events(BLOOM)) == 3  # every one recorded
     [conv] = await rig.app.store.list_conversations(BLOOM)
-    problems = [t.record["understanding"]["problem"]
-                for t in await rig.app.store.turns(conv.id)]
+    problems = [t.record["understanding"]["problem"] for t in await rig.app.store.turns(conv.id)]
     assert problems == ["", "rate_limited", "rate_limited"]
     assert await rig.app.desk.recover(NOW + timedelta(hours=1)) == 0  # all answered
     assert await rig.drainer().drain_once(NOW + timedelta(minutes=1)) == {"sent": 2}
     assert sorted(m["Body"][:30] for m in rig.fake.sent) == [
-        "Hello, you've reached Bloom Ha", "You're sending messages faster"]
+        "Hello, you've reached Bloom Ha",
+        "You're sending messages faster",
+    ]
 
 
 async def test_a_twilio_500_is_retried_then_sent(rig: Rig) -> None:
@@ -346,8 +395,11 @@ async def test_wrong_credentials_at_twilio_are_dead(rig: Rig) -> None:
     businesses = {s: b.business for s, b in rig.app.brains.items()}
     account = businesses[BLOOM].channels.twilio
     assert account is not None
-    sender = TwilioSmsSender({BLOOM: account.model_copy(update={"auth_token": "stale"})},
-                             base_url=rig.fake.url, options=FAST)
+    sender = TwilioSmsSender(
+        {BLOOM: account.model_copy(update={"auth_token": "stale"})},
+        base_url=rig.fake.url,
+        options=FAST,
+    )
     drainer = Drainer(rig.app.store, {"reply": ReplyRouter({"sms": sender}, FAST)})
     assert await drainer.drain_once(NOW + timedelta(minutes=1)) == {"dead": 1}
     [row] = await rig.app.store.outbox()
@@ -356,24 +408,39 @@ async def test_wrong_credentials_at_twilio_are_dead(rig: Rig) -> None:
 
 # --------------------------------------------------------------------- pieces
 
+
 async def _reply_row(store: MemoryStore, channel: str, business: str = BLOOM) -> None:
     async with store.transaction(business, "c1") as tx:
-        await tx.enqueue(OutboxRow(
-            id=f"r-{channel}", business=business, kind="reply",
-            payload={"channel": channel, "to": CUSTOMER, "text": "Hello", "options": [],
-                     "in_reply_to": "m1"},
-            idempotency_key=f"reply:{business}:{channel}", next_attempt_at=NOW))
+        await tx.enqueue(
+            OutboxRow(
+                id=f"r-{channel}",
+                business=business,
+                kind="reply",
+                payload={
+                    "channel": channel,
+                    "to": CUSTOMER,
+                    "text": "Hello",
+                    "options": [],
+                    "in_reply_to": "m1",
+                },
+                idempotency_key=f"reply:{business}:{channel}",
+                next_attempt_at=NOW,
+            )
+        )
 
 
 async def test_the_reply_router_sends_by_channel_and_dead_letters_the_rest(
-        fake_twilio: FakeTwilio) -> None:
+    fake_twilio: FakeTwilio,
+) -> None:
     from adapters.channels import TwilioChannel
 
     store = MemoryStore()
     await _reply_row(store, "sms")
     await _reply_row(store, "telegram")
-    sms = TwilioSmsSender({BLOOM: TwilioChannel(account_sid=SID, auth_token=TOKEN,
-                                                from_number=FROM)}, base_url=fake_twilio.url)
+    sms = TwilioSmsSender(
+        {BLOOM: TwilioChannel(account_sid=SID, auth_token=TOKEN, from_number=FROM)},
+        base_url=fake_twilio.url,
+    )
     drainer = Drainer(store, {"reply": ReplyRouter({"sms": sms}, FAST)})
     assert await drainer.drain_once(NOW) == {"sent": 1, "dead": 1}
     rows = {r.payload["channel"]: r for r in await store.outbox()}
@@ -383,8 +450,7 @@ async def test_the_reply_router_sends_by_channel_and_dead_letters_the_rest(
     assert [s["Body"] for s in fake_twilio.sent] == ["Hello"]
 
 
-async def test_a_business_without_twilio_is_a_permanent_failure(
-        fake_twilio: FakeTwilio) -> None:
+async def test_a_business_without_twilio_is_a_permanent_failure(fake_twilio: FakeTwilio) -> None:
     store = MemoryStore()
     await _reply_row(store, "sms", business="rapid-rooter")
     sms = TwilioSmsSender({}, base_url=fake_twilio.url)
@@ -400,8 +466,12 @@ async def test_serve_s_reply_senders_keep_one_connection_to_twilio(rig: Rig) -> 
         assert (await rig.post(rig.form(text))).status == 200
     businesses = {s: b.business for s, b in rig.app.brains.items()}
     async with aiohttp.ClientSession() as session:
-        drainer = drainer_for(rig.app.store, businesses, FAST, extra={
-            "reply": reply_router(rig.server.settings, businesses, session)})
+        drainer = drainer_for(
+            rig.app.store,
+            businesses,
+            FAST,
+            extra={"reply": reply_router(rig.server.settings, businesses, session)},
+        )
         assert await drainer.drain_once(NOW + timedelta(minutes=1)) == {"sent": 3}
     assert len(rig.fake.sent) == 3
     assert len(rig.fake.peers) == 3 and None not in rig.fake.peers
@@ -416,29 +486,40 @@ async def test_drainer_for_leaves_replies_alone_by_default() -> None:
 
 
 def test_options_become_a_numbered_list_and_the_body_fits_one_message() -> None:
-    assert sms_text("Which one?", ["Tue 10:00", "Tue 11:00"]) == \
-        "Which one?\n\n1. Tue 10:00\n2. Tue 11:00"
+    assert (
+        sms_text("Which one?", ["Tue 10:00", "Tue 11:00"])
+        == "Which one?\n\n1. Tue 10:00\n2. Tue 11:00"
+    )
     assert sms_text("Hi", []) == "Hi"
     long = sms_text("x" * 5000, ["a"])
     assert len(long) == 1600 and long.endswith("…")
 
 
 async def test_a_business_whose_twilio_token_is_unset_takes_no_sms(
-        tmp_path: Path, language: LanguageBackend) -> None:
+    tmp_path: Path, language: LanguageBackend
+) -> None:
     """The demo file's empty defaults: no token, no channel (an empty HMAC key would let
     anyone sign)."""
     async with database_url(tmp_path) as db:
-        settings = Settings(db=db, businesses=repo_path("examples", "businesses"),
-                            env={"TWILIO_ACCOUNT_SID": SID, "BLOOM_SALON_TWILIO_NUMBER": FROM})
+        settings = Settings(
+            db=db,
+            businesses=repo_path("examples", "businesses"),
+            env={"TWILIO_ACCOUNT_SID": SID, "BLOOM_SALON_TWILIO_NUMBER": FROM},
+        )
         app = await open_app(settings, only=BLOOM, language=language)
         web_app = web.Application()
         web_app.add_routes(routes(Server(settings=settings, app=app)))
         async with TestClient(TestServer(web_app, host="127.0.0.1")) as client:
             form = {"MessageSid": "SM1", "From": CUSTOMER, "Body": "hi"}
             url = str(client.make_url(PATH))
-            r = await client.post(PATH, data=urlencode(form), headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": RequestValidator("").compute_signature(url, form)})
+            r = await client.post(
+                PATH,
+                data=urlencode(form),
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Twilio-Signature": RequestValidator("").compute_signature(url, form),
+                },
+            )
             assert r.status == 404
         assert await app.store.inbound_events(BLOOM) == []
         await app.close()

@@ -32,8 +32,11 @@ BLOOM, PRAXIS = "bloom-salon", "praxis-sommer"
 SID = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "twilio-auth-token-for-tests"
 CALLER = "+15035550123"
-ENV = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN,
-       "BLOOM_SALON_TWILIO_NUMBER": "+15035550199"}
+ENV = {
+    "TWILIO_ACCOUNT_SID": SID,
+    "TWILIO_AUTH_TOKEN": TOKEN,
+    "BLOOM_SALON_TWILIO_NUMBER": "+15035550199",
+}
 BLOOM_NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # Tue
 PRAXIS_NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # Tue, open
 PRAXIS_TWILIO = """
@@ -57,20 +60,33 @@ class Call:
     caller: str = CALLER
     action: str = ""  # the last <Gather>'s action URL
 
-    async def post(self, path: str, form: Mapping[str, str], url: str | None = None,
-                   token: str = TOKEN, sign: bool = True,
-                   headers: Mapping[str, str] | None = None) -> aiohttp.ClientResponse:
+    async def post(
+        self,
+        path: str,
+        form: Mapping[str, str],
+        url: str | None = None,
+        token: str = TOKEN,
+        sign: bool = True,
+        headers: Mapping[str, str] | None = None,
+    ) -> aiohttp.ClientResponse:
         url = url or str(self.client.make_url(path))
         all_headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
         if sign:
             all_headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(
-                url, dict(form))
+                url, dict(form)
+            )
         return await self.client.post(path, data=urlencode(form), headers=all_headers)
 
     def form(self, **extra: str) -> dict[str, str]:
-        return {"CallSid": self.sid, "AccountSid": SID, "From": self.caller,
-                "To": "+15035550199", "CallStatus": "in-progress", "Direction": "inbound",
-                **extra}
+        return {
+            "CallSid": self.sid,
+            "AccountSid": SID,
+            "From": self.caller,
+            "To": "+15035550199",
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+            **extra,
+        }
 
     async def twiml(self, r: aiohttp.ClientResponse) -> ET.Element:
         assert r.status == 200, await r.text()
@@ -83,8 +99,9 @@ class Call:
         return root
 
     async def ring(self) -> ET.Element:
-        return await self.twiml(await self.post(f"/twilio/voice/{self.slug}",
-                                                self.form(CallStatus="ringing")))
+        return await self.twiml(
+            await self.post(f"/twilio/voice/{self.slug}", self.form(CallStatus="ringing"))
+        )
 
     async def gather_post(self, form: Mapping[str, str]) -> aiohttp.ClientResponse:
         """Post to the last action URL, signed for that URL exactly."""
@@ -97,13 +114,19 @@ class Call:
 
     def signature_failures(self) -> float:
         value = self.server.metrics.registry.get_sample_value(
-            "frontdesk_webhook_signature_failures_total", {"provider": "twilio"})
+            "frontdesk_webhook_signature_failures_total", {"provider": "twilio"}
+        )
         return value or 0.0
 
 
 @asynccontextmanager
-async def calling(tmp_path: Path, language: LanguageBackend, slug: str, now: datetime,
-                  businesses: Path | None = None) -> AsyncIterator[Call]:
+async def calling(
+    tmp_path: Path,
+    language: LanguageBackend,
+    slug: str,
+    now: datetime,
+    businesses: Path | None = None,
+) -> AsyncIterator[Call]:
     async with database_url(tmp_path) as db:
         settings = Settings(db=db, businesses=businesses or _businesses(tmp_path), env=ENV)
         app = await open_app(settings, only=slug, language=language)
@@ -126,18 +149,21 @@ def _businesses(tmp_path: Path, **changes: str) -> Path:
     folder.mkdir(exist_ok=True)
     demo = repo_path("examples", "businesses")
     (folder / f"{BLOOM}.yaml").write_text(
-        (demo / f"{BLOOM}.yaml").read_text(encoding="utf-8") + "".join(
-            f"\n{line}\n" for line in changes.values()), encoding="utf-8")
+        (demo / f"{BLOOM}.yaml").read_text(encoding="utf-8")
+        + "".join(f"\n{line}\n" for line in changes.values()),
+        encoding="utf-8",
+    )
     (folder / f"{PRAXIS}.yaml").write_text(
-        (demo / f"{PRAXIS}.yaml").read_text(encoding="utf-8") + PRAXIS_TWILIO,
-        encoding="utf-8")
+        (demo / f"{PRAXIS}.yaml").read_text(encoding="utf-8") + PRAXIS_TWILIO, encoding="utf-8"
+    )
     return folder
 
 
 @pytest.fixture
 async def bloom(tmp_path: Path, language: LanguageBackend) -> AsyncIterator[Call]:
-    async with calling(tmp_path, language, BLOOM, BLOOM_NOW,
-                       businesses=repo_path("examples", "businesses")) as call:
+    async with calling(
+        tmp_path, language, BLOOM, BLOOM_NOW, businesses=repo_path("examples", "businesses")
+    ) as call:
         yield call
 
 
@@ -161,6 +187,7 @@ def _query(action: str) -> dict[str, str]:
 
 # --------------------------------------------------------------------- answering
 
+
 async def test_a_call_at_the_salon_is_greeted_in_english_and_listened_to(bloom: Call) -> None:
     assert bloom.app.brains[BLOOM].business.records_calls is False
     root = await bloom.ring()
@@ -170,11 +197,16 @@ async def test_a_call_at_the_salon_is_greeted_in_english_and_listened_to(bloom: 
     assert gather.attrib["method"] == "POST"
     assert gather.attrib["speechTimeout"] == "auto"
     assert gather.attrib["language"] == "en-US"
-    assert bloom.action == str(bloom.client.make_url(f"/twilio/voice/{BLOOM}/gather")) + \
-        "?n=1&s=0&lang=en"
+    assert (
+        bloom.action
+        == str(bloom.client.make_url(f"/twilio/voice/{BLOOM}/gather")) + "?n=1&s=0&lang=en"
+    )
     [say] = gather
-    assert (say.tag, say.attrib["voice"], say.attrib["language"]) == \
-        ("Say", "Polly.Joanna", "en-US")
+    assert (say.tag, say.attrib["voice"], say.attrib["language"]) == (
+        "Say",
+        "Polly.Joanna",
+        "en-US",
+    )
     assert "Bloom Hair Studio" in (say.text or "")
     assert await bloom.app.store.inbound_events(BLOOM) == []  # a greeting is not a turn
 
@@ -194,15 +226,19 @@ async def test_a_call_at_the_praxis_is_answered_in_german(praxis: Call) -> None:
 
 
 async def test_a_business_that_records_calls_says_so_first_in_its_voice(
-        tmp_path: Path, language: LanguageBackend) -> None:
-    folder = _businesses(tmp_path, records="records_calls: true",
-                         name='name: "Bloom & Co <Hair> Studio"')
+    tmp_path: Path, language: LanguageBackend
+) -> None:
+    folder = _businesses(
+        tmp_path, records="records_calls: true", name='name: "Bloom & Co <Hair> Studio"'
+    )
     text = (folder / f"{BLOOM}.yaml").read_text(encoding="utf-8")
     (folder / f"{BLOOM}.yaml").write_text(
         text.replace("name: Bloom Hair Studio\n", "", 1).replace(
             "    from_number: ${BLOOM_SALON_TWILIO_NUMBER:-}",
-            "    from_number: ${BLOOM_SALON_TWILIO_NUMBER:-}\n    voice: Polly.Matthew"),
-        encoding="utf-8")
+            "    from_number: ${BLOOM_SALON_TWILIO_NUMBER:-}\n    voice: Polly.Matthew",
+        ),
+        encoding="utf-8",
+    )
     async with calling(tmp_path, language, BLOOM, BLOOM_NOW, businesses=folder) as call:
         root = await call.ring()
     assert _shape(root) == ["Say", "Gather"]
@@ -217,22 +253,29 @@ async def test_a_business_that_records_calls_says_so_first_in_its_voice(
 
 def test_the_voice_is_configurable_per_language_or_for_all() -> None:
     account = TwilioChannel(account_sid=SID, auth_token=TOKEN, from_number="+1")
-    assert (voice_for(account, "en"), voice_for(account, "de")) == \
-        ("Polly.Joanna", "Polly.Vicki")
+    assert (voice_for(account, "en"), voice_for(account, "de")) == ("Polly.Joanna", "Polly.Vicki")
     per_lang = account.model_copy(update={"voice": {"de": "Polly.Hans"}})
-    assert (voice_for(per_lang, "en"), voice_for(per_lang, "de")) == \
-        ("Polly.Joanna", "Polly.Hans")
+    assert (voice_for(per_lang, "en"), voice_for(per_lang, "de")) == ("Polly.Joanna", "Polly.Hans")
     one = account.model_copy(update={"voice": "Polly.Matthew"})
     assert (voice_for(one, "en"), voice_for(one, "de")) == ("Polly.Matthew", "Polly.Matthew")
 
 
 # --------------------------------------------------------------------- conversations
 
+
 async def test_a_whole_booking_by_voice_then_goodbye_hangs_up(bloom: Call) -> None:
     await bloom.ring()
     said: list[str] = []
-    for n, speech in enumerate(("Hi, I'd like to book a men's haircut", "Thursday",
-                                "the first one", "Jamie Rivera", "yes"), start=1):
+    for n, speech in enumerate(
+        (
+            "Hi, I'd like to book a men's haircut",
+            "Thursday",
+            "the first one",
+            "Jamie Rivera",
+            "yes",
+        ),
+        start=1,
+    ):
         assert _query(bloom.action)["n"] == str(n)
         root = await bloom.say(speech)
         assert _shape(root) == ["Gather"], ET.tostring(root)
@@ -291,6 +334,7 @@ async def test_an_english_caller_at_the_praxis_is_answered_in_english(praxis: Ca
 
 # --------------------------------------------------------------------- silence
 
+
 async def test_two_silent_gathers_in_a_row_end_in_a_callback_promise(bloom: Call) -> None:
     await bloom.ring()
     first = await bloom.say(None)
@@ -324,6 +368,7 @@ async def test_speech_between_silences_starts_the_count_again(bloom: Call) -> No
 
 # --------------------------------------------------------------------- delivery
 
+
 async def test_a_retried_callback_is_one_turn_with_the_same_answer(bloom: Call) -> None:
     await bloom.ring()
     action = bloom.action
@@ -336,7 +381,8 @@ async def test_a_retried_callback_is_one_turn_with_the_same_answer(bloom: Call) 
     assert len(await bloom.app.store.turns(conv.id)) == 1
     assert len(await bloom.app.store.inbound_events(BLOOM)) == 1
     duplicates = bloom.server.metrics.registry.get_sample_value(
-        "frontdesk_turns_total", {"channel": "voice", "outcome": "duplicate"})
+        "frontdesk_turns_total", {"channel": "voice", "outcome": "duplicate"}
+    )
     assert duplicates == 2
     # the same words at the next gather are a new turn
     await bloom.say("What are your opening hours?")
@@ -346,13 +392,14 @@ async def test_a_retried_callback_is_one_turn_with_the_same_answer(bloom: Call) 
 @pytest.mark.parametrize("endpoint", ["call", "gather"])
 @pytest.mark.parametrize("how", ["wrong", "missing", "other-token", "tampered"])
 async def test_a_bad_signature_is_refused_and_reaches_nothing(
-        bloom: Call, endpoint: str, how: str) -> None:
-    path = f"/twilio/voice/{BLOOM}" + ("/gather?n=1&s=0&lang=en" if endpoint == "gather"
-                                       else "")
+    bloom: Call, endpoint: str, how: str
+) -> None:
+    path = f"/twilio/voice/{BLOOM}" + ("/gather?n=1&s=0&lang=en" if endpoint == "gather" else "")
     form = bloom.form(SpeechResult="book me a blowout")
     if how == "wrong":
-        r = await bloom.post(path, form, sign=False,
-                             headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"})
+        r = await bloom.post(
+            path, form, sign=False, headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}
+        )
     elif how == "missing":
         r = await bloom.post(path, form, sign=False)
     elif how == "other-token":
@@ -360,8 +407,12 @@ async def test_a_bad_signature_is_refused_and_reaches_nothing(
     else:  # signed for other words than those sent
         url = str(bloom.client.make_url(path))
         signature = RequestValidator(TOKEN).compute_signature(url, form)
-        r = await bloom.post(path, {**form, "SpeechResult": "cancel everything"}, sign=False,
-                             headers={"X-Twilio-Signature": signature})
+        r = await bloom.post(
+            path,
+            {**form, "SpeechResult": "cancel everything"},
+            sign=False,
+            headers={"X-Twilio-Signature": signature},
+        )
     assert r.status == 403
     assert await bloom.app.store.inbound_events(BLOOM) == []
     assert bloom.signature_failures() == 1
@@ -371,13 +422,18 @@ async def test_a_gather_signed_for_another_turn_number_is_refused(bloom: Call) -
     form = bloom.form(SpeechResult="book me a blowout")
     url = str(bloom.client.make_url(f"/twilio/voice/{BLOOM}/gather?n=1&s=0&lang=en"))
     signature = RequestValidator(TOKEN).compute_signature(url, form)
-    r = await bloom.post(f"/twilio/voice/{BLOOM}/gather?n=2&s=0&lang=en", form, sign=False,
-                         headers={"X-Twilio-Signature": signature})
+    r = await bloom.post(
+        f"/twilio/voice/{BLOOM}/gather?n=2&s=0&lang=en",
+        form,
+        sign=False,
+        headers={"X-Twilio-Signature": signature},
+    )
     assert r.status == 403
 
 
-@pytest.mark.parametrize("path", ["/twilio/voice/no-such-salon",
-                                  "/twilio/voice/no-such-salon/gather?n=1"])
+@pytest.mark.parametrize(
+    "path", ["/twilio/voice/no-such-salon", "/twilio/voice/no-such-salon/gather?n=1"]
+)
 async def test_an_unknown_business_is_a_404(bloom: Call, path: str) -> None:
     r = await bloom.post(path, bloom.form(SpeechResult="hello"))
     assert r.status == 404
@@ -386,8 +442,11 @@ async def test_an_unknown_business_is_a_404(bloom: Call, path: str) -> None:
 
 async def test_malformed_and_oversized_requests(bloom: Call) -> None:
     path = f"/twilio/voice/{BLOOM}/gather?n=1"
-    r = await bloom.client.post(path, data=b"CallSid=CA1&Speech%ff=%fe", headers={
-        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"})
+    r = await bloom.client.post(
+        path,
+        data=b"CallSid=CA1&Speech%ff=%fe",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"},
+    )
     assert r.status == 400
     r = await bloom.post(path, bloom.form(SpeechResult="x" * 70_000))
     assert r.status == 413
@@ -399,9 +458,15 @@ async def test_malformed_and_oversized_requests(bloom: Call) -> None:
 
 
 async def test_a_business_without_twilio_takes_no_calls(
-        tmp_path: Path, language: LanguageBackend) -> None:
-    async with calling(tmp_path, language, "rapid-rooter", BLOOM_NOW,
-                       businesses=repo_path("examples", "businesses")) as call:
+    tmp_path: Path, language: LanguageBackend
+) -> None:
+    async with calling(
+        tmp_path,
+        language,
+        "rapid-rooter",
+        BLOOM_NOW,
+        businesses=repo_path("examples", "businesses"),
+    ) as call:
         r = await call.post("/twilio/voice/rapid-rooter", call.form())
         assert r.status == 404
         assert call.signature_failures() == 0
@@ -417,7 +482,6 @@ async def test_a_flooding_call_gets_one_warning_and_is_hung_up(bloom: Call) -> N
     assert _shape(await bloom.say("hello??")) == ["Hangup"]
     assert len(await bloom.app.store.inbound_events(BLOOM)) == 3  # every one recorded
     [conv] = await bloom.app.store.list_conversations(BLOOM)
-    problems = [t.record["understanding"]["problem"]
-                for t in await bloom.app.store.turns(conv.id)]
+    problems = [t.record["understanding"]["problem"] for t in await bloom.app.store.turns(conv.id)]
     assert problems == ["", "rate_limited", "rate_limited"]
     assert await bloom.app.store.outbox() == []  # a call answers in its TwiML

@@ -27,8 +27,9 @@ BOOKING = ("I'd like a men's cut with Alex", "next Wednesday")
 
 
 def _settings(url: str, tmp_path: Path) -> Settings:
-    return Settings(db=url, businesses=repo_path("examples", "businesses"),
-                    cache_dir=tmp_path / "cache")
+    return Settings(
+        db=url, businesses=repo_path("examples", "businesses"), cache_dir=tmp_path / "cache"
+    )
 
 
 @asynccontextmanager
@@ -51,16 +52,18 @@ async def _frame(ws: ClientWebSocketResponse) -> dict[str, Any]:
     return frame
 
 
-async def _hello(ws: ClientWebSocketResponse, session: str = "",
-                 lang: str | None = "en") -> dict[str, Any]:
+async def _hello(
+    ws: ClientWebSocketResponse, session: str = "", lang: str | None = "en"
+) -> dict[str, Any]:
     await ws.send_json({"type": "hello", "session": session, "lang": lang})
     welcome = await _frame(ws)
     assert welcome["type"] == "welcome", welcome
     return welcome
 
 
-async def _say(ws: ClientWebSocketResponse, cid: str, text: str,
-               kind: str = "message") -> dict[str, Any]:
+async def _say(
+    ws: ClientWebSocketResponse, cid: str, text: str, kind: str = "message"
+) -> dict[str, Any]:
     await ws.send_json({"type": kind, "id": cid, ("text" if kind == "message" else "value"): text})
     assert (await _frame(ws)) == {"type": "typing"}
     reply = await _frame(ws)
@@ -69,7 +72,8 @@ async def _say(ws: ClientWebSocketResponse, cid: str, text: str,
 
 
 async def test_a_full_booking_over_the_socket_with_a_reconnect_in_the_middle(
-        tmp_path: Path, language: Any) -> None:
+    tmp_path: Path, language: Any
+) -> None:
     async with served(tmp_path, language) as (client, server):
         async with client.ws_connect("/ws/bloom-salon") as ws:
             welcome = await _hello(ws)
@@ -98,15 +102,16 @@ async def test_a_full_booking_over_the_socket_with_a_reconnect_in_the_middle(
         [appt] = await server.app.store.list_appointments("bloom-salon")
         assert appt.status == "booked" and appt.staff == "alex" and appt.service == "mens_cut"
         local = appt.start.astimezone(ZoneInfo("America/Los_Angeles"))
-        assert pressed == f"{local:%a} {local:%-I:%M} {'am' if local.hour < 12 else 'pm'}", \
-            (pressed, local)  # the button pressed is the slot booked
+        assert pressed == f"{local:%a} {local:%-I:%M} {'am' if local.hour < 12 else 'pm'}", (
+            pressed,
+            local,
+        )  # the button pressed is the slot booked
         assert appt.customer_name == "Dana Whitfield"
         [conv] = await server.app.store.list_conversations("bloom-salon")
         assert conv.channel == "webchat" and conv.sender == session and conv.turns == 6
 
 
-async def test_the_same_client_message_id_twice_is_one_turn(tmp_path: Path,
-                                                             language: Any) -> None:
+async def test_the_same_client_message_id_twice_is_one_turn(tmp_path: Path, language: Any) -> None:
     async with served(tmp_path, language) as (client, server):
         async with client.ws_connect("/ws/bloom-salon") as ws:
             session = (await _hello(ws))["session"]
@@ -121,17 +126,22 @@ async def test_the_same_client_message_id_twice_is_one_turn(tmp_path: Path,
 
 
 async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(
-        tmp_path: Path, language: Any) -> None:
+    tmp_path: Path, language: Any
+) -> None:
     async with served(tmp_path, language) as (client, server):
         async with client.ws_connect("/ws/bloom-salon") as ws:
             await ws.send_json({"type": "message", "id": "x", "text": "hi"})
             assert (await _frame(ws))["error"] == "say hello first"
             await _hello(ws)
-            for bad in ("{not json", "[1, 2]", json.dumps({"type": "dance"}),
-                        json.dumps({"type": "message", "id": "", "text": "hi"}),
-                        json.dumps({"type": "message", "id": "x", "text": 42}),
-                        json.dumps({"type": "message", "id": "x", "text": "a" * 2001}),
-                        json.dumps({"type": "hello", "session": "", "lang": "fr"})):
+            for bad in (
+                "{not json",
+                "[1, 2]",
+                json.dumps({"type": "dance"}),
+                json.dumps({"type": "message", "id": "", "text": "hi"}),
+                json.dumps({"type": "message", "id": "x", "text": 42}),
+                json.dumps({"type": "message", "id": "x", "text": "a" * 2001}),
+                json.dumps({"type": "hello", "session": "", "lang": "fr"}),
+            ):
                 await ws.send_str(bad)
                 frame = await _frame(ws)
                 assert frame["type"] == "error" and frame["error"], (bad, frame)
@@ -175,8 +185,7 @@ async def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path, language:
         settings = _settings(url, tmp_path)
         store = await open_store(url)
         brains = load_brains(settings)
-        app = App(settings=settings, store=store, desk=Desk(store, brains, language),
-                  brains=brains)
+        app = App(settings=settings, store=store, desk=Desk(store, brains, language), brains=brains)
         async with TestClient(TestServer(build_app(Server(settings=settings, app=app)))) as c:
             ready = await c.get("/readyz")
             assert ready.status == 503
@@ -185,10 +194,14 @@ async def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path, language:
 
 
 async def test_index_lists_the_businesses_and_pages_speak_their_language(
-        tmp_path: Path, language: Any) -> None:
+    tmp_path: Path, language: Any
+) -> None:
     async with served(tmp_path, language) as (client, _):
         index = await (await client.get("/")).text()
-        for slug, name in (("bloom-salon", "Bloom Hair Studio"), ("praxis-sommer", "Zahnarztpraxis Dr. Sommer")):
+        for slug, name in (
+            ("bloom-salon", "Bloom Hair Studio"),
+            ("praxis-sommer", "Zahnarztpraxis Dr. Sommer"),
+        ):
             assert f'href="/chat/{slug}"' in index and name in index
         assert "Portland, Oregon" in index
 
@@ -207,12 +220,15 @@ async def test_index_lists_the_businesses_and_pages_speak_their_language(
         assert "/*@UI*/" not in js and "/*@CSS*/" not in js  # both filled in
         assert ".fd-root{" in js and '"again": "Start a new conversation"' in js
         assert "http://" not in js and "https://" not in js.replace(
-            "https://desk.example.com/widget.js", "")  # no external resources
+            "https://desk.example.com/widget.js", ""
+        )  # no external resources
 
 
 async def test_german_hello_gets_german_replies(tmp_path: Path, language: Any) -> None:
-    async with served(tmp_path, language) as (client, _), \
-            client.ws_connect("/ws/praxis-sommer") as ws:
+    async with (
+        served(tmp_path, language) as (client, _),
+        client.ws_connect("/ws/praxis-sommer") as ws,
+    ):
         welcome = await _hello(ws, lang="de")
         assert welcome["business"]["languages"][0] == "de"
         reply = await _say(ws, "d1", "Wann haben Sie geöffnet?")
@@ -231,14 +247,19 @@ async def test_a_recovered_web_chat_reply_is_settled_by_the_history() -> None:
     now = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
     async with store.transaction("bloom-salon", "x") as tx:
         for channel in ("webchat", "telegram"):
-            await tx.enqueue(OutboxRow(
-                id=channel, business="bloom-salon", kind="reply", idempotency_key=channel,
-                payload={"channel": channel, "to": "s", "text": "hi", "options": []},
-                next_attempt_at=now))
+            await tx.enqueue(
+                OutboxRow(
+                    id=channel,
+                    business="bloom-salon",
+                    kind="reply",
+                    idempotency_key=channel,
+                    payload={"channel": channel, "to": "s", "text": "hi", "options": []},
+                    next_attempt_at=now,
+                )
+            )
     drainer = Drainer(store, {"reply": ReplyRouter({"webchat": WebchatHistory()})})
     assert await drainer.drain_once(now) == {"sent": 1, "dead": 1}
-    assert {r.id: r.status for r in await store.outbox()} == {"webchat": "sent",
-                                                              "telegram": "dead"}
+    assert {r.id: r.status for r in await store.outbox()} == {"webchat": "sent", "telegram": "dead"}
 
 
 # ------------------------------------------------------------------ greeting, end, favicon
@@ -252,19 +273,23 @@ def _card_of(record: dict[str, Any]) -> str:
 
 
 async def test_the_welcome_greets_and_each_suggestion_reaches_its_card(
-        tmp_path: Path, language: Any) -> None:
+    tmp_path: Path, language: Any
+) -> None:
     """The greeting names what the desk can do, in the business's language; it records
     nothing; and each suggestion, pressed (sent as the customer's message), starts the
     card it is the title of."""
     async with served(tmp_path, language) as (client, server):
-        for slug, asked, lang in (("bloom-salon", "en", "en"), ("praxis-sommer", None, "de"),
-                                  ("praxis-sommer", "en", "en"), ("rapid-rooter", "de", "en")):
+        for slug, asked, lang in (
+            ("bloom-salon", "en", "en"),
+            ("praxis-sommer", None, "de"),
+            ("praxis-sommer", "en", "en"),
+            ("rapid-rooter", "de", "en"),
+        ):
             brain = server.app.brains[slug]
             async with client.ws_connect(f"/ws/{slug}") as ws:
                 hello = (await _hello(ws, lang=asked))["greeting"]
             assert hello["lang"] == lang and hello["text"] == DEFAULT_GREETING[lang]
-            titles = {brain.topics[c].card.title[lang]: c for c in SUGGESTED
-                      if c in brain.topics}
+            titles = {brain.topics[c].card.title[lang]: c for c in SUGGESTED if c in brain.topics}
             assert hello["suggestions"] == list(titles) and len(titles) >= 3, hello
             before = len(await server.app.store.list_conversations(slug))
             assert before == 0 or slug == "praxis-sommer"  # the greeting is not a turn
@@ -281,7 +306,8 @@ async def test_the_welcome_greets_and_each_suggestion_reaches_its_card(
 
 
 async def test_a_goodbye_ends_the_conversation_and_a_new_hello_starts_afresh(
-        tmp_path: Path, language: Any) -> None:
+    tmp_path: Path, language: Any
+) -> None:
     async with served(tmp_path, language) as (client, server):
         async with client.ws_connect("/ws/bloom-salon") as ws:
             session = (await _hello(ws))["session"]
@@ -298,8 +324,9 @@ async def test_a_goodbye_ends_the_conversation_and_a_new_hello_starts_afresh(
         assert len(await server.app.store.list_conversations("bloom-salon")) == 2
 
 
-async def test_the_favicon_is_served_as_an_icon_and_a_picture(tmp_path: Path,
-                                                              language: Any) -> None:
+async def test_the_favicon_is_served_as_an_icon_and_a_picture(
+    tmp_path: Path, language: Any
+) -> None:
     async with served(tmp_path, language) as (client, _):
         ico = await client.get("/favicon.ico")
         assert ico.status == 200 and ico.content_type == "image/x-icon"
@@ -308,8 +335,10 @@ async def test_the_favicon_is_served_as_an_icon_and_a_picture(tmp_path: Path,
         assert (reserved, kind) == (0, 1) and count >= 2
         sizes = set()
         for i in range(count):
-            w, h, _, _, _, _, size, offset = struct.unpack("<BBBBHHII", body[6 + 16 * i:22 + 16 * i])
-            assert body[offset:offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + size <= len(body)
+            w, h, _, _, _, _, size, offset = struct.unpack(
+                "<BBBBHHII", body[6 + 16 * i : 22 + 16 * i]
+            )
+            assert body[offset : offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + size <= len(body)
             sizes.add((w or 256, h or 256))
         assert {(16, 16), (32, 32)} <= sizes
         svg = await client.get("/favicon.svg")

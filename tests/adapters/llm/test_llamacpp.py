@@ -17,8 +17,11 @@ from language.model import ModelError, ModelRequest
 from language.schemas import SignalsOutput, fields_model, output_bound, topic_model
 from language.types import UnderstandContext
 
-CONTEXT = UnderstandContext(now=datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("Europe/Berlin")),
-                            timezone="Europe/Berlin", languages=("en",))
+CONTEXT = UnderstandContext(
+    now=datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("Europe/Berlin")),
+    timezone="Europe/Berlin",
+    languages=("en",),
+)
 TEXT = "I want to book a haircut on 2026-11-25 at 10:00, I'm Anna, +49 30 1234567"
 
 
@@ -30,15 +33,27 @@ def smollm2() -> LlamaCppModel:
 
 
 def _request(output: type, text: str = TEXT) -> ModelRequest:
-    return ModelRequest(purpose="fields", messages=(("system", "Answer with JSON."),
-                                                    ("user", text)),
-                        output=output, max_tokens=output_bound(output))
+    return ModelRequest(
+        purpose="fields",
+        messages=(("system", "Answer with JSON."), ("user", text)),
+        output=output,
+        max_tokens=output_bound(output),
+    )
 
 
 def test_every_output_keeps_to_its_schema(smollm2: LlamaCppModel) -> None:
-    fields = fields_model(tuple(FieldBrief(name=n, type=t) for n, t in (
-        ("date", "date"), ("time", "time"), ("name", "person_name"), ("phone", "phone"))),
-        CONTEXT)
+    fields = fields_model(
+        tuple(
+            FieldBrief(name=n, type=t)
+            for n, t in (
+                ("date", "date"),
+                ("time", "time"),
+                ("name", "person_name"),
+                ("phone", "phone"),
+            )
+        ),
+        CONTEXT,
+    )
     assert fields is not None
     for output in (topic_model(("book", "cancel")), SignalsOutput, fields):
         done = smollm2.complete(_request(output))
@@ -55,5 +70,6 @@ def test_a_prompt_beyond_the_context_is_a_model_error(smollm2: LlamaCppModel) ->
 
 def test_a_missing_model_file_is_a_setup_error(tmp_path: Path) -> None:
     with pytest.raises(LanguageSetupError, match="no GGUF model at"):
-        build_model(LanguageConfig(mode="llm", provider="llamacpp",
-                                   model=str(tmp_path / "nope.gguf")), {})
+        build_model(
+            LanguageConfig(mode="llm", provider="llamacpp", model=str(tmp_path / "nope.gguf")), {}
+        )

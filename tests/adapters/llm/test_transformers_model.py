@@ -30,8 +30,10 @@ from tests.e2e.scripted import load_scripts, run
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("FRONTDESK_TEST_DB") == "postgresql",
-                       reason="the model is under test, not the database: SQLite pass only"),
+    pytest.mark.skipif(
+        os.environ.get("FRONTDESK_TEST_DB") == "postgresql",
+        reason="the model is under test, not the database: SQLite pass only",
+    ),
 ]
 
 
@@ -43,21 +45,28 @@ def smollm2() -> TransformersModel:
     return load_transformers(SMOLLM2, timeout_s=120)
 
 
-async def _app(tmp_path: Path, language: Any, model: TransformersModel, business: str,
-               mode: str) -> Any:  # the app
-    app = await open_app(Settings(db=f"sqlite:///{tmp_path / 'smol.db'}",
-                                  businesses=repo_path("examples", "businesses")),
-                         only=business, language=language)
-    app.desk.languages = {business: LLMBackend(model, language,
-                                               business_brief(app.brains[business]),
-                                               mode=mode)}  # type: ignore[arg-type]
+async def _app(
+    tmp_path: Path, language: Any, model: TransformersModel, business: str, mode: str
+) -> Any:  # the app
+    app = await open_app(
+        Settings(
+            db=f"sqlite:///{tmp_path / 'smol.db'}", businesses=repo_path("examples", "businesses")
+        ),
+        only=business,
+        language=language,
+    )
+    app.desk.languages = {
+        business: LLMBackend(model, language, business_brief(app.brains[business]), mode=mode)
+    }  # type: ignore[arg-type]
     return app
 
 
 async def _records(app: Any) -> list[TurnRecord]:
-    return [TurnRecord.model_validate(t.record)
-            for cid in await app.store.all_conversation_ids()
-            for t in await app.store.turns(cid)]
+    return [
+        TurnRecord.model_validate(t.record)
+        for cid in await app.store.all_conversation_ids()
+        for t in await app.store.turns(cid)
+    ]
 
 
 def _check(records: list[TurnRecord]) -> None:
@@ -71,16 +80,17 @@ def _check(records: list[TurnRecord]) -> None:
         assert check_grounded(r.reply.text, r.decision.plan) == []  # type: ignore[union-attr]
 
 
-async def test_smollm2_runs_a_scripted_conversation_in_llm_mode(tmp_path: Path, language: Any,
-                                                                smollm2: TransformersModel
-                                                                ) -> None:
+async def test_smollm2_runs_a_scripted_conversation_in_llm_mode(
+    tmp_path: Path, language: Any, smollm2: TransformersModel
+) -> None:
     [conv] = [c for c in load_scripts() if c.name == "booking with a correction"]
     app = await _app(tmp_path, language, smollm2, conv.business, "llm")
     try:
         await run(app.desk, conv)
         records = await _records(app)
-        turns = [t for cid in await app.store.all_conversation_ids()
-                 for t in await app.store.turns(cid)]
+        turns = [
+            t for cid in await app.store.all_conversation_ids() for t in await app.store.turns(cid)
+        ]
         count, diffs = replay(app.brains, turns)
     finally:
         await app.close()
@@ -93,15 +103,25 @@ async def test_smollm2_runs_a_scripted_conversation_in_llm_mode(tmp_path: Path, 
 
 
 async def test_smollm2_in_hybrid_mode_fills_only_what_offline_missed(
-        tmp_path: Path, language: Any, smollm2: TransformersModel) -> None:
+    tmp_path: Path, language: Any, smollm2: TransformersModel
+) -> None:
     app = await _app(tmp_path, language, smollm2, "rapid-rooter", "hybrid")
     now = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
     try:
-        for i, text in enumerate(["I need someone to clean out a clogged drain",
-                                  "whenever suits you best"]):
-            await app.desk.handle(InboundEvent(
-                business="rapid-rooter", channel="webchat", sender="+13125550177", text=text,
-                provider_msg_id=f"s{i}", received_at=now, customer_phone="+13125550177"))
+        for i, text in enumerate(
+            ["I need someone to clean out a clogged drain", "whenever suits you best"]
+        ):
+            await app.desk.handle(
+                InboundEvent(
+                    business="rapid-rooter",
+                    channel="webchat",
+                    sender="+13125550177",
+                    text=text,
+                    provider_msg_id=f"s{i}",
+                    received_at=now,
+                    customer_phone="+13125550177",
+                )
+            )
         records = await _records(app)
     finally:
         await app.close()

@@ -36,16 +36,19 @@ BOOKING_GRAINS = ("Day", "Hour", "Minute")
 # explicit time zones as Duckling's corpora write them
 _ZONE = re.compile(
     r"\b(?:gmt|utc|pst|pdt|est|edt|cst|cdt|mst|mdt|cet|cest|mez|mesz|ist|bst|wet|eet|"
-    r"aest|jst|hkt|sgt|kst)\b", re.IGNORECASE)
+    r"aest|jst|hkt|sgt|kst)\b",
+    re.IGNORECASE,
+)
 _EXAMPLES = re.compile(
     r"examples \(datetime \((\d+), (\d+), (\d+), (\d+), (\d+), (\d+)\) (\w+)\)\s*"
-    r'\[((?:[^\]"]|"(?:[^"\\]|\\.)*")*)\]')
+    r'\[((?:[^\]"]|"(?:[^"\\]|\\.)*")*)\]'
+)
 _PHRASE = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
 def duckling(path: Path, lang: str) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8")
-    body = text[text.index("allExamples :: [Example]"):]
+    body = text[text.index("allExamples :: [Example]") :]
     latest = DUCKLING_REFERENCE.replace(year=DUCKLING_REFERENCE.year + 1)
     rows = []
     for m in _EXAMPLES.finditer(body):
@@ -57,18 +60,39 @@ def duckling(path: Path, lang: str) -> list[dict[str, Any]]:
         if not DUCKLING_REFERENCE <= moment <= latest:
             continue
         for raw in _PHRASE.findall(m.group(8)):
-            phrase = raw.encode("utf-8").decode("unicode_escape").encode("latin-1").decode(
-                "utf-8") if "\\" in raw else raw
+            phrase = (
+                raw.encode("utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+                if "\\" in raw
+                else raw
+            )
             if _ZONE.search(phrase):
                 continue
-            rows.append({"lang": lang, "phrase": phrase, "grain": grain,
-                         "expected": moment.isoformat(timespec="minutes")})
+            rows.append(
+                {
+                    "lang": lang,
+                    "phrase": phrase,
+                    "grain": grain,
+                    "expected": moment.isoformat(timespec="minutes"),
+                }
+            )
     return rows
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 def sgd_date(value: str) -> str:
@@ -130,15 +154,22 @@ def sgd(path: Path) -> list[dict[str, Any]]:
                 for s in frame["slots"]:
                     if s["slot"] not in ("appointment_date", "appointment_time"):
                         continue
-                    span = turn["utterance"][s["start"]:s["exclusive_end"]]
+                    span = turn["utterance"][s["start"] : s["exclusive_end"]]
                     value = _canonical(turns, i, s["slot"], span)
                     if value is None:
                         continue
                     kind = "date" if s["slot"] == "appointment_date" else "time"
                     expected = sgd_date(value) if kind == "date" else sgd_time(value)
-                    rows.append({"dialogue": dialogue["dialogue_id"], "turn": i, "kind": kind,
-                                 "utterance": turn["utterance"], "span": span,
-                                 "expected": expected})
+                    rows.append(
+                        {
+                            "dialogue": dialogue["dialogue_id"],
+                            "turn": i,
+                            "kind": kind,
+                            "utterance": turn["utterance"],
+                            "span": span,
+                            "expected": expected,
+                        }
+                    )
     return rows
 
 
@@ -151,8 +182,12 @@ def _write(name: str, rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=HERE.parents[3].parent / "shared" / "data",
-                        help="the shared public data folder (default: ../shared/data)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=HERE.parents[3].parent / "shared" / "data",
+        help="the shared public data folder (default: ../shared/data)",
+    )
     data = parser.parse_args().data
     _write("duckling_en.jsonl", duckling(data / "duckling" / "EN_Corpus.hs", "en"))
     _write("duckling_de.jsonl", duckling(data / "duckling" / "DE_Corpus.hs", "de"))

@@ -17,10 +17,81 @@ REPO = HERE.parents[3]
 LANGUAGE_DATA = REPO / "language" / "data"
 
 # CLINC150 intents close to a front desk's work: not counted as unrelated
-NEAR = frozenset(["accept_reservations", "book_flight", "book_hotel", "cancel", "cancel_reservation", "confirm_reservation", "restaurant_reservation", "schedule_maintenance", "schedule_meeting", "meeting_schedule", "calendar", "calendar_update", "reminder", "reminder_update", "pto_request", "pto_request_status", "greeting", "goodbye", "thank_you", "yes", "no", "maybe", "repeat", "time", "date", "directions", "insurance", "insurance_change", "how_busy", "make_call", "are_you_a_bot", "what_is_your_name", "who_made_you", "what_can_i_ask_you", "who_do_you_work_for", "todo_list_update", "order", "order_status", "pay_bill", "alarm", "timer", "text", "share_location", "current_location", "user_name", "change_user_name", "spelling", "definition", "translate", "change_language", "oil_change_when", "tire_change", "jump_start", "oil_change_how", "last_maintenance", "car_rental", "uber", "pto_used", "pto_balance"])
-XSID_UNRELATED = ("weather/find", "PlayMusic", "AddToPlaylist", "SearchCreativeWork",
-                  "RateBook", "SearchScreeningEvent", "alarm/show_alarms",
-                  "reminder/show_reminders", "alarm/time_left_on_alarm", "alarm/snooze_alarm")
+NEAR = frozenset(
+    [
+        "accept_reservations",
+        "book_flight",
+        "book_hotel",
+        "cancel",
+        "cancel_reservation",
+        "confirm_reservation",
+        "restaurant_reservation",
+        "schedule_maintenance",
+        "schedule_meeting",
+        "meeting_schedule",
+        "calendar",
+        "calendar_update",
+        "reminder",
+        "reminder_update",
+        "pto_request",
+        "pto_request_status",
+        "greeting",
+        "goodbye",
+        "thank_you",
+        "yes",
+        "no",
+        "maybe",
+        "repeat",
+        "time",
+        "date",
+        "directions",
+        "insurance",
+        "insurance_change",
+        "how_busy",
+        "make_call",
+        "are_you_a_bot",
+        "what_is_your_name",
+        "who_made_you",
+        "what_can_i_ask_you",
+        "who_do_you_work_for",
+        "todo_list_update",
+        "order",
+        "order_status",
+        "pay_bill",
+        "alarm",
+        "timer",
+        "text",
+        "share_location",
+        "current_location",
+        "user_name",
+        "change_user_name",
+        "spelling",
+        "definition",
+        "translate",
+        "change_language",
+        "oil_change_when",
+        "tire_change",
+        "jump_start",
+        "oil_change_how",
+        "last_maintenance",
+        "car_rental",
+        "uber",
+        "pto_used",
+        "pto_balance",
+    ]
+)
+XSID_UNRELATED = (
+    "weather/find",
+    "PlayMusic",
+    "AddToPlaylist",
+    "SearchCreativeWork",
+    "RateBook",
+    "SearchScreeningEvent",
+    "alarm/show_alarms",
+    "reminder/show_reminders",
+    "alarm/time_left_on_alarm",
+    "alarm/snooze_alarm",
+)
 
 
 def sgd_booking_requests(data: Path) -> list[dict[str, str]]:
@@ -34,11 +105,21 @@ def sgd_booking_requests(data: Path) -> list[dict[str, str]]:
                 continue
             for frame in turn["frames"]:
                 intent = frame["state"]["active_intent"]
-                if intent == "BookAppointment" and before.get(frame["service"]) != intent \
-                        and any(s["slot"] in ("appointment_date", "appointment_time")
-                                for s in frame["slots"]):
-                    rows.append({"dialogue": dialogue["dialogue_id"], "turn": str(n),
-                                 "text": turn["utterance"]})
+                if (
+                    intent == "BookAppointment"
+                    and before.get(frame["service"]) != intent
+                    and any(
+                        s["slot"] in ("appointment_date", "appointment_time")
+                        for s in frame["slots"]
+                    )
+                ):
+                    rows.append(
+                        {
+                            "dialogue": dialogue["dialogue_id"],
+                            "turn": str(n),
+                            "text": turn["utterance"],
+                        }
+                    )
                 before[frame["service"]] = intent
     return rows
 
@@ -47,9 +128,12 @@ def clinc_unrelated(data: Path) -> list[dict[str, str]]:
     """The validation splits only: the train splits give the topic model its background
     (``language/data/background.txt``), so measuring on them would flatter it."""
     sets = json.loads((data / "clinc150" / "train_val.json").read_text())
-    return [{"split": split, "intent": intent, "text": text}
-            for split in ("val", "oos_val")
-            for text, intent in sets[split] if intent not in NEAR]
+    return [
+        {"split": split, "intent": intent, "text": text}
+        for split in ("val", "oos_val")
+        for text, intent in sets[split]
+        if intent not in NEAR
+    ]
 
 
 def xsid_unrelated(data: Path) -> list[dict[str, str]]:
