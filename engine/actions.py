@@ -263,10 +263,7 @@ async def _find_appointment(call: ActionCall, ctx: ActionContext) -> ActionResul
         for x in upcoming[:5]
     )
     fields = {"appointment": found[0].id} if len(found) == 1 else {}
-    slots = tuple(
-        Slot(start=f.start, end=f.end, staff=f.staff, staff_name=f.staff_name, service=f.service)
-        for f in found
-    )
+    slots = tuple(f.slot() for f in found)
     item = PlanItem(
         kind="appointment",
         slots=slots,

@@ -175,16 +175,7 @@ def understand_context(
         spec = brain.topics[active.card].card.field(asked)
         expected_type = spec.type
         if spec.type == "choice":
-            offered = tuple(
-                Slot(
-                    start=a.start,
-                    end=a.end,
-                    staff=a.staff,
-                    staff_name=a.staff_name,
-                    service=a.service,
-                )
-                for a in state.found
-            )
+            offered = tuple(a.slot() for a in state.found)
     return UnderstandContext(
         now=now,
         timezone=b.timezone,

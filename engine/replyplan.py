@@ -169,16 +169,7 @@ def item(
         if spec.type == "offered_slot":
             slots = state.last_offered
         if spec.type == "choice":
-            slots = tuple(
-                Slot(
-                    start=a.start,
-                    end=a.end,
-                    staff=a.staff,
-                    staff_name=a.staff_name,
-                    service=a.service,
-                )
-                for a in state.found
-            )
+            slots = tuple(a.slot() for a in state.found)
         return PlanItem(kind=kind, data=data, slots=slots)
     if kind == "confirm":
         return _summary(b, state, lang, channel)

@@ -45,6 +45,16 @@ class FoundAppointment(_Value):
     start: datetime
     end: datetime
 
+    def slot(self) -> Slot:
+        """The appointment's time, as a reply names it."""
+        return Slot(
+            start=self.start,
+            end=self.end,
+            staff=self.staff,
+            staff_name=self.staff_name,
+            service=self.service,
+        )
+
 
 class ConversationState(_Value):
     """The engine's memory of a conversation (stored as JSON with the conversation row)."""

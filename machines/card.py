@@ -7,7 +7,7 @@ type, and only then is the card compiled to a machine and its rules.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,20 +26,7 @@ FieldType = Literal[
     "choice",
     "boolean",
 ]
-FIELD_TYPES: tuple[str, ...] = (
-    "service",
-    "staff",
-    "date",
-    "time",
-    "offered_slot",
-    "person_name",
-    "phone",
-    "email",
-    "address",
-    "text",
-    "choice",
-    "boolean",
-)
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 
 Channel = Literal["cli", "webchat", "sms", "voice", "whatsapp", "telegram"]
 ALL_CHANNELS: tuple[Channel, ...] = ("cli", "webchat", "sms", "voice", "whatsapp", "telegram")

@@ -293,6 +293,23 @@ def _forged(request: web.Request, form: Any) -> bool:
     return not (isinstance(sent, str) and kept and secrets.compare_digest(sent, kept))
 
 
+def chat_event(
+    slug: str, session: str, kind: str, text: str, cid: str, lang: str | None
+) -> InboundEvent:
+    """A web-chat message (``kind`` "message") or pressed button ("choice") as the desk
+    takes it; the page's or the socket's message id makes a resent one a duplicate."""
+    return InboundEvent(
+        business=slug,
+        channel="webchat",
+        sender=session,
+        text=text,
+        payload={"value": text} if kind == "choice" else {},
+        provider_msg_id=f"web-{session}-{cid}",
+        received_at=datetime.now(UTC),
+        lang_hint=lang,
+    )
+
+
 async def post_message(request: web.Request) -> web.StreamResponse:
     """A message or a pressed button from the chat without JavaScript: one turn, then
     back to the page (303), where the reply is shown."""
@@ -314,17 +331,7 @@ async def post_message(request: web.Request) -> web.StreamResponse:
     session = request.cookies.get(SESSION_COOKIE, "")
     if not SESSION.match(session):
         session = secrets.token_urlsafe(18)
-    event = InboundEvent(
-        business=slug,
-        channel="webchat",
-        sender=session,
-        text=text,
-        payload={"value": text} if kind == "choice" else {},
-        provider_msg_id=f"web-{session}-{cid}",
-        received_at=datetime.now(UTC),
-        lang_hint=lang,
-    )
-    reply = await server.inbound(event, direct=True)
+    reply = await server.inbound(chat_event(slug, session, kind, text, cid, lang), direct=True)
     if reply is None:  # rate limited
         return await _render(request, slug, lang, ui["busy"], 429)
     response = _see_other(f"/chat/{quote(slug)}?lang={quote(lang)}#fd-latest")

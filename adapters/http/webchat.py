@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -28,7 +27,7 @@ import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from adapters.outbox import Sender
-from engine.ports import InboundEvent, OutboxRow
+from engine.ports import OutboxRow
 
 from .chat_page import (
     CLIENT_ID,
@@ -36,6 +35,7 @@ from .chat_page import (
     SESSION,
     STATIC,
     UI,
+    chat_event,
     chat_page,
     conversation_view,
     favicon_ico,
@@ -201,16 +201,7 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                 await _send(ws, {"type": "error", "error": str(e)})
                 continue
             await _send(ws, {"type": "typing"})
-            event = InboundEvent(
-                business=slug,
-                channel="webchat",
-                sender=session,
-                text=text,
-                payload={"value": text} if kind == "choice" else {},
-                provider_msg_id=f"web-{session}-{cid}",
-                received_at=datetime.now(UTC),
-                lang_hint=lang,
-            )
+            event = chat_event(slug, session, kind, text, cid, lang)
             reply = await server.inbound(event, direct=True)
             if reply is None:  # rate limited: silence
                 continue
