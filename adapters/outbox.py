@@ -15,7 +15,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncIterator, Collection, Hashable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -57,7 +57,9 @@ class ProviderStatusError(DeliveryError):
         body: Mapping[str, Any] | None = None,
         retryable_codes: Collection[object] = frozenset(),
     ) -> None:
-        super().__init__(message, retryable=self.may_retry(status) or code in retryable_codes)
+        # a code of a shape no provider sends (a list, an object) is simply not one of them
+        listed = isinstance(code, Hashable) and code in retryable_codes
+        super().__init__(message, retryable=self.may_retry(status) or listed)
         self.status = status
         self.code = code
         self.body = dict(body or {})

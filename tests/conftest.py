@@ -15,6 +15,7 @@ import pytest
 
 from tests import dbs
 from tests.language_layer import production_language
+from tests.leaks import describe, tasks_left_running
 
 
 @pytest.fixture(scope="session")
@@ -36,44 +37,37 @@ def _on_the_pass_database(item: pytest.Item) -> bool:
     )
 
 
-LEAK_GRACE_TICKS = 10
-"""Loop iterations a finished test's tasks get to end by themselves (a cancelled task
-finishes on its next tick) before they count as leaked."""
-
-
 @pytest.fixture
 async def no_leaked_tasks():
     """Fails the test when a task it started outlives it and its fixtures: a server, a
     worker or a timer someone forgot to stop would run into the next test. Every coroutine
-    test uses it first, so it is torn down last."""
+    test on the function's own event loop uses it first, so it is torn down last."""
     before = asyncio.all_tasks()
     yield
-    for _ in range(LEAK_GRACE_TICKS):
-        # set-up and tear-down each run in a task of their own
-        left = {t for t in asyncio.all_tasks() - before - {asyncio.current_task()} if not t.done()}
-        if not left:
-            return
-        await asyncio.sleep(0)
-    for task in left:
-        task.cancel()
-    await asyncio.gather(*left, return_exceptions=True)
-    pytest.fail(
-        "tasks still running after the test: "
-        + ", ".join(sorted(f"{t.get_name()} ({t.get_coro()!r})" for t in left)),
-        pytrace=False,
-    )
+    left = await tasks_left_running(before)
+    if left:
+        for task in left:
+            task.cancel()
+        await asyncio.wait(left, timeout=1.0)
+        pytest.fail(f"tasks still running after the test: {describe(left)}", pytrace=False)
 
 
-def _is_coroutine_test(item: pytest.Item) -> bool:
-    return inspect.iscoroutinefunction(getattr(item, "obj", None))
+def _checked_for_leaks(item: pytest.Item) -> bool:
+    """A coroutine test on a loop of its own (a test sharing its module's loop leaves tasks
+    for the next test on purpose, and the fixture would look at another loop)."""
+    if not isinstance(item, pytest.Function) or not inspect.iscoroutinefunction(item.obj):
+        return False
+    marker = item.get_closest_marker("asyncio")
+    scope = marker.kwargs.get("loop_scope", "function") if marker is not None else "function"
+    return scope == "function"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every coroutine test checks that it leaks no task; the PostgreSQL pass
     (``FRONTDESK_TEST_DB=postgresql``) runs only the tests whose database it changes (the
     rest would repeat the SQLite pass exactly)."""
-    for item in items:
-        if _is_coroutine_test(item) and isinstance(item, pytest.Function):
+    for item in items:  # parametrized items share one list of names
+        if _checked_for_leaks(item) and "no_leaked_tasks" not in item.fixturenames:
             item.fixturenames.insert(0, "no_leaked_tasks")
     if dbs.kind() != "postgresql":
         return

@@ -3,7 +3,8 @@ that stamps a message's arrival, reading a webhook's body under a size cap, the 
 their reply senders, and reading a webhook's payload into its Pydantic model.
 
 A sender refuses with :class:`~adapters.outbox.ProviderStatusError` when its provider
-answers with an error status; that class alone decides whether the row is tried again.
+answers with an error status; for an error status, that class alone decides whether the row
+is tried again.
 """
 
 from __future__ import annotations

@@ -51,7 +51,6 @@ from .channel import (
     Clock,
     enabled_accounts,
     or_none,
-    problem,
     read_body,
     utcnow,
 )
@@ -153,8 +152,7 @@ class Incoming:
 
 
 class Malformed(ValueError):
-    """A message that is not in Meta's format (raised inside validation, so it reaches the
-    webhook as a ``ValidationError`` carrying these words)."""
+    """A notification or message that is not in Meta's format, in the words the 400 says."""
 
 
 # Only the fields the desk reads, typed. An optional part of another type than Meta's counts
@@ -176,8 +174,14 @@ class Choice(_Model):
     """A pressed reply button or list row: its id, which is the option (see
     :func:`whatsapp_message`), else its title."""
 
-    id: Text = None
-    title: Text = None
+    id: Any = None
+    title: Any = None
+
+    @property
+    def value(self) -> str | None:
+        """The id, else the title: the first that is given at all, if it is a string."""
+        value = self.id or self.title
+        return value if isinstance(value, str) and value else None
 
 
 class Interactive(_Model):
@@ -196,8 +200,14 @@ class Interactive(_Model):
 class QuickReply(_Model):
     """A template's quick-reply button."""
 
-    text: Text = None
-    payload: Text = None
+    text: Any = None
+    payload: Any = None
+
+    @property
+    def value(self) -> str | None:
+        """The text, else the payload: the first that is given at all, if it is a string."""
+        value = self.text or self.payload
+        return value if isinstance(value, str) and value else None
 
 
 def _wa_id(value: str) -> str:
@@ -225,7 +235,7 @@ class WaMessage(_Model):
             if self.type == "interactive" and self.interactive is not None
             else None
         )
-        if chosen is not None and not (chosen.id or chosen.title):
+        if chosen is not None and chosen.value is None:
             raise Malformed("an interactive reply without id or title")
         return self
 
@@ -236,8 +246,8 @@ class WaMessage(_Model):
             return Incoming(sender, wamid, "text", kind, self.text.body)
         chosen = self.interactive.chosen if self.interactive is not None else None
         if kind == "interactive" and chosen is not None:
-            return Incoming(sender, wamid, "choice", kind, chosen.id or chosen.title or "")
-        value = (self.button.text or self.button.payload) if self.button is not None else None
+            return Incoming(sender, wamid, "choice", kind, chosen.value or "")
+        value = self.button.value if self.button is not None else None
         if kind == "button" and value:
             return Incoming(sender, wamid, "choice", kind, value)
         if kind in IGNORED_TYPES:
@@ -282,13 +292,19 @@ def parse_webhook(data: Any, phone_number_id: str) -> list[Incoming]:
     ``phone_number_id``, in order (changes for another number are skipped unread, status
     callbacks carry no messages). Raises ``ValidationError`` for anything that is not
     Meta's format."""
-    notification = Notification.model_validate(data)
+    try:
+        notification = Notification.model_validate(data)
+    except ValidationError as e:
+        raise Malformed(_notification_refusal(e)) from e
     out: list[Incoming] = []
     for entry in notification.entry:
         for change in entry.changes:
             if change.field != "messages":
                 continue
-            value = Value.model_validate(change.value)
+            try:
+                value = Value.model_validate(change.value)
+            except ValidationError as e:
+                raise Malformed("messages is not a list") from e
             messages = value.messages
             if messages and value.number != phone_number_id:
                 log.warning(
@@ -296,8 +312,29 @@ def parse_webhook(data: Any, phone_number_id: str) -> list[Incoming]:
                     extra={"phone_number_id": value.number, "messages": len(messages)},
                 )
                 continue
-            out.extend(WaMessage.model_validate(m).incoming() for m in messages)
+            out.extend(_message(m) for m in messages)
     return out
+
+
+def _notification_refusal(error: ValidationError) -> str:
+    """What the 400 says of a notification whose envelope is not Meta's."""
+    where = error.errors()[0]["loc"]
+    if not where or where[0] == "object":
+        return "not a whatsapp_business_account notification"
+    by_depth = {1: "entry is not a list", 2: "entry is not an object", 3: "changes is not a list"}
+    return by_depth.get(len(where), "a change without a value")
+
+
+def _message(data: Any) -> Incoming:
+    try:
+        return WaMessage.model_validate(data).incoming()
+    except ValidationError as e:
+        first = e.errors()[0]
+        if first["type"] == "value_error":  # a rule of WaMessage, in its own words
+            raise Malformed(str(first["ctx"]["error"])) from e
+        if not first["loc"]:
+            raise Malformed("a message is not an object") from e
+        raise Malformed("a message needs from, id and type") from e
 
 
 async def _webhook(server: Server, request: web.Request, now: Clock) -> web.Response:
@@ -318,9 +355,7 @@ async def _webhook(server: Server, request: web.Request, now: Clock) -> web.Resp
         return web.Response(status=403, text="invalid signature")
     try:
         messages = parse_webhook(json.loads(body.decode("utf-8")), account.phone_number_id)
-    except ValidationError as e:
-        return _malformed(slug, problem(e))
-    except (UnicodeDecodeError, ValueError) as e:  # not JSON
+    except (UnicodeDecodeError, ValueError) as e:  # json's errors and Malformed
         return _malformed(slug, str(e))
     lang = server.app.brains[slug].business.languages[0]
     for message in messages:  # one at a time, in order: a later one may build on an earlier

@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from adapters.outbox import Drainer, FileSender, RetryOptions, Sender, WebhookSender, sign
+from adapters.outbox import (
+    Drainer,
+    FileSender,
+    ProviderStatusError,
+    RetryOptions,
+    Sender,
+    WebhookSender,
+    sign,
+)
 from engine.ports import OutboxRow
 from store.memory import MemoryStore
 
@@ -225,3 +233,24 @@ async def test_one_at_a_time_the_first_customer_waits_in_vain():
     provider.options = RetryOptions(timeout_s=0.2)
     drainer = Drainer(store, {"reply": provider}, concurrency=1)
     assert await drainer.drain_once(NOW) == {"pending": 1, "sent": 1}  # a1 timed out
+
+
+@pytest.mark.parametrize(
+    "status, code, retryable",
+    [
+        (500, None, True),
+        (503, 1, True),
+        (429, None, True),
+        (400, None, False),
+        (404, 4, False),
+        (400, 131048, True),  # one of the provider's own rate-limit codes
+        (400, [131048], False),  # a code of a shape no provider sends
+        (400, {"code": 4}, False),
+    ],
+)
+def test_a_provider_status_decides_once_whether_a_delivery_is_tried_again(
+    status: int, code: object, retryable: bool
+) -> None:
+    error = ProviderStatusError("refused", status, code, retryable_codes=frozenset({131048}))
+    assert error.retryable is retryable
+    assert (error.status, error.code) == (status, code)

@@ -43,7 +43,12 @@ async def test_a_waiter_is_counted_before_its_first_await_and_uncounted_when_can
     async with locks.hold("k"):
         waiter = asyncio.create_task(_hold_once(locks, "k"))
         await asyncio.sleep(0)  # the waiter runs up to the lock and queues
-        assert "k" in locks
+    assert "k" in locks  # the holder has left; the queued waiter keeps the entry
+    await waiter
+    assert len(locks) == 0
+    async with locks.hold("k"):
+        waiter = asyncio.create_task(_hold_once(locks, "k"))
+        await asyncio.sleep(0)
         waiter.cancel()
         await asyncio.gather(waiter, return_exceptions=True)
         assert "k" in locks  # still held here
@@ -101,7 +106,10 @@ async def _interleave(plan: list[tuple[str, int, int | None]]) -> None:
         await asyncio.sleep(0)
         live = {key for task, (key, _, _) in zip(tasks, plan, strict=True) if not task.done()}
         assert all(key in live for key in "abc" if key in locks), "an entry outlived its users"
-    await asyncio.gather(*tasks, return_exceptions=True)
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    for outcome in outcomes:  # a broken promise inside a task fails the property here
+        if isinstance(outcome, BaseException) and not isinstance(outcome, asyncio.CancelledError):
+            raise outcome
 
     assert len(locks) == 0
     for key, indexes in entered.items():

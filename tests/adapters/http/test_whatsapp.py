@@ -27,8 +27,10 @@ from adapters.channels import WhatsAppChannel
 from adapters.http.server import RateLimiter, Server
 from adapters.http.whatsapp import (
     TEXT_ONLY,
+    Malformed,
     WhatsAppSender,
     numbered_text,
+    parse_webhook,
     routes,
     signature,
     whatsapp_message,
@@ -581,6 +583,69 @@ async def test_malformed_json_is_a_400(rig: Rig, body: bytes) -> None:
     assert r.status == 400
     assert await rig.app.store.inbound_events(BLOOM) == []
     assert rig.signature_failures() == 0
+
+
+_MSG = {"from": CUSTOMER, "id": "wamid.X", "type": "text", "text": {"body": "hi"}}
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (["a list"], "not a whatsapp_business_account notification"),
+        ({"object": "page", "entry": []}, "not a whatsapp_business_account notification"),
+        ({"object": "whatsapp_business_account"}, "entry is not a list"),
+        ({"object": "whatsapp_business_account", "entry": ["x"]}, "entry is not an object"),
+        (
+            {"object": "whatsapp_business_account", "entry": [{"changes": {}}]},
+            "changes is not a list",
+        ),
+        (
+            {"object": "whatsapp_business_account", "entry": [{"changes": ["x"]}]},
+            "a change without a value",
+        ),
+        (
+            {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "x"}]}]},
+            "a change without a value",
+        ),
+        (
+            webhook(_MSG) | {"entry": [{"changes": [{"value": {"messages": "x"}}]}]},
+            "messages is not a list",
+        ),
+        (webhook("a message"), "a message is not an object"),
+        (
+            webhook({k: v for k, v in _MSG.items() if k != "id"}),
+            "a message needs from, id and type",
+        ),
+        (webhook(_MSG | {"from": "+ "}), "a message needs from, id and type"),
+        (webhook(_MSG | {"text": {"body": 1}}), "a text message without text.body"),
+        (
+            webhook(
+                _MSG
+                | {
+                    "type": "interactive",
+                    "interactive": {
+                        "type": "button_reply",
+                        "button_reply": {"id": 7, "title": "Thursday"},
+                    },
+                }
+            ),
+            "an interactive reply without id or title",
+        ),
+    ],
+)
+def test_a_refused_notification_says_what_is_wrong_in_words(data: object, words: str) -> None:
+    with pytest.raises(Malformed) as refused:
+        parse_webhook(data, PHONE_ID)
+    assert str(refused.value) == words
+
+
+def test_a_quick_reply_button_whose_text_is_not_a_string_is_not_a_choice() -> None:
+    button = _MSG | {"type": "button", "button": {"text": ["x"], "payload": "P"}}
+    [message] = parse_webhook(webhook(button), PHONE_ID)
+    assert (message.kind, message.text) == ("unsupported", "")
+    button["button"] = {"text": "", "payload": "Thursday"}
+    [message] = parse_webhook(webhook(button), PHONE_ID)
+    assert (message.kind, message.text) == ("choice", "Thursday")
 
 
 async def test_an_unknown_business_is_a_404(rig: Rig) -> None:
