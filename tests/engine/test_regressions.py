@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from engine.desk import Desk
 from engine.ports import Appointment, AppointmentId, InboundEvent
-from language.types import FieldCandidate, Signals, TopicScore, Understanding
 from store.memory import MemoryStore
+from tests.fakes.conversation import LA, NOW, said
 from tests.fakes.demo import demo_brains
 from tests.fakes.scripted_language import ScriptedLanguage
 
 from .invariants import records
 
 BRAINS = demo_brains()
-LA = ZoneInfo("America/Los_Angeles")
-NOW = datetime(2025, 3, 4, 8, 0, tzinfo=LA)  # a Tuesday
-
-
-def said(*fields: tuple[str, str], affirm: bool = False, topic: str = "book") -> Understanding:
-    return Understanding(
-        text="…",
-        lang="en",
-        topics=(TopicScore(topic=topic, score=0.9),),
-        signals=Signals(affirm=affirm),
-        fields=tuple(
-            FieldCandidate(type=t, value=v, text=v)  # type: ignore[arg-type]
-            for t, v in fields
-        ),
-    )
 
 
 def pick(k: int):
