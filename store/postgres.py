@@ -36,6 +36,7 @@ import asyncio
 import hashlib
 import json
 import re
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import datetime, timedelta
@@ -57,7 +58,9 @@ __all__ = ["SCHEMES", "PgLink", "PgStore", "conversation_lock_key", "redacted", 
 
 SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
 
-_DEADLOCK_ATTEMPTS = 3  # a guarded write that loses a deadlock is tried this often in all
+# a guarded write that loses a deadlock is tried again until this many seconds have passed
+# since its first try (a count gave up too early when many transactions raced on a busy host)
+_DEADLOCK_PATIENCE_S = 15.0
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 # What connecting can raise: refused or unknown host (OSError), timeout, a bad DSN
@@ -143,8 +146,9 @@ class PgLink:
         commits, or succeeds if it rolls back.
         """
         text, params = compiled(sql, args, "postgres")
+        give_up = time.monotonic() + _DEADLOCK_PATIENCE_S
         with translated():
-            for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
+            while True:
                 await self.connection.execute("SAVEPOINT guarded")
                 try:
                     rows = await self.connection.fetch(text, *params)
@@ -153,13 +157,12 @@ class PgLink:
                         await self.connection.execute("ROLLBACK TO SAVEPOINT guarded")
                     if (
                         isinstance(e, asyncpg.exceptions.DeadlockDetectedError)
-                        and attempt < _DEADLOCK_ATTEMPTS
+                        and time.monotonic() < give_up
                     ):
                         continue
                     raise
                 await self.connection.execute("RELEASE SAVEPOINT guarded")
                 return [dict(row) for row in rows]
-        raise AssertionError("unreachable")
 
     def stamp(self, moment: datetime) -> datetime:
         return utc(moment)  # for timestamptz; naive datetimes are refused
