@@ -44,7 +44,8 @@ from .turn import ReplayMismatch
 class TurnRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    version: int = 1
+    version: int = 2  # 1: the hash covers the whole record; 2: personal parts by digest
+    salt: str = ""  # version 2: hides the personal digest (erased with the personal parts)
     seq: int
     business: str
     conversation_id: str
@@ -70,7 +71,52 @@ def canonical(data: Any) -> str:
 
 
 def chain_hash(prev_hash: str, record: Mapping[str, Any]) -> str:
+    """A version-1 record's hash: the previous hash and the whole record."""
     return hashlib.sha256((prev_hash + canonical(record)).encode()).hexdigest()
+
+
+KEPT = ("version", "seq", "business", "conversation_id", "now")
+"""What a record keeps when it is erased (nothing personal): its place in the chain."""
+
+VERSIONS = (1, 2)
+ERASED = "erased"  # a tombstone's key: the digest of the personal parts it replaced
+
+
+def personal_digest(record: Mapping[str, Any]) -> str:
+    """The salted digest of a version-2 record's personal parts: everything but
+    :data:`KEPT` and the salt. An erased record keeps this digest and loses the salt, so
+    the digest cannot confirm a guess at what was erased."""
+    if ERASED in record:
+        return str(record[ERASED])
+    personal = {k: v for k, v in record.items() if k not in KEPT and k != "salt"}
+    salt = str(record.get("salt", ""))
+    return hashlib.sha256((salt + canonical(personal)).encode()).hexdigest()
+
+
+def record_hash(prev_hash: str, record: Mapping[str, Any]) -> str:
+    """A record's chain hash. Version 2 (every new turn): the previous hash, the kept
+    parts and the personal digest, so an erased record still verifies. Version 1 (older
+    turns, and any record without a version): :func:`chain_hash` over the whole record."""
+    if record.get("version", 1) == 1:
+        return chain_hash(prev_hash, record)
+    kept = {k: record.get(k) for k in KEPT}
+    return chain_hash(prev_hash, {**kept, "personal": personal_digest(record)})
+
+
+def is_erased(record: Mapping[str, Any]) -> bool:
+    return ERASED in record
+
+
+def tombstone(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` with its personal parts erased: the kept parts and, for version 2, the
+    digest of what was removed (its hash still verifies). A version-1 record's hash covered
+    its whole content: its tombstone keeps ``erased: ""``, and only its links are checked.
+    Erasing a tombstone changes nothing."""
+    if is_erased(record):
+        return dict(record)
+    kept = {k: record[k] for k in KEPT if k in record}
+    digest = personal_digest(record) if record.get("version", 1) != 1 else ""
+    return {**kept, ERASED: digest}
 
 
 @dataclass(frozen=True)
@@ -80,19 +126,47 @@ class ChainProblem:
     message: str
 
 
-def verify_chain(turns: Sequence[StoredTurn]) -> list[ChainProblem]:
-    """Every record's hash must cover its content and the previous record's hash."""
+@dataclass(frozen=True)
+class ChainReport:
+    """What :func:`check_chain` found: the problems, and how many records are erased
+    (``erased``; of which ``links_only`` are version-1 tombstones whose content no longer
+    has a hash to check: "erased, link checked")."""
+
+    problems: tuple[ChainProblem, ...]
+    records: int
+    erased: int
+    links_only: int
+
+
+def check_chain(turns: Sequence[StoredTurn]) -> ChainReport:
+    """Every record's hash must cover its content (for an erased record: its kept parts
+    and the digest of what was erased) and the previous record's hash."""
     problems: list[ChainProblem] = []
     prev = ""
+    erased = links_only = newest = 0
     for i, t in enumerate(sorted(turns, key=lambda t: t.seq)):
         if t.seq != i + 1:
             problems.append(ChainProblem(t.conversation_id, t.seq, f"expected seq {i + 1}"))
         if t.prev_hash != prev:
             problems.append(ChainProblem(t.conversation_id, t.seq, "broken link to previous"))
-        if chain_hash(t.prev_hash, t.record) != t.hash:
+        version = t.record.get("version", 1)
+        if version not in VERSIONS or version < newest:  # a record is never older than the last
+            problems.append(ChainProblem(t.conversation_id, t.seq, f"bad version {version!r}"))
+        elif version > newest:
+            newest = version
+        gone = is_erased(t.record)
+        erased += gone
+        if gone and version == 1 and t.record[ERASED] == "":
+            links_only += 1  # its hash covered what is gone: only its links can be checked
+        elif record_hash(t.prev_hash, t.record) != t.hash:
             problems.append(ChainProblem(t.conversation_id, t.seq, "content does not match hash"))
         prev = t.hash
-    return problems
+    return ChainReport(tuple(problems), len(turns), erased, links_only)
+
+
+def verify_chain(turns: Sequence[StoredTurn]) -> list[ChainProblem]:
+    """The problems of :func:`check_chain` (none: the chain verifies)."""
+    return list(check_chain(turns).problems)
 
 
 @dataclass(frozen=True)
@@ -364,6 +438,8 @@ def replay(
     count = 0
     diffs: list[Difference] = []
     for t in turns:
+        if is_erased(t.record):  # nothing left to decide again
+            continue
         record = TurnRecord.model_validate(t.record)
         brain = brains.get(record.business)
         if brain is None:
@@ -384,12 +460,20 @@ def replay(
 
 
 __all__ = [
+    "ERASED",
+    "KEPT",
     "Change",
     "ChainProblem",
+    "ChainReport",
     "Difference",
     "TurnRecord",
     "chain_hash",
     "canonical",
+    "check_chain",
+    "is_erased",
+    "personal_digest",
+    "record_hash",
+    "tombstone",
     "replay",
     "replay_turn",
     "verify_chain",

@@ -383,6 +383,47 @@ class BookingPolicy(_Model):
     )
 
 
+_TEN_YEARS = 3653
+
+
+class Retention(_Model):
+    """How long the desk keeps what it holds about people (``retention:`` in the business
+    file; optional: the defaults apply). ``frontdesk retention sweep``, and ``serve`` once a
+    day, erase what is older: a turn's record keeps its place and hash in the audit chain
+    and loses everything personal (a tombstone); raw messages, taken messages and sent
+    replies are deleted; an idle conversation forgets who it was with; a customer with no
+    appointment and no conversation inside ``customers_days`` is deleted, and their
+    appointments keep the booking without name or phone."""
+
+    conversations_days: int = Field(
+        default=365,
+        gt=0,
+        le=_TEN_YEARS,
+        description="turn records, inbound messages and sent replies older than this many "
+        "days are erased (1-3653)",
+    )
+    messages_days: int = Field(
+        default=180,
+        gt=0,
+        le=_TEN_YEARS,
+        description="messages taken for the business are deleted after this many days (1-3653)",
+    )
+    recordings_days: int = Field(
+        default=30,
+        gt=0,
+        le=_TEN_YEARS,
+        description="call recordings are deleted after this many days (1-3653; the desk "
+        "makes none yet)",
+    )
+    customers_days: int = Field(
+        default=730,
+        gt=0,
+        le=_TEN_YEARS,
+        description="a customer with no appointment and no conversation in this many days "
+        "is deleted (1-3653)",
+    )
+
+
 class TopicUse(_Model):
     """A topic card the business uses (a bundled one or one of your own), with its changes
     for this business."""
@@ -573,6 +614,9 @@ class Business(_Model):
     )
     records_calls: bool = Field(
         default=False, description="phone calls are recorded; the voice says so first"
+    )
+    retention: Retention = Field(
+        default=Retention(), description="how long what the desk holds about people is kept"
     )
     # the provider accounts of the business's channels: the file's ``channels:`` section,
     # typed and validated at the edge (``adapters.channels``, whose business model replaces

@@ -15,6 +15,7 @@ import asyncio
 import functools
 import inspect
 import logging
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import Executor
@@ -35,7 +36,7 @@ from language.types import (
 from rules.errors import FrontdeskError
 
 from .actions import ActionContext, run_action
-from .audit import TurnRecord, chain_hash
+from .audit import TurnRecord, record_hash
 from .brain import Brain, understand_context
 from .decide import decide
 from .locks import KeyedLock
@@ -371,8 +372,9 @@ class Desk:
         state: ConversationState,
         now: datetime,
     ) -> None:
-        data = record.model_dump(mode="json")
-        digest = chain_hash(prev_hash, data)
+        # a fresh salt per record: the digest an erased record keeps cannot confirm a guess
+        data = record.model_copy(update={"salt": secrets.token_hex(16)}).model_dump(mode="json")
+        digest = record_hash(prev_hash, data)
         await tx.append_turn(
             StoredTurn(
                 conversation_id=conversation_id,

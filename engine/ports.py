@@ -131,6 +131,7 @@ class StoredTurn(_Record):
     hash: str
     prev_hash: str
     created_at: datetime
+    erased_at: datetime | None = None  # personal parts replaced by a tombstone (retention)
 
 
 class SlotTaken(FrontdeskError):

@@ -657,6 +657,141 @@ class MemoryStore:
             for e in sorted(waiting, key=lambda e: e.received_at)[: max(0, limit)]
         ]
 
+    # retention and erasure (store.ports.Privacy)
+
+    async def turns_to_erase(self, business: str, before: datetime) -> list[StoredTurn]:
+        before = _utc(before)
+        found = [
+            self._turn_copy(t)
+            for cid, chain in self._tables.turns.items()
+            if (c := self._tables.conversations.get(cid)) is not None and c.business == business
+            for t in chain.values()
+            if t.created_at < before and t.erased_at is None
+        ]
+        return sorted(found, key=lambda t: (t.conversation_id, t.seq))
+
+    async def erase_turns(self, erased: Sequence[StoredTurn], at: datetime) -> int:
+        count = 0
+        for t in erased:
+            chain = self._tables.turns.get(t.conversation_id, {})
+            current = chain.get(t.seq)
+            if current is None or current.hash != t.hash or current.erased_at is not None:
+                continue
+            business = self._tables.conversations[t.conversation_id].business
+            self._tables.turn_ids.pop((business, current.provider_msg_id), None)
+            chain[t.seq] = current.model_copy(
+                update={"record": _json(t.record), "provider_msg_id": "", "erased_at": _utc(at)}
+            )
+            count += 1
+        self._version += 1
+        return count
+
+    async def delete_inbound(
+        self,
+        business: str,
+        before: datetime | None = None,
+        senders: Sequence[tuple[str, str]] = (),
+        phone: str = "",
+    ) -> int:
+        wanted = set(senders)
+        gone = [
+            key
+            for key, e in self._tables.inbound.items()
+            if e.business == business
+            and (
+                (before is not None and e.received_at < _utc(before))
+                or (e.channel, e.sender) in wanted
+                or (phone and e.customer_phone == phone)
+            )
+        ]
+        for key in gone:
+            del self._tables.inbound[key]
+        self._version += 1
+        return len(gone)
+
+    async def delete_messages(
+        self, business: str, before: datetime | None = None, ids: Sequence[str] = ()
+    ) -> int:
+        gone = [
+            m.id
+            for m in self._tables.messages.values()
+            if m.business == business
+            and ((before is not None and m.created_at < _utc(before)) or m.id in ids)
+        ]
+        for i in gone:
+            del self._tables.messages[i]
+        self._version += 1
+        return len(gone)
+
+    async def delete_outbox(
+        self, business: str, before: datetime | None = None, ids: Sequence[str] = ()
+    ) -> int:
+        gone = [
+            r
+            for r in self._tables.outbox.values()
+            if r.business == business
+            and (
+                (before is not None and r.status != "pending" and r.next_attempt_at < _utc(before))
+                or r.id in ids
+            )
+        ]
+        for r in gone:
+            del self._tables.outbox[r.id]
+            self._tables.outbox_ids.pop(r.idempotency_key, None)
+        self._version += 1
+        return len(gone)
+
+    async def delete_escalations(
+        self, business: str, before: datetime | None = None, conversation_ids: Sequence[str] = ()
+    ) -> int:
+        gone = [
+            e.id
+            for e in self._tables.escalations.values()
+            if e.business == business
+            and (
+                (before is not None and e.created_at < _utc(before))
+                or e.conversation_id in conversation_ids
+            )
+        ]
+        for i in gone:
+            del self._tables.escalations[i]
+        self._version += 1
+        return len(gone)
+
+    async def anonymise_conversation(self, conversation_id: str) -> bool:
+        row = self._tables.conversations.get(conversation_id)
+        erased = f"erased:{conversation_id}"
+        if row is None or row.sender == erased:
+            return False
+        self._tables.conversation_ids.pop((row.business, row.channel, row.sender), None)
+        self._tables.conversation_ids[(row.business, row.channel, erased)] = conversation_id
+        self._tables.conversations[conversation_id] = row.model_copy(
+            update={"sender": erased, "state": {}}
+        )
+        self._version += 1
+        return True
+
+    async def list_customers(self, business: str) -> list[Customer]:
+        found = [c for c in self._tables.customers.values() if c.business == business]
+        return sorted(found, key=lambda c: (c.phone, c.id))
+
+    async def forget_customer(self, business: str, customer_id: str, phone: str) -> bool:
+        for a in list(self._tables.appointments.values()):
+            if a.business == business and (
+                (customer_id and a.customer_id == customer_id)
+                or (phone and a.customer_phone == phone)
+            ):
+                self._tables.appointments[a.id] = a.model_copy(
+                    update={"customer_name": "", "customer_phone": ""}
+                )
+        row = self._tables.customers.get(customer_id)
+        self._version += 1
+        if row is None or row.business != business:
+            return False
+        del self._tables.customers[customer_id]
+        self._tables.customer_ids.pop((row.business, row.phone), None)
+        return True
+
     @staticmethod
     def _turn_copy(turn: StoredTurn) -> StoredTurn:
         return turn.model_copy(update={"record": _fresh_copy(turn.record)})

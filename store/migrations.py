@@ -34,7 +34,12 @@ class Migration:
 
 # Version -> name, for both databases. The name is recorded in ``schema_version``; only the
 # version decides whether a migration has been applied.
-NAMES = {1: "tables and unique indexes", 2: "no double booking", 3: "conversation inbox index"}
+NAMES = {
+    1: "tables and unique indexes",
+    2: "no double booking",
+    3: "conversation inbox index",
+    4: "erased turns",
+}
 
 _BOOTSTRAP = (
     'CREATE TABLE IF NOT EXISTS "schema_version" ("version" INTEGER PRIMARY KEY NOT NULL '
@@ -168,10 +173,17 @@ _NO_DOUBLE_BOOKING = (
         BEGIN {_OVERLAP} END""",
 )
 
+# retention and erasure: a turn whose personal parts were replaced by a tombstone says when
+_ERASED_TURNS = (
+    'ALTER TABLE "turn" ADD COLUMN "erased_at" VARCHAR(32) DEFAULT NULL',
+    """CREATE INDEX IF NOT EXISTS "turn_created" ON "turn" ("created_at")""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, NAMES[1], _TABLES),
     Migration(2, NAMES[2], _NO_DOUBLE_BOOKING),  # two triggers
     Migration(3, NAMES[3], _CONVERSATION_INBOX),
+    Migration(4, NAMES[4], _ERASED_TURNS),
 )
 
 

@@ -169,10 +169,17 @@ _NO_DOUBLE_BOOKING = (
         WHERE ("status" = 'booked')""",
 )
 
+# retention and erasure: a turn whose personal parts were replaced by a tombstone says when
+_ERASED_TURNS = (
+    'ALTER TABLE "turn" ADD COLUMN IF NOT EXISTS "erased_at" timestamptz DEFAULT NULL',
+    """CREATE INDEX IF NOT EXISTS "turn_created" ON "turn" ("created_at")""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, NAMES[1], _TABLES),
     Migration(2, NAMES[2], _NO_DOUBLE_BOOKING),  # exclusion constraint
     Migration(3, NAMES[3], _CONVERSATION_INBOX),
+    Migration(4, NAMES[4], _ERASED_TURNS),
 )
 
 

@@ -19,6 +19,7 @@ from typing import Protocol
 from engine.ports import (
     Appointment,
     ConversationRow,
+    Customer,
     EscalationRow,
     InboundEvent,
     MessageRow,
@@ -27,7 +28,7 @@ from engine.ports import (
     StoredTurn,
 )
 
-__all__ = ["OutboxQueue", "Records", "Storage"]
+__all__ = ["OutboxQueue", "Privacy", "Records", "Storage"]
 
 
 class Records(Protocol):
@@ -74,7 +75,62 @@ class OutboxQueue(Protocol):
         ...
 
 
-class Storage(Store, Records, OutboxQueue, Protocol):
+class Privacy(Protocol):
+    """Retention and erasure (``adapters.privacy`` decides what; these only do it). Every
+    method is its own short transaction and may be run again: what is gone stays gone."""
+
+    async def turns_to_erase(self, business: str, before: datetime) -> list[StoredTurn]:
+        """The business's turns created before ``before`` not erased yet, in chain order."""
+        ...
+
+    async def erase_turns(self, erased: Sequence[StoredTurn], at: datetime) -> int:
+        """Store each turn's ``record`` (a tombstone) in place of its record, blank its
+        provider message id and mark it erased at ``at``; a turn whose hash changed
+        meanwhile, or that is erased already, is left alone. How many were erased."""
+        ...
+
+    async def delete_inbound(
+        self,
+        business: str,
+        before: datetime | None = None,
+        senders: Sequence[tuple[str, str]] = (),
+        phone: str = "",
+    ) -> int:
+        """Delete inbound events received before ``before``, from any (channel, sender) of
+        ``senders``, or whose caller id is ``phone``; how many."""
+        ...
+
+    async def delete_messages(
+        self, business: str, before: datetime | None = None, ids: Sequence[str] = ()
+    ) -> int: ...
+
+    async def delete_outbox(
+        self, business: str, before: datetime | None = None, ids: Sequence[str] = ()
+    ) -> int:
+        """Sent or dead rows due before ``before`` (never a pending one), and rows ``ids``."""
+        ...
+
+    async def delete_escalations(
+        self, business: str, before: datetime | None = None, conversation_ids: Sequence[str] = ()
+    ) -> int:
+        """Hand-overs created before ``before``, or of the conversations ``conversation_ids``
+        (a reason may name the caller's number)."""
+        ...
+
+    async def anonymise_conversation(self, conversation_id: str) -> bool:
+        """Its sender becomes ``erased:<id>`` (nobody reaches it again) and its state
+        empty; False when it was anonymised already (or unknown)."""
+        ...
+
+    async def list_customers(self, business: str) -> list[Customer]: ...
+
+    async def forget_customer(self, business: str, customer_id: str, phone: str) -> bool:
+        """Delete the customer row and blank name and phone on their appointments (by id
+        or by phone); False when there was no such row."""
+        ...
+
+
+class Storage(Store, Records, OutboxQueue, Privacy, Protocol):
     """A whole store: the engine's port, the records, the outbox, and its lifetime."""
 
     async def migrate(self) -> None: ...

@@ -59,6 +59,7 @@ def turn(row: Row) -> StoredTurn:
         hash=row["hash"],
         prev_hash=row["prev_hash"],
         created_at=from_stamp(row["created_at"]),
+        erased_at=from_stamp(row["erased_at"]) if row.get("erased_at") else None,
     )
 
 

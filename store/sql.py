@@ -47,6 +47,7 @@ from engine.ports import (
 )
 from store import rows as record
 from store.codec import dumps, loads
+from store.erasure import SqlErasure
 from store.errors import DuplicateRecord, RecordNotFound, TransactionClosed
 
 __all__ = ["OUTBOX_STATUSES", "Link", "SqlStoreBase", "SqlTx", "compiled", "found"]
@@ -323,7 +324,7 @@ class SqlTx:
         )  # fmt: skip
 
 
-class SqlStoreBase(ABC):
+class SqlStoreBase(SqlErasure, ABC):
     """The store methods (``engine.ports.Store`` and ``store.ports``) that are the same SQL
     on SQLite and PostgreSQL.
 

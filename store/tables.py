@@ -103,6 +103,7 @@ class TurnTable(Table, tablename="turn"):
     hash = Varchar(length=64)
     prev_hash = Varchar(length=64)
     created_at = Stamp()
+    erased_at = Stamp(null=True, default=None)  # personal parts replaced by a tombstone
 
 
 class AppointmentTable(Table, tablename="appointment"):

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.audit import ERASED
+
 from .output import quoted
 
 LANGUAGES = {"en": "English", "de": "German"}
@@ -143,6 +145,8 @@ def understanding(und: Mapping[str, Any]) -> list[str]:
 
 def turn_text(n: int, rec: Mapping[str, Any], digest: str) -> str:
     """One recorded turn (``rec``: a TurnRecord as JSON) in plain words."""
+    if ERASED in rec:  # a tombstone: retention or the right to erasure removed the rest
+        return f"turn {n}  {rec.get('now', '')}  erased (personal parts removed; hash kept)"
     d: Mapping[str, Any] = rec.get("decision") or {}
     und = rec["understanding"]
     lines = [

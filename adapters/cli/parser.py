@@ -274,6 +274,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer at most this many events (default: 100)",
     )
 
+    ret = sub.add_parser("retention", help="erase what is past each business's retention periods")
+    rsub = ret.add_subparsers(dest="retention_command", required=True, metavar="SUBCOMMAND")
+    rsw = rsub.add_parser(
+        "sweep",
+        help="erase (turns: tombstoned, hashes kept) what is older than the business "
+        "file's retention periods",
+    )
+    rsw.add_argument("--business", metavar="SLUG", help="only this business (default: all)")
+    rsw.add_argument("--dry-run", action="store_true", help="count what would go; change nothing")
+    rsw.add_argument("--now", metavar="ISO-8601", help="sweep as of this time (default: now)")
+    rsw.add_argument("--json", action="store_true", help="print the counts as JSON")
+
+    cu = sub.add_parser("customer", help="what is held about a customer: export it, or erase it")
+    cusub = cu.add_subparsers(dest="customer_command", required=True, metavar="SUBCOMMAND")
+    for name, what in (
+        ("export", "print everything held about the phone number as JSON"),
+        ("erase", "erase everything held about the phone number (future bookings cancelled)"),
+    ):
+        cp = cusub.add_parser(name, help=what)
+        cp.add_argument("phone", metavar="PHONE", help="the phone number as stored (+15035550171)")
+        cp.add_argument("--business", required=True, metavar="SLUG", help="the business")
+        cp.add_argument("--json", action="store_true", help="print the counts as JSON (erase)")
+
     sv = sub.add_parser("serve", help="the HTTP server: web chat and channel webhooks")
     sv.add_argument("--host", help="address to listen on (default: $FRONTDESK_HOST or 127.0.0.1)")
     sv.add_argument("--port", type=int, help="port (default: $FRONTDESK_PORT or 8080)")

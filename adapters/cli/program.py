@@ -134,6 +134,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from .operations import recover  # the database driver (piccolo) and the wiring
 
         return asyncio.run(recover(args, settings))
+    if command in ("retention", "customer"):
+        from . import privacy  # the database driver (piccolo) and the wiring
+
+        handler = privacy.retention if command == "retention" else privacy.customer
+        return asyncio.run(handler(args, settings))
     if command == "serve":
         from .serve import serve  # aiohttp, the HTTP app and the supervisor
 

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.audit import ChainProblem, check_chain
 from engine.audit import replay as replay_turns
-from engine.audit import verify_chain
 from engine.brain import Brain
 from engine.ports import StoredTurn
 from machines.loader import load_cards
@@ -132,17 +132,29 @@ async def audit(args: argparse.Namespace, settings: Settings) -> int:
         await store.migrate()
         if args.target == "verify":
             ids = await store.all_conversation_ids()
-            problems = []
-            count = 0
+            problems: list[ChainProblem] = []
+            count = erased = links_only = 0
             for cid in ids:
-                turns = await store.turns(cid)
-                count += len(turns)
-                problems += verify_chain(turns)
+                report = check_chain(await store.turns(cid))
+                count += report.records
+                erased += report.erased
+                links_only += report.links_only
+                problems += report.problems
             for p in problems:
                 print(f"{p.conversation_id} turn {p.seq}: {p.message}")
             if problems:
                 return EXIT_DIFF
             print(f"{len(ids)} conversations, {count} turns: every hash chain verifies")
+            if erased:
+                print(
+                    f"{erased} turns erased (tombstones: their hashes verify without the "
+                    "personal parts)"
+                    + (
+                        f"; {links_only} of them older records, erased, link checked"
+                        if links_only
+                        else ""
+                    )
+                )
             return EXIT_OK
         try:
             turns = await conversation_turns(store, args.target)

@@ -27,6 +27,7 @@ from ..http.logs import configure_logging
 from ..http.server import Metrics, RateLimiter, Server
 from ..http.supervisor import METRICS_VARIABLE, supervise, watch_supervisor, worker_index
 from ..outbox import drainer_for
+from ..privacy import retention_forever
 from ..settings import Settings
 from ..wiring import business_files, card_templates, open_app
 from .output import EXIT_OK, EXIT_USAGE
@@ -132,6 +133,12 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         background = [asyncio.create_task(drain_forever()), asyncio.create_task(recover())]
         if worker:
             background.append(asyncio.create_task(watch_supervisor(stop)))
+        if worker in ("", "1"):  # one process sweeps (a second would find nothing left)
+            background.append(
+                asyncio.create_task(
+                    retention_forever(app.store, businesses, stop, lambda: datetime.now(UTC))
+                )
+            )
         await stop.wait()
         log.warning("shutting down")
         cleaned = True

@@ -146,6 +146,8 @@ async def conversation_view(server: Server, business: str, session: str) -> list
     out: list[dict[str, Any]] = []
     for turn in await store.turns(conv.id):
         record = turn.record
+        if "erased" in record:  # its words are gone (retention, erasure)
+            continue
         event, reply = record.get("event", {}), record.get("reply", {})
         said = event.get("text") or (event.get("payload") or {}).get("value", "")
         plan = (record.get("decision") or {}).get("plan") or {}

@@ -1,8 +1,9 @@
 """Phone calls through Twilio Voice: the desk speaks TwiML.
 
 ``POST /twilio/voice/{business}`` is Twilio's "a call comes in" webhook: it answers with a
-recording-consent notice when the business records calls (``records_calls: true``), then
-the greeting inside a speech ``<Gather>``. Twilio posts what the caller said to
+recording-consent notice only when a recording of the call is actually started (none is
+yet: ``records_calls: true`` alone says nothing, see :func:`_start_recording`), then the
+greeting inside a speech ``<Gather>``. Twilio posts what the caller said to
 ``POST /twilio/voice/{business}/gather?n=N&s=S&lang=L``: ``n`` numbers the gathers of the
 call, ``s`` counts silent ones in a row, ``lang`` is the language the last reply was
 spoken in. Each answer is one desk turn (``direct``: the reply is the TwiML itself):
@@ -120,6 +121,15 @@ async def _checked(server: Server, request: web.Request) -> _Call | web.Response
     return _Call(brain=checked.brain, account=checked.account, form=form, base=base)
 
 
+def _start_recording(wanted: bool, call_sid: str) -> bool:
+    """Start recording the call when the business wants it (``records_calls``); whether a
+    recording was started. The consent notice plays only then: telling a caller "this call
+    may be recorded" when nothing is would be untrue. This desk has no recorder yet (the
+    voice pipeline adds one), so no call is recorded and no notice plays."""
+    del wanted, call_sid  # no recorder to start
+    return False
+
+
 async def _call(server: Server, request: web.Request) -> web.Response:
     """A call comes in: consent notice (if recorded), greeting, listen."""
     checked = await _checked(server, request)
@@ -128,7 +138,7 @@ async def _call(server: Server, request: web.Request) -> web.Response:
     b = checked.brain.business
     lang = b.languages[0]
     twiml = _Twiml(checked.account, lang)
-    if b.records_calls:
+    if _start_recording(b.records_calls, checked.sid):
         twiml.say(TEXTS["consent"][_known(lang)])
     greeting = render_plan(
         ReplyPlan(lang=lang, items=(PlanItem(kind="greet"),), business_name=b.name)

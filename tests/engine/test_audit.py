@@ -2,7 +2,8 @@
 
 The hash chain (canonical, chain_hash, verify_chain): every committed turn's hash covers its
 record and the previous turn's hash, so any edit, removal or reordering of a recorded turn
-shows as a problem at the first turn it touches.
+shows as a problem at the first turn it touches. Erasure (tombstone, check_chain): a record
+whose personal parts are gone still verifies, and tampering with what is left still shows.
 
 What-if replay (replay, Change, Difference): recorded turns decided again by a changed
 brain, differences worded for an owner. The conversations are recorded by a real Desk
@@ -20,7 +21,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import machines
-from engine.audit import Change, canonical, chain_hash, replay, verify_chain
+from engine.audit import (
+    ERASED,
+    KEPT,
+    Change,
+    canonical,
+    chain_hash,
+    check_chain,
+    personal_digest,
+    record_hash,
+    replay,
+    tombstone,
+    verify_chain,
+)
 from engine.brain import Brain
 from engine.desk import Desk
 from engine.ports import StoredTurn
@@ -257,3 +270,124 @@ async def test_a_card_the_business_no_longer_uses_is_a_difference_not_a_crash() 
 async def test_turns_of_other_businesses_are_not_counted() -> None:
     store, _ = await late_cancellation()
     assert replay({}, await all_turns(store)) == (0, [])
+
+
+# ------------------------------------------------------------------ erasure (tombstones)
+
+_PERSONAL = st.dictionaries(
+    st.sampled_from(["event", "snapshot", "understanding", "results", "reply", "error"]),
+    st.one_of(_SCALARS, st.dictionaries(st.text(max_size=5), _SCALARS, max_size=3)),
+    max_size=6,
+)
+
+
+def chained_v2(parts: list[dict[str, Any]], salts: list[str]) -> list[StoredTurn]:
+    """Version-2 records (kept parts, a salt, personal parts) chained as a desk commits them."""
+    turns, prev = [], ""
+    for seq, (personal, salt) in enumerate(zip(parts, salts, strict=True), start=1):
+        record = {
+            "version": 2,
+            "salt": salt,
+            "seq": seq,
+            "business": "bloom-salon",
+            "conversation_id": "c1",
+            "now": f"2026-12-07T10:{seq:02d}:00+00:00",
+            **personal,
+        }
+        digest = record_hash(prev, record)
+        turns.append(
+            StoredTurn(
+                conversation_id="c1",
+                seq=seq,
+                provider_msg_id=f"m{seq}",
+                record=record,
+                hash=digest,
+                prev_hash=prev,
+                created_at=AT,
+            )
+        )
+        prev = digest
+    return turns
+
+
+def _changed(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return "x" if value is None else not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, list):
+        return [*value, 0]
+    return {**value, "tampered": 1}
+
+
+@given(
+    st.lists(_PERSONAL, min_size=1, max_size=6).flatmap(
+        lambda parts: st.tuples(
+            st.just(parts),
+            st.lists(st.text("0123456789abcdef", min_size=32, max_size=32), min_size=len(parts),
+                     max_size=len(parts)),
+            st.sets(st.integers(0, len(parts) - 1)),
+            st.integers(0, len(parts) - 1),
+            st.integers(0, 20),
+        )
+    )
+)  # fmt: skip
+def test_erasing_any_records_keeps_the_chain_verified_and_tampering_still_shows(case) -> None:
+    parts, salts, erase, victim, pick = case
+    turns = chained_v2(parts, salts)
+    turns = [
+        t.model_copy(update={"record": tombstone(t.record)}) if i in erase else t
+        for i, t in enumerate(turns)
+    ]
+    report = check_chain(turns)
+    assert report.problems == () and report.erased == len(erase) and report.links_only == 0
+    for i in erase:  # nothing personal is left, the salt included
+        assert set(turns[i].record) == {*KEPT, ERASED}
+    target = turns[victim]
+    key = sorted(target.record)[pick % len(target.record)]
+    forged = dict(target.record, **{key: _changed(target.record[key])})
+    turns[victim] = target.model_copy(update={"record": forged})
+    assert verify_chain(turns) != [], f"changing {key} of record {victim + 1} went unseen"
+
+
+def test_an_erased_record_keeps_no_digest_that_confirms_a_guess() -> None:
+    """Without the salt, the kept digest is not the digest of what was erased."""
+    [turn] = chained_v2([{"event": {"sender": "+15035550171"}}], ["ab" * 16])
+    gone = tombstone(turn.record)
+    unsalted = {**turn.record, "salt": ""}
+    assert gone[ERASED] != personal_digest(unsalted)
+    assert tombstone(gone) == gone  # erasing twice changes nothing
+
+
+def test_an_older_record_erased_is_link_checked_only() -> None:
+    turns = chained([{"seq": 1, "text": "hi"}, {"seq": 2, "text": "my number is 555"}])
+    erased = [turns[0], turns[1].model_copy(update={"record": tombstone(turns[1].record)})]
+    report = check_chain(erased)
+    assert report.problems == () and (report.erased, report.links_only) == (1, 1)
+    assert erased[1].record == {"seq": 2, ERASED: ""}
+    relinked = erased[1].model_copy(update={"prev_hash": "0" * 64})
+    assert [p.message for p in verify_chain([turns[0], relinked])] == ["broken link to previous"]
+    # after a newer record, a record cannot be passed off as an older one
+    newer = chained_v2([{"reply": "ok"}, {"reply": "bye"}], ["cd" * 16, "ef" * 16])
+    downgraded = {**tombstone(newer[1].record), "version": 1, ERASED: ""}
+    problems = verify_chain([newer[0], newer[1].model_copy(update={"record": downgraded})])
+    assert [p.message for p in problems] == ["bad version 1"]
+
+
+async def test_a_desk_records_salted_version_2_turns_that_verify_after_erasure() -> None:
+    store, language = MemoryStore(), ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    reply = await talk(
+        desk, language, "+15035550013", *up_to_confirm("+15035550013"), said(affirm=True)
+    )
+    turns = await store.turns(reply.conversation_id)
+    assert {t.record["version"] for t in turns} == {2}
+    assert len({t.record["salt"] for t in turns}) == len(turns)  # fresh per record
+    assert verify_chain(turns) == []
+    half = [t.model_copy(update={"record": tombstone(t.record)}) if t.seq % 2 else t for t in turns]
+    assert check_chain(half).problems == ()
+    assert "+15035550013" not in canonical([t.record for t in half if t.seq % 2])
+    count, diffs = replay(BRAINS, half)  # erased turns have nothing left to decide again
+    assert (count, diffs) == (len(turns) // 2, [])

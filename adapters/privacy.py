@@ -1,0 +1,365 @@
+"""Privacy by design: retention (what is past a business's periods is erased), a customer's
+data (export) and the right to erasure.
+
+Erasing never breaks the audit: a turn's record is replaced by its tombstone
+(``engine.audit.tombstone``: the record's place in the chain and the digest of what was
+removed), so ``frontdesk audit verify`` still verifies every chain and counts the erased
+records. Everything else personal is deleted (raw inbound messages, taken messages, sent
+replies, hand-overs) or blanked (a conversation forgets its sender and state; an
+appointment keeps the booking without name or phone).
+
+The order of the steps is chosen so that a crash between two of them is harmless and a run
+again finishes the job: inbound messages go before their turns lose their provider ids
+(otherwise the recovery sweep would take them for unanswered and answer them again), and
+every step skips what is gone already.
+
+Erasing a customer (``frontdesk customer erase``) first cancels their future bookings (an
+appointment with nobody behind it only blocks the slot; the customer asked to be
+forgotten, so no message is sent), then erases as above everything linked to their number:
+the customer row, the conversations that carry the number (as sender, caller id or in the
+state, and those that booked their appointments) with their turns, messages they left or
+that name their number, replies sent to them, their hand-overs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping, Set
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.audit import is_erased, tombstone
+from engine.business import Business
+from engine.ports import ConversationRow, StoredTurn
+from store.ports import Storage
+
+__all__ = [
+    "CustomerData",
+    "Erased",
+    "customer_data",
+    "erase_customer",
+    "export_customer",
+    "retention_forever",
+    "sweep",
+]
+
+log = logging.getLogger("frontdesk.privacy")
+
+SWEEP_EVERY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What a sweep or an erasure erased (or, in a dry run, would erase)."""
+
+    business: str
+    turns: int = 0
+    inbound: int = 0
+    messages: int = 0
+    replies: int = 0
+    escalations: int = 0
+    conversations: int = 0
+    customers: int = 0
+    recordings: int = 0  # none are made yet; the period is kept for the voice pipeline
+    cancelled: int = 0  # future appointments cancelled (erasure only)
+    dry_run: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def line(self) -> str:
+        verb = "would erase" if self.dry_run else "erased"
+        parts = [f"{k} {v}" for k, v in self.to_dict().items() if k not in ("business", "dry_run")]
+        return f"{self.business}: {verb} " + ", ".join(parts)
+
+
+def _state_names(row: ConversationRow, customer_ids: Set[str], phone: str) -> bool:
+    s = row.state
+    return (bool(phone) and (row.sender == phone or s.get("customer_phone") == phone)) or (
+        s.get("customer_id", "") in customer_ids and bool(s.get("customer_id"))
+    )
+
+
+def _turn_names(t: StoredTurn, phone: str) -> bool:
+    """Whether a (not yet erased) turn's record carries ``phone`` as sender or caller id,
+    or in the conversation state before or after it."""
+    r = t.record
+    if is_erased(r):
+        return False
+    event = r.get("event") or {}
+    before = ((r.get("snapshot") or {}).get("state")) or {}
+    after = ((r.get("decision") or {}).get("state")) or {}
+    return phone in (
+        event.get("sender"),
+        event.get("customer_phone"),
+        before.get("customer_phone"),
+        after.get("customer_phone"),
+    )
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    """Everything held about one phone number at one business."""
+
+    business: str
+    phone: str
+    customers: list[dict[str, Any]]
+    appointments: list[dict[str, Any]]
+    conversations: list[ConversationRow]
+    turns: dict[str, list[StoredTurn]]
+    messages: list[dict[str, Any]]
+    replies: list[dict[str, Any]]
+    inbound: list[dict[str, Any]]
+    escalations: list[dict[str, Any]]
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.customers
+            or self.appointments
+            or self.conversations
+            or self.messages
+            or self.replies
+            or self.inbound
+        )
+
+
+async def customer_data(store: Storage, business: str, phone: str) -> CustomerData:
+    """What the business holds about ``phone`` (see the module docstring for what links)."""
+    phone = phone.strip()
+    customers = [c for c in await store.list_customers(business) if c.phone == phone]
+    ids: set[str] = {c.id for c in customers}
+    appointments = [
+        a
+        for a in await store.list_appointments(business)
+        if a.customer_id in ids or (phone and a.customer_phone == phone)
+    ]
+    booked_in = {a.conversation_id for a in appointments if a.conversation_id}
+    conversations: list[ConversationRow] = []
+    turns: dict[str, list[StoredTurn]] = {}
+    for c in await store.list_conversations(business):
+        chain = await store.turns(c.id)
+        if (
+            c.id in booked_in
+            or _state_names(c, ids, phone)
+            or any(_turn_names(t, phone) for t in chain)
+        ):
+            conversations.append(c)
+            turns[c.id] = chain
+    linked = {c.id for c in conversations}
+    senders = {(c.channel, c.sender) for c in conversations}
+    messages = [
+        m
+        for m in await store.list_messages(business)
+        if m.conversation_id in linked or (phone and m.callback_number == phone)
+    ]
+    replies = [
+        r
+        for r in await store.outbox()
+        if r.business == business
+        and (
+            (str(r.payload.get("channel", "")), str(r.payload.get("to", ""))) in senders
+            or r.payload.get("to") == phone
+        )
+    ]
+    inbound = [
+        e
+        for e in await store.inbound_events(business)
+        if (e.channel, e.sender) in senders or e.customer_phone == phone or e.sender == phone
+    ]
+    escalations = [e for e in await store.list_escalations(business) if e.conversation_id in linked]
+    return CustomerData(
+        business=business,
+        phone=phone,
+        customers=[c.model_dump(mode="json") for c in customers],
+        appointments=[a.model_dump(mode="json") for a in appointments],
+        conversations=conversations,
+        turns=turns,
+        messages=[m.model_dump(mode="json") for m in messages],
+        replies=[r.model_dump(mode="json") for r in replies],
+        inbound=[e.model_dump(mode="json") for e in inbound],
+        escalations=[e.model_dump(mode="json") for e in escalations],
+    )
+
+
+def _turn_export(t: StoredTurn) -> dict[str, Any]:
+    r = t.record
+    if is_erased(r):
+        return {"seq": t.seq, "at": r.get("now"), "erased": True}
+    event, reply = r.get("event") or {}, r.get("reply") or {}
+    return {
+        "seq": t.seq,
+        "at": r.get("now"),
+        "erased": False,
+        "customer": event.get("text", ""),
+        "desk": reply.get("text", ""),
+        "understanding": r.get("understanding"),
+    }
+
+
+async def export_customer(store: Storage, business: str, phone: str) -> dict[str, Any] | None:
+    """Everything held about ``phone`` at ``business`` as JSON-ready data; None when
+    nothing is held."""
+    data = await customer_data(store, business, phone)
+    if data.empty:
+        return None
+    return {
+        "business": business,
+        "phone": data.phone,
+        "customers": data.customers,
+        "appointments": data.appointments,
+        "conversations": [
+            {
+                **c.model_dump(mode="json", exclude={"last_hash"}),
+                "turns": [_turn_export(t) for t in data.turns[c.id]],
+            }
+            for c in data.conversations
+        ],
+        "messages": data.messages,
+        "outbox": data.replies,
+        "inbound_events": data.inbound,
+        "escalations": data.escalations,
+    }
+
+
+async def _erase_turns(store: Storage, turns: list[StoredTurn], now: datetime) -> int:
+    gone = [
+        t.model_copy(update={"record": tombstone(t.record)})
+        for t in turns
+        if t.erased_at is None and not is_erased(t.record)
+    ]
+    return await store.erase_turns(gone, now) if gone else 0
+
+
+async def erase_customer(store: Storage, business: str, phone: str, now: datetime) -> Erased | None:
+    """Erase everything held about ``phone`` at ``business`` (the right to erasure); None
+    when nothing is held (so a second run says so and changes nothing)."""
+    data = await customer_data(store, business, phone)
+    if data.empty:
+        return None
+    cancelled = 0
+    future = [a for a in data.appointments if a["status"] == "booked" and _after(a["start"], now)]
+    for a in future:
+        async with store.transaction(business, f"erasure:{a['id']}") as tx:
+            await tx.cancel_appointment(a["id"])
+        cancelled += 1
+    senders = sorted({(c.channel, c.sender) for c in data.conversations})
+    inbound = await store.delete_inbound(business, senders=senders, phone=data.phone)
+    turns = 0
+    for chain in data.turns.values():
+        turns += await _erase_turns(store, chain, now)
+    conversations = 0
+    for c in data.conversations:
+        conversations += await store.anonymise_conversation(c.id)
+    messages = await store.delete_messages(business, ids=[m["id"] for m in data.messages])
+    replies = await store.delete_outbox(business, ids=[r["id"] for r in data.replies])
+    escalations = await store.delete_escalations(
+        business, conversation_ids=[c.id for c in data.conversations]
+    )
+    customers = 0
+    for row in data.customers:
+        customers += await store.forget_customer(business, row["id"], data.phone)
+    if not data.customers:  # appointments booked under the number without a customer row
+        await store.forget_customer(business, "", data.phone)
+    return Erased(
+        business=business,
+        turns=turns,
+        inbound=inbound,
+        messages=messages,
+        replies=replies,
+        escalations=escalations,
+        conversations=conversations,
+        customers=customers,
+        cancelled=cancelled,
+    )
+
+
+def _after(stamp: str, now: datetime) -> bool:
+    return datetime.fromisoformat(stamp) > now
+
+
+async def sweep(store: Storage, business: Business, now: datetime, dry_run: bool = False) -> Erased:
+    """Erase what is past the business's retention periods (``business.retention``) at
+    ``now``; with ``dry_run``, only count it."""
+    slug, keep = business.slug, business.retention
+    talk = now - timedelta(days=keep.conversations_days)
+    notes = now - timedelta(days=keep.messages_days)
+    people = now - timedelta(days=keep.customers_days)
+    conversations = await store.list_conversations(slug)
+    idle = [c for c in conversations if c.updated_at < talk and not c.sender.startswith("erased:")]
+    appointments = await store.list_appointments(slug)
+    stale = []
+    for cust in await store.list_customers(slug):
+        booked = any(
+            (a.customer_id == cust.id or (cust.phone and a.customer_phone == cust.phone))
+            and a.end >= people
+            for a in appointments
+        )
+        talked = any(
+            c.updated_at >= people and _state_names(c, {cust.id}, cust.phone) for c in conversations
+        )
+        if not booked and not talked:
+            stale.append(cust)
+    turns = await store.turns_to_erase(slug, talk)
+    if dry_run:
+        return Erased(
+            business=slug,
+            turns=len(turns),
+            inbound=sum(e.received_at < talk for e in await store.inbound_events(slug)),
+            messages=sum(m.created_at < notes for m in await store.list_messages(slug)),
+            replies=sum(
+                r.business == slug and r.status != "pending" and r.next_attempt_at < talk
+                for r in await store.outbox()
+            ),
+            escalations=sum(e.created_at < talk for e in await store.list_escalations(slug)),
+            conversations=len(idle),
+            customers=len(stale),
+            dry_run=True,
+        )
+    inbound = await store.delete_inbound(slug, before=talk)  # before their turns: see above
+    erased = await _erase_turns(store, turns, now)
+    replies = await store.delete_outbox(slug, before=talk)
+    escalations = await store.delete_escalations(slug, before=talk)
+    messages = await store.delete_messages(slug, before=notes)
+    anonymised = 0
+    for c in idle:
+        anonymised += await store.anonymise_conversation(c.id)
+    customers = 0
+    for cust in stale:
+        customers += await store.forget_customer(slug, cust.id, cust.phone)
+    return Erased(
+        business=slug,
+        turns=erased,
+        inbound=inbound,
+        messages=messages,
+        replies=replies,
+        escalations=escalations,
+        conversations=anonymised,
+        customers=customers,
+    )
+
+
+async def retention_forever(
+    store: Storage,
+    businesses: Mapping[str, Business],
+    stop: asyncio.Event,
+    clock: Callable[[], datetime],
+    every: timedelta = SWEEP_EVERY,
+) -> None:
+    """``serve``'s retention: a sweep of every business now and then once per ``every``
+    until ``stop`` is set. A failure is logged and retried at the next run. Several
+    processes running it at once is safe (every step skips what is gone already), but
+    ``serve`` runs it in one worker only."""
+    while not stop.is_set():
+        for business in businesses.values():
+            try:
+                done = await sweep(store, business, clock())
+            except Exception:  # a database hiccup must not end the daily run
+                log.exception("retention sweep failed", extra={"business": business.slug})
+                continue
+            log.info("retention sweep", extra=done.to_dict())
+        with contextlib.suppress(TimeoutError):  # the next round is due
+            await asyncio.wait_for(stop.wait(), timeout=every.total_seconds())
