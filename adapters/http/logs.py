@@ -73,7 +73,7 @@ TEXTS = frozenset(
     {"text", "body", "message_text", "value", "said", "reply", "transcript", "payload"}
 )
 # keys the pipeline itself adds, never personal: left alone
-KEPT = frozenset({"timestamp", "level", "logger", "pid", "port"})
+KEPT = frozenset({"timestamp", "level", "logger", "pid", "port", "host"})
 
 # query parameters whose values are never personal: left alone
 QUERY_KEPT = frozenset({"lang"})

@@ -116,13 +116,20 @@ def test_every_identifier_is_hashed_in_any_field_at_every_level_and_in_any_logge
         "lang=en" in lines[6]["event"] and "GET /chat/bloom-salon?session=h:" in lines[6]["event"]
     )
     assert "RuntimeError" in lines[7]["exception"] and "h:" in lines[7]["exception"]
-    # a date, a port, a count and a conversation id are not identifiers
+    # a date, the address serve listens on, a port, a count, a conversation id: kept
     logging.getLogger("frontdesk.serve").warning(
-        "serving on 2025-12-10", extra={"port": 8080, "count": 12, "conversation_id": "ab" * 16}
+        "serving on 2025-12-10",
+        extra={
+            "host": "192.0.2.10",
+            "port": 8080,
+            "count": 12,
+            "conversation_id": "ab" * 16,
+        },
     )
     (kept,) = _lines(capsys.readouterr().err)
     assert kept["event"] == "serving on 2025-12-10" and kept["port"] == 8080
     assert kept["conversation_id"] == "ab" * 16 and kept["count"] == 12
+    assert kept["host"] == "192.0.2.10"  # where serve listens, not a client
 
 
 def test_another_librarys_debug_lines_are_dropped_ours_are_kept(
