@@ -40,6 +40,7 @@ parts name the file and key (``frontdesk.toml: port must be a port number (1-655
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -57,6 +58,7 @@ PREFIX = "FRONTDESK_"
 CONFIG_VARIABLE = "FRONTDESK_CONFIG"
 DEFAULT_CONFIG = Path("frontdesk.toml")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # also WARN, FATAL (logging's)
+MAX_TTL_S = 30 * 24 * 3600  # the longest a web-chat session may live
 EMBEDDERS = ("auto", "minilm", "e5", "minilm-torch", "hashing")
 
 
@@ -87,6 +89,10 @@ class Settings:
     host: str = "127.0.0.1"  # frontdesk serve: the address to listen on
     port: int = 8080
     public_url: str = ""  # e.g. https://desk.example.com (what providers sign); "" = request's
+    session_ttl_s: int = 86400  # web chat: how long an issued session id opens its conversation
+    session_secret_env: str = ""  # the variable holding the session secret; "" = one per start
+    ops_allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")  # who may read /metrics, /readyz
+    ops_token_env: str = ""  # the variable holding a bearer token for /metrics and /readyz
     twilio_api_url: str = "https://api.twilio.com"  # tests: a local fake
     rate_per_sender: int = 20  # messages a minute from one sender
     rate_per_business: int = 600  # messages a minute to one business
@@ -161,6 +167,10 @@ _KINDS = {
     "host": "text",
     "port": "port",
     "public_url": "public_url",
+    "session_ttl_s": "ttl",
+    "session_secret_env": "variable",
+    "ops_allow": "networks",
+    "ops_token_env": "variable",
     "twilio_api_url": "api_url",
     "telegram_api_url": "api_url",
     "whatsapp_api_url": "api_url",
@@ -195,6 +205,21 @@ def parse_public_url(raw: str, name: str = "FRONTDESK_PUBLIC_URL") -> str:
     """The server's address as the outside world sees it: ``http(s)://host[:port][/path]``,
     without a trailing slash; ``""`` when not set."""
     return _url(raw, name, "https://desk.example.com", allow_empty=True)
+
+
+def parse_networks(raw: str | list[str], name: str = "FRONTDESK_OPS_ALLOW") -> tuple[str, ...]:
+    """IP addresses or CIDR networks, as a list or comma-separated text, each normalised
+    (``10.1.2.3/8`` → ``10.0.0.0/8``); an empty list is allowed (then only a token admits)."""
+    items = raw.replace(",", " ").split() if isinstance(raw, str) else raw
+    out: list[str] = []
+    for item in items:
+        try:
+            out.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must list IP addresses or networks like 10.0.0.0/8, not {item!r}"
+            ) from None
+    return tuple(out)
 
 
 def _url(raw: str, name: str, example: str, allow_empty: bool = False) -> str:
@@ -247,6 +272,14 @@ def _convert(key: str, raw: Any, name: str, base: Path | None) -> object:
         return _path(raw, base) if raw else None
     if kind == "public_url":
         return parse_public_url(raw, name)
+    if kind == "ttl":
+        if _positive(raw, name) > MAX_TTL_S:
+            raise SettingsError(
+                f"{name} must be at most {MAX_TTL_S} seconds (30 days), not {raw!r}"
+            )
+        return int(raw)
+    if kind == "networks":
+        return parse_networks(raw, name)
     if kind == "api_url":
         return _url(raw, name, "https://api.example.com")
     if kind in _CHOICES:
@@ -340,7 +373,10 @@ def _read_file(path: Path, label: str, problems: list[str]) -> dict[str, object]
 def _expected_type(key: str, raw: object) -> str:
     """What TOML type ``key`` needs, when ``raw`` is not of it; ``""`` when it is."""
     kind = _KINDS[key]
-    if kind in ("port", "count"):
+    if kind == "networks":
+        ok = isinstance(raw, str) or isinstance(raw, list) and all(isinstance(p, str) for p in raw)
+        return "" if ok else 'an array of addresses or networks, e.g. ["10.0.0.0/8"]'
+    if kind in ("port", "count", "ttl"):
         return "" if isinstance(raw, int) and not isinstance(raw, bool) else "an integer"
     if kind == "seconds":
         ok = isinstance(raw, int | float) and not isinstance(raw, bool)
@@ -390,6 +426,7 @@ __all__ = [
     "KEYS",
     "Settings",
     "SettingsError",
+    "parse_networks",
     "parse_port",
     "parse_public_url",
 ]

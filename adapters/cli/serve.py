@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import ipaddress
 import logging
 import os
 import signal
@@ -23,8 +24,10 @@ from aiohttp import web
 
 from ..business_files import ConfigError
 from ..http.app import build_app, reply_router
-from ..http.logs import configure_logging
+from ..http.logs import configure_logging, set_log_key
+from ..http.ops import ops_access
 from ..http.server import Metrics, RateLimiter, Server
+from ..http.sessions import SECRET_VARIABLE, new_secret, session_keys
 from ..http.supervisor import METRICS_VARIABLE, supervise, watch_supervisor, worker_index
 from ..outbox import drainer_for
 from ..privacy import retention_forever
@@ -33,6 +36,28 @@ from ..wiring import business_files, card_templates, open_app
 from .output import EXIT_OK, EXIT_USAGE
 
 UNDERSTAND_THREADS = 16  # understanding off the event loop; concurrent turns share passes
+
+
+def exposure_warning(host: str, public_url: str) -> str:
+    """The warning for listening beyond this machine without a public URL ("" when the
+    address is loopback or the URL is set): webhook signatures are then checked against
+    the URL each request claims, and the operator has not said where the server is."""
+    if public_url:
+        return ""
+    name = host.strip().strip("[]")
+    if name.lower() == "localhost":
+        return ""
+    try:
+        if ipaddress.ip_address(name.split("%", 1)[0]).is_loopback:
+            return ""
+    except ValueError:
+        pass  # "" (every address), or a host name: treat as reachable from outside
+    return (
+        f"WARNING: frontdesk serve listens on {host or 'every address'} (not loopback) "
+        "without a public URL. Set public_url (FRONTDESK_PUBLIC_URL or --public-url) to the "
+        "https address the outside world uses, so webhook signatures are checked against "
+        "it, or listen on 127.0.0.1 behind a proxy."
+    )
 
 
 async def serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -44,6 +69,12 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         print("error: --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     worker = worker_index()
+    exposure = exposure_warning(settings.host, settings.public_url)
+    if exposure and not worker:  # once, from the process the operator started
+        print(f"\n{'!' * 78}\n{exposure}\n{'!' * 78}\n", file=sys.stderr, flush=True)
+    # wrong secrets or addresses stop the start here, before anything listens
+    keys = session_keys(settings.session_secret_env, settings.session_ttl_s, settings.env)
+    ops = ops_access(settings.ops_allow, settings.ops_token_env, settings.env)
     if args.workers > 1 and not worker:
         # the files once, here: a broken one is refused before N workers fail on it
         files = business_files(settings, card_templates(settings))
@@ -52,9 +83,17 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
             raise ConfigError("\n".join(problems))
         if not any(f.business is not None for f in files):
             raise ConfigError("no valid business to serve")
-        return await supervise([sys.executable, "-m", "adapters.cli", *sys.argv[1:]], args.workers)
+        # one session secret for every worker (unless configured): through the environment
+        shared = {} if settings.session_secret_env else {SECRET_VARIABLE: new_secret()}
+        return await supervise(
+            [sys.executable, "-m", "adapters.cli", *sys.argv[1:]], args.workers, extra_env=shared
+        )
+    os.environ.pop(SECRET_VARIABLE, None)  # read into keys; nothing this process starts needs it
     configure_logging(settings.log_level)
+    set_log_key(keys.derive("log"))  # every worker hashes an identifier alike
     log = logging.getLogger("frontdesk.serve")
+    if exposure and not worker:
+        log.warning("listening beyond loopback without a public URL", extra={"host": settings.host})
     app = await open_app(
         settings, understand_threads=UNDERSTAND_THREADS, skip_invalid=args.skip_invalid
     )
@@ -65,6 +104,8 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         settings=settings,
         app=app,
         public_url=settings.public_url,
+        sessions=keys,
+        ops=ops,
         metrics=Metrics(multiprocess_dir=os.environ.get(METRICS_VARIABLE)),
         limiter=RateLimiter(
             per_sender=settings.rate_per_sender, per_business=settings.rate_per_business
@@ -162,4 +203,4 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         await app.close()
 
 
-__all__ = ["UNDERSTAND_THREADS", "serve"]
+__all__ = ["UNDERSTAND_THREADS", "exposure_warning", "serve"]

@@ -20,6 +20,7 @@ from engine.business import Business
 from store.migrations import NAMES
 
 from . import telegram, twilio, voice, webchat, whatsapp
+from .ops import hide_banner, quiet_banner
 from .server import SERVER, Server
 
 log = logging.getLogger("frontdesk.http")
@@ -76,6 +77,16 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
+def operators_only(handler: Handler) -> Handler:
+    """``handler`` for the clients the server's ``ops`` access admits; a bare 401/403 else."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        refused = request.app[SERVER].ops.refusal(request)
+        return refused if refused is not None else await handler(request)
+
+    return guarded
+
+
 def reply_router(
     settings: Settings, businesses: Mapping[str, Business], session: aiohttp.ClientSession
 ) -> ReplyRouter:
@@ -105,8 +116,14 @@ def build_app(server: Server, channels: Sequence[ModuleType] = CHANNELS) -> web.
     app = web.Application(client_max_size=MAX_BODY, middlewares=[guard])
     app[SERVER] = server
     app.add_routes(
-        [web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics)]
+        [
+            web.get("/healthz", healthz),
+            web.get("/readyz", operators_only(readyz)),
+            web.get("/metrics", operators_only(metrics)),
+        ]
     )
+    app.on_response_prepare.append(hide_banner)  # no server software or version
+    quiet_banner()  # nor on the answers aiohttp writes before the app sees a request
     for module in channels:
         app.add_routes(module.routes(server))
     webchat.setup(app)

@@ -3,8 +3,8 @@ full-page chat, which works before (and without) its JavaScript.
 
 Without JavaScript the chat is plain HTML forms: the message box and every button post to
 ``/chat/{business}``; the turn runs, and the browser is sent back to the page (post,
-redirect, get), which shows the conversation so far. The session is a cookie of that
-page's path; a double-submit cookie guards every form against posts from other sites.
+redirect, get), which shows the conversation so far. The session (an id the server
+issued, see ``sessions``) is a cookie of that page's path; a double-submit cookie guards every form against posts from other sites.
 With JavaScript (``/widget.js``) the same markup is taken over and talks over the socket
 instead; both show a conversation the same way (greeting, bubbles, buttons, ended state).
 
@@ -133,6 +133,18 @@ async def index(request: web.Request) -> web.Response:
 # ------------------------------------------------------------------ the conversation
 
 
+def open_session(server: Server, slug: str, asked: object) -> tuple[str, str, bool]:
+    """The session id to hand the client, the conversation's sender, and whether ``asked``
+    was good: an id this server issued for ``slug`` and not expired resumes its
+    conversation; anything else gets a fresh id (and so a new conversation, no history)."""
+    now = server.sessions.clock()
+    sender = server.sessions.verify(asked, slug, now)
+    if sender is not None and isinstance(asked, str):
+        return asked, sender, True
+    token = server.sessions.issue(slug, now)
+    return token, token.split(".", 1)[0], False
+
+
 async def conversation_view(server: Server, business: str, session: str) -> list[dict[str, Any]]:
     """The stored turns of the session's conversation, as the chat shows them: the
     customer's words, then the desk's reply with its buttons and whether it ended the
@@ -249,9 +261,11 @@ def _token(request: web.Request) -> tuple[str, bool]:
     return secrets.token_urlsafe(18), True
 
 
-def _cookie(response: web.StreamResponse, slug: str, name: str, value: str) -> None:
+def _cookie(
+    response: web.StreamResponse, slug: str, name: str, value: str, max_age: int = 30 * 24 * 3600
+) -> None:
     response.set_cookie(
-        name, value, path=f"/chat/{slug}", httponly=True, samesite="Lax", max_age=30 * 24 * 3600
+        name, value, path=f"/chat/{slug}", httponly=True, samesite="Lax", max_age=max_age
     )
 
 
@@ -261,9 +275,11 @@ async def _render(
     server = _server(request)
     brain = server.brain(slug)
     b = brain.business
-    session = request.cookies.get(SESSION_COOKIE, "")
-    session = session if SESSION.match(session) else ""
-    view = await conversation_view(server, slug, session) if session else []
+    session, sender = request.cookies.get(SESSION_COOKIE, ""), ""
+    if session:
+        session, sender, resumed = open_session(server, slug, session)
+        session = session if resumed else ""
+    view = await conversation_view(server, slug, sender) if sender else []
     token, fresh = _token(request)
     ui = UI.get(lang, UI["en"])
     body = render_chat(
@@ -330,14 +346,12 @@ async def post_message(request: web.Request) -> web.StreamResponse:
         return await _render(request, slug, lang, ui["long"], 400)
     if not isinstance(cid, str) or not CLIENT_ID.match(cid):
         return await _render(request, slug, lang, ui["expired"], 400)
-    session = request.cookies.get(SESSION_COOKIE, "")
-    if not SESSION.match(session):
-        session = secrets.token_urlsafe(18)
-    reply = await server.inbound(chat_event(slug, session, kind, text, cid, lang), direct=True)
+    session, sender, _ = open_session(server, slug, request.cookies.get(SESSION_COOKIE, ""))
+    reply = await server.inbound(chat_event(slug, sender, kind, text, cid, lang), direct=True)
     if reply is None:  # rate limited
         return await _render(request, slug, lang, ui["busy"], 429)
     response = _see_other(f"/chat/{quote(slug)}?lang={quote(lang)}#fd-latest")
-    _cookie(response, slug, SESSION_COOKIE, session)
+    _cookie(response, slug, SESSION_COOKIE, session, server.sessions.ttl_s)
     return response
 
 
@@ -384,6 +398,7 @@ __all__ = [
     "favicon_svg",
     "index",
     "new_conversation",
+    "open_session",
     "page",
     "post_message",
     "render_chat",

@@ -30,6 +30,9 @@ from engine.brain import Brain
 from engine.desk import Reply
 from engine.ports import InboundEvent
 
+from .ops import OpsAccess
+from .sessions import SessionKeys
+
 Verdict = Literal["ok", "warn", "drop"]
 log = logging.getLogger("frontdesk.http")
 
@@ -147,6 +150,8 @@ class Server:
     metrics: Metrics = field(default_factory=Metrics)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     public_url: str = ""  # e.g. https://desk.example.com (what providers sign); "" = request's
+    sessions: SessionKeys = field(default_factory=SessionKeys.random)  # web-chat session ids
+    ops: OpsAccess = field(default_factory=OpsAccess)  # who may read /metrics and /readyz
 
     def brain(self, business: str) -> Brain:
         """The business's brain, or a 404 ``{"error": "unknown business"}`` for a handler

@@ -19,7 +19,7 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 WORKER_VARIABLE = "FRONTDESK_SERVE_WORKER"  # set by the supervisor in each worker process
 METRICS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multi-process mode
@@ -34,9 +34,13 @@ def worker_index() -> str:
     return os.environ.get(WORKER_VARIABLE, "")
 
 
-async def supervise(argv: Sequence[str], workers: int) -> int:
+async def supervise(
+    argv: Sequence[str], workers: int, extra_env: Mapping[str, str] | None = None
+) -> int:
     """Run ``argv`` as ``workers`` worker processes until SIGTERM/SIGINT; 0 when they all
-    stopped cleanly, 1 when one did not, 2 when one failed on its configuration."""
+    stopped cleanly, 1 when one did not, 2 when one failed on its configuration.
+    ``extra_env``: variables every worker gets besides this process's (a secret they
+    share: through the environment, never the command line)."""
     metrics_dir = tempfile.mkdtemp(prefix="frontdesk-metrics-")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -46,6 +50,7 @@ async def supervise(argv: Sequence[str], workers: int) -> int:
     async def start(index: int) -> asyncio.subprocess.Process:
         env = dict(
             os.environ,
+            **(extra_env or {}),
             **{
                 WORKER_VARIABLE: str(index),
                 METRICS_VARIABLE: metrics_dir,

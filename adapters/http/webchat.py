@@ -6,20 +6,24 @@ Protocol (JSON text frames). Client → server: first
 ``{"type": "message", "id": "<client msg id>", "text": "..."}`` or
 ``{"type": "choice", "id": "...", "value": "<option text>"}`` (a button press). A hello
 again on the same socket, with an empty session, starts a new conversation.
-Server → client: ``{"type": "welcome", "session", "business", "greeting", "history"}``
+Server → client: ``{"type": "welcome", "session", "resumed", "business", "greeting",
+"history"}``
 (greeting: ``{"lang", "text", "suggestions"}``, shown by the chat and never a turn;
 history: the stored turns of the session's conversation, ``{"from", "text"}`` and for the
 desk's ``"options"`` and ``"end"``, so a reconnect resumes it),
 ``{"type": "typing"}`` before each turn, ``{"type": "reply", "in_reply_to", "text",
 "options", "end"}``, and ``{"type": "error", "error"}`` for a frame it cannot use (the
-socket stays open). The session id is the event's sender; the provider message id is
-``web-{session}-{client id}``, so a frame re-sent after a reconnect is one turn.
+socket stays open). Session ids are issued by the server (signed, with an expiry; see
+``sessions``): a hello with one it issued for this business, not expired, resumes that
+conversation (``resumed`` true, its history); any other id gets a fresh one, a new
+conversation and no history. The session's random part is the event's sender; the provider
+message id is ``web-{random part}-{client id}``, so a frame re-sent after a reconnect is one
+turn.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 from functools import cache
 from typing import Any
 
@@ -32,7 +36,6 @@ from engine.ports import OutboxRow
 from .chat_page import (
     CLIENT_ID,
     MAX_TEXT,
-    SESSION,
     STATIC,
     UI,
     chat_event,
@@ -42,6 +45,7 @@ from .chat_page import (
     favicon_svg,
     index,
     new_conversation,
+    open_session,
     post_message,
     stylesheet,
 )
@@ -174,13 +178,14 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     hint = frame.get("lang")
                     if not isinstance(asked, str) or hint not in (None, "en", "de"):
                         raise BadFrame("hello needs a session string and lang en, de or null")
-                    session = asked if SESSION.match(asked) else secrets.token_urlsafe(18)
+                    token, session, resumed = open_session(server, slug, asked)
                     lang = hint if hint in b.languages else None
                     await _send(
                         ws,
                         {
                             "type": "welcome",
-                            "session": session,
+                            "session": token,
+                            "resumed": resumed,
                             "business": {
                                 "slug": b.slug,
                                 "name": b.name,
@@ -211,7 +216,6 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                 channel="webchat",
                 conversation_id=reply.conversation_id,
                 duplicate=reply.duplicate,
-                session=session,
             )
             await _send(
                 ws,

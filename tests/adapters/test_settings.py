@@ -313,6 +313,55 @@ def test_a_variable_is_still_checked_and_named(tmp_path) -> None:
     assert Settings.from_env({"FRONTDESK_EMBEDDER": ""}).embedder == "auto"  # empty = unset
 
 
+def test_sessions_and_the_operations_endpoints_are_configured_and_checked(tmp_path) -> None:
+    default = Settings.from_env({})
+    assert (default.session_ttl_s, default.session_secret_env) == (86400, "")
+    assert default.ops_allow == ("127.0.0.0/8", "::1/128") and default.ops_token_env == ""
+    env = Settings.from_env(
+        {
+            "FRONTDESK_SESSION_TTL_S": "3600",
+            "FRONTDESK_SESSION_SECRET_ENV": "DESK_SESSION_SECRET",
+            "FRONTDESK_OPS_ALLOW": "10.1.2.3/16, ::1 192.0.2.7",
+            "FRONTDESK_OPS_TOKEN_ENV": "DESK_OPS_TOKEN",
+        }
+    )
+    assert env.session_ttl_s == 3600 and env.session_secret_env == "DESK_SESSION_SECRET"
+    assert env.ops_allow == ("10.1.0.0/16", "::1/128", "192.0.2.7/32")
+    assert env.ops_token_env == "DESK_OPS_TOKEN"
+    config = write(tmp_path / "frontdesk.toml", 'ops_allow = ["10.0.0.0/8"]\nsession_ttl_s = 600\n')
+    from_file = Settings.load({}, config=config)
+    assert from_file.ops_allow == ("10.0.0.0/8",) and from_file.session_ttl_s == 600
+    assert (
+        Settings.load({}, config=write(tmp_path / "none.toml", "ops_allow = []\n")).ops_allow == ()
+    )
+    for env_vars, message in [
+        ({"FRONTDESK_SESSION_TTL_S": "0"}, "FRONTDESK_SESSION_TTL_S must be a positive integer"),
+        (
+            {"FRONTDESK_SESSION_TTL_S": "2592001"},
+            "FRONTDESK_SESSION_TTL_S must be at most 2592000 seconds (30 days)",
+        ),
+        (
+            {"FRONTDESK_OPS_ALLOW": "10.0.0.0/8,everyone"},
+            "FRONTDESK_OPS_ALLOW must list IP addresses or networks like 10.0.0.0/8, not 'everyone'",
+        ),
+        (
+            {"FRONTDESK_SESSION_SECRET_ENV": "not a name"},
+            "FRONTDESK_SESSION_SECRET_ENV must name an environment variable",
+        ),
+        (
+            {"FRONTDESK_OPS_TOKEN_ENV": "$TOKEN"},
+            "FRONTDESK_OPS_TOKEN_ENV must name an environment variable",
+        ),
+    ]:
+        with pytest.raises(SettingsError, match=re.escape(message)):
+            Settings.from_env(env_vars)
+    bad = write(tmp_path / "bad.toml", 'ops_allow = [1]\nsession_ttl_s = "1 day"\n')
+    with pytest.raises(SettingsError) as e:
+        Settings.load({}, config=bad)
+    assert "ops_allow must be an array of addresses or networks" in str(e.value)
+    assert "session_ttl_s must be an integer" in str(e.value)
+
+
 # ---------------------------------------------------------------------- the command line
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import build_parser
+from adapters.cli.serve import exposure_warning
+from adapters.http.sessions import SECRET_VARIABLE
 from adapters.settings import Settings, SettingsError
 from adapters.wiring import repo_path
 from tests.dbs import database_url_sync
@@ -70,6 +72,15 @@ def test_serve_starts_answers_and_exits_0_on_sigterm(tmp_path: Path) -> None:
         assert any('"event": "serving"' in line and f'"port": {port}' in line for line in lines), (
             lines[-20:]
         )
+
+
+def test_serve_warns_when_it_listens_beyond_loopback_without_a_public_url() -> None:
+    for host in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost", "LOCALHOST"):
+        assert exposure_warning(host, "") == "", host
+    for host in ("0.0.0.0", "::", "", "192.0.2.10", "desk.example.com", "::ffff:10.0.0.1"):
+        warning = exposure_warning(host, "")
+        assert warning.startswith("WARNING:") and "public_url" in warning, host
+        assert exposure_warning(host, "https://desk.example.com") == ""
 
 
 def test_serve_settings_come_from_the_environment_and_are_checked() -> None:
@@ -194,6 +205,38 @@ def test_serve_with_two_workers_shares_the_port_sums_metrics_and_restarts_a_dead
 
             # every scrape, whichever worker answers it, shows the sum of both
             assert [answered() for _ in range(6)] == [20.0] * 6
+
+            async def reconnections(n: int) -> list[bool]:
+                """One customer's session, then ``n`` new connections with it, each taken by
+                whichever worker the kernel picks: all of them know the session."""
+                url = f"ws://127.0.0.1:{port}/ws/bloom-salon"
+                async with aiohttp.ClientSession() as session:
+                    async with session.ws_connect(url) as ws:
+                        await ws.send_json({"type": "hello", "session": "", "lang": "en"})
+                        token = (await ws.receive_json())["session"]
+                        await ws.send_json({"type": "message", "id": "r1", "text": "Hello"})
+                        while (await ws.receive_json())["type"] != "reply":
+                            pass
+                    resumed = []
+                    for _ in range(n):
+                        async with session.ws_connect(url) as ws:
+                            await ws.send_json({"type": "hello", "session": token, "lang": "en"})
+                            welcome = await ws.receive_json()
+                            resumed.append(welcome["resumed"] and len(welcome["history"]) == 2)
+                    return resumed
+
+            assert asyncio.run(reconnections(8)) == [True] * 8
+            # the workers' shared secret came through their environment: not on a command
+            # line, not in the log
+            for event in _serving(log_path):
+                pid = int(str(event["pid"]))
+                environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                [secret] = [
+                    v.split(b"=", 1)[1] for v in environ if v.startswith(SECRET_VARIABLE.encode())
+                ]
+                assert len(secret) >= 32
+                assert secret not in Path(f"/proc/{pid}/cmdline").read_bytes()
+                assert secret.decode() not in log_path.read_text()
 
             victim = int(str(_serving(log_path)[0]["pid"]))
             os.kill(victim, signal.SIGKILL)

@@ -108,7 +108,9 @@ async def test_a_full_booking_over_the_socket_with_a_reconnect_in_the_middle(
         )  # the button pressed is the slot booked
         assert appt.customer_name == "Dana Whitfield"
         [conv] = await server.app.store.list_conversations("bloom-salon")
-        assert conv.channel == "webchat" and conv.sender == session and conv.turns == 6
+        assert (
+            conv.channel == "webchat" and conv.sender == session.split(".")[0] and conv.turns == 6
+        )
 
 
 async def test_the_same_client_message_id_twice_is_one_turn(tmp_path: Path, language: Any) -> None:
@@ -298,7 +300,9 @@ async def test_the_welcome_greets_and_each_suggestion_reaches_its_card(
                 async with client.ws_connect(f"/ws/{slug}") as ws:
                     session = (await _hello(ws, lang=asked))["session"]
                     assert (await _say(ws, f"s{n}", title))["text"]
-                conv = await server.app.store.find_conversation(slug, "webchat", session)
+                conv = await server.app.store.find_conversation(
+                    slug, "webchat", session.split(".")[0]
+                )
                 assert conv is not None
                 [turn] = await server.app.store.turns(conv.id)
                 reached[turn.record["event"]["text"]] = _card_of(turn.record)
