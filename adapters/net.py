@@ -28,6 +28,7 @@ judged by the IPv4 address too. ``outbound_allow`` entries lift the ban: a host 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from collections.abc import Iterable
@@ -305,6 +306,66 @@ class Outbound:
             raise OutboundRefused(why)
 
 
+# --------------------------------------------------- the guarded client of blocking code
+
+
+def guarded_http_client(outbound: Outbound, timeout: float = 30.0) -> Any:
+    """An ``httpx2.Client`` (what the ``openai`` client sends with) under the same guard:
+    every address a host resolves to — or a host written as an address — is checked
+    before the connection is made, and redirects are not followed. For blocking code."""
+    import httpcore2
+    import httpx2
+
+    class GuardedBackend(httpcore2.NetworkBackend):
+        def __init__(self) -> None:
+            self._inner = httpcore2.SyncBackend()
+
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Iterable[Any] | None = None,
+        ) -> httpcore2.NetworkStream:
+            try:
+                found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError as e:
+                raise httpcore2.ConnectError(f"cannot resolve {host}: {e}") from e
+            refusal, failure = "", ""
+            for *_, address in found:
+                ip = _ip_or_none(str(address[0]))
+                if ip is None or (refusal := outbound.refusal(host, port, ip)):
+                    continue
+                try:  # connect to the address checked; TLS still names the host
+                    return self._inner.connect_tcp(
+                        str(address[0]), port, timeout, local_address, socket_options
+                    )
+                except httpcore2.ConnectError as e:
+                    failure = str(e)
+            if failure:
+                raise httpcore2.ConnectError(failure)
+            raise OutboundRefused(f"connection to {_name(host)} refused: {refusal}")
+
+    class GuardedTransport(httpx2.HTTPTransport):
+        def __init__(self) -> None:
+            super().__init__(trust_env=False)
+            # the same pool HTTPTransport makes, connecting through the guard
+            self._pool = httpcore2.ConnectionPool(
+                ssl_context=httpcore2.default_ssl_context(), network_backend=GuardedBackend()
+            )
+
+    class GuardedClient(httpx2.Client):
+        def __del__(self) -> None:  # as the openai client's own: its connections closed
+            if not self.is_closed:
+                with contextlib.suppress(Exception):  # at collection, nobody to tell
+                    self.close()
+
+    return GuardedClient(
+        transport=GuardedTransport(), follow_redirects=False, trust_env=False, timeout=timeout
+    )
+
+
 def outbound_of(settings: Settings) -> Outbound:
     """The operator's policy for calls to URLs others wrote (webhooks): ``outbound_allow``."""
     return Outbound.of(settings.outbound_allow)
@@ -421,6 +482,7 @@ __all__ = [
     "OutboundRefused",
     "RedirectRefused",
     "forbidden",
+    "guarded_http_client",
     "guarded_session",
     "outbound_of",
     "providers_outbound",

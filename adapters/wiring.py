@@ -58,7 +58,7 @@ from .business_files import (
 )
 from .cache import ArrayCache, announce, file_lock
 from .demo import DEMO_BUSINESSES
-from .net import outbound_of
+from .net import outbound_of, providers_outbound
 from .settings import Settings, SettingsError
 
 log = logging.getLogger("frontdesk.wiring")
@@ -256,7 +256,12 @@ def language_backends(
     from .llm import llm_backends
 
     return llm_backends(
-        config, brains, offline, settings.env or None, threads=settings.torch_threads
+        config,
+        brains,
+        offline,
+        settings.env or None,
+        threads=settings.torch_threads,
+        outbound=providers_outbound(settings),
     )
 
 
