@@ -294,6 +294,8 @@ class Outbound:
                 "(http only to a host listed in outbound_allow)"
             )
         ip = _ip_or_none(host)
+        if ip is None and _legacy_ipv4(host):
+            return f"{host} is an IPv4 address in a legacy form (write it as a.b.c.d)"
         if ip is not None and (why := self.refusal(host, port, ip)):
             return why
         if ip is None and _is_localhost(host) and not self.allowed(host, port):
@@ -381,6 +383,15 @@ def providers_outbound(settings: Settings) -> Outbound:
         settings.whatsapp_api_url,
         settings.language_base_url,
     )
+
+
+def _legacy_ipv4(host: str) -> bool:
+    """``127.1``, ``2130706433``, ``0x7f.0.0.1``: what C's inet_aton reads as an address."""
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return False
+    return True
 
 
 def _is_localhost(host: str) -> bool:

@@ -22,8 +22,11 @@ from adapters.net import (
     RedirectRefused,
     forbidden,
     guarded_session,
+    outbound_of,
     parse_allowed,
+    providers_outbound,
 )
+from adapters.settings import Settings
 
 # what must be refused, written out here (not read from adapters.net): the ranges of the
 # finding and of IANA's special-purpose registries
@@ -162,6 +165,9 @@ def test_bad_allow_entries_are_refused_with_the_forms_named(entry):
         ("https://[::1]/", "loopback"),
         ("https://10.1.2.3/", "private"),
         ("https://localhost:8443/", "this machine"),
+        ("https://127.1/", "legacy form"),
+        ("https://2130706433/", "legacy form"),
+        ("https://0x7f.0.0.1/", "legacy form"),
         ("https://hooks.example:99999/", "not a URL"),
     ],
 )
@@ -296,3 +302,29 @@ async def test_a_connection_error_stays_a_client_error():
     async with guarded_session(Outbound.of(["127.0.0.1"])) as session:
         with pytest.raises(aiohttp.ClientConnectionError):
             await session.get("http://127.0.0.1:9/nothing-listens")
+
+
+async def test_the_providers_session_reaches_the_configured_api_urls_only(local):
+    hits, port = local
+    settings = Settings.from_env(
+        {
+            "FRONTDESK_TWILIO_API_URL": f"http://127.0.0.1:{port}",  # a local fake, as in tests
+            "FRONTDESK_OUTBOUND_ALLOW": "10.0.0.0/8",
+        }
+    )
+    assert outbound_of(settings).refusal("127.0.0.1", port, ipaddress.ip_address("127.0.0.1"))
+    async with guarded_session(providers_outbound(settings)) as session:
+        async with session.get(f"http://127.0.0.1:{port}/ok") as r:
+            assert r.status == 200
+        with pytest.raises(OutboundRefused, match="loopback"):  # another port of the machine
+            await session.get(f"http://127.0.0.1:{port + 1 if port < 65535 else 1}/ok")
+    assert hits.count == 1
+
+
+@given(addresses_in(FORBIDDEN + METADATA), st.sampled_from(["http", "https"]))
+def test_a_webhook_url_at_a_forbidden_address_loads_only_when_allowed(ip, scheme):
+    host = f"[{ip}]" if ip.version == 6 else str(ip)
+    url = f"{scheme}://{host}:8443/hook"
+    assert Outbound().url_problem(url)
+    assert Outbound.of([f"{host}:8443"]).url_problem(url) == ""
+    assert Outbound.of([f"{host}:8444"]).url_problem(url)
