@@ -8,7 +8,8 @@ its own network (SSRF). So:
 * **At load** (:meth:`Outbound.url_problem`): ``https`` only — plain ``http`` only to a host
   the operator lists in ``outbound_allow`` — with a host, without credentials, and not an
   address in a forbidden range (below) unless allowed.
-* **At connection time** (:func:`guarded_session`): every address a host name resolves to is
+* **At connection time** (:func:`guarded_session`; :func:`guarded_http_client` for blocking
+  code, the ``openai`` client): every address a host name resolves to is
   checked where the connection is made (a resolver that drops forbidden addresses; the
   connection uses exactly what it returns, so a name that resolves to a public address at
   load and to 127.0.0.1 later — DNS rebinding — is still refused), and so is every host
@@ -60,6 +61,7 @@ METADATA = frozenset(
     )
 )
 CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
 # special-purpose blocks refused whatever this Python's ``ipaddress`` says of them (its lists
 # changed between versions): IETF protocol assignments, documentation, benchmarking, 6to4
 # relays, discard-only, and the IPv6 blocks of the same kinds
@@ -121,9 +123,6 @@ def forbidden(ip: IPAddress) -> str:
         (not ip.is_global, "a non-public address"),
     )
     return next((why for hit, why in checks if hit), "")
-
-
-_UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
 
 
 # ------------------------------------------------------------------- the allow-list
