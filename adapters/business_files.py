@@ -49,6 +49,7 @@ from machines.yamlio import LineMap, Path, load_yaml
 from rules.errors import FrontdeskError
 
 from .channels import BusinessWithChannels
+from .net import Outbound
 
 DOCUMENT = "(document)"
 
@@ -154,29 +155,41 @@ class BusinessFile:
 
 
 def load_business_text(
-    text: str, source: str, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+    text: str,
+    source: str,
+    env: Mapping[str, str],
+    cards: Mapping[str, Card] | None = None,
+    outbound: Outbound | None = None,
 ) -> Business:
     """Validate one business from YAML ``text``; ``source`` names it in error messages.
-    With ``cards`` (the card templates by id), the cards it uses are checked too."""
-    return _raise_problems(read_business_text(text, source, env, cards))
+    With ``cards`` (the card templates by id), the cards it uses are checked too; its
+    webhook URL is checked against ``outbound`` (the operator's ``outbound_allow``; none
+    given: https to public hosts only)."""
+    return _raise_problems(read_business_text(text, source, env, cards, outbound))
 
 
 def load_business(
-    path: FsPath, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+    path: FsPath,
+    env: Mapping[str, str],
+    cards: Mapping[str, Card] | None = None,
+    outbound: Outbound | None = None,
 ) -> Business:
     """Read and validate one business file."""
-    return _raise_problems(read_business(path, env, cards))
+    return _raise_problems(read_business(path, env, cards, outbound))
 
 
 def load_businesses(
-    directory: FsPath, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+    directory: FsPath,
+    env: Mapping[str, str],
+    cards: Mapping[str, Card] | None = None,
+    outbound: Outbound | None = None,
 ) -> dict[str, Business]:
     """Every ``*.yaml`` business in ``directory``, keyed by slug.
 
     All files are read before anything is raised, so one :class:`ConfigError` lists the
     problems of every file; two files with the same slug are an error.
     """
-    files = read_business_folder(directory, env, cards)
+    files = read_business_folder(directory, env, cards, outbound)
     problems = [p for f in files for p in f.problems]
     if problems:
         raise ConfigError("\n".join(problems))
@@ -184,27 +197,37 @@ def load_businesses(
 
 
 def read_business_text(
-    text: str, source: str, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+    text: str,
+    source: str,
+    env: Mapping[str, str],
+    cards: Mapping[str, Card] | None = None,
+    outbound: Outbound | None = None,
 ) -> BusinessFile:
     """One business from YAML ``text``, or every problem in it; never raises for what the
     text says."""
-    business, slug, problems = _check(text, source, env, cards)
+    business, slug, problems = _check(text, source, env, cards, outbound or Outbound())
     return BusinessFile(FsPath(source), business, tuple(problems), slug)
 
 
 def read_business(
-    path: FsPath, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+    path: FsPath,
+    env: Mapping[str, str],
+    cards: Mapping[str, Card] | None = None,
+    outbound: Outbound | None = None,
 ) -> BusinessFile:
     """One business file, or every problem in it (an unreadable file is one problem)."""
     try:
         text = _read(path)
     except ConfigError as err:
         return BusinessFile(path, None, err.problems)
-    return read_business_text(text, str(path), env, cards)
+    return read_business_text(text, str(path), env, cards, outbound)
 
 
 def read_business_folder(
-    directory: FsPath, env: Mapping[str, str], cards: Mapping[str, Card] | None = None
+    directory: FsPath,
+    env: Mapping[str, str],
+    cards: Mapping[str, Card] | None = None,
+    outbound: Outbound | None = None,
 ) -> list[BusinessFile]:
     """Every ``*.yaml`` file in ``directory``, in name order, each valid or with its
     problems; a file whose slug an earlier file already has is not used (a problem)."""
@@ -213,7 +236,7 @@ def read_business_folder(
     files: list[BusinessFile] = []
     first: dict[str, FsPath] = {}
     for path in sorted(directory.glob("*.yaml")):
-        read = read_business(path, env, cards)
+        read = read_business(path, env, cards, outbound)
         if read.slug and read.slug in first:
             line = _slug_line(path)
             read = BusinessFile(
@@ -286,7 +309,11 @@ def _read(path: FsPath) -> str:
 
 
 def _check(
-    text: str, source: str, env: Mapping[str, str], cards: Mapping[str, Card] | None
+    text: str,
+    source: str,
+    env: Mapping[str, str],
+    cards: Mapping[str, Card] | None,
+    outbound: Outbound,
 ) -> tuple[Business | None, str, list[str]]:
     """The business in ``text`` (None when anything is wrong), its slug as written, and
     every problem: the YAML, then — all in one list — the variables, each field, the
@@ -317,6 +344,7 @@ def _check(
     except ValidationError as err:
         found += _validation_problems(err.errors(include_url=False))
     found += cross_check(data)
+    found += _outbound_problems(data, outbound)
     located = [
         (lines.line_of(path), path, reason)
         for path, reason in _unique(found)
@@ -326,6 +354,16 @@ def _check(
     located.sort(key=lambda item: item[0])  # stable: in order found within a line
     problems = [_problem(source, line, path, reason) for line, path, reason in located]
     return (business if not problems else None), str(slug), problems
+
+
+def _outbound_problems(data: dict[str, Any], outbound: Outbound) -> list[tuple[Path, str]]:
+    """The webhook URL, checked as an outbound call's address (``adapters.net``)."""
+    messages = data.get("messages")
+    webhook = messages.get("webhook") if isinstance(messages, dict) else None
+    url = webhook.get("url") if isinstance(webhook, dict) else None
+    if not isinstance(url, str) or not (why := outbound.url_problem(url)):
+        return []
+    return [(("messages", "webhook", "url"), why)]
 
 
 def _unique(found: list[tuple[Path, str]]) -> list[tuple[Path, str]]:

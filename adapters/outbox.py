@@ -30,6 +30,8 @@ from engine.ports import OutboxRow
 from rules.errors import FrontdeskError
 from store.ports import OutboxQueue
 
+from .net import Outbound, OutboundRefused, guarded_session
+
 log = logging.getLogger("frontdesk.outbox")
 
 
@@ -163,20 +165,28 @@ class Sender:
 
 class HttpSender(Sender):
     """A sender that POSTs to a provider's HTTP API, on a shared ``aiohttp`` session when it
-    is given one, else on one opened and closed for the request."""
+    is given one (``adapters.net.guarded_session``), else on a guarded one — where
+    ``outbound`` allows — opened and closed for the request. No redirect is followed (the
+    3xx is the answer); a connection the guard refuses is a permanent failure."""
 
     def __init__(
-        self, options: RetryOptions = RetryOptions(), session: aiohttp.ClientSession | None = None
+        self,
+        options: RetryOptions = RetryOptions(),
+        session: aiohttp.ClientSession | None = None,
+        outbound: Outbound | None = None,
     ) -> None:
         super().__init__(options)
         self._session = session
+        self.outbound = outbound or Outbound()
 
     @asynccontextmanager
     async def _post(self, url: str, **kwargs: Any) -> AsyncIterator[aiohttp.ClientResponse]:
-        session = self._session or aiohttp.ClientSession()
+        session = self._session or guarded_session(self.outbound)
         try:
-            async with session.post(url, **kwargs) as response:
+            async with session.post(url, allow_redirects=False, **kwargs) as response:
                 yield response
+        except OutboundRefused as e:
+            raise DeliveryError(str(e), retryable=False) from None
         finally:
             if self._session is None:
                 await session.close()
@@ -233,14 +243,18 @@ class WebhookSender(HttpSender):
         secrets: Mapping[str, str],
         options: RetryOptions = RetryOptions(),
         session: aiohttp.ClientSession | None = None,
+        outbound: Outbound | None = None,
     ) -> None:
-        super().__init__(options, session)
+        super().__init__(options, session, outbound)
         self._secrets = dict(secrets)  # business slug → secret
 
     async def _send(self, row: OutboxRow) -> None:
         secret = self._secrets.get(row.business)
         if not secret:
             raise DeliveryError(f"no webhook secret configured for {row.business}", False)
+        url = str(row.payload["url"])
+        if why := self.outbound.url_problem(url):  # a row written before the rule, or by hand
+            raise DeliveryError(f"webhook URL refused: {why}", retryable=False)
         body = json.dumps(row.payload["message"], ensure_ascii=False, sort_keys=True).encode()
         stamp = str(int(time.time()))
         headers = {
@@ -249,7 +263,11 @@ class WebhookSender(HttpSender):
             "X-Frontdesk-Signature": sign(secret, stamp, body),
             "Idempotency-Key": row.idempotency_key,
         }
-        async with self._post(str(row.payload["url"]), data=body, headers=headers) as r:
+        async with self._post(url, data=body, headers=headers) as r:
+            if 300 <= r.status < 400:
+                raise ProviderStatusError(
+                    f"webhook answered {r.status}, a redirect (not followed)", r.status
+                )
             if r.status >= 400:
                 what = "answered" if ProviderStatusError.may_retry(r.status) else "refused with"
                 raise ProviderStatusError(f"webhook {what} {r.status}", r.status)
@@ -367,12 +385,15 @@ def drainer_for(
     extra: Mapping[str, Sender] | None = None,
     metrics: DeliveryMetrics | None = None,
     session: aiohttp.ClientSession | None = None,
+    outbound: Outbound | None = None,
 ) -> Drainer:
     """The drainer of taken messages (file, webhook), plus ``extra`` senders by kind
     (e.g. ``{"reply": ReplyRouter({"sms": ...})}``); an extra sender of a built-in kind
     replaces it. Rows of kinds without a sender stay in the outbox, unclaimed. Every
     sender's attempts are counted in ``metrics`` when it is given. The webhook sender
-    posts on ``session`` when it is given (its connections kept between messages)."""
+    posts on ``session`` when it is given (its connections kept between messages; make it
+    with ``adapters.net.guarded_session``), and checks each URL against ``outbound`` (the
+    operator's ``outbound_allow``; none: https to public hosts only)."""
     secrets = {
         slug: b.messages.webhook.secret
         for slug, b in businesses.items()
@@ -380,7 +401,7 @@ def drainer_for(
     }
     senders: dict[str, Sender] = {
         "message_file": FileSender(options),
-        "message_webhook": WebhookSender(secrets, options, session),
+        "message_webhook": WebhookSender(secrets, options, session, outbound),
     }
     senders.update(extra or {})
     return Drainer(store, senders, metrics)

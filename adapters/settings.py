@@ -99,6 +99,9 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     whatsapp_api_url: str = "https://graph.facebook.com"
     whatsapp_api_version: str = "v21.0"  # Graph API
+    # where outbound calls (webhooks) may go past the guard of adapters/net.py: plain http,
+    # and private or loopback addresses; host names, host:port, IP addresses, CIDR networks
+    outbound_allow: tuple[str, ...] = ()
     # the language backend of businesses whose file has no `language:` section
     language: str = "offline"  # offline, llm or hybrid
     language_provider: str = ""  # openai, openai-compatible, transformers or llamacpp
@@ -175,6 +178,7 @@ _KINDS = {
     "telegram_api_url": "api_url",
     "whatsapp_api_url": "api_url",
     "whatsapp_api_version": "version",
+    "outbound_allow": "hosts",
     "rate_per_sender": "count",
     "rate_per_business": "count",
     "language": "language_mode",
@@ -238,6 +242,23 @@ def _positive(raw: str | int, name: str) -> int:
     return int(raw)
 
 
+def _hosts(raw: str | list[str], name: str) -> tuple[str, ...]:
+    """``outbound_allow``: entries from an array (a file) or separated by commas or spaces
+    (a variable), each checked by :func:`adapters.net.parse_allowed`."""
+    from .net import OutboundRefused, parse_allowed  # aiohttp only for those who set it
+
+    items = [i for i in re.split(r"[,\s]+", raw) if i] if isinstance(raw, str) else raw
+    problems: list[str] = []
+    for item in items:
+        try:
+            parse_allowed(item)
+        except OutboundRefused as e:
+            problems.append(f"{name}: {e}")
+    if problems:
+        raise SettingsError(problems)
+    return tuple(item.strip() for item in items)
+
+
 def _path(raw: str, base: Path | None) -> Path:
     """A path from a variable as written; one from a file relative to the file's directory."""
     if base is None:
@@ -282,6 +303,8 @@ def _convert(key: str, raw: Any, name: str, base: Path | None) -> object:
         return parse_networks(raw, name)
     if kind == "api_url":
         return _url(raw, name, "https://api.example.com")
+    if kind == "hosts":
+        return _hosts(raw, name)
     if kind in _CHOICES:
         if raw not in _CHOICES[kind]:
             shown = ", ".join(c or '""' for c in _CHOICES[kind])
@@ -384,6 +407,9 @@ def _expected_type(key: str, raw: object) -> str:
     if kind == "dirs":
         ok = isinstance(raw, list) and all(isinstance(p, str) for p in raw)
         return "" if ok else 'an array of directory paths, e.g. ["cards"]'
+    if kind == "hosts":
+        ok = isinstance(raw, list) and all(isinstance(h, str) for h in raw)
+        return "" if ok else 'an array of hosts, e.g. ["hooks.internal:8080", "10.0.0.0/8"]'
     return "" if isinstance(raw, str) else "a string"
 
 

@@ -58,6 +58,7 @@ from .business_files import (
 )
 from .cache import ArrayCache, announce, file_lock
 from .demo import DEMO_BUSINESSES
+from .net import outbound_of, providers_outbound
 from .settings import Settings, SettingsError
 
 log = logging.getLogger("frontdesk.wiring")
@@ -108,11 +109,11 @@ def business_files(
     With ``cards``, the cards each business uses are checked against them."""
     folder = business_folder(settings)
     if only is None:
-        return read_business_folder(folder, settings.env, cards)
+        return read_business_folder(folder, settings.env, cards, outbound_of(settings))
     paths = business_files_of(folder, only)
     if not paths:
         raise ConfigError(_unknown_business(folder, only))
-    files = [read_business(p, settings.env, cards) for p in paths]
+    files = [read_business(p, settings.env, cards, outbound_of(settings)) for p in paths]
     if len(paths) > 1:  # two files say they are this business
         return [
             BusinessFile(
@@ -255,7 +256,12 @@ def language_backends(
     from .llm import llm_backends
 
     return llm_backends(
-        config, brains, offline, settings.env or None, threads=settings.torch_threads
+        config,
+        brains,
+        offline,
+        settings.env or None,
+        threads=settings.torch_threads,
+        outbound=providers_outbound(settings),
     )
 
 

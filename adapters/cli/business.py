@@ -16,6 +16,7 @@ from typing import Any
 from ..business_files import BusinessFile, read_business, read_business_folder
 from ..channels import BusinessWithChannels
 from ..demo import STARTER
+from ..net import outbound_of
 from ..settings import Settings
 from ..wiring import business_files, business_folder, card_templates, compile_files
 from .output import EXIT_OK, EXIT_USAGE, print_json
@@ -49,9 +50,9 @@ def _check(paths: list[str], settings: Settings) -> int:
         for raw in paths:
             path = Path(raw)
             files += (
-                read_business_folder(path, settings.env, templates)
+                read_business_folder(path, settings.env, templates, outbound_of(settings))
                 if path.is_dir()
-                else [read_business(path, settings.env, templates)]
+                else [read_business(path, settings.env, templates, outbound_of(settings))]
             )
         where = ", ".join(paths)
     else:

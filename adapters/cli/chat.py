@@ -18,6 +18,7 @@ from engine.desk import APOLOGY
 from engine.ports import InboundEvent
 from rules.errors import FrontdeskError
 
+from ..net import outbound_of
 from ..outbox import drainer_for
 from ..settings import Settings
 from ..wiring import open_app
@@ -36,7 +37,8 @@ def parse_now(value: str | None, tz: str) -> datetime | None:
 
 async def chat(args: argparse.Namespace, settings: Settings) -> int:
     app = await open_app(settings, only=args.business)
-    drainer = drainer_for(app.store, {k: b.business for k, b in app.brains.items()})
+    businesses = {k: b.business for k, b in app.brains.items()}
+    drainer = drainer_for(app.store, businesses, outbound=outbound_of(settings))
     try:
         brain = app.brains[args.business]
         fixed = parse_now(args.now, brain.business.timezone)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from store import open_store
 from store.ports import OutboxQueue
 
+from ..net import outbound_of
 from ..outbox import drainer_for
 from ..settings import Settings
 from ..wiring import load_brains, open_app
@@ -76,7 +77,8 @@ async def _retry(args: argparse.Namespace, store: OutboxQueue) -> int:
 
 async def _drain(args: argparse.Namespace, settings: Settings, store: OutboxQueue) -> int:
     """Send due outbox rows; with ``--once`` one pass, else until interrupted."""
-    drainer = drainer_for(store, {k: b.business for k, b in load_brains(settings).items()})
+    businesses = {k: b.business for k, b in load_brains(settings).items()}
+    drainer = drainer_for(store, businesses, outbound=outbound_of(settings))
     while True:
         counts = await drainer.drain_once(datetime.now(UTC))
         if counts:

@@ -23,6 +23,7 @@ from store import open_store
 from store.ports import Records
 
 from ..business_files import load_business
+from ..net import outbound_of
 from ..settings import Settings
 from ..wiring import business_of, card_templates, load_brains
 from .audit_text import turn_text
@@ -230,7 +231,7 @@ def replay_brains(args: argparse.Namespace, settings: Settings) -> dict[str, Bra
         templates.update(load_cards([Path(p) for p in args.cards]))
     changed: dict[str, Brain] = {}
     for raw in args.business_file or ():
-        business = load_business(Path(raw), settings.env, templates)
+        business = load_business(Path(raw), settings.env, templates, outbound_of(settings))
         if args.business and business.slug != args.business:
             raise FrontdeskError(
                 f"--business-file {raw} is business '{business.slug}', not '{args.business}'"

@@ -19,7 +19,6 @@ import signal
 import sys
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 from aiohttp import web
 
 from ..business_files import ConfigError
@@ -29,6 +28,7 @@ from ..http.ops import ops_access
 from ..http.server import Metrics, RateLimiter, Server
 from ..http.sessions import SECRET_VARIABLE, new_secret, session_keys
 from ..http.supervisor import METRICS_VARIABLE, supervise, watch_supervisor, worker_index
+from ..net import guarded_session, outbound_of, providers_outbound
 from ..outbox import drainer_for
 from ..privacy import retention_forever
 from ..settings import Settings
@@ -112,13 +112,17 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         ),
     )
     businesses = {k: b.business for k, b in app.brains.items()}
-    providers = aiohttp.ClientSession()
+    # every outbound call through the guard: the providers' own URLs allowed, webhooks
+    # only where outbound_allow says (apart, so neither reaches what only the other may)
+    providers = guarded_session(providers_outbound(settings))
+    webhooks = guarded_session(outbound_of(settings))
     drainer = drainer_for(
         app.store,
         businesses,
         extra={"reply": reply_router(settings, businesses, providers)},
         metrics=server.metrics.deliveries,
-        session=providers,
+        session=webhooks,
+        outbound=outbound_of(settings),
     )
     app.desk.outbox_ready = drainer.wake  # a turn's replies leave once it commits
     runner = web.AppRunner(
@@ -200,6 +204,7 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         if not cleaned:
             await runner.cleanup()
         await providers.close()
+        await webhooks.close()
         await app.close()
 
 

@@ -17,6 +17,7 @@ from language.llm import LLMBackend
 from language.model import LanguageModel
 from language.types import LanguageBackend
 
+from ..net import Outbound
 from .base import SMOLLM2, SMOLLM2_NAME, LanguageSetupError, smollm2_path
 from .llamacpp import LlamaCppModel
 from .openai_compatible import openai_model
@@ -25,9 +26,14 @@ from .transformers_model import load_transformers
 log = logging.getLogger("frontdesk.llm")
 
 
-def build_model(config: LanguageConfig, env: Mapping[str, str], threads: int = 1) -> LanguageModel:
+def build_model(
+    config: LanguageConfig,
+    env: Mapping[str, str],
+    threads: int = 1,
+    outbound: Outbound | None = None,
+) -> LanguageModel:
     try:
-        return _build_model(config, env, threads)
+        return _build_model(config, env, threads, outbound)
     except ImportError as e:
         raise LanguageSetupError(
             f"language mode {config.mode} with provider "
@@ -36,9 +42,11 @@ def build_model(config: LanguageConfig, env: Mapping[str, str], threads: int = 1
         ) from e
 
 
-def _build_model(config: LanguageConfig, env: Mapping[str, str], threads: int) -> LanguageModel:
+def _build_model(
+    config: LanguageConfig, env: Mapping[str, str], threads: int, outbound: Outbound | None
+) -> LanguageModel:
     if config.provider in ("openai", "openai-compatible"):
-        return openai_model(config, env)
+        return openai_model(config, env, outbound)
     model = config.model or SMOLLM2
     if config.provider == "transformers":
         return load_transformers(model, timeout_s=config.timeout_s)
@@ -97,6 +105,7 @@ def llm_backends(
     offline: LanguageBackend | Mapping[str, LanguageBackend],
     env: Mapping[str, str] | None = None,
     threads: int = 1,
+    outbound: Outbound | None = None,
 ) -> dict[str, LanguageBackend]:
     """An :class:`LLMBackend` for every business whose language is not offline, over the
     business's offline backend (``offline``: one for all, or one per business). Businesses
@@ -116,7 +125,7 @@ def llm_backends(
             str(config.timeout_s),
         )
         if key not in models:
-            models[key] = build_model(config, env, threads=threads)
+            models[key] = build_model(config, env, threads=threads, outbound=outbound)
             log.info(
                 "language model ready",
                 extra={"business": slug, "mode": config.mode, "provider": config.provider},

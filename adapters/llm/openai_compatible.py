@@ -17,6 +17,7 @@ from typing import Any
 from engine.business import LanguageConfig
 from language.model import Completion, ModelError, ModelRequest
 
+from ..net import Outbound, OutboundRefused, guarded_http_client
 from .base import LanguageSetupError, elapsed_ms
 
 
@@ -65,6 +66,8 @@ class OpenAIChatModel:
             ) from e
         except openai.OpenAIError as e:
             raise ModelError("error", f"{type(e).__name__}: {e}"[:300], elapsed_ms(start)) from e
+        except OutboundRefused as e:  # the guard, before any connection
+            raise ModelError("error", f"refused: {e}"[:300], elapsed_ms(start)) from e
         latency = elapsed_ms(start)
         choices = getattr(result, "choices", None) or []
         if not choices or choices[0].message is None:
@@ -81,7 +84,12 @@ class OpenAIChatModel:
         )
 
 
-def openai_model(config: LanguageConfig, env: Mapping[str, str]) -> OpenAIChatModel:
+def openai_model(
+    config: LanguageConfig, env: Mapping[str, str], outbound: Outbound | None = None
+) -> OpenAIChatModel:
+    """The model of ``config``, its calls through the outbound guard (``adapters.net``):
+    where ``outbound`` allows (the composition root passes the operator's policy, with the
+    configured ``language_base_url``); none given, to ``config.base_url`` alone."""
     import openai
 
     key_env = config.api_key_env or ("OPENAI_API_KEY" if config.provider == "openai" else "")
@@ -93,6 +101,9 @@ def openai_model(config: LanguageConfig, env: Mapping[str, str]) -> OpenAIChatMo
         base_url=config.base_url or None,
         timeout=config.timeout_s,
         max_retries=0,
+        http_client=guarded_http_client(
+            outbound or Outbound().with_urls(config.base_url), config.timeout_s
+        ),
     )
     return OpenAIChatModel(client, config.model, provider=config.provider or "openai")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from adapters.net import Outbound
 from adapters.outbox import (
     Drainer,
     FileSender,
@@ -29,6 +30,7 @@ from engine.ports import OutboxRow
 from store.memory import MemoryStore
 
 SECRET = "s3cret-value"
+LOCAL = Outbound.of(["127.0.0.1"])  # the receivers run on this machine
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 MESSAGE = {
     "caller_name": "Morgan Blake",
@@ -89,7 +91,9 @@ async def _enqueue(store: MemoryStore, kind: str, payload: dict[str, object], ke
 async def test_webhook_is_signed_and_delivered_once(receiver):
     store = MemoryStore()
     await _enqueue(store, "message_webhook", {"url": receiver.url, "message": MESSAGE}, "k1")
-    drainer = Drainer(store, {"message_webhook": WebhookSender({"bloom-salon": SECRET})})
+    drainer = Drainer(
+        store, {"message_webhook": WebhookSender({"bloom-salon": SECRET}, outbound=LOCAL)}
+    )
     assert await drainer.drain_once(NOW) == {"sent": 1}
     assert receiver.received == [{"key": "k1", "body": MESSAGE}]
     assert await drainer.drain_once(NOW + timedelta(hours=1)) == {}
@@ -101,7 +105,9 @@ async def test_webhook_retries_with_backoff_then_dead_letters(receiver):
     receiver.fail_with = 503
     options = RetryOptions(max_attempts=3, base_delay=timedelta(seconds=10))
     await _enqueue(store, "message_webhook", {"url": receiver.url, "message": MESSAGE}, "k2")
-    drainer = Drainer(store, {"message_webhook": WebhookSender({"bloom-salon": SECRET}, options)})
+    drainer = Drainer(
+        store, {"message_webhook": WebhookSender({"bloom-salon": SECRET}, options, outbound=LOCAL)}
+    )
     assert await drainer.drain_once(NOW) == {"pending": 1}
     row = (await store.outbox())[0]
     assert row.attempts == 1 and row.next_attempt_at == NOW + timedelta(seconds=10)
@@ -119,7 +125,9 @@ async def test_webhook_client_error_is_not_retried(receiver):
     store = MemoryStore()
     receiver.fail_with = 400
     await _enqueue(store, "message_webhook", {"url": receiver.url, "message": MESSAGE}, "k3")
-    drainer = Drainer(store, {"message_webhook": WebhookSender({"bloom-salon": SECRET})})
+    drainer = Drainer(
+        store, {"message_webhook": WebhookSender({"bloom-salon": SECRET}, outbound=LOCAL)}
+    )
     assert await drainer.drain_once(NOW) == {"dead": 1}
 
 
@@ -133,7 +141,11 @@ async def test_unreachable_webhook_is_retried():
     )
     drainer = Drainer(
         store,
-        {"message_webhook": WebhookSender({"bloom-salon": SECRET}, RetryOptions(timeout_s=2.0))},
+        {
+            "message_webhook": WebhookSender(
+                {"bloom-salon": SECRET}, RetryOptions(timeout_s=2.0), outbound=LOCAL
+            )
+        },
     )
     assert await drainer.drain_once(NOW) == {"pending": 1}
 

@@ -472,3 +472,41 @@ def test_any_invalid_number_in_the_file_is_refused_by_name(tmp_path, port, count
         f"{config}: port must be a port number (1-65535), not {port}",
         f"{config}: {key} must be a positive integer, not {count}",
     ]
+
+
+# ---------------------------------------------------------------------- outbound_allow
+
+
+def test_outbound_allow_is_an_array_in_the_file_and_a_list_in_the_variable(tmp_path) -> None:
+    config = write(
+        tmp_path / "desk.toml", 'outbound_allow = ["hooks.internal:8080", "10.0.0.0/8"]\n'
+    )
+    assert Settings.load({}, config=config).outbound_allow == ("hooks.internal:8080", "10.0.0.0/8")
+    variable = {"FRONTDESK_OUTBOUND_ALLOW": " 127.0.0.1:9000, [::1]  fd00::/8,"}
+    assert Settings.from_env(variable).outbound_allow == ("127.0.0.1:9000", "[::1]", "fd00::/8")
+    assert Settings.from_env({}).outbound_allow == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'outbound_allow = "10.0.0.0/8"',
+            'outbound_allow must be an array of hosts, e.g. ["hooks.internal:8080", '
+            "\"10.0.0.0/8\"], not a string ('10.0.0.0/8')",
+        ),
+        (
+            'outbound_allow = ["https://hooks.internal"]',
+            "outbound_allow: 'https://hooks.internal' is not a host name, host:port, IP address "
+            "or CIDR network (e.g. hooks.internal, hooks.internal:8080, 10.0.0.5, [::1]:9000, "
+            "10.0.0.0/8)",
+        ),
+    ],
+)
+def test_a_bad_outbound_allow_is_named(tmp_path, text, message) -> None:
+    config = write(tmp_path / "desk.toml", text + "\n")
+    with pytest.raises(SettingsError) as e:
+        Settings.load({}, config=config)
+    assert str(e.value) == f"{config}: {message}"
+    with pytest.raises(SettingsError, match="^FRONTDESK_OUTBOUND_ALLOW: 'x:0' is not a host"):
+        Settings.from_env({"FRONTDESK_OUTBOUND_ALLOW": "ok.example,x:0"})
