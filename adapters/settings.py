@@ -40,6 +40,7 @@ parts name the file and key (``frontdesk.toml: port must be a port number (1-655
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -53,6 +54,7 @@ from rules.errors import FrontdeskError
 
 from .cache import default_cache_dir
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 PREFIX = "FRONTDESK_"
 CONFIG_VARIABLE = "FRONTDESK_CONFIG"
 DEFAULT_CONFIG = Path("frontdesk.toml")
@@ -89,7 +91,15 @@ class Settings:
     public_url: str = ""  # e.g. https://desk.example.com (what providers sign); "" = request's
     twilio_api_url: str = "https://api.twilio.com"  # tests: a local fake
     rate_per_sender: int = 20  # messages a minute from one sender
-    rate_per_business: int = 600  # messages a minute to one business
+    rate_per_business: int = 600  # messages a minute to one business, on each channel
+    rate_per_address: int = 60  # messages a minute from one client address (web chat)
+    ws_per_address: int = 20  # open web-chat sockets from one client address
+    sessions_per_address: int = 30  # new web-chat sessions from one address in 10 minutes
+    # the reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses or
+    # networks); () = none: every request's own peer address and URL
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    header_timeout_s: float = 10.0  # a request's headers must arrive within this
+    body_timeout_s: float = 30.0  # ... and its body within this
     telegram_api_url: str = "https://api.telegram.org"
     whatsapp_api_url: str = "https://graph.facebook.com"
     whatsapp_api_version: str = "v21.0"  # Graph API
@@ -167,6 +177,12 @@ _KINDS = {
     "whatsapp_api_version": "version",
     "rate_per_sender": "count",
     "rate_per_business": "count",
+    "rate_per_address": "count",
+    "ws_per_address": "count",
+    "sessions_per_address": "count",
+    "trusted_proxies": "networks",
+    "header_timeout_s": "seconds",
+    "body_timeout_s": "seconds",
     "language": "language_mode",
     "language_provider": "provider",
     "language_model": "free",
@@ -207,6 +223,25 @@ def _url(raw: str, name: str, example: str, allow_empty: bool = False) -> str:
     return url
 
 
+def parse_networks(
+    raw: str | list[str], name: str = "FRONTDESK_TRUSTED_PROXIES"
+) -> tuple[IPNetwork, ...]:
+    """IP addresses and CIDR networks, comma-separated in a variable or an array in a file
+    (``127.0.0.1, 10.0.0.0/8, ::1``); an address is a network of one."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    networks: list[IPNetwork] = []
+    for item in items:
+        if not item.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must list IP addresses or networks like 10.0.0.0/8, not {item!r}"
+            ) from None
+    return tuple(networks)
+
+
 def _positive(raw: str | int, name: str) -> int:
     if isinstance(raw, str) and not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise SettingsError(f"{name} must be a positive integer, not {raw!r}")
@@ -240,6 +275,8 @@ def _convert(key: str, raw: Any, name: str, base: Path | None) -> object:
         return parse_port(raw, name)
     if kind == "count":
         return _positive(raw, name)
+    if kind == "networks":
+        return parse_networks(raw, name)
     if kind == "dirs":
         items = raw.split(os.pathsep) if isinstance(raw, str) else raw
         return tuple(_path(p, base) for p in items if p)
@@ -348,6 +385,9 @@ def _expected_type(key: str, raw: object) -> str:
     if kind == "dirs":
         ok = isinstance(raw, list) and all(isinstance(p, str) for p in raw)
         return "" if ok else 'an array of directory paths, e.g. ["cards"]'
+    if kind == "networks":
+        ok = isinstance(raw, list) and all(isinstance(p, str) for p in raw)
+        return "" if ok else 'an array of addresses or networks, e.g. ["10.0.0.0/8"]'
     return "" if isinstance(raw, str) else "a string"
 
 
@@ -389,7 +429,9 @@ __all__ = [
     "DEFAULT_CONFIG",
     "KEYS",
     "Settings",
+    "IPNetwork",
     "SettingsError",
+    "parse_networks",
     "parse_port",
     "parse_public_url",
 ]

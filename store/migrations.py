@@ -34,7 +34,12 @@ class Migration:
 
 # Version -> name, for both databases. The name is recorded in ``schema_version``; only the
 # version decides whether a migration has been applied.
-NAMES = {1: "tables and unique indexes", 2: "no double booking", 3: "conversation inbox index"}
+NAMES = {
+    1: "tables and unique indexes",
+    2: "no double booking",
+    3: "conversation inbox index",
+    4: "dropped message bursts",
+}
 
 _BOOTSTRAP = (
     'CREATE TABLE IF NOT EXISTS "schema_version" ("version" INTEGER PRIMARY KEY NOT NULL '
@@ -168,10 +173,27 @@ _NO_DOUBLE_BOOKING = (
         BEGIN {_OVERLAP} END""",
 )
 
+_DROPPED_BURSTS = (
+    """CREATE TABLE IF NOT EXISTS "dropped_burst" (
+        "id" VARCHAR(32) PRIMARY KEY NOT NULL DEFAULT '',
+        "business" VARCHAR(64) NOT NULL DEFAULT '',
+        "channel" VARCHAR(16) NOT NULL DEFAULT '',
+        "budget" VARCHAR(16) NOT NULL DEFAULT '',
+        "sender" VARCHAR(255) NOT NULL DEFAULT '',
+        "provider_msg_id" VARCHAR(255) NOT NULL DEFAULT '',
+        "text" TEXT NOT NULL DEFAULT '',
+        "messages" INTEGER NOT NULL DEFAULT 0,
+        "first_at" VARCHAR(32) NOT NULL DEFAULT '',
+        "last_at" VARCHAR(32) NOT NULL DEFAULT '')""",
+    """CREATE INDEX IF NOT EXISTS "dropped_burst_business"
+        ON "dropped_burst" ("business", "first_at")""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, NAMES[1], _TABLES),
     Migration(2, NAMES[2], _NO_DOUBLE_BOOKING),  # two triggers
     Migration(3, NAMES[3], _CONVERSATION_INBOX),
+    Migration(4, NAMES[4], _DROPPED_BURSTS),
 )
 
 

@@ -19,6 +19,7 @@ from typing import Protocol
 from engine.ports import (
     Appointment,
     ConversationRow,
+    DroppedBurst,
     EscalationRow,
     InboundEvent,
     MessageRow,
@@ -27,7 +28,7 @@ from engine.ports import (
     StoredTurn,
 )
 
-__all__ = ["OutboxQueue", "Records", "Storage"]
+__all__ = ["DropLog", "OutboxQueue", "Records", "Storage"]
 
 
 class Records(Protocol):
@@ -46,6 +47,18 @@ class Records(Protocol):
     async def all_conversation_ids(self) -> list[str]: ...
 
     async def inbound_events(self, business: str | None = None) -> list[InboundEvent]: ...
+
+    async def list_dropped(self, business: str) -> list[DroppedBurst]:
+        """The bursts of messages a rate limit dropped, oldest first (one row per burst)."""
+        ...
+
+
+class DropLog(Protocol):
+    """Where the HTTP server counts the messages a rate limit dropped after its warning."""
+
+    async def save_dropped(self, burst: DroppedBurst) -> None:
+        """Insert the burst, or (same id) update its ``count`` and ``last_at``."""
+        ...
 
 
 class OutboxQueue(Protocol):
@@ -74,7 +87,7 @@ class OutboxQueue(Protocol):
         ...
 
 
-class Storage(Store, Records, OutboxQueue, Protocol):
+class Storage(Store, Records, OutboxQueue, DropLog, Protocol):
     """A whole store: the engine's port, the records, the outbox, and its lifetime."""
 
     async def migrate(self) -> None: ...

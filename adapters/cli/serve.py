@@ -23,6 +23,7 @@ from aiohttp import web
 
 from ..business_files import ConfigError
 from ..http.app import build_app, reply_router
+from ..http.deadlines import DeadlineRunner
 from ..http.logs import configure_logging
 from ..http.server import Metrics, RateLimiter, Server
 from ..http.supervisor import METRICS_VARIABLE, supervise, watch_supervisor, worker_index
@@ -66,7 +67,9 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         public_url=settings.public_url,
         metrics=Metrics(multiprocess_dir=os.environ.get(METRICS_VARIABLE)),
         limiter=RateLimiter(
-            per_sender=settings.rate_per_sender, per_business=settings.rate_per_business
+            per_sender=settings.rate_per_sender,
+            per_business=settings.rate_per_business,
+            per_address=settings.rate_per_address,
         ),
     )
     businesses = {k: b.business for k, b in app.brains.items()}
@@ -79,8 +82,11 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         session=providers,
     )
     app.desk.outbox_ready = drainer.wake  # a turn's replies leave once it commits
-    runner = web.AppRunner(
-        build_app(server), shutdown_timeout=args.shutdown_timeout, access_log=None
+    runner = DeadlineRunner(
+        build_app(server),
+        header_timeout_s=settings.header_timeout_s,
+        shutdown_timeout=args.shutdown_timeout,
+        access_log=None,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -143,6 +149,7 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await drainer.drain_once(datetime.now(UTC))
+        await server.flush_drops()
         return EXIT_OK
     finally:
         for task in background:
