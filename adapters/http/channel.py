@@ -86,18 +86,16 @@ def _first_hop(value: str | None) -> str:
 
 async def read_body(request: web.Request, limit: int) -> bytes | web.Response:
     """The body, or a 413 when it is longer than ``limit`` — refused at once when
-    ``Content-Length`` says so, else as soon as more than ``limit`` bytes have arrived
-    (whatever ``Content-Length`` said)."""
+    ``Content-Length`` says so, else once it has all arrived (aiohttp refuses one over the
+    app's ``client_max_size`` as soon as that much has arrived, whatever
+    ``Content-Length`` said; the body-deadline middleware has usually read it already)."""
     if request.content_length is not None and request.content_length > limit:
         return _too_large()
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(limit + 1 - size):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return _too_large()
-    return b"".join(chunks)
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _too_large()
+    return _too_large() if len(body) > limit else body
 
 
 def _too_large() -> web.Response:

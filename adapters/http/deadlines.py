@@ -7,7 +7,9 @@ sends a header line now and then holds them all. :class:`DeadlineRunner` runs th
 a request handler that closes a connection whose request headers have not all arrived
 within ``header_timeout_s`` of its first byte (of the connection, for the first request).
 :func:`body_deadline` is a middleware that cuts a request whose body has not all arrived
-within ``body_timeout_s`` (408, connection closed). An idle kept-alive connection is closed
+within ``body_timeout_s`` (408, connection closed). A request's headers are counted from
+its first byte; the first bytes of a next request that arrive in the same packet as the one
+before it, or while it is being answered, fall to the keep-alive timeout instead. An idle kept-alive connection is closed
 after :data:`KEEPALIVE_S`.
 """
 
@@ -22,16 +24,10 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 from aiohttp.web_protocol import RequestHandler
 
-from rules.errors import FrontdeskError
-
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 log = logging.getLogger("frontdesk.http")
 KEEPALIVE_S = 75.0  # an idle kept-alive connection is closed after this (aiohttp: an hour)
-
-
-class SlowBody(FrontdeskError, ConnectionError):
-    """A request body did not arrive within the body timeout."""
 
 
 class HeaderDeadline(RequestHandler):
@@ -108,31 +104,29 @@ class DeadlineRunner(web.AppRunner):
 
 
 def body_deadline(timeout_s: float) -> Middleware:
-    """A middleware: a request whose body has not all arrived ``timeout_s`` after its
-    headers is answered 408 and its connection closed (one INFO line)."""
+    """A middleware: a request's body is read (up to the app's ``client_max_size``) before
+    its handler runs, and must have arrived ``timeout_s`` after its headers; else the
+    answer is 408 and the connection is closed (one INFO line). Handlers read the body as
+    usual (``request.read()``, ``request.post()``), from memory."""
 
     @web.middleware
     async def deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
-        content = request.content
-        if content.is_eof():  # no body, or all of it here already
+        if request.content.is_eof():  # no body, or all of it here already
             return await handler(request)
-
-        def expire() -> None:
-            if not content.is_eof():
-                content.set_exception(SlowBody("request body not received in time"))
-
-        timer = asyncio.get_running_loop().call_later(timeout_s, expire)
         try:
-            return await handler(request)
-        except SlowBody:
+            async with asyncio.timeout(timeout_s):
+                await request.read()
+        except TimeoutError:
             log.info("slow client cut off: request body not received in time")
             response = web.Response(status=408, text="request body not received in time")
             response.force_close()
+            await response.prepare(request)
+            await response.write_eof()
+            request.protocol.force_close()  # no lingering for the rest of the body
             return response
-        finally:
-            timer.cancel()
+        return await handler(request)
 
     return deadline
 
 
-__all__ = ["DeadlineRunner", "DeadlineServer", "HeaderDeadline", "SlowBody", "body_deadline"]
+__all__ = ["DeadlineRunner", "DeadlineServer", "HeaderDeadline", "body_deadline"]
