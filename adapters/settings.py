@@ -54,6 +54,7 @@ from rules.errors import FrontdeskError
 
 from .cache import default_cache_dir
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 PREFIX = "FRONTDESK_"
 CONFIG_VARIABLE = "FRONTDESK_CONFIG"
 DEFAULT_CONFIG = Path("frontdesk.toml")
@@ -95,7 +96,15 @@ class Settings:
     ops_token_env: str = ""  # the variable holding a bearer token for /metrics and /readyz
     twilio_api_url: str = "https://api.twilio.com"  # tests: a local fake
     rate_per_sender: int = 20  # messages a minute from one sender
-    rate_per_business: int = 600  # messages a minute to one business
+    rate_per_business: int = 600  # messages a minute to one business, on each channel
+    rate_per_address: int = 60  # messages a minute from one client address (web chat)
+    ws_per_address: int = 20  # open web-chat sockets from one client address
+    sessions_per_address: int = 30  # new web-chat sessions from one address in 10 minutes
+    # the reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses or
+    # networks); () = none: every request's own peer address and URL
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    header_timeout_s: float = 10.0  # a request's headers must arrive within this
+    body_timeout_s: float = 30.0  # ... and its body within this
     telegram_api_url: str = "https://api.telegram.org"
     whatsapp_api_url: str = "https://graph.facebook.com"
     whatsapp_api_version: str = "v21.0"  # Graph API
@@ -172,7 +181,7 @@ _KINDS = {
     "public_url": "public_url",
     "session_ttl_s": "ttl",
     "session_secret_env": "variable",
-    "ops_allow": "networks",
+    "ops_allow": "addresses",
     "ops_token_env": "variable",
     "twilio_api_url": "api_url",
     "telegram_api_url": "api_url",
@@ -181,6 +190,12 @@ _KINDS = {
     "outbound_allow": "hosts",
     "rate_per_sender": "count",
     "rate_per_business": "count",
+    "rate_per_address": "count",
+    "ws_per_address": "count",
+    "sessions_per_address": "count",
+    "trusted_proxies": "networks",
+    "header_timeout_s": "seconds",
+    "body_timeout_s": "seconds",
     "language": "language_mode",
     "language_provider": "provider",
     "language_model": "free",
@@ -211,7 +226,7 @@ def parse_public_url(raw: str, name: str = "FRONTDESK_PUBLIC_URL") -> str:
     return _url(raw, name, "https://desk.example.com", allow_empty=True)
 
 
-def parse_networks(raw: str | list[str], name: str = "FRONTDESK_OPS_ALLOW") -> tuple[str, ...]:
+def parse_addresses(raw: str | list[str], name: str = "FRONTDESK_OPS_ALLOW") -> tuple[str, ...]:
     """IP addresses or CIDR networks, as a list or comma-separated text, each normalised
     (``10.1.2.3/8`` → ``10.0.0.0/8``); an empty list is allowed (then only a token admits)."""
     items = raw.replace(",", " ").split() if isinstance(raw, str) else raw
@@ -234,6 +249,25 @@ def _url(raw: str, name: str, example: str, allow_empty: bool = False) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise SettingsError(f"{name} must be an http(s) URL like {example}, not {raw!r}")
     return url
+
+
+def parse_networks(
+    raw: str | list[str], name: str = "FRONTDESK_TRUSTED_PROXIES"
+) -> tuple[IPNetwork, ...]:
+    """IP addresses and CIDR networks, comma-separated in a variable or an array in a file
+    (``127.0.0.1, 10.0.0.0/8, ::1``); an address is a network of one."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    networks: list[IPNetwork] = []
+    for item in items:
+        if not item.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must list IP addresses or networks like 10.0.0.0/8, not {item!r}"
+            ) from None
+    return tuple(networks)
 
 
 def _positive(raw: str | int, name: str) -> int:
@@ -286,6 +320,8 @@ def _convert(key: str, raw: Any, name: str, base: Path | None) -> object:
         return parse_port(raw, name)
     if kind == "count":
         return _positive(raw, name)
+    if kind == "addresses":
+        return parse_addresses(raw, name)
     if kind == "dirs":
         items = raw.split(os.pathsep) if isinstance(raw, str) else raw
         return tuple(_path(p, base) for p in items if p)
@@ -396,7 +432,7 @@ def _read_file(path: Path, label: str, problems: list[str]) -> dict[str, object]
 def _expected_type(key: str, raw: object) -> str:
     """What TOML type ``key`` needs, when ``raw`` is not of it; ``""`` when it is."""
     kind = _KINDS[key]
-    if kind == "networks":
+    if kind == "addresses":
         ok = isinstance(raw, str) or isinstance(raw, list) and all(isinstance(p, str) for p in raw)
         return "" if ok else 'an array of addresses or networks, e.g. ["10.0.0.0/8"]'
     if kind in ("port", "count", "ttl"):
@@ -410,6 +446,9 @@ def _expected_type(key: str, raw: object) -> str:
     if kind == "hosts":
         ok = isinstance(raw, list) and all(isinstance(h, str) for h in raw)
         return "" if ok else 'an array of hosts, e.g. ["hooks.internal:8080", "10.0.0.0/8"]'
+    if kind == "networks":
+        ok = isinstance(raw, list) and all(isinstance(p, str) for p in raw)
+        return "" if ok else 'an array of addresses or networks, e.g. ["10.0.0.0/8"]'
     return "" if isinstance(raw, str) else "a string"
 
 
@@ -451,7 +490,9 @@ __all__ = [
     "DEFAULT_CONFIG",
     "KEYS",
     "Settings",
+    "IPNetwork",
     "SettingsError",
+    "parse_addresses",
     "parse_networks",
     "parse_port",
     "parse_public_url",

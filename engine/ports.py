@@ -121,6 +121,23 @@ class OutboxRow(_Record):
     last_error: str = ""
 
 
+class DroppedBurst(_Record):
+    """Messages dropped by a rate limit after its polite warning, counted: one row per
+    burst (a run of drops against one budget), not one per message. The first dropped
+    message is kept; ``count`` and ``last_at`` grow while the burst lasts."""
+
+    id: str
+    business: str
+    channel: ChannelKind
+    budget: str  # the budget that was used up: "sender", "address" or "channel"
+    sender: str  # the first dropped message's sender
+    provider_msg_id: str  # ... its provider id
+    text: str  # ... its text
+    count: int  # messages dropped in the burst
+    first_at: datetime
+    last_at: datetime
+
+
 class StoredTurn(_Record):
     """A committed turn: the audit record (as JSON) and its place in the chain."""
 

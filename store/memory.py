@@ -39,6 +39,7 @@ from engine.ports import (
     ConversationRow,
     Customer,
     CustomerId,
+    DroppedBurst,
     EscalationRow,
     InboundEvent,
     MessageRow,
@@ -141,6 +142,7 @@ class _Tables:
         self.outbox: dict[str, OutboxRow] = {}
         self.outbox_ids: dict[str, str] = {}
         self.results: dict[str, dict[str, Any]] = {}
+        self.dropped: dict[str, DroppedBurst] = {}
 
 
 class _View:
@@ -488,6 +490,21 @@ class MemoryStore:
         )
         self._version += 1
         return True
+
+    async def save_dropped(self, burst: DroppedBurst) -> None:
+        kept = self._tables.dropped.get(burst.id)
+        update: dict[str, object] = {
+            "first_at": _utc(burst.first_at),
+            "last_at": _utc(burst.last_at),
+        }
+        if kept is not None:  # as the databases: only the count and the last moment change
+            update = {"count": burst.count, "last_at": _utc(burst.last_at)}
+        self._tables.dropped[burst.id] = (kept or burst).model_copy(update=update)
+        self._version += 1
+
+    async def list_dropped(self, business: str) -> list[DroppedBurst]:
+        found = [d for d in self._tables.dropped.values() if d.business == business]
+        return sorted(found, key=lambda d: (d.first_at, d.id))
 
     async def turn_for(self, business: str, provider_msg_id: str) -> StoredTurn | None:
         place = self._tables.turn_ids.get((business, provider_msg_id))

@@ -39,6 +39,7 @@ NAMES = {
     2: "no double booking",
     3: "conversation inbox index",
     4: "erased turns",
+    5: "dropped message bursts",
 }
 
 _BOOTSTRAP = (
@@ -179,11 +180,28 @@ _ERASED_TURNS = (
     """CREATE INDEX IF NOT EXISTS "turn_created" ON "turn" ("created_at")""",
 )
 
+_DROPPED_BURSTS = (
+    """CREATE TABLE IF NOT EXISTS "dropped_burst" (
+        "id" VARCHAR(32) PRIMARY KEY NOT NULL DEFAULT '',
+        "business" VARCHAR(64) NOT NULL DEFAULT '',
+        "channel" VARCHAR(16) NOT NULL DEFAULT '',
+        "budget" VARCHAR(16) NOT NULL DEFAULT '',
+        "sender" VARCHAR(255) NOT NULL DEFAULT '',
+        "provider_msg_id" VARCHAR(255) NOT NULL DEFAULT '',
+        "text" TEXT NOT NULL DEFAULT '',
+        "messages" INTEGER NOT NULL DEFAULT 0,
+        "first_at" VARCHAR(32) NOT NULL DEFAULT '',
+        "last_at" VARCHAR(32) NOT NULL DEFAULT '')""",
+    """CREATE INDEX IF NOT EXISTS "dropped_burst_business"
+        ON "dropped_burst" ("business", "first_at")""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, NAMES[1], _TABLES),
     Migration(2, NAMES[2], _NO_DOUBLE_BOOKING),  # two triggers
     Migration(3, NAMES[3], _CONVERSATION_INBOX),
     Migration(4, NAMES[4], _ERASED_TURNS),
+    Migration(5, NAMES[5], _DROPPED_BURSTS),
 )
 
 

@@ -175,11 +175,28 @@ _ERASED_TURNS = (
     """CREATE INDEX IF NOT EXISTS "turn_created" ON "turn" ("created_at")""",
 )
 
+_DROPPED_BURSTS = (
+    """CREATE TABLE IF NOT EXISTS "dropped_burst" (
+        "id" TEXT PRIMARY KEY NOT NULL DEFAULT '',
+        "business" TEXT NOT NULL DEFAULT '',
+        "channel" TEXT NOT NULL DEFAULT '',
+        "budget" TEXT NOT NULL DEFAULT '',
+        "sender" TEXT NOT NULL DEFAULT '',
+        "provider_msg_id" TEXT NOT NULL DEFAULT '',
+        "text" TEXT NOT NULL DEFAULT '',
+        "messages" INTEGER NOT NULL DEFAULT 0,
+        "first_at" TIMESTAMPTZ NOT NULL,
+        "last_at" TIMESTAMPTZ NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS "dropped_burst_business"
+        ON "dropped_burst" ("business", "first_at")""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, NAMES[1], _TABLES),
     Migration(2, NAMES[2], _NO_DOUBLE_BOOKING),  # exclusion constraint
     Migration(3, NAMES[3], _CONVERSATION_INBOX),
     Migration(4, NAMES[4], _ERASED_TURNS),
+    Migration(5, NAMES[5], _DROPPED_BURSTS),
 )
 
 

@@ -20,6 +20,7 @@ from engine.ports import (
     Appointment,
     ConversationRow,
     Customer,
+    DroppedBurst,
     EscalationRow,
     InboundEvent,
     MessageRow,
@@ -28,7 +29,7 @@ from engine.ports import (
     StoredTurn,
 )
 
-__all__ = ["OutboxQueue", "Privacy", "Records", "Storage"]
+__all__ = ["DropLog", "OutboxQueue", "Privacy", "Records", "Storage"]
 
 
 class Records(Protocol):
@@ -47,6 +48,18 @@ class Records(Protocol):
     async def all_conversation_ids(self) -> list[str]: ...
 
     async def inbound_events(self, business: str | None = None) -> list[InboundEvent]: ...
+
+    async def list_dropped(self, business: str) -> list[DroppedBurst]:
+        """The bursts of messages a rate limit dropped, oldest first (one row per burst)."""
+        ...
+
+
+class DropLog(Protocol):
+    """Where the HTTP server counts the messages a rate limit dropped after its warning."""
+
+    async def save_dropped(self, burst: DroppedBurst) -> None:
+        """Insert the burst, or (same id) update its ``count`` and ``last_at``."""
+        ...
 
 
 class OutboxQueue(Protocol):
@@ -130,7 +143,7 @@ class Privacy(Protocol):
         ...
 
 
-class Storage(Store, Records, OutboxQueue, Privacy, Protocol):
+class Storage(Store, Records, OutboxQueue, Privacy, DropLog, Protocol):
     """A whole store: the engine's port, the records, the outbox, and its lifetime."""
 
     async def migrate(self) -> None: ...

@@ -14,6 +14,7 @@ from engine.ports import (
     Appointment,
     ConversationRow,
     Customer,
+    DroppedBurst,
     EscalationRow,
     InboundEvent,
     MessageRow,
@@ -26,6 +27,7 @@ __all__ = [
     "appointment",
     "conversation",
     "customer",
+    "dropped",
     "escalation",
     "inbound",
     "message",
@@ -138,4 +140,19 @@ def inbound(row: Row) -> InboundEvent:
         received_at=from_stamp(row["received_at"]),
         lang_hint=row["lang_hint"],
         customer_phone=row["customer_phone"],
+    )
+
+
+def dropped(row: Row) -> DroppedBurst:
+    return DroppedBurst(
+        id=row["id"],
+        business=row["business"],
+        channel=row["channel"],
+        budget=row["budget"],
+        sender=row["sender"],
+        provider_msg_id=row["provider_msg_id"],
+        text=row["text"],
+        count=row["messages"],
+        first_at=from_stamp(row["first_at"]),
+        last_at=from_stamp(row["last_at"]),
     )

@@ -38,6 +38,7 @@ from engine.ports import (
     ChannelKind,
     ConversationRow,
     Customer,
+    DroppedBurst,
     EscalationRow,
     InboundEvent,
     MessageRow,
@@ -378,6 +379,26 @@ class SqlStoreBase(SqlErasure, ABC):
                 link.stamp(e.received_at), e.lang_hint, e.customer_phone,
             )  # fmt: skip
         return bool(rows)
+
+    async def save_dropped(self, burst: DroppedBurst) -> None:
+        b = burst
+        async with self._writing() as link:
+            await link.run(
+                'INSERT INTO "dropped_burst" ("id", "business", "channel", "budget", "sender", '
+                '"provider_msg_id", "text", "messages", "first_at", "last_at") '
+                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+                'ON CONFLICT ("id") DO UPDATE SET "messages" = excluded."messages", '
+                '"last_at" = excluded."last_at"',
+                b.id, b.business, b.channel, b.budget, b.sender, b.provider_msg_id, b.text,
+                b.count, link.stamp(b.first_at), link.stamp(b.last_at),
+            )  # fmt: skip
+
+    async def list_dropped(self, business: str) -> list[DroppedBurst]:
+        rows = await self._read(
+            'SELECT * FROM "dropped_burst" WHERE "business" = {} ORDER BY "first_at", "id"',
+            business,
+        )
+        return [record.dropped(row) for row in rows]
 
     async def turn_for(self, business: str, provider_msg_id: str) -> StoredTurn | None:
         if not provider_msg_id:

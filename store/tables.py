@@ -30,6 +30,7 @@ __all__ = [
     "AppointmentTable",
     "ConversationTable",
     "CustomerTable",
+    "DroppedBurstTable",
     "EscalationTable",
     "IdempotencyTable",
     "InboundEventTable",
@@ -167,6 +168,21 @@ class IdempotencyTable(Table, tablename="idempotency"):
     result = Text(default="{}")
 
 
+class DroppedBurstTable(Table, tablename="dropped_burst"):
+    """Messages a rate limit dropped after its warning: one row per burst, with a count."""
+
+    id = Varchar(length=_ID, primary_key=True)
+    business = Varchar(length=_SLUG)
+    channel = Varchar(length=16)
+    budget = Varchar(length=16)
+    sender = Varchar(length=255)
+    provider_msg_id = Varchar(length=255)
+    text = Text()
+    messages = Integer(default=0)  # how many were dropped ("count" is a Table method)
+    first_at = Stamp()
+    last_at = Stamp()
+
+
 class SchemaVersionTable(Table, tablename="schema_version"):
     """Applied migrations."""
 
@@ -185,5 +201,6 @@ TABLES: tuple[type[Table], ...] = (
     EscalationTable,
     OutboxTable,
     IdempotencyTable,
+    DroppedBurstTable,
     SchemaVersionTable,
 )

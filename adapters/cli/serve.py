@@ -23,6 +23,7 @@ from aiohttp import web
 
 from ..business_files import ConfigError
 from ..http.app import build_app, reply_router
+from ..http.deadlines import DeadlineRunner
 from ..http.logs import configure_logging, set_log_key
 from ..http.ops import ops_access
 from ..http.server import Metrics, RateLimiter, Server
@@ -108,7 +109,9 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         ops=ops,
         metrics=Metrics(multiprocess_dir=os.environ.get(METRICS_VARIABLE)),
         limiter=RateLimiter(
-            per_sender=settings.rate_per_sender, per_business=settings.rate_per_business
+            per_sender=settings.rate_per_sender,
+            per_business=settings.rate_per_business,
+            per_address=settings.rate_per_address,
         ),
     )
     businesses = {k: b.business for k, b in app.brains.items()}
@@ -125,8 +128,11 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         outbound=outbound_of(settings),
     )
     app.desk.outbox_ready = drainer.wake  # a turn's replies leave once it commits
-    runner = web.AppRunner(
-        build_app(server), shutdown_timeout=args.shutdown_timeout, access_log=None
+    runner = DeadlineRunner(
+        build_app(server),
+        header_timeout_s=settings.header_timeout_s,
+        shutdown_timeout=args.shutdown_timeout,
+        access_log=None,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -195,6 +201,7 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await drainer.drain_once(datetime.now(UTC))
+        await server.flush_drops()
         return EXIT_OK
     finally:
         for task in background:

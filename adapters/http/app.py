@@ -20,6 +20,7 @@ from engine.business import Business
 from store.migrations import NAMES
 
 from . import telegram, twilio, voice, webchat, whatsapp
+from .deadlines import body_deadline
 from .ops import hide_banner, quiet_banner
 from .server import SERVER, Server
 
@@ -38,13 +39,17 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse oversized bodies before any handler runs; turn an unexpected exception into a
-    plain 500 (logged here, never shown to the client)."""
+    plain 500 (logged here, never shown to the client); a client that went away is one
+    INFO line."""
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
     try:
         return await handler(request)
     except web.HTTPException:
         raise
+    except ConnectionError:  # the client went away mid-request (mid-upload): not our error
+        log.info("client went away mid-request", extra={"path": request.path})
+        return web.Response(status=400, text="connection lost")
     except Exception:
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return web.Response(status=500, text="internal server error")
@@ -113,7 +118,10 @@ def reply_router(
 
 
 def build_app(server: Server, channels: Sequence[ModuleType] = CHANNELS) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[guard])
+    app = web.Application(
+        client_max_size=MAX_BODY,
+        middlewares=[guard, body_deadline(server.settings.body_timeout_s)],
+    )
     app[SERVER] = server
     app.add_routes(
         [

@@ -1,6 +1,8 @@
 """What the provider channels (Twilio SMS and Voice, WhatsApp, Telegram) share: the clock
 that stamps a message's arrival, reading a webhook's body under a size cap, the base of
-their reply senders, and reading a webhook's payload into its Pydantic model.
+their reply senders, and reading a webhook's payload into its Pydantic model; and what
+every handler shares: who the client is (:func:`client_address`) and which URL it called
+(:func:`request_origin`), with proxy headers believed only from a trusted proxy.
 
 A sender refuses with :class:`~adapters.outbox.ProviderStatusError` when its provider
 answers with an error status; for an error status, that class alone decides whether the row
@@ -9,7 +11,8 @@ is tried again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import ipaddress
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -19,6 +22,7 @@ from pydantic import ValidationError, ValidatorFunctionWrapHandler
 
 from adapters.net import Outbound
 from adapters.outbox import DeliveryError, HttpSender, RetryOptions
+from adapters.settings import IPNetwork
 from engine.business import Business
 from engine.ports import OutboxRow
 
@@ -31,20 +35,68 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# --------------------------------------------------------------------- who is asking
+
+
+def _trusted(address: str, proxies: Sequence[IPNetwork]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip.version == net.version and ip in net for net in proxies)
+
+
+def client_address(request: web.Request, proxies: Sequence[IPNetwork]) -> str:
+    """The client's IP address: the peer's own, unless the peer is one of ``proxies``;
+    then the nearest address in ``X-Forwarded-For`` that is not a trusted proxy (each
+    proxy appends the peer it saw, so the hops written by a client are never believed)."""
+    peer = request.remote or ""
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [
+        hop.strip()
+        for line in request.headers.getall("X-Forwarded-For", ())
+        for hop in line.split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
+def request_origin(request: web.Request, proxies: Sequence[IPNetwork]) -> str:
+    """``scheme://host`` as the client called it: the request's own, or — only when the
+    peer is one of ``proxies`` — what ``X-Forwarded-Proto``/``X-Forwarded-Host`` say."""
+    proto, host = request.scheme, request.host
+    if proxies and _trusted(request.remote or "", proxies):
+        proto = _first_hop(request.headers.get("X-Forwarded-Proto")) or proto
+        host = _first_hop(request.headers.get("X-Forwarded-Host")) or host
+    return f"{proto}://{host}"
+
+
+def _first_hop(value: str | None) -> str:
+    """The first hop's value of a (possibly comma-separated) forwarding header."""
+    return (value or "").split(",")[0].strip()
+
+
+# --------------------------------------------------------------------- bodies
+
+
 async def read_body(request: web.Request, limit: int) -> bytes | web.Response:
     """The body, or a 413 when it is longer than ``limit`` — refused at once when
-    ``Content-Length`` says so, else as soon as more than ``limit`` bytes have arrived
-    (whatever ``Content-Length`` said)."""
+    ``Content-Length`` says so, else once it has all arrived (aiohttp refuses one over the
+    app's ``client_max_size`` as soon as that much has arrived, whatever
+    ``Content-Length`` said; the body-deadline middleware has usually read it already)."""
     if request.content_length is not None and request.content_length > limit:
         return _too_large()
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(limit + 1 - size):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return _too_large()
-    return b"".join(chunks)
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _too_large()
+    return _too_large() if len(body) > limit else body
 
 
 def _too_large() -> web.Response:
@@ -136,9 +188,11 @@ __all__ = [
     "Account",
     "ChannelSender",
     "Clock",
+    "client_address",
     "enabled_accounts",
     "or_none",
     "problem",
     "read_body",
+    "request_origin",
     "utcnow",
 ]

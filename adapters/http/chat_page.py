@@ -27,7 +27,9 @@ from aiohttp import web
 
 from engine.ports import InboundEvent
 
+from .channel import client_address
 from .greeting import Greeting, chat_language, greeting
+from .limits import KeyedWindow
 from .server import SERVER, Server
 
 MAX_TEXT = 2000  # characters in one message
@@ -35,6 +37,8 @@ SESSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 STATIC = Path(__file__).with_name("static")
 SESSION_COOKIE = "fd_session"
+# new sessions per client address (the sessions_per_address cap; set up by webchat.setup)
+NEW_SESSIONS = web.AppKey("frontdesk.webchat.new_sessions", KeyedWindow)
 CSRF_COOKIE = "fd_csrf"
 
 UI: dict[str, dict[str, str]] = {
@@ -311,6 +315,13 @@ def _forged(request: web.Request, form: Any) -> bool:
     return not (isinstance(sent, str) and kept and secrets.compare_digest(sent, kept))
 
 
+def new_session_allowed(request: web.Request, address: str) -> bool:
+    """Whether ``address`` may start another conversation now (the ``sessions_per_address``
+    cap, shared with the socket; counted only when the web chat is set up)."""
+    window = request.app.get(NEW_SESSIONS)
+    return window is None or window.take(address)
+
+
 def chat_event(
     slug: str, session: str, kind: str, text: str, cid: str, lang: str | None
 ) -> InboundEvent:
@@ -346,8 +357,12 @@ async def post_message(request: web.Request) -> web.StreamResponse:
         return await _render(request, slug, lang, ui["long"], 400)
     if not isinstance(cid, str) or not CLIENT_ID.match(cid):
         return await _render(request, slug, lang, ui["expired"], 400)
-    session, sender, _ = open_session(server, slug, request.cookies.get(SESSION_COOKIE, ""))
-    reply = await server.inbound(chat_event(slug, sender, kind, text, cid, lang), direct=True)
+    address = client_address(request, server.settings.trusted_proxies)
+    session, sender, resumed = open_session(server, slug, request.cookies.get(SESSION_COOKIE, ""))
+    if not resumed and not new_session_allowed(request, address):
+        return await _render(request, slug, lang, ui["busy"], 429)
+    event = chat_event(slug, sender, kind, text, cid, lang)
+    reply = await server.inbound(event, direct=True, address=address)
     if reply is None:  # rate limited
         return await _render(request, slug, lang, ui["busy"], 429)
     response = _see_other(f"/chat/{quote(slug)}?lang={quote(lang)}#fd-latest")
@@ -390,6 +405,7 @@ async def favicon_ico(request: web.Request) -> web.Response:
 __all__ = [
     "CLIENT_ID",
     "MAX_TEXT",
+    "NEW_SESSIONS",
     "SESSION",
     "UI",
     "chat_page",

@@ -16,9 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import deque
 from dataclasses import dataclass, field
-from typing import Literal
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -28,12 +26,13 @@ from adapters.settings import Settings
 from adapters.wiring import App
 from engine.brain import Brain
 from engine.desk import Reply
-from engine.ports import InboundEvent
+from engine.ports import DroppedBurst, InboundEvent
 
+from .limits import Burst, RateLimiter, Verdict
 from .ops import OpsAccess
 from .sessions import SessionKeys
 
-Verdict = Literal["ok", "warn", "drop"]
+DROPS_FLUSH_S = 1.0  # a burst's count is written at most once a second while it lasts
 log = logging.getLogger("frontdesk.http")
 
 
@@ -101,41 +100,6 @@ class Metrics:
         return generate_latest(merged)
 
 
-@dataclass
-class RateLimiter:
-    """A sliding window per sender and per business: over the limit, the first message gets
-    a polite reply (``warn``) and the rest are silently dropped (``drop``) until the window
-    has room again. Every message is still recorded by the caller's choice; nothing here
-    does I/O."""
-
-    per_sender: int = 20  # messages per window from one sender
-    per_business: int = 600  # messages per window to one business
-    window_s: float = 60.0
-    _seen: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
-    _warned: set[tuple[str, str]] = field(default_factory=set)
-
-    def check(self, business: str, sender: str, now: float | None = None) -> Verdict:
-        now = time.monotonic() if now is None else now
-        keys = ((business, sender), (business, ""))
-        limits = (self.per_sender, self.per_business)
-        for key in keys:
-            q = self._seen.setdefault(key, deque())
-            while q and q[0] <= now - self.window_s:
-                q.popleft()
-        over = [
-            key for key, limit in zip(keys, limits, strict=True) if len(self._seen[key]) >= limit
-        ]
-        if not over:
-            for key in keys:
-                self._seen[key].append(now)
-            self._warned.discard((business, sender))
-            return "ok"
-        if (business, sender) in self._warned:
-            return "drop"
-        self._warned.add((business, sender))
-        return "warn"
-
-
 RATE_LIMITED = {
     "en": "You're sending messages faster than we can answer. Please wait a minute and try again.",
     "de": "Sie senden schneller Nachrichten, als wir antworten können. Bitte warten Sie eine "
@@ -164,7 +128,7 @@ class Server:
         return brain
 
     async def inbound(
-        self, event: InboundEvent, *, direct: bool, unsupported: str = ""
+        self, event: InboundEvent, *, direct: bool, unsupported: str = "", address: str = ""
     ) -> Reply | None:
         """One message into the desk. ``None`` means: say nothing (rate limited, silent).
 
@@ -172,8 +136,11 @@ class Server:
         otherwise the reply goes out through the outbox. ``unsupported``: the message is
         of a kind the desk cannot read (a sticker, a voice note) and this is the reply; it
         is recorded and answered with it, not understood. Every message is recorded, the
-        rate-limited ones too. Never raises for a customer's message: the desk apologises
-        itself; this is the last line of defence.
+        rate-limited ones too: the first over a limit with a turn of its own, the ones
+        dropped after it counted, one row per burst (``dropped_burst``). ``address``: the
+        client address of unsigned traffic (web chat), charged to its own budget. Never
+        raises for a customer's message: the desk apologises itself; this is the last line
+        of defence.
         """
         brain = self.app.brains.get(event.business)
         lang = (
@@ -181,19 +148,26 @@ class Server:
             if brain is not None and event.lang_hint in brain.business.languages
             else (brain.business.languages[0] if brain else "en")
         )
-        verdict = self.limiter.check(event.business, f"{event.channel}:{event.sender}")
-        if verdict != "ok":
-            # recorded (nothing is lost) with a turn saying so, but not understood
+        now = time.monotonic()
+        admission = self.limiter.admit(
+            event.business, event.sender, now, channel=event.channel, address=address
+        )
+        await self._flush_ended()
+        if admission.verdict != "ok":
             self.metrics.rate_limited.labels(event.channel).inc()
+            if admission.burst is not None:  # dropped: counted, not a turn each
+                await self._dropped(event, admission.burst, now)
+                return None
             log.warning(
                 "rate limited",
                 extra={
                     "business": event.business,
                     "channel": event.channel,
-                    "provider_msg_id": event.provider_msg_id,
+                    "budget": admission.budget,
                 },
             )
-            text = RATE_LIMITED.get(lang or "en", RATE_LIMITED["en"]) if verdict == "warn" else ""
+            # the warning is recorded (nothing is lost) with a turn saying so, not understood
+            text = RATE_LIMITED.get(lang or "en", RATE_LIMITED["en"])
             return await self._refuse(event, "rate_limited", text, direct)
         if unsupported:
             return await self._refuse(event, "unsupported", unsupported, direct)
@@ -208,6 +182,66 @@ class Server:
         for confidence in reply.switches:
             self.metrics.switch_confidence.observe(confidence)
         return reply
+
+    async def _dropped(self, event: InboundEvent, burst: Burst, now: float) -> None:
+        """Count a dropped message in its burst; the burst's row is written when it starts
+        and then at most every :data:`DROPS_FLUSH_S` (and when it ends)."""
+        burst.last_at = event.received_at
+        if burst.first is None:
+            burst.first = event
+            log.warning(
+                "rate limited: dropping",
+                extra={
+                    "business": event.business,
+                    "channel": event.channel,
+                    "budget": burst.budget,
+                },
+            )
+        if burst.writing or now - burst.written_at < DROPS_FLUSH_S:
+            return
+        await self._write_burst(burst, now)
+
+    async def _flush_ended(self) -> None:
+        for burst in self.limiter.ended():
+            if burst.count > burst.written and not burst.writing:
+                await self._write_burst(burst, time.monotonic())
+
+    async def flush_drops(self) -> None:
+        """Write every burst's count now (at shutdown)."""
+        await self._flush_ended()
+        for burst in self.limiter.open_bursts():
+            if burst.count > burst.written and not burst.writing:
+                await self._write_burst(burst, time.monotonic())
+
+    async def _write_burst(self, burst: Burst, now: float) -> None:
+        first = burst.first
+        if first is None:
+            return
+        count = burst.count
+        burst.writing = True
+        try:
+            await self.app.store.save_dropped(
+                DroppedBurst(
+                    id=burst.id,
+                    business=burst.business,
+                    channel=first.channel,
+                    budget=burst.budget,
+                    sender=first.sender,
+                    provider_msg_id=first.provider_msg_id,
+                    text=first.text[:2000],
+                    count=count,
+                    first_at=first.received_at,
+                    last_at=burst.last_at or first.received_at,
+                )
+            )
+            burst.written, burst.written_at = count, now
+        except Exception as e:  # the database is down: counted again at the next flush
+            log.warning(
+                "recording dropped messages failed",
+                extra={"business": burst.business, "error": type(e).__name__},
+            )
+        finally:
+            burst.writing = False
 
     async def _refuse(
         self, event: InboundEvent, problem: str, text: str, direct: bool
@@ -225,4 +259,12 @@ class Server:
 
 SERVER: web.AppKey[Server] = web.AppKey("frontdesk.server", Server)
 
-__all__ = ["RATE_LIMITED", "SERVER", "Metrics", "RateLimiter", "Server", "Verdict"]
+__all__ = [
+    "DROPS_FLUSH_S",
+    "RATE_LIMITED",
+    "SERVER",
+    "Metrics",
+    "RateLimiter",
+    "Server",
+    "Verdict",
+]

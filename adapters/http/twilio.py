@@ -3,7 +3,8 @@
 ``POST /twilio/sms/{business}`` is Twilio's "a message comes in" webhook. Its
 ``X-Twilio-Signature`` is checked with the twilio library's validator against the URL
 Twilio called — ``Server.public_url`` plus the path when set, otherwise the request's own
-URL with ``X-Forwarded-Proto``/``X-Forwarded-Host`` respected (a proxy in front). Only a
+URL, with ``X-Forwarded-Proto``/``X-Forwarded-Host`` respected only from a trusted proxy
+(the ``trusted_proxies`` setting). Only a
 correctly signed message reaches the desk; its reply goes out through the outbox
 (:class:`TwilioSmsSender`, under ``adapters.outbox.ReplyRouter``), so the webhook answers
 an empty TwiML ``<Response/>`` at once. Twilio retrying a webhook sends the same
@@ -38,6 +39,7 @@ from .channel import (
     enabled_accounts,
     problem,
     read_body,
+    request_origin,
     utcnow,
 )
 from .server import Server
@@ -60,18 +62,11 @@ def routes(server: Server, now: Clock = utcnow) -> list[web.RouteDef]:
 
 def signed_url(server: Server, request: web.Request) -> str:
     """The URL Twilio signed: the public URL when configured, else the request's own URL
-    as the client (Twilio) saw it through a proxy."""
+    as the client (Twilio) saw it through a trusted proxy."""
     path = request.raw_path  # path and query exactly as requested
     if server.public_url:
         return server.public_url.rstrip("/") + path
-    proto = _first(request.headers.get("X-Forwarded-Proto")) or request.scheme
-    host = _first(request.headers.get("X-Forwarded-Host")) or request.host
-    return f"{proto}://{host}{path}"
-
-
-def _first(value: str | None) -> str:
-    """The first hop's value of a (possibly comma-separated) forwarding header."""
-    return (value or "").split(",")[0].strip()
+    return request_origin(request, server.settings.trusted_proxies) + path
 
 
 def _parse_form(body: bytes) -> MultiDict[str] | None:

@@ -33,9 +33,11 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from adapters.outbox import Sender
 from engine.ports import OutboxRow
 
+from .channel import client_address
 from .chat_page import (
     CLIENT_ID,
     MAX_TEXT,
+    NEW_SESSIONS,
     STATIC,
     UI,
     chat_event,
@@ -50,11 +52,18 @@ from .chat_page import (
     stylesheet,
 )
 from .greeting import greeting
+from .limits import KeyedWindow
 from .server import SERVER, Server
 
 log = structlog.get_logger("frontdesk.webchat")
 
 SOCKETS = web.AppKey("frontdesk.webchat.sockets", set[web.WebSocketResponse])
+OPEN = web.AppKey("frontdesk.webchat.open", dict[str, int])  # open sockets per address
+SESSION_WINDOW_S = 600.0  # sessions_per_address counts new sessions in this window
+# over a cap: the socket is closed with this code and a reason the page shows
+TRY_LATER = WSCloseCode.TRY_AGAIN_LATER
+TOO_MANY_SOCKETS = "too many open chats from your address; please close one and try again"
+TOO_MANY_SESSIONS = "too many new conversations from your address; please try again later"
 SCRIPT = STATIC / "chat.js"
 
 
@@ -79,6 +88,8 @@ def setup(app: web.Application) -> None:
     """Keep track of open sockets, and close them when the server shuts down (after the
     turn each is answering, if any, has finished)."""
     app[SOCKETS] = set()
+    app[OPEN] = {}
+    app[NEW_SESSIONS] = KeyedWindow(app[SERVER].settings.sessions_per_address, SESSION_WINDOW_S)
 
     async def close_sockets(app: web.Application) -> None:
         sockets: set[web.WebSocketResponse] = app[SOCKETS]
@@ -162,6 +173,12 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     b = brain.business
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
+    address = client_address(request, server.settings.trusted_proxies)
+    opened = request.app[OPEN]
+    if opened.get(address, 0) >= server.settings.ws_per_address:
+        await _refuse(ws, TOO_MANY_SOCKETS)
+        return ws
+    opened[address] = opened.get(address, 0) + 1
     request.app[SOCKETS].add(ws)
     session = ""
     lang: str | None = None
@@ -179,6 +196,9 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     if not isinstance(asked, str) or hint not in (None, "en", "de"):
                         raise BadFrame("hello needs a session string and lang en, de or null")
                     token, session, resumed = open_session(server, slug, asked)
+                    if not resumed and not request.app[NEW_SESSIONS].take(address):
+                        await _refuse(ws, TOO_MANY_SESSIONS)
+                        break
                     lang = hint if hint in b.languages else None
                     await _send(
                         ws,
@@ -207,7 +227,7 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                 continue
             await _send(ws, {"type": "typing"})
             event = chat_event(slug, session, kind, text, cid, lang)
-            reply = await server.inbound(event, direct=True)
+            reply = await server.inbound(event, direct=True, address=address)
             if reply is None:  # rate limited: silence
                 continue
             log.info(
@@ -229,7 +249,19 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
             )
     finally:
         request.app[SOCKETS].discard(ws)
+        if opened.get(address, 0) <= 1:
+            opened.pop(address, None)
+        else:
+            opened[address] -= 1
     return ws
+
+
+async def _refuse(ws: web.WebSocketResponse, reason: str) -> None:
+    """Over a cap: say why (the page shows an error frame), close with 1013 "try again
+    later" and the reason; nothing is recorded."""
+    log.info("webchat socket refused", reason=reason)
+    await _send(ws, {"type": "error", "error": reason})
+    await ws.close(code=TRY_LATER, message=reason.encode())
 
 
 class WebchatHistory(Sender):
@@ -244,4 +276,15 @@ class WebchatHistory(Sender):
         return None
 
 
-__all__ = ["MAX_TEXT", "SOCKETS", "UI", "WebchatHistory", "routes", "setup"]
+__all__ = [
+    "MAX_TEXT",
+    "NEW_SESSIONS",
+    "OPEN",
+    "SOCKETS",
+    "TOO_MANY_SESSIONS",
+    "TOO_MANY_SOCKETS",
+    "UI",
+    "WebchatHistory",
+    "routes",
+    "setup",
+]

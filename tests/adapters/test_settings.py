@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from dataclasses import fields
+from ipaddress import ip_network
 from pathlib import Path
 
 import hypothesis
@@ -462,7 +463,16 @@ def test_any_valid_number_in_the_file_is_what_load_returns(
 @hypothesis.given(
     port=_INT64.filter(lambda n: not 1 <= n <= 65535),
     count=_INT64.filter(lambda n: n < 1),
-    key=st.sampled_from(["torch_threads", "rate_per_sender", "rate_per_business"]),
+    key=st.sampled_from(
+        [
+            "torch_threads",
+            "rate_per_sender",
+            "rate_per_business",
+            "rate_per_address",
+            "ws_per_address",
+            "sessions_per_address",
+        ]
+    ),
 )
 def test_any_invalid_number_in_the_file_is_refused_by_name(tmp_path, port, count, key) -> None:
     config = write(tmp_path / "frontdesk.toml", f"port = {port}\n{key} = {count}\n")
@@ -510,3 +520,65 @@ def test_a_bad_outbound_allow_is_named(tmp_path, text, message) -> None:
     assert str(e.value) == f"{config}: {message}"
     with pytest.raises(SettingsError, match="^FRONTDESK_OUTBOUND_ALLOW: 'x:0' is not a host"):
         Settings.from_env({"FRONTDESK_OUTBOUND_ALLOW": "ok.example,x:0"})
+
+
+# ---------------------------------------------------------------------- limits and proxies
+
+
+def test_limits_and_proxies_from_the_environment_and_the_file(tmp_path) -> None:
+    default = Settings.from_env({})
+    assert (default.rate_per_address, default.ws_per_address, default.sessions_per_address) == (
+        60,
+        20,
+        30,
+    )
+    assert default.trusted_proxies == ()
+    assert (default.header_timeout_s, default.body_timeout_s) == (10.0, 30.0)
+    env = Settings.from_env(
+        {
+            "FRONTDESK_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8,::1",
+            "FRONTDESK_RATE_PER_ADDRESS": "5",
+            "FRONTDESK_HEADER_TIMEOUT_S": "2.5",
+        }
+    )
+    assert env.trusted_proxies == (
+        ip_network("127.0.0.1/32"),
+        ip_network("10.0.0.0/8"),
+        ip_network("::1/128"),
+    )
+    assert (env.rate_per_address, env.header_timeout_s) == (5, 2.5)
+    config = write(
+        tmp_path / "frontdesk.toml",
+        'trusted_proxies = ["192.168.1.7/24"]\nbody_timeout_s = 4\nws_per_address = 2\n',
+    )
+    loaded = Settings.load({}, config=config)
+    assert loaded.trusted_proxies == (ip_network("192.168.1.0/24"),)  # the host bits dropped
+    assert (loaded.body_timeout_s, loaded.ws_per_address) == (4.0, 2)
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (
+            'trusted_proxies = ["10.0.0.0/8", "proxy.local"]',
+            "trusted_proxies must list IP addresses or networks like 10.0.0.0/8, not 'proxy.local'",
+        ),
+        (
+            'trusted_proxies = "10.0.0.1"',
+            "trusted_proxies must be an array of addresses or networks, e.g. "
+            "[\"10.0.0.0/8\"], not a string ('10.0.0.1')",
+        ),
+        ("header_timeout_s = 0", "header_timeout_s must be a number of seconds (0-600], not 0"),
+        (
+            'body_timeout_s = "slow"',
+            "body_timeout_s must be a number of seconds, not a string ('slow')",
+        ),
+    ],
+)
+def test_a_bad_limit_or_proxy_is_named(tmp_path, line, problem) -> None:
+    config = write(tmp_path / "frontdesk.toml", line + "\n")
+    with pytest.raises(SettingsError) as e:
+        Settings.load({}, config=config)
+    assert e.value.problems == [f"{config}: {problem}"]
+    with pytest.raises(SettingsError, match="FRONTDESK_TRUSTED_PROXIES must list"):
+        Settings.from_env({"FRONTDESK_TRUSTED_PROXIES": "10.0.0.1,300.1.1.1"})

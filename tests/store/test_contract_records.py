@@ -9,7 +9,7 @@ from datetime import UTC, timedelta, timezone
 
 import pytest
 
-from engine.ports import EscalationRow, MessageRow, OutboxRow, SlotTaken
+from engine.ports import DroppedBurst, EscalationRow, MessageRow, OutboxRow, SlotTaken
 from store.ports import Storage
 
 from .records import NOW, appointment, at
@@ -364,3 +364,38 @@ async def test_requeue_refuses_sent_rows_unknown_ids_and_unclear_requests(store:
         await store.requeue_outbox(None, True, NOW.replace(tzinfo=None))
     [row] = await store.outbox()
     assert (row.status, row.attempts, row.next_attempt_at) == ("sent", 1, at(1))
+
+
+# dropped bursts
+
+
+async def test_a_dropped_burst_is_one_row_whose_count_and_last_moment_grow(
+    store: Storage,
+) -> None:
+    plus2 = timezone(timedelta(hours=2))
+    burst = DroppedBurst(
+        id="b1",
+        business="salon",
+        channel="webchat",
+        budget="address",
+        sender="session-1",
+        provider_msg_id="web-session-1-7",
+        text="hello?",
+        count=1,
+        first_at=NOW.astimezone(plus2),
+        last_at=NOW,
+    )
+    await store.save_dropped(burst)
+    later = burst.model_copy(
+        update={"count": 40, "last_at": NOW + timedelta(seconds=3), "text": "not kept"}
+    )
+    await store.save_dropped(later)
+    other = burst.model_copy(update={"id": "b2", "business": "barber"})
+    await store.save_dropped(other)
+    [row] = await store.list_dropped("salon")
+    assert row == burst.model_copy(
+        update={"count": 40, "first_at": NOW, "last_at": NOW + timedelta(seconds=3)}
+    )
+    assert row.first_at.tzinfo == UTC
+    assert [d.id for d in await store.list_dropped("barber")] == ["b2"]
+    assert await store.list_dropped("nobody") == []

@@ -269,11 +269,14 @@
         note(f.error);
       }
     };
-    ws.onclose = function () {
+    ws.onclose = function (ev) {
       drop(typing); typing = null;
+      // 1013: a cap on chats or new conversations from this address; the error frame
+      // before it said why, so wait long before trying again
+      if (ev.code === 1013) { retry = 30000; }
       if (!status) { status = note(T.offline); }
       setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 10000);
+      retry = Math.min(retry * 2, ev.code === 1013 ? 60000 : 10000);
     };
   }
 

@@ -25,7 +25,7 @@ from adapters.http.app import reply_router
 from adapters.http.server import RateLimiter, Server
 from adapters.http.twilio import EMPTY_TWIML, TwilioSmsSender, routes, sms_text
 from adapters.outbox import Drainer, ReplyRouter, RetryOptions, drainer_for
-from adapters.settings import Settings
+from adapters.settings import Settings, parse_networks
 from adapters.wiring import App, open_app, repo_path
 from engine.ports import OutboxRow
 from language.types import LanguageBackend
@@ -216,7 +216,8 @@ async def test_a_bad_signature_is_refused_and_reaches_nothing(
     )
 
 
-async def test_the_url_behind_a_proxy_is_the_one_checked(rig: Rig) -> None:
+async def test_the_url_behind_a_trusted_proxy_is_the_one_checked(rig: Rig) -> None:
+    rig.server.settings = rig.server.settings.with_(trusted_proxies=parse_networks("127.0.0.1"))
     form = rig.form("Do you have parking?")
     public = "https://desk.example.com/twilio/sms/bloom-salon?tenant=7"
     proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "desk.example.com"}
@@ -226,6 +227,18 @@ async def test_the_url_behind_a_proxy_is_the_one_checked(rig: Rig) -> None:
     r = await rig.post(form, signed_url=public, headers=proxied, path=PATH + "?tenant=7")
     assert r.status == 200, await r.text()
     assert len(await rig.app.store.inbound_events(BLOOM)) == 1
+
+
+async def test_forwarding_headers_from_an_untrusted_peer_are_ignored(rig: Rig) -> None:
+    rig.server.settings = rig.server.settings.with_(trusted_proxies=parse_networks("10.0.0.0/8"))
+    form = rig.form("Do you have parking?")
+    forged = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+    r = await rig.post(form, signed_url="https://evil.example" + PATH, headers=forged)
+    assert r.status == 403  # signed for the forged URL: refused
+    assert await rig.app.store.inbound_events(BLOOM) == []
+    r = await rig.post(form, headers=forged)  # signed for the URL really called
+    assert r.status == 200, await r.text()
+    assert rig.signature_failures() == 1
 
 
 async def test_the_configured_public_url_is_the_one_checked(rig: Rig) -> None:
@@ -346,10 +359,13 @@ async def test_a_flooding_sender_gets_one_warning_then_silence(rig: Rig) -> None
     assert (warned.status, await warned.text()) == (200, EMPTY_TWIML)
     silent = await rig.post(rig.form("hello??"))
     assert (silent.status, await silent.text()) == (200, EMPTY_TWIML)
-    assert len(await rig.app.store.inbound_events(BLOOM)) == 3  # every one recorded
+    assert len(await rig.app.store.inbound_events(BLOOM)) == 2  # up to the warning
+    await rig.server.flush_drops()  # the dropped ones: counted, one row for the burst
+    [burst] = await rig.app.store.list_dropped(BLOOM)
+    assert (burst.count, burst.budget) == (1, "sender")
     [conv] = await rig.app.store.list_conversations(BLOOM)
     problems = [t.record["understanding"]["problem"] for t in await rig.app.store.turns(conv.id)]
-    assert problems == ["", "rate_limited", "rate_limited"]
+    assert problems == ["", "rate_limited"]
     assert await rig.app.desk.recover(NOW + timedelta(hours=1)) == 0  # all answered
     assert await rig.drainer().drain_once(NOW + timedelta(minutes=1)) == {"sent": 2}
     assert sorted(m["Body"][:30] for m in rig.fake.sent) == [
