@@ -5,8 +5,9 @@ Erasing never breaks the audit: a turn's record is replaced by its tombstone
 (``engine.audit.tombstone``: the record's place in the chain and the digest of what was
 removed), so ``frontdesk audit verify`` still verifies every chain and counts the erased
 records. Everything else personal is deleted (raw inbound messages, taken messages, sent
-replies, hand-overs) or blanked (a conversation forgets its sender and state; an
-appointment keeps the booking without name or phone).
+replies, hand-overs, the bursts of messages a rate limit dropped) or blanked (a
+conversation forgets its sender and state; an appointment keeps the booking without name or
+phone).
 
 The order of the steps is chosen so that a crash between two of them is harmless and a run
 again finishes the job: inbound messages go before their turns lose their provider ids
@@ -18,7 +19,9 @@ appointment with nobody behind it only blocks the slot; the customer asked to be
 forgotten, so no message is sent), then erases as above everything linked to their number:
 the customer row, the conversations that carry the number (as sender, caller id or in the
 state, and those that booked their appointments) with their turns, messages they left or
-that name their number, replies sent to them, their hand-overs.
+that name their number, replies sent to them, their hand-overs, and the bursts of dropped
+messages whose first message came from one of their senders (a conversation's channel and
+sender, or the number itself on SMS, WhatsApp or a call).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class Erased:
     business: str
     turns: int = 0
     inbound: int = 0
+    dropped: int = 0  # bursts of messages a rate limit dropped (``dropped_burst`` rows)
     messages: int = 0
     replies: int = 0
     escalations: int = 0
@@ -114,6 +118,8 @@ class CustomerData:
     replies: list[dict[str, Any]]
     inbound: list[dict[str, Any]]
     escalations: list[dict[str, Any]]
+    dropped: list[dict[str, Any]]
+    senders: list[tuple[str, str]]  # their (channel, sender) pairs: conversations', number's
 
     @property
     def empty(self) -> bool:
@@ -124,6 +130,7 @@ class CustomerData:
             or self.messages
             or self.replies
             or self.inbound
+            or self.dropped
         )
 
 
@@ -171,6 +178,8 @@ async def customer_data(store: Storage, business: str, phone: str) -> CustomerDa
         if (e.channel, e.sender) in senders or e.customer_phone == phone or e.sender == phone
     ]
     escalations = [e for e in await store.list_escalations(business) if e.conversation_id in linked]
+    theirs = senders | _phone_senders(phone)
+    dropped = [d for d in await store.list_dropped(business) if (d.channel, d.sender) in theirs]
     return CustomerData(
         business=business,
         phone=phone,
@@ -182,7 +191,22 @@ async def customer_data(store: Storage, business: str, phone: str) -> CustomerDa
         replies=[r.model_dump(mode="json") for r in replies],
         inbound=[e.model_dump(mode="json") for e in inbound],
         escalations=[e.model_dump(mode="json") for e in escalations],
+        dropped=[d.model_dump(mode="json") for d in dropped],
+        senders=sorted(theirs),
     )
+
+
+def _phone_senders(phone: str) -> set[tuple[str, str]]:
+    """The number as a sender where a channel names people by their number: SMS, a call,
+    WhatsApp (whose ids are the number without its '+')."""
+    if not phone:
+        return set()
+    return {
+        ("sms", phone),
+        ("voice", phone),
+        ("whatsapp", phone),
+        ("whatsapp", phone.removeprefix("+")),
+    }
 
 
 def _turn_export(t: StoredTurn) -> dict[str, Any]:
@@ -222,6 +246,7 @@ async def export_customer(store: Storage, business: str, phone: str) -> dict[str
         "outbox": data.replies,
         "inbound_events": data.inbound,
         "escalations": data.escalations,
+        "dropped_bursts": data.dropped,
     }
 
 
@@ -248,6 +273,7 @@ async def erase_customer(store: Storage, business: str, phone: str, now: datetim
         cancelled += 1
     senders = sorted({(c.channel, c.sender) for c in data.conversations})
     inbound = await store.delete_inbound(business, senders=senders, phone=data.phone)
+    dropped = await store.delete_dropped(business, senders=data.senders)
     turns = 0
     for chain in data.turns.values():
         turns += await _erase_turns(store, chain, now)
@@ -268,6 +294,7 @@ async def erase_customer(store: Storage, business: str, phone: str, now: datetim
         business=business,
         turns=turns,
         inbound=inbound,
+        dropped=dropped,
         messages=messages,
         replies=replies,
         escalations=escalations,
@@ -309,6 +336,7 @@ async def sweep(store: Storage, business: Business, now: datetime, dry_run: bool
             business=slug,
             turns=len(turns),
             inbound=sum(e.received_at < talk for e in await store.inbound_events(slug)),
+            dropped=sum(d.last_at < talk for d in await store.list_dropped(slug)),
             messages=sum(m.created_at < notes for m in await store.list_messages(slug)),
             replies=sum(
                 r.business == slug and r.status != "pending" and r.next_attempt_at < talk
@@ -320,6 +348,7 @@ async def sweep(store: Storage, business: Business, now: datetime, dry_run: bool
             dry_run=True,
         )
     inbound = await store.delete_inbound(slug, before=talk)  # before their turns: see above
+    dropped = await store.delete_dropped(slug, before=talk)  # by the burst's last message
     erased = await _erase_turns(store, turns, now)
     replies = await store.delete_outbox(slug, before=talk)
     escalations = await store.delete_escalations(slug, before=talk)
@@ -334,6 +363,7 @@ async def sweep(store: Storage, business: Business, now: datetime, dry_run: bool
         business=slug,
         turns=erased,
         inbound=inbound,
+        dropped=dropped,
         messages=messages,
         replies=replies,
         escalations=escalations,

@@ -93,6 +93,27 @@ class SqlErasure(ABC):
                 count += len(rows)
         return count
 
+    async def delete_dropped(
+        self, business: str, before: datetime | None = None, senders: Sequence[tuple[str, str]] = ()
+    ) -> int:
+        count = 0
+        async with self._writing() as link:
+            if before is not None:
+                rows = await link.run(
+                    'DELETE FROM "dropped_burst" WHERE "business" = {} AND "last_at" < {} '
+                    'RETURNING "id"',
+                    business, link.stamp(before),
+                )  # fmt: skip
+                count += len(rows)
+            for channel, sender in senders:
+                rows = await link.run(
+                    'DELETE FROM "dropped_burst" WHERE "business" = {} AND "channel" = {} '
+                    'AND "sender" = {} RETURNING "id"',
+                    business, channel, sender,
+                )  # fmt: skip
+                count += len(rows)
+        return count
+
     async def delete_messages(
         self, business: str, before: datetime | None = None, ids: Sequence[str] = ()
     ) -> int:

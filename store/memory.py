@@ -726,6 +726,23 @@ class MemoryStore:
         self._version += 1
         return len(gone)
 
+    async def delete_dropped(
+        self, business: str, before: datetime | None = None, senders: Sequence[tuple[str, str]] = ()
+    ) -> int:
+        wanted = set(senders)
+        gone = [
+            d.id
+            for d in self._tables.dropped.values()
+            if d.business == business
+            and (
+                (before is not None and d.last_at < _utc(before)) or (d.channel, d.sender) in wanted
+            )
+        ]
+        for i in gone:
+            del self._tables.dropped[i]
+        self._version += 1
+        return len(gone)
+
     async def delete_messages(
         self, business: str, before: datetime | None = None, ids: Sequence[str] = ()
     ) -> int:

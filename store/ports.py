@@ -113,6 +113,13 @@ class Privacy(Protocol):
         ``senders``, or whose caller id is ``phone``; how many."""
         ...
 
+    async def delete_dropped(
+        self, business: str, before: datetime | None = None, senders: Sequence[tuple[str, str]] = ()
+    ) -> int:
+        """Delete the bursts of dropped messages whose last message came before ``before``,
+        or whose (channel, sender) is one of ``senders``; how many."""
+        ...
+
     async def delete_messages(
         self, business: str, before: datetime | None = None, ids: Sequence[str] = ()
     ) -> int: ...

@@ -9,11 +9,14 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.business_files import ConfigError, load_business_text
 from adapters.privacy import erase_customer, export_customer, retention_forever, sweep
 from engine.audit import canonical, check_chain
 from engine.desk import Desk
+from engine.ports import DroppedBurst, InboundEvent
 from store.memory import MemoryStore
 from tests.fakes.business_files import TINY
 from tests.fakes.conversation import NOW, said, talk, up_to_confirm
@@ -149,3 +152,118 @@ async def test_serve_sweeps_at_start_and_then_once_per_period_until_stopped() ->
     stop.set()
     await asyncio.wait_for(task, 1)
     assert await chains_verify(store) == (12, 12)
+
+
+# the bursts of messages a rate limit dropped (``dropped_burst``): sender and text are personal
+
+
+def burst(
+    id: str, channel: str, sender: str, last: datetime, business: str = "bloom-salon"
+) -> DroppedBurst:
+    return DroppedBurst.model_validate(
+        {
+            "id": id,
+            "business": business,
+            "channel": channel,
+            "budget": "sender",
+            "sender": sender,
+            "provider_msg_id": f"m-{id}",
+            "text": "are you there?",
+            "count": 12,
+            "first_at": last - timedelta(minutes=5),
+            "last_at": last,
+        }
+    )
+
+
+async def chat_on_the_web(store: MemoryStore, session: str, phone: str) -> None:
+    """A web chat (sender: the session) in which the customer booked, giving ``phone``."""
+    language = ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    for i, understanding in enumerate((*up_to_confirm(phone), said(affirm=True))):
+        language.push(understanding)
+        event = InboundEvent(
+            business="bloom-salon",
+            channel="webchat",
+            sender=session,
+            text="…",
+            provider_msg_id=f"{session}-{i}",
+            received_at=NOW,
+        )
+        assert await desk.handle(event) is not None
+
+
+async def test_the_dropped_bursts_of_a_customers_senders_are_exported_and_erased() -> None:
+    store = await booked()
+    await chat_on_the_web(store, "session-ann", ANN)
+    at = NOW.astimezone(UTC)
+    for b in (
+        burst("sms", "sms", ANN, at),  # the number as an SMS sender
+        burst("wa", "whatsapp", ANN.removeprefix("+"), at),  # a WhatsApp id: no '+'
+        burst("web", "webchat", "session-ann", at),  # a conversation that holds the number
+        burst("ben", "sms", BEN, at),
+        burst("stranger", "webchat", "session-x", at),
+        burst("digits", "webchat", ANN, at),  # a web session is never a phone number
+        burst("praxis", "sms", ANN, at, business="praxis-sommer"),
+    ):
+        await store.save_dropped(b)
+    data = await export_customer(store, "bloom-salon", ANN)
+    assert data is not None
+    assert sorted(d["id"] for d in data["dropped_bursts"]) == ["sms", "wa", "web"]
+    assert {d["text"] for d in data["dropped_bursts"]} == {"are you there?"}
+    done = await erase_customer(store, "bloom-salon", ANN, at + timedelta(days=10))
+    assert done is not None and done.dropped == 3
+    assert "dropped 3" in done.line() and done.to_dict()["dropped"] == 3
+    left = [d.id for d in await store.list_dropped("bloom-salon")]
+    assert sorted(left) == ["ben", "digits", "stranger"]
+    assert [d.id for d in await store.list_dropped("praxis-sommer")] == ["praxis"]
+
+
+async def test_a_number_known_only_from_a_dropped_burst_is_exported_and_erased() -> None:
+    store = MemoryStore()
+    await store.save_dropped(burst("wa", "whatsapp", "15035550199", NOW.astimezone(UTC)))
+    data = await export_customer(store, "bloom-salon", "+15035550199")
+    assert data is not None and [d["sender"] for d in data["dropped_bursts"]] == ["15035550199"]
+    done = await erase_customer(store, "bloom-salon", "+15035550199", NOW.astimezone(UTC))
+    assert done is not None and (done.dropped, done.turns, done.customers) == (1, 0, 0)
+    assert await store.list_dropped("bloom-salon") == []
+    assert await erase_customer(store, "bloom-salon", "+15035550199", NOW) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ages=st.lists(  # how long before the sweep each burst's last message came, in seconds
+        st.integers(0, 2 * 365 * 86400) | st.sampled_from([365 * 86400 - 1, 365 * 86400]),
+        max_size=8,
+    ),
+    lasted=st.integers(0, 30 * 86400),  # how long before that each burst began
+)
+def test_a_sweep_takes_exactly_the_bursts_whose_last_message_is_past_the_period(
+    ages: list[int], lasted: int
+) -> None:
+    later = NOW.astimezone(UTC) + timedelta(days=800)
+    period = timedelta(days=SALON.retention.conversations_days)
+
+    async def run() -> tuple[int, int, list[str], list[str]]:
+        store = MemoryStore()
+        for i, age in enumerate(ages):
+            b = burst(f"b{i}", "sms", f"+1503555{i:04d}", later - timedelta(seconds=age))
+            await store.save_dropped(
+                b.model_copy(update={"first_at": b.last_at - timedelta(seconds=lasted)})
+            )
+        await store.save_dropped(burst("praxis", "sms", ANN, later - 2 * period, "praxis-sommer"))
+        dry = await sweep(store, SALON, later, dry_run=True)
+        done = await sweep(store, SALON, later)
+        kept = [d.id for d in await store.list_dropped("bloom-salon")]
+        return (
+            dry.dropped,
+            done.dropped,
+            kept,
+            [d.id for d in await store.list_dropped("praxis-sommer")],
+        )
+
+    would, did, kept, other = asyncio.run(run())
+    expired = {f"b{i}" for i, age in enumerate(ages) if timedelta(seconds=age) > period}
+    assert would == did == len(expired)
+    assert set(kept) == {f"b{i}" for i in range(len(ages))} - expired
+    assert other == ["praxis"]  # another business's sweep

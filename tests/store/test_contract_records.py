@@ -399,3 +399,39 @@ async def test_a_dropped_burst_is_one_row_whose_count_and_last_moment_grow(
     assert row.first_at.tzinfo == UTC
     assert [d.id for d in await store.list_dropped("barber")] == ["b2"]
     assert await store.list_dropped("nobody") == []
+
+
+async def test_dropped_bursts_are_deleted_by_their_last_moment_or_by_their_sender(
+    store: Storage,
+) -> None:
+    def burst(id: str, business: str, channel: str, sender: str, last: timedelta) -> DroppedBurst:
+        return DroppedBurst.model_validate(
+            {
+                "id": id,
+                "business": business,
+                "channel": channel,
+                "budget": "sender",
+                "sender": sender,
+                "provider_msg_id": f"m-{id}",
+                "text": "hello?",
+                "count": 3,
+                "first_at": NOW - timedelta(hours=2),
+                "last_at": NOW + last,
+            }
+        )
+
+    ongoing = burst("b1", "salon", "sms", "+1555", timedelta(seconds=3))  # began long ago
+    ended = burst("b2", "salon", "webchat", "session-1", -timedelta(hours=1))
+    elsewhere = burst("b3", "barber", "sms", "+1555", -timedelta(hours=1))
+    whatsapp = burst("b4", "salon", "whatsapp", "1555", timedelta(0))
+    for b in (ongoing, ended, elsewhere, whatsapp):
+        await store.save_dropped(b)
+    assert await store.delete_dropped("salon", before=NOW) == 1  # by the last message
+    assert [d.id for d in await store.list_dropped("salon")] == ["b1", "b4"]
+    mine = [("sms", "+1555"), ("webchat", "session-1"), ("sms", "+1999")]
+    assert await store.delete_dropped("salon", senders=mine) == 1
+    assert await store.delete_dropped("salon", before=NOW, senders=mine) == 0  # gone stays gone
+    assert await store.list_dropped("salon") == [whatsapp]  # another channel, same digits
+    assert await store.list_dropped("barber") == [elsewhere]  # another business
+    assert await store.delete_dropped("salon", before=NOW + timedelta(seconds=1)) == 1
+    assert await store.delete_dropped("nobody", before=NOW, senders=mine) == 0

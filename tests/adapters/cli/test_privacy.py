@@ -7,13 +7,15 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 from engine.desk import Desk
+from engine.ports import DroppedBurst
 from store import open_store
 from tests.dbs import database_url
 from tests.fakes.cli import environment, frontdesk
-from tests.fakes.conversation import said, talk, up_to_confirm
+from tests.fakes.conversation import NOW, said, talk, up_to_confirm
 from tests.fakes.demo import demo_brains
 from tests.fakes.scripted_language import ScriptedLanguage
 
@@ -33,6 +35,21 @@ async def seed(db: str) -> None:
         desk = Desk(store, demo_brains(), language)
         for phone in (ANN, BEN):
             await talk(desk, language, phone, *up_to_confirm(phone), said(affirm=True))
+        for n, sender in enumerate((ANN, BEN)):  # each flooded the desk by SMS once, too
+            await store.save_dropped(
+                DroppedBurst(
+                    id=f"burst-{n}",
+                    business="bloom-salon",
+                    channel="sms",
+                    budget="sender",
+                    sender=sender,
+                    provider_msg_id=f"dropped-{n}",
+                    text="hello??",
+                    count=30,
+                    first_at=NOW,
+                    last_at=NOW + timedelta(minutes=2),
+                )
+            )
     finally:
         await store.close()
 
@@ -50,16 +67,19 @@ async def test_a_customer_is_exported_erased_and_swept_with_the_audit_verifying(
         data = json.loads(exported.stdout)
         assert [c["phone"] for c in data["customers"]] == [ANN]
         assert [len(c["turns"]) for c in data["conversations"]] == [6]
+        assert [d["id"] for d in data["dropped_bursts"]] == ["burst-0"]
         assert BEN not in exported.stdout
 
         dry = await run(env, "retention", "sweep", "--dry-run", "--now", LATER, "--json")
         assert dry.returncode == 0, dry.stderr
         counts = {d["business"]: d for d in json.loads(dry.stdout)}
         assert counts["bloom-salon"]["turns"] == 12 and counts["bloom-salon"]["dry_run"]
+        assert counts["bloom-salon"]["dropped"] == 2
 
         erased = await run(env, "customer", "erase", ANN, *salon)
         assert erased.returncode == 0, erased.stderr
         assert "bloom-salon: erased turns 6" in erased.stdout
+        assert "dropped 1," in erased.stdout
         again = await run(env, "customer", "erase", ANN, *salon)
         assert (again.returncode, "nothing to erase" in again.stdout) == (0, True)
         gone = await run(env, "customer", "export", ANN, *salon)
@@ -73,6 +93,7 @@ async def test_a_customer_is_exported_erased_and_swept_with_the_audit_verifying(
         swept = await run(env, "retention", "sweep", "--business", "bloom-salon", "--now", LATER)
         assert swept.returncode == 0, swept.stderr
         assert "bloom-salon: erased turns 6" in swept.stdout
+        assert "dropped 1," in swept.stdout  # B's burst; A's went with A
         verified = await run(env, "audit", "verify")
         assert verified.returncode == 0 and "12 turns erased" in verified.stdout
 
