@@ -172,13 +172,14 @@ async def customer_data(store: Storage, business: str, phone: str) -> CustomerDa
             or r.payload.get("to") == phone
         )
     ]
+    theirs = senders | _phone_senders(phone)
+    # what erase deletes (delete_inbound by these senders and the caller id), no more, no less
     inbound = [
         e
         for e in await store.inbound_events(business)
-        if (e.channel, e.sender) in senders or e.customer_phone == phone or e.sender == phone
+        if (e.channel, e.sender) in theirs or (phone and e.customer_phone == phone)
     ]
     escalations = [e for e in await store.list_escalations(business) if e.conversation_id in linked]
-    theirs = senders | _phone_senders(phone)
     dropped = [d for d in await store.list_dropped(business) if (d.channel, d.sender) in theirs]
     return CustomerData(
         business=business,
@@ -271,8 +272,7 @@ async def erase_customer(store: Storage, business: str, phone: str, now: datetim
         async with store.transaction(business, f"erasure:{a['id']}") as tx:
             await tx.cancel_appointment(a["id"])
         cancelled += 1
-    senders = sorted({(c.channel, c.sender) for c in data.conversations})
-    inbound = await store.delete_inbound(business, senders=senders, phone=data.phone)
+    inbound = await store.delete_inbound(business, senders=data.senders, phone=data.phone)
     dropped = await store.delete_dropped(business, senders=data.senders)
     turns = 0
     for chain in data.turns.values():

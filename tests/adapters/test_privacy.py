@@ -230,6 +230,31 @@ async def test_a_number_known_only_from_a_dropped_burst_is_exported_and_erased()
     assert await erase_customer(store, "bloom-salon", "+15035550199", NOW) is None
 
 
+async def test_what_export_lists_erase_deletes_an_unanswered_message_too() -> None:
+    """An inbound event with no conversation (its worker died before the turn) from the
+    number, by SMS and by WhatsApp (which names people without the +): exported, then
+    erased, so a second export finds nothing."""
+    store = MemoryStore()
+    for channel, sender, mid in (("sms", ANN, "SM1"), ("whatsapp", ANN[1:], "wamid.1")):
+        await store.record_inbound(
+            InboundEvent(
+                business="bloom-salon",
+                channel=channel,
+                sender=sender,
+                text="cancel my appointment",
+                provider_msg_id=mid,
+                received_at=NOW.astimezone(UTC),
+            )
+        )
+    data = await export_customer(store, "bloom-salon", ANN)
+    assert data is not None
+    assert sorted(e["provider_msg_id"] for e in data["inbound_events"]) == ["SM1", "wamid.1"]
+    done = await erase_customer(store, "bloom-salon", ANN, NOW.astimezone(UTC))
+    assert done is not None and done.inbound == 2
+    assert await store.inbound_events("bloom-salon") == []
+    assert await export_customer(store, "bloom-salon", ANN) is None
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     ages=st.lists(  # how long before the sweep each burst's last message came, in seconds
