@@ -19,6 +19,9 @@ import structlog
 MASKED = frozenset(
     {"phone", "customer_phone", "sender", "to", "from", "callback_number", "caller", "session"}
 )
+# libraries that log every SQL statement with its parameters (customers' names, phone
+# numbers, messages) at DEBUG: never below INFO, whatever level the server logs at
+QUERY_LOGGERS = ("aiosqlite",)
 # keys whose values are what a person wrote: replaced by their length
 DROPPED = frozenset({"text", "body", "message_text"})
 
@@ -77,6 +80,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    for name in QUERY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
 
 
-__all__ = ["DROPPED", "MASKED", "configure_logging", "mask"]
+__all__ = ["DROPPED", "MASKED", "QUERY_LOGGERS", "configure_logging", "mask"]
