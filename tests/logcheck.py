@@ -47,8 +47,18 @@ import pytest
 # loggers that log at DEBUG for the whole run (with their children)
 OUR_LOGGERS = ("frontdesk", "aiohttp.access", "aiohttp.server", "aiohttp.web")
 
-# (logger name, message) of the lines known to carry personal data, each to be fixed
-KNOWN_OFFENDERS: frozenset[tuple[str, str]] = frozenset()
+# (logger name, message) of the lines known to carry personal data on main today, each
+# being fixed (issue 21, item 4: every identifier in logs masked or hashed): reported at the
+# end of the run, not failing it. Empty this list as they are fixed.
+KNOWN_OFFENDERS: frozenset[tuple[str, str]] = frozenset(
+    {
+        # the provider message id in full: web-{session}-{id}, {CallSid}:{n}:..., ...
+        ("frontdesk.http", "rate limited"),
+        # the voice call's sender id (Twilio's CallSid) under "call", unmasked
+        ("frontdesk.http.voice", "call answered"),
+        ("frontdesk.http.voice", "silent call escalated"),
+    }
+)
 
 MIN_TEXT = 12  # characters; a shorter message text is not searched for
 MIN_ID = 6  # characters; a shorter sender id is not searched for
@@ -190,27 +200,61 @@ class LogCheck:
         self.lines: list[Line] = []
         self.needles = Needles()
         self.records = 0
+        self.active = False
+        self.lowered: dict[str, int] = {}
         self._undo: list[Callable[[], None]] = []
         self._formatter: logging.Formatter | None = None
 
     # ------------------------------------------------------------------ capture
 
-    def start(self) -> None:
+    def start(self, every_logger: bool = False) -> None:
+        """Capture from now on; ``every_logger``: the root logger at DEBUG too.
+
+        The loggers set to DEBUG for the capture still hand their handlers (the console,
+        pytest's ``caplog``) only the records their own level would have let through, so a
+        test sees the logs it would see without the check."""
         self._formatter = _production_formatter()
+        self.lowered = {name: logging.getLogger(name).level for name in OUR_LOGGERS}
+        if every_logger:
+            self.lowered[""] = logging.getLogger().level
         check = self
         original_handle = logging.Logger.handle
 
         def handle(logger: logging.Logger, record: logging.LogRecord) -> None:
-            if not logger.disabled:
+            if logger.disabled:
+                return
+            if check.active:
                 check.capture(record)
-            original_handle(logger, record)
+            if record.levelno >= check.intended_level(logger):
+                original_handle(logger, record)
 
         self._replace(logging.Logger, "handle", handle)
-        for name in OUR_LOGGERS:
-            logger = logging.getLogger(name)
-            self._undo.append(functools.partial(logger.setLevel, logger.level))
-            logger.setLevel(logging.DEBUG)
+        self.lower()
+        self._undo.append(self.restore_levels)
         self._spy_on_the_desk()
+
+    def lower(self) -> None:
+        self.active = True
+        for name in self.lowered:
+            logging.getLogger(name).setLevel(logging.DEBUG)
+
+    def restore_levels(self) -> None:
+        self.active = False
+        for name, level in self.lowered.items():
+            logging.getLogger(name).setLevel(level)
+
+    def intended_level(self, logger: logging.Logger) -> int:
+        """``logger``'s effective level as if the capture had not lowered any."""
+        current: logging.Logger | None = logger
+        while current is not None:
+            level = current.level
+            name = "" if current is logging.getLogger() else current.name
+            if name in self.lowered and level == logging.DEBUG:
+                level = self.lowered[name]
+            if level != logging.NOTSET:
+                return level
+            current = current.parent
+        return logging.WARNING
 
     def _spy_on_the_desk(self) -> None:
         """Note each inbound event the desk receives (its behaviour is unchanged)."""
@@ -282,12 +326,36 @@ RESULT = pytest.StashKey[tuple[list[Finding], list[Finding], int]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Start capturing, unless ``FRONTDESK_LOG_CHECK=0`` (to measure what it costs)."""
-    if os.environ.get("FRONTDESK_LOG_CHECK", "1") == "0" or KEY in config.stash:
+    """Start capturing, unless ``FRONTDESK_LOG_CHECK=0`` (to measure what it costs);
+    ``FRONTDESK_LOG_CHECK=all`` sets every logger to DEBUG (slower, see the module's text)."""
+    config.addinivalue_line(
+        "markers",
+        "levels_as_configured: run with the loggers at their own levels, unchecked "
+        "(tests/logcheck.py)",
+    )
+    mode = os.environ.get("FRONTDESK_LOG_CHECK", "1")
+    if mode == "0" or KEY in config.stash:
         return
     check = LogCheck()
-    check.start()
+    check.start(every_logger=mode == "all")
     config.stash[KEY] = check
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """A test marked ``levels_as_configured`` (one that checks the level filtering itself)
+    runs with the loggers at their own levels, and nothing it logs is checked."""
+    check = item.config.stash.get(KEY, None)
+    pause = check is not None and item.get_closest_marker("levels_as_configured") is not None
+    if pause:
+        assert check is not None
+        check.restore_levels()
+    try:
+        yield
+    finally:
+        if pause:
+            assert check is not None
+            check.lower()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
