@@ -142,7 +142,13 @@ async def test_no_frame_gets_a_traceback_a_crash_or_another_tenants_data(
     tenants: Rig, slug: str, script: list[Frame]
 ) -> None:
     rig = tenants
-    async with rig.client.ws_connect(f"/ws/{slug}") as ws:
+    try:
+        ws = await rig.client.ws_connect(f"/ws/{slug}")
+    except aiohttp.WSServerHandshakeError as e:  # a cap on sockets per address, say
+        assert e.status < 500, e.status
+        event("socket refused")
+        return
+    async with ws:
         for n, frame in enumerate(script):
             frame = _resolve(frame, rig)
             if frame.binary:
@@ -183,7 +189,8 @@ async def test_each_tenants_session_resumes_only_at_its_own_business(tenants: Ri
         for at in TENANTS:
             async with rig.client.ws_connect(f"/ws/{at}") as ws:
                 await ws.send_json({"type": "hello", "session": rig.sessions[slug], "lang": "en"})
-                welcome = json.dumps(await ws.receive_json(timeout=60))
+                msg = await ws.receive(timeout=60)
+                welcome = msg.data if msg.type == WSMsgType.TEXT else ""
             if at == slug:
                 assert tenant.name in welcome
             else:
