@@ -213,10 +213,16 @@ class LogCheck:
         The loggers set to DEBUG for the capture still hand their handlers (the console,
         pytest's ``caplog``) only the records their own level would have let through, so a
         test sees the logs it would see without the check."""
+        from adapters.http.logs import QUERY_LOGGERS
+
         self._formatter = _production_formatter()
         self.lowered = {name: logging.getLogger(name).level for name in OUR_LOGGERS}
-        if every_logger:
+        if every_logger:  # as ``serve`` at DEBUG, which keeps the query loggers at INFO
             self.lowered[""] = logging.getLogger().level
+            for name in QUERY_LOGGERS:
+                query_log = logging.getLogger(name)
+                self._undo.append(functools.partial(query_log.setLevel, query_log.level))
+                query_log.setLevel(logging.INFO)
         check = self
         original_handle = logging.Logger.handle
 
@@ -303,11 +309,14 @@ def _production_formatter() -> logging.Formatter:
     """The formatter ``frontdesk serve`` writes its lines with (JSON, masked), taken from a
     run of :func:`configure_logging`, whose handler and root level are then put back as
     they were (structlog stays routed through the standard library, as in the server)."""
-    from adapters.http.logs import configure_logging
+    from adapters.http.logs import QUERY_LOGGERS, configure_logging
 
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    pinned = {name: logging.getLogger(name).level for name in QUERY_LOGGERS}
     configure_logging("WARNING", json=True)
+    for name, was in pinned.items():
+        logging.getLogger(name).setLevel(was)
     [handler] = root.handlers
     formatter = handler.formatter
     for h in list(root.handlers):
