@@ -278,9 +278,16 @@ class LogCheck:
         assert self._formatter is not None
         try:
             text = self._formatter.format(record)
-        except Exception as e:  # a record the pipeline cannot render is a finding too
+        except Exception as e:  # the server could not render it either: search what it holds
             text = f"unrenderable record: {type(e).__name__}: {record.msg!r} {record.args!r}"
-        message = record.msg if isinstance(record.msg, str) else str(record.msg.get("event", ""))
+        msg = record.msg
+        message = (
+            msg
+            if isinstance(msg, str)
+            else str(msg.get("event", ""))
+            if isinstance(msg, dict)
+            else type(msg).__name__
+        )
         self.lines.append(Line(record.name, record.levelname, message, text))
 
     def stop(self) -> None:

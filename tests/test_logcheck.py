@@ -3,6 +3,7 @@ name, what a customer said or a sender id fails the run; masked lines pass."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -10,10 +11,11 @@ import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.logcheck import PHONE, Line, Needles, findings, masked
+from tests.logcheck import PHONE, Line, LogCheck, Needles, findings, masked
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,6 +72,25 @@ def test_encoded_personal_data_is_found_as_a_reader_would_decode_it() -> None:
         needles,
     )
     assert [f.what for f in found] == ["phone number", "name", "name", "name"]
+
+
+@pytest.mark.levels_as_configured  # what this test logs on purpose is not the run's finding
+def test_records_of_any_shape_are_captured_and_searched() -> None:
+    check = LogCheck()
+    check.start()
+    try:
+        log = logging.getLogger("frontdesk.shapes")
+        log.debug(ValueError("+15035550142"))  # not a string
+        log.info("%d%d", 1)  # cannot be rendered: the logging module reports it, we search it
+        log.info({"event": "a dict, not from structlog", "phone": "+15035550142"})  # unmasked
+    finally:
+        check.stop()
+    failing, _ = check.check()
+    assert [(f.message, f.what) for f in failing] == [
+        ("ValueError", "phone number"),
+        ("a dict, not from structlog", "phone number"),
+    ]
+    assert check.records == 3
 
 
 def test_masked_keeps_the_context_and_hides_the_finding() -> None:
