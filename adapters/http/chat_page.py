@@ -312,7 +312,12 @@ def _see_other(location: str) -> web.Response:
 
 def _forged(request: web.Request, form: Any) -> bool:
     sent, kept = form.get("csrf"), request.cookies.get(CSRF_COOKIE, "")
-    return not (isinstance(sent, str) and kept and secrets.compare_digest(sent, kept))
+    if not (isinstance(sent, str) and kept):
+        return True
+    # as bytes: compare_digest refuses str with non-ASCII characters (TypeError, a 500)
+    return not secrets.compare_digest(
+        sent.encode("utf-8", "surrogatepass"), kept.encode("utf-8", "surrogatepass")
+    )
 
 
 def new_session_allowed(request: web.Request, address: str) -> bool:

@@ -68,6 +68,9 @@ IDENTIFIERS = frozenset(
         "ip",
     }
 )
+# libraries that log every SQL statement with its parameters (customers' names, phone
+# numbers, messages) at DEBUG: never below INFO, whatever level the server logs at
+QUERY_LOGGERS = ("aiosqlite",)
 # keys whose values are what a person wrote: replaced by their length
 TEXTS = frozenset(
     {"text", "body", "message_text", "value", "said", "reply", "transcript", "payload"}
@@ -200,14 +203,17 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    for name in QUERY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
 
 
 __all__ = [
     "IDENTIFIERS",
     "KEPT",
-    "OthersDebug",
     "QUERY_KEPT",
+    "QUERY_LOGGERS",
     "TEXTS",
+    "OthersDebug",
     "configure_logging",
     "pseudonym",
     "scrub",

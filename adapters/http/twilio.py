@@ -69,6 +69,15 @@ def signed_url(server: Server, request: web.Request) -> str:
     return request_origin(request, server.settings.trusted_proxies) + path
 
 
+def _signature_matches(token: str, url: str, form: MultiDict[str], signature: str) -> bool:
+    """Twilio's check; a URL it cannot parse (a forged ``X-Forwarded-Host`` such as
+    ``[``, an invalid IPv6 literal) matches nothing, rather than raising a 500."""
+    try:
+        return bool(RequestValidator(token).validate(url, form, signature))
+    except ValueError:
+        return False
+
+
 def _parse_form(body: bytes) -> MultiDict[str] | None:
     try:
         pairs = parse_qsl(
@@ -172,7 +181,7 @@ async def signed_form(server: Server, request: web.Request, what: str) -> Signed
         return web.Response(status=400, text="malformed form data")
     signature = request.headers.get("X-Twilio-Signature", "")
     url = signed_url(server, request)
-    if not signature or not RequestValidator(account.auth_token).validate(url, form, signature):
+    if not signature or not _signature_matches(account.auth_token, url, form, signature):
         server.metrics.signature_failures.labels("twilio").inc()
         log.warning(
             f"twilio {what.lower()} signature refused",

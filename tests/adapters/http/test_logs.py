@@ -166,6 +166,7 @@ def test_the_hash_depends_on_the_key() -> None:
     assert pseudonym("+15035550142") == before
 
 
+@pytest.mark.levels_as_configured  # the suite's log check lowers the frontdesk loggers' level
 def test_a_structlog_call_below_the_level_is_dropped_before_any_processing(
     capsys: pytest.CaptureFixture[str], restore_logging: None
 ) -> None:
@@ -188,3 +189,24 @@ def test_a_structlog_call_below_the_level_is_dropped_before_any_processing(
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
     assert [(line["event"], line["text"]) for line in lines] == [("loud", "<23 chars>")]
     assert read == ["warning"]
+
+
+async def test_debug_logs_do_not_carry_the_databases_query_parameters(
+    capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    """aiosqlite logs each statement with its parameters (a customer's phone number) at
+    DEBUG; a server run at DEBUG keeps it at INFO."""
+    import aiosqlite
+
+    query_log = logging.getLogger("aiosqlite")
+    before = query_log.level
+    try:
+        configure_logging("DEBUG")
+        logging.getLogger("frontdesk.test").debug("still logged")
+        async with aiosqlite.connect(":memory:") as db:
+            await db.execute("select ?", ("+15035550142",))
+        err = capsys.readouterr().err
+    finally:
+        query_log.setLevel(before)
+    assert "still logged" in err
+    assert "5550142" not in err
