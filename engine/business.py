@@ -390,8 +390,10 @@ class Retention(_Model):
     """How long the desk keeps what it holds about people (``retention:`` in the business
     file; optional: the defaults apply). ``frontdesk retention sweep``, and ``serve`` once a
     day, erase what is older: a turn's record keeps its place and hash in the audit chain
-    and loses everything personal (a tombstone); raw messages, taken messages and sent
-    replies are deleted; an idle conversation forgets who it was with; a customer with no
+    and loses everything personal (a tombstone); raw messages, taken messages, sent replies
+    and the bursts of messages a rate limit dropped (by their last message, after
+    ``conversations_days``) are deleted; an idle conversation forgets who it was with; a
+    customer with no
     appointment and no conversation inside ``customers_days`` is deleted, and their
     appointments keep the booking without name or phone."""
 
