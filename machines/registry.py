@@ -112,6 +112,20 @@ DEFAULT_ACTIONS: Mapping[str, ActionSpec] = _registry(
         failure_offers="book",
     ),
     ActionSpec(
+        "send_code",
+        ("phone",),
+        "text a one-time code to the number (only when a customer has it; the reply is "
+        "the same either way)",
+        ("phone",),
+    ),
+    ActionSpec(
+        "check_code",
+        ("phone", "code"),
+        "check the code the customer typed back; a right one proves the number",
+        ("phone", "text"),
+        retry_after=("code",),
+    ),
+    ActionSpec(
         "reschedule",
         ("appointment", "slot"),
         "move an appointment to an offered slot",
