@@ -29,8 +29,8 @@ from .business import WEEKDAYS, Business
 from .hours import is_open, next_opening, open_intervals_on, week_summary
 from .ports import (
     Appointment,
-    CodeRow,
     AppointmentId,
+    CodeRow,
     EscalationRow,
     MessageRow,
     OutboxRow,
@@ -428,7 +428,7 @@ async def _send_code(call: ActionCall, ctx: ActionContext) -> ActionResult:
     The reply is the same whether or not one does, and a row is stored either way (the
     code of a number nobody has is never sent), so neither the words nor the limits tell
     a stranger whether the number is on file. Stored hashed; never in the result."""
-    phone, b = call.args.get("phone", ""), ctx.business
+    phone = call.args.get("phone", "")
     if not phone:
         return _result(call, False, "no_phone", items=(PlanItem(kind="code_unavailable"),))
     if not ctx.can_text:
@@ -501,7 +501,7 @@ async def _check_code(call: ActionCall, ctx: ActionContext) -> ActionResult:
 
 
 def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())[:CODE_DIGITS * 2]
+    return "".join(ch for ch in text if ch.isdigit())[: CODE_DIGITS * 2]
 
 
 async def _answer_faq(call: ActionCall, ctx: ActionContext) -> ActionResult:

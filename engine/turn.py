@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from language.types import PlanItem, Slot, Understanding
-from machines.card import TERMINAL_STATES, Card
+from machines.card import TERMINAL_STATES, VERIFY_ACTIONS, Card
 from machines.errors import TransitionRefused
 from rules.engine import RuleEngine
 from rules.errors import FrontdeskError
@@ -267,8 +267,10 @@ class Turn:
         self.facts["topic.active_done"] = terminal
         for name in [k for k in self.facts if k.startswith("action.")]:
             del self.facts[name]
-        if event == "action_ok":  # only a success ends a failure streak: were a yes or an
-            self.count("failed_attempts", reset=True)  # answer to, each would restart it
+        proving = source not in TERMINAL_STATES and topic.card.step(source).action in VERIFY_ACTIONS
+        if event == "action_ok" and not proving:  # only a success ends a failure streak: were
+            # a yes or an answer to, or a code sent or checked, each would restart it
+            self.count("failed_attempts", reset=True)
         if event == "action_failed":
             self.count("failed_attempts")
             self.facts["counter.failed_attempts"] = self.state.counters.get("failed_attempts", 0)
@@ -372,7 +374,9 @@ class Turn:
         )
 
 
-def proven_facts(facts: Facts, card: Card, fields: dict[str, str], state: ConversationState) -> None:
+def proven_facts(
+    facts: Facts, card: Card, fields: dict[str, str], state: ConversationState
+) -> None:
     """``proven.<field>`` for each phone field of the card: its number is one this
     conversation speaks for (a caller id the channel vouches for, or a code typed back)."""
     for fld in card.required_fields:

@@ -121,9 +121,7 @@ TEMPLATES: dict[str, str] = {
     "no_appointment": "Sorry, I couldn't find an upcoming appointment for you.",
     "no_appointment.phone": "Sorry, I couldn't find an upcoming appointment under {phone}.",
     # proving a typed number: the same words whether or not the number is on file
-    "code_sent": (
-        "If that number has an appointment with us, I've just texted it a code."
-    ),
+    "code_sent": ("If that number has an appointment with us, I've just texted it a code."),
     "code_wrong": "That code isn't right.",
     "code_renewed": "That code had run out, so I've texted a new one if the number is on file.",
     "code_locked": "That was one try too many, so that code no longer works.",

@@ -32,7 +32,7 @@ from rules.fixpoint import Step, resolve_ref, run_rounds
 from rules.ir import Escalate, Facts, Plan, Rule, Say
 
 from .abstraction import CONFIRM_ASKED, Config, Input, Model
-from .card import PROVEN, TERMINAL_STATES, Card
+from .card import PROVEN, TERMINAL_STATES, VERIFY_ACTIONS, Card
 from .errors import TransitionRefused
 from .facts import RAN
 from .trace import Finding, Loss, Move, Outcome, Trace
@@ -490,7 +490,9 @@ class _Turn:
         for name in self.action_facts:
             f.pop(name, None)
         self.action_facts.clear()
-        if event == "action_ok":  # a success ends a failure streak; a yes or an answer not
+        proving = self.model.card.step(source).action in VERIFY_ACTIONS if source else False
+        if event == "action_ok" and not proving:  # a success ends a failure streak; a yes
+            # or an answer not, nor proving a number (a code sent, a code right)
             self.failed = 0  # (else each yes before a failure would start the count again)
             f["counter.failed_attempts"] = 0
         if event == "action_failed":

@@ -157,7 +157,9 @@ def expand_verify(data: dict[str, Any]) -> dict[str, Any]:
         ]
     data = {**data, "steps": out}
     fields = list(data.get("required_fields") or ())
-    named = {f.name if isinstance(f, BaseModel) else f.get("name") for f in fields}
+    named = {
+        getattr(f, "name", None) if isinstance(f, BaseModel) else f.get("name") for f in fields
+    }
     if CODE_FIELD not in named:
         fields.append(
             {"name": CODE_FIELD, "type": "text", "prompt": _CODE_PROMPT, "label": _CODE_LABEL}

@@ -35,8 +35,8 @@ from piccolo.querystring import QueryString
 
 from engine.ports import (
     Appointment,
-    CodeRow,
     ChannelKind,
+    CodeRow,
     ConversationRow,
     Customer,
     EscalationRow,
