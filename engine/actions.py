@@ -262,9 +262,11 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
 async def _find_appointment(call: ActionCall, ctx: ActionContext) -> ActionResult:
     b, tx = ctx.business, ctx.tx
     phone = call.args.get("phone", "")
+    nothing = PlanItem(kind="no_appointment", data={"phone": phone} if phone else {})
+    if not phone:  # no number: nothing to look up, nothing revealed
+        return _result(call, False, "not_found", items=(nothing,))
     if not ctx.state.proven(phone):  # whatever a card says: only a number proven here
         return _not_verified(call)
-    nothing = PlanItem(kind="no_appointment", data={"phone": phone} if phone else {})
     customer = await tx.customer_by_phone(b.slug, phone)
     if customer is None:
         return _result(call, False, "not_found", items=(nothing,))
@@ -319,6 +321,13 @@ async def _own(ctx: ActionContext, appointment_id: str) -> Appointment | None:
     return stored if stored is not None and stored.business == ctx.business.slug else None
 
 
+async def _on_file(ctx: ActionContext, stored: Appointment) -> str:
+    """The number the appointment is found under: its customer's (what find_appointment
+    looks up), else the copy the appointment row keeps (empty for one made elsewhere)."""
+    customer = await ctx.tx.customer(stored.customer_id)
+    return customer.phone if customer is not None and customer.phone else stored.customer_phone
+
+
 async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
     a, b = call.args, ctx.business
     current = _chosen(ctx, a.get("appointment", ""))
@@ -328,7 +337,8 @@ async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
     stored = await _own(ctx, current.id)
     if stored is None or stored.status != "booked":  # cancelled meanwhile: nothing to move
         return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
-    if not ctx.state.proven(stored.customer_phone):
+    phone = await _on_file(ctx, stored)
+    if not ctx.state.proven(phone):
         return _not_verified(call)
     if stored.start == slot.start and stored.staff == slot.staff:  # already there: a retry
         return _result(
@@ -343,7 +353,7 @@ async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
         )
     except SlotTaken:
         return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
-    await _notify(call, ctx, stored.customer_phone, "rescheduled", slot)
+    await _notify(call, ctx, phone, "rescheduled", slot)
     return _result(
         call,
         True,
@@ -358,7 +368,8 @@ async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
     stored = await _own(ctx, current.id) if current is not None else None
     if current is None or stored is None:
         return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
-    if not ctx.state.proven(stored.customer_phone):
+    phone = await _on_file(ctx, stored)
+    if not ctx.state.proven(phone):
         return _not_verified(call)
     slot = Slot(
         start=current.start,
@@ -375,7 +386,7 @@ async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
     )
     if stored.status == "booked":
         await ctx.tx.cancel_appointment(current.id)
-        await _notify(call, ctx, stored.customer_phone, "cancelled", slot)
+        await _notify(call, ctx, phone, "cancelled", slot)
         await ctx.tx.remember_result(call.key, done.model_dump(mode="json"))
         return done
     # already cancelled: by this very call (a retry: the same answer again), or before it,
