@@ -7,11 +7,19 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from engine.desk import Desk
+from engine.desk import Desk, Reply
 from engine.ports import ChannelKind, InboundEvent
-from language.types import FieldCandidate, Signals, TopicScore, Understanding
+from language.types import (
+    FieldCandidate,
+    Signals,
+    TopicScore,
+    UnderstandContext,
+    Understanding,
+)
 from store.memory import MemoryStore
-from tests.fakes.scripted_language import ScriptedLanguage
+from tests.fakes.scripted_language import Responder, ScriptedLanguage
+
+Script = Understanding | Responder  # what the language says of one message
 
 LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2025, 3, 4, 8, 0, tzinfo=LA)  # a Tuesday
@@ -30,7 +38,7 @@ def said(*fields: tuple[str, str], affirm: bool = False, topic: str = "book") ->
     )
 
 
-def first_offer(text, ctx) -> Understanding:
+def first_offer(text: str, ctx: UnderstandContext) -> Understanding:
     return said(("offered_slot", ctx.offered[0].start.isoformat()))
 
 
@@ -68,7 +76,9 @@ async def code_sent_to(store: MemoryStore, phone: str) -> str:
     return found.group(1)
 
 
-async def talk(desk: Desk, language: ScriptedLanguage, sender: str, *script, first: int = 0):
+async def talk(
+    desk: Desk, language: ScriptedLanguage, sender: str, *script: Script, first: int = 0
+) -> Reply:
     reply = None
     for i, item in enumerate(script, start=first):
         language.push(item)
@@ -77,7 +87,7 @@ async def talk(desk: Desk, language: ScriptedLanguage, sender: str, *script, fir
     return reply
 
 
-def up_to_confirm(phone: str) -> tuple:
+def up_to_confirm(phone: str) -> tuple[Script, ...]:
     return (
         said(("service", "mens_cut"), ("staff", "alex")),
         said(("date", "2025-03-05")),

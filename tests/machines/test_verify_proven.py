@@ -1,5 +1,7 @@
 """``frontdesk verify`` proves that no appointment is looked up, moved or cancelled for a
-number the conversation has not proven, and catches a card that would."""
+number the conversation has not proven, and catches a card that would. (That the bundled
+cards pass is ``tests/machines/test_verify.py::test_every_bundled_card_is_sound``: a
+report with any violation, this kind included, fails it.)"""
 
 from __future__ import annotations
 
@@ -36,13 +38,6 @@ def _lookup_first(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rest = [s for s in steps if s["id"] != "lookup"]
     at = next(i for i, s in enumerate(rest) if s["id"] == "verify")
     return rest[:at] + [lookup] + rest[at:]
-
-
-@pytest.mark.parametrize("card_id", ["cancel", "reschedule"])
-def test_the_bundled_cards_look_up_and_change_only_for_a_proven_number(card_id: str) -> None:
-    report = _report(BUNDLED[card_id])
-    assert [v.kind for v in report.violations if v.kind == "unverified_lookup"] == []
-    assert report.ok, [v.message for v in report.violations]
 
 
 @pytest.mark.parametrize("card_id", ["cancel", "reschedule"])

@@ -10,17 +10,18 @@ types back the code texted to the number and can cancel; the number on file is t
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.actions import CODE_ATTEMPTS, CODES_PER_CONVERSATION, ActionContext, run_action
-from engine.desk import Desk
+from engine.audit import TurnRecord
+from engine.desk import Desk, Reply
 from engine.ports import ChannelKind
-from engine.state import ActionCall, ConversationState, FoundAppointment
-from language.types import Slot
+from engine.state import ActionCall, ConversationState, Decision, FoundAppointment
+from language.types import Slot, Understanding
 from store.memory import MemoryStore
 from tests.engine.invariants import records
 from tests.fakes.conversation import (
@@ -33,7 +34,7 @@ from tests.fakes.conversation import (
     up_to_confirm,
 )
 from tests.fakes.demo import demo_brains
-from tests.fakes.scripted_language import ScriptedLanguage
+from tests.fakes.scripted_language import Responder, ScriptedLanguage
 
 BRAINS = demo_brains()
 OWNER = "+15035550171"  # has an appointment
@@ -51,13 +52,26 @@ async def _booked() -> tuple[MemoryStore, ScriptedLanguage, Desk]:
     return store, language, desk
 
 
-async def _say(desk, language, sender, i, understanding, channel: ChannelKind = "webchat", at=NOW):
+async def _say(
+    desk: Desk,
+    language: ScriptedLanguage,
+    sender: str,
+    i: int,
+    understanding: Understanding | Responder,
+    channel: ChannelKind = "webchat",
+    at: datetime = NOW,
+) -> Reply:
     language.push(understanding)
     return await desk.handle(event(sender, i, at=at, channel=channel))
 
 
-def _kinds(record) -> list[str]:
-    return [i.kind for i in record.decision.plan.items]
+def _decision(record: TurnRecord) -> Decision:
+    assert record.decision is not None
+    return record.decision
+
+
+def _kinds(record: TurnRecord) -> list[str]:
+    return [i.kind for i in _decision(record).plan.items]
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -80,11 +94,11 @@ async def test_a_stranger_learns_nothing_and_changes_nothing(channel: ChannelKin
     turns = records(await store.turns(hit.conversation_id))
     for record in turns:
         assert "appointment" not in _kinds(record) and "cancelled" not in _kinds(record)
-        assert not record.decision.state.found
-        assert record.decision.state.customer_name == ""
+        assert not _decision(record).state.found
+        assert _decision(record).state.customer_name == ""
         assert [r.name for r in record.results if r.name in ("find_appointment", "cancel")] == []
     assert "code_locked" in _kinds(turns[-1])
-    assert turns[-1].decision.escalations
+    assert _decision(turns[-1]).escalations
     assert "team" in reply.text
     [appt] = await store.list_appointments("bloom-salon")
     assert appt.status == "booked"
@@ -101,7 +115,7 @@ async def test_the_right_code_is_refused_once_the_attempts_are_used_up() -> None
         await _say(desk, language, STRANGER, i, typed(f"{i}{i}{i}{i}{i}{i}"))
     last = await _say(desk, language, STRANGER, CODE_ATTEMPTS + 1, typed(code))
     turns = records(await store.turns(last.conversation_id))
-    assert OWNER not in turns[-1].decision.state.verified_phones
+    assert OWNER not in _decision(turns[-1]).state.verified_phones
     assert "appointment" not in _kinds(turns[-1])
 
 
@@ -215,7 +229,7 @@ async def _refused(phone: str, action: str) -> None:
         found=(mine,),
         offered=(other,),
     )
-    args = {
+    calls: dict[str, dict[str, str]] = {
         "find_appointment": {"phone": OWNER},
         "cancel": {"appointment": appt.id},
         "reschedule": {
@@ -223,7 +237,8 @@ async def _refused(phone: str, action: str) -> None:
             "start": other.start.isoformat(),
             "staff": other.staff,
         },
-    }[action]
+    }
+    args = calls[action]
     async with store.transaction("bloom-salon", "probe") as tx:
         ctx = ActionContext(
             business=brain.business,
