@@ -146,7 +146,7 @@ TEMPLATES: dict[str, str] = {
         "einer Stunde noch einmal oder fragen Sie nach jemandem aus unserem Team."
     ),
     "not_verified": (
-        "Das kann ich erst tun, wenn die Nummer mit dem Code bestätigt ist, den wir ihr schicken."
+        "Das kann ich erst tun, wenn hier der Code eingegeben ist, den wir an die Nummer schicken."
     ),
     "ask.code": "Bitte geben Sie den Code aus der SMS ein.",
     "sms.code": "{business}: Ihr Code ist {code}. Er gilt {minutes} Minuten. Wir fragen nur "

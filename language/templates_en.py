@@ -132,7 +132,7 @@ TEMPLATES: dict[str, str] = {
         "I've sent as many codes as I may for now. Please try again in an hour, or ask for "
         "a member of our team."
     ),
-    "not_verified": "I can only do that once the number is confirmed with the code we text it.",
+    "not_verified": "I can only do that once the code we text to the number is typed in here.",
     "ask.code": "Please type the code from the text message.",
     "sms.code": "{business}: your code is {code}. It is valid for {minutes} minutes. "
     "Nobody from us will ask you for it except in the chat where you asked for it.",
