@@ -57,6 +57,7 @@ from .business_files import (
     slugs_in,
 )
 from .cache import ArrayCache, announce, file_lock
+from .channels import channels_of
 from .demo import DEMO_BUSINESSES
 from .net import outbound_of, providers_outbound
 from .settings import Settings, SettingsError
@@ -480,7 +481,15 @@ async def open_app(
         understand_in=pool,
         languages=own | language_backends(settings, brains, offline),
     )
+    texting = {slug for slug, brain in brains.items() if _texts(brain.business)}
+    desk.can_text = texting.__contains__
     return App(settings=settings, store=store, desk=desk, brains=brains, pool=pool)
+
+
+def _texts(business: Business) -> bool:
+    """The business can send SMS: its Twilio account is configured."""
+    twilio = channels_of(business).twilio
+    return twilio is not None and twilio.enabled
 
 
 @runtime_checkable

@@ -11,6 +11,9 @@ database enforces as well.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,13 +21,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from language.types import Lang, PlanItem, PlanKind, Slot
+from language import templates as tpl
+from language.render import render_plan
+from language.types import Lang, PlanItem, PlanKind, ReplyPlan, Slot
 
 from .business import WEEKDAYS, Business
 from .hours import is_open, next_opening, open_intervals_on, week_summary
 from .ports import (
     Appointment,
     AppointmentId,
+    CodeRow,
     EscalationRow,
     MessageRow,
     OutboxRow,
@@ -35,9 +41,28 @@ from .slots import SlotQuery, asked_slot, find_slots
 from .state import ActionCall, ActionResult, ConversationState, FoundAppointment
 
 _READ_ONLY = {"find_slots", "find_appointment", "answer_faq", "business_hours", "end_conversation"}
+# keyed to their turn, and each acts on the store's code rows itself: run every time
+_CODES = {"send_code", "check_code"}
 # idempotent by the state they change (a booking found by its key, an appointment already
 # moved or cancelled), so a stored result is never replayed over a changed calendar
 _STATEFUL = {"book", "reschedule", "cancel"}
+
+CODE_DIGITS = 6
+CODE_TTL = timedelta(minutes=10)
+CODE_ATTEMPTS = 3  # wrong codes before a code stops working
+CODE_WINDOW = timedelta(hours=1)
+CODES_PER_CONVERSATION = 3  # codes one conversation may have sent within CODE_WINDOW
+CODES_PER_NUMBER = 5  # codes one number may be sent within CODE_WINDOW, by anyone
+
+
+def new_code() -> str:
+    """A one-time code: CODE_DIGITS random digits."""
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def code_digest(salt: str, code: str) -> str:
+    """What the store keeps of a code: a salted HMAC-SHA-256, never the code."""
+    return hmac.new(salt.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -49,6 +74,7 @@ class ActionContext:
     state: ConversationState
     channel: str
     lang: Lang
+    can_text: bool = True  # the business can send SMS (a code, a notice)
 
 
 Handler = Callable[[ActionCall, ActionContext], Awaitable[ActionResult]]
@@ -237,6 +263,10 @@ async def _find_appointment(call: ActionCall, ctx: ActionContext) -> ActionResul
     b, tx = ctx.business, ctx.tx
     phone = call.args.get("phone", "")
     nothing = PlanItem(kind="no_appointment", data={"phone": phone} if phone else {})
+    if not phone:  # no number: nothing to look up, nothing revealed
+        return _result(call, False, "not_found", items=(nothing,))
+    if not ctx.state.proven(phone):  # whatever a card says: only a number proven here
+        return _not_verified(call)
     customer = await tx.customer_by_phone(b.slug, phone)
     if customer is None:
         return _result(call, False, "not_found", items=(nothing,))
@@ -291,6 +321,13 @@ async def _own(ctx: ActionContext, appointment_id: str) -> Appointment | None:
     return stored if stored is not None and stored.business == ctx.business.slug else None
 
 
+async def _on_file(ctx: ActionContext, stored: Appointment) -> str:
+    """The number the appointment is found under: its customer's (what find_appointment
+    looks up), else the copy the appointment row keeps (empty for one made elsewhere)."""
+    customer = await ctx.tx.customer(stored.customer_id)
+    return customer.phone if customer is not None and customer.phone else stored.customer_phone
+
+
 async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
     a, b = call.args, ctx.business
     current = _chosen(ctx, a.get("appointment", ""))
@@ -300,6 +337,9 @@ async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
     stored = await _own(ctx, current.id)
     if stored is None or stored.status != "booked":  # cancelled meanwhile: nothing to move
         return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
+    phone = await _on_file(ctx, stored)
+    if not ctx.state.proven(phone):
+        return _not_verified(call)
     if stored.start == slot.start and stored.staff == slot.staff:  # already there: a retry
         return _result(
             call,
@@ -313,6 +353,7 @@ async def _reschedule(call: ActionCall, ctx: ActionContext) -> ActionResult:
         )
     except SlotTaken:
         return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
+    await _notify(call, ctx, phone, "rescheduled", slot)
     return _result(
         call,
         True,
@@ -327,6 +368,9 @@ async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
     stored = await _own(ctx, current.id) if current is not None else None
     if current is None or stored is None:
         return _result(call, False, "not_found", items=(PlanItem(kind="no_appointment"),))
+    phone = await _on_file(ctx, stored)
+    if not ctx.state.proven(phone):
+        return _not_verified(call)
     slot = Slot(
         start=current.start,
         end=current.end,
@@ -342,6 +386,7 @@ async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
     )
     if stored.status == "booked":
         await ctx.tx.cancel_appointment(current.id)
+        await _notify(call, ctx, phone, "cancelled", slot)
         await ctx.tx.remember_result(call.key, done.model_dump(mode="json"))
         return done
     # already cancelled: by this very call (a retry: the same answer again), or before it,
@@ -354,6 +399,120 @@ async def _cancel(call: ActionCall, ctx: ActionContext) -> ActionResult:
         "already_cancelled",
         items=(_when_item("already_cancelled", slot, b, ctx.lang),),
     )
+
+
+def _not_verified(call: ActionCall) -> ActionResult:
+    return _result(call, False, "not_verified", items=(PlanItem(kind="not_verified"),))
+
+
+def _sms(ctx: ActionContext, to: str, text: str, key: str) -> OutboxRow:
+    """A text message to ``to`` through the business's SMS channel, whatever channel this
+    conversation is on (a business without one: the row fails and is kept, visibly)."""
+    return OutboxRow(
+        id=uuid.uuid4().hex,
+        business=ctx.business.slug,
+        kind="reply",
+        payload={"channel": "sms", "to": to, "text": text, "options": []},
+        idempotency_key=key,
+        next_attempt_at=ctx.now.astimezone(UTC),
+    )
+
+
+async def _notify(
+    call: ActionCall, ctx: ActionContext, phone: str, kind: PlanKind, slot: Slot
+) -> None:
+    """Tell the number on file that its appointment was cancelled or moved, in the
+    business's language, whoever asked and on whatever channel."""
+    if not phone:
+        return
+    b = ctx.business
+    lang: Lang = "de" if b.languages[0] == "de" else "en"
+    plan = ReplyPlan(lang=lang, items=(_when_item(kind, slot, b, lang),), business_name=b.name)
+    what = render_plan(plan).text
+    text = tpl.fill(lang, "sms.changed", business=b.name, what=what)
+    await ctx.tx.enqueue(_sms(ctx, phone, text, f"notify:{call.key}"))
+
+
+async def _send_code(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    """A one-time code by SMS to the number, when a customer of this business has it.
+
+    The reply is the same whether or not one does, and a row is stored either way (the
+    code of a number nobody has is never sent), so neither the words nor the limits tell
+    a stranger whether the number is on file. Stored hashed; never in the result."""
+    phone = call.args.get("phone", "")
+    if not phone:
+        return _result(call, False, "no_phone", items=(PlanItem(kind="code_unavailable"),))
+    if not ctx.can_text:
+        return _result(call, False, "no_sms", items=(PlanItem(kind="code_unavailable"),))
+    return await _new_code(call, ctx, phone, PlanItem(kind="code_sent"))
+
+
+async def _new_code(
+    call: ActionCall, ctx: ActionContext, phone: str, said: PlanItem
+) -> ActionResult:
+    b, now = ctx.business, ctx.now.astimezone(UTC)
+    since = now - CODE_WINDOW
+    if (
+        await ctx.tx.codes_sent(b.slug, since, conversation_id=ctx.conversation_id)
+        >= CODES_PER_CONVERSATION
+        or await ctx.tx.codes_sent(b.slug, since, phone=phone) >= CODES_PER_NUMBER
+    ):
+        return _result(call, False, "too_many_codes", items=(PlanItem(kind="code_limit"),))
+    code = new_code()
+    salt = secrets.token_hex(16)
+    customer = await ctx.tx.customer_by_phone(b.slug, phone)
+    row = CodeRow(
+        id=uuid.uuid4().hex,
+        business=b.slug,
+        conversation_id=ctx.conversation_id,
+        phone=phone,
+        salt=salt,
+        digest=code_digest(salt, code),
+        sent=customer is not None,
+        created_at=now,
+        expires_at=now + CODE_TTL,
+    )
+    await ctx.tx.insert_code(row)
+    if customer is not None:
+        lang: Lang = ctx.lang if ctx.lang in ("en", "de") else "en"
+        text = tpl.fill(
+            lang,
+            "sms.code",
+            business=b.name,
+            code=code,
+            minutes=str(int(CODE_TTL.total_seconds() // 60)),
+        )
+        await ctx.tx.enqueue(_sms(ctx, phone, text, f"code:{row.id}"))
+    return _result(call, True, items=(said,), data={"code_id": row.id})
+
+
+async def _check_code(call: ActionCall, ctx: ActionContext) -> ActionResult:
+    """The code typed back against the latest one sent to the number in this conversation:
+    a few attempts, a short life, compared in constant time. A right one proves the
+    number for this conversation; an expired one is replaced by a new one."""
+    phone, typed = call.args.get("phone", ""), _digits(call.args.get("code", ""))
+    now = ctx.now.astimezone(UTC)
+    row = await ctx.tx.latest_code(ctx.business.slug, ctx.conversation_id, phone)
+    if row is None or row.used:
+        return _result(call, False, "no_code", items=(PlanItem(kind="code_wrong"),))
+    if row.attempts >= CODE_ATTEMPTS:
+        return _result(call, False, "locked", items=(PlanItem(kind="code_locked"),))
+    if now >= row.expires_at:
+        renewed = await _new_code(call, ctx, phone, PlanItem(kind="code_renewed"))
+        if not renewed.ok:
+            return renewed
+        return _result(call, False, "expired", items=renewed.items, data=renewed.data)
+    right = row.sent and hmac.compare_digest(row.digest, code_digest(row.salt, typed))
+    await ctx.tx.code_attempt(row.id, used=right)
+    if right:
+        return _result(call, True, proven=phone, data={"code_id": row.id})
+    if row.attempts + 1 >= CODE_ATTEMPTS:
+        return _result(call, False, "locked", items=(PlanItem(kind="code_locked"),))
+    return _result(call, False, "wrong_code", items=(PlanItem(kind="code_wrong"),))
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())[: CODE_DIGITS * 2]
 
 
 async def _answer_faq(call: ActionCall, ctx: ActionContext) -> ActionResult:
@@ -544,6 +703,8 @@ HANDLERS: dict[str, Handler] = {
     "find_appointment": _find_appointment,
     "reschedule": _reschedule,
     "cancel": _cancel,
+    "send_code": _send_code,
+    "check_code": _check_code,
     "answer_faq": _answer_faq,
     "business_hours": _business_hours,
     "take_message": _take_message,
@@ -556,7 +717,7 @@ HANDLERS: dict[str, Handler] = {
 
 async def run_action(call: ActionCall, ctx: ActionContext) -> ActionResult:
     """Run one action once: a stored result under the same key is returned instead."""
-    remembered = call.name not in _READ_ONLY and call.name not in _STATEFUL
+    remembered = call.name not in _READ_ONLY | _STATEFUL | _CODES
     if remembered:
         stored = await ctx.tx.idempotent_result(call.key)
         if stored is not None:
@@ -567,4 +728,4 @@ async def run_action(call: ActionCall, ctx: ActionContext) -> ActionResult:
     return result
 
 
-__all__ = ["HANDLERS", "ActionContext", "run_action"]
+__all__ = ["HANDLERS", "ActionContext", "code_digest", "new_code", "run_action"]

@@ -100,8 +100,10 @@ def action_call(
         args.update(_slot(state, fields.get("slot", "")))
     elif action in ("cancel",):
         args = {"appointment": fields.get("appointment", "")}
-    elif action == "find_appointment":
+    elif action in ("find_appointment", "send_code"):
         args = {"phone": fields.get("phone", "")}
+    elif action == "check_code":
+        args = {"phone": fields.get("phone", ""), "code": fields.get("code", "")}
     elif action == "take_message":
         args = {
             "name": fields.get("name", ""),

@@ -28,7 +28,7 @@ from .state import (
     TopicState,
     TopicSwitch,
 )
-from .turn import NeedAction, ReplayMismatch, Turn, late_change
+from .turn import NeedAction, ReplayMismatch, Turn, late_change, proven_facts
 
 # ---------------------------------------------------------------------- facts
 
@@ -357,6 +357,7 @@ def _enter_card(t: Turn, fresh_topic: bool, take_fields: bool = True) -> Topic |
             f[f"field.{k}"] = v
     for fld in topic.card.required_fields:
         f.setdefault(f"corrected.{fld.name}", False)
+    proven_facts(t.facts, topic.card, fields, t.state)
     f["policy.late_change"] = late_change(t, fields)
     return topic
 

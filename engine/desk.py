@@ -92,6 +92,10 @@ def _nobody() -> None:
     return None
 
 
+def _anyone(business: str) -> bool:
+    return True
+
+
 class Desk:
     def __init__(
         self,
@@ -116,6 +120,9 @@ class Desk:
         # drainer sends them at once instead of at its next poll
         self.outbox_ready: Callable[[], None] = _nobody
         self.understand_in = understand_in
+        # whether a business can send SMS (one-time codes, change notices); the wiring
+        # says which can, from their channels' accounts
+        self.can_text: Callable[[str], bool] = _anyone
         self._lines: KeyedLock[str] = KeyedLock()  # a FIFO per conversation
 
     async def handle(self, event: InboundEvent, direct: bool = False) -> Reply:
@@ -259,6 +266,7 @@ class Desk:
             conversation_id=conv.id,
             channel=event.channel,
             lang=und.lang,
+            can_text=self.can_text(b.slug),
         )
         while decision.pending is not None:
             if len(results) >= MAX_ACTIONS_PER_TURN:
@@ -328,11 +336,17 @@ class Desk:
     async def _customer(
         self, tx: Tx, business: str, state: ConversationState, event: InboundEvent
     ) -> tuple[ConversationState, bool]:
-        phone = state.customer_phone or event.customer_phone or ""
+        caller = event.customer_phone or ""
+        if caller and not state.proven(caller):
+            # the adapters set a caller id only where the channel vouches for it (a signed
+            # SMS or WhatsApp webhook, a voice call with a real number): it is proven
+            state = state.model_copy(update={"verified_phones": (*state.verified_phones, caller)})
+        phone = state.customer_phone or caller
         customer = await tx.customer_by_phone(business, phone) if phone else None
         if customer is None and state.customer_id:
             customer = await tx.customer(state.customer_id)
-        if customer is not None:
+        if customer is not None and state.proven(customer.phone):
+            # what we hold about a customer (their name) only for a number proven here
             state = state.model_copy(
                 update={
                     "customer_id": customer.id,

@@ -138,6 +138,24 @@ class DroppedBurst(_Record):
     last_at: datetime
 
 
+class CodeRow(_Record):
+    """A one-time code sent (or, for a number nobody has, only counted) to prove a phone
+    number in one conversation. The code itself is never stored: ``digest`` is its salted
+    HMAC-SHA-256."""
+
+    id: str
+    business: str
+    conversation_id: str
+    phone: str
+    salt: str
+    digest: str
+    sent: bool  # a text went out (a customer has the number)
+    attempts: int = 0  # codes typed back against it
+    used: bool = False  # typed back right once: it proves nothing more
+    created_at: datetime
+    expires_at: datetime
+
+
 class StoredTurn(_Record):
     """A committed turn: the audit record (as JSON) and its place in the chain."""
 
@@ -212,6 +230,22 @@ class Tx(Protocol):
         """Recorded events of ``event``'s conversation (business, channel, sender) received
         before it that have no committed turn yet, oldest first: another worker took them
         in and has not got the conversation's lock yet (or died)."""
+        ...
+
+    async def insert_code(self, row: CodeRow) -> None: ...
+
+    async def latest_code(
+        self, business: str, conversation_id: str, phone: str
+    ) -> CodeRow | None: ...  # the newest code of the conversation for the number
+
+    async def code_attempt(self, code_id: str, used: bool) -> None:
+        """Count one code typed back against ``code_id``; ``used``: it was the right one."""
+        ...
+
+    async def codes_sent(
+        self, business: str, since: datetime, conversation_id: str = "", phone: str = ""
+    ) -> int:
+        """Codes created at or after ``since`` in the conversation, or for the number."""
         ...
 
     async def idempotent_result(self, key: str) -> dict[str, Any] | None: ...

@@ -81,6 +81,15 @@ class ConversationState(_Value):
     customer_id: str = ""
     customer_name: str = ""
     customer_phone: str = ""
+    # the numbers this conversation has proven it speaks for: a caller id the channel
+    # authenticates (SMS, WhatsApp, a voice call with a real caller id), or a number that
+    # got a one-time code by SMS which the customer typed back. Appointments are found,
+    # named, moved and cancelled only under one of these.
+    verified_phones: tuple[str, ...] = ()
+
+    def proven(self, phone: str) -> bool:
+        """``phone`` is one of the numbers this conversation speaks for."""
+        return bool(phone) and phone in self.verified_phones
 
     def slot_at(self, start: str) -> Slot | None:
         """The offered slot starting at ``start`` — from the latest offer that has one."""
@@ -124,6 +133,7 @@ class ActionResult(_Value):
     # read-back and the yes still come before anything is booked
     asked: str = ""
     found: tuple[FoundAppointment, ...] = ()  # appointments it found (find_appointment)
+    proven: str = ""  # check_code: the number the right code proved
     data: dict[str, Any] = Field(default_factory=dict)  # ids of rows it wrote, for audit
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from language.types import PlanItem, Slot, Understanding
-from machines.card import TERMINAL_STATES
+from machines.card import TERMINAL_STATES, VERIFY_ACTIONS, Card
 from machines.errors import TransitionRefused
 from rules.engine import RuleEngine
 from rules.errors import FrontdeskError
@@ -267,8 +267,10 @@ class Turn:
         self.facts["topic.active_done"] = terminal
         for name in [k for k in self.facts if k.startswith("action.")]:
             del self.facts[name]
-        if event == "action_ok":  # only a success ends a failure streak: were a yes or an
-            self.count("failed_attempts", reset=True)  # answer to, each would restart it
+        proving = source not in TERMINAL_STATES and topic.card.step(source).action in VERIFY_ACTIONS
+        if event == "action_ok" and not proving:  # only a success ends a failure streak: were
+            # a yes or an answer to, or a code sent or checked, each would restart it
+            self.count("failed_attempts", reset=True)
         if event == "action_failed":
             self.count("failed_attempts")
             self.facts["counter.failed_attempts"] = self.state.counters.get("failed_attempts", 0)
@@ -318,6 +320,8 @@ class Turn:
             update["found"] = result.found
         if "customer_id" in result.data:
             update["customer_id"] = str(result.data["customer_id"])
+        if result.ok and result.proven and not self.state.proven(result.proven):
+            update["verified_phones"] = (*self.state.verified_phones, result.proven)
         active = self.state.active
         if result.offered and active is not None:
             active = self._drop_stale_choices(active, result.offered)
@@ -335,6 +339,9 @@ class Turn:
             self.state = self.state.model_copy(update=update)
         if self.state.active is not None:
             self.facts["policy.late_change"] = late_change(self, self.state.active.fields)
+            topic = self.brain.topics.get(self.state.active.card)
+            if topic is not None:
+                proven_facts(self.facts, topic.card, self.state.active.fields, self.state)
 
     def _asked_slot(self, active: TopicState, start: str) -> dict[str, str]:
         """The slot the customer named, found free, as the value of the topic's offered-slot
@@ -367,6 +374,16 @@ class Turn:
         )
 
 
+def proven_facts(
+    facts: Facts, card: Card, fields: dict[str, str], state: ConversationState
+) -> None:
+    """``proven.<field>`` for each phone field of the card: its number is one this
+    conversation speaks for (a caller id the channel vouches for, or a code typed back)."""
+    for fld in card.required_fields:
+        if fld.type == "phone":
+            facts[f"proven.{fld.name}"] = state.proven(fields.get(fld.name, ""))
+
+
 def late_change(t: Turn, fields: dict[str, str]) -> bool:
     window = t.brain.business.changes.late_window_hours
     chosen = [a for a in t.state.found if a.id == fields.get("appointment")]
@@ -375,4 +392,4 @@ def late_change(t: Turn, fields: dict[str, str]) -> bool:
     return (chosen[0].start - t.now).total_seconds() < window * 3600
 
 
-__all__ = ["MAX_ROUNDS", "NeedAction", "ReplayMismatch", "Turn", "late_change"]
+__all__ = ["MAX_ROUNDS", "NeedAction", "ReplayMismatch", "Turn", "late_change", "proven_facts"]

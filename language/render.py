@@ -567,6 +567,13 @@ RENDERERS: dict[PlanKind, _Renderer] = {
     "appointment": _found,
     "no_appointment": _no_appointment,
     "no_answer": _plain("no_answer"),
+    "code_sent": _plain("code_sent"),
+    "code_wrong": _plain("code_wrong"),
+    "code_renewed": _plain("code_renewed"),
+    "code_locked": _plain("code_locked"),
+    "code_unavailable": _plain("code_unavailable"),
+    "code_limit": _plain("code_limit"),
+    "not_verified": _plain("not_verified"),
     "offer_help": _plain("offer_help"),
 }
 

@@ -126,6 +126,32 @@ TEMPLATES: dict[str, str] = {
     "appointment.bare": "Ich habe Ihren Termin gefunden.",
     "no_appointment": "Ich konnte leider keinen bevorstehenden Termin für Sie finden.",
     "no_appointment.phone": "Unter {phone} konnte ich leider keinen bevorstehenden Termin finden.",
+    # eine getippte Nummer bestätigen: gleiche Worte, ob die Nummer bekannt ist oder nicht
+    "code_sent": (
+        "Falls unter dieser Nummer ein Termin bei uns besteht, habe ich ihr gerade einen Code "
+        "geschickt."
+    ),
+    "code_wrong": "Dieser Code stimmt leider nicht.",
+    "code_renewed": (
+        "Dieser Code war abgelaufen; falls die Nummer bei uns bekannt ist, habe ich ihr einen "
+        "neuen geschickt."
+    ),
+    "code_locked": "Das waren zu viele Versuche, dieser Code gilt nicht mehr.",
+    "code_unavailable": (
+        "Leider kann ich gerade keinen Code per SMS schicken. Jemand aus unserem Team hilft "
+        "Ihnen gern weiter."
+    ),
+    "code_limit": (
+        "Ich habe vorerst so viele Codes geschickt, wie ich darf. Bitte versuchen Sie es in "
+        "einer Stunde noch einmal oder fragen Sie nach jemandem aus unserem Team."
+    ),
+    "not_verified": (
+        "Das kann ich erst tun, wenn hier der Code eingegeben ist, den wir an die Nummer schicken."
+    ),
+    "ask.code": "Bitte geben Sie den Code aus der SMS ein.",
+    "sms.code": "{business}: Ihr Code ist {code}. Er gilt {minutes} Minuten. Wir fragen nur "
+    "in dem Gespräch danach, in dem Sie ihn angefordert haben.",
+    "sms.changed": "{business}: {what} Falls Sie das nicht waren, rufen Sie uns bitte an.",
     "no_appointment.offer": "Möchten Sie einen neuen Termin vereinbaren?",
     "ask.phone.contact_from_it": (
         "Falls der Termin unter einer anderen Nummer eingetragen ist, melden Sie sich bitte von "

@@ -120,6 +120,23 @@ TEMPLATES: dict[str, str] = {
     "appointment.bare": "I found your appointment.",
     "no_appointment": "Sorry, I couldn't find an upcoming appointment for you.",
     "no_appointment.phone": "Sorry, I couldn't find an upcoming appointment under {phone}.",
+    # proving a typed number: the same words whether or not the number is on file
+    "code_sent": ("If that number has an appointment with us, I've just texted it a code."),
+    "code_wrong": "That code isn't right.",
+    "code_renewed": "That code had run out, so I've texted a new one if the number is on file.",
+    "code_locked": "That was one try too many, so that code no longer works.",
+    "code_unavailable": (
+        "Sorry, I can't text a code right now. A member of our team can help you instead."
+    ),
+    "code_limit": (
+        "I've sent as many codes as I may for now. Please try again in an hour, or ask for "
+        "a member of our team."
+    ),
+    "not_verified": "I can only do that once the code we text to the number is typed in here.",
+    "ask.code": "Please type the code from the text message.",
+    "sms.code": "{business}: your code is {code}. It is valid for {minutes} minutes. "
+    "Nobody from us will ask you for it except in the chat where you asked for it.",
+    "sms.changed": "{business}: {what} If this wasn't you, please call us.",
     "no_appointment.offer": "Would you like to book a new one?",
     "ask.phone.other_number": "If the appointment is under another number, just tell me that number.",
     "ask.phone.contact_from_it": (

@@ -32,7 +32,7 @@ from rules.fixpoint import Step, resolve_ref, run_rounds
 from rules.ir import Escalate, Facts, Plan, Rule, Say
 
 from .abstraction import CONFIRM_ASKED, Config, Input, Model
-from .card import TERMINAL_STATES
+from .card import PROVEN, TERMINAL_STATES, VERIFY_ACTIONS, Card
 from .errors import TransitionRefused
 from .facts import RAN
 from .trace import Finding, Loss, Move, Outcome, Trace
@@ -490,7 +490,9 @@ class _Turn:
         for name in self.action_facts:
             f.pop(name, None)
         self.action_facts.clear()
-        if event == "action_ok":  # a success ends a failure streak; a yes or an answer not
+        proving = self.model.card.step(source).action in VERIFY_ACTIONS if source else False
+        if event == "action_ok" and not proving:  # a success ends a failure streak; a yes
+            # or an answer not, nor proving a number (a code sent, a code right)
             self.failed = 0  # (else each yes before a failure would start the count again)
             f["counter.failed_attempts"] = 0
         if event == "action_failed":
@@ -614,6 +616,9 @@ class _Turn:
         self.dirty = True
         if outcome and action in self.model.ran_tracked:
             self.ran.add(action)
+        if outcome and action == "check_code":  # engine.turn.Turn.consume: a right code
+            for name in _phone_fields(self.model.card):  # proves the number
+                f[f"{PROVEN}{name}"] = True
         for name in self.model.drops.get(action, ()) if outcome else ():
             if name in self.fields:  # engine.turn._drop_stale_choices: a new offer
                 self.fields.discard(name)  # replaces the last, so choose again
@@ -673,6 +678,7 @@ class _Turn:
                 "yes to a read-back of the current values (the card lists it in "
                 "confirm_before)",
             )
+        self.check_proven(action)
         commits = f"action '{action}' commits ({spec.description if spec else action})"
         if action in m.exempt and action in self.ran:
             self.finding(
@@ -690,6 +696,30 @@ class _Turn:
                 "the card declares no confirm_exempt for it",
             )
         self.observe(f"when {action} is about to run", action=action)
+
+    def check_proven(self, action: str) -> None:
+        """Appointments are looked up only under a number proven in this conversation
+        (``proven.<phone>``: a caller id the channel vouches for, or a code typed back),
+        and moved or cancelled only once such a lookup found them."""
+        if action not in GUARDED:
+            return
+        phones = _phone_fields(self.model.card) or ("phone",)
+        proven = any(self.facts.get(f"{PROVEN}{name}") is True for name in phones)
+        if proven or (action != "find_appointment" and "find_appointment" in self.ran):
+            return
+        what = (
+            "looks up appointments"
+            if action == "find_appointment"
+            else "changes an appointment no proven lookup found"
+        )
+        self.finding(
+            "unverified_lookup",
+            action,
+            f"action '{action}' {what} in state '{self.state}' while the number "
+            f"({_fields(list(phones))}) is not proven in this conversation: nothing may be "
+            "revealed or changed for a caller the channel does not vouch for until a code "
+            "sent to the number is typed back (a 'verify' step before it)",
+        )
 
     def changed(self, name: str) -> None:
         """A field was given or dropped: an action that failed may now succeed, and the
@@ -799,6 +829,14 @@ class _Turn:
             skipped=self.skipped,
             stale=frozenset(self.stale),
         )
+
+
+GUARDED = frozenset({"find_appointment", "cancel", "reschedule"})
+"""Actions that reveal or change a customer's appointments: only for a proven number."""
+
+
+def _phone_fields(card: Card) -> tuple[str, ...]:
+    return tuple(f.name for f in card.required_fields if f.type == "phone")
 
 
 def _base_facts(model: Model, config: Config) -> Facts:

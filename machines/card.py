@@ -7,7 +7,7 @@ type, and only then is the card compiled to a machine and its rules.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -65,12 +65,14 @@ class Step(_Model):
     ``collect`` waits for ``field``; ``action`` runs ``action`` and moves on when it
     succeeds (``on_fail`` names the step to go back to when it fails); ``confirm`` reads a
     summary back and waits for an explicit yes (``on_deny`` names the step a "no" returns
-    to; default: the step before); ``say`` adds ``say`` to the reply and moves on.
+    to; default: the step before); ``say`` adds ``say`` to the reply and moves on;
+    ``verify`` proves that the customer speaks for the phone number in ``field`` (see
+    :func:`expand_verify`: the card holds the steps it stands for, never the step itself).
     Any step with ``skip_if`` is passed over while that condition holds.
     """
 
     id: str = Field(pattern=_ID)
-    kind: Literal["collect", "action", "confirm", "say"]
+    kind: Literal["collect", "action", "confirm", "say", "verify"]
     field: str | None = None
     action: str | None = None
     on_fail: str | None = None
@@ -80,10 +82,92 @@ class Step(_Model):
 
     @model_validator(mode="after")
     def _kind_has_its_part(self) -> Step:
-        need = {"collect": "field", "action": "action", "say": "say"}.get(self.kind)
+        need = {"collect": "field", "action": "action", "say": "say", "verify": "field"}.get(
+            self.kind
+        )
         if need and getattr(self, need) is None:
             raise ValueError(f"a {self.kind} step needs '{need}'")
         return self
+
+
+CODE_FIELD = "code"
+"""The field a ``verify`` step collects the one-time code in."""
+VERIFY_ACTIONS: tuple[str, str] = ("send_code", "check_code")
+PROVEN = "proven."
+"""``proven.<field>``: the phone number in ``field`` is one this conversation speaks for."""
+
+_CODE_PROMPT = {
+    "en": "Please type the code from the text message.",
+    "de": "Bitte geben Sie den Code aus der SMS ein.",
+}
+_CODE_LABEL = {"en": "Code", "de": "Code"}
+
+
+def expand_verify(data: dict[str, Any]) -> dict[str, Any]:
+    """A card's ``verify`` steps as the steps they stand for.
+
+    ``- {id: check, kind: verify, field: phone}`` becomes, while ``proven.phone`` does not
+    hold (each is skipped once it does):
+
+    - ``check`` runs ``send_code`` (a code by SMS to the number; on failure back to the
+      step that collects the number),
+    - ``check_code`` collects the ``code`` the customer types back,
+    - ``check_check`` runs ``check_code`` (a wrong code: back to ``check_code``).
+
+    The card gets the ``code`` field and both actions when it does not name them. A card
+    without a ``verify`` step is returned unchanged, so expanding twice changes nothing.
+    """
+    steps = data.get("steps")
+    if not isinstance(steps, list | tuple):
+        return data
+    raw = [s.model_dump(exclude_defaults=True) if isinstance(s, BaseModel) else s for s in steps]
+    if not any(isinstance(s, dict) and s.get("kind") == "verify" for s in raw):
+        return data
+    out: list[Any] = []
+    for step in raw:
+        if not (isinstance(step, dict) and step.get("kind") == "verify"):
+            out.append(step)
+            continue
+        sid, phone = str(step.get("id", "")), step.get("field")
+        if not isinstance(phone, str):
+            out.append(step)  # the step model reports the missing field
+            continue
+        skip = f"{PROVEN}{phone}"
+        if step.get("skip_if"):
+            skip = f"({step['skip_if']}) or {skip}"
+        collects = next(
+            (
+                s.get("id")
+                for s in raw
+                if isinstance(s, dict) and s.get("kind") == "collect" and s.get("field") == phone
+            ),
+            None,
+        )
+        out += [
+            {"id": sid, "kind": "action", "action": "send_code", "skip_if": skip}
+            | ({"on_fail": collects} if collects else {}),
+            {"id": f"{sid}_code", "kind": "collect", "field": CODE_FIELD, "skip_if": skip},
+            {
+                "id": f"{sid}_check",
+                "kind": "action",
+                "action": "check_code",
+                "on_fail": f"{sid}_code",
+                "skip_if": skip,
+            },
+        ]
+    data = {**data, "steps": out}
+    fields = list(data.get("required_fields") or ())
+    named = {
+        getattr(f, "name", None) if isinstance(f, BaseModel) else f.get("name") for f in fields
+    }
+    if CODE_FIELD not in named:
+        fields.append(
+            {"name": CODE_FIELD, "type": "text", "prompt": _CODE_PROMPT, "label": _CODE_LABEL}
+        )
+        data["required_fields"] = fields
+    allowed = list(data.get("allowed_actions") or ())
+    data["allowed_actions"] = allowed + [a for a in VERIFY_ACTIONS if a not in allowed]
+    return data
 
 
 class EscalateIf(_Model):
@@ -137,6 +221,11 @@ class Card(_Model):
     confirm_exempt: tuple[Exemption, ...] = ()
     invariants: tuple[Invariant, ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _expand(cls, data: Any) -> Any:
+        return expand_verify(data) if isinstance(data, dict) else data
+
     def field(self, name: str) -> RequiredField:
         for f in self.required_fields:
             if f.name == name:
@@ -154,6 +243,10 @@ TERMINAL_STATES: tuple[str, ...] = ("done", "escalated", "abandoned")
 
 __all__ = [
     "ALL_CHANNELS",
+    "CODE_FIELD",
+    "PROVEN",
+    "VERIFY_ACTIONS",
+    "expand_verify",
     "Card",
     "Channel",
     "Classifier",

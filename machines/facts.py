@@ -109,6 +109,7 @@ def card_facts(field_names: Iterable[str], actions: Iterable[str]) -> FactSchema
         schema[f"input.{name}"] = S  # a value the customer gave in this turn
         schema[f"invalid.{name}"] = S  # why this turn's value for it was refused
         schema[f"corrected.{name}"] = B  # this turn changed an already collected value
+        schema[f"proven.{name}"] = B  # its number is one this conversation speaks for
     for action in actions:
         for suffix, kind in ACTION_RESULT_FACTS.items():
             schema[f"action.{action}.{suffix}"] = kind

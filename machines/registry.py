@@ -26,10 +26,12 @@ from machines.card import FieldType
 if TYPE_CHECKING:
     from .card import Card
 
-Effect = Literal["read", "commit", "handover"]
-"""``read``: looks something up and changes nothing; ``commit``: changes the business's
-records in the customer's name (needs a yes); ``handover``: hands the conversation to a
-person (never waits for a yes)."""
+Effect = Literal["read", "prove", "commit", "handover"]
+"""``read``: looks something up and changes nothing; ``prove``: proves the customer speaks
+for a phone number (texts a one-time code, checks the code typed back; never waits for a
+yes, and runs again each time, never replayed from a stored result); ``commit``: changes
+the business's records in the customer's name (needs a yes); ``handover``: hands the
+conversation to a person (never waits for a yes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,22 @@ DEFAULT_ACTIONS: Mapping[str, ActionSpec] = _registry(
         offers="choice",
         retry_after=("phone",),
         failure_offers="book",
+    ),
+    ActionSpec(
+        "send_code",
+        ("phone",),
+        "text a one-time code to the number (only when a customer has it; the reply is "
+        "the same either way)",
+        ("phone",),
+        "prove",
+    ),
+    ActionSpec(
+        "check_code",
+        ("phone", "code"),
+        "check the code the customer typed back; a right one proves the number",
+        ("phone", "text"),
+        "prove",
+        retry_after=("code",),
     ),
     ActionSpec(
         "reschedule",

@@ -97,6 +97,7 @@ KINDS: dict[str, str] = {
     "failure_unbounded": "failures can repeat for ever without a handover",
     "retry_unchanged": "a failed action runs again with nothing changed that could help",
     "deny_ignored": "a 'no' to the read-back brings back the same read-back",
+    "unverified_lookup": "appointments are looked up, moved or cancelled for an unproven number",
 }
 """Every kind of violation, with what it means."""
 

@@ -35,6 +35,7 @@ from engine.locks import KeyedLock
 from engine.ports import (
     Appointment,
     ChannelKind,
+    CodeRow,
     ConversationId,
     ConversationRow,
     Customer,
@@ -48,7 +49,7 @@ from engine.ports import (
     StoredTurn,
 )
 
-from .errors import StoreError
+from .errors import RecordNotFound, StoreError
 from .migrations import NAMES
 
 __all__ = ["MemoryStore", "TransactionConflict"]
@@ -143,6 +144,7 @@ class _Tables:
         self.outbox_ids: dict[str, str] = {}
         self.results: dict[str, dict[str, Any]] = {}
         self.dropped: dict[str, DroppedBurst] = {}
+        self.codes: dict[str, CodeRow] = {}
 
 
 class _View:
@@ -162,6 +164,7 @@ class _View:
         self.outbox = _Layer(tables.outbox)
         self.outbox_ids = _Layer(tables.outbox_ids)
         self.results = _Layer(tables.results)
+        self.codes = _Layer(tables.codes)
 
     def apply(self) -> None:
         for layer in vars(self).values():
@@ -338,6 +341,23 @@ class _View:
         if key not in self.results:
             self.results[key] = _json(result)
 
+    # one-time codes
+
+    def insert_code(self, row: CodeRow) -> None:
+        if row.id in self.codes:
+            raise ValueError(f"code {row.id} exists")
+        self.codes[row.id] = row.model_copy(
+            update={"created_at": _utc(row.created_at), "expires_at": _utc(row.expires_at)}
+        )
+
+    def code_attempt(self, code_id: str, used: bool) -> None:
+        row = self.codes.get(code_id)
+        if row is None:
+            raise RecordNotFound(f"code {code_id}")
+        self.codes[code_id] = row.model_copy(
+            update={"attempts": row.attempts + 1, "used": row.used or used}
+        )
+
 
 def _fresh_copy(value: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(value)
@@ -451,6 +471,35 @@ class _MemoryTx:
         )
         self._write(lambda v: v.enqueue(row))
         self.enqueued += 1
+
+    async def insert_code(self, row: CodeRow) -> None:
+        self._write(lambda v: v.insert_code(row))
+
+    async def latest_code(self, business: str, conversation_id: str, phone: str) -> CodeRow | None:
+        self._check_open()
+        mine = [
+            c
+            for c in self._view.codes.values()
+            if c.business == business and c.conversation_id == conversation_id and c.phone == phone
+        ]
+        return max(mine, key=lambda c: (c.created_at, c.id), default=None)
+
+    async def code_attempt(self, code_id: str, used: bool) -> None:
+        self._write(lambda v: v.code_attempt(code_id, used))
+
+    async def codes_sent(
+        self, business: str, since: datetime, conversation_id: str = "", phone: str = ""
+    ) -> int:
+        self._check_open()
+        since = _utc(since)
+        return sum(
+            1
+            for c in self._view.codes.values()
+            if c.business == business
+            and c.created_at >= since
+            and (not conversation_id or c.conversation_id == conversation_id)
+            and (not phone or c.phone == phone)
+        )
 
     async def idempotent_result(self, key: str) -> dict[str, Any] | None:
         self._check_open()

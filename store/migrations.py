@@ -40,6 +40,7 @@ NAMES = {
     3: "conversation inbox index",
     4: "erased turns",
     5: "dropped message bursts",
+    6: "one-time codes",
 }
 
 _BOOTSTRAP = (
@@ -196,12 +197,33 @@ _DROPPED_BURSTS = (
         ON "dropped_burst" ("business", "first_at")""",
 )
 
+# the one-time codes that prove a typed phone number (hashed; the code is never stored)
+_CODES = (
+    """CREATE TABLE IF NOT EXISTS "verification_code" (
+        "id" VARCHAR(32) PRIMARY KEY NOT NULL DEFAULT '',
+        "business" VARCHAR(64) NOT NULL DEFAULT '',
+        "conversation_id" VARCHAR(32) NOT NULL DEFAULT '',
+        "phone" VARCHAR(32) NOT NULL DEFAULT '',
+        "salt" VARCHAR(64) NOT NULL DEFAULT '',
+        "digest" VARCHAR(64) NOT NULL DEFAULT '',
+        "sent" INTEGER NOT NULL DEFAULT 0,
+        "attempts" INTEGER NOT NULL DEFAULT 0,
+        "used" INTEGER NOT NULL DEFAULT 0,
+        "created_at" VARCHAR(32) NOT NULL DEFAULT '',
+        "expires_at" VARCHAR(32) NOT NULL DEFAULT '')""",
+    """CREATE INDEX IF NOT EXISTS "verification_code_conversation"
+        ON "verification_code" ("business", "conversation_id", "created_at")""",
+    """CREATE INDEX IF NOT EXISTS "verification_code_phone"
+        ON "verification_code" ("business", "phone", "created_at")""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, NAMES[1], _TABLES),
     Migration(2, NAMES[2], _NO_DOUBLE_BOOKING),  # two triggers
     Migration(3, NAMES[3], _CONVERSATION_INBOX),
     Migration(4, NAMES[4], _ERASED_TURNS),
     Migration(5, NAMES[5], _DROPPED_BURSTS),
+    Migration(6, NAMES[6], _CODES),
 )
 
 

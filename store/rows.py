@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.ports import (
     Appointment,
+    CodeRow,
     ConversationRow,
     Customer,
     DroppedBurst,
@@ -25,6 +26,7 @@ from store.codec import from_stamp, loads
 
 __all__ = [
     "appointment",
+    "code",
     "conversation",
     "customer",
     "dropped",
@@ -126,6 +128,22 @@ def outbox(row: Row) -> OutboxRow:
         attempts=row["attempts"],
         next_attempt_at=from_stamp(row["next_attempt_at"]),
         last_error=row["last_error"],
+    )
+
+
+def code(row: Row) -> CodeRow:
+    return CodeRow(
+        id=row["id"],
+        business=row["business"],
+        conversation_id=row["conversation_id"],
+        phone=row["phone"],
+        salt=row["salt"],
+        digest=row["digest"],
+        sent=bool(row["sent"]),
+        attempts=row["attempts"],
+        used=bool(row["used"]),
+        created_at=from_stamp(row["created_at"]),
+        expires_at=from_stamp(row["expires_at"]),
     )
 
 

@@ -36,6 +36,7 @@ from piccolo.querystring import QueryString
 from engine.ports import (
     Appointment,
     ChannelKind,
+    CodeRow,
     ConversationRow,
     Customer,
     DroppedBurst,
@@ -323,6 +324,48 @@ class SqlTx:
             'ON CONFLICT ("key") DO NOTHING',
             key, dumps(result),
         )  # fmt: skip
+
+    async def insert_code(self, row: CodeRow) -> None:
+        c = row
+        await self._guarded(
+            'INSERT INTO "verification_code" ("id", "business", "conversation_id", "phone", '
+            '"salt", "digest", "sent", "attempts", "used", "created_at", "expires_at") '
+            "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+            c.id, c.business, c.conversation_id, c.phone, c.salt, c.digest, int(c.sent),
+            c.attempts, int(c.used), self._stamp(c.created_at), self._stamp(c.expires_at),
+        )  # fmt: skip
+
+    async def latest_code(self, business: str, conversation_id: str, phone: str) -> CodeRow | None:
+        rows = await self._run(
+            'SELECT * FROM "verification_code" WHERE "business" = {} '
+            'AND "conversation_id" = {} AND "phone" = {} '
+            'ORDER BY "created_at" DESC, "id" DESC LIMIT 1',
+            business, conversation_id, phone,
+        )  # fmt: skip
+        return record.code(rows[0]) if rows else None
+
+    async def code_attempt(self, code_id: str, used: bool) -> None:
+        rows = await self._run(
+            'UPDATE "verification_code" SET "attempts" = "attempts" + 1, '
+            '"used" = CASE WHEN {} = 1 THEN 1 ELSE "used" END WHERE "id" = {} RETURNING "id"',
+            int(used), code_id,
+        )  # fmt: skip
+        found(rows, f"code {code_id}")
+
+    async def codes_sent(
+        self, business: str, since: datetime, conversation_id: str = "", phone: str = ""
+    ) -> int:
+        sql = 'SELECT COUNT(*) AS n FROM "verification_code" WHERE "business" = {} '
+        sql += 'AND "created_at" >= {}'
+        args: list[Any] = [business, self._stamp(since)]
+        if conversation_id:
+            sql += ' AND "conversation_id" = {}'
+            args.append(conversation_id)
+        if phone:
+            sql += ' AND "phone" = {}'
+            args.append(phone)
+        rows = await self._run(sql, *args)
+        return int(rows[0]["n"])
 
 
 class SqlStoreBase(SqlErasure, ABC):

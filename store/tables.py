@@ -40,6 +40,7 @@ __all__ = [
     "Stamp",
     "TABLES",
     "TurnTable",
+    "VerificationCodeTable",
 ]
 
 _ID = 32  # uuid4().hex
@@ -183,6 +184,23 @@ class DroppedBurstTable(Table, tablename="dropped_burst"):
     last_at = Stamp()
 
 
+class VerificationCodeTable(Table, tablename="verification_code"):
+    """One-time codes that prove a typed phone number in one conversation: the code's
+    salted HMAC, never the code; how often it was tried, whether it was used."""
+
+    id = Varchar(length=_ID, primary_key=True)
+    business = Varchar(length=_SLUG)
+    conversation_id = Varchar(length=_ID)
+    phone = Varchar(length=32)
+    salt = Varchar(length=64)
+    digest = Varchar(length=64)
+    sent = Integer(default=0)
+    attempts = Integer(default=0)
+    used = Integer(default=0)
+    created_at = Stamp()
+    expires_at = Stamp()
+
+
 class SchemaVersionTable(Table, tablename="schema_version"):
     """Applied migrations."""
 
@@ -202,5 +220,6 @@ TABLES: tuple[type[Table], ...] = (
     OutboxTable,
     IdempotencyTable,
     DroppedBurstTable,
+    VerificationCodeTable,
     SchemaVersionTable,
 )

@@ -84,6 +84,11 @@ _FAILED_ITEMS: dict[str, PlanKind] = {
     "slot_taken": "slot_taken",
     "not_offered": "slot_taken",
     "not_found": "no_appointment",
+    "not_verified": "not_verified",
+    "wrong_code": "code_wrong",
+    "locked": "code_locked",
+    "too_many_codes": "code_limit",
+    "no_sms": "code_unavailable",
 }
 _DONE_ITEMS: dict[str, PlanKind] = {
     "book": "booked",
@@ -92,6 +97,7 @@ _DONE_ITEMS: dict[str, PlanKind] = {
     "take_message": "message_taken",
     "answer_faq": "answer",
     "business_hours": "hours",
+    "send_code": "code_sent",
     "transfer": "transfer",
     "emergency": "escalate",
     "escalate": "escalate",
@@ -351,6 +357,8 @@ def action_result(
         key=call.key,
         ok=True,
         items=(PlanItem(kind=kind),) if kind else (),
+        # a right code proves the number it was texted to (engine.actions._check_code)
+        proven=call.args.get("phone", "") if call.name == "check_code" else "",
         data=data,
     )
 
@@ -369,12 +377,17 @@ class DecideDriver:
         self.known = world.customer == "known"
         self.taken: set[str] = set()  # slot starts a booking or a move was refused for
         self._calendars: dict[date, tuple[tuple[date, ...], tuple[date, ...]]] = {}
+        # a caller id is a number the channel vouches for: proven (engine.desk._customer),
+        # and a customer is known only by a proven number
         self.state = (
             ConversationState(
-                customer_id="customer-1", customer_name=NAMES[0], customer_phone=number
+                customer_id="customer-1",
+                customer_name=NAMES[0],
+                customer_phone=number,
+                verified_phones=(number,),
             )
             if self.known
-            else ConversationState(customer_phone=number)
+            else ConversationState(customer_phone=number, verified_phones=(number,))
             if world.customer == "caller"
             else ConversationState()
         )

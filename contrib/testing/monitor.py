@@ -29,7 +29,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from machines.card import TERMINAL_STATES
+from machines.abstract_turn import GUARDED
+from machines.card import PROVEN, TERMINAL_STATES
 from machines.compile import CompiledMachine
 from machines.errors import TransitionRefused
 from machines.facts import RAN, invariant_facts
@@ -489,6 +490,7 @@ class Monitor:
                     f"fresh yes to a read-back of its values: {why}",
                 )
             )
+        out += self._unproven(a, inst.ran)
         out += self._invariants(
             a.card, a.facts, a.fields, f"when '{a.action}' is about to run", a.action
         )
@@ -515,6 +517,26 @@ class Monitor:
             if spec is not None and spec.commits:  # a yes agrees to one commit
                 inst.confirmed, inst.undone = None, f"the yes was used by '{a.action}'"
         return out
+
+    def _unproven(self, a: Acted, ran: set[str]) -> list[Breach]:
+        """Appointments are looked up only under a number proven in the conversation, and
+        moved or cancelled only once such a look-up found them (abstract_turn.check_proven)."""
+        if a.action not in GUARDED:
+            return []
+        card = self.cards[a.card].card
+        phones = [f.name for f in card.required_fields if f.type == "phone"] or ["phone"]
+        if any(a.facts.get(f"{PROVEN}{name}") is True for name in phones):
+            return []
+        if a.action != "find_appointment" and "find_appointment" in ran:
+            return []
+        return [
+            Breach(
+                "unverified_lookup",
+                f"action '{a.action}' runs while the number ({', '.join(phones)}) is not "
+                "proven in this conversation: nothing may be revealed or changed until a "
+                "code sent to it is typed back",
+            )
+        ]
 
     def _invariants(
         self, card: str, facts: Facts, fields: Mapping[str, str], when: str, action: str = ""

@@ -44,9 +44,11 @@ SIGNALS: Mapping[str, str] = {  # the Signals flags a turn may raise, and how on
 ERRORS: Mapping[str, tuple[str, ...]] = {
     "find_slots": ("no_slots",),
     "book": ("slot_taken", "not_offered"),
-    "find_appointment": ("not_found",),
-    "reschedule": ("slot_taken", "not_offered", "not_found"),
-    "cancel": ("not_found", "already_cancelled"),
+    "find_appointment": ("not_found", "not_verified"),
+    "reschedule": ("slot_taken", "not_offered", "not_found", "not_verified"),
+    "cancel": ("not_found", "already_cancelled", "not_verified"),
+    "send_code": ("too_many_codes", "no_sms", "no_phone"),
+    "check_code": ("wrong_code", "locked", "no_code", "expired"),
 }
 """The error codes each action really returns; any other action fails with ``failed``."""
 

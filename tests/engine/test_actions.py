@@ -30,6 +30,9 @@ TZ = ZoneInfo(BLOOM.timezone)
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)  # a Tuesday
 WED = date(2026, 11, 25)
 PHONE = "+15035550101"
+# a conversation that has proven it speaks for PHONE (a caller id, or a code typed back):
+# appointments are looked up, cancelled and moved only under a proven number
+PROVEN = ConversationState(verified_phones=(PHONE,))
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -299,6 +302,7 @@ async def test_find_appointment_finds_only_future_bookings_of_that_phone(store) 
         store,
         call("cancel", appointment=gone, lang="en"),
         ConversationState(
+            verified_phones=(PHONE,),
             found=(
                 FoundAppointment(
                     id=gone,
@@ -308,13 +312,13 @@ async def test_find_appointment_finds_only_future_bookings_of_that_phone(store) 
                     start=local(date(2026, 11, 28), 16),
                     end=local(date(2026, 11, 28), 16, 30),
                 ),
-            )
+            ),
         ),
     )
     await _mine(store, slot(11), phone="+15035550777")  # someone else's
     assert {past, upcoming, later, gone}
 
-    result = await run(store, call("find_appointment", phone=PHONE, lang="en"))
+    result = await run(store, call("find_appointment", phone=PHONE, lang="en"), PROVEN)
     assert result.ok and result.count == 2
     assert [f.id for f in result.found] == [upcoming, later]  # soonest first
     assert result.found[0].start == local(WED, 9) and result.found[0].start.tzinfo is not None
@@ -324,24 +328,35 @@ async def test_find_appointment_finds_only_future_bookings_of_that_phone(store) 
 
     # only one left in the future: it is chosen at once
     result = await run(
-        store, call("find_appointment", phone=PHONE, lang="en"), now=local(date(2026, 11, 26), 9)
+        store,
+        call("find_appointment", phone=PHONE, lang="en"),
+        PROVEN,
+        now=local(date(2026, 11, 26), 9),
     )
     assert [f.id for f in result.found] == [later] and result.fields == {"appointment": later}
 
     for phone in ("+15035550000", ""):
-        nothing = await run(store, call("find_appointment", phone=phone, lang="en"))
+        nothing = await run(
+            store,
+            call("find_appointment", phone=phone, lang="en"),
+            ConversationState(verified_phones=(phone,) if phone else ()),
+        )
         assert not nothing.ok and nothing.error == "not_found"
         assert [i.kind for i in nothing.items] == ["no_appointment"]
     after_all = await run(
-        store, call("find_appointment", phone=PHONE, lang="en"), now=local(date(2026, 12, 1), 9)
+        store,
+        call("find_appointment", phone=PHONE, lang="en"),
+        PROVEN,
+        now=local(date(2026, 12, 1), 9),
     )
     assert not after_all.ok and after_all.error == "not_found"
 
 
 async def _found(store: MemoryStore, phone: str = PHONE) -> ConversationState:
-    result = await run(store, call("find_appointment", phone=phone, lang="en"))
+    proven = ConversationState(verified_phones=(phone,))
+    result = await run(store, call("find_appointment", phone=phone, lang="en"), proven)
     assert result.ok
-    return ConversationState(found=result.found)
+    return proven.model_copy(update={"found": result.found})
 
 
 async def test_cancel_cancels_the_chosen_appointment(store) -> None:
@@ -358,6 +373,33 @@ async def test_cancel_cancels_the_chosen_appointment(store) -> None:
     assert (
         await run(store, book_call(s, phone="+15035550777"), ConversationState(offered=(s,)))
     ).ok
+
+
+async def test_an_appointment_kept_without_its_number_is_cancelled_for_its_customer(store) -> None:
+    """A row made elsewhere (the salon's calendar) may keep no copy of the number: the
+    customer's number is the one it was found under, proven, and the one told."""
+    s = slot(9)
+    async with store.transaction(BLOOM.slug, "calendar") as tx:
+        customer = await tx.upsert_customer(BLOOM.slug, "Jamie Rivera", PHONE, "")
+        await tx.insert_appointment(
+            Appointment(
+                id=AppointmentId("from-the-calendar"),
+                business=BLOOM.slug,
+                service=s.service,
+                staff=s.staff,
+                start=s.start.astimezone(UTC),
+                end=s.end.astimezone(UTC),
+                customer_id=customer.id,
+            )
+        )
+    state = await _found(store)
+    stranger = state.model_copy(update={"verified_phones": ("+15035550777",)})
+    refused = await run(store, call("cancel", appointment="from-the-calendar"), stranger)
+    assert not refused.ok and refused.error == "not_verified"
+    result = await run(store, call("cancel", appointment="from-the-calendar"), state)
+    assert result.ok and [i.kind for i in result.items] == ["cancelled"]
+    [notice] = [r for r in await store.outbox() if r.idempotency_key.startswith("notify:")]
+    assert notice.payload["to"] == PHONE and notice.payload["channel"] == "sms"
 
 
 async def test_cancel_needs_an_appointment_found_in_the_conversation(store) -> None:

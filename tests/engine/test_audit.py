@@ -39,7 +39,7 @@ from engine.desk import Desk
 from engine.ports import StoredTurn
 from machines.loader import bundled_cards, load_card_text
 from store.memory import MemoryStore
-from tests.fakes.conversation import event, said, talk, up_to_confirm
+from tests.fakes.conversation import code_sent_to, event, said, talk, typed, up_to_confirm
 from tests.fakes.demo import demo_brains
 from tests.fakes.scripted_language import ScriptedLanguage
 
@@ -160,11 +160,14 @@ async def late_cancellation() -> tuple[MemoryStore, str]:
     await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"), said(affirm=True))
     [appt] = await store.list_appointments("bloom-salon")
     late = appt.start - timedelta(hours=20)
-    language.push(
-        said(("phone", "+15035550009"), topic="cancel"), said(affirm=True, topic="cancel")
-    )
-    asked = await desk.handle(event("+15035550010", 0, at=late))
-    await desk.handle(event("+15035550010", 1, at=late + timedelta(minutes=1)))
+    # from a web chat: the number is proven by the code texted to it (turn 1), then the
+    # read-back with the fee (turn 2) and the yes (turn 3)
+    language.push(said(("phone", "+15035550009"), topic="cancel"))
+    asked = await desk.handle(event("chat-10", 0, at=late, channel="webchat"))
+    language.push(typed(await code_sent_to(store, "+15035550009")))
+    await desk.handle(event("chat-10", 1, at=late, channel="webchat"))
+    language.push(said(affirm=True, topic="cancel"))
+    await desk.handle(event("chat-10", 2, at=late + timedelta(minutes=1), channel="webchat"))
     return store, asked.conversation_id
 
 
@@ -181,9 +184,9 @@ async def test_the_same_brain_replays_every_turn_identically() -> None:
 async def test_a_longer_window_changes_only_what_the_fee_notice_says() -> None:
     store, cancel_id = await late_cancellation()
     count, diffs = replay(with_late_window(36), await all_turns(store))
-    assert count == 8
+    assert count == 9
     [d] = diffs  # the read-back of the cancellation; the rule fired before as well
-    assert (d.conversation_id, d.seq, d.business) == (cancel_id, 1, "bloom-salon")
+    assert (d.conversation_id, d.seq, d.business) == (cancel_id, 2, "bloom-salon")
     assert d.changes == (Change("~", "reply", "late_fee: hours 24 -> 36"),)
     assert d.lines == ("~ reply late_fee: hours 24 -> 36",)
 
@@ -191,13 +194,13 @@ async def test_a_longer_window_changes_only_what_the_fee_notice_says() -> None:
 async def test_a_shorter_window_drops_the_fee_notice() -> None:
     store, cancel_id = await late_cancellation()
     _, diffs = replay(with_late_window(12), await all_turns(store))
-    first = next(d for d in diffs if d.seq == 1)
+    first = next(d for d in diffs if d.seq == 2)
     assert first.conversation_id == cancel_id
     assert "- rule changes.late_fee_notice" in first.lines
     assert "- reply late_fee (fee $25, hours 24)" in first.lines
     assert all(line.startswith("-") for line in first.lines), first.lines
     # the yes: the rule had fired there too, superseded by the confirmation
-    yes = next(d for d in diffs if d.seq == 2)
+    yes = next(d for d in diffs if d.seq == 3)
     assert yes.lines == ("- rule changes.late_fee_notice (superseded: no effect)",)
 
 
@@ -231,21 +234,21 @@ async def test_an_action_the_changed_rules_plan_but_nobody_ran_is_reported_not_r
 async def test_a_turn_in_a_step_the_changed_card_lacks_says_so() -> None:
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
-    reply = await talk(
-        desk, language, "+15035550012", *up_to_confirm("+15035550012"), said(affirm=True)
-    )
+    # by SMS: the caller id is the phone, so the read-back comes with the name (turn 4)
+    *asked, _phone = up_to_confirm("+15035550012")
+    reply = await talk(desk, language, "+15035550012", *asked, said(affirm=True))
     changed = with_book_card(
         ("  - id: confirm\n    kind: confirm\n    on_deny: date\n", ""),
         ("confirm_before: [book]\n", ""),
     )
     _, diffs = replay(changed, await store.turns(reply.conversation_id))
     by_seq = {d.seq: d.lines for d in diffs}
-    assert by_seq[6] == (
+    assert by_seq[5] == (
         "~ decision cannot be replayed: card 'book' has no step 'confirm' any more",
     )
     # the read-back turn: the booking would now run at once, and that was never recorded
-    assert any(line.startswith("+ would run action book(") for line in by_seq[5])
-    assert "- rule book.confirm.read_back" in by_seq[5]
+    assert any(line.startswith("+ would run action book(") for line in by_seq[4])
+    assert "- rule book.confirm.read_back" in by_seq[4]
 
 
 async def test_a_card_the_business_no_longer_uses_is_a_difference_not_a_crash() -> None:

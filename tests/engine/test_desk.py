@@ -11,7 +11,15 @@ import pytest
 
 from engine.desk import Desk
 from store.memory import MemoryStore
-from tests.fakes.conversation import NOW, event, said, talk, up_to_confirm
+from tests.fakes.conversation import (
+    NOW,
+    code_sent_to,
+    event,
+    said,
+    talk,
+    typed,
+    up_to_confirm,
+)
 from tests.fakes.demo import demo_brains
 from tests.fakes.scripted_language import ScriptedLanguage
 
@@ -60,12 +68,16 @@ async def test_a_cancel_of_an_appointment_cancelled_meanwhile_says_so() -> None:
     desk = Desk(store, BRAINS, language)
     await talk(desk, language, "+15035550004", *up_to_confirm("+15035550004"), said(affirm=True))
     [appt] = await store.list_appointments("bloom-salon")
+    # the customer, from a web chat: the number is proven by the code texted to it
     language.push(said(("phone", "+15035550004"), topic="cancel"))
-    found = await desk.handle(event("+15035550005", 0))
+    await desk.handle(event("chat-5", 0, channel="webchat"))
+    language.push(typed(await code_sent_to(store, "+15035550004")))
+    found = await desk.handle(event("chat-5", 1, channel="webchat"))
+    assert "I found your appointment" in found.text
     async with store.transaction("bloom-salon", "staff") as tx:  # the salon cancels it
         await tx.cancel_appointment(appt.id)
     language.push(said(affirm=True, topic="cancel"))
-    reply = await desk.handle(event("+15035550005", 1))
+    reply = await desk.handle(event("chat-5", 2, channel="webchat"))
     kinds = [
         i.kind for i in records(await store.turns(found.conversation_id))[-1].decision.plan.items
     ]
@@ -222,12 +234,15 @@ async def test_the_late_change_fee_is_heard_before_the_yes_and_its_rule_is_in_th
     await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"), said(affirm=True))
     [appt] = await store.list_appointments("bloom-salon")
     late = appt.start - timedelta(hours=20)  # the day before, inside the 24-hour window
-    language.push(
-        said(("phone", "+15035550009"), topic="cancel"), said(affirm=True, topic="cancel")
-    )
-    asked = await desk.handle(event("+15035550010", 0, at=late))
-    done = await desk.handle(event("+15035550010", 1, at=late + timedelta(minutes=1)))
-    first, second = records(await store.turns(asked.conversation_id))
+    # the customer, from a web chat: the number is proven by the code texted to it
+    language.push(said(("phone", "+15035550009"), topic="cancel"))
+    await desk.handle(event("chat-10", 0, at=late, channel="webchat"))
+    language.push(typed(await code_sent_to(store, "+15035550009")))
+    asked = await desk.handle(event("chat-10", 1, at=late, channel="webchat"))
+    language.push(said(affirm=True, topic="cancel"))
+    at = late + timedelta(minutes=1)
+    done = await desk.handle(event("chat-10", 2, at=at, channel="webchat"))
+    _, first, second = records(await store.turns(asked.conversation_id))
     assert [i.kind for i in first.decision.plan.items][-2:] == ["late_fee", "confirm"]
     assert "changes.late_fee_notice" in [f.rule for f in first.decision.firings]
     assert "$25" in asked.text and "24 hours" in asked.text
@@ -238,8 +253,12 @@ async def test_the_late_change_fee_is_heard_before_the_yes_and_its_rule_is_in_th
     store, language = MemoryStore(), ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
     await talk(desk, language, "+15035550009", *up_to_confirm("+15035550009"), said(affirm=True))
+    early_at = NOW + timedelta(minutes=10)
     language.push(said(("phone", "+15035550009"), topic="cancel"))
-    early = await desk.handle(event("+15035550010", 0, at=NOW + timedelta(minutes=10)))
-    [rec] = records(await store.turns(early.conversation_id))
+    await desk.handle(event("chat-10", 0, at=early_at, channel="webchat"))
+    language.push(typed(await code_sent_to(store, "+15035550009")))
+    early = await desk.handle(event("chat-10", 1, at=early_at, channel="webchat"))
+    assert "I found your appointment" in early.text
+    _, rec = records(await store.turns(early.conversation_id))
     assert "late_fee" not in [i.kind for i in rec.decision.plan.items]
     assert "changes.late_fee_notice" not in [f.rule for f in rec.decision.firings]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from engine.desk import Desk
 from engine.ports import Appointment, AppointmentId, InboundEvent
 from store.memory import MemoryStore
-from tests.fakes.conversation import LA, NOW, said
+from tests.fakes.conversation import LA, NOW, code_sent_to, said, typed
 from tests.fakes.demo import demo_brains
 from tests.fakes.scripted_language import ScriptedLanguage
 
@@ -20,9 +20,9 @@ def pick(k: int):
     return lambda text, ctx: said(("offered_slot", ctx.offered[k].start.isoformat()))
 
 
-async def talk(desk: Desk, language: ScriptedLanguage, sender: str, *script) -> str:
+async def talk(desk: Desk, language: ScriptedLanguage, sender: str, *script, first: int = 0) -> str:
     reply = None
-    for i, item in enumerate(script):
+    for i, item in enumerate(script, start=first):
         language.push(item)
         reply = await desk.handle(
             InboundEvent(
@@ -111,13 +111,10 @@ async def test_booking_a_slot_again_after_cancelling_it_books_it() -> None:
         said(affirm=True),
     )
     await talk(desk, language, "c1", *booking)
-    await talk(
-        desk,
-        language,
-        "c2",
-        said(("phone", "+15035550123"), topic="cancel"),
-        said(affirm=True, topic="cancel"),
-    )
+    # a web chat proves the number with the code texted to it before anything is looked up
+    await talk(desk, language, "c2", said(("phone", "+15035550123"), topic="cancel"))
+    code = await code_sent_to(store, "+15035550123")
+    await talk(desk, language, "c2", typed(code), said(affirm=True, topic="cancel"), first=1)
     cid = await talk(desk, language, "c3", *booking)
     last = records(await store.turns(cid))[-1]
     assert "booked" in [i.kind for i in last.decision.plan.items]
@@ -130,16 +127,19 @@ async def test_booking_a_slot_again_after_cancelling_it_books_it() -> None:
 async def test_a_resumed_reschedule_does_not_move_an_appointment_cancelled_meanwhile() -> None:
     store, language, desk = _desk()
     await _seed_danas_appointment(store)
+    await talk(desk, language, "d", said(("phone", "+15035550123"), topic="reschedule"))
+    code = await code_sent_to(store, "+15035550123")  # the number proven first
     cid = await talk(
         desk,
         language,
         "d",
-        said(("phone", "+15035550123"), topic="reschedule"),
+        typed(code, topic="reschedule"),
         said(topic="cancel"),
         said(affirm=True, topic="cancel"),
         said(("date", "2025-03-05"), topic="reschedule"),
         pick(0),
         said(affirm=True, topic="reschedule"),
+        first=1,
     )
     [appt] = await store.list_appointments("bloom-salon")
     kinds = [i.kind for r in records(await store.turns(cid)) for i in r.decision.plan.items]

@@ -29,7 +29,6 @@ from engine.brain import Brain
 from engine.state import ConversationState
 from language.render import render_plan
 from language.types import (
-    FaqEntry,
     FieldCandidate,
     Rendered,
     ReplyPlan,
@@ -75,7 +74,7 @@ class ScriptedLanguage:
     def render(self, plan: ReplyPlan) -> Rendered:
         return render_plan(plan)
 
-    def prepare(self, topics: tuple[TopicExamples, ...], faq: tuple[FaqEntry, ...]) -> None:
+    def prepare(self, topics: tuple[TopicExamples, ...], context: UnderstandContext) -> None:
         """Nothing to index: the script already knows what each message means."""
 
 

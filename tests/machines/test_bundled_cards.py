@@ -11,14 +11,26 @@ from machines.registry import DEFAULT_ACTIONS
 
 CARDS = bundled_cards()
 IDS = sorted(CARDS)
+# a card's `kind: verify` step, as the steps it stands for (send_code, code, check_code)
+VERIFY = ["verify", "verify_code", "verify_check"]
 
 EXPECTED = {
     "book": (50, ["service", "date", "find", "slot", "name", "phone", "confirm", "book"]),
     "reschedule": (
         55,
-        ["phone", "lookup", "appointment", "date", "find", "slot", "confirm", "move"],
+        [
+            "phone",
+            *VERIFY,
+            "lookup",
+            "appointment",
+            "date",
+            "find",
+            "slot",
+            "confirm",
+            "move",
+        ],
     ),
-    "cancel": (55, ["phone", "lookup", "appointment", "confirm", "cancel"]),
+    "cancel": (55, ["phone", *VERIFY, "lookup", "appointment", "confirm", "cancel"]),
     "faq": (40, ["answer"]),
     "hours": (40, ["hours"]),
     "message": (45, ["message", "name", "phone", "confirm", "take"]),
@@ -75,8 +87,9 @@ def test_fields_the_engine_relies_on() -> None:
         "staff": "staff",
         "slot": "offered_slot",
         "service": "service",
+        "code": "text",
     }
-    assert fields("cancel") == {"phone": "phone", "appointment": "choice"}
+    assert fields("cancel") == {"phone": "phone", "appointment": "choice", "code": "text"}
     assert fields("faq") == {"service": "service"}
     assert (
         fields("message")

@@ -111,8 +111,14 @@ def _engine(
             # a search that succeeds offers slots, and a new offer is never the slot chosen
             # from the last one (it failed, or the search changed): the explorer drops it
             offered = (_fresh_slot(brain),) if ok and need.call.name == "find_slots" else ()
+            # a right code proves the number it was sent to (engine.actions._check_code)
+            proven = (
+                need.call.args.get("phone", "") if ok and need.call.name == "check_code" else ""
+            )
             results.append(
-                ActionResult(name=need.call.name, key=need.call.key, ok=ok, offered=offered)
+                ActionResult(
+                    name=need.call.name, key=need.call.key, ok=ok, offered=offered, proven=proven
+                )
             )
 
 

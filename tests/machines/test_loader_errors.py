@@ -82,7 +82,7 @@ BROKEN = {
     ),
     "wrong step kind": (
         ("    kind: confirm\n", "    kind: confrm  # <-\n"),
-        "steps[5].kind: Input should be 'collect', 'action', 'confirm' or 'say'",
+        "steps[5].kind: Input should be 'collect', 'action', 'confirm', 'say' or 'verify'",
     ),
     "a collect step without its field": (
         ("    field: slot\n", ""),

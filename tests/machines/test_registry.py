@@ -21,6 +21,8 @@ def test_what_the_registry_says_an_action_does_is_what_the_engine_treats_it_as()
     reads = {name for name, spec in DEFAULT_ACTIONS.items() if spec.effect == "read"}
     commits = {name for name, spec in DEFAULT_ACTIONS.items() if spec.commits}
     assert reads == actions._READ_ONLY  # run again freely, never remembered
+    proves = {name for name, spec in DEFAULT_ACTIONS.items() if spec.effect == "prove"}
+    assert proves == actions._CODES == {"send_code", "check_code"}  # each time, never remembered
     assert commits >= actions._STATEFUL
     assert commits == {"book", "reschedule", "cancel", "take_message", "emergency"}
     handovers = {name for name, spec in DEFAULT_ACTIONS.items() if spec.effect == "handover"}

@@ -9,7 +9,14 @@ from datetime import UTC, timedelta, timezone
 
 import pytest
 
-from engine.ports import DroppedBurst, EscalationRow, MessageRow, OutboxRow, SlotTaken
+from engine.ports import (
+    CodeRow,
+    DroppedBurst,
+    EscalationRow,
+    MessageRow,
+    OutboxRow,
+    SlotTaken,
+)
 from store.ports import Storage
 
 from .records import NOW, appointment, at
@@ -435,3 +442,78 @@ async def test_dropped_bursts_are_deleted_by_their_last_moment_or_by_their_sende
     assert await store.list_dropped("barber") == [elsewhere]  # another business
     assert await store.delete_dropped("salon", before=NOW + timedelta(seconds=1)) == 1
     assert await store.delete_dropped("nobody", before=NOW, senders=mine) == 0
+
+
+# one-time codes (proving a typed phone number)
+
+
+def code(id: str, conversation: str = "conv", phone: str = "+1555", minutes: int = 0) -> CodeRow:
+    return CodeRow(
+        id=id,
+        business="salon",
+        conversation_id=conversation,
+        phone=phone,
+        salt=f"salt-{id}",
+        digest=f"digest-{id}",
+        sent=id != "unsent",
+        created_at=at(minutes),
+        expires_at=at(minutes + 10),
+    )
+
+
+async def test_the_latest_code_of_a_conversation_and_number_comes_back_as_stored(
+    store: Storage,
+) -> None:
+    plus2 = timezone(timedelta(hours=2))
+    first = code("c1")
+    later = code("c2", minutes=1)
+    later = later.model_copy(update={"created_at": later.created_at.astimezone(plus2)})
+    async with store.transaction("salon", "k") as tx:
+        for row in (first, later, code("unsent", minutes=2, phone="+1999"), code("c3", "other")):
+            await tx.insert_code(row)
+        latest = await tx.latest_code("salon", "conv", "+1555")
+        assert latest == later and latest is not None
+        assert latest.created_at.utcoffset() == timedelta(0) and not latest.used
+        assert (await tx.latest_code("salon", "conv", "+1999")) == code(
+            "unsent", minutes=2, phone="+1999"
+        )
+        assert await tx.latest_code("salon", "nobody", "+1555") is None
+        assert await tx.latest_code("barber", "conv", "+1555") is None
+
+
+async def test_a_code_counts_its_attempts_and_stays_used(store: Storage) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_code(code("c1"))
+        await tx.code_attempt("c1", used=False)
+        await tx.code_attempt("c1", used=True)
+        await tx.code_attempt("c1", used=False)
+        with pytest.raises(LookupError):
+            await tx.code_attempt("nope", used=True)
+    async with store.transaction("salon", "k") as tx:
+        row = await tx.latest_code("salon", "conv", "+1555")
+        assert row is not None and (row.attempts, row.used) == (3, True)
+
+
+async def test_codes_are_counted_since_a_moment_per_conversation_and_per_number(
+    store: Storage,
+) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_code(code("old", minutes=-61))
+        await tx.insert_code(code("c1", minutes=-60))
+        await tx.insert_code(code("c2", phone="+1999"))
+        await tx.insert_code(code("c3", conversation="other"))
+        since = at(-60)
+        assert await tx.codes_sent("salon", since) == 3
+        assert await tx.codes_sent("salon", since, conversation_id="conv") == 2
+        assert await tx.codes_sent("salon", since, phone="+1555") == 2
+        assert await tx.codes_sent("salon", since, conversation_id="conv", phone="+1999") == 1
+        assert await tx.codes_sent("barber", since) == 0
+
+
+async def test_a_code_written_in_a_failed_transaction_is_not_kept(store: Storage) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.transaction("salon", "k") as tx:
+            await tx.insert_code(code("c1"))
+            raise RuntimeError("the turn failed")
+    async with store.transaction("salon", "k") as tx:
+        assert await tx.latest_code("salon", "conv", "+1555") is None
