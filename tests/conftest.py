@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 
 import pytest
 
@@ -69,17 +70,31 @@ def _checked_for_leaks(item: pytest.Item) -> bool:
     return scope == "function"
 
 
+def _in_this_pass(item: pytest.Item, postgresql: bool, split: bool) -> bool:
+    if item.get_closest_marker("second_pass") is not None:
+        return postgresql == split  # side by side: the PostgreSQL pass; else the SQLite one
+    return not postgresql or _on_the_pass_database(item)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every coroutine test checks that it leaks no task; the PostgreSQL pass
     (``FRONTDESK_TEST_DB=postgresql``) runs only the tests whose database it changes (the
-    rest would repeat the SQLite pass exactly)."""
+    rest would repeat the SQLite pass exactly).
+
+    ``second_pass`` tests need no database and take long: when scripts/test.sh runs the
+    two passes side by side (``FRONTDESK_TEST_SPLIT=1``), they run in the PostgreSQL pass,
+    which is otherwise the shorter one; without it, in the SQLite pass, like the rest."""
     for item in items:  # parametrized items share one list of names
         if _checked_for_leaks(item) and "no_leaked_tasks" not in item.fixturenames:
             item.fixturenames.insert(0, "no_leaked_tasks")
-    if dbs.kind() != "postgresql":
-        return
-    kept = [item for item in items if _on_the_pass_database(item)]
-    dropped = [item for item in items if not _on_the_pass_database(item)]
+    postgresql = dbs.kind() == "postgresql"
+    split = os.environ.get("FRONTDESK_TEST_SPLIT") == "1"
+
+    def keep(item: pytest.Item) -> bool:
+        return _in_this_pass(item, postgresql, split)
+
+    kept = [item for item in items if keep(item)]
+    dropped = [item for item in items if not keep(item)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -20,11 +20,8 @@ import pytest
 
 from bench.verify import EQUIVALENT, all_mutants, equivalent, subjects
 from contrib.testing.mutants import Mutant, judge
-from tests.dbs import kind
 
-pytestmark = pytest.mark.skipif(
-    kind() == "postgresql", reason="needs no database: runs in the SQLite pass"
-)
+pytestmark = pytest.mark.second_pass  # needs no database; see tests/conftest.py
 
 MUTANTS = all_mutants()
 REVIEWED = equivalent()

@@ -11,7 +11,6 @@ SQLite pass only (the model, not the database, is under test).
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,8 @@ from language.grounding import check_grounded
 from language.llm import LLMBackend
 from tests.e2e.scripted import load_scripts, run
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        os.environ.get("FRONTDESK_TEST_DB") == "postgresql",
-        reason="the model is under test, not the database: SQLite pass only",
-    ),
-]
+# the model is under test, not the database: one pass only (see tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.second_pass]
 
 
 @pytest.fixture(scope="module")
