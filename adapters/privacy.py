@@ -9,6 +9,12 @@ replies, hand-overs, the bursts of messages a rate limit dropped) or blanked (a
 conversation forgets its sender and state; an appointment keeps the booking without name or
 phone).
 
+The one-time codes that prove a typed number (``verification_code`` rows: the number, a
+salted digest, when, whether sent or used, the attempts) matter only for the hourly limits
+on codes and the attempts against the latest one, so a sweep deletes every code that
+expired more than ``CODES_KEPT`` (a day) ago, whatever the business's periods. An export
+lists the number's codes without salt and digest; an erasure deletes them.
+
 The order of the steps is chosen so that a crash between two of them is harmless and a run
 again finishes the job: inbound messages go before their turns lose their provider ids
 (otherwise the recovery sweep would take them for unanswered and answer them again), and
@@ -21,7 +27,8 @@ the customer row, the conversations that carry the number (as sender, caller id 
 state, and those that booked their appointments) with their turns, messages they left or
 that name their number, replies sent to them, their hand-overs, and the bursts of dropped
 messages whose first message came from one of their senders (a conversation's channel and
-sender, or the number itself on SMS, WhatsApp or a call).
+sender, or the number itself on SMS, WhatsApp or a call), and the one-time codes made for
+the number (by whoever typed it).
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from typing import Any
 
 from engine.audit import is_erased, tombstone
 from engine.business import Business
-from engine.ports import ConversationRow, StoredTurn
+from engine.ports import CodeRow, ConversationRow, StoredTurn
 from store.ports import Storage
 
 __all__ = [
@@ -52,6 +59,11 @@ __all__ = [
 log = logging.getLogger("frontdesk.privacy")
 
 SWEEP_EVERY = timedelta(days=1)
+# how long a one-time code row is kept after it expired: longer than the window of the
+# limits on codes (engine.actions.CODE_WINDOW, an hour), after which it matters no more
+CODES_KEPT = timedelta(days=1)
+# what an export shows of a code row: never its salt or digest
+CODE_FIELDS = frozenset(CodeRow.model_fields) - {"salt", "digest"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,7 @@ class Erased:
     turns: int = 0
     inbound: int = 0
     dropped: int = 0  # bursts of messages a rate limit dropped (``dropped_burst`` rows)
+    codes: int = 0  # one-time codes (``verification_code`` rows)
     messages: int = 0
     replies: int = 0
     escalations: int = 0
@@ -119,6 +132,7 @@ class CustomerData:
     inbound: list[dict[str, Any]]
     escalations: list[dict[str, Any]]
     dropped: list[dict[str, Any]]
+    codes: list[dict[str, Any]]  # the number's one-time codes, without salt and digest
     senders: list[tuple[str, str]]  # their (channel, sender) pairs: conversations', number's
 
     @property
@@ -131,6 +145,7 @@ class CustomerData:
             or self.replies
             or self.inbound
             or self.dropped
+            or self.codes
         )
 
 
@@ -181,6 +196,8 @@ async def customer_data(store: Storage, business: str, phone: str) -> CustomerDa
     ]
     escalations = [e for e in await store.list_escalations(business) if e.conversation_id in linked]
     dropped = [d for d in await store.list_dropped(business) if (d.channel, d.sender) in theirs]
+    # what erase deletes (delete_codes by the number)
+    codes = [c for c in await store.list_codes(business) if phone and c.phone == phone]
     return CustomerData(
         business=business,
         phone=phone,
@@ -193,6 +210,7 @@ async def customer_data(store: Storage, business: str, phone: str) -> CustomerDa
         inbound=[e.model_dump(mode="json") for e in inbound],
         escalations=[e.model_dump(mode="json") for e in escalations],
         dropped=[d.model_dump(mode="json") for d in dropped],
+        codes=[c.model_dump(mode="json", include=set(CODE_FIELDS)) for c in codes],
         senders=sorted(theirs),
     )
 
@@ -248,6 +266,7 @@ async def export_customer(store: Storage, business: str, phone: str) -> dict[str
         "inbound_events": data.inbound,
         "escalations": data.escalations,
         "dropped_bursts": data.dropped,
+        "verification_codes": data.codes,
     }
 
 
@@ -274,6 +293,7 @@ async def erase_customer(store: Storage, business: str, phone: str, now: datetim
         cancelled += 1
     inbound = await store.delete_inbound(business, senders=data.senders, phone=data.phone)
     dropped = await store.delete_dropped(business, senders=data.senders)
+    codes = await store.delete_codes(business, phone=data.phone)
     turns = 0
     for chain in data.turns.values():
         turns += await _erase_turns(store, chain, now)
@@ -295,6 +315,7 @@ async def erase_customer(store: Storage, business: str, phone: str, now: datetim
         turns=turns,
         inbound=inbound,
         dropped=dropped,
+        codes=codes,
         messages=messages,
         replies=replies,
         escalations=escalations,
@@ -315,6 +336,7 @@ async def sweep(store: Storage, business: Business, now: datetime, dry_run: bool
     talk = now - timedelta(days=keep.conversations_days)
     notes = now - timedelta(days=keep.messages_days)
     people = now - timedelta(days=keep.customers_days)
+    expired = now - CODES_KEPT
     conversations = await store.list_conversations(slug)
     idle = [c for c in conversations if c.updated_at < talk and not c.sender.startswith("erased:")]
     appointments = await store.list_appointments(slug)
@@ -337,6 +359,7 @@ async def sweep(store: Storage, business: Business, now: datetime, dry_run: bool
             turns=len(turns),
             inbound=sum(e.received_at < talk for e in await store.inbound_events(slug)),
             dropped=sum(d.last_at < talk for d in await store.list_dropped(slug)),
+            codes=sum(c.expires_at < expired for c in await store.list_codes(slug)),
             messages=sum(m.created_at < notes for m in await store.list_messages(slug)),
             replies=sum(
                 r.business == slug and r.status != "pending" and r.next_attempt_at < talk
@@ -349,6 +372,7 @@ async def sweep(store: Storage, business: Business, now: datetime, dry_run: bool
         )
     inbound = await store.delete_inbound(slug, before=talk)  # before their turns: see above
     dropped = await store.delete_dropped(slug, before=talk)  # by the burst's last message
+    codes = await store.delete_codes(slug, before=expired)  # by when the code expired
     erased = await _erase_turns(store, turns, now)
     replies = await store.delete_outbox(slug, before=talk)
     escalations = await store.delete_escalations(slug, before=talk)
@@ -364,6 +388,7 @@ async def sweep(store: Storage, business: Business, now: datetime, dry_run: bool
         turns=erased,
         inbound=inbound,
         dropped=dropped,
+        codes=codes,
         messages=messages,
         replies=replies,
         escalations=escalations,

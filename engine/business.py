@@ -393,9 +393,10 @@ class Retention(_Model):
     and loses everything personal (a tombstone); raw messages, taken messages, sent replies
     and the bursts of messages a rate limit dropped (by their last message, after
     ``conversations_days``) are deleted; an idle conversation forgets who it was with; a
-    customer with no
-    appointment and no conversation inside ``customers_days`` is deleted, and their
-    appointments keep the booking without name or phone."""
+    customer with no appointment and no conversation inside ``customers_days`` is deleted,
+    and their appointments keep the booking without name or phone. The one-time codes that
+    prove a typed number are deleted a day after they expire, whatever these periods: they
+    matter only for the hourly limits on codes and the attempts against the latest one."""
 
     conversations_days: int = Field(
         default=365,

@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
-from engine.ports import Customer, StoredTurn
+from engine.ports import CodeRow, Customer, StoredTurn
 from store import rows as record
 from store.codec import dumps
 
@@ -110,6 +110,34 @@ class SqlErasure(ABC):
                     'DELETE FROM "dropped_burst" WHERE "business" = {} AND "channel" = {} '
                     'AND "sender" = {} RETURNING "id"',
                     business, channel, sender,
+                )  # fmt: skip
+                count += len(rows)
+        return count
+
+    async def list_codes(self, business: str) -> list[CodeRow]:
+        rows = await self._read(
+            'SELECT * FROM "verification_code" WHERE "business" = {} ORDER BY "created_at", "id"',
+            business,
+        )
+        return [record.code(r) for r in rows]
+
+    async def delete_codes(
+        self, business: str, before: datetime | None = None, phone: str = ""
+    ) -> int:
+        count = 0
+        async with self._writing() as link:
+            if before is not None:
+                rows = await link.run(
+                    'DELETE FROM "verification_code" WHERE "business" = {} '
+                    'AND "expires_at" < {} RETURNING "id"',
+                    business, link.stamp(before),
+                )  # fmt: skip
+                count += len(rows)
+            if phone:
+                rows = await link.run(
+                    'DELETE FROM "verification_code" WHERE "business" = {} AND "phone" = {} '
+                    'RETURNING "id"',
+                    business, phone,
                 )  # fmt: skip
                 count += len(rows)
         return count

@@ -792,6 +792,26 @@ class MemoryStore:
         self._version += 1
         return len(gone)
 
+    async def list_codes(self, business: str) -> list[CodeRow]:
+        found = [c for c in self._tables.codes.values() if c.business == business]
+        return sorted(found, key=lambda c: (c.created_at, c.id))
+
+    async def delete_codes(
+        self, business: str, before: datetime | None = None, phone: str = ""
+    ) -> int:
+        gone = [
+            c.id
+            for c in self._tables.codes.values()
+            if c.business == business
+            and (
+                (before is not None and c.expires_at < _utc(before)) or (phone and c.phone == phone)
+            )
+        ]
+        for i in gone:
+            del self._tables.codes[i]
+        self._version += 1
+        return len(gone)
+
     async def delete_messages(
         self, business: str, before: datetime | None = None, ids: Sequence[str] = ()
     ) -> int:

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from engine.ports import (
     Appointment,
+    CodeRow,
     ConversationRow,
     Customer,
     DroppedBurst,
@@ -118,6 +119,17 @@ class Privacy(Protocol):
     ) -> int:
         """Delete the bursts of dropped messages whose last message came before ``before``,
         or whose (channel, sender) is one of ``senders``; how many."""
+        ...
+
+    async def list_codes(self, business: str) -> list[CodeRow]:
+        """The business's one-time code rows, oldest first (``created_at``, then id)."""
+        ...
+
+    async def delete_codes(
+        self, business: str, before: datetime | None = None, phone: str = ""
+    ) -> int:
+        """Delete the one-time code rows that expired before ``before``, or that were
+        made for the number ``phone``; how many."""
         ...
 
     async def delete_messages(

@@ -13,13 +13,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.business_files import ConfigError, load_business_text
-from adapters.privacy import erase_customer, export_customer, retention_forever, sweep
+from adapters.privacy import (
+    CODES_KEPT,
+    erase_customer,
+    export_customer,
+    retention_forever,
+    sweep,
+)
+from engine.actions import CODE_TTL, CODE_WINDOW
 from engine.audit import canonical, check_chain
 from engine.desk import Desk
-from engine.ports import DroppedBurst, InboundEvent
+from engine.ports import CodeRow, DroppedBurst, InboundEvent
 from store.memory import MemoryStore
 from tests.fakes.business_files import TINY
-from tests.fakes.conversation import NOW, said, talk, up_to_confirm
+from tests.fakes.conversation import NOW, code_sent_to, event, said, talk, typed, up_to_confirm
 from tests.fakes.demo import demo_brains
 from tests.fakes.scripted_language import ScriptedLanguage
 
@@ -291,4 +298,118 @@ def test_a_sweep_takes_exactly_the_bursts_whose_last_message_is_past_the_period(
     expired = {f"b{i}" for i, age in enumerate(ages) if timedelta(seconds=age) > period}
     assert would == did == len(expired)
     assert set(kept) == {f"b{i}" for i in range(len(ages))} - expired
+    assert other == ["praxis"]  # another business's sweep
+
+
+# the one-time codes that prove a typed number (``verification_code``): each holds the number
+
+
+async def test_a_numbers_codes_are_exported_without_salt_or_digest_and_erased() -> None:
+    store = await booked()
+    language = ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    for chat, phone in (("chat-ann", ANN), ("chat-ben", BEN)):  # each asks to cancel
+        language.push(said(("phone", phone), topic="cancel"))
+        await desk.handle(event(chat, 0, channel="webchat"))
+    language.push(typed(await code_sent_to(store, ANN)))  # typed back right: used
+    await desk.handle(event("chat-ann", 1, channel="webchat"))
+    [row] = [c for c in await store.list_codes("bloom-salon") if c.phone == ANN]
+    data = await export_customer(store, "bloom-salon", ANN)
+    assert data is not None
+    [shown] = data["verification_codes"]
+    assert set(shown) == {
+        "id",
+        "business",
+        "conversation_id",
+        "phone",
+        "sent",
+        "attempts",
+        "used",
+        "created_at",
+        "expires_at",
+    }
+    assert (shown["id"], shown["phone"], shown["sent"]) == (row.id, ANN, True)
+    assert (shown["attempts"], shown["used"]) == (1, True)
+    assert row.salt not in canonical(data) and row.digest not in canonical(data)
+    done = await erase_customer(store, "bloom-salon", ANN, NOW.astimezone(UTC))
+    assert done is not None and done.codes == 1
+    assert "codes 1," in done.line() and done.to_dict()["codes"] == 1
+    assert [c.phone for c in await store.list_codes("bloom-salon")] == [BEN]
+
+
+def code_row(id: str, phone: str, created: datetime, business: str = "bloom-salon") -> CodeRow:
+    """A code as ``send_code`` stores it: it lives CODE_TTL."""
+    return CodeRow(
+        id=id,
+        business=business,
+        conversation_id=f"conv-{id}",
+        phone=phone,
+        salt=f"salt-{id}",
+        digest=f"digest-{id}",
+        sent=False,
+        created_at=created,
+        expires_at=created + CODE_TTL,
+    )
+
+
+async def test_a_number_known_only_from_a_code_is_exported_and_erased() -> None:
+    store, nobody = MemoryStore(), "+15035550199"  # typed by someone; nobody has it
+    async with store.transaction("bloom-salon", "conv-c1") as tx:
+        await tx.insert_code(code_row("c1", nobody, NOW.astimezone(UTC)))
+        await tx.insert_code(code_row("c2", nobody, NOW.astimezone(UTC), "praxis-sommer"))
+    data = await export_customer(store, "bloom-salon", nobody)
+    assert data is not None and [c["sent"] for c in data["verification_codes"]] == [False]
+    assert "salt-c1" not in canonical(data) and "digest-c1" not in canonical(data)
+    done = await erase_customer(store, "bloom-salon", nobody, NOW.astimezone(UTC))
+    assert done is not None and (done.codes, done.turns, done.customers) == (1, 0, 0)
+    assert await store.list_codes("bloom-salon") == []
+    assert [c.id for c in await store.list_codes("praxis-sommer")] == ["c2"]
+    assert await erase_customer(store, "bloom-salon", nobody, NOW) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ages=st.lists(  # how long before the sweep each code was made, in seconds
+        st.integers(0, 3 * 86400)
+        | st.sampled_from(
+            [
+                int((CODES_KEPT + CODE_TTL).total_seconds()) + d  # expired a day ago, give or take
+                for d in (-1, 0, 1)
+            ]
+            + [int(CODE_WINDOW.total_seconds())]
+        ),
+        max_size=8,
+    ),
+)
+def test_a_sweep_takes_exactly_the_codes_expired_more_than_a_day_ago(ages: list[int]) -> None:
+    later = NOW.astimezone(UTC) + timedelta(days=3)
+
+    async def run() -> tuple[int, int, list[str], int, int, list[str]]:
+        store = MemoryStore()
+        async with store.transaction("bloom-salon", "codes") as tx:
+            for i, age in enumerate(ages):
+                await tx.insert_code(code_row(f"c{i}", ANN, later - timedelta(seconds=age)))
+            await tx.insert_code(
+                code_row("praxis", ANN, later - timedelta(days=3), "praxis-sommer")
+            )
+        async with store.transaction("bloom-salon", "codes") as tx:
+            limited = await tx.codes_sent("bloom-salon", later - CODE_WINDOW, phone=ANN)
+        dry = await sweep(store, SALON, later, dry_run=True)
+        done = await sweep(store, SALON, later)
+        async with store.transaction("bloom-salon", "codes") as tx:
+            still = await tx.codes_sent("bloom-salon", later - CODE_WINDOW, phone=ANN)
+        return (
+            dry.codes,
+            done.codes,
+            [c.id for c in await store.list_codes("bloom-salon")],
+            limited,
+            still,
+            [c.id for c in await store.list_codes("praxis-sommer")],
+        )
+
+    would, did, kept, limited, still, other = asyncio.run(run())
+    gone = {f"c{i}" for i, age in enumerate(ages) if timedelta(seconds=age) > CODES_KEPT + CODE_TTL}
+    assert would == did == len(gone)
+    assert set(kept) == {f"c{i}" for i in range(len(ages))} - gone
+    assert still == limited  # the hourly limits count the same codes after the sweep
     assert other == ["praxis"]  # another business's sweep

@@ -517,3 +517,31 @@ async def test_a_code_written_in_a_failed_transaction_is_not_kept(store: Storage
             raise RuntimeError("the turn failed")
     async with store.transaction("salon", "k") as tx:
         assert await tx.latest_code("salon", "conv", "+1555") is None
+
+
+async def test_codes_are_listed_and_deleted_by_their_expiry_or_by_their_number(
+    store: Storage,
+) -> None:
+    async with store.transaction("salon", "k") as tx:
+        await tx.insert_code(code("late", minutes=5))  # expires at(15)
+        await tx.insert_code(code("early", minutes=-20))  # expires at(-10)
+        await tx.insert_code(code("unsent", "other", phone="+1999"))  # expires at(10)
+        await tx.insert_code(code("c4", minutes=1).model_copy(update={"business": "barber"}))
+        await tx.code_attempt("late", used=True)
+    listed = await store.list_codes("salon")
+    assert [c.id for c in listed] == ["early", "unsent", "late"]  # oldest first
+    assert listed[2] == code("late", minutes=5).model_copy(update={"attempts": 1, "used": True})
+    assert listed[0].expires_at.tzinfo == UTC
+    assert await store.list_codes("nobody") == []
+    assert await store.delete_codes("salon", before=at(-10)) == 0  # expiry is not before it
+    assert await store.delete_codes("salon", before=at(10)) == 1  # by expiry: "early"
+    assert await store.delete_codes("salon", phone="+1555") == 1  # by the number: "late"
+    assert await store.delete_codes("salon", before=at(10), phone="+1555") == 0  # gone stays gone
+    assert [c.id for c in await store.list_codes("salon")] == ["unsent"]
+    assert [c.id for c in await store.list_codes("barber")] == ["c4"]  # another business
+    assert await store.delete_codes("salon") == 0  # neither a moment nor a number: nothing
+    assert await store.delete_codes("salon", phone="+1999") == 1
+    assert await store.list_codes("salon") == []
+    async with store.transaction("salon", "k") as tx:  # the limits forget what is deleted
+        assert await tx.codes_sent("barber", at(-60)) == 1
+        assert await tx.latest_code("salon", "other", "+1999") is None

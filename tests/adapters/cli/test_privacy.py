@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from engine.desk import Desk
-from engine.ports import DroppedBurst
+from engine.ports import CodeRow, DroppedBurst
 from store import open_store
 from tests.dbs import database_url
 from tests.fakes.cli import environment, frontdesk
@@ -50,6 +50,20 @@ async def seed(db: str) -> None:
                     last_at=NOW + timedelta(minutes=2),
                 )
             )
+            async with store.transaction("bloom-salon", f"code-{n}") as tx:  # and was sent a code
+                await tx.insert_code(
+                    CodeRow(
+                        id=f"code-{n}",
+                        business="bloom-salon",
+                        conversation_id=f"chat-{n}",
+                        phone=sender,
+                        salt=f"salt-{n}",
+                        digest=f"digest-{n}",
+                        sent=True,
+                        created_at=NOW,
+                        expires_at=NOW + timedelta(minutes=10),
+                    )
+                )
     finally:
         await store.close()
 
@@ -68,6 +82,8 @@ async def test_a_customer_is_exported_erased_and_swept_with_the_audit_verifying(
         assert [c["phone"] for c in data["customers"]] == [ANN]
         assert [len(c["turns"]) for c in data["conversations"]] == [6]
         assert [d["id"] for d in data["dropped_bursts"]] == ["burst-0"]
+        assert [c["id"] for c in data["verification_codes"]] == ["code-0"]
+        assert "salt-0" not in exported.stdout and "digest-0" not in exported.stdout
         assert BEN not in exported.stdout
 
         dry = await run(env, "retention", "sweep", "--dry-run", "--now", LATER, "--json")
@@ -75,11 +91,12 @@ async def test_a_customer_is_exported_erased_and_swept_with_the_audit_verifying(
         counts = {d["business"]: d for d in json.loads(dry.stdout)}
         assert counts["bloom-salon"]["turns"] == 12 and counts["bloom-salon"]["dry_run"]
         assert counts["bloom-salon"]["dropped"] == 2
+        assert counts["bloom-salon"]["codes"] == 2
 
         erased = await run(env, "customer", "erase", ANN, *salon)
         assert erased.returncode == 0, erased.stderr
         assert "bloom-salon: erased turns 6" in erased.stdout
-        assert "dropped 1," in erased.stdout
+        assert "dropped 1, codes 1," in erased.stdout
         again = await run(env, "customer", "erase", ANN, *salon)
         assert (again.returncode, "nothing to erase" in again.stdout) == (0, True)
         gone = await run(env, "customer", "export", ANN, *salon)
@@ -93,7 +110,7 @@ async def test_a_customer_is_exported_erased_and_swept_with_the_audit_verifying(
         swept = await run(env, "retention", "sweep", "--business", "bloom-salon", "--now", LATER)
         assert swept.returncode == 0, swept.stderr
         assert "bloom-salon: erased turns 6" in swept.stdout
-        assert "dropped 1," in swept.stdout  # B's burst; A's went with A
+        assert "dropped 1, codes 1," in swept.stdout  # B's burst and code; A's went with A
         verified = await run(env, "audit", "verify")
         assert verified.returncode == 0 and "12 turns erased" in verified.stdout
 
