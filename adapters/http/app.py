@@ -20,6 +20,7 @@ from engine.business import Business
 from store.migrations import NAMES
 
 from . import telegram, twilio, voice, webchat, whatsapp
+from .channel import client_address
 from .deadlines import body_deadline
 from .ops import hide_banner, quiet_banner
 from .server import SERVER, Server
@@ -92,7 +93,9 @@ def operators_only(handler: Handler) -> Handler:
     """``handler`` for the clients the server's ``ops`` access admits; a bare 401/403 else."""
 
     async def guarded(request: web.Request) -> web.StreamResponse:
-        refused = request.app[SERVER].ops.refusal(request)
+        server = request.app[SERVER]
+        client = client_address(request, server.settings.trusted_proxies)
+        refused = server.ops.refusal(request, client)
         return refused if refused is not None else await handler(request)
 
     return guarded

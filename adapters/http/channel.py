@@ -67,19 +67,43 @@ def client_address(request: web.Request, proxies: Sequence[IPNetwork]) -> str:
     return hops[0][:64] if hops else peer
 
 
+IPV6_PREFIX = 64  # one subscriber's usual allocation: an IPv6 client is counted by its /64
+
+
+def client_key(request: web.Request, proxies: Sequence[IPNetwork]) -> str:
+    """What per-address limits count: the client's IPv4 address, or the /64 network of its
+    IPv6 address (one customer's line gets a whole /64; counting single addresses would
+    give one client billions of budgets)."""
+    address = client_address(request, proxies)
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/{IPV6_PREFIX}", strict=False))
+    return address
+
+
 def request_origin(request: web.Request, proxies: Sequence[IPNetwork]) -> str:
     """``scheme://host`` as the client called it: the request's own, or — only when the
-    peer is one of ``proxies`` — what ``X-Forwarded-Proto``/``X-Forwarded-Host`` say."""
+    peer is one of ``proxies`` — what ``X-Forwarded-Proto``/``X-Forwarded-Host`` say.
+
+    Their last value is believed: the one the trusted proxy wrote (a proxy that appends
+    instead of replacing leaves a client's own value before it). Behind several proxies,
+    set ``public_url``."""
     proto, host = request.scheme, request.host
     if proxies and _trusted(request.remote or "", proxies):
-        proto = _first_hop(request.headers.get("X-Forwarded-Proto")) or proto
-        host = _first_hop(request.headers.get("X-Forwarded-Host")) or host
+        proto = _last_hop(request.headers.getall("X-Forwarded-Proto", ())) or proto
+        host = _last_hop(request.headers.getall("X-Forwarded-Host", ())) or host
     return f"{proto}://{host}"
 
 
-def _first_hop(value: str | None) -> str:
-    """The first hop's value of a (possibly comma-separated) forwarding header."""
-    return (value or "").split(",")[0].strip()
+def _last_hop(lines: Sequence[str]) -> str:
+    """The last value of a forwarding header that may repeat and hold commas."""
+    values = [v.strip() for line in lines for v in line.split(",") if v.strip()]
+    return values[-1] if values else ""
 
 
 # --------------------------------------------------------------------- bodies
@@ -185,10 +209,12 @@ class ChannelSender(HttpSender, Generic[AccountT]):
 
 __all__ = [
     "DEFAULT_RETRY",
+    "IPV6_PREFIX",
     "Account",
     "ChannelSender",
     "Clock",
     "client_address",
+    "client_key",
     "enabled_accounts",
     "or_none",
     "problem",

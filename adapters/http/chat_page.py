@@ -27,7 +27,7 @@ from aiohttp import web
 
 from engine.ports import InboundEvent
 
-from .channel import client_address
+from .channel import client_key
 from .greeting import Greeting, chat_language, greeting
 from .limits import KeyedWindow
 from .server import SERVER, Server
@@ -362,7 +362,7 @@ async def post_message(request: web.Request) -> web.StreamResponse:
         return await _render(request, slug, lang, ui["long"], 400)
     if not isinstance(cid, str) or not CLIENT_ID.match(cid):
         return await _render(request, slug, lang, ui["expired"], 400)
-    address = client_address(request, server.settings.trusted_proxies)
+    address = client_key(request, server.settings.trusted_proxies)
     session, sender, resumed = open_session(server, slug, request.cookies.get(SESSION_COOKIE, ""))
     if not resumed and not new_session_allowed(request, address):
         return await _render(request, slug, lang, ui["busy"], 429)

@@ -61,9 +61,13 @@ class OpsAccess:
             address = address.ipv4_mapped
         return any(address in network for network in self.allow)
 
-    def refusal(self, request: web.Request) -> web.Response | None:
-        """``None`` for an allowed client; otherwise the bare 401 or 403 to answer."""
-        if self.allows(request.remote, request.headers.get("Authorization")):
+    def refusal(self, request: web.Request, client: str | None = None) -> web.Response | None:
+        """``None`` for an allowed client; otherwise the bare 401 or 403 to answer.
+        ``client``: the client's address as the server tells it (through a trusted proxy,
+        the one it forwarded for; behind a proxy on this host every peer is loopback);
+        default the peer's."""
+        client = request.remote if client is None else client
+        if self.allows(client, request.headers.get("Authorization")):
             return None
         if self.token:
             return web.Response(status=401, headers={"WWW-Authenticate": "Bearer"})

@@ -33,7 +33,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from adapters.outbox import Sender
 from engine.ports import OutboxRow
 
-from .channel import client_address
+from .channel import client_key
 from .chat_page import (
     CLIENT_ID,
     MAX_TEXT,
@@ -173,7 +173,7 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     b = brain.business
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
-    address = client_address(request, server.settings.trusted_proxies)
+    address = client_key(request, server.settings.trusted_proxies)
     opened = request.app[OPEN]
     if opened.get(address, 0) >= server.settings.ws_per_address:
         await _refuse(ws, TOO_MANY_SOCKETS)

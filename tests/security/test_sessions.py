@@ -33,6 +33,7 @@ from adapters.http.logs import configure_logging
 from adapters.http.ops import OpsAccess, parse_networks
 from adapters.http.server import RateLimiter, Server
 from adapters.settings import Settings
+from adapters.settings import parse_networks as parse_proxies
 from adapters.wiring import open_app, repo_path
 from tests.dbs import database_url
 
@@ -232,6 +233,25 @@ async def test_operations_endpoints_answer_only_allowed_addresses_or_the_token(
         server.ops = OpsAccess(allow=())
         health = await client.get("/healthz")
         assert health.status == 200 and await health.text() == "ok"
+
+
+async def test_behind_a_proxy_on_this_host_the_operations_endpoints_judge_the_real_client(
+    tmp_path: Path, language: Any
+) -> None:
+    """Every request a proxy on this host forwards comes from loopback: the address
+    judged is the client it forwarded for, so loopback's default admission opens nothing
+    to the outside."""
+    async with served(tmp_path, language) as (client, server):
+        server.settings = server.settings.with_(trusted_proxies=parse_proxies("127.0.0.1"))
+        outside = {"X-Forwarded-For": "203.0.113.9"}
+        for path in ("/metrics", "/readyz"):
+            refused = await client.get(path, headers=outside)
+            assert refused.status == 403 and await refused.read() == b"", path
+        # the proxy's own requests (no forwarded client) are still loopback's
+        assert (await client.get("/metrics")).status == 200
+        # without the proxy trusted, the forwarded header is the client's own words
+        server.settings = server.settings.with_(trusted_proxies=())
+        assert (await client.get("/metrics", headers=outside)).status == 200
 
 
 BANNER = re.compile(r"aiohttp|python|\d+\.\d+", re.I)
