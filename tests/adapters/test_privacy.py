@@ -413,3 +413,71 @@ def test_a_sweep_takes_exactly_the_codes_expired_more_than_a_day_ago(ages: list[
     assert set(kept) == {f"c{i}" for i in range(len(ages))} - gone
     assert still == limited  # the hourly limits count the same codes after the sweep
     assert other == ["praxis"]  # another business's sweep
+
+
+# every conversation that holds the number is found, however it came to hold it
+
+SHAPES = (  # BEN's number as people write it
+    BEN,
+    BEN.removeprefix("+"),
+    "5035550102",
+    "503-555-0102",
+    "(503) 555-0102",
+    "503 555 0102",
+    "503.555.0102",
+    "+1 503 555 0102",
+    "+1 (503) 555-0102",
+    "001 503 555 0102",
+)
+
+
+async def everything_held(store: MemoryStore) -> str:
+    """Every row of every listing the store offers, as one text."""
+    rows: list[object] = []
+    for business in ("bloom-salon", "praxis-sommer"):
+        rows += [c.model_dump(mode="json") for c in await store.list_customers(business)]
+        rows += [a.model_dump(mode="json") for a in await store.list_appointments(business)]
+        rows += [m.model_dump(mode="json") for m in await store.list_messages(business)]
+        rows += [e.model_dump(mode="json") for e in await store.list_escalations(business)]
+        rows += [d.model_dump(mode="json") for d in await store.list_dropped(business)]
+        rows += [c.model_dump(mode="json") for c in await store.list_codes(business)]
+    rows += [c.model_dump(mode="json") for c in await store.list_conversations()]
+    for cid in await store.all_conversation_ids():
+        rows += [t.model_dump(mode="json") for t in await store.turns(cid)]
+    rows += [e.model_dump(mode="json") for e in await store.inbound_events()]
+    rows += [r.model_dump(mode="json") for r in await store.outbox()]
+    return canonical(rows)
+
+
+def traces(held: str) -> list[str]:
+    return [shape for shape in SHAPES if shape in held]
+
+
+async def test_a_web_chat_that_typed_the_number_and_never_proved_it_is_erased() -> None:
+    """Someone types BEN's number in a web chat to cancel; a code is texted to BEN and
+    never typed back. The conversation is linked to BEN by the code (and by the number in
+    its turns and state), so it is exported and erased, even though the code row, the only
+    stored link, goes with the erasure."""
+    store = await booked()
+    language = ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    language.push(said(("phone", BEN), topic="cancel"))
+    await desk.handle(event("chat-x", 0, channel="webchat", text="cancel, it's 503-555-0102"))
+    [chat] = [c for c in await store.list_conversations() if c.sender == "chat-x"]
+    assert [c.conversation_id for c in await store.list_codes("bloom-salon")] == [chat.id]
+    assert traces(canonical(chat.state))  # the number sits in the state, never proven
+    data = await export_customer(store, "bloom-salon", BEN)
+    assert data is not None
+    assert {c["sender"] for c in data["conversations"]} == {BEN, "chat-x"}
+    assert await export_customer(store, "bloom-salon", ANN) is not None
+    assert "chat-x" not in canonical(await export_customer(store, "bloom-salon", ANN))
+    done = await erase_customer(store, "bloom-salon", BEN, NOW.astimezone(UTC))
+    assert done is not None and (done.conversations, done.codes) == (2, 1)
+    assert done.turns == len(data["conversations"][0]["turns"]) + len(
+        data["conversations"][1]["turns"]
+    )
+    held = await everything_held(store)
+    assert traces(held) == []
+    assert ANN in held  # the other customer is untouched
+    assert await export_customer(store, "bloom-salon", BEN) is None  # erase took what export listed
+    await chains_verify(store)
