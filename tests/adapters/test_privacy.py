@@ -17,6 +17,7 @@ from adapters.privacy import (
     CODES_KEPT,
     erase_customer,
     export_customer,
+    mentions,
     retention_forever,
     sweep,
 )
@@ -481,3 +482,84 @@ async def test_a_web_chat_that_typed_the_number_and_never_proved_it_is_erased() 
     assert ANN in held  # the other customer is untouched
     assert await export_customer(store, "bloom-salon", BEN) is None  # erase took what export listed
     await chains_verify(store)
+
+
+async def test_a_message_left_with_the_number_to_call_back_links_its_conversation() -> None:
+    """A web chat (another sender) leaves a message with BEN's number to call back on:
+    the message and its whole conversation are exported and erased with BEN."""
+    store = await booked()
+    language = ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    script = (
+        said(("text", "please ask Alex to call me about my colour"), topic="message"),
+        said(("person_name", "Ben Okafor"), topic="message"),
+        said(("phone", "(503) 555-0102"), topic="message"),
+        said(affirm=True, topic="message"),
+    )
+    for i, understanding in enumerate(script):
+        language.push(understanding)
+        await desk.handle(event("chat-m", i, channel="webchat"))
+    [taken] = await store.list_messages("bloom-salon")
+    assert taken.callback_number and taken.callback_number in SHAPES
+    [chat] = [c for c in await store.list_conversations() if c.sender == "chat-m"]
+    assert taken.conversation_id == chat.id
+    data = await export_customer(store, "bloom-salon", BEN)
+    assert data is not None
+    assert [m["id"] for m in data["messages"]] == [taken.id]
+    assert {c["sender"] for c in data["conversations"]} == {BEN, "chat-m"}
+    assert "chat-m" not in canonical(await export_customer(store, "bloom-salon", ANN))
+    done = await erase_customer(store, "bloom-salon", BEN, NOW.astimezone(UTC))
+    assert done is not None and (done.messages, done.conversations) == (1, 2)
+    assert await store.list_messages("bloom-salon") == []
+    held = await everything_held(store)
+    assert traces(held) == [] and "call me about my colour" not in held
+    assert ANN in held
+    assert await export_customer(store, "bloom-salon", BEN) is None
+    await chains_verify(store)
+
+
+# a number in any common shape: what links a conversation whose text holds it
+
+country = st.text("0123456789", min_size=1, max_size=3).filter(lambda c: c[0] != "0")
+national = st.text("0123456789", min_size=7, max_size=10).filter(lambda n: n[0] != "0")
+
+
+@st.composite
+def written(draw: st.DrawFn, cc: str, nat: str) -> str:
+    """``+cc nat`` as someone might write it: national digits cut into groups joined by a
+    space, dot, dash or slash, the area code perhaps in brackets, and before them the
+    country code with + or 00, a trunk 0, or nothing."""
+    cuts = sorted(draw(st.sets(st.integers(1, len(nat) - 1), max_size=3)))
+    groups = [nat[a:b] for a, b in zip([0, *cuts], [*cuts, len(nat)], strict=True)]
+    if len(groups) > 1 and draw(st.booleans()):
+        groups[0] = f"({groups[0]})"
+    body = ""
+    for g in groups:
+        body += (draw(st.sampled_from([" ", ".", "-", "/", ""])) if body else "") + g
+    lead = draw(st.sampled_from([f"+{cc} ", f"+{cc}", f"00{cc} ", "0", ""]))
+    return lead + body
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), cc=country, nat=national, before=st.text(max_size=20))
+def test_a_number_is_found_in_any_common_shape_amid_other_text(
+    data: st.DataObject, cc: str, nat: str, before: str
+) -> None:
+    shape = data.draw(written(cc, nat))
+    after = data.draw(st.sampled_from(["", " thanks", ", at 3 pm", "!"]))
+    assert mentions(f"{before} {shape}{after}", f"+{cc}{nat}")
+    assert mentions(f"call me on {shape} or at 3", f"+{cc}{nat}")
+
+
+@settings(max_examples=100, deadline=None)
+@given(cc=country, nat=national, at=st.integers(0, 9), digit=st.sampled_from("0123456789"))
+def test_another_number_or_digits_inside_a_word_are_not_the_number(
+    cc: str, nat: str, at: int, digit: str
+) -> None:
+    phone = f"+{cc}{nat}"
+    i = at % len(nat)
+    other = nat[:i] + digit + nat[i + 1 :]
+    if other != nat:
+        assert not mentions(f"my number is +{cc}{other}", phone)
+    assert not mentions(f"digest a{cc}{nat}f, id x{nat}", phone)  # hex, not a number
+    assert not mentions("no digits here at all", phone)
