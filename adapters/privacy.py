@@ -29,6 +29,16 @@ that name their number, replies sent to them, their hand-overs, and the bursts o
 messages whose first message came from one of their senders (a conversation's channel and
 sender, or the number itself on SMS, WhatsApp or a call), and the one-time codes made for
 the number (by whoever typed it).
+
+A conversation carries the number when any of these holds: it is the sender or caller id;
+it booked one of their appointments; one of the number's codes was made in it (the number
+typed, proven or not); a message left in it names the number to call back on; a field of
+its state (the active topic's, a stacked topic's, a phone candidate kept from a recent turn,
+a proven number) is the number; or the text of its state or of any of its turn records holds
+the number in any common shape (``mentions``: with or without the country code, with
+spaces, dots, dashes, slashes or brackets). Rows no turn links (a message not answered yet,
+a dropped burst, a queued delivery) go when their text holds the number, with the rest of
+their sender's rows. Export and erasure use the same list, so erase takes what export shows.
 """
 
 from __future__ import annotations

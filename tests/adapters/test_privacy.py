@@ -24,7 +24,7 @@ from adapters.privacy import (
 from engine.actions import CODE_TTL, CODE_WINDOW
 from engine.audit import canonical, check_chain
 from engine.desk import Desk
-from engine.ports import CodeRow, DroppedBurst, InboundEvent
+from engine.ports import CodeRow, DroppedBurst, InboundEvent, OutboxRow
 from store.memory import MemoryStore
 from tests.fakes.business_files import TINY
 from tests.fakes.conversation import NOW, code_sent_to, event, said, talk, typed, up_to_confirm
@@ -563,3 +563,54 @@ def test_another_number_or_digits_inside_a_word_are_not_the_number(
         assert not mentions(f"my number is +{cc}{other}", phone)
     assert not mentions(f"digest a{cc}{nat}f, id x{nat}", phone)  # hex, not a number
     assert not mentions("no digits here at all", phone)
+
+
+async def test_rows_whose_text_holds_the_number_go_with_their_senders() -> None:
+    """No turn links these: a web chat message no worker answered yet, a Telegram burst a
+    rate limit dropped, a message passed on to the owner's webhook, each naming BEN's
+    number in another shape. Export lists them (and the rest of their senders' rows);
+    erase deletes what export listed and leaves a stranger's rows."""
+    store, at = MemoryStore(), NOW.astimezone(UTC)
+    for sender, text, mid in (
+        ("chat-y", "please cancel, my number is 503.555.0102", "w1"),
+        ("chat-y", "hello?", "w2"),
+        ("chat-z", "my number is 503.555.0199", "w3"),
+    ):
+        await store.record_inbound(
+            InboundEvent(
+                business="bloom-salon",
+                channel="webchat",
+                sender=sender,
+                text=text,
+                provider_msg_id=mid,
+                received_at=at,
+            )
+        )
+    await store.save_dropped(
+        burst("tg", "telegram", "tg-1", at).model_copy(update={"text": "it's +1 503 555 0102"})
+    )
+    await store.save_dropped(burst("tg-other", "telegram", "tg-2", at))
+    async with store.transaction("bloom-salon", "owner") as tx:
+        for i, number in enumerate(("(503) 555-0102", "(503) 555-0199")):
+            await tx.enqueue(
+                OutboxRow(
+                    id=f"o{i}",
+                    business="bloom-salon",
+                    kind="message_webhook",
+                    payload={"url": "https://example.test/hook", "message": {"callback": number}},
+                    idempotency_key=f"k{i}",
+                    next_attempt_at=at,
+                )
+            )
+    data = await export_customer(store, "bloom-salon", BEN)
+    assert data is not None
+    assert sorted(e["provider_msg_id"] for e in data["inbound_events"]) == ["w1", "w2"]
+    assert [d["id"] for d in data["dropped_bursts"]] == ["tg"]
+    assert [r["id"] for r in data["outbox"]] == ["o0"]
+    done = await erase_customer(store, "bloom-salon", BEN, at)
+    assert done is not None and (done.inbound, done.dropped, done.replies) == (2, 1, 1)
+    assert traces(await everything_held(store)) == []
+    assert [e.provider_msg_id for e in await store.inbound_events("bloom-salon")] == ["w3"]
+    assert [d.id for d in await store.list_dropped("bloom-salon")] == ["tg-other"]
+    assert [r.id for r in await store.outbox()] == ["o1"]
+    assert await export_customer(store, "bloom-salon", BEN) is None
