@@ -47,12 +47,12 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.audit import canonical, is_erased, tombstone
+from engine.audit import is_erased, tombstone
 from engine.business import Business
 from engine.ports import CodeRow, ConversationRow, StoredTurn
 from store.ports import Storage
@@ -150,7 +150,7 @@ def mentions(text: str, phone: str) -> bool:
     code, spaces, dots, dashes, slashes or brackets, possibly next to other numbers."""
     if not phone:
         return False
-    if phone in text:
+    if re.search(rf"(?<![\w+]){re.escape(phone)}(?!\w)", text):
         return True
     number = _digits(phone)
     if len(number) < NATIONAL_MIN:
@@ -162,6 +162,25 @@ def mentions(text: str, phone: str) -> bool:
                 if _same_digits("".join(groups[i:j]), number):
                     return True
     return False
+
+
+def _strings(data: object) -> Iterator[str]:
+    """Every string in JSON-like ``data`` (its keys too), each scanned on its own so that
+    no escape or neighbour in a serialised form hides a number."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            yield str(key)
+            yield from _strings(value)
+    elif isinstance(data, list | tuple):
+        for item in data:
+            yield from _strings(item)
+
+
+def mentioned_in(data: object, phone: str) -> bool:
+    """Whether any string in JSON-like ``data`` mentions ``phone`` (see ``mentions``)."""
+    return bool(phone) and any(mentions(text, phone) for text in _strings(data))
 
 
 def _state_numbers(state: Mapping[str, Any]) -> list[object]:
@@ -184,9 +203,7 @@ def _holds_number(state: Mapping[str, Any], phone: str) -> bool:
     any other), or anywhere in its text in any common shape."""
     if not phone:
         return False
-    return any(_is_number(v, phone) for v in _state_numbers(state)) or mentions(
-        canonical(state), phone
-    )
+    return any(_is_number(v, phone) for v in _state_numbers(state)) or mentioned_in(state, phone)
 
 
 def _turn_names(t: StoredTurn, phone: str) -> bool:
@@ -209,7 +226,7 @@ def _turn_names(t: StoredTurn, phone: str) -> bool:
         )
         or _holds_number(before, phone)
         or _holds_number(after, phone)
-        or mentions(canonical(r), phone)
+        or mentioned_in(r, phone)
     )
 
 
@@ -293,7 +310,7 @@ async def customer_data(store: Storage, business: str, phone: str) -> CustomerDa
         and (
             (str(r.payload.get("channel", "")), str(r.payload.get("to", ""))) in theirs
             or _is_number(r.payload.get("to"), phone)
-            or mentions(canonical(r.payload), phone)
+            or mentioned_in(r.payload, phone)
         )
     ]
     # what erase deletes (delete_inbound by these senders and the caller id), no more, no less

@@ -17,6 +17,7 @@ from adapters.privacy import (
     CODES_KEPT,
     erase_customer,
     export_customer,
+    mentioned_in,
     mentions,
     retention_forever,
     sweep,
@@ -549,6 +550,7 @@ def test_a_number_is_found_in_any_common_shape_amid_other_text(
     after = data.draw(st.sampled_from(["", " thanks", ", at 3 pm", "!"]))
     assert mentions(f"{before} {shape}{after}", f"+{cc}{nat}")
     assert mentions(f"call me on {shape} or at 3", f"+{cc}{nat}")
+    assert mentioned_in({"event": {"text": f"hi\n{shape}"}, "n": [1, 2]}, f"+{cc}{nat}")
 
 
 @settings(max_examples=100, deadline=None)
@@ -563,6 +565,8 @@ def test_another_number_or_digits_inside_a_word_are_not_the_number(
         assert not mentions(f"my number is +{cc}{other}", phone)
     assert not mentions(f"digest a{cc}{nat}f, id x{nat}", phone)  # hex, not a number
     assert not mentions("no digits here at all", phone)
+    assert not mentions(f"{phone}1", phone)  # a longer number that begins with it
+    assert not mentioned_in({"text": f"x{nat}", "n": int(nat)}, phone)  # a JSON number is no text
 
 
 async def test_rows_whose_text_holds_the_number_go_with_their_senders() -> None:
