@@ -6,7 +6,9 @@ tests/adapters/cli/test_privacy.py; the business file's ``retention:`` section i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -26,7 +28,9 @@ from engine.actions import CODE_TTL, CODE_WINDOW
 from engine.audit import canonical, check_chain
 from engine.desk import Desk
 from engine.ports import CodeRow, DroppedBurst, InboundEvent, OutboxRow
+from store import SqlStore
 from store.memory import MemoryStore
+from store.ports import Storage
 from tests.fakes.business_files import TINY
 from tests.fakes.conversation import NOW, code_sent_to, event, said, talk, typed, up_to_confirm
 from tests.fakes.demo import demo_brains
@@ -39,14 +43,30 @@ ANN, BEN = "+15035550101", "+15035550102"
 
 async def booked() -> MemoryStore:
     """Two customers of the salon, each with a booking made by SMS on NOW."""
-    store, language = MemoryStore(), ScriptedLanguage()
-    desk = Desk(store, BRAINS, language)
-    for phone in (ANN, BEN):
-        await talk(desk, language, phone, *up_to_confirm(phone), said(affirm=True))
+    store = MemoryStore()
+    await book_both(store)
     return store
 
 
-async def chains_verify(store: MemoryStore) -> tuple[int, int]:
+async def book_both(store: Storage) -> None:
+    language = ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    for phone in (ANN, BEN):
+        await talk(desk, language, phone, *up_to_confirm(phone), said(affirm=True))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def salon(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    """``booked()`` on the in-memory store and on SQLite (the stores keep state and turn
+    records as JSON in their own ways: what links must be found in both)."""
+    made: Storage = MemoryStore() if request.param == "memory" else SqlStore(tmp_path / "t.db")
+    await made.migrate()
+    await book_both(made)
+    yield made
+    await made.close()
+
+
+async def chains_verify(store: Storage) -> tuple[int, int]:
     records = erased = 0
     for cid in await store.all_conversation_ids():
         report = check_chain(await store.turns(cid))
@@ -433,7 +453,7 @@ SHAPES = (  # BEN's number as people write it
 )
 
 
-async def everything_held(store: MemoryStore) -> str:
+async def everything_held(store: Storage) -> str:
     """Every row of every listing the store offers, as one text."""
     rows: list[object] = []
     for business in ("bloom-salon", "praxis-sommer"):
@@ -455,12 +475,14 @@ def traces(held: str) -> list[str]:
     return [shape for shape in SHAPES if shape in held]
 
 
-async def test_a_web_chat_that_typed_the_number_and_never_proved_it_is_erased() -> None:
+async def test_a_web_chat_that_typed_the_number_and_never_proved_it_is_erased(
+    salon: Storage,
+) -> None:
     """Someone types BEN's number in a web chat to cancel; a code is texted to BEN and
     never typed back. The conversation is linked to BEN by the code (and by the number in
     its turns and state), so it is exported and erased, even though the code row, the only
     stored link, goes with the erasure."""
-    store = await booked()
+    store = salon
     language = ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
     language.push(said(("phone", BEN), topic="cancel"))
@@ -485,10 +507,12 @@ async def test_a_web_chat_that_typed_the_number_and_never_proved_it_is_erased() 
     await chains_verify(store)
 
 
-async def test_a_message_left_with_the_number_to_call_back_links_its_conversation() -> None:
+async def test_a_message_left_with_the_number_to_call_back_links_its_conversation(
+    salon: Storage,
+) -> None:
     """A web chat (another sender) leaves a message with BEN's number to call back on:
     the message and its whole conversation are exported and erased with BEN."""
-    store = await booked()
+    store = salon
     language = ScriptedLanguage()
     desk = Desk(store, BRAINS, language)
     script = (
