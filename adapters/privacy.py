@@ -155,11 +155,16 @@ def mentions(text: str, phone: str) -> bool:
     number = _digits(phone)
     if len(number) < NATIONAL_MIN:
         return False
+    longest = len(number) + 2  # written with 00 before it, or a trunk 0 and no country code
     for run in _RUN.finditer(text):
         groups = _DIGITS.findall(run.group())
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups) + 1):
-                if _same_digits("".join(groups[i:j]), number):
+        for i in range(len(groups)):  # the number may start at any group of the run
+            written = ""
+            for j in range(i, len(groups)):
+                written += groups[j]
+                if len(written) > longest:
+                    break
+                if len(written) >= NATIONAL_MIN and _same_digits(written, number):
                     return True
     return False
 
@@ -295,7 +300,8 @@ async def customer_data(store: Storage, business: str, phone: str) -> CustomerDa
             turns[c.id] = chain
     linked = {c.id for c in conversations}
     senders = {(c.channel, c.sender) for c in conversations}
-    messages = [m for m in every_message if m.conversation_id in linked or m in named]
+    named_ids = {m.id for m in named}
+    messages = [m for m in every_message if m.conversation_id in linked or m.id in named_ids]
     every_inbound = await store.inbound_events(business)
     every_dropped = await store.list_dropped(business)
     # senders who typed the number in a message no turn answered yet, or a rate limit dropped

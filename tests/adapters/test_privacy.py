@@ -593,6 +593,13 @@ def test_another_number_or_digits_inside_a_word_are_not_the_number(
     assert not mentioned_in({"text": f"x{nat}", "n": int(nat)}, phone)  # a JSON number is no text
 
 
+def test_a_long_run_of_digits_is_scanned_in_one_pass() -> None:
+    """A customer can type anything: 40,000 characters of spaced digits are scanned in
+    linear time (a number is at most 17 digits written), not in quadratic."""
+    text = "1 2 3 4 5 6 7 8 9 " * 2000 + "503 555 0102"
+    assert mentions(text, BEN) and not mentions(text[:-1], BEN)
+
+
 async def test_rows_whose_text_holds_the_number_go_with_their_senders() -> None:
     """No turn links these: a web chat message no worker answered yet, a Telegram burst a
     rate limit dropped, a message passed on to the owner's webhook, each naming BEN's
