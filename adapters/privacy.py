@@ -29,6 +29,16 @@ that name their number, replies sent to them, their hand-overs, and the bursts o
 messages whose first message came from one of their senders (a conversation's channel and
 sender, or the number itself on SMS, WhatsApp or a call), and the one-time codes made for
 the number (by whoever typed it).
+
+A conversation carries the number when any of these holds: it is the sender or caller id;
+it booked one of their appointments; one of the number's codes was made in it (the number
+typed, proven or not); a message left in it names the number to call back on; a field of
+its state (the active topic's, a stacked topic's, a phone candidate kept from a recent turn,
+a proven number) is the number; or the text of its state or of any of its turn records holds
+the number in any common shape (``mentions``: with or without the country code, with
+spaces, dots, dashes, slashes or brackets). Rows no turn links (a message not answered yet,
+a dropped burst, a queued delivery) go when their text holds the number, with the rest of
+their sender's rows. Export and erasure use the same list, so erase takes what export shows.
 """
 
 from __future__ import annotations
@@ -36,7 +46,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping, Set
+import re
+from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -100,20 +111,127 @@ def _state_names(row: ConversationRow, customer_ids: Set[str], phone: str) -> bo
     )
 
 
+# a run of digits as people write a number: "+1 (503) 555-0102", "503.555.0102", "0030 12 34"
+_RUN = re.compile(r"(?<!\w)\+?\(?\d(?:[ ().\-/]{0,3}\d)*(?!\w)")
+_DIGITS = re.compile(r"\d+")
+NATIONAL_MIN = 7  # the fewest digits of a number written without its country code
+
+
+def _same_digits(written: str, number: str) -> bool:
+    """Whether the digits ``written`` are the digits ``number`` (an international number's
+    digits): whole, after an international prefix 00, or without the country code (one to
+    three digits), with or without a trunk prefix 0."""
+    if written == number or (written.startswith("00") and written[2:] == number):
+        return True
+    for national in (written, written[1:] if written.startswith("0") else ""):
+        dropped = len(number) - len(national)  # the country code's digits
+        if len(national) >= NATIONAL_MIN and number.endswith(national) and 1 <= dropped <= 3:
+            return True
+    return False
+
+
+def _digits(phone: str) -> str:
+    return "".join(_DIGITS.findall(phone))
+
+
+def _is_number(value: object, phone: str) -> bool:
+    """Whether ``value`` is ``phone`` written in some common shape (and nothing else)."""
+    if not isinstance(value, str) or not phone:
+        return False
+    if value.strip() == phone:
+        return True
+    number = _digits(phone)
+    whole = _RUN.fullmatch(value.strip()) is not None
+    return whole and len(number) >= NATIONAL_MIN and _same_digits(_digits(value), number)
+
+
+def mentions(text: str, phone: str) -> bool:
+    """Whether ``text`` holds ``phone`` in any common shape: with or without its country
+    code, spaces, dots, dashes, slashes or brackets, possibly next to other numbers."""
+    if not phone:
+        return False
+    if re.search(rf"(?<![\w+]){re.escape(phone)}(?!\w)", text):
+        return True
+    number = _digits(phone)
+    if len(number) < NATIONAL_MIN:
+        return False
+    longest = len(number) + 2  # written with 00 before it, or a trunk 0 and no country code
+    for run in _RUN.finditer(text):
+        groups = _DIGITS.findall(run.group())
+        for i in range(len(groups)):  # the number may start at any group of the run
+            written = ""
+            for j in range(i, len(groups)):
+                written += groups[j]
+                if len(written) > longest:
+                    break
+                if len(written) >= NATIONAL_MIN and _same_digits(written, number):
+                    return True
+    return False
+
+
+def _strings(data: object) -> Iterator[str]:
+    """Every string in JSON-like ``data`` (its keys too), each scanned on its own so that
+    no escape or neighbour in a serialised form hides a number."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            yield str(key)
+            yield from _strings(value)
+    elif isinstance(data, list | tuple):
+        for item in data:
+            yield from _strings(item)
+
+
+def mentioned_in(data: object, phone: str) -> bool:
+    """Whether any string in JSON-like ``data`` mentions ``phone`` (see ``mentions``)."""
+    return bool(phone) and any(mentions(text, phone) for text in _strings(data))
+
+
+def _state_numbers(state: Mapping[str, Any]) -> list[object]:
+    """The values in a conversation state that may be a phone number: the customer's, the
+    numbers proven, every field of the active and the stacked topics, the field candidates
+    of type phone kept from recent turns."""
+    values: list[object] = [state.get("customer_phone"), *(state.get("verified_phones") or ())]
+    for topic in [state.get("active"), *(state.get("suspended") or ())]:
+        if isinstance(topic, Mapping):
+            values += list((topic.get("fields") or {}).values())
+    for key in ("offered_fields", "recent_fields"):
+        for f in state.get(key) or ():
+            if isinstance(f, Mapping) and f.get("type") == "phone":
+                values += [f.get("value"), f.get("text")]
+    return values
+
+
+def _holds_number(state: Mapping[str, Any], phone: str) -> bool:
+    """Whether a conversation state carries ``phone``: as a field value (of phone type or
+    any other), or anywhere in its text in any common shape."""
+    if not phone:
+        return False
+    return any(_is_number(v, phone) for v in _state_numbers(state)) or mentioned_in(state, phone)
+
+
 def _turn_names(t: StoredTurn, phone: str) -> bool:
-    """Whether a (not yet erased) turn's record carries ``phone`` as sender or caller id,
-    or in the conversation state before or after it."""
+    """Whether a (not yet erased) turn's record carries ``phone``: as sender or caller id,
+    in the conversation state before or after it, or anywhere in its text (what was typed,
+    understood, the actions' arguments, the reply) in any common shape."""
     r = t.record
-    if is_erased(r):
+    if is_erased(r) or not phone:
         return False
     event = r.get("event") or {}
     before = ((r.get("snapshot") or {}).get("state")) or {}
     after = ((r.get("decision") or {}).get("state")) or {}
-    return phone in (
-        event.get("sender"),
-        event.get("customer_phone"),
-        before.get("customer_phone"),
-        after.get("customer_phone"),
+    return (
+        phone
+        in (
+            event.get("sender"),
+            event.get("customer_phone"),
+            before.get("customer_phone"),
+            after.get("customer_phone"),
+        )
+        or _holds_number(before, phone)
+        or _holds_number(after, phone)
+        or mentioned_in(r, phone)
     )
 
 
@@ -160,44 +278,55 @@ async def customer_data(store: Storage, business: str, phone: str) -> CustomerDa
         if a.customer_id in ids or (phone and a.customer_phone == phone)
     ]
     booked_in = {a.conversation_id for a in appointments if a.conversation_id}
+    # the number's one-time codes: made in conversations where it was typed, proven or not
+    codes = [c for c in await store.list_codes(business) if phone and c.phone == phone]
+    every_message = await store.list_messages(business)
+    # messages left with the number to call back on, or naming it, whoever sent them
+    named = [
+        m for m in every_message if _is_number(m.callback_number, phone) or mentions(m.text, phone)
+    ]
+    linked_by = booked_in | {c.conversation_id for c in codes} | {m.conversation_id for m in named}
     conversations: list[ConversationRow] = []
     turns: dict[str, list[StoredTurn]] = {}
     for c in await store.list_conversations(business):
         chain = await store.turns(c.id)
         if (
-            c.id in booked_in
+            c.id in linked_by
             or _state_names(c, ids, phone)
+            or _holds_number(c.state, phone)
             or any(_turn_names(t, phone) for t in chain)
         ):
             conversations.append(c)
             turns[c.id] = chain
     linked = {c.id for c in conversations}
     senders = {(c.channel, c.sender) for c in conversations}
-    messages = [
-        m
-        for m in await store.list_messages(business)
-        if m.conversation_id in linked or (phone and m.callback_number == phone)
-    ]
+    named_ids = {m.id for m in named}
+    messages = [m for m in every_message if m.conversation_id in linked or m.id in named_ids]
+    every_inbound = await store.inbound_events(business)
+    every_dropped = await store.list_dropped(business)
+    # senders who typed the number in a message no turn answered yet, or a rate limit dropped
+    typed_it = {(e.channel, e.sender) for e in every_inbound if mentions(e.text, phone)} | {
+        (d.channel, d.sender) for d in every_dropped if mentions(d.text, phone)
+    }
+    theirs = senders | _phone_senders(phone) | typed_it
     replies = [
         r
         for r in await store.outbox()
         if r.business == business
         and (
-            (str(r.payload.get("channel", "")), str(r.payload.get("to", ""))) in senders
-            or r.payload.get("to") == phone
+            (str(r.payload.get("channel", "")), str(r.payload.get("to", ""))) in theirs
+            or _is_number(r.payload.get("to"), phone)
+            or mentioned_in(r.payload, phone)
         )
     ]
-    theirs = senders | _phone_senders(phone)
     # what erase deletes (delete_inbound by these senders and the caller id), no more, no less
     inbound = [
         e
-        for e in await store.inbound_events(business)
+        for e in every_inbound
         if (e.channel, e.sender) in theirs or (phone and e.customer_phone == phone)
     ]
     escalations = [e for e in await store.list_escalations(business) if e.conversation_id in linked]
-    dropped = [d for d in await store.list_dropped(business) if (d.channel, d.sender) in theirs]
-    # what erase deletes (delete_codes by the number)
-    codes = [c for c in await store.list_codes(business) if phone and c.phone == phone]
+    dropped = [d for d in every_dropped if (d.channel, d.sender) in theirs]
     return CustomerData(
         business=business,
         phone=phone,

@@ -6,7 +6,9 @@ tests/adapters/cli/test_privacy.py; the business file's ``retention:`` section i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,14 +19,18 @@ from adapters.privacy import (
     CODES_KEPT,
     erase_customer,
     export_customer,
+    mentioned_in,
+    mentions,
     retention_forever,
     sweep,
 )
 from engine.actions import CODE_TTL, CODE_WINDOW
 from engine.audit import canonical, check_chain
 from engine.desk import Desk
-from engine.ports import CodeRow, DroppedBurst, InboundEvent
+from engine.ports import CodeRow, DroppedBurst, InboundEvent, OutboxRow
+from store import SqlStore
 from store.memory import MemoryStore
+from store.ports import Storage
 from tests.fakes.business_files import TINY
 from tests.fakes.conversation import NOW, code_sent_to, event, said, talk, typed, up_to_confirm
 from tests.fakes.demo import demo_brains
@@ -37,14 +43,30 @@ ANN, BEN = "+15035550101", "+15035550102"
 
 async def booked() -> MemoryStore:
     """Two customers of the salon, each with a booking made by SMS on NOW."""
-    store, language = MemoryStore(), ScriptedLanguage()
-    desk = Desk(store, BRAINS, language)
-    for phone in (ANN, BEN):
-        await talk(desk, language, phone, *up_to_confirm(phone), said(affirm=True))
+    store = MemoryStore()
+    await book_both(store)
     return store
 
 
-async def chains_verify(store: MemoryStore) -> tuple[int, int]:
+async def book_both(store: Storage) -> None:
+    language = ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    for phone in (ANN, BEN):
+        await talk(desk, language, phone, *up_to_confirm(phone), said(affirm=True))
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def salon(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    """``booked()`` on the in-memory store and on SQLite (the stores keep state and turn
+    records as JSON in their own ways: what links must be found in both)."""
+    made: Storage = MemoryStore() if request.param == "memory" else SqlStore(tmp_path / "t.db")
+    await made.migrate()
+    await book_both(made)
+    yield made
+    await made.close()
+
+
+async def chains_verify(store: Storage) -> tuple[int, int]:
     records = erased = 0
     for cid in await store.all_conversation_ids():
         report = check_chain(await store.turns(cid))
@@ -413,3 +435,217 @@ def test_a_sweep_takes_exactly_the_codes_expired_more_than_a_day_ago(ages: list[
     assert set(kept) == {f"c{i}" for i in range(len(ages))} - gone
     assert still == limited  # the hourly limits count the same codes after the sweep
     assert other == ["praxis"]  # another business's sweep
+
+
+# every conversation that holds the number is found, however it came to hold it
+
+SHAPES = (  # BEN's number as people write it
+    BEN,
+    BEN.removeprefix("+"),
+    "5035550102",
+    "503-555-0102",
+    "(503) 555-0102",
+    "503 555 0102",
+    "503.555.0102",
+    "+1 503 555 0102",
+    "+1 (503) 555-0102",
+    "001 503 555 0102",
+)
+
+
+async def everything_held(store: Storage) -> str:
+    """Every row of every listing the store offers, as one text."""
+    rows: list[object] = []
+    for business in ("bloom-salon", "praxis-sommer"):
+        rows += [c.model_dump(mode="json") for c in await store.list_customers(business)]
+        rows += [a.model_dump(mode="json") for a in await store.list_appointments(business)]
+        rows += [m.model_dump(mode="json") for m in await store.list_messages(business)]
+        rows += [e.model_dump(mode="json") for e in await store.list_escalations(business)]
+        rows += [d.model_dump(mode="json") for d in await store.list_dropped(business)]
+        rows += [c.model_dump(mode="json") for c in await store.list_codes(business)]
+    rows += [c.model_dump(mode="json") for c in await store.list_conversations()]
+    for cid in await store.all_conversation_ids():
+        rows += [t.model_dump(mode="json") for t in await store.turns(cid)]
+    rows += [e.model_dump(mode="json") for e in await store.inbound_events()]
+    rows += [r.model_dump(mode="json") for r in await store.outbox()]
+    return canonical(rows)
+
+
+def traces(held: str) -> list[str]:
+    return [shape for shape in SHAPES if shape in held]
+
+
+async def test_a_web_chat_that_typed_the_number_and_never_proved_it_is_erased(
+    salon: Storage,
+) -> None:
+    """Someone types BEN's number in a web chat to cancel; a code is texted to BEN and
+    never typed back. The conversation is linked to BEN by the code (and by the number in
+    its turns and state), so it is exported and erased, even though the code row, the only
+    stored link, goes with the erasure."""
+    store = salon
+    language = ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    language.push(said(("phone", BEN), topic="cancel"))
+    await desk.handle(event("chat-x", 0, channel="webchat", text="cancel, it's 503-555-0102"))
+    [chat] = [c for c in await store.list_conversations() if c.sender == "chat-x"]
+    assert [c.conversation_id for c in await store.list_codes("bloom-salon")] == [chat.id]
+    assert traces(canonical(chat.state))  # the number sits in the state, never proven
+    data = await export_customer(store, "bloom-salon", BEN)
+    assert data is not None
+    assert {c["sender"] for c in data["conversations"]} == {BEN, "chat-x"}
+    assert await export_customer(store, "bloom-salon", ANN) is not None
+    assert "chat-x" not in canonical(await export_customer(store, "bloom-salon", ANN))
+    done = await erase_customer(store, "bloom-salon", BEN, NOW.astimezone(UTC))
+    assert done is not None and (done.conversations, done.codes) == (2, 1)
+    assert done.turns == len(data["conversations"][0]["turns"]) + len(
+        data["conversations"][1]["turns"]
+    )
+    held = await everything_held(store)
+    assert traces(held) == []
+    assert ANN in held  # the other customer is untouched
+    assert await export_customer(store, "bloom-salon", BEN) is None  # erase took what export listed
+    await chains_verify(store)
+
+
+async def test_a_message_left_with_the_number_to_call_back_links_its_conversation(
+    salon: Storage,
+) -> None:
+    """A web chat (another sender) leaves a message with BEN's number to call back on:
+    the message and its whole conversation are exported and erased with BEN."""
+    store = salon
+    language = ScriptedLanguage()
+    desk = Desk(store, BRAINS, language)
+    script = (
+        said(("text", "please ask Alex to call me about my colour"), topic="message"),
+        said(("person_name", "Ben Okafor"), topic="message"),
+        said(("phone", "(503) 555-0102"), topic="message"),
+        said(affirm=True, topic="message"),
+    )
+    for i, understanding in enumerate(script):
+        language.push(understanding)
+        await desk.handle(event("chat-m", i, channel="webchat"))
+    [taken] = await store.list_messages("bloom-salon")
+    assert taken.callback_number and taken.callback_number in SHAPES
+    [chat] = [c for c in await store.list_conversations() if c.sender == "chat-m"]
+    assert taken.conversation_id == chat.id
+    data = await export_customer(store, "bloom-salon", BEN)
+    assert data is not None
+    assert [m["id"] for m in data["messages"]] == [taken.id]
+    assert {c["sender"] for c in data["conversations"]} == {BEN, "chat-m"}
+    assert "chat-m" not in canonical(await export_customer(store, "bloom-salon", ANN))
+    done = await erase_customer(store, "bloom-salon", BEN, NOW.astimezone(UTC))
+    assert done is not None and (done.messages, done.conversations) == (1, 2)
+    assert await store.list_messages("bloom-salon") == []
+    held = await everything_held(store)
+    assert traces(held) == [] and "call me about my colour" not in held
+    assert ANN in held
+    assert await export_customer(store, "bloom-salon", BEN) is None
+    await chains_verify(store)
+
+
+# a number in any common shape: what links a conversation whose text holds it
+
+country = st.text("0123456789", min_size=1, max_size=3).filter(lambda c: c[0] != "0")
+national = st.text("0123456789", min_size=7, max_size=10).filter(lambda n: n[0] != "0")
+
+
+@st.composite
+def written(draw: st.DrawFn, cc: str, nat: str) -> str:
+    """``+cc nat`` as someone might write it: national digits cut into groups joined by a
+    space, dot, dash or slash, the area code perhaps in brackets, and before them the
+    country code with + or 00, a trunk 0, or nothing."""
+    cuts = sorted(draw(st.sets(st.integers(1, len(nat) - 1), max_size=3)))
+    groups = [nat[a:b] for a, b in zip([0, *cuts], [*cuts, len(nat)], strict=True)]
+    if len(groups) > 1 and draw(st.booleans()):
+        groups[0] = f"({groups[0]})"
+    body = ""
+    for g in groups:
+        body += (draw(st.sampled_from([" ", ".", "-", "/", ""])) if body else "") + g
+    lead = draw(st.sampled_from([f"+{cc} ", f"+{cc}", f"00{cc} ", "0", ""]))
+    return lead + body
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), cc=country, nat=national, before=st.text(max_size=20))
+def test_a_number_is_found_in_any_common_shape_amid_other_text(
+    data: st.DataObject, cc: str, nat: str, before: str
+) -> None:
+    shape = data.draw(written(cc, nat))
+    after = data.draw(st.sampled_from(["", " thanks", ", at 3 pm", "!"]))
+    assert mentions(f"{before} {shape}{after}", f"+{cc}{nat}")
+    assert mentions(f"call me on {shape} or at 3", f"+{cc}{nat}")
+    assert mentioned_in({"event": {"text": f"hi\n{shape}"}, "n": [1, 2]}, f"+{cc}{nat}")
+
+
+@settings(max_examples=100, deadline=None)
+@given(cc=country, nat=national, at=st.integers(0, 9), digit=st.sampled_from("0123456789"))
+def test_another_number_or_digits_inside_a_word_are_not_the_number(
+    cc: str, nat: str, at: int, digit: str
+) -> None:
+    phone = f"+{cc}{nat}"
+    i = at % len(nat)
+    other = nat[:i] + digit + nat[i + 1 :]
+    if other != nat:
+        assert not mentions(f"my number is +{cc}{other}", phone)
+    assert not mentions(f"digest a{cc}{nat}f, id x{nat}", phone)  # hex, not a number
+    assert not mentions("no digits here at all", phone)
+    assert not mentions(f"{phone}1", phone)  # a longer number that begins with it
+    assert not mentioned_in({"text": f"x{nat}", "n": int(nat)}, phone)  # a JSON number is no text
+
+
+def test_a_long_run_of_digits_is_scanned_in_one_pass() -> None:
+    """A customer can type anything: 40,000 characters of spaced digits are scanned in
+    linear time (a number is at most 17 digits written), not in quadratic."""
+    text = "1 2 3 4 5 6 7 8 9 " * 2000 + "503 555 0102"
+    assert mentions(text, BEN) and not mentions(text[:-1], BEN)
+
+
+async def test_rows_whose_text_holds_the_number_go_with_their_senders() -> None:
+    """No turn links these: a web chat message no worker answered yet, a Telegram burst a
+    rate limit dropped, a message passed on to the owner's webhook, each naming BEN's
+    number in another shape. Export lists them (and the rest of their senders' rows);
+    erase deletes what export listed and leaves a stranger's rows."""
+    store, at = MemoryStore(), NOW.astimezone(UTC)
+    for sender, text, mid in (
+        ("chat-y", "please cancel, my number is 503.555.0102", "w1"),
+        ("chat-y", "hello?", "w2"),
+        ("chat-z", "my number is 503.555.0199", "w3"),
+    ):
+        await store.record_inbound(
+            InboundEvent(
+                business="bloom-salon",
+                channel="webchat",
+                sender=sender,
+                text=text,
+                provider_msg_id=mid,
+                received_at=at,
+            )
+        )
+    await store.save_dropped(
+        burst("tg", "telegram", "tg-1", at).model_copy(update={"text": "it's +1 503 555 0102"})
+    )
+    await store.save_dropped(burst("tg-other", "telegram", "tg-2", at))
+    async with store.transaction("bloom-salon", "owner") as tx:
+        for i, number in enumerate(("(503) 555-0102", "(503) 555-0199")):
+            await tx.enqueue(
+                OutboxRow(
+                    id=f"o{i}",
+                    business="bloom-salon",
+                    kind="message_webhook",
+                    payload={"url": "https://example.test/hook", "message": {"callback": number}},
+                    idempotency_key=f"k{i}",
+                    next_attempt_at=at,
+                )
+            )
+    data = await export_customer(store, "bloom-salon", BEN)
+    assert data is not None
+    assert sorted(e["provider_msg_id"] for e in data["inbound_events"]) == ["w1", "w2"]
+    assert [d["id"] for d in data["dropped_bursts"]] == ["tg"]
+    assert [r["id"] for r in data["outbox"]] == ["o0"]
+    done = await erase_customer(store, "bloom-salon", BEN, at)
+    assert done is not None and (done.inbound, done.dropped, done.replies) == (2, 1, 1)
+    assert traces(await everything_held(store)) == []
+    assert [e.provider_msg_id for e in await store.inbound_events("bloom-salon")] == ["w3"]
+    assert [d.id for d in await store.list_dropped("bloom-salon")] == ["tg-other"]
+    assert [r.id for r in await store.outbox()] == ["o1"]
+    assert await export_customer(store, "bloom-salon", BEN) is None
