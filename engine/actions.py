@@ -405,14 +405,18 @@ def _not_verified(call: ActionCall) -> ActionResult:
     return _result(call, False, "not_verified", items=(PlanItem(kind="not_verified"),))
 
 
-def _sms(ctx: ActionContext, to: str, text: str, key: str) -> OutboxRow:
+def _sms(ctx: ActionContext, to: str, text: str, key: str, *, secret: bool = False) -> OutboxRow:
     """A text message to ``to`` through the business's SMS channel, whatever channel this
-    conversation is on (a business without one: the row fails and is kept, visibly)."""
+    conversation is on (a business without one: the row fails and is kept, visibly). A
+    ``secret`` one (a one-time code) has its text blanked by the store once sent or dead."""
+    payload: dict[str, object] = {"channel": "sms", "to": to, "text": text, "options": []}
+    if secret:
+        payload["secret"] = True
     return OutboxRow(
         id=uuid.uuid4().hex,
         business=ctx.business.slug,
         kind="reply",
-        payload={"channel": "sms", "to": to, "text": text, "options": []},
+        payload=payload,
         idempotency_key=key,
         next_attempt_at=ctx.now.astimezone(UTC),
     )
@@ -482,7 +486,7 @@ async def _new_code(
             code=code,
             minutes=str(int(CODE_TTL.total_seconds() // 60)),
         )
-        await ctx.tx.enqueue(_sms(ctx, phone, text, f"code:{row.id}"))
+        await ctx.tx.enqueue(_sms(ctx, phone, text, f"code:{row.id}", secret=True))
     return _result(call, True, items=(said,), data={"code_id": row.id})
 
 
