@@ -213,14 +213,18 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
         return _result(call, False, "not_offered", items=(PlanItem(kind="slot_taken"),))
     # the same content is the same booking: a retry finds it instead of booking twice; a
     # booking of that content that was cancelled since is history, and a new one is made
+    phone = a.get("phone", "")
     key, generation = call.key, 0
     while (existing := await tx.appointment_by_key(key)) is not None:
         if existing.status == "booked":
+            # its customer only to a conversation that proved the number or holds it already
+            ours = ctx.state.proven(phone) or ctx.state.customer_id == existing.customer_id
             return _result(
                 call,
                 True,
                 items=(_when_item("booked", slot, b, ctx.lang),),
-                data={"appointment_id": existing.id, "customer_id": existing.customer_id},
+                data={"appointment_id": existing.id}
+                | ({"customer_id": existing.customer_id} if ours else {}),
             )
         generation += 1
         key = f"{call.key}~{generation}"
@@ -231,9 +235,16 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
     ]
     if clash:
         return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
-    customer = await tx.upsert_customer(
-        b.slug, a.get("name", ""), a.get("phone", ""), a.get("email", "")
+    name, email = a.get("name", ""), a.get("email", "")
+    # a number not proven here may be someone else's: their record keeps its name and
+    # e-mail, and nothing of it (its id, its name) reaches this conversation
+    known = (
+        await tx.customer_by_phone(b.slug, phone) if phone and not ctx.state.proven(phone) else None
     )
+    if known is not None:
+        name, email = ("" if known.name else name), ("" if known.email else email)
+    customer = await tx.upsert_customer(b.slug, name, phone, email)
+    mine = {} if known is not None else {"customer_id": customer.id}
     appt = Appointment(
         id=AppointmentId(uuid.uuid4().hex),
         business=b.slug,
@@ -242,7 +253,7 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
         start=slot.start.astimezone(UTC),
         end=slot.end.astimezone(UTC),
         customer_id=customer.id,
-        customer_name=customer.name,
+        customer_name=a.get("name", "") or customer.name,
         customer_phone=customer.phone,
         conversation_id=ctx.conversation_id,
         idempotency_key=key,
@@ -255,7 +266,7 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
         call,
         True,
         items=(_when_item("booked", slot, b, ctx.lang),),
-        data={"appointment_id": appt.id, "customer_id": customer.id},
+        data={"appointment_id": appt.id, **mine},
     )
 
 

@@ -185,6 +185,62 @@ async def test_book_is_idempotent_even_without_the_stored_result(store) -> None:
     assert len(await store.list_appointments(BLOOM.slug)) == 1
 
 
+async def _customer(store: MemoryStore, name: str, email: str) -> str:
+    async with store.transaction(BLOOM.slug, "calendar") as tx:
+        return (await tx.upsert_customer(BLOOM.slug, name, PHONE, email)).id
+
+
+async def test_a_booking_under_a_number_not_proven_changes_and_reveals_no_customer(
+    store,
+) -> None:
+    """A web chat books under someone's number without proving it: the booking is made
+    (the business's calendar), but their name and e-mail stay, and their id is not given
+    to the conversation — not on a retry from elsewhere either."""
+    dana = await _customer(store, "Dana Whitfield", "dana@example.com")
+    s = slot(9)
+    c = call("book", service=s.service, staff=s.staff, start=s.start.isoformat(),
+             end=s.end.isoformat(), name="Mallory", phone=PHONE, email="m@example.org",
+             lang="en")  # fmt: skip
+    result = await run(store, c, ConversationState(offered=(s,)))
+    assert result.ok and "customer_id" not in result.data
+    again = await run(store, c, ConversationState(offered=(s,)), conversation="conv-9")
+    assert again.ok and "customer_id" not in again.data
+    async with store.transaction(BLOOM.slug, "check") as tx:
+        customer = await tx.customer_by_phone(BLOOM.slug, PHONE)
+    assert customer is not None
+    assert (customer.id, customer.name, customer.email) == (
+        dana,
+        "Dana Whitfield",
+        "dana@example.com",
+    )
+    [a] = await store.list_appointments(BLOOM.slug)
+    assert (a.customer_id, a.customer_name, a.customer_phone) == (dana, "Mallory", PHONE)
+
+
+async def test_an_unproven_booking_fills_only_what_a_customer_lacks(store) -> None:
+    kept = await _customer(store, "", "")
+    s = slot(9)
+    result = await run(store, book_call(s), ConversationState(offered=(s,)))
+    assert result.ok and "customer_id" not in result.data
+    async with store.transaction(BLOOM.slug, "check") as tx:
+        customer = await tx.customer_by_phone(BLOOM.slug, PHONE)
+    assert customer is not None and (customer.id, customer.name) == (kept, "Jamie Rivera")
+
+
+async def test_a_booking_under_a_proven_number_updates_its_customer(store) -> None:
+    dana = await _customer(store, "Dana Whitfield", "dana@example.com")
+    s = slot(9)
+    state = PROVEN.model_copy(update={"offered": (s,)})
+    result = await run(store, book_call(s, name="Dana Quinn"), state)
+    assert result.ok and result.data["customer_id"] == dana
+    again = await run(store, book_call(s, name="Dana Quinn"), state, conversation="conv-9")
+    assert again.ok and again.data["customer_id"] == dana
+    async with store.transaction(BLOOM.slug, "check") as tx:
+        customer = await tx.customer_by_phone(BLOOM.slug, PHONE)
+    assert customer is not None and customer.name == "Dana Quinn"
+    assert customer.email == "dana@example.com"  # a blank leaves it
+
+
 @pytest.mark.parametrize(("taken_at", "minutes"), [(9, 0), (8, 45), (9, 15)])
 async def test_book_refuses_a_slot_taken_meanwhile(store, taken_at, minutes) -> None:
     s = slot(9)  # 09:00-09:30 with Sam
