@@ -53,6 +53,8 @@ CODE_ATTEMPTS = 3  # wrong codes before a code stops working
 CODE_WINDOW = timedelta(hours=1)
 CODES_PER_CONVERSATION = 3  # codes one conversation may have sent within CODE_WINDOW
 CODES_PER_NUMBER = 5  # codes one number may be sent within CODE_WINDOW, by anyone
+CODE_DAY = timedelta(days=1)
+CODES_PER_NUMBER_PER_DAY = 10  # codes one number may be sent within CODE_DAY, by anyone
 
 
 def new_code() -> str:
@@ -471,6 +473,7 @@ async def _new_code(
         await ctx.tx.codes_sent(b.slug, since, conversation_id=ctx.conversation_id)
         >= CODES_PER_CONVERSATION
         or await ctx.tx.codes_sent(b.slug, since, phone=phone) >= CODES_PER_NUMBER
+        or await ctx.tx.codes_sent(b.slug, now - CODE_DAY, phone=phone) >= CODES_PER_NUMBER_PER_DAY
     ):
         return _result(call, False, "too_many_codes", items=(PlanItem(kind="code_limit"),))
     code = new_code()

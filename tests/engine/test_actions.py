@@ -8,15 +8,25 @@ bookings.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.business_files import load_businesses
 from adapters.wiring import repo_path
-from engine.actions import ActionContext, run_action
+from engine.actions import (
+    CODE_DAY,
+    CODE_WINDOW,
+    CODES_PER_NUMBER,
+    CODES_PER_NUMBER_PER_DAY,
+    ActionContext,
+    run_action,
+)
 from engine.actions_args import idempotency_key
 from engine.business import Business, MessageDelivery, WebhookDelivery
 from engine.ports import Appointment, AppointmentId, Tx
@@ -610,3 +620,42 @@ async def test_the_slot_read_back_is_booked_only_if_still_free(store) -> None:
     await existing(store, found.offered[0], phone="+15035550888")
     refused = await run(store, book_call(found.offered[0]), state)
     assert not refused.ok and refused.error == "slot_taken"
+
+
+# ---------------------------------------------------------------------- codes
+
+
+@settings(max_examples=30, deadline=None)
+@given(gaps=st.lists(st.integers(min_value=0, max_value=6 * 60), min_size=1, max_size=30))
+def test_codes_to_one_number_are_capped_per_hour_and_per_day(gaps: list[int]) -> None:
+    """Requests for codes to one number, each from a new conversation, minutes apart: one
+    is refused exactly when CODES_PER_NUMBER were sent to it in the last hour or
+    CODES_PER_NUMBER_PER_DAY in the last day; a refused one counts for nothing."""
+    asyncio.run(_codes_over_time(gaps))
+
+
+async def _codes_over_time(gaps: list[int]) -> None:
+    store, now, sent = MemoryStore(), NOW, list[datetime]()
+    for i, gap in enumerate(gaps):
+        now += timedelta(minutes=gap)
+        in_hour = sum(1 for t in sent if t >= now - CODE_WINDOW)
+        in_day = sum(1 for t in sent if t >= now - CODE_DAY)
+        result = await run(store, call("send_code", phone=PHONE), conversation=f"c{i}", now=now)
+        refused = in_hour >= CODES_PER_NUMBER or in_day >= CODES_PER_NUMBER_PER_DAY
+        assert result.ok is not refused and result.error == ("too_many_codes" if refused else "")
+        if not refused:
+            sent.append(now)
+    assert len(await store.list_codes(BLOOM.slug)) == len(sent)
+
+
+async def test_the_eleventh_code_of_a_day_is_refused_and_the_next_day_allowed(store) -> None:
+    for i in range(CODES_PER_NUMBER_PER_DAY):  # two hours apart: never the hourly cap
+        at = NOW + timedelta(hours=2 * i)
+        assert (await run(store, call("send_code", phone=PHONE), conversation=f"c{i}", now=at)).ok
+    late = NOW + timedelta(hours=2 * CODES_PER_NUMBER_PER_DAY)
+    refused = await run(store, call("send_code", phone=PHONE), conversation="x", now=late)
+    assert not refused.ok and refused.error == "too_many_codes"
+    other = await run(store, call("send_code", phone="+15035550102"), conversation="y", now=late)
+    assert other.ok  # another number has its own count
+    day_on = NOW + CODE_DAY + timedelta(minutes=1)  # the first has aged out
+    assert (await run(store, call("send_code", phone=PHONE), conversation="z", now=day_on)).ok
