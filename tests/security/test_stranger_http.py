@@ -104,7 +104,7 @@ async def test_over_the_web_chat_socket_the_code_comes_by_sms_and_back(
             assert appt.status == "cancelled"
             notices = [m["Body"] for m in fake_twilio.sent if m["To"] == OWNER][1:]
             assert len(notices) == 1 and "cancelled" in notices[0], notices
-            # the code itself is nowhere in the store: only its salted hash
+            # its row holds only the salted hash, and the code is used up
             async with app.store.transaction("bloom-salon", "look") as tx:
                 [conv] = await app.store.list_conversations("bloom-salon")
                 row = await tx.latest_code("bloom-salon", conv.id, OWNER)
