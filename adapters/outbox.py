@@ -139,6 +139,12 @@ class Sender:
         """Try once; record sent, a retry with backoff, or dead (in the store, and in
         ``metrics`` when given). Returns the new status."""
         started = time.perf_counter()
+        if row.payload.get("secret") and not row.payload.get("text"):
+            # a re-queued row whose secret (a one-time code) was blanked: nothing to send
+            await store.mark_outbox(row.id, "dead", row.attempts, now, "secret already blanked")
+            if metrics is not None:
+                metrics.record(self.provider_for(row), "dead", time.perf_counter() - started)
+            return "dead"
         try:
             await asyncio.wait_for(self._send(row), self.options.timeout_s)
         except (TimeoutError, DeliveryError, OSError, aiohttp.ClientError) as e:

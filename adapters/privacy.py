@@ -10,8 +10,8 @@ conversation forgets its sender and state; an appointment keeps the booking with
 phone).
 
 The one-time codes that prove a typed number (``verification_code`` rows: the number, a
-salted digest, when, whether sent or used, the attempts) matter only for the hourly limits
-on codes and the attempts against the latest one, so a sweep deletes every code that
+salted digest, when, whether sent or used, the attempts) matter only for the hourly and
+daily limits on codes and the attempts against the latest one, so a sweep deletes every code that
 expired more than ``CODES_KEPT`` (a day) ago, whatever the business's periods. An export
 lists the number's codes without salt and digest; an erasure deletes them.
 
@@ -70,8 +70,9 @@ __all__ = [
 log = logging.getLogger("frontdesk.privacy")
 
 SWEEP_EVERY = timedelta(days=1)
-# how long a one-time code row is kept after it expired: longer than the window of the
-# limits on codes (engine.actions.CODE_WINDOW, an hour), after which it matters no more
+# how long a one-time code row is kept after it expired: with its life, longer than the
+# windows of the limits on codes (engine.actions.CODE_WINDOW and CODE_DAY), after which it
+# matters no more
 CODES_KEPT = timedelta(days=1)
 # what an export shows of a code row: never its salt or digest
 CODE_FIELDS = frozenset(CodeRow.model_fields) - {"salt", "digest"}

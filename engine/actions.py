@@ -53,6 +53,8 @@ CODE_ATTEMPTS = 3  # wrong codes before a code stops working
 CODE_WINDOW = timedelta(hours=1)
 CODES_PER_CONVERSATION = 3  # codes one conversation may have sent within CODE_WINDOW
 CODES_PER_NUMBER = 5  # codes one number may be sent within CODE_WINDOW, by anyone
+CODE_DAY = timedelta(days=1)
+CODES_PER_NUMBER_PER_DAY = 10  # codes one number may be sent within CODE_DAY, by anyone
 
 
 def new_code() -> str:
@@ -213,14 +215,18 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
         return _result(call, False, "not_offered", items=(PlanItem(kind="slot_taken"),))
     # the same content is the same booking: a retry finds it instead of booking twice; a
     # booking of that content that was cancelled since is history, and a new one is made
+    phone = a.get("phone", "")
     key, generation = call.key, 0
     while (existing := await tx.appointment_by_key(key)) is not None:
         if existing.status == "booked":
+            # its customer only to a conversation that proved the number or holds it already
+            ours = ctx.state.proven(phone) or ctx.state.customer_id == existing.customer_id
             return _result(
                 call,
                 True,
                 items=(_when_item("booked", slot, b, ctx.lang),),
-                data={"appointment_id": existing.id, "customer_id": existing.customer_id},
+                data={"appointment_id": existing.id}
+                | ({"customer_id": existing.customer_id} if ours else {}),
             )
         generation += 1
         key = f"{call.key}~{generation}"
@@ -231,9 +237,16 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
     ]
     if clash:
         return _result(call, False, "slot_taken", items=(PlanItem(kind="slot_taken"),))
-    customer = await tx.upsert_customer(
-        b.slug, a.get("name", ""), a.get("phone", ""), a.get("email", "")
+    name, email = a.get("name", ""), a.get("email", "")
+    # a number not proven here may be someone else's: their record keeps its name and
+    # e-mail, and nothing of it (its id, its name) reaches this conversation
+    known = (
+        await tx.customer_by_phone(b.slug, phone) if phone and not ctx.state.proven(phone) else None
     )
+    if known is not None:
+        name, email = ("" if known.name else name), ("" if known.email else email)
+    customer = await tx.upsert_customer(b.slug, name, phone, email)
+    mine = {} if known is not None else {"customer_id": customer.id}
     appt = Appointment(
         id=AppointmentId(uuid.uuid4().hex),
         business=b.slug,
@@ -242,7 +255,7 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
         start=slot.start.astimezone(UTC),
         end=slot.end.astimezone(UTC),
         customer_id=customer.id,
-        customer_name=customer.name,
+        customer_name=a.get("name", "") or customer.name,
         customer_phone=customer.phone,
         conversation_id=ctx.conversation_id,
         idempotency_key=key,
@@ -255,7 +268,7 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
         call,
         True,
         items=(_when_item("booked", slot, b, ctx.lang),),
-        data={"appointment_id": appt.id, "customer_id": customer.id},
+        data={"appointment_id": appt.id, **mine},
     )
 
 
@@ -405,14 +418,18 @@ def _not_verified(call: ActionCall) -> ActionResult:
     return _result(call, False, "not_verified", items=(PlanItem(kind="not_verified"),))
 
 
-def _sms(ctx: ActionContext, to: str, text: str, key: str) -> OutboxRow:
+def _sms(ctx: ActionContext, to: str, text: str, key: str, *, secret: bool = False) -> OutboxRow:
     """A text message to ``to`` through the business's SMS channel, whatever channel this
-    conversation is on (a business without one: the row fails and is kept, visibly)."""
+    conversation is on (a business without one: the row fails and is kept, visibly). A
+    ``secret`` one (a one-time code) has its text blanked by the store once sent or dead."""
+    payload: dict[str, object] = {"channel": "sms", "to": to, "text": text, "options": []}
+    if secret:
+        payload["secret"] = True
     return OutboxRow(
         id=uuid.uuid4().hex,
         business=ctx.business.slug,
         kind="reply",
-        payload={"channel": "sms", "to": to, "text": text, "options": []},
+        payload=payload,
         idempotency_key=key,
         next_attempt_at=ctx.now.astimezone(UTC),
     )
@@ -456,6 +473,7 @@ async def _new_code(
         await ctx.tx.codes_sent(b.slug, since, conversation_id=ctx.conversation_id)
         >= CODES_PER_CONVERSATION
         or await ctx.tx.codes_sent(b.slug, since, phone=phone) >= CODES_PER_NUMBER
+        or await ctx.tx.codes_sent(b.slug, now - CODE_DAY, phone=phone) >= CODES_PER_NUMBER_PER_DAY
     ):
         return _result(call, False, "too_many_codes", items=(PlanItem(kind="code_limit"),))
     code = new_code()
@@ -482,7 +500,7 @@ async def _new_code(
             code=code,
             minutes=str(int(CODE_TTL.total_seconds() // 60)),
         )
-        await ctx.tx.enqueue(_sms(ctx, phone, text, f"code:{row.id}"))
+        await ctx.tx.enqueue(_sms(ctx, phone, text, f"code:{row.id}", secret=True))
     return _result(call, True, items=(said,), data={"code_id": row.id})
 
 

@@ -110,6 +110,9 @@ class EscalationRow(_Record):
 
 
 class OutboxRow(_Record):
+    """A message to send. A payload with ``"secret": True`` (a one-time code) has its
+    ``text`` blanked by the store once the row is sent or dead."""
+
     id: str
     business: str
     kind: str  # "reply", "message_webhook", "message_file", ...

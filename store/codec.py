@@ -14,7 +14,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["dumps", "from_stamp", "loads", "to_stamp", "utc"]
+__all__ = ["dumps", "from_stamp", "loads", "spent", "to_stamp", "utc"]
 
 
 def utc(moment: datetime) -> datetime:
@@ -44,3 +44,12 @@ def dumps(value: dict[str, Any]) -> str:
 def loads(text: str) -> dict[str, Any]:
     value: dict[str, Any] = json.loads(text)
     return value
+
+
+def spent(payload: dict[str, Any], status: str) -> dict[str, Any] | None:
+    """The payload of an outbox row that carries a secret (``payload["secret"]``, e.g. a
+    one-time code) once it is ``sent`` or ``dead``: its ``text`` blanked, so the secret is
+    not kept. ``None`` when nothing is to change."""
+    if status not in ("sent", "dead") or not payload.get("secret") or not payload.get("text"):
+        return None
+    return payload | {"text": ""}

@@ -49,6 +49,7 @@ from engine.ports import (
     StoredTurn,
 )
 
+from .codec import spent
 from .errors import RecordNotFound, StoreError
 from .migrations import NAMES
 
@@ -667,14 +668,16 @@ class MemoryStore:
         row = self._tables.outbox.get(row_id)
         if row is None:
             raise LookupError(f"unknown outbox row {row_id}")
-        self._tables.outbox[row_id] = row.model_copy(
-            update={
-                "status": status,
-                "attempts": attempts,
-                "next_attempt_at": _utc(next_attempt_at),
-                "last_error": error,
-            }
-        )
+        update: dict[str, Any] = {
+            "status": status,
+            "attempts": attempts,
+            "next_attempt_at": _utc(next_attempt_at),
+            "last_error": error,
+        }
+        blanked = spent(row.payload, status)
+        if blanked is not None:  # a secret (a one-time code) is not kept once delivered
+            update["payload"] = blanked
+        self._tables.outbox[row_id] = row.model_copy(update=update)
         self._version += 1
 
     async def requeue_outbox(self, row_id: str | None, dead: bool, now: datetime) -> int:

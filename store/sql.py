@@ -48,7 +48,7 @@ from engine.ports import (
     Tx,
 )
 from store import rows as record
-from store.codec import dumps, loads
+from store.codec import dumps, loads, spent
 from store.erasure import SqlErasure
 from store.errors import DuplicateRecord, RecordNotFound, TransactionClosed
 
@@ -533,10 +533,15 @@ class SqlStoreBase(SqlErasure, ABC):
         async with self._writing() as link:
             rows = await link.run(
                 'UPDATE "outbox" SET "status" = {}, "attempts" = {}, "next_attempt_at" = {}, '
-                '"last_error" = {} WHERE "id" = {} RETURNING "id"',
+                '"last_error" = {} WHERE "id" = {} RETURNING "id", "payload"',
                 status, attempts, link.stamp(next_attempt_at), error, row_id,
             )  # fmt: skip
-        found(rows, f"outbox row {row_id}")
+            found(rows, f"outbox row {row_id}")
+            blanked = spent(loads(rows[0]["payload"]), status)
+            if blanked is not None:  # a secret (a one-time code) is not kept once delivered
+                await link.run(
+                    'UPDATE "outbox" SET "payload" = {} WHERE "id" = {}', dumps(blanked), row_id
+                )
 
     async def requeue_outbox(self, row_id: str | None, dead: bool, now: datetime) -> int:
         """Send again: one pending or dead row by id, or (``dead=True``) every dead row.

@@ -266,3 +266,21 @@ def test_a_provider_status_decides_once_whether_a_delivery_is_tried_again(
     error = ProviderStatusError("refused", status, code, retryable_codes=frozenset({131048}))
     assert error.retryable is retryable
     assert (error.status, error.code) == (status, code)
+
+
+async def test_a_secret_is_sent_once_then_blanked_and_a_requeued_blank_is_not_sent() -> None:
+    store = MemoryStore()
+    payload = {"channel": "sms", "to": "+15035550101", "text": "code 123456", "secret": True}
+    await _enqueue(store, "reply", payload, "c1")
+    provider = _Provider()
+    drainer = Drainer(store, {"reply": provider})
+    assert await drainer.drain_once(NOW) == {"sent": 1}
+    [row] = await store.outbox()
+    assert row.payload["text"] == "" and provider.log == ["start c1", "end c1"]
+    with pytest.raises(ValueError):  # a sent row is not re-queued ...
+        await store.requeue_outbox(row.id, False, NOW)
+    await store.mark_outbox(row.id, "dead", 1, NOW, "by hand")  # ... a dead one is
+    assert await store.requeue_outbox(None, True, NOW) == 1
+    assert await drainer.drain_once(NOW) == {"dead": 1}  # an empty text is never sent
+    [row] = await store.outbox()
+    assert row.last_error == "secret already blanked" and len(provider.log) == 2

@@ -24,7 +24,7 @@ from adapters.privacy import (
     retention_forever,
     sweep,
 )
-from engine.actions import CODE_TTL, CODE_WINDOW
+from engine.actions import CODE_DAY, CODE_TTL, CODE_WINDOW
 from engine.audit import canonical, check_chain
 from engine.desk import Desk
 from engine.ports import CodeRow, DroppedBurst, InboundEvent, OutboxRow
@@ -398,7 +398,7 @@ async def test_a_number_known_only_from_a_code_is_exported_and_erased() -> None:
                 int((CODES_KEPT + CODE_TTL).total_seconds()) + d  # expired a day ago, give or take
                 for d in (-1, 0, 1)
             ]
-            + [int(CODE_WINDOW.total_seconds())]
+            + [int(CODE_WINDOW.total_seconds()), int(CODE_DAY.total_seconds())]
         ),
         max_size=8,
     ),
@@ -406,7 +406,7 @@ async def test_a_number_known_only_from_a_code_is_exported_and_erased() -> None:
 def test_a_sweep_takes_exactly_the_codes_expired_more_than_a_day_ago(ages: list[int]) -> None:
     later = NOW.astimezone(UTC) + timedelta(days=3)
 
-    async def run() -> tuple[int, int, list[str], int, int, list[str]]:
+    async def run() -> tuple[int, int, list[str], tuple[int, int], tuple[int, int], list[str]]:
         store = MemoryStore()
         async with store.transaction("bloom-salon", "codes") as tx:
             for i, age in enumerate(ages):
@@ -416,16 +416,18 @@ def test_a_sweep_takes_exactly_the_codes_expired_more_than_a_day_ago(ages: list[
             )
         async with store.transaction("bloom-salon", "codes") as tx:
             limited = await tx.codes_sent("bloom-salon", later - CODE_WINDOW, phone=ANN)
+            daily = await tx.codes_sent("bloom-salon", later - CODE_DAY, phone=ANN)
         dry = await sweep(store, SALON, later, dry_run=True)
         done = await sweep(store, SALON, later)
         async with store.transaction("bloom-salon", "codes") as tx:
             still = await tx.codes_sent("bloom-salon", later - CODE_WINDOW, phone=ANN)
+            daily_still = await tx.codes_sent("bloom-salon", later - CODE_DAY, phone=ANN)
         return (
             dry.codes,
             done.codes,
             [c.id for c in await store.list_codes("bloom-salon")],
-            limited,
-            still,
+            (limited, daily),
+            (still, daily_still),
             [c.id for c in await store.list_codes("praxis-sommer")],
         )
 
@@ -433,7 +435,7 @@ def test_a_sweep_takes_exactly_the_codes_expired_more_than_a_day_ago(ages: list[
     gone = {f"c{i}" for i, age in enumerate(ages) if timedelta(seconds=age) > CODES_KEPT + CODE_TTL}
     assert would == did == len(gone)
     assert set(kept) == {f"c{i}" for i in range(len(ages))} - gone
-    assert still == limited  # the hourly limits count the same codes after the sweep
+    assert still == limited  # the hourly and daily limits count the same codes after the sweep
     assert other == ["praxis"]  # another business's sweep
 
 

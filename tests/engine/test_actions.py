@@ -8,15 +8,25 @@ bookings.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.business_files import load_businesses
 from adapters.wiring import repo_path
-from engine.actions import ActionContext, run_action
+from engine.actions import (
+    CODE_DAY,
+    CODE_WINDOW,
+    CODES_PER_NUMBER,
+    CODES_PER_NUMBER_PER_DAY,
+    ActionContext,
+    run_action,
+)
 from engine.actions_args import idempotency_key
 from engine.business import Business, MessageDelivery, WebhookDelivery
 from engine.ports import Appointment, AppointmentId, Tx
@@ -183,6 +193,62 @@ async def test_book_is_idempotent_even_without_the_stored_result(store) -> None:
     assert first.ok and again.ok
     assert first.data["appointment_id"] == again.data["appointment_id"]
     assert len(await store.list_appointments(BLOOM.slug)) == 1
+
+
+async def _customer(store: MemoryStore, name: str, email: str) -> str:
+    async with store.transaction(BLOOM.slug, "calendar") as tx:
+        return (await tx.upsert_customer(BLOOM.slug, name, PHONE, email)).id
+
+
+async def test_a_booking_under_a_number_not_proven_changes_and_reveals_no_customer(
+    store,
+) -> None:
+    """A web chat books under someone's number without proving it: the booking is made
+    (the business's calendar), but their name and e-mail stay, and their id is not given
+    to the conversation — not on a retry from elsewhere either."""
+    dana = await _customer(store, "Dana Whitfield", "dana@example.com")
+    s = slot(9)
+    c = call("book", service=s.service, staff=s.staff, start=s.start.isoformat(),
+             end=s.end.isoformat(), name="Mallory", phone=PHONE, email="m@example.org",
+             lang="en")  # fmt: skip
+    result = await run(store, c, ConversationState(offered=(s,)))
+    assert result.ok and "customer_id" not in result.data
+    again = await run(store, c, ConversationState(offered=(s,)), conversation="conv-9")
+    assert again.ok and "customer_id" not in again.data
+    async with store.transaction(BLOOM.slug, "check") as tx:
+        customer = await tx.customer_by_phone(BLOOM.slug, PHONE)
+    assert customer is not None
+    assert (customer.id, customer.name, customer.email) == (
+        dana,
+        "Dana Whitfield",
+        "dana@example.com",
+    )
+    [a] = await store.list_appointments(BLOOM.slug)
+    assert (a.customer_id, a.customer_name, a.customer_phone) == (dana, "Mallory", PHONE)
+
+
+async def test_an_unproven_booking_fills_only_what_a_customer_lacks(store) -> None:
+    kept = await _customer(store, "", "")
+    s = slot(9)
+    result = await run(store, book_call(s), ConversationState(offered=(s,)))
+    assert result.ok and "customer_id" not in result.data
+    async with store.transaction(BLOOM.slug, "check") as tx:
+        customer = await tx.customer_by_phone(BLOOM.slug, PHONE)
+    assert customer is not None and (customer.id, customer.name) == (kept, "Jamie Rivera")
+
+
+async def test_a_booking_under_a_proven_number_updates_its_customer(store) -> None:
+    dana = await _customer(store, "Dana Whitfield", "dana@example.com")
+    s = slot(9)
+    state = PROVEN.model_copy(update={"offered": (s,)})
+    result = await run(store, book_call(s, name="Dana Quinn"), state)
+    assert result.ok and result.data["customer_id"] == dana
+    again = await run(store, book_call(s, name="Dana Quinn"), state, conversation="conv-9")
+    assert again.ok and again.data["customer_id"] == dana
+    async with store.transaction(BLOOM.slug, "check") as tx:
+        customer = await tx.customer_by_phone(BLOOM.slug, PHONE)
+    assert customer is not None and customer.name == "Dana Quinn"
+    assert customer.email == "dana@example.com"  # a blank leaves it
 
 
 @pytest.mark.parametrize(("taken_at", "minutes"), [(9, 0), (8, 45), (9, 15)])
@@ -554,3 +620,42 @@ async def test_the_slot_read_back_is_booked_only_if_still_free(store) -> None:
     await existing(store, found.offered[0], phone="+15035550888")
     refused = await run(store, book_call(found.offered[0]), state)
     assert not refused.ok and refused.error == "slot_taken"
+
+
+# ---------------------------------------------------------------------- codes
+
+
+@settings(max_examples=30, deadline=None)
+@given(gaps=st.lists(st.integers(min_value=0, max_value=6 * 60), min_size=1, max_size=30))
+def test_codes_to_one_number_are_capped_per_hour_and_per_day(gaps: list[int]) -> None:
+    """Requests for codes to one number, each from a new conversation, minutes apart: one
+    is refused exactly when CODES_PER_NUMBER were sent to it in the last hour or
+    CODES_PER_NUMBER_PER_DAY in the last day; a refused one counts for nothing."""
+    asyncio.run(_codes_over_time(gaps))
+
+
+async def _codes_over_time(gaps: list[int]) -> None:
+    store, now, sent = MemoryStore(), NOW, list[datetime]()
+    for i, gap in enumerate(gaps):
+        now += timedelta(minutes=gap)
+        in_hour = sum(1 for t in sent if t >= now - CODE_WINDOW)
+        in_day = sum(1 for t in sent if t >= now - CODE_DAY)
+        result = await run(store, call("send_code", phone=PHONE), conversation=f"c{i}", now=now)
+        refused = in_hour >= CODES_PER_NUMBER or in_day >= CODES_PER_NUMBER_PER_DAY
+        assert result.ok is not refused and result.error == ("too_many_codes" if refused else "")
+        if not refused:
+            sent.append(now)
+    assert len(await store.list_codes(BLOOM.slug)) == len(sent)
+
+
+async def test_the_eleventh_code_of_a_day_is_refused_and_the_next_day_allowed(store) -> None:
+    for i in range(CODES_PER_NUMBER_PER_DAY):  # two hours apart: never the hourly cap
+        at = NOW + timedelta(hours=2 * i)
+        assert (await run(store, call("send_code", phone=PHONE), conversation=f"c{i}", now=at)).ok
+    late = NOW + timedelta(hours=2 * CODES_PER_NUMBER_PER_DAY)
+    refused = await run(store, call("send_code", phone=PHONE), conversation="x", now=late)
+    assert not refused.ok and refused.error == "too_many_codes"
+    other = await run(store, call("send_code", phone="+15035550102"), conversation="y", now=late)
+    assert other.ok  # another number has its own count
+    day_on = NOW + CODE_DAY + timedelta(minutes=1)  # the first has aged out
+    assert (await run(store, call("send_code", phone=PHONE), conversation="z", now=day_on)).ok

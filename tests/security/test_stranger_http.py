@@ -6,11 +6,14 @@ database is this run's kind (SQLite, or PostgreSQL in that pass)."""
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 from aiohttp import ClientWebSocketResponse
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -83,6 +86,15 @@ async def test_over_the_web_chat_socket_the_code_comes_by_sms_and_back(
                     assert text["From"] == FROM
                     found = re.search(r"\b(\d{6})\b", text["Body"])
                     assert found is not None, text["Body"]
+                    # delivered, the code is nowhere in the store — no table, no row, the
+                    # outbox and the turn records included — only its salted hash (until
+                    # the customer types it back: then it is their message, and used up)
+                    [sms] = [r for r in await app.store.outbox() if r.payload.get("secret")]
+                    assert sms.status == "sent" and sms.payload["text"] == ""
+                    values = await _every_value(url)
+                    assert len(values) > 100  # the business, its conversation, its turns...
+                    code = re.compile(rf"(?<![0-9A-Za-z.]){found.group(1)}(?![0-9A-Za-z])")
+                    assert not [v for v in values if code.search(v)]
                     named = await _socket_say(ws, "m3", found.group(1))
                     assert "I found your appointment" in named["text"], named
                     done = await _socket_say(ws, "m4", "yes")
@@ -92,7 +104,7 @@ async def test_over_the_web_chat_socket_the_code_comes_by_sms_and_back(
             assert appt.status == "cancelled"
             notices = [m["Body"] for m in fake_twilio.sent if m["To"] == OWNER][1:]
             assert len(notices) == 1 and "cancelled" in notices[0], notices
-            # the code itself is nowhere in the store: only its salted hash
+            # its row holds only the salted hash, and the code is used up
             async with app.store.transaction("bloom-salon", "look") as tx:
                 [conv] = await app.store.list_conversations("bloom-salon")
                 row = await tx.latest_code("bloom-salon", conv.id, OWNER)
@@ -100,6 +112,27 @@ async def test_over_the_web_chat_socket_the_code_comes_by_sms_and_back(
         finally:
             await client.close()
             await app.close()
+
+
+async def _every_value(url: str) -> list[str]:
+    """Every value of every row of every table of the database at ``url``, as text."""
+    found: list[str] = []
+    if url.startswith("sqlite:"):
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
+            names = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            for (name,) in names.fetchall():
+                for row in db.execute(f'SELECT * FROM "{name}"'):
+                    found.extend(str(v) for v in row)
+        return found
+    conn = await asyncpg.connect(url)
+    try:
+        names = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        for (name,) in names:
+            for row in await conn.fetch(f'SELECT * FROM "{name}"'):
+                found.extend(str(v) for v in row.values())
+    finally:
+        await conn.close()
+    return found
 
 
 async def _frame(ws: ClientWebSocketResponse) -> dict[str, Any]:

@@ -285,6 +285,24 @@ async def test_mark_outbox_checks_its_arguments(store: Storage) -> None:
         await store.mark_outbox("nope", "sent", 1, NOW, "")
 
 
+async def test_a_secret_is_blanked_once_its_row_is_sent_or_dead(store: Storage) -> None:
+    """A row marked ``secret`` (a one-time code) loses its text when it is sent or dead —
+    not while it may still be tried — and keeps the rest; other rows keep their text."""
+    async with store.transaction("salon", "k") as tx:
+        for n in (1, 2, 3, 4):
+            await tx.enqueue(outbox(f"o{n}", f"k{n}", n, secret=n < 4, to="+1555"))
+    await store.mark_outbox("o1", "sent", 1, at(5), "")
+    await store.mark_outbox("o2", "dead", 6, at(5), "gone")
+    await store.mark_outbox("o3", "pending", 1, at(9), "timeout")
+    await store.mark_outbox("o4", "sent", 1, at(5), "")
+    by_id = {r.id: r for r in await store.outbox()}
+    assert by_id["o1"].payload == {"text": "", "secret": True, "to": "+1555"}
+    assert by_id["o2"].payload == {"text": "", "secret": True, "to": "+1555"}
+    assert by_id["o2"].last_error == "gone" and by_id["o2"].status == "dead"
+    assert by_id["o3"].payload == {"text": "hi", "secret": True, "to": "+1555"}
+    assert by_id["o4"].payload == {"text": "hi", "secret": False, "to": "+1555"}
+
+
 # idempotent results
 
 
