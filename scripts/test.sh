@@ -35,7 +35,7 @@ except Exception as e:
 PY
 }
 logs=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$logs"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$logs"' EXIT
 # With both, the long tests that need no database (marked second_pass) run in the
 # PostgreSQL pass, the shorter one (FRONTDESK_TEST_SPLIT=1; see tests/conftest.py).
 pg_pid=""
