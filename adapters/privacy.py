@@ -52,6 +52,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import phonenumbers
+
 from engine.audit import is_erased, tombstone
 from engine.business import Business
 from engine.ports import CodeRow, ConversationRow, StoredTurn
@@ -118,17 +120,34 @@ _DIGITS = re.compile(r"\d+")
 NATIONAL_MIN = 7  # the fewest digits of a number written without its country code
 
 
-def _same_digits(written: str, number: str) -> bool:
-    """Whether the digits ``written`` are the digits ``number`` (an international number's
-    digits): whole, after an international prefix 00, or without the country code (one to
-    three digits), with or without a trunk prefix 0."""
-    if written == number or (written.startswith("00") and written[2:] == number):
-        return True
-    for national in (written, written[1:] if written.startswith("0") else ""):
-        dropped = len(number) - len(national)  # the country code's digits
-        if len(national) >= NATIONAL_MIN and number.endswith(national) and 1 <= dropped <= 3:
-            return True
-    return False
+@dataclass(frozen=True)
+class _Number:
+    """A stored number's digits: in full (country code first) and national (without it)."""
+
+    full: str
+    national: str
+
+    @classmethod
+    def of(cls, phone: str) -> _Number | None:
+        """``None`` for a number whose country code cannot be told (then only its exact
+        text counts): dropping a guessed country code would match other people's numbers
+        and dates."""
+        try:
+            parsed = phonenumbers.parse(phone, None)
+        except phonenumbers.NumberParseException:
+            return None
+        national = phonenumbers.national_significant_number(parsed)
+        if len(national) < NATIONAL_MIN:
+            return None
+        return cls(f"{parsed.country_code}{national}", national)
+
+    def written(self, digits: str, international: bool) -> bool:
+        """Whether ``digits`` are this number: after + or 00 (``international``) exactly its
+        full digits; otherwise its full digits, its national digits, or those after a
+        trunk 0."""
+        if international:
+            return digits == self.full
+        return digits in (self.full, self.national, "0" + self.national)
 
 
 def _digits(phone: str) -> str:
@@ -141,31 +160,55 @@ def _is_number(value: object, phone: str) -> bool:
         return False
     if value.strip() == phone:
         return True
-    number = _digits(phone)
-    whole = _RUN.fullmatch(value.strip()) is not None
-    return whole and len(number) >= NATIONAL_MIN and _same_digits(_digits(value), number)
+    number = _Number.of(phone)
+    run = _RUN.fullmatch(value.strip())
+    return number is not None and run is not None and _run_is(run.group(), number)
+
+
+def _run_is(run: str, number: _Number) -> bool:
+    digits = _digits(run)
+    if run.startswith("+"):
+        return number.written(digits, True)
+    if digits.startswith("00") and number.written(digits[2:], True):
+        return True
+    return number.written(digits, False)
 
 
 def mentions(text: str, phone: str) -> bool:
-    """Whether ``text`` holds ``phone`` in any common shape: with or without its country
-    code, spaces, dots, dashes, slashes or brackets, possibly next to other numbers."""
+    """Whether ``text`` holds ``phone`` in a common shape: with its country code (after +,
+    00 or bare) or without it (perhaps after a trunk 0), cut by spaces, dots, dashes,
+    slashes or brackets, and possibly after other numbers in the same run ("at 3 503 555
+    0102"). After a + or 00 only the whole number counts (+44 5035550102 is not
+    +1 5035550102); a run is never matched by a part of one group, so a date or a longer
+    number does not match."""
     if not phone:
         return False
     if re.search(rf"(?<![\w+]){re.escape(phone)}(?!\w)", text):
         return True
-    number = _digits(phone)
-    if len(number) < NATIONAL_MIN:
+    number = _Number.of(phone)
+    if number is None:
         return False
-    longest = len(number) + 2  # written with 00 before it, or a trunk 0 and no country code
+    longest = len(number.full) + 2  # written with 00 before it
     for run in _RUN.finditer(text):
-        groups = _DIGITS.findall(run.group())
-        for i in range(len(groups)):  # the number may start at any group of the run
-            written = ""
+        written = run.group()
+        groups = _DIGITS.findall(written)
+        international = written.startswith("+") or groups[0].startswith("00")
+        # an international run is one number from its first group; a national one may
+        # start at any group (a time or a count written before the number)
+        for i in range(1 if international else len(groups)):
+            digits = ""
             for j in range(i, len(groups)):
-                written += groups[j]
-                if len(written) > longest:
+                digits += groups[j]
+                if len(digits) > longest:
                     break
-                if len(written) >= NATIONAL_MIN and _same_digits(written, number):
+                if i == 0 and written.startswith("+"):
+                    if number.written(digits, True):
+                        return True
+                elif i == 0 and digits.startswith("00"):  # 00 and the country code, or a
+                    # trunk 0 before a national number that begins with 0 (Benin's)
+                    if number.written(digits[2:], True) or number.written(digits, False):
+                        return True
+                elif number.written(digits, False):
                     return True
     return False
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -547,8 +548,17 @@ async def test_a_message_left_with_the_number_to_call_back_links_its_conversatio
 
 # a number in any common shape: what links a conversation whose text holds it
 
-country = st.text("0123456789", min_size=1, max_size=3).filter(lambda c: c[0] != "0")
-national = st.text("0123456789", min_size=7, max_size=10).filter(lambda n: n[0] != "0")
+
+def _example(region: str) -> tuple[str, str] | None:
+    n = phonenumbers.example_number(region)
+    if n is None:
+        return None
+    national = phonenumbers.national_significant_number(n)
+    return (str(n.country_code), national) if len(national) >= 7 else None
+
+
+# real numbers (a country code and a national number of that country), one per region
+EXAMPLES = sorted({e for r in phonenumbers.SUPPORTED_REGIONS if (e := _example(r)) is not None})
 
 
 @st.composite
@@ -568,10 +578,11 @@ def written(draw: st.DrawFn, cc: str, nat: str) -> str:
 
 
 @settings(max_examples=100, deadline=None)
-@given(data=st.data(), cc=country, nat=national, before=st.text(max_size=20))
+@given(data=st.data(), example=st.sampled_from(EXAMPLES), before=st.text(max_size=20))
 def test_a_number_is_found_in_any_common_shape_amid_other_text(
-    data: st.DataObject, cc: str, nat: str, before: str
+    data: st.DataObject, example: tuple[str, str], before: str
 ) -> None:
+    cc, nat = example
     shape = data.draw(written(cc, nat))
     after = data.draw(st.sampled_from(["", " thanks", ", at 3 pm", "!"]))
     assert mentions(f"{before} {shape}{after}", f"+{cc}{nat}")
@@ -580,10 +591,11 @@ def test_a_number_is_found_in_any_common_shape_amid_other_text(
 
 
 @settings(max_examples=100, deadline=None)
-@given(cc=country, nat=national, at=st.integers(0, 9), digit=st.sampled_from("0123456789"))
+@given(example=st.sampled_from(EXAMPLES), at=st.integers(0, 9), digit=st.sampled_from("0123456789"))
 def test_another_number_or_digits_inside_a_word_are_not_the_number(
-    cc: str, nat: str, at: int, digit: str
+    example: tuple[str, str], at: int, digit: str
 ) -> None:
+    cc, nat = example
     phone = f"+{cc}{nat}"
     i = at % len(nat)
     other = nat[:i] + digit + nat[i + 1 :]
@@ -593,6 +605,30 @@ def test_another_number_or_digits_inside_a_word_are_not_the_number(
     assert not mentions("no digits here at all", phone)
     assert not mentions(f"{phone}1", phone)  # a longer number that begins with it
     assert not mentioned_in({"text": f"x{nat}", "n": int(nat)}, phone)  # a JSON number is no text
+
+
+@settings(max_examples=100, deadline=None)
+@given(example=st.sampled_from(EXAMPLES), other=st.sampled_from(EXAMPLES))
+def test_the_same_national_digits_in_another_country_or_a_tail_of_them_are_not_the_number(
+    example: tuple[str, str], other: tuple[str, str]
+) -> None:
+    cc, nat = example
+    phone = f"+{cc}{nat}"
+    if other[0] != cc and not f"{other[0]}{nat}".startswith(cc):
+        assert not mentions(f"call +{other[0]} {nat}", phone)
+        assert not mentions(f"call 00{other[0]} {nat}", phone)
+    assert not mentions(f"ends in {nat[2:]}", phone)  # a tail is not the number
+
+
+def test_a_date_or_a_tail_of_digits_never_erases_a_conversation() -> None:
+    """Regressions a review found: dropping any one to three leading digits matched a
+    date (+31 6 20261210 and 2026-12-10) and the tail of a number (35550102)."""
+    assert not mentions("shall we say 2026-12-10 at 9?", "+31620261210")
+    assert not mentioned_in({"args": {"date": "2026-12-10"}}, "+33120261210")
+    assert not mentions("my code is 35550102", BEN)
+    assert not mentions("+44 5035550102", BEN) and not mentions("+49 503 5550102", BEN)
+    assert mentions("+1 503 555 0102", BEN) and mentions("at 3 (503) 555-0102", BEN)
+    assert mentions("001 503 555 0102", BEN) and mentions("15035550102", BEN)
 
 
 def test_a_long_run_of_digits_is_scanned_in_one_pass() -> None:
