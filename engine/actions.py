@@ -243,9 +243,9 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
     known = (
         await tx.customer_by_phone(b.slug, phone) if phone and not ctx.state.proven(phone) else None
     )
-    if known is not None:
-        name, email = ("" if known.name else name), ("" if known.email else email)
-    customer = await tx.upsert_customer(b.slug, name, phone, email)
+    # (not even an empty name or e-mail is filled in: a stranger would choose the name the
+    # customer is later greeted by)
+    customer = known if known is not None else await tx.upsert_customer(b.slug, name, phone, email)
     mine = {} if known is not None else {"customer_id": customer.id}
     appt = Appointment(
         id=AppointmentId(uuid.uuid4().hex),
@@ -255,7 +255,7 @@ async def _book(call: ActionCall, ctx: ActionContext) -> ActionResult:
         start=slot.start.astimezone(UTC),
         end=slot.end.astimezone(UTC),
         customer_id=customer.id,
-        customer_name=a.get("name", "") or customer.name,
+        customer_name=a.get("name", "") or ("" if known is not None else customer.name),
         customer_phone=customer.phone,
         conversation_id=ctx.conversation_id,
         idempotency_key=key,

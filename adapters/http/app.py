@@ -20,7 +20,7 @@ from engine.business import Business
 from store.migrations import NAMES
 
 from . import telegram, twilio, voice, webchat, whatsapp
-from .channel import client_address
+from .channel import client_address, proxied
 from .deadlines import body_deadline
 from .ops import hide_banner, quiet_banner
 from .server import SERVER, Server
@@ -94,7 +94,9 @@ def operators_only(handler: Handler) -> Handler:
 
     async def guarded(request: web.Request) -> web.StreamResponse:
         server = request.app[SERVER]
-        client = client_address(request, server.settings.trusted_proxies)
+        client: str | None = client_address(request, server.settings.trusted_proxies)
+        if client == request.remote and proxied(request, server.settings.trusted_proxies):
+            client = ""  # a trusted proxy that names no client: only the token admits
         refused = server.ops.refusal(request, client)
         return refused if refused is not None else await handler(request)
 

@@ -38,14 +38,32 @@ def utcnow() -> datetime:
 # --------------------------------------------------------------------- who is asking
 
 
-def _trusted(address: str, proxies: Sequence[IPNetwork]) -> bool:
+def _ip(hop: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address in a hop as proxies write them: ``203.0.113.5``, ``203.0.113.5:4711``,
+    ``2001:db8::1``, ``[2001:db8::1]``, ``[2001:db8::1]:443``, a zone (``%eth0``) dropped;
+    an IPv4 address mapped into IPv6 as itself. ``None`` when it holds none."""
+    text = hop.strip()
+    if text.startswith("["):
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:  # IPv4 with a port (an IPv6 address has several colons)
+        text = text.split(":", 1)[0]
     try:
-        ip = ipaddress.ip_address(address.strip().strip("[]"))
+        ip = ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
-        return False
+        return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return any(ip.version == net.version and ip in net for net in proxies)
+        return ip.ipv4_mapped
+    return ip
+
+
+def _trusted(address: str, proxies: Sequence[IPNetwork]) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip.version == net.version and ip in net for net in proxies)
+
+
+def proxied(request: web.Request, proxies: Sequence[IPNetwork]) -> bool:
+    """Whether the request came through one of the trusted ``proxies``."""
+    return bool(proxies) and _trusted(request.remote or "", proxies)
 
 
 def client_address(request: web.Request, proxies: Sequence[IPNetwork]) -> str:
@@ -75,15 +93,12 @@ def client_key(request: web.Request, proxies: Sequence[IPNetwork]) -> str:
     IPv6 address (one customer's line gets a whole /64; counting single addresses would
     give one client billions of budgets)."""
     address = client_address(request, proxies)
-    try:
-        parsed = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
+    parsed = _ip(address)
+    if parsed is None:
         return address
     if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/{IPV6_PREFIX}", strict=False))
-    return address
+    return str(parsed)  # without a port a proxy may have written
 
 
 def request_origin(request: web.Request, proxies: Sequence[IPNetwork]) -> str:
@@ -216,6 +231,7 @@ __all__ = [
     "client_address",
     "client_key",
     "enabled_accounts",
+    "proxied",
     "or_none",
     "problem",
     "read_body",

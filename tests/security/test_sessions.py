@@ -247,8 +247,8 @@ async def test_behind_a_proxy_on_this_host_the_operations_endpoints_judge_the_re
         for path in ("/metrics", "/readyz"):
             refused = await client.get(path, headers=outside)
             assert refused.status == 403 and await refused.read() == b"", path
-        # the proxy's own requests (no forwarded client) are still loopback's
-        assert (await client.get("/metrics")).status == 200
+        # a request through the proxy that names no client is nobody's: refused too
+        assert (await client.get("/metrics")).status == 403
         # without the proxy trusted, the forwarded header is the client's own words
         server.settings = server.settings.with_(trusted_proxies=())
         assert (await client.get("/metrics", headers=outside)).status == 200

@@ -76,6 +76,13 @@ def test_limits_count_an_ipv6_client_by_its_64_and_an_ipv4_one_by_its_address() 
     # through a trusted proxy: the client it forwarded for
     forwarded = [("X-Forwarded-For", "2001:db8:9:9::5")]
     assert client_key(request("10.0.0.2", forwarded), PROXY) == "2001:db8:9:9::/64"
+    # as proxies also write them: brackets, ports
+    for hop, key in (
+        ("[2001:db8:9:9::5]", "2001:db8:9:9::/64"),
+        ("[2001:db8:9:9::6]:443", "2001:db8:9:9::/64"),
+        ("203.0.113.7:5555", "203.0.113.7"),
+    ):
+        assert client_key(request("10.0.0.2", [("X-Forwarded-For", hop)]), PROXY) == key
 
 
 @settings(max_examples=200, deadline=None)
