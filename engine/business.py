@@ -396,7 +396,8 @@ class Retention(_Model):
     customer with no appointment and no conversation inside ``customers_days`` is deleted,
     and their appointments keep the booking without name or phone. The one-time codes that
     prove a typed number are deleted a day after they expire, whatever these periods: they
-    matter only for the hourly limits on codes and the attempts against the latest one."""
+    matter only for the hourly and daily limits on codes and the attempts against the latest
+    one."""
 
     conversations_days: int = Field(
         default=365,
