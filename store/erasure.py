@@ -23,6 +23,17 @@ __all__ = ["SqlErasure"]
 Rows = list[dict[str, Any]]
 
 
+async def _delete(link: Any, table: str, business: str, where: str, *args: Any) -> int:
+    """Delete ``business``'s rows of ``table`` that match ``where`` (its ``{}`` take
+    ``args``); how many. ``table`` and ``where`` are this module's constants, never input."""
+    rows = await link.run(
+        f'DELETE FROM "{table}" WHERE "business" = {{}} AND {where} RETURNING "id"',
+        business,
+        *args,
+    )
+    return len(rows)
+
+
 class SqlErasure(ABC):
     """Mixed into ``store.sql.SqlStoreBase``."""
 
@@ -71,26 +82,22 @@ class SqlErasure(ABC):
         count = 0
         async with self._writing() as link:
             if before is not None:
-                rows = await link.run(
-                    'DELETE FROM "inbound_event" WHERE "business" = {} AND "received_at" < {} '
-                    'RETURNING "id"',
-                    business, link.stamp(before),
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(
+                    link, "inbound_event", business, '"received_at" < {}', link.stamp(before)
+                )
             for channel, sender in senders:
-                rows = await link.run(
-                    'DELETE FROM "inbound_event" WHERE "business" = {} AND "channel" = {} '
-                    'AND "sender" = {} RETURNING "id"',
-                    business, channel, sender,
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(
+                    link,
+                    "inbound_event",
+                    business,
+                    '"channel" = {} AND "sender" = {}',
+                    channel,
+                    sender,
+                )
             if phone:
-                rows = await link.run(
-                    'DELETE FROM "inbound_event" WHERE "business" = {} AND "customer_phone" = {} '
-                    'RETURNING "id"',
-                    business, phone,
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(
+                    link, "inbound_event", business, '"customer_phone" = {}', phone
+                )
         return count
 
     async def delete_dropped(
@@ -99,19 +106,18 @@ class SqlErasure(ABC):
         count = 0
         async with self._writing() as link:
             if before is not None:
-                rows = await link.run(
-                    'DELETE FROM "dropped_burst" WHERE "business" = {} AND "last_at" < {} '
-                    'RETURNING "id"',
-                    business, link.stamp(before),
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(
+                    link, "dropped_burst", business, '"last_at" < {}', link.stamp(before)
+                )
             for channel, sender in senders:
-                rows = await link.run(
-                    'DELETE FROM "dropped_burst" WHERE "business" = {} AND "channel" = {} '
-                    'AND "sender" = {} RETURNING "id"',
-                    business, channel, sender,
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(
+                    link,
+                    "dropped_burst",
+                    business,
+                    '"channel" = {} AND "sender" = {}',
+                    channel,
+                    sender,
+                )
         return count
 
     async def list_codes(self, business: str) -> list[CodeRow]:
@@ -127,19 +133,11 @@ class SqlErasure(ABC):
         count = 0
         async with self._writing() as link:
             if before is not None:
-                rows = await link.run(
-                    'DELETE FROM "verification_code" WHERE "business" = {} '
-                    'AND "expires_at" < {} RETURNING "id"',
-                    business, link.stamp(before),
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(
+                    link, "verification_code", business, '"expires_at" < {}', link.stamp(before)
+                )
             if phone:
-                rows = await link.run(
-                    'DELETE FROM "verification_code" WHERE "business" = {} AND "phone" = {} '
-                    'RETURNING "id"',
-                    business, phone,
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(link, "verification_code", business, '"phone" = {}', phone)
         return count
 
     async def delete_messages(
@@ -148,18 +146,11 @@ class SqlErasure(ABC):
         count = 0
         async with self._writing() as link:
             if before is not None:
-                rows = await link.run(
-                    'DELETE FROM "message" WHERE "business" = {} AND "created_at" < {} '
-                    'RETURNING "id"',
-                    business, link.stamp(before),
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(
+                    link, "message", business, '"created_at" < {}', link.stamp(before)
+                )
             for i in ids:
-                rows = await link.run(
-                    'DELETE FROM "message" WHERE "business" = {} AND "id" = {} RETURNING "id"',
-                    business, i,
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(link, "message", business, '"id" = {}', i)
         return count
 
     async def delete_outbox(
@@ -169,18 +160,15 @@ class SqlErasure(ABC):
         count = 0
         async with self._writing() as link:
             if before is not None:
-                rows = await link.run(
-                    'DELETE FROM "outbox" WHERE "business" = {} AND "status" <> \'pending\' '
-                    'AND "next_attempt_at" < {} RETURNING "id"',
-                    business, link.stamp(before),
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(
+                    link,
+                    "outbox",
+                    business,
+                    '"status" <> \'pending\' AND "next_attempt_at" < {}',
+                    link.stamp(before),
+                )
             for i in ids:
-                rows = await link.run(
-                    'DELETE FROM "outbox" WHERE "business" = {} AND "id" = {} RETURNING "id"',
-                    business, i,
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(link, "outbox", business, '"id" = {}', i)
         return count
 
     async def delete_escalations(
@@ -189,19 +177,11 @@ class SqlErasure(ABC):
         count = 0
         async with self._writing() as link:
             if before is not None:
-                rows = await link.run(
-                    'DELETE FROM "escalation" WHERE "business" = {} AND "created_at" < {} '
-                    'RETURNING "id"',
-                    business, link.stamp(before),
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(
+                    link, "escalation", business, '"created_at" < {}', link.stamp(before)
+                )
             for cid in conversation_ids:
-                rows = await link.run(
-                    'DELETE FROM "escalation" WHERE "business" = {} AND "conversation_id" = {} '
-                    'RETURNING "id"',
-                    business, cid,
-                )  # fmt: skip
-                count += len(rows)
+                count += await _delete(link, "escalation", business, '"conversation_id" = {}', cid)
         return count
 
     async def anonymise_conversation(self, conversation_id: str) -> bool:
